@@ -1,0 +1,47 @@
+# A thin wrapper over CMake.  The two commands of README.md:
+#   make demo   set up everything and run pogo on an embedded example
+#   make test   set up everything and run the whole test suite
+# Other targets: deps, build, build-asan, build-fuzz, bench, clean.
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+TP := $(CURDIR)/build/third_party
+
+.PHONY: all deps build build-asan build-fuzz demo test bench clean
+
+all: build
+
+deps:
+	@sh third_party/deps.sh "$(TP)"
+
+build: deps
+	@cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DPOGO_WERROR=ON -DPOGO_THIRD_PARTY="$(TP)" >build-cmake.log || \
+	    { cat build-cmake.log; exit 1; }
+	@cmake --build build -j $(JOBS)
+
+build-asan: deps
+	@CC=clang cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug \
+	    -DPOGO_WERROR=ON -DPOGO_ASAN=ON -DPOGO_UBSAN=ON \
+	    -DPOGO_THIRD_PARTY="$(TP)" >build-asan-cmake.log || \
+	    { cat build-asan-cmake.log; exit 1; }
+	@cmake --build build-asan -j $(JOBS)
+
+build-fuzz: deps
+	@CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	    -DPOGO_WERROR=ON -DPOGO_FUZZ=ON \
+	    -DPOGO_THIRD_PARTY="$(TP)" >build-fuzz-cmake.log || \
+	    { cat build-fuzz-cmake.log; exit 1; }
+	@cmake --build build-fuzz -j $(JOBS) --target fuzz-range \
+	    fuzz-sched-config
+
+demo: build
+	@sh examples/demo.sh build/pogo
+
+test:
+	@sh test/run-all.sh
+
+bench: build
+	@sh test/bench/sched.sh build/bench-sched
+
+clean:
+	rm -rf build build-asan build-fuzz build-*.log

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The subcommand table.
+ *
+ * Checklist for a new subcommand `foo`:
+ *
+ * 1. src/cmd-foo.c defines `const struct pogo_cmd pogo_cmd_foo` and a
+ *    static `cmd_foo_main()`.  That file holds option parsing, checks and
+ *    wiring only; logic goes into a component or module.
+ * 2. Declare `extern const struct pogo_cmd pogo_cmd_foo;` below and add it
+ *    to cmds[] in src/pogo.c, which is sorted by name.
+ * 3. Add src/cmd-foo.c to the explicit source list in CMakeLists.txt.
+ * 4. Write man/pogo-foo.1 (.8 for a daemon) and list it in SEE ALSO of
+ *    man/pogo.1.
+ * 5. Add test/e2e/tNNNN-foo-*.sh, and unit tests for any new module.
+ * 6. test/e2e/t0010-help-vs-man.sh compares `pogo foo -h` with the
+ *    SYNOPSIS of the man page; it fails until steps 4 and 5 are done.
+ */
+#ifndef POGO_CMD_H
+#define POGO_CMD_H
+
+/* Exit statuses shared by every subcommand (SPEC 1.7, pogo(1)). */
+#define POGO_EXIT_OK 0
+#define POGO_EXIT_FAIL 1  /* error; for one/submit: some host failed */
+#define POGO_EXIT_USAGE 2 /* usage or configuration error */
+#define POGO_EXIT_NOJOB 3 /* one/submit: the job could not run at all */
+
+enum pogo_cmd_flags {
+	POGO_CMD_CONFIG = (1 << 0), /* reads the daemon configuration */
+	POGO_CMD_LOOP = (1 << 1),   /* runs an event loop */
+	POGO_CMD_DAEMON = (1 << 2), /* a long-running role */
+	POGO_CMD_STUB = (1 << 3),   /* not implemented yet */
+};
+
+struct pogo_ctx {
+	const char *argv0;
+};
+
+struct pogo_cmd {
+	const char *name;
+	const char *usage;   /* arguments after "pogo <name> " */
+	const char *summary; /* one line for pogo help */
+	int flags;
+	int (*main)(int argc, char **argv, struct pogo_ctx *ctx);
+};
+
+extern const struct pogo_cmd pogo_cmd_api;
+extern const struct pogo_cmd pogo_cmd_dispatcher;
+extern const struct pogo_cmd pogo_cmd_one;
+extern const struct pogo_cmd pogo_cmd_schedule;
+extern const struct pogo_cmd pogo_cmd_submit;
+extern const struct pogo_cmd pogo_cmd_worker;
+
+/* Print "usage: pogo <name> <usage>" to f. */
+void pogo_cmd_usage(const struct pogo_cmd *cmd, FILE *f);
+
+/* The shared body of a subcommand that is not implemented yet. */
+int pogo_cmd_not_implemented(const struct pogo_cmd *cmd);
+
+#endif

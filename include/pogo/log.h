@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * One log line format for every role:
+ *   2026-08-22T10:11:12.345Z dispatcher[4242] W message
+ * The level is checked before any argument is evaluated.  Debug levels add
+ * func:line.  fatal() appends strerror(errno), fatalx() does not; both exit
+ * and are only for memory exhaustion and setup before the loop runs.
+ */
+#ifndef POGO_LOG_H
+#define POGO_LOG_H
+
+enum pogo_log_level {
+	POGO_LOG_ERROR = 0,
+	POGO_LOG_WARN,
+	POGO_LOG_INFO,
+	POGO_LOG_DEBUG,
+	POGO_LOG_DEBUG2,
+	POGO_LOG_DEBUG3,
+};
+
+extern int pogo_log_level;
+
+/* Set the role written on every line (borrowed: must outlive logging). */
+void pogo_log_set_role(const char *role);
+
+/* Parse a level name; returns 0 or POGO_ERR_CONFIG. */
+int pogo_log_parse_level(const char *name, int *levelp);
+
+/* Write one line at level; func/line are printed at debug levels. */
+void pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
+    POGO_PRINTFLIKE(4, 5);
+
+#define POGO_LOG_AT(lvl, ...)                                        \
+	do {                                                         \
+		if (pogo_log_level >= (lvl))                         \
+			pogo_log_write(                              \
+			    (lvl), __func__, __LINE__, __VA_ARGS__); \
+	} while (0)
+
+#define log_error(...) POGO_LOG_AT(POGO_LOG_ERROR, __VA_ARGS__)
+#define log_warn(...) POGO_LOG_AT(POGO_LOG_WARN, __VA_ARGS__)
+#define log_info(...) POGO_LOG_AT(POGO_LOG_INFO, __VA_ARGS__)
+#define log_debug(...) POGO_LOG_AT(POGO_LOG_DEBUG, __VA_ARGS__)
+#define log_debug2(...) POGO_LOG_AT(POGO_LOG_DEBUG2, __VA_ARGS__)
+#define log_debug3(...) POGO_LOG_AT(POGO_LOG_DEBUG3, __VA_ARGS__)
+
+void fatal(const char *fmt, ...) POGO_PRINTFLIKE(1, 2) POGO_NORETURN;
+void fatalx(const char *fmt, ...) POGO_PRINTFLIKE(1, 2) POGO_NORETURN;
+
+/* Invariant checks: always compiled in, log file:line and abort. */
+#define POGO_BUG(...) pogo_log_bug(__FILE__, __LINE__, __func__, __VA_ARGS__)
+#define POGO_ASSERT(e)                                        \
+	do {                                                  \
+		if (!(e))                                     \
+			POGO_BUG("assertion failed: %s", #e); \
+	} while (0)
+void pogo_log_bug(const char *file, int line, const char *func, const char *fmt,
+    ...) POGO_PRINTFLIKE(4, 5) POGO_NORETURN;
+
+#endif

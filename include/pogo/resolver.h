@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * External resolvers (SPEC 2.7): for each external reference of a parsed
+ * configuration, run the executable Name from the first directory of the
+ * resolver path that has it, with the reference's words as arguments, no
+ * shell, stdin on /dev/null and a time limit, and hand its output lines to
+ * the configuration.  Asynchronous on the caller's libuv loop.
+ */
+#ifndef POGO_RESOLVER_H
+#define POGO_RESOLVER_H
+
+#include <uv.h>
+
+struct pogo_sched_config;
+struct pogo_resolver;
+
+/* Time limit of one resolver run, and the most output it may print. */
+#define POGO_RESOLVER_TIMEOUT_MS 30000
+#define POGO_RESOLVER_MAX_OUTPUT (64 * 1024 * 1024)
+
+/* Called once when every reference has an answer (or a failure). */
+typedef void (*pogo_resolver_done_cb)(
+    struct pogo_resolver *res, int status, void *arg);
+
+/*
+ * Resolve every external reference of cfg (borrowed until the callback).
+ * path is a ':'-separated directory list.  timeout_ms 0 means the default.
+ * Returns 0 and calls cb exactly once, later, from the loop (status 0:
+ * every reference answered; failures are recorded in cfg and reported by
+ * pogo_sched_config_build()); or returns an error and never calls cb.
+ * The request frees itself after the callback.
+ */
+int pogo_resolver_run(uv_loop_t *loop, struct pogo_sched_config *cfg,
+    const char *path, uint64_t timeout_ms, pogo_resolver_done_cb cb, void *arg);
+
+#endif

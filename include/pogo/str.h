@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * String helpers (the only generic file, STYLE.md 9.2): bounded number
+ * parsing, a growable vector of owned strings and a growable array of
+ * 32-bit ids.
+ */
+#ifndef POGO_STR_H
+#define POGO_STR_H
+
+/*
+ * Parse s as a decimal integer in [min, max].  Returns 0 and sets *vp, or
+ * POGO_ERR_RANGE for anything else (empty, sign where min >= 0, junk,
+ * overflow).
+ */
+int pogo_strtonum(const char *s, long long min, long long max, long long *vp);
+
+/* A vector of owned, NUL-terminated strings. */
+struct pogo_strv {
+	char **v;
+	size_t n;
+	size_t cap;
+};
+
+/* Append a copy of s. */
+void pogo_strv_push(struct pogo_strv *sv, const char *s);
+/* Append s, taking ownership. */
+void pogo_strv_take(struct pogo_strv *sv, char *s);
+/* Free every string and the array; sv is left empty and reusable. */
+void pogo_strv_clear(struct pogo_strv *sv);
+
+/* A growable array of uint32_t. */
+struct pogo_idv {
+	uint32_t *v;
+	size_t n;
+	size_t cap;
+};
+
+void pogo_idv_push(struct pogo_idv *iv, uint32_t id);
+void pogo_idv_clear(struct pogo_idv *iv);
+
+/* Read a whole file of at most max bytes; *bufp is NUL-terminated. */
+int pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp);
+
+#endif

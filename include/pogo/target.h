@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Job targets (SPEC 5.2): range patterns expanded into a checked,
+ * de-duplicated host list.
+ */
+#ifndef POGO_TARGET_H
+#define POGO_TARGET_H
+
+#include "pogo/str.h"
+
+/* Most hosts in one job. */
+#define POGO_TARGET_MAX_HOSTS 1000000
+
+/*
+ * Expand one pattern and append its hosts to out, checking every name
+ * (1-255 bytes of [A-Za-z0-9._:%-], not starting with '-').  Duplicates
+ * are kept; pogo_target_dedup() removes them.  Returns 0, or
+ * POGO_ERR_RANGE / POGO_ERR_LIMIT with *cause set (freed by the caller).
+ */
+int pogo_target_expand(
+    const char *pattern, struct pogo_strv *out, char **cause);
+
+/*
+ * Expand a command-line target list: a pattern, or "@FILE" naming a file
+ * with one pattern per line (blank lines and '#' lines ignored).  The
+ * result is de-duplicated.  Reads the file synchronously: for clients,
+ * before any loop runs.
+ */
+int pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause);
+
+/* Remove repeated hosts, keeping first occurrences. */
+void pogo_target_dedup(struct pogo_strv *hosts);
+
+/* Is name a valid host name?  (SPEC 5.2) */
+bool pogo_target_valid_host(const char *name);
+
+#endif

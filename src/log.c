@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Logging for every role, on stderr.  Each line carries a UTC timestamp in
+ * milliseconds, the role, the pid and a level letter.  Untrusted text is
+ * escaped so that control characters cannot forge or corrupt log lines.
+ * The level and role are the only process-wide state, as STYLE.md allows.
+ */
+#include "pogo/compat.h"
+
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pogo/error.h"
+#include "pogo/log.h"
+
+int pogo_log_level = POGO_LOG_INFO;
+static const char *log_role = "pogo";
+
+static const char log_letters[] = "EWIDDD";
+static const char *log_names[] = { "error", "warn", "info", "debug", "debug2",
+	"debug3" };
+
+void
+pogo_log_set_role(const char *role)
+{
+	log_role = role;
+}
+
+int
+pogo_log_parse_level(const char *name, int *levelp)
+{
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(log_names); i++) {
+		if (strcmp(name, log_names[i]) == 0) {
+			*levelp = (int)i;
+			return 0;
+		}
+	}
+	return POGO_ERR_CONFIG;
+}
+
+/* Format the message, escape control bytes and write one line. */
+static void log_vwrite(int level, const char *func, int line, const char *fmt,
+    va_list ap) POGO_PRINTFLIKE(4, 0);
+
+static void
+log_vwrite(int level, const char *func, int line, const char *fmt, va_list ap)
+{
+	char msg[2048], out[4096 + 128], ts[32];
+	struct timeval tv;
+	struct tm tm;
+	size_t i, o;
+	int n;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	if (level < 0)
+		level = 0;
+	if (level >= (int)POGO_NELEM(log_names))
+		level = (int)POGO_NELEM(log_names) - 1;
+	if (level >= POGO_LOG_DEBUG)
+		n = snprintf(out, sizeof(out),
+		    "%s.%03dZ %s[%ld] %c %s:%d: ", ts, (int)(tv.tv_usec / 1000),
+		    log_role, (long)getpid(), log_letters[level], func, line);
+	else
+		n = snprintf(out, sizeof(out), "%s.%03dZ %s[%ld] %c ", ts,
+		    (int)(tv.tv_usec / 1000), log_role, (long)getpid(),
+		    log_letters[level]);
+	o = n > 0 ? (size_t)n : 0;
+	for (i = 0; msg[i] != '\0' && o + 5 < sizeof(out); i++) {
+		unsigned char c = (unsigned char)msg[i];
+
+		if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(
+			    out + o, sizeof(out) - o, "\\x%02x", c);
+		} else
+			out[o++] = (char)c;
+	}
+	out[o++] = '\n';
+	(void)!write(STDERR_FILENO, out, o);
+}
+
+void
+pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vwrite(level, func, line, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	int saved = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pogo_log_write(POGO_LOG_ERROR, __func__, __LINE__, "fatal: %s: %s", msg,
+	    strerror(saved));
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list ap;
+	char msg[1024];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pogo_log_write(POGO_LOG_ERROR, __func__, __LINE__, "fatal: %s", msg);
+	exit(1);
+}
+
+void
+pogo_log_bug(const char *file, int line, const char *func, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	pogo_log_write(POGO_LOG_ERROR, func, line, "BUG at %s:%d %s: %s", file,
+	    line, func, msg);
+	abort();
+}

@@ -1,0 +1,1210 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The scheduler of SPEC 3: builds a job's schedule from a configuration
+ * and runs it on task_finished events.  Used by every role that runs jobs
+ * (the dispatcher, pogo one) and by pogo schedule; no I/O and no clock.
+ *
+ * The dispatch pass is incremental but gives exactly the result of the
+ * full pass the SPEC describes (threads in order, each active slot's tasks
+ * in order, each judged on its own groups).  Tasks are numbered in that
+ * order, so "earlier in the pass" is "smaller task number".  A blocked
+ * task is parked on one full group's min-heap.  When a group gains room its
+ * smallest parked task becomes a candidate; candidates are taken from a
+ * min-heap, so a pass only looks at tasks that may start now, in the same
+ * order a full rescan would.  A completion therefore costs O(groups log n)
+ * instead of a scan of every pending task.
+ *
+ * Invariants: a task holds one unit of each of its groups from task_run
+ * until it finishes ok or is skipped, and while it is failed in an active
+ * job; used and inflight of every counter equal the sums over all tasks of
+ * all schedules sharing the registry.
+ */
+#include "pogo/compat.h"
+
+#include "pogo/error.h"
+#include "pogo/log.h"
+#include "pogo/sched-config.h"
+#include "pogo/sched.h"
+#include "pogo/strtab.h"
+#include "pogo/xmalloc.h"
+
+#define SCHED_NONE UINT32_MAX
+
+enum sched_task_flags {
+	SCHED_HOLDS = (1 << 0),    /* holds one unit of each group */
+	SCHED_BLOCKED = (1 << 1),  /* waiting emitted for this episode */
+	SCHED_IN_CAND = (1 << 2),  /* in the candidate heap */
+	SCHED_DETACHED = (1 << 3), /* retried after its slot completed */
+};
+
+struct sched_task {
+	uint32_t host; /* id in the schedule's host table */
+	uint32_t slot; /* global slot index */
+	uint32_t goff; /* first entry in the group list */
+	uint32_t park; /* group parked on, or came from as a candidate */
+	uint16_t ngroups;
+	uint8_t state;
+	uint8_t flags;
+};
+
+struct sched_slot {
+	const char *name;
+	uint32_t thread;
+	uint32_t first;
+	uint32_t n;
+	uint32_t nonfinal;
+};
+
+struct sched_thread {
+	char name[24];
+	uint32_t first_slot;
+	uint32_t nslots;
+	uint32_t active; /* index within the thread; nslots when done */
+};
+
+struct sched_heap {
+	uint32_t *v;
+	uint32_t n;
+	uint32_t cap;
+};
+
+struct sched_group {
+	char *name;
+	uint32_t limit;
+	uint32_t ctr;
+	struct sched_heap parked;
+	bool dirty;
+};
+
+struct sched_watch {
+	struct pogo_sched *s;
+	uint32_t g;
+};
+
+struct sched_counter {
+	int used;
+	int inflight;
+	struct sched_watch *watch;
+	size_t nwatch;
+};
+
+struct pogo_sched_counters {
+	struct pogo_strtab *names;
+	struct sched_counter *v;
+	size_t n;
+	struct pogo_sched **pending; /* schedules that need a pass */
+	size_t npending;
+	bool draining;
+};
+
+struct pogo_sched {
+	const struct pogo_sched_cbs *cbs;
+	void *arg;
+	struct pogo_strtab *hosts;
+	struct pogo_sched_counters *ctrs;
+	bool own_ctrs;
+
+	struct sched_task *tasks;
+	uint32_t ntasks;
+	uint32_t *glist;
+	struct sched_slot *slots;
+	uint32_t nslots;
+	struct sched_thread *threads;
+	uint32_t nthreads;
+	struct sched_group *groups;
+	uint32_t ngroups;
+
+	struct sched_heap cand;
+	struct pogo_idv dirty;
+	struct pogo_idv detached;
+	uint32_t *waitbuf;
+	uint32_t *host2task;
+
+	uint32_t nonfinal;
+	uint32_t inflight;
+	bool started;
+	bool halted;
+	bool done;
+	bool busy;
+	bool again;
+	bool pending;
+};
+
+static void sched_run(struct pogo_sched *s);
+
+/* Min-heap of task numbers. */
+static void
+sched_heap_push(struct sched_heap *h, uint32_t t)
+{
+	uint32_t i, p;
+
+	if (h->n == h->cap) {
+		h->cap = h->cap ? h->cap * 2 : 8;
+		h->v = xreallocarray(h->v, h->cap, sizeof(*h->v));
+	}
+	i = h->n++;
+	while (i > 0) {
+		p = (i - 1) / 2;
+		if (h->v[p] <= t)
+			break;
+		h->v[i] = h->v[p];
+		i = p;
+	}
+	h->v[i] = t;
+}
+
+static uint32_t
+sched_heap_pop(struct sched_heap *h)
+{
+	uint32_t top = h->v[0], last = h->v[--h->n], i = 0, c;
+
+	while ((c = 2 * i + 1) < h->n) {
+		if (c + 1 < h->n && h->v[c + 1] < h->v[c])
+			c++;
+		if (last <= h->v[c])
+			break;
+		h->v[i] = h->v[c];
+		i = c;
+	}
+	if (h->n > 0)
+		h->v[i] = last;
+	return top;
+}
+
+struct pogo_sched_counters *
+pogo_sched_counters_new(void)
+{
+	struct pogo_sched_counters *c = xcalloc(1, sizeof(*c));
+
+	c->names = pogo_strtab_new();
+	return c;
+}
+
+void
+pogo_sched_counters_free(struct pogo_sched_counters *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->n; i++)
+		free(c->v[i].watch);
+	free(c->v);
+	free(c->pending);
+	pogo_strtab_free(c->names);
+	free(c);
+}
+
+int
+pogo_sched_counters_used(
+    const struct pogo_sched_counters *c, const char *group, int *inflightp)
+{
+	uint32_t id = pogo_strtab_find(c->names, group, strlen(group));
+
+	if (id == POGO_STRTAB_NONE)
+		return -1;
+	if (inflightp != NULL)
+		*inflightp = c->v[id].inflight;
+	return c->v[id].used;
+}
+
+/* Counter of a group name, watched by (s, g). */
+static uint32_t
+sched_counter_attach(struct pogo_sched_counters *c, const char *name,
+    struct pogo_sched *s, uint32_t g)
+{
+	struct sched_counter *ctr;
+	bool added;
+	uint32_t id;
+
+	id = pogo_strtab_intern(c->names, name, strlen(name), &added);
+	if (added) {
+		c->v = xreallocarray(c->v, c->n + 1, sizeof(*c->v));
+		memset(&c->v[c->n], 0, sizeof(c->v[c->n]));
+		c->n++;
+	}
+	ctr = &c->v[id];
+	ctr->watch =
+	    xreallocarray(ctr->watch, ctr->nwatch + 1, sizeof(*ctr->watch));
+	ctr->watch[ctr->nwatch].s = s;
+	ctr->watch[ctr->nwatch].g = g;
+	ctr->nwatch++;
+	return id;
+}
+
+static void
+sched_counter_detach(
+    struct pogo_sched_counters *c, uint32_t id, struct pogo_sched *s)
+{
+	struct sched_counter *ctr = &c->v[id];
+	size_t i, k = 0;
+
+	for (i = 0; i < ctr->nwatch; i++) {
+		if (ctr->watch[i].s != s)
+			ctr->watch[k++] = ctr->watch[i];
+	}
+	ctr->nwatch = k;
+}
+
+static struct sched_counter *
+sched_ctr(const struct pogo_sched *s, uint32_t g)
+{
+	return &s->ctrs->v[s->groups[g].ctr];
+}
+
+static bool
+sched_room(const struct pogo_sched *s, uint32_t g)
+{
+	return sched_ctr(s, g)->used < (int)s->groups[g].limit;
+}
+
+static const uint32_t *
+sched_tgroups(const struct pogo_sched *s, uint32_t t)
+{
+	return s->glist + s->tasks[t].goff;
+}
+
+/* A counter lost a unit: every group watching it may start tasks. */
+static void
+sched_counter_wake(struct pogo_sched *self, struct sched_counter *ctr)
+{
+	struct pogo_sched_counters *c = self->ctrs;
+	struct pogo_sched *o;
+	size_t i;
+
+	for (i = 0; i < ctr->nwatch; i++) {
+		o = ctr->watch[i].s;
+		if (!o->groups[ctr->watch[i].g].dirty) {
+			o->groups[ctr->watch[i].g].dirty = true;
+			pogo_idv_push(&o->dirty, ctr->watch[i].g);
+		}
+		if (o != self && !o->pending) {
+			o->pending = true;
+			c->pending = xreallocarray(
+			    c->pending, c->npending + 1, sizeof(*c->pending));
+			c->pending[c->npending++] = o;
+		}
+	}
+}
+
+/* Take one unit of each group of t (no limit check). */
+static void
+sched_take(struct pogo_sched *s, uint32_t t)
+{
+	const uint32_t *g = sched_tgroups(s, t);
+	uint16_t i;
+
+	for (i = 0; i < s->tasks[t].ngroups; i++)
+		sched_ctr(s, g[i])->used++;
+	s->tasks[t].flags |= SCHED_HOLDS;
+}
+
+/* Give back the units t holds. */
+static void
+sched_release(struct pogo_sched *s, uint32_t t)
+{
+	const uint32_t *g = sched_tgroups(s, t);
+	struct sched_counter *ctr;
+	uint16_t i;
+
+	if ((s->tasks[t].flags & SCHED_HOLDS) == 0)
+		return;
+	s->tasks[t].flags &= (uint8_t)~SCHED_HOLDS;
+	for (i = 0; i < s->tasks[t].ngroups; i++) {
+		ctr = sched_ctr(s, g[i]);
+		POGO_ASSERT(ctr->used > 0);
+		ctr->used--;
+		sched_counter_wake(s, ctr);
+	}
+}
+
+static void
+sched_cand_push(struct pogo_sched *s, uint32_t t, uint32_t from)
+{
+	if (s->tasks[t].flags & SCHED_IN_CAND)
+		return;
+	s->tasks[t].flags |= SCHED_IN_CAND;
+	s->tasks[t].park = from;
+	sched_heap_push(&s->cand, t);
+}
+
+/* If group g has room, make its smallest parked task a candidate. */
+static void
+sched_push_head(struct pogo_sched *s, uint32_t g)
+{
+	struct sched_group *gr = &s->groups[g];
+	struct sched_task *t;
+	uint32_t i;
+
+	while (gr->parked.n > 0 && sched_room(s, g)) {
+		i = sched_heap_pop(&gr->parked);
+		t = &s->tasks[i];
+		/* Entries are deleted lazily: skip stale ones. */
+		if (t->state != POGO_SCHED_PENDING || t->park != g ||
+		    (t->flags & SCHED_IN_CAND))
+			continue;
+		sched_cand_push(s, i, g);
+		return;
+	}
+}
+
+/* Put the pending tasks of a thread's active slot in the candidates. */
+static void
+sched_activate(struct pogo_sched *s, uint32_t th)
+{
+	struct sched_thread *thr = &s->threads[th];
+	struct sched_slot *sl;
+	uint32_t i;
+
+	while (thr->active < thr->nslots) {
+		sl = &s->slots[thr->first_slot + thr->active];
+		if (sl->nonfinal == 0) {
+			if (s->cbs->slot_done != NULL)
+				s->cbs->slot_done(s, th, thr->active, s->arg);
+			thr->active++;
+			continue;
+		}
+		for (i = sl->first; i < sl->first + sl->n; i++) {
+			if (s->tasks[i].state == POGO_SCHED_PENDING)
+				sched_cand_push(s, i, SCHED_NONE);
+		}
+		return;
+	}
+	if (s->cbs->thread_done != NULL)
+		s->cbs->thread_done(s, th, s->arg);
+}
+
+/* Task t became final: slot and thread bookkeeping. */
+static void
+sched_final(struct pogo_sched *s, uint32_t t)
+{
+	struct sched_task *tk = &s->tasks[t];
+	struct sched_slot *sl = &s->slots[tk->slot];
+	struct sched_thread *thr = &s->threads[sl->thread];
+	size_t i;
+
+	s->nonfinal--;
+	if (tk->flags & SCHED_DETACHED) {
+		tk->flags &= (uint8_t)~SCHED_DETACHED;
+		for (i = 0; i < s->detached.n; i++) {
+			if (s->detached.v[i] == t) {
+				s->detached.v[i] =
+				    s->detached.v[--s->detached.n];
+				break;
+			}
+		}
+		return;
+	}
+	POGO_ASSERT(sl->nonfinal > 0);
+	if (--sl->nonfinal == 0 && thr->first_slot + thr->active == tk->slot &&
+	    s->started)
+		sched_activate(s, sl->thread);
+}
+
+/* Emit waiting for t, naming every full group. */
+static void
+sched_emit_waiting(struct pogo_sched *s, uint32_t t)
+{
+	const uint32_t *g = sched_tgroups(s, t);
+	size_t n = 0;
+	uint16_t i;
+
+	for (i = 0; i < s->tasks[t].ngroups; i++) {
+		if (!sched_room(s, g[i]))
+			s->waitbuf[n++] = g[i];
+	}
+	if (s->cbs->waiting != NULL)
+		s->cbs->waiting(s, t, s->waitbuf, n, s->arg);
+}
+
+/* One dispatch pass over the candidates (SPEC 3.3 rule 2). */
+static void
+sched_pass(struct pogo_sched *s)
+{
+	struct sched_task *tk;
+	const uint32_t *g;
+	uint32_t t, from, full;
+	size_t i;
+	uint16_t k;
+
+	for (;;) {
+		/* Groups that gained room, also from inside callbacks. */
+		for (i = 0; i < s->dirty.n; i++) {
+			s->groups[s->dirty.v[i]].dirty = false;
+			sched_push_head(s, s->dirty.v[i]);
+		}
+		s->dirty.n = 0;
+		if (s->cand.n == 0 || s->halted || s->done)
+			break;
+		t = sched_heap_pop(&s->cand);
+		tk = &s->tasks[t];
+		tk->flags &= (uint8_t)~SCHED_IN_CAND;
+		from = tk->park;
+		tk->park = SCHED_NONE;
+		if (tk->state != POGO_SCHED_PENDING) {
+			if (from != SCHED_NONE)
+				sched_push_head(s, from);
+			continue;
+		}
+		g = sched_tgroups(s, t);
+		if ((tk->flags & SCHED_HOLDS) == 0) {
+			full = SCHED_NONE;
+			for (k = 0; k < tk->ngroups; k++) {
+				if (!sched_room(s, g[k])) {
+					full = g[k];
+					break;
+				}
+			}
+			if (full != SCHED_NONE) {
+				tk->park = full;
+				sched_heap_push(&s->groups[full].parked, t);
+				if ((tk->flags & SCHED_BLOCKED) == 0) {
+					tk->flags |= SCHED_BLOCKED;
+					sched_emit_waiting(s, t);
+				}
+				if (from != SCHED_NONE && from != full)
+					sched_push_head(s, from);
+				continue;
+			}
+			sched_take(s, t);
+		}
+		for (k = 0; k < tk->ngroups; k++)
+			sched_ctr(s, g[k])->inflight++;
+		tk->state = POGO_SCHED_INFLIGHT;
+		tk->flags &= (uint8_t)~SCHED_BLOCKED;
+		s->inflight++;
+		if (from != SCHED_NONE)
+			sched_push_head(s, from);
+		s->cbs->run(s, t, s->arg);
+	}
+}
+
+/* Does a full group with no in-flight units block t for good? */
+static bool
+sched_stuck(const struct pogo_sched *s, uint32_t t)
+{
+	const uint32_t *g = sched_tgroups(s, t);
+	const struct sched_counter *ctr;
+	uint16_t i;
+
+	for (i = 0; i < s->tasks[t].ngroups; i++) {
+		ctr = sched_ctr(s, g[i]);
+		if (ctr->used >= (int)s->groups[g[i]].limit &&
+		    ctr->inflight == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The deadlock rule of SPEC 3.4, checked when nothing is in flight. */
+static bool
+sched_deadlocked(const struct pogo_sched *s)
+{
+	const struct sched_thread *thr;
+	const struct sched_slot *sl;
+	uint32_t th, i;
+
+	for (th = 0; th < s->nthreads; th++) {
+		thr = &s->threads[th];
+		if (thr->active >= thr->nslots)
+			continue;
+		sl = &s->slots[thr->first_slot + thr->active];
+		for (i = sl->first; i < sl->first + sl->n; i++) {
+			if (s->tasks[i].state == POGO_SCHED_PENDING &&
+			    !sched_stuck(s, i))
+				return false;
+		}
+	}
+	for (i = 0; i < s->detached.n; i++) {
+		if (s->tasks[s->detached.v[i]].state == POGO_SCHED_PENDING &&
+		    !sched_stuck(s, s->detached.v[i]))
+			return false;
+	}
+	return true;
+}
+
+/* Release every unit of the job (it left the active states). */
+static void
+sched_release_all(struct pogo_sched *s)
+{
+	uint32_t t;
+
+	for (t = 0; t < s->ntasks; t++) {
+		if (s->tasks[t].state != POGO_SCHED_INFLIGHT)
+			sched_release(s, t);
+	}
+}
+
+static void
+sched_check_end(struct pogo_sched *s)
+{
+	enum pogo_sched_end end;
+
+	if (!s->started || s->halted || s->done)
+		return;
+	if (s->nonfinal == 0)
+		end = POGO_SCHED_FINISHED;
+	else if (s->inflight == 0 && s->cand.n == 0 && sched_deadlocked(s))
+		end = POGO_SCHED_DEADLOCKED;
+	else
+		return;
+	s->done = true;
+	sched_release_all(s);
+	if (s->cbs->done != NULL)
+		s->cbs->done(s, end, s->arg);
+}
+
+/* Let the jobs woken by released units run their passes. */
+static void
+sched_drain(struct pogo_sched_counters *c)
+{
+	struct pogo_sched *o;
+
+	if (c->draining)
+		return;
+	c->draining = true;
+	while (c->npending > 0) {
+		o = c->pending[--c->npending];
+		o->pending = false;
+		sched_run(o);
+	}
+	c->draining = false;
+}
+
+/* Run passes until quiet; then let other jobs of the registry run. */
+static void
+sched_run(struct pogo_sched *s)
+{
+	if (s->busy) {
+		s->again = true;
+		return;
+	}
+	s->busy = true;
+	do {
+		s->again = false;
+		if (s->started && !s->halted && !s->done)
+			sched_pass(s);
+		if (!s->again)
+			sched_check_end(s);
+	} while (s->again);
+	s->busy = false;
+	sched_drain(s->ctrs);
+}
+
+/* Parse the job's `concurrent` value: -1 for no group. */
+static int
+sched_concurrent(const char *v, size_t nhosts, long long *limitp)
+{
+	size_t len = strlen(v);
+	char buf[24];
+	long long n;
+
+	if (len == 0 || len >= sizeof(buf))
+		return POGO_ERR_CONFIG;
+	memcpy(buf, v, len + 1);
+	if (buf[len - 1] == '%')
+		buf[len - 1] = '\0';
+	if (buf[0] == '\0' || pogo_strtonum(buf, 0, INT32_MAX, &n) != 0)
+		return POGO_ERR_CONFIG;
+	if (v[len - 1] == '%') {
+		n = (long long)((uint64_t)n * nhosts / 100);
+		*limitp = n < 1 ? 1 : n;
+	} else
+		*limitp = n == 0 ? -1 : n;
+	return 0;
+}
+
+static void
+sched_add_thread(struct pogo_sched *s, const char *name)
+{
+	struct sched_thread *thr = &s->threads[s->nthreads++];
+
+	strlcpy(thr->name, name, sizeof(thr->name));
+	thr->first_slot = s->nslots;
+	thr->nslots = 0;
+	thr->active = 0;
+}
+
+static void
+sched_add_slot(struct pogo_sched *s, const char *name)
+{
+	struct sched_slot *sl = &s->slots[s->nslots++];
+
+	sl->name = name;
+	sl->thread = s->nthreads - 1;
+	sl->first = s->ntasks;
+	sl->n = 0;
+	s->threads[s->nthreads - 1].nslots++;
+}
+
+static void
+sched_add_task(struct pogo_sched *s, uint32_t host, uint32_t *job2task)
+{
+	struct sched_task *t = &s->tasks[s->ntasks];
+
+	memset(t, 0, sizeof(*t));
+	t->host = host;
+	t->slot = s->nslots - 1;
+	t->park = SCHED_NONE;
+	t->state = POGO_SCHED_PENDING;
+	job2task[host] = s->ntasks++;
+	s->slots[s->nslots - 1].n++;
+	s->slots[s->nslots - 1].nonfinal++;
+}
+
+static void
+sched_add_group(struct pogo_sched *s, const char *name, uint32_t limit)
+{
+	struct sched_group *g = &s->groups[s->ngroups];
+
+	memset(g, 0, sizeof(*g));
+	g->name = xstrdup(name);
+	g->limit = limit;
+	g->ctr = sched_counter_attach(s->ctrs, name, s, s->ngroups);
+	s->ngroups++;
+}
+
+/* Lay out the tasks of a configured schedule (SPEC 3.2 steps 1-3). */
+static void
+sched_layout(struct pogo_sched *s, const struct pogo_sched_config *cfg,
+    uint32_t *cfg2job, uint32_t *job2task, uint8_t *placed, uint32_t njob)
+{
+	const uint32_t *h;
+	size_t th, sl, i, n, nth;
+	uint32_t j;
+	char name[32];
+
+	nth = pogo_sched_config_nthreads(cfg);
+	for (th = 0; th < nth; th++) {
+		snprintf(name, sizeof(name), "thread-%09u",
+		    (unsigned)th % 1000000000u);
+		sched_add_thread(s, name);
+		for (sl = 0; sl < pogo_sched_config_nslots(cfg, th); sl++) {
+			sched_add_slot(
+			    s, pogo_sched_config_slot_name(cfg, th, sl));
+			h = pogo_sched_config_slot_hosts(cfg, th, sl, &n);
+			for (i = 0; i < n; i++) {
+				j = cfg2job[h[i]];
+				if (j == SCHED_NONE || placed[j])
+					continue;
+				placed[j] = 1;
+				sched_add_task(s, j, job2task);
+			}
+		}
+	}
+	sched_add_thread(s, "unconstrained");
+	sched_add_slot(s, "unconstrained");
+	n = pogo_sched_config_nconfigured(cfg);
+	for (i = 0; i < n; i++) {
+		j = cfg2job[i];
+		if (j != SCHED_NONE && !placed[j]) {
+			placed[j] = 1;
+			sched_add_task(s, j, job2task);
+		}
+	}
+	for (j = 0; j < njob; j++) {
+		if (!placed[j]) {
+			placed[j] = 1;
+			sched_add_task(s, j, job2task);
+		}
+	}
+}
+
+/* Give every task its groups, as one flat list (SPEC 3.2 step 4). */
+static void
+sched_assign_groups(struct pogo_sched *s, const struct pogo_sched_config *cfg,
+    const uint32_t *cfg2job, const uint32_t *job2task)
+{
+	const uint32_t *h;
+	uint32_t *cnt, g, t, total = 0;
+	size_t i, n;
+
+	cnt = xcalloc(s->ntasks + 1, sizeof(*cnt));
+	for (g = 0; g < s->ngroups; g++) {
+		h = pogo_sched_config_group_hosts(cfg, g, &n);
+		for (i = 0; i < n; i++) {
+			if (cfg2job[h[i]] != SCHED_NONE)
+				cnt[job2task[cfg2job[h[i]]]]++;
+		}
+	}
+	for (t = 0; t < s->ntasks; t++) {
+		if (cnt[t] > UINT16_MAX)
+			fatalx("sched: a host is in more than %d groups",
+			    UINT16_MAX);
+		s->tasks[t].goff = total;
+		total += cnt[t];
+		cnt[t] = 0;
+	}
+	s->glist = xreallocarray(NULL, total + 1, sizeof(*s->glist));
+	for (g = 0; g < s->ngroups; g++) {
+		h = pogo_sched_config_group_hosts(cfg, g, &n);
+		for (i = 0; i < n; i++) {
+			if (cfg2job[h[i]] == SCHED_NONE)
+				continue;
+			t = job2task[cfg2job[h[i]]];
+			s->glist[s->tasks[t].goff + cnt[t]++] = g;
+		}
+	}
+	for (t = 0; t < s->ntasks; t++)
+		s->tasks[t].ngroups = (uint16_t)cnt[t];
+	free(cnt);
+}
+
+int
+pogo_sched_new(const struct pogo_sched_config *cfg,
+    const struct pogo_strv *hosts, const char *concurrent,
+    struct pogo_sched_counters *counters, const struct pogo_sched_cbs *cbs,
+    void *arg, struct pogo_sched **sp, char **cause)
+{
+	struct pogo_sched *s;
+	struct pogo_sched_config *empty = NULL;
+	const struct pogo_strtab *ch;
+	uint32_t *cfg2job = NULL, *job2task = NULL, njob, ncfg, i, maxg = 1;
+	uint8_t *placed = NULL;
+	long long climit = -1;
+	size_t nth = 0, nsl = 0, th;
+
+	*sp = NULL;
+	*cause = NULL;
+	s = xcalloc(1, sizeof(*s));
+	s->cbs = cbs;
+	s->arg = arg;
+	s->hosts = pogo_strtab_new_sized(hosts->n);
+	for (i = 0; i < hosts->n; i++)
+		pogo_strtab_intern(
+		    s->hosts, hosts->v[i], strlen(hosts->v[i]), NULL);
+	njob = pogo_strtab_count(s->hosts);
+	if (concurrent != NULL &&
+	    sched_concurrent(concurrent, njob, &climit) != 0) {
+		xasprintf(cause, "invalid value for 'concurrent'");
+		pogo_strtab_free(s->hosts);
+		free(s);
+		return POGO_ERR_CONFIG;
+	}
+	if (concurrent != NULL || counters == NULL) {
+		s->ctrs = pogo_sched_counters_new();
+		s->own_ctrs = true;
+	} else
+		s->ctrs = counters;
+	if (concurrent != NULL || cfg == NULL)
+		cfg = empty = pogo_sched_config_empty();
+
+	nth = pogo_sched_config_nthreads(cfg);
+	for (th = 0; th < nth; th++)
+		nsl += pogo_sched_config_nslots(cfg, th);
+	s->threads = xcalloc(nth + 1, sizeof(*s->threads));
+	s->slots = xcalloc(nsl + 1, sizeof(*s->slots));
+	s->tasks = xreallocarray(NULL, njob + 1, sizeof(*s->tasks));
+	job2task = xreallocarray(NULL, njob + 1, sizeof(*job2task));
+	placed = xcalloc(njob + 1, 1);
+	ch = pogo_sched_config_hosts(cfg);
+	ncfg = pogo_strtab_count(ch);
+	cfg2job = xreallocarray(NULL, ncfg + 1, sizeof(*cfg2job));
+	for (i = 0; i < ncfg; i++)
+		cfg2job[i] = pogo_strtab_find(
+		    s->hosts, pogo_strtab_get(ch, i), pogo_strtab_len(ch, i));
+	sched_layout(s, cfg, cfg2job, job2task, placed, njob);
+
+	if (climit > 0) {
+		s->groups = xcalloc(1, sizeof(*s->groups));
+		sched_add_group(s, "$concurrent", (uint32_t)climit);
+		s->glist =
+		    xreallocarray(NULL, s->ntasks + 1, sizeof(*s->glist));
+		for (i = 0; i < s->ntasks; i++) {
+			s->glist[i] = 0;
+			s->tasks[i].goff = i;
+			s->tasks[i].ngroups = 1;
+		}
+	} else {
+		s->groups = xcalloc(
+		    pogo_sched_config_ngroups(cfg) + 1, sizeof(*s->groups));
+		for (i = 0; i < pogo_sched_config_ngroups(cfg); i++)
+			sched_add_group(s, pogo_sched_config_group_name(cfg, i),
+			    pogo_sched_config_group_limit(cfg, i));
+		sched_assign_groups(s, cfg, cfg2job, job2task);
+	}
+	for (i = 0; i < s->ntasks; i++) {
+		if (s->tasks[i].ngroups > maxg)
+			maxg = s->tasks[i].ngroups;
+	}
+	s->waitbuf = xreallocarray(NULL, maxg, sizeof(*s->waitbuf));
+	s->nonfinal = s->ntasks;
+	free(cfg2job);
+	s->host2task = job2task;
+	free(placed);
+	pogo_sched_config_free(empty);
+	*sp = s;
+	return 0;
+}
+
+void
+pogo_sched_free(struct pogo_sched *s)
+{
+	struct pogo_sched_counters *c;
+	uint32_t t, g;
+	uint16_t k;
+	size_t i, j;
+
+	if (s == NULL)
+		return;
+	c = s->ctrs;
+	/* Give the shared counters back what this job still holds. */
+	for (t = 0; t < s->ntasks; t++) {
+		if ((s->tasks[t].flags & SCHED_HOLDS) == 0)
+			continue;
+		for (k = 0; k < s->tasks[t].ngroups; k++) {
+			g = sched_tgroups(s, t)[k];
+			sched_ctr(s, g)->used--;
+			if (s->tasks[t].state == POGO_SCHED_INFLIGHT)
+				sched_ctr(s, g)->inflight--;
+		}
+	}
+	for (g = 0; g < s->ngroups; g++) {
+		sched_counter_detach(c, s->groups[g].ctr, s);
+		free(s->groups[g].parked.v);
+		free(s->groups[g].name);
+	}
+	for (i = 0, j = 0; i < c->npending; i++) {
+		if (c->pending[i] != s)
+			c->pending[j++] = c->pending[i];
+	}
+	c->npending = j;
+	if (s->own_ctrs)
+		pogo_sched_counters_free(c);
+	else {
+		for (g = 0; g < s->ngroups; g++)
+			sched_counter_wake(s, &c->v[s->groups[g].ctr]);
+	}
+	if (!s->own_ctrs)
+		sched_drain(c);
+	free(s->groups);
+	free(s->tasks);
+	free(s->glist);
+	free(s->slots);
+	free(s->threads);
+	free(s->cand.v);
+	free(s->waitbuf);
+	free(s->host2task);
+	pogo_idv_clear(&s->dirty);
+	pogo_idv_clear(&s->detached);
+	pogo_strtab_free(s->hosts);
+	free(s);
+}
+
+void
+pogo_sched_start(struct pogo_sched *s)
+{
+	uint32_t th;
+
+	if (s->started)
+		return;
+	s->started = true;
+	s->busy = true;
+	for (th = 0; th < s->nthreads; th++)
+		sched_activate(s, th);
+	s->busy = false;
+	sched_run(s);
+}
+
+int
+pogo_sched_task_finished(
+    struct pogo_sched *s, uint32_t task, enum pogo_sched_outcome outcome)
+{
+	struct sched_task *tk;
+	uint16_t k;
+
+	if (task >= s->ntasks || s->tasks[task].state != POGO_SCHED_INFLIGHT)
+		return POGO_ERR_STATE;
+	tk = &s->tasks[task];
+	for (k = 0; k < tk->ngroups; k++)
+		sched_ctr(s, sched_tgroups(s, task)[k])->inflight--;
+	s->inflight--;
+	switch (outcome) {
+	case POGO_SCHED_OK:
+		tk->state = POGO_SCHED_DONE_OK;
+		sched_release(s, task);
+		break;
+	case POGO_SCHED_SKIPPED:
+		tk->state = POGO_SCHED_DONE_SKIPPED;
+		sched_release(s, task);
+		break;
+	case POGO_SCHED_FAILED:
+		tk->state = POGO_SCHED_DONE_FAILED;
+		/* A failed host counts as down while the job is active. */
+		if (!pogo_sched_active(s))
+			sched_release(s, task);
+		break;
+	}
+	sched_final(s, task);
+	sched_run(s);
+	return 0;
+}
+
+void
+pogo_sched_halt(struct pogo_sched *s)
+{
+	if (!pogo_sched_active(s))
+		return;
+	s->halted = true;
+	sched_release_all(s);
+	sched_run(s);
+}
+
+void
+pogo_sched_resume(struct pogo_sched *s)
+{
+	struct sched_thread *thr;
+	struct sched_slot *sl;
+	uint32_t t, g, th;
+
+	if (!s->started || (!s->halted && !s->done))
+		return;
+	s->halted = false;
+	s->done = false;
+	for (g = 0; g < s->ngroups; g++)
+		s->groups[g].parked.n = 0;
+	for (t = 0; t < s->ntasks; t++) {
+		struct sched_task *tk = &s->tasks[t];
+
+		/* Failed hosts take their units back, even past the limit. */
+		if (tk->state == POGO_SCHED_DONE_FAILED &&
+		    (tk->flags & SCHED_HOLDS) == 0)
+			sched_take(s, t);
+		if (tk->state == POGO_SCHED_PENDING) {
+			tk->flags &= (uint8_t)~SCHED_BLOCKED;
+			tk->park = SCHED_NONE;
+		}
+	}
+	for (th = 0; th < s->nthreads; th++) {
+		thr = &s->threads[th];
+		if (thr->active >= thr->nslots)
+			continue;
+		sl = &s->slots[thr->first_slot + thr->active];
+		for (t = sl->first; t < sl->first + sl->n; t++) {
+			if (s->tasks[t].state == POGO_SCHED_PENDING)
+				sched_cand_push(s, t, SCHED_NONE);
+		}
+	}
+	for (t = 0; t < s->detached.n; t++) {
+		if (s->tasks[s->detached.v[t]].state == POGO_SCHED_PENDING)
+			sched_cand_push(s, s->detached.v[t], SCHED_NONE);
+	}
+	sched_run(s);
+}
+
+int
+pogo_sched_retry(struct pogo_sched *s, uint32_t task)
+{
+	struct sched_task *tk;
+	struct sched_slot *sl;
+	struct sched_thread *thr;
+
+	if (task >= s->ntasks)
+		return POGO_ERR_STATE;
+	tk = &s->tasks[task];
+	if (tk->state != POGO_SCHED_DONE_FAILED &&
+	    tk->state != POGO_SCHED_DONE_OK)
+		return POGO_ERR_STATE;
+	tk->state = POGO_SCHED_PENDING;
+	tk->flags &= (uint8_t)~SCHED_BLOCKED;
+	tk->park = SCHED_NONE;
+	s->nonfinal++;
+	sl = &s->slots[tk->slot];
+	thr = &s->threads[sl->thread];
+	if (thr->first_slot + thr->active == tk->slot)
+		sl->nonfinal++;
+	else {
+		/* Its slot completed: the retry does not hold the thread. */
+		tk->flags |= SCHED_DETACHED;
+		pogo_idv_push(&s->detached, task);
+	}
+	sched_cand_push(s, task, SCHED_NONE);
+	if (pogo_sched_active(s))
+		sched_run(s);
+	return 0;
+}
+
+int
+pogo_sched_skip(struct pogo_sched *s, uint32_t task)
+{
+	struct sched_task *tk;
+	bool was_pending;
+
+	if (task >= s->ntasks)
+		return POGO_ERR_STATE;
+	tk = &s->tasks[task];
+	if (tk->state != POGO_SCHED_PENDING &&
+	    tk->state != POGO_SCHED_DONE_FAILED)
+		return POGO_ERR_STATE;
+	was_pending = tk->state == POGO_SCHED_PENDING;
+	tk->state = POGO_SCHED_DONE_SKIPPED;
+	tk->flags &= (uint8_t)~SCHED_BLOCKED;
+	sched_release(s, task);
+	if (was_pending)
+		sched_final(s, task);
+	if (pogo_sched_active(s))
+		sched_run(s);
+	return 0;
+}
+
+bool
+pogo_sched_active(const struct pogo_sched *s)
+{
+	return s->started && !s->halted && !s->done;
+}
+
+uint32_t
+pogo_sched_ntasks(const struct pogo_sched *s)
+{
+	return s->ntasks;
+}
+
+const char *
+pogo_sched_task_host(const struct pogo_sched *s, uint32_t task)
+{
+	POGO_ASSERT(task < s->ntasks);
+	return pogo_strtab_get(s->hosts, s->tasks[task].host);
+}
+
+uint32_t
+pogo_sched_find_task(const struct pogo_sched *s, const char *host)
+{
+	uint32_t id = pogo_strtab_find(s->hosts, host, strlen(host));
+
+	if (id == POGO_STRTAB_NONE)
+		return UINT32_MAX;
+	return s->host2task[id];
+}
+
+enum pogo_sched_task_state
+pogo_sched_task_state(const struct pogo_sched *s, uint32_t task)
+{
+	POGO_ASSERT(task < s->ntasks);
+	return (enum pogo_sched_task_state)s->tasks[task].state;
+}
+
+bool
+pogo_sched_task_holds_units(const struct pogo_sched *s, uint32_t task)
+{
+	POGO_ASSERT(task < s->ntasks);
+	return (s->tasks[task].flags & SCHED_HOLDS) != 0;
+}
+
+uint32_t
+pogo_sched_task_thread(const struct pogo_sched *s, uint32_t task)
+{
+	POGO_ASSERT(task < s->ntasks);
+	return s->slots[s->tasks[task].slot].thread;
+}
+
+uint32_t
+pogo_sched_task_slot(const struct pogo_sched *s, uint32_t task)
+{
+	const struct sched_slot *sl;
+
+	POGO_ASSERT(task < s->ntasks);
+	sl = &s->slots[s->tasks[task].slot];
+	return s->tasks[task].slot - s->threads[sl->thread].first_slot;
+}
+
+const uint32_t *
+pogo_sched_task_groups(const struct pogo_sched *s, uint32_t task, size_t *np)
+{
+	POGO_ASSERT(task < s->ntasks);
+	*np = s->tasks[task].ngroups;
+	return sched_tgroups(s, task);
+}
+
+uint32_t
+pogo_sched_nthreads(const struct pogo_sched *s)
+{
+	return s->nthreads;
+}
+
+const char *
+pogo_sched_thread_name(const struct pogo_sched *s, uint32_t thread)
+{
+	POGO_ASSERT(thread < s->nthreads);
+	return s->threads[thread].name;
+}
+
+uint32_t
+pogo_sched_nslots(const struct pogo_sched *s, uint32_t thread)
+{
+	POGO_ASSERT(thread < s->nthreads);
+	return s->threads[thread].nslots;
+}
+
+const char *
+pogo_sched_slot_name(const struct pogo_sched *s, uint32_t thread, uint32_t slot)
+{
+	POGO_ASSERT(thread < s->nthreads && slot < s->threads[thread].nslots);
+	return s->slots[s->threads[thread].first_slot + slot].name;
+}
+
+void
+pogo_sched_slot_tasks(const struct pogo_sched *s, uint32_t thread,
+    uint32_t slot, uint32_t *firstp, uint32_t *np)
+{
+	const struct sched_slot *sl;
+
+	POGO_ASSERT(thread < s->nthreads && slot < s->threads[thread].nslots);
+	sl = &s->slots[s->threads[thread].first_slot + slot];
+	*firstp = sl->first;
+	*np = sl->n;
+}
+
+uint32_t
+pogo_sched_active_slot(const struct pogo_sched *s, uint32_t thread)
+{
+	POGO_ASSERT(thread < s->nthreads);
+	if (s->threads[thread].active >= s->threads[thread].nslots)
+		return UINT32_MAX;
+	return s->threads[thread].active;
+}
+
+uint32_t
+pogo_sched_ngroups(const struct pogo_sched *s)
+{
+	return s->ngroups;
+}
+
+const char *
+pogo_sched_group_name(const struct pogo_sched *s, uint32_t g)
+{
+	POGO_ASSERT(g < s->ngroups);
+	return s->groups[g].name;
+}
+
+uint32_t
+pogo_sched_group_limit(const struct pogo_sched *s, uint32_t g)
+{
+	POGO_ASSERT(g < s->ngroups);
+	return s->groups[g].limit;
+}
+
+int
+pogo_sched_group_used(const struct pogo_sched *s, uint32_t g)
+{
+	POGO_ASSERT(g < s->ngroups);
+	return sched_ctr(s, g)->used;
+}
+
+size_t
+pogo_sched_bytes(const struct pogo_sched *s)
+{
+	size_t b = sizeof(*s) + pogo_strtab_bytes(s->hosts);
+	uint32_t g;
+
+	b += (size_t)s->ntasks * sizeof(*s->tasks);
+	b += (s->ntasks > 0 ? s->tasks[s->ntasks - 1].goff +
+	                 s->tasks[s->ntasks - 1].ngroups
+	                    : 0) *
+	    sizeof(*s->glist);
+	b += (size_t)s->cand.cap * 4;
+	for (g = 0; g < s->ngroups; g++)
+		b += (size_t)s->groups[g].parked.cap * 4;
+	return b;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * String helpers shared by every module: strtonum, strlcpy, string and id
+ * vectors, and a bounded whole-file read for command-line tools.
+ */
+#include "pogo/compat.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "pogo/error.h"
+#include "pogo/str.h"
+#include "pogo/xmalloc.h"
+
+size_t
+pogo_strlcpy(char *dst, const char *src, size_t size)
+{
+	size_t len = strlen(src);
+
+	if (size > 0) {
+		size_t n = len >= size ? size - 1 : len;
+
+		memcpy(dst, src, n);
+		dst[n] = '\0';
+	}
+	return len;
+}
+
+int
+pogo_strtonum(const char *s, long long min, long long max, long long *vp)
+{
+	long long v = 0;
+	bool neg = false;
+	const char *p = s;
+
+	if (*p == '-') {
+		neg = true;
+		p++;
+	}
+	if (*p < '0' || *p > '9')
+		return POGO_ERR_RANGE;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		if (v > (LLONG_MAX - (*p - '0')) / 10)
+			return POGO_ERR_RANGE;
+		v = v * 10 + (*p - '0');
+	}
+	if (*p != '\0')
+		return POGO_ERR_RANGE;
+	if (neg)
+		v = -v;
+	if (v < min || v > max)
+		return POGO_ERR_RANGE;
+	*vp = v;
+	return 0;
+}
+
+void
+pogo_strv_take(struct pogo_strv *sv, char *s)
+{
+	if (sv->n == sv->cap) {
+		sv->cap = sv->cap ? sv->cap * 2 : 8;
+		sv->v = xreallocarray(sv->v, sv->cap, sizeof(*sv->v));
+	}
+	sv->v[sv->n++] = s;
+}
+
+void
+pogo_strv_push(struct pogo_strv *sv, const char *s)
+{
+	pogo_strv_take(sv, xstrdup(s));
+}
+
+void
+pogo_strv_clear(struct pogo_strv *sv)
+{
+	size_t i;
+
+	for (i = 0; i < sv->n; i++)
+		free(sv->v[i]);
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+void
+pogo_idv_push(struct pogo_idv *iv, uint32_t id)
+{
+	if (iv->n == iv->cap) {
+		iv->cap = iv->cap ? iv->cap * 2 : 4;
+		iv->v = xreallocarray(iv->v, iv->cap, sizeof(*iv->v));
+	}
+	iv->v[iv->n++] = id;
+}
+
+void
+pogo_idv_clear(struct pogo_idv *iv)
+{
+	free(iv->v);
+	iv->v = NULL;
+	iv->n = iv->cap = 0;
+}
+
+int
+pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ssize_t n;
+	int fd, r;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return POGO_ERR_ERRNO(errno);
+	for (;;) {
+		if (cap - len < 4096) {
+			cap = cap ? cap * 2 : 8192;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1) {
+			r = POGO_ERR_ERRNO(errno);
+			goto out;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len > max) {
+			r = POGO_ERR_LIMIT;
+			goto out;
+		}
+	}
+	if (buf == NULL)
+		buf = xmalloc(1);
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	buf = NULL;
+	r = 0;
+out:
+	free(buf);
+	close(fd);
+	return r;
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Job target lists: range expansion plus the host-name rules and the
+ * per-job host limit of SPEC 5.2.  Used by every client of jobs (pogo one,
+ * pogo schedule --targets, later pogo submit and the dispatcher).
+ */
+#include "pogo/compat.h"
+
+#include "pogo/error.h"
+#include "pogo/range.h"
+#include "pogo/strtab.h"
+#include "pogo/target.h"
+#include "pogo/xmalloc.h"
+
+bool
+pogo_target_valid_host(const char *name)
+{
+	size_t i;
+
+	if (name[0] == '\0' || name[0] == '-')
+		return false;
+	for (i = 0; name[i] != '\0'; i++) {
+		char c = name[i];
+
+		if (i >= 255)
+			return false;
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		        (c >= '0' && c <= '9') || c == '.' || c == '-' ||
+		        c == '_' || c == ':' || c == '%'))
+			return false;
+	}
+	return true;
+}
+
+int
+pogo_target_expand(const char *pattern, struct pogo_strv *out, char **cause)
+{
+	size_t start = out->n, i;
+	int r;
+
+	*cause = NULL;
+	if ((r = pogo_range_expand(pattern, 0, out, cause)) != 0)
+		return r;
+	for (i = start; i < out->n; i++) {
+		if (!pogo_target_valid_host(out->v[i])) {
+			xasprintf(cause, "invalid host name '%s'", out->v[i]);
+			r = POGO_ERR_RANGE;
+			break;
+		}
+	}
+	/* Bound the list before de-duplication too (many @FILE lines). */
+	if (r == 0 && out->n > POGO_RANGE_MAX_ITEMS) {
+		xasprintf(
+		    cause, "more than %u target names", POGO_RANGE_MAX_ITEMS);
+		r = POGO_ERR_LIMIT;
+	}
+	if (r != 0) {
+		while (out->n > start)
+			free(out->v[--out->n]);
+	}
+	return r;
+}
+
+void
+pogo_target_dedup(struct pogo_strv *hosts)
+{
+	struct pogo_strtab *seen = pogo_strtab_new();
+	size_t i, k = 0;
+	bool added;
+
+	for (i = 0; i < hosts->n; i++) {
+		pogo_strtab_intern(
+		    seen, hosts->v[i], strlen(hosts->v[i]), &added);
+		if (added)
+			hosts->v[k++] = hosts->v[i];
+		else
+			free(hosts->v[i]);
+	}
+	hosts->n = k;
+	pogo_strtab_free(seen);
+}
+
+int
+pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
+{
+	char *buf = NULL, *line, *end, *p;
+	size_t len;
+	int r;
+
+	*cause = NULL;
+	if (arg[0] != '@') {
+		r = pogo_target_expand(arg, out, cause);
+		goto out;
+	}
+	if ((r = pogo_str_read_file(arg + 1, 64 * 1024 * 1024, &buf, &len)) !=
+	    0) {
+		xasprintf(cause, "%s: %s", arg + 1, pogo_strerror(r));
+		return r;
+	}
+	for (line = buf; line != NULL && *line != '\0'; line = end) {
+		end = strchr(line, '\n');
+		if (end != NULL)
+			*end++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		p = line + strlen(line);
+		while (p > line &&
+		    (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
+			*--p = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		if ((r = pogo_target_expand(line, out, cause)) != 0)
+			goto out;
+	}
+	r = 0;
+out:
+	free(buf);
+	if (r == 0) {
+		pogo_target_dedup(out);
+		if (out->n == 0) {
+			xasprintf(cause, "no targets in '%s'", arg);
+			r = POGO_ERR_RANGE;
+		} else if (out->n > POGO_TARGET_MAX_HOSTS) {
+			xasprintf(cause, "a job has at most %d hosts",
+			    POGO_TARGET_MAX_HOSTS);
+			r = POGO_ERR_LIMIT;
+		}
+	}
+	return r;
+}

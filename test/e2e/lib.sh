@@ -1,0 +1,201 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The pogo authors
+#
+# The end-to-end harness, in the style of OpenSSH's regress/test-exec.sh.
+# A test sources this file, calls e2e_init, and uses:
+#   $T            its private temporary directory (kept only on failure)
+#   $POGO         the pogo binary under test
+#   e2e_port N    a port derived from the test number (never a default)
+#   start_sshd    a throwaway OpenSSH server in a network namespace that
+#                 answers on every 127.x.y.z (TESTHOSTS.md section 3)
+#   in_ns CMD...  run CMD inside that namespace (clients must)
+#   ssh_test ADDR CMD  the OpenSSH client as the test user, for checks
+#   start_pogo ROLE ARGS...  a pogo process in the background, logged
+#   fail MSG      print every log of the test and exit 1
+#   skip MSG      exit 77 with a one-line reason
+# Processes are stopped only by their recorded PIDs, never by name.
+
+set -u
+
+: "${POGO:?POGO must name the pogo binary}"
+: "${POGO_SRC:=$(cd "$(dirname "$0")/../.." && pwd)}"
+
+E2E_NAME=$(basename "$0" .sh)
+E2E_NUM=$(echo "$E2E_NAME" | sed -n 's/^t\([0-9][0-9]*\)-.*/\1/p')
+E2E_PIDS=""
+E2E_NS=""
+E2E_FAILED=0
+TEST_USER=pogot
+
+e2e_cleanup() {
+	rc=$?
+	for pid in $E2E_PIDS; do
+		kill "$pid" 2>/dev/null
+	done
+	for pid in $E2E_PIDS; do
+		# Give each process up to 5 s, then KILL it, by PID only.
+		i=0
+		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		kill -9 "$pid" 2>/dev/null
+	done
+	if [ -n "$E2E_NS" ]; then
+		ip netns del "$E2E_NS" 2>/dev/null
+	fi
+	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
+		rm -rf "$T"
+	else
+		echo "$E2E_NAME: logs kept in $T" >&2
+	fi
+	exit "$rc"
+}
+
+e2e_init() {
+	T=$(mktemp -d "${TMPDIR:-/tmp}/pogo-$E2E_NAME.XXXXXX") || exit 1
+	chmod 755 "$T"
+	trap e2e_cleanup EXIT
+	trap 'exit 1' INT TERM HUP
+	# A minimal environment: nothing of the developer's ~/.ssh is read.
+	export HOME="$T/home"
+	mkdir -p "$HOME"
+	unset SSH_AUTH_SOCK SSH_AGENT_PID
+	export LC_ALL=C
+	export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+}
+
+skip() {
+	echo "SKIP $E2E_NAME: $*"
+	exit 77
+}
+
+fail() {
+	echo "FAIL $E2E_NAME: $*"
+	for f in "$T"/*.log; do
+		[ -f "$f" ] || continue
+		echo "---- $f"
+		tail -n 100 "$f"
+	done
+	exit 1
+}
+
+# e2e_port N: the Nth port of this test (20000 + number * 4 + N).
+e2e_port() {
+	echo $((20000 + ${E2E_NUM:-0} * 4 + $1))
+}
+
+in_ns() {
+	[ -n "$E2E_NS" ] || fail "in_ns before start_sshd"
+	ip netns exec "$E2E_NS" "$@"
+}
+
+# The test user, made once per machine (a lock serialises parallel tests).
+e2e_test_user() {
+	(
+		flock 9
+		if ! id "$TEST_USER" >/dev/null 2>&1; then
+			useradd -m -s /bin/sh "$TEST_USER" ||
+			    fail "cannot create the test user"
+		fi
+		# '*' = no password, but not locked, so keys work.
+		usermod -p '*' "$TEST_USER"
+	) 9>/run/pogo-test-user.lock
+}
+
+# start_sshd [extra sshd_config lines on stdin]
+start_sshd() {
+	[ "$(id -u)" = 0 ] || skip "start_sshd needs root (network namespace)"
+	[ -x /usr/sbin/sshd ] || skip "no /usr/sbin/sshd (apt-get install openssh-server)"
+	command -v ssh-keygen >/dev/null || skip "no ssh-keygen"
+	command -v ip >/dev/null || skip "no ip (iproute2)"
+	E2E_NS="pogo-$E2E_NAME-$$"
+	ip netns add "$E2E_NS" 2>/dev/null ||
+	    skip "cannot create a network namespace here"
+	ip -n "$E2E_NS" link set lo up || fail "lo up"
+	e2e_test_user
+	mkdir -p /run/sshd
+	SSHD_PORT=$(e2e_port 0)
+	ssh-keygen -q -t ed25519 -N '' -f "$T/host_ed25519" </dev/null
+	ssh-keygen -q -t ed25519 -N '' -C pogo-test -f "$T/id_ed25519" \
+	    </dev/null
+	cp "$T/id_ed25519.pub" "$T/authorized_keys"
+	chmod 644 "$T/authorized_keys"
+	{
+		echo "# generated file, do not edit ($E2E_NAME)"
+		echo "Port $SSHD_PORT"
+		echo "ListenAddress 0.0.0.0"
+		echo "HostKey $T/host_ed25519"
+		echo "PidFile $T/sshd.pid"
+		echo "AuthorizedKeysFile $T/authorized_keys"
+		echo "PasswordAuthentication no"
+		echo "KbdInteractiveAuthentication no"
+		echo "UsePAM no"
+		echo "StrictModes no"
+		echo "MaxStartups 1000:30:2000"
+		echo "MaxSessions 100"
+		echo "LoginGraceTime 30"
+		echo "UseDNS no"
+		echo "PrintMotd no"
+		echo "LogLevel DEBUG3"
+		if sshd_at_least 9 8; then
+			echo "PerSourcePenalties no"
+		fi
+		[ -t 0 ] || cat
+	} >"$T/sshd_config"
+	/usr/sbin/sshd -t -f "$T/sshd_config" || fail "sshd -t"
+	ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
+	    -E "$T/sshd.log" &
+	SSHD_PID=$!
+	E2E_PIDS="$E2E_PIDS $SSHD_PID"
+	i=0
+	while ! in_ns ssh-keyscan -T 2 -p "$SSHD_PORT" 127.0.0.1 \
+	    >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "sshd did not start"
+		kill -0 "$SSHD_PID" 2>/dev/null || fail "sshd exited"
+		sleep 0.1
+	done
+}
+
+# sshd_at_least MAJOR MINOR
+sshd_at_least() {
+	v=$(/usr/sbin/sshd -V 2>&1 | sed -n 's/^OpenSSH_\([0-9]*\)\.\([0-9]*\).*/\1 \2/p' | head -n1)
+	set -- "$1" "$2" $v
+	[ $# -eq 4 ] || return 1
+	[ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
+}
+
+stop_sshd() {
+	kill "$SSHD_PID" 2>/dev/null
+	i=0
+	while kill -0 "$SSHD_PID" 2>/dev/null; do
+		i=$((i + 1))
+		[ $i -lt 50 ] || fail "sshd did not stop"
+		sleep 0.1
+	done
+	wait "$SSHD_PID" 2>/dev/null
+}
+
+ssh_test() {
+	addr=$1
+	shift
+	in_ns ssh -p "$SSHD_PORT" -i "$T/id_ed25519" \
+	    -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+	    -o BatchMode=yes -o ConnectTimeout=10 -o LogLevel=ERROR \
+	    "$TEST_USER@$addr" "$@"
+}
+
+# start_pogo ROLE ARGS...: run "pogo ROLE ARGS" in the background.
+start_pogo() {
+	role=$1
+	shift
+	"$POGO" "$role" "$@" >"$T/$role.out" 2>"$T/$role.log" &
+	E2E_PIDS="$E2E_PIDS $!"
+	POGO_PID=$!
+}
+
+# expect_eq WHAT GOT EXPECTED
+expect_eq() {
+	[ "$2" = "$3" ] || fail "$1: got '$2', expected '$3'"
+}

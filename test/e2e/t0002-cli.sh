@@ -1,0 +1,49 @@
+#!/bin/sh
+# The command table: help, version, usage errors and the subcommands that
+# are not implemented yet (they must say so and exit 2, never pretend).
+. "$(dirname "$0")/lib.sh"
+e2e_init
+
+"$POGO" >"$T/out" 2>"$T/err" || fail "pogo without arguments failed"
+for c in api dispatcher one schedule submit worker help version; do
+	grep -q "^  $c " "$T/out" || fail "pogo lists no '$c'"
+done
+"$POGO" help >"$T/help" || fail "pogo help failed"
+cmp -s "$T/out" "$T/help" || fail "pogo help differs from pogo"
+
+"$POGO" --version >"$T/v" || fail "--version failed"
+head -n1 "$T/v" | grep -q '^pogo [0-9]' || fail "no pogo version"
+for lib in libuv mbedTLS libssh libcyaml libyaml cJSON SQLite; do
+	grep -q "^$lib [0-9]" "$T/v" || fail "--version lacks $lib"
+done
+grep -q '^libssh .*/mbedtls' "$T/v" || fail "libssh backend is not mbedTLS"
+"$POGO" -V | cmp -s - "$T/v" || fail "-V differs from --version"
+
+# Unknown commands and options: a message on stderr, exit 2.
+"$POGO" frobnicate >"$T/out" 2>"$T/err"
+expect_eq "unknown command status" $? 2
+grep -q "unknown command 'frobnicate'" "$T/err" || fail "no message"
+[ -s "$T/out" ] && fail "stdout not empty for an unknown command"
+"$POGO" --frob >"$T/out" 2>"$T/err"
+expect_eq "unknown option status" $? 2
+grep -q "unknown option '--frob'" "$T/err" || fail "no option message"
+"$POGO" schedule --frob x.yaml >"$T/out" 2>"$T/err"
+expect_eq "unknown schedule option" $? 2
+grep -q '^usage: pogo schedule CONFIG' "$T/err" || fail "no usage"
+
+# -h prints the usage line from the table, exit 0.
+"$POGO" schedule -h >"$T/out" || fail "schedule -h failed"
+expect_eq "schedule -h" "$(cat "$T/out")" \
+    "usage: pogo schedule CONFIG [--targets LIST] [--resolver-path PATH]"
+
+for c in api dispatcher one submit worker; do
+	"$POGO" "$c" -h >"$T/out" || fail "$c -h failed"
+	grep -q "^usage: pogo $c" "$T/out" || fail "$c -h: no usage"
+	"$POGO" "$c" >"$T/out" 2>"$T/err"
+	expect_eq "$c status" $? 2
+	grep -q "not implemented yet" "$T/err" || fail "$c does not say so"
+	[ -s "$T/out" ] && fail "$c printed on stdout"
+done
+"$POGO" help frobnicate >/dev/null 2>&1
+expect_eq "help unknown" $? 2
+echo "PASS $E2E_NAME"

@@ -1,0 +1,73 @@
+#!/bin/sh
+# The whole test suite (`make test`, and so CI): set-up, the static build
+# with its unit, end-to-end and check suites, the same suites under
+# ASan+UBSan (clang), a fuzz smoke run, and the scheduler benchmark's
+# figures.  Prints each stage's duration and a closing total line.
+set -u
+cd "$(dirname "$0")/.."
+JOBS=$(nproc 2>/dev/null || echo 2)
+passed=0
+failed=0
+status=0
+start_all=$(date +%s)
+
+stage() {
+	name=$1
+	shift
+	t0=$(date +%s)
+	echo "==== stage $name"
+	"$@"
+	rc=$?
+	echo "==== stage $name: $(($(date +%s) - t0)) s, exit $rc"
+	[ $rc -eq 0 ] || status=1
+	return $rc
+}
+
+# ctest_run DIR LABEL-ARGS...: run ctest and add its counts to the total.
+ctest_run() {
+	dir=$1
+	shift
+	ctest --test-dir "$dir" --output-on-failure -j "$JOBS" \
+	    --timeout 900 "$@" >"$dir/ctest-$$.log" 2>&1
+	rc=$?
+	cat "$dir/ctest-$$.log"
+	line=$(grep -E 'tests passed, [0-9]+ tests failed out of' \
+	    "$dir/ctest-$$.log" | tail -n1)
+	tot=$(echo "$line" | sed -n 's/.*out of \([0-9]*\).*/\1/p')
+	bad=$(echo "$line" | sed -n 's/.*passed, \([0-9]*\) tests failed.*/\1/p')
+	if [ -n "$tot" ] && [ -n "$bad" ]; then
+		passed=$((passed + tot - bad))
+		failed=$((failed + bad))
+	else
+		failed=$((failed + 1))
+	fi
+	rm -f "$dir/ctest-$$.log"
+	return $rc
+}
+
+fuzz_smoke() {
+	for f in range sched-config; do
+		mkdir -p build-fuzz/corpus-$f
+		./build-fuzz/fuzz-$f -max_total_time=20 -rss_limit_mb=2048 \
+		    -print_final_stats=0 build-fuzz/corpus-$f \
+		    test/data/sched 2>build-fuzz/fuzz-$f.log ||
+		    { tail -n 40 build-fuzz/fuzz-$f.log; return 1; }
+		grep -E '^#[0-9]+.*DONE|Done [0-9]+ runs' \
+		    build-fuzz/fuzz-$f.log | tail -n1
+	done
+}
+
+stage deps sh third_party/deps.sh "$PWD/build/third_party" || exit 1
+stage build make build || exit 1
+stage unit ctest_run build -L unit
+stage e2e ctest_run build -L e2e
+stage checks ctest_run build -L check
+stage build-asan make build-asan || exit 1
+stage unit-asan ctest_run build-asan -L unit
+stage e2e-asan ctest_run build-asan -L e2e
+stage build-fuzz make build-fuzz && stage fuzz-smoke fuzz_smoke
+stage bench sh test/bench/sched.sh build/bench-sched
+echo "==== all stages: $(($(date +%s) - start_all)) s"
+echo "total: $passed passed, $failed failed"
+[ $failed -eq 0 ] || status=1
+exit $status

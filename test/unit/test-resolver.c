@@ -1,0 +1,188 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/resolver.c on a real loop: output parsing, arguments,
+ * path order, exit status, the time limit (the child is killed), and that
+ * the callback comes once, later, and the loop closes cleanly.
+ */
+#include "pogo/compat.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/proc.h"
+#include "pogo/resolver.h"
+#include "pogo/sched-config.h"
+#include "pogo/strtab.h"
+
+static int done_calls;
+
+static void
+done_cb(struct pogo_resolver *res, int status, void *arg)
+{
+	done_calls++;
+	*(int *)arg = status;
+}
+
+static char tmpdir[64];
+
+static void
+script(const char *dir, const char *name, const char *body)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	mkdir(dir, 0755);
+	f = fopen(path, "w");
+	ASSERT(f != NULL);
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	ASSERT_OK(chmod(path, 0755));
+}
+
+/* Parse yaml, resolve on a loop with path, build; returns the cause. */
+static char *
+resolve(const char *yaml, const char *path, uint64_t timeout_ms,
+    struct pogo_sched_config **cfgp)
+{
+	uv_loop_t loop;
+	char *cause = NULL;
+	int status = -1;
+
+	ASSERT_OK(pogo_sched_config_parse(yaml, strlen(yaml), cfgp, &cause));
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	done_calls = 0;
+	ASSERT_OK(pogo_resolver_run(
+	    &loop, *cfgp, path, timeout_ms, done_cb, &status));
+	ASSERT_EQ(done_calls, 0); /* never from inside the call */
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(done_calls, 1);
+	ASSERT_EQ(status, 0);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	if (pogo_sched_config_build(*cfgp, &cause) == 0)
+		return NULL;
+	return cause;
+}
+
+/* Remove the scripts and their directories. */
+static void
+cleanup(void)
+{
+	static const char *files[] = { "a/Ex", "b/Ex", "b/Fail", "b/Slow", "a",
+		"b", "" };
+	char p[256];
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", tmpdir, files[i]);
+		if (unlink(p) != 0)
+			rmdir(p);
+	}
+}
+
+static void
+setup(void)
+{
+	char d[128];
+
+	if (tmpdir[0] != '\0')
+		return;
+	atexit(cleanup);
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pogo-resolver-XXXXXX");
+	ASSERT(mkdtemp(tmpdir) != NULL);
+	snprintf(d, sizeof(d), "%s/a", tmpdir);
+	script(d, "Ex", "printf '%s\\n' \"# c\" '' \"$@\" ' spaced '");
+	snprintf(d, sizeof(d), "%s/b", tmpdir);
+	script(d, "Ex", "echo from-b");
+	script(d, "Fail", "exit 3");
+	script(d, "Slow", "exec sleep 30");
+}
+
+TEST(output_and_arguments)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], *cause;
+	const uint32_t *v;
+	size_t n;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/a:%s/b", tmpdir, tmpdir);
+	cause = resolve("tag:\nsequence: [\"Ex  one\ttwo\"]\n", path, 0, &cfg);
+	ASSERT_NULL(cause);
+	v = pogo_sched_config_slot_hosts(cfg, 0, 0, &n);
+	ASSERT_EQ(n, 3);
+	ASSERT_STR_EQ(
+	    pogo_strtab_get(pogo_sched_config_hosts(cfg), v[0]), "one");
+	ASSERT_STR_EQ(
+	    pogo_strtab_get(pogo_sched_config_hosts(cfg), v[1]), "two");
+	ASSERT_STR_EQ(
+	    pogo_strtab_get(pogo_sched_config_hosts(cfg), v[2]), "spaced");
+	pogo_sched_config_free(cfg);
+}
+
+TEST(first_directory_wins)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], *cause;
+	const uint32_t *v;
+	size_t n;
+
+	setup();
+	snprintf(path, sizeof(path), "/nonexistent:%s/b:%s/a", tmpdir, tmpdir);
+	cause = resolve("tag:\nsequence: [\"Ex x\"]\n", path, 0, &cfg);
+	ASSERT_NULL(cause);
+	v = pogo_sched_config_slot_hosts(cfg, 0, 0, &n);
+	ASSERT_EQ(n, 1);
+	ASSERT_STR_EQ(
+	    pogo_strtab_get(pogo_sched_config_hosts(cfg), v[0]), "from-b");
+	pogo_sched_config_free(cfg);
+}
+
+TEST(failures)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], *cause;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/b", tmpdir);
+	cause = resolve("tag:\nsequence: [\"Fail x\"]\n", path, 0, &cfg);
+	ASSERT_STR_EQ(
+	    cause, "line 2, column 12: resolver 'Fail' failed: exit status 3");
+	free(cause);
+	pogo_sched_config_free(cfg);
+	cause = resolve("tag:\nsequence: [\"Nope x\"]\n", path, 0, &cfg);
+	ASSERT_STR_EQ(cause,
+	    "line 2, column 12: resolver 'Nope' failed: "
+	    "not found in the resolver path");
+	free(cause);
+	pogo_sched_config_free(cfg);
+}
+
+TEST(time_limit_kills_the_resolver)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], *cause;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/b", tmpdir);
+	cause = resolve(
+	    "tag:\nsequence: [\"Slow x\", \"Ex y\"]\n", path, 200, &cfg);
+	ASSERT_STR_EQ(cause,
+	    "line 2, column 12: resolver 'Slow' failed: "
+	    "timed out after 0.2 seconds");
+	free(cause);
+	pogo_sched_config_free(cfg);
+}
+
+TEST(no_references_still_calls_back_later)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char *cause;
+
+	cause = resolve("tag: {a: [b]}\n", "/nonexistent", 0, &cfg);
+	ASSERT_NULL(cause);
+	pogo_sched_config_free(cfg);
+}

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/* Unit tests of src/str.c. */
+#include "pogo/compat.h"
+
+#include "harness.h"
+#include "pogo/str.h"
+
+TEST(strtonum)
+{
+	long long v = -7;
+
+	ASSERT_OK(pogo_strtonum("42", 0, 100, &v));
+	ASSERT_EQ(v, 42);
+	ASSERT_OK(pogo_strtonum("-5", -10, 10, &v));
+	ASSERT_EQ(v, -5);
+	ASSERT_EQ(pogo_strtonum("", 0, 10, &v), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_strtonum("1x", 0, 10, &v), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_strtonum("11", 0, 10, &v), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_strtonum("-1", 0, 10, &v), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_strtonum("99999999999999999999", 0, LLONG_MAX, &v),
+	    POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_strtonum("+1", 0, 10, &v), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_strtonum(" 1", 0, 10, &v), POGO_ERR_RANGE);
+	ASSERT_EQ(v, -5);
+}
+
+TEST(strlcpy_truncates)
+{
+	char buf[4];
+
+	ASSERT_EQ(strlcpy(buf, "abcdef", sizeof(buf)), 6);
+	ASSERT_STR_EQ(buf, "abc");
+	ASSERT_EQ(strlcpy(buf, "ab", sizeof(buf)), 2);
+	ASSERT_STR_EQ(buf, "ab");
+}
+
+TEST(vectors)
+{
+	struct pogo_strv sv = { 0 };
+	struct pogo_idv iv = { 0 };
+	uint32_t i;
+
+	for (i = 0; i < 100; i++) {
+		pogo_strv_push(&sv, "x");
+		pogo_idv_push(&iv, i);
+	}
+	ASSERT_EQ(sv.n, 100);
+	ASSERT_EQ(iv.v[99], 99);
+	pogo_strv_clear(&sv);
+	pogo_idv_clear(&iv);
+	ASSERT_EQ(sv.n, 0);
+	ASSERT_NULL(iv.v);
+}
+
+TEST(read_file_bounds)
+{
+	char *buf = NULL;
+	size_t len = 0;
+
+	ASSERT_EQ(
+	    pogo_str_read_file("/nonexistent/pogo", 10, &buf, &len), -ENOENT);
+	ASSERT_NULL(buf);
+	ASSERT_EQ(pogo_str_read_file("/proc/self/cmdline", 1, &buf, &len),
+	    POGO_ERR_LIMIT);
+	ASSERT_NULL(buf);
+	ASSERT_OK(pogo_str_read_file("/dev/null", 10, &buf, &len));
+	ASSERT_EQ(len, 0);
+	ASSERT_STR_EQ(buf, "");
+	free(buf);
+}

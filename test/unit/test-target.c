@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/* Unit tests of src/target.c: job target lists (SPEC 5.2). */
+#include "pogo/compat.h"
+
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/target.h"
+
+TEST(host_names)
+{
+	ASSERT(pogo_target_valid_host("web1.example.com"));
+	ASSERT(pogo_target_valid_host("10.0.0.1"));
+	ASSERT(pogo_target_valid_host("fe80::1%eth0"));
+	ASSERT(pogo_target_valid_host("a_b"));
+	ASSERT(!pogo_target_valid_host(""));
+	ASSERT(!pogo_target_valid_host("-oProxyCommand=x"));
+	ASSERT(!pogo_target_valid_host("a b"));
+	ASSERT(!pogo_target_valid_host("a;b"));
+	ASSERT(!pogo_target_valid_host("a/b"));
+}
+
+TEST(long_names)
+{
+	char name[300];
+
+	memset(name, 'a', 255);
+	name[255] = '\0';
+	ASSERT(pogo_target_valid_host(name));
+	name[255] = 'a';
+	name[256] = '\0';
+	ASSERT(!pogo_target_valid_host(name));
+}
+
+TEST(parse_dedups_and_checks)
+{
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+
+	ASSERT_OK(pogo_target_parse("h[1-3],h2,x", &h, &cause));
+	ASSERT_EQ(h.n, 4);
+	ASSERT_STR_EQ(h.v[0], "h1");
+	ASSERT_STR_EQ(h.v[3], "x");
+	pogo_strv_clear(&h);
+	ASSERT_EQ(pogo_target_parse("ok,bad;name", &h, &cause), POGO_ERR_RANGE);
+	ASSERT_STR_EQ(cause, "invalid host name 'bad;name'");
+	free(cause);
+	ASSERT_EQ(h.n, 0);
+	ASSERT_EQ(
+	    pogo_target_parse("h[1-1000001]", &h, &cause), POGO_ERR_LIMIT);
+	free(cause);
+	pogo_strv_clear(&h);
+}
+
+TEST(parse_at_file)
+{
+	struct pogo_strv h = { 0 };
+	char path[] = "/tmp/pogo-target-XXXXXX", arg[64], *cause = NULL;
+	const char text[] = "# hosts\n\nweb[1-2]\n  db1  \nweb1\n";
+	int fd;
+
+	fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	ASSERT_EQ(write(fd, text, sizeof(text) - 1), sizeof(text) - 1);
+	close(fd);
+	snprintf(arg, sizeof(arg), "@%s", path);
+	ASSERT_OK(pogo_target_parse(arg, &h, &cause));
+	unlink(path);
+	ASSERT_EQ(h.n, 3);
+	ASSERT_STR_EQ(h.v[0], "web1");
+	ASSERT_STR_EQ(h.v[1], "web2");
+	ASSERT_STR_EQ(h.v[2], "db1");
+	pogo_strv_clear(&h);
+	ASSERT(pogo_target_parse("@/nonexistent/x", &h, &cause) != 0);
+	ASSERT(strstr(cause, "/nonexistent/x") != NULL);
+	free(cause);
+}

@@ -1,0 +1,109 @@
+#!/bin/sh
+# Install every build and test dependency of pogo on a Debian 12 machine,
+# then build the two libraries that Debian does not ship as usable static
+# archives (libssh with the mbedTLS backend, cJSON) from Debian source
+# packages into third_party's prefix.  Idempotent: a second run only checks.
+#
+# Usage: third_party/deps.sh [PREFIX]   (default: build/third_party)
+set -eu
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+prefix=${1:-$top/build/third_party}
+stamp=$prefix/.deps-v1
+
+pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev
+    libuv1-dev libmbedtls-dev libcyaml-dev libyaml-dev zlib1g-dev
+    libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
+    procps psmisc sudo"
+
+as_root() {
+	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+missing=""
+for p in $pkgs; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q 'install ok installed' || missing="$missing $p"
+done
+src_list=/etc/apt/sources.list.d/pogo-src.sources
+need_update=0
+if [ ! -f "$src_list" ]; then
+	# A deb-src entry made from the machine's own source list: no host is
+	# named here, so the script works behind any mirror.
+	if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+		sed 's/^Types: deb$/Types: deb-src/' \
+		    /etc/apt/sources.list.d/debian.sources |
+		    as_root tee "$src_list" >/dev/null
+	elif [ -f /etc/apt/sources.list ]; then
+		grep '^deb ' /etc/apt/sources.list | sed 's/^deb /deb-src /' |
+		    as_root tee /etc/apt/sources.list.d/pogo-src.list >/dev/null
+		as_root touch "$src_list"
+	fi
+	need_update=1
+fi
+if [ -n "$missing" ] || [ "$need_update" = 1 ]; then
+	echo "deps: apt-get update"
+	as_root apt-get update -qq
+fi
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends $missing >/dev/null
+fi
+
+[ -f "$stamp" ] && exit 0
+
+work=$prefix/src
+rm -rf "$work"
+mkdir -p "$work" "$prefix"
+cd "$work"
+
+# apt-get source for the newest version whose source downloads; the
+# newest security release's source is sometimes missing from the archive.
+fetch_source() {
+	name=$1
+	if apt-get source -qq "$name" >/dev/null 2>&1; then
+		return 0
+	fi
+	for v in $(apt-cache showsrc "$name" 2>/dev/null |
+	    sed -n 's/^Version: //p' | sort -rV | uniq); do
+		echo "deps: $name newest source missing, trying $v"
+		if apt-get source -qq "$name=$v" >/dev/null 2>&1; then
+			return 0
+		fi
+	done
+	echo "deps: cannot fetch the source of $name" >&2
+	return 1
+}
+
+echo "deps: building libssh and cJSON from Debian source packages"
+fetch_source libssh
+fetch_source cjson
+ls libssh_*.dsc cjson_*.dsc | sed 's/\.dsc$//' > "$prefix/versions.txt"
+
+sshdir=$(ls -d libssh-*/ | head -n1)
+cmake -S "$sshdir" -B build-libssh -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DBUILD_SHARED_LIBS=OFF -DWITH_MBEDTLS=ON -DWITH_GSSAPI=OFF \
+    -DWITH_EXAMPLES=OFF -DWITH_PCAP=OFF -DUNIT_TESTING=OFF \
+    -DWITH_SERVER=OFF >build-libssh.log 2>&1 ||
+    { cat build-libssh.log; exit 1; }
+cmake --build build-libssh -j"$(nproc)" >>build-libssh.log 2>&1 ||
+    { tail -50 build-libssh.log; exit 1; }
+cmake --install build-libssh >>build-libssh.log 2>&1
+
+cjdir=$(ls -d cjson-*/ | head -n1)
+cmake -S "$cjdir" -B build-cjson -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
+    -DBUILD_SHARED_LIBS=OFF -DBUILD_SHARED_AND_STATIC_LIBS=OFF \
+    -DENABLE_CJSON_TEST=OFF -DENABLE_CJSON_UTILS=OFF \
+    -DENABLE_CUSTOM_COMPILER_FLAGS=OFF >build-cjson.log 2>&1 ||
+    { cat build-cjson.log; exit 1; }
+cmake --build build-cjson -j"$(nproc)" >>build-cjson.log 2>&1 ||
+    { tail -50 build-cjson.log; exit 1; }
+cmake --install build-cjson >>build-cjson.log 2>&1
+
+touch "$stamp"
+echo "deps: done ($(tr '\n' ' ' < "$prefix/versions.txt"))"
