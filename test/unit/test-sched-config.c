@@ -278,7 +278,7 @@ TEST(host_entry_budget)
 	              yaml, strlen(yaml), 100, &cfg, &cause),
 	    POGO_ERR_CONFIG);
 	ASSERT_STR_EQ(cause,
-	    "line 1, column 29: invalid range pattern "
+	    "line 1, column 27: invalid range pattern "
 	    "'h[1-60]': more than 100 host entries in the "
 	    "configuration");
 	free(cause);
