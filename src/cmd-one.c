@@ -2,26 +2,839 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * pogo one: registered so that help and usage list it; it is not
- * implemented yet and says so (exit 2) instead of pretending to work.
+ * pogo one: one job from this process (SPEC 12.2).  Option parsing, the
+ * configuration, the target list and the wiring of the job engine to an
+ * executor (SSH, or local with --local) on one loop; the printer of the
+ * default lines, --json events, --output-dir files, the progress line and
+ * the summary; SIGINT and SIGTERM halt the job, a second one kills the
+ * running tasks.
  */
 #include "pogo/compat.h"
 
+#include <fcntl.h>
+#include <getopt.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+#include <uv.h>
+
 #include "pogo/cmd.h"
+#include "pogo/error.h"
+#include "pogo/exec-local.h"
+#include "pogo/job.h"
+#include "pogo/json.h"
+#include "pogo/log.h"
+#include "pogo/proc.h"
+#include "pogo/resolver.h"
+#include "pogo/sched-config.h"
+#include "pogo/sched-table.h"
+#include "pogo/sched.h"
+#include "pogo/ssh.h"
+#include "pogo/target.h"
+#include "pogo/xmalloc.h"
+
+#define ONE_DEFAULT_RESOLVERS "/etc/pogo/resolvers"
+#define ONE_MAX_CONFIG (64 * 1024 * 1024)
+#define ONE_FD_RESERVE 64
 
 static int cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx);
 
 const struct pogo_cmd pogo_cmd_one = {
 	.name = "one",
-	.usage = "--targets LIST --run-command CMD [--config FILE] [options]",
-	.summary =
-	    "run one job from this process (dispatcher and worker in one)",
-	.flags = POGO_CMD_STUB,
+	.usage = "--targets LIST --run-command CMD [--config FILE] "
+	         "[-p|--password] [-l|--user USER] [--port N] "
+	         "[-i|--identity FILE]... [-F|--ssh-config FILE] "
+	         "[--known-hosts FILE] [--host-key-check "
+	         "strict|accept-new|off] [--connect-timeout S] [--timeout S] "
+	         "[--job-timeout S] [--concurrency N] [--max-handshakes N] "
+	         "[--max-output N] [--local] [--output-dir DIR] [--json] "
+	         "[--show-output] [--dry-run] [--resolver-path PATH] "
+	         "[-v|--verbose]",
+	.summary = "run one job from this process (dispatcher and worker in "
+	           "one)",
+	.flags = POGO_CMD_LOOP,
 	.main = cmd_one_main,
 };
+
+struct one {
+	uv_loop_t loop;
+	struct pogo_job *job;
+	struct pogo_exec *exec;
+	uv_signal_t sigint;
+	uv_signal_t sigterm;
+	uv_timer_t progress;
+	int signals;
+	bool json;
+	bool show_output;
+	bool progress_on;
+	bool progress_shown;
+	const char *output_dir;
+	FILE **files; /* per host run being written, by host index */
+	char **file_names;
+	double start;
+	bool ended;
+};
+
+static double
+one_now(void)
+{
+	uv_timeval64_t tv;
+
+	uv_gettimeofday(&tv);
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* Clear the progress line before anything else reaches the terminal. */
+static void
+one_progress_clear(struct one *o)
+{
+	if (o->progress_shown) {
+		fputs("\r\033[K", stderr);
+		o->progress_shown = false;
+	}
+}
+
+static void
+one_progress_cb(uv_timer_t *tm)
+{
+	struct one *o = tm->data;
+	struct pogo_job *j = o->job;
+	uint32_t done = pogo_job_count(j, POGO_HOST_FINISHED) +
+	    pogo_job_count(j, POGO_HOST_FAILED) +
+	    pogo_job_count(j, POGO_HOST_UNREACHABLE) +
+	    pogo_job_count(j, POGO_HOST_SKIPPED);
+
+	fprintf(stderr,
+	    "\r\033[K[%u/%u done, %u running, %u waiting, %u failed]", done,
+	    pogo_job_nhosts(j),
+	    pogo_job_count(j, POGO_HOST_READY) +
+	        pogo_job_count(j, POGO_HOST_RUNNING),
+	    pogo_job_count(j, POGO_HOST_WAITING),
+	    pogo_job_count(j, POGO_HOST_FAILED) +
+	        pogo_job_count(j, POGO_HOST_UNREACHABLE));
+	o->progress_shown = true;
+}
+
+/* The README line of a host entry (SPEC 12.2), or NULL. */
+static void
+one_print_line(struct one *o, const struct pogo_job_entry *e)
+{
+	switch (e->state) {
+	case POGO_HOST_READY:
+		printf("%s: Running target\n", e->host);
+		break;
+	case POGO_HOST_FINISHED:
+		printf("%s: Success\n", e->host);
+		break;
+	case POGO_HOST_FAILED:
+		if (e->exitstatus >= 0)
+			printf("%s: Failed (rc=%d)\n", e->host, e->exitstatus);
+		else
+			printf("%s: Failed (%s)\n", e->host, e->message);
+		break;
+	case POGO_HOST_UNREACHABLE:
+		printf("%s: Unreachable (%s)\n", e->host, e->message);
+		break;
+	case POGO_HOST_DEADLOCKED:
+		printf("%s: Deadlocked\n", e->host);
+		break;
+	case POGO_HOST_HALTED:
+		printf("%s: Halted\n", e->host);
+		break;
+	case POGO_HOST_SKIPPED:
+		printf("%s: Skipped\n", e->host);
+		break;
+	default:
+		return;
+	}
+}
+
+static void
+one_entry_cb(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
+{
+	struct one *o = arg;
+	char *line;
+
+	one_progress_clear(o);
+	if (o->json) {
+		line = pogo_json_event_entry(pogo_job_id(job), e);
+		puts(line);
+		free(line);
+		return;
+	}
+	if (e->host != NULL)
+		one_print_line(o, e);
+}
+
+/* DIR/<host>.<n>.txt, n the first free number (SPEC 12.2). */
+static FILE *
+one_output_file(struct one *o, const char *host)
+{
+	char *safe = xstrdup(host), *path = NULL;
+	FILE *f = NULL;
+	unsigned n;
+	size_t i;
+	int fd;
+
+	for (i = 0; safe[i] != '\0'; i++) {
+		char c = safe[i];
+
+		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		        (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+		        c == ':' || c == '-') ||
+		    (i == 0 && c == '.'))
+			safe[i] = '_';
+	}
+	for (n = 0; n < 100000 && f == NULL; n++) {
+		free(path);
+		xasprintf(&path, "%s/%s.%u.txt", o->output_dir, safe, n);
+		/* XXX(#4): small local files, written on the loop thread. */
+		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd >= 0)
+			f = fdopen(fd, "w");
+		else if (errno != EEXIST)
+			break;
+	}
+	if (f == NULL)
+		log_warn("host=%s: cannot create an output file in %s", host,
+		    o->output_dir);
+	free(path);
+	free(safe);
+	return f;
+}
+
+static void
+one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
+    enum pogo_out_type type, const char *data, size_t len, bool eol,
+    double time, void *arg)
+{
+	struct one *o = arg;
+	char *line;
+
+	if (o->json) {
+		one_progress_clear(o);
+		line = pogo_json_event_output(
+		    pogo_job_id(job), host, run, type, data, len, time);
+		puts(line);
+		free(line);
+	} else if (o->show_output) {
+		one_progress_clear(o);
+		printf("%s: %.*s\n", host, (int)len, data);
+	}
+	if (o->output_dir != NULL) {
+		uint32_t t = pogo_sched_find_task(pogo_job_sched(job), host);
+
+		if (o->files[t] == NULL)
+			o->files[t] = one_output_file(o, host);
+		if (o->files[t] != NULL) {
+			fwrite(data, 1, len, o->files[t]);
+			if (eol)
+				fputc('\n', o->files[t]);
+		}
+	}
+}
+
+static void
+one_close_files(struct one *o, const char *host)
+{
+	uint32_t t, n = pogo_job_nhosts(o->job);
+
+	if (o->output_dir == NULL)
+		return;
+	for (t = 0; t < n; t++) {
+		if (o->files[t] == NULL)
+			continue;
+		if (host != NULL &&
+		    strcmp(host,
+		        pogo_sched_task_host(pogo_job_sched(o->job), t)) != 0)
+			continue;
+		fclose(o->files[t]);
+		o->files[t] = NULL;
+	}
+}
+
+static void
+one_entry_files_cb(struct one *o, const struct pogo_job_entry *e)
+{
+	uint32_t t;
+
+	if (o->output_dir == NULL || e->host == NULL)
+		return;
+	t = pogo_sched_find_task(pogo_job_sched(o->job), e->host);
+	if (e->state == POGO_HOST_RUNNING && o->files[t] == NULL)
+		o->files[t] = one_output_file(o, e->host);
+	if (e->state >= POGO_HOST_FINISHED)
+		one_close_files(o, e->host);
+}
+
+static void
+one_entry_all_cb(
+    struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
+{
+	one_entry_cb(job, e, arg);
+	one_entry_files_cb(arg, e);
+}
+
+static void
+one_end_cb(struct pogo_job *job, void *arg)
+{
+	struct one *o = arg;
+
+	o->ended = true;
+	uv_signal_stop(&o->sigint);
+	uv_signal_stop(&o->sigterm);
+	uv_timer_stop(&o->progress);
+	one_progress_clear(o);
+}
+
+static const struct pogo_job_listener one_listener = {
+	.entry = one_entry_all_cb,
+	.output = one_output_cb,
+	.end = one_end_cb,
+};
+
+static void
+one_signal_cb(uv_signal_t *h, int signum)
+{
+	struct one *o = h->data;
+
+	if (o->ended)
+		return;
+	if (++o->signals == 1)
+		pogo_job_halt(o->job, "halted by user");
+	else
+		pogo_job_kill(o->job);
+}
+
+/* Read a password (SPEC 12.1): the terminal with echo off, or stdin. */
+static char *
+one_read_password(void)
+{
+	struct termios t, saved;
+	char buf[1024];
+	FILE *tty = NULL;
+	size_t len;
+	bool noecho = false;
+	int fd;
+
+	if (isatty(STDIN_FILENO) &&
+	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0 &&
+	    (tty = fdopen(fd, "r+")) != NULL) {
+		fputs("Password: ", tty);
+		fflush(tty);
+		if (tcgetattr(fileno(tty), &t) == 0) {
+			saved = t;
+			t.c_lflag &= ~(tcflag_t)ECHO;
+			noecho = tcsetattr(fileno(tty), TCSAFLUSH, &t) == 0;
+		}
+		if (fgets(buf, sizeof(buf), tty) == NULL)
+			buf[0] = '\0';
+		if (noecho)
+			tcsetattr(fileno(tty), TCSAFLUSH, &saved);
+		fputs("\n", tty);
+		fclose(tty);
+	} else if (fgets(buf, sizeof(buf), stdin) == NULL)
+		buf[0] = '\0';
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	tty = NULL;
+	{
+		char *pw = xstrdup(buf);
+
+		explicit_bzero(buf, sizeof(buf));
+		return pw;
+	}
+}
+
+static void
+one_summary(struct one *o, int exitcode)
+{
+	struct pogo_job *j = o->job;
+	uint32_t n = pogo_job_nhosts(j);
+	double elapsed = one_now() - o->start;
+	char extra[128] = "";
+	size_t x = 0;
+	char *line;
+
+	if (pogo_job_count(j, POGO_HOST_DEADLOCKED) > 0)
+		x += (size_t)snprintf(extra + x, sizeof(extra) - x,
+		    ", %u deadlocked", pogo_job_count(j, POGO_HOST_DEADLOCKED));
+	if (pogo_job_count(j, POGO_HOST_HALTED) > 0)
+		x += (size_t)snprintf(extra + x, sizeof(extra) - x,
+		    ", %u halted", pogo_job_count(j, POGO_HOST_HALTED));
+	if (pogo_job_count(j, POGO_HOST_SKIPPED) > 0)
+		x += (size_t)snprintf(extra + x, sizeof(extra) - x,
+		    ", %u skipped", pogo_job_count(j, POGO_HOST_SKIPPED));
+	if (o->json) {
+		line = pogo_json_event_summary(n,
+		    pogo_job_count(j, POGO_HOST_FINISHED),
+		    pogo_job_count(j, POGO_HOST_FAILED),
+		    pogo_job_count(j, POGO_HOST_UNREACHABLE),
+		    pogo_job_count(j, POGO_HOST_DEADLOCKED),
+		    pogo_job_count(j, POGO_HOST_HALTED),
+		    pogo_job_count(j, POGO_HOST_SKIPPED), elapsed,
+		    o->exec->peak_inflight, o->exec->peak_handshakes, exitcode);
+		puts(line);
+		free(line);
+	}
+	fflush(stdout);
+	fprintf(stderr,
+	    "%u host%s: %u ok, %u failed, %u unreachable%s in %.1f s\n", n,
+	    n == 1 ? "" : "s", pogo_job_count(j, POGO_HOST_FINISHED),
+	    pogo_job_count(j, POGO_HOST_FAILED),
+	    pogo_job_count(j, POGO_HOST_UNREACHABLE), extra, elapsed);
+}
+
+static void
+one_resolved_cb(struct pogo_resolver *res, int status, void *arg)
+{
+	*(int *)arg = status;
+}
+
+/* Parse, resolve and build the configuration of --config. */
+static int
+one_config(const char *file, const char *path, struct pogo_sched_config **cfgp)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char *text = NULL, *cause = NULL;
+	uv_loop_t loop;
+	size_t len;
+	int r, status = -1;
+
+	*cfgp = NULL;
+	if ((r = pogo_str_read_file(file, ONE_MAX_CONFIG, &text, &len)) != 0) {
+		fprintf(stderr, "pogo one: %s: %s\n", file, pogo_strerror(r));
+		return r;
+	}
+	r = pogo_sched_config_parse(text, len, &cfg, &cause);
+	free(text);
+	if (r == 0 && pogo_sched_config_nrefs(cfg) > 0) {
+		if ((r = pogo_proc_loop_init(&loop)) == 0) {
+			r = pogo_resolver_run(
+			    &loop, cfg, path, 0, one_resolved_cb, &status);
+			if (r == 0)
+				uv_run(&loop, UV_RUN_DEFAULT);
+			pogo_proc_loop_close(&loop);
+		}
+	}
+	if (r == 0)
+		r = pogo_sched_config_build(cfg, &cause);
+	if (r != 0) {
+		if (cause != NULL)
+			fprintf(stderr, "%s\n", cause);
+		free(cause);
+		pogo_sched_config_free(cfg);
+		return r;
+	}
+	*cfgp = cfg;
+	return 0;
+}
+
+static int
+one_number(
+    const char *opt, const char *v, long long min, long long max, unsigned *out)
+{
+	long long n;
+
+	if (pogo_strtonum(v, min, max, &n) != 0) {
+		fprintf(
+		    stderr, "pogo one: invalid value for --%s: '%s'\n", opt, v);
+		return POGO_ERR_USAGE;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
+/* Make sure the descriptors of N connections fit (SPEC: a clear error). */
+static int
+one_check_fds(unsigned concurrency)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)concurrency + ONE_FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0;
+	if (rl.rlim_cur >= need)
+		return 0;
+	if (rl.rlim_max >= need) {
+		rl.rlim_cur = need;
+		if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+			return 0;
+	}
+	fprintf(stderr,
+	    "pogo one: --concurrency %u needs %llu file descriptors; the "
+	    "limit is %llu\n",
+	    concurrency, (unsigned long long)need,
+	    (unsigned long long)rl.rlim_max);
+	return POGO_ERR_LIMIT;
+}
+
+static void
+one_closed_cb(void *arg)
+{
+	(void)arg;
+}
+
+struct one_args {
+	const char *targets;
+	const char *command;
+	const char *config;
+	const char *resolvers;
+	const char *output_dir;
+	unsigned timeout;
+	unsigned job_timeout;
+	unsigned concurrency;
+	unsigned max_output;
+	bool ask_password;
+	bool local;
+	bool dry_run;
+	bool json;
+	bool show_output;
+	struct pogo_ssh_opts ssh;
+};
+
+/* Parse the command line into a; returns 0 or an exit status. */
+static int
+one_parse(int argc, char **argv, struct one_args *a)
+{
+	enum {
+		OPT_TARGETS = 256,
+		OPT_RUN,
+		OPT_CONFIG,
+		OPT_PORT,
+		OPT_KNOWN,
+		OPT_HKC,
+		OPT_CTIMEOUT,
+		OPT_TIMEOUT,
+		OPT_JTIMEOUT,
+		OPT_CONC,
+		OPT_HS,
+		OPT_MAXOUT,
+		OPT_LOCAL,
+		OPT_OUTDIR,
+		OPT_JSON,
+		OPT_SHOW,
+		OPT_DRY,
+		OPT_RESOLVERS,
+		OPT_LATER,
+	};
+	static const struct option longopts[] = {
+		{ "targets", required_argument, NULL, OPT_TARGETS },
+		{ "run-command", required_argument, NULL, OPT_RUN },
+		{ "config", required_argument, NULL, OPT_CONFIG },
+		{ "password", no_argument, NULL, 'p' },
+		{ "user", required_argument, NULL, 'l' },
+		{ "port", required_argument, NULL, OPT_PORT },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "ssh-config", required_argument, NULL, 'F' },
+		{ "known-hosts", required_argument, NULL, OPT_KNOWN },
+		{ "host-key-check", required_argument, NULL, OPT_HKC },
+		{ "connect-timeout", required_argument, NULL, OPT_CTIMEOUT },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "job-timeout", required_argument, NULL, OPT_JTIMEOUT },
+		{ "concurrency", required_argument, NULL, OPT_CONC },
+		{ "max-handshakes", required_argument, NULL, OPT_HS },
+		{ "max-output", required_argument, NULL, OPT_MAXOUT },
+		{ "local", no_argument, NULL, OPT_LOCAL },
+		{ "output-dir", required_argument, NULL, OPT_OUTDIR },
+		{ "json", no_argument, NULL, OPT_JSON },
+		{ "show-output", no_argument, NULL, OPT_SHOW },
+		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "resolver-path", required_argument, NULL, OPT_RESOLVERS },
+		{ "verbose", no_argument, NULL, 'v' },
+		/* SPEC 12.2 options that arrive with the target-side stub. */
+		{ "run-as", required_argument, NULL, OPT_LATER },
+		{ "retry", required_argument, NULL, OPT_LATER },
+		{ "prehook", no_argument, NULL, OPT_LATER },
+		{ "posthook", no_argument, NULL, OPT_LATER },
+		{ "lock", no_argument, NULL, OPT_LATER },
+		{ "hook-dir", required_argument, NULL, OPT_LATER },
+		{ "state-dir", required_argument, NULL, OPT_LATER },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c, idx;
+
+	memset(a, 0, sizeof(*a));
+	a->resolvers = ONE_DEFAULT_RESOLVERS;
+	a->timeout = 600;
+	a->job_timeout = 1800;
+	a->concurrency = 256;
+	a->max_output = 1024 * 1024;
+	a->ssh.max_handshakes = 32;
+	a->ssh.connect_timeout = 10;
+	a->ssh.host_key_check = POGO_SSH_HOSTKEY_ACCEPT_NEW;
+	a->ssh.use_agent = true;
+	opterr = 0;
+	optind = 1;
+	while (
+	    (c = getopt_long(argc, argv, "pl:i:F:v", longopts, &idx)) != -1) {
+		switch (c) {
+		case OPT_TARGETS:
+			a->targets = optarg;
+			break;
+		case OPT_RUN:
+			a->command = optarg;
+			break;
+		case OPT_CONFIG:
+			a->config = optarg;
+			break;
+		case 'p':
+			a->ask_password = true;
+			break;
+		case 'l':
+			a->ssh.user = optarg;
+			break;
+		case OPT_PORT:
+			if (one_number("port", optarg, 1, 65535, &a->ssh.port))
+				return POGO_EXIT_USAGE;
+			break;
+		case 'i':
+			pogo_strv_push(&a->ssh.identities, optarg);
+			break;
+		case 'F':
+			a->ssh.ssh_config = optarg;
+			break;
+		case OPT_KNOWN:
+			a->ssh.known_hosts = optarg;
+			break;
+		case OPT_HKC:
+			if (strcmp(optarg, "strict") == 0)
+				a->ssh.host_key_check = POGO_SSH_HOSTKEY_STRICT;
+			else if (strcmp(optarg, "accept-new") == 0)
+				a->ssh.host_key_check =
+				    POGO_SSH_HOSTKEY_ACCEPT_NEW;
+			else if (strcmp(optarg, "off") == 0)
+				a->ssh.host_key_check = POGO_SSH_HOSTKEY_OFF;
+			else {
+				fprintf(stderr,
+				    "pogo one: invalid --host-key-check "
+				    "'%s'\n",
+				    optarg);
+				return POGO_EXIT_USAGE;
+			}
+			break;
+		case OPT_CTIMEOUT:
+			if (one_number("connect-timeout", optarg, 1, 86400,
+			        &a->ssh.connect_timeout))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_TIMEOUT:
+			if (one_number(
+			        "timeout", optarg, 0, 31536000, &a->timeout))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_JTIMEOUT:
+			if (one_number("job-timeout", optarg, 0, 31536000,
+			        &a->job_timeout))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_CONC:
+			if (one_number("concurrency", optarg, 1, 100000,
+			        &a->concurrency))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_HS:
+			if (one_number("max-handshakes", optarg, 1, 100000,
+			        &a->ssh.max_handshakes))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_MAXOUT:
+			if (one_number("max-output", optarg, 0, INT32_MAX,
+			        &a->max_output))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_LOCAL:
+			a->local = true;
+			break;
+		case OPT_OUTDIR:
+			a->output_dir = optarg;
+			break;
+		case OPT_JSON:
+			a->json = true;
+			break;
+		case OPT_SHOW:
+			a->show_output = true;
+			break;
+		case OPT_DRY:
+			a->dry_run = true;
+			break;
+		case OPT_RESOLVERS:
+			a->resolvers = optarg;
+			break;
+		case 'v':
+			pogo_log_level++;
+			break;
+		case OPT_LATER:
+			fprintf(stderr,
+			    "pogo one: --%s is not implemented yet\n",
+			    longopts[idx].name);
+			return POGO_EXIT_USAGE;
+		default:
+			pogo_cmd_usage(&pogo_cmd_one, stderr);
+			return POGO_EXIT_USAGE;
+		}
+	}
+	if (optind != argc) {
+		pogo_cmd_usage(&pogo_cmd_one, stderr);
+		return POGO_EXIT_USAGE;
+	}
+	if (a->targets == NULL) {
+		fprintf(stderr, "Mandatory parameter targets missing\n");
+		return POGO_EXIT_USAGE;
+	}
+	if (a->command == NULL) {
+		fprintf(stderr, "Mandatory parameter run-command missing\n");
+		return POGO_EXIT_USAGE;
+	}
+	a->ssh.max_tasks = a->concurrency;
+	a->ssh.max_output = a->max_output;
+	return 0;
+}
+
+/* Run the job on the loop; returns the exit status. */
+static int
+one_run(
+    struct one_args *a, struct pogo_sched_config *cfg, struct pogo_strv *hosts)
+{
+	struct pogo_exec_local_opts lopts;
+	struct pogo_job_opts jopts;
+	struct one *o;
+	char *cause = NULL;
+	int r, exitcode;
+	uint32_t bad;
+
+	o = xcalloc(1, sizeof(*o));
+	o->json = a->json;
+	o->show_output = a->show_output;
+	o->output_dir = a->output_dir;
+	if ((r = pogo_proc_loop_init(&o->loop)) != 0) {
+		fprintf(stderr, "pogo one: cannot create the loop: %s\n",
+		    uv_strerror(r));
+		free(o);
+		return POGO_EXIT_NOJOB;
+	}
+	if (a->local) {
+		memset(&lopts, 0, sizeof(lopts));
+		lopts.max_tasks = a->concurrency;
+		lopts.max_output = a->max_output;
+		o->exec = pogo_exec_local_new(&o->loop, &lopts, NULL, NULL);
+	} else
+		o->exec = pogo_exec_ssh_new(&o->loop, &a->ssh, NULL, NULL);
+	memset(&jopts, 0, sizeof(jopts));
+	jopts.id = "p0000000000";
+	jopts.command = a->command;
+	jopts.timeout = a->timeout;
+	jopts.job_timeout = a->job_timeout;
+	if (pogo_job_new(&o->loop, cfg, hosts, &jopts, o->exec, &one_listener,
+	        o, &o->job, &cause) != 0) {
+		fprintf(stderr, "pogo one: %s\n", cause);
+		free(cause);
+		o->exec->ops->close(o->exec, one_closed_cb, NULL);
+		pogo_proc_loop_close(&o->loop);
+		free(o);
+		return POGO_EXIT_USAGE;
+	}
+	if (o->output_dir != NULL)
+		o->files =
+		    xcalloc(pogo_job_nhosts(o->job) + 1, sizeof(*o->files));
+	uv_signal_init(&o->loop, &o->sigint);
+	uv_signal_init(&o->loop, &o->sigterm);
+	o->sigint.data = o->sigterm.data = o;
+	uv_signal_start(&o->sigint, one_signal_cb, SIGINT);
+	uv_signal_start(&o->sigterm, one_signal_cb, SIGTERM);
+	uv_timer_init(&o->loop, &o->progress);
+	o->progress.data = o;
+	if (!o->json && isatty(STDERR_FILENO))
+		uv_timer_start(&o->progress, one_progress_cb, 100, 100);
+	o->start = one_now();
+	pogo_job_start(o->job);
+	uv_run(&o->loop, UV_RUN_DEFAULT);
+
+	bad = pogo_job_count(o->job, POGO_HOST_FAILED) +
+	    pogo_job_count(o->job, POGO_HOST_UNREACHABLE) +
+	    pogo_job_count(o->job, POGO_HOST_DEADLOCKED) +
+	    pogo_job_count(o->job, POGO_HOST_HALTED) +
+	    pogo_job_count(o->job, POGO_HOST_SKIPPED);
+	exitcode = bad == 0 && pogo_job_state(o->job) == POGO_JOB_FINISHED
+	    ? POGO_EXIT_OK
+	    : POGO_EXIT_FAIL;
+	one_summary(o, exitcode);
+	one_close_files(o, NULL);
+	uv_close((uv_handle_t *)&o->sigint, NULL);
+	uv_close((uv_handle_t *)&o->sigterm, NULL);
+	uv_close((uv_handle_t *)&o->progress, NULL);
+	pogo_job_close(o->job, one_closed_cb, NULL);
+	o->exec->ops->close(o->exec, one_closed_cb, NULL);
+	uv_run(&o->loop, UV_RUN_DEFAULT);
+	if (pogo_proc_loop_close(&o->loop) != 0)
+		log_warn("the loop did not close cleanly");
+	free(o->files);
+	free(o);
+	return exitcode;
+}
 
 static int
 cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 {
-	return pogo_cmd_not_implemented(&pogo_cmd_one);
+	static const struct pogo_sched_cbs nocbs = { 0 };
+	struct one_args a;
+	struct pogo_sched_config *cfg = NULL;
+	struct pogo_sched *dry = NULL;
+	struct pogo_strv hosts = { 0 };
+	char *cause = NULL, *table, *password = NULL;
+	struct stat sb;
+	int ret;
+
+	if ((ret = one_parse(argc, argv, &a)) != 0)
+		goto out;
+	ret = POGO_EXIT_USAGE;
+	if (a.config != NULL && one_config(a.config, a.resolvers, &cfg) != 0)
+		goto out;
+	if (pogo_target_parse(a.targets, &hosts, &cause) != 0) {
+		fprintf(stderr, "%s\n", cause);
+		goto out;
+	}
+	if (a.dry_run) {
+		if (pogo_sched_new(cfg, &hosts, NULL, NULL, &nocbs, NULL, &dry,
+		        &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			goto out;
+		}
+		table = pogo_sched_table(dry);
+		fputs(table, stdout);
+		free(table);
+		pogo_sched_free(dry);
+		ret = POGO_EXIT_OK;
+		goto out;
+	}
+	if (a.output_dir != NULL &&
+	    (stat(a.output_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
+		fprintf(stderr, "pogo one: --output-dir %s: not a directory\n",
+		    a.output_dir);
+		goto out;
+	}
+	if (one_check_fds(a.concurrency) != 0)
+		goto out;
+	if (!a.local) {
+		if (pogo_ssh_init(&a.ssh, true, &cause) != 0) {
+			fprintf(stderr, "pogo one: %s\n", cause);
+			ret = POGO_EXIT_NOJOB;
+			goto out;
+		}
+		if (a.ask_password) {
+			password = one_read_password();
+			a.ssh.password = password;
+		}
+	}
+	ret = one_run(&a, cfg, &hosts);
+out:
+	(void)ctx;
+	free(cause);
+	if (password != NULL)
+		pogo_freezero(password, strlen(password));
+	pogo_strv_clear(&hosts);
+	pogo_strv_clear(&a.ssh.identities);
+	pogo_sched_config_free(cfg);
+	return ret;
 }

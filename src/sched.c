@@ -1027,6 +1027,27 @@ pogo_sched_retry(struct pogo_sched *s, uint32_t task)
 }
 
 int
+pogo_sched_withdraw(struct pogo_sched *s, uint32_t task)
+{
+	struct sched_task *tk;
+	uint16_t k;
+
+	if (task >= s->ntasks || s->tasks[task].state != POGO_SCHED_INFLIGHT)
+		return POGO_ERR_STATE;
+	tk = &s->tasks[task];
+	for (k = 0; k < tk->ngroups; k++)
+		sched_ctr(s, sched_tgroups(s, task)[k])->inflight--;
+	s->inflight--;
+	tk->state = POGO_SCHED_PENDING;
+	tk->park = SCHED_NONE;
+	sched_release(s, task);
+	sched_cand_push(s, task, SCHED_NONE);
+	if (pogo_sched_active(s))
+		sched_run(s);
+	return 0;
+}
+
+int
 pogo_sched_skip(struct pogo_sched *s, uint32_t task)
 {
 	struct sched_task *tk;

@@ -2,17 +2,1299 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The only file that includes libssh.  libssh's errors are translated to
- * POGO_ERR_* here and nowhere else.
+ * The SSH executor, and the only file that includes libssh.
+ *
+ * Each task is a state machine driven by the loop: a handshake slot (at
+ * most max_handshakes sessions between TCP connect and the end of
+ * authentication; the others wait in a FIFO), name resolution (numeric
+ * addresses directly, names with uv_getaddrinfo), a non-blocking TCP
+ * connect on a socket of our own watched by a uv_poll, then libssh in
+ * non-blocking mode on that socket: key exchange, host-key check,
+ * authentication, channel, exec, output.  Every phase has a timer: the
+ * connect timeout runs from the connect to the end of authentication, the
+ * command timeout from the exec on.  libssh's errors become messages of
+ * SPEC 9.8 here; nothing that a host does ends the process.
+ *
+ * Invariants: the uv_poll is stopped before libssh closes the socket; a
+ * task's memory is freed only when its last handle is closed; done is
+ * reported exactly once per started task, never from inside start.
  */
 #include "pogo/compat.h"
 
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pwd.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh/callbacks.h>
 #include <libssh/libssh.h>
 
+#include "pogo/error.h"
+#include "pogo/log.h"
+#include "pogo/output.h"
 #include "pogo/ssh.h"
+#include "pogo/xmalloc.h"
+
+enum ssh_phase {
+	SSH_P_QUEUED,
+	SSH_P_RESOLVE,
+	SSH_P_CONNECT,
+	SSH_P_KEX,
+	SSH_P_AUTH_NONE,
+	SSH_P_AUTH_AGENT,
+	SSH_P_AUTH_KEY,
+	SSH_P_AUTH_PASSWORD,
+	SSH_P_AUTH_KBDINT,
+	SSH_P_CHAN_OPEN,
+	SSH_P_CHAN_PTY,
+	SSH_P_CHAN_EXEC,
+	SSH_P_RUNNING,
+	SSH_P_DONE,
+};
+
+struct ssh_exec {
+	struct pogo_exec base; /* first */
+	uv_loop_t *loop;
+	struct pogo_ssh_opts opts;
+	ssh_key *keys;
+	size_t nkeys;
+	char *local_user;
+	char *config; /* NULL: none */
+	char *known_hosts;
+	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
+	struct ssh_task *hs_tail;
+	uv_timer_t kick;
+	unsigned tasks;
+	bool closing;
+	void (*close_cb)(void *);
+	void *close_arg;
+};
+
+struct ssh_task {
+	struct ssh_exec *se;
+	struct pogo_exec_task *t;
+	struct ssh_task *hs_next;
+	enum ssh_phase phase;
+	ssh_session s;
+	ssh_channel ch;
+	struct ssh_channel_callbacks_struct cb;
+	int fd;
+	uv_poll_t poll;
+	bool poll_init;
+	int events;
+	uv_timer_t timer; /* connect timeout, command timeout, grace */
+	uv_timer_t quiet; /* partial-line flush, and deferred finish */
+	uv_getaddrinfo_t gai;
+	struct addrinfo *ai_list;
+	struct addrinfo *ai;
+	char *host;
+	char *user;
+	unsigned port;
+	char *cmdline;
+	int methods;
+	size_t key_idx;
+	bool agent_tried;
+	bool password_tried;
+	bool kbdint_tried;
+	int kbd_rounds;
+	bool pty;
+	bool in_handshake;
+	bool resolving;
+	struct pogo_output o_out;
+	struct pogo_output o_err;
+	size_t bytes;
+	int exit_status;
+	int exit_signal;
+	bool got_status;
+	bool got_signal;
+	bool remote_closed;
+	bool want_stop;
+	bool stopping;
+	bool have_result;
+	bool finished;
+	struct pogo_exec_result res;
+	int handles;
+};
+
+static void ssh_step(struct ssh_task *st);
+static void ssh_kick_cb(uv_timer_t *tm);
+static void ssh_finish(struct ssh_task *st);
+static void ssh_close_timer_closed(uv_handle_t *h);
 
 const char *
 pogo_ssh_version(void)
 {
 	return ssh_version(0);
+}
+
+char *
+pogo_ssh_quote(const char *s)
+{
+	size_t n = 3, i, o = 0;
+	char *q;
+
+	for (i = 0; s[i] != '\0'; i++)
+		n += s[i] == '\'' ? 4 : 1;
+	q = xmalloc(n);
+	q[o++] = '\'';
+	for (i = 0; s[i] != '\0'; i++) {
+		if (s[i] == '\'') {
+			memcpy(q + o, "'\\''", 4);
+			o += 4;
+		} else
+			q[o++] = s[i];
+	}
+	q[o++] = '\'';
+	q[o] = '\0';
+	return q;
+}
+
+char *
+pogo_ssh_command(const char *job_id, const char *host, const char *command,
+    const char *run_as)
+{
+	char *qid = pogo_ssh_quote(job_id), *qhost = pogo_ssh_quote(host);
+	char *qcmd = pogo_ssh_quote(command), *sudo = NULL, *qas, *out;
+
+	if (run_as != NULL) {
+		qas = pogo_ssh_quote(run_as);
+		xasprintf(&sudo, "sudo -u %s -- ", qas);
+		free(qas);
+	}
+	xasprintf(&out,
+	    "%senv PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:"
+	    "/bin:/sbin POGO_JOB_ID=%s POGO_HOST=%s sh -c %s",
+	    sudo != NULL ? sudo : "", qid, qhost, qcmd);
+	free(qid);
+	free(qhost);
+	free(qcmd);
+	free(sudo);
+	return out;
+}
+
+/* Record the task's result (the first one wins). */
+static void ssh_result(struct ssh_task *st, enum pogo_exec_state state,
+    int exitstatus, const char *fmt, ...) POGO_PRINTFLIKE(4, 5);
+
+static void
+ssh_result(struct ssh_task *st, enum pogo_exec_state state, int exitstatus,
+    const char *fmt, ...)
+{
+	va_list ap;
+
+	if (st->have_result)
+		return;
+	st->have_result = true;
+	st->res.state = state;
+	st->res.exitstatus = exitstatus;
+	st->res.timed_out = false;
+	va_start(ap, fmt);
+	vsnprintf(st->res.msg, sizeof(st->res.msg), fmt, ap);
+	va_end(ap);
+}
+
+/* libssh's last error, for "ssh error: <detail>". */
+static const char *
+ssh_detail(const struct ssh_task *st)
+{
+	const char *e = st->s != NULL ? ssh_get_error(st->s) : NULL;
+
+	return e != NULL && *e != '\0' ? e : "protocol error";
+}
+
+/* A failure before authentication ended: closed connections are
+ * unreachable, everything else an ssh error. */
+static void
+ssh_fail_handshake(struct ssh_task *st)
+{
+	const char *e = ssh_detail(st);
+
+	if (strstr(e, "disconnected") != NULL ||
+	    strstr(e, "Connection closed") != NULL ||
+	    strstr(e, "Connection reset") != NULL ||
+	    strstr(e, "Socket closed") != NULL ||
+	    strstr(e, "Remote host closed") != NULL)
+		ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
+		    "cannot connect: connection closed by remote host");
+	else
+		ssh_result(st, POGO_EXEC_FAILED, -1, "ssh error: %s", e);
+	ssh_finish(st);
+}
+
+/* Drop one reference (a handle or a pending request); free at zero. */
+static void
+ssh_unref(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+
+	if (--st->handles > 0)
+		return;
+	if (st->ai_list != NULL)
+		uv_freeaddrinfo(st->ai_list);
+	free(st->host);
+	free(st->user);
+	free(st->cmdline);
+	free(st);
+	se->tasks--;
+	if (se->closing && se->tasks == 0)
+		uv_close((uv_handle_t *)&se->kick, ssh_close_timer_closed);
+}
+
+static void
+ssh_handle_closed(uv_handle_t *h)
+{
+	ssh_unref(h->data);
+}
+
+/* Start tasks from the handshake queue while there are free slots. */
+static void
+ssh_hs_pump(struct ssh_exec *se)
+{
+	struct ssh_task *st;
+
+	while (se->hs_head != NULL &&
+	    se->base.handshakes < se->opts.max_handshakes) {
+		st = se->hs_head;
+		se->hs_head = st->hs_next;
+		if (se->hs_head == NULL)
+			se->hs_tail = NULL;
+		st->in_handshake = true;
+		se->base.handshakes++;
+		if (se->base.handshakes > se->base.peak_handshakes)
+			se->base.peak_handshakes = se->base.handshakes;
+		ssh_step(st);
+	}
+}
+
+static void
+ssh_hs_release(struct ssh_task *st)
+{
+	if (!st->in_handshake)
+		return;
+	st->in_handshake = false;
+	st->se->base.handshakes--;
+}
+
+/* Drop st from the handshake queue, if it is there. */
+static void
+ssh_hs_remove(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+	struct ssh_task **pp, *prev = NULL;
+
+	for (pp = &se->hs_head; *pp != NULL; prev = *pp, pp = &(*pp)->hs_next) {
+		if (*pp == st) {
+			*pp = st->hs_next;
+			if (se->hs_tail == st)
+				se->hs_tail = prev;
+			return;
+		}
+	}
+}
+
+/* End the task: report the result, free libssh, close the handles. */
+static void
+ssh_finish(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+
+	if (st->finished)
+		return;
+	st->finished = true;
+	st->phase = SSH_P_DONE;
+	ssh_hs_remove(st);
+	ssh_hs_release(st);
+	if (st->resolving)
+		uv_cancel((uv_req_t *)&st->gai);
+	uv_timer_stop(&st->timer);
+	uv_timer_stop(&st->quiet);
+	pogo_output_flush(&st->o_out);
+	pogo_output_flush(&st->o_err);
+	if (!st->have_result)
+		ssh_result(st, POGO_EXEC_FAILED, -1, "connection lost");
+	/* Stop watching the socket before libssh closes it. */
+	if (st->poll_init)
+		uv_poll_stop(&st->poll);
+	if (st->ch != NULL) {
+		ssh_channel_free(st->ch);
+		st->ch = NULL;
+	}
+	if (st->s != NULL) {
+		if (ssh_get_fd(st->s) != SSH_INVALID_SOCKET)
+			ssh_disconnect(st->s);
+		else if (st->fd >= 0)
+			close(st->fd);
+		ssh_free(st->s);
+		st->s = NULL;
+	} else if (st->fd >= 0)
+		close(st->fd);
+	st->fd = -1;
+	if (st->poll_init)
+		uv_close((uv_handle_t *)&st->poll, ssh_handle_closed);
+	uv_close((uv_handle_t *)&st->timer, ssh_handle_closed);
+	uv_close((uv_handle_t *)&st->quiet, ssh_handle_closed);
+	se->base.inflight--;
+	se->base.ev->done(st->t, &st->res, se->base.ev_arg);
+	ssh_hs_pump(se);
+}
+
+static void
+ssh_record(
+    enum pogo_out_type type, const char *data, size_t len, bool eol, void *arg)
+{
+	struct ssh_task *st = arg;
+
+	st->se->base.ev->output(
+	    st->t, type, data, len, eol, st->se->base.ev_arg);
+}
+
+static void
+ssh_quiet_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+
+	pogo_output_flush(&st->o_out);
+	pogo_output_flush(&st->o_err);
+}
+
+/* libssh channel callbacks: they only record; work happens after. */
+static int
+ssh_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
+    int is_stderr, void *arg)
+{
+	struct ssh_task *st = arg;
+	struct pogo_output *o = is_stderr && !st->pty ? &st->o_err : &st->o_out;
+	size_t max = st->se->opts.max_output, take = len;
+	char msg[96];
+
+	if (st->want_stop || st->stopping)
+		return (int)len;
+	if (max > 0 && st->bytes + take > max)
+		take = max - st->bytes;
+	st->bytes += take;
+	pogo_output_feed(o, data, take);
+	if (take < len) {
+		pogo_output_flush(&st->o_out);
+		pogo_output_flush(&st->o_err);
+		snprintf(msg, sizeof(msg),
+		    "== Output exceeded maximum length of %zu bytes ==", max);
+		ssh_record(POGO_OUT_STDERR, msg, strlen(msg), true, st);
+		ssh_result(
+		    st, POGO_EXEC_FAILED, -1, "output exceeded %zu bytes", max);
+		st->want_stop = true;
+	}
+	return (int)len;
+}
+
+static void
+ssh_close_cb(ssh_session s, ssh_channel ch, void *arg)
+{
+	((struct ssh_task *)arg)->remote_closed = true;
+}
+
+static void
+ssh_exit_status_cb(ssh_session s, ssh_channel ch, int status, void *arg)
+{
+	struct ssh_task *st = arg;
+
+	st->exit_status = status;
+	st->got_status = true;
+}
+
+static void
+ssh_exit_signal_cb(ssh_session s, ssh_channel ch, const char *signal, int core,
+    const char *errmsg, const char *lang, void *arg)
+{
+	struct ssh_task *st = arg;
+	int n = signal != NULL ? pogo_exec_signal_number(signal) : 0;
+
+	/* SPEC 9.8: 128 + S; an unknown name gives 255. */
+	st->exit_signal = n > 0 ? n : 255 - 128;
+	st->got_signal = true;
+}
+
+/* Watch the socket for what libssh (or the connect) waits for. */
+static void ssh_poll_cb(uv_poll_t *p, int status, int events);
+
+static void
+ssh_watch(struct ssh_task *st, int events)
+{
+	if (!st->poll_init) {
+		if (uv_poll_init(st->se->loop, &st->poll, st->fd) != 0) {
+			ssh_result(st, POGO_EXEC_FAILED, -1,
+			    "ssh error: cannot watch the socket");
+			ssh_finish(st);
+			return;
+		}
+		st->poll.data = st;
+		st->poll_init = true;
+		st->handles++;
+	}
+	if (events != st->events) {
+		st->events = events;
+		uv_poll_start(&st->poll, events, ssh_poll_cb);
+	}
+}
+
+/* After a libssh call returned SSH_AGAIN: wait for the socket. */
+static void
+ssh_wait(struct ssh_task *st)
+{
+	int ev = UV_READABLE;
+
+	if (st->s != NULL && (ssh_get_poll_flags(st->s) & SSH_WRITE_PENDING))
+		ev |= UV_WRITABLE;
+	ssh_watch(st, ev);
+}
+
+static void
+ssh_connect_timeout_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+
+	ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
+	    "cannot connect: timed out after %u seconds",
+	    st->se->opts.connect_timeout);
+	ssh_finish(st);
+}
+
+static void
+ssh_grace_cb(uv_timer_t *tm)
+{
+	ssh_finish(tm->data);
+}
+
+/* Stop a running command: a TERM signal, then close after the grace. */
+static void
+ssh_stop(struct ssh_task *st)
+{
+	if (st->stopping)
+		return;
+	st->stopping = true;
+	if (st->ch != NULL && st->phase == SSH_P_RUNNING)
+		ssh_channel_request_send_signal(st->ch, "TERM");
+	uv_timer_stop(&st->timer);
+	uv_timer_start(&st->timer, ssh_grace_cb,
+	    st->se->opts.kill_grace_ms ? st->se->opts.kill_grace_ms : 10000, 0);
+	if (st->s != NULL && st->fd >= 0)
+		ssh_wait(st);
+}
+
+static void
+ssh_command_timeout_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+
+	ssh_result(st, POGO_EXEC_FAILED, -1, "timed out after %u seconds",
+	    st->t->timeout);
+	st->res.timed_out = true;
+	ssh_stop(st);
+}
+
+static const char *
+ssh_errno_text(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+		return "connection refused";
+	case ENETUNREACH:
+		return "network unreachable";
+	case EHOSTUNREACH:
+		return "host unreachable";
+	case ETIMEDOUT:
+		return "connection timed out";
+	default:
+		return strerror(e);
+	}
+}
+
+/* Open a non-blocking TCP connection to st->ai. */
+static void
+ssh_connect_next(struct ssh_task *st)
+{
+	int fd, one = 1;
+
+	for (; st->ai != NULL; st->ai = st->ai->ai_next) {
+		fd = socket(st->ai->ai_family,
+		    SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (fd == -1) {
+			if (errno == EMFILE || errno == ENFILE) {
+				ssh_result(st, POGO_EXEC_FAILED, -1,
+				    "ssh error: too many open files");
+				ssh_finish(st);
+				return;
+			}
+			continue;
+		}
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		if (st->fd >= 0) {
+			/*
+			 * Another address of the same host: the poll handle
+			 * watches st->fd, so the new socket takes that number.
+			 */
+			if (dup3(fd, st->fd, O_CLOEXEC) == -1) {
+				close(fd);
+				continue;
+			}
+			close(fd);
+			fd = st->fd;
+		}
+		if (connect(fd, st->ai->ai_addr, st->ai->ai_addrlen) == 0 ||
+		    errno == EINPROGRESS) {
+			st->fd = fd;
+			st->phase = SSH_P_CONNECT;
+			st->events = 0;
+			ssh_watch(st, UV_WRITABLE);
+			return;
+		}
+		if (st->ai->ai_next == NULL) {
+			ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
+			    "cannot connect: %s", ssh_errno_text(errno));
+			if (st->fd < 0)
+				close(fd);
+			ssh_finish(st);
+			return;
+		}
+		if (st->fd < 0)
+			close(fd);
+	}
+	ssh_result(
+	    st, POGO_EXEC_UNREACHABLE, -1, "cannot connect: no usable address");
+	ssh_finish(st);
+}
+
+static void
+ssh_resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
+{
+	struct ssh_task *st = req->data;
+
+	st->resolving = false;
+	if (st->finished) {
+		if (res != NULL)
+			uv_freeaddrinfo(res);
+		ssh_unref(st);
+		return;
+	}
+	ssh_unref(st);
+	if (status != 0) {
+		if (status == UV_EAI_NONAME || status == UV_EAI_NODATA ||
+		    status == UV_EAI_AGAIN || status == UV_EAI_FAIL)
+			ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
+			    "cannot connect: name does not resolve");
+		else
+			ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
+			    "cannot connect: %s", uv_strerror(status));
+		ssh_finish(st);
+		return;
+	}
+	st->ai_list = st->ai = res;
+	ssh_connect_next(st);
+}
+
+/* Set up the libssh session: options, ssh_config, the overrides. */
+static int
+ssh_session_setup(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+	int verbosity = SSH_LOG_NOLOG, zero = 0, one = 1;
+	char *v = NULL;
+	unsigned port = 0;
+
+	if ((st->s = ssh_new()) == NULL) {
+		ssh_result(
+		    st, POGO_EXEC_FAILED, -1, "ssh error: out of memory");
+		return -1;
+	}
+	ssh_options_set(st->s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	ssh_options_set(st->s, SSH_OPTIONS_PROCESS_CONFIG, &zero);
+	if (ssh_options_set(st->s, SSH_OPTIONS_HOST, st->t->host) != 0) {
+		ssh_result(
+		    st, POGO_EXEC_FAILED, -1, "ssh error: %s", ssh_detail(st));
+		return -1;
+	}
+	/* XXX(#4): libssh reads the ssh_config file synchronously. */
+	if (se->config != NULL &&
+	    ssh_options_parse_config(st->s, se->config) != 0) {
+		ssh_result(st, POGO_EXEC_FAILED, -1,
+		    "ssh error: cannot parse %s", se->config);
+		return -1;
+	}
+	if (ssh_options_get(st->s, SSH_OPTIONS_PROXYCOMMAND, &v) == SSH_OK) {
+		ssh_string_free_char(v);
+		ssh_result(st, POGO_EXEC_FAILED, -1,
+		    "ssh error: ProxyCommand and ProxyJump are not supported");
+		return -1;
+	}
+	if (se->opts.user != NULL)
+		ssh_options_set(st->s, SSH_OPTIONS_USER, se->opts.user);
+	else if (ssh_options_get(st->s, SSH_OPTIONS_USER, &v) == SSH_OK)
+		ssh_string_free_char(v);
+	else
+		ssh_options_set(st->s, SSH_OPTIONS_USER, se->local_user);
+	if (se->opts.port != 0) {
+		port = se->opts.port;
+		ssh_options_set(st->s, SSH_OPTIONS_PORT, &port);
+	}
+	ssh_options_set(st->s, SSH_OPTIONS_KNOWNHOSTS, se->known_hosts);
+	ssh_options_set(st->s, SSH_OPTIONS_NODELAY, &one);
+	if (ssh_options_get(st->s, SSH_OPTIONS_HOST, &v) != SSH_OK) {
+		ssh_result(st, POGO_EXEC_FAILED, -1, "ssh error: no host name");
+		return -1;
+	}
+	st->host = xstrdup(v);
+	ssh_string_free_char(v);
+	if (ssh_options_get_port(st->s, &port) != SSH_OK || port == 0)
+		port = 22;
+	st->port = port;
+	return 0;
+}
+
+/* Begin a task that got a handshake slot: resolve, then connect. */
+static void
+ssh_begin(struct ssh_task *st)
+{
+	struct addrinfo hints;
+	char portstr[16];
+	int r;
+
+	uv_timer_start(&st->timer, ssh_connect_timeout_cb,
+	    (uint64_t)st->se->opts.connect_timeout * 1000, 0);
+	if (ssh_session_setup(st) != 0) {
+		ssh_finish(st);
+		return;
+	}
+	snprintf(portstr, sizeof(portstr), "%u", st->port);
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	st->phase = SSH_P_RESOLVE;
+	/* Numeric addresses need no resolver thread. */
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	if (getaddrinfo(st->host, portstr, &hints, &st->ai_list) == 0) {
+		st->ai = st->ai_list;
+		ssh_connect_next(st);
+		return;
+	}
+	st->ai_list = NULL;
+	hints.ai_flags = AI_NUMERICSERV;
+	st->gai.data = st;
+	if ((r = uv_getaddrinfo(st->se->loop, &st->gai, ssh_resolved_cb,
+	         st->host, portstr, &hints)) != 0) {
+		ssh_result(st, POGO_EXEC_UNREACHABLE, -1, "cannot connect: %s",
+		    uv_strerror(r));
+		ssh_finish(st);
+		return;
+	}
+	st->resolving = true;
+	st->handles++;
+}
+
+/* Append the server's key to the known-hosts file (SPEC 9.3). */
+static int
+ssh_known_hosts_add(struct ssh_task *st)
+{
+	const char *path = st->se->known_hosts;
+	char *entry = NULL, *dir, *slash;
+	int fd, r = -1;
+	size_t len;
+
+	if (ssh_session_export_known_hosts_entry(st->s, &entry) != SSH_OK)
+		return -1;
+	dir = xstrdup(path);
+	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
+		*slash = '\0';
+		mkdir(dir, 0700);
+	}
+	free(dir);
+	/* XXX(#4): a small local append on the loop thread. */
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		if (flock(fd, LOCK_EX) == 0) {
+			len = strlen(entry);
+			if (write(fd, entry, len) == (ssize_t)len)
+				r = 0;
+		}
+		close(fd);
+	}
+	ssh_string_free_char(entry);
+	return r;
+}
+
+/* The host-key check after key exchange; false when refused. */
+static bool
+ssh_hostkey_ok(struct ssh_task *st)
+{
+	enum pogo_ssh_hostkey mode = st->se->opts.host_key_check;
+	enum ssh_known_hosts_e k;
+
+	if (mode == POGO_SSH_HOSTKEY_OFF)
+		return true;
+	k = ssh_session_is_known_server(st->s);
+	switch (k) {
+	case SSH_KNOWN_HOSTS_OK:
+		return true;
+	case SSH_KNOWN_HOSTS_CHANGED:
+	case SSH_KNOWN_HOSTS_OTHER:
+		ssh_result(st, POGO_EXEC_FAILED, -1,
+		    "host key verification failed: key changed");
+		return false;
+	case SSH_KNOWN_HOSTS_UNKNOWN:
+	case SSH_KNOWN_HOSTS_NOT_FOUND:
+		if (mode == POGO_SSH_HOSTKEY_STRICT) {
+			ssh_result(st, POGO_EXEC_FAILED, -1,
+			    "host key verification failed: unknown host");
+			return false;
+		}
+		if (ssh_known_hosts_add(st) != 0)
+			log_warn("host=%s: cannot add the host key to %s",
+			    st->t->host, st->se->known_hosts);
+		return true;
+	default:
+		ssh_result(
+		    st, POGO_EXEC_FAILED, -1, "ssh error: %s", ssh_detail(st));
+		return false;
+	}
+}
+
+/* The next authentication method to try (SPEC 9.4), or DONE. */
+static enum ssh_phase
+ssh_next_auth(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+
+	if ((st->methods & SSH_AUTH_METHOD_PUBLICKEY) && se->opts.use_agent &&
+	    !st->agent_tried && getenv("SSH_AUTH_SOCK") != NULL)
+		return SSH_P_AUTH_AGENT;
+	if ((st->methods & SSH_AUTH_METHOD_PUBLICKEY) &&
+	    st->key_idx < se->nkeys)
+		return SSH_P_AUTH_KEY;
+	if ((st->methods & SSH_AUTH_METHOD_PASSWORD) &&
+	    se->opts.password != NULL && !st->password_tried)
+		return SSH_P_AUTH_PASSWORD;
+	if ((st->methods & SSH_AUTH_METHOD_INTERACTIVE) &&
+	    se->opts.password != NULL && !st->kbdint_tried)
+		return SSH_P_AUTH_KBDINT;
+	return SSH_P_DONE;
+}
+
+/* An authentication attempt ended without success: try the next. */
+static void
+ssh_auth_next(struct ssh_task *st)
+{
+	st->methods = ssh_userauth_list(st->s, NULL);
+	st->phase = ssh_next_auth(st);
+	if (st->phase == SSH_P_DONE) {
+		ssh_result(st, POGO_EXEC_FAILED, -1, "authentication failed");
+		ssh_finish(st);
+	}
+}
+
+/* Authentication succeeded: free the handshake slot, open a channel. */
+static void
+ssh_auth_ok(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+
+	uv_timer_stop(&st->timer);
+	ssh_hs_release(st);
+	st->phase = SSH_P_CHAN_OPEN;
+	/* Others may start now, from the loop; this task goes on below. */
+	uv_timer_start(&se->kick, ssh_kick_cb, 0, 0);
+}
+
+/* One keyboard-interactive round; false when the method ends. */
+static int
+ssh_kbdint(struct ssh_task *st)
+{
+	int rc, n, i;
+	char echo;
+
+	for (;;) {
+		rc = ssh_userauth_kbdint(st->s, NULL, NULL);
+		if (rc != SSH_AUTH_INFO)
+			return rc;
+		if (++st->kbd_rounds > 3)
+			return SSH_AUTH_DENIED;
+		n = ssh_userauth_kbdint_getnprompts(st->s);
+		for (i = 0; i < n; i++) {
+			(void)ssh_userauth_kbdint_getprompt(
+			    st->s, (unsigned)i, &echo);
+			if (echo)
+				return SSH_AUTH_DENIED;
+			if (ssh_userauth_kbdint_setanswer(
+			        st->s, (unsigned)i, st->se->opts.password) < 0)
+				return SSH_AUTH_ERROR;
+		}
+	}
+}
+
+/* Turn an authentication return code into the next step. */
+static bool
+ssh_auth_rc(struct ssh_task *st, int rc, bool *tried)
+{
+	switch (rc) {
+	case SSH_AUTH_AGAIN:
+		ssh_wait(st);
+		return false;
+	case SSH_AUTH_SUCCESS:
+		ssh_auth_ok(st);
+		return true;
+	case SSH_AUTH_ERROR:
+		if (ssh_get_status(st->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) {
+			ssh_fail_handshake(st);
+			return false;
+		}
+		/* FALLTHROUGH */
+	default:
+		if (tried != NULL)
+			*tried = true;
+		ssh_auth_next(st);
+		return st->phase != SSH_P_DONE;
+	}
+}
+
+/* The command runs: pump libssh, then act on what it reported. */
+static void
+ssh_running(struct ssh_task *st)
+{
+	int rc;
+
+	if (!ssh_channel_is_eof(st->ch))
+		rc = ssh_channel_poll(st->ch, 0);
+	else if (!st->got_status && !st->got_signal && !st->remote_closed)
+		rc = ssh_channel_get_exit_status(st->ch);
+	else
+		rc = ssh_channel_poll_timeout(st->ch, 0, 0);
+	if (pogo_output_pending(&st->o_out) || pogo_output_pending(&st->o_err))
+		uv_timer_start(
+		    &st->quiet, ssh_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
+	if (st->want_stop) {
+		st->want_stop = false;
+		ssh_stop(st);
+	}
+	if (st->remote_closed || ssh_channel_is_closed(st->ch)) {
+		/* A timeout, kill or output limit keeps its own result. */
+		if (!st->have_result && (st->got_signal || st->got_status)) {
+			pogo_exec_result_exit(&st->res,
+			    st->got_signal ? 0 : st->exit_status,
+			    st->got_signal ? st->exit_signal : 0);
+			st->have_result = true;
+		}
+		ssh_finish(st);
+		return;
+	}
+	if (rc == SSH_ERROR ||
+	    (ssh_get_status(st->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
+		ssh_finish(st);
+		return;
+	}
+	ssh_wait(st);
+}
+
+/* Advance the state machine as far as libssh lets it go. */
+static void
+ssh_step(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+	int rc;
+
+	for (;;) {
+		if (st->finished)
+			return;
+		switch (st->phase) {
+		case SSH_P_QUEUED:
+			ssh_begin(st);
+			return;
+		case SSH_P_RESOLVE:
+			return;
+		case SSH_P_CONNECT: {
+			int err = 0;
+			socklen_t len = sizeof(err);
+
+			if (getsockopt(
+			        st->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+				err = errno;
+			if (err == EINPROGRESS || err == EALREADY)
+				return;
+			if (err != 0) {
+				uv_poll_stop(&st->poll);
+				st->events = 0;
+				if (st->ai != NULL && st->ai->ai_next != NULL) {
+					st->ai = st->ai->ai_next;
+					ssh_connect_next(st);
+					return;
+				}
+				ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
+				    "cannot connect: %s", ssh_errno_text(err));
+				ssh_finish(st);
+				return;
+			}
+			ssh_options_set(st->s, SSH_OPTIONS_FD, &st->fd);
+			ssh_set_blocking(st->s, 0);
+			st->phase = SSH_P_KEX;
+			continue;
+		}
+		case SSH_P_KEX:
+			rc = ssh_connect(st->s);
+			if (rc == SSH_AGAIN) {
+				ssh_wait(st);
+				return;
+			}
+			if (rc != SSH_OK) {
+				ssh_fail_handshake(st);
+				return;
+			}
+			if (!ssh_hostkey_ok(st)) {
+				ssh_finish(st);
+				return;
+			}
+			st->phase = SSH_P_AUTH_NONE;
+			continue;
+		case SSH_P_AUTH_NONE:
+			rc = ssh_userauth_none(st->s, NULL);
+			if (!ssh_auth_rc(st, rc, NULL))
+				return;
+			continue;
+		case SSH_P_AUTH_AGENT:
+			rc = ssh_userauth_agent(st->s, NULL);
+			if (!ssh_auth_rc(st, rc, &st->agent_tried))
+				return;
+			continue;
+		case SSH_P_AUTH_KEY:
+			rc = ssh_userauth_publickey(
+			    st->s, NULL, se->keys[st->key_idx]);
+			if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
+				st->key_idx++;
+			if (!ssh_auth_rc(st, rc, NULL))
+				return;
+			continue;
+		case SSH_P_AUTH_PASSWORD:
+			rc = ssh_userauth_password(
+			    st->s, NULL, se->opts.password);
+			if (!ssh_auth_rc(st, rc, &st->password_tried))
+				return;
+			continue;
+		case SSH_P_AUTH_KBDINT:
+			rc = ssh_kbdint(st);
+			if (!ssh_auth_rc(st, rc, &st->kbdint_tried))
+				return;
+			continue;
+		case SSH_P_CHAN_OPEN:
+			if (st->ch == NULL) {
+				if ((st->ch = ssh_channel_new(st->s)) == NULL) {
+					ssh_result(st, POGO_EXEC_FAILED, -1,
+					    "ssh error: %s", ssh_detail(st));
+					ssh_finish(st);
+					return;
+				}
+				ssh_callbacks_init(&st->cb);
+				st->cb.userdata = st;
+				st->cb.channel_data_function = ssh_data_cb;
+				st->cb.channel_close_function = ssh_close_cb;
+				st->cb.channel_exit_status_function =
+				    ssh_exit_status_cb;
+				st->cb.channel_exit_signal_function =
+				    ssh_exit_signal_cb;
+				ssh_set_channel_callbacks(st->ch, &st->cb);
+			}
+			rc = ssh_channel_open_session(st->ch);
+			if (rc == SSH_AGAIN) {
+				ssh_wait(st);
+				return;
+			}
+			if (rc != SSH_OK) {
+				ssh_result(st, POGO_EXEC_FAILED, -1,
+				    "ssh error: channel refused: %s",
+				    ssh_detail(st));
+				ssh_finish(st);
+				return;
+			}
+			st->phase = st->pty ? SSH_P_CHAN_PTY : SSH_P_CHAN_EXEC;
+			continue;
+		case SSH_P_CHAN_PTY:
+			rc = ssh_channel_request_pty_size(
+			    st->ch, "dumb", 80, 24);
+			if (rc == SSH_AGAIN) {
+				ssh_wait(st);
+				return;
+			}
+			if (rc != SSH_OK) {
+				ssh_result(st, POGO_EXEC_FAILED, -1,
+				    "ssh error: PTY refused: %s",
+				    ssh_detail(st));
+				ssh_finish(st);
+				return;
+			}
+			st->phase = SSH_P_CHAN_EXEC;
+			continue;
+		case SSH_P_CHAN_EXEC:
+			rc = ssh_channel_request_exec(st->ch, st->cmdline);
+			if (rc == SSH_AGAIN) {
+				ssh_wait(st);
+				return;
+			}
+			if (rc != SSH_OK) {
+				ssh_result(st, POGO_EXEC_FAILED, -1,
+				    "ssh error: exec refused: %s",
+				    ssh_detail(st));
+				ssh_finish(st);
+				return;
+			}
+			/* Standard input: EOF at once, without a PTY. */
+			if (!st->pty)
+				ssh_channel_send_eof(st->ch);
+			st->phase = SSH_P_RUNNING;
+			se->base.ev->started(st->t, se->base.ev_arg);
+			if (st->t->timeout > 0 && !st->stopping)
+				uv_timer_start(&st->timer,
+				    ssh_command_timeout_cb,
+				    (uint64_t)st->t->timeout * 1000, 0);
+			if (st->stopping) {
+				st->stopping = false;
+				ssh_stop(st);
+			}
+			continue;
+		case SSH_P_RUNNING:
+			ssh_running(st);
+			return;
+		case SSH_P_DONE:
+			return;
+		}
+	}
+}
+
+static void
+ssh_poll_cb(uv_poll_t *p, int status, int events)
+{
+	struct ssh_task *st = p->data;
+
+	if (st->finished)
+		return;
+	ssh_step(st);
+}
+
+/* Kick: start queued handshakes from the loop, never from start(). */
+static void
+ssh_kick_cb(uv_timer_t *tm)
+{
+	ssh_hs_pump(tm->data);
+}
+
+static void
+ssh_deferred_finish_cb(uv_timer_t *tm)
+{
+	ssh_finish(tm->data);
+}
+
+static int
+ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct ssh_exec *se = (struct ssh_exec *)e;
+	struct ssh_task *st;
+
+	if (se->closing)
+		return UV_ECANCELED;
+	st = xcalloc(1, sizeof(*st));
+	st->se = se;
+	st->t = t;
+	st->fd = -1;
+	t->priv = st;
+	uv_timer_init(se->loop, &st->timer);
+	uv_timer_init(se->loop, &st->quiet);
+	st->timer.data = st->quiet.data = st;
+	st->handles = 2;
+	st->pty = se->opts.password != NULL;
+	st->cmdline = pogo_ssh_command(t->job_id, t->host, t->command, NULL);
+	pogo_output_init(&st->o_out, POGO_OUT_STDOUT, st->pty, ssh_record, st);
+	pogo_output_init(&st->o_err, POGO_OUT_STDERR, st->pty, ssh_record, st);
+	if (se->hs_tail != NULL)
+		se->hs_tail->hs_next = st;
+	else
+		se->hs_head = st;
+	se->hs_tail = st;
+	se->tasks++;
+	e->inflight++;
+	if (e->inflight > e->peak_inflight)
+		e->peak_inflight = e->inflight;
+	uv_timer_start(&se->kick, ssh_kick_cb, 0, 0);
+	return 0;
+}
+
+static void
+ssh_kill(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct ssh_task *st = t->priv;
+
+	if (st == NULL || st->finished)
+		return;
+	ssh_result(st, POGO_EXEC_FAILED, -1, "killed");
+	if (st->phase == SSH_P_RUNNING) {
+		ssh_stop(st);
+		return;
+	}
+	/* Not running yet: end it from the loop. */
+	ssh_hs_remove(st);
+	uv_timer_stop(&st->timer);
+	uv_timer_start(&st->quiet, ssh_deferred_finish_cb, 0, 0);
+}
+
+static void
+ssh_close_timer_closed(uv_handle_t *h)
+{
+	struct ssh_exec *se = h->data;
+	size_t i;
+
+	for (i = 0; i < se->nkeys; i++)
+		ssh_key_free(se->keys[i]);
+	free(se->keys);
+	free(se->local_user);
+	free(se->config);
+	free(se->known_hosts);
+	if (se->close_cb != NULL)
+		se->close_cb(se->close_arg);
+	free(se);
+}
+
+static void
+ssh_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
+{
+	struct ssh_exec *se = (struct ssh_exec *)e;
+
+	se->closing = true;
+	se->close_cb = cb;
+	se->close_arg = arg;
+	if (se->tasks == 0)
+		uv_close((uv_handle_t *)&se->kick, ssh_close_timer_closed);
+}
+
+static const struct pogo_exec_ops ssh_ops = {
+	.start = ssh_start,
+	.kill = ssh_kill,
+	.close = ssh_close,
+};
+
+/* Read a passphrase from the terminal, echo off. */
+static char *
+ssh_ask_passphrase(const char *file)
+{
+	char prompt[512], buf[1024];
+
+	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", file);
+	if (ssh_getpass(prompt, buf, sizeof(buf), 0, 0) != 0)
+		return NULL;
+	return xstrdup(buf);
+}
+
+static int
+ssh_load_key(struct ssh_exec *se, const char *path, bool required, bool ask,
+    char **cause)
+{
+	ssh_key key = NULL;
+	char *pass = NULL;
+	int rc;
+
+	if (access(path, R_OK) != 0) {
+		if (!required)
+			return 0;
+		xasprintf(cause, "cannot read identity file %s: %s", path,
+		    strerror(errno));
+		return POGO_ERR_SSH;
+	}
+	rc = ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key);
+	if (rc != SSH_OK && ask && isatty(STDIN_FILENO)) {
+		/* Probably encrypted: ask once, at start. */
+		if ((pass = ssh_ask_passphrase(path)) != NULL) {
+			rc = ssh_pki_import_privkey_file(
+			    path, pass, NULL, NULL, &key);
+			pogo_freezero(pass, strlen(pass));
+		}
+	}
+	if (rc != SSH_OK) {
+		if (!required)
+			return 0;
+		xasprintf(cause, "cannot load identity file %s", path);
+		return POGO_ERR_SSH;
+	}
+	se->keys = xreallocarray(se->keys, se->nkeys + 1, sizeof(*se->keys));
+	se->keys[se->nkeys++] = key;
+	return 0;
+}
+
+int
+pogo_ssh_init(struct pogo_ssh_opts *opts, bool ask, char **cause)
+{
+	static bool done;
+
+	*cause = NULL;
+	if (!done) {
+		if (ssh_init() != SSH_OK) {
+			*cause = xstrdup("cannot initialise libssh");
+			return POGO_ERR_SSH;
+		}
+		done = true;
+	}
+	return 0;
+}
+
+struct pogo_exec *
+pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
+    const struct pogo_exec_events *ev, void *ev_arg)
+{
+	struct ssh_exec *se = xcalloc(1, sizeof(*se));
+	static const char *defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	struct passwd *pw = getpwuid(getuid());
+	const char *home = getenv("HOME");
+	char *path, *cause = NULL;
+	size_t i;
+
+	se->base.ops = &ssh_ops;
+	se->base.ev = ev;
+	se->base.ev_arg = ev_arg;
+	se->base.max_tasks = opts->max_tasks ? opts->max_tasks : 256;
+	se->loop = loop;
+	se->opts = *opts;
+	if (se->opts.max_handshakes == 0)
+		se->opts.max_handshakes = 32;
+	if (se->opts.connect_timeout == 0)
+		se->opts.connect_timeout = 10;
+	se->local_user = xstrdup(pw != NULL ? pw->pw_name : "root");
+	if (home == NULL)
+		home = pw != NULL ? pw->pw_dir : "/";
+	if (opts->ssh_config != NULL)
+		se->config = xstrdup(opts->ssh_config);
+	else {
+		xasprintf(&path, "%s/.ssh/config", home);
+		if (access(path, R_OK) == 0)
+			se->config = path;
+		else
+			free(path);
+	}
+	if (opts->known_hosts != NULL)
+		se->known_hosts = xstrdup(opts->known_hosts);
+	else
+		xasprintf(&se->known_hosts, "%s/.ssh/known_hosts", home);
+	if (opts->identities.n > 0) {
+		for (i = 0; i < opts->identities.n; i++) {
+			if (ssh_load_key(se, opts->identities.v[i], true, true,
+			        &cause) != 0) {
+				fprintf(stderr, "pogo: %s\n", cause);
+				free(cause);
+				cause = NULL;
+			}
+		}
+	} else {
+		for (i = 0; i < POGO_NELEM(defaults); i++) {
+			xasprintf(&path, "%s/.ssh/%s", home, defaults[i]);
+			(void)ssh_load_key(se, path, false, true, &cause);
+			free(path);
+		}
+	}
+	uv_timer_init(loop, &se->kick);
+	se->kick.data = se;
+	return &se->base;
 }

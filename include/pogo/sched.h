@@ -112,6 +112,12 @@ void pogo_sched_resume(struct pogo_sched *s);
  */
 int pogo_sched_retry(struct pogo_sched *s, uint32_t task);
 /*
+ * Withdraw a task that is in flight but was never started on its host (it
+ * waited for a worker): it becomes pending again and gives its units
+ * back.  Returns 0, or POGO_ERR_STATE when the task is not in flight.
+ */
+int pogo_sched_withdraw(struct pogo_sched *s, uint32_t task);
+/*
  * Skip a pending or failed task: it becomes final, its units are freed,
  * and an active job runs a dispatch pass.  POGO_ERR_STATE otherwise.
  */

@@ -2,14 +2,62 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The SSH executor's boundary to libssh.  src/ssh.c is the only file that
- * includes libssh's headers.  So far it reports the linked version; the
- * executor itself arrives with pogo one (issue #4).
+ * The SSH executor (SPEC 9.3-9.10): runs one command on one host over SSH,
+ * in-process, with libssh in non-blocking mode driven by the libuv loop
+ * (a uv_poll on each session's socket and a timer for every phase; no
+ * thread and no child process per host).  src/ssh.c is the only file that
+ * includes libssh's headers; libssh's errors become messages there.
  */
 #ifndef POGO_SSH_H
 #define POGO_SSH_H
 
+#include <uv.h>
+
+#include "pogo/exec.h"
+#include "pogo/str.h"
+
+enum pogo_ssh_hostkey {
+	POGO_SSH_HOSTKEY_STRICT,
+	POGO_SSH_HOSTKEY_ACCEPT_NEW,
+	POGO_SSH_HOSTKEY_OFF,
+};
+
+struct pogo_ssh_opts {
+	unsigned max_tasks;       /* tasks in flight */
+	unsigned max_handshakes;  /* connect to end of authentication */
+	unsigned connect_timeout; /* seconds */
+	size_t max_output;        /* bytes per run, 0: none */
+	unsigned kill_grace_ms;   /* TERM -> close; 0: 10 s */
+	const char *user;         /* NULL: ssh_config, else local user */
+	unsigned port;            /* 0: ssh_config, else 22 */
+	const char *ssh_config;   /* NULL: ~/.ssh/config if it exists */
+	const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
+	enum pogo_ssh_hostkey host_key_check;
+	struct pogo_strv identities; /* empty: libssh's defaults */
+	bool use_agent;
+	const char *password; /* borrowed; NULL: none */
+};
+
 /* libssh's version string, with its crypto backend ("0.10.6/mbedtls"). */
 const char *pogo_ssh_version(void);
+
+/*
+ * Initialise libssh and load the identity files (asking for a passphrase
+ * on the terminal when one is encrypted and ask is true).  Call once
+ * before the loop runs.  Returns 0, or an error with *cause.
+ */
+int pogo_ssh_init(struct pogo_ssh_opts *opts, bool ask, char **cause);
+
+/* A new SSH executor on loop; freed by its close op. */
+struct pogo_exec *pogo_exec_ssh_new(uv_loop_t *loop,
+    const struct pogo_ssh_opts *opts, const struct pogo_exec_events *ev,
+    void *ev_arg);
+
+/* Q(s) of SPEC 9.5: s in single quotes, each ' written as '\''. */
+char *pogo_ssh_quote(const char *s);
+
+/* The exec request of direct mode (SPEC 9.5); freed by the caller. */
+char *pogo_ssh_command(const char *job_id, const char *host,
+    const char *command, const char *run_as);
 
 #endif

@@ -1347,3 +1347,23 @@ TEST(property_random_configurations)
 	for (seed = 1; seed <= n; seed++)
 		prop_case(seed);
 }
+
+TEST(withdraw_returns_task_to_pending)
+{
+	struct sim m;
+
+	sim_init(&m, "tag: {g: [a, b]}\nconstraint: {$g: {max_parallel: 1}}\n",
+	    NULL);
+	pogo_sched_start(m.s);
+	ASSERT_STR_EQ(sim_runs(&m, 0), "b");
+	pogo_sched_halt(m.s);
+	ASSERT_OK(pogo_sched_withdraw(m.s, m.runs[0]));
+	ASSERT_EQ(pogo_sched_task_state(m.s, m.runs[0]), POGO_SCHED_PENDING);
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 0);
+	ASSERT_EQ(pogo_sched_withdraw(m.s, m.runs[0]), POGO_ERR_STATE);
+	pogo_sched_resume(m.s);
+	ASSERT_STR_EQ(sim_runs(&m, 1), "b");
+	ASSERT_OK(pogo_sched_task_finished(m.s, m.runs[1], POGO_SCHED_OK));
+	ASSERT_STR_EQ(sim_runs(&m, 2), "a");
+	sim_free(&m);
+}

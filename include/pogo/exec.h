@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The executor interface: how the job engine (dispatcher side) has one
+ * task run on one host (worker side).  The SSH executor (ssh.c) and the
+ * local executor (exec-local.c) implement it in-process; the dispatcher
+ * will implement it over the worker protocol.
+ *
+ * Callback contract (STYLE.md 10.4): start() returning 0 means the done
+ * event comes exactly once, later, from the loop, never from inside
+ * start(); an error return means no event at all.  started and output
+ * events come between start() and done.  kill() asks for a running task to
+ * be stopped; its done event still comes (message "killed").
+ */
+#ifndef POGO_EXEC_H
+#define POGO_EXEC_H
+
+struct pogo_exec;
+
+enum pogo_out_type {
+	POGO_OUT_STDOUT,
+	POGO_OUT_STDERR,
+};
+
+/* Final host states an executor can report (SPEC 5.4, 9.8). */
+enum pogo_exec_state {
+	POGO_EXEC_FINISHED,
+	POGO_EXEC_FAILED,
+	POGO_EXEC_UNREACHABLE,
+};
+
+struct pogo_exec_result {
+	enum pogo_exec_state state;
+	int exitstatus; /* -1: none */
+	bool timed_out;
+	char msg[256]; /* "ok", "exited with status 3", ... */
+};
+
+/* One task: owned by the engine, borrowed by the executor until done. */
+struct pogo_exec_task {
+	const char *job_id;
+	const char *task_id;
+	const char *host;
+	const char *command;
+	unsigned timeout; /* seconds, 0: none */
+	uint32_t run;     /* run number of this host, from 0 */
+	void *data;       /* the engine's */
+	void *priv;       /* the executor's */
+};
+
+struct pogo_exec_events {
+	/* The command started on the target (exec accepted, or spawned). */
+	void (*started)(struct pogo_exec_task *t, void *arg);
+	/*
+	 * One output record (SPEC 5.8): a line without its newline (eol
+	 * true), or a partial line.  data is borrowed.
+	 */
+	void (*output)(struct pogo_exec_task *t, enum pogo_out_type type,
+	    const char *data, size_t len, bool eol, void *arg);
+	void (*done)(struct pogo_exec_task *t, const struct pogo_exec_result *r,
+	    void *arg);
+};
+
+struct pogo_exec_ops {
+	int (*start)(struct pogo_exec *e, struct pogo_exec_task *t);
+	void (*kill)(struct pogo_exec *e, struct pogo_exec_task *t);
+	/* Close every handle; cb is called once, later, then e is freed. */
+	void (*close)(struct pogo_exec *e, void (*cb)(void *arg), void *arg);
+};
+
+/* The common part of every executor (embedded first in each). */
+struct pogo_exec {
+	const struct pogo_exec_ops *ops;
+	const struct pogo_exec_events *ev;
+	void *ev_arg;
+	unsigned max_tasks; /* tasks in flight at most */
+	unsigned inflight;
+	unsigned peak_inflight;
+	unsigned handshakes;
+	unsigned peak_handshakes;
+};
+
+/* Fill r with a state, exit status (-1: none) and message. */
+void pogo_exec_result_set(struct pogo_exec_result *r,
+    enum pogo_exec_state state, int exitstatus, const char *fmt, ...)
+    POGO_PRINTFLIKE(4, 5);
+
+/* The result of a command's exit status or signal (SPEC 9.8). */
+void pogo_exec_result_exit(struct pogo_exec_result *r, int status, int signal);
+
+/* Linux signal number of a name such as "TERM" or "SIGTERM"; 0 unknown. */
+int pogo_exec_signal_number(const char *name);
+
+#endif

@@ -1,0 +1,431 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The local executor: one child process per task, started with uv_spawn in
+ * a session and process group of its own, so that a timeout or a kill
+ * reaches every process the command started (TERM, then KILL after the
+ * grace period).  Output goes through the record splitter of output.c and
+ * is bounded by max_output.  Each task owns four handles and is freed when
+ * the last one is closed.
+ */
+#include "pogo/compat.h"
+
+#include <signal.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "pogo/exec-local.h"
+#include "pogo/output.h"
+#include "pogo/xmalloc.h"
+
+extern char **environ;
+
+#define LOCAL_LINGER_MS 2000 /* wait for pipes after the exit */
+
+struct local_exec {
+	struct pogo_exec base; /* first */
+	uv_loop_t *loop;
+	struct pogo_exec_local_opts opts;
+	unsigned tasks; /* alive, including closing */
+	bool closing;
+	void (*close_cb)(void *);
+	void *close_arg;
+	uv_timer_t close_timer;
+};
+
+struct local_task {
+	struct local_exec *le;
+	struct pogo_exec_task *t;
+	uv_process_t proc;
+	uv_pipe_t out;
+	uv_pipe_t err;
+	uv_timer_t timer; /* start, timeout, kill grace, linger */
+	uv_timer_t quiet; /* partial-line flush */
+	struct pogo_output o_out;
+	struct pogo_output o_err;
+	size_t bytes;
+	int handles;
+	bool spawned;
+	bool started;
+	bool exited;
+	bool eof_out;
+	bool eof_err;
+	bool stopping; /* TERM sent */
+	bool have_result;
+	bool done;
+	int64_t status;
+	int signal;
+	struct pogo_exec_result res;
+	char *spawn_error;
+};
+
+static void local_maybe_done(struct local_task *lt);
+static void local_close_timer_closed(uv_handle_t *h);
+
+static void
+local_handle_closed(uv_handle_t *h)
+{
+	struct local_task *lt = h->data;
+	struct local_exec *le = lt->le;
+
+	if (--lt->handles > 0)
+		return;
+	free(lt->spawn_error);
+	free(lt);
+	le->tasks--;
+	if (le->closing && le->tasks == 0) {
+		/* The executor is freed by its timer's close callback. */
+		uv_close(
+		    (uv_handle_t *)&le->close_timer, local_close_timer_closed);
+	}
+}
+
+static void
+local_close_task(struct local_task *lt)
+{
+	uv_handle_t *hs[] = { (uv_handle_t *)&lt->out, (uv_handle_t *)&lt->err,
+		(uv_handle_t *)&lt->timer, (uv_handle_t *)&lt->quiet,
+		(uv_handle_t *)&lt->proc };
+	size_t i, n = lt->spawned ? 5 : 4;
+
+	for (i = 0; i < n; i++) {
+		if (!uv_is_closing(hs[i]))
+			uv_close(hs[i], local_handle_closed);
+	}
+}
+
+/* Signal the task's whole process group. */
+static void
+local_signal(struct local_task *lt, int sig)
+{
+	if (lt->spawned && !lt->exited && lt->proc.pid > 0)
+		kill(-lt->proc.pid, sig);
+}
+
+static void
+local_grace_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+
+	local_signal(lt, SIGKILL);
+}
+
+/* Stop the task with TERM, then KILL after the grace period. */
+static void
+local_stop(struct local_task *lt)
+{
+	if (lt->stopping)
+		return;
+	lt->stopping = true;
+	local_signal(lt, SIGTERM);
+	uv_timer_stop(&lt->timer);
+	uv_timer_start(&lt->timer, local_grace_cb,
+	    lt->le->opts.kill_grace_ms ? lt->le->opts.kill_grace_ms : 10000, 0);
+}
+
+static void
+local_record(
+    enum pogo_out_type type, const char *data, size_t len, bool eol, void *arg)
+{
+	struct local_task *lt = arg;
+	struct local_exec *le = lt->le;
+
+	le->base.ev->output(lt->t, type, data, len, eol, le->base.ev_arg);
+}
+
+static void
+local_quiet_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+
+	pogo_output_flush(&lt->o_out);
+	pogo_output_flush(&lt->o_err);
+}
+
+static void
+local_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	static char slab[65536];
+
+	buf->base = slab;
+	buf->len = sizeof(slab);
+}
+
+static void
+local_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct local_task *lt = s->data;
+	struct pogo_output *o =
+	    s == (uv_stream_t *)&lt->out ? &lt->o_out : &lt->o_err;
+	size_t max = lt->le->opts.max_output, take;
+	char msg[96];
+
+	if (n < 0) {
+		uv_read_stop(s);
+		if (s == (uv_stream_t *)&lt->out)
+			lt->eof_out = true;
+		else
+			lt->eof_err = true;
+		local_maybe_done(lt);
+		return;
+	}
+	if (n == 0 || lt->have_result)
+		return;
+	take = (size_t)n;
+	if (max > 0 && lt->bytes + take > max)
+		take = max - lt->bytes;
+	lt->bytes += take;
+	pogo_output_feed(o, buf->base, take);
+	if (take < (size_t)n) {
+		/* Over the limit: say so, stop the task, read no more. */
+		pogo_output_flush(&lt->o_out);
+		pogo_output_flush(&lt->o_err);
+		snprintf(msg, sizeof(msg),
+		    "== Output exceeded maximum length of %zu bytes ==", max);
+		local_record(POGO_OUT_STDERR, msg, strlen(msg), true, lt);
+		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
+		    "output exceeded %zu bytes", max);
+		lt->have_result = true;
+		local_stop(lt);
+		return;
+	}
+	if (pogo_output_pending(o))
+		uv_timer_start(
+		    &lt->quiet, local_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
+}
+
+static void
+local_linger_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+
+	/* Background processes keep the pipes open: stop waiting. */
+	uv_read_stop((uv_stream_t *)&lt->out);
+	uv_read_stop((uv_stream_t *)&lt->err);
+	lt->eof_out = lt->eof_err = true;
+	local_maybe_done(lt);
+}
+
+static void
+local_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	struct local_task *lt = p->data;
+
+	lt->exited = true;
+	lt->status = status;
+	lt->signal = sig;
+	uv_timer_stop(&lt->timer);
+	if (!(lt->eof_out && lt->eof_err))
+		uv_timer_start(&lt->timer, local_linger_cb, LOCAL_LINGER_MS, 0);
+	local_maybe_done(lt);
+}
+
+/* Report the result once the process exited and both pipes are done. */
+static void
+local_maybe_done(struct local_task *lt)
+{
+	struct local_exec *le = lt->le;
+
+	if (lt->done || !(lt->exited && lt->eof_out && lt->eof_err))
+		return;
+	lt->done = true;
+	pogo_output_flush(&lt->o_out);
+	pogo_output_flush(&lt->o_err);
+	if (!lt->have_result)
+		pogo_exec_result_exit(&lt->res, (int)lt->status, lt->signal);
+	le->base.inflight--;
+	le->base.ev->done(lt->t, &lt->res, le->base.ev_arg);
+	local_close_task(lt);
+}
+
+static void
+local_timeout_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+
+	if (!lt->have_result) {
+		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
+		    "timed out after %u seconds", lt->t->timeout);
+		lt->res.timed_out = true;
+		lt->have_result = true;
+	}
+	local_stop(lt);
+}
+
+static void
+local_started_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+	struct local_exec *le = lt->le;
+
+	if (!lt->spawned) {
+		/* SPEC 9.11: a command that cannot be spawned fails. */
+		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
+		    "cannot run command: %s", lt->spawn_error);
+		lt->have_result = true;
+		lt->done = true;
+		le->base.inflight--;
+		le->base.ev->done(lt->t, &lt->res, le->base.ev_arg);
+		local_close_task(lt);
+		return;
+	}
+	lt->started = true;
+	le->base.ev->started(lt->t, le->base.ev_arg);
+	if (lt->t->timeout > 0 && !lt->exited && !lt->stopping)
+		uv_timer_start(&lt->timer, local_timeout_cb,
+		    (uint64_t)lt->t->timeout * 1000, 0);
+}
+
+/* environ plus POGO_HOST and POGO_JOB_ID (replacing inherited ones). */
+static char **
+local_env(const struct pogo_exec_task *t)
+{
+	size_t n = 0, i, k = 0;
+	char **env;
+
+	while (environ[n] != NULL)
+		n++;
+	env = xcalloc(n + 3, sizeof(*env));
+	for (i = 0; i < n; i++) {
+		if (strncmp(environ[i], "POGO_HOST=", 10) == 0 ||
+		    strncmp(environ[i], "POGO_JOB_ID=", 12) == 0)
+			continue;
+		env[k++] = xstrdup(environ[i]);
+	}
+	xasprintf(&env[k++], "POGO_HOST=%s", t->host);
+	xasprintf(&env[k++], "POGO_JOB_ID=%s", t->job_id);
+	return env;
+}
+
+static int
+local_start(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct local_exec *le = (struct local_exec *)e;
+	struct local_task *lt;
+	uv_process_options_t opt;
+	uv_stdio_container_t stdio[3];
+	char *args[4], **env;
+	size_t i;
+	int r;
+
+	if (le->closing)
+		return UV_ECANCELED;
+	lt = xcalloc(1, sizeof(*lt));
+	lt->le = le;
+	lt->t = t;
+	t->priv = lt;
+	uv_pipe_init(le->loop, &lt->out, 0);
+	uv_pipe_init(le->loop, &lt->err, 0);
+	uv_timer_init(le->loop, &lt->timer);
+	uv_timer_init(le->loop, &lt->quiet);
+	lt->out.data = lt->err.data = lt->timer.data = lt->quiet.data = lt;
+	lt->proc.data = lt;
+	lt->handles = 4;
+	pogo_output_init(&lt->o_out, POGO_OUT_STDOUT, false, local_record, lt);
+	pogo_output_init(&lt->o_err, POGO_OUT_STDERR, false, local_record, lt);
+	args[0] = (char *)"sh";
+	args[1] = (char *)"-c";
+	args[2] = (char *)t->command;
+	args[3] = NULL;
+	env = local_env(t);
+	memset(&opt, 0, sizeof(opt));
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[1].data.stream = (uv_stream_t *)&lt->out;
+	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
+	stdio[2].data.stream = (uv_stream_t *)&lt->err;
+	opt.file = "/bin/sh";
+	opt.args = args;
+	opt.env = env;
+	opt.stdio = stdio;
+	opt.stdio_count = 3;
+	opt.exit_cb = local_exit_cb;
+	opt.flags = UV_PROCESS_DETACHED; /* setsid: a process group */
+	r = uv_spawn(le->loop, &lt->proc, &opt);
+	lt->proc.data = lt;
+	lt->handles++;
+	lt->spawned = r == 0;
+	if (r != 0) {
+		/* uv_spawn initialised the handle: close it now. */
+		lt->spawn_error = xstrdup(uv_strerror(r));
+		lt->exited = lt->eof_out = lt->eof_err = true;
+		uv_close((uv_handle_t *)&lt->proc, local_handle_closed);
+	} else {
+		uv_read_start(
+		    (uv_stream_t *)&lt->out, local_alloc_cb, local_read_cb);
+		uv_read_start(
+		    (uv_stream_t *)&lt->err, local_alloc_cb, local_read_cb);
+	}
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+	le->tasks++;
+	e->inflight++;
+	if (e->inflight > e->peak_inflight)
+		e->peak_inflight = e->inflight;
+	/* The started (or failed) event comes from the loop, later. */
+	uv_timer_start(&lt->timer, local_started_cb, 0, 0);
+	return 0;
+}
+
+static void
+local_kill(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct local_task *lt = t->priv;
+
+	if (lt == NULL || lt->done)
+		return;
+	if (!lt->have_result) {
+		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1, "killed");
+		lt->have_result = true;
+	}
+	local_stop(lt);
+}
+
+static void
+local_close_timer_closed(uv_handle_t *h)
+{
+	struct local_exec *le = h->data;
+
+	le->close_cb(le->close_arg);
+	free(le);
+}
+
+static void
+local_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
+{
+	struct local_exec *le = (struct local_exec *)e;
+
+	le->closing = true;
+	le->close_cb = cb;
+	le->close_arg = arg;
+	le->close_timer.data = le;
+	/* Freed in the timer's close callback, after the last task. */
+	if (le->tasks == 0)
+		uv_close(
+		    (uv_handle_t *)&le->close_timer, local_close_timer_closed);
+}
+
+static const struct pogo_exec_ops local_ops = {
+	.start = local_start,
+	.kill = local_kill,
+	.close = local_close,
+};
+
+struct pogo_exec *
+pogo_exec_local_new(uv_loop_t *loop, const struct pogo_exec_local_opts *opts,
+    const struct pogo_exec_events *ev, void *ev_arg)
+{
+	struct local_exec *le = xcalloc(1, sizeof(*le));
+
+	le->base.ops = &local_ops;
+	le->base.ev = ev;
+	le->base.ev_arg = ev_arg;
+	le->base.max_tasks = opts->max_tasks ? opts->max_tasks : 256;
+	le->loop = loop;
+	le->opts = *opts;
+	uv_timer_init(loop, &le->close_timer);
+	le->close_timer.data = le;
+	return &le->base;
+}
