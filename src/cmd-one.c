@@ -482,6 +482,7 @@ struct one_args {
 	const char *config;
 	const char *resolvers;
 	const char *output_dir;
+	const char *run_as;
 	unsigned timeout;
 	unsigned job_timeout;
 	unsigned concurrency;
@@ -517,6 +518,7 @@ one_parse(int argc, char **argv, struct one_args *a)
 		OPT_SHOW,
 		OPT_DRY,
 		OPT_RESOLVERS,
+		OPT_RUNAS,
 		OPT_LATER,
 	};
 	static const struct option longopts[] = {
@@ -543,8 +545,8 @@ one_parse(int argc, char **argv, struct one_args *a)
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "resolver-path", required_argument, NULL, OPT_RESOLVERS },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "run-as", required_argument, NULL, OPT_RUNAS },
 		/* SPEC 12.2 options that arrive with the target-side stub. */
-		{ "run-as", required_argument, NULL, OPT_LATER },
 		{ "retry", required_argument, NULL, OPT_LATER },
 		{ "prehook", no_argument, NULL, OPT_LATER },
 		{ "posthook", no_argument, NULL, OPT_LATER },
@@ -662,6 +664,9 @@ one_parse(int argc, char **argv, struct one_args *a)
 		case OPT_RESOLVERS:
 			a->resolvers = optarg;
 			break;
+		case OPT_RUNAS:
+			a->run_as = optarg;
+			break;
 		case 'v':
 			pogo_log_level++;
 			break;
@@ -685,6 +690,10 @@ one_parse(int argc, char **argv, struct one_args *a)
 	}
 	if (a->command == NULL) {
 		fprintf(stderr, "Mandatory parameter run-command missing\n");
+		return POGO_EXIT_USAGE;
+	}
+	if (a->local && a->run_as != NULL) {
+		fprintf(stderr, "task type local does not support run_as\n");
 		return POGO_EXIT_USAGE;
 	}
 	a->ssh.max_tasks = a->concurrency;
@@ -724,6 +733,7 @@ one_run(
 	memset(&jopts, 0, sizeof(jopts));
 	jopts.id = "p0000000000";
 	jopts.command = a->command;
+	jopts.run_as = a->run_as;
 	jopts.timeout = a->timeout;
 	jopts.job_timeout = a->job_timeout;
 	if (pogo_job_new(&o->loop, cfg, hosts, &jopts, o->exec, &one_listener,

@@ -49,6 +49,7 @@ struct pogo_job {
 	uv_loop_t *loop;
 	char *id;
 	char *command;
+	char *run_as;
 	unsigned timeout;
 	unsigned job_timeout;
 	struct pogo_sched *sched;
@@ -221,6 +222,7 @@ job_exec(struct pogo_job *job, uint32_t t)
 	h->task.job_id = job->id;
 	h->task.host = pogo_sched_task_host(job->sched, t);
 	h->task.command = job->command;
+	h->task.run_as = job->run_as;
 	h->task.timeout = job->timeout;
 	h->task.run = h->runs;
 	h->task.data = job;
@@ -384,6 +386,7 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	job->loop = loop;
 	job->id = xstrdup(opts->id);
 	job->command = xstrdup(opts->command);
+	job->run_as = opts->run_as != NULL ? xstrdup(opts->run_as) : NULL;
 	job->timeout = opts->timeout;
 	job->job_timeout = opts->job_timeout;
 	job->exec = exec;
@@ -395,6 +398,7 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 		pogo_strtab_free(job->msgs);
 		free(job->id);
 		free(job->command);
+		free(job->run_as);
 		free(job);
 		return r;
 	}
@@ -642,6 +646,7 @@ job_timer_closed(uv_handle_t *h)
 	free(job->log);
 	free(job->id);
 	free(job->command);
+	free(job->run_as);
 	free(job);
 }
 

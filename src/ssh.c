@@ -37,6 +37,7 @@
 #include "pogo/error.h"
 #include "pogo/log.h"
 #include "pogo/output.h"
+#include "pogo/prompt.h"
 #include "pogo/ssh.h"
 #include "pogo/xmalloc.h"
 
@@ -107,6 +108,8 @@ struct ssh_task {
 	bool resolving;
 	struct pogo_output o_out;
 	struct pogo_output o_err;
+	struct pogo_prompt prompt;
+	struct pogo_redact redact;
 	size_t bytes;
 	int exit_status;
 	int exit_signal;
@@ -123,6 +126,9 @@ struct ssh_task {
 
 static void ssh_step(struct ssh_task *st);
 static void ssh_kick_cb(uv_timer_t *tm);
+static void ssh_stop(struct ssh_task *st);
+static void ssh_wait(struct ssh_task *st);
+static void ssh_redacted(const char *d, size_t n, void *arg);
 static void ssh_finish(struct ssh_task *st);
 static void ssh_close_timer_closed(uv_handle_t *h);
 
@@ -313,6 +319,7 @@ ssh_finish(struct ssh_task *st)
 		uv_cancel((uv_req_t *)&st->gai);
 	uv_timer_stop(&st->timer);
 	uv_timer_stop(&st->quiet);
+	pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
 	pogo_output_flush(&st->o_out);
 	pogo_output_flush(&st->o_err);
 	if (!st->have_result)
@@ -357,9 +364,39 @@ static void
 ssh_quiet_cb(uv_timer_t *tm)
 {
 	struct ssh_task *st = tm->data;
+	static const char note[] = " (supplied by pogo)";
+	const char *answer;
+	bool fail = false;
 
+	if (st->pty && st->phase == SSH_P_RUNNING && !st->stopping) {
+		answer =
+		    pogo_prompt_check(&st->prompt, uv_now(st->se->loop), &fail);
+		if (fail) {
+			ssh_result(
+			    st, POGO_EXEC_FAILED, -1, "authentication failed");
+			ssh_stop(st);
+		} else if (answer != NULL) {
+			ssh_channel_write(
+			    st->ch, answer, (uint32_t)strlen(answer));
+			ssh_channel_write(st->ch, "\n", 1);
+			/* The note continues the prompt's line. */
+			pogo_redact_flush(
+			    &st->redact, ssh_redacted, &st->o_out);
+			pogo_output_feed(&st->o_out, note, sizeof(note) - 1);
+			ssh_wait(st);
+			return;
+		}
+	}
+	pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
 	pogo_output_flush(&st->o_out);
 	pogo_output_flush(&st->o_err);
+}
+
+/* Redacted PTY output goes on to the record splitter. */
+static void
+ssh_redacted(const char *d, size_t n, void *arg)
+{
+	pogo_output_feed(arg, d, n);
 }
 
 /* libssh channel callbacks: they only record; work happens after. */
@@ -377,7 +414,17 @@ ssh_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	if (max > 0 && st->bytes + take > max)
 		take = max - st->bytes;
 	st->bytes += take;
-	pogo_output_feed(o, data, take);
+	if (st->pty) {
+		if (pogo_prompt_feed(
+		        &st->prompt, data, take, uv_now(st->se->loop))) {
+			/* A dealbreaker: the secret was refused. */
+			ssh_result(
+			    st, POGO_EXEC_FAILED, -1, "authentication failed");
+			st->want_stop = true;
+		}
+		pogo_redact_feed(&st->redact, data, take, ssh_redacted, o);
+	} else
+		pogo_output_feed(o, data, take);
 	if (take < len) {
 		pogo_output_flush(&st->o_out);
 		pogo_output_flush(&st->o_err);
@@ -1108,8 +1155,12 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	uv_timer_init(se->loop, &st->quiet);
 	st->timer.data = st->quiet.data = st;
 	st->handles = 2;
-	st->pty = se->opts.password != NULL;
-	st->cmdline = pogo_ssh_command(t->job_id, t->host, t->command, NULL);
+	/* A PTY lets sudo and the like prompt (SPEC 9.5). */
+	st->pty = se->opts.password != NULL || t->run_as != NULL;
+	st->cmdline =
+	    pogo_ssh_command(t->job_id, t->host, t->command, t->run_as);
+	pogo_prompt_init(&st->prompt, se->opts.password, NULL);
+	pogo_redact_init(&st->redact, se->opts.password);
 	pogo_output_init(&st->o_out, POGO_OUT_STDOUT, st->pty, ssh_record, st);
 	pogo_output_init(&st->o_err, POGO_OUT_STDERR, st->pty, ssh_record, st);
 	if (se->hs_tail != NULL)

@@ -43,10 +43,11 @@ struct pogo_exec_task {
 	const char *task_id;
 	const char *host;
 	const char *command;
-	unsigned timeout; /* seconds, 0: none */
-	uint32_t run;     /* run number of this host, from 0 */
-	void *data;       /* the engine's */
-	void *priv;       /* the executor's */
+	const char *run_as; /* NULL: the login user */
+	unsigned timeout;   /* seconds, 0: none */
+	uint32_t run;       /* run number of this host, from 0 */
+	void *data;         /* the engine's */
+	void *priv;         /* the executor's */
 };
 
 struct pogo_exec_events {

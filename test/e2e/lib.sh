@@ -7,7 +7,10 @@
 #   $POGO         the pogo binary under test
 #   e2e_port N    a port derived from the test number (never a default)
 #   start_sshd    a throwaway OpenSSH server in a network namespace that
-#                 answers on every 127.x.y.z (TESTHOSTS.md section 3)
+#                 answers on every 127.x.y.z (TESTHOSTS.md section 3);
+#                 $SSHD_EXTRA is appended to its sshd_config
+#   ns_nft RULE   an nftables rule inside the namespace (refused or
+#                 silent hosts)
 #   in_ns CMD...  run CMD inside that namespace (clients must)
 #   ssh_test ADDR CMD  the OpenSSH client as the test user, for checks
 #   start_pogo ROLE ARGS...  a pogo process in the background, logged
@@ -26,6 +29,8 @@ E2E_PIDS=""
 E2E_NS=""
 E2E_FAILED=0
 TEST_USER=pogot
+TEST_PASSWORD=pogo-test-pw
+SSHD_EXTRA=${SSHD_EXTRA:-}
 
 e2e_cleanup() {
 	rc=$?
@@ -98,8 +103,9 @@ e2e_test_user() {
 			useradd -m -s /bin/sh "$TEST_USER" ||
 			    fail "cannot create the test user"
 		fi
-		# '*' = no password, but not locked, so keys work.
-		usermod -p '*' "$TEST_USER"
+		# A known password, for the password tests; sshd accepts it
+		# only where a test enables PasswordAuthentication.
+		echo "$TEST_USER:$TEST_PASSWORD" | chpasswd
 	) 9>/run/pogo-test-user.lock
 }
 
@@ -128,7 +134,7 @@ start_sshd() {
 		echo "HostKey $T/host_ed25519"
 		echo "PidFile $T/sshd.pid"
 		echo "AuthorizedKeysFile $T/authorized_keys"
-		echo "PasswordAuthentication no"
+		echo "PasswordAuthentication ${SSHD_PASSWORD:-no}"
 		echo "KbdInteractiveAuthentication no"
 		echo "UsePAM no"
 		echo "StrictModes no"
@@ -141,7 +147,7 @@ start_sshd() {
 		if sshd_at_least 9 8; then
 			echo "PerSourcePenalties no"
 		fi
-		[ -t 0 ] || cat
+		[ -z "$SSHD_EXTRA" ] || printf '%s\n' "$SSHD_EXTRA"
 	} >"$T/sshd_config"
 	/usr/sbin/sshd -t -f "$T/sshd_config" || fail "sshd -t"
 	ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
@@ -164,6 +170,39 @@ sshd_at_least() {
 	set -- "$1" "$2" $v
 	[ $# -eq 4 ] || return 1
 	[ "$3" -gt "$1" ] || { [ "$3" -eq "$1" ] && [ "$4" -ge "$2" ]; }
+}
+
+# ns_nft RULE...: add an nftables rule in the namespace's own table.
+ns_nft() {
+	command -v nft >/dev/null || skip "no nft (apt-get install nftables)"
+	if [ -z "${E2E_NFT:-}" ]; then
+		in_ns nft add table inet pogo || skip "nftables not usable here"
+		in_ns nft add chain inet pogo out \
+		    '{ type filter hook output priority 0; }' || fail "nft chain"
+		E2E_NFT=1
+	fi
+	in_ns nft add rule inet pogo out "$@" || fail "nft rule $*"
+}
+
+# One pogo one over SSH as the test user, inside the namespace.
+pogo_one() {
+	in_ns "$POGO" one -l "$TEST_USER" -i "$T/id_ed25519" \
+	    --port "$SSHD_PORT" "$@"
+}
+
+# peak_overlap FILE HOSTS...: the most of HOSTS running at one time, from
+# "start HOST TIME" and "end HOST TIME" lines.
+peak_overlap() {
+	f=$1
+	shift
+	echo "$*" | tr ' ' '\n' >"$T/peak-hosts"
+	awk 'NR == FNR { want[$1] = 1; next }
+	     ($1 == "start" || $1 == "end") && ($2 in want) {
+	         print $3, ($1 == "start" ? 1 : 0)
+	     }' "$T/peak-hosts" "$f" |
+	    sort -k1,1g -k2,2n |
+	    awk '{ n += ($2 == 1 ? 1 : -1); if (n > max) max = n }
+	         END { print max + 0 }'
 }
 
 stop_sshd() {
@@ -193,6 +232,13 @@ start_pogo() {
 	"$POGO" "$role" "$@" >"$T/$role.out" 2>"$T/$role.log" &
 	E2E_PIDS="$E2E_PIDS $!"
 	POGO_PID=$!
+}
+
+# alive PID: is the process running (a zombie is not)?
+alive() {
+	st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	case $st in Z*) return 1 ;; esac
+	return 0
 }
 
 # expect_eq WHAT GOT EXPECTED

@@ -1,0 +1,35 @@
+#!/bin/sh
+# Scale: L-1 (5,000 local hosts), 300 SSH hosts each run exactly once, and
+# L-2 (1,000 SSH hosts with --max-handshakes 32: every host succeeds and
+# the handshake peak is exactly 32).
+. "$(dirname "$0")/lib.sh"
+e2e_init
+cd "$T" || exit 1
+
+start=$(date +%s)
+"$POGO" one --local --json --targets 'h[1-5000]' --run-command true \
+    >"$T/out" 2>"$T/err" || fail "L-1: $(tail -n3 "$T/err")"
+elapsed=$(($(date +%s) - start))
+grep -q '^5000 hosts: 5000 ok, 0 failed, 0 unreachable in ' "$T/err" ||
+    fail "L-1 summary: $(cat "$T/err")"
+peak=$(tail -n1 "$T/out" | sed 's/.*"peak_in_flight":\([0-9]*\).*/\1/')
+[ "$peak" -le 256 ] || fail "L-1: peak_in_flight $peak"
+[ $elapsed -le 60 ] || fail "L-1 took $elapsed s"
+
+start_sshd
+: >"$T/runs"
+chmod 666 "$T/runs"
+pogo_one --json --targets '127.0.[20-22].[1-100]' \
+    --run-command "echo \$SSH_CONNECTION | cut -d' ' -f3 >>$T/runs" \
+    >"$T/out" 2>"$T/err" || fail "300 hosts: $(tail -n3 "$T/err")"
+expect_eq "300 hosts ran" "$(wc -l <"$T/runs")" 300
+expect_eq "300 distinct" "$(sort -u "$T/runs" | wc -l)" 300
+
+pogo_one --json --max-handshakes 32 --targets '127.1.[1-10].[1-100]' \
+    --run-command true >"$T/out" 2>"$T/err" ||
+    fail "L-2: $(tail -n3 "$T/err")"
+grep -q '^1000 hosts: 1000 ok, 0 failed, 0 unreachable in ' "$T/err" ||
+    fail "L-2 summary: $(cat "$T/err")"
+tail -n1 "$T/out" | grep -q '"peak_handshakes":32,' ||
+    fail "L-2 peak: $(tail -n1 "$T/out")"
+echo "PASS $E2E_NAME ($(tail -n1 "$T/err"))"

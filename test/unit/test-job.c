@@ -1,0 +1,430 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/job.c on a real loop with a fake executor (scripted
+ * exit codes and delays, in the manner of the original Pogo's
+ * pogo-test-ssh-sim): host states and messages of SPEC 5.4, the job log,
+ * executor capacity, halt, resume, retry, skip and the job timeout.
+ */
+#include "pogo/compat.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/job.h"
+#include "pogo/proc.h"
+#include "pogo/range.h"
+#include "pogo/sched-config.h"
+#include "pogo/xmalloc.h"
+
+struct fake_task {
+	struct fake_exec *fe;
+	struct pogo_exec_task *t;
+	uv_timer_t timer;
+	bool started;
+	bool killed;
+};
+
+struct fake_exec {
+	struct pogo_exec base;
+	uv_loop_t *loop;
+	unsigned delay_ms;
+	const char *fail;   /* hosts that exit 1, "a,b" */
+	const char *okfile; /* when it exists, nothing fails */
+	int alive;
+};
+
+static bool
+fake_in(const char *list, const char *host)
+{
+	const char *p;
+	size_t n = strlen(host);
+
+	for (p = list; p != NULL && (p = strstr(p, host)) != NULL; p++) {
+		if ((p == list || p[-1] == ',') &&
+		    (p[n] == ',' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static void
+fake_closed(uv_handle_t *h)
+{
+	struct fake_task *ft = h->data;
+
+	ft->fe->alive--;
+	free(ft);
+}
+
+static void
+fake_timer_cb(uv_timer_t *tm)
+{
+	struct fake_task *ft = tm->data;
+	struct fake_exec *fe = ft->fe;
+	struct pogo_exec_result r;
+
+	if (!ft->started) {
+		ft->started = true;
+		fe->base.ev->started(ft->t, fe->base.ev_arg);
+		fe->base.ev->output(
+		    ft->t, POGO_OUT_STDOUT, "hello", 5, true, fe->base.ev_arg);
+		uv_timer_start(tm, fake_timer_cb, fe->delay_ms, 0);
+		return;
+	}
+	if (ft->killed)
+		pogo_exec_result_set(&r, POGO_EXEC_FAILED, -1, "killed");
+	else if (fake_in(fe->fail, ft->t->host) &&
+	    (fe->okfile == NULL || access(fe->okfile, F_OK) != 0))
+		pogo_exec_result_exit(&r, 1, 0);
+	else
+		pogo_exec_result_exit(&r, 0, 0);
+	fe->base.inflight--;
+	fe->base.ev->done(ft->t, &r, fe->base.ev_arg);
+	uv_close((uv_handle_t *)tm, fake_closed);
+}
+
+static int
+fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct fake_exec *fe = (struct fake_exec *)e;
+	struct fake_task *ft = xcalloc(1, sizeof(*ft));
+
+	ft->fe = fe;
+	ft->t = t;
+	t->priv = ft;
+	uv_timer_init(fe->loop, &ft->timer);
+	ft->timer.data = ft;
+	uv_timer_start(&ft->timer, fake_timer_cb, 0, 0);
+	fe->alive++;
+	e->inflight++;
+	if (e->inflight > e->peak_inflight)
+		e->peak_inflight = e->inflight;
+	return 0;
+}
+
+static void
+fake_kill(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct fake_task *ft = t->priv;
+
+	ft->killed = true;
+	uv_timer_start(&ft->timer, fake_timer_cb, 0, 0);
+}
+
+static void
+fake_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
+{
+	cb(arg);
+}
+
+static const struct pogo_exec_ops fake_ops = { fake_start, fake_kill,
+	fake_close };
+
+struct run {
+	uv_loop_t loop;
+	struct fake_exec fe;
+	struct pogo_sched_config *cfg;
+	struct pogo_job *job;
+	uv_timer_t guard;
+	uv_timer_t action;
+	int ends;
+	char lines[16384];
+	size_t len;
+	int outputs;
+	void (*at)(struct run *r);
+};
+
+static void
+run_entry(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
+{
+	struct run *r = arg;
+
+	r->len += (size_t)snprintf(r->lines + r->len, sizeof(r->lines) - r->len,
+	    "%s %s %s%s%d\n", e->host != NULL ? e->host : "job",
+	    e->host != NULL ? pogo_host_state_name(e->state)
+	                    : pogo_job_state_name(e->state),
+	    e->message, e->exitstatus >= 0 ? " rc=" : " ", e->exitstatus);
+}
+
+static void
+run_output(struct pogo_job *job, const char *host, uint32_t run,
+    enum pogo_out_type type, const char *data, size_t len, bool eol,
+    double time, void *arg)
+{
+	((struct run *)arg)->outputs++;
+}
+
+static void
+run_end(struct pogo_job *job, void *arg)
+{
+	struct run *r = arg;
+
+	r->ends++;
+	uv_stop(&r->loop);
+}
+
+static const struct pogo_job_listener run_listener = { run_entry, run_output,
+	run_end };
+
+static void
+guard_cb(uv_timer_t *t)
+{
+	harness_fail(__FILE__, __LINE__, "the job did not end in time");
+}
+
+static void
+action_cb(uv_timer_t *t)
+{
+	struct run *r = t->data;
+
+	r->at(r);
+}
+
+static void
+run_setup(struct run *r, const char *yaml, const char *targets,
+    unsigned max_tasks, unsigned delay_ms, unsigned job_timeout)
+{
+	struct pogo_strv hosts = { 0 };
+	struct pogo_job_opts o;
+	char *cause = NULL;
+
+	memset(r, 0, sizeof(*r));
+	ASSERT_OK(pogo_proc_loop_init(&r->loop));
+	r->fe.base.ops = &fake_ops;
+	r->fe.base.max_tasks = max_tasks;
+	r->fe.loop = &r->loop;
+	r->fe.delay_ms = delay_ms;
+	if (yaml != NULL) {
+		ASSERT_OK(pogo_sched_config_parse(
+		    yaml, strlen(yaml), &r->cfg, &cause));
+		ASSERT_OK(pogo_sched_config_build(r->cfg, &cause));
+	}
+	ASSERT_OK(pogo_range_expand(targets, 0, &hosts, &cause));
+	memset(&o, 0, sizeof(o));
+	o.id = "p0000000000";
+	o.command = "cmd";
+	o.timeout = 600;
+	o.job_timeout = job_timeout;
+	ASSERT_OK(pogo_job_new(&r->loop, r->cfg, &hosts, &o, &r->fe.base,
+	    &run_listener, r, &r->job, &cause));
+	pogo_strv_clear(&hosts);
+	uv_timer_init(&r->loop, &r->guard);
+	uv_timer_init(&r->loop, &r->action);
+	r->action.data = r;
+}
+
+static void
+closed_cb(void *arg)
+{
+}
+
+static void
+run_go(struct run *r)
+{
+	uv_timer_start(&r->guard, guard_cb, 10000, 0);
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+}
+
+static void
+run_free(struct run *r)
+{
+	uv_close((uv_handle_t *)&r->guard, NULL);
+	uv_close((uv_handle_t *)&r->action, NULL);
+	pogo_job_close(r->job, closed_cb, NULL);
+	uv_run(&r->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(r->fe.alive, 0);
+	ASSERT_OK(pogo_proc_loop_close(&r->loop));
+	pogo_sched_config_free(r->cfg);
+}
+
+#define CFG_S022                                                     \
+	"tag:\n  colo:\n    north_america: [host4, host5, host6]\n"  \
+	"constraint:\n  $colo.north_america:\n    max_parallel: 1\n" \
+	"sequence:\n  - $colo.north_america\n"
+
+TEST(J_2_states_and_log)
+{
+	struct run r;
+
+	run_setup(&r, CFG_S022, "host4,host5,host6", 10, 1, 0);
+	r.fe.fail = "host6";
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(r.ends, 1);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	ASSERT_STR_EQ(r.lines,
+	    "job gathering job created; fetching host info -1\n"
+	    "host6 waiting determining run order... -1\n"
+	    "host5 waiting determining run order... -1\n"
+	    "host4 waiting determining run order... -1\n"
+	    "job running constraints computed -1\n"
+	    "host6 ready connecting to host... -1\n"
+	    "host5 waiting waiting for $colo.north_america -1\n"
+	    "host4 waiting waiting for $colo.north_america -1\n"
+	    "host6 running started -1\n"
+	    "host6 failed exited with status 1 rc=1\n"
+	    "host5 deadlocked job deadlocked -1\n"
+	    "host4 deadlocked job deadlocked -1\n"
+	    "job deadlocked unable to run more hosts due to failures -1\n");
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_DEADLOCKED), 2);
+	ASSERT_EQ(r.outputs, 1);
+	run_free(&r);
+}
+
+TEST(slot_waiting_messages_and_sequence)
+{
+	struct run r;
+
+	run_setup(&r,
+	    "tag: {colo: {na: [h1, h2], sea: [h3]}}\n"
+	    "sequence: [$colo.na, $colo.sea]\n",
+	    "h1,h2,h3", 10, 1, 0);
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT(strstr(r.lines, "h3 waiting waiting for $colo.na -1\n") != NULL);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT(strstr(r.lines, "job finished no more hosts to run") != NULL);
+	run_free(&r);
+}
+
+TEST(executor_capacity)
+{
+	struct run r;
+
+	run_setup(&r, NULL, "a,b,c", 1, 5, 0);
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT(strstr(r.lines, "b waiting waiting for a worker") != NULL);
+	ASSERT(strstr(r.lines, "c waiting waiting for a worker") != NULL);
+	ASSERT_EQ(r.fe.base.peak_inflight, 1);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 3);
+	run_free(&r);
+}
+
+TEST(J_7_job_timeout)
+{
+	struct run r;
+
+	run_setup(&r,
+	    "tag: {g: [h1, h2, h3]}\nconstraint: {$g: "
+	    "{max_parallel: 1}}\n",
+	    "h1,h2,h3", 10, 1500, 1);
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	ASSERT(strstr(r.lines, "job halted timeout reached") != NULL);
+	/* The running host finished; the two waiting ones were halted. */
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 1);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_HALTED), 2);
+	run_free(&r);
+}
+
+static void
+halt_then_resume(struct run *r)
+{
+	if (pogo_job_state(r->job) == POGO_JOB_RUNNING) {
+		ASSERT_OK(pogo_job_halt(r->job, NULL));
+		ASSERT_EQ(pogo_job_halt(r->job, NULL), POGO_ERR_STATE);
+	}
+}
+
+TEST(J_6_halt_and_resume)
+{
+	struct run r;
+
+	run_setup(&r,
+	    "tag: {all: [\"h[1-10]\"]}\nconstraint: {$all: "
+	    "{max_parallel: 2}}\n",
+	    "h[1-10]", 10, 200, 0);
+	r.at = halt_then_resume;
+	pogo_job_start(r.job);
+	uv_timer_start(&r.action, action_cb, 100, 0);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_HALTED), 8);
+	ASSERT(strstr(r.lines, "job halted halted by user") != NULL);
+	ASSERT_OK(pogo_job_resume(r.job));
+	ASSERT_EQ(pogo_job_resume(r.job), POGO_ERR_STATE);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 10);
+	run_free(&r);
+}
+
+TEST(J_3_retry_and_J_4_skip)
+{
+	struct run r;
+	enum pogo_host_state st;
+	int rc;
+	char okfile[] = "/tmp/pogo-job-ok-XXXXXX";
+	int fd;
+
+	fd = mkstemp(okfile);
+	ASSERT(fd >= 0);
+	close(fd);
+	unlink(okfile);
+	run_setup(&r, CFG_S022, "host4,host5,host6", 10, 1, 0);
+	r.fe.fail = "host6";
+	r.fe.okfile = okfile;
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	ASSERT_EQ(pogo_job_retry(r.job, "host5"), POGO_ERR_STATE);
+	ASSERT_EQ(pogo_job_retry(r.job, "nope"), POGO_ERR_NOTFOUND);
+	/* J-3: make host6 succeed, retry it: the job resumes and ends. */
+	fd = open(okfile, O_CREAT | O_WRONLY, 0600);
+	close(fd);
+	ASSERT_OK(pogo_job_retry(r.job, "host6"));
+	ASSERT(strstr(r.lines, "job running job resumed by retry request") !=
+	    NULL);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT_OK(pogo_job_host(r.job, "host6", &st, &rc));
+	ASSERT_EQ(st, POGO_HOST_FINISHED);
+	ASSERT_EQ(rc, 0);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 3);
+	run_free(&r);
+	unlink(okfile);
+
+	/* J-4: skip instead; the job stays deadlocked until resumed. */
+	run_setup(&r, CFG_S022, "host4,host5,host6", 10, 1, 0);
+	r.fe.fail = "host6";
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_OK(pogo_job_skip(r.job, "host6"));
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	ASSERT_OK(pogo_job_host(r.job, "host5", &st, &rc));
+	ASSERT_EQ(st, POGO_HOST_DEADLOCKED);
+	ASSERT_OK(pogo_job_resume(r.job));
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT_OK(pogo_job_host(r.job, "host6", &st, &rc));
+	ASSERT_EQ(st, POGO_HOST_SKIPPED);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 2);
+	run_free(&r);
+}
+
+static void
+kill_all(struct run *r)
+{
+	pogo_job_halt(r->job, NULL);
+	pogo_job_kill(r->job);
+}
+
+TEST(kill_stops_running_tasks)
+{
+	struct run r;
+
+	run_setup(&r, NULL, "a,b", 10, 5000, 0);
+	r.at = kill_all;
+	pogo_job_start(r.job);
+	uv_timer_start(&r.action, action_cb, 50, 0);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FAILED), 2);
+	ASSERT(strstr(r.lines, "a failed killed") != NULL);
+	run_free(&r);
+}

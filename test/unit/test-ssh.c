@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/ssh.c that need no server: the quoting and the exec
+ * request of SPEC 9.5.  The executor itself is tested end to end against
+ * OpenSSH (test/e2e).
+ */
+#include "pogo/compat.h"
+
+#include "harness.h"
+#include "pogo/ssh.h"
+
+TEST(quote)
+{
+	char *q;
+
+	q = pogo_ssh_quote("a b");
+	ASSERT_STR_EQ(q, "'a b'");
+	free(q);
+	q = pogo_ssh_quote("it's");
+	ASSERT_STR_EQ(q, "'it'\\''s'");
+	free(q);
+	q = pogo_ssh_quote("");
+	ASSERT_STR_EQ(q, "''");
+	free(q);
+}
+
+TEST(direct_mode_command)
+{
+	char *c;
+
+	c = pogo_ssh_command("p0000000000", "host1", "echo $HOME", NULL);
+	ASSERT_STR_EQ(c,
+	    "env PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:"
+	    "/usr/sbin:/bin:/sbin POGO_JOB_ID='p0000000000' "
+	    "POGO_HOST='host1' sh -c 'echo $HOME'");
+	free(c);
+	c = pogo_ssh_command("p1", "h", "id -u", "root");
+	ASSERT_STR_EQ(c,
+	    "sudo -u 'root' -- env PATH=/usr/local/bin:"
+	    "/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin "
+	    "POGO_JOB_ID='p1' POGO_HOST='h' sh -c 'id -u'");
+	free(c);
+}
+
+TEST(version_names_the_backend)
+{
+	ASSERT(strstr(pogo_ssh_version(), "mbedtls") != NULL);
+}
