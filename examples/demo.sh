@@ -1,24 +1,51 @@
 #!/bin/sh
-# The demo of `make demo`: pogo's planner on the example rollout.  Until
-# `pogo one` runs jobs, `pogo schedule` is pogo's main job: it shows which
-# hosts run together, in which order, under which limits.
-set -eu
-POGO=${1:-build/pogo}
-cd "$(dirname "$0")/.."
+# The demo of `make demo`: pogo one rolls a (pretend) release out to 102
+# SSH hosts, under the sequences and limits of examples/demo-rollout.yaml.
+# The hosts are one throwaway OpenSSH server in a network namespace, where
+# every 127.x.y.z address is a distinct host (TESTHOSTS.md); two of them
+# fail on purpose.  Everything is torn down afterwards.
+set -u
+POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
+export POGO
+cd "$(dirname "$0")/.." || exit 1
+POGO_SRC=$PWD
+export POGO_SRC
 
-echo "== pogo $("$POGO" --version | head -n1 | cut -d' ' -f2), a static binary:"
-ldd "$POGO" 2>&1 | sed 's/^/   /'
-echo
-echo "== The rollout plan of examples/web-rollout.yaml (3 colos, databases"
-echo "   and web servers in their own sequences, at most 2 hosts per colo):"
-"$POGO" schedule examples/web-rollout.yaml
-echo
-echo "== The same configuration, for a job on a few hosts and one the"
-echo "   configuration does not know (it runs unconstrained):"
-"$POGO" schedule examples/web-rollout.yaml \
-    --targets 'web[01-03].{sin,ams},db1.ams,db2.iad,newhost1'
-echo
-echo "== A configuration error is refused with its line and column:"
-printf 'tag:\nconstraint:\n  $colo:\n    max_parallel: 0\n' >/tmp/pogo-demo-bad.$$
-"$POGO" schedule /tmp/pogo-demo-bad.$$ || echo "   (exit status $?)"
-rm -f /tmp/pogo-demo-bad.$$
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: the throwaway SSH hosts need root (a network namespace);"
+	echo "      run 'sudo make demo', or see the local run below."
+	"$POGO" one --local --config examples/demo-rollout.yaml \
+	    --targets '127.0.[1-3].[1-32],127.0.4.[1-6]' \
+	    --run-command 'sleep 0.1'
+	exit $?
+fi
+
+# The end-to-end harness brings the throwaway sshd and its clean-up.
+. test/e2e/lib.sh
+E2E_NAME=demo
+E2E_NUM=1999
+e2e_init
+start_sshd
+
+cat <<'MSG'
+
+== pogo one: release 2.4.1 on 102 hosts (examples/demo-rollout.yaml)
+   web: colo by colo (sin, then ams, then iad), at most 25% of a colo at
+   once; databases one at a time.  127.0.2.7 and 127.0.2.19 will fail.
+
+MSG
+pogo_one --config examples/demo-rollout.yaml \
+    --targets '127.0.[1-3].[1-32],127.0.4.[1-6]' \
+    --run-command 'sleep 0.2
+case "$POGO_HOST" in 127.0.2.7|127.0.2.19)
+    echo "deploy 2.4.1: disk full" >&2; exit 1;; esac
+echo "deployed 2.4.1 on $POGO_HOST"'
+rc=$?
+cat <<MSG
+
+== pogo one exited $rc (1: some hosts failed).  Each failed host kept its
+   share of iad's limit (8 web hosts at once): had 8 of them failed, the
+   rollout would have stopped there by itself, the rest "Deadlocked".
+   The plan behind it: build/pogo schedule examples/demo-rollout.yaml
+MSG
+exit 0
