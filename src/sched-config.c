@@ -92,6 +92,10 @@ struct pogo_sched_config {
 	uint32_t mepoch;
 	uint32_t nstamp;
 	size_t budget; /* host entries the tag walk may still add */
+	/* Range patterns seen by the tag walk, and their host ids. */
+	struct pogo_strtab *patterns;
+	struct pogo_idv pat_ids;
+	struct pogo_idv pat_off; /* id -> offset in pat_ids */
 	size_t max_entries;
 	bool built;
 	char *cause;
@@ -156,6 +160,9 @@ pogo_sched_config_free(struct pogo_sched_config *cfg)
 	pogo_strtab_free(cfg->tagnames);
 	pogo_strtab_free(cfg->refnames);
 	pogo_strtab_free(cfg->groupnames);
+	pogo_strtab_free(cfg->patterns);
+	pogo_idv_clear(&cfg->pat_ids);
+	pogo_idv_clear(&cfg->pat_off);
 	free(cfg);
 }
 
@@ -253,8 +260,9 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 	struct pogo_strv hosts = { 0 };
 	const struct pogo_yaml_node *k;
 	char *sub, *cause = NULL;
-	uint32_t id;
+	uint32_t id, pid, start, cnt;
 	size_t i;
+	bool added;
 	int r;
 
 	switch (n->kind) {
@@ -286,6 +294,30 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 			sc_error(cfg, n, "invalid range pattern '%s'", n->str);
 			return POGO_ERR_CONFIG;
 		}
+		/*
+		 * Operators repeat patterns (a rack in its colo, rack and role
+		 * tags): expand and intern each distinct pattern once.
+		 */
+		if (cfg->patterns == NULL) {
+			cfg->patterns = pogo_strtab_new();
+			pogo_idv_push(&cfg->pat_off, 0);
+		}
+		pid = pogo_strtab_intern(cfg->patterns, n->str, n->len, &added);
+		if (!added) {
+			start = cfg->pat_off.v[pid];
+			cnt = cfg->pat_off.v[pid + 1] - start;
+			if (cnt > cfg->budget) {
+				sc_error(cfg, n,
+				    "invalid range pattern '%s': more than %zu "
+				    "host entries in the configuration",
+				    n->str, cfg->max_entries);
+				return POGO_ERR_CONFIG;
+			}
+			cfg->budget -= cnt;
+			for (i = 0; i < cnt; i++)
+				sc_tag_add(cfg, tag, cfg->pat_ids.v[start + i]);
+			return 0;
+		}
 		if (pogo_range_expand(n->str, cfg->budget, &hosts, &cause) !=
 		    0) {
 			if (cfg->budget < POGO_RANGE_MAX_ITEMS)
@@ -303,7 +335,9 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 			id = pogo_strtab_intern(cfg->hosts, hosts.v[i - 1],
 			    strlen(hosts.v[i - 1]), NULL);
 			sc_tag_add(cfg, tag, id);
+			pogo_idv_push(&cfg->pat_ids, id);
 		}
+		pogo_idv_push(&cfg->pat_off, (uint32_t)cfg->pat_ids.n);
 		pogo_strv_clear(&hosts);
 		return 0;
 	}
@@ -557,6 +591,11 @@ pogo_sched_config_parse_limit(const char *text, size_t len, size_t max_entries,
 	    sc_walk_seq(cfg, n, &keys) != 0)
 		goto out;
 	cfg->nconfigured = pogo_strtab_count(cfg->hosts);
+	/* The pattern memo served the tag walk; give its memory back. */
+	pogo_strtab_free(cfg->patterns);
+	cfg->patterns = NULL;
+	pogo_idv_clear(&cfg->pat_ids);
+	pogo_idv_clear(&cfg->pat_off);
 	if ((n = pogo_yaml_get(root, "constraint")) != NULL &&
 	    !(n->kind == POGO_YAML_SCALAR && n->null) &&
 	    sc_walk_con(cfg, n, &keys) != 0)

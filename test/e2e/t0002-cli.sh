@@ -36,7 +36,7 @@ grep -q '^usage: pogo schedule CONFIG' "$T/err" || fail "no usage"
 expect_eq "schedule -h" "$(cat "$T/out")" \
     "usage: pogo schedule CONFIG [--targets LIST] [--resolver-path PATH]"
 
-for c in api dispatcher one submit worker; do
+for c in api dispatcher submit worker; do
 	"$POGO" "$c" -h >"$T/out" || fail "$c -h failed"
 	grep -q "^usage: pogo $c" "$T/out" || fail "$c -h: no usage"
 	"$POGO" "$c" >"$T/out" 2>"$T/err"
