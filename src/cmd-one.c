@@ -496,6 +496,46 @@ struct one_args {
 	struct pogo_ssh_opts ssh;
 };
 
+/* User names: no shell metacharacters reach a login or sudo. */
+static bool
+one_valid_user(const char *u)
+{
+	size_t i;
+
+	if (u[0] == '\0' || u[0] == '-' || strlen(u) > 64)
+		return false;
+	for (i = 0; u[i] != '\0'; i++) {
+		if (!((u[i] >= 'a' && u[i] <= 'z') ||
+		        (u[i] >= 'A' && u[i] <= 'Z') ||
+		        (u[i] >= '0' && u[i] <= '9') || u[i] == '.' ||
+		        u[i] == '_' || u[i] == '-' || u[i] == '@'))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * An ssh_config file must be a regular file of sane size before libssh
+ * reads it (the built libssh lacks the fix of CVE-2026-0965).
+ */
+static int
+one_check_file(const char *path)
+{
+	struct stat sb;
+
+	if (stat(path, &sb) != 0) {
+		fprintf(stderr, "pogo one: %s: %s\n", path, strerror(errno));
+		return POGO_ERR_CONFIG;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > 1024 * 1024) {
+		fprintf(stderr,
+		    "pogo one: %s: not a regular file of at most 1 MiB\n",
+		    path);
+		return POGO_ERR_CONFIG;
+	}
+	return 0;
+}
+
 /* Parse the command line into a; returns 0 or an exit status. */
 static int
 one_parse(int argc, char **argv, struct one_args *a)
@@ -693,6 +733,18 @@ one_parse(int argc, char **argv, struct one_args *a)
 		fprintf(stderr, "Mandatory parameter run-command missing\n");
 		return POGO_EXIT_USAGE;
 	}
+	if (a->ssh.user != NULL && !one_valid_user(a->ssh.user)) {
+		fprintf(
+		    stderr, "pogo one: invalid user name '%s'\n", a->ssh.user);
+		return POGO_EXIT_USAGE;
+	}
+	if (a->run_as != NULL && !one_valid_user(a->run_as)) {
+		fprintf(
+		    stderr, "pogo one: invalid user name '%s'\n", a->run_as);
+		return POGO_EXIT_USAGE;
+	}
+	if (a->ssh.ssh_config != NULL && one_check_file(a->ssh.ssh_config) != 0)
+		return POGO_EXIT_USAGE;
 	if (a->local && a->run_as != NULL) {
 		fprintf(stderr, "task type local does not support run_as\n");
 		return POGO_EXIT_USAGE;

@@ -1301,6 +1301,7 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	struct passwd *pw = getpwuid(getuid());
 	const char *home = getenv("HOME");
 	char *path, *cause = NULL;
+	struct stat sb;
 	size_t i;
 
 	se->base.ops = &ssh_ops;
@@ -1320,7 +1321,9 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		se->config = xstrdup(opts->ssh_config);
 	else {
 		xasprintf(&path, "%s/.ssh/config", home);
-		if (access(path, R_OK) == 0)
+		/* Only a regular file of sane size (CVE-2026-0965). */
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+		    sb.st_size <= 1024 * 1024 && access(path, R_OK) == 0)
 			se->config = path;
 		else
 			free(path);

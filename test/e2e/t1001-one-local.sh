@@ -86,6 +86,10 @@ expect_eq "O-CONFERR" "$(cat "$T/err")" "Improper config file: No tag"
 one bad-target 2 --local --targets 'a;b' --run-command true
 one bad-option 2 --local --targets a --run-command true --frob
 one bad-number 2 --local --targets a --run-command true --timeout x
+one bad-user 2 --targets a --run-command true -l 'a;b'
+grep -q "invalid user name 'a;b'" "$T/err" || fail "bad user message"
+one bad-ssh-config 2 --targets a --run-command true -F /dev/null
+one local-run-as 2 --local --targets a --run-command true --run-as root
 one not-yet 2 --local --targets a --run-command true --retry 2
 grep -q 'not implemented yet' "$T/err" || fail "--retry does not say so"
 
@@ -159,4 +163,13 @@ grep -q '"message":"output exceeded 1000 bytes"' "$T/out" ||
 # A command that cannot be found is a failed host, not a crash.
 one no-command 1 --local --targets h1 --run-command 'nonexistent-cmd-x'
 grep -qx 'h1: Failed (rc=127)' "$T/out" || fail "127: $(cat "$T/out")"
+# The progress line goes to a terminal's stderr, never into piped stdout.
+if command -v script >/dev/null; then
+	script -qfec "'$POGO' one --local --targets 'h[1-3]' --run-command 'sleep 0.5' >$T/piped" \
+	    "$T/typescript" >/dev/null 2>&1 </dev/null || fail "script run"
+	grep -q 'done, .* running, .* waiting, .* failed\]' "$T/typescript" ||
+	    fail "no progress line on the terminal"
+	grep -q 'running,' "$T/piped" && fail "progress in piped stdout"
+	expect_eq "piped lines" "$(wc -l <"$T/piped")" 6
+fi
 echo "PASS $E2E_NAME"

@@ -46,7 +46,8 @@ grep -qx 'does-not-exist.invalid: Unreachable (cannot connect: name does not res
 # A listener that accepts and never speaks: timed out within 3 s.
 if command -v nc >/dev/null; then
 	port2=$(e2e_port 1)
-	in_ns nc -lk 127.0.0.1 "$port2" >/dev/null 2>&1 &
+	# Not through in_ns: $! must be the listener itself.
+	ip netns exec "$E2E_NS" nc -lk 127.0.0.1 "$port2" >/dev/null 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
 	sleep 0.3
 	start=$(date +%s)

@@ -27,7 +27,10 @@ grep -qx '127.0.1.1: Failed (authentication failed)' "$T/out" ||
 # A server that accepts and closes at once.
 if command -v nc >/dev/null; then
 	port2=$(e2e_port 1)
-	in_ns sh -c "while :; do nc -l 127.0.0.1 $port2 </dev/null >/dev/null 2>&1 || exit; done" &
+	# One connection, closed as soon as it is accepted; not through
+	# in_ns, so that $! is the listener itself.
+	ip netns exec "$E2E_NS" nc -l -q 0 127.0.0.1 "$port2" </dev/null \
+	    >/dev/null 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
 	sleep 0.3
 	in_ns "$POGO" one -l "$TEST_USER" -i "$T/id_ed25519" --port "$port2" \
