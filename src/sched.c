@@ -31,6 +31,7 @@
 #include "pogo/xmalloc.h"
 
 #define SCHED_NONE UINT32_MAX
+#define SCHED_INJOB (UINT32_MAX - 1) /* in the job, not laid out yet */
 
 enum sched_task_flags {
 	SCHED_HOLDS = (1 << 0),    /* holds one unit of each group */
@@ -102,7 +103,15 @@ struct pogo_sched_counters {
 struct pogo_sched {
 	const struct pogo_sched_cbs *cbs;
 	void *arg;
-	struct pogo_strtab *hosts;
+	/*
+	 * Host ids: below ncfg, the configuration's own (cfg_hosts); from
+	 * ncfg on, job hosts the configuration does not know (extra).
+	 */
+	const struct pogo_strtab *cfg_hosts;
+	uint32_t ncfg;
+	struct pogo_strtab *extra;
+	struct pogo_sched_config *own_cfg; /* the empty one, when used */
+	uint32_t *u2task;                  /* host id -> task, or SCHED_NONE */
 	struct pogo_sched_counters *ctrs;
 	bool own_ctrs;
 
@@ -120,7 +129,6 @@ struct pogo_sched {
 	struct pogo_idv dirty;
 	struct pogo_idv detached;
 	uint32_t *waitbuf;
-	uint32_t *host2task;
 
 	uint32_t nonfinal;
 	uint32_t inflight;
@@ -639,17 +647,20 @@ sched_add_slot(struct pogo_sched *s, const char *name)
 	s->threads[s->nthreads - 1].nslots++;
 }
 
+/* Make a task of host id h if it is in the job and not placed yet. */
 static void
-sched_add_task(struct pogo_sched *s, uint32_t host, uint32_t *job2task)
+sched_add_task(struct pogo_sched *s, uint32_t h)
 {
 	struct sched_task *t = &s->tasks[s->ntasks];
 
+	if (s->u2task[h] != SCHED_INJOB)
+		return;
 	memset(t, 0, sizeof(*t));
-	t->host = host;
+	t->host = h;
 	t->slot = s->nslots - 1;
 	t->park = SCHED_NONE;
 	t->state = POGO_SCHED_PENDING;
-	job2task[host] = s->ntasks++;
+	s->u2task[h] = s->ntasks++;
 	s->slots[s->nslots - 1].n++;
 	s->slots[s->nslots - 1].nonfinal++;
 }
@@ -669,11 +680,10 @@ sched_add_group(struct pogo_sched *s, const char *name, uint32_t limit)
 /* Lay out the tasks of a configured schedule (SPEC 3.2 steps 1-3). */
 static void
 sched_layout(struct pogo_sched *s, const struct pogo_sched_config *cfg,
-    uint32_t *cfg2job, uint32_t *job2task, uint8_t *placed, uint32_t njob)
+    const uint32_t *joborder, uint32_t njob)
 {
 	const uint32_t *h;
 	size_t th, sl, i, n, nth;
-	uint32_t j;
 	char name[32];
 
 	nth = pogo_sched_config_nthreads(cfg);
@@ -685,37 +695,22 @@ sched_layout(struct pogo_sched *s, const struct pogo_sched_config *cfg,
 			sched_add_slot(
 			    s, pogo_sched_config_slot_name(cfg, th, sl));
 			h = pogo_sched_config_slot_hosts(cfg, th, sl, &n);
-			for (i = 0; i < n; i++) {
-				j = cfg2job[h[i]];
-				if (j == SCHED_NONE || placed[j])
-					continue;
-				placed[j] = 1;
-				sched_add_task(s, j, job2task);
-			}
+			for (i = 0; i < n; i++)
+				sched_add_task(s, h[i]);
 		}
 	}
 	sched_add_thread(s, "unconstrained");
 	sched_add_slot(s, "unconstrained");
 	n = pogo_sched_config_nconfigured(cfg);
-	for (i = 0; i < n; i++) {
-		j = cfg2job[i];
-		if (j != SCHED_NONE && !placed[j]) {
-			placed[j] = 1;
-			sched_add_task(s, j, job2task);
-		}
-	}
-	for (j = 0; j < njob; j++) {
-		if (!placed[j]) {
-			placed[j] = 1;
-			sched_add_task(s, j, job2task);
-		}
-	}
+	for (i = 0; i < n; i++)
+		sched_add_task(s, (uint32_t)i);
+	for (i = 0; i < njob; i++)
+		sched_add_task(s, joborder[i]);
 }
 
 /* Give every task its groups, as one flat list (SPEC 3.2 step 4). */
 static void
-sched_assign_groups(struct pogo_sched *s, const struct pogo_sched_config *cfg,
-    const uint32_t *cfg2job, const uint32_t *job2task)
+sched_assign_groups(struct pogo_sched *s, const struct pogo_sched_config *cfg)
 {
 	const uint32_t *h;
 	uint32_t *cnt, g, t, total = 0;
@@ -725,8 +720,8 @@ sched_assign_groups(struct pogo_sched *s, const struct pogo_sched_config *cfg,
 	for (g = 0; g < s->ngroups; g++) {
 		h = pogo_sched_config_group_hosts(cfg, g, &n);
 		for (i = 0; i < n; i++) {
-			if (cfg2job[h[i]] != SCHED_NONE)
-				cnt[job2task[cfg2job[h[i]]]]++;
+			if (s->u2task[h[i]] < SCHED_INJOB)
+				cnt[s->u2task[h[i]]]++;
 		}
 	}
 	for (t = 0; t < s->ntasks; t++) {
@@ -741,15 +736,44 @@ sched_assign_groups(struct pogo_sched *s, const struct pogo_sched_config *cfg,
 	for (g = 0; g < s->ngroups; g++) {
 		h = pogo_sched_config_group_hosts(cfg, g, &n);
 		for (i = 0; i < n; i++) {
-			if (cfg2job[h[i]] == SCHED_NONE)
+			if ((t = s->u2task[h[i]]) >= SCHED_INJOB)
 				continue;
-			t = job2task[cfg2job[h[i]]];
 			s->glist[s->tasks[t].goff + cnt[t]++] = g;
 		}
 	}
 	for (t = 0; t < s->ntasks; t++)
 		s->tasks[t].ngroups = (uint16_t)cnt[t];
 	free(cnt);
+}
+
+/*
+ * Map the job's hosts to host ids, in job order and without duplicates:
+ * the configuration's own ids where it knows the name, new ids otherwise.
+ * Returns the number of distinct hosts; joborder receives their ids.
+ */
+static uint32_t
+sched_job_hosts(
+    struct pogo_sched *s, const struct pogo_strv *hosts, uint32_t *joborder)
+{
+	uint32_t id, n = 0;
+	size_t i, len;
+	bool added;
+
+	for (i = 0; i < hosts->n; i++) {
+		len = strlen(hosts->v[i]);
+		id = pogo_strtab_find(s->cfg_hosts, hosts->v[i], len);
+		if (id == POGO_STRTAB_NONE) {
+			id = s->ncfg +
+			    pogo_strtab_intern(
+			        s->extra, hosts->v[i], len, &added);
+			if (!added)
+				continue;
+		} else if (s->u2task[id] == SCHED_INJOB)
+			continue;
+		s->u2task[id] = SCHED_INJOB;
+		joborder[n++] = id;
+	}
+	return n;
 }
 
 int
@@ -759,27 +783,33 @@ pogo_sched_new(const struct pogo_sched_config *cfg,
     void *arg, struct pogo_sched **sp, char **cause)
 {
 	struct pogo_sched *s;
-	struct pogo_sched_config *empty = NULL;
-	const struct pogo_strtab *ch;
-	uint32_t *cfg2job = NULL, *job2task = NULL, njob, ncfg, i, maxg = 1;
-	uint8_t *placed = NULL;
+	uint32_t *joborder = NULL, njob, i, maxg = 1;
 	long long climit = -1;
-	size_t nth = 0, nsl = 0, th;
+	size_t nth = 0, nsl = 0, th, k;
 
 	*sp = NULL;
 	*cause = NULL;
 	s = xcalloc(1, sizeof(*s));
 	s->cbs = cbs;
 	s->arg = arg;
-	s->hosts = pogo_strtab_new_sized(hosts->n);
-	for (i = 0; i < hosts->n; i++)
-		pogo_strtab_intern(
-		    s->hosts, hosts->v[i], strlen(hosts->v[i]), NULL);
-	njob = pogo_strtab_count(s->hosts);
+	if (concurrent != NULL || cfg == NULL)
+		cfg = s->own_cfg = pogo_sched_config_empty();
+	s->cfg_hosts = pogo_sched_config_hosts(cfg);
+	s->ncfg = pogo_strtab_count(s->cfg_hosts);
+	s->extra = pogo_strtab_new_sized(s->ncfg == 0 ? hosts->n : 0);
+	s->u2task = xreallocarray(
+	    NULL, (size_t)s->ncfg + hosts->n + 1, sizeof(*s->u2task));
+	for (k = 0; k < (size_t)s->ncfg + hosts->n + 1; k++)
+		s->u2task[k] = SCHED_NONE;
+	joborder = xreallocarray(NULL, hosts->n + 1, sizeof(*joborder));
+	njob = sched_job_hosts(s, hosts, joborder);
 	if (concurrent != NULL &&
 	    sched_concurrent(concurrent, njob, &climit) != 0) {
 		xasprintf(cause, "invalid value for 'concurrent'");
-		pogo_strtab_free(s->hosts);
+		free(joborder);
+		pogo_strtab_free(s->extra);
+		free(s->u2task);
+		pogo_sched_config_free(s->own_cfg);
 		free(s);
 		return POGO_ERR_CONFIG;
 	}
@@ -788,8 +818,6 @@ pogo_sched_new(const struct pogo_sched_config *cfg,
 		s->own_ctrs = true;
 	} else
 		s->ctrs = counters;
-	if (concurrent != NULL || cfg == NULL)
-		cfg = empty = pogo_sched_config_empty();
 
 	nth = pogo_sched_config_nthreads(cfg);
 	for (th = 0; th < nth; th++)
@@ -797,15 +825,8 @@ pogo_sched_new(const struct pogo_sched_config *cfg,
 	s->threads = xcalloc(nth + 1, sizeof(*s->threads));
 	s->slots = xcalloc(nsl + 1, sizeof(*s->slots));
 	s->tasks = xreallocarray(NULL, njob + 1, sizeof(*s->tasks));
-	job2task = xreallocarray(NULL, njob + 1, sizeof(*job2task));
-	placed = xcalloc(njob + 1, 1);
-	ch = pogo_sched_config_hosts(cfg);
-	ncfg = pogo_strtab_count(ch);
-	cfg2job = xreallocarray(NULL, ncfg + 1, sizeof(*cfg2job));
-	for (i = 0; i < ncfg; i++)
-		cfg2job[i] = pogo_strtab_find(
-		    s->hosts, pogo_strtab_get(ch, i), pogo_strtab_len(ch, i));
-	sched_layout(s, cfg, cfg2job, job2task, placed, njob);
+	sched_layout(s, cfg, joborder, njob);
+	free(joborder);
 
 	if (climit > 0) {
 		s->groups = xcalloc(1, sizeof(*s->groups));
@@ -823,7 +844,7 @@ pogo_sched_new(const struct pogo_sched_config *cfg,
 		for (i = 0; i < pogo_sched_config_ngroups(cfg); i++)
 			sched_add_group(s, pogo_sched_config_group_name(cfg, i),
 			    pogo_sched_config_group_limit(cfg, i));
-		sched_assign_groups(s, cfg, cfg2job, job2task);
+		sched_assign_groups(s, cfg);
 	}
 	for (i = 0; i < s->ntasks; i++) {
 		if (s->tasks[i].ngroups > maxg)
@@ -831,10 +852,6 @@ pogo_sched_new(const struct pogo_sched_config *cfg,
 	}
 	s->waitbuf = xreallocarray(NULL, maxg, sizeof(*s->waitbuf));
 	s->nonfinal = s->ntasks;
-	free(cfg2job);
-	s->host2task = job2task;
-	free(placed);
-	pogo_sched_config_free(empty);
 	*sp = s;
 	return 0;
 }
@@ -886,10 +903,11 @@ pogo_sched_free(struct pogo_sched *s)
 	free(s->threads);
 	free(s->cand.v);
 	free(s->waitbuf);
-	free(s->host2task);
+	free(s->u2task);
 	pogo_idv_clear(&s->dirty);
 	pogo_idv_clear(&s->detached);
-	pogo_strtab_free(s->hosts);
+	pogo_strtab_free(s->extra);
+	pogo_sched_config_free(s->own_cfg);
 	free(s);
 }
 
@@ -1085,18 +1103,28 @@ pogo_sched_ntasks(const struct pogo_sched *s)
 const char *
 pogo_sched_task_host(const struct pogo_sched *s, uint32_t task)
 {
+	uint32_t h;
+
 	POGO_ASSERT(task < s->ntasks);
-	return pogo_strtab_get(s->hosts, s->tasks[task].host);
+	h = s->tasks[task].host;
+	return h < s->ncfg ? pogo_strtab_get(s->cfg_hosts, h)
+	                   : pogo_strtab_get(s->extra, h - s->ncfg);
 }
 
 uint32_t
 pogo_sched_find_task(const struct pogo_sched *s, const char *host)
 {
-	uint32_t id = pogo_strtab_find(s->hosts, host, strlen(host));
+	size_t len = strlen(host);
+	uint32_t id = pogo_strtab_find(s->cfg_hosts, host, len), t;
 
-	if (id == POGO_STRTAB_NONE)
-		return UINT32_MAX;
-	return s->host2task[id];
+	if (id == POGO_STRTAB_NONE) {
+		id = pogo_strtab_find(s->extra, host, len);
+		if (id == POGO_STRTAB_NONE)
+			return UINT32_MAX;
+		id += s->ncfg;
+	}
+	t = s->u2task[id];
+	return t < SCHED_INJOB ? t : UINT32_MAX;
 }
 
 enum pogo_sched_task_state
@@ -1216,7 +1244,8 @@ pogo_sched_group_used(const struct pogo_sched *s, uint32_t g)
 size_t
 pogo_sched_bytes(const struct pogo_sched *s)
 {
-	size_t b = sizeof(*s) + pogo_strtab_bytes(s->hosts);
+	size_t b = sizeof(*s) + pogo_strtab_bytes(s->extra) +
+	    ((size_t)s->ncfg + pogo_strtab_count(s->extra)) * 4;
 	uint32_t g;
 
 	b += (size_t)s->ntasks * sizeof(*s->tasks);
