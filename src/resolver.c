@@ -87,7 +87,7 @@ static void
 resolver_answer(struct resolver_child *ch)
 {
 	struct pogo_strv hosts = { 0 };
-	char *line, *end, *p, *reason = NULL;
+	char *line, *cursor, *reason = NULL;
 
 	if (ch->failure != NULL)
 		reason = xstrdup(ch->failure);
@@ -102,20 +102,9 @@ resolver_answer(struct resolver_child *ch)
 	}
 	if (ch->buf == NULL)
 		ch->buf = xstrdup("");
-	for (line = ch->buf; line != NULL && *line != '\0'; line = end) {
-		end = strchr(line, '\n');
-		if (end != NULL)
-			*end++ = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		p = line + strlen(line);
-		while (p > line &&
-		    (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
-			*--p = '\0';
-		if (*line == '\0' || *line == '#')
-			continue;
+	cursor = ch->buf;
+	while ((line = pogo_str_next_line(&cursor)) != NULL)
 		pogo_strv_push(&hosts, line);
-	}
 	pogo_sched_config_set_ref(ch->res->cfg, ch->ref, &hosts);
 	pogo_strv_clear(&hosts);
 }

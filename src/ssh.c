@@ -511,6 +511,17 @@ ssh_connect_timeout_cb(uv_timer_t *tm)
 }
 
 static void
+ssh_channel_timeout_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+
+	ssh_result(st, POGO_EXEC_FAILED, -1,
+	    "ssh error: no answer to the channel requests within %u seconds",
+	    st->se->opts.connect_timeout);
+	ssh_finish(st);
+}
+
+static void
 ssh_grace_cb(uv_timer_t *tm)
 {
 	ssh_finish(tm->data);
@@ -847,7 +858,10 @@ ssh_auth_ok(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
 
+	/* The channel, PTY and exec requests get their own time limit. */
 	uv_timer_stop(&st->timer);
+	uv_timer_start(&st->timer, ssh_channel_timeout_cb,
+	    (uint64_t)se->opts.connect_timeout * 1000, 0);
 	ssh_hs_release(st);
 	st->phase = SSH_P_CHAN_OPEN;
 	/* Others may start now, from the loop; this task goes on below. */
@@ -1096,6 +1110,7 @@ ssh_step(struct ssh_task *st)
 			if (!st->pty)
 				ssh_channel_send_eof(st->ch);
 			st->phase = SSH_P_RUNNING;
+			uv_timer_stop(&st->timer);
 			se->base.ev->started(st->t, se->base.ev_arg);
 			if (st->t->timeout > 0 && !st->stopping)
 				uv_timer_start(&st->timer,

@@ -102,6 +102,30 @@ pogo_idv_clear(struct pogo_idv *iv)
 	iv->n = iv->cap = 0;
 }
 
+char *
+pogo_str_next_line(char **cursor)
+{
+	char *line, *end, *p;
+
+	for (line = *cursor; line != NULL && *line != '\0'; line = end) {
+		end = strchr(line, '\n');
+		if (end != NULL)
+			*end++ = '\0';
+		while (*line == ' ' || *line == '\t')
+			line++;
+		p = line + strlen(line);
+		while (p > line &&
+		    (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
+			*--p = '\0';
+		if (*line == '\0' || *line == '#')
+			continue;
+		*cursor = end;
+		return line;
+	}
+	*cursor = NULL;
+	return NULL;
+}
+
 int
 pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
 {

@@ -85,7 +85,7 @@ pogo_target_dedup(struct pogo_strv *hosts)
 int
 pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
 {
-	char *buf = NULL, *line, *end, *p;
+	char *buf = NULL, *line, *cursor;
 	size_t len;
 	int r;
 
@@ -99,18 +99,8 @@ pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
 		xasprintf(cause, "%s: %s", arg + 1, pogo_strerror(r));
 		return r;
 	}
-	for (line = buf; line != NULL && *line != '\0'; line = end) {
-		end = strchr(line, '\n');
-		if (end != NULL)
-			*end++ = '\0';
-		while (*line == ' ' || *line == '\t')
-			line++;
-		p = line + strlen(line);
-		while (p > line &&
-		    (p[-1] == ' ' || p[-1] == '\t' || p[-1] == '\r'))
-			*--p = '\0';
-		if (*line == '\0' || *line == '#')
-			continue;
+	cursor = buf;
+	while ((line = pogo_str_next_line(&cursor)) != NULL) {
 		if ((r = pogo_target_expand(line, out, cause)) != 0)
 			goto out;
 	}

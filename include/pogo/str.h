@@ -40,6 +40,13 @@ struct pogo_idv {
 void pogo_idv_push(struct pogo_idv *iv, uint32_t id);
 void pogo_idv_clear(struct pogo_idv *iv);
 
+/*
+ * The next line of a text buffer, cut in place: leading and trailing
+ * blanks and a final '\r' are removed, blank lines and lines starting with
+ * '#' are skipped.  *cursor starts at the buffer; NULL at the end.
+ */
+char *pogo_str_next_line(char **cursor);
+
 /* Read a whole file of at most max bytes; *bufp is NUL-terminated. */
 int pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp);
 

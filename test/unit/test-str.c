@@ -70,3 +70,15 @@ TEST(read_file_bounds)
 	ASSERT_STR_EQ(buf, "");
 	free(buf);
 }
+
+TEST(next_line)
+{
+	char text[] = "  a \r\n\n# comment\n\tb\nc";
+	char *cur = text;
+
+	ASSERT_STR_EQ(pogo_str_next_line(&cur), "a");
+	ASSERT_STR_EQ(pogo_str_next_line(&cur), "b");
+	ASSERT_STR_EQ(pogo_str_next_line(&cur), "c");
+	ASSERT_NULL(pogo_str_next_line(&cur));
+	ASSERT_NULL(pogo_str_next_line(&cur));
+}
