@@ -135,8 +135,9 @@ start_sshd() {
 		echo "PidFile $T/sshd.pid"
 		echo "AuthorizedKeysFile $T/authorized_keys"
 		echo "PasswordAuthentication ${SSHD_PASSWORD:-no}"
-		echo "KbdInteractiveAuthentication no"
-		echo "UsePAM no"
+		echo "KbdInteractiveAuthentication ${SSHD_KBDINT:-no}"
+		# Keyboard-interactive passwords need PAM on Linux.
+		echo "UsePAM ${SSHD_KBDINT:-no}"
 		echo "StrictModes no"
 		echo "MaxStartups 1000:30:2000"
 		echo "MaxSessions 100"
