@@ -927,10 +927,15 @@ ssh_running(struct ssh_task *st)
 
 	if (!ssh_channel_is_eof(st->ch))
 		rc = ssh_channel_poll(st->ch, 0);
-	else if (!st->got_status && !st->got_signal && !st->remote_closed)
-		rc = ssh_channel_get_exit_status(st->ch);
-	else
-		rc = ssh_channel_poll_timeout(st->ch, 0, 0);
+	else {
+		/*
+		 * After EOF only this call still reads packets; it returns
+		 * the status, -1 (= SSH_ERROR) while none came: errors are
+		 * told by the session's state below.
+		 */
+		(void)ssh_channel_get_exit_status(st->ch);
+		rc = SSH_OK;
+	}
 	if (pogo_output_pending(&st->o_out) || pogo_output_pending(&st->o_err))
 		uv_timer_start(
 		    &st->quiet, ssh_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
@@ -938,7 +943,14 @@ ssh_running(struct ssh_task *st)
 		st->want_stop = false;
 		ssh_stop(st);
 	}
-	if (st->remote_closed || ssh_channel_is_closed(st->ch)) {
+	/*
+	 * Done at the channel's close, or at EOF once the exit status (or
+	 * signal) is in: no data can follow an EOF, and libssh reads no
+	 * more packets for a channel at EOF whose status is known.
+	 */
+	if (st->remote_closed || ssh_channel_is_closed(st->ch) ||
+	    (ssh_channel_is_eof(st->ch) &&
+	        (st->got_status || st->got_signal))) {
 		/* A timeout, kill or output limit keeps its own result. */
 		if (!st->have_result && (st->got_signal || st->got_status)) {
 			pogo_exec_result_exit(&st->res,

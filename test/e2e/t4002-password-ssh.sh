@@ -53,7 +53,7 @@ tail -n1 "$T/err" | grep -Eqx '2 hosts: 2 ok, 0 failed, 0 unreachable in [0-9]+\
 # W-STREAMS under a PTY: both streams are STDOUT, no record has a \r.
 pw_one "$TEST_PASSWORD" --json --targets 127.0.1.3 \
     --run-command 'echo out; echo err >&2' >"$T/out" 2>"$T/err" ||
-    fail "PTY streams"
+    fail "PTY streams: $(cat "$T/out" "$T/err")"
 grep -q '"type":"STDERR"' "$T/out" && fail "PTY: a STDERR record"
 grep '"event":"output"' "$T/out" | grep -q '\\r' && fail "PTY: a \\r"
 grep -q '"data":"err"' "$T/out" || fail "PTY: no err line"
