@@ -926,19 +926,31 @@ pogo_sched_start(struct pogo_sched *s)
 	sched_run(s);
 }
 
+/* A task leaves flight: its units stop counting as in flight. */
+static int
+sched_land(struct pogo_sched *s, uint32_t task)
+{
+	const uint32_t *g;
+	uint16_t k;
+
+	if (task >= s->ntasks || s->tasks[task].state != POGO_SCHED_INFLIGHT)
+		return POGO_ERR_STATE;
+	g = sched_tgroups(s, task);
+	for (k = 0; k < s->tasks[task].ngroups; k++)
+		sched_ctr(s, g[k])->inflight--;
+	s->inflight--;
+	return 0;
+}
+
 int
 pogo_sched_task_finished(
     struct pogo_sched *s, uint32_t task, enum pogo_sched_outcome outcome)
 {
 	struct sched_task *tk;
-	uint16_t k;
 
-	if (task >= s->ntasks || s->tasks[task].state != POGO_SCHED_INFLIGHT)
+	if (sched_land(s, task) != 0)
 		return POGO_ERR_STATE;
 	tk = &s->tasks[task];
-	for (k = 0; k < tk->ngroups; k++)
-		sched_ctr(s, sched_tgroups(s, task)[k])->inflight--;
-	s->inflight--;
 	switch (outcome) {
 	case POGO_SCHED_OK:
 		tk->state = POGO_SCHED_DONE_OK;
@@ -1048,14 +1060,10 @@ int
 pogo_sched_withdraw(struct pogo_sched *s, uint32_t task)
 {
 	struct sched_task *tk;
-	uint16_t k;
 
-	if (task >= s->ntasks || s->tasks[task].state != POGO_SCHED_INFLIGHT)
+	if (sched_land(s, task) != 0)
 		return POGO_ERR_STATE;
 	tk = &s->tasks[task];
-	for (k = 0; k < tk->ngroups; k++)
-		sched_ctr(s, sched_tgroups(s, task)[k])->inflight--;
-	s->inflight--;
 	tk->state = POGO_SCHED_PENDING;
 	tk->park = SCHED_NONE;
 	sched_release(s, task);
