@@ -117,7 +117,7 @@ one_progress_cb(uv_timer_t *tm)
 	o->progress_shown = true;
 }
 
-/* The README line of a host entry (SPEC 12.2), or NULL. */
+/* Print the README line of a host entry (SPEC 12.2), if it has one. */
 static void
 one_print_line(struct one *o, const struct pogo_job_entry *e)
 {
@@ -224,10 +224,9 @@ one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
 		printf("%s: %.*s\n", host, (int)len, data);
 	}
 	if (o->output_dir != NULL) {
+		/* The file was opened when the run started. */
 		uint32_t t = pogo_sched_find_task(pogo_job_sched(job), host);
 
-		if (o->files[t] == NULL)
-			o->files[t] = one_output_file(o, host);
 		if (o->files[t] != NULL) {
 			fwrite(data, 1, len, o->files[t]);
 			if (eol)
@@ -313,7 +312,7 @@ static char *
 one_read_password(void)
 {
 	struct termios t, saved;
-	char buf[1024];
+	char buf[1024], *pw;
 	FILE *tty = NULL;
 	size_t len;
 	bool noecho = false;
@@ -339,13 +338,9 @@ one_read_password(void)
 		buf[0] = '\0';
 	len = strcspn(buf, "\r\n");
 	buf[len] = '\0';
-	tty = NULL;
-	{
-		char *pw = xstrdup(buf);
-
-		explicit_bzero(buf, sizeof(buf));
-		return pw;
-	}
+	pw = xstrdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return pw;
 }
 
 static void
@@ -880,7 +875,7 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	if (one_check_fds(a.concurrency) != 0)
 		goto out;
 	if (!a.local) {
-		if (pogo_ssh_init(&a.ssh, true, &cause) != 0) {
+		if (pogo_ssh_init(&cause) != 0) {
 			fprintf(stderr, "pogo one: %s\n", cause);
 			ret = POGO_EXIT_NOJOB;
 			goto out;

@@ -73,7 +73,6 @@ struct pogo_job {
 	double start_time;
 	bool started;
 	bool ended;
-	bool closing;
 	void (*close_cb)(void *);
 	void *close_arg;
 };
@@ -654,7 +653,6 @@ void
 pogo_job_close(struct pogo_job *job, void (*cb)(void *arg), void *arg)
 {
 	POGO_ASSERT(job->in_exec == 0);
-	job->closing = true;
 	job->close_cb = cb;
 	job->close_arg = arg;
 	uv_close((uv_handle_t *)&job->timer, job_timer_closed);

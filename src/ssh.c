@@ -1269,8 +1269,7 @@ ssh_ask_passphrase(const char *file)
 }
 
 static int
-ssh_load_key(struct ssh_exec *se, const char *path, bool required, bool ask,
-    char **cause)
+ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 {
 	ssh_key key = NULL;
 	char *pass = NULL;
@@ -1284,7 +1283,7 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, bool ask,
 		return POGO_ERR_SSH;
 	}
 	rc = ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key);
-	if (rc != SSH_OK && ask && isatty(STDIN_FILENO)) {
+	if (rc != SSH_OK && isatty(STDIN_FILENO)) {
 		/* Probably encrypted: ask once, at start. */
 		if ((pass = ssh_ask_passphrase(path)) != NULL) {
 			rc = ssh_pki_import_privkey_file(
@@ -1304,7 +1303,7 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, bool ask,
 }
 
 int
-pogo_ssh_init(struct pogo_ssh_opts *opts, bool ask, char **cause)
+pogo_ssh_init(char **cause)
 {
 	static bool done;
 
@@ -1361,8 +1360,8 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		xasprintf(&se->known_hosts, "%s/.ssh/known_hosts", home);
 	if (opts->identities.n > 0) {
 		for (i = 0; i < opts->identities.n; i++) {
-			if (ssh_load_key(se, opts->identities.v[i], true, true,
-			        &cause) != 0) {
+			if (ssh_load_key(
+			        se, opts->identities.v[i], true, &cause) != 0) {
 				fprintf(stderr, "pogo: %s\n", cause);
 				free(cause);
 				cause = NULL;
@@ -1371,7 +1370,7 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	} else {
 		for (i = 0; i < POGO_NELEM(defaults); i++) {
 			xasprintf(&path, "%s/.ssh/%s", home, defaults[i]);
-			(void)ssh_load_key(se, path, false, true, &cause);
+			(void)ssh_load_key(se, path, false, &cause);
 			free(path);
 		}
 	}

@@ -42,13 +42,17 @@ struct pogo_ssh_opts {
 const char *pogo_ssh_version(void);
 
 /*
- * Initialise libssh and load the identity files (asking for a passphrase
- * on the terminal when one is encrypted and ask is true).  Call once
- * before the loop runs.  Returns 0, or an error with *cause.
+ * Initialise libssh (a static libssh needs it).  Call once before the
+ * loop runs.  Returns 0, or POGO_ERR_SSH with *cause.
  */
-int pogo_ssh_init(struct pogo_ssh_opts *opts, bool ask, char **cause);
+int pogo_ssh_init(char **cause);
 
-/* A new SSH executor on loop; freed by its close op. */
+/*
+ * A new SSH executor on loop; freed by its close op.  Call before the loop
+ * runs: it loads the identity files synchronously, asking on the terminal
+ * for the passphrase of an encrypted one; a file given in opts that cannot
+ * be loaded is reported on stderr and skipped.
+ */
 struct pogo_exec *pogo_exec_ssh_new(uv_loop_t *loop,
     const struct pogo_ssh_opts *opts, const struct pogo_exec_events *ev,
     void *ev_arg);
