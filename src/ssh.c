@@ -173,7 +173,7 @@ pogo_ssh_command(const char *job_id, const char *host, const char *command,
 		free(qas);
 	}
 	xasprintf(&out,
-	    "%senv PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:"
+	    "exec %senv PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:"
 	    "/bin:/sbin POGO_JOB_ID=%s POGO_HOST=%s sh -c %s",
 	    sudo != NULL ? sudo : "", qid, qhost, qcmd);
 	free(qid);

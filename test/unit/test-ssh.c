@@ -32,13 +32,13 @@ TEST(direct_mode_command)
 
 	c = pogo_ssh_command("p0000000000", "host1", "echo $HOME", NULL);
 	ASSERT_STR_EQ(c,
-	    "env PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:"
+	    "exec env PATH=/usr/local/bin:/usr/local/sbin:/usr/bin:"
 	    "/usr/sbin:/bin:/sbin POGO_JOB_ID='p0000000000' "
 	    "POGO_HOST='host1' sh -c 'echo $HOME'");
 	free(c);
 	c = pogo_ssh_command("p1", "h", "id -u", "root");
 	ASSERT_STR_EQ(c,
-	    "sudo -u 'root' -- env PATH=/usr/local/bin:"
+	    "exec sudo -u 'root' -- env PATH=/usr/local/bin:"
 	    "/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin "
 	    "POGO_JOB_ID='p1' POGO_HOST='h' sh -c 'id -u'");
 	free(c);
