@@ -143,6 +143,7 @@ main(int argc, char **argv)
 	long long v;
 	long rss0, rss;
 	char *yaml, *cause = NULL, name[32];
+	const char *fault = getenv("POGO_BENCH_FAULT");
 	size_t idx;
 
 	if (argc != 2 || pogo_strtonum(argv[1], 1, 10000000, &v) != 0) {
@@ -182,7 +183,15 @@ main(int argc, char **argv)
 	b.inflight = xreallocarray(NULL, nhosts + 1, sizeof(*b.inflight));
 	pogo_sched_start(s);
 	t2 = bench_now();
+	/*
+	 * POGO_BENCH_FAULT proves that test/bench/sched.sh fails on a broken
+	 * run: "crash" aborts, "drop" never finishes the last task.
+	 */
+	if (fault != NULL && strcmp(fault, "crash") == 0)
+		abort();
 	while (b.n > 0) {
+		if (fault != NULL && strcmp(fault, "drop") == 0 && b.n == 1)
+			break;
 		seed ^= seed << 13;
 		seed ^= seed >> 7;
 		seed ^= seed << 17;
