@@ -36,9 +36,16 @@ harness_fail(const char *file, int line, const char *fmt, ...)
 	longjmp(harness_jmp, 1);
 }
 
+/* With POGO_TEST_NO_SKIP=1 (CI: .ci/run) a skip is a failure. */
 void
 harness_skip(const char *why)
 {
+	const char *no_skip = getenv("POGO_TEST_NO_SKIP");
+
+	if (no_skip != NULL && strcmp(no_skip, "1") == 0)
+		harness_fail(__FILE__, __LINE__,
+		    "cannot run: %s (POGO_TEST_NO_SKIP=1: a skip is a failure)",
+		    why);
 	fprintf(stdout, "  skip: %s\n", why);
 	harness_skipped = 1;
 	longjmp(harness_jmp, 2);

@@ -6,7 +6,8 @@
  * spirit).  TEST(name) defines a test; the ASSERT macros print both sides
  * with file:line and end the test.  A test binary runs every test, or only
  * those named on its command line, prints one line per test and a closing
- * "N passed, N failed" line.  Exit code 77 means skip.
+ * "N passed, N failed" line.  Exit code 77 means skip; harness_skip() fails
+ * the test instead when POGO_TEST_NO_SKIP=1 (CI).
  */
 #ifndef POGO_TEST_HARNESS_H
 #define POGO_TEST_HARNESS_H

@@ -14,7 +14,7 @@ stamp=$prefix/.deps-v1
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev
     libuv1-dev libmbedtls-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
-    procps psmisc sudo netcat-openbsd time pdsh clustershell"
+    procps psmisc sudo netcat-openbsd bsdutils python3 time pdsh clustershell"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

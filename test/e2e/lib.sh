@@ -15,7 +15,12 @@
 #   ssh_test ADDR CMD  the OpenSSH client as the test user, for checks
 #   start_pogo ROLE ARGS...  a pogo process in the background, logged
 #   fail MSG      print every log of the test and exit 1
-#   skip MSG      exit 77 with a one-line reason
+#   skip MSG      exit 77 with a one-line reason; with POGO_TEST_NO_SKIP=1
+#                 (CI: .ci/run) a skip is a failure instead
+#   have CMD WHAT  whether CMD exists, for an optional section WHAT of a
+#                 test; its absence skips the section, and fails the
+#                 test with POGO_TEST_NO_SKIP=1
+#   wait_for SECS WHAT CMD...  poll CMD until it succeeds, or fail
 # Processes are stopped only by their recorded PIDs, never by name.
 
 set -u
@@ -71,8 +76,36 @@ e2e_init() {
 }
 
 skip() {
+	if [ "${POGO_TEST_NO_SKIP:-0}" = 1 ]; then
+		echo "FAIL $E2E_NAME: cannot run: $* (POGO_TEST_NO_SKIP=1:" \
+		    "a skip is a failure)"
+		exit 1
+	fi
 	echo "SKIP $E2E_NAME: $*"
 	exit 77
+}
+
+have() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ "${POGO_TEST_NO_SKIP:-0}" = 1 ]; then
+		fail "no $1 for $2 (POGO_TEST_NO_SKIP=1: a skip is a failure)"
+	fi
+	echo "SKIP part of $E2E_NAME: $2 needs $1"
+	return 1
+}
+
+# wait_for SECS WHAT CMD...: run CMD every 0.05 s until it succeeds; fail
+# with WHAT after SECS seconds.
+wait_for() {
+	wf_max=$(($1 * 20))
+	wf_what=$2
+	shift 2
+	wf_i=0
+	until "$@"; do
+		wf_i=$((wf_i + 1))
+		[ $wf_i -lt $wf_max ] || fail "timed out waiting for $wf_what"
+		sleep 0.05
+	done
 }
 
 fail() {

@@ -164,7 +164,7 @@ grep -q '"message":"output exceeded 1000 bytes"' "$T/out" ||
 one no-command 1 --local --targets h1 --run-command 'nonexistent-cmd-x'
 grep -qx 'h1: Failed (rc=127)' "$T/out" || fail "127: $(cat "$T/out")"
 # The progress line goes to a terminal's stderr, never into piped stdout.
-if command -v script >/dev/null; then
+if have script "the progress-line section"; then
 	script -qfec "'$POGO' one --local --targets 'h[1-3]' --run-command 'sleep 0.5' >$T/piped" \
 	    "$T/typescript" >/dev/null 2>&1 </dev/null || fail "script run"
 	grep -q 'done, .* running, .* waiting, .* failed\]' "$T/typescript" ||

@@ -44,7 +44,7 @@ pogo_one --targets does-not-exist.invalid --run-command true >"$T/out" 2>&1
 grep -qx 'does-not-exist.invalid: Unreachable (cannot connect: name does not resolve)' \
     "$T/out" || fail "no name: $(cat "$T/out")"
 # A listener that accepts and never speaks: timed out within 3 s.
-if command -v nc >/dev/null; then
+if have nc "the silent-server section"; then
 	port2=$(e2e_port 1)
 	# Not through in_ns: $! must be the listener itself.
 	ip netns exec "$E2E_NS" nc -lk 127.0.0.1 "$port2" >/dev/null 2>&1 &

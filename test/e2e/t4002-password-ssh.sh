@@ -66,7 +66,7 @@ grep -q "$TEST_PASSWORD" "$T/out" && fail "W-REDACT: the password leaked"
 grep -q '"data":"\*\*\*\*\*\*\*\*"' "$T/out" || fail "W-REDACT: no ********"
 
 # W-SUDO: the test user may use sudo with its password.
-if [ -x /usr/bin/sudo ]; then
+if have sudo "W-SUDO"; then
 	(
 		flock 9
 		printf '%s ALL=(ALL) ALL\n' "$TEST_USER" \
