@@ -7,15 +7,54 @@
 #include "sched-sim.h"
 #include "pogo/target.h"
 
+static void POGO_PRINTFLIKE(2, 3) sim_log(struct sim *m, const char *fmt, ...)
+{
+	size_t o = strlen(m->log);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(m->log + o, sizeof(m->log) - o, fmt, ap);
+	va_end(ap);
+}
+
+/* Record in m->early every task of an earlier slot of t's thread that is
+ * not final when t starts. */
+static void
+sim_check_order(struct sim *m, uint32_t t)
+{
+	uint32_t th = pogo_sched_task_thread(m->s, t), sl, first, n, i;
+	enum pogo_sched_task_state st;
+	size_t o;
+
+	for (sl = 0; sl < pogo_sched_task_slot(m->s, t); sl++) {
+		pogo_sched_slot_tasks(m->s, th, sl, &first, &n);
+		for (i = first; i < first + n; i++) {
+			st = pogo_sched_task_state(m->s, i);
+			if (st != POGO_SCHED_PENDING &&
+			    st != POGO_SCHED_INFLIGHT)
+				continue;
+			o = strlen(m->early);
+			snprintf(m->early + o, sizeof(m->early) - o, "%s<%s ",
+			    pogo_sched_task_host(m->s, t),
+			    pogo_sched_task_host(m->s, i));
+		}
+	}
+}
+
 static void
 sim_run_cb(struct pogo_sched *s, uint32_t t, void *arg)
 {
 	struct sim *m = arg;
 
+	if (m->check_order)
+		sim_check_order(m, t);
 	ASSERT(m->nruns < POGO_NELEM(m->runs));
 	m->runs[m->nruns++] = t;
+	sim_log(m, "run:%s ", pogo_sched_task_host(s, t));
 	if (m->sync) {
 		m->sync_depth++;
+		if (m->sync_depth > m->max_depth)
+			m->max_depth = m->sync_depth;
 		ASSERT_OK(pogo_sched_task_finished(
 		    s, t, sim_fails(m, t) ? POGO_SCHED_FAILED : POGO_SCHED_OK));
 		m->sync_depth--;
@@ -43,6 +82,7 @@ sim_slot_done_cb(struct pogo_sched *s, uint32_t th, uint32_t sl, void *arg)
 {
 	struct sim *m = arg;
 
+	sim_log(m, "slot_done:%u.%u ", th, sl);
 	m->slot_done_all++;
 	if (th == 0)
 		m->slot_done++;
@@ -51,6 +91,7 @@ sim_slot_done_cb(struct pogo_sched *s, uint32_t th, uint32_t sl, void *arg)
 static void
 sim_thread_done_cb(struct pogo_sched *s, uint32_t th, void *arg)
 {
+	sim_log(arg, "thread_done:%u ", th);
 	((struct sim *)arg)->thread_done++;
 }
 
@@ -59,6 +100,7 @@ sim_done_cb(struct pogo_sched *s, enum pogo_sched_end end, void *arg)
 {
 	struct sim *m = arg;
 
+	sim_log(m, "done:%d ", (int)end);
 	m->done++;
 	m->end = end;
 }
@@ -151,6 +193,7 @@ sim_waves(struct sim *m)
 	size_t o = 0, from = 0, to, i;
 
 	buf[0] = '\0';
+	m->check_order = true;
 	pogo_sched_start(m->s);
 	while (m->nruns > from) {
 		to = m->nruns;
@@ -162,5 +205,6 @@ sim_waves(struct sim *m)
 			                             : POGO_SCHED_OK));
 		from = to;
 	}
+	m->check_order = false;
 	return buf;
 }

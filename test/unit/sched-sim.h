@@ -32,6 +32,16 @@ struct sim {
 	const char *fail;
 	bool sync;
 	int sync_depth;
+	int max_depth; /* the deepest nesting of run callbacks */
+	/* Every event in order: "run:h slot_done:0.1 thread_done:0 done:0 " */
+	char log[8192];
+	/*
+	 * Starts that sim_waves saw while a task of an earlier slot of the
+	 * same thread was not final (SPEC 3.3): "host6<host2 " means host6
+	 * started while host2 was still pending or in flight.
+	 */
+	char early[4096];
+	bool check_order;
 };
 
 /* Parse and build cfg (NULL: empty), job hosts "a,b" (NULL: configured). */
@@ -41,7 +51,12 @@ void sim_init_shared(struct sim *m, const char *yaml, const char *targets,
 void sim_free(struct sim *m);
 /* Hosts of runs[from..] joined by spaces (static buffer). */
 const char *sim_runs(struct sim *m, size_t from);
-/* Start, then run waves until quiet: "h3 h2 -> h1" (static buffer). */
+/*
+ * Start, then run waves until quiet: "h3 h2 -> h1" (static buffer).  The
+ * tasks of a wave finish one by one in start order; a task that starts
+ * before the last of them has finished is shown in the next wave, so the
+ * string cannot show a sequence broken within a wave: m->early can.
+ */
 const char *sim_waves(struct sim *m);
 bool sim_fails(const struct sim *m, uint32_t task);
 

@@ -68,6 +68,32 @@ waves_are(
 	sim_free(&m);
 }
 
+/*
+ * The same for a sequence, "Set: A -> B": besides the exact waves, no
+ * task of a later set may start while a task of the earlier one is still
+ * in flight, which the wave string alone cannot show.
+ */
+static void
+set_waves_are(
+    const char *yaml, const char *targets, const char *fail, const char *expect)
+{
+	struct sim m;
+	const char *got;
+
+	sim_init(&m, yaml, targets);
+	m.fail = fail;
+	got = sim_waves(&m);
+	if (strcmp(got, expect) != 0)
+		harness_fail(__FILE__, __LINE__,
+		    "waves:\n  got:    %s\n  expect: %s", got, expect);
+	if (m.early[0] != '\0')
+		harness_fail(__FILE__, __LINE__,
+		    "started before an earlier slot was final: %s", m.early);
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_FINISHED);
+	sim_free(&m);
+}
+
 TEST(S_012_trivial)
 {
 	struct sim m;
@@ -113,8 +139,8 @@ TEST(S_014_simple_sequence)
 {
 	struct sim m;
 
-	waves_are(CFG_NA_SEA "sequence:\n  - $colo.north_america\n"
-	                     "  - $colo.south_east_asia\n",
+	set_waves_are(CFG_NA_SEA "sequence:\n  - $colo.north_america\n"
+	                         "  - $colo.south_east_asia\n",
 	    NULL, NULL, "host3 host2 host1 -> host6 host5 host4");
 	sim_init(&m,
 	    CFG_NA_SEA "sequence:\n  - $colo.north_america\n"
@@ -269,11 +295,20 @@ TEST(S_018_slot_driven_by_events)
 {
 	struct sim m;
 
+	/*
+	 * The slot of S-017, one task at a time: each task_run marks its
+	 * task done, which starts the next.  4 task_run, each after the
+	 * previous task is final and never nested in its callback, then one
+	 * slot_done.
+	 */
 	sim_init(&m, CFG_SLOT4 "constraint: {$s: {max_parallel: 1}}\n", NULL);
 	m.sync = true;
 	pogo_sched_start(m.s);
 	ASSERT_EQ(m.nruns, 4);
-	ASSERT_STR_EQ(sim_runs(&m, 0), "t1 t2 t3 t4");
+	ASSERT_EQ(m.max_depth, 1);
+	ASSERT_STR_EQ(m.log,
+	    "slot_done:1.0 thread_done:1 run:t1 run:t2 run:t3 run:t4 "
+	    "slot_done:0.0 thread_done:0 done:0 ");
 	ASSERT_EQ(m.slot_done, 1);
 	ASSERT_EQ(m.done, 1);
 	sim_free(&m);
@@ -283,10 +318,19 @@ TEST(S_019_thread)
 {
 	struct sim m;
 
+	/*
+	 * One thread with one slot of 4 tasks, each marked done inside its
+	 * task_run: 4 task_run, then exactly one slot_done and one
+	 * thread_done for it, and only then the end of the job.
+	 */
 	sim_init(&m, CFG_SLOT4, NULL);
 	m.sync = true;
 	pogo_sched_start(m.s);
 	ASSERT_EQ(m.nruns, 4);
+	ASSERT_EQ(m.max_depth, 1);
+	ASSERT_STR_EQ(m.log,
+	    "slot_done:1.0 thread_done:1 run:t1 run:t2 run:t3 run:t4 "
+	    "slot_done:0.0 thread_done:0 done:0 ");
 	ASSERT_EQ(m.slot_done, 1);
 	ASSERT_EQ(m.slot_done_all, 2); /* and the empty unconstrained slot */
 	ASSERT_EQ(m.thread_done, 2);
@@ -296,20 +340,20 @@ TEST(S_019_thread)
 
 TEST(S_020_empty_middle_slot)
 {
-	waves_are("tag:\n  colo:\n    one: [host1, host2, host3]\n"
-	          "    two: [host4, host5, host6]\n"
-	          "    three: [host7, host8, host9]\n"
-	          "sequence: [$colo.one, $colo.two, $colo.three]\n",
+	set_waves_are("tag:\n  colo:\n    one: [host1, host2, host3]\n"
+	              "    two: [host4, host5, host6]\n"
+	              "    three: [host7, host8, host9]\n"
+	              "sequence: [$colo.one, $colo.two, $colo.three]\n",
 	    "host9,host8,host7,host1,host2,host3", NULL,
 	    "host3 host2 host1 -> host9 host8 host7");
 }
 
 TEST(S_021_constraint_equal_to_slot_size)
 {
-	waves_are(CFG_NA_SEA "sequence:\n  - $colo.south_east_asia\n"
-	                     "  - $colo.north_america\n"
-	                     "constraint:\n  $colo.north_america:\n"
-	                     "    max_parallel: 3\n",
+	set_waves_are(CFG_NA_SEA "sequence:\n  - $colo.south_east_asia\n"
+	                         "  - $colo.north_america\n"
+	                         "constraint:\n  $colo.north_america:\n"
+	                         "    max_parallel: 3\n",
 	    NULL, NULL, "host6 host5 host4 -> host3 host2 host1");
 }
 
@@ -364,11 +408,11 @@ TEST(S_025_two_sequences_with_ranges)
 {
 	struct sim m;
 
-	waves_are("tag:\n  north: [ \"host[1-2]\" ]\n"
-	          "  south: [ \"host[3-4]\" ]\n  east:  [ \"host[5-6]\" ]\n"
-	          "  west:  [ \"host{7,8}\" ]\n"
-	          "sequence:\n  horizontal: [ $south, $north ]\n"
-	          "  vertical:   [ $west, $east ]\n",
+	set_waves_are("tag:\n  north: [ \"host[1-2]\" ]\n"
+	              "  south: [ \"host[3-4]\" ]\n  east:  [ \"host[5-6]\" ]\n"
+	              "  west:  [ \"host{7,8}\" ]\n"
+	              "sequence:\n  horizontal: [ $south, $north ]\n"
+	              "  vertical:   [ $west, $east ]\n",
 	    NULL, NULL, "host4 host3 host8 host7 -> host2 host1 host6 host5");
 	sim_init(&m, "tag:\n  north: [ \"host[1-2]\" ]\n", NULL);
 	ASSERT_EQ(pogo_sched_ntasks(m.s), 2);
@@ -483,30 +527,56 @@ TEST(S_NESTED_constraint_keys)
 	sim_free(&m);
 }
 
+/* The index of the group called name. */
+static uint32_t
+group_named(struct sim *m, const char *name)
+{
+	uint32_t g;
+
+	for (g = 0; g < pogo_sched_ngroups(m->s); g++) {
+		if (strcmp(pogo_sched_group_name(m->s, g), name) == 0)
+			return g;
+	}
+	harness_fail(__FILE__, __LINE__, "no group %s", name);
+}
+
 TEST(S_MULTI_all_groups_need_room)
 {
 	struct sim m;
-	uint32_t a, b;
+	uint32_t one, five;
 
 	sim_init(&m,
 	    "tag: {one: [y, x], five: [z, y]}\n"
 	    "constraint:\n  $one: {max_parallel: 1}\n"
 	    "  $five: {max_parallel: 5}\n",
 	    "x,y,z");
+	one = group_named(&m, "$one");
+	five = group_named(&m, "$five");
 	pogo_sched_start(m.s);
-	/* y is in both groups; $one is full (x), so y waits. */
+	/* y is in both groups; $one is full (x), so y waits for $one only. */
 	ASSERT_STR_EQ(sim_runs(&m, 0), "x z");
 	ASSERT_STR_EQ(m.waiting, "y:$one;");
-	a = 0;
-	b = 1;
-	ASSERT_STR_EQ(pogo_sched_group_name(m.s, a), "$one");
-	ASSERT_EQ(pogo_sched_group_used(m.s, a), 1);
-	ASSERT_EQ(pogo_sched_group_used(m.s, b), 1);
+	ASSERT_EQ(pogo_sched_group_used(m.s, one), 1);
+	ASSERT_EQ(pogo_sched_group_used(m.s, five), 1);
+	/* z finishes: $five is empty, y still waits for $one. */
+	ASSERT_OK(pogo_sched_task_finished(
+	    m.s, pogo_sched_find_task(m.s, "z"), POGO_SCHED_OK));
+	ASSERT_EQ(m.nruns, 2);
+	ASSERT_EQ(pogo_sched_group_used(m.s, one), 1);
+	ASSERT_EQ(pogo_sched_group_used(m.s, five), 0);
+	/* x finishes: y starts, and both groups rise by one (0 -> 1). */
 	ASSERT_OK(pogo_sched_task_finished(
 	    m.s, pogo_sched_find_task(m.s, "x"), POGO_SCHED_OK));
 	ASSERT_STR_EQ(sim_runs(&m, 2), "y");
-	ASSERT_EQ(pogo_sched_group_used(m.s, a), 1);
-	ASSERT_EQ(pogo_sched_group_used(m.s, b), 2);
+	ASSERT_EQ(pogo_sched_group_used(m.s, one), 1);
+	ASSERT_EQ(pogo_sched_group_used(m.s, five), 1);
+	/* y finishes: both units come back, the job is done. */
+	ASSERT_OK(pogo_sched_task_finished(
+	    m.s, pogo_sched_find_task(m.s, "y"), POGO_SCHED_OK));
+	ASSERT_EQ(pogo_sched_group_used(m.s, one), 0);
+	ASSERT_EQ(pogo_sched_group_used(m.s, five), 0);
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_FINISHED);
 	sim_free(&m);
 }
 
@@ -601,6 +671,7 @@ TEST(S_SHARED_namespace_counters)
 	struct pogo_sched_counters *ctrs = pogo_sched_counters_new();
 	struct sim a, b;
 	int inflight = -1;
+	size_t afin = 0, bfin = 0, i;
 
 	sim_init_shared(&a, CFG_S022, NULL, ctrs, NULL);
 	sim_init_shared(&b, CFG_S022, NULL, ctrs, NULL);
@@ -617,15 +688,35 @@ TEST(S_SHARED_namespace_counters)
 	    pogo_sched_counters_used(ctrs, "$colo.north_america", &inflight),
 	    1);
 	ASSERT_EQ(inflight, 1);
-	/* A's host6 finishes: B proceeds within the same call. */
-	ASSERT_OK(pogo_sched_task_finished(a.s, a.runs[0], POGO_SCHED_OK));
-	ASSERT_EQ(a.nruns + b.nruns, 2);
-	ASSERT_EQ(
-	    pogo_sched_counters_used(ctrs, "$colo.north_america", NULL), 1);
-	sim_free(&a);
-	sim_free(&b);
+	/*
+	 * Finish whatever runs, one task at a time, until both jobs end: B
+	 * proceeds (its three hosts run and it finishes, never deadlocked)
+	 * and the two jobs never have two hosts of the group in flight.
+	 */
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(a.nruns - afin + b.nruns - bfin, 1);
+		if (a.nruns > afin)
+			ASSERT_OK(pogo_sched_task_finished(
+			    a.s, a.runs[afin++], POGO_SCHED_OK));
+		else
+			ASSERT_OK(pogo_sched_task_finished(
+			    b.s, b.runs[bfin++], POGO_SCHED_OK));
+	}
+	ASSERT_STR_EQ(a.log,
+	    "slot_done:1.0 thread_done:1 run:host6 run:host5 run:host4 "
+	    "slot_done:0.0 thread_done:0 done:0 ");
+	ASSERT_STR_EQ(b.log,
+	    "slot_done:1.0 thread_done:1 run:host6 run:host5 run:host4 "
+	    "slot_done:0.0 thread_done:0 done:0 ");
+	ASSERT_EQ(b.nruns, 3);
+	ASSERT_EQ(b.done, 1);
+	ASSERT_EQ(b.end, POGO_SCHED_FINISHED);
+	ASSERT_EQ(a.done, 1);
+	ASSERT_EQ(a.end, POGO_SCHED_FINISHED);
 	ASSERT_EQ(
 	    pogo_sched_counters_used(ctrs, "$colo.north_america", NULL), 0);
+	sim_free(&a);
+	sim_free(&b);
 	pogo_sched_counters_free(ctrs);
 }
 
