@@ -73,6 +73,8 @@ struct one {
 	const char *output_dir;
 	FILE **files; /* per host run being written, by host index */
 	char **file_names;
+	bool *file_failed;
+	unsigned file_errors; /* output files that could not be written */
 	double start;
 	bool ended;
 };
@@ -168,15 +170,26 @@ one_entry_cb(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
 		one_print_line(o, e);
 }
 
-/* DIR/<host>.<n>.txt, n the first free number (SPEC 12.2). */
-static FILE *
-one_output_file(struct one *o, const char *host)
+/* Report a failed output file once, and make the exit status non-zero. */
+static void
+one_file_error(struct one *o, uint32_t t, int err)
+{
+	if (o->file_failed[t])
+		return;
+	o->file_failed[t] = true;
+	o->file_errors++;
+	one_progress_clear(o);
+	fprintf(stderr, "pogo one: %s: %s\n", o->file_names[t], strerror(err));
+}
+
+/* Open DIR/<host>.<n>.txt, n the first free number (SPEC 12.2). */
+static void
+one_output_file(struct one *o, uint32_t t, const char *host)
 {
 	char *safe = xstrdup(host), *path = NULL;
-	FILE *f = NULL;
 	unsigned n;
 	size_t i;
-	int fd;
+	int fd = -1, err = 0;
 
 	for (i = 0; safe[i] != '\0'; i++) {
 		char c = safe[i];
@@ -187,22 +200,25 @@ one_output_file(struct one *o, const char *host)
 		    (i == 0 && c == '.'))
 			safe[i] = '_';
 	}
-	for (n = 0; n < 100000 && f == NULL; n++) {
+	for (n = 0; n < 100000; n++) {
 		free(path);
 		xasprintf(&path, "%s/%s.%u.txt", o->output_dir, safe, n);
 		/* XXX(#4): small local files, written on the loop thread. */
 		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd >= 0)
-			f = fdopen(fd, "w");
-		else if (errno != EEXIST)
+		if (fd >= 0 || errno != EEXIST)
 			break;
 	}
-	if (f == NULL)
-		log_warn("host=%s: cannot create an output file in %s", host,
-		    o->output_dir);
-	free(path);
+	err = fd < 0 ? errno : 0;
+	free(o->file_names[t]);
+	o->file_names[t] = path;
+	o->file_failed[t] = false;
+	if (fd >= 0 && (o->files[t] = fdopen(fd, "w")) == NULL) {
+		err = errno;
+		close(fd);
+	}
+	if (o->files[t] == NULL)
+		one_file_error(o, t, err != 0 ? err : EEXIST);
 	free(safe);
-	return f;
 }
 
 static void
@@ -212,6 +228,8 @@ one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
 {
 	struct one *o = arg;
 	char *line;
+	uint32_t t;
+	FILE *f;
 
 	if (o->json) {
 		one_progress_clear(o);
@@ -225,32 +243,43 @@ one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
 	}
 	if (o->output_dir != NULL) {
 		/* The file was opened when the run started. */
-		uint32_t t = pogo_sched_find_task(pogo_job_sched(job), host);
-
-		if (o->files[t] != NULL) {
-			fwrite(data, 1, len, o->files[t]);
-			if (eol)
-				fputc('\n', o->files[t]);
-		}
+		t = pogo_sched_find_task(pogo_job_sched(job), host);
+		if ((f = o->files[t]) != NULL && !o->file_failed[t] &&
+		    ((len > 0 && fwrite(data, 1, len, f) != len) ||
+		        (eol && fputc('\n', f) == EOF)))
+			one_file_error(o, t, errno);
 	}
 }
 
+/* Close the output file of task t; a write error is reported. */
 static void
-one_close_files(struct one *o, const char *host)
+one_close_file(struct one *o, uint32_t t)
+{
+	FILE *f = o->files[t];
+	int err;
+
+	if (f == NULL)
+		return;
+	o->files[t] = NULL;
+	errno = 0;
+	if (ferror(f) | fflush(f)) {
+		err = errno != 0 ? errno : EIO;
+		fclose(f);
+		one_file_error(o, t, err);
+	} else if (fclose(f) != 0)
+		one_file_error(o, t, errno);
+}
+
+static void
+one_close_files(struct one *o)
 {
 	uint32_t t, n = pogo_job_nhosts(o->job);
 
 	if (o->output_dir == NULL)
 		return;
 	for (t = 0; t < n; t++) {
-		if (o->files[t] == NULL)
-			continue;
-		if (host != NULL &&
-		    strcmp(host,
-		        pogo_sched_task_host(pogo_job_sched(o->job), t)) != 0)
-			continue;
-		fclose(o->files[t]);
-		o->files[t] = NULL;
+		one_close_file(o, t);
+		free(o->file_names[t]);
 	}
 }
 
@@ -263,9 +292,9 @@ one_entry_files_cb(struct one *o, const struct pogo_job_entry *e)
 		return;
 	t = pogo_sched_find_task(pogo_job_sched(o->job), e->host);
 	if (e->state == POGO_HOST_RUNNING && o->files[t] == NULL)
-		o->files[t] = one_output_file(o, e->host);
+		one_output_file(o, t, e->host);
 	if (e->state >= POGO_HOST_FINISHED)
-		one_close_files(o, e->host);
+		one_close_file(o, t);
 }
 
 static void
@@ -442,12 +471,16 @@ one_number(
 	return 0;
 }
 
-/* Make sure the descriptors of N connections fit (SPEC: a clear error). */
+/*
+ * Make sure the descriptors of N tasks fit (SPEC: a clear error): a
+ * connection, or two pipes for a local command, plus an output file.
+ */
 static int
-one_check_fds(unsigned concurrency)
+one_check_fds(unsigned concurrency, bool local, bool files)
 {
 	struct rlimit rl;
-	rlim_t need = (rlim_t)concurrency + ONE_FD_RESERVE;
+	rlim_t per = (local ? 2 : 1) + (files ? 1 : 0);
+	rlim_t need = (rlim_t)concurrency * per + ONE_FD_RESERVE;
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
 		return 0;
@@ -464,6 +497,39 @@ one_check_fds(unsigned concurrency)
 	    concurrency, (unsigned long long)need,
 	    (unsigned long long)rl.rlim_max);
 	return POGO_ERR_LIMIT;
+}
+
+/* Create the directory dir and its missing parents (mkdir -p). */
+static int
+one_mkdirs(const char *dir)
+{
+	struct stat sb;
+	char *path = xstrdup(dir), *p;
+	bool end = dir[0] == '\0';
+	int r = 0;
+
+	for (p = path + 1; !end; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		end = *p == '\0';
+		*p = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "pogo one: --output-dir %s: %s\n", path,
+			    strerror(errno));
+			r = POGO_ERR_ERRNO(errno);
+			goto out;
+		}
+		if (!end)
+			*p = '/';
+	}
+	if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+		fprintf(stderr, "pogo one: --output-dir %s: not a directory\n",
+		    dir);
+		r = POGO_ERR_CONFIG;
+	}
+out:
+	free(path);
+	return r;
 }
 
 static void
@@ -759,7 +825,7 @@ one_run(
 	struct one *o;
 	char *cause = NULL;
 	int r, exitcode;
-	uint32_t bad;
+	uint32_t bad, n;
 
 	o = xcalloc(1, sizeof(*o));
 	o->json = a->json;
@@ -793,9 +859,12 @@ one_run(
 		free(o);
 		return POGO_EXIT_USAGE;
 	}
-	if (o->output_dir != NULL)
-		o->files =
-		    xcalloc(pogo_job_nhosts(o->job) + 1, sizeof(*o->files));
+	if (o->output_dir != NULL) {
+		n = pogo_job_nhosts(o->job) + 1;
+		o->files = xcalloc(n, sizeof(*o->files));
+		o->file_names = xcalloc(n, sizeof(*o->file_names));
+		o->file_failed = xcalloc(n, sizeof(*o->file_failed));
+	}
 	uv_signal_init(&o->loop, &o->sigint);
 	uv_signal_init(&o->loop, &o->sigterm);
 	o->sigint.data = o->sigterm.data = o;
@@ -817,8 +886,10 @@ one_run(
 	exitcode = bad == 0 && pogo_job_state(o->job) == POGO_JOB_FINISHED
 	    ? POGO_EXIT_OK
 	    : POGO_EXIT_FAIL;
+	one_close_files(o);
+	if (o->file_errors > 0)
+		exitcode = POGO_EXIT_FAIL;
 	one_summary(o, exitcode);
-	one_close_files(o, NULL);
 	uv_close((uv_handle_t *)&o->sigint, NULL);
 	uv_close((uv_handle_t *)&o->sigterm, NULL);
 	uv_close((uv_handle_t *)&o->progress, NULL);
@@ -828,6 +899,8 @@ one_run(
 	if (pogo_proc_loop_close(&o->loop) != 0)
 		log_warn("the loop did not close cleanly");
 	free(o->files);
+	free(o->file_names);
+	free(o->file_failed);
 	free(o);
 	return exitcode;
 }
@@ -841,7 +914,6 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_sched *dry = NULL;
 	struct pogo_strv hosts = { 0 };
 	char *cause = NULL, *table, *password = NULL;
-	struct stat sb;
 	int ret;
 
 	if ((ret = one_parse(argc, argv, &a)) != 0)
@@ -866,13 +938,9 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 		ret = POGO_EXIT_OK;
 		goto out;
 	}
-	if (a.output_dir != NULL &&
-	    (stat(a.output_dir, &sb) != 0 || !S_ISDIR(sb.st_mode))) {
-		fprintf(stderr, "pogo one: --output-dir %s: not a directory\n",
-		    a.output_dir);
+	if (a.output_dir != NULL && one_mkdirs(a.output_dir) != 0)
 		goto out;
-	}
-	if (one_check_fds(a.concurrency) != 0)
+	if (one_check_fds(a.concurrency, a.local, a.output_dir != NULL) != 0)
 		goto out;
 	if (!a.local) {
 		if (pogo_ssh_init(&cause) != 0) {

@@ -111,6 +111,14 @@ local_grace_cb(uv_timer_t *tm)
 	local_signal(lt, SIGKILL);
 }
 
+static void
+local_start_grace(struct local_task *lt)
+{
+	uv_timer_stop(&lt->timer);
+	uv_timer_start(&lt->timer, local_grace_cb,
+	    lt->le->opts.kill_grace_ms ? lt->le->opts.kill_grace_ms : 10000, 0);
+}
+
 /* Stop the task with TERM, then KILL after the grace period. */
 static void
 local_stop(struct local_task *lt)
@@ -119,9 +127,9 @@ local_stop(struct local_task *lt)
 		return;
 	lt->stopping = true;
 	local_signal(lt, SIGTERM);
-	uv_timer_stop(&lt->timer);
-	uv_timer_start(&lt->timer, local_grace_cb,
-	    lt->le->opts.kill_grace_ms ? lt->le->opts.kill_grace_ms : 10000, 0);
+	/* The timer holds the started event: the grace starts there. */
+	if (lt->started)
+		local_start_grace(lt);
 }
 
 static void
@@ -207,6 +215,16 @@ local_linger_cb(uv_timer_t *tm)
 	local_maybe_done(lt);
 }
 
+/* The process exited: wait a little for the pipes, then finish. */
+static void
+local_exited(struct local_task *lt)
+{
+	uv_timer_stop(&lt->timer);
+	if (!(lt->eof_out && lt->eof_err))
+		uv_timer_start(&lt->timer, local_linger_cb, LOCAL_LINGER_MS, 0);
+	local_maybe_done(lt);
+}
+
 static void
 local_exit_cb(uv_process_t *p, int64_t status, int sig)
 {
@@ -215,10 +233,13 @@ local_exit_cb(uv_process_t *p, int64_t status, int sig)
 	lt->exited = true;
 	lt->status = status;
 	lt->signal = sig;
-	uv_timer_stop(&lt->timer);
-	if (!(lt->eof_out && lt->eof_err))
-		uv_timer_start(&lt->timer, local_linger_cb, LOCAL_LINGER_MS, 0);
-	local_maybe_done(lt);
+	/*
+	 * Before the started event the timer still holds it: leave it, and
+	 * let local_started_cb() go on from here.
+	 */
+	if (!lt->started)
+		return;
+	local_exited(lt);
 }
 
 /* Report the result once the process exited and both pipes are done. */
@@ -227,7 +248,8 @@ local_maybe_done(struct local_task *lt)
 {
 	struct local_exec *le = lt->le;
 
-	if (lt->done || !(lt->exited && lt->eof_out && lt->eof_err))
+	if (lt->done || !lt->started ||
+	    !(lt->exited && lt->eof_out && lt->eof_err))
 		return;
 	lt->done = true;
 	pogo_output_flush(&lt->o_out);
@@ -272,7 +294,15 @@ local_started_cb(uv_timer_t *tm)
 	}
 	lt->started = true;
 	le->base.ev->started(lt->t, le->base.ev_arg);
-	if (lt->t->timeout > 0 && !lt->exited && !lt->stopping)
+	if (lt->exited) {
+		local_exited(lt);
+		return;
+	}
+	if (lt->stopping) {
+		local_start_grace(lt);
+		return;
+	}
+	if (lt->t->timeout > 0)
 		uv_timer_start(&lt->timer, local_timeout_cb,
 		    (uint64_t)lt->t->timeout * 1000, 0);
 }

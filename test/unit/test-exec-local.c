@@ -170,3 +170,95 @@ TEST(partial_line_at_exit)
 
 	ASSERT_STR_EQ(l->out, "no newline|");
 }
+
+/*
+ * Many short tasks, each new one started from a done event as the job
+ * engine does: every task reports started before done, even when its
+ * child exits before the loop delivers the started event (issue 7: hosts
+ * that never reached running lost their --output-dir file).
+ */
+#define MANY_TASKS 400
+#define MANY_INFLIGHT 64
+
+struct many {
+	uv_loop_t loop;
+	struct pogo_exec *e;
+	struct pogo_exec_task t[MANY_TASKS];
+	int started[MANY_TASKS];
+	int done[MANY_TASKS];
+	bool done_before_started;
+	size_t next;
+	size_t ndone;
+};
+
+static void
+many_start_next(struct many *m)
+{
+	struct pogo_exec_task *t;
+
+	if (m->next >= MANY_TASKS)
+		return;
+	t = &m->t[m->next];
+	t->job_id = "p0000000042";
+	t->task_id = "id";
+	t->host = "h";
+	t->command = "true";
+	t->data = (void *)(uintptr_t)m->next;
+	m->next++;
+	ASSERT_OK(m->e->ops->start(m->e, t));
+}
+
+static void
+many_started(struct pogo_exec_task *t, void *arg)
+{
+	struct many *m = arg;
+
+	m->started[(uintptr_t)t->data]++;
+}
+
+static void
+many_output(struct pogo_exec_task *t, enum pogo_out_type type, const char *d,
+    size_t n, bool eol, void *arg)
+{
+}
+
+static void
+many_done(struct pogo_exec_task *t, const struct pogo_exec_result *r, void *arg)
+{
+	struct many *m = arg;
+	size_t i = (uintptr_t)t->data;
+
+	if (m->started[i] == 0)
+		m->done_before_started = true;
+	m->done[i]++;
+	m->ndone++;
+	many_start_next(m);
+}
+
+static const struct pogo_exec_events many_ev = { many_started, many_output,
+	many_done };
+
+TEST(started_before_done_for_every_task)
+{
+	static struct many m;
+	struct pogo_exec_local_opts o = { 0 };
+	int closed = 0;
+	size_t i;
+
+	ASSERT_OK(pogo_proc_loop_init(&m.loop));
+	o.max_tasks = MANY_INFLIGHT;
+	m.e = pogo_exec_local_new(&m.loop, &o, &many_ev, &m);
+	for (i = 0; i < MANY_INFLIGHT; i++)
+		many_start_next(&m);
+	uv_run(&m.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(m.ndone, MANY_TASKS);
+	ASSERT(!m.done_before_started);
+	for (i = 0; i < MANY_TASKS; i++) {
+		ASSERT_EQ(m.started[i], 1);
+		ASSERT_EQ(m.done[i], 1);
+	}
+	m.e->ops->close(m.e, lt_closed, &closed);
+	uv_run(&m.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&m.loop));
+}

@@ -1,0 +1,50 @@
+#!/bin/sh
+# pogo one: nothing lost, nothing misreported (issue 7, section 2), with
+# the local executor: --output-dir keeps every host's file.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+cd "$T" || exit 1
+
+# one NAME EXPECTED-EXIT ARGS...: run pogo one, keep out and err.
+one() {
+	name=$1
+	want=$2
+	shift 2
+	"$POGO" one "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want: $(head -c 2000 "$T/err")"
+}
+
+# A missing --output-dir directory is created, with its parents.
+one outdir-mkdir 0 --local --output-dir "$T/new/sub" --targets h1 \
+    --run-command 'echo made'
+expect_eq "outdir-mkdir" "$(cat "$T/new/sub/h1.0.txt")" made
+: >"$T/plain"
+one outdir-not-a-dir 2 --local --output-dir "$T/plain" --targets h1 \
+    --run-command true
+grep -q 'not a directory' "$T/err" || fail "outdir-not-a-dir: $(cat "$T/err")"
+
+# 3,000 hosts that succeed give 3,000 files with their output.
+one outdir-3000 0 --local --concurrency 256 --output-dir "$T/D3000" \
+    --targets 'h[1-3000]' --run-command 'echo "out $POGO_HOST"'
+expect_eq "outdir-3000 files" "$(ls "$T/D3000" | wc -l)" 3000
+bad=0
+for i in $(seq 1 3000); do
+	[ "$(cat "$T/D3000/h$i.0.txt" 2>/dev/null)" = "out h$i" ] ||
+	    bad=$((bad + 1))
+done
+expect_eq "outdir-3000 files with the right content" "$bad" 0
+
+# A full disk: the write errors are reported and the exit status is 1.
+[ "$(id -u)" = 0 ] || skip "a small tmpfs needs root"
+mkdir "$T/full"
+mount -t tmpfs -o size=64k pogo-t1004 "$T/full" || skip "cannot mount a tmpfs"
+trap 'rc=$?; umount "$T/full" 2>/dev/null; (exit $rc); e2e_cleanup' EXIT
+one outdir-full 1 --local --output-dir "$T/full" --targets 'f[1-3]' \
+    --run-command 'head -c 40000 /dev/zero | tr "\\0" x; echo'
+grep -q 'No space left on device' "$T/err" ||
+    fail "outdir-full: no error: $(cat "$T/err")"
+grep -q '3 hosts: 3 ok' "$T/err" || fail "outdir-full summary: $(cat "$T/err")"
+umount "$T/full" || fail "umount"
+
+echo "PASS $E2E_NAME"
