@@ -177,7 +177,7 @@ TEST(partial_line_at_exit)
  * child exits before the loop delivers the started event (issue 7: hosts
  * that never reached running lost their --output-dir file).
  */
-#define MANY_TASKS 400
+#define MANY_TASKS 200
 #define MANY_INFLIGHT 64
 
 struct many {
