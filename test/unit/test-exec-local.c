@@ -2,15 +2,21 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * Unit tests of src/exec-local.c on a real loop: W-008 (records, task id),
- * exit statuses and signals (128 + S), the environment, the host timeout,
- * the output bound, kill, and the callback contract.
+ * Unit tests of src/exec-local.c on a real loop: W-008 (records and task
+ * ids, two tasks at once), exit statuses and signals (128 + S), the
+ * environment, the host timeout (the whole process group dies), the output
+ * bound, kill, and the callback contract.
  */
 #include "pogo/compat.h"
+
+#include <limits.h>
+#include <signal.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "pogo/exec-local.h"
 #include "pogo/proc.h"
+#include "pogo/str.h"
 
 struct lt {
 	uv_loop_t loop;
@@ -98,16 +104,94 @@ lt_run(const char *cmd, unsigned timeout, size_t max_output, bool kill)
 	return &l;
 }
 
+/* W-008 with two tasks at once: every event names its own task. */
+struct lt2 {
+	char rec[1024]; /* "id started|id:data|id done rc|" in order */
+};
+
+static void lt2_log(struct lt2 *l, const char *fmt, ...) POGO_PRINTFLIKE(2, 3);
+
+static void
+lt2_log(struct lt2 *l, const char *fmt, ...)
+{
+	size_t o = strlen(l->rec);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(l->rec + o, sizeof(l->rec) - o, fmt, ap);
+	va_end(ap);
+}
+
+static void
+lt2_started(struct pogo_exec_task *t, void *arg)
+{
+	lt2_log(arg, "%s started|", t->task_id);
+}
+
+static void
+lt2_output(struct pogo_exec_task *t, enum pogo_out_type type, const char *d,
+    size_t n, bool eol, void *arg)
+{
+	lt2_log(arg, "%s:%.*s|", t->task_id, (int)n, d);
+}
+
+static void
+lt2_done(struct pogo_exec_task *t, const struct pogo_exec_result *r, void *arg)
+{
+	lt2_log(arg, "%s done %d|", t->task_id, (int)r->exitstatus);
+}
+
+/* The records of one task id, in order, without the id. */
+static const char *
+lt2_of(const struct lt2 *l, const char *id)
+{
+	static char buf[1024];
+	const char *p = l->rec, *e;
+	size_t idlen = strlen(id), o = 0;
+
+	buf[0] = '\0';
+	while ((e = strchr(p, '|')) != NULL) {
+		if ((size_t)(e - p) > idlen && strncmp(p, id, idlen) == 0 &&
+		    (p[idlen] == ':' || p[idlen] == ' '))
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%.*s|",
+			    (int)(e - p - idlen - 1), p + idlen + 1);
+		p = e + 1;
+	}
+	return buf;
+}
+
 TEST(W_008_records)
 {
-	struct lt *l = lt_run("echo foo; echo bar", 0, 0, false);
+	static const struct pogo_exec_events ev = { lt2_started, lt2_output,
+		lt2_done };
+	struct pogo_exec_local_opts o = { 0 };
+	struct pogo_exec_task a = { 0 }, b = { 0 };
+	struct pogo_exec *e;
+	struct lt2 l = { { 0 } };
+	uv_loop_t loop;
+	int closed = 0;
 
-	ASSERT_EQ(l->started, 1);
-	ASSERT_STR_EQ(l->out, "foo|bar|");
-	ASSERT_EQ(l->r.state, POGO_EXEC_FINISHED);
-	ASSERT_EQ(l->r.exitstatus, 0);
-	ASSERT_STR_EQ(l->r.msg, "ok");
-	ASSERT_STR_EQ(l->t.task_id, "some-id");
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	o.max_tasks = 4;
+	o.kill_grace_ms = 300;
+	e = pogo_exec_local_new(&loop, &o, &ev, &l);
+	a.job_id = b.job_id = "p0000000042";
+	a.task_id = "some-id";
+	a.host = "h1";
+	a.command = "echo foo; echo bar";
+	b.task_id = "other-id";
+	b.host = "h2";
+	b.command = "echo baz; exit 4";
+	ASSERT_OK(e->ops->start(e, &a));
+	ASSERT_OK(e->ops->start(e, &b));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_STR_EQ(lt2_of(&l, "some-id"), "started|foo|bar|done 0|");
+	ASSERT_STR_EQ(lt2_of(&l, "other-id"), "started|baz|done 4|");
+	ASSERT_EQ(e->inflight, 0);
+	e->ops->close(e, lt_closed, &closed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
 }
 
 TEST(exit_status_and_streams)
@@ -138,13 +222,48 @@ TEST(environment)
 	ASSERT_STR_EQ(l->out, "p0000000042 h1|eof|");
 }
 
+/* Is pid gone (no such process, or a zombie nobody reaped yet)? */
+static bool
+lt_gone(pid_t pid)
+{
+	char path[64], *buf = NULL, *p;
+	size_t len;
+	bool gone;
+
+	if (kill(pid, 0) != 0)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if (pogo_str_read_file(path, 4096, &buf, &len) != 0)
+		return true;
+	/* "pid (comm) S ...": the state follows the last ')'. */
+	p = strrchr(buf, ')');
+	gone = p != NULL && p[1] == ' ' && (p[2] == 'Z' || p[2] == 'X');
+	free(buf);
+	return gone;
+}
+
 TEST(timeout_kills_the_group)
 {
-	struct lt *l = lt_run("sleep 30 & sleep 30", 1, 0, false);
+	struct lt *l = lt_run("sleep 30 & echo $!; sleep 30", 1, 0, false);
+	long long pid;
+	char *bar;
+	int i;
 
 	ASSERT_EQ(l->r.state, POGO_EXEC_FAILED);
 	ASSERT(l->r.timed_out);
 	ASSERT_STR_EQ(l->r.msg, "timed out after 1 seconds");
+	/* The background sleep (the first record is its pid) died too. */
+	bar = strchr(l->out, '|');
+	ASSERT(bar != NULL);
+	*bar = '\0';
+	ASSERT_OK(pogo_strtonum(l->out, 2, INT_MAX, &pid));
+	for (i = 0; i < 100 && !lt_gone((pid_t)pid); i++)
+		usleep(20 * 1000);
+	if (!lt_gone((pid_t)pid)) {
+		kill((pid_t)pid, SIGKILL);
+		harness_fail(__FILE__, __LINE__,
+		    "the background sleep %lld survived the timeout", pid);
+	}
 }
 
 TEST(output_bound)
