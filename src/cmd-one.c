@@ -336,35 +336,55 @@ one_signal_cb(uv_signal_t *h, int signum)
 		pogo_job_kill(o->job);
 }
 
-/* Read a password (SPEC 12.1): the terminal with echo off, or stdin. */
+/* One line of fd into buf (without the newline), a byte at a time. */
+static void
+one_read_line(int fd, char *buf, size_t size)
+{
+	size_t n = 0;
+	ssize_t r;
+	char c;
+
+	while (n + 1 < size) {
+		r = read(fd, &c, 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r != 1 || c == '\n')
+			break;
+		buf[n++] = c;
+	}
+	buf[n] = '\0';
+	explicit_bzero(&c, sizeof(c));
+}
+
+/*
+ * Read a password or passphrase after prompt (SPEC 12.1): the terminal with
+ * echo off, or one line of stdin without a prompt.
+ */
 static char *
-one_read_password(void)
+one_read_secret(const char *prompt)
 {
 	struct termios t, saved;
 	char buf[1024], *pw;
-	FILE *tty = NULL;
 	size_t len;
 	bool noecho = false;
 	int fd;
 
+	/* read(2), not stdio: no stream buffer keeps a copy of the secret. */
 	if (isatty(STDIN_FILENO) &&
-	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0 &&
-	    (tty = fdopen(fd, "r+")) != NULL) {
-		fputs("Password: ", tty);
-		fflush(tty);
-		if (tcgetattr(fileno(tty), &t) == 0) {
+	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
+		(void)!write(fd, prompt, strlen(prompt));
+		if (tcgetattr(fd, &t) == 0) {
 			saved = t;
 			t.c_lflag &= ~(tcflag_t)ECHO;
-			noecho = tcsetattr(fileno(tty), TCSAFLUSH, &t) == 0;
+			noecho = tcsetattr(fd, TCSAFLUSH, &t) == 0;
 		}
-		if (fgets(buf, sizeof(buf), tty) == NULL)
-			buf[0] = '\0';
+		one_read_line(fd, buf, sizeof(buf));
 		if (noecho)
-			tcsetattr(fileno(tty), TCSAFLUSH, &saved);
-		fputs("\n", tty);
-		fclose(tty);
-	} else if (fgets(buf, sizeof(buf), stdin) == NULL)
-		buf[0] = '\0';
+			tcsetattr(fd, TCSAFLUSH, &saved);
+		(void)!write(fd, "\n", 1);
+		close(fd);
+	} else
+		one_read_line(STDIN_FILENO, buf, sizeof(buf));
 	len = strcspn(buf, "\r\n");
 	buf[len] = '\0';
 	pw = xstrdup(buf);
@@ -584,6 +604,9 @@ one_check_file(const char *path)
 {
 	struct stat sb;
 
+	/* -F /dev/null: the standard way to ignore ~/.ssh/config. */
+	if (strcmp(path, "/dev/null") == 0)
+		return 0;
 	if (stat(path, &sb) != 0) {
 		fprintf(stderr, "pogo one: %s: %s\n", path, strerror(errno));
 		return POGO_ERR_CONFIG;
@@ -658,6 +681,7 @@ one_parse(int argc, char **argv, struct one_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, idx;
+	size_t i;
 
 	memset(a, 0, sizeof(*a));
 	a->resolvers = ONE_DEFAULT_RESOLVERS;
@@ -806,6 +830,14 @@ one_parse(int argc, char **argv, struct one_args *a)
 	}
 	if (a->ssh.ssh_config != NULL && one_check_file(a->ssh.ssh_config) != 0)
 		return POGO_EXIT_USAGE;
+	for (i = 0; i < a->ssh.identities.n; i++) {
+		if (access(a->ssh.identities.v[i], R_OK) != 0) {
+			fprintf(stderr,
+			    "pogo one: cannot read identity file %s: %s\n",
+			    a->ssh.identities.v[i], strerror(errno));
+			return POGO_EXIT_USAGE;
+		}
+	}
 	if (a->local && a->run_as != NULL) {
 		fprintf(stderr, "task type local does not support run_as\n");
 		return POGO_EXIT_USAGE;
@@ -842,8 +874,14 @@ one_run(
 		lopts.max_tasks = a->concurrency;
 		lopts.max_output = a->max_output;
 		o->exec = pogo_exec_local_new(&o->loop, &lopts, NULL, NULL);
-	} else
-		o->exec = pogo_exec_ssh_new(&o->loop, &a->ssh, NULL, NULL);
+	} else if ((o->exec = pogo_exec_ssh_new(
+	                &o->loop, &a->ssh, NULL, NULL, &cause)) == NULL) {
+		fprintf(stderr, "pogo one: %s\n", cause);
+		free(cause);
+		pogo_proc_loop_close(&o->loop);
+		free(o);
+		return POGO_EXIT_USAGE;
+	}
 	memset(&jopts, 0, sizeof(jopts));
 	jopts.id = "p0000000000";
 	jopts.command = a->command;
@@ -948,8 +986,9 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			ret = POGO_EXIT_NOJOB;
 			goto out;
 		}
+		a.ssh.ask_secret = one_read_secret;
 		if (a.ask_password) {
-			password = one_read_password();
+			password = one_read_secret("Password: ");
 			a.ssh.password = password;
 		}
 	}

@@ -38,6 +38,7 @@
 #include "pogo/log.h"
 #include "pogo/output.h"
 #include "pogo/prompt.h"
+#include "pogo/ssh-config.h"
 #include "pogo/ssh.h"
 #include "pogo/xmalloc.h"
 
@@ -58,14 +59,28 @@ enum ssh_phase {
 	SSH_P_DONE,
 };
 
+/*
+ * An identity file, loaded at most once for every host that names it;
+ * the list only grows while the executor lives (its lock guards it).
+ */
+struct ssh_ident {
+	char *path;
+	ssh_key key; /* NULL: missing, unreadable or still encrypted */
+	struct ssh_ident *next;
+};
+
 struct ssh_exec {
 	struct pogo_exec base; /* first */
 	uv_loop_t *loop;
 	struct pogo_ssh_opts opts;
-	ssh_key *keys;
-	size_t nkeys;
+	uv_mutex_t lock; /* idents */
+	struct ssh_ident *idents;
 	char *local_user;
+	char *local_host;
+	char *home;
+	char *sshdir; /* $HOME/.ssh */
 	char *config; /* NULL: none */
+	struct pogo_ssh_config *cfg;
 	char *known_hosts;
 	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
 	struct ssh_task *hs_tail;
@@ -97,6 +112,15 @@ struct ssh_task {
 	char *user;
 	unsigned port;
 	char *cmdline;
+	uv_work_t work; /* the session set up off the loop */
+	bool setting_up;
+	ssh_session ws;      /* the set-up session, until the loop takes it */
+	char setup_msg[256]; /* a failure of the setup */
+	enum pogo_exec_state setup_state;
+	struct ssh_ident **ids; /* the identity files to offer, in order */
+	size_t nids;
+	bool ids_only;   /* IdentitiesOnly: not the agent's other keys */
+	char tried[512]; /* the methods tried, for -v */
 	int methods;
 	size_t key_idx;
 	bool agent_tried;
@@ -130,12 +154,47 @@ static void ssh_stop(struct ssh_task *st);
 static void ssh_wait(struct ssh_task *st);
 static void ssh_redacted(const char *d, size_t n, void *arg);
 static void ssh_finish(struct ssh_task *st);
+static void ssh_deferred_finish_cb(uv_timer_t *tm);
 static void ssh_close_timer_closed(uv_handle_t *h);
 
 const char *
 pogo_ssh_version(void)
 {
 	return ssh_version(0);
+}
+
+/*
+ * libssh's log goes through pogo's: its warnings and protocol lines at
+ * -vv, its packet lines at -vvv, nothing below.  libssh keeps the log
+ * callback and level per thread, so every thread that calls it (the loop
+ * and the setup threads) sets both, and does so again after an ssh_config
+ * whose LogLevel changed the level.
+ */
+static void
+ssh_log_cb(int priority, const char *function, const char *buffer, void *arg)
+{
+	int level =
+	    priority >= SSH_LOG_PACKET ? POGO_LOG_DEBUG3 : POGO_LOG_DEBUG2;
+
+	if (pogo_log_level >= level)
+		pogo_log_write(level, function, 0, "libssh: %s", buffer);
+}
+
+static int
+ssh_log_verbosity(void)
+{
+	if (pogo_log_level >= POGO_LOG_DEBUG3)
+		return SSH_LOG_PACKET;
+	if (pogo_log_level >= POGO_LOG_DEBUG2)
+		return SSH_LOG_PROTOCOL;
+	return SSH_LOG_NOLOG;
+}
+
+static void
+ssh_log_thread(void)
+{
+	ssh_set_log_callback(ssh_log_cb);
+	ssh_set_log_level(ssh_log_verbosity());
 }
 
 char *
@@ -245,6 +304,7 @@ ssh_unref(struct ssh_task *st)
 	free(st->host);
 	free(st->user);
 	free(st->cmdline);
+	free(st->ids);
 	free(st);
 	se->tasks--;
 	if (se->closing && se->tasks == 0)
@@ -317,6 +377,9 @@ ssh_finish(struct ssh_task *st)
 	ssh_hs_release(st);
 	if (st->resolving)
 		uv_cancel((uv_req_t *)&st->gai);
+	/* A setup still running ends on its own; ssh_setup_done frees. */
+	if (st->setting_up)
+		uv_cancel((uv_req_t *)&st->work);
 	uv_timer_stop(&st->timer);
 	uv_timer_stop(&st->quiet);
 	pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
@@ -654,62 +717,279 @@ ssh_resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	ssh_connect_next(st);
 }
 
-/* Set up the libssh session: options, ssh_config, the overrides. */
+/* A failure of the setup, recorded by its thread for the loop. */
+static void ssh_setup_fail(struct ssh_task *st, enum pogo_exec_state state,
+    const char *fmt, ...) POGO_PRINTFLIKE(3, 4);
+
+static void
+ssh_setup_fail(
+    struct ssh_task *st, enum pogo_exec_state state, const char *fmt, ...)
+{
+	va_list ap;
+
+	st->setup_state = state;
+	va_start(ap, fmt);
+	vsnprintf(st->setup_msg, sizeof(st->setup_msg), fmt, ap);
+	va_end(ap);
+}
+
+/* libssh's last error on the session being set up. */
+static const char *
+ssh_setup_detail(ssh_session s)
+{
+	const char *e = ssh_get_error(s);
+
+	return e != NULL && *e != '\0' ? e : "protocol error";
+}
+
+/*
+ * The identity file at path, loaded on first use (any thread).  Encrypted
+ * files were decrypted at start if their name was known then; one met
+ * later is skipped (no prompt while hosts run).
+ */
+static struct ssh_ident *
+ssh_ident_get(struct ssh_exec *se, const char *path)
+{
+	struct ssh_ident *id;
+
+	uv_mutex_lock(&se->lock);
+	for (id = se->idents; id != NULL; id = id->next)
+		if (strcmp(id->path, path) == 0)
+			goto out;
+	id = xcalloc(1, sizeof(*id));
+	id->path = xstrdup(path);
+	if (access(path, R_OK) == 0 &&
+	    ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &id->key) !=
+	        SSH_OK) {
+		id->key = NULL;
+		log_debug("identity file %s cannot be loaded (encrypted, "
+		          "or not a private key); skipped",
+		    path);
+	}
+	id->next = se->idents;
+	se->idents = id;
+out:
+	uv_mutex_unlock(&se->lock);
+	return id;
+}
+
+/* Offer id (once) to this host. */
+static void
+ssh_ident_add(struct ssh_task *st, struct ssh_ident *id)
+{
+	size_t i;
+
+	if (id->key == NULL)
+		return;
+	for (i = 0; i < st->nids; i++)
+		if (st->ids[i] == id)
+			return;
+	st->ids = xreallocarray(st->ids, st->nids + 1, sizeof(*st->ids));
+	st->ids[st->nids++] = id;
+}
+
+/*
+ * The identity files of this host, as OpenSSH orders them: -i first, then
+ * every IdentityFile of the ssh_config that applies; the default names
+ * only when neither names one.
+ */
+static int
+ssh_setup_identities(struct ssh_task *st, ssh_session s)
+{
+	static const char *defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
+	struct ssh_exec *se = st->se;
+	struct pogo_ssh_config_host h;
+	struct pogo_strv files = { 0 };
+	char *user = NULL, *cause = NULL, *path;
+	size_t i;
+	int r;
+
+	if (ssh_options_get(s, SSH_OPTIONS_USER, &user) != SSH_OK)
+		user = NULL;
+	memset(&h, 0, sizeof(h));
+	h.name = st->t->host;
+	h.hostname = st->host;
+	h.user = user != NULL ? user : se->local_user;
+	h.port = st->port;
+	h.local_user = se->local_user;
+	h.home = se->home;
+	h.local_host = se->local_host;
+	for (i = 0; i < se->opts.identities.n; i++)
+		ssh_ident_add(st, ssh_ident_get(se, se->opts.identities.v[i]));
+	r = pogo_ssh_config_identities(
+	    se->cfg, &h, &files, &st->ids_only, &cause);
+	if (user != NULL)
+		ssh_string_free_char(user);
+	if (r != 0) {
+		ssh_setup_fail(st, POGO_EXEC_FAILED, "ssh error: %s", cause);
+		free(cause);
+		pogo_strv_clear(&files);
+		return -1;
+	}
+	for (i = 0; i < files.n; i++)
+		ssh_ident_add(st, ssh_ident_get(se, files.v[i]));
+	if (se->opts.identities.n == 0 && files.n == 0) {
+		for (i = 0; i < POGO_NELEM(defaults); i++) {
+			xasprintf(&path, "%s/.ssh/%s", se->home, defaults[i]);
+			ssh_ident_add(st, ssh_ident_get(se, path));
+			free(path);
+		}
+	}
+	pogo_strv_clear(&files);
+	return 0;
+}
+
+/*
+ * Set up the libssh session: options, the ssh_config, then pogo's own
+ * settings over it.  Runs off the loop (a "Match exec" runs a command),
+ * on st->ws only; failures go to st->setup_msg.
+ */
 static int
 ssh_session_setup(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
-	int verbosity = SSH_LOG_NOLOG, zero = 0, one = 1;
+	int verbosity = ssh_log_verbosity(), zero = 0, one = 1;
+	ssh_session s;
 	char *v = NULL;
 	unsigned port = 0;
 
-	if ((st->s = ssh_new()) == NULL) {
-		ssh_result(
-		    st, POGO_EXEC_FAILED, -1, "ssh error: out of memory");
+	if ((s = st->ws = ssh_new()) == NULL) {
+		ssh_setup_fail(
+		    st, POGO_EXEC_FAILED, "ssh error: out of memory");
 		return -1;
 	}
-	ssh_options_set(st->s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
-	ssh_options_set(st->s, SSH_OPTIONS_PROCESS_CONFIG, &zero);
-	if (ssh_options_set(st->s, SSH_OPTIONS_HOST, st->t->host) != 0) {
-		ssh_result(
-		    st, POGO_EXEC_FAILED, -1, "ssh error: %s", ssh_detail(st));
+	ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &zero);
+	if (ssh_options_set(s, SSH_OPTIONS_HOST, st->t->host) != 0) {
+		ssh_setup_fail(
+		    st, POGO_EXEC_FAILED, "ssh error: %s", ssh_setup_detail(s));
 		return -1;
 	}
-	/* XXX(#4): libssh reads the ssh_config file synchronously. */
+	/* ~/.ssh from $HOME, as pogo reads it: libssh needs no getpwuid. */
+	ssh_options_set(s, SSH_OPTIONS_SSH_DIR, se->sshdir);
+	/* -l wins over User, and "Match user" sees it (as in OpenSSH). */
+	if (se->opts.user != NULL)
+		ssh_options_set(s, SSH_OPTIONS_USER, se->opts.user);
 	if (se->config != NULL &&
-	    ssh_options_parse_config(st->s, se->config) != 0) {
-		ssh_result(st, POGO_EXEC_FAILED, -1,
+	    ssh_options_parse_config(s, se->config) != 0) {
+		ssh_setup_fail(st, POGO_EXEC_FAILED,
 		    "ssh error: cannot parse %s", se->config);
 		return -1;
 	}
-	if (ssh_options_get(st->s, SSH_OPTIONS_PROXYCOMMAND, &v) == SSH_OK) {
+	/*
+	 * pogo's settings win over the ssh_config's: its LogLevel must not
+	 * print libssh's lines, and its StrictHostKeyChecking must not make
+	 * libssh call an unknown or changed host known (SPEC 9.3).
+	 */
+	ssh_log_thread();
+	ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
+	ssh_options_set(s, SSH_OPTIONS_STRICTHOSTKEYCHECK, &one);
+	if (ssh_options_get(s, SSH_OPTIONS_PROXYCOMMAND, &v) == SSH_OK) {
 		ssh_string_free_char(v);
-		ssh_result(st, POGO_EXEC_FAILED, -1,
+		ssh_setup_fail(st, POGO_EXEC_FAILED,
 		    "ssh error: ProxyCommand and ProxyJump are not supported");
 		return -1;
 	}
-	if (se->opts.user != NULL)
-		ssh_options_set(st->s, SSH_OPTIONS_USER, se->opts.user);
-	else if (ssh_options_get(st->s, SSH_OPTIONS_USER, &v) == SSH_OK)
+	if (ssh_options_get(s, SSH_OPTIONS_USER, &v) == SSH_OK)
 		ssh_string_free_char(v);
 	else
-		ssh_options_set(st->s, SSH_OPTIONS_USER, se->local_user);
+		ssh_options_set(s, SSH_OPTIONS_USER, se->local_user);
 	if (se->opts.port != 0) {
 		port = se->opts.port;
-		ssh_options_set(st->s, SSH_OPTIONS_PORT, &port);
+		ssh_options_set(s, SSH_OPTIONS_PORT, &port);
 	}
-	ssh_options_set(st->s, SSH_OPTIONS_KNOWNHOSTS, se->known_hosts);
-	ssh_options_set(st->s, SSH_OPTIONS_NODELAY, &one);
-	if (ssh_options_get(st->s, SSH_OPTIONS_HOST, &v) != SSH_OK) {
-		ssh_result(st, POGO_EXEC_FAILED, -1, "ssh error: no host name");
+	ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, se->known_hosts);
+	ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);
+	if (ssh_options_get(s, SSH_OPTIONS_HOST, &v) != SSH_OK) {
+		ssh_setup_fail(st, POGO_EXEC_FAILED, "ssh error: no host name");
 		return -1;
 	}
 	st->host = xstrdup(v);
 	ssh_string_free_char(v);
-	if (ssh_options_get_port(st->s, &port) != SSH_OK || port == 0)
+	if (ssh_options_get_port(s, &port) != SSH_OK || port == 0)
 		port = 22;
 	st->port = port;
-	return 0;
+	return ssh_setup_identities(st, s);
+}
+
+/* The setup thread: the ssh_config may take its time here. */
+static void
+ssh_setup_work(uv_work_t *w)
+{
+	struct ssh_task *st = w->data;
+
+	ssh_log_thread();
+	(void)ssh_session_setup(st);
+}
+
+static void ssh_setup_done(uv_work_t *w, int status);
+
+static void
+ssh_setup_timeout_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+
+	ssh_result(st, POGO_EXEC_FAILED, -1,
+	    "ssh error: the ssh_config took more than %u seconds",
+	    st->se->opts.connect_timeout);
+	ssh_finish(st);
+}
+
+/* A new task: set its session up off the loop, then queue it. */
+static void
+ssh_setup_start(struct ssh_task *st)
+{
+	struct ssh_exec *se = st->se;
+
+	st->work.data = st;
+	uv_timer_start(&st->timer, ssh_setup_timeout_cb,
+	    (uint64_t)se->opts.connect_timeout * 1000, 0);
+	if (uv_queue_work(
+	        se->loop, &st->work, ssh_setup_work, ssh_setup_done) != 0) {
+		ssh_result(st, POGO_EXEC_FAILED, -1,
+		    "ssh error: cannot queue the setup");
+		uv_timer_stop(&st->timer);
+		uv_timer_start(&st->quiet, ssh_deferred_finish_cb, 0, 0);
+		return;
+	}
+	st->setting_up = true;
+	st->handles++;
+}
+
+static void
+ssh_setup_done(uv_work_t *w, int status)
+{
+	struct ssh_task *st = w->data;
+	struct ssh_exec *se = st->se;
+
+	st->setting_up = false;
+	if (st->finished) {
+		if (st->ws != NULL)
+			ssh_free(st->ws);
+		st->ws = NULL;
+		ssh_unref(st);
+		return;
+	}
+	st->handles--; /* the timers still hold the task */
+	uv_timer_stop(&st->timer);
+	st->s = st->ws;
+	st->ws = NULL;
+	if (status != 0 || st->setup_msg[0] != '\0') {
+		if (status != 0)
+			ssh_result(st, POGO_EXEC_FAILED, -1, "ssh error: %s",
+			    uv_strerror(status));
+		else
+			ssh_result(
+			    st, st->setup_state, -1, "%s", st->setup_msg);
+		ssh_finish(st);
+		return;
+	}
+	if (se->hs_tail != NULL)
+		se->hs_tail->hs_next = st;
+	else
+		se->hs_head = st;
+	se->hs_tail = st;
+	ssh_hs_pump(se);
 }
 
 /* Begin a task that got a handshake slot: resolve, then connect. */
@@ -722,10 +1002,6 @@ ssh_begin(struct ssh_task *st)
 
 	uv_timer_start(&st->timer, ssh_connect_timeout_cb,
 	    (uint64_t)st->se->opts.connect_timeout * 1000, 0);
-	if (ssh_session_setup(st) != 0) {
-		ssh_finish(st);
-		return;
-	}
 	snprintf(portstr, sizeof(portstr), "%u", st->port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -819,34 +1095,81 @@ ssh_hostkey_ok(struct ssh_task *st)
 	}
 }
 
+/* Note a method tried, for the -v line of a failure. */
+static void
+ssh_tried(struct ssh_task *st, const char *what)
+{
+	size_t n = strlen(st->tried);
+
+	log_debug("host=%s: trying %s", st->t->host, what);
+	snprintf(st->tried + n, sizeof(st->tried) - n, "%s%s",
+	    n > 0 ? ", " : "", what);
+}
+
 /* The next authentication method to try (SPEC 9.4), or DONE. */
 static enum ssh_phase
 ssh_next_auth(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
+	char what[1100];
 
+	/* IdentitiesOnly: the agent's keys are not offered. */
 	if ((st->methods & SSH_AUTH_METHOD_PUBLICKEY) && se->opts.use_agent &&
-	    !st->agent_tried && getenv("SSH_AUTH_SOCK") != NULL)
+	    !st->ids_only && !st->agent_tried &&
+	    getenv("SSH_AUTH_SOCK") != NULL) {
+		ssh_tried(st, "the agent's keys");
 		return SSH_P_AUTH_AGENT;
+	}
 	if ((st->methods & SSH_AUTH_METHOD_PUBLICKEY) &&
-	    st->key_idx < se->nkeys)
+	    st->key_idx < st->nids) {
+		snprintf(what, sizeof(what), "publickey %s",
+		    st->ids[st->key_idx]->path);
+		ssh_tried(st, what);
 		return SSH_P_AUTH_KEY;
+	}
 	if ((st->methods & SSH_AUTH_METHOD_PASSWORD) &&
-	    se->opts.password != NULL && !st->password_tried)
+	    se->opts.password != NULL && !st->password_tried) {
+		ssh_tried(st, "password");
 		return SSH_P_AUTH_PASSWORD;
+	}
 	if ((st->methods & SSH_AUTH_METHOD_INTERACTIVE) &&
-	    se->opts.password != NULL && !st->kbdint_tried)
+	    se->opts.password != NULL && !st->kbdint_tried) {
+		ssh_tried(st, "keyboard-interactive");
 		return SSH_P_AUTH_KBDINT;
+	}
 	return SSH_P_DONE;
+}
+
+/* The methods a server offers, for -v. */
+static void
+ssh_log_methods(struct ssh_task *st)
+{
+	log_debug("host=%s: the server offers%s%s%s%s (%zu identity "
+	          "file%s to offer)",
+	    st->t->host,
+	    (st->methods & SSH_AUTH_METHOD_PUBLICKEY) ? " publickey" : "",
+	    (st->methods & SSH_AUTH_METHOD_PASSWORD) ? " password" : "",
+	    (st->methods & SSH_AUTH_METHOD_INTERACTIVE)
+	        ? " keyboard-interactive"
+	        : "",
+	    st->methods == 0 ? " no method" : "", st->nids,
+	    st->nids == 1 ? "" : "s");
 }
 
 /* An authentication attempt ended without success: try the next. */
 static void
 ssh_auth_next(struct ssh_task *st)
 {
-	st->methods = ssh_userauth_list(st->s, NULL);
+	int methods = ssh_userauth_list(st->s, NULL);
+
+	if (st->phase == SSH_P_AUTH_NONE || methods != st->methods) {
+		st->methods = methods;
+		ssh_log_methods(st);
+	}
 	st->phase = ssh_next_auth(st);
 	if (st->phase == SSH_P_DONE) {
+		log_debug("host=%s: authentication failed; tried: %s",
+		    st->t->host, st->tried[0] != '\0' ? st->tried : "nothing");
 		ssh_result(st, POGO_EXEC_FAILED, -1, "authentication failed");
 		ssh_finish(st);
 	}
@@ -1040,7 +1363,7 @@ ssh_step(struct ssh_task *st)
 			continue;
 		case SSH_P_AUTH_KEY:
 			rc = ssh_userauth_publickey(
-			    st->s, NULL, se->keys[st->key_idx]);
+			    st->s, NULL, st->ids[st->key_idx]->key);
 			if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
 				st->key_idx++;
 			if (!ssh_auth_rc(st, rc, NULL))
@@ -1190,16 +1513,11 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	pogo_redact_init(&st->redact, se->opts.password);
 	pogo_output_init(&st->o_out, POGO_OUT_STDOUT, st->pty, ssh_record, st);
 	pogo_output_init(&st->o_err, POGO_OUT_STDERR, st->pty, ssh_record, st);
-	if (se->hs_tail != NULL)
-		se->hs_tail->hs_next = st;
-	else
-		se->hs_head = st;
-	se->hs_tail = st;
 	se->tasks++;
 	e->inflight++;
 	if (e->inflight > e->peak_inflight)
 		e->peak_inflight = e->inflight;
-	uv_timer_start(&se->kick, ssh_kick_cb, 0, 0);
+	ssh_setup_start(st);
 	return 0;
 }
 
@@ -1222,20 +1540,37 @@ ssh_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 }
 
 static void
+ssh_exec_free(struct ssh_exec *se)
+{
+	struct ssh_ident *id, *next;
+
+	for (id = se->idents; id != NULL; id = next) {
+		next = id->next;
+		ssh_key_free(id->key);
+		free(id->path);
+		free(id);
+	}
+	uv_mutex_destroy(&se->lock);
+	pogo_ssh_config_free(se->cfg);
+	free(se->local_user);
+	free(se->local_host);
+	free(se->home);
+	free(se->sshdir);
+	free(se->config);
+	free(se->known_hosts);
+	free(se);
+}
+
+static void
 ssh_close_timer_closed(uv_handle_t *h)
 {
 	struct ssh_exec *se = h->data;
-	size_t i;
+	void (*cb)(void *) = se->close_cb;
+	void *arg = se->close_arg;
 
-	for (i = 0; i < se->nkeys; i++)
-		ssh_key_free(se->keys[i]);
-	free(se->keys);
-	free(se->local_user);
-	free(se->config);
-	free(se->known_hosts);
-	if (se->close_cb != NULL)
-		se->close_cb(se->close_arg);
-	free(se);
+	ssh_exec_free(se);
+	if (cb != NULL)
+		cb(arg);
 }
 
 static void
@@ -1256,25 +1591,22 @@ static const struct pogo_exec_ops ssh_ops = {
 	.close = ssh_close,
 };
 
-/* Read a passphrase from the terminal, echo off. */
-static char *
-ssh_ask_passphrase(const char *file)
-{
-	char prompt[512], buf[1024];
-
-	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s: ", file);
-	if (ssh_getpass(prompt, buf, sizeof(buf), 0, 0) != 0)
-		return NULL;
-	return xstrdup(buf);
-}
-
+/*
+ * Load an identity file before the loop runs, asking for its passphrase
+ * once if it is encrypted.  A required file (-i) that cannot be used is an
+ * error; any other is skipped.
+ */
 static int
 ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 {
+	struct ssh_ident *id;
 	ssh_key key = NULL;
-	char *pass = NULL;
+	char prompt[1024], *pass;
 	int rc;
 
+	for (id = se->idents; id != NULL; id = id->next)
+		if (strcmp(id->path, path) == 0)
+			return 0;
 	if (access(path, R_OK) != 0) {
 		if (!required)
 			return 0;
@@ -1283,22 +1615,32 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 		return POGO_ERR_SSH;
 	}
 	rc = ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key);
-	if (rc != SSH_OK && isatty(STDIN_FILENO)) {
+	if (rc != SSH_OK && se->opts.ask_secret != NULL) {
 		/* Probably encrypted: ask once, at start. */
-		if ((pass = ssh_ask_passphrase(path)) != NULL) {
+		snprintf(
+		    prompt, sizeof(prompt), "Enter passphrase for %s: ", path);
+		if ((pass = se->opts.ask_secret(prompt)) != NULL) {
 			rc = ssh_pki_import_privkey_file(
 			    path, pass, NULL, NULL, &key);
 			pogo_freezero(pass, strlen(pass));
 		}
 	}
 	if (rc != SSH_OK) {
-		if (!required)
-			return 0;
-		xasprintf(cause, "cannot load identity file %s", path);
-		return POGO_ERR_SSH;
+		key = NULL;
+		if (required) {
+			xasprintf(cause,
+			    "cannot load identity file %s (not a private key, "
+			    "or a wrong passphrase)",
+			    path);
+			return POGO_ERR_SSH;
+		}
+		log_debug("identity file %s cannot be loaded; skipped", path);
 	}
-	se->keys = xreallocarray(se->keys, se->nkeys + 1, sizeof(*se->keys));
-	se->keys[se->nkeys++] = key;
+	id = xcalloc(1, sizeof(*id));
+	id->path = xstrdup(path);
+	id->key = key;
+	id->next = se->idents;
+	se->idents = id;
 	return 0;
 }
 
@@ -1315,21 +1657,25 @@ pogo_ssh_init(char **cause)
 		}
 		done = true;
 	}
+	ssh_log_thread();
 	return 0;
 }
 
 struct pogo_exec *
 pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
-    const struct pogo_exec_events *ev, void *ev_arg)
+    const struct pogo_exec_events *ev, void *ev_arg, char **cause)
 {
 	struct ssh_exec *se = xcalloc(1, sizeof(*se));
 	static const char *defaults[] = { "id_ed25519", "id_ecdsa", "id_rsa" };
 	struct passwd *pw = getpwuid(getuid());
 	const char *home = getenv("HOME");
-	char *path, *cause = NULL;
+	struct pogo_ssh_config_host h;
+	struct pogo_strv files = { 0 };
+	char *path, hostname[256];
 	struct stat sb;
 	size_t i;
 
+	*cause = NULL;
 	se->base.ops = &ssh_ops;
 	se->base.ev = ev;
 	se->base.ev_arg = ev_arg;
@@ -1340,12 +1686,22 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		se->opts.max_handshakes = 32;
 	if (se->opts.connect_timeout == 0)
 		se->opts.connect_timeout = 10;
+	if (uv_mutex_init(&se->lock) != 0)
+		fatalx("cannot create a mutex");
+	/* The user's names, once: no getpwuid on the loop. */
 	se->local_user = xstrdup(pw != NULL ? pw->pw_name : "root");
 	if (home == NULL)
 		home = pw != NULL ? pw->pw_dir : "/";
-	if (opts->ssh_config != NULL)
-		se->config = xstrdup(opts->ssh_config);
-	else {
+	se->home = xstrdup(home);
+	if (gethostname(hostname, sizeof(hostname)) != 0)
+		strlcpy(hostname, "localhost", sizeof(hostname));
+	hostname[sizeof(hostname) - 1] = '\0';
+	se->local_host = xstrdup(hostname);
+	if (opts->ssh_config != NULL) {
+		/* -F /dev/null: no ssh_config at all (OpenSSH's idiom). */
+		if (strcmp(opts->ssh_config, "/dev/null") != 0)
+			se->config = xstrdup(opts->ssh_config);
+	} else {
 		xasprintf(&path, "%s/.ssh/config", home);
 		/* Only a regular file of sane size (CVE-2026-0965). */
 		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
@@ -1354,27 +1710,38 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		else
 			free(path);
 	}
+	xasprintf(&se->sshdir, "%s/.ssh", home);
+	se->cfg = pogo_ssh_config_new(se->config, se->sshdir);
 	if (opts->known_hosts != NULL)
 		se->known_hosts = xstrdup(opts->known_hosts);
 	else
 		xasprintf(&se->known_hosts, "%s/.ssh/known_hosts", home);
-	if (opts->identities.n > 0) {
-		for (i = 0; i < opts->identities.n; i++) {
-			if (ssh_load_key(
-			        se, opts->identities.v[i], true, &cause) != 0) {
-				fprintf(stderr, "pogo: %s\n", cause);
-				free(cause);
-				cause = NULL;
-			}
-		}
-	} else {
-		for (i = 0; i < POGO_NELEM(defaults); i++) {
-			xasprintf(&path, "%s/.ssh/%s", home, defaults[i]);
-			(void)ssh_load_key(se, path, false, &cause);
-			free(path);
-		}
+	/*
+	 * Load the identity files whose names are known before any host is:
+	 * -i, the ssh_config's names without a per-host token, the defaults.
+	 * Their passphrases are asked for now, once per file.
+	 */
+	for (i = 0; i < opts->identities.n; i++) {
+		if (ssh_load_key(se, opts->identities.v[i], true, cause) != 0)
+			goto fail;
+	}
+	memset(&h, 0, sizeof(h));
+	h.local_user = se->local_user;
+	h.home = se->home;
+	h.local_host = se->local_host;
+	pogo_ssh_config_static_files(se->cfg, &h, &files);
+	for (i = 0; i < files.n; i++)
+		(void)ssh_load_key(se, files.v[i], false, cause);
+	pogo_strv_clear(&files);
+	for (i = 0; i < POGO_NELEM(defaults); i++) {
+		xasprintf(&path, "%s/.ssh/%s", home, defaults[i]);
+		(void)ssh_load_key(se, path, false, cause);
+		free(path);
 	}
 	uv_timer_init(loop, &se->kick);
 	se->kick.data = se;
 	return &se->base;
+fail:
+	ssh_exec_free(se);
+	return NULL;
 }

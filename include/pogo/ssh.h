@@ -36,6 +36,12 @@ struct pogo_ssh_opts {
 	struct pogo_strv identities; /* empty: libssh's defaults */
 	bool use_agent;
 	const char *password; /* borrowed; NULL: none */
+	/*
+	 * Read a secret after showing prompt (SPEC 12.1), for the passphrase
+	 * of an encrypted identity file; returns a string the executor wipes
+	 * and frees, or NULL.  NULL: never ask.
+	 */
+	char *(*ask_secret)(const char *prompt);
 };
 
 /* libssh's version string, with its crypto backend ("0.10.6/mbedtls"). */
@@ -49,13 +55,20 @@ int pogo_ssh_init(char **cause);
 
 /*
  * A new SSH executor on loop; freed by its close op.  Call before the loop
- * runs: it loads the identity files synchronously, asking on the terminal
- * for the passphrase of an encrypted one; a file given in opts that cannot
- * be loaded is reported on stderr and skipped.
+ * runs: it loads the identity files whose names are known before any host
+ * (-i, the ssh_config's names without a per-host token, the default
+ * names), asking with opts->ask_secret once for each encrypted one.
+ * Returns NULL with *cause when a file of opts->identities cannot be used.
+ *
+ * For each host, the session is set up off the loop (libuv's thread pool:
+ * the ssh_config may run "Match exec" commands), bounded by the connect
+ * timeout; the ssh_config's LogLevel and StrictHostKeyChecking never
+ * override pogo's log level and host_key_check; the identity files are
+ * those OpenSSH would offer (ssh-config.h), -i first.
  */
 struct pogo_exec *pogo_exec_ssh_new(uv_loop_t *loop,
     const struct pogo_ssh_opts *opts, const struct pogo_exec_events *ev,
-    void *ev_arg);
+    void *ev_arg, char **cause);
 
 /* Q(s) of SPEC 9.5: s in single quotes, each ' written as '\''. */
 char *pogo_ssh_quote(const char *s);

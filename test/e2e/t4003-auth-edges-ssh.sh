@@ -1,7 +1,8 @@
 #!/bin/sh
 # W-LOCALID for pogo one (an ssh-agent holds the key, no -i, no password),
 # a server that closes the connection before authentication, an identity
-# file that cannot be read, and the file-descriptor check of --concurrency.
+# file that cannot be read or is not a key, and the file-descriptor check
+# of --concurrency.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 start_sshd
@@ -40,12 +41,23 @@ if command -v nc >/dev/null; then
 	    "$T/out" || fail "closing server: $(cat "$T/out")"
 fi
 
-# An identity file that cannot be read is reported, and the job goes on.
+# An identity file that cannot be read is a usage error, before anything
+# runs (issue 7; t4005 has the details).
 in_ns "$POGO" one -l "$TEST_USER" -i "$T/nonexistent" -i "$T/id_ed25519" \
     --port "$SSHD_PORT" --targets 127.0.1.2 --run-command true \
-    >"$T/out" 2>"$T/err" || fail "bad -i: $(cat "$T/out" "$T/err")"
+    >"$T/out" 2>"$T/err"
+expect_eq "bad -i exit" $? 2
 grep -q "cannot read identity file $T/nonexistent" "$T/err" ||
     fail "bad -i message: $(cat "$T/err")"
+# A file that is not a private key, too.
+echo "not a key" >"$T/notakey"
+in_ns "$POGO" one -l "$TEST_USER" -i "$T/notakey" </dev/null \
+    --port "$SSHD_PORT" --targets 127.0.1.2 --run-command true \
+    >"$T/out" 2>"$T/err"
+expect_eq "not a key exit" $? 2
+[ -s "$T/out" ] && fail "not a key ran: $(cat "$T/out")"
+grep -q "cannot load identity file $T/notakey" "$T/err" ||
+    fail "not a key message: $(cat "$T/err")"
 
 # Descriptors: a concurrency that cannot fit is refused up front.
 (

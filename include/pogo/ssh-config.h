@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The identity files an OpenSSH client would offer to one host.
+ *
+ * libssh (0.10.6) parses the ssh_config for every other option, but of
+ * IdentityFile it exposes only one value (ssh_options_get with
+ * SSH_OPTIONS_IDENTITY), keeps its own defaults after the configured files,
+ * in reverse order, and ignores IdentitiesOnly.  This module reads just
+ * those two keywords, with OpenSSH's rules: every IdentityFile of every
+ * block that applies, in file order, without duplicates; the first
+ * IdentitiesOnly wins; Include is followed; ~ and the %-tokens are expanded
+ * with the final host name, port and user.  A block's condition is
+ * evaluated only when the block holds one of those keywords (so a "Match
+ * exec" elsewhere runs once, in libssh, not twice).
+ *
+ * Files are read once and kept; the functions are safe to call from
+ * several threads at once (a mutex guards the file cache).
+ */
+#ifndef POGO_SSH_CONFIG_H
+#define POGO_SSH_CONFIG_H
+
+#include <stdbool.h>
+
+#include "pogo/str.h"
+
+struct pogo_ssh_config;
+
+/* What the evaluation of one host knows; every field is borrowed. */
+struct pogo_ssh_config_host {
+	const char *name;       /* as given on the command line (%n) */
+	const char *hostname;   /* after HostName (%h) */
+	const char *user;       /* remote user (%r) */
+	unsigned port;          /* %p */
+	const char *local_user; /* %u */
+	const char *home;       /* ~ and %d */
+	const char *local_host; /* %l */
+};
+
+/*
+ * A reader for the ssh_config at path (NULL: none, every query gives no
+ * file).  Include paths that are not absolute are taken relative to
+ * sshdir (~/.ssh).  Never fails; unreadable files count as empty.
+ */
+struct pogo_ssh_config *pogo_ssh_config_new(
+    const char *path, const char *sshdir);
+void pogo_ssh_config_free(struct pogo_ssh_config *c);
+
+/*
+ * Append to files the identity files for h (expanded, owned by files);
+ * *only is set from IdentitiesOnly (false when absent).  A "Match exec"
+ * command runs synchronously: call this off the loop.  Returns 0, or
+ * POGO_ERR_CONFIG with *cause for a file that OpenSSH would refuse (an
+ * unknown %-token).
+ */
+int pogo_ssh_config_identities(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, struct pogo_strv *files, bool *only,
+    char **cause);
+
+/*
+ * Append to files every IdentityFile of the ssh_config, in any block,
+ * whose name does not depend on the host (no %h %n %p %r token), expanded
+ * with the local fields of h: the files whose passphrase can be asked for
+ * before any host runs.  Includes are followed.
+ */
+void pogo_ssh_config_static_files(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, struct pogo_strv *files);
+
+/*
+ * Expand ~ and the %-tokens of an IdentityFile value for h; returns a new
+ * string, or NULL for an unknown token.
+ */
+char *pogo_ssh_config_expand(
+    const char *value, const struct pogo_ssh_config_host *h);
+
+#endif

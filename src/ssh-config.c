@@ -1,0 +1,545 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * IdentityFile and IdentitiesOnly from an ssh_config, with OpenSSH's
+ * rules (see include/pogo/ssh-config.h for why libssh cannot give them).
+ * Only these two keywords are read; every other option is libssh's.
+ *
+ * The matching follows OpenSSH's match.c: a pattern list is a comma list
+ * of patterns with * and ?, each may be negated with !, a negated match
+ * refuses the whole list.  Host compares the name as given, Match host the
+ * name after HostName, both without case.
+ */
+#include "pogo/compat.h"
+
+#include <ctype.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "pogo/error.h"
+#include "pogo/log.h"
+#include "pogo/ssh-config.h"
+#include "pogo/xmalloc.h"
+
+#define SSH_CONFIG_MAX_FILE (1024 * 1024)
+#define SSH_CONFIG_MAX_DEPTH 16
+
+extern char **environ;
+
+/* One file, read once: its lines, cut in place. */
+struct ssh_config_file {
+	char *path;
+	char *buf;
+	char **lines;
+	size_t n;
+	struct ssh_config_file *next;
+};
+
+struct pogo_ssh_config {
+	char *path;
+	char *sshdir;
+	uv_mutex_t lock;
+	struct ssh_config_file *files;
+};
+
+/* The state of one evaluation. */
+struct ssh_config_eval {
+	struct pogo_ssh_config *c;
+	const struct pogo_ssh_config_host *h;
+	struct pogo_strv *files;
+	bool *only;
+	bool only_seen;
+	char **cause;
+	int r;
+};
+
+struct pogo_ssh_config *
+pogo_ssh_config_new(const char *path, const char *sshdir)
+{
+	struct pogo_ssh_config *c = xcalloc(1, sizeof(*c));
+
+	c->path = path != NULL ? xstrdup(path) : NULL;
+	c->sshdir = xstrdup(sshdir);
+	if (uv_mutex_init(&c->lock) != 0)
+		fatalx("cannot create a mutex");
+	return c;
+}
+
+void
+pogo_ssh_config_free(struct pogo_ssh_config *c)
+{
+	struct ssh_config_file *f, *next;
+
+	if (c == NULL)
+		return;
+	for (f = c->files; f != NULL; f = next) {
+		next = f->next;
+		free(f->path);
+		free(f->buf);
+		free(f->lines);
+		free(f);
+	}
+	uv_mutex_destroy(&c->lock);
+	free(c->path);
+	free(c->sshdir);
+	free(c);
+}
+
+/* The lines of path, read on first use; unreadable files are empty. */
+static struct ssh_config_file *
+ssh_config_file(struct pogo_ssh_config *c, const char *path)
+{
+	struct ssh_config_file *f;
+	char *cur, *line;
+	size_t len;
+
+	uv_mutex_lock(&c->lock);
+	for (f = c->files; f != NULL; f = f->next)
+		if (strcmp(f->path, path) == 0)
+			goto out;
+	f = xcalloc(1, sizeof(*f));
+	f->path = xstrdup(path);
+	if (pogo_str_read_file(path, SSH_CONFIG_MAX_FILE, &f->buf, &len) == 0) {
+		cur = f->buf;
+		while ((line = pogo_str_next_line(&cur)) != NULL) {
+			f->lines = xreallocarray(
+			    f->lines, f->n + 1, sizeof(*f->lines));
+			f->lines[f->n++] = line;
+		}
+	}
+	f->next = c->files;
+	c->files = f;
+out:
+	uv_mutex_unlock(&c->lock);
+	return f;
+}
+
+/*
+ * The next token of *sp (libssh's and OpenSSH's rules: blanks or one '='
+ * separate, "..." quotes); NULL at the end of the line.  Cuts in *buf.
+ */
+static char *
+ssh_config_token(char **sp)
+{
+	char *s = *sp, *tok;
+
+	while (*s == ' ' || *s == '\t' || *s == '=')
+		s++;
+	if (*s == '\0') {
+		*sp = s;
+		return NULL;
+	}
+	if (*s == '"') {
+		tok = ++s;
+		while (*s != '\0' && *s != '"')
+			s++;
+	} else {
+		tok = s;
+		while (*s != '\0' && *s != ' ' && *s != '\t' && *s != '=')
+			s++;
+	}
+	if (*s != '\0')
+		*s++ = '\0';
+	*sp = s;
+	return tok;
+}
+
+/* OpenSSH's match_pattern: * and ?, optionally without case. */
+static bool
+ssh_config_glob(const char *s, const char *p, size_t plen, bool nocase)
+{
+	for (;;) {
+		if (plen == 0)
+			return *s == '\0';
+		if (*p == '*') {
+			p++;
+			plen--;
+			if (plen == 0)
+				return true;
+			for (; *s != '\0'; s++)
+				if (ssh_config_glob(s, p, plen, nocase))
+					return true;
+			return false;
+		}
+		if (*s == '\0')
+			return false;
+		if (*p != '?' &&
+		    (nocase ? tolower((unsigned char)*p) !=
+		                tolower((unsigned char)*s)
+		            : *p != *s))
+			return false;
+		s++;
+		p++;
+		plen--;
+	}
+}
+
+/* OpenSSH's match_pattern_list: 1 match, 0 none, -1 a negated match. */
+static int
+ssh_config_match_list(const char *s, const char *list, bool nocase)
+{
+	const char *p = list, *end;
+	bool neg, got = false;
+	size_t len;
+
+	if (s == NULL)
+		return 0;
+	while (*p != '\0') {
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		neg = len > 0 && *p == '!';
+		if (ssh_config_glob(s, p + neg, len - neg, nocase)) {
+			if (neg)
+				return -1;
+			got = true;
+		}
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return got ? 1 : 0;
+}
+
+char *
+pogo_ssh_config_expand(const char *v, const struct pogo_ssh_config_host *h)
+{
+	char *out = NULL, *tmp, num[32];
+	const char *add;
+	size_t len = 0, cap = 0, n;
+
+	if (v[0] == '~' && (v[1] == '/' || v[1] == '\0')) {
+		out = xstrdup(h->home);
+		len = cap = strlen(out);
+		v++;
+	}
+	for (; *v != '\0'; v++) {
+		add = NULL;
+		n = 1;
+		if (*v == '%') {
+			v++;
+			switch (*v) {
+			case '%':
+				add = "%";
+				break;
+			case 'd':
+				add = h->home;
+				break;
+			case 'h':
+				add = h->hostname;
+				break;
+			case 'n':
+				add = h->name;
+				break;
+			case 'r':
+				add = h->user;
+				break;
+			case 'u':
+				add = h->local_user;
+				break;
+			case 'l':
+				add = h->local_host;
+				break;
+			case 'L':
+				snprintf(num, sizeof(num), "%.*s",
+				    (int)strcspn(h->local_host, "."),
+				    h->local_host);
+				add = num;
+				break;
+			case 'p':
+				snprintf(num, sizeof(num), "%u", h->port);
+				add = num;
+				break;
+			case 'i':
+				snprintf(num, sizeof(num), "%lu",
+				    (unsigned long)getuid());
+				add = num;
+				break;
+			default:
+				free(out);
+				return NULL;
+			}
+			n = strlen(add);
+		}
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			tmp = xreallocarray(out, cap, 1);
+			out = tmp;
+		}
+		memcpy(out + len, add != NULL ? add : v, n);
+		len += n;
+	}
+	if (out == NULL)
+		out = xstrdup("");
+	else
+		out[len] = '\0';
+	return out;
+}
+
+/* Run a "Match exec" command with /bin/sh; true when it exits 0. */
+static bool
+ssh_config_exec(char *cmd)
+{
+	char sh[] = "sh", c[] = "-c";
+	char *argv[] = { sh, c, cmd, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int st = -1;
+
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		return false;
+	}
+	posix_spawn_file_actions_destroy(&fa);
+	while (waitpid(pid, &st, 0) == -1 && errno == EINTR)
+		;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+/* Does the block after line i hold a keyword this module reads? */
+static bool
+ssh_config_block_matters(const struct ssh_config_file *f, size_t i)
+{
+	char *copy, *s, *kw;
+	bool hit = false, end = false;
+
+	for (i++; i < f->n && !hit && !end; i++) {
+		copy = s = xstrdup(f->lines[i]);
+		if ((kw = ssh_config_token(&s)) != NULL) {
+			if (strcasecmp(kw, "host") == 0 ||
+			    strcasecmp(kw, "match") == 0)
+				end = true;
+			else if (strcasecmp(kw, "identityfile") == 0 ||
+			    strcasecmp(kw, "identitiesonly") == 0 ||
+			    strcasecmp(kw, "include") == 0)
+				hit = true;
+		}
+		free(copy);
+	}
+	return hit;
+}
+
+/* A Match line: every criterion must hold (OpenSSH's match_cfg_line). */
+static bool
+ssh_config_match(struct ssh_config_eval *e, char *s)
+{
+	const struct pogo_ssh_config_host *h = e->h;
+	char *kw, *arg, *cmd;
+	bool neg, ok, all = true;
+
+	while ((kw = ssh_config_token(&s)) != NULL) {
+		neg = kw[0] == '!';
+		kw += neg;
+		if (strcasecmp(kw, "all") == 0 ||
+		    strcasecmp(kw, "canonical") == 0 ||
+		    strcasecmp(kw, "final") == 0) {
+			/* No canonicalisation pass: these do not restrict. */
+			ok = true;
+		} else if ((arg = ssh_config_token(&s)) == NULL)
+			return false;
+		else if (!all)
+			continue; /* OpenSSH skips exec after a failure */
+		else if (strcasecmp(kw, "host") == 0)
+			ok = ssh_config_match_list(h->hostname, arg, true) == 1;
+		else if (strcasecmp(kw, "originalhost") == 0)
+			ok = ssh_config_match_list(h->name, arg, true) == 1;
+		else if (strcasecmp(kw, "user") == 0)
+			ok = ssh_config_match_list(h->user, arg, false) == 1;
+		else if (strcasecmp(kw, "localuser") == 0)
+			ok = ssh_config_match_list(h->local_user, arg, false) ==
+			    1;
+		else if (strcasecmp(kw, "exec") == 0) {
+			if ((cmd = pogo_ssh_config_expand(arg, h)) == NULL)
+				return false;
+			ok = ssh_config_exec(cmd);
+			free(cmd);
+		} else
+			return false;
+		if (ok == neg)
+			all = false;
+	}
+	return all;
+}
+
+static void ssh_config_eval_file(
+    struct ssh_config_eval *e, const char *path, int depth, bool *parsing);
+
+/* Include: every file of every glob, relative to ~/.ssh. */
+static void
+ssh_config_include(struct ssh_config_eval *e, char *s, int depth, bool *parsing)
+{
+	char *arg, *pat;
+	glob_t g;
+	size_t i;
+
+	while ((arg = ssh_config_token(&s)) != NULL) {
+		if (arg[0] == '/')
+			pat = xstrdup(arg);
+		else if (arg[0] == '~' && arg[1] == '/')
+			xasprintf(&pat, "%s%s", e->h->home, arg + 1);
+		else
+			xasprintf(&pat, "%s/%s", e->c->sshdir, arg);
+		if (glob(pat, 0, NULL, &g) == 0) {
+			for (i = 0; i < g.gl_pathc; i++)
+				ssh_config_eval_file(
+				    e, g.gl_pathv[i], depth + 1, parsing);
+			globfree(&g);
+		}
+		free(pat);
+	}
+}
+
+static void
+ssh_config_eval_file(
+    struct ssh_config_eval *e, const char *path, int depth, bool *parsing)
+{
+	struct ssh_config_file *f;
+	char *copy, *s, *kw, *arg, *file;
+	size_t i, j;
+	int m;
+
+	if (depth > SSH_CONFIG_MAX_DEPTH)
+		return;
+	f = ssh_config_file(e->c, path);
+	for (i = 0; i < f->n && e->r == 0; i++) {
+		copy = s = xstrdup(f->lines[i]);
+		kw = ssh_config_token(&s);
+		if (kw == NULL || kw[0] == '#')
+			goto next;
+		if (strcasecmp(kw, "host") == 0) {
+			*parsing = false;
+			while ((arg = ssh_config_token(&s)) != NULL) {
+				m = ssh_config_match_list(
+				    e->h->name, arg, true);
+				if (m < 0) {
+					*parsing = false;
+					break;
+				}
+				if (m > 0)
+					*parsing = true;
+			}
+		} else if (strcasecmp(kw, "match") == 0) {
+			*parsing = ssh_config_block_matters(f, i) &&
+			    ssh_config_match(e, s);
+		} else if (!*parsing)
+			;
+		else if (strcasecmp(kw, "include") == 0)
+			ssh_config_include(e, s, depth, parsing);
+		else if (strcasecmp(kw, "identitiesonly") == 0) {
+			arg = ssh_config_token(&s);
+			if (!e->only_seen && arg != NULL) {
+				e->only_seen = true;
+				*e->only = strcasecmp(arg, "yes") == 0;
+			}
+		} else if (strcasecmp(kw, "identityfile") == 0 &&
+		    (arg = ssh_config_token(&s)) != NULL) {
+			if ((file = pogo_ssh_config_expand(arg, e->h)) ==
+			    NULL) {
+				xasprintf(e->cause,
+				    "%s line %zu: unknown %%-token in "
+				    "IdentityFile %s",
+				    path, i + 1, arg);
+				e->r = POGO_ERR_CONFIG;
+				goto next;
+			}
+			for (j = 0; j < e->files->n; j++)
+				if (strcmp(e->files->v[j], file) == 0)
+					break;
+			if (j < e->files->n)
+				free(file);
+			else
+				pogo_strv_take(e->files, file);
+		}
+	next:
+		free(copy);
+	}
+}
+
+int
+pogo_ssh_config_identities(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, struct pogo_strv *files, bool *only,
+    char **cause)
+{
+	struct ssh_config_eval e;
+	bool parsing = true;
+
+	*only = false;
+	*cause = NULL;
+	if (c->path == NULL)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.c = c;
+	e.h = h;
+	e.files = files;
+	e.only = only;
+	e.cause = cause;
+	ssh_config_eval_file(&e, c->path, 0, &parsing);
+	return e.r;
+}
+
+static void
+ssh_config_static_file(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, const char *path, int depth,
+    struct pogo_strv *files)
+{
+	struct ssh_config_file *f;
+	char *copy, *s, *kw, *arg, *file, *pat;
+	glob_t g;
+	size_t i, j;
+
+	if (depth > SSH_CONFIG_MAX_DEPTH)
+		return;
+	f = ssh_config_file(c, path);
+	for (i = 0; i < f->n; i++) {
+		copy = s = xstrdup(f->lines[i]);
+		kw = ssh_config_token(&s);
+		if (kw != NULL && strcasecmp(kw, "include") == 0) {
+			while ((arg = ssh_config_token(&s)) != NULL) {
+				if (arg[0] == '/')
+					pat = xstrdup(arg);
+				else if (arg[0] == '~' && arg[1] == '/')
+					xasprintf(
+					    &pat, "%s%s", h->home, arg + 1);
+				else
+					xasprintf(
+					    &pat, "%s/%s", c->sshdir, arg);
+				if (glob(pat, 0, NULL, &g) == 0) {
+					for (j = 0; j < g.gl_pathc; j++)
+						ssh_config_static_file(c, h,
+						    g.gl_pathv[j], depth + 1,
+						    files);
+					globfree(&g);
+				}
+				free(pat);
+			}
+		} else if (kw != NULL && strcasecmp(kw, "identityfile") == 0 &&
+		    (arg = ssh_config_token(&s)) != NULL &&
+		    strstr(arg, "%h") == NULL && strstr(arg, "%n") == NULL &&
+		    strstr(arg, "%p") == NULL && strstr(arg, "%r") == NULL &&
+		    (file = pogo_ssh_config_expand(arg, h)) != NULL) {
+			for (j = 0; j < files->n; j++)
+				if (strcmp(files->v[j], file) == 0)
+					break;
+			if (j < files->n)
+				free(file);
+			else
+				pogo_strv_take(files, file);
+		}
+		free(copy);
+	}
+}
+
+void
+pogo_ssh_config_static_files(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, struct pogo_strv *files)
+{
+	if (c->path != NULL)
+		ssh_config_static_file(c, h, c->path, 0, files);
+}

@@ -1,0 +1,192 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/ssh-config.c: which IdentityFile lines apply to a host
+ * (OpenSSH's rules), their order, IdentitiesOnly, Include and the tokens.
+ */
+#include "pogo/compat.h"
+
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/ssh-config.h"
+#include "pogo/xmalloc.h"
+
+static const struct pogo_ssh_config_host host = {
+	.name = "web1",
+	.hostname = "10.0.0.1",
+	.user = "deploy",
+	.port = 2222,
+	.local_user = "alice",
+	.home = "/home/alice",
+	.local_host = "box.example",
+};
+
+/* Write text to DIR/name; returns the path (owned by the caller). */
+static char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *path;
+	FILE *f;
+
+	xasprintf(&path, "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ASSERT(f != NULL);
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+/* The identity files of h under text, joined by spaces. */
+static char *
+idents(const char *dir, const char *text, const struct pogo_ssh_config_host *h,
+    bool *only)
+{
+	struct pogo_ssh_config *c;
+	struct pogo_strv files = { 0 };
+	char *path, *cause = NULL, *out = xstrdup(""), *tmp;
+	size_t i;
+
+	path = write_file(dir, "config", text);
+	c = pogo_ssh_config_new(path, dir);
+	ASSERT_OK(pogo_ssh_config_identities(c, h, &files, only, &cause));
+	for (i = 0; i < files.n; i++) {
+		xasprintf(&tmp, "%s%s%s", out, i > 0 ? " " : "", files.v[i]);
+		free(out);
+		out = tmp;
+	}
+	pogo_strv_clear(&files);
+	pogo_ssh_config_free(c);
+	unlink(path);
+	free(path);
+	return out;
+}
+
+static char *
+tmpdir(void)
+{
+	char tmpl[] = "/tmp/pogo-test-ssh-config.XXXXXX";
+
+	ASSERT(mkdtemp(tmpl) != NULL);
+	return xstrdup(tmpl);
+}
+
+TEST(expand_tokens)
+{
+	char *s;
+
+	s = pogo_ssh_config_expand("~/.ssh/%r@%h:%p-%n-%u-%l-%L-%%", &host);
+	ASSERT_STR_EQ(s,
+	    "/home/alice/.ssh/deploy@10.0.0.1:2222-web1-alice-box.example-"
+	    "box-%");
+	free(s);
+	s = pogo_ssh_config_expand("%d/k", &host);
+	ASSERT_STR_EQ(s, "/home/alice/k");
+	free(s);
+	ASSERT(pogo_ssh_config_expand("%Z", &host) == NULL);
+}
+
+TEST(host_blocks_in_order_without_duplicates)
+{
+	char *dir = tmpdir(), *s;
+	bool only = true;
+
+	s = idents(dir,
+	    "IdentityFile /k/top\n"
+	    "Host db* !web1\n  IdentityFile /k/db\n"
+	    "Host web*,!web2\n  IdentityFile /k/web\n  IdentityFile /k/top\n"
+	    "Host other\n  IdentityFile /k/other\n"
+	    "Host *\n  IdentityFile=\"/k/all %r\"\n",
+	    &host, &only);
+	ASSERT_STR_EQ(s, "/k/top /k/web /k/all deploy");
+	ASSERT(!only);
+	free(s);
+	/* A negated match refuses the whole Host line. */
+	s = idents(dir, "Host * !WEB1\n  IdentityFile /k/no\n", &host, &only);
+	ASSERT_STR_EQ(s, "");
+	free(s);
+	rmdir(dir);
+	free(dir);
+}
+
+TEST(identities_only_first_value_wins)
+{
+	char *dir = tmpdir(), *s;
+	bool only = false;
+
+	s = idents(dir,
+	    "Host web1\n  IdentitiesOnly yes\nHost *\n  IdentitiesOnly no\n",
+	    &host, &only);
+	ASSERT(only);
+	free(s);
+	s = idents(dir, "Host *\n  IdentitiesOnly no\n  IdentitiesOnly yes\n",
+	    &host, &only);
+	ASSERT(!only);
+	free(s);
+	rmdir(dir);
+	free(dir);
+}
+
+TEST(match_criteria_and_include)
+{
+	char *dir = tmpdir(), *s, *inc;
+
+	inc = write_file(dir, "inc.conf", "IdentityFile /k/included\n");
+	s = idents(dir,
+	    "Match originalhost web1 user deploy\n  IdentityFile /k/m1\n"
+	    "Match host 10.0.0.* !localuser alice\n  IdentityFile /k/m2\n"
+	    "Match exec \"test %p = 2222\"\n  IdentityFile /k/exec\n"
+	    "Match exec false\n  IdentityFile /k/false\n"
+	    "Match all\n  Include inc.conf\n",
+	    &host, &(bool){ false });
+	ASSERT_STR_EQ(s, "/k/m1 /k/exec /k/included");
+	free(s);
+	unlink(inc);
+	free(inc);
+	rmdir(dir);
+	free(dir);
+}
+
+TEST(unknown_token_is_an_error)
+{
+	char *dir = tmpdir(), *path, *cause = NULL;
+	struct pogo_ssh_config *c;
+	struct pogo_strv files = { 0 };
+	bool only;
+
+	path = write_file(dir, "config", "IdentityFile /k/%Q\n");
+	c = pogo_ssh_config_new(path, dir);
+	ASSERT(
+	    pogo_ssh_config_identities(c, &host, &files, &only, &cause) != 0);
+	ASSERT(strstr(cause, "unknown %-token") != NULL);
+	free(cause);
+	pogo_strv_clear(&files);
+	pogo_ssh_config_free(c);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	free(dir);
+}
+
+TEST(static_files_are_the_host_independent_names)
+{
+	char *dir = tmpdir(), *path;
+	struct pogo_ssh_config *c;
+	struct pogo_strv files = { 0 };
+
+	path = write_file(dir, "config",
+	    "Host a\n  IdentityFile ~/k1\nHost b\n  IdentityFile ~/%h\n"
+	    "Host *\n  IdentityFile %d/k2\n  IdentityFile ~/k1\n");
+	c = pogo_ssh_config_new(path, dir);
+	pogo_ssh_config_static_files(c, &host, &files);
+	ASSERT_EQ(files.n, 2);
+	ASSERT_STR_EQ(files.v[0], "/home/alice/k1");
+	ASSERT_STR_EQ(files.v[1], "/home/alice/k2");
+	pogo_strv_clear(&files);
+	pogo_ssh_config_free(c);
+	unlink(path);
+	free(path);
+	rmdir(dir);
+	free(dir);
+}
