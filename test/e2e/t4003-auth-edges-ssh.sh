@@ -59,7 +59,8 @@ expect_eq "not a key exit" $? 2
 grep -q "cannot load identity file $T/notakey" "$T/err" ||
     fail "not a key message: $(cat "$T/err")"
 
-# Descriptors: a concurrency that cannot fit is refused up front.
+# Descriptors: a concurrency that cannot fit is refused up front (--local:
+# two pipes per task, 500 * 2 + 64 reserved).
 (
 	ulimit -n 100
 	"$POGO" one --local --concurrency 500 --targets a \
@@ -67,6 +68,6 @@ grep -q "cannot load identity file $T/notakey" "$T/err" ||
 	echo $? >"$T/rc"
 )
 expect_eq "fd limit exit" "$(cat "$T/rc")" 2
-grep -q 'needs 564 file descriptors; the limit is 100' "$T/err" ||
+grep -q 'needs 1064 file descriptors; the limit is 100' "$T/err" ||
     fail "fd limit message: $(cat "$T/err")"
 echo "PASS $E2E_NAME"
