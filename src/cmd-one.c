@@ -559,7 +559,7 @@ one_closed_cb(void *arg)
 }
 
 struct one_args {
-	const char *targets;
+	struct pogo_strv targets; /* every --targets value */
 	const char *command;
 	const char *config;
 	const char *resolvers;
@@ -699,7 +699,7 @@ one_parse(int argc, char **argv, struct one_args *a)
 	    (c = getopt_long(argc, argv, "pl:i:F:v", longopts, &idx)) != -1) {
 		switch (c) {
 		case OPT_TARGETS:
-			a->targets = optarg;
+			pogo_strv_push(&a->targets, optarg);
 			break;
 		case OPT_RUN:
 			a->command = optarg;
@@ -810,11 +810,12 @@ one_parse(int argc, char **argv, struct one_args *a)
 		pogo_cmd_usage(&pogo_cmd_one, stderr);
 		return POGO_EXIT_USAGE;
 	}
-	if (a->targets == NULL) {
+	if (a->targets.n == 0) {
 		fprintf(stderr, "Mandatory parameter targets missing\n");
 		return POGO_EXIT_USAGE;
 	}
-	if (a->command == NULL) {
+	if (a->command == NULL ||
+	    a->command[strspn(a->command, " \t\n")] == '\0') {
 		fprintf(stderr, "Mandatory parameter run-command missing\n");
 		return POGO_EXIT_USAGE;
 	}
@@ -952,6 +953,7 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_sched *dry = NULL;
 	struct pogo_strv hosts = { 0 };
 	char *cause = NULL, *table, *password = NULL;
+	size_t i;
 	int ret;
 
 	if ((ret = one_parse(argc, argv, &a)) != 0)
@@ -959,9 +961,12 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	ret = POGO_EXIT_USAGE;
 	if (a.config != NULL && one_config(a.config, a.resolvers, &cfg) != 0)
 		goto out;
-	if (pogo_target_parse(a.targets, &hosts, &cause) != 0) {
-		fprintf(stderr, "%s\n", cause);
-		goto out;
+	/* Repeated --targets: the union, first occurrence kept (SPEC 5.2). */
+	for (i = 0; i < a.targets.n; i++) {
+		if (pogo_target_parse(a.targets.v[i], &hosts, &cause) != 0) {
+			fprintf(stderr, "%s\n", cause);
+			goto out;
+		}
 	}
 	if (a.dry_run) {
 		if (pogo_sched_new(cfg, &hosts, NULL, NULL, &nocbs, NULL, &dry,
@@ -1000,6 +1005,7 @@ out:
 		pogo_freezero(password, strlen(password));
 	pogo_strv_clear(&hosts);
 	pogo_strv_clear(&a.ssh.identities);
+	pogo_strv_clear(&a.targets);
 	pogo_sched_config_free(cfg);
 	return ret;
 }

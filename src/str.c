@@ -170,3 +170,47 @@ out:
 	close(fd);
 	return r;
 }
+
+bool
+pogo_str_utf8_valid(const char *s, size_t len, size_t *badp)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n, k;
+	unsigned char lo, hi;
+
+	while (i < len) {
+		lo = 0x80;
+		hi = 0xbf;
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		} else if (u[i] >= 0xc2 && u[i] <= 0xdf)
+			n = 2;
+		else if (u[i] >= 0xe0 && u[i] <= 0xef) {
+			n = 3;
+			if (u[i] == 0xe0)
+				lo = 0xa0; /* overlong */
+			else if (u[i] == 0xed)
+				hi = 0x9f; /* surrogates */
+		} else if (u[i] >= 0xf0 && u[i] <= 0xf4) {
+			n = 4;
+			if (u[i] == 0xf0)
+				lo = 0x90; /* overlong */
+			else if (u[i] == 0xf4)
+				hi = 0x8f; /* above U+10FFFF */
+		} else
+			goto bad;
+		if (len - i < n || u[i + 1] < lo || u[i + 1] > hi)
+			goto bad;
+		for (k = 2; k < n; k++) {
+			if ((u[i + k] & 0xc0) != 0x80)
+				goto bad;
+		}
+		i += n;
+	}
+	return true;
+bad:
+	if (badp != NULL)
+		*badp = i;
+	return false;
+}

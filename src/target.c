@@ -82,16 +82,43 @@ pogo_target_dedup(struct pogo_strv *hosts)
 	pogo_strtab_free(seen);
 }
 
+/*
+ * A target list is text: refuse NUL bytes (a UTF-16 file would otherwise
+ * read as one truncated host) and invalid UTF-8, naming the line.
+ */
+static int
+target_check_text(const char *what, const char *buf, size_t len, char **cause)
+{
+	const char *nul = memchr(buf, '\0', len);
+	size_t bad = len, line = 1, i;
+	const char *why = NULL;
+
+	if (nul != NULL) {
+		bad = (size_t)(nul - buf);
+		why = "a NUL byte (not a text file: UTF-16?)";
+	}
+	if (!pogo_str_utf8_valid(buf, bad, &bad))
+		why = "invalid UTF-8";
+	if (why == NULL)
+		return 0;
+	for (i = 0; i < bad; i++)
+		line += buf[i] == '\n';
+	xasprintf(cause, "%s: line %zu: %s", what, line, why);
+	return POGO_ERR_RANGE;
+}
+
 int
 pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
 {
 	char *buf = NULL, *line, *cursor;
-	size_t len;
+	size_t len, start = out->n;
 	int r;
 
 	*cause = NULL;
 	if (arg[0] != '@') {
-		r = pogo_target_expand(arg, out, cause);
+		if ((r = target_check_text(
+		         "targets", arg, strlen(arg), cause)) == 0)
+			r = pogo_target_expand(arg, out, cause);
 		goto out;
 	}
 	if ((r = pogo_str_read_file(arg + 1, 64 * 1024 * 1024, &buf, &len)) !=
@@ -99,6 +126,8 @@ pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
 		xasprintf(cause, "%s: %s", arg + 1, pogo_strerror(r));
 		return r;
 	}
+	if ((r = target_check_text(arg + 1, buf, len, cause)) != 0)
+		goto out;
 	cursor = buf;
 	while ((line = pogo_str_next_line(&cursor)) != NULL) {
 		if ((r = pogo_target_expand(line, out, cause)) != 0)
@@ -107,6 +136,10 @@ pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
 	r = 0;
 out:
 	free(buf);
+	if (r != 0) {
+		while (out->n > start)
+			free(out->v[--out->n]);
+	}
 	if (r == 0) {
 		pogo_target_dedup(out);
 		if (out->n == 0) {

@@ -47,6 +47,13 @@ void pogo_idv_clear(struct pogo_idv *iv);
  */
 char *pogo_str_next_line(char **cursor);
 
+/*
+ * Is s[0..len) valid UTF-8 (no overlong forms, no UTF-16 surrogates, at
+ * most U+10FFFF)?  If not and badp is not NULL, *badp is the offset of
+ * the first invalid sequence.
+ */
+bool pogo_str_utf8_valid(const char *s, size_t len, size_t *badp);
+
 /* Read a whole file of at most max bytes; *bufp is NUL-terminated. */
 int pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp);
 

@@ -15,6 +15,30 @@ one() {
 	[ "$rc" = "$want" ] || fail "$name: exit $rc, expected $want: $(head -c 2000 "$T/err")"
 }
 
+# An empty or blank --run-command is a missing one.
+for cmd in '' ' ' "$(printf ' \t\n')"; do
+	one blank-command 2 --local --targets h1 --run-command "$cmd"
+	expect_eq "blank-command" "$(cat "$T/err")" \
+	    "Mandatory parameter run-command missing"
+	[ -s "$T/out" ] && fail "blank-command: stdout not empty"
+done
+
+# Repeated --targets: the union, first occurrence first (SPEC 5.2).
+one targets-union 0 --local --targets 'a[1-2]' --targets a2,b1 \
+    --run-command true
+expect_eq "targets-union" "$(grep Success "$T/out" | tr '\n' ' ')" \
+    "a1: Success a2: Success b1: Success "
+
+# Target files in UTF-16 or with NUL bytes are refused, naming the line.
+printf 'w\000e\000b\0001\000\n\000' >"$T/utf16"
+one targets-utf16 2 --local --targets "@$T/utf16" --run-command true
+expect_eq "targets-utf16" "$(cat "$T/err")" \
+    "$T/utf16: line 1: a NUL byte (not a text file: UTF-16?)"
+printf 'web1\nweb\3512\n' >"$T/latin1"
+one targets-latin1 2 --local --targets "@$T/latin1" --run-command true
+expect_eq "targets-latin1" "$(cat "$T/err")" \
+    "$T/latin1: line 2: invalid UTF-8"
+
 # A missing --output-dir directory is created, with its parents.
 one outdir-mkdir 0 --local --output-dir "$T/new/sub" --targets h1 \
     --run-command 'echo made'

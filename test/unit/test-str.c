@@ -82,3 +82,22 @@ TEST(next_line)
 	ASSERT_NULL(pogo_str_next_line(&cur));
 	ASSERT_NULL(pogo_str_next_line(&cur));
 }
+
+TEST(utf8_valid)
+{
+	size_t bad = 99;
+
+	ASSERT(pogo_str_utf8_valid("", 0, &bad));
+	ASSERT(pogo_str_utf8_valid(
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14, &bad));
+	ASSERT_EQ(bad, 99);
+	ASSERT(!pogo_str_utf8_valid("ab\xe9", 3, &bad));
+	ASSERT_EQ(bad, 2);
+	ASSERT(!pogo_str_utf8_valid("\xc0\xaf", 2, &bad)); /* overlong */
+	ASSERT_EQ(bad, 0);
+	ASSERT(!pogo_str_utf8_valid("x\xed\xa0\x80", 4, &bad)); /* surrogate */
+	ASSERT_EQ(bad, 1);
+	ASSERT(!pogo_str_utf8_valid("\xf4\x90\x80\x80", 4, &bad));
+	ASSERT(!pogo_str_utf8_valid("\xe2\x82", 2, &bad)); /* cut short */
+	ASSERT_EQ(bad, 0);
+}

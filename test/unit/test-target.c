@@ -77,3 +77,61 @@ TEST(parse_at_file)
 	ASSERT(strstr(cause, "/nonexistent/x") != NULL);
 	free(cause);
 }
+
+/* Parse a target file holding text[0..len); returns the error. */
+static int
+parse_file(const char *text, size_t len, struct pogo_strv *h, char **cause)
+{
+	char path[] = "/tmp/pogo-target-XXXXXX", arg[64];
+	int fd, r;
+
+	fd = mkstemp(path);
+	ASSERT(fd >= 0);
+	ASSERT_EQ(write(fd, text, len), len);
+	close(fd);
+	snprintf(arg, sizeof(arg), "@%s", path);
+	r = pogo_target_parse(arg, h, cause);
+	unlink(path);
+	return r;
+}
+
+TEST(file_with_nul_or_bad_utf8_is_refused)
+{
+	/* "web1\nweb2\n" in UTF-16LE, and a NUL inside a line. */
+	static const char utf16[] = "w\0e\0b\0001\0\n\0w\0e\0b\0002\0\n\0";
+	static const char nul[] = "web1\nweb2\0web3\n";
+	static const char latin1[] = "web1\n# caf\xe9\nweb2\n";
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+
+	ASSERT_EQ(
+	    parse_file(utf16, sizeof(utf16) - 1, &h, &cause), POGO_ERR_RANGE);
+	ASSERT_EQ(h.n, 0);
+	ASSERT(strstr(cause, "line 1: a NUL byte") != NULL);
+	free(cause);
+	ASSERT_EQ(parse_file(nul, sizeof(nul) - 1, &h, &cause), POGO_ERR_RANGE);
+	ASSERT_EQ(h.n, 0);
+	ASSERT(strstr(cause, "line 2: a NUL byte") != NULL);
+	free(cause);
+	ASSERT_EQ(
+	    parse_file(latin1, sizeof(latin1) - 1, &h, &cause), POGO_ERR_RANGE);
+	ASSERT_EQ(h.n, 0);
+	ASSERT(strstr(cause, "line 2: invalid UTF-8") != NULL);
+	free(cause);
+	/* Valid UTF-8 in a comment is fine. */
+	ASSERT_OK(parse_file("# caf\xc3\xa9\nweb1\n", 13, &h, &cause));
+	ASSERT_EQ(h.n, 1);
+	pogo_strv_clear(&h);
+}
+
+TEST(pattern_with_bad_utf8_is_refused)
+{
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+
+	ASSERT_EQ(
+	    pogo_target_parse("web1,caf\xe9", &h, &cause), POGO_ERR_RANGE);
+	ASSERT_EQ(h.n, 0);
+	ASSERT(strstr(cause, "invalid UTF-8") != NULL);
+	free(cause);
+}
