@@ -239,7 +239,10 @@ one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
 		free(line);
 	} else if (o->show_output) {
 		one_progress_clear(o);
-		printf("%s: %.*s\n", host, (int)len, data);
+		/* Every byte, NUL included. */
+		printf("%s: ", host);
+		fwrite(data, 1, len, stdout);
+		putchar('\n');
 	}
 	if (o->output_dir != NULL) {
 		/* The file was opened when the run started. */

@@ -12,6 +12,7 @@
 #include "pogo/job.h"
 #include "pogo/json.h"
 #include "pogo/log.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 static void
@@ -66,17 +67,86 @@ pogo_json_event_entry(const char *job, const struct pogo_job_entry *e)
 	return json_print(o);
 }
 
+/*
+ * data[0..len) as a JSON string literal, every byte kept: cJSON takes
+ * NUL-terminated strings, and a record may hold NUL bytes (SPEC 5.8), so
+ * this escapes as cJSON does and adds \u0000; invalid UTF-8 (which
+ * output.c never passes) becomes U+FFFD.
+ */
+static char *
+json_string(const char *data, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *u = (const unsigned char *)data;
+	char *out = xmalloc(len * 6 + 3), *p = out;
+	size_t i = 0, n;
+
+	*p++ = '"';
+	while (i < len) {
+		if (u[i] >= 0x80) {
+			n = u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
+			if (n > len - i ||
+			    !pogo_str_utf8_valid(data + i, n, NULL)) {
+				memcpy(p, "\xef\xbf\xbd", 3);
+				p += 3;
+				i++;
+				continue;
+			}
+			memcpy(p, data + i, n);
+			p += n;
+			i += n;
+			continue;
+		}
+		switch (u[i]) {
+		case '"':
+		case '\\':
+			*p++ = '\\';
+			*p++ = (char)u[i];
+			break;
+		case '\b':
+			*p++ = '\\';
+			*p++ = 'b';
+			break;
+		case '\f':
+			*p++ = '\\';
+			*p++ = 'f';
+			break;
+		case '\n':
+			*p++ = '\\';
+			*p++ = 'n';
+			break;
+		case '\r':
+			*p++ = '\\';
+			*p++ = 'r';
+			break;
+		case '\t':
+			*p++ = '\\';
+			*p++ = 't';
+			break;
+		default:
+			if (u[i] < 0x20) {
+				memcpy(p, "\\u00", 4);
+				p[4] = hex[u[i] >> 4];
+				p[5] = hex[u[i] & 0xf];
+				p += 6;
+			} else
+				*p++ = (char)u[i];
+		}
+		i++;
+	}
+	*p++ = '"';
+	*p = '\0';
+	return out;
+}
+
 char *
 pogo_json_event_output(const char *job, const char *host, uint32_t run,
     enum pogo_out_type type, const char *data, size_t len, double time)
 {
 	cJSON *o;
-	char *text = xmalloc(len + 1);
+	char *text = json_string(data, len);
 
 	json_init();
-	/* Records are valid UTF-8 without NUL bytes (output.c). */
-	memcpy(text, data, len);
-	text[len] = '\0';
 	o = cJSON_CreateObject();
 	cJSON_AddStringToObject(o, "event", "output");
 	cJSON_AddStringToObject(o, "job", job);
@@ -84,7 +154,7 @@ pogo_json_event_output(const char *job, const char *host, uint32_t run,
 	cJSON_AddNumberToObject(o, "run", run);
 	cJSON_AddStringToObject(
 	    o, "type", type == POGO_OUT_STDERR ? "STDERR" : "STDOUT");
-	cJSON_AddStringToObject(o, "data", text);
+	cJSON_AddRawToObject(o, "data", text);
 	cJSON_AddNumberToObject(o, "time", time);
 	free(text);
 	return json_print(o);

@@ -39,6 +39,20 @@ one targets-latin1 2 --local --targets "@$T/latin1" --run-command true
 expect_eq "targets-latin1" "$(cat "$T/err")" \
     "$T/latin1: line 2: invalid UTF-8"
 
+# Output with a NUL byte is kept whole: \u0000 in JSON, the byte itself
+# in --show-output and --output-dir; invalid UTF-8 is U+FFFD.
+one nul-json 0 --local --json --targets h1 \
+    --run-command "printf 'a\\000b\\n\\377\\n'"
+grep -q '"data":"a\\u0000b"' "$T/out" || fail "nul-json: $(cat "$T/out")"
+grep -q "\"data\":\"$(printf '\357\277\275')\"" "$T/out" ||
+    fail "nul-json FFFD: $(cat "$T/out")"
+one nul-show 0 --local --show-output --output-dir "$T/DN" --targets h1 \
+    --run-command "printf 'a\\000b\\n'"
+printf 'h1: a\000b\n' >"$T/want"
+grep -a '^h1: a' "$T/out" | cmp -s - "$T/want" ||
+    fail "nul-show: $(od -c "$T/out")"
+printf 'a\000b\n' | cmp -s - "$T/DN/h1.0.txt" || fail "nul-show file"
+
 # A missing --output-dir directory is created, with its parents.
 one outdir-mkdir 0 --local --output-dir "$T/new/sub" --targets h1 \
     --run-command 'echo made'

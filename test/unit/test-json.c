@@ -42,7 +42,7 @@ TEST(output_and_summary_events)
 	char *s;
 
 	s = pogo_json_event_output("p0000000000", "host2", 0, POGO_OUT_STDOUT,
-	    "say \"hi\"\t", 10, 1732525200.35);
+	    "say \"hi\"\t", 9, 1732525200.35);
 	ASSERT_STR_EQ(s,
 	    "{\"event\":\"output\",\"job\":\"p0000000000\","
 	    "\"host\":\"host2\",\"run\":0,\"type\":\"STDOUT\","
@@ -55,5 +55,28 @@ TEST(output_and_summary_events)
 	    "\"halted\":0,\"skipped\":0,\"elapsed\":1.3,"
 	    "\"peak_in_flight\":1,\"peak_handshakes\":1,"
 	    "\"exit\":0}");
+	free(s);
+}
+
+TEST(output_keeps_every_byte)
+{
+	char *s;
+
+	/* A NUL byte is \u0000, not the end of the data. */
+	s = pogo_json_event_output(
+	    "p0000000000", "h", 0, POGO_OUT_STDOUT, "a\0b", 3, 1.5);
+	ASSERT_STR_EQ(s,
+	    "{\"event\":\"output\",\"job\":\"p0000000000\",\"host\":\"h\","
+	    "\"run\":0,\"type\":\"STDOUT\",\"data\":\"a\\u0000b\","
+	    "\"time\":1.5}");
+	free(s);
+	/* Control bytes escaped, UTF-8 kept, invalid UTF-8 is U+FFFD. */
+	s = pogo_json_event_output("p0000000000", "h", 0, POGO_OUT_STDERR,
+	    "\x1b[2J\r\\ \xc3\xa9 \xff\xc3", 12, 2);
+	ASSERT_STR_EQ(s,
+	    "{\"event\":\"output\",\"job\":\"p0000000000\",\"host\":\"h\","
+	    "\"run\":0,\"type\":\"STDERR\","
+	    "\"data\":\"\\u001b[2J\\r\\\\ \xc3\xa9 \xef\xbf\xbd\xef\xbf\xbd\","
+	    "\"time\":2}");
 	free(s);
 }

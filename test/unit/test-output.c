@@ -93,3 +93,29 @@ TEST(invalid_utf8_is_replaced)
 	ASSERT_STR_EQ(run("\xed\xa0\x80\n", false, 100), "[\xef\xbf\xbd]");
 	ASSERT_STR_EQ(run("\xc3", false, 100), "[\xef\xbf\xbd~]");
 }
+
+static void
+nul_cb(
+    enum pogo_out_type type, const char *data, size_t len, bool eol, void *arg)
+{
+	struct recs *r = arg;
+
+	memcpy(r->text + r->len, data, len);
+	r->len += len;
+	r->text[r->len++] = '|';
+	r->n++;
+}
+
+TEST(nul_bytes_are_kept)
+{
+	struct recs r;
+	struct pogo_output o;
+
+	memset(&r, 0, sizeof(r));
+	pogo_output_init(&o, POGO_OUT_STDOUT, false, nul_cb, &r);
+	pogo_output_feed(&o, "a\0b\n\0\n", 6);
+	pogo_output_flush(&o);
+	ASSERT_EQ(r.n, 2);
+	ASSERT_EQ(r.len, 6);
+	ASSERT(memcmp(r.text, "a\0b|\0|", 6) == 0);
+}
