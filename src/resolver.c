@@ -6,10 +6,12 @@
  * once.  Each child has a timer; output is read through a pipe and bounded.
  * The request counts its open handles and frees itself when the last one
  * is closed, after the done callback.  Used by pogo schedule, pogo one and
- * the dispatcher while a job is gathering.
+ * the dispatcher while a job is gathering.  A timeout kills the child's
+ * whole process group.
  */
 #include "pogo/compat.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include "pogo/error.h"
@@ -31,6 +33,7 @@ struct resolver_child {
 	bool exited;
 	bool eof;
 	bool answered;
+	int pid; /* of the child, and of its process group */
 	int64_t status;
 	int signal;
 	int closing;
@@ -174,10 +177,12 @@ resolver_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		if (ch->len > POGO_RESOLVER_MAX_OUTPUT && ch->failure == NULL) {
 			xasprintf(&ch->failure, "output larger than %d bytes",
 			    POGO_RESOLVER_MAX_OUTPUT);
-			uv_process_kill(&ch->proc, SIGKILL);
+			kill(-ch->pid, SIGKILL);
 			uv_read_stop(s);
 			ch->eof = true;
 			resolver_child_done(ch);
+			if (ch->exited)
+				resolver_close_child(ch);
 		}
 		return;
 	}
@@ -199,7 +204,19 @@ resolver_timer_cb(uv_timer_t *t)
 	if (ch->failure == NULL)
 		xasprintf(&ch->failure, "timed out after %g seconds",
 		    (double)ch->res->timeout_ms / 1000);
-	uv_process_kill(&ch->proc, SIGKILL);
+	/*
+	 * The whole process group: a child of the resolver may hold the
+	 * pipe open.  Then stop waiting for the end of its output.
+	 */
+	if (ch->pid > 0)
+		kill(-ch->pid, SIGKILL);
+	if (!ch->eof) {
+		uv_read_stop((uv_stream_t *)&ch->out);
+		ch->eof = true;
+		resolver_child_done(ch);
+		if (ch->exited)
+			resolver_close_child(ch);
+	}
 }
 
 /* Find Name in the resolver path: 0 and *filep, or an error. */
@@ -289,6 +306,8 @@ resolver_start(
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
 	opt.exit_cb = resolver_exit_cb;
+	/* A session and process group of its own, killed as a whole. */
+	opt.flags = UV_PROCESS_DETACHED;
 	/* uv_spawn initialises the handle even when it fails. */
 	spawned = true;
 	res->handles++;
@@ -298,6 +317,7 @@ resolver_start(
 		xasprintf(&ch->failure, "%s", uv_strerror(r));
 		goto fail;
 	}
+	ch->pid = ch->proc.pid;
 	uv_read_start(
 	    (uv_stream_t *)&ch->out, resolver_alloc_cb, resolver_read_cb);
 	uv_timer_start(&ch->timer, resolver_timer_cb, res->timeout_ms, 0);

@@ -6,7 +6,10 @@
  * configuration, run the executable Name from the first directory of the
  * resolver path that has it, with the reference's words as arguments, no
  * shell, stdin on /dev/null and a time limit, and hand its output lines to
- * the configuration.  Asynchronous on the caller's libuv loop.
+ * the configuration.  Asynchronous on the caller's libuv loop.  Each
+ * resolver runs in a session and process group of its own; at the time
+ * limit (or over the output limit) the whole group is killed and its
+ * output is no longer waited for, even if a child still holds the pipe.
  */
 #ifndef POGO_RESOLVER_H
 #define POGO_RESOLVER_H
@@ -26,7 +29,8 @@ typedef void (*pogo_resolver_done_cb)(
 
 /*
  * Resolve every external reference of cfg (borrowed until the callback).
- * path is a ':'-separated directory list.  timeout_ms 0 means the default.
+ * path is a ':'-separated directory list.  timeout_ms 0 means the default
+ * (POGO_RESOLVER_TIMEOUT_MS); the tests pass a short one.
  * Returns 0 and calls cb exactly once, later, from the loop (status 0:
  * every reference answered; failures are recorded in cfg and reported by
  * pogo_sched_config_build()); or returns an error and never calls cb.

@@ -8,6 +8,7 @@
  */
 #include "pogo/compat.h"
 
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -71,8 +72,8 @@ resolve(const char *yaml, const char *path, uint64_t timeout_ms,
 static void
 cleanup(void)
 {
-	static const char *files[] = { "a/Ex", "b/Ex", "b/Fail", "b/Slow", "a",
-		"b", "" };
+	static const char *files[] = { "a/Ex", "b/Ex", "b/Fail", "b/Slow",
+		"b/Bg", "pids", "a", "b", "" };
 	char p[256];
 	size_t i;
 
@@ -86,7 +87,7 @@ cleanup(void)
 static void
 setup(void)
 {
-	char d[128];
+	char d[128], body[256];
 
 	if (tmpdir[0] != '\0')
 		return;
@@ -99,6 +100,11 @@ setup(void)
 	script(d, "Ex", "echo from-b");
 	script(d, "Fail", "exit 3");
 	script(d, "Slow", "exec sleep 30");
+	/* A child that keeps the pipe open after the resolver is killed. */
+	snprintf(body, sizeof(body),
+	    "sleep 30 & echo $! >%s/pids; echo $$ >>%s/pids; wait", tmpdir,
+	    tmpdir);
+	script(d, "Bg", body);
 }
 
 TEST(output_and_arguments)
@@ -175,6 +181,59 @@ TEST(time_limit_kills_the_resolver)
 	    "timed out after 0.2 seconds");
 	free(cause);
 	pogo_sched_config_free(cfg);
+}
+
+/* Is pid a live process (not a zombie waiting for its parent)? */
+static bool
+alive(pid_t pid)
+{
+	char path[64], buf[256], *p;
+	FILE *f;
+	bool r = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((f = fopen(path, "r")) == NULL)
+		return false;
+	if (fgets(buf, sizeof(buf), f) != NULL &&
+	    (p = strrchr(buf, ')')) != NULL)
+		r = p[1] == ' ' && p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return r;
+}
+
+TEST(time_limit_with_a_child_holding_the_pipe)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], *cause;
+	uint64_t t0;
+	long pids[2] = { 0, 0 };
+	FILE *f;
+	int i, n;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/b", tmpdir);
+	t0 = uv_hrtime();
+	cause = resolve("tag:\nsequence: [\"Bg x\"]\n", path, 300, &cfg);
+	/* Within the limit and a margin, not when sleep 30 ends. */
+	ASSERT(uv_hrtime() - t0 < 5000000000ULL);
+	ASSERT_STR_EQ(cause,
+	    "line 2, column 12: resolver 'Bg' failed: "
+	    "timed out after 0.3 seconds");
+	free(cause);
+	pogo_sched_config_free(cfg);
+	snprintf(path, sizeof(path), "%s/pids", tmpdir);
+	f = fopen(path, "r");
+	ASSERT(f != NULL);
+	ASSERT_EQ(fscanf(f, "%ld %ld", &pids[0], &pids[1]), 2);
+	fclose(f);
+	/* The whole process group is gone (reaped by init soon after). */
+	for (i = 0; i < 2; i++) {
+		for (n = 0; n < 200 && alive((pid_t)pids[i]); n++)
+			usleep(10000);
+		if (alive((pid_t)pids[i]))
+			kill((pid_t)pids[i], SIGKILL);
+		ASSERT(n < 200);
+	}
 }
 
 TEST(no_references_still_calls_back_later)
