@@ -29,6 +29,7 @@ expect_error "no tag" "Improper config file: No tag" "$T/notag.yaml"
 printf 'tag:\n  a: [b\n  c: d\n' >"$T/syntax.yaml"
 "$POGO" schedule "$T/syntax.yaml" >"$T/out" 2>"$T/err"
 expect_eq "syntax status" $? 2
+[ -s "$T/out" ] && fail "syntax: stdout not empty: $(cat "$T/out")"
 grep -q '^line [0-9]*, column [0-9]*: ' "$T/err" || fail "no line in: $(cat "$T/err")"
 
 printf 'tag: {t: {a: 1}, t: {b: 2}}\n' >"$T/dup.yaml"
@@ -61,9 +62,11 @@ expect_error "bad target range" "invalid range pattern 'h[3-1]'" \
     "$T/ok.yaml" --targets 'h[3-1]'
 "$POGO" schedule "$T/missing.yaml" >"$T/out" 2>"$T/err"
 expect_eq "missing file status" $? 2
+[ -s "$T/out" ] && fail "missing file: stdout not empty"
 grep -q 'missing.yaml: No such file' "$T/err" || fail "missing file message"
 # A binary file is an error, not a crash.
 head -c 4096 "$POGO" >"$T/binary.yaml"
 "$POGO" schedule "$T/binary.yaml" >"$T/out" 2>"$T/err"
 expect_eq "binary file status" $? 2
+[ -s "$T/out" ] && fail "binary file: stdout not empty"
 echo "PASS $E2E_NAME"

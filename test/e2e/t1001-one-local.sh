@@ -100,18 +100,41 @@ cmp -s "$T/out" "$POGO_SRC/test/data/sched/p11-targets.expected" ||
     fail "O-DRYRUN table"
 [ -e "$T/ran" ] && fail "O-DRYRUN ran the command"
 
-# O-JSON: J-1's job; the last line is the summary; h1 output has run 0.
-one O-JSON 1 --local --json --targets h1,h2,h3 \
-    --run-command 'echo "out $POGO_HOST"; test "$POGO_HOST" != h2 || exit 3'
-grep -v '^{"event":' "$T/out" && fail "O-JSON: a line is not an event"
-tail -n1 "$T/out" | grep -q '^{"event":"summary","hosts":3,"ok":2,"failed":1,"unreachable":0,"deadlocked":0,"halted":0,"skipped":0,"elapsed":[0-9.]*,"peak_in_flight":3,"peak_handshakes":0,"exit":1}$' ||
-    fail "O-JSON summary: $(tail -n1 "$T/out")"
-grep -q '^{"event":"output","job":"p0000000000","host":"h1","run":0,"type":"STDOUT","data":"out h1","time":' "$T/out" ||
-    fail "O-JSON output event"
-grep -q '"host":"h2","state":"failed","message":"exited with status 3","exitstatus":3,' "$T/out" ||
-    fail "O-JSON failed host"
-grep -q '^{"event":"job","job":"p0000000000","state":"running","message":"constraints computed","time":' "$T/out" ||
-    fail "O-JSON job event"
+# O-JSON: J-1's job, parsed: every line is a JSON object whose first key
+# is "event"; the last is the summary (hosts 3, ok 2, failed 1, exit equal
+# to the exit status); h1's output events carry run 0.
+"$POGO" one --local --json --targets h1,h2,h3 \
+    --run-command 'echo "out $POGO_HOST"; test "$POGO_HOST" != h2 || exit 3' \
+    >"$T/out" 2>"$T/err"
+rc=$?
+expect_eq "O-JSON exit" $rc 1
+python3 - "$T/out" "$rc" <<'EOP' || fail "O-JSON: $(cat "$T/out")"
+import json, sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+assert lines[-1] == "", "no newline at the end"
+ev = []
+for n, line in enumerate(lines[:-1], 1):
+    pairs = json.loads(line, object_pairs_hook=lambda p: p)
+    assert isinstance(pairs, list) and pairs, f"line {n}: not an object"
+    assert pairs[0][0] == "event", f"line {n}: first key {pairs[0][0]}"
+    ev.append(dict(pairs))
+s = ev[-1]
+assert s["event"] == "summary", s
+for k, v in (("hosts", 3), ("ok", 2), ("failed", 1), ("unreachable", 0),
+             ("deadlocked", 0), ("halted", 0), ("skipped", 0),
+             ("peak_in_flight", 3), ("exit", int(sys.argv[2]))):
+    assert s[k] == v, f"summary {k}: {s[k]} != {v}"
+assert sum(e["event"] == "summary" for e in ev) == 1
+out = [e for e in ev if e["event"] == "output" and e["host"] == "h1"]
+assert [(e["run"], e["type"], e["data"]) for e in out] == \
+    [(0, "STDOUT", "out h1")], out
+assert all(e["job"] == "p0000000000" for e in ev if "job" in e)
+h2 = [e for e in ev if e.get("host") == "h2" and e.get("state") == "failed"]
+assert len(h2) == 1 and h2[0]["message"] == "exited with status 3" and \
+    h2[0]["exitstatus"] == 3, h2
+assert any(e["event"] == "job" and e["state"] == "running" and
+           e["message"] == "constraints computed" for e in ev)
+EOP
 
 # O-OUTPUTDIR: raw bytes per run; a second run takes the next number.
 mkdir "$T/D"
@@ -145,13 +168,18 @@ one W-008 0 --local --json --targets h1 --run-command 'echo foo; echo bar'
 grep '"event":"output"' "$T/out" | sed 's/.*"data":"\([^"]*\)".*/\1/' |
     tr '\n' ' ' | grep -qx 'foo bar ' || fail "W-008 records"
 
-# J-8: the host timeout stops the command and its children.
+# J-8: the host timeout stops the command and its children: within 3 s
+# the host has failed and the sleep is gone.
+t0=$(date +%s%N)
 one J-8 1 --local --timeout 2 --targets h1 \
     --run-command "sleep 30 & echo \$! >$T/pid; wait"
 grep -qx 'h1: Failed (timed out after 2 seconds)' "$T/out" ||
     fail "J-8: $(cat "$T/out")"
-sleep 0.2
-alive "$(cat "$T/pid")" && fail "J-8: sleep survived"
+pid=$(cat "$T/pid")
+gone() { ! alive "$pid"; }
+wait_for 3 "J-8: the sleep to die" gone
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ $ms -le 3000 ] || fail "J-8: stopped after $ms ms, not within 3 s"
 
 # Bounded output: --max-output stops the command.
 one max-output 1 --local --json --max-output 1000 --targets h1 \
