@@ -88,7 +88,7 @@ one bad-option 2 --local --targets a --run-command true --frob
 one bad-number 2 --local --targets a --run-command true --timeout x
 one bad-user 2 --targets a --run-command true -l 'a;b'
 grep -q "invalid user name 'a;b'" "$T/err" || fail "bad user message"
-one bad-ssh-config 2 --targets a --run-command true -F /dev/null
+one bad-ssh-config 2 --targets a --run-command true -F "$T/no-such-config"
 one local-run-as 2 --local --targets a --run-command true --run-as root
 one not-yet 2 --local --targets a --run-command true --retry 2
 grep -q 'not implemented yet' "$T/err" || fail "--retry does not say so"
