@@ -274,11 +274,22 @@ sched_tgroups(const struct pogo_sched *s, uint32_t t)
 	return s->glist + s->tasks[t].goff;
 }
 
+/* Another job of the registry must run a pass (and its end check). */
+static void
+sched_mark_pending(struct pogo_sched_counters *c, struct pogo_sched *o)
+{
+	if (o->pending)
+		return;
+	o->pending = true;
+	c->pending =
+	    xreallocarray(c->pending, c->npending + 1, sizeof(*c->pending));
+	c->pending[c->npending++] = o;
+}
+
 /* A counter lost a unit: every group watching it may start tasks. */
 static void
 sched_counter_wake(struct pogo_sched *self, struct sched_counter *ctr)
 {
-	struct pogo_sched_counters *c = self->ctrs;
 	struct pogo_sched *o;
 	size_t i;
 
@@ -288,12 +299,26 @@ sched_counter_wake(struct pogo_sched *self, struct sched_counter *ctr)
 			o->groups[ctr->watch[i].g].dirty = true;
 			pogo_idv_push(&o->dirty, ctr->watch[i].g);
 		}
-		if (o != self && !o->pending) {
-			o->pending = true;
-			c->pending = xreallocarray(
-			    c->pending, c->npending + 1, sizeof(*c->pending));
-			c->pending[c->npending++] = o;
-		}
+		if (o != self)
+			sched_mark_pending(self->ctrs, o);
+	}
+}
+
+/*
+ * A counter's last in-flight unit landed, but its units may still be held
+ * (a failed host keeps them).  Another job with nothing in flight that
+ * waits for this group may now be deadlocked (SPEC 3.4): let it check.
+ */
+static void
+sched_counter_landed(struct pogo_sched *self, struct sched_counter *ctr)
+{
+	struct pogo_sched *o;
+	size_t i;
+
+	for (i = 0; i < ctr->nwatch; i++) {
+		o = ctr->watch[i].s;
+		if (o != self && o->inflight == 0 && pogo_sched_active(o))
+			sched_mark_pending(self->ctrs, o);
 	}
 }
 
@@ -930,14 +955,18 @@ pogo_sched_start(struct pogo_sched *s)
 static int
 sched_land(struct pogo_sched *s, uint32_t task)
 {
+	struct sched_counter *ctr;
 	const uint32_t *g;
 	uint16_t k;
 
 	if (task >= s->ntasks || s->tasks[task].state != POGO_SCHED_INFLIGHT)
 		return POGO_ERR_STATE;
 	g = sched_tgroups(s, task);
-	for (k = 0; k < s->tasks[task].ngroups; k++)
-		sched_ctr(s, g[k])->inflight--;
+	for (k = 0; k < s->tasks[task].ngroups; k++) {
+		ctr = sched_ctr(s, g[k]);
+		if (--ctr->inflight == 0)
+			sched_counter_landed(s, ctr);
+	}
 	s->inflight--;
 	return 0;
 }

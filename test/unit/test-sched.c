@@ -881,6 +881,83 @@ TEST(deadlock_releases_units_of_shared_counters)
 	pogo_sched_counters_free(ctrs);
 }
 
+/*
+ * SPEC 3.4: a job whose pending hosts wait only for units that a failed
+ * host of another job holds is deadlocked, even while that other job is
+ * still active (its other hosts run).
+ */
+TEST(deadlock_across_jobs_sharing_counters)
+{
+	struct pogo_sched_counters *ctrs = pogo_sched_counters_new();
+	const char *cfg = "tag: {g: [a1, b1, b2]}\n"
+	                  "constraint: {$g: {max_parallel: 1}}\n";
+	struct sim a, b;
+	uint32_t a1, a2;
+
+	sim_init_shared(&a, cfg, "a1,a2", ctrs, NULL);
+	sim_init_shared(&b, cfg, "b1,b2", ctrs, NULL);
+	pogo_sched_start(a.s);
+	ASSERT_EQ(a.nruns, 2); /* a1 takes $g; a2 is unconstrained */
+	a1 = pogo_sched_find_task(a.s, "a1");
+	a2 = pogo_sched_find_task(a.s, "a2");
+	pogo_sched_start(b.s);
+	ASSERT_EQ(b.nruns, 0);
+	ASSERT_EQ(b.done, 0); /* a1 is running: B waits */
+	/* a1 fails and keeps its unit; A stays active (a2 runs). */
+	ASSERT_OK(pogo_sched_task_finished(a.s, a1, POGO_SCHED_FAILED));
+	ASSERT_EQ(a.done, 0);
+	ASSERT(pogo_sched_active(a.s));
+	ASSERT_EQ(pogo_sched_counters_used(ctrs, "$g", NULL), 1);
+	/* Nothing can ever give B the unit back: B is deadlocked now. */
+	ASSERT_EQ(b.done, 1);
+	ASSERT_EQ(b.end, POGO_SCHED_DEADLOCKED);
+	ASSERT_EQ(b.nruns, 0);
+	/* A finishes; its failed host's unit is released. */
+	ASSERT_OK(pogo_sched_task_finished(a.s, a2, POGO_SCHED_OK));
+	ASSERT_EQ(a.done, 1);
+	ASSERT_EQ(a.end, POGO_SCHED_FINISHED);
+	ASSERT_EQ(pogo_sched_counters_used(ctrs, "$g", NULL), 0);
+	/* B stays deadlocked until resumed; then it runs. */
+	ASSERT_EQ(b.nruns, 0);
+	pogo_sched_resume(b.s);
+	ASSERT_EQ(b.nruns, 1);
+	sim_free(&a);
+	sim_free(&b);
+	pogo_sched_counters_free(ctrs);
+}
+
+/*
+ * The other side: B waits for a unit whose holder lands in another job
+ * while a third job's in-flight host still holds a unit of the group;
+ * B must not be declared deadlocked then.
+ */
+TEST(no_deadlock_while_another_job_runs_in_the_group)
+{
+	struct pogo_sched_counters *ctrs = pogo_sched_counters_new();
+	const char *cfg = "tag: {g: [a1, c1, b1]}\n"
+	                  "constraint: {$g: {max_parallel: 2}}\n";
+	struct sim a, b, c;
+
+	sim_init_shared(&a, cfg, "a1,a2", ctrs, NULL);
+	sim_init_shared(&c, cfg, "c1", ctrs, NULL);
+	sim_init_shared(&b, cfg, "b1", ctrs, NULL);
+	pogo_sched_start(a.s);
+	pogo_sched_start(c.s);
+	pogo_sched_start(b.s);
+	ASSERT_EQ(b.nruns, 0);
+	ASSERT_OK(pogo_sched_task_finished(
+	    a.s, pogo_sched_find_task(a.s, "a1"), POGO_SCHED_FAILED));
+	ASSERT_EQ(b.done, 0); /* c1 still runs in $g */
+	ASSERT_OK(pogo_sched_task_finished(c.s, c.runs[0], POGO_SCHED_OK));
+	ASSERT_STR_EQ(sim_runs(&b, 0), "b1");
+	ASSERT_OK(pogo_sched_task_finished(b.s, b.runs[0], POGO_SCHED_OK));
+	ASSERT_EQ(b.end, POGO_SCHED_FINISHED);
+	sim_free(&a);
+	sim_free(&b);
+	sim_free(&c);
+	pogo_sched_counters_free(ctrs);
+}
+
 /* Table-driven constraint combinations: configuration -> exact waves. */
 TEST(constraint_combinations)
 {
