@@ -231,8 +231,8 @@ job_exec(struct pogo_job *job, uint32_t t)
 		/* The executor refused: the host cannot run at all. */
 		pogo_exec_result_set(&r, POGO_EXEC_FAILED, -1,
 		    "cannot run task: %s", pogo_strerror(rc));
-		h->runs++;
 		job_host_set(job, t, POGO_HOST_FAILED, -1, false, r.msg);
+		h->runs++;
 		pogo_sched_task_finished(job->sched, t, POGO_SCHED_FAILED);
 		return;
 	}
@@ -353,11 +353,12 @@ job_exec_done(
 	POGO_ASSERT(h->in_exec);
 	h->in_exec = false;
 	job->in_exec--;
-	h->runs++;
 	st = r->state == POGO_EXEC_FINISHED     ? POGO_HOST_FINISHED
 	    : r->state == POGO_EXEC_UNREACHABLE ? POGO_HOST_UNREACHABLE
 	                                        : POGO_HOST_FAILED;
+	/* The final entry belongs to the run that ended (SPEC 5.8). */
 	job_host_set(job, t, st, r->exitstatus, false, r->msg);
+	h->runs++;
 	job_drain(job);
 	pogo_sched_task_finished(job->sched, t,
 	    st == POGO_HOST_FINISHED ? POGO_SCHED_OK : POGO_SCHED_FAILED);
@@ -413,13 +414,51 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	return 0;
 }
 
+/* Seconds left before start_time + job_timeout (SPEC 5.5, 5.6). */
+static double
+job_time_left(const struct pogo_job *job)
+{
+	return job->start_time + (double)job->job_timeout - job_now();
+}
+
+/* Expired: the deadline has passed, whatever the state (SPEC 5.5). */
+static bool
+job_expired(const struct pogo_job *job)
+{
+	return job->job_timeout > 0 && job->nlog > 0 && job_time_left(job) <= 0;
+}
+
+static void job_arm_timeout(struct pogo_job *job);
+
 static void
 job_timeout_cb(uv_timer_t *tm)
 {
 	struct pogo_job *job = tm->data;
 
-	if (job_active(job))
+	if (!job_active(job))
+		return;
+	if (!job_expired(job))
+		job_arm_timeout(job); /* the clocks disagree: not yet */
+	else
 		pogo_job_halt(job, "timeout reached");
+}
+
+/*
+ * (Re-)arm the job timeout for the time left until the deadline, which
+ * start, resume and retry never move: an active job past it is halted at
+ * once.
+ */
+static void
+job_arm_timeout(struct pogo_job *job)
+{
+	double left;
+
+	if (job->job_timeout == 0)
+		return;
+	left = job_time_left(job);
+	uv_update_time(job->loop);
+	uv_timer_start(&job->timer, job_timeout_cb,
+	    left <= 0 ? 0 : (uint64_t)(left * 1000) + 1, 0);
 }
 
 void
@@ -454,9 +493,7 @@ pogo_job_start(struct pogo_job *job)
 		}
 	}
 	job_set_state(job, POGO_JOB_RUNNING, "constraints computed");
-	if (job->job_timeout > 0)
-		uv_timer_start(&job->timer, job_timeout_cb,
-		    (uint64_t)job->job_timeout * 1000, 0);
+	job_arm_timeout(job);
 	pogo_sched_start(job->sched);
 	job_maybe_end(job);
 }
@@ -502,6 +539,7 @@ job_resume(struct pogo_job *job, const char *msg)
 			    "job resumed");
 	}
 	job_set_state(job, POGO_JOB_RUNNING, msg);
+	job_arm_timeout(job);
 	pogo_sched_resume(job->sched);
 	job_maybe_end(job);
 }
@@ -518,10 +556,12 @@ pogo_job_resume(struct pogo_job *job)
 int
 pogo_job_retry(struct pogo_job *job, const char *host)
 {
-	uint32_t t = pogo_sched_find_task(job->sched, host);
+	uint32_t t;
 	uint8_t st;
 
-	if (t == UINT32_MAX)
+	if (job_expired(job))
+		return POGO_ERR_TIMEOUT;
+	if ((t = pogo_sched_find_task(job->sched, host)) == UINT32_MAX)
 		return POGO_ERR_NOTFOUND;
 	st = job->hosts[t].state;
 	if (st != POGO_HOST_FAILED && st != POGO_HOST_UNREACHABLE &&

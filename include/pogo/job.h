@@ -65,7 +65,7 @@ struct pogo_job_entry {
 	int state;        /* enum pogo_job_state or pogo_host_state */
 	const char *message;
 	int exitstatus; /* -1: none */
-	uint32_t run;   /* host entries: the run number */
+	uint32_t run;   /* host entries: the run number, from 0 (SPEC 5.8) */
 	bool output;    /* the entry names the run's output */
 };
 
@@ -92,7 +92,13 @@ int pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 /* Log the creation, build the schedule, start the job timeout, dispatch. */
 void pogo_job_start(struct pogo_job *job);
 
-/* Job operations (SPEC 5.5).  0, or POGO_ERR_STATE / POGO_ERR_NOTFOUND. */
+/*
+ * Job operations (SPEC 5.5).  0, or POGO_ERR_STATE / POGO_ERR_NOTFOUND.
+ * The job timeout's deadline is start_time + job_timeout: resume and
+ * retry re-arm the timer for the time left (a job resumed past it is
+ * halted at once with "timeout reached"), and retry is refused with
+ * POGO_ERR_TIMEOUT once the deadline has passed (the job has expired).
+ */
 int pogo_job_halt(struct pogo_job *job, const char *reason);
 int pogo_job_resume(struct pogo_job *job);
 int pogo_job_retry(struct pogo_job *job, const char *host);

@@ -134,6 +134,7 @@ struct run {
 	char lines[16384];
 	size_t len;
 	int outputs;
+	uint32_t output_run; /* run number of the last output record */
 	void (*at)(struct run *r);
 };
 
@@ -155,6 +156,7 @@ run_output(struct pogo_job *job, const char *host, uint32_t run,
     double time, void *arg)
 {
 	((struct run *)arg)->outputs++;
+	((struct run *)arg)->output_run = run;
 }
 
 static void
@@ -426,5 +428,137 @@ TEST(kill_stops_running_tasks)
 	run_go(&r);
 	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FAILED), 2);
 	ASSERT(strstr(r.lines, "a failed killed") != NULL);
+	run_free(&r);
+}
+
+static void
+halt_by_user(struct run *r)
+{
+	ASSERT_OK(pogo_job_halt(r->job, NULL));
+}
+
+/* The job timeout still applies after a resume (SPEC 5.6). */
+TEST(J_7_job_timeout_after_resume)
+{
+	struct run r;
+
+	run_setup(&r,
+	    "tag: {g: [h1, h2, h3]}\nconstraint: {$g: "
+	    "{max_parallel: 1}}\n",
+	    "h1,h2,h3", 10, 600, 1);
+	r.at = halt_by_user;
+	pogo_job_start(r.job);
+	uv_timer_start(&r.action, action_cb, 100, 0);
+	run_go(&r);
+	ASSERT(strstr(r.lines, "job halted halted by user") != NULL);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 1);
+	/* Resumed at about 0.6 s: h2 runs to 1.2 s, past the deadline. */
+	ASSERT_OK(pogo_job_resume(r.job));
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	ASSERT(strstr(r.lines, "job halted timeout reached") != NULL);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_HALTED), 1);
+	run_free(&r);
+}
+
+/* A retry that resumes a deadlocked job re-arms the job timeout. */
+TEST(J_7_job_timeout_after_retry)
+{
+	struct run r;
+	char okfile[] = "/tmp/pogo-job-ok-XXXXXX";
+	int fd;
+
+	fd = mkstemp(okfile);
+	ASSERT(fd >= 0);
+	close(fd);
+	run_setup(&r, CFG_S022, "host4,host5,host6", 10, 1, 1);
+	r.fe.fail = "host6";
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	/* The retried host now takes 1.5 s: the job times out meanwhile. */
+	r.fe.okfile = okfile;
+	r.fe.delay_ms = 1500;
+	ASSERT_OK(pogo_job_retry(r.job, "host6"));
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	ASSERT(strstr(r.lines, "job halted timeout reached") != NULL);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 1);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_HALTED), 2);
+	run_free(&r);
+	unlink(okfile);
+}
+
+static void
+stop_loop(uv_timer_t *t)
+{
+	uv_stop(t->loop);
+}
+
+/* SPEC 5.5: retry is refused once start_time + job_timeout has passed. */
+TEST(retry_refused_after_job_expired)
+{
+	struct run r;
+	enum pogo_host_state st;
+	struct pogo_job_entry e;
+	uint32_t n;
+	int rc;
+
+	run_setup(&r, CFG_S022, "host4,host5,host6", 10, 1, 1);
+	r.fe.fail = "host6";
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	ASSERT(pogo_job_log(r.job, 0, &e));
+	/* Let the job's deadline pass. */
+	uv_timer_start(&r.action, stop_loop, 1200, 0);
+	uv_run(&r.loop, UV_RUN_DEFAULT);
+	for (n = 0; pogo_job_log(r.job, n, &e); n++)
+		;
+	ASSERT_EQ(pogo_job_retry(r.job, "host6"), POGO_ERR_TIMEOUT);
+	ASSERT_EQ(pogo_job_retry(r.job, "nope"), POGO_ERR_TIMEOUT);
+	/* Nothing changed: no entry, same states. */
+	ASSERT(!pogo_job_log(r.job, n, &e));
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	ASSERT_OK(pogo_job_host(r.job, "host6", &st, &rc));
+	ASSERT_EQ(st, POGO_HOST_FAILED);
+	/* Skip is not refused (SPEC 5.5). */
+	ASSERT_OK(pogo_job_skip(r.job, "host6"));
+	run_free(&r);
+}
+
+/* Run numbers (SPEC 5.8): every entry of a run carries that run's number. */
+TEST(run_numbers_of_log_entries)
+{
+	struct run r;
+	struct pogo_job_entry e;
+	char got[1024];
+	size_t len = 0;
+	uint32_t i;
+
+	run_setup(&r, NULL, "a", 10, 1, 0);
+	r.fe.fail = "a";
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(r.output_run, 0);
+	r.fe.fail = NULL;
+	ASSERT_OK(pogo_job_retry(r.job, "a"));
+	run_go(&r);
+	ASSERT_EQ(r.output_run, 1);
+	for (i = 0; pogo_job_log(r.job, i, &e); i++) {
+		if (e.host != NULL)
+			len += (size_t)snprintf(got + len, sizeof(got) - len,
+			    "%s %u\n", pogo_host_state_name(e.state), e.run);
+	}
+	ASSERT_STR_EQ(got,
+	    "waiting 0\n"
+	    "ready 0\n"
+	    "running 0\n"
+	    "failed 0\n"
+	    "waiting 1\n"
+	    "ready 1\n"
+	    "running 1\n"
+	    "finished 1\n");
 	run_free(&r);
 }
