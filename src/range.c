@@ -182,34 +182,60 @@ range_format(const char *p, const struct range_match *m, size_t width,
 	return s;
 }
 
+/* A bracket body piece: ^(!?)(\d+)(-(\d+))?$ */
+struct range_piece {
+	bool neg;
+	uint64_t lo;
+	uint64_t hi;
+	size_t dl;    /* digits of lo */
+	size_t width; /* zero-padding width, 0 for none */
+};
+
+static int
+range_piece_parse(const char *piece, size_t len, struct range_piece *pc)
+{
+	size_t dl, dh;
+
+	pc->neg = false;
+	if (len > 0 && piece[0] == '!') {
+		pc->neg = true;
+		piece++;
+		len--;
+	}
+	if ((dl = range_digits(piece, len, &pc->lo)) == 0)
+		return POGO_ERR_RANGE;
+	pc->hi = pc->lo;
+	dh = dl;
+	if (dl != len) {
+		if (piece[dl] != '-')
+			return POGO_ERR_RANGE;
+		dh = range_digits(piece + dl + 1, len - dl - 1, &pc->hi);
+		if (dh == 0 || dl + 1 + dh != len)
+			return POGO_ERR_RANGE;
+	}
+	pc->dl = dl;
+	pc->width = dl == dh && dl > 1 ? dl : 0;
+	return 0;
+}
+
 /* Expand one bracket body piece; returns 0 or POGO_ERR_RANGE. */
 static int
 range_piece(struct range_ctx *c, const char *p, const struct range_match *m,
     const char *piece, size_t len)
 {
+	struct range_piece pc;
 	uint64_t lo, hi, n;
-	size_t dl, dh = 0, width = 0, slen;
-	bool neg = false;
+	size_t dl, width, slen;
+	bool neg;
 	char *s;
 
-	if (len > 0 && piece[0] == '!') {
-		neg = true;
-		piece++;
-		len--;
-	}
-	if ((dl = range_digits(piece, len, &lo)) == 0)
+	if (range_piece_parse(piece, len, &pc) != 0)
 		return POGO_ERR_RANGE;
-	hi = lo;
-	dh = dl;
-	if (dl != len) {
-		if (piece[dl] != '-')
-			return POGO_ERR_RANGE;
-		dh = range_digits(piece + dl + 1, len - dl - 1, &hi);
-		if (dh == 0 || dl + 1 + dh != len)
-			return POGO_ERR_RANGE;
-	}
-	if (dl == dh && dl > 1)
-		width = dl;
+	neg = pc.neg;
+	lo = pc.lo;
+	hi = pc.hi;
+	dl = pc.dl;
+	width = pc.width;
 	if (hi < lo)
 		return 0;
 	if (!neg && hi - lo >= c->max - range_size(c))
@@ -305,6 +331,247 @@ range_plain(struct range_ctx *c, const char *p)
 	return 0;
 }
 
+/*
+ * Counting.  A stack of patterns, each with a weight: how many patterns
+ * of the same structure it stands for.  The names a pattern makes depend
+ * only on where its '[', ']', '{', '}' and ',' are and on its bracket
+ * bodies; digits put in place of a bracket, or a brace alternative
+ * without brackets and braces, change neither.  So a bracket is counted
+ * as one pattern weighted by its number of names, and a brace whose
+ * alternatives are plain as one pattern weighted by their number.  A
+ * brace with special alternatives keeps a frame that makes one
+ * alternative at a time.
+ */
+struct range_cframe {
+	char *s;
+	size_t len;
+	uint64_t w;
+	struct range_match m; /* frames of alternatives */
+	const char *alt;      /* next alternative; NULL: s not looked at */
+};
+
+struct range_count {
+	struct range_cframe *v;
+	size_t n;
+	size_t cap;
+	uint64_t total;
+	uint64_t lim; /* max + 1: counts saturate there */
+	size_t held;
+	size_t made;
+};
+
+static uint64_t
+range_sat_mul(uint64_t a, uint64_t b, uint64_t lim)
+{
+	if (a == 0 || b == 0)
+		return 0;
+	if (a >= lim || b >= lim || a > lim / b)
+		return lim;
+	return a * b < lim ? a * b : lim;
+}
+
+static uint64_t
+range_sat_add(uint64_t a, uint64_t b, uint64_t lim)
+{
+	return a >= lim || b >= lim || a + b >= lim ? lim : a + b;
+}
+
+/* Push s (owned) with weight w; refuse past the memory and work bounds. */
+static int
+range_count_push(struct range_count *k, char *s, size_t len, uint64_t w)
+{
+	size_t cost = len + 1 + sizeof(*k->v);
+
+	k->held += cost;
+	k->made += cost;
+	if (k->held > POGO_RANGE_COUNT_MAX_HELD ||
+	    k->made > POGO_RANGE_COUNT_MAX_MADE) {
+		free(s);
+		return POGO_ERR_RANGE;
+	}
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 16;
+		k->v = xreallocarray(k->v, k->cap, sizeof(*k->v));
+	}
+	memset(&k->v[k->n], 0, sizeof(k->v[k->n]));
+	k->v[k->n].s = s;
+	k->v[k->n].len = len;
+	k->v[k->n].w = w;
+	k->n++;
+	return 0;
+}
+
+/* pre + mid + post of p. */
+static char *
+range_join(const char *p, const struct range_match *m, const char *mid,
+    size_t midlen, size_t *lenp)
+{
+	size_t len = m->pre_len + midlen + m->post_len;
+	char *s = xmalloc(len + 1);
+
+	memcpy(s, p, m->pre_len);
+	memcpy(s + m->pre_len, mid, midlen);
+	memcpy(s + m->pre_len + midlen, m->post, m->post_len);
+	s[len] = '\0';
+	*lenp = len;
+	return s;
+}
+
+static int
+range_count_rest(struct range_count *k, const struct range_match *m,
+    const char *s, size_t len, uint64_t w)
+{
+	size_t rlen;
+
+	if (m->rest == NULL)
+		return 0;
+	rlen = len - (size_t)(m->rest - s);
+	return range_count_push(k, xstrndup(m->rest, rlen), rlen, w);
+}
+
+/* A bracket: one pattern for all of its names. */
+static int
+range_count_brackets(struct range_count *k, const char *s, size_t len,
+    const struct range_match *m, uint64_t w)
+{
+	const char *piece = m->body, *end = m->body + m->body_len, *comma;
+	struct range_piece pc, first;
+	uint64_t names = 0;
+	size_t clen;
+	char *child;
+	int r;
+
+	if ((r = range_count_rest(k, m, s, len, w)) != 0)
+		return r;
+	while (piece <= end) {
+		comma = memchr(piece, ',', (size_t)(end - piece));
+		if (comma == NULL)
+			comma = end;
+		if (range_piece_parse(piece, (size_t)(comma - piece), &pc) != 0)
+			return 0; /* the expansion reports it */
+		if (!pc.neg && pc.hi >= pc.lo) {
+			if (names == 0)
+				first = pc;
+			names = range_sat_add(names, pc.hi - pc.lo + 1, k->lim);
+		}
+		piece = comma + 1;
+	}
+	if (names == 0)
+		return 0;
+	child = range_format(s, m, first.width, first.lo, &clen);
+	return range_count_push(
+	    k, child, clen, range_sat_mul(w, names, k->lim));
+}
+
+/* A brace: plain alternatives as one pattern, others one by one. */
+static int
+range_count_braces(struct range_count *k, char *s, size_t len,
+    const struct range_match *m, uint64_t w, bool *keptp)
+{
+	const char *end = m->body + m->body_len, *p;
+	uint64_t nalts = 1;
+	size_t clen;
+	char *child;
+	int r;
+
+	*keptp = false;
+	if ((r = range_count_rest(k, m, s, len, w)) != 0)
+		return r;
+	for (p = m->body; p < end; p++) {
+		if (*p == '[' || *p == ']' || *p == '{')
+			break;
+		if (*p == ',')
+			nalts++;
+	}
+	if (p < end) {
+		/* The frame keeps s and makes the alternatives. */
+		if ((r = range_count_push(k, s, len, w)) != 0) {
+			*keptp = true; /* freed by the push */
+			return r;
+		}
+		k->v[k->n - 1].m = *m;
+		k->v[k->n - 1].alt = m->body;
+		*keptp = true;
+		return 0;
+	}
+	p = memchr(m->body, ',', m->body_len);
+	child = range_join(s, m, m->body,
+	    p != NULL ? (size_t)(p - m->body) : m->body_len, &clen);
+	return range_count_push(
+	    k, child, clen, range_sat_mul(w, nalts, k->lim));
+}
+
+int
+pogo_range_count(const char *pattern, size_t max, uint64_t *countp)
+{
+	struct range_count k;
+	struct range_cframe *f;
+	struct range_match m;
+	const char *end, *comma, *q;
+	uint64_t w, names;
+	size_t len, clen;
+	char *s, *child;
+	bool kept;
+	int r = 0;
+
+	memset(&k, 0, sizeof(k));
+	k.lim = (uint64_t)(max == 0 ? POGO_RANGE_MAX_ITEMS : max) + 1;
+	*countp = 0;
+	if ((len = strlen(pattern)) > POGO_RANGE_MAX_PATTERN)
+		return POGO_ERR_RANGE;
+	r = range_count_push(&k, xstrndup(pattern, len), len, 1);
+	while (r == 0 && k.n > 0 && k.total < k.lim) {
+		f = &k.v[k.n - 1];
+		if (f->alt != NULL) {
+			end = f->m.body + f->m.body_len;
+			if (f->alt > end) {
+				k.held -= f->len + 1 + sizeof(*f);
+				free(f->s);
+				k.n--;
+				continue;
+			}
+			comma = memchr(f->alt, ',', (size_t)(end - f->alt));
+			if (comma == NULL)
+				comma = end;
+			child = range_join(f->s, &f->m, f->alt,
+			    (size_t)(comma - f->alt), &clen);
+			f->alt = comma + 1;
+			r = range_count_push(&k, child, clen, f->w);
+			continue;
+		}
+		s = f->s;
+		len = f->len;
+		w = f->w;
+		k.n--;
+		k.held -= len + 1 + sizeof(*f);
+		kept = false;
+		if (range_match(s, '[', ']', &m))
+			r = range_count_brackets(&k, s, len, &m, w);
+		else if (range_match(s, '{', '}', &m))
+			r = range_count_braces(&k, s, len, &m, w, &kept);
+		else {
+			for (names = 1, q = s; (q = strchr(q, ',')) != NULL;
+			     q++)
+				names++;
+			k.total = range_sat_add(
+			    k.total, range_sat_mul(w, names, k.lim), k.lim);
+		}
+		if (!kept)
+			free(s);
+	}
+	while (k.n > 0)
+		free(k.v[--k.n].s);
+	free(k.v);
+	if (r != 0)
+		return r;
+	if (k.total >= k.lim) {
+		*countp = k.lim;
+		return POGO_ERR_LIMIT;
+	}
+	*countp = k.total;
+	return 0;
+}
+
 /* Trim blanks in place and return the trimmed start. */
 static char *
 range_trim(char *s)
@@ -326,6 +593,7 @@ pogo_range_expand(
 	struct range_ctx c;
 	struct range_match m;
 	struct range_item it;
+	uint64_t count;
 	size_t i, start = out->n;
 	char *t;
 	int r = POGO_ERR_RANGE;
@@ -334,7 +602,8 @@ pogo_range_expand(
 		*cause = NULL;
 	memset(&c, 0, sizeof(c));
 	c.max = max == 0 ? POGO_RANGE_MAX_ITEMS : max;
-	if (strlen(pattern) > POGO_RANGE_MAX_PATTERN)
+	/* Refuse before making anything what would make too many names. */
+	if (pogo_range_count(pattern, c.max, &count) != 0)
 		goto out;
 	range_list_push(&c.queue, xstrdup(pattern), c.seq++);
 	while (c.queue.head < c.queue.n) {

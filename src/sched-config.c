@@ -261,6 +261,7 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 	const struct pogo_yaml_node *k;
 	char *sub, *cause = NULL;
 	uint32_t id, pid, start, cnt;
+	uint64_t cnt64;
 	size_t i;
 	bool added;
 	int r;
@@ -318,6 +319,20 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 				sc_tag_add(cfg, tag, cfg->pat_ids.v[start + i]);
 			return 0;
 		}
+		/*
+		 * Count first: a pattern over a cap is refused before any of
+		 * its names is made.
+		 */
+		if (pogo_range_count(n->str, POGO_RANGE_MAX_ITEMS, &cnt64) ==
+		        0 &&
+		    cnt64 <= cfg->budget &&
+		    cnt64 > POGO_SCHED_CONFIG_MAX_HOSTS) {
+			sc_error(cfg, n,
+			    "invalid range pattern '%s': more than %u hosts "
+			    "in the configuration",
+			    n->str, POGO_SCHED_CONFIG_MAX_HOSTS);
+			return POGO_ERR_CONFIG;
+		}
 		if (pogo_range_expand(n->str, cfg->budget, &hosts, &cause) !=
 		    0) {
 			if (cfg->budget < POGO_RANGE_MAX_ITEMS)
@@ -339,6 +354,14 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 		}
 		pogo_idv_push(&cfg->pat_off, (uint32_t)cfg->pat_ids.n);
 		pogo_strv_clear(&hosts);
+		if (pogo_strtab_count(cfg->hosts) >
+		    POGO_SCHED_CONFIG_MAX_HOSTS) {
+			sc_error(cfg, n,
+			    "invalid range pattern '%s': more than %u hosts "
+			    "in the configuration",
+			    n->str, POGO_SCHED_CONFIG_MAX_HOSTS);
+			return POGO_ERR_CONFIG;
+		}
 		return 0;
 	}
 	return 0;

@@ -38,10 +38,20 @@ int
 pogo_target_expand(const char *pattern, struct pogo_strv *out, char **cause)
 {
 	size_t start = out->n, i;
+	uint64_t n;
 	int r;
 
 	*cause = NULL;
-	if ((r = pogo_range_expand(pattern, 0, out, cause)) != 0)
+	/* Count first: nothing is made for a pattern over the job's cap. */
+	if (pogo_range_count(pattern, POGO_TARGET_MAX_HOSTS, &n) ==
+	    POGO_ERR_LIMIT) {
+		xasprintf(cause,
+		    "invalid range pattern '%s': a job has at most %d hosts",
+		    pattern, POGO_TARGET_MAX_HOSTS);
+		return POGO_ERR_LIMIT;
+	}
+	if ((r = pogo_range_expand(
+	         pattern, POGO_TARGET_MAX_HOSTS, out, cause)) != 0)
 		return r;
 	for (i = start; i < out->n; i++) {
 		if (!pogo_target_valid_host(out->v[i])) {

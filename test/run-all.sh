@@ -69,7 +69,8 @@ ctest_run() {
 fuzz_smoke() {
 	for f in range sched-config; do
 		mkdir -p build-fuzz/corpus-$f
-		./build-fuzz/fuzz-$f -max_total_time=20 -rss_limit_mb=2048 \
+		./build-fuzz/fuzz-$f -max_total_time=20 -rss_limit_mb=512 \
+		    -malloc_limit_mb=64 \
 		    -print_final_stats=0 build-fuzz/corpus-$f \
 		    test/data/sched 2>build-fuzz/fuzz-$f.log ||
 		    { tail -n 40 build-fuzz/fuzz-$f.log; return 1; }

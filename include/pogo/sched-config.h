@@ -32,6 +32,14 @@ int pogo_sched_config_parse(const char *text, size_t len,
 #define POGO_SCHED_CONFIG_MAX_ENTRIES 10000000u
 
 /*
+ * Most distinct hosts in one configuration, as in one job (SPEC 5.2).  A
+ * tag pattern with more names is refused by counting, before any name is
+ * made: "invalid range pattern '<p>': more than 1000000 hosts in the
+ * configuration".
+ */
+#define POGO_SCHED_CONFIG_MAX_HOSTS 1000000u
+
+/*
  * The same with a smaller limit on the configuration's host entries (0
  * means POGO_SCHED_CONFIG_MAX_ENTRIES); for fuzzing and tests.
  */

@@ -60,6 +60,37 @@ expect_error "bad target" "invalid host name 'a;b'" "$T/ok.yaml" \
     --targets 'a;b'
 expect_error "bad target range" "invalid range pattern 'h[3-1]'" \
     "$T/ok.yaml" --targets 'h[3-1]'
+
+# Input bounded before it is allocated (issue 7, section 5): a pattern over
+# the job's 1,000,000-host cap, or a configuration tag over the
+# configuration's cap, is refused by counting, in a few MB, with exit 2.
+[ -x /usr/bin/time ] || fail "no /usr/bin/time (apt-get install time)"
+# bounded NAME EXPECTED-STDERR-LINE pogo-arguments...
+bounded() {
+	name=$1
+	want=$2
+	shift 2
+	/usr/bin/time -f %M -o "$T/rss" "$POGO" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ $rc -eq 2 ] || fail "$name: exit $rc, expected 2"
+	[ -s "$T/out" ] && fail "$name: stdout not empty"
+	got=$(cat "$T/err")
+	[ "$got" = "$want" ] || fail "$name: stderr '$got', expected '$want'"
+	kb=$(tail -n 1 "$T/rss")
+	[ "$kb" -lt 51200 ] || fail "$name: peak RSS $kb KiB, expected < 50 MiB"
+}
+big='h[1-3000]x[1-3000]'
+bounded "one --targets $big" \
+    "invalid range pattern '$big': a job has at most 1000000 hosts" \
+    one --targets "$big" --run-command true --local
+bounded "schedule --targets $big" \
+    "invalid range pattern '$big': a job has at most 1000000 hosts" \
+    schedule "$T/ok.yaml" --targets "$big"
+printf 'tag: {t: ["h[1-9999999]"]}\n' >"$T/bigtag.yaml"
+bounded "config tag h[1-9999999]" \
+    "line 1, column 11: invalid range pattern 'h[1-9999999]': more than 1000000 hosts in the configuration" \
+    schedule "$T/bigtag.yaml"
+
 "$POGO" schedule "$T/missing.yaml" >"$T/out" 2>"$T/err"
 expect_eq "missing file status" $? 2
 [ -s "$T/out" ] && fail "missing file: stdout not empty"

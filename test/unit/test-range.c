@@ -1,11 +1,21 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The pogo authors */
 
-/* Unit tests of src/range.c: every vector of SPEC 2.8 (C-GLOB). */
+/*
+ * Unit tests of src/range.c: every vector of SPEC 2.8 (C-GLOB), counting
+ * before expanding, and refusals of huge patterns (targets, configuration
+ * tags) that allocate almost nothing.
+ */
 #include "pogo/compat.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "harness.h"
+#include "pogo/error.h"
 #include "pogo/range.h"
+#include "pogo/sched-config.h"
+#include "pogo/target.h"
 #include "pogo/xmalloc.h"
 
 static const struct {
@@ -170,4 +180,223 @@ TEST(byte_budget)
 	ASSERT_EQ(out.n, 0);
 	free(cause);
 	free(pat);
+}
+
+/*
+ * Counting (SPEC 2.8 without making the names): the count equals the
+ * expansion's size when nothing is removed, and bounds it otherwise.
+ */
+TEST(count_matches_expansion)
+{
+	struct pogo_strv out = { 0 };
+	char *cause = NULL;
+	uint64_t n;
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(range_vectors); i++) {
+		if (range_vectors[i].out == NULL)
+			continue;
+		ASSERT_OK(
+		    pogo_range_expand(range_vectors[i].in, 0, &out, &cause));
+		ASSERT_OK(pogo_range_count(range_vectors[i].in, 0, &n));
+		if (strchr(range_vectors[i].in, '!') == NULL &&
+		    strchr(range_vectors[i].in, ' ') == NULL &&
+		    strstr(range_vectors[i].in, "{a,}") == NULL && n != out.n)
+			harness_fail(__FILE__, __LINE__,
+			    "'%s': count %llu, expansion %zu",
+			    range_vectors[i].in, (unsigned long long)n, out.n);
+		ASSERT(n >= out.n);
+		pogo_strv_clear(&out);
+	}
+	ASSERT_OK(pogo_range_count("h[1-3000]x[1-3000]", 0, &n));
+	ASSERT_EQ(n, 9000000);
+	ASSERT_OK(pogo_range_count("a{b,c[1-5],d{e,f}}[01-10],x", 0, &n));
+	ASSERT_OK(
+	    pogo_range_expand("a{b,c[1-5],d{e,f}}[01-10],x", 0, &out, &cause));
+	ASSERT_EQ(n, out.n);
+	pogo_strv_clear(&out);
+}
+
+TEST(count_refuses_over_the_limit)
+{
+	uint64_t n;
+	char *pat;
+	size_t i;
+
+	ASSERT_EQ(pogo_range_count("h[1-3000]x[1-3000]", 1000000, &n),
+	    POGO_ERR_LIMIT);
+	ASSERT_EQ(pogo_range_count("h[1-99999999999]", 0, &n), POGO_ERR_LIMIT);
+	ASSERT_OK(pogo_range_count("h[1-1000000]", 1000000, &n));
+	ASSERT_EQ(n, 1000000);
+	ASSERT_EQ(
+	    pogo_range_count("h[1-1000001]", 1000000, &n), POGO_ERR_LIMIT);
+	/* 1000^7 overflows nothing: the count saturates. */
+	ASSERT_EQ(pogo_range_count("[1-1000][1-1000][1-1000][1-1000][1-1000]"
+	                           "[1-1000][1-1000]",
+	              0, &n),
+	    POGO_ERR_LIMIT);
+	/* 2^40 through alternatives. */
+	pat = xcalloc(1, 40 * 5 + 1);
+	for (i = 0; i < 40; i++)
+		memcpy(pat + i * 5, "{a,b}", 5);
+	ASSERT_EQ(pogo_range_count(pat, 0, &n), POGO_ERR_LIMIT);
+	free(pat);
+}
+
+static const char *
+refuse_big_target(void)
+{
+	static char msg[512];
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+
+	if (pogo_target_parse("h[1-3000]x[1-3000]", &h, &cause) == 0)
+		return "the targets were accepted";
+	snprintf(msg, sizeof(msg), "%s", cause != NULL ? cause : "");
+	free(cause);
+	if (h.n != 0)
+		return "hosts were left in the list";
+	if (strcmp(msg,
+	        "invalid range pattern 'h[1-3000]x[1-3000]': a job "
+	        "has at most 1000000 hosts") != 0)
+		return msg;
+	return NULL;
+}
+
+static const char *
+refuse_big_expansion(void)
+{
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+	int r;
+
+	r = pogo_range_expand("h[1-3000]x[1-3000]", 1000000, &h, &cause);
+	free(cause);
+	return r == POGO_ERR_RANGE && h.n == 0 ? NULL : "not refused";
+}
+
+static const char *
+refuse_big_config_tag(void)
+{
+	static char msg[512];
+	const char *yaml = "tag: {t: [\"h[1-9999999]\"]}\n";
+	struct pogo_sched_config *cfg = NULL;
+	char *cause = NULL;
+
+	if (pogo_sched_config_parse(yaml, strlen(yaml), &cfg, &cause) == 0) {
+		pogo_sched_config_free(cfg);
+		return "the configuration was accepted";
+	}
+	snprintf(msg, sizeof(msg), "%s", cause != NULL ? cause : "");
+	free(cause);
+	if (strcmp(msg,
+	        "line 1, column 11: invalid range pattern "
+	        "'h[1-9999999]': more than 1000000 hosts in the "
+	        "configuration") != 0)
+		return msg;
+	return NULL;
+}
+
+static const struct {
+	const char *name;
+	const char *(*fn)(void);
+} refusals[] = {
+	{ "expansion", refuse_big_expansion },
+	{ "targets", refuse_big_target },
+	{ "config tag", refuse_big_config_tag },
+};
+
+/* The process's peak resident memory (VmHWM, KiB; reset by exec). */
+static long
+peak_kb(void)
+{
+	char line[256];
+	long kb = -1;
+	FILE *f;
+
+	if ((f = fopen("/proc/self/status", "r")) == NULL)
+		return -1;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "VmHWM:", 6) == 0)
+			kb = strtol(line + 6, NULL, 10);
+	}
+	fclose(f);
+	return kb;
+}
+
+/*
+ * In a copy of this program run by peak_growth_kb() (a fresh process, so
+ * no freed memory to reuse), make one refusal and print how much the peak
+ * resident memory grew, in KiB, and what went wrong, if anything.
+ */
+__attribute__((constructor)) static void
+refusal_child(void)
+{
+	const char *which = getenv("POGO_TEST_REFUSAL"), *err = NULL;
+	long kb0, kb1;
+	size_t i;
+
+	if (which == NULL)
+		return;
+	for (i = 0; i < POGO_NELEM(refusals); i++) {
+		if (strcmp(which, refusals[i].name) != 0)
+			continue;
+		kb0 = peak_kb();
+		err = refusals[i].fn();
+		kb1 = peak_kb();
+		printf("%ld %s\n", kb0 < 0 || kb1 < 0 ? -1 : kb1 - kb0,
+		    err != NULL ? err : "");
+		fflush(stdout);
+		_exit(0);
+	}
+	_exit(1);
+}
+
+/* Peak memory growth of a refusal (KiB), measured in a fresh process. */
+static long
+peak_growth_kb(const char *name)
+{
+	char buf[600], *sp;
+	int fd[2], st;
+	ssize_t n;
+	pid_t pid;
+
+	ASSERT_OK(pipe(fd));
+	if ((pid = fork()) == 0) {
+		dup2(fd[1], 1);
+		close(fd[0]);
+		close(fd[1]);
+		setenv("POGO_TEST_REFUSAL", name, 1);
+		execl("/proc/self/exe", "test-range", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT(pid > 0);
+	close(fd[1]);
+	n = read(fd[0], buf, sizeof(buf) - 1);
+	close(fd[0]);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	ASSERT(n > 0);
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if ((sp = strchr(buf, ' ')) != NULL && sp[1] != '\0')
+		harness_fail(__FILE__, __LINE__, "%s: %s", name, sp + 1);
+	if (strtol(buf, NULL, 10) < 0)
+		harness_fail(__FILE__, __LINE__, "no VmHWM in /proc");
+	return strtol(buf, NULL, 10);
+}
+
+/* Refusals are decided by counting: they allocate a few MB at most. */
+TEST(refusals_allocate_little)
+{
+	size_t i;
+	long kb;
+
+	for (i = 0; i < POGO_NELEM(refusals); i++) {
+		kb = peak_growth_kb(refusals[i].name);
+		if (kb > 8 * 1024)
+			harness_fail(__FILE__, __LINE__,
+			    "%s: the peak grew by %ld KiB", refusals[i].name,
+			    kb);
+	}
 }
