@@ -188,6 +188,11 @@ start_sshd() {
 	    -E "$T/sshd.log" &
 	SSHD_PID=$!
 	E2E_PIDS="$E2E_PIDS $SSHD_PID"
+	wait_sshd
+}
+
+# wait_sshd: poll until the sshd of $SSHD_PID answers (at most 10 s).
+wait_sshd() {
 	i=0
 	while ! in_ns ssh-keyscan -T 2 -p "$SSHD_PORT" 127.0.0.1 \
 	    >/dev/null 2>&1; do

@@ -36,20 +36,31 @@ grep -qx '127.0.6.1: Failed (rc=7)' "$T/out" || fail "rc=7: $(cat "$T/out")"
 grep -q '^7 hosts: 3 ok, 2 failed, 2 unreachable in ' "$T/err" ||
     fail "summary: $(cat "$T/err")"
 
-# W-UNREACH: no listener; a name that does not resolve.
+# W-UNREACH: no listener; a name that does not resolve.  O-EXIT: a job
+# whose only hosts are unreachable exits 1.
 pogo_one --port 1 --targets 127.0.1.1 --run-command true >"$T/out" 2>&1
+expect_eq "O-EXIT, unreachable host" $? 1
 grep -qx '127.0.1.1: Unreachable (cannot connect: connection refused)' \
     "$T/out" || fail "no listener: $(cat "$T/out")"
 pogo_one --targets does-not-exist.invalid --run-command true >"$T/out" 2>&1
+expect_eq "O-EXIT, unresolvable host" $? 1
 grep -qx 'does-not-exist.invalid: Unreachable (cannot connect: name does not resolve)' \
     "$T/out" || fail "no name: $(cat "$T/out")"
+pogo_one --connect-timeout 2 --targets '127.0.8.[1-2],127.0.9.1' \
+    --run-command true >"$T/out" 2>"$T/err"
+expect_eq "O-EXIT, only unreachable hosts" $? 1
+grep -q '^3 hosts: 0 ok, 0 failed, 3 unreachable in ' "$T/err" ||
+    fail "O-EXIT summary: $(cat "$T/err")"
 # A listener that accepts and never speaks: timed out within 3 s.
 if have nc "the silent-server section"; then
 	port2=$(e2e_port 1)
 	# Not through in_ns: $! must be the listener itself.
 	ip netns exec "$E2E_NS" nc -lk 127.0.0.1 "$port2" >/dev/null 2>&1 &
 	E2E_PIDS="$E2E_PIDS $!"
-	sleep 0.3
+	listening() {
+		in_ns ss -Hltn "sport = :$port2" | grep -q .
+	}
+	wait_for 10 "nc to listen" listening
 	start=$(date +%s)
 	in_ns "$POGO" one -l "$TEST_USER" -i "$T/id_ed25519" --port "$port2" \
 	    --connect-timeout 2 --targets 127.0.0.1 --run-command true \
@@ -64,9 +75,12 @@ pogo_one --timeout 2 --targets 127.0.2.1 --run-command 'sleep 31' \
     >"$T/out" 2>&1
 grep -qx '127.0.2.1: Failed (timed out after 2 seconds)' "$T/out" ||
     fail "timeout: $(cat "$T/out")"
-sleep 0.5
-in_ns ps -u "$TEST_USER" -o args= | grep -q '^sleep 31' &&
-    fail "the remote sleep is still running"
+# remote_gone PATTERN: no process of the test user matches PATTERN.
+remote_gone() {
+	! in_ns ps -u "$TEST_USER" -o args= | grep -q "$1"
+}
+wait_for 5 "the remote sleep to be killed" remote_gone '^sleep 31'
+
 
 # W-MAXOUT: the last records, the state, and the remote yes is gone.
 pogo_one --json --max-output 1000 --targets 127.0.2.2 --run-command 'yes' \
@@ -76,9 +90,8 @@ grep '"event":"output"' "$T/out" | tail -n1 |
     fail "W-MAXOUT record"
 grep -q '"state":"failed","message":"output exceeded 1000 bytes"' "$T/out" ||
     fail "W-MAXOUT state"
-sleep 0.5
-in_ns ps -u "$TEST_USER" -o args= | grep -qx 'yes' &&
-    fail "the remote yes is still running"
+wait_for 5 "the remote yes to be killed" remote_gone '^yes$'
+
 
 # W-HOSTKEY: strict with an empty file, accept-new, a changed key, off.
 kh="$T/kh"
@@ -102,7 +115,7 @@ ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
     -E "$T/sshd2.log" &
 SSHD_PID=$!
 E2E_PIDS="$E2E_PIDS $SSHD_PID"
-sleep 0.5
+wait_sshd
 pogo_one --known-hosts "$kh" --targets 127.0.3.1 --run-command true \
     >"$T/out" 2>&1
 grep -qx '127.0.3.1: Failed (host key verification failed: key changed)' \
