@@ -37,17 +37,32 @@ struct pogo_exec_result {
 	char msg[256]; /* "ok", "exited with status 3", ... */
 };
 
+/*
+ * The stub features of a task (SPEC 9.7): any of them puts the task in
+ * stub mode (pogo_stub_needed() in stub.h).  Strings are borrowed.
+ */
+struct pogo_exec_stub {
+	unsigned retry; /* extra attempts on the target */
+	bool prehook;
+	bool posthook;
+	bool lock;
+	const char *hook_dir; /* NULL: /etc/pogo (worker.hook_dir) */
+	const char *exe_name; /* attached script: [A-Za-z0-9_.-]+; or NULL */
+	const char *exe_data; /* its text (no NUL bytes); NULL: none */
+};
+
 /* One task: owned by the engine, borrowed by the executor until done. */
 struct pogo_exec_task {
 	const char *job_id;
 	const char *task_id;
 	const char *host;
 	const char *command;
-	const char *run_as; /* NULL: the login user */
-	unsigned timeout;   /* seconds, 0: none */
-	uint32_t run;       /* run number of this host, from 0 */
-	void *data;         /* the engine's */
-	void *priv;         /* the executor's */
+	const char *run_as;                /* NULL: the login user */
+	unsigned timeout;                  /* seconds, 0: none */
+	const struct pogo_exec_stub *stub; /* NULL: direct mode */
+	uint32_t run;                      /* run number of this host, from 0 */
+	void *data;                        /* the engine's */
+	void *priv;                        /* the executor's */
 };
 
 struct pogo_exec_events {
