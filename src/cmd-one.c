@@ -31,12 +31,14 @@
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
 #include "pogo/ssh.h"
+#include "pogo/stub.h"
 #include "pogo/target.h"
 #include "pogo/xmalloc.h"
 
 #define ONE_DEFAULT_RESOLVERS "/etc/pogo/resolvers"
 #define ONE_MAX_CONFIG (64 * 1024 * 1024)
 #define ONE_FD_RESERVE 64
+#define ONE_MAX_SCRIPT (1024 * 1024) /* SPEC 5.1 exe_data */
 
 static int cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx);
 
@@ -49,7 +51,9 @@ const struct pogo_cmd pogo_cmd_one = {
 	         "[--host-key-check strict|accept-new|off] "
 	         "[--connect-timeout S] [--timeout S] [--job-timeout S] "
 	         "[--concurrency N] [--max-handshakes N] [--max-output N] "
-	         "[--run-as USER] [--local] [--output-dir DIR] [--json] "
+	         "[--run-as USER] [--retry N] [--prehook] [--posthook] "
+	         "[--lock] [--hook-dir DIR] [--file SCRIPT] [--local] "
+	         "[--output-dir DIR] [--json] "
 	         "[--show-output] [--dry-run] [--resolver-path PATH] "
 	         "[-v|--verbose]",
 	.summary = "run one job from this process (dispatcher and worker in "
@@ -572,6 +576,10 @@ struct one_args {
 	unsigned job_timeout;
 	unsigned concurrency;
 	unsigned max_output;
+	struct pogo_exec_stub stub;
+	const char *file; /* --file: the attached script's path */
+	char *exe_data;   /* and its text */
+	char *file_command;
 	bool ask_password;
 	bool local;
 	bool dry_run;
@@ -623,6 +631,48 @@ one_check_file(const char *path)
 	return 0;
 }
 
+/*
+ * --file SCRIPT: the attached script (SPEC 5.1 exe_name, exe_data): a base
+ * name of [A-Za-z0-9_.-], text of at most 1 MiB without NUL bytes.  The
+ * command shown is "Attached file: <name>".
+ */
+static int
+one_attach(struct one_args *a)
+{
+	const char *name = strrchr(a->file, '/');
+	size_t len;
+	int r;
+
+	name = name != NULL ? name + 1 : a->file;
+	if (name[0] == '\0' ||
+	    strspn(name,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789_.-") != strlen(name)) {
+		fprintf(stderr,
+		    "pogo one: --file %s: the name must be made of "
+		    "A-Z a-z 0-9 _ . -\n",
+		    a->file);
+		return POGO_ERR_USAGE;
+	}
+	if ((r = pogo_str_read_file(
+	         a->file, ONE_MAX_SCRIPT, &a->exe_data, &len)) != 0) {
+		fprintf(stderr, "pogo one: --file %s: %s\n", a->file,
+		    r == POGO_ERR_LIMIT ? "larger than 1 MiB"
+		                        : pogo_strerror(r));
+		return r;
+	}
+	if (memchr(a->exe_data, '\0', len) != NULL) {
+		fprintf(
+		    stderr, "pogo one: --file %s: not a text file\n", a->file);
+		return POGO_ERR_USAGE;
+	}
+	a->stub.exe_name = name;
+	a->stub.exe_data = a->exe_data;
+	xasprintf(&a->file_command, "Attached file: %s", name);
+	a->command = a->file_command;
+	return 0;
+}
+
 /* Parse the command line into a; returns 0 or an exit status. */
 static int
 one_parse(int argc, char **argv, struct one_args *a)
@@ -647,6 +697,12 @@ one_parse(int argc, char **argv, struct one_args *a)
 		OPT_DRY,
 		OPT_RESOLVERS,
 		OPT_RUNAS,
+		OPT_RETRY,
+		OPT_PREHOOK,
+		OPT_POSTHOOK,
+		OPT_LOCK,
+		OPT_HOOKDIR,
+		OPT_FILE,
 		OPT_LATER,
 	};
 	static const struct option longopts[] = {
@@ -674,12 +730,13 @@ one_parse(int argc, char **argv, struct one_args *a)
 		{ "resolver-path", required_argument, NULL, OPT_RESOLVERS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "run-as", required_argument, NULL, OPT_RUNAS },
-		/* SPEC 12.2 options that arrive with the target-side stub. */
-		{ "retry", required_argument, NULL, OPT_LATER },
-		{ "prehook", no_argument, NULL, OPT_LATER },
-		{ "posthook", no_argument, NULL, OPT_LATER },
-		{ "lock", no_argument, NULL, OPT_LATER },
-		{ "hook-dir", required_argument, NULL, OPT_LATER },
+		{ "retry", required_argument, NULL, OPT_RETRY },
+		{ "prehook", no_argument, NULL, OPT_PREHOOK },
+		{ "posthook", no_argument, NULL, OPT_POSTHOOK },
+		{ "lock", no_argument, NULL, OPT_LOCK },
+		{ "hook-dir", required_argument, NULL, OPT_HOOKDIR },
+		{ "file", required_argument, NULL, OPT_FILE },
+		/* SPEC 12.2 options that arrive later. */
 		{ "state-dir", required_argument, NULL, OPT_LATER },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -796,6 +853,26 @@ one_parse(int argc, char **argv, struct one_args *a)
 		case OPT_RUNAS:
 			a->run_as = optarg;
 			break;
+		case OPT_RETRY:
+			if (one_number(
+			        "retry", optarg, 0, 1000, &a->stub.retry))
+				return POGO_EXIT_USAGE;
+			break;
+		case OPT_PREHOOK:
+			a->stub.prehook = true;
+			break;
+		case OPT_POSTHOOK:
+			a->stub.posthook = true;
+			break;
+		case OPT_LOCK:
+			a->stub.lock = true;
+			break;
+		case OPT_HOOKDIR:
+			a->stub.hook_dir = optarg;
+			break;
+		case OPT_FILE:
+			a->file = optarg;
+			break;
 		case 'v':
 			pogo_log_level++;
 			break;
@@ -817,9 +894,27 @@ one_parse(int argc, char **argv, struct one_args *a)
 		fprintf(stderr, "Mandatory parameter targets missing\n");
 		return POGO_EXIT_USAGE;
 	}
+	if (a->file != NULL && a->command != NULL) {
+		fprintf(stderr,
+		    "pogo one: --file and --run-command are exclusive\n");
+		return POGO_EXIT_USAGE;
+	}
+	if (a->file != NULL && one_attach(a) != 0)
+		return POGO_EXIT_USAGE;
 	if (a->command == NULL ||
 	    a->command[strspn(a->command, " \t\n")] == '\0') {
 		fprintf(stderr, "Mandatory parameter run-command missing\n");
+		return POGO_EXIT_USAGE;
+	}
+	if (!a->local && pogo_stub_needed(&a->stub)) {
+		/* XXX(#7): the SSH executor's stub mode comes next. */
+		fprintf(stderr,
+		    "pogo one: --retry, --prehook, --posthook, --lock and "
+		    "--file are not implemented over SSH yet\n");
+		return POGO_EXIT_USAGE;
+	}
+	if (a->stub.hook_dir != NULL && a->stub.hook_dir[0] == '\0') {
+		fprintf(stderr, "pogo one: --hook-dir must not be empty\n");
 		return POGO_EXIT_USAGE;
 	}
 	if (a->ssh.user != NULL && !one_valid_user(a->ssh.user)) {
@@ -892,6 +987,7 @@ one_run(
 	jopts.run_as = a->run_as;
 	jopts.timeout = a->timeout;
 	jopts.job_timeout = a->job_timeout;
+	jopts.stub = a->stub;
 	if (pogo_job_new(&o->loop, cfg, hosts, &jopts, o->exec, &one_listener,
 	        o, &o->job, &cause) != 0) {
 		fprintf(stderr, "pogo one: %s\n", cause);
@@ -1008,7 +1104,8 @@ out:
 		pogo_freezero(password, strlen(password));
 	pogo_strv_clear(&hosts);
 	pogo_strv_clear(&a.ssh.identities);
-	pogo_strv_clear(&a.targets);
+	free(a.exe_data);
+	free(a.file_command);
 	pogo_sched_config_free(cfg);
 	return ret;
 }

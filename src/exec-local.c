@@ -6,8 +6,10 @@
  * a session and process group of its own, so that a timeout or a kill
  * reaches every process the command started (TERM, then KILL after the
  * grace period).  Output goes through the record splitter of output.c and
- * is bounded by max_output.  Each task owns four handles and is freed when
- * the last one is closed.
+ * is bounded by max_output.  Each task owns five handles and is freed when
+ * the last one is closed.  In stub mode (SPEC 9.11) the child is `sh -s`
+ * with the stub of stub.c on its standard input, and the result is read
+ * from the stub's last line.
  */
 #include "pogo/compat.h"
 
@@ -17,6 +19,7 @@
 
 #include "pogo/exec-local.h"
 #include "pogo/output.h"
+#include "pogo/stub.h"
 #include "pogo/xmalloc.h"
 
 extern char **environ;
@@ -38,14 +41,19 @@ struct local_task {
 	struct local_exec *le;
 	struct pogo_exec_task *t;
 	uv_process_t proc;
+	uv_pipe_t in; /* stub mode: the stub goes in here */
 	uv_pipe_t out;
 	uv_pipe_t err;
 	uv_timer_t timer; /* start, timeout, kill grace, linger */
 	uv_timer_t quiet; /* partial-line flush */
 	struct pogo_output o_out;
 	struct pogo_output o_err;
+	uv_write_t wreq;
+	char *stub;                 /* stub mode: the script, until written */
+	struct pogo_stub_tail tail; /* stub mode: the last stdout line */
 	size_t bytes;
 	int handles;
+	bool stubmode;
 	bool spawned;
 	bool started;
 	bool exited;
@@ -72,6 +80,7 @@ local_handle_closed(uv_handle_t *h)
 	if (--lt->handles > 0)
 		return;
 	free(lt->spawn_error);
+	free(lt->stub);
 	free(lt);
 	le->tasks--;
 	if (le->closing && le->tasks == 0) {
@@ -84,10 +93,10 @@ local_handle_closed(uv_handle_t *h)
 static void
 local_close_task(struct local_task *lt)
 {
-	uv_handle_t *hs[] = { (uv_handle_t *)&lt->out, (uv_handle_t *)&lt->err,
-		(uv_handle_t *)&lt->timer, (uv_handle_t *)&lt->quiet,
-		(uv_handle_t *)&lt->proc };
-	size_t i, n = lt->spawned ? 5 : 4;
+	uv_handle_t *hs[] = { (uv_handle_t *)&lt->in, (uv_handle_t *)&lt->out,
+		(uv_handle_t *)&lt->err, (uv_handle_t *)&lt->timer,
+		(uv_handle_t *)&lt->quiet, (uv_handle_t *)&lt->proc };
+	size_t i, n = lt->spawned ? 6 : 5;
 
 	for (i = 0; i < n; i++) {
 		if (!uv_is_closing(hs[i]))
@@ -139,6 +148,8 @@ local_record(
 	struct local_task *lt = arg;
 	struct local_exec *le = lt->le;
 
+	if (lt->stubmode && type == POGO_OUT_STDOUT)
+		pogo_stub_tail_feed(&lt->tail, data, len, eol);
 	le->base.ev->output(lt->t, type, data, len, eol, le->base.ev_arg);
 }
 
@@ -254,7 +265,10 @@ local_maybe_done(struct local_task *lt)
 	lt->done = true;
 	pogo_output_flush(&lt->o_out);
 	pogo_output_flush(&lt->o_err);
-	if (!lt->have_result)
+	if (!lt->have_result && lt->stubmode)
+		pogo_stub_result(&lt->res, &lt->tail, (int)lt->status,
+		    lt->signal, lt->t->timeout);
+	else if (!lt->have_result)
 		pogo_exec_result_exit(&lt->res, (int)lt->status, lt->signal);
 	le->base.inflight--;
 	le->base.ev->done(lt->t, &lt->res, le->base.ev_arg);
@@ -280,6 +294,7 @@ local_started_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 	struct local_exec *le = lt->le;
+	uint64_t limit;
 
 	if (!lt->spawned) {
 		/* SPEC 9.11: a command that cannot be spawned fails. */
@@ -302,9 +317,22 @@ local_started_cb(uv_timer_t *tm)
 		local_start_grace(lt);
 		return;
 	}
-	if (lt->t->timeout > 0)
-		uv_timer_start(&lt->timer, local_timeout_cb,
-		    (uint64_t)lt->t->timeout * 1000, 0);
+	/* Stub mode: the stub times attempts, this the whole run (9.10). */
+	limit = lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
+	if (limit > 0)
+		uv_timer_start(&lt->timer, local_timeout_cb, limit * 1000, 0);
+}
+
+/* The stub is written: EOF on its standard input. */
+static void
+local_stub_written_cb(uv_write_t *req, int status)
+{
+	struct local_task *lt = req->data;
+
+	free(lt->stub);
+	lt->stub = NULL;
+	if (!uv_is_closing((uv_handle_t *)&lt->in))
+		uv_close((uv_handle_t *)&lt->in, local_handle_closed);
 }
 
 /* environ plus POGO_HOST and POGO_JOB_ID (replacing inherited ones). */
@@ -335,32 +363,46 @@ local_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	struct local_task *lt;
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[3];
-	char *args[4], **env;
+	char *args[4], **env, rnd[POGO_STUB_RANDOM_HEX + 1];
+	uv_buf_t buf;
 	size_t i;
 	int r;
 
 	if (le->closing)
 		return UV_ECANCELED;
+	if (pogo_stub_needed(t->stub) && (r = pogo_stub_random(rnd)) != 0)
+		return r;
 	lt = xcalloc(1, sizeof(*lt));
+	lt->stubmode = pogo_stub_needed(t->stub);
 	lt->le = le;
 	lt->t = t;
 	t->priv = lt;
+	uv_pipe_init(le->loop, &lt->in, 0);
 	uv_pipe_init(le->loop, &lt->out, 0);
 	uv_pipe_init(le->loop, &lt->err, 0);
 	uv_timer_init(le->loop, &lt->timer);
 	uv_timer_init(le->loop, &lt->quiet);
-	lt->out.data = lt->err.data = lt->timer.data = lt->quiet.data = lt;
-	lt->proc.data = lt;
-	lt->handles = 4;
+	lt->in.data = lt->out.data = lt->err.data = lt;
+	lt->timer.data = lt->quiet.data = lt->proc.data = lt;
+	lt->wreq.data = lt;
+	lt->handles = 5;
 	pogo_output_init(&lt->o_out, POGO_OUT_STDOUT, false, local_record, lt);
 	pogo_output_init(&lt->o_err, POGO_OUT_STDERR, false, local_record, lt);
 	args[0] = (char *)"sh";
 	args[1] = (char *)"-c";
 	args[2] = (char *)t->command;
 	args[3] = NULL;
+	stdio[0].flags = UV_IGNORE;
+	if (lt->stubmode) {
+		/* SPEC 9.11: the stub of 9.7, read by `sh -s`. */
+		lt->stub = pogo_stub_script(t, rnd, NULL);
+		args[1] = (char *)"-s";
+		args[2] = NULL;
+		stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
+		stdio[0].data.stream = (uv_stream_t *)&lt->in;
+	}
 	env = local_env(t);
 	memset(&opt, 0, sizeof(opt));
-	stdio[0].flags = UV_IGNORE;
 	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
 	stdio[1].data.stream = (uv_stream_t *)&lt->out;
 	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
@@ -382,6 +424,13 @@ local_start(struct pogo_exec *e, struct pogo_exec_task *t)
 		lt->exited = lt->eof_out = lt->eof_err = true;
 		uv_close((uv_handle_t *)&lt->proc, local_handle_closed);
 	} else {
+		if (lt->stub != NULL) {
+			buf = uv_buf_init(lt->stub, (unsigned)strlen(lt->stub));
+			if (uv_write(&lt->wreq, (uv_stream_t *)&lt->in, &buf, 1,
+			        local_stub_written_cb) != 0)
+				uv_close((uv_handle_t *)&lt->in,
+				    local_handle_closed);
+		}
 		uv_read_start(
 		    (uv_stream_t *)&lt->out, local_alloc_cb, local_read_cb);
 		uv_read_start(

@@ -52,6 +52,7 @@ struct pogo_job {
 	char *run_as;
 	unsigned timeout;
 	unsigned job_timeout;
+	struct pogo_exec_stub stub; /* owned strings */
 	struct pogo_sched *sched;
 	struct pogo_exec *exec;
 	const struct pogo_job_listener *listener;
@@ -223,6 +224,7 @@ job_exec(struct pogo_job *job, uint32_t t)
 	h->task.command = job->command;
 	h->task.run_as = job->run_as;
 	h->task.timeout = job->timeout;
+	h->task.stub = &job->stub;
 	h->task.run = h->runs;
 	h->task.data = job;
 	job_host_set(
@@ -372,6 +374,20 @@ static const struct pogo_exec_events job_exec_events = {
 	.done = job_exec_done,
 };
 
+static char *
+job_strdup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static void
+job_stub_clear(struct pogo_exec_stub *s)
+{
+	free((char *)s->hook_dir);
+	free((char *)s->exe_name);
+	free((char *)s->exe_data);
+}
+
 int
 pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
     const struct pogo_strv *hosts, const struct pogo_job_opts *opts,
@@ -389,6 +405,10 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	job->run_as = opts->run_as != NULL ? xstrdup(opts->run_as) : NULL;
 	job->timeout = opts->timeout;
 	job->job_timeout = opts->job_timeout;
+	job->stub = opts->stub;
+	job->stub.hook_dir = job_strdup(opts->stub.hook_dir);
+	job->stub.exe_name = job_strdup(opts->stub.exe_name);
+	job->stub.exe_data = job_strdup(opts->stub.exe_data);
 	job->exec = exec;
 	job->listener = listener;
 	job->arg = arg;
@@ -399,6 +419,7 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 		free(job->id);
 		free(job->command);
 		free(job->run_as);
+		job_stub_clear(&job->stub);
 		free(job);
 		return r;
 	}
@@ -686,6 +707,7 @@ job_timer_closed(uv_handle_t *h)
 	free(job->id);
 	free(job->command);
 	free(job->run_as);
+	job_stub_clear(&job->stub);
 	free(job);
 }
 

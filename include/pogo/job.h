@@ -50,10 +50,11 @@ const char *pogo_host_state_name(enum pogo_host_state s);
 struct pogo_job_opts {
 	const char *id; /* "p0000000000" */
 	const char *command;
-	const char *run_as;     /* NULL: the login user (SPEC 9.5) */
-	unsigned timeout;       /* per host, seconds; 0: none */
-	unsigned job_timeout;   /* seconds; 0: none */
-	const char *concurrent; /* NULL, or SPEC 5.1 `concurrent` */
+	const char *run_as;         /* NULL: the login user (SPEC 9.5) */
+	unsigned timeout;           /* per host, seconds; 0: none */
+	unsigned job_timeout;       /* seconds; 0: none */
+	const char *concurrent;     /* NULL, or SPEC 5.1 `concurrent` */
+	struct pogo_exec_stub stub; /* retry, hooks, lock, script (copied) */
 	struct pogo_sched_counters *counters; /* NULL: the job's own */
 };
 

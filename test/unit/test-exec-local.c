@@ -11,12 +11,17 @@
 
 #include <limits.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness.h"
 #include "pogo/exec-local.h"
 #include "pogo/proc.h"
 #include "pogo/str.h"
+#include "pogo/stub.h"
+
+/* The stub features of the next lt_run (NULL: direct mode). */
+static const struct pogo_exec_stub *lt_stub;
 
 struct lt {
 	uv_loop_t loop;
@@ -86,6 +91,7 @@ lt_run(const char *cmd, unsigned timeout, size_t max_output, bool kill)
 	l.t.host = "h1";
 	l.t.command = cmd;
 	l.t.timeout = timeout;
+	l.t.stub = lt_stub;
 	l.in_start = true;
 	ASSERT_OK(l.e->ops->start(l.e, &l.t));
 	l.in_start = false;
@@ -380,4 +386,121 @@ TEST(started_before_done_for_every_task)
 	uv_run(&m.loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(closed, 1);
 	ASSERT_OK(pogo_proc_loop_close(&m.loop));
+}
+
+/* Stub features all off: direct mode, no stub lines. */
+TEST(W_DIRECT_no_stub)
+{
+	static const struct pogo_exec_stub none = { .hook_dir = "/x" };
+	struct lt *l;
+
+	lt_stub = &none;
+	l = lt_run("echo foo", 0, 0, false);
+	lt_stub = NULL;
+	ASSERT_STR_EQ(l->out, "foo|");
+	ASSERT_EQ(l->r.exitstatus, 0);
+}
+
+/* SPEC 9.11: the stub runs locally with sh -s (W-STUB-RETRY, local). */
+TEST(W_STUB_RETRY_local)
+{
+	static const struct pogo_exec_stub s = { .retry = 1 };
+	struct lt *l;
+
+	lt_stub = &s;
+	l = lt_run("echo try; exit 3", 60, 0, false);
+	lt_stub = NULL;
+	ASSERT_STR_EQ(l->out,
+	    "|pogo-worker: loaded; retry=1, timeout=60|"
+	    "pogo-worker: command='echo try; exit 3'|"
+	    "pogo-worker: running command 'echo try; exit 3'|try|"
+	    "WARNING: pogo-worker: command exited 3|try|"
+	    "WARNING: pogo-worker: command exited 3, retry 1 of 1|"
+	    "ERROR: pogo-worker died: command exited 3|");
+	ASSERT_EQ(l->r.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(l->r.exitstatus, 3);
+	ASSERT_STR_EQ(l->r.msg, "exited with status 3");
+}
+
+/* An attached script: $0 is its file, gone afterwards. */
+TEST(W_STUB_ATTACH_local)
+{
+	static const struct pogo_exec_stub s = { .exe_name = "s.sh",
+		.exe_data = "echo \"$0\"\n" };
+	struct lt *l;
+	char *p, path[64];
+
+	lt_stub = &s;
+	l = lt_run("Attached file: s.sh", 0, 0, false);
+	lt_stub = NULL;
+	ASSERT_EQ(l->r.exitstatus, 0);
+	ASSERT_STR_EQ(l->r.msg, "ok");
+	p = strstr(l->out, "|/tmp/pogo_s.sh_");
+	ASSERT(p != NULL);
+	ASSERT_EQ(strspn(p + 16, "0123456789abcdef"), 16);
+	ASSERT_EQ(p[32], '|');
+	snprintf(path, sizeof(path), "%.31s", p + 1);
+	ASSERT(access(path, F_OK) != 0);
+}
+
+/* A stub abort: status 254 and the reason as the message. */
+TEST(stub_abort_local)
+{
+	static const struct pogo_exec_stub s = { .prehook = true,
+		.hook_dir = "." };
+	char dir[64] = "/tmp/pogo-test-hook.XXXXXX", p[128];
+	struct pogo_exec_stub s2 = s;
+	struct lt *l;
+	FILE *f;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(p, sizeof(p), "%s/pre.d", dir);
+	ASSERT_EQ(mkdir(p, 0700), 0);
+	snprintf(p, sizeof(p), "%s/pre.d/h", dir);
+	f = fopen(p, "w");
+	ASSERT(f != NULL);
+	fputs("exit 4\n", f);
+	fclose(f);
+	ASSERT_EQ(chmod(p, 0700), 0);
+	s2.hook_dir = dir;
+	lt_stub = &s2;
+	l = lt_run("echo never", 0, 0, false);
+	lt_stub = NULL;
+	unlink(p);
+	snprintf(p, sizeof(p), "%s/pre.d", dir);
+	rmdir(p);
+	rmdir(dir);
+	ASSERT_EQ(l->r.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(l->r.exitstatus, 254);
+	snprintf(p, sizeof(p), "hook '%s/pre.d/h' exited 4, bailing out", dir);
+	ASSERT_STR_EQ(l->r.msg, p);
+}
+
+/* The stub's watchdog: "timed out after T seconds", timed_out. */
+TEST(stub_timeout_local)
+{
+	static const struct pogo_exec_stub s = { .retry = 2 };
+	struct lt *l;
+
+	lt_stub = &s;
+	l = lt_run("sleep 30", 1, 0, false);
+	lt_stub = NULL;
+	ASSERT_EQ(l->r.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(l->r.exitstatus, -1);
+	ASSERT(l->r.timed_out);
+	ASSERT_STR_EQ(l->r.msg, "timed out after 1 seconds");
+	ASSERT(strstr(l->out, "ERROR: pogo-worker died: command timed out|") !=
+	    NULL);
+}
+
+/* Kill in stub mode: the stub reports the signal; the result is killed. */
+TEST(stub_kill_local)
+{
+	static const struct pogo_exec_stub s = { .retry = 1 };
+	struct lt *l;
+
+	lt_stub = &s;
+	l = lt_run("sleep 30", 0, 0, true);
+	lt_stub = NULL;
+	ASSERT_STR_EQ(l->r.msg, "killed");
 }
