@@ -33,6 +33,7 @@
 
 #include <libssh/callbacks.h>
 #include <libssh/libssh.h>
+#include <openssl/crypto.h>
 
 #include "pogo/error.h"
 #include "pogo/log.h"
@@ -148,6 +149,9 @@ struct ssh_task {
 	int handles;
 };
 
+#define POGO_SSH_CIPHERS \
+	"chacha20-poly1305@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
+
 static void ssh_step(struct ssh_task *st);
 static void ssh_kick_cb(uv_timer_t *tm);
 static void ssh_stop(struct ssh_task *st);
@@ -195,6 +199,12 @@ ssh_log_thread(void)
 {
 	ssh_set_log_callback(ssh_log_cb);
 	ssh_set_log_level(ssh_log_verbosity());
+}
+
+const char *
+pogo_ssh_crypto_version(void)
+{
+	return OpenSSL_version(OPENSSL_VERSION);
 }
 
 char *
@@ -865,6 +875,13 @@ ssh_session_setup(struct ssh_task *st)
 		    st, POGO_EXEC_FAILED, "ssh error: %s", ssh_setup_detail(s));
 		return -1;
 	}
+	/*
+	 * libssh's default ciphers without AES-GCM: the libssh built here
+	 * checks the GCM tag wrongly with OpenSSL (CVE-2026-59847, see
+	 * third_party/README.md).  A Ciphers line in ssh_config still wins.
+	 */
+	ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, POGO_SSH_CIPHERS);
+	ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, POGO_SSH_CIPHERS);
 	/* ~/.ssh from $HOME, as pogo reads it: libssh needs no getpwuid. */
 	ssh_options_set(s, SSH_OPTIONS_SSH_DIR, se->sshdir);
 	/* -l wins over User, and "Match user" sees it (as in OpenSSH). */
@@ -1651,6 +1668,17 @@ pogo_ssh_init(char **cause)
 
 	*cause = NULL;
 	if (!done) {
+		/*
+		 * The static libcrypto must not read the machine's OpenSSL
+		 * configuration: it may load providers or engines, shared
+		 * objects built for another libcrypto.  The first
+		 * initialisation's options win, so this precedes libssh's.
+		 */
+		if (OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL) !=
+		    1) {
+			*cause = xstrdup("cannot initialise libcrypto");
+			return POGO_ERR_SSH;
+		}
 		if (ssh_init() != SSH_OK) {
 			*cause = xstrdup("cannot initialise libssh");
 			return POGO_ERR_SSH;

@@ -1,20 +1,22 @@
 #!/bin/sh
 # Install every build and test dependency of pogo on a Debian 12 machine,
 # then build the two libraries that Debian does not ship as usable static
-# archives (libssh with the mbedTLS backend, cJSON) from Debian source
-# packages into third_party's prefix.  Idempotent: a second run only checks.
+# archives (libssh with the OpenSSL libcrypto backend, cJSON) from Debian
+# source packages into third_party's prefix.  Idempotent: a second run only checks.
 #
 # Usage: third_party/deps.sh [PREFIX]   (default: build/third_party)
 set -eu
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${1:-$top/build/third_party}
-stamp=$prefix/.deps-v1
+# Bump the version when the recipe below changes: existing prefixes rebuild.
+stamp=$prefix/.deps-v2
 
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev
-    libuv1-dev libmbedtls-dev libcyaml-dev libyaml-dev zlib1g-dev
+    libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
-    procps psmisc sudo netcat-openbsd bsdutils python3 time pdsh clustershell"
+    procps psmisc sudo netcat-openbsd bsdutils python3 time pdsh clustershell
+    pssh"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -85,7 +87,8 @@ sshdir=$(ls -d libssh-*/ | head -n1)
 cmake -S "$sshdir" -B build-libssh -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON \
-    -DBUILD_SHARED_LIBS=OFF -DWITH_MBEDTLS=ON -DWITH_GSSAPI=OFF \
+    -DBUILD_SHARED_LIBS=OFF -DWITH_MBEDTLS=OFF -DWITH_GCRYPT=OFF \
+    -DOPENSSL_USE_STATIC_LIBS=ON -DWITH_GSSAPI=OFF \
     -DWITH_EXAMPLES=OFF -DWITH_PCAP=OFF -DUNIT_TESTING=OFF \
     -DWITH_SERVER=OFF >build-libssh.log 2>&1 ||
     { cat build-libssh.log; exit 1; }

@@ -44,8 +44,11 @@ struct pogo_ssh_opts {
 	char *(*ask_secret)(const char *prompt);
 };
 
-/* libssh's version string, with its crypto backend ("0.10.6/mbedtls"). */
+/* libssh's version string, with its crypto backend ("0.10.6/openssl"). */
 const char *pogo_ssh_version(void);
+
+/* The version of libssh's crypto library ("OpenSSL 3.0.19 27 Jan 2026"). */
+const char *pogo_ssh_crypto_version(void);
 
 /*
  * Initialise libssh (a static libssh needs it).  Call once before the

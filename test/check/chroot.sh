@@ -14,6 +14,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$d/etc/passwd"
 printf 'root:x:0:\n' >"$d/etc/group"
 printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$d/etc/nsswitch.conf"
 out=$(chroot "$d" /pogo --version) || { echo "pogo failed in the chroot"; exit 1; }
-echo "$out" | grep -q '^libssh .*mbedtls' || { echo "$out"; exit 1; }
+echo "$out" | grep -q '^libssh .*/openssl' || { echo "$out"; exit 1; }
+echo "$out" | grep -q '^libcrypto OpenSSL ' || { echo "$out"; exit 1; }
 echo "$out" | grep -q '^pogo ' || exit 1
 echo "chroot: ok ($(echo "$out" | head -n1))"

@@ -16,7 +16,9 @@ head -n1 "$T/v" | grep -q '^pogo [0-9]' || fail "no pogo version"
 for lib in libuv mbedTLS libssh libcyaml libyaml cJSON SQLite; do
 	grep -q "^$lib [0-9]" "$T/v" || fail "--version lacks $lib"
 done
-grep -q '^libssh .*/mbedtls' "$T/v" || fail "libssh backend is not mbedTLS"
+# libssh's crypto is OpenSSL's libcrypto (third_party/README.md says why).
+grep -q '^libssh .*/openssl' "$T/v" || fail "libssh backend is not OpenSSL"
+grep -q '^libcrypto OpenSSL [0-9]' "$T/v" || fail "--version lacks libcrypto"
 "$POGO" -V | cmp -s - "$T/v" || fail "-V differs from --version"
 
 # Unknown commands and options: a message on stderr, exit 2.

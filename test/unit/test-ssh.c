@@ -46,5 +46,6 @@ TEST(direct_mode_command)
 
 TEST(version_names_the_backend)
 {
-	ASSERT(strstr(pogo_ssh_version(), "mbedtls") != NULL);
+	ASSERT(strstr(pogo_ssh_version(), "/openssl") != NULL);
+	ASSERT(strncmp(pogo_ssh_crypto_version(), "OpenSSL 3.", 10) == 0);
 }
