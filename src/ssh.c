@@ -22,6 +22,7 @@
 #include "pogo/compat.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,6 +42,7 @@
 #include "pogo/prompt.h"
 #include "pogo/ssh-config.h"
 #include "pogo/ssh.h"
+#include "pogo/strtab.h"
 #include "pogo/xmalloc.h"
 
 enum ssh_phase {
@@ -70,6 +72,37 @@ struct ssh_ident {
 	struct ssh_ident *next;
 };
 
+/*
+ * The known-hosts files in memory, read once before the loop runs: each
+ * host checks the few lines that can name it (an index of the plain
+ * names, plus every hashed or wildcard line), never the whole file.  Only
+ * the loop thread uses it.  New keys are appended to the file off the
+ * loop, one write at a time (SPEC 9.3).
+ */
+struct ssh_kh_line {
+	char *line; /* in a file's buffer, or owned when added */
+	bool global;
+	bool owned;
+};
+
+struct ssh_kh {
+	struct ssh_kh_line *v;
+	size_t n;
+	char *bufs[2];             /* the user's and the global file */
+	struct pogo_strtab *names; /* a plain host name -> an id */
+	struct pogo_idv *byname;   /* id -> line indexes */
+	size_t nbyname;
+	struct pogo_idv scan; /* hashed, wildcard and negated lines */
+	/* Appends: what waits, and the one write in flight. */
+	char *pending;
+	size_t npending;
+	char *writing;
+	size_t nwriting;
+	int werr;
+	uv_work_t work;
+	bool busy;
+};
+
 struct ssh_exec {
 	struct pogo_exec base; /* first */
 	uv_loop_t *loop;
@@ -83,6 +116,7 @@ struct ssh_exec {
 	char *config; /* NULL: none */
 	struct pogo_ssh_config *cfg;
 	char *known_hosts;
+	struct ssh_kh kh;
 	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
 	struct ssh_task *hs_tail;
 	uv_timer_t kick;
@@ -159,6 +193,7 @@ static void ssh_wait(struct ssh_task *st);
 static void ssh_redacted(const char *d, size_t n, void *arg);
 static void ssh_finish(struct ssh_task *st);
 static void ssh_deferred_finish_cb(uv_timer_t *tm);
+static void ssh_kh_hostkeys(struct ssh_task *st);
 static void ssh_close_timer_closed(uv_handle_t *h);
 
 const char *
@@ -301,6 +336,15 @@ ssh_fail_handshake(struct ssh_task *st)
 	ssh_finish(st);
 }
 
+/* A task or a known-hosts write ended: close once none is left. */
+static void
+ssh_exec_unref(struct ssh_exec *se)
+{
+	se->tasks--;
+	if (se->closing && se->tasks == 0)
+		uv_close((uv_handle_t *)&se->kick, ssh_close_timer_closed);
+}
+
 /* Drop one reference (a handle or a pending request); free at zero. */
 static void
 ssh_unref(struct ssh_task *st)
@@ -316,9 +360,7 @@ ssh_unref(struct ssh_task *st)
 	free(st->cmdline);
 	free(st->ids);
 	free(st);
-	se->tasks--;
-	if (se->closing && se->tasks == 0)
-		uv_close((uv_handle_t *)&se->kick, ssh_close_timer_closed);
+	ssh_exec_unref(se);
 }
 
 static void
@@ -915,7 +957,9 @@ ssh_session_setup(struct ssh_task *st)
 		port = se->opts.port;
 		ssh_options_set(s, SSH_OPTIONS_PORT, &port);
 	}
-	ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, se->known_hosts);
+	/* pogo checks host keys itself, from memory (ssh_kh_check). */
+	ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, "/dev/null");
+	ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
 	ssh_options_set(s, SSH_OPTIONS_NODELAY, &one);
 	if (ssh_options_get(s, SSH_OPTIONS_HOST, &v) != SSH_OK) {
 		ssh_setup_fail(st, POGO_EXEC_FAILED, "ssh error: no host name");
@@ -1019,6 +1063,8 @@ ssh_begin(struct ssh_task *st)
 
 	uv_timer_start(&st->timer, ssh_connect_timeout_cb,
 	    (uint64_t)st->se->opts.connect_timeout * 1000, 0);
+	if (st->se->opts.host_key_check != POGO_SSH_HOSTKEY_OFF)
+		ssh_kh_hostkeys(st);
 	snprintf(portstr, sizeof(portstr), "%u", st->port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -1045,35 +1091,353 @@ ssh_begin(struct ssh_task *st)
 	st->handles++;
 }
 
-/* Append the server's key to the known-hosts file (SPEC 9.3). */
-static int
-ssh_known_hosts_add(struct ssh_task *st)
+/* Index line i of the known hosts under each of its plain names. */
+static void
+ssh_kh_index(struct ssh_kh *kh, size_t i)
 {
-	const char *path = st->se->known_hosts;
-	char *entry = NULL, *dir, *slash;
-	int fd, r = -1;
-	size_t len;
+	const char *l = kh->v[i].line;
+	size_t len = strcspn(l, " \t"), n;
+	char name[1024];
+	uint32_t id;
+	size_t j;
 
-	if (ssh_session_export_known_hosts_entry(st->s, &entry) != SSH_OK)
-		return -1;
-	dir = xstrdup(path);
+	if (l[0] == '|' || memchr(l, '*', len) != NULL ||
+	    memchr(l, '?', len) != NULL || memchr(l, '!', len) != NULL) {
+		pogo_idv_push(&kh->scan, (uint32_t)i);
+		return;
+	}
+	while (len > 0) {
+		n = strcspn(l, ",");
+		if (n > len)
+			n = len;
+		if (n > 0 && n < sizeof(name)) {
+			for (j = 0; j < n; j++)
+				name[j] = (char)tolower((unsigned char)l[j]);
+			id = pogo_strtab_intern(kh->names, name, n, NULL);
+			if (id >= kh->nbyname) {
+				kh->byname = xreallocarray(kh->byname,
+				    (size_t)id + 1, sizeof(*kh->byname));
+				memset(kh->byname + kh->nbyname, 0,
+				    ((size_t)id + 1 - kh->nbyname) *
+				        sizeof(*kh->byname));
+				kh->nbyname = (size_t)id + 1;
+			}
+			pogo_idv_push(&kh->byname[id], (uint32_t)i);
+		}
+		l += n;
+		len -= n;
+		if (len > 0) {
+			l++;
+			len--;
+		}
+	}
+}
+
+static void
+ssh_kh_add_line(struct ssh_kh *kh, char *line, bool global, bool owned)
+{
+	kh->v = xreallocarray(kh->v, kh->n + 1, sizeof(*kh->v));
+	kh->v[kh->n].line = line;
+	kh->v[kh->n].global = global;
+	kh->v[kh->n].owned = owned;
+	kh->n++;
+	ssh_kh_index(kh, kh->n - 1);
+}
+
+/* Read a known-hosts file into kh (a missing file is empty). */
+static void
+ssh_kh_load(struct ssh_kh *kh, const char *path, bool global)
+{
+	char *buf, *cur, *line;
+	size_t len;
+	int r;
+
+	if ((r = pogo_str_read_file(path, 256 * 1024 * 1024, &buf, &len)) !=
+	    0) {
+		if (r != UV_ENOENT)
+			log_warn("cannot read %s: %s", path, uv_strerror(r));
+		return;
+	}
+	kh->bufs[global] = buf;
+	cur = buf;
+	while ((line = pogo_str_next_line(&cur)) != NULL) {
+		/* Markers (@cert-authority, @revoked): libssh skips them. */
+		if (line[0] != '@')
+			ssh_kh_add_line(kh, line, global, false);
+	}
+}
+
+static void
+ssh_kh_clear(struct ssh_kh *kh)
+{
+	size_t i;
+
+	for (i = 0; i < kh->n; i++)
+		if (kh->v[i].owned)
+			free(kh->v[i].line);
+	free(kh->v);
+	for (i = 0; i < kh->nbyname; i++)
+		pogo_idv_clear(&kh->byname[i]);
+	free(kh->byname);
+	pogo_idv_clear(&kh->scan);
+	pogo_strtab_free(kh->names);
+	free(kh->bufs[0]);
+	free(kh->bufs[1]);
+	free(kh->pending);
+}
+
+/* The lines that may name hostport ("host", or "[host]:port"). */
+static void
+ssh_kh_candidates(struct ssh_kh *kh, const char *hostport, struct pogo_idv *out)
+{
+	char name[1024];
+	size_t n, i, k;
+	uint32_t id;
+
+	for (k = 0; k < 2; k++) {
+		/* Port 22 is also written "[host]:22". */
+		if (k == 0)
+			n = (size_t)snprintf(
+			    name, sizeof(name), "%s", hostport);
+		else if (hostport[0] != '[')
+			n = (size_t)snprintf(
+			    name, sizeof(name), "[%s]:22", hostport);
+		else
+			break;
+		if (n >= sizeof(name))
+			continue;
+		for (i = 0; i < n; i++)
+			name[i] = (char)tolower((unsigned char)name[i]);
+		id = pogo_strtab_find(kh->names, name, n);
+		if (id != POGO_STRTAB_NONE && id < kh->nbyname)
+			for (i = 0; i < kh->byname[id].n; i++)
+				pogo_idv_push(out, kh->byname[id].v[i]);
+	}
+	for (i = 0; i < kh->scan.n; i++)
+		pogo_idv_push(out, kh->scan.v[i]);
+}
+
+/*
+ * libssh's verdict for one file (ssh_known_hosts_check_server_key): OK on
+ * a matching key, CHANGED for another key of the same type, OTHER for keys
+ * of other types only, UNKNOWN for no line.  With key NULL, collect the
+ * key types of the lines instead (into *types).
+ */
+static enum ssh_known_hosts_e
+ssh_kh_check_file(struct ssh_kh *kh, const char *hostport,
+    const struct pogo_idv *cands, bool global, ssh_key key, unsigned *types)
+{
+	enum ssh_known_hosts_e found = SSH_KNOWN_HOSTS_UNKNOWN;
+	struct ssh_knownhosts_entry *e;
+	enum ssh_keytypes_e t;
+	size_t i;
+
+	for (i = 0; i < cands->n; i++) {
+		if (kh->v[cands->v[i]].global != global)
+			continue;
+		e = NULL;
+		if (ssh_known_hosts_parse_line(
+		        hostport, kh->v[cands->v[i]].line, &e) != SSH_OK) {
+			ssh_knownhosts_entry_free(e);
+			continue;
+		}
+		t = ssh_key_type(e->publickey);
+		if (key == NULL) {
+			if ((unsigned)t < 32)
+				*types |= 1u << (unsigned)t;
+		} else if (ssh_key_cmp(key, e->publickey, SSH_KEY_CMP_PUBLIC) ==
+		    0) {
+			ssh_knownhosts_entry_free(e);
+			return SSH_KNOWN_HOSTS_OK;
+		} else if (ssh_key_type(key) == t)
+			found = SSH_KNOWN_HOSTS_CHANGED;
+		else if (found != SSH_KNOWN_HOSTS_CHANGED)
+			found = SSH_KNOWN_HOSTS_OTHER;
+		ssh_knownhosts_entry_free(e);
+	}
+	return found;
+}
+
+/* "host" for port 22, else "[host]:port", as libssh writes them. */
+static char *
+ssh_kh_hostport(const struct ssh_task *st)
+{
+	char *hp;
+
+	if (st->port == 22)
+		return xstrdup(st->host);
+	xasprintf(&hp, "[%s]:%u", st->host, st->port);
+	return hp;
+}
+
+/* The known-hosts verdict for the server's key (user file, then global). */
+static enum ssh_known_hosts_e
+ssh_kh_check(struct ssh_task *st, ssh_key key)
+{
+	struct ssh_kh *kh = &st->se->kh;
+	struct pogo_idv cands = { 0 };
+	enum ssh_known_hosts_e u, g;
+	char *hp = ssh_kh_hostport(st);
+
+	ssh_kh_candidates(kh, hp, &cands);
+	u = ssh_kh_check_file(kh, hp, &cands, false, key, NULL);
+	if (u != SSH_KNOWN_HOSTS_OK) {
+		g = ssh_kh_check_file(kh, hp, &cands, true, key, NULL);
+		if (g != SSH_KNOWN_HOSTS_UNKNOWN)
+			u = g;
+	}
+	pogo_idv_clear(&cands);
+	free(hp);
+	return u;
+}
+
+/*
+ * A known host is asked first for the key types on record (as libssh does
+ * when it reads the file itself, which it no longer does: its files are
+ * /dev/null): those of libssh's default list, then the rest of it.
+ */
+static void
+ssh_kh_hostkeys(struct ssh_task *st)
+{
+	static const struct {
+		const char *alg;
+		enum ssh_keytypes_e type;
+	} order[] = {
+		{ "ssh-ed25519", SSH_KEYTYPE_ED25519 },
+		{ "ecdsa-sha2-nistp521", SSH_KEYTYPE_ECDSA_P521 },
+		{ "ecdsa-sha2-nistp384", SSH_KEYTYPE_ECDSA_P384 },
+		{ "ecdsa-sha2-nistp256", SSH_KEYTYPE_ECDSA_P256 },
+		{ "sk-ssh-ed25519@openssh.com", SSH_KEYTYPE_SK_ED25519 },
+		{ "sk-ecdsa-sha2-nistp256@openssh.com", SSH_KEYTYPE_SK_ECDSA },
+		{ "rsa-sha2-512", SSH_KEYTYPE_RSA },
+		{ "rsa-sha2-256", SSH_KEYTYPE_RSA },
+	};
+	struct ssh_kh *kh = &st->se->kh;
+	struct pogo_idv cands = { 0 };
+	char *hp = ssh_kh_hostport(st), list[512];
+	unsigned types = 0;
+	size_t i, n = 0;
+	int pass;
+
+	ssh_kh_candidates(kh, hp, &cands);
+	(void)ssh_kh_check_file(kh, hp, &cands, false, NULL, &types);
+	(void)ssh_kh_check_file(kh, hp, &cands, true, NULL, &types);
+	pogo_idv_clear(&cands);
+	free(hp);
+	if (types == 0)
+		return;
+	list[0] = '\0';
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < POGO_NELEM(order); i++) {
+			if (((types >> (unsigned)order[i].type) & 1) != !pass)
+				continue;
+			n += (size_t)snprintf(list + n, sizeof(list) - n,
+			    "%s%s", n > 0 ? "," : "", order[i].alg);
+		}
+	}
+	ssh_options_set(st->s, SSH_OPTIONS_HOSTKEYS, list);
+}
+
+static void ssh_kh_flush(struct ssh_exec *se);
+
+static void
+ssh_kh_write_work(uv_work_t *w)
+{
+	struct ssh_exec *se = w->data;
+	struct ssh_kh *kh = &se->kh;
+	char *dir, *slash;
+	ssize_t n;
+	size_t off = 0;
+	int fd;
+
+	kh->werr = 0;
+	dir = xstrdup(se->known_hosts);
 	if ((slash = strrchr(dir, '/')) != NULL && slash != dir) {
 		*slash = '\0';
-		mkdir(dir, 0700);
+		(void)mkdir(dir, 0700);
 	}
 	free(dir);
-	/* XXX(#4): a small local append on the loop thread. */
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0) {
-		if (flock(fd, LOCK_EX) == 0) {
-			len = strlen(entry);
-			if (write(fd, entry, len) == (ssize_t)len)
-				r = 0;
-		}
-		close(fd);
+	fd = open(
+	    se->known_hosts, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd == -1) {
+		kh->werr = errno;
+		return;
 	}
+	if (flock(fd, LOCK_EX) != 0)
+		kh->werr = errno;
+	while (kh->werr == 0 && off < kh->nwriting) {
+		n = write(fd, kh->writing + off, kh->nwriting - off);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			kh->werr = n == -1 ? errno : EIO;
+		else
+			off += (size_t)n;
+	}
+	close(fd);
+}
+
+static void
+ssh_kh_write_done(uv_work_t *w, int status)
+{
+	struct ssh_exec *se = w->data;
+	struct ssh_kh *kh = &se->kh;
+
+	if (status == 0 && kh->werr != 0)
+		log_warn("cannot add host keys to %s: %s", se->known_hosts,
+		    strerror(kh->werr));
+	free(kh->writing);
+	kh->writing = NULL;
+	kh->busy = false;
+	ssh_kh_flush(se);
+	ssh_exec_unref(se);
+}
+
+/* Start the write of the pending entries, unless one is in flight. */
+static void
+ssh_kh_flush(struct ssh_exec *se)
+{
+	struct ssh_kh *kh = &se->kh;
+
+	if (kh->busy || kh->npending == 0)
+		return;
+	kh->writing = kh->pending;
+	kh->nwriting = kh->npending;
+	kh->pending = NULL;
+	kh->npending = 0;
+	kh->work.data = se;
+	if (uv_queue_work(se->loop, &kh->work, ssh_kh_write_work,
+	        ssh_kh_write_done) != 0) {
+		log_warn("cannot add host keys to %s", se->known_hosts);
+		free(kh->writing);
+		kh->writing = NULL;
+		return;
+	}
+	kh->busy = true;
+	se->tasks++; /* the executor closes after the write */
+}
+
+/* accept-new: remember the server's key, and append it to the file. */
+static void
+ssh_known_hosts_add(struct ssh_task *st)
+{
+	struct ssh_kh *kh = &st->se->kh;
+	char *entry = NULL;
+	size_t len;
+
+	if (ssh_session_export_known_hosts_entry(st->s, &entry) != SSH_OK) {
+		log_warn("host=%s: cannot add the host key to %s", st->t->host,
+		    st->se->known_hosts);
+		return;
+	}
+	len = strlen(entry);
+	kh->pending = xreallocarray(kh->pending, kh->npending + len, 1);
+	memcpy(kh->pending + kh->npending, entry, len);
+	kh->npending += len;
+	entry[strcspn(entry, "\r\n")] = '\0';
+	ssh_kh_add_line(kh, xstrdup(entry), false, true);
 	ssh_string_free_char(entry);
-	return r;
+	ssh_kh_flush(st->se);
 }
 
 /* The host-key check after key exchange; false when refused. */
@@ -1082,10 +1446,17 @@ ssh_hostkey_ok(struct ssh_task *st)
 {
 	enum pogo_ssh_hostkey mode = st->se->opts.host_key_check;
 	enum ssh_known_hosts_e k;
+	ssh_key key = NULL;
 
 	if (mode == POGO_SSH_HOSTKEY_OFF)
 		return true;
-	k = ssh_session_is_known_server(st->s);
+	if (ssh_get_server_publickey(st->s, &key) != SSH_OK) {
+		ssh_result(
+		    st, POGO_EXEC_FAILED, -1, "ssh error: %s", ssh_detail(st));
+		return false;
+	}
+	k = ssh_kh_check(st, key);
+	ssh_key_free(key);
 	switch (k) {
 	case SSH_KNOWN_HOSTS_OK:
 		return true;
@@ -1094,21 +1465,14 @@ ssh_hostkey_ok(struct ssh_task *st)
 		ssh_result(st, POGO_EXEC_FAILED, -1,
 		    "host key verification failed: key changed");
 		return false;
-	case SSH_KNOWN_HOSTS_UNKNOWN:
-	case SSH_KNOWN_HOSTS_NOT_FOUND:
+	default:
 		if (mode == POGO_SSH_HOSTKEY_STRICT) {
 			ssh_result(st, POGO_EXEC_FAILED, -1,
 			    "host key verification failed: unknown host");
 			return false;
 		}
-		if (ssh_known_hosts_add(st) != 0)
-			log_warn("host=%s: cannot add the host key to %s",
-			    st->t->host, st->se->known_hosts);
+		ssh_known_hosts_add(st);
 		return true;
-	default:
-		ssh_result(
-		    st, POGO_EXEC_FAILED, -1, "ssh error: %s", ssh_detail(st));
-		return false;
 	}
 }
 
@@ -1569,6 +1933,7 @@ ssh_exec_free(struct ssh_exec *se)
 	}
 	uv_mutex_destroy(&se->lock);
 	pogo_ssh_config_free(se->cfg);
+	ssh_kh_clear(&se->kh);
 	free(se->local_user);
 	free(se->local_host);
 	free(se->home);
@@ -1744,6 +2109,10 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		se->known_hosts = xstrdup(opts->known_hosts);
 	else
 		xasprintf(&se->known_hosts, "%s/.ssh/known_hosts", home);
+	/* Both files once, now: no host reads them again. */
+	se->kh.names = pogo_strtab_new();
+	ssh_kh_load(&se->kh, se->known_hosts, false);
+	ssh_kh_load(&se->kh, "/etc/ssh/ssh_known_hosts", true);
 	/*
 	 * Load the identity files whose names are known before any host is:
 	 * -i, the ssh_config's names without a per-host token, the defaults.

@@ -3,10 +3,16 @@
 # --host-key-check (issue 7, section 1; SPEC 9.3): strict refuses unknown
 # hosts and changed keys, accept-new records unknown hosts and refuses
 # changed keys, off proceeds without touching the file; with --password a
-# refused host never sees the password.
+# refused host never sees the password.  pogo reads the known-hosts file
+# once and checks each host from memory: hashed and comma-list entries,
+# a host known by its ECDSA key (asked for that type first), and many new
+# hosts recorded once each in one run.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 SSHD_PASSWORD=yes
+# A second host key, of another type.
+ssh-keygen -q -t ecdsa -N '' -f "$T/host_ecdsa" </dev/null
+SSHD_EXTRA="HostKey $T/host_ecdsa"
 start_sshd
 cd "$T" || exit 1
 mkdir -p "$HOME/.ssh" || fail "mkdir"
@@ -77,4 +83,32 @@ printf '%s\n' "$TEST_PASSWORD" | in_ns "$POGO" one --password \
     --known-hosts "$KH" --host-key-check strict --targets 127.0.1.2 \
     --run-command true >"$T/out" 2>"$T/err" ||
     fail "password known host: $(cat "$T/out" "$T/err")"
+
+# A host known only by its ECDSA key is asked for that type first: the
+# server's Ed25519 key is not "a key of another type".
+printf '[127.0.3.1]:%s %s\n' "$SSHD_PORT" "$(cut -d' ' -f1,2 "$T/host_ecdsa.pub")" >"$T/kh2"
+in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh2" \
+    --host-key-check strict --targets 127.0.3.1 --run-command true \
+    >"$T/out" 2>"$T/err" || fail "ECDSA known: $(cat "$T/out" "$T/err")"
+# Hashed names and a comma list of names.
+ed=$(cut -d' ' -f1,2 "$T/host_ed25519.pub")
+printf '[127.0.3.2]:%s,[127.0.3.3]:%s %s\n' "$SSHD_PORT" "$SSHD_PORT" "$ed" >"$T/kh3"
+printf '[127.0.3.4]:%s %s\n' "$SSHD_PORT" "$ed" >>"$T/kh3"
+ssh-keygen -q -H -f "$T/kh3" >/dev/null 2>&1 || fail "ssh-keygen -H"
+grep -q '^|1|' "$T/kh3" || fail "not hashed: $(cat "$T/kh3")"
+printf '[127.0.3.5]:%s,[127.0.3.6]:%s %s\n' "$SSHD_PORT" "$SSHD_PORT" "$ed" >>"$T/kh3"
+in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh3" \
+    --host-key-check strict --targets '127.0.3.[2-6]' --run-command true \
+    >"$T/out" 2>"$T/err" || fail "hashed, lists: $(cat "$T/out" "$T/err")"
+# Many new hosts in one run: each recorded once; then all known.
+rm -f "$T/kh4"
+in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh4" \
+    --targets '127.0.4.[1-40]' --run-command true >"$T/out" 2>"$T/err" ||
+    fail "40 new hosts: $(cat "$T/out" "$T/err")"
+expect_eq "40 new entries" "$(sort -u "$T/kh4" | wc -l)" 40
+expect_eq "40 lines" "$(wc -l <"$T/kh4")" 40
+expect_eq "known_hosts mode" "$(stat -c %a "$T/kh4")" 600
+in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh4" \
+    --host-key-check strict --targets '127.0.4.[1-40]' --run-command true \
+    >"$T/out" 2>"$T/err" || fail "40 known: $(cat "$T/out" "$T/err")"
 echo "PASS $E2E_NAME"
