@@ -147,6 +147,7 @@ struct ssh_task {
 	char *user;
 	unsigned port;
 	char *cmdline;
+	char *name;     /* t->host, for the setup thread: t may go first */
 	uv_work_t work; /* the session set up off the loop */
 	bool setting_up;
 	ssh_session ws;      /* the set-up session, until the loop takes it */
@@ -358,6 +359,7 @@ ssh_unref(struct ssh_task *st)
 	free(st->host);
 	free(st->user);
 	free(st->cmdline);
+	free(st->name);
 	free(st->ids);
 	free(st);
 	ssh_exec_unref(se);
@@ -859,7 +861,7 @@ ssh_setup_identities(struct ssh_task *st, ssh_session s)
 	if (ssh_options_get(s, SSH_OPTIONS_USER, &user) != SSH_OK)
 		user = NULL;
 	memset(&h, 0, sizeof(h));
-	h.name = st->t->host;
+	h.name = st->name;
 	h.hostname = st->host;
 	h.user = user != NULL ? user : se->local_user;
 	h.port = st->port;
@@ -912,7 +914,7 @@ ssh_session_setup(struct ssh_task *st)
 	}
 	ssh_options_set(s, SSH_OPTIONS_LOG_VERBOSITY, &verbosity);
 	ssh_options_set(s, SSH_OPTIONS_PROCESS_CONFIG, &zero);
-	if (ssh_options_set(s, SSH_OPTIONS_HOST, st->t->host) != 0) {
+	if (ssh_options_set(s, SSH_OPTIONS_HOST, st->name) != 0) {
 		ssh_setup_fail(
 		    st, POGO_EXEC_FAILED, "ssh error: %s", ssh_setup_detail(s));
 		return -1;
@@ -1890,6 +1892,7 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	st->pty = se->opts.password != NULL || t->run_as != NULL;
 	st->cmdline =
 	    pogo_ssh_command(t->job_id, t->host, t->command, t->run_as);
+	st->name = xstrdup(t->host);
 	pogo_prompt_init(&st->prompt, se->opts.password, NULL);
 	pogo_redact_init(&st->redact, se->opts.password);
 	pogo_output_init(&st->o_out, POGO_OUT_STDOUT, st->pty, ssh_record, st);
