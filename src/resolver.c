@@ -85,12 +85,27 @@ resolver_defer_cb(uv_timer_t *t)
 	resolver_finish(t->data);
 }
 
+int
+pogo_resolver_parse(
+    char *buf, size_t len, struct pogo_strv *hosts, char **reasonp)
+{
+	char *line, *cursor = buf;
+
+	if (memchr(buf, '\0', len) != NULL) {
+		*reasonp = xstrdup("output contains a NUL byte");
+		return POGO_ERR_RANGE;
+	}
+	while ((line = pogo_str_next_line(&cursor)) != NULL)
+		pogo_strv_push(hosts, line);
+	return 0;
+}
+
 /* Hand one child's result to the configuration. */
 static void
 resolver_answer(struct resolver_child *ch)
 {
 	struct pogo_strv hosts = { 0 };
-	char *line, *cursor, *reason = NULL;
+	char *reason = NULL;
 
 	if (ch->failure != NULL)
 		reason = xstrdup(ch->failure);
@@ -105,9 +120,11 @@ resolver_answer(struct resolver_child *ch)
 	}
 	if (ch->buf == NULL)
 		ch->buf = xstrdup("");
-	cursor = ch->buf;
-	while ((line = pogo_str_next_line(&cursor)) != NULL)
-		pogo_strv_push(&hosts, line);
+	if (pogo_resolver_parse(ch->buf, ch->len, &hosts, &reason) != 0) {
+		pogo_sched_config_fail_ref(ch->res->cfg, ch->ref, reason);
+		free(reason);
+		return;
+	}
 	pogo_sched_config_set_ref(ch->res->cfg, ch->ref, &hosts);
 	pogo_strv_clear(&hosts);
 }

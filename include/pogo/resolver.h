@@ -18,6 +18,7 @@
 
 struct pogo_sched_config;
 struct pogo_resolver;
+struct pogo_strv;
 
 /* Time limit of one resolver run, and the most output it may print. */
 #define POGO_RESOLVER_TIMEOUT_MS 30000
@@ -38,5 +39,15 @@ typedef void (*pogo_resolver_done_cb)(
  */
 int pogo_resolver_run(uv_loop_t *loop, struct pogo_sched_config *cfg,
     const char *path, uint64_t timeout_ms, pogo_resolver_done_cb cb, void *arg);
+
+/*
+ * A resolver's output, buf[0..len) followed by a NUL: append its hosts,
+ * one per line (blanks around a name, blank lines and '#' lines are
+ * ignored), to hosts; buf is cut up in place.  Output with a NUL byte is
+ * refused (POGO_ERR_RANGE, *reasonp set, to be freed by the caller):
+ * it would cut the list short.  Exposed for the fuzz target.
+ */
+int pogo_resolver_parse(
+    char *buf, size_t len, struct pogo_strv *hosts, char **reasonp);
 
 #endif

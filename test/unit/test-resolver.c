@@ -73,7 +73,7 @@ static void
 cleanup(void)
 {
 	static const char *files[] = { "a/Ex", "b/Ex", "b/Fail", "b/Slow",
-		"b/Bg", "pids", "a", "b", "" };
+		"b/Bg", "b/Nul", "pids", "a", "b", "" };
 	char p[256];
 	size_t i;
 
@@ -100,6 +100,7 @@ setup(void)
 	script(d, "Ex", "echo from-b");
 	script(d, "Fail", "exit 3");
 	script(d, "Slow", "exec sleep 30");
+	script(d, "Nul", "printf 'a\\000b\\nc\\n'");
 	/* A child that keeps the pipe open after the resolver is killed. */
 	snprintf(body, sizeof(body),
 	    "sleep 30 & echo $! >%s/pids; echo $$ >>%s/pids; wait", tmpdir,
@@ -144,6 +145,22 @@ TEST(first_directory_wins)
 	ASSERT_EQ(n, 1);
 	ASSERT_STR_EQ(
 	    pogo_strtab_get(pogo_sched_config_hosts(cfg), v[0]), "from-b");
+	pogo_sched_config_free(cfg);
+}
+
+/* A NUL byte would silently cut the list at that point: refused. */
+TEST(output_with_a_nul_byte)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], *cause;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/b", tmpdir);
+	cause = resolve("tag:\nsequence: [\"Nul x\"]\n", path, 0, &cfg);
+	ASSERT_STR_EQ(cause,
+	    "line 2, column 12: resolver 'Nul' failed: "
+	    "output contains a NUL byte");
+	free(cause);
 	pogo_sched_config_free(cfg);
 }
 
