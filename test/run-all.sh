@@ -10,7 +10,7 @@
 # a skip into a failure, and a test that ctest still reports as skipped
 # counts as failed.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 JOBS=$(nproc 2>/dev/null || echo 2)
 passed=0
 failed=0
