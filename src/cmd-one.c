@@ -1104,6 +1104,7 @@ out:
 		pogo_freezero(password, strlen(password));
 	pogo_strv_clear(&hosts);
 	pogo_strv_clear(&a.ssh.identities);
+	pogo_strv_clear(&a.targets);
 	free(a.exe_data);
 	free(a.file_command);
 	pogo_sched_config_free(cfg);
