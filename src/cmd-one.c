@@ -31,7 +31,6 @@
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
 #include "pogo/ssh.h"
-#include "pogo/stub.h"
 #include "pogo/target.h"
 #include "pogo/xmalloc.h"
 
@@ -904,13 +903,6 @@ one_parse(int argc, char **argv, struct one_args *a)
 	if (a->command == NULL ||
 	    a->command[strspn(a->command, " \t\n")] == '\0') {
 		fprintf(stderr, "Mandatory parameter run-command missing\n");
-		return POGO_EXIT_USAGE;
-	}
-	if (!a->local && pogo_stub_needed(&a->stub)) {
-		/* XXX(#7): the SSH executor's stub mode comes next. */
-		fprintf(stderr,
-		    "pogo one: --retry, --prehook, --posthook, --lock and "
-		    "--file are not implemented over SSH yet\n");
 		return POGO_EXIT_USAGE;
 	}
 	if (a->stub.hook_dir != NULL && a->stub.hook_dir[0] == '\0') {

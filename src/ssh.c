@@ -43,6 +43,7 @@
 #include "pogo/ssh-config.h"
 #include "pogo/ssh.h"
 #include "pogo/strtab.h"
+#include "pogo/stub.h"
 #include "pogo/xmalloc.h"
 
 enum ssh_phase {
@@ -182,6 +183,14 @@ struct ssh_task {
 	bool finished;
 	struct pogo_exec_result res;
 	int handles;
+	/* Stub mode (SPEC 9.5, 9.7): the marker, then the stub is sent. */
+	bool stubmode;
+	bool marker_seen;
+	char marker[POGO_STUB_MARKER_LEN + 1];
+	char *stub; /* until it is written */
+	size_t stub_len;
+	size_t stub_off;
+	struct pogo_stub_tail tail; /* the stub's last line */
 };
 
 #define POGO_SSH_CIPHERS \
@@ -288,6 +297,34 @@ pogo_ssh_command(const char *job_id, const char *host, const char *command,
 	return out;
 }
 
+char *
+pogo_ssh_stub_command(const char *run_as, const char *marker, bool pty)
+{
+	char *inner, *qinner, *sudo = NULL, *qas, *out;
+
+	if (run_as != NULL) {
+		qas = pogo_ssh_quote(run_as);
+		xasprintf(&sudo, "sudo -u %s -- ", qas);
+		free(qas);
+	}
+	/*
+	 * Under a PTY, `sh -s` would be an interactive shell (prompts on
+	 * the output, job control): the stub is read from /dev/stdin, a
+	 * file operand, which keeps sh non-interactive.
+	 */
+	xasprintf(&inner, "%secho %s; exec sh %s",
+	    pty ? "stty -echo -icanon -isig -iexten -ixon -icrnl -opost min 1 "
+	          "time 0 2>/dev/null; "
+	        : "",
+	    marker, pty ? "/dev/stdin" : "-s");
+	qinner = pogo_ssh_quote(inner);
+	xasprintf(&out, "exec %ssh -c %s", sudo != NULL ? sudo : "", qinner);
+	free(inner);
+	free(qinner);
+	free(sudo);
+	return out;
+}
+
 /* Record the task's result (the first one wins). */
 static void ssh_result(struct ssh_task *st, enum pogo_exec_state state,
     int exitstatus, const char *fmt, ...) POGO_PRINTFLIKE(4, 5);
@@ -361,6 +398,8 @@ ssh_unref(struct ssh_task *st)
 	free(st->cmdline);
 	free(st->name);
 	free(st->ids);
+	if (st->stub != NULL)
+		pogo_freezero(st->stub, st->stub_len);
 	free(st);
 	ssh_exec_unref(se);
 }
@@ -472,9 +511,65 @@ ssh_record(
     enum pogo_out_type type, const char *data, size_t len, bool eol, void *arg)
 {
 	struct ssh_task *st = arg;
+	size_t mlen = POGO_STUB_MARKER_LEN;
 
+	if (st->stubmode && type == POGO_OUT_STDOUT) {
+		if (!st->marker_seen && eol && len >= mlen &&
+		    memcmp(data + len - mlen, st->marker, mlen) == 0) {
+			/* The marker line goes; the stub is sent (running). */
+			st->marker_seen = true;
+			if (len == mlen)
+				return;
+			len -= mlen;
+		} else if (st->marker_seen)
+			pogo_stub_tail_feed(&st->tail, data, len, eol);
+	}
 	st->se->base.ev->output(
 	    st->t, type, data, len, eol, st->se->base.ev_arg);
+}
+
+/*
+ * Stub mode: once the marker is in, write the stub, as far as the
+ * channel's window lets us, then EOF without a PTY.
+ */
+static void
+ssh_stub_write(struct ssh_task *st)
+{
+	size_t n;
+	int w;
+
+	if (st->stub == NULL || !st->marker_seen || st->stopping)
+		return;
+	while (st->stub_off < st->stub_len) {
+		n = st->stub_len - st->stub_off;
+		if (n > 65536)
+			n = 65536;
+		w = ssh_channel_write(
+		    st->ch, st->stub + st->stub_off, (uint32_t)n);
+		if (w <= 0)
+			return; /* an error shows in the session's state */
+		st->stub_off += (size_t)w;
+		if ((size_t)w < n)
+			return; /* the window is full: more after it grows */
+	}
+	pogo_freezero(st->stub, st->stub_len);
+	st->stub = NULL;
+	if (!st->pty)
+		ssh_channel_send_eof(st->ch);
+}
+
+/* The result from the exit status or signal (SPEC 9.7 in stub mode). */
+static void
+ssh_exit_result(struct ssh_task *st)
+{
+	int status = st->got_signal ? 0 : st->exit_status;
+	int sig = st->got_signal ? st->exit_signal : 0;
+
+	if (st->stubmode)
+		pogo_stub_result(
+		    &st->res, &st->tail, status, sig, st->t->timeout);
+	else
+		pogo_exec_result_exit(&st->res, status, sig);
 }
 
 static void
@@ -1645,6 +1740,7 @@ ssh_running(struct ssh_task *st)
 	if (pogo_output_pending(&st->o_out) || pogo_output_pending(&st->o_err))
 		uv_timer_start(
 		    &st->quiet, ssh_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
+	ssh_stub_write(st);
 	if (st->want_stop) {
 		st->want_stop = false;
 		ssh_stop(st);
@@ -1659,9 +1755,7 @@ ssh_running(struct ssh_task *st)
 	        (st->got_status || st->got_signal))) {
 		/* A timeout, kill or output limit keeps its own result. */
 		if (!st->have_result && (st->got_signal || st->got_status)) {
-			pogo_exec_result_exit(&st->res,
-			    st->got_signal ? 0 : st->exit_status,
-			    st->got_signal ? st->exit_signal : 0);
+			ssh_exit_result(st);
 			st->have_result = true;
 		}
 		ssh_finish(st);
@@ -1680,6 +1774,7 @@ static void
 ssh_step(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
+	uint64_t limit;
 	int rc;
 
 	for (;;) {
@@ -1825,15 +1920,17 @@ ssh_step(struct ssh_task *st)
 				return;
 			}
 			/* Standard input: EOF at once, without a PTY. */
-			if (!st->pty)
+			if (!st->pty && !st->stubmode)
 				ssh_channel_send_eof(st->ch);
 			st->phase = SSH_P_RUNNING;
 			uv_timer_stop(&st->timer);
 			se->base.ev->started(st->t, se->base.ev_arg);
-			if (st->t->timeout > 0 && !st->stopping)
+			/* Stub mode: the whole run is limited (9.10). */
+			limit = st->stubmode ? pogo_stub_run_limit(st->t)
+			                     : st->t->timeout;
+			if (limit > 0 && !st->stopping)
 				uv_timer_start(&st->timer,
-				    ssh_command_timeout_cb,
-				    (uint64_t)st->t->timeout * 1000, 0);
+				    ssh_command_timeout_cb, limit * 1000, 0);
 			if (st->stopping) {
 				st->stopping = false;
 				ssh_stop(st);
@@ -1876,9 +1973,15 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 {
 	struct ssh_exec *se = (struct ssh_exec *)e;
 	struct ssh_task *st;
+	char mrnd[POGO_STUB_RANDOM_HEX + 1], rnd[POGO_STUB_RANDOM_HEX + 1];
+	int r;
 
 	if (se->closing)
 		return UV_ECANCELED;
+	if (pogo_stub_needed(t->stub) &&
+	    ((r = pogo_stub_random(mrnd)) != 0 ||
+	        (r = pogo_stub_random(rnd)) != 0))
+		return r;
 	st = xcalloc(1, sizeof(*st));
 	st->se = se;
 	st->t = t;
@@ -1890,8 +1993,17 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	st->handles = 2;
 	/* A PTY lets sudo and the like prompt (SPEC 9.5). */
 	st->pty = se->opts.password != NULL || t->run_as != NULL;
-	st->cmdline =
-	    pogo_ssh_command(t->job_id, t->host, t->command, t->run_as);
+	if (pogo_stub_needed(t->stub)) {
+		/* Stub mode (SPEC 9.5): a random marker, then the stub. */
+		st->stubmode = true;
+		snprintf(st->marker, sizeof(st->marker), "POGO-READY-%s", mrnd);
+		st->stub = pogo_stub_script(t, rnd, NULL);
+		st->stub_len = strlen(st->stub);
+		st->cmdline =
+		    pogo_ssh_stub_command(t->run_as, st->marker, st->pty);
+	} else
+		st->cmdline =
+		    pogo_ssh_command(t->job_id, t->host, t->command, t->run_as);
 	st->name = xstrdup(t->host);
 	pogo_prompt_init(&st->prompt, se->opts.password, NULL);
 	pogo_redact_init(&st->redact, se->opts.password);

@@ -80,4 +80,11 @@ char *pogo_ssh_quote(const char *s);
 char *pogo_ssh_command(const char *job_id, const char *host,
     const char *command, const char *run_as);
 
+/*
+ * The exec request of stub mode (SPEC 9.5): `exec SUDO sh -c Q(<STTY>echo
+ * <marker>; exec sh -s)`; under a PTY `sh /dev/stdin` instead of `sh -s`,
+ * which would be interactive.  Freed by the caller.
+ */
+char *pogo_ssh_stub_command(const char *run_as, const char *marker, bool pty);
+
 #endif

@@ -9,8 +9,7 @@ LOCK=/tmp/pogo_worker.lock
 
 # The modes this run covers: local always; ssh needs root and sshd.
 MODES="local"
-# XXX(#7): ssh once the SSH executor has stub mode.
-#[ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && MODES="local ssh"
+[ "$(id -u)" = 0 ] && [ -x /usr/sbin/sshd ] && MODES="local ssh"
 case $MODES in *ssh*) SSHD_PASSWORD=yes start_sshd ;; esac
 
 # one MODE ARGS...: pogo one on host h1 (local) or 127.0.3.1 (ssh);

@@ -44,6 +44,23 @@ TEST(direct_mode_command)
 	free(c);
 }
 
+/* SPEC 9.5 stub mode: the marker first, stty under a PTY, sh not
+ * interactive under a PTY. */
+TEST(stub_mode_command)
+{
+	char *c;
+
+	c = pogo_ssh_stub_command(NULL, "POGO-READY-00ff", false);
+	ASSERT_STR_EQ(c, "exec sh -c 'echo POGO-READY-00ff; exec sh -s'");
+	free(c);
+	c = pogo_ssh_stub_command("o'k", "POGO-READY-00ff", true);
+	ASSERT_STR_EQ(c,
+	    "exec sudo -u 'o'\\''k' -- sh -c 'stty -echo -icanon -isig "
+	    "-iexten -ixon -icrnl -opost min 1 time 0 2>/dev/null; echo "
+	    "POGO-READY-00ff; exec sh /dev/stdin'");
+	free(c);
+}
+
 TEST(version_names_the_backend)
 {
 	ASSERT(strstr(pogo_ssh_version(), "/openssl") != NULL);
