@@ -1095,6 +1095,7 @@ out:
 	if (password != NULL)
 		pogo_freezero(password, strlen(password));
 	pogo_strv_clear(&hosts);
+	pogo_strv_clear(&a.targets);
 	pogo_strv_clear(&a.ssh.identities);
 	pogo_strv_clear(&a.targets);
 	free(a.exe_data);

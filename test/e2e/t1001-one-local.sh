@@ -171,17 +171,22 @@ grep '"event":"output"' "$T/out" | sed 's/.*"data":"\([^"]*\)".*/\1/' |
     tr '\n' ' ' | grep -qx 'foo bar ' || fail "W-008 records"
 
 # J-8: the host timeout stops the command and its children: within 3 s
-# the host has failed and the sleep is gone.
-t0=$(date +%s%N)
-one J-8 1 --local --timeout 2 --targets h1 \
+# of its start (the job's own event times, so a slow start of pogo under
+# the sanitizers does not count) the host has failed, and the sleep is
+# gone once pogo has returned.
+one J-8 1 --local --json --timeout 2 --targets h1 \
     --run-command "sleep 30 & echo \$! >$T/pid; wait"
-grep -qx 'h1: Failed (timed out after 2 seconds)' "$T/out" ||
-    fail "J-8: $(cat "$T/out")"
+python3 - "$T/out" <<'PY' || fail "J-8: $(cat "$T/out")"
+import json, sys
+ev = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+t = {e["state"]: e["time"] for e in ev if e.get("event") == "host"}
+assert t["failed"] - t["running"] <= 3.0, t
+fin = [e for e in ev if e.get("event") == "host" and e["state"] == "failed"]
+assert fin[0]["message"] == "timed out after 2 seconds", fin
+PY
 pid=$(cat "$T/pid")
 gone() { ! alive "$pid"; }
-wait_for 3 "J-8: the sleep to die" gone
-ms=$((($(date +%s%N) - t0) / 1000000))
-[ $ms -le 3000 ] || fail "J-8: stopped after $ms ms, not within 3 s"
+wait_for 1 "J-8: the sleep to die" gone
 
 # Bounded output: --max-output stops the command.
 one max-output 1 --local --json --max-output 1000 --targets h1 \
