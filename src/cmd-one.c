@@ -1097,7 +1097,6 @@ out:
 	pogo_strv_clear(&hosts);
 	pogo_strv_clear(&a.targets);
 	pogo_strv_clear(&a.ssh.identities);
-	pogo_strv_clear(&a.targets);
 	free(a.exe_data);
 	free(a.file_command);
 	pogo_sched_config_free(cfg);
