@@ -30,6 +30,7 @@
 #include "pogo/sched-config.h"
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
+#include "pogo/sink.h"
 #include "pogo/ssh.h"
 #include "pogo/target.h"
 #include "pogo/xmalloc.h"
@@ -38,6 +39,11 @@
 #define ONE_MAX_CONFIG (64 * 1024 * 1024)
 #define ONE_FD_RESERVE 64
 #define ONE_MAX_SCRIPT (1024 * 1024) /* SPEC 5.1 exe_data */
+/*
+ * Output queued for a slow reader of stdout or stderr beyond this pauses
+ * the reading of the commands' output (back-pressure); half resumes it.
+ */
+#define ONE_SINK_HIGH (4 * 1024 * 1024)
 
 static int cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx);
 
@@ -68,6 +74,14 @@ struct one {
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
 	uv_timer_t progress;
+	struct pogo_sink *out; /* stdout, written through the loop */
+	struct pogo_sink *err; /* stderr, likewise */
+	bool escape;           /* stdout is a terminal: escape output */
+	bool out_full;         /* stdout's queue is above its mark */
+	bool err_full;         /* stderr's, likewise */
+	bool paused;           /* the executor's reading is paused */
+	bool exec_closed;
+	char *summary; /* the stderr summary, after stdout */
 	int signals;
 	bool json;
 	bool show_output;
@@ -96,7 +110,7 @@ static void
 one_progress_clear(struct one *o)
 {
 	if (o->progress_shown) {
-		fputs("\r\033[K", stderr);
+		pogo_sink_write(o->err, "\r\033[K", 4);
 		o->progress_shown = false;
 	}
 }
@@ -111,7 +125,10 @@ one_progress_cb(uv_timer_t *tm)
 	    pogo_job_count(j, POGO_HOST_UNREACHABLE) +
 	    pogo_job_count(j, POGO_HOST_SKIPPED);
 
-	fprintf(stderr,
+	/* A terminal that does not keep up misses an update. */
+	if (pogo_sink_queued(o->err) > 0)
+		return;
+	pogo_sink_printf(o->err,
 	    "\r\033[K[%u/%u done, %u running, %u waiting, %u failed]", done,
 	    pogo_job_nhosts(j),
 	    pogo_job_count(j, POGO_HOST_READY) +
@@ -122,34 +139,46 @@ one_progress_cb(uv_timer_t *tm)
 	o->progress_shown = true;
 }
 
+/* Queue a JSON line (freed here) on stdout. */
+static void
+one_line(struct one *o, char *line)
+{
+	pogo_sink_write(o->out, line, strlen(line));
+	pogo_sink_write(o->out, "\n", 1);
+	free(line);
+}
+
 /* Print the README line of a host entry (SPEC 12.2), if it has one. */
 static void
 one_print_line(struct one *o, const struct pogo_job_entry *e)
 {
 	switch (e->state) {
 	case POGO_HOST_READY:
-		printf("%s: Running target\n", e->host);
+		pogo_sink_printf(o->out, "%s: Running target\n", e->host);
 		break;
 	case POGO_HOST_FINISHED:
-		printf("%s: Success\n", e->host);
+		pogo_sink_printf(o->out, "%s: Success\n", e->host);
 		break;
 	case POGO_HOST_FAILED:
 		if (e->exitstatus >= 0)
-			printf("%s: Failed (rc=%d)\n", e->host, e->exitstatus);
+			pogo_sink_printf(o->out, "%s: Failed (rc=%d)\n",
+			    e->host, e->exitstatus);
 		else
-			printf("%s: Failed (%s)\n", e->host, e->message);
+			pogo_sink_printf(
+			    o->out, "%s: Failed (%s)\n", e->host, e->message);
 		break;
 	case POGO_HOST_UNREACHABLE:
-		printf("%s: Unreachable (%s)\n", e->host, e->message);
+		pogo_sink_printf(
+		    o->out, "%s: Unreachable (%s)\n", e->host, e->message);
 		break;
 	case POGO_HOST_DEADLOCKED:
-		printf("%s: Deadlocked\n", e->host);
+		pogo_sink_printf(o->out, "%s: Deadlocked\n", e->host);
 		break;
 	case POGO_HOST_HALTED:
-		printf("%s: Halted\n", e->host);
+		pogo_sink_printf(o->out, "%s: Halted\n", e->host);
 		break;
 	case POGO_HOST_SKIPPED:
-		printf("%s: Skipped\n", e->host);
+		pogo_sink_printf(o->out, "%s: Skipped\n", e->host);
 		break;
 	default:
 		return;
@@ -165,8 +194,7 @@ one_entry_cb(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
 	one_progress_clear(o);
 	if (o->json) {
 		line = pogo_json_event_entry(pogo_job_id(job), e);
-		puts(line);
-		free(line);
+		one_line(o, line);
 		return;
 	}
 	if (e->host != NULL)
@@ -182,7 +210,8 @@ one_file_error(struct one *o, uint32_t t, int err)
 	o->file_failed[t] = true;
 	o->file_errors++;
 	one_progress_clear(o);
-	fprintf(stderr, "pogo one: %s: %s\n", o->file_names[t], strerror(err));
+	pogo_sink_printf(
+	    o->err, "pogo one: %s: %s\n", o->file_names[t], strerror(err));
 }
 
 /* Open DIR/<host>.<n>.txt, n the first free number (SPEC 12.2). */
@@ -238,14 +267,19 @@ one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
 		one_progress_clear(o);
 		line = pogo_json_event_output(
 		    pogo_job_id(job), host, run, type, data, len, time);
-		puts(line);
-		free(line);
+		one_line(o, line);
 	} else if (o->show_output) {
 		one_progress_clear(o);
-		/* Every byte, NUL included. */
-		printf("%s: ", host);
-		fwrite(data, 1, len, stdout);
-		putchar('\n');
+		/*
+		 * Every byte, NUL included; on a terminal, the bytes that
+		 * would move the cursor or forge a line are shown escaped.
+		 */
+		pogo_sink_printf(o->out, "%s: ", host);
+		if (o->escape)
+			pogo_sink_write_escaped(o->out, data, len);
+		else
+			pogo_sink_write(o->out, data, len);
+		pogo_sink_write(o->out, "\n", 1);
 	}
 	if (o->output_dir != NULL) {
 		/* The file was opened when the run started. */
@@ -426,11 +460,10 @@ one_summary(struct one *o, int exitcode)
 		    pogo_job_count(j, POGO_HOST_HALTED),
 		    pogo_job_count(j, POGO_HOST_SKIPPED), elapsed,
 		    o->exec->peak_inflight, o->exec->peak_handshakes, exitcode);
-		puts(line);
-		free(line);
+		one_line(o, line);
 	}
-	fflush(stdout);
-	fprintf(stderr,
+	/* Written to stderr once stdout is out (one_out_closed_cb). */
+	xasprintf(&o->summary,
 	    "%u host%s: %u ok, %u failed, %u unreachable%s in %.1f s\n", n,
 	    n == 1 ? "" : "s", pogo_job_count(j, POGO_HOST_FINISHED),
 	    pogo_job_count(j, POGO_HOST_FAILED),
@@ -562,6 +595,43 @@ static void
 one_closed_cb(void *arg)
 {
 	(void)arg;
+}
+
+/* stdout is written: the summary goes to stderr, which is closed too. */
+static void
+one_out_closed_cb(void *arg)
+{
+	struct one *o = arg;
+
+	if (o->summary != NULL)
+		pogo_sink_write(o->err, o->summary, strlen(o->summary));
+	pogo_sink_close(o->err, one_closed_cb, NULL);
+}
+
+/*
+ * Back-pressure: while stdout or stderr holds more than ONE_SINK_HIGH
+ * for a slow reader, the executor stops reading the commands' output
+ * (they wait on their pipes), rather than the loop blocking on a write
+ * and firing every timer late.
+ */
+static void
+one_level_cb(struct pogo_sink *s, bool full, void *arg)
+{
+	struct one *o = arg;
+	bool pause;
+
+	if (s == o->out)
+		o->out_full = full;
+	else
+		o->err_full = full;
+	pause = o->out_full || o->err_full;
+	if (pause == o->paused || o->exec_closed)
+		return;
+	o->paused = pause;
+	log_debug("%s reading command output: a slow reader of %s",
+	    pause ? "pause" : "resume", s == o->out ? "stdout" : "stderr");
+	if (o->exec->ops->pause != NULL)
+		o->exec->ops->pause(o->exec, pause);
 }
 
 struct one_args {
@@ -989,6 +1059,11 @@ one_run(
 		free(o);
 		return POGO_EXIT_USAGE;
 	}
+	o->out = pogo_sink_new(
+	    &o->loop, STDOUT_FILENO, ONE_SINK_HIGH, one_level_cb, o);
+	o->err = pogo_sink_new(
+	    &o->loop, STDERR_FILENO, ONE_SINK_HIGH, one_level_cb, o);
+	o->escape = pogo_sink_is_tty(o->out);
 	if (o->output_dir != NULL) {
 		n = pogo_job_nhosts(o->job) + 1;
 		o->files = xcalloc(n, sizeof(*o->files));
@@ -1024,13 +1099,17 @@ one_run(
 	uv_close((uv_handle_t *)&o->sigterm, NULL);
 	uv_close((uv_handle_t *)&o->progress, NULL);
 	pogo_job_close(o->job, one_closed_cb, NULL);
+	o->exec_closed = true;
 	o->exec->ops->close(o->exec, one_closed_cb, NULL);
+	/* stdout first, then the summary on stderr (one_out_closed_cb). */
+	pogo_sink_close(o->out, one_out_closed_cb, o);
 	uv_run(&o->loop, UV_RUN_DEFAULT);
 	if (pogo_proc_loop_close(&o->loop) != 0)
 		log_warn("the loop did not close cleanly");
 	free(o->files);
 	free(o->file_names);
 	free(o->file_failed);
+	free(o->summary);
 	free(o);
 	return exitcode;
 }

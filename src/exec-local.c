@@ -30,7 +30,9 @@ struct local_exec {
 	struct pogo_exec base; /* first */
 	uv_loop_t *loop;
 	struct pogo_exec_local_opts opts;
-	unsigned tasks; /* alive, including closing */
+	unsigned tasks;          /* alive, including closing */
+	struct local_task *head; /* tasks not yet done */
+	bool paused;             /* output reading stopped (back-pressure) */
 	bool closing;
 	void (*close_cb)(void *);
 	void *close_arg;
@@ -39,6 +41,8 @@ struct local_exec {
 
 struct local_task {
 	struct local_exec *le;
+	struct local_task *next;
+	struct local_task *prev;
 	struct pogo_exec_task *t;
 	uv_process_t proc;
 	uv_pipe_t in; /* stub mode: the stub goes in here */
@@ -90,6 +94,21 @@ local_handle_closed(uv_handle_t *h)
 	}
 }
 
+/* The task is done: off the list of tasks whose output is read. */
+static void
+local_unlink(struct local_task *lt)
+{
+	struct local_exec *le = lt->le;
+
+	if (lt->prev != NULL)
+		lt->prev->next = lt->next;
+	else if (le->head == lt)
+		le->head = lt->next;
+	if (lt->next != NULL)
+		lt->next->prev = lt->prev;
+	lt->next = lt->prev = NULL;
+}
+
 static void
 local_close_task(struct local_task *lt)
 {
@@ -98,6 +117,7 @@ local_close_task(struct local_task *lt)
 		(uv_handle_t *)&lt->quiet, (uv_handle_t *)&lt->proc };
 	size_t i, n = lt->spawned ? 6 : 5;
 
+	local_unlink(lt);
 	for (i = 0; i < n; i++) {
 		if (!uv_is_closing(hs[i]))
 			uv_close(hs[i], local_handle_closed);
@@ -158,6 +178,12 @@ local_quiet_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 
+	/* Not quiet: its output is held back by a slow reader. */
+	if (lt->le->paused) {
+		uv_timer_start(
+		    &lt->quiet, local_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
+		return;
+	}
 	pogo_output_flush(&lt->o_out);
 	pogo_output_flush(&lt->o_err);
 }
@@ -214,11 +240,56 @@ local_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		    &lt->quiet, local_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
 }
 
+/* Start or stop reading both pipes (not those at their end). */
+static void
+local_reading(struct local_task *lt, bool on)
+{
+	if (!lt->spawned || lt->done)
+		return;
+	if (!lt->eof_out) {
+		if (on)
+			uv_read_start((uv_stream_t *)&lt->out, local_alloc_cb,
+			    local_read_cb);
+		else
+			uv_read_stop((uv_stream_t *)&lt->out);
+	}
+	if (!lt->eof_err) {
+		if (on)
+			uv_read_start((uv_stream_t *)&lt->err, local_alloc_cb,
+			    local_read_cb);
+		else
+			uv_read_stop((uv_stream_t *)&lt->err);
+	}
+}
+
+static void
+local_pause(struct pogo_exec *e, bool paused)
+{
+	struct local_exec *le = (struct local_exec *)e;
+	struct local_task *lt;
+
+	if (le->paused == paused)
+		return;
+	le->paused = paused;
+	for (lt = le->head; lt != NULL; lt = lt->next) {
+		local_reading(lt, !paused);
+		/* A partial line waits a whole quiet period from now. */
+		if (!paused && uv_is_active((uv_handle_t *)&lt->quiet))
+			uv_timer_start(&lt->quiet, local_quiet_cb,
+			    POGO_OUTPUT_QUIET_MS, 0);
+	}
+}
+
 static void
 local_linger_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 
+	/* Output held back by a slow reader is not abandoned. */
+	if (lt->le->paused) {
+		uv_timer_start(&lt->timer, local_linger_cb, LOCAL_LINGER_MS, 0);
+		return;
+	}
 	/* Background processes keep the pipes open: stop waiting. */
 	uv_read_stop((uv_stream_t *)&lt->out);
 	uv_read_stop((uv_stream_t *)&lt->err);
@@ -431,11 +502,13 @@ local_start(struct pogo_exec *e, struct pogo_exec_task *t)
 				uv_close((uv_handle_t *)&lt->in,
 				    local_handle_closed);
 		}
-		uv_read_start(
-		    (uv_stream_t *)&lt->out, local_alloc_cb, local_read_cb);
-		uv_read_start(
-		    (uv_stream_t *)&lt->err, local_alloc_cb, local_read_cb);
+		if (!le->paused)
+			local_reading(lt, true);
 	}
+	lt->next = le->head;
+	if (le->head != NULL)
+		le->head->prev = lt;
+	le->head = lt;
 	for (i = 0; env[i] != NULL; i++)
 		free(env[i]);
 	free(env);
@@ -489,6 +562,7 @@ local_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 static const struct pogo_exec_ops local_ops = {
 	.start = local_start,
 	.kill = local_kill,
+	.pause = local_pause,
 	.close = local_close,
 };
 

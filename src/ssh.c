@@ -120,6 +120,8 @@ struct ssh_exec {
 	struct ssh_kh kh;
 	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
 	struct ssh_task *hs_tail;
+	struct ssh_task *run_head; /* tasks whose command runs */
+	bool paused;               /* output reading held back */
 	uv_timer_t kick;
 	unsigned tasks;
 	bool closing;
@@ -131,6 +133,9 @@ struct ssh_task {
 	struct ssh_exec *se;
 	struct pogo_exec_task *t;
 	struct ssh_task *hs_next;
+	struct ssh_task *run_next; /* se->run_head, while running */
+	struct ssh_task *run_prev;
+	bool on_run_list;
 	enum ssh_phase phase;
 	ssh_session s;
 	ssh_channel ch;
@@ -458,6 +463,21 @@ ssh_hs_remove(struct ssh_task *st)
 
 /* End the task: report the result, free libssh, close the handles. */
 static void
+ssh_run_unlink(struct ssh_task *st)
+{
+	if (!st->on_run_list)
+		return;
+	if (st->run_prev != NULL)
+		st->run_prev->run_next = st->run_next;
+	else
+		st->se->run_head = st->run_next;
+	if (st->run_next != NULL)
+		st->run_next->run_prev = st->run_prev;
+	st->run_next = st->run_prev = NULL;
+	st->on_run_list = false;
+}
+
+static void
 ssh_finish(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
@@ -466,6 +486,7 @@ ssh_finish(struct ssh_task *st)
 		return;
 	st->finished = true;
 	st->phase = SSH_P_DONE;
+	ssh_run_unlink(st);
 	ssh_hs_remove(st);
 	ssh_hs_release(st);
 	if (st->resolving)
@@ -580,6 +601,12 @@ ssh_quiet_cb(uv_timer_t *tm)
 	const char *answer;
 	bool fail = false;
 
+	/* Not quiet: its output is held back by a slow reader. */
+	if (st->se->paused && !st->stopping) {
+		uv_timer_start(
+		    &st->quiet, ssh_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
+		return;
+	}
 	if (st->pty && st->phase == SSH_P_RUNNING && !st->stopping) {
 		answer =
 		    pogo_prompt_check(&st->prompt, uv_now(st->se->loop), &fail);
@@ -623,6 +650,12 @@ ssh_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 
 	if (st->want_stop || st->stopping)
 		return (int)len;
+	/*
+	 * Back-pressure: leave the data in libssh's buffer; the channel
+	 * window closes and the command waits (ssh_pause).
+	 */
+	if (st->se->paused)
+		return 0;
 	if (max > 0 && st->bytes + take > max)
 		take = max - st->bytes;
 	st->bytes += take;
@@ -1750,6 +1783,13 @@ ssh_running(struct ssh_task *st)
 	 * signal) is in: no data can follow an EOF, and libssh reads no
 	 * more packets for a channel at EOF whose status is known.
 	 */
+	/* Output held back for a slow reader is read before the end. */
+	if (st->se->paused && !st->stopping &&
+	    (ssh_channel_poll(st->ch, 0) > 0 ||
+	        ssh_channel_poll(st->ch, 1) > 0)) {
+		ssh_wait(st);
+		return;
+	}
 	if (st->remote_closed || ssh_channel_is_closed(st->ch) ||
 	    (ssh_channel_is_eof(st->ch) &&
 	        (st->got_status || st->got_signal))) {
@@ -1923,6 +1963,11 @@ ssh_step(struct ssh_task *st)
 			if (!st->pty && !st->stubmode)
 				ssh_channel_send_eof(st->ch);
 			st->phase = SSH_P_RUNNING;
+			st->run_next = se->run_head;
+			if (se->run_head != NULL)
+				se->run_head->run_prev = st;
+			se->run_head = st;
+			st->on_run_list = true;
 			uv_timer_stop(&st->timer);
 			se->base.ev->started(st->t, se->base.ev_arg);
 			/* Stub mode: the whole run is limited (9.10). */
@@ -2082,10 +2127,49 @@ ssh_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 		uv_close((uv_handle_t *)&se->kick, ssh_close_timer_closed);
 }
 
+/*
+ * Back-pressure: while paused, ssh_data_cb leaves the data in libssh's
+ * channel buffer, which stops growing the window, so the server stops
+ * sending.  On resume the buffered data is read here (which opens the
+ * window again: no packet may come to deliver it otherwise), and each
+ * task looks at its state again.  Called from the loop only.
+ */
+static void
+ssh_pause(struct pogo_exec *e, bool paused)
+{
+	struct ssh_exec *se = (struct ssh_exec *)e;
+	struct ssh_task *st, *next;
+	char buf[16384];
+	int n, k, i;
+
+	if (se->paused == paused)
+		return;
+	se->paused = paused;
+	if (paused)
+		return;
+	for (st = se->run_head; st != NULL && !se->paused; st = next) {
+		next = st->run_next;
+		for (k = 0; k < 2 && !st->finished; k++) {
+			for (i = 0; i < 256 && !se->paused && st->ch != NULL;
+			     i++) {
+				n = ssh_channel_read_nonblocking(
+				    st->ch, buf, sizeof(buf), k);
+				if (n <= 0)
+					break;
+				ssh_data_cb(
+				    st->s, st->ch, buf, (uint32_t)n, k, st);
+			}
+		}
+		if (!st->finished && st->phase == SSH_P_RUNNING)
+			ssh_running(st);
+	}
+}
+
 static const struct pogo_exec_ops ssh_ops = {
 	.start = ssh_start,
 	.kill = ssh_kill,
 	.close = ssh_close,
+	.pause = ssh_pause,
 };
 
 /*

@@ -83,6 +83,13 @@ struct pogo_exec_ops {
 	void (*kill)(struct pogo_exec *e, struct pogo_exec_task *t);
 	/* Close every handle; cb is called once, later, then e is freed. */
 	void (*close)(struct pogo_exec *e, void (*cb)(void *arg), void *arg);
+	/*
+	 * Back-pressure (may be NULL): with paused true, stop reading the
+	 * commands' output until called with false; commands that print
+	 * then wait on their pipe or channel window.  Nothing is dropped,
+	 * and a task does not finish while its output is held back.
+	 */
+	void (*pause)(struct pogo_exec *e, bool paused);
 };
 
 /* The common part of every executor (embedded first in each). */

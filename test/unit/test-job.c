@@ -121,7 +121,7 @@ fake_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 }
 
 static const struct pogo_exec_ops fake_ops = { fake_start, fake_kill,
-	fake_close };
+	fake_close, NULL };
 
 struct run {
 	uv_loop_t loop;

@@ -1,0 +1,111 @@
+#!/bin/sh
+# pogo one with a reader slower than the hosts (issue 7, section 2): the
+# results and the output are the same as with a fast reader, locally and
+# over SSH, and a reader that holds the output back slows the reading of
+# the hosts' output down instead of queueing it all in memory.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+cd "$T" || exit 1
+
+# slow_run DELAY CMD...: CMD (pogo one) with its stdout read only after
+# DELAY seconds, by a reader that opens the FIFO at once; sets rc and
+# rss_kb, the largest resident size of CMD seen while the reader slept.
+slow_run() {
+	delay=$1
+	shift
+	rm -f "$T/fifo"
+	mkfifo "$T/fifo" || fail "mkfifo"
+	(exec <"$T/fifo"; sleep "$delay"; touch "$T/reading"; cat >"$T/out") &
+	reader=$!
+	rm -f "$T/reading"
+	"$@" >"$T/fifo" 2>"$T/err" &
+	pid=$!
+	rss_kb=0
+	i=0
+	while [ ! -e "$T/reading" ] && [ $i -lt 600 ]; do
+		# pogo, or the pogo a shell function started (pogo_one).
+		r=0
+		for p in $pid $(cat /proc/$pid/task/*/children 2>/dev/null); do
+			v=$(awk '/^VmRSS:/ { print $2 }' "/proc/$p/status" 2>/dev/null)
+			[ -n "$v" ] && [ "$v" -gt "$r" ] && r=$v
+		done
+		[ "$r" -gt "$rss_kb" ] && rss_kb=$r
+		sleep 0.05
+		i=$((i + 1))
+	done
+	wait $pid
+	rc=$?
+	wait $reader
+}
+
+# 8 hosts print 200 KB each and finish well within their 3 s timeout;
+# the reader starts after 5 s.  Every host succeeds, nothing is lost.
+CMD='i=0; while [ $i -lt 2000 ]; do echo "$POGO_HOST line $i ..........................................................................................."; i=$((i + 1)); done'
+check_slow() {
+	expect_eq "$1 exit" "$rc" 0
+	expect_eq "$1 successes" "$(grep -c ': Success$' "$T/out")" 8
+	expect_eq "$1 output lines" \
+	    "$(grep -c ' line [0-9]* \.*$' "$T/out")" 16000
+	grep -q '8 hosts: 8 ok, 0 failed' "$T/err" || fail "$1: $(cat "$T/err")"
+}
+slow_run 5 "$POGO" one --local --show-output --timeout 3 \
+    --targets 'h[1-8]' --run-command "$CMD"
+check_slow slow-local
+
+# Back-pressure: 60 MB of output and a reader that waits 4 s.  pogo holds
+# a few MB, not the 60, and every line arrives.
+BIG='head -c 60000000 /dev/zero | tr "\0" x | fold -w 99'
+check_big() {
+	expect_eq "$1 exit" "$rc" 0
+	expect_eq "$1 lines" "$(grep -c '^h1: x*$' "$T/out")" 606061
+	echo "$1: pogo at most $rss_kb KB while the reader slept"
+	[ "$rss_kb" -gt 0 ] && [ "$rss_kb" -lt 25000 ] ||
+	    fail "$1: pogo grew to $rss_kb KB while the reader slept"
+}
+slow_run 4 "$POGO" one --local --show-output --max-output 100000000 --timeout 120 --targets h1 \
+    --run-command "$BIG"
+check_big big-local
+
+# On a terminal, a host cannot forge lines with \r or escape sequences:
+# --show-output shows control bytes escaped (stdout a pty, under python3).
+command -v python3 >/dev/null || fail "the terminal test needs python3"
+cat >"$T/ptyrun.py" <<'EOP'
+import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out = b""
+while True:
+    try:
+        b = os.read(fd, 65536)
+    except OSError:
+        break
+    if not b:
+        break
+    out += b
+os.waitpid(pid, 0)
+sys.stdout.buffer.write(out)
+EOP
+python3 "$T/ptyrun.py" "$POGO" one --local --show-output --targets h1 \
+    --run-command 'printf "ok\r\033[2Kh9: Success\a\n"' >"$T/tty" 2>&1 ||
+    fail "pty run"
+grep -aqF 'h1: ok\r\033[2Kh9: Success\a' "$T/tty" ||
+    fail "tty escapes: $(od -c "$T/tty" | head -20)"
+# Not on a pipe: the bytes are kept.
+"$POGO" one --local --show-output --targets h1 \
+    --run-command 'printf "ok\r\033[2K\n"' >"$T/piped" 2>&1
+printf 'h1: ok\r\033[2K\n' >"$T/want"
+grep -a '^h1: ok' "$T/piped" | cmp -s - "$T/want" || fail "piped bytes"
+
+# The same over SSH.
+start_sshd
+slow_run 5 pogo_one --show-output --timeout 3 \
+    --targets '127.0.6.[1-8]' --run-command "$(echo "$CMD" | sed 's/\$POGO_HOST/h/')"
+sed -i 's/^127\.0\.6\.\([1-8]\): /h\1: /' "$T/out"
+check_slow slow-ssh
+slow_run 4 pogo_one --show-output --max-output 100000000 --timeout 120 --targets 127.0.6.1 \
+    --run-command "$BIG"
+sed -i 's/^127\.0\.6\.1: /h1: /' "$T/out"
+check_big big-ssh
+
+echo "PASS $E2E_NAME"
