@@ -156,6 +156,7 @@ struct ssh_task {
 	char *name;     /* t->host, for the setup thread: t may go first */
 	uv_work_t work; /* the session set up off the loop */
 	bool setting_up;
+	int setup_tid;       /* the thread that sets up (atomic), 0 before */
 	ssh_session ws;      /* the set-up session, until the loop takes it */
 	char setup_msg[256]; /* a failure of the setup */
 	enum pogo_exec_state setup_state;
@@ -1109,8 +1110,63 @@ ssh_setup_work(uv_work_t *w)
 {
 	struct ssh_task *st = w->data;
 
+	__atomic_store_n(&st->setup_tid, (int)gettid(), __ATOMIC_RELEASE);
 	ssh_log_thread();
 	(void)ssh_session_setup(st);
+	__atomic_store_n(&st->setup_tid, 0, __ATOMIC_RELEASE);
+}
+
+/* The children of process (or thread) id, from /proc; n at most max. */
+static size_t
+ssh_children(int pid, int tid, int *out, size_t max)
+{
+	char path[64], buf[4096], *p, *end;
+	size_t n = 0;
+	ssize_t len;
+	long v;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, tid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (len <= 0)
+		return 0;
+	buf[len] = '\0';
+	for (p = buf; n < max; p = end) {
+		v = strtol(p, &end, 10);
+		if (end == p || v <= 0)
+			break;
+		out[n++] = (int)v;
+	}
+	return n;
+}
+
+/*
+ * A setup outlived the connect timeout: end what its thread started (the
+ * commands of "Match exec", with their children), so that the thread,
+ * and pogo's exit, do not wait for them.  Without /proc, they run on.
+ */
+static void
+ssh_setup_kill(struct ssh_task *st)
+{
+	int tid = __atomic_load_n(&st->setup_tid, __ATOMIC_ACQUIRE);
+	int pids[64];
+	size_t n, i;
+
+	if (tid <= 0)
+		return;
+	n = ssh_children(getpid(), tid, pids, POGO_NELEM(pids));
+	/* Their descendants first are collected, then all are killed. */
+	for (i = 0; i < n; i++)
+		n += ssh_children(
+		    pids[i], pids[i], pids + n, POGO_NELEM(pids) - n);
+	for (i = 0; i < n; i++) {
+		log_debug("host=%s: killing process %d of the ssh_config",
+		    st->name, pids[i]);
+		(void)kill(pids[i], SIGKILL);
+	}
 }
 
 static void ssh_setup_done(uv_work_t *w, int status);
@@ -1123,6 +1179,7 @@ ssh_setup_timeout_cb(uv_timer_t *tm)
 	ssh_result(st, POGO_EXEC_FAILED, -1,
 	    "ssh error: the ssh_config took more than %u seconds",
 	    st->se->opts.connect_timeout);
+	ssh_setup_kill(st);
 	ssh_finish(st);
 }
 

@@ -4,7 +4,8 @@
 # with ~ and %-tokens, IdentitiesOnly, an agent alone, a passphrase asked
 # once per file, -F /dev/null, a missing -i, LogLevel in the ssh_config
 # (no raw libssh lines; -v names the methods and keys tried), and a
-# "Match exec" that must not stall the loop.
+# "Match exec" that must not stall the loop, nor outlive the connect
+# timeout.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 # Each address has its own authorized keys: a host accepts only its key.
@@ -159,4 +160,18 @@ EOC
 one --targets '127.0.5.[1-12]' --run-command true >"$T/out" 2>"$T/err" ||
     fail "Match exec: $(cat "$T/out" "$T/err")"
 expect_eq "Match exec" "$(grep -c ': Success$' "$T/out")" 12
+
+# 9. A "Match exec" that never ends is bounded by the connect timeout:
+# the host fails, pogo exits at once, and the command does not outlive it.
+printf 'Match exec "sleep 1004005"\n    User %s\n' "$TEST_USER" \
+    >"$HOME/.ssh/config"
+start=$(date +%s)
+timeout 60 "$POGO" one --connect-timeout 2 --targets 127.0.6.1,127.0.6.2 \
+    --run-command true >"$T/out" 2>"$T/err"
+expect_eq "endless Match exec exit" $? 1
+took=$(($(date +%s) - start))
+[ "$took" -le 20 ] || fail "endless Match exec: pogo took $took s"
+expect_eq "endless Match exec" "$(grep -c 'the ssh_config took more than 2 seconds' "$T/out")" 2
+ps -eo args | grep -q '^sleep 1004005' &&
+    fail "the Match exec command outlived pogo"
 echo "PASS $E2E_NAME"
