@@ -112,9 +112,14 @@ pogo_prompt_check(struct pogo_prompt *p, uint64_t now_ms, bool *failp)
 		if (p->tail[i] == '\0')
 			p->tail[i] = ' ';
 	}
-	if (prompt_match(prompt_password_re, p->tail))
-		answer = p->password;
-	else if (prompt_match(prompt_passphrase_re, p->tail))
+	if (prompt_match(prompt_password_re, p->tail)) {
+		if ((answer = p->password) == NULL) {
+			/* Nothing can answer it: it would wait for ever. */
+			p->failed = p->nosecret = true;
+			*failp = true;
+			return NULL;
+		}
+	} else if (prompt_match(prompt_passphrase_re, p->tail))
 		answer = p->passphrase;
 	else
 		return NULL;
@@ -129,6 +134,15 @@ pogo_prompt_check(struct pogo_prompt *p, uint64_t now_ms, bool *failp)
 	p->tlen = 0;
 	p->tail[0] = '\0';
 	return answer;
+}
+
+const char *
+pogo_prompt_failure(const struct pogo_prompt *p)
+{
+	if (p->nosecret)
+		return "authentication failed: a password prompt and no "
+		       "password";
+	return "authentication failed";
 }
 
 void

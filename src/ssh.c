@@ -144,8 +144,9 @@ struct ssh_task {
 	uv_poll_t poll;
 	bool poll_init;
 	int events;
-	uv_timer_t timer; /* connect timeout, command timeout, grace */
-	uv_timer_t quiet; /* partial-line flush, and deferred finish */
+	uv_timer_t timer; /* connect, channel and command timeouts, the
+	                     stop's grace, the linger, deferred finish */
+	uv_timer_t quiet; /* partial-line flush, prompts */
 	uv_getaddrinfo_t gai;
 	struct addrinfo *ai_list;
 	struct addrinfo *ai;
@@ -184,7 +185,9 @@ struct ssh_task {
 	bool got_signal;
 	bool remote_closed;
 	bool want_stop;
-	bool stopping;
+	bool stopping;  /* TERM sent (or due at the exec) */
+	bool killed;    /* killed before the exec: ends from the loop */
+	bool lingering; /* the exit status came; finish soon */
 	bool have_result;
 	bool finished;
 	struct pogo_exec_result res;
@@ -210,6 +213,7 @@ static void ssh_redacted(const char *d, size_t n, void *arg);
 static void ssh_finish(struct ssh_task *st);
 static void ssh_deferred_finish_cb(uv_timer_t *tm);
 static void ssh_kh_hostkeys(struct ssh_task *st);
+static void ssh_linger_cb(uv_timer_t *tm);
 static void ssh_close_timer_closed(uv_handle_t *h);
 
 const char *
@@ -612,8 +616,8 @@ ssh_quiet_cb(uv_timer_t *tm)
 		answer =
 		    pogo_prompt_check(&st->prompt, uv_now(st->se->loop), &fail);
 		if (fail) {
-			ssh_result(
-			    st, POGO_EXEC_FAILED, -1, "authentication failed");
+			ssh_result(st, POGO_EXEC_FAILED, -1, "%s",
+			    pogo_prompt_failure(&st->prompt));
 			ssh_stop(st);
 		} else if (answer != NULL) {
 			ssh_channel_write(
@@ -767,24 +771,51 @@ ssh_channel_timeout_cb(uv_timer_t *tm)
 	ssh_finish(st);
 }
 
+/* Neither the exit nor the channel's close came after the KILL. */
+static void
+ssh_kill_wait_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+	size_t n = strlen(st->res.msg);
+
+	snprintf(
+	    st->res.msg + n, sizeof(st->res.msg) - n, "%s", POGO_EXEC_MAY_RUN);
+	ssh_finish(st);
+}
+
+/*
+ * The grace after TERM is over: KILL.  OpenSSH's sshd sends a signal
+ * request to the session's process group (killpg), and the command is the
+ * session leader (exec), so this reaches everything the command started
+ * that did not leave the group.  The done event comes with the exit, or
+ * POGO_EXEC_LINGER_MS later with a warning.
+ */
 static void
 ssh_grace_cb(uv_timer_t *tm)
 {
-	ssh_finish(tm->data);
+	struct ssh_task *st = tm->data;
+
+	if (st->ch != NULL && st->phase == SSH_P_RUNNING)
+		ssh_channel_request_send_signal(st->ch, "KILL");
+	uv_timer_start(&st->timer, ssh_kill_wait_cb, POGO_EXEC_LINGER_MS, 0);
+	if (st->s != NULL && st->fd >= 0)
+		ssh_wait(st);
 }
 
-/* Stop a running command: a TERM signal, then close after the grace. */
+/* Stop a running command: TERM, then KILL after the grace (SPEC 9.10). */
 static void
 ssh_stop(struct ssh_task *st)
 {
-	if (st->stopping)
+	if (st->stopping || st->lingering)
 		return;
 	st->stopping = true;
 	if (st->ch != NULL && st->phase == SSH_P_RUNNING)
 		ssh_channel_request_send_signal(st->ch, "TERM");
 	uv_timer_stop(&st->timer);
 	uv_timer_start(&st->timer, ssh_grace_cb,
-	    st->se->opts.kill_grace_ms ? st->se->opts.kill_grace_ms : 10000, 0);
+	    st->se->opts.kill_grace_ms ? st->se->opts.kill_grace_ms
+	                               : POGO_EXEC_KILL_GRACE_MS,
+	    0);
 	if (st->s != NULL && st->fd >= 0)
 		ssh_wait(st);
 }
@@ -878,7 +909,7 @@ ssh_resolved_cb(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
 	struct ssh_task *st = req->data;
 
 	st->resolving = false;
-	if (st->finished) {
+	if (st->finished || st->killed) {
 		if (res != NULL)
 			uv_freeaddrinfo(res);
 		ssh_unref(st);
@@ -1219,9 +1250,11 @@ ssh_setup_done(uv_work_t *w, int status)
 		return;
 	}
 	st->handles--; /* the timers still hold the task */
-	uv_timer_stop(&st->timer);
 	st->s = st->ws;
 	st->ws = NULL;
+	if (st->killed)
+		return; /* its deferred finish is on the timer */
+	uv_timer_stop(&st->timer);
 	if (status != 0 || st->setup_msg[0] != '\0') {
 		if (status != 0)
 			ssh_result(st, POGO_EXEC_FAILED, -1, "ssh error: %s",
@@ -1810,6 +1843,24 @@ ssh_auth_rc(struct ssh_task *st, int rc, bool *tried)
 	}
 }
 
+/* Finish with the command's exit status or signal, unless a timeout, a
+ * kill or the output limit decided the result. */
+static void
+ssh_exit_finish(struct ssh_task *st)
+{
+	if (!st->have_result && (st->got_signal || st->got_status)) {
+		ssh_exit_result(st);
+		st->have_result = true;
+	}
+	ssh_finish(st);
+}
+
+static void
+ssh_linger_cb(uv_timer_t *tm)
+{
+	ssh_exit_finish(tm->data);
+}
+
 /* The command runs: pump libssh, then act on what it reported. */
 static void
 ssh_running(struct ssh_task *st)
@@ -1850,13 +1901,18 @@ ssh_running(struct ssh_task *st)
 	if (st->remote_closed || ssh_channel_is_closed(st->ch) ||
 	    (ssh_channel_is_eof(st->ch) &&
 	        (st->got_status || st->got_signal))) {
-		/* A timeout, kill or output limit keeps its own result. */
-		if (!st->have_result && (st->got_signal || st->got_status)) {
-			ssh_exit_result(st);
-			st->have_result = true;
-		}
-		ssh_finish(st);
+		ssh_exit_finish(st);
 		return;
+	}
+	/*
+	 * The exit status came, but something the command started in the
+	 * background holds its output open: finish after the linger.
+	 */
+	if ((st->got_status || st->got_signal) && !st->lingering) {
+		st->lingering = true;
+		uv_timer_stop(&st->timer);
+		uv_timer_start(
+		    &st->timer, ssh_linger_cb, POGO_EXEC_LINGER_MS, 0);
 	}
 	if (rc == SSH_ERROR ||
 	    (ssh_get_status(st->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
@@ -1875,7 +1931,7 @@ ssh_step(struct ssh_task *st)
 	int rc;
 
 	for (;;) {
-		if (st->finished)
+		if (st->finished || st->killed)
 			return;
 		switch (st->phase) {
 		case SSH_P_QUEUED:
@@ -2124,17 +2180,29 @@ ssh_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 {
 	struct ssh_task *st = t->priv;
 
-	if (st == NULL || st->finished)
+	/* A command whose exit status came ends with it, shortly. */
+	if (st == NULL || st->finished || st->killed || st->lingering)
 		return;
 	ssh_result(st, POGO_EXEC_FAILED, -1, "killed");
-	if (st->phase == SSH_P_RUNNING) {
+	if (st->phase >= SSH_P_CHAN_EXEC) {
+		/* The exec request is out: the command may be running. */
 		ssh_stop(st);
 		return;
 	}
-	/* Not running yet: end it from the loop. */
+	/*
+	 * Nothing runs on the target yet: end it from the loop, on the timer
+	 * that nothing re-arms once ssh_step() stops (killed); the quiet
+	 * timer would be re-armed by output, and the task run to its end.
+	 */
+	st->killed = true;
 	ssh_hs_remove(st);
+	if (st->poll_init) {
+		uv_poll_stop(&st->poll);
+		st->events = 0;
+	}
+	uv_timer_stop(&st->quiet);
 	uv_timer_stop(&st->timer);
-	uv_timer_start(&st->quiet, ssh_deferred_finish_cb, 0, 0);
+	uv_timer_start(&st->timer, ssh_deferred_finish_cb, 0, 0);
 }
 
 static void

@@ -11,10 +11,29 @@
  * event comes exactly once, later, from the loop, never from inside
  * start(); an error return means no event at all.  started and output
  * events come between start() and done.  kill() asks for a running task to
- * be stopped; its done event still comes (message "killed").
+ * be stopped; its done event still comes (message "killed").  Stopping
+ * a command (kill, timeout, output limit) sends TERM to its process group,
+ * then KILL after the grace; the done event comes when the command is
+ * gone, or POGO_EXEC_LINGER_MS after the KILL with POGO_EXEC_MAY_RUN added
+ * to the message when the target did not confirm it.  A command whose exit
+ * status has come is finished POGO_EXEC_LINGER_MS later at the latest,
+ * even if something it started still holds its output open; a kill then
+ * changes nothing.
  */
 #ifndef POGO_EXEC_H
 #define POGO_EXEC_H
+
+/*
+ * After a command's exit status, how long an executor still collects
+ * output: a background process (a daemon) may keep the command's output
+ * open for ever, so the host is finished when this ends (pogo-one(1)).
+ * Also how long an executor waits for a command to die after SIGKILL.
+ */
+#define POGO_EXEC_LINGER_MS 1000
+/* TERM -> KILL when a command is stopped (SPEC 1.5). */
+#define POGO_EXEC_KILL_GRACE_MS 10000
+/* Appended to the message of a stop the target did not confirm. */
+#define POGO_EXEC_MAY_RUN "; the command may still be running"
 
 struct pogo_exec;
 

@@ -27,6 +27,7 @@ struct pogo_prompt {
 	uint64_t last_ms;
 	int answers;
 	bool failed;
+	bool nosecret; /* failed on a password prompt, with no password */
 };
 
 void pogo_prompt_init(
@@ -40,10 +41,16 @@ bool pogo_prompt_feed(
  * At now_ms: if the output has been quiet for POGO_PROMPT_QUIET_MS and
  * ends with a prompt the job has the secret for, return the secret to
  * send (followed by a newline, by the caller); NULL otherwise.  *failp is
- * set when a prompt comes after POGO_PROMPT_MAX_ANSWERS answers.
+ * set when a prompt comes after POGO_PROMPT_MAX_ANSWERS answers, and when
+ * a password prompt comes and there is no password (it would wait for
+ * ever).  A passphrase prompt without a passphrase is left alone.
  */
 const char *pogo_prompt_check(
     struct pogo_prompt *p, uint64_t now_ms, bool *failp);
+
+/* The message of a failure: "authentication failed", with the reason
+ * when a password prompt had no password to answer it. */
+const char *pogo_prompt_failure(const struct pogo_prompt *p);
 
 /* Streaming redaction of one secret (at least 4 bytes) as "********". */
 struct pogo_redact {

@@ -71,6 +71,27 @@ TEST(X_PW_4_passphrase)
 	ASSERT(!fail);
 }
 
+/* Under --run-as without a password, sudo's prompt cannot be answered:
+ * fail at once instead of waiting for the timeout. */
+TEST(password_prompt_without_a_password_fails)
+{
+	struct pogo_prompt p;
+	bool fail;
+
+	pogo_prompt_init(&p, NULL, NULL);
+	feed(&p, "[sudo] password for joe: ", 0);
+	ASSERT_NULL(pogo_prompt_check(&p, 400, &fail));
+	ASSERT(!fail);
+	ASSERT_NULL(pogo_prompt_check(&p, 500, &fail));
+	ASSERT(fail);
+	ASSERT_STR_EQ(pogo_prompt_failure(&p),
+	    "authentication failed: a password prompt and no password");
+	/* Other failures keep the plain message. */
+	pogo_prompt_init(&p, "secret", NULL);
+	ASSERT(pogo_prompt_feed(&p, "Sorry, try again.", 17, 0));
+	ASSERT_STR_EQ(pogo_prompt_failure(&p), "authentication failed");
+}
+
 TEST(X_PW_5_fourth_prompt_fails)
 {
 	struct pogo_prompt p;
