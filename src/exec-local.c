@@ -24,8 +24,6 @@
 
 extern char **environ;
 
-#define LOCAL_LINGER_MS 2000 /* wait for pipes after the exit */
-
 struct local_exec {
 	struct pogo_exec base; /* first */
 	uv_loop_t *loop;
@@ -64,6 +62,7 @@ struct local_task {
 	bool eof_out;
 	bool eof_err;
 	bool stopping; /* TERM sent */
+	bool killed;   /* KILL sent after the grace */
 	bool have_result;
 	bool done;
 	int64_t status;
@@ -124,12 +123,44 @@ local_close_task(struct local_task *lt)
 	}
 }
 
-/* Signal the task's whole process group. */
-static void
+/*
+ * Signal the task's whole process group, also after its leader exited:
+ * the group's id cannot be reused while a member lives (Linux frees a pid
+ * only when no process uses it as pid, group or session).
+ */
+static int
 local_signal(struct local_task *lt, int sig)
 {
-	if (lt->spawned && !lt->exited && lt->proc.pid > 0)
-		kill(-lt->proc.pid, sig);
+	if (!lt->spawned || lt->done || lt->proc.pid <= 0)
+		return -1;
+	return kill(-lt->proc.pid, sig);
+}
+
+/* Stop waiting: the pipes are done with, whoever still holds them. */
+static void
+local_stop_reading(struct local_task *lt)
+{
+	uv_read_stop((uv_stream_t *)&lt->out);
+	uv_read_stop((uv_stream_t *)&lt->err);
+	lt->eof_out = lt->eof_err = true;
+}
+
+/* POGO_EXEC_LINGER_MS after the KILL: report, whatever is left. */
+static void
+local_kill_wait_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+	size_t n;
+
+	if (!lt->exited) {
+		/* Not even the leader died (a process stuck in the kernel). */
+		n = strlen(lt->res.msg);
+		snprintf(lt->res.msg + n, sizeof(lt->res.msg) - n, "%s",
+		    POGO_EXEC_MAY_RUN);
+		lt->exited = true;
+	}
+	local_stop_reading(lt);
+	local_maybe_done(lt);
 }
 
 static void
@@ -137,7 +168,13 @@ local_grace_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 
-	local_signal(lt, SIGKILL);
+	lt->killed = true;
+	(void)local_signal(lt, SIGKILL);
+	if (lt->exited && lt->eof_out && lt->eof_err)
+		local_maybe_done(lt);
+	else
+		uv_timer_start(
+		    &lt->timer, local_kill_wait_cb, POGO_EXEC_LINGER_MS, 0);
 }
 
 static void
@@ -145,7 +182,9 @@ local_start_grace(struct local_task *lt)
 {
 	uv_timer_stop(&lt->timer);
 	uv_timer_start(&lt->timer, local_grace_cb,
-	    lt->le->opts.kill_grace_ms ? lt->le->opts.kill_grace_ms : 10000, 0);
+	    lt->le->opts.kill_grace_ms ? lt->le->opts.kill_grace_ms
+	                               : POGO_EXEC_KILL_GRACE_MS,
+	    0);
 }
 
 /* Stop the task with TERM, then KILL after the grace period. */
@@ -155,7 +194,7 @@ local_stop(struct local_task *lt)
 	if (lt->stopping)
 		return;
 	lt->stopping = true;
-	local_signal(lt, SIGTERM);
+	(void)local_signal(lt, SIGTERM);
 	/* The timer holds the started event: the grace starts there. */
 	if (lt->started)
 		local_start_grace(lt);
@@ -291,9 +330,7 @@ local_linger_cb(uv_timer_t *tm)
 		return;
 	}
 	/* Background processes keep the pipes open: stop waiting. */
-	uv_read_stop((uv_stream_t *)&lt->out);
-	uv_read_stop((uv_stream_t *)&lt->err);
-	lt->eof_out = lt->eof_err = true;
+	local_stop_reading(lt);
 	local_maybe_done(lt);
 }
 
@@ -301,9 +338,25 @@ local_linger_cb(uv_timer_t *tm)
 static void
 local_exited(struct local_task *lt)
 {
+	if (lt->stopping) {
+		/*
+		 * Being stopped: what is left of the group gets its KILL when
+		 * the grace ends (the grace or kill-wait timer runs on).
+		 */
+		if (!lt->killed && local_signal(lt, 0) == 0)
+			return;
+		if (!lt->killed) {
+			/* Nothing is left: no need to wait for the grace. */
+			uv_timer_stop(&lt->timer);
+			local_stop_reading(lt);
+		}
+		local_maybe_done(lt);
+		return;
+	}
 	uv_timer_stop(&lt->timer);
 	if (!(lt->eof_out && lt->eof_err))
-		uv_timer_start(&lt->timer, local_linger_cb, LOCAL_LINGER_MS, 0);
+		uv_timer_start(
+		    &lt->timer, local_linger_cb, POGO_EXEC_LINGER_MS, 0);
 	local_maybe_done(lt);
 }
 
@@ -380,14 +433,14 @@ local_started_cb(uv_timer_t *tm)
 	}
 	lt->started = true;
 	le->base.ev->started(lt->t, le->base.ev_arg);
+	if (lt->stopping)
+		local_start_grace(lt);
 	if (lt->exited) {
 		local_exited(lt);
 		return;
 	}
-	if (lt->stopping) {
-		local_start_grace(lt);
+	if (lt->stopping)
 		return;
-	}
 	/* Stub mode: the stub times attempts, this the whole run (9.10). */
 	limit = lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
 	if (limit > 0)
@@ -526,7 +579,8 @@ local_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 {
 	struct local_task *lt = t->priv;
 
-	if (lt == NULL || lt->done)
+	/* A command that exited ends with its linger, shortly. */
+	if (lt == NULL || lt->done || (lt->exited && !lt->stopping))
 		return;
 	if (!lt->have_result) {
 		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1, "killed");

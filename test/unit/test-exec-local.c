@@ -9,6 +9,7 @@
  */
 #include "pogo/compat.h"
 
+#include <dirent.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -72,11 +73,24 @@ lt_closed(void *arg)
 	(*(int *)arg)++;
 }
 
+/* With kill: kill this long after the start (0: at once). */
+static unsigned lt_kill_ms;
+
+static void
+lt_kill_cb(uv_timer_t *tm)
+{
+	struct lt *l = tm->data;
+
+	l->e->ops->kill(l->e, &l->t);
+	uv_close((uv_handle_t *)tm, NULL);
+}
+
 /* Run one command to its end; returns the recorder. */
 static struct lt *
 lt_run(const char *cmd, unsigned timeout, size_t max_output, bool kill)
 {
 	static struct lt l;
+	static uv_timer_t killer;
 	struct pogo_exec_local_opts o = { 0 };
 	int closed = 0;
 
@@ -96,7 +110,11 @@ lt_run(const char *cmd, unsigned timeout, size_t max_output, bool kill)
 	ASSERT_OK(l.e->ops->start(l.e, &l.t));
 	l.in_start = false;
 	ASSERT_EQ(l.e->inflight, 1);
-	if (kill) {
+	if (kill && lt_kill_ms > 0) {
+		uv_timer_init(&l.loop, &killer);
+		killer.data = &l;
+		uv_timer_start(&killer, lt_kill_cb, lt_kill_ms, 0);
+	} else if (kill) {
 		uv_run(&l.loop, UV_RUN_ONCE);
 		l.e->ops->kill(l.e, &l.t);
 	}
@@ -503,4 +521,125 @@ TEST(stub_kill_local)
 	l = lt_run("sleep 30", 0, 0, true);
 	lt_stub = NULL;
 	ASSERT_STR_EQ(l->r.msg, "killed");
+}
+
+/* The process group the command printed first ("$$"). */
+static pid_t
+lt_group(const struct lt *l)
+{
+	long long n;
+	char buf[32];
+	size_t len = strcspn(l->out, "|");
+
+	ASSERT(len > 0 && len < sizeof(buf));
+	memcpy(buf, l->out, len);
+	buf[len] = '\0';
+	ASSERT_OK(pogo_strtonum(buf, 2, INT32_MAX, &n));
+	return (pid_t)n;
+}
+
+/* A live (not zombie) process in group g, from /proc; 0 if none. */
+static pid_t
+lt_group_member(pid_t g)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char path[300], buf[512], *p, state;
+	long long pgrp;
+	pid_t found = 0;
+	FILE *f;
+
+	ASSERT(d != NULL);
+	while (found == 0 && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		/* pid (comm) state ppid pgrp ...; comm may hold spaces. */
+		if (fgets(buf, sizeof(buf), f) != NULL &&
+		    (p = strrchr(buf, ')')) != NULL &&
+		    sscanf(p + 1, " %c %*d %lld", &state, &pgrp) == 2 &&
+		    pgrp == g && state != 'Z')
+			found = (pid_t)strtol(de->d_name, NULL, 10);
+		fclose(f);
+	}
+	closedir(d);
+	return found;
+}
+
+/* Is anything left in process group g, after up to 1 s? */
+static bool
+lt_group_alive(pid_t g)
+{
+	pid_t p = 0;
+	int i;
+
+	for (i = 0; i < 100; i++) {
+		if ((p = lt_group_member(g)) == 0)
+			return false;
+		usleep(10000);
+	}
+	fprintf(stderr, "  process %d is left in group %d\n", (int)p, (int)g);
+	return true;
+}
+
+static uint64_t
+lt_ms(void)
+{
+	return uv_hrtime() / 1000000;
+}
+
+/* A command that ignores SIGTERM gets SIGKILL after the grace (300 ms
+ * here), and its result comes then. */
+TEST(timeout_kills_a_term_proof_command)
+{
+	uint64_t t0 = lt_ms();
+	struct lt *l =
+	    lt_run("echo $$; trap '' TERM; sleep 30 & sleep 30", 1, 0, false);
+
+	ASSERT_STR_EQ(l->r.msg, "timed out after 1 seconds");
+	ASSERT_LT(lt_ms() - t0, 1000 + 300 + 700);
+	ASSERT(!lt_group_alive(lt_group(l)));
+}
+
+/* The command's shell dies of TERM, a child that ignores TERM lives on:
+ * the group still gets SIGKILL after the grace. */
+TEST(timeout_kills_a_term_proof_child)
+{
+	struct lt *l =
+	    lt_run("echo $$; (trap '' TERM; sleep 30; :) & wait", 1, 0, false);
+
+	ASSERT_STR_EQ(l->r.msg, "timed out after 1 seconds");
+	ASSERT(!lt_group_alive(lt_group(l)));
+}
+
+/* A daemon keeps the output open: the host is finished one linger after
+ * the exit, with the command's own result, and the daemon lives on. */
+TEST(daemon_finishes_after_the_linger)
+{
+	uint64_t t0 = lt_ms();
+	struct lt *l = lt_run("echo $$; sleep 30 & echo started", 10, 0, false);
+	pid_t g = lt_group(l);
+
+	ASSERT_STR_EQ(l->r.msg, "ok");
+	ASSERT_LT(lt_ms() - t0, POGO_EXEC_LINGER_MS + 700);
+	ASSERT(strstr(l->out, "started|") != NULL);
+	ASSERT_NE(lt_group_member(g), 0);
+	kill(-g, SIGKILL);
+}
+
+/* A kill after the exit status changes nothing: the command ended. */
+TEST(kill_after_the_exit_keeps_the_result)
+{
+	struct lt *l;
+	pid_t g;
+
+	lt_kill_ms = 300;
+	l = lt_run("echo $$; sleep 30 & exit 4", 0, 0, true);
+	lt_kill_ms = 0;
+	g = lt_group(l);
+	ASSERT_STR_EQ(l->r.msg, "exited with status 4");
+	ASSERT_NE(lt_group_member(g), 0);
+	kill(-g, SIGKILL);
 }
