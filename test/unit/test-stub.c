@@ -701,7 +701,7 @@ check_timeout(const char *shell)
 	/* No retry after a timeout. */
 	ASSERT(strstr(r.out, "WARNING") == NULL);
 	ASSERT_EQ(r.status, 254);
-	ASSERT(r.secs < 4);
+	ASSERT(r.secs < 15); /* the sleep is 30 s; the margin is for load */
 	pid = child_pid();
 	ASSERT(pid > 0);
 	ASSERT(gone(pid));
@@ -779,7 +779,7 @@ TEST(signal_in_pause)
 	r = run_stub("sh", sc, SIGTERM, "command exited 2\n");
 	ASSERT_STR_EQ(last_line(r.out, buf, sizeof(buf)),
 	    "ERROR: pogo-worker died: got SIGTERM");
-	ASSERT(r.secs < 4);
+	ASSERT(r.secs < 15); /* the sleep is 30 s; the margin is for load */
 	ASSERT_EQ(r.status, 254);
 	free(r.out);
 	free(sc);
