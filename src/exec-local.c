@@ -326,7 +326,8 @@ local_linger_cb(uv_timer_t *tm)
 
 	/* Output held back by a slow reader is not abandoned. */
 	if (lt->le->paused) {
-		uv_timer_start(&lt->timer, local_linger_cb, LOCAL_LINGER_MS, 0);
+		uv_timer_start(
+		    &lt->timer, local_linger_cb, POGO_EXEC_LINGER_MS, 0);
 		return;
 	}
 	/* Background processes keep the pipes open: stop waiting. */
