@@ -334,20 +334,32 @@ range_plain(struct range_ctx *c, const char *p)
 /*
  * Counting.  A stack of patterns, each with a weight: how many patterns
  * of the same structure it stands for.  The names a pattern makes depend
- * only on where its '[', ']', '{', '}' and ',' are and on its bracket
- * bodies; digits put in place of a bracket, or a brace alternative
- * without brackets and braces, change neither.  So a bracket is counted
- * as one pattern weighted by its number of names, and a brace whose
- * alternatives are plain as one pattern weighted by their number.  A
- * brace with special alternatives keeps a frame that makes one
- * alternative at a time.
+ * on where its '[', ']', '{', '}' and ',' are, and on the text that ends
+ * up inside bracket bodies.  Text put in place of a bracket (digits) or
+ * of a brace (an alternative without '[', ']' or '{') can only end up in
+ * a body if a '[' comes before it and a ']' after it: otherwise every
+ * such pattern makes as many names, and a bracket is counted as one
+ * pattern weighted by its number of names, a brace of plain alternatives
+ * as one weighted by their number.  Other brackets and braces keep a
+ * frame that makes one number or alternative at a time.
  */
+enum range_cframe_kind {
+	RANGE_CF_NEW,  /* s not looked at yet */
+	RANGE_CF_ALTS, /* a brace: alternatives one by one */
+	RANGE_CF_NUMS, /* a bracket: numbers one by one */
+};
+
 struct range_cframe {
 	char *s;
 	size_t len;
 	uint64_t w;
-	struct range_match m; /* frames of alternatives */
-	const char *alt;      /* next alternative; NULL: s not looked at */
+	enum range_cframe_kind kind;
+	struct range_match m;
+	const char *next; /* next alternative or bracket piece */
+	uint64_t n;       /* RANGE_CF_NUMS: next number, up to hi */
+	uint64_t hi;
+	size_t width;
+	bool in_piece;
 };
 
 struct range_count {
@@ -397,7 +409,25 @@ range_count_push(struct range_count *k, char *s, size_t len, uint64_t w)
 	k->v[k->n].s = s;
 	k->v[k->n].len = len;
 	k->v[k->n].w = w;
+	k->v[k->n].kind = RANGE_CF_NEW;
 	k->n++;
+	return 0;
+}
+
+/* Push s (owned) as a frame of numbers or alternatives of match m. */
+static int
+range_count_push_frame(struct range_count *k, char *s, size_t len, uint64_t w,
+    enum range_cframe_kind kind, const struct range_match *m)
+{
+	struct range_cframe *f;
+	int r;
+
+	if ((r = range_count_push(k, s, len, w)) != 0)
+		return r;
+	f = &k->v[k->n - 1];
+	f->kind = kind;
+	f->m = *m;
+	f->next = m->body;
 	return 0;
 }
 
@@ -417,6 +447,14 @@ range_join(const char *p, const struct range_match *m, const char *mid,
 	return s;
 }
 
+/* Could text put between pre and post end up inside a bracket body? */
+static bool
+range_may_enter_body(const char *p, const struct range_match *m)
+{
+	return memchr(p, '[', m->pre_len) != NULL &&
+	    memchr(m->post, ']', m->post_len) != NULL;
+}
+
 static int
 range_count_rest(struct range_count *k, const struct range_match *m,
     const char *s, size_t len, uint64_t w)
@@ -429,10 +467,10 @@ range_count_rest(struct range_count *k, const struct range_match *m,
 	return range_count_push(k, xstrndup(m->rest, rlen), rlen, w);
 }
 
-/* A bracket: one pattern for all of its names. */
+/* A bracket: one pattern for all of its names when that is exact. */
 static int
-range_count_brackets(struct range_count *k, const char *s, size_t len,
-    const struct range_match *m, uint64_t w)
+range_count_brackets(struct range_count *k, char *s, size_t len,
+    const struct range_match *m, uint64_t w, bool *keptp)
 {
 	const char *piece = m->body, *end = m->body + m->body_len, *comma;
 	struct range_piece pc, first;
@@ -441,6 +479,7 @@ range_count_brackets(struct range_count *k, const char *s, size_t len,
 	char *child;
 	int r;
 
+	*keptp = false;
 	if ((r = range_count_rest(k, m, s, len, w)) != 0)
 		return r;
 	while (piece <= end) {
@@ -458,6 +497,10 @@ range_count_brackets(struct range_count *k, const char *s, size_t len,
 	}
 	if (names == 0)
 		return 0;
+	if (range_may_enter_body(s, m)) {
+		*keptp = true; /* the frame owns s, even on failure */
+		return range_count_push_frame(k, s, len, w, RANGE_CF_NUMS, m);
+	}
 	child = range_format(s, m, first.width, first.lo, &clen);
 	return range_count_push(
 	    k, child, clen, range_sat_mul(w, names, k->lim));
@@ -483,16 +526,9 @@ range_count_braces(struct range_count *k, char *s, size_t len,
 		if (*p == ',')
 			nalts++;
 	}
-	if (p < end) {
-		/* The frame keeps s and makes the alternatives. */
-		if ((r = range_count_push(k, s, len, w)) != 0) {
-			*keptp = true; /* freed by the push */
-			return r;
-		}
-		k->v[k->n - 1].m = *m;
-		k->v[k->n - 1].alt = m->body;
-		*keptp = true;
-		return 0;
+	if (p < end || range_may_enter_body(s, m)) {
+		*keptp = true; /* the frame owns s, even on failure */
+		return range_count_push_frame(k, s, len, w, RANGE_CF_ALTS, m);
 	}
 	p = memchr(m->body, ',', m->body_len);
 	child = range_join(s, m, m->body,
@@ -501,16 +537,63 @@ range_count_braces(struct range_count *k, char *s, size_t len,
 	    k, child, clen, range_sat_mul(w, nalts, k->lim));
 }
 
+/*
+ * Make the next pattern of a frame (k->v[k->n - 1]); pop the frame when
+ * it has none left.
+ */
+static int
+range_count_frame(struct range_count *k)
+{
+	struct range_cframe *f = &k->v[k->n - 1];
+	const char *end = f->m.body + f->m.body_len, *comma;
+	struct range_piece pc;
+	uint64_t w = f->w;
+	size_t clen;
+	char *child;
+
+	if (f->kind == RANGE_CF_NUMS && f->in_piece) {
+		child = range_format(f->s, &f->m, f->width, f->n, &clen);
+		if (f->n++ == f->hi)
+			f->in_piece = false;
+		return range_count_push(k, child, clen, w);
+	}
+	if (f->next > end) {
+		k->held -= f->len + 1 + sizeof(*f);
+		free(f->s);
+		k->n--;
+		return 0;
+	}
+	comma = memchr(f->next, ',', (size_t)(end - f->next));
+	if (comma == NULL)
+		comma = end;
+	if (f->kind == RANGE_CF_ALTS) {
+		child = range_join(
+		    f->s, &f->m, f->next, (size_t)(comma - f->next), &clen);
+		f->next = comma + 1;
+		return range_count_push(k, child, clen, w);
+	}
+	/* Pieces were checked when the frame was made. */
+	if (range_piece_parse(f->next, (size_t)(comma - f->next), &pc) == 0 &&
+	    !pc.neg && pc.hi >= pc.lo) {
+		f->n = pc.lo;
+		f->hi = pc.hi;
+		f->width = pc.width;
+		f->in_piece = true;
+	}
+	f->next = comma + 1;
+	return 0;
+}
+
 int
 pogo_range_count(const char *pattern, size_t max, uint64_t *countp)
 {
 	struct range_count k;
 	struct range_cframe *f;
 	struct range_match m;
-	const char *end, *comma, *q;
+	const char *q;
 	uint64_t w, names;
-	size_t len, clen;
-	char *s, *child;
+	size_t len;
+	char *s;
 	bool kept;
 	int r = 0;
 
@@ -522,21 +605,8 @@ pogo_range_count(const char *pattern, size_t max, uint64_t *countp)
 	r = range_count_push(&k, xstrndup(pattern, len), len, 1);
 	while (r == 0 && k.n > 0 && k.total < k.lim) {
 		f = &k.v[k.n - 1];
-		if (f->alt != NULL) {
-			end = f->m.body + f->m.body_len;
-			if (f->alt > end) {
-				k.held -= f->len + 1 + sizeof(*f);
-				free(f->s);
-				k.n--;
-				continue;
-			}
-			comma = memchr(f->alt, ',', (size_t)(end - f->alt));
-			if (comma == NULL)
-				comma = end;
-			child = range_join(f->s, &f->m, f->alt,
-			    (size_t)(comma - f->alt), &clen);
-			f->alt = comma + 1;
-			r = range_count_push(&k, child, clen, f->w);
+		if (f->kind != RANGE_CF_NEW) {
+			r = range_count_frame(&k);
 			continue;
 		}
 		s = f->s;
@@ -546,7 +616,7 @@ pogo_range_count(const char *pattern, size_t max, uint64_t *countp)
 		k.held -= len + 1 + sizeof(*f);
 		kept = false;
 		if (range_match(s, '[', ']', &m))
-			r = range_count_brackets(&k, s, len, &m, w);
+			r = range_count_brackets(&k, s, len, &m, w, &kept);
 		else if (range_match(s, '{', '}', &m))
 			r = range_count_braces(&k, s, len, &m, w, &kept);
 		else {

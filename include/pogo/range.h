@@ -28,9 +28,10 @@
  * Count the names the expansion of pattern makes, without making them:
  * the size of the result before "!" removals, trimming and dropping empty
  * names, so an upper bound of it.  Patterns that differ only in digits put
- * in place of a bracket, or in plain brace alternatives, expand alike and
- * are counted once, so the work does not grow with the count.  It holds at
- * most POGO_RANGE_COUNT_MAX_HELD bytes.  max: as for pogo_range_expand().
+ * in place of a bracket, or in plain brace alternatives, expand alike
+ * (unless that text may end up inside a bracket body) and are counted
+ * once, so the work does not grow with the count.  It holds at most
+ * POGO_RANGE_COUNT_MAX_HELD bytes.  max: as for pogo_range_expand().
  * Returns 0 with *countp <= max; POGO_ERR_LIMIT with *countp = max + 1
  * when there are more names; or POGO_ERR_RANGE when the pattern is too
  * long or too complex to count within the bounds.  An invalid bracket

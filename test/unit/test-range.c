@@ -215,6 +215,17 @@ TEST(count_matches_expansion)
 	    pogo_range_expand("a{b,c[1-5],d{e,f}}[01-10],x", 0, &out, &cause));
 	ASSERT_EQ(n, out.n);
 	pogo_strv_clear(&out);
+	/*
+	 * Digits put in place of "[1-3]" end up inside the body "[0-91]"
+	 * once the first brace splits the pattern: each number counts apart.
+	 */
+	ASSERT_OK(
+	    pogo_range_count("[01-12]{{[0-9,!3][01-12][!1]{a,b}[1-3]]", 0, &n));
+	ASSERT_OK(pogo_range_expand(
+	    "[01-12]{{[0-9,!3][01-12][!1]{a,b}[1-3]]", 0, &out, &cause));
+	ASSERT(n >= out.n);
+	ASSERT_EQ(out.n, 318);
+	pogo_strv_clear(&out);
 }
 
 TEST(count_refuses_over_the_limit)
