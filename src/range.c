@@ -132,8 +132,14 @@ range_match(const char *p, char open, char close, struct range_match *m)
 			if (*q == '{' || *q == '[')
 				break;
 		}
-		if (*q == '{' || *q == '[')
+		if (*q == '{' || *q == '[') {
+			/*
+			 * Every OPEN before this CLOSE shares it and its post:
+			 * go on after it, so a match is linear in p.
+			 */
+			o = m->post - 1;
 			continue;
+		}
 		m->post_len = (size_t)(q - m->post);
 		m->rest = *q == ',' ? q + 1 : NULL;
 		return true;
@@ -349,9 +355,20 @@ enum range_cframe_kind {
 	RANGE_CF_NUMS, /* a bracket: numbers one by one */
 };
 
-struct range_cframe {
-	char *s;
+/*
+ * A pattern made while counting, shared by the frames that use it: the
+ * text after a bracket or brace's ',' (its rest) is counted in place,
+ * without a copy, so a long list costs no more than its length.
+ */
+struct range_cbuf {
+	size_t refs;
 	size_t len;
+	char data[];
+};
+
+struct range_cframe {
+	struct range_cbuf *buf;
+	const char *s; /* a suffix of buf->data */
 	uint64_t w;
 	enum range_cframe_kind kind;
 	struct range_match m;
@@ -388,63 +405,117 @@ range_sat_add(uint64_t a, uint64_t b, uint64_t lim)
 	return a >= lim || b >= lim || a + b >= lim ? lim : a + b;
 }
 
-/* Push s (owned) with weight w; refuse past the memory and work bounds. */
-static int
-range_count_push(struct range_count *k, char *s, size_t len, uint64_t w)
+static void
+range_cbuf_unref(struct range_count *k, struct range_cbuf *b)
 {
-	size_t cost = len + 1 + sizeof(*k->v);
+	if (--b->refs > 0)
+		return;
+	k->held -= sizeof(*b) + b->len + 1;
+	free(b);
+}
 
+/* A new buffer of len bytes (filled by the caller), or NULL past bounds. */
+static struct range_cbuf *
+range_cbuf_new(struct range_count *k, size_t len)
+{
+	struct range_cbuf *b;
+	size_t cost = sizeof(*b) + len + 1;
+
+	if (k->held + cost > POGO_RANGE_COUNT_MAX_HELD ||
+	    k->made + cost > POGO_RANGE_COUNT_MAX_MADE)
+		return NULL;
 	k->held += cost;
 	k->made += cost;
-	if (k->held > POGO_RANGE_COUNT_MAX_HELD ||
-	    k->made > POGO_RANGE_COUNT_MAX_MADE) {
-		free(s);
+	b = xmalloc(cost);
+	b->refs = 0;
+	b->len = len;
+	b->data[len] = '\0';
+	return b;
+}
+
+/* Push a frame on s, a suffix of b (which it references). */
+static int
+range_count_push(struct range_count *k, struct range_cbuf *b, const char *s,
+    uint64_t w, enum range_cframe_kind kind, const struct range_match *m)
+{
+	struct range_cframe *f;
+
+	if (k->held + sizeof(*f) > POGO_RANGE_COUNT_MAX_HELD) {
+		if (b->refs == 0) { /* a new buffer nobody else holds */
+			b->refs = 1;
+			range_cbuf_unref(k, b);
+		}
 		return POGO_ERR_RANGE;
 	}
 	if (k->n == k->cap) {
 		k->cap = k->cap ? k->cap * 2 : 16;
 		k->v = xreallocarray(k->v, k->cap, sizeof(*k->v));
 	}
-	memset(&k->v[k->n], 0, sizeof(k->v[k->n]));
-	k->v[k->n].s = s;
-	k->v[k->n].len = len;
-	k->v[k->n].w = w;
-	k->v[k->n].kind = RANGE_CF_NEW;
-	k->n++;
-	return 0;
-}
-
-/* Push s (owned) as a frame of numbers or alternatives of match m. */
-static int
-range_count_push_frame(struct range_count *k, char *s, size_t len, uint64_t w,
-    enum range_cframe_kind kind, const struct range_match *m)
-{
-	struct range_cframe *f;
-	int r;
-
-	if ((r = range_count_push(k, s, len, w)) != 0)
-		return r;
-	f = &k->v[k->n - 1];
+	k->held += sizeof(*f);
+	f = &k->v[k->n++];
+	memset(f, 0, sizeof(*f));
+	b->refs++;
+	f->buf = b;
+	f->s = s;
+	f->w = w;
 	f->kind = kind;
-	f->m = *m;
-	f->next = m->body;
+	if (m != NULL) {
+		f->m = *m;
+		f->next = m->body;
+	}
 	return 0;
 }
 
-/* pre + mid + post of p. */
-static char *
-range_join(const char *p, const struct range_match *m, const char *mid,
-    size_t midlen, size_t *lenp)
+/* Pop the top frame. */
+static void
+range_count_pop(struct range_count *k)
 {
-	size_t len = m->pre_len + midlen + m->post_len;
-	char *s = xmalloc(len + 1);
+	struct range_cframe *f = &k->v[--k->n];
 
-	memcpy(s, p, m->pre_len);
-	memcpy(s + m->pre_len, mid, midlen);
-	memcpy(s + m->pre_len + midlen, m->post, m->post_len);
-	s[len] = '\0';
-	*lenp = len;
-	return s;
+	k->held -= sizeof(*f);
+	range_cbuf_unref(k, f->buf);
+}
+
+/* Push pre + mid + post of p (a new pattern) with weight w. */
+static int
+range_count_child(struct range_count *k, const char *p,
+    const struct range_match *m, const char *mid, size_t midlen, uint64_t w)
+{
+	struct range_cbuf *b;
+	size_t len = m->pre_len + midlen + m->post_len;
+
+	if ((b = range_cbuf_new(k, len)) == NULL)
+		return POGO_ERR_RANGE;
+	memcpy(b->data, p, m->pre_len);
+	memcpy(b->data + m->pre_len, mid, midlen);
+	memcpy(b->data + m->pre_len + midlen, m->post, m->post_len);
+	return range_count_push(k, b, b->data, w, RANGE_CF_NEW, NULL);
+}
+
+/* Push the number n of a bracket, formatted as the expansion does. */
+static int
+range_count_number(struct range_count *k, const char *p,
+    const struct range_match *m, size_t width, uint64_t n, uint64_t w)
+{
+	char digits[24];
+	size_t nd = 0, pad, i;
+
+	do {
+		digits[nd++] = (char)('0' + n % 10);
+		n /= 10;
+	} while (n > 0);
+	pad = width > nd ? width - nd : 0;
+	for (i = 0; i < nd / 2; i++) {
+		char c = digits[i];
+
+		digits[i] = digits[nd - 1 - i];
+		digits[nd - 1 - i] = c;
+	}
+	if (pad > 0) {
+		memmove(digits + pad, digits, nd);
+		memset(digits, '0', pad);
+	}
+	return range_count_child(k, p, m, digits, pad + nd, w);
 }
 
 /* Could text put between pre and post end up inside a bracket body? */
@@ -455,33 +526,15 @@ range_may_enter_body(const char *p, const struct range_match *m)
 	    memchr(m->post, ']', m->post_len) != NULL;
 }
 
-static int
-range_count_rest(struct range_count *k, const struct range_match *m,
-    const char *s, size_t len, uint64_t w)
-{
-	size_t rlen;
-
-	if (m->rest == NULL)
-		return 0;
-	rlen = len - (size_t)(m->rest - s);
-	return range_count_push(k, xstrndup(m->rest, rlen), rlen, w);
-}
-
 /* A bracket: one pattern for all of its names when that is exact. */
 static int
-range_count_brackets(struct range_count *k, char *s, size_t len,
-    const struct range_match *m, uint64_t w, bool *keptp)
+range_count_brackets(struct range_count *k, struct range_cbuf *b, const char *s,
+    const struct range_match *m, uint64_t w)
 {
 	const char *piece = m->body, *end = m->body + m->body_len, *comma;
 	struct range_piece pc, first;
 	uint64_t names = 0;
-	size_t clen;
-	char *child;
-	int r;
 
-	*keptp = false;
-	if ((r = range_count_rest(k, m, s, len, w)) != 0)
-		return r;
 	while (piece <= end) {
 		comma = memchr(piece, ',', (size_t)(end - piece));
 		if (comma == NULL)
@@ -497,90 +550,69 @@ range_count_brackets(struct range_count *k, char *s, size_t len,
 	}
 	if (names == 0)
 		return 0;
-	if (range_may_enter_body(s, m)) {
-		*keptp = true; /* the frame owns s, even on failure */
-		return range_count_push_frame(k, s, len, w, RANGE_CF_NUMS, m);
-	}
-	child = range_format(s, m, first.width, first.lo, &clen);
-	return range_count_push(
-	    k, child, clen, range_sat_mul(w, names, k->lim));
+	if (range_may_enter_body(s, m))
+		return range_count_push(k, b, s, w, RANGE_CF_NUMS, m);
+	return range_count_number(
+	    k, s, m, first.width, first.lo, range_sat_mul(w, names, k->lim));
 }
 
 /* A brace: plain alternatives as one pattern, others one by one. */
 static int
-range_count_braces(struct range_count *k, char *s, size_t len,
-    const struct range_match *m, uint64_t w, bool *keptp)
+range_count_braces(struct range_count *k, struct range_cbuf *b, const char *s,
+    const struct range_match *m, uint64_t w)
 {
 	const char *end = m->body + m->body_len, *p;
 	uint64_t nalts = 1;
-	size_t clen;
-	char *child;
-	int r;
 
-	*keptp = false;
-	if ((r = range_count_rest(k, m, s, len, w)) != 0)
-		return r;
 	for (p = m->body; p < end; p++) {
 		if (*p == '[' || *p == ']' || *p == '{')
 			break;
 		if (*p == ',')
 			nalts++;
 	}
-	if (p < end || range_may_enter_body(s, m)) {
-		*keptp = true; /* the frame owns s, even on failure */
-		return range_count_push_frame(k, s, len, w, RANGE_CF_ALTS, m);
-	}
+	if (p < end || range_may_enter_body(s, m))
+		return range_count_push(k, b, s, w, RANGE_CF_ALTS, m);
 	p = memchr(m->body, ',', m->body_len);
-	child = range_join(s, m, m->body,
-	    p != NULL ? (size_t)(p - m->body) : m->body_len, &clen);
-	return range_count_push(
-	    k, child, clen, range_sat_mul(w, nalts, k->lim));
+	return range_count_child(k, s, m, m->body,
+	    p != NULL ? (size_t)(p - m->body) : m->body_len,
+	    range_sat_mul(w, nalts, k->lim));
 }
 
-/*
- * Make the next pattern of a frame (k->v[k->n - 1]); pop the frame when
- * it has none left.
- */
+/* Make the next pattern of the top frame, or pop it when it is done. */
 static int
 range_count_frame(struct range_count *k)
 {
 	struct range_cframe *f = &k->v[k->n - 1];
-	const char *end = f->m.body + f->m.body_len, *comma;
+	const char *end = f->m.body + f->m.body_len, *comma, *alt;
 	struct range_piece pc;
-	uint64_t w = f->w;
-	size_t clen;
-	char *child;
+	uint64_t n;
 
 	if (f->kind == RANGE_CF_NUMS && f->in_piece) {
-		child = range_format(f->s, &f->m, f->width, f->n, &clen);
+		n = f->n;
 		if (f->n++ == f->hi)
 			f->in_piece = false;
-		return range_count_push(k, child, clen, w);
+		return range_count_number(k, f->s, &f->m, f->width, n, f->w);
 	}
 	if (f->next > end) {
-		k->held -= f->len + 1 + sizeof(*f);
-		free(f->s);
-		k->n--;
+		range_count_pop(k);
 		return 0;
 	}
 	comma = memchr(f->next, ',', (size_t)(end - f->next));
 	if (comma == NULL)
 		comma = end;
-	if (f->kind == RANGE_CF_ALTS) {
-		child = range_join(
-		    f->s, &f->m, f->next, (size_t)(comma - f->next), &clen);
-		f->next = comma + 1;
-		return range_count_push(k, child, clen, w);
-	}
+	alt = f->next;
+	f->next = comma + 1;
+	if (f->kind == RANGE_CF_ALTS)
+		return range_count_child(
+		    k, f->s, &f->m, alt, (size_t)(comma - alt), f->w);
 	/* Pieces were checked when the frame was made. */
-	if (range_piece_parse(f->next, (size_t)(comma - f->next), &pc) == 0 &&
+	if (range_piece_parse(alt, (size_t)(comma - alt), &pc) == 0 &&
 	    !pc.neg && pc.hi >= pc.lo) {
 		f->n = pc.lo;
 		f->hi = pc.hi;
 		f->width = pc.width;
 		f->in_piece = true;
 	}
-	f->next = comma + 1;
 	return 0;
 }
 
@@ -589,12 +621,12 @@ pogo_range_count(const char *pattern, size_t max, uint64_t *countp)
 {
 	struct range_count k;
 	struct range_cframe *f;
+	struct range_cbuf *b;
 	struct range_match m;
-	const char *q;
+	const char *s, *q;
 	uint64_t w, names;
 	size_t len;
-	char *s;
-	bool kept;
+	bool bracket;
 	int r = 0;
 
 	memset(&k, 0, sizeof(k));
@@ -602,35 +634,43 @@ pogo_range_count(const char *pattern, size_t max, uint64_t *countp)
 	*countp = 0;
 	if ((len = strlen(pattern)) > POGO_RANGE_MAX_PATTERN)
 		return POGO_ERR_RANGE;
-	r = range_count_push(&k, xstrndup(pattern, len), len, 1);
+	if ((b = range_cbuf_new(&k, len)) == NULL)
+		return POGO_ERR_RANGE;
+	memcpy(b->data, pattern, len);
+	r = range_count_push(&k, b, b->data, 1, RANGE_CF_NEW, NULL);
 	while (r == 0 && k.n > 0 && k.total < k.lim) {
 		f = &k.v[k.n - 1];
 		if (f->kind != RANGE_CF_NEW) {
 			r = range_count_frame(&k);
 			continue;
 		}
+		/* Keep the buffer while its text is looked at. */
+		b = f->buf;
+		b->refs++;
 		s = f->s;
-		len = f->len;
 		w = f->w;
-		k.n--;
-		k.held -= len + 1 + sizeof(*f);
-		kept = false;
-		if (range_match(s, '[', ']', &m))
-			r = range_count_brackets(&k, s, len, &m, w, &kept);
-		else if (range_match(s, '{', '}', &m))
-			r = range_count_braces(&k, s, len, &m, w, &kept);
-		else {
+		range_count_pop(&k);
+		bracket = range_match(s, '[', ']', &m);
+		if (bracket || range_match(s, '{', '}', &m)) {
+			/* The rest is counted in place. */
+			if (m.rest != NULL)
+				r = range_count_push(
+				    &k, b, m.rest, w, RANGE_CF_NEW, NULL);
+			if (r == 0 && bracket)
+				r = range_count_brackets(&k, b, s, &m, w);
+			else if (r == 0)
+				r = range_count_braces(&k, b, s, &m, w);
+		} else {
 			for (names = 1, q = s; (q = strchr(q, ',')) != NULL;
 			     q++)
 				names++;
 			k.total = range_sat_add(
 			    k.total, range_sat_mul(w, names, k.lim), k.lim);
 		}
-		if (!kept)
-			free(s);
+		range_cbuf_unref(&k, b);
 	}
 	while (k.n > 0)
-		free(k.v[--k.n].s);
+		range_count_pop(&k);
 	free(k.v);
 	if (r != 0)
 		return r;

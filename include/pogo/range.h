@@ -22,7 +22,7 @@
 
 /* Most bytes a count may hold at once, and make in all (time bound). */
 #define POGO_RANGE_COUNT_MAX_HELD (4u * 1024 * 1024)
-#define POGO_RANGE_COUNT_MAX_MADE (64u * 1024 * 1024)
+#define POGO_RANGE_COUNT_MAX_MADE (4u * 1024 * 1024)
 
 /*
  * Count the names the expansion of pattern makes, without making them:
