@@ -1,13 +1,22 @@
 #!/bin/sh
-# Fan-out benchmark: pogo one, pdsh (ssh module) and ClusterShell against
-# the same throwaway sshd (one sshd in a network namespace, every
-# 127.x.y.z a host), interleaved, three runs each, medians printed.
+# Fan-out benchmark: pogo one, pdsh (ssh module), ClusterShell (clush) and
+# parallel-ssh (Debian pssh) against one throwaway sshd (in a network
+# namespace, every 127.x.y.z a host).
 #   W1: true on 300 hosts, fan-out 32
 #   W2: true on 300 hosts, fan-out 128
 #   W3: sleep 1 on 300 hosts, fan-out 128
-# Figures: wall time, client CPU (user+sys of the client and every child
-# it waited for) per host, and peak RSS (the largest client process; for
-# pogo, per host in flight).  Usage: test/bench/fanout.sh [build/pogo]
+# Fairness: every tool reads the same ssh_config ($T/ssh_config, given with
+# -F, so no system-wide or per-user OpenSSH client file applies) and it pins
+# the key exchange to curve25519-sha256; the KEX each tool negotiated is
+# read from the server's log.  pogo runs with --max-handshakes equal to the
+# fan-out.  Each round runs every workload with every tool, the tools'
+# order rotated by one per round; medians over the rounds are printed.
+# Figures: wall time; client CPU of the whole client process tree and sshd
+# CPU (all its processes), each from a cgroup v2 of its own; in W3, the
+# peak PSS of the whole client process tree (every process in the client's
+# cgroup, sampled from smaps_rollup during the sleep) per host in flight.
+# Usage (root): test/bench/fanout.sh [build/pogo]
+# (FANOUT_RUNS=3 rounds, FANOUT_HOSTS=300 hosts)
 set -u
 POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
 export POGO
@@ -15,96 +24,228 @@ cd "$(dirname "$0")/../.." || exit 1
 POGO_SRC=$PWD
 export POGO_SRC
 RUNS=${FANOUT_RUNS:-3}
-NHOSTS=300
+NHOSTS=${FANOUT_HOSTS:-300}
+TOOLS="pogo pdsh clush pssh"
 
 . test/e2e/lib.sh
 E2E_NAME=fanout
 E2E_NUM=1998
 e2e_init
-for t in pdsh clush /usr/bin/time; do
+for t in pdsh clush parallel-ssh python3; do
 	command -v $t >/dev/null || skip "no $t (third_party/deps.sh installs it)"
 done
+[ "$(id -u)" = 0 ] || skip "needs root (network namespace, cgroups)"
+CG_ROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+[ -n "$CG_ROOT" ] || skip "no cgroup v2 hierarchy mounted"
+CG_SSHD=$CG_ROOT/pogo-fanout-sshd-$$
+CG_CLIENT=$CG_ROOT/pogo-fanout-client-$$
+mkdir "$CG_SSHD" "$CG_CLIENT" || skip "cannot create cgroups in $CG_ROOT"
+
+# cg_wait DIR N: wait (at most 20 s) until at most N processes are in DIR.
+cg_wait() {
+	i=0
+	while [ "$(wc -l <"$1/cgroup.procs")" -gt "$2" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+cg_usec() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
+
+bench_cleanup() {
+	rc=$?
+	( (exit $rc); e2e_cleanup )
+	for d in "$CG_CLIENT" "$CG_SSHD"; do
+		cg_wait "$d" 0
+		rmdir "$d" 2>/dev/null || echo "fanout: cannot remove $d" >&2
+	done
+	exit $rc
+}
+trap bench_cleanup EXIT
+
 start_sshd
-in_ns "$POGO" one -l "$TEST_USER" -i "$T/id_ed25519" --port "$SSHD_PORT" \
-    --host-key-check off --targets 127.0.1.1 --run-command true \
-    >/dev/null 2>&1 || fail "the test hosts do not answer"
+# The same sshd again, in its cgroup and logging at DEBUG1 (its "kex:
+# algorithm:" lines), not at the harness's costly DEBUG3.
+kill "$SSHD_PID"
+i=0
+while kill -0 "$SSHD_PID" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+sed -i 's/^LogLevel .*/LogLevel DEBUG1/' "$T/sshd_config"
+: >"$T/sshd.log"
+# (ip netns exec mounts a /sys of its own: join the cgroup before it.)
+sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_SSHD" \
+    ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
+    -E "$T/sshd.log" &
+SSHD_PID=$!
+E2E_PIDS="$E2E_PIDS $SSHD_PID"
+i=0
+while ! in_ns ssh-keyscan -T 2 -p "$SSHD_PORT" 127.0.0.1 >/dev/null 2>&1; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "sshd did not start again"
+	sleep 0.1
+done
 
-seq -f '127.0.30.%g' 1 100 >"$T/hosts"
-seq -f '127.0.31.%g' 1 100 >>"$T/hosts"
-seq -f '127.0.32.%g' 1 100 >>"$T/hosts"
+cat >"$T/ssh_config" <<EOC
+Host *
+    Port $SSHD_PORT
+    User $TEST_USER
+    IdentityFile $T/id_ed25519
+    IdentitiesOnly yes
+    KexAlgorithms curve25519-sha256
+    StrictHostKeyChecking no
+    UserKnownHostsFile /dev/null
+    BatchMode yes
+    LogLevel ERROR
+EOC
+awk -v n=$NHOSTS 'BEGIN { for (i = 0; i < n; i++)
+    printf "127.0.%d.%d\n", 30 + int(i / 100), i % 100 + 1 }' >"$T/hosts"
 HOSTLIST=$(paste -sd, "$T/hosts")
-SSHOPTS="-p $SSHD_PORT -i $T/id_ed25519 -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o LogLevel=ERROR"
 
-# run TOOL FANOUT CMD: one measured run; prints "wall cpu maxrss_kb fails".
-run() {
-	tool=$1
-	f=$2
-	cmd=$3
-	case $tool in
-	pogo)
-		in_ns /usr/bin/time -f '%e %U %S %M' -o "$T/time" \
-		    "$POGO" one -l "$TEST_USER" -i "$T/id_ed25519" \
-		    --port "$SSHD_PORT" --host-key-check off \
-		    --concurrency "$f" --targets "@$T/hosts" \
-		    --run-command "$cmd" >"$T/out" 2>"$T/err"
-		ok=$(grep -c ': Success$' "$T/out")
-		;;
-	pdsh)
-		in_ns env PDSH_SSH_ARGS="$SSHOPTS -l %u %h" \
-		    /usr/bin/time -f '%e %U %S %M' -o "$T/time" \
-		    pdsh -R ssh -f "$f" -l "$TEST_USER" -w "^$T/hosts" \
-		    "$cmd; echo pdsh-ok" >"$T/out" 2>"$T/err"
-		ok=$(grep -c ': pdsh-ok$' "$T/out")
-		;;
-	clush)
-		in_ns /usr/bin/time -f '%e %U %S %M' -o "$T/time" \
-		    clush -f "$f" -l "$TEST_USER" -o "$SSHOPTS" -w "$HOSTLIST" \
-		    "$cmd; echo clush-ok" >"$T/out" 2>"$T/err"
-		ok=$(grep -c ': clush-ok$' "$T/out")
-		;;
-	esac
-	awk -v ok="$ok" -v n=$NHOSTS '{ printf "%s %.4f %s %d\n", $1, $2 + $3, $4, n - ok }' \
-	    "$T/time"
+# The peak PSS of every process of a cgroup, sampled every 0.1 s while
+# the cgroup is not empty (at most 300 s): "pss_kb processes".
+cat >"$T/pss.py" <<'EOP'
+import os, sys, time
+cg, out = sys.argv[1], sys.argv[2]
+start, best, seen = time.time(), (0, 0), False
+while time.time() - start < 300:
+    with open(cg + "/cgroup.procs") as f:
+        pids = f.read().split()
+    if pids:
+        seen = True
+    elif seen:
+        break
+    tot = n = 0
+    for p in pids:
+        try:
+            with open("/proc/%s/smaps_rollup" % p) as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        tot += int(line.split()[1])
+                        n += 1
+                        break
+        except OSError:
+            pass
+    if tot > best[0]:
+        best = (tot, n)
+    time.sleep(0.1)
+with open(out, "w") as f:
+    f.write("%d %d\n" % best)
+EOP
+
+# in_cg CMD...: run CMD in the namespace, inside the client's cgroup.
+in_cg() {
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_CLIENT" \
+	    ip netns exec "$E2E_NS" "$@"
 }
 
-# pogo's own baseline: the RSS of a one-host local run.
-in_ns /usr/bin/time -f '%M' -o "$T/base" "$POGO" one --local --targets x \
-    --run-command true >/dev/null 2>&1
-BASE_KB=$(cat "$T/base")
+# run W TOOL FANOUT CMD: one measured run; appends to $T/results
+# "W tool fanout wall_s client_ms sshd_ms fails pss_kb procs".
+run() {
+	w=$1
+	tool=$2
+	f=$3
+	cmd=$4
+	cg_wait "$CG_CLIENT" 0
+	cg_wait "$CG_SSHD" 1
+	log0=$(wc -c <"$T/sshd.log")
+	c0=$(cg_usec "$CG_CLIENT")
+	s0=$(cg_usec "$CG_SSHD")
+	echo "0 0" >"$T/pss"
+	spid=""
+	if [ "$w" = W3 ]; then
+		python3 "$T/pss.py" "$CG_CLIENT" "$T/pss" &
+		spid=$!
+	fi
+	t0=$(date +%s.%N)
+	case $tool in
+	pogo)
+		in_cg "$POGO" one -F "$T/ssh_config" --host-key-check off \
+		    --concurrency "$f" --max-handshakes "$f" \
+		    --targets "@$T/hosts" --run-command "$cmd" \
+		    >"$T/out" 2>"$T/err"
+		fails=$((NHOSTS - $(grep -c ': Success$' "$T/out")))
+		;;
+	pdsh)
+		in_cg env PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -R ssh -f "$f" \
+		    -w "^$T/hosts" "$cmd" >"$T/out" 2>"$T/err"
+		fails=$(grep -c 'exited with exit code' "$T/err")
+		;;
+	clush)
+		in_cg clush -f "$f" -o "-F $T/ssh_config" -w "$HOSTLIST" \
+		    "$cmd" >"$T/out" 2>"$T/err"
+		fails=$(grep -c 'exited with exit code' "$T/err")
+		;;
+	pssh)
+		in_cg parallel-ssh -p "$f" -t 0 -X -F -X "$T/ssh_config" \
+		    -h "$T/hosts" "$cmd" >"$T/out" 2>"$T/err"
+		fails=$((NHOSTS - $(grep -c '\[SUCCESS\]' "$T/out")))
+		;;
+	esac
+	t1=$(date +%s.%N)
+	cg_wait "$CG_CLIENT" 0
+	cg_wait "$CG_SSHD" 1
+	c1=$(cg_usec "$CG_CLIENT")
+	s1=$(cg_usec "$CG_SSHD")
+	[ -z "$spid" ] || wait "$spid"
+	tail -c +$((log0 + 1)) "$T/sshd.log" |
+	    sed -n 's/.*kex: algorithm: \([^ ]*\).*/\1/p' | sort | uniq -c |
+	    awk -v t=$tool '{ print t, $2, $1 }' >>"$T/kex"
+	echo "$w $tool $f $t0 $t1 $c0 $c1 $s0 $s1 $fails $(cat "$T/pss")" |
+	    awk '{ printf "%s %s %s %.3f %.1f %.1f %d %d %d\n", $1, $2, $3,
+	        $5 - $4, ($7 - $6) / 1000, ($9 - $8) / 1000, $10, $11, $12 }' \
+	    >>"$T/results"
+	tail -n1 "$T/results"
+}
 
+echo "fanout: $(nproc) cores; load before: $(uptime | sed 's/.*load/load/')"
 : >"$T/results"
+: >"$T/kex"
 for r in $(seq 1 "$RUNS"); do
+	# Rotate the tools' order by one each round.
+	order=$(echo $TOOLS | awk -v r=$r '{ for (i = 0; i < NF; i++)
+	    printf "%s ", $(((i + r - 1) % NF) + 1) }')
 	for w in W1 W2 W3; do
 		case $w in
 		W1) f=32 cmd=true ;;
 		W2) f=128 cmd=true ;;
 		W3) f=128 cmd="sleep 1" ;;
 		esac
-		for tool in pogo pdsh clush; do
-			echo "$w $tool $f $(run $tool $f "$cmd")" >>"$T/results"
+		for tool in $order; do
+			run $w $tool $f "$cmd"
 		done
 	done
 done
+echo "fanout: load after: $(uptime | sed 's/.*load/load/')"
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
-printf '\n%-3s %-6s %6s %10s %14s %12s %16s %6s\n' workload tool fanout \
-    wall_s cpu_ms_per_host peak_rss_mb rss_kb_per_slot fails
-base=0
+col() { awk -v w=$1 -v t=$2 -v c=$3 '$1 == w && $2 == t { print $c }' \
+    "$T/results" | median; }
+echo
+echo "| workload | tool | fan-out | wall | client CPU per host | sshd CPU per host | client tree PSS (peak) | PSS per host in flight | failed |"
+echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for w in W1 W2 W3; do
-	for tool in pogo pdsh clush; do
-		f=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t {print $3; exit}' "$T/results")
-		wall=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t {print $4}' "$T/results" | median)
-		cpu=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t {print $5}' "$T/results" | median)
-		rss=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t {print $6}' "$T/results" | median)
-		fails=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t {s += $7} END {print s}' "$T/results")
-		# pogo: per slot above its own one-host baseline.
-		[ $tool = pogo ] && base=$BASE_KB || base=0
-		printf '%-8s %-6s %6s %10s %14.3f %12.1f %16.0f %6s\n' $w $tool $f \
-		    "$wall" "$(echo "$cpu" | awk -v n=$NHOSTS '{print $1 * 1000 / n}')" \
-		    "$(echo "$rss" | awk '{print $1 / 1024}')" \
-		    "$(echo "$rss $base $f" | awk '{print ($1 - $2) / $3}')" "$fails"
+	for tool in $TOOLS; do
+		f=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t { print $3; exit }' "$T/results")
+		fails=$(awk -v w=$w -v t=$tool '$1 == w && $2 == t { s += $7 } END { print s }' "$T/results")
+		wall=$(col $w $tool 4)
+		cpu=$(col $w $tool 5)
+		sshd=$(col $w $tool 6)
+		pss=$(col $w $tool 8)
+		if [ $w = W3 ]; then
+			pss=$(echo "$pss $f" | awk '{ printf "%.1f MB | %.0f KB", $1 / 1024, $1 / $2 }')
+		else
+			pss="- | -"
+		fi
+		echo "$w $tool $f $wall $cpu $sshd" | awk -v n=$NHOSTS -v p="$pss" -v x="$fails" \
+		    '{ printf "| %s | %s | %s | %.2f s | %.2f ms | %.2f ms | %s | %s |\n",
+		        $1, $2, $3, $4, $5 / n, $6 / n, p, x }'
 	done
 done
-echo "(cpu: user+sys of the client and its children, per host; peak_rss: the largest"
-echo " client process; rss per slot: peak over fan-out, for pogo above its one-host"
-echo " baseline of $BASE_KB KB)"
+echo
+echo "Key exchanges in the server's log, per tool (all rounds):"
+awk '{ n[$1 " " $2] += $3 } END { for (k in n) print "  " k ": " n[k] }' \
+    "$T/kex" | sort
+echo "(medians of $RUNS rounds; CPU from the cgroups' usage_usec; PSS: the"
+echo " peak sum over every process of the client's cgroup during W3, per"
+echo " host in flight = peak / fan-out, no baseline subtracted)"
