@@ -9,7 +9,9 @@
 # -F, so no system-wide or per-user OpenSSH client file applies) and it pins
 # the key exchange to curve25519-sha256; the KEX each tool negotiated is
 # read from the server's log.  pogo runs with --max-handshakes equal to the
-# fan-out.  Each round runs every workload with every tool, the tools'
+# fan-out, and with --connect-timeout 300: OpenSSH's ConnectTimeout (unset
+# here) does not bound the handshake, pogo's bounds it from connect to the
+# end of authentication.  Each round runs every workload with every tool, the tools'
 # order rotated by one per round; medians over the rounds are printed.
 # Figures: wall time; client CPU of the whole client process tree and sshd
 # CPU (all its processes), each from a cgroup v2 of its own; in W3, the
@@ -161,6 +163,7 @@ run() {
 	case $tool in
 	pogo)
 		in_cg "$POGO" one -F "$T/ssh_config" --host-key-check off \
+		    --connect-timeout 300 \
 		    --concurrency "$f" --max-handshakes "$f" \
 		    --targets "@$T/hosts" --run-command "$cmd" \
 		    >"$T/out" 2>"$T/err"
