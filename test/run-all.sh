@@ -97,8 +97,8 @@ stage unit-asan ctest_run build-asan -L unit
 stage e2e-asan ctest_run build-asan -L e2e
 stage build-fuzz make build-fuzz && stage fuzz-smoke fuzz_smoke
 stage bench sh test/bench/sched.sh build/bench-sched
-# Measurements, side by side with pdsh and ClusterShell: printed, and not
-# part of the pass/fail count.
+# Measurements, side by side with pdsh, ClusterShell and parallel-ssh:
+# printed, and not part of the pass/fail count.
 stage fanout sh test/bench/fanout.sh build/pogo || status=$status
 echo "==== all stages: $(($(date +%s) - start_all)) s"
 echo "total: $passed passed, $failed failed, $skipped skipped"

@@ -221,7 +221,8 @@ for r in $(seq 1 "$RUNS"); do
 done
 echo "fanout: load after: $(uptime | sed 's/.*load/load/')"
 
-median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+median() { sort -g | awk '{ v[NR] = $1 } END {
+    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v w=$1 -v t=$2 -v c=$3 '$1 == w && $2 == t { print $c }' \
     "$T/results" | median; }
 echo
