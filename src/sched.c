@@ -1097,8 +1097,8 @@ pogo_sched_withdraw(struct pogo_sched *s, uint32_t task)
 	tk->park = SCHED_NONE;
 	sched_release(s, task);
 	sched_cand_push(s, task, SCHED_NONE);
-	if (pogo_sched_active(s))
-		sched_run(s);
+	/* Even in a halted job: other jobs may use the units at once. */
+	sched_run(s);
 	return 0;
 }
 

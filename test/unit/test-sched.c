@@ -958,6 +958,32 @@ TEST(no_deadlock_while_another_job_runs_in_the_group)
 	pogo_sched_counters_free(ctrs);
 }
 
+/*
+ * A halted job withdraws a task that waited for a worker: its units go
+ * back, and another job of the namespace waiting for them starts at once.
+ */
+TEST(withdraw_in_halted_job_wakes_other_jobs)
+{
+	struct pogo_sched_counters *ctrs = pogo_sched_counters_new();
+	const char *cfg = "tag: {g: [a1, b1]}\n"
+	                  "constraint: {$g: {max_parallel: 1}}\n";
+	struct sim a, b;
+
+	sim_init_shared(&a, cfg, "a1", ctrs, NULL);
+	sim_init_shared(&b, cfg, "b1", ctrs, NULL);
+	pogo_sched_start(a.s);
+	pogo_sched_start(b.s);
+	ASSERT_EQ(a.nruns, 1);
+	ASSERT_EQ(b.nruns, 0);
+	pogo_sched_halt(a.s);
+	ASSERT_EQ(b.nruns, 0); /* a1 is in flight: it keeps its unit */
+	ASSERT_OK(pogo_sched_withdraw(a.s, a.runs[0]));
+	ASSERT_STR_EQ(sim_runs(&b, 0), "b1");
+	sim_free(&a);
+	sim_free(&b);
+	pogo_sched_counters_free(ctrs);
+}
+
 /* Table-driven constraint combinations: configuration -> exact waves. */
 TEST(constraint_combinations)
 {
