@@ -6,13 +6,14 @@
  * configuration, the target list and the wiring of the job engine to an
  * executor (SSH, or local with --local) on one loop; the printer of the
  * default lines, --json events, --output-dir files, the progress line and
- * the summary; SIGINT and SIGTERM halt the job, a second one kills the
- * running tasks.
+ * the summary; SIGINT, SIGTERM and SIGHUP halt the job, a second one kills
+ * the running tasks.
  */
 #include "pogo/compat.h"
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -73,6 +74,7 @@ struct one {
 	struct pogo_exec *exec;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
+	uv_signal_t sighup;
 	uv_timer_t progress;
 	struct pogo_sink *out; /* stdout, written through the loop */
 	struct pogo_sink *err; /* stderr, likewise */
@@ -353,6 +355,7 @@ one_end_cb(struct pogo_job *job, void *arg)
 	o->ended = true;
 	uv_signal_stop(&o->sigint);
 	uv_signal_stop(&o->sigterm);
+	uv_signal_stop(&o->sighup);
 	uv_timer_stop(&o->progress);
 	one_progress_clear(o);
 }
@@ -376,7 +379,19 @@ one_signal_cb(uv_signal_t *h, int signum)
 		pogo_job_kill(o->job);
 }
 
-/* One line of fd into buf (without the newline), a byte at a time. */
+/* The signal that interrupted the secret's prompt; 0 if none. */
+static volatile sig_atomic_t one_pw_signal;
+
+static void
+one_pw_signal_cb(int sig)
+{
+	one_pw_signal = sig;
+}
+
+/*
+ * One line of fd into buf (without the newline), a byte at a time, unless
+ * a signal comes first.
+ */
 static void
 one_read_line(int fd, char *buf, size_t size)
 {
@@ -384,7 +399,7 @@ one_read_line(int fd, char *buf, size_t size)
 	ssize_t r;
 	char c;
 
-	while (n + 1 < size) {
+	while (n + 1 < size && one_pw_signal == 0) {
 		r = read(fd, &c, 1);
 		if (r == -1 && errno == EINTR)
 			continue;
@@ -398,20 +413,35 @@ one_read_line(int fd, char *buf, size_t size)
 
 /*
  * Read a password or passphrase after prompt (SPEC 12.1): the terminal with
- * echo off, or one line of stdin without a prompt.
+ * echo off, or one line of stdin without a prompt.  The terminal's modes
+ * come back even when a signal (Ctrl-C, a hangup) ends the prompt; the
+ * signal is then delivered again, to its old handler, as OpenSSH's
+ * readpassphrase() does.
  */
 static char *
 one_read_secret(const char *prompt)
 {
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP,
+		SIGTTIN, SIGTTOU };
+	struct sigaction sa, old[POGO_NELEM(sigs)];
 	struct termios t, saved;
 	char buf[1024], *pw;
-	size_t len;
+	size_t len, i;
 	bool noecho = false;
-	int fd;
+	int fd, sig;
 
 	/* read(2), not stdio: no stream buffer keeps a copy of the secret. */
 	if (isatty(STDIN_FILENO) &&
 	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
+		one_pw_signal = 0;
+		memset(&sa, 0, sizeof(sa));
+		sigemptyset(&sa.sa_mask);
+		sa.sa_handler = one_pw_signal_cb; /* no SA_RESTART */
+		for (i = 0; i < POGO_NELEM(sigs); i++) {
+			sigaction(sigs[i], &sa, &old[i]);
+			if (old[i].sa_handler == SIG_IGN)
+				sigaction(sigs[i], &old[i], NULL);
+		}
 		(void)!write(fd, prompt, strlen(prompt));
 		if (tcgetattr(fd, &t) == 0) {
 			saved = t;
@@ -423,6 +453,12 @@ one_read_secret(const char *prompt)
 			tcsetattr(fd, TCSAFLUSH, &saved);
 		(void)!write(fd, "\n", 1);
 		close(fd);
+		for (i = 0; i < POGO_NELEM(sigs); i++)
+			sigaction(sigs[i], &old[i], NULL);
+		if ((sig = one_pw_signal) != 0) {
+			explicit_bzero(buf, sizeof(buf));
+			kill(getpid(), sig);
+		}
 	} else
 		one_read_line(STDIN_FILENO, buf, sizeof(buf));
 	len = strcspn(buf, "\r\n");
@@ -1072,9 +1108,12 @@ one_run(
 	}
 	uv_signal_init(&o->loop, &o->sigint);
 	uv_signal_init(&o->loop, &o->sigterm);
-	o->sigint.data = o->sigterm.data = o;
+	uv_signal_init(&o->loop, &o->sighup);
+	o->sigint.data = o->sigterm.data = o->sighup.data = o;
 	uv_signal_start(&o->sigint, one_signal_cb, SIGINT);
 	uv_signal_start(&o->sigterm, one_signal_cb, SIGTERM);
+	/* A closed terminal: halt and report, as for SIGTERM. */
+	uv_signal_start(&o->sighup, one_signal_cb, SIGHUP);
 	uv_timer_init(&o->loop, &o->progress);
 	o->progress.data = o;
 	if (!o->json && isatty(STDERR_FILENO))
@@ -1097,6 +1136,7 @@ one_run(
 	one_summary(o, exitcode);
 	uv_close((uv_handle_t *)&o->sigint, NULL);
 	uv_close((uv_handle_t *)&o->sigterm, NULL);
+	uv_close((uv_handle_t *)&o->sighup, NULL);
 	uv_close((uv_handle_t *)&o->progress, NULL);
 	pogo_job_close(o->job, one_closed_cb, NULL);
 	o->exec_closed = true;
