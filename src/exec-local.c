@@ -341,16 +341,10 @@ local_exited(struct local_task *lt)
 {
 	if (lt->stopping) {
 		/*
-		 * Being stopped: what is left of the group gets its KILL when
-		 * the grace ends (the grace or kill-wait timer runs on).
+		 * Being stopped: while something of the group holds the
+		 * output, it gets its KILL when the grace ends (the grace or
+		 * kill-wait timer runs on); local_maybe_done() KILLs the rest.
 		 */
-		if (!lt->killed && local_signal(lt, 0) == 0)
-			return;
-		if (!lt->killed) {
-			/* Nothing is left: no need to wait for the grace. */
-			uv_timer_stop(&lt->timer);
-			local_stop_reading(lt);
-		}
 		local_maybe_done(lt);
 		return;
 	}
@@ -387,6 +381,9 @@ local_maybe_done(struct local_task *lt)
 	if (lt->done || !lt->started ||
 	    !(lt->exited && lt->eof_out && lt->eof_err))
 		return;
+	/* A stop leaves nothing behind: what ignored TERM gets KILL now. */
+	if (lt->stopping && !lt->killed)
+		(void)local_signal(lt, SIGKILL);
 	lt->done = true;
 	pogo_output_flush(&lt->o_out);
 	pogo_output_flush(&lt->o_err);
