@@ -71,6 +71,8 @@ struct pogo_job {
 	uint32_t caplog;
 	struct pogo_strtab *msgs;
 	uv_timer_t timer;
+	uv_timer_t retry; /* hands refused tasks to the executor again */
+	int handles;      /* open timers; the job is freed at zero */
 	double start_time;
 	bool started;
 	bool ended;
@@ -202,17 +204,34 @@ job_maybe_end(struct pogo_job *job)
 		return;
 	job->ended = true;
 	uv_timer_stop(&job->timer);
+	uv_timer_stop(&job->retry);
 	if (job->listener->end != NULL)
 		job->listener->end(job, job->arg);
 }
 
-/* Hand task t to the executor. */
+/* How long a task whose start the executor refused waits to try again. */
+#define JOB_RETRY_MS 1000
+
+static void job_drain(struct pogo_job *job);
+
 static void
+job_retry_cb(uv_timer_t *tm)
+{
+	struct pogo_job *job = tm->data;
+
+	job_drain(job);
+}
+
+/*
+ * Hand task t to the executor.  Returns 0, or the executor's refusal: then
+ * the task keeps its units and waits, queued, for the retry timer (a
+ * refusal is no run of the host).
+ */
+static int
 job_exec(struct pogo_job *job, uint32_t t)
 {
 	struct job_host *h = &job->hosts[t];
-	struct pogo_exec_result r;
-	char *tid;
+	char *tid, *msg;
 	int rc;
 
 	h->queued = false;
@@ -227,22 +246,25 @@ job_exec(struct pogo_job *job, uint32_t t)
 	h->task.stub = &job->stub;
 	h->task.run = h->runs;
 	h->task.data = job;
+	if ((rc = job->exec->ops->start(job->exec, &h->task)) != 0) {
+		h->queued = true;
+		xasprintf(&msg, "waiting for a worker: cannot run task: %s",
+		    pogo_strerror(rc));
+		job_host_set(job, t, POGO_HOST_WAITING, -1, false, msg);
+		free(msg);
+		if (!uv_is_active((uv_handle_t *)&job->retry))
+			uv_timer_start(
+			    &job->retry, job_retry_cb, JOB_RETRY_MS, 0);
+		return rc;
+	}
 	job_host_set(
 	    job, t, POGO_HOST_READY, -1, false, "connecting to host...");
-	if ((rc = job->exec->ops->start(job->exec, &h->task)) != 0) {
-		/* The executor refused: the host cannot run at all. */
-		pogo_exec_result_set(&r, POGO_EXEC_FAILED, -1,
-		    "cannot run task: %s", pogo_strerror(rc));
-		job_host_set(job, t, POGO_HOST_FAILED, -1, false, r.msg);
-		h->runs++;
-		pogo_sched_task_finished(job->sched, t, POGO_SCHED_FAILED);
-		return;
-	}
 	h->in_exec = true;
 	job->in_exec++;
+	return 0;
 }
 
-/* Start queued tasks while the executor has room. */
+/* Start queued tasks while the executor has room and takes them. */
 static void
 job_drain(struct pogo_job *job)
 {
@@ -253,7 +275,11 @@ job_drain(struct pogo_job *job)
 		t = job->queue.v[job->qhead++];
 		if (!job->hosts[t].queued)
 			continue;
-		job_exec(job, t);
+		if (job_exec(job, t) != 0) {
+			/* Refused: it stays first in line. */
+			job->qhead--;
+			break;
+		}
 	}
 	if (job->qhead == job->queue.n)
 		job->queue.n = job->qhead = 0;
@@ -267,7 +293,8 @@ job_sched_run(struct pogo_sched *s, uint32_t t, void *arg)
 
 	if (job->exec->inflight < job->exec->max_tasks &&
 	    job->qhead == job->queue.n) {
-		job_exec(job, t);
+		if (job_exec(job, t) != 0)
+			pogo_idv_push(&job->queue, t);
 		return;
 	}
 	h->queued = true;
@@ -430,7 +457,9 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	exec->ev = &job_exec_events;
 	exec->ev_arg = job;
 	uv_timer_init(loop, &job->timer);
-	job->timer.data = job;
+	uv_timer_init(loop, &job->retry);
+	job->timer.data = job->retry.data = job;
+	job->handles = 2;
 	*jobp = job;
 	return 0;
 }
@@ -535,6 +564,7 @@ pogo_job_halt(struct pogo_job *job, const char *reason)
 		}
 	}
 	job->queue.n = job->qhead = 0;
+	uv_timer_stop(&job->retry);
 	job_set_state(
 	    job, POGO_JOB_HALTED, reason != NULL ? reason : "halted by user");
 	for (t = 0; t < job->nhosts; t++) {
@@ -695,6 +725,8 @@ job_timer_closed(uv_handle_t *h)
 	struct pogo_job *job = h->data;
 	uint32_t t;
 
+	if (--job->handles > 0)
+		return;
 	for (t = 0; t < job->nhosts; t++)
 		free((char *)job->hosts[t].task.task_id);
 	if (job->close_cb != NULL)
@@ -718,4 +750,5 @@ pogo_job_close(struct pogo_job *job, void (*cb)(void *arg), void *arg)
 	job->close_cb = cb;
 	job->close_arg = arg;
 	uv_close((uv_handle_t *)&job->timer, job_timer_closed);
+	uv_close((uv_handle_t *)&job->retry, job_timer_closed);
 }

@@ -33,6 +33,7 @@ struct fake_exec {
 	unsigned delay_ms;
 	const char *fail;   /* hosts that exit 1, "a,b" */
 	const char *okfile; /* when it exists, nothing fails */
+	unsigned refuse;    /* refuse this many starts first */
 	int alive;
 };
 
@@ -90,8 +91,13 @@ static int
 fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
 {
 	struct fake_exec *fe = (struct fake_exec *)e;
-	struct fake_task *ft = xcalloc(1, sizeof(*ft));
+	struct fake_task *ft;
 
+	if (fe->refuse > 0) {
+		fe->refuse--;
+		return UV_EAGAIN;
+	}
+	ft = xcalloc(1, sizeof(*ft));
 	ft->fe = fe;
 	ft->t = t;
 	t->priv = ft;
@@ -303,6 +309,50 @@ TEST(executor_capacity)
 	ASSERT(strstr(r.lines, "c waiting waiting for a worker") != NULL);
 	ASSERT_EQ(r.fe.base.peak_inflight, 1);
 	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 3);
+	run_free(&r);
+}
+
+/*
+ * A start the executor refuses is no run of the host: the task waits and
+ * is handed over again later, even with nothing else in flight.
+ */
+TEST(refused_start_waits_and_is_retried)
+{
+	struct run r;
+	struct pogo_job_entry e;
+	uint32_t i;
+
+	run_setup(&r, NULL, "a,b", 10, 1, 0);
+	r.fe.refuse = 3;
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(r.fe.refuse, 0);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FAILED), 0);
+	ASSERT(
+	    strstr(r.lines,
+	        "a waiting waiting for a worker: cannot run task: ") != NULL);
+	ASSERT(strstr(r.lines, "failed") == NULL);
+	for (i = 0; pogo_job_log(r.job, i, &e); i++) {
+		if (e.host != NULL)
+			ASSERT_EQ(e.run, 0);
+	}
+	run_free(&r);
+}
+
+/* A halt withdraws a task whose start was refused; the job ends. */
+TEST(refused_start_withdrawn_by_halt)
+{
+	struct run r;
+
+	run_setup(&r, NULL, "a", 10, 1, 0);
+	r.fe.refuse = 1000000;
+	pogo_job_start(r.job);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_WAITING), 1);
+	ASSERT_OK(pogo_job_halt(r.job, NULL));
+	run_go(&r);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_HALTED), 1);
+	ASSERT_EQ(r.ends, 1);
 	run_free(&r);
 }
 
