@@ -1114,6 +1114,12 @@ one_run(
 	uv_signal_start(&o->sigterm, one_signal_cb, SIGTERM);
 	/* A closed terminal: halt and report, as for SIGTERM. */
 	uv_signal_start(&o->sighup, one_signal_cb, SIGHUP);
+	/*
+	 * A reader that went away (`| head`) must not end a rollout half
+	 * way: the sinks drop what they cannot write, the job runs on.
+	 * Children get the default back from uv_spawn.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	uv_timer_init(&o->loop, &o->progress);
 	o->progress.data = o;
 	if (!o->json && isatty(STDERR_FILENO))

@@ -110,6 +110,20 @@ grep -aqF 'h1: ok\r\033[2Kh9: Success\a' "$T/tty" ||
 printf 'h1: ok\r\033[2K\n' >"$T/want"
 grep -a '^h1: ok' "$T/piped" | cmp -s - "$T/want" || fail "piped bytes"
 
+# A reader that goes away (`| head`): pogo is not killed by SIGPIPE, every
+# host runs to its end and the exit status is the job's.
+{
+	"$POGO" one --local --show-output --targets 'h[1-3]' \
+	    --run-command 'sleep 0.5; seq 1 20000; echo done >"$POGO_HOST.end"' \
+	    2>"$T/epipe.err"
+	echo $? >"$T/epipe.rc"
+} | head -c 10 >/dev/null
+[ "$(cat "$T/epipe.rc")" = 0 ] ||
+    fail "reader gone: exit $(cat "$T/epipe.rc"): $(cat "$T/epipe.err")"
+for h in h1 h2 h3; do
+	[ -f "$T/$h.end" ] || fail "reader gone: $h did not run to its end"
+done
+
 # The same over SSH.
 start_sshd
 slow_run 7 pogo_one --show-output --timeout 4 \
