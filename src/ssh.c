@@ -957,6 +957,18 @@ ssh_setup_detail(ssh_session s)
 }
 
 /*
+ * The passphrase callback of a key import without a passphrase: none.
+ * Without it, OpenSSL's default callback asks on /dev/tty itself (and on
+ * the setup thread would hang every host behind the lock).
+ */
+static int
+ssh_no_passphrase(const char *prompt, char *buf, size_t len, int echo,
+    int verify, void *userdata)
+{
+	return SSH_ERROR;
+}
+
+/*
  * The identity file at path, loaded on first use (any thread).  Encrypted
  * files were decrypted at start if their name was known then; one met
  * later is skipped (no prompt while hosts run).
@@ -973,8 +985,8 @@ ssh_ident_get(struct ssh_exec *se, const char *path)
 	id = xcalloc(1, sizeof(*id));
 	id->path = xstrdup(path);
 	if (access(path, R_OK) == 0 &&
-	    ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &id->key) !=
-	        SSH_OK) {
+	    ssh_pki_import_privkey_file(
+	        path, NULL, ssh_no_passphrase, NULL, &id->key) != SSH_OK) {
 		id->key = NULL;
 		log_debug("identity file %s cannot be loaded (encrypted, "
 		          "or not a private key); skipped",
@@ -1660,6 +1672,29 @@ ssh_known_hosts_add(struct ssh_task *st)
 	ssh_kh_flush(st->se);
 }
 
+/*
+ * AES-GCM negotiated anyway (a Ciphers line of the user's ssh_config wins
+ * over POGO_SSH_CIPHERS): refused before anything is sent, because the
+ * libssh built accepts forged GCM tags (CVE-2026-59847, third_party/).
+ */
+static bool
+ssh_cipher_ok(struct ssh_task *st)
+{
+	const char *in = ssh_get_cipher_in(st->s),
+	           *out = ssh_get_cipher_out(st->s);
+
+	if ((in != NULL && strstr(in, "gcm") != NULL) ||
+	    (out != NULL && strstr(out, "gcm") != NULL)) {
+		ssh_result(st, POGO_EXEC_FAILED, -1,
+		    "ssh error: cipher %s refused (AES-GCM is unsafe in this "
+		    "libssh build); name chacha20-poly1305 or aes*-ctr in "
+		    "Ciphers",
+		    in != NULL && strstr(in, "gcm") != NULL ? in : out);
+		return false;
+	}
+	return true;
+}
+
 /* The host-key check after key exchange; false when refused. */
 static bool
 ssh_hostkey_ok(struct ssh_task *st)
@@ -1908,7 +1943,8 @@ ssh_running(struct ssh_task *st)
 	 * The exit status came, but something the command started in the
 	 * background holds its output open: finish after the linger.
 	 */
-	if ((st->got_status || st->got_signal) && !st->lingering) {
+	if ((st->got_status || st->got_signal) && !st->lingering &&
+	    !st->stopping) {
 		st->lingering = true;
 		uv_timer_stop(&st->timer);
 		uv_timer_start(
@@ -1976,7 +2012,7 @@ ssh_step(struct ssh_task *st)
 				ssh_fail_handshake(st);
 				return;
 			}
-			if (!ssh_hostkey_ok(st)) {
+			if (!ssh_cipher_ok(st) || !ssh_hostkey_ok(st)) {
 				ssh_finish(st);
 				return;
 			}
@@ -2320,7 +2356,8 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 		    strerror(errno));
 		return POGO_ERR_SSH;
 	}
-	rc = ssh_pki_import_privkey_file(path, NULL, NULL, NULL, &key);
+	rc = ssh_pki_import_privkey_file(
+	    path, NULL, ssh_no_passphrase, NULL, &key);
 	if (rc != SSH_OK && se->opts.ask_secret != NULL) {
 		/* Probably encrypted: ask once, at start. */
 		snprintf(

@@ -64,7 +64,13 @@ grep -q 'Their offer: chacha20-poly1305@openssh.com,' "$T/offer" ||
 grep -q gcm "$T/offer" && fail "pogo offered AES-GCM: $(cat "$T/offer")"
 tail -n1 "$T/err" | grep -q '^1 host: 0 ok, 1 failed' ||
     fail "no cipher in common, summary: $(cat "$T/err")"
+# A Ciphers line of the user's ssh_config that names AES-GCM does not
+# bring the flaw back (CVE-2026-59847): the host fails, nothing runs.
 printf 'Host *\n    Ciphers aes128-gcm@openssh.com\n' >"$T/ssh_config"
-pogo_one -F "$T/ssh_config" --targets 127.0.0.4 --run-command true \
-    >"$T/out" 2>"$T/err" || fail "explicit Ciphers: $(cat "$T/err")"
+pogo_one -F "$T/ssh_config" --targets 127.0.0.4 \
+    --run-command "touch $T/gcm-ran" >"$T/out" 2>"$T/err" &&
+    fail "explicit AES-GCM Ciphers was used: $(cat "$T/out")"
+grep -q '^127.0.0.4: Failed (ssh error: cipher aes128-gcm@openssh.com refused' \
+    "$T/out" || fail "explicit AES-GCM Ciphers: $(cat "$T/out" "$T/err")"
+[ -e "$T/gcm-ran" ] && fail "the command ran over AES-GCM"
 echo "PASS $E2E_NAME"
