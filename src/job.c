@@ -222,10 +222,18 @@ job_retry_cb(uv_timer_t *tm)
 	job_drain(job);
 }
 
+/* A refusal that passes (the executor is short of something): wait. */
+static bool
+job_refusal_passes(int rc)
+{
+	return rc == UV_EAGAIN || rc == UV_EMFILE || rc == UV_ENFILE ||
+	    rc == UV_ENOMEM || rc == UV_EBUSY;
+}
+
 /*
- * Hand task t to the executor.  Returns 0, or the executor's refusal: then
- * the task keeps its units and waits, queued, for the retry timer (a
- * refusal is no run of the host).
+ * Hand task t to the executor.  Returns 0, or a refusal that passes: then
+ * the task keeps its units and waits, queued, for the retry timer (such a
+ * refusal is no run of the host).  Any other refusal fails the host.
  */
 static int
 job_exec(struct pogo_job *job, uint32_t t)
@@ -246,7 +254,17 @@ job_exec(struct pogo_job *job, uint32_t t)
 	h->task.stub = &job->stub;
 	h->task.run = h->runs;
 	h->task.data = job;
-	if ((rc = job->exec->ops->start(job->exec, &h->task)) != 0) {
+	rc = job->exec->ops->start(job->exec, &h->task);
+	if (rc != 0 && !job_refusal_passes(rc)) {
+		/* The executor cannot run it at all (it is closing, ...). */
+		xasprintf(&msg, "cannot run task: %s", pogo_strerror(rc));
+		job_host_set(job, t, POGO_HOST_FAILED, -1, false, msg);
+		free(msg);
+		h->runs++;
+		pogo_sched_task_finished(job->sched, t, POGO_SCHED_FAILED);
+		return 0;
+	}
+	if (rc != 0) {
 		h->queued = true;
 		xasprintf(&msg, "waiting for a worker: cannot run task: %s",
 		    pogo_strerror(rc));

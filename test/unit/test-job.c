@@ -34,6 +34,7 @@ struct fake_exec {
 	const char *fail;   /* hosts that exit 1, "a,b" */
 	const char *okfile; /* when it exists, nothing fails */
 	unsigned refuse;    /* refuse this many starts first */
+	int refusal;        /* with this code; 0: UV_EAGAIN */
 	int alive;
 };
 
@@ -95,7 +96,7 @@ fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
 
 	if (fe->refuse > 0) {
 		fe->refuse--;
-		return UV_EAGAIN;
+		return fe->refusal != 0 ? fe->refusal : UV_EAGAIN;
 	}
 	ft = xcalloc(1, sizeof(*ft));
 	ft->fe = fe;
@@ -337,6 +338,22 @@ TEST(refused_start_waits_and_is_retried)
 		if (e.host != NULL)
 			ASSERT_EQ(e.run, 0);
 	}
+	run_free(&r);
+}
+
+/* A refusal that will not pass (the executor closes) fails the host. */
+TEST(refused_start_for_good_fails)
+{
+	struct run r;
+
+	run_setup(&r, NULL, "a", 10, 1, 0);
+	r.fe.refuse = 1000000;
+	r.fe.refusal = UV_ECANCELED;
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FAILED), 1);
+	ASSERT(strstr(r.lines, "a failed cannot run task: ") != NULL);
+	ASSERT_EQ(r.ends, 1);
 	run_free(&r);
 }
 
