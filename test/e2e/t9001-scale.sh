@@ -14,7 +14,13 @@ grep -q '^5000 hosts: 5000 ok, 0 failed, 0 unreachable in ' "$T/err" ||
     fail "L-1 summary: $(cat "$T/err")"
 peak=$(tail -n1 "$T/out" | sed 's/.*"peak_in_flight":\([0-9]*\).*/\1/')
 [ "$peak" -le 256 ] || fail "L-1: peak_in_flight $peak"
-[ $elapsed -le 60 ] || fail "L-1 took $elapsed s"
+# SPEC 13.13's bound is for the release build; under ASan, 5,000 forks of
+# a sanitized process take longer, and only the behaviour is checked.
+if [ "${POGO_SANITIZED:-0}" = 1 ]; then
+	echo "L-1 took $elapsed s (sanitized build: no time bound)"
+else
+	[ $elapsed -le 60 ] || fail "L-1 took $elapsed s"
+fi
 
 start_sshd
 : >"$T/runs"
