@@ -1160,6 +1160,24 @@ one_run(
 	return exitcode;
 }
 
+/*
+ * Every handshake may hold a thread of libuv's pool while its ssh_config
+ * is read (a "Match exec" runs a command), and DNS lookups share the pool:
+ * size it for max_handshakes, unless the user did.  libuv reads this once,
+ * at the first work request, which comes later.
+ */
+static void
+one_pool_size(unsigned handshakes)
+{
+	char n[16];
+
+	if (getenv("UV_THREADPOOL_SIZE") != NULL)
+		return;
+	snprintf(
+	    n, sizeof(n), "%u", handshakes + 4 < 256 ? handshakes + 4 : 256);
+	setenv("UV_THREADPOOL_SIZE", n, 1);
+}
+
 static int
 cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 {
@@ -1208,6 +1226,7 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			goto out;
 		}
 		a.ssh.ask_secret = one_read_secret;
+		one_pool_size(a.ssh.max_handshakes);
 		if (a.ask_password) {
 			password = one_read_secret("Password: ");
 			a.ssh.password = password;
