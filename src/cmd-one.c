@@ -427,10 +427,19 @@ one_read_secret(const char *prompt)
 	struct termios t, saved;
 	char buf[1024], *pw;
 	size_t len, i;
-	bool noecho = false;
+	bool noecho;
 	int fd, sig;
 
-	/* read(2), not stdio: no stream buffer keeps a copy of the secret. */
+	/*
+	 * read(2), not stdio: no stream buffer keeps a copy of the secret.
+	 * Echo goes off before the prompt is written, so nothing typed after
+	 * the prompt appears is echoed or flushed.  A stop (Ctrl-Z) restores
+	 * the terminal, stops, and asks again once continued, as
+	 * readpassphrase(3) does; any other signal is delivered after the
+	 * terminal is restored.
+	 */
+restart:
+	noecho = false;
 	if (isatty(STDIN_FILENO) &&
 	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
 		one_pw_signal = 0;
@@ -442,12 +451,12 @@ one_read_secret(const char *prompt)
 			if (old[i].sa_handler == SIG_IGN)
 				sigaction(sigs[i], &old[i], NULL);
 		}
-		(void)!write(fd, prompt, strlen(prompt));
 		if (tcgetattr(fd, &t) == 0) {
 			saved = t;
 			t.c_lflag &= ~(tcflag_t)ECHO;
 			noecho = tcsetattr(fd, TCSAFLUSH, &t) == 0;
 		}
+		(void)!write(fd, prompt, strlen(prompt));
 		one_read_line(fd, buf, sizeof(buf));
 		if (noecho)
 			tcsetattr(fd, TCSAFLUSH, &saved);
@@ -458,6 +467,8 @@ one_read_secret(const char *prompt)
 		if ((sig = one_pw_signal) != 0) {
 			explicit_bzero(buf, sizeof(buf));
 			kill(getpid(), sig);
+			if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
+				goto restart;
 		}
 	} else
 		one_read_line(STDIN_FILENO, buf, sizeof(buf));

@@ -111,7 +111,7 @@ def wait_for(fd, text, limit):
             sys.exit("no %r in %r" % (text, buf))
         buf += os.read(fd, 1024)
 
-def pogo(keys):
+def pogo(keys, reprompt=False):
     master, slave = os.openpty()
     def child():
         os.setsid()
@@ -121,6 +121,10 @@ def pogo(keys):
                          stdin=slave, stdout=slave, stderr=slave,
                          preexec_fn=child)
     wait_for(master, b"Password: ", 10)
+    if reprompt:
+        # Ctrl-Z: pogo (a session leader here, so not stopped) asks again.
+        os.write(master, b"\x1a")
+        wait_for(master, b"Password: ", 10)
     os.write(master, keys)
     out, end = b"", time.time() + 10
     while p.poll() is None and time.time() < end:
@@ -148,5 +152,9 @@ if not echo:
 rc, echo = pogo(b"secret\n")
 if rc != 1 or not echo:
     sys.exit("answered prompt: exit %d, echo %d" % (rc, echo))
+# Ctrl-Z at the prompt asks again instead of going on with an empty secret.
+rc, echo = pogo(b"secret\n", reprompt=True)
+if rc != 1 or not echo:
+    sys.exit("prompt after Ctrl-Z: exit %d, echo %d" % (rc, echo))
 EOF
 echo "PASS $E2E_NAME"
