@@ -46,8 +46,9 @@ struct local_task {
 	uv_pipe_t in; /* stub mode: the stub goes in here */
 	uv_pipe_t out;
 	uv_pipe_t err;
-	uv_timer_t timer; /* start, timeout, kill grace, linger */
-	uv_timer_t quiet; /* partial-line flush */
+	uv_timer_t timer;             /* start, timeout, kill grace, linger */
+	uv_timer_t quiet;             /* partial-line flush */
+	struct pogo_exec_limit limit; /* the timeout, on timer */
 	struct pogo_output o_out;
 	struct pogo_output o_err;
 	uv_write_t wreq;
@@ -72,6 +73,7 @@ struct local_task {
 };
 
 static void local_maybe_done(struct local_task *lt);
+static void local_timeout_cb(uv_timer_t *tm);
 static void local_close_timer_closed(uv_handle_t *h);
 
 static void
@@ -306,11 +308,20 @@ local_pause(struct pogo_exec *e, bool paused)
 {
 	struct local_exec *le = (struct local_exec *)e;
 	struct local_task *lt;
+	bool holds;
 
 	if (le->paused == paused)
 		return;
 	le->paused = paused;
 	for (lt = le->head; lt != NULL; lt = lt->next) {
+		/* The timeout waits while the command waits for us. */
+		holds =
+		    lt->started && !lt->exited && !lt->stopping && !lt->done;
+		if (paused)
+			pogo_exec_limit_freeze(&lt->limit, &lt->timer, holds);
+		else
+			pogo_exec_limit_thaw(
+			    &lt->limit, &lt->timer, local_timeout_cb, holds);
 		local_reading(lt, !paused);
 		/* A partial line waits a whole quiet period from now. */
 		if (!paused && uv_is_active((uv_handle_t *)&lt->quiet))
@@ -442,7 +453,8 @@ local_started_cb(uv_timer_t *tm)
 	/* Stub mode: the stub times attempts, this the whole run (9.10). */
 	limit = lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
 	if (limit > 0)
-		uv_timer_start(&lt->timer, local_timeout_cb, limit * 1000, 0);
+		pogo_exec_limit_start(&lt->limit, &lt->timer, local_timeout_cb,
+		    limit * 1000, le->paused);
 }
 
 /* The stub is written: EOF on its standard input. */

@@ -55,3 +55,34 @@ pogo_exec_signal_number(const char *name)
 	}
 	return 0;
 }
+
+void
+pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb,
+    uint64_t ms, bool paused)
+{
+	l->left_ms = ms;
+	l->frozen = paused;
+	if (!paused)
+		uv_timer_start(tm, cb, ms, 0);
+}
+
+void
+pogo_exec_limit_freeze(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
+{
+	if (l->frozen || !holds || !uv_is_active((uv_handle_t *)tm))
+		return;
+	l->left_ms = uv_timer_get_due_in(tm);
+	l->frozen = true;
+	uv_timer_stop(tm);
+}
+
+void
+pogo_exec_limit_thaw(
+    struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds)
+{
+	if (!l->frozen)
+		return;
+	l->frozen = false;
+	if (holds)
+		uv_timer_start(tm, cb, l->left_ms, 0);
+}

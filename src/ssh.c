@@ -147,6 +147,7 @@ struct ssh_task {
 	uv_timer_t timer; /* connect, channel and command timeouts, the
 	                     stop's grace, the linger, deferred finish */
 	uv_timer_t quiet; /* partial-line flush, prompts */
+	struct pogo_exec_limit limit; /* the command timeout, on timer */
 	uv_getaddrinfo_t gai;
 	struct addrinfo *ai_list;
 	struct addrinfo *ai;
@@ -2123,8 +2124,9 @@ ssh_step(struct ssh_task *st)
 			limit = st->stubmode ? pogo_stub_run_limit(st->t)
 			                     : st->t->timeout;
 			if (limit > 0 && !st->stopping)
-				uv_timer_start(&st->timer,
-				    ssh_command_timeout_cb, limit * 1000, 0);
+				pogo_exec_limit_start(&st->limit, &st->timer,
+				    ssh_command_timeout_cb, limit * 1000,
+				    se->paused);
 			if (st->stopping) {
 				st->stopping = false;
 				ssh_stop(st);
@@ -2288,6 +2290,14 @@ ssh_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 		uv_close((uv_handle_t *)&se->kick, ssh_close_timer_closed);
 }
 
+/* Whether st->timer holds the command timeout (not a stop, linger...). */
+static bool
+ssh_limit_holds(const struct ssh_task *st)
+{
+	return st->phase == SSH_P_RUNNING && !st->stopping && !st->lingering &&
+	    !st->finished && !st->killed;
+}
+
 /*
  * Back-pressure: while paused, ssh_data_cb leaves the data in libssh's
  * channel buffer, which stops growing the window, so the server stops
@@ -2306,6 +2316,15 @@ ssh_pause(struct pogo_exec *e, bool paused)
 	if (se->paused == paused)
 		return;
 	se->paused = paused;
+	/* The command timeouts wait while the commands wait for us. */
+	for (st = se->run_head; st != NULL; st = st->run_next) {
+		if (paused)
+			pogo_exec_limit_freeze(
+			    &st->limit, &st->timer, ssh_limit_holds(st));
+		else
+			pogo_exec_limit_thaw(&st->limit, &st->timer,
+			    ssh_command_timeout_cb, ssh_limit_holds(st));
+	}
 	if (paused)
 		return;
 	for (st = se->run_head; st != NULL && !se->paused; st = next) {

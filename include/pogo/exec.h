@@ -23,6 +23,8 @@
 #ifndef POGO_EXEC_H
 #define POGO_EXEC_H
 
+#include <uv.h>
+
 /*
  * After a command's exit status, how long an executor still collects
  * output: a background process (a daemon) may keep the command's output
@@ -122,6 +124,28 @@ struct pogo_exec {
 	unsigned handshakes;
 	unsigned peak_handshakes;
 };
+
+/*
+ * A command's time limit, on a timer the executor also uses for other
+ * things.  It stands still while the executor holds the output back
+ * (pause): a command blocked on a full pipe or channel window waits for
+ * pogo's reader, not for itself.  The executor says whether its timer
+ * still holds the limit when the output flows again.
+ */
+struct pogo_exec_limit {
+	uint64_t left_ms;
+	bool frozen;
+};
+
+/* Start the limit on tm, or keep it frozen if the output is held back. */
+void pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm,
+    uv_timer_cb cb, uint64_t ms, bool paused);
+/* The output is held back: stop tm, keeping the time left, if it holds it. */
+void pogo_exec_limit_freeze(
+    struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
+/* The output flows: go on with the time left, if tm still holds it. */
+void pogo_exec_limit_thaw(
+    struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds);
 
 /* Fill r with a state, exit status (-1: none) and message. */
 void pogo_exec_result_set(struct pogo_exec_result *r,

@@ -79,6 +79,21 @@ slow_run 4 "$POGO" one --local --show-output --max-output 100000000 --timeout 12
     --run-command "$BIG"
 check_big big-local
 
+# A command held back by a slow reader waits for pogo, it does not hang:
+# its timeout stands still while pogo holds the output back.  8 MB (twice
+# the 4 MiB queue) with a 5 s timeout and a reader that waits 8 s.
+MID='head -c 8000000 /dev/zero | tr "\0" x | fold -w 99'
+check_mid() {
+	grep -q '1 host: 1 ok, 0 failed' "$T/err" || fail "$1: $(cat "$T/err")"
+	expect_eq "$1 exit" "$rc" 0
+	expect_eq "$1 bytes" \
+	    "$(grep '^h1: x*$' "$T/out" | cut -c5- | tr -d '\n' | wc -c)" \
+	    8000000
+}
+slow_run 8 "$POGO" one --local --show-output --max-output 100000000 --timeout 5 --targets h1 \
+    --run-command "$MID"
+check_mid paused-timeout-local
+
 # On a terminal, a host cannot forge lines with \r or escape sequences:
 # --show-output shows control bytes escaped (stdout a pty, under python3).
 command -v python3 >/dev/null || fail "the terminal test needs python3"
@@ -135,5 +150,9 @@ slow_run 4 pogo_one --show-output --max-output 100000000 --timeout 120 --targets
     --run-command "$BIG"
 sed -i 's/^127\.0\.6\.1: /h1: /' "$T/out"
 check_big big-ssh
+slow_run 8 pogo_one --show-output --max-output 100000000 --timeout 5 --targets 127.0.6.1 \
+    --run-command "$MID"
+sed -i 's/^127\.0\.6\.1: /h1: /' "$T/out"
+check_mid paused-timeout-ssh
 
 echo "PASS $E2E_NAME"
