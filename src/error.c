@@ -29,6 +29,7 @@ static const struct {
 	{ POGO_ERR_NOTFOUND, "ERR_NOTFOUND", "not found" },
 	{ POGO_ERR_TIMEOUT, "ERR_TIMEOUT", "timed out" },
 	{ POGO_ERR_NOTIMPL, "ERR_NOTIMPL", "not implemented yet" },
+	{ POGO_ERR_STORE, "ERR_STORE", "state store error" },
 };
 
 const char *

@@ -1,15 +1,1377 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The pogo authors */
 
-/* The only file that includes SQLite. */
+/*
+ * The dispatcher's durable store over SQLite (SPEC 6), the only file that
+ * includes SQLite.  The main connection belongs to the loop thread: every
+ * write runs at once inside one open transaction, which a uv_check handle
+ * commits at the end of the loop turn (a uv_idle handle keeps poll from
+ * blocking while a transaction is open).  After-commit callbacks wait in
+ * a FIFO and are called from the check handle once the changes queued
+ * before them are committed.  Output records wait in a bounded buffer and
+ * a timer writes them at least once per output interval.  WAL checkpoints
+ * run in the thread pool on a second connection.
+ */
 #include "pogo/compat.h"
 
-#include <sqlite3.h>
+#include <sys/file.h>
+#include <sys/stat.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include "pogo/error.h"
+#include "pogo/log.h"
 #include "pogo/store.h"
+#include "pogo/xmalloc.h"
+
+/* Each migration takes the schema from version i to i + 1. */
+static const char *const store_migrations[] = {
+	/* 0 -> 1: the schema of SPEC 6.1. */
+	"CREATE TABLE counters (name TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL) WITHOUT ROWID;"
+	"INSERT INTO counters VALUES ('next_job', 0), ('next_task', 1);"
+	"CREATE TABLE settings (name TEXT PRIMARY KEY,"
+	"  value TEXT NOT NULL) WITHOUT ROWID;"
+	"CREATE TABLE jobs (job INTEGER PRIMARY KEY,"
+	"  state INTEGER NOT NULL, state_message TEXT, user TEXT,"
+	"  run_as TEXT, ssh_user TEXT, ssh_port INTEGER,"
+	"  connect_timeout INTEGER, command TEXT NOT NULL,"
+	"  task_name TEXT NOT NULL, config TEXT, namespace TEXT,"
+	"  timeout INTEGER NOT NULL, job_timeout INTEGER NOT NULL,"
+	"  retry INTEGER NOT NULL, prehook INTEGER NOT NULL,"
+	"  posthook INTEGER NOT NULL, lock INTEGER NOT NULL,"
+	"  concurrent TEXT, exe_name TEXT, exe_data TEXT,"
+	"  requesthost TEXT, invoked_as TEXT, client TEXT, email TEXT,"
+	"  im_handle TEXT, message TEXT, start_time REAL NOT NULL,"
+	"  end_time REAL, host_count INTEGER NOT NULL,"
+	"  has_password INTEGER NOT NULL, has_key INTEGER NOT NULL,"
+	"  key_id TEXT);"
+	"CREATE INDEX jobs_user ON jobs (user, job);"
+	"CREATE TABLE job_ranges (job INTEGER NOT NULL"
+	"  REFERENCES jobs (job) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL, pattern TEXT NOT NULL,"
+	"  PRIMARY KEY (job, idx)) WITHOUT ROWID;"
+	"CREATE TABLE hosts (job INTEGER NOT NULL"
+	"  REFERENCES jobs (job) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL, name TEXT NOT NULL,"
+	"  state INTEGER NOT NULL, message TEXT, exitstatus INTEGER,"
+	"  runs INTEGER NOT NULL DEFAULT 0, start_time REAL,"
+	"  finish_time REAL, task_id TEXT, worker TEXT,"
+	"  worker_instance TEXT, PRIMARY KEY (job, idx)) WITHOUT ROWID;"
+	"CREATE UNIQUE INDEX hosts_name ON hosts (name, job);"
+	"CREATE TABLE log (job INTEGER NOT NULL"
+	"  REFERENCES jobs (job) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL, time REAL NOT NULL, host INTEGER,"
+	"  state INTEGER NOT NULL, message TEXT, exitstatus INTEGER,"
+	"  run INTEGER NOT NULL DEFAULT 0, output INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (job, idx),"
+	"  FOREIGN KEY (job, host) REFERENCES hosts (job, idx)"
+	"  ON DELETE CASCADE) WITHOUT ROWID;"
+	"CREATE TABLE output (job INTEGER NOT NULL, host INTEGER NOT NULL,"
+	"  run INTEGER NOT NULL, seq INTEGER NOT NULL, ts REAL NOT NULL,"
+	"  type INTEGER NOT NULL, data BLOB NOT NULL,"
+	"  PRIMARY KEY (job, host, run, seq),"
+	"  FOREIGN KEY (job, host) REFERENCES hosts (job, idx)"
+	"  ON DELETE CASCADE) WITHOUT ROWID;",
+};
+
+#define STORE_JOB_COLUMNS                                                   \
+	"job, state, state_message, user, run_as, ssh_user, ssh_port,"      \
+	" connect_timeout, command, task_name, config, namespace, timeout," \
+	" job_timeout, retry, prehook, posthook, lock, concurrent,"         \
+	" exe_name, exe_data, requesthost, invoked_as, client, email,"      \
+	" im_handle, message, start_time, end_time, host_count,"            \
+	" has_password, has_key, key_id"
+
+enum store_stmt {
+	S_BEGIN,
+	S_COMMIT,
+	S_ROLLBACK,
+	S_COUNTER_SET,
+	S_JOB_INSERT,
+	S_RANGE_INSERT,
+	S_HOST_INSERT,
+	S_JOB_STATE,
+	S_HOST_SET,
+	S_LOG_INSERT,
+	S_OUT_INSERT,
+	S_SETTING_SET,
+	S_SETTING_GET,
+	S_JOBS,
+	S_JOB_GET,
+	S_RANGES,
+	S_HOSTS,
+	S_HOST_FIND,
+	S_LOG,
+	S_OUTPUT,
+	S_COUNTERS,
+	S_NSTMT
+};
+
+static const char *const store_sql[S_NSTMT] = {
+	[S_BEGIN] = "BEGIN",
+	[S_COMMIT] = "COMMIT",
+	[S_ROLLBACK] = "ROLLBACK",
+	[S_COUNTER_SET] = "UPDATE counters SET value = ?2 WHERE name = ?1",
+	[S_JOB_INSERT] = "INSERT INTO jobs (" STORE_JOB_COLUMNS ") VALUES"
+	                 " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+	                 " ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22,"
+	                 " ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32,"
+	                 " ?33)",
+	[S_RANGE_INSERT] = "INSERT INTO job_ranges VALUES (?1, ?2, ?3)",
+	[S_HOST_INSERT] = "INSERT INTO hosts (job, idx, name, state)"
+	                  " VALUES (?1, ?2, ?3, 0)",
+	[S_JOB_STATE] = "UPDATE jobs SET state = ?2, state_message = ?3,"
+	                " end_time = ?4 WHERE job = ?1",
+	[S_HOST_SET] = "UPDATE hosts SET state = ?3, message = ?4,"
+	               " exitstatus = ?5, runs = ?6, start_time = ?7,"
+	               " finish_time = ?8, task_id = ?9, worker = ?10,"
+	               " worker_instance = ?11 WHERE job = ?1 AND idx = ?2",
+	[S_LOG_INSERT] = "INSERT INTO log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
+	                 " ?8, ?9)",
+	[S_OUT_INSERT] = "INSERT OR IGNORE INTO output VALUES (?1, ?2, ?3, ?4,"
+	                 " ?5, ?6, ?7)",
+	[S_SETTING_SET] = "INSERT INTO settings VALUES (?1, ?2) ON CONFLICT"
+	                  " (name) DO UPDATE SET value = excluded.value",
+	[S_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
+	[S_JOBS] = "SELECT " STORE_JOB_COLUMNS " FROM jobs ORDER BY job",
+	[S_JOB_GET] = "SELECT " STORE_JOB_COLUMNS " FROM jobs WHERE job = ?1",
+	[S_RANGES] = "SELECT pattern FROM job_ranges WHERE job = ?1"
+	             " ORDER BY idx",
+	[S_HOSTS] = "SELECT idx, name, state, message, exitstatus, runs,"
+	            " start_time, finish_time, task_id, worker,"
+	            " worker_instance FROM hosts WHERE job = ?1 AND idx >= ?2"
+	            " ORDER BY idx LIMIT ?3",
+	[S_HOST_FIND] = "SELECT idx FROM hosts WHERE name = ?2 AND job = ?1",
+	[S_LOG] = "SELECT l.idx, l.time, l.host, h.name, l.state, l.message,"
+	          " l.exitstatus, l.run, l.output FROM log l LEFT JOIN hosts h"
+	          " ON h.job = l.job AND h.idx = l.host WHERE l.job = ?1 AND"
+	          " l.idx >= ?2 ORDER BY l.idx LIMIT ?3",
+	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data FROM output"
+	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
+	             " ORDER BY seq LIMIT ?5",
+	[S_COUNTERS] = "SELECT name, value FROM counters",
+};
+
+/* A callback waiting for a commit. */
+struct store_waiter {
+	pogo_store_commit_cb cb;
+	void *arg;
+	int status;
+	struct store_waiter *next;
+};
+
+struct store_waitq {
+	struct store_waiter *head;
+	struct store_waiter **tail;
+};
+
+/* A buffered output record. */
+struct store_out {
+	uint64_t job;
+	struct pogo_store_output o;
+	char *data;
+};
+
+struct pogo_store {
+	uv_loop_t *loop;
+	sqlite3 *db;
+	sqlite3 *ckdb; /* the checkpoint connection; NULL in memory */
+	sqlite3_stmt *stmt[S_NSTMT];
+	int lockfd;
+	char *dir;
+
+	bool in_txn;
+	uint32_t nchanges; /* in the open transaction */
+	int broken;        /* a failed commit: every later write fails */
+	uint64_t next_job;
+	uint64_t next_task;
+
+	struct store_waitq waiting; /* registered, not yet committed */
+	struct store_waitq ready;   /* committed, to be called */
+
+	struct store_out *out;
+	size_t nout;
+	size_t outbytes;
+	unsigned out_ms;
+
+	uv_idle_t idle;
+	uv_check_t check;
+	uv_timer_t out_timer;
+	bool armed;
+
+	uv_work_t ckpt_req;
+	bool ckpt_busy;
+	unsigned ckpt_pages;
+	int ckpt_rc;
+
+	bool closing;
+	int nclose;
+	void (*close_cb)(void *);
+	void *close_arg;
+
+	struct pogo_store_stats stats;
+};
+
+static void store_commit_point(struct pogo_store *st);
+static void store_close_finish(struct pogo_store *st);
 
 const char *
 pogo_store_version(void)
 {
 	return sqlite3_libversion();
+}
+
+/* Translate an SQLite failure (the one boundary); log its detail. */
+static int
+store_err(sqlite3 *db, int rc, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_CONSTRAINT &&
+	    (rc == SQLITE_CONSTRAINT_PRIMARYKEY ||
+	        rc == SQLITE_CONSTRAINT_UNIQUE))
+		return UV_EEXIST;
+	log_debug("store: %s: %s (%d)", what,
+	    db != NULL ? sqlite3_errmsg(db) : sqlite3_errstr(rc), rc);
+	return POGO_ERR_STORE;
+}
+
+static void
+waitq_init(struct store_waitq *q)
+{
+	q->head = NULL;
+	q->tail = &q->head;
+}
+
+static void
+waitq_push(struct store_waitq *q, struct store_waiter *w)
+{
+	w->next = NULL;
+	*q->tail = w;
+	q->tail = &w->next;
+}
+
+/* Move every waiter of from to the end of to, with status. */
+static void
+waitq_move(struct store_waitq *to, struct store_waitq *from, int status)
+{
+	struct store_waiter *w;
+
+	for (w = from->head; w != NULL; w = w->next)
+		w->status = status;
+	if (from->head == NULL)
+		return;
+	*to->tail = from->head;
+	to->tail = from->tail;
+	waitq_init(from);
+}
+
+static void
+store_idle_cb(uv_idle_t *h)
+{
+	/* Only there to keep poll from blocking; the check does the work. */
+}
+
+/* Keep the loop from blocking until the next commit point. */
+static void
+store_arm(struct pogo_store *st)
+{
+	if (st->armed || st->closing)
+		return;
+	uv_idle_start(&st->idle, store_idle_cb);
+	st->armed = true;
+}
+
+static int
+store_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc;
+
+	if ((rc = sqlite3_exec(db, sql, NULL, NULL, &msg)) != SQLITE_OK) {
+		log_debug("store: %s: %s", sql, msg != NULL ? msg : "?");
+		sqlite3_free(msg);
+		return POGO_ERR_STORE;
+	}
+	return 0;
+}
+
+/* Run a prepared statement that returns no rows, then reset it. */
+static int
+store_step(struct pogo_store *st, enum store_stmt s)
+{
+	sqlite3_stmt *stmt = st->stmt[s];
+	int rc, r = 0;
+
+	rc = sqlite3_step(stmt);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		r = store_err(st->db, rc, store_sql[s]);
+	sqlite3_reset(stmt);
+	return r;
+}
+
+static int
+store_begin(struct pogo_store *st)
+{
+	int r;
+
+	if (st->broken != 0)
+		return st->broken;
+	if (st->closing)
+		return UV_ECANCELED;
+	if (st->in_txn)
+		return 0;
+	if ((r = store_step(st, S_BEGIN)) != 0)
+		return r;
+	st->in_txn = true;
+	st->nchanges = 0;
+	store_arm(st);
+	return 0;
+}
+
+/* Commit the open transaction; the waiters so far become ready. */
+static int
+store_commit(struct pogo_store *st)
+{
+	uint64_t t0, dt;
+	int r = 0;
+
+	if (st->in_txn) {
+		t0 = uv_hrtime();
+		if ((r = store_step(st, S_COMMIT)) != 0) {
+			log_error(
+			    "store: commit failed: %s", sqlite3_errmsg(st->db));
+			(void)store_step(st, S_ROLLBACK);
+			st->broken = r;
+		}
+		dt = uv_hrtime() - t0;
+		st->in_txn = false;
+		st->stats.commits++;
+		st->stats.changes += st->nchanges;
+		st->stats.commit_ns_total += dt;
+		if (dt > st->stats.commit_ns_max)
+			st->stats.commit_ns_max = dt;
+		st->nchanges = 0;
+	}
+	waitq_move(&st->ready, &st->waiting, r != 0 ? r : st->broken);
+	return r;
+}
+
+/* Count one change; a full transaction is committed at once. */
+static int
+store_changed(struct pogo_store *st)
+{
+	if (++st->nchanges >= POGO_STORE_MAX_BATCH)
+		return store_commit(st);
+	return 0;
+}
+
+static void
+store_bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Times of 0 and exit statuses of -1 are stored as NULL. */
+static void
+store_bind_time(sqlite3_stmt *s, int i, double t)
+{
+	if (t == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, t);
+}
+
+static void
+store_bind_opt(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+static char *
+store_col_str(sqlite3_stmt *s, int i)
+{
+	const unsigned char *p = sqlite3_column_text(s, i);
+
+	return p != NULL ? xstrdup((const char *)p) : NULL;
+}
+
+static int64_t
+store_col_opt(sqlite3_stmt *s, int i)
+{
+	if (sqlite3_column_type(s, i) == SQLITE_NULL)
+		return -1;
+	return sqlite3_column_int64(s, i);
+}
+
+/* Write every buffered output record into the open transaction. */
+static int
+store_output_flush(struct pogo_store *st)
+{
+	sqlite3_stmt *s = st->stmt[S_OUT_INSERT];
+	struct store_out *b;
+	size_t i;
+	int r = 0;
+
+	if (st->nout == 0)
+		return 0;
+	uv_timer_stop(&st->out_timer);
+	if ((r = store_begin(st)) != 0)
+		goto out;
+	for (i = 0; i < st->nout; i++) {
+		b = &st->out[i];
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)b->job);
+		sqlite3_bind_int64(s, 2, b->o.host);
+		sqlite3_bind_int64(s, 3, b->o.run);
+		sqlite3_bind_int64(s, 4, b->o.seq);
+		sqlite3_bind_double(s, 5, b->o.ts);
+		sqlite3_bind_int(s, 6, (int)b->o.type);
+		sqlite3_bind_blob(s, 7, b->data != NULL ? b->data : "",
+		    (int)b->o.len, SQLITE_STATIC);
+		if ((r = store_step(st, S_OUT_INSERT)) != 0)
+			goto out;
+	}
+	/* The records are one change: the batch bound counts statements
+	 * of the engine's writes, and output has its own bound. */
+	r = store_changed(st);
+out:
+	for (i = 0; i < st->nout; i++)
+		free(st->out[i].data);
+	st->nout = 0;
+	st->outbytes = 0;
+	return r;
+}
+
+static void
+store_out_timer_cb(uv_timer_t *h)
+{
+	struct pogo_store *st = h->data;
+
+	(void)store_output_flush(st);
+}
+
+/* The end of a loop turn: commit, then call the committed waiters. */
+static void
+store_check_cb(uv_check_t *h)
+{
+	struct pogo_store *st = h->data;
+
+	store_commit_point(st);
+}
+
+static void
+store_commit_point(struct pogo_store *st)
+{
+	struct store_waitq batch;
+	struct store_waiter *w;
+
+	(void)store_commit(st);
+	/* Call only the waiters ready now; those they add wait a turn. */
+	batch = st->ready;
+	if (batch.head == NULL)
+		batch.tail = &batch.head;
+	waitq_init(&st->ready);
+	while ((w = batch.head) != NULL) {
+		batch.head = w->next;
+		w->cb(st, w->status, w->arg);
+		free(w);
+	}
+	if (!st->in_txn && st->ready.head == NULL && st->waiting.head == NULL &&
+	    st->armed) {
+		uv_idle_stop(&st->idle);
+		st->armed = false;
+	}
+}
+
+void
+pogo_store_after_commit(
+    struct pogo_store *st, pogo_store_commit_cb cb, void *arg)
+{
+	struct store_waiter *w = xcalloc(1, sizeof(*w));
+
+	w->cb = cb;
+	w->arg = arg;
+	/* Output queued so far is part of "every change so far". */
+	if (st->nout > 0 && !st->closing)
+		(void)store_output_flush(st);
+	waitq_push(&st->waiting, w);
+	store_arm(st);
+}
+
+/* The checkpoint, in the thread pool on its own connection. */
+static void
+store_ckpt_work(uv_work_t *req)
+{
+	struct pogo_store *st = req->data;
+	int nlog = 0, nckpt = 0;
+
+	st->ckpt_rc = sqlite3_wal_checkpoint_v2(
+	    st->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+}
+
+static void
+store_ckpt_done(uv_work_t *req, int status)
+{
+	struct pogo_store *st = req->data;
+
+	st->ckpt_busy = false;
+	if (status == 0 && st->ckpt_rc == SQLITE_OK)
+		st->stats.checkpoints++;
+	else if (status == 0)
+		log_warn("store: checkpoint: %s", sqlite3_errstr(st->ckpt_rc));
+	if (st->closing)
+		store_close_finish(st);
+}
+
+/* Called by SQLite after each commit with the WAL's size in pages. */
+static int
+store_wal_hook(void *arg, sqlite3 *db, const char *name, int npages)
+{
+	struct pogo_store *st = arg;
+
+	if (st->ckdb == NULL || st->ckpt_busy || st->closing ||
+	    (unsigned)npages < st->ckpt_pages)
+		return SQLITE_OK;
+	st->ckpt_req.data = st;
+	if (uv_queue_work(
+	        st->loop, &st->ckpt_req, store_ckpt_work, store_ckpt_done) == 0)
+		st->ckpt_busy = true;
+	return SQLITE_OK;
+}
+
+/* Take the state directory's lock (SPEC 6.1). */
+static int
+store_lock(struct pogo_store *st, char **cause)
+{
+	char *path = NULL;
+	int r;
+
+	if (mkdir(st->dir, 0700) != 0 && errno != EEXIST) {
+		r = POGO_ERR_ERRNO(errno);
+		xasprintf(
+		    cause, "state directory %s: %s", st->dir, strerror(errno));
+		goto out;
+	}
+	xasprintf(&path, "%s/dispatcher.lock", st->dir);
+	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (st->lockfd == -1) {
+		r = POGO_ERR_ERRNO(errno);
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (flock(st->lockfd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK) {
+			r = UV_EBUSY;
+			xasprintf(
+			    cause, "state directory %s is in use", st->dir);
+		} else {
+			r = POGO_ERR_ERRNO(errno);
+			xasprintf(
+			    cause, "%s: flock: %s", path, strerror(errno));
+		}
+		goto out;
+	}
+	r = 0;
+out:
+	free(path);
+	return r;
+}
+
+/* Bring the schema to POGO_STORE_SCHEMA_VERSION, or refuse a newer one. */
+static int
+store_migrate(struct pogo_store *st, const char *path, char **cause)
+{
+	sqlite3_stmt *s = NULL;
+	char *sql = NULL;
+	int v, rc, r = POGO_ERR_STORE;
+
+	if ((rc = sqlite3_prepare_v2(
+	         st->db, "PRAGMA user_version", -1, &s, NULL)) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		xasprintf(cause, "%s: %s", path, sqlite3_errmsg(st->db));
+		goto out;
+	}
+	v = sqlite3_column_int(s, 0);
+	if (v > POGO_STORE_SCHEMA_VERSION) {
+		xasprintf(cause,
+		    "%s: schema version %d is newer than this pogo's (%d);"
+		    " use a newer pogo",
+		    path, v, POGO_STORE_SCHEMA_VERSION);
+		goto out;
+	}
+	for (; v < POGO_STORE_SCHEMA_VERSION; v++) {
+		free(sql);
+		xasprintf(&sql,
+		    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
+		    store_migrations[v], v + 1);
+		if (store_exec(st->db, sql) != 0) {
+			xasprintf(cause, "%s: migration to schema %d: %s", path,
+			    v + 1, sqlite3_errmsg(st->db));
+			(void)store_exec(st->db, "ROLLBACK");
+			goto out;
+		}
+		if (v > 0)
+			log_info("store: %s: schema migrated to version %d",
+			    path, v + 1);
+	}
+	r = 0;
+out:
+	free(sql);
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int
+store_load_counters(struct pogo_store *st)
+{
+	sqlite3_stmt *s = st->stmt[S_COUNTERS];
+	const char *name;
+	int rc;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		name = (const char *)sqlite3_column_text(s, 0);
+		if (name != NULL && strcmp(name, "next_job") == 0)
+			st->next_job = (uint64_t)sqlite3_column_int64(s, 1);
+		else if (name != NULL && strcmp(name, "next_task") == 0)
+			st->next_task = (uint64_t)sqlite3_column_int64(s, 1);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return store_err(st->db, rc, "counters");
+	return 0;
+}
+
+/* Open the connections, set the pragmas, migrate, prepare. */
+static int
+store_open_db(struct pogo_store *st, char **cause)
+{
+	char *path = NULL;
+	const char *name;
+	sqlite3_stmt *s = NULL;
+	int i, rc, r = POGO_ERR_STORE;
+	int flags =
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+	if (st->dir != NULL)
+		xasprintf(&path, "%s/pogo.db", st->dir);
+	name = path != NULL ? path : ":memory:";
+	if ((rc = sqlite3_open_v2(name, &st->db, flags, NULL)) != SQLITE_OK) {
+		xasprintf(cause, "%s: %s", name,
+		    st->db != NULL ? sqlite3_errmsg(st->db)
+		                   : sqlite3_errstr(rc));
+		goto out;
+	}
+	sqlite3_extended_result_codes(st->db, 1);
+	sqlite3_busy_timeout(st->db, 1000);
+	if (path != NULL) {
+		/* journal_mode answers with the mode it got. */
+		if (sqlite3_prepare_v2(st->db, "PRAGMA journal_mode = WAL", -1,
+		        &s, NULL) != SQLITE_OK ||
+		    sqlite3_step(s) != SQLITE_ROW ||
+		    sqlite3_column_text(s, 0) == NULL ||
+		    strcmp((const char *)sqlite3_column_text(s, 0), "wal") !=
+		        0) {
+			xasprintf(cause, "%s: cannot use WAL mode: %s", name,
+			    sqlite3_errmsg(st->db));
+			goto out;
+		}
+		if (store_exec(st->db,
+		        "PRAGMA synchronous = NORMAL;"
+		        "PRAGMA wal_autocheckpoint = 0;"
+		        "PRAGMA journal_size_limit = 67108864;") != 0) {
+			xasprintf(
+			    cause, "%s: %s", name, sqlite3_errmsg(st->db));
+			goto out;
+		}
+	}
+	if (store_exec(st->db, "PRAGMA foreign_keys = ON") != 0) {
+		xasprintf(cause, "%s: %s", name, sqlite3_errmsg(st->db));
+		goto out;
+	}
+	if ((r = store_migrate(st, name, cause)) != 0)
+		goto out;
+	r = POGO_ERR_STORE;
+	for (i = 0; i < S_NSTMT; i++) {
+		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,
+		        SQLITE_PREPARE_PERSISTENT, &st->stmt[i],
+		        NULL) != SQLITE_OK) {
+			xasprintf(cause, "%s: %s: %s", name, store_sql[i],
+			    sqlite3_errmsg(st->db));
+			goto out;
+		}
+	}
+	if (store_load_counters(st) != 0) {
+		xasprintf(cause, "%s: %s", name, sqlite3_errmsg(st->db));
+		goto out;
+	}
+	if (path != NULL) {
+		if (sqlite3_open_v2(path, &st->ckdb,
+		        SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+		        NULL) != SQLITE_OK) {
+			xasprintf(
+			    cause, "%s: %s", name, sqlite3_errmsg(st->ckdb));
+			goto out;
+		}
+		sqlite3_wal_hook(st->db, store_wal_hook, st);
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	free(path);
+	return r;
+}
+
+static void
+store_release_db(struct pogo_store *st)
+{
+	int i;
+
+	for (i = 0; i < S_NSTMT; i++) {
+		sqlite3_finalize(st->stmt[i]);
+		st->stmt[i] = NULL;
+	}
+	/* The checkpoint connection closes first, so the main one is the
+	 * last: it checkpoints the WAL and removes it. */
+	if (st->ckdb != NULL)
+		sqlite3_close(st->ckdb);
+	st->ckdb = NULL;
+	if (st->db != NULL && sqlite3_close(st->db) != SQLITE_OK)
+		log_warn("store: close: %s", sqlite3_errmsg(st->db));
+	st->db = NULL;
+	if (st->lockfd != -1)
+		close(st->lockfd);
+	st->lockfd = -1;
+}
+
+int
+pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
+    struct pogo_store **stp, char **cause)
+{
+	struct pogo_store *st;
+	int r;
+
+	*stp = NULL;
+	*cause = NULL;
+	st = xcalloc(1, sizeof(*st));
+	st->loop = loop;
+	st->lockfd = -1;
+	st->next_task = 1;
+	st->out_ms =
+	    opts->output_interval_ms != 0 ? opts->output_interval_ms : 1000;
+	st->ckpt_pages =
+	    opts->checkpoint_pages != 0 ? opts->checkpoint_pages : 1000;
+	waitq_init(&st->waiting);
+	waitq_init(&st->ready);
+	if (opts->state_dir != NULL) {
+		st->dir = xstrdup(opts->state_dir);
+		if ((r = store_lock(st, cause)) != 0)
+			goto fail;
+	}
+	if ((r = store_open_db(st, cause)) != 0)
+		goto fail;
+	st->out = xreallocarray(NULL, POGO_STORE_MAX_OUTPUT, sizeof(*st->out));
+	uv_idle_init(loop, &st->idle);
+	uv_check_init(loop, &st->check);
+	uv_timer_init(loop, &st->out_timer);
+	st->idle.data = st->check.data = st->out_timer.data = st;
+	/* The check runs every turn but keeps no loop alive by itself. */
+	uv_check_start(&st->check, store_check_cb);
+	uv_unref((uv_handle_t *)&st->check);
+	*stp = st;
+	return 0;
+fail:
+	store_release_db(st);
+	free(st->dir);
+	free(st);
+	return r;
+}
+
+static void
+store_handle_closed(uv_handle_t *h)
+{
+	struct pogo_store *st = h->data;
+
+	if (--st->nclose > 0)
+		return;
+	/* Waiters of the final commit, then the owner. */
+	store_commit_point(st);
+	if (st->close_cb != NULL)
+		st->close_cb(st->close_arg);
+	free(st->out);
+	free(st->dir);
+	free(st);
+}
+
+/* The second half of close, once no checkpoint is in the pool. */
+static void
+store_close_finish(struct pogo_store *st)
+{
+	store_release_db(st);
+	st->nclose = 3;
+	uv_close((uv_handle_t *)&st->idle, store_handle_closed);
+	uv_close((uv_handle_t *)&st->check, store_handle_closed);
+	uv_close((uv_handle_t *)&st->out_timer, store_handle_closed);
+}
+
+void
+pogo_store_close(struct pogo_store *st, void (*cb)(void *arg), void *arg)
+{
+	(void)store_output_flush(st);
+	(void)store_commit(st);
+	st->closing = true;
+	st->close_cb = cb;
+	st->close_arg = arg;
+	uv_idle_stop(&st->idle);
+	uv_check_stop(&st->check);
+	uv_timer_stop(&st->out_timer);
+	if (!st->ckpt_busy)
+		store_close_finish(st);
+}
+
+static int
+store_counter_next(
+    struct pogo_store *st, const char *name, uint64_t *cur, uint64_t *np)
+{
+	sqlite3_stmt *s = st->stmt[S_COUNTER_SET];
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)(*cur + 1));
+	if ((r = store_step(st, S_COUNTER_SET)) != 0)
+		return r;
+	*np = (*cur)++;
+	return store_changed(st);
+}
+
+int
+pogo_store_next_job(struct pogo_store *st, uint64_t *np)
+{
+	return store_counter_next(st, "next_job", &st->next_job, np);
+}
+
+int
+pogo_store_next_task(struct pogo_store *st, uint64_t *np)
+{
+	return store_counter_next(st, "next_task", &st->next_task, np);
+}
+
+int
+pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
+    const char *const *hosts, size_t nhosts)
+{
+	sqlite3_stmt *s = st->stmt[S_JOB_INSERT];
+	size_t i;
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)j->job);
+	sqlite3_bind_int(s, 2, j->state);
+	store_bind_str(s, 3, j->state_message);
+	store_bind_str(s, 4, j->user);
+	store_bind_str(s, 5, j->run_as);
+	store_bind_str(s, 6, j->ssh_user);
+	store_bind_opt(s, 7, j->ssh_port);
+	store_bind_opt(s, 8, j->connect_timeout);
+	store_bind_str(s, 9, j->command);
+	store_bind_str(s, 10, j->task_name != NULL ? j->task_name : "ssh");
+	store_bind_str(s, 11, j->config);
+	store_bind_str(s, 12, j->namespace);
+	sqlite3_bind_int64(s, 13, j->timeout);
+	sqlite3_bind_int64(s, 14, j->job_timeout);
+	sqlite3_bind_int64(s, 15, j->retry);
+	sqlite3_bind_int(s, 16, j->prehook);
+	sqlite3_bind_int(s, 17, j->posthook);
+	sqlite3_bind_int(s, 18, j->lock);
+	store_bind_str(s, 19, j->concurrent);
+	store_bind_str(s, 20, j->exe_name);
+	store_bind_str(s, 21, j->exe_data);
+	store_bind_str(s, 22, j->requesthost);
+	store_bind_str(s, 23, j->invoked_as);
+	store_bind_str(s, 24, j->client);
+	store_bind_str(s, 25, j->email);
+	store_bind_str(s, 26, j->im_handle);
+	store_bind_str(s, 27, j->message);
+	sqlite3_bind_double(s, 28, j->start_time);
+	store_bind_time(s, 29, j->end_time);
+	sqlite3_bind_int64(s, 30, (sqlite3_int64)nhosts);
+	sqlite3_bind_int(s, 31, j->has_password);
+	sqlite3_bind_int(s, 32, j->has_key);
+	store_bind_str(s, 33, j->key_id);
+	if ((r = store_step(st, S_JOB_INSERT)) != 0)
+		return r;
+	s = st->stmt[S_RANGE_INSERT];
+	for (i = 0; i < j->nrange; i++) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)j->job);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		store_bind_str(s, 3, j->range[i]);
+		if ((r = store_step(st, S_RANGE_INSERT)) != 0)
+			return r;
+	}
+	/* One job is one change however many hosts it has: splitting it
+	 * over two transactions would let a crash keep half of it. */
+	s = st->stmt[S_HOST_INSERT];
+	for (i = 0; i < nhosts; i++) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)j->job);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		store_bind_str(s, 3, hosts[i]);
+		if ((r = store_step(st, S_HOST_INSERT)) != 0)
+			return r;
+	}
+	return store_changed(st);
+}
+
+int
+pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
+    const char *message, double end_time)
+{
+	sqlite3_stmt *s = st->stmt[S_JOB_STATE];
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int(s, 2, state);
+	store_bind_str(s, 3, message);
+	store_bind_time(s, 4, end_time);
+	if ((r = store_step(st, S_JOB_STATE)) != 0)
+		return r;
+	if (sqlite3_changes(st->db) == 0)
+		return POGO_ERR_NOTFOUND;
+	return store_changed(st);
+}
+
+int
+pogo_store_job_alter(
+    struct pogo_store *st, uint64_t job, const char *field, const char *value)
+{
+	static const char *const fields[] = { "timeout", "retry", "message",
+		"command", "prehook", "posthook", "lock" };
+	sqlite3_stmt *s = NULL;
+	char *sql = NULL;
+	size_t i;
+	int r;
+
+	for (i = 0; i < POGO_NELEM(fields); i++) {
+		if (strcmp(field, fields[i]) == 0)
+			break;
+	}
+	if (i == POGO_NELEM(fields))
+		return POGO_ERR_NOTFOUND;
+	if ((r = store_begin(st)) != 0)
+		return r;
+	/* The column name comes from the table above, never from input. */
+	xasprintf(&sql, "UPDATE jobs SET %s = ?2 WHERE job = ?1", fields[i]);
+	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
+		r = store_err(st->db, SQLITE_ERROR, sql);
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	store_bind_str(s, 2, value);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		r = store_err(st->db, SQLITE_ERROR, sql);
+		goto out;
+	}
+	if (sqlite3_changes(st->db) == 0) {
+		r = POGO_ERR_NOTFOUND;
+		goto out;
+	}
+	r = store_changed(st);
+out:
+	sqlite3_finalize(s);
+	free(sql);
+	return r;
+}
+
+int
+pogo_store_host_set(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_host *h)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_SET];
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, h->idx);
+	sqlite3_bind_int(s, 3, h->state);
+	store_bind_str(s, 4, h->message);
+	store_bind_opt(s, 5, h->exitstatus);
+	sqlite3_bind_int64(s, 6, h->runs);
+	store_bind_time(s, 7, h->start_time);
+	store_bind_time(s, 8, h->finish_time);
+	store_bind_str(s, 9, h->task_id);
+	store_bind_str(s, 10, h->worker);
+	store_bind_str(s, 11, h->worker_instance);
+	if ((r = store_step(st, S_HOST_SET)) != 0)
+		return r;
+	if (sqlite3_changes(st->db) == 0)
+		return POGO_ERR_NOTFOUND;
+	return store_changed(st);
+}
+
+int
+pogo_store_log_append(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_entry *e)
+{
+	sqlite3_stmt *s = st->stmt[S_LOG_INSERT];
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, e->index);
+	sqlite3_bind_double(s, 3, e->time);
+	store_bind_opt(s, 4, e->host);
+	sqlite3_bind_int(s, 5, e->state);
+	store_bind_str(s, 6, e->message);
+	store_bind_opt(s, 7, e->exitstatus);
+	sqlite3_bind_int64(s, 8, e->run);
+	sqlite3_bind_int(s, 9, e->output);
+	if ((r = store_step(st, S_LOG_INSERT)) != 0)
+		return r;
+	return store_changed(st);
+}
+
+int
+pogo_store_output_append(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_output *o)
+{
+	struct store_out *b;
+	int r;
+
+	if (st->broken != 0)
+		return st->broken;
+	if (st->closing)
+		return UV_ECANCELED;
+	if (o->len > INT32_MAX)
+		return POGO_ERR_LIMIT;
+	if (st->nout == POGO_STORE_MAX_OUTPUT || st->outbytes >= 1 << 20) {
+		if ((r = store_output_flush(st)) != 0)
+			return r;
+	}
+	if (st->nout == 0)
+		uv_timer_start(
+		    &st->out_timer, store_out_timer_cb, st->out_ms, 0);
+	b = &st->out[st->nout++];
+	b->job = job;
+	b->o = *o;
+	b->data = o->len > 0 ? xmalloc(o->len) : NULL;
+	if (o->len > 0)
+		memcpy(b->data, o->data, o->len);
+	b->o.data = NULL;
+	st->outbytes += o->len;
+	return 0;
+}
+
+int
+pogo_store_setting_set(
+    struct pogo_store *st, const char *name, const char *value)
+{
+	sqlite3_stmt *s = st->stmt[S_SETTING_SET];
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
+	if ((r = store_step(st, S_SETTING_SET)) != 0)
+		return r;
+	return store_changed(st);
+}
+
+int
+pogo_store_setting_get(struct pogo_store *st, const char *name, char **valuep)
+{
+	sqlite3_stmt *s = st->stmt[S_SETTING_GET];
+	int rc, r = 0;
+
+	*valuep = NULL;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*valuep = store_col_str(s, 0);
+	else if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "setting");
+	sqlite3_reset(s);
+	return r;
+}
+
+void
+pogo_store_job_free(struct pogo_store_job *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	free(j->state_message);
+	free(j->user);
+	free(j->run_as);
+	free(j->ssh_user);
+	free(j->command);
+	free(j->task_name);
+	free(j->config);
+	free(j->namespace);
+	free(j->concurrent);
+	free(j->exe_name);
+	free(j->exe_data);
+	free(j->requesthost);
+	free(j->invoked_as);
+	free(j->client);
+	free(j->email);
+	free(j->im_handle);
+	free(j->message);
+	free(j->key_id);
+	for (i = 0; i < j->nrange; i++)
+		free(j->range[i]);
+	free(j->range);
+	free(j);
+}
+
+/* A job record from the current row of s (STORE_JOB_COLUMNS order). */
+static int
+store_job_row(
+    struct pogo_store *st, sqlite3_stmt *s, struct pogo_store_job **jp)
+{
+	struct pogo_store_job *j = xcalloc(1, sizeof(*j));
+	sqlite3_stmt *rs = st->stmt[S_RANGES];
+	int rc;
+
+	j->job = (uint64_t)sqlite3_column_int64(s, 0);
+	j->state = sqlite3_column_int(s, 1);
+	j->state_message = store_col_str(s, 2);
+	j->user = store_col_str(s, 3);
+	j->run_as = store_col_str(s, 4);
+	j->ssh_user = store_col_str(s, 5);
+	j->ssh_port = (int)store_col_opt(s, 6);
+	j->connect_timeout = (int)store_col_opt(s, 7);
+	j->command = store_col_str(s, 8);
+	j->task_name = store_col_str(s, 9);
+	j->config = store_col_str(s, 10);
+	j->namespace = store_col_str(s, 11);
+	j->timeout = (unsigned)sqlite3_column_int64(s, 12);
+	j->job_timeout = (unsigned)sqlite3_column_int64(s, 13);
+	j->retry = (unsigned)sqlite3_column_int64(s, 14);
+	j->prehook = sqlite3_column_int(s, 15) != 0;
+	j->posthook = sqlite3_column_int(s, 16) != 0;
+	j->lock = sqlite3_column_int(s, 17) != 0;
+	j->concurrent = store_col_str(s, 18);
+	j->exe_name = store_col_str(s, 19);
+	j->exe_data = store_col_str(s, 20);
+	j->requesthost = store_col_str(s, 21);
+	j->invoked_as = store_col_str(s, 22);
+	j->client = store_col_str(s, 23);
+	j->email = store_col_str(s, 24);
+	j->im_handle = store_col_str(s, 25);
+	j->message = store_col_str(s, 26);
+	j->start_time = sqlite3_column_double(s, 27);
+	j->end_time = sqlite3_column_double(s, 28);
+	j->host_count = (uint32_t)sqlite3_column_int64(s, 29);
+	j->has_password = sqlite3_column_int(s, 30) != 0;
+	j->has_key = sqlite3_column_int(s, 31) != 0;
+	j->key_id = store_col_str(s, 32);
+	sqlite3_bind_int64(rs, 1, (sqlite3_int64)j->job);
+	while ((rc = sqlite3_step(rs)) == SQLITE_ROW) {
+		j->range =
+		    xreallocarray(j->range, j->nrange + 1, sizeof(*j->range));
+		j->range[j->nrange++] = store_col_str(rs, 0);
+	}
+	sqlite3_reset(rs);
+	if (rc != SQLITE_DONE) {
+		pogo_store_job_free(j);
+		return store_err(st->db, rc, "ranges");
+	}
+	*jp = j;
+	return 0;
+}
+
+int
+pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_JOBS];
+	struct pogo_store_job *j;
+	int rc, stop, r = 0;
+
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = store_job_row(st, s, &j)) != 0)
+			break;
+		stop = fn(j, arg);
+		pogo_store_job_free(j);
+		if (stop != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "jobs");
+	sqlite3_reset(s);
+	return r;
+}
+
+int
+pogo_store_job_get(
+    struct pogo_store *st, uint64_t job, struct pogo_store_job **jp)
+{
+	sqlite3_stmt *s = st->stmt[S_JOB_GET];
+	int rc, r;
+
+	*jp = NULL;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		r = store_job_row(st, s, jp);
+	else if (rc == SQLITE_DONE)
+		r = POGO_ERR_NOTFOUND;
+	else
+		r = store_err(st->db, rc, "job");
+	sqlite3_reset(s);
+	return r;
+}
+
+/* SQLite's LIMIT: -1 means none. */
+static sqlite3_int64
+store_limit(uint32_t max)
+{
+	return max == 0 ? -1 : (sqlite3_int64)max;
+}
+
+int
+pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
+    uint32_t max, pogo_store_host_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_HOSTS];
+	struct pogo_store_host h;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, offset);
+	sqlite3_bind_int64(s, 3, store_limit(max));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&h, 0, sizeof(h));
+		h.idx = (uint32_t)sqlite3_column_int64(s, 0);
+		h.name = (const char *)sqlite3_column_text(s, 1);
+		h.state = sqlite3_column_int(s, 2);
+		h.message = (const char *)sqlite3_column_text(s, 3);
+		h.exitstatus = (int)store_col_opt(s, 4);
+		h.runs = (uint32_t)sqlite3_column_int64(s, 5);
+		h.start_time = sqlite3_column_double(s, 6);
+		h.finish_time = sqlite3_column_double(s, 7);
+		h.task_id = (const char *)sqlite3_column_text(s, 8);
+		h.worker = (const char *)sqlite3_column_text(s, 9);
+		h.worker_instance = (const char *)sqlite3_column_text(s, 10);
+		if (fn(&h, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "hosts");
+	sqlite3_reset(s);
+	return r;
+}
+
+int
+pogo_store_host_find(
+    struct pogo_store *st, uint64_t job, const char *name, uint32_t *idxp)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_FIND];
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*idxp = (uint32_t)sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		r = POGO_ERR_NOTFOUND;
+	else
+		r = store_err(st->db, rc, "host");
+	sqlite3_reset(s);
+	return r;
+}
+
+int
+pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
+    uint32_t max, pogo_store_entry_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_LOG];
+	struct pogo_store_entry e;
+	int rc, r = 0;
+
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, offset);
+	sqlite3_bind_int64(s, 3, store_limit(max));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&e, 0, sizeof(e));
+		e.index = (uint32_t)sqlite3_column_int64(s, 0);
+		e.time = sqlite3_column_double(s, 1);
+		e.host = store_col_opt(s, 2);
+		e.host_name = (const char *)sqlite3_column_text(s, 3);
+		e.state = sqlite3_column_int(s, 4);
+		e.message = (const char *)sqlite3_column_text(s, 5);
+		e.exitstatus = (int)store_col_opt(s, 6);
+		e.run = (uint32_t)sqlite3_column_int64(s, 7);
+		e.output = sqlite3_column_int(s, 8) != 0;
+		if (fn(&e, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "log");
+	sqlite3_reset(s);
+	return r;
+}
+
+int
+pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
+    uint32_t run, uint32_t offset, uint32_t max, pogo_store_output_fn fn,
+    void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_OUTPUT];
+	struct pogo_store_output o;
+	int rc, r = 0;
+
+	if (st->nout > 0 && !st->closing && (r = store_output_flush(st)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, host);
+	sqlite3_bind_int64(s, 3, run);
+	sqlite3_bind_int64(s, 4, offset);
+	sqlite3_bind_int64(s, 5, store_limit(max));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		o.host = (uint32_t)sqlite3_column_int64(s, 0);
+		o.run = (uint32_t)sqlite3_column_int64(s, 1);
+		o.seq = (uint32_t)sqlite3_column_int64(s, 2);
+		o.ts = sqlite3_column_double(s, 3);
+		o.type = (enum pogo_store_out_type)sqlite3_column_int(s, 4);
+		o.data = sqlite3_column_blob(s, 5);
+		o.len = (size_t)sqlite3_column_bytes(s, 5);
+		if (o.data == NULL)
+			o.data = "";
+		if (fn(&o, arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "output");
+	sqlite3_reset(s);
+	return r;
+}
+
+void
+pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s)
+{
+	*s = st->stats;
 }

@@ -28,6 +28,7 @@ enum pogo_err {
 	POGO_ERR_NOTFOUND = -20012,
 	POGO_ERR_TIMEOUT = -20013,
 	POGO_ERR_NOTIMPL = -20014,
+	POGO_ERR_STORE = -20015,
 };
 
 /* Text for r (never NULL; unknown codes give a generic text). */

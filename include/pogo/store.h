@@ -2,12 +2,286 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The boundary to SQLite, the dispatcher's durable store: src/store.c is
- * the only file that includes it.  So far it reports the version; the
- * store arrives with the dispatcher.
+ * The dispatcher's durable store (SPEC 6): an SQLite database,
+ * <state_dir>/pogo.db in WAL mode, or an in-memory database for `pogo one`
+ * without --state-dir.  src/store.c is the only file that includes SQLite;
+ * callers see no SQL.
+ *
+ * What is stored (SPEC 6.1): job records (every non-secret field of SPEC
+ * 5.1 and what the dispatcher adds), the job's range patterns, per host
+ * its state, message, exit status, run count, start and finish time of
+ * the latest run, task id, worker name and instance; every log entry
+ * (5.7); every output record (5.8) per job, host and run; the counters
+ * (next job number, next task number) and settings (`nomas`).  No
+ * function here takes a password, key, passphrase or their encrypted
+ * forms (SPEC 6.2): the job record only says whether secrets exist and
+ * for which worker key (key_id).
+ *
+ * Jobs are named by their number n (job id "p%010llu", SPEC 5.2), hosts
+ * by their index in the job's target list.
+ *
+ * Write grouping (SPEC 6.3).  A write function runs its statement at once
+ * inside the store's open transaction and returns; nothing is durable
+ * until that transaction commits.  The store commits it at the end of the
+ * loop turn in which the first change was made (a uv_check handle, with a
+ * uv_idle handle keeping the loop from blocking in poll meanwhile), so the
+ * changes of one turn share one commit.  A transaction that reaches
+ * POGO_STORE_MAX_BATCH changes is committed at once by the write that
+ * reaches it, which bounds the transaction and the time one commit takes.
+ * Output records are buffered in memory and written at least once per
+ * output interval (1 s by default), or sooner when the buffer is full.
+ *
+ * After-commit callbacks carry the write rules: the engine queues the
+ * `ready` state, task id and worker of a task, then calls
+ * pogo_store_after_commit() and sends the task from the callback; a
+ * worker's report is stored the same way and acknowledged from the
+ * callback; a job is inserted and its id returned to the client from the
+ * callback.  Callbacks run in the order they were registered, each after
+ * every change queued before it is committed.
+ *
+ * Reads (the loaders used at restart and the control port's queries) run
+ * synchronously on the caller's thread over the main connection, so they
+ * also see changes not yet committed.  They are indexed and paged; keep
+ * `max` small on the loop thread.
+ *
+ * WAL checkpoints run in libuv's thread pool on a second connection (the
+ * main connection never checkpoints on its own); the last one runs when
+ * the store closes.  Commit cost measured by test/bench/bench-store.c is
+ * in test/bench/README.md.
+ *
+ * How the dispatcher engine adopts it: at start, pogo_store_open(); load
+ * every job with pogo_store_jobs(), then per active job its hosts and log
+ * (SPEC 6.4), and rebuild schedules from them without storing anything
+ * new; counters continue by themselves.  Then every job-listener event
+ * (pogo_job_listener in job.h) maps to one call: a log entry to
+ * pogo_store_log_append(), the host's new state to pogo_store_host_set(),
+ * output to pogo_store_output_append(); the points where the engine must
+ * wait (send a task, acknowledge a report, answer a submit) call
+ * pogo_store_after_commit().
  */
 #ifndef POGO_STORE_H
 #define POGO_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct pogo_store;
+
+/* The schema version this pogo writes (PRAGMA user_version). */
+#define POGO_STORE_SCHEMA_VERSION 1
+/* Changes per transaction before the store commits without waiting. */
+#define POGO_STORE_MAX_BATCH 4096
+/* Buffered output records (or 1 MiB of data) before they are written. */
+#define POGO_STORE_MAX_OUTPUT 4096
+
+struct pogo_store_opts {
+	/* NULL: an in-memory database, no lock, nothing on disk. */
+	const char *state_dir;
+	/* Longest wait of a buffered output record; 0: 1000 ms. */
+	unsigned output_interval_ms;
+	/* WAL pages that trigger a checkpoint in the pool; 0: 1000. */
+	unsigned checkpoint_pages;
+};
+
+/* A job record (SPEC 5.1 and what the dispatcher adds), secrets excluded. */
+struct pogo_store_job {
+	uint64_t job;        /* the job number */
+	int state;           /* enum pogo_job_state */
+	char *state_message; /* NULL: none */
+	char *user;
+	char *run_as; /* NULL: absent, as every optional string */
+	char *ssh_user;
+	int ssh_port;        /* -1: absent */
+	int connect_timeout; /* -1: absent */
+	char *command;
+	char *task_name; /* "ssh" or "local" */
+	char *config;    /* YAML text or namespace name */
+	char *namespace;
+	unsigned timeout;
+	unsigned job_timeout;
+	unsigned retry;
+	bool prehook;
+	bool posthook;
+	bool lock;
+	char *concurrent;
+	char *exe_name;
+	char *exe_data;
+	char *requesthost;
+	char *invoked_as;
+	char *client;
+	char *email;
+	char *im_handle;
+	char *message;
+	double start_time; /* time of log entry 0 */
+	double end_time;   /* 0: active */
+	uint32_t host_count;
+	bool has_password;
+	bool has_key;
+	char *key_id; /* worker key the secrets are for; NULL: none */
+	char **range; /* the range patterns as submitted */
+	size_t nrange;
+};
+
+/* A host's state (SPEC 6.1).  Strings are borrowed; NULL means none. */
+struct pogo_store_host {
+	uint32_t idx; /* index in the job's target list */
+	const char *name;
+	int state; /* enum pogo_host_state */
+	const char *message;
+	int exitstatus;     /* -1: none */
+	uint32_t runs;      /* runs started so far */
+	double start_time;  /* latest run; 0: none */
+	double finish_time; /* latest run; 0: none */
+	const char *task_id;
+	const char *worker;
+	const char *worker_instance;
+};
+
+/* A log entry (SPEC 5.7).  host is -1 for job entries. */
+struct pogo_store_entry {
+	uint32_t index;
+	double time;
+	int64_t host;          /* host index, or -1 */
+	const char *host_name; /* loaders fill it; ignored on append */
+	int state;
+	const char *message;
+	int exitstatus; /* -1: none */
+	uint32_t run;   /* host entries: the run number, from 0 */
+	bool output;    /* the entry names the run's output */
+};
+
+enum pogo_store_out_type {
+	POGO_STORE_OUT_STDOUT,
+	POGO_STORE_OUT_STDERR,
+	POGO_STORE_OUT_EXIT,
+	POGO_STORE_OUT_ERROR,
+};
+
+/* An output record (SPEC 5.8). */
+struct pogo_store_output {
+	uint32_t host; /* host index */
+	uint32_t run;
+	uint32_t seq; /* number of the record in the run, from 0 */
+	double ts;
+	enum pogo_store_out_type type;
+	const char *data; /* may hold NUL bytes */
+	size_t len;
+};
+
+/* Called after a commit: status 0, or a negative code if it failed. */
+typedef void (*pogo_store_commit_cb)(
+    struct pogo_store *st, int status, void *arg);
+/* Visitors of the read functions: called synchronously, before the
+ * function returns; the pointed-to data lives until the visitor returns.
+ * Return non-zero to stop early. */
+typedef int (*pogo_store_job_fn)(const struct pogo_store_job *j, void *arg);
+typedef int (*pogo_store_host_fn)(const struct pogo_store_host *h, void *arg);
+typedef int (*pogo_store_entry_fn)(const struct pogo_store_entry *e, void *arg);
+typedef int (*pogo_store_output_fn)(
+    const struct pogo_store_output *o, void *arg);
+
+/*
+ * Open the store on loop: create <state_dir> (mode 0700) if it is missing,
+ * take the exclusive flock of <state_dir>/dispatcher.lock, open pogo.db
+ * (WAL, synchronous=NORMAL, foreign_keys=ON), migrate an older schema and
+ * prepare the statements.  Call it before the loop runs: it blocks.
+ * Returns 0 and *stp, or a negative code and a message in *cause (free
+ * it): UV_EBUSY "state directory <dir> is in use"; POGO_ERR_STORE for a
+ * newer schema, a damaged or unwritable database.
+ */
+int pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
+    struct pogo_store **stp, char **cause);
+
+/*
+ * Write what is queued, commit, run the last checkpoint, close the
+ * handles and release the lock.  Pending after-commit callbacks are called
+ * (status 0 if the final commit succeeded), then cb(arg), from the loop,
+ * never from inside this call.  st is freed after cb.
+ */
+void pogo_store_close(struct pogo_store *st, void (*cb)(void *arg), void *arg);
+
+/*
+ * Call cb(st, status, arg) once, from the loop, after every change queued
+ * so far (output records included) is committed.  Always later than this
+ * call, even when nothing is queued.  Callbacks run in registration order.
+ */
+void pogo_store_after_commit(
+    struct pogo_store *st, pogo_store_commit_cb cb, void *arg);
+
+/* Allocate the next job number (from 0) or task number (from 1); the
+ * counter's new value is queued with the other changes. */
+int pogo_store_next_job(struct pogo_store *st, uint64_t *np);
+int pogo_store_next_task(struct pogo_store *st, uint64_t *np);
+
+/*
+ * Queue a new job: its record (j->job from pogo_store_next_job(); the
+ * owned-looking members are only read) and its nhosts hosts, in order,
+ * each `waiting` with no message.  Returns 0, UV_EEXIST or POGO_ERR_STORE.
+ */
+int pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
+    const char *const *hosts, size_t nhosts);
+/* Queue a job's new state, message and end time (0: active). */
+int pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
+    const char *message, double end_time);
+/* Queue a change of an alterable field (SPEC 5.5 alter: "timeout",
+ * "retry", "message", "command", "prehook", "posthook", "lock"). */
+int pogo_store_job_alter(
+    struct pogo_store *st, uint64_t job, const char *field, const char *value);
+
+/* Queue a host's state: every field of h except name (h->idx selects the
+ * host).  POGO_ERR_NOTFOUND for an unknown job or host. */
+int pogo_store_host_set(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_host *h);
+
+/* Queue a log entry; e->index must be the job's next one. */
+int pogo_store_log_append(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_entry *e);
+
+/* Buffer an output record (data copied).  A record whose (host, run, seq)
+ * is already stored is ignored, so a resent record has no second effect. */
+int pogo_store_output_append(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_output *o);
+
+/* Settings such as "nomas": set queues the change; get returns a new
+ * string in *valuep (NULL when unset). */
+int pogo_store_setting_set(
+    struct pogo_store *st, const char *name, const char *value);
+int pogo_store_setting_get(
+    struct pogo_store *st, const char *name, char **valuep);
+
+/* Every job, in job-number order (restart, SPEC 6.4). */
+int pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg);
+/* One job: 0 and *jp (free with pogo_store_job_free()), or
+ * POGO_ERR_NOTFOUND. */
+int pogo_store_job_get(
+    struct pogo_store *st, uint64_t job, struct pogo_store_job **jp);
+void pogo_store_job_free(struct pogo_store_job *j);
+/* A job's hosts in target order, from host offset, at most max (0: all). */
+int pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
+    uint32_t max, pogo_store_host_fn fn, void *arg);
+/* One host by name: its index, or POGO_ERR_NOTFOUND. */
+int pogo_store_host_find(
+    struct pogo_store *st, uint64_t job, const char *name, uint32_t *idxp);
+/* A job's log entries from offset, at most max (0: all). */
+int pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
+    uint32_t max, pogo_store_entry_fn fn, void *arg);
+/* The output of one host run from record offset, at most max (0: all);
+ * buffered records are written first so the reader sees them. */
+int pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
+    uint32_t run, uint32_t offset, uint32_t max, pogo_store_output_fn fn,
+    void *arg);
+
+/* Counters for tests and the bench: commits, changes, checkpoints. */
+struct pogo_store_stats {
+	uint64_t commits;
+	uint64_t changes;
+	uint64_t checkpoints;
+	uint64_t commit_ns_max; /* the longest commit */
+	uint64_t commit_ns_total;
+};
+void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
 
 /* SQLite's version string. */
 const char *pogo_store_version(void);
