@@ -600,6 +600,8 @@ store_migrate(struct pogo_store *st, const char *path, char **cause)
 		goto out;
 	}
 	v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
 	if (v > POGO_STORE_SCHEMA_VERSION) {
 		xasprintf(cause,
 		    "%s: schema version %d is newer than this pogo's (%d);"
@@ -683,6 +685,8 @@ store_open_db(struct pogo_store *st, char **cause)
 			    sqlite3_errmsg(st->db));
 			goto out;
 		}
+		sqlite3_finalize(s);
+		s = NULL;
 		if (store_exec(st->db,
 		        "PRAGMA synchronous = NORMAL;"
 		        "PRAGMA wal_autocheckpoint = 0;"
@@ -1114,26 +1118,26 @@ pogo_store_job_free(struct pogo_store_job *j)
 
 	if (j == NULL)
 		return;
-	free(j->state_message);
-	free(j->user);
-	free(j->run_as);
-	free(j->ssh_user);
-	free(j->command);
-	free(j->task_name);
-	free(j->config);
-	free(j->namespace);
-	free(j->concurrent);
-	free(j->exe_name);
-	free(j->exe_data);
-	free(j->requesthost);
-	free(j->invoked_as);
-	free(j->client);
-	free(j->email);
-	free(j->im_handle);
-	free(j->message);
-	free(j->key_id);
+	free((void *)j->state_message);
+	free((void *)j->user);
+	free((void *)j->run_as);
+	free((void *)j->ssh_user);
+	free((void *)j->command);
+	free((void *)j->task_name);
+	free((void *)j->config);
+	free((void *)j->namespace);
+	free((void *)j->concurrent);
+	free((void *)j->exe_name);
+	free((void *)j->exe_data);
+	free((void *)j->requesthost);
+	free((void *)j->invoked_as);
+	free((void *)j->client);
+	free((void *)j->email);
+	free((void *)j->im_handle);
+	free((void *)j->message);
+	free((void *)j->key_id);
 	for (i = 0; i < j->nrange; i++)
-		free(j->range[i]);
+		free((void *)j->range[i]);
 	free(j->range);
 	free(j);
 }

@@ -85,42 +85,47 @@ struct pogo_store_opts {
 	unsigned checkpoint_pages;
 };
 
-/* A job record (SPEC 5.1 and what the dispatcher adds), secrets excluded. */
+/*
+ * A job record (SPEC 5.1 and what the dispatcher adds), secrets excluded.
+ * Passed to pogo_store_job_insert() its strings are borrowed; one made by
+ * the store (pogo_store_job_get(), the visitor of pogo_store_jobs()) owns
+ * its strings and is freed with pogo_store_job_free().
+ */
 struct pogo_store_job {
-	uint64_t job;        /* the job number */
-	int state;           /* enum pogo_job_state */
-	char *state_message; /* NULL: none */
-	char *user;
-	char *run_as; /* NULL: absent, as every optional string */
-	char *ssh_user;
+	uint64_t job;              /* the job number */
+	int state;                 /* enum pogo_job_state */
+	const char *state_message; /* NULL: none */
+	const char *user;
+	const char *run_as; /* NULL: absent, as every optional string */
+	const char *ssh_user;
 	int ssh_port;        /* -1: absent */
 	int connect_timeout; /* -1: absent */
-	char *command;
-	char *task_name; /* "ssh" or "local" */
-	char *config;    /* YAML text or namespace name */
-	char *namespace;
+	const char *command;
+	const char *task_name; /* "ssh" or "local" */
+	const char *config;    /* YAML text or namespace name */
+	const char *namespace;
 	unsigned timeout;
 	unsigned job_timeout;
 	unsigned retry;
 	bool prehook;
 	bool posthook;
 	bool lock;
-	char *concurrent;
-	char *exe_name;
-	char *exe_data;
-	char *requesthost;
-	char *invoked_as;
-	char *client;
-	char *email;
-	char *im_handle;
-	char *message;
+	const char *concurrent;
+	const char *exe_name;
+	const char *exe_data;
+	const char *requesthost;
+	const char *invoked_as;
+	const char *client;
+	const char *email;
+	const char *im_handle;
+	const char *message;
 	double start_time; /* time of log entry 0 */
 	double end_time;   /* 0: active */
 	uint32_t host_count;
 	bool has_password;
 	bool has_key;
-	char *key_id; /* worker key the secrets are for; NULL: none */
-	char **range; /* the range patterns as submitted */
+	const char *key_id; /* worker key the secrets are for; NULL: none */
+	const char **range; /* the range patterns as submitted */
 	size_t nrange;
 };
 

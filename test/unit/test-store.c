@@ -1,0 +1,1024 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/store.c on a real loop and real files: every record
+ * round-trips through a close and a reopen; a child process that commits
+ * and then dies (_exit or SIGKILL) leaves exactly what was committed; a
+ * second process is refused the state directory; an empty (version 0)
+ * database is migrated and a newer one refused; counters continue across
+ * reopens; after-commit callbacks run later than their registration, in
+ * order, and only once their changes survive a SIGKILL; a transaction and
+ * the output buffer stay bounded; output alone is committed in batches;
+ * checkpoints run in the pool; nothing secret reaches the files.
+ */
+#include "pogo/compat.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/proc.h"
+#include "pogo/store.h"
+#include "pogo/xmalloc.h"
+
+struct fixture {
+	char dir[64];
+	uv_loop_t loop;
+	struct pogo_store *st;
+	int closed;
+};
+
+static void
+fx_dir(struct fixture *fx)
+{
+	strlcpy(fx->dir, "/tmp/pogo-test-store.XXXXXX", sizeof(fx->dir));
+	ASSERT(mkdtemp(fx->dir) != NULL);
+}
+
+static void
+fx_open(struct fixture *fx, const struct pogo_store_opts *o)
+{
+	struct pogo_store_opts def = { .state_dir = fx->dir };
+	char *cause = NULL;
+	int r;
+
+	ASSERT_OK(pogo_proc_loop_init(&fx->loop));
+	r = pogo_store_open(&fx->loop, o != NULL ? o : &def, &fx->st, &cause);
+	if (r != 0)
+		harness_fail(__FILE__, __LINE__, "open: %s", cause);
+}
+
+static void
+fx_closed_cb(void *arg)
+{
+	((struct fixture *)arg)->closed++;
+}
+
+static void
+fx_close(struct fixture *fx)
+{
+	fx->closed = 0;
+	pogo_store_close(fx->st, fx_closed_cb, fx);
+	/* The callback never comes from inside the close. */
+	ASSERT_EQ(fx->closed, 0);
+	uv_run(&fx->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(fx->closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&fx->loop));
+	fx->st = NULL;
+}
+
+static void
+fx_rm(struct fixture *fx)
+{
+	static const char *const names[] = { "pogo.db", "pogo.db-wal",
+		"pogo.db-shm", "dispatcher.lock" };
+	char p[128];
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(names); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, names[i]);
+		(void)unlink(p);
+	}
+	ASSERT_EQ(rmdir(fx->dir), 0);
+}
+
+static void
+flag_cb(struct pogo_store *st, int status, void *arg)
+{
+	ASSERT_OK(status);
+	(*(int *)arg)++;
+}
+
+/* Queue an after-commit callback and run the loop until it is called. */
+static void
+fx_commit(struct fixture *fx)
+{
+	int done = 0;
+
+	pogo_store_after_commit(fx->st, flag_cb, &done);
+	ASSERT_EQ(done, 0);
+	while (done == 0)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+}
+
+static const char *const hosts3[] = { "web1", "web2", "db1" };
+
+/* Insert job number n with the three hosts above. */
+static void
+insert_job(struct pogo_store *st, uint64_t n, const char *command)
+{
+	const char *range[] = { "web[1-2]", "db1" };
+	struct pogo_store_job j = { .job = n,
+		.state = 1,
+		.user = "alice",
+		.command = command,
+		.task_name = "ssh",
+		.timeout = 600,
+		.job_timeout = 1800,
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = 1000.5,
+		.range = range,
+		.nrange = 2 };
+
+	ASSERT_OK(pogo_store_job_insert(st, &j, hosts3, 3));
+}
+
+static int
+count_job_cb(const struct pogo_store_job *j, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+static int
+njobs(struct pogo_store *st)
+{
+	int n = 0;
+
+	ASSERT_OK(pogo_store_jobs(st, count_job_cb, &n));
+	return n;
+}
+
+TEST(round_trip_every_record)
+{
+	struct fixture fx;
+	const char *range[] = { "web[1-2]", "db1" };
+	struct pogo_store_job j = { .job = 0,
+		.state = 0,
+		.state_message = "job created; fetching host info",
+		.user = "alice",
+		.run_as = "root",
+		.ssh_user = "deploy",
+		.ssh_port = 2222,
+		.connect_timeout = 7,
+		.command = "uptime",
+		.task_name = "ssh",
+		.config = "tag: {}",
+		.namespace = "ns1",
+		.timeout = 60,
+		.job_timeout = 120,
+		.retry = 2,
+		.prehook = true,
+		.posthook = false,
+		.lock = true,
+		.concurrent = "10%",
+		.exe_name = "x.sh",
+		.exe_data = "ZWNobwo=",
+		.requesthost = "laptop",
+		.invoked_as = "pogo run",
+		.client = "pogo 0.1",
+		.email = "a@example.org",
+		.im_handle = "alice",
+		.message = "note",
+		.start_time = 1700.25,
+		.has_password = true,
+		.key_id = "k-1",
+		.range = range,
+		.nrange = 2 };
+	struct pogo_store_host h = { .idx = 1,
+		.state = 4,
+		.message = "exited with status 3",
+		.exitstatus = 3,
+		.runs = 1,
+		.start_time = 1701.5,
+		.finish_time = 1702.75,
+		.task_id = "127.0.0.1:7655-1",
+		.worker = "w1",
+		.worker_instance = "w1-abc" };
+	struct pogo_store_entry e0 = { .index = 0,
+		.time = 1700.25,
+		.host = -1,
+		.state = 0,
+		.message = "job created",
+		.exitstatus = -1 };
+	struct pogo_store_entry e1 = { .index = 1,
+		.time = 1702.75,
+		.host = 1,
+		.state = 4,
+		.message = "exited with status 3",
+		.exitstatus = 3,
+		.run = 0,
+		.output = true };
+	struct pogo_store_output o = { .host = 1,
+		.run = 0,
+		.seq = 0,
+		.ts = 1701.6,
+		.type = POGO_STORE_OUT_STDOUT,
+		.data = "a\0b",
+		.len = 3 };
+	struct pogo_store_job *g = NULL;
+	uint64_t n;
+	uint32_t idx;
+	char *v = NULL;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 0);
+	ASSERT_OK(pogo_store_job_insert(fx.st, &j, hosts3, 3));
+	ASSERT_EQ(pogo_store_job_insert(fx.st, &j, hosts3, 3), UV_EEXIST);
+	ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+	h.idx = 7;
+	ASSERT_EQ(pogo_store_host_set(fx.st, 0, &h), POGO_ERR_NOTFOUND);
+	ASSERT_OK(pogo_store_log_append(fx.st, 0, &e0));
+	ASSERT_OK(pogo_store_log_append(fx.st, 0, &e1));
+	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	o.seq = 1;
+	o.type = POGO_STORE_OUT_EXIT;
+	o.data = "3";
+	o.len = 1;
+	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	/* A record sent again after a crash has no second effect. */
+	o.data = "9";
+	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	ASSERT_OK(pogo_store_setting_set(fx.st, "nomas", "1"));
+	ASSERT_OK(pogo_store_job_state(fx.st, 0, 2, "no more hosts", 1703));
+	ASSERT_OK(pogo_store_job_alter(fx.st, 0, "retry", "5"));
+	ASSERT_EQ(
+	    pogo_store_job_alter(fx.st, 0, "user", "eve"), POGO_ERR_NOTFOUND);
+	fx_commit(&fx);
+	fx_close(&fx);
+
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_job_get(fx.st, 0, &g));
+	ASSERT_EQ(g->state, 2);
+	ASSERT_STR_EQ(g->state_message, "no more hosts");
+	ASSERT_STR_EQ(g->user, "alice");
+	ASSERT_STR_EQ(g->run_as, "root");
+	ASSERT_STR_EQ(g->ssh_user, "deploy");
+	ASSERT_EQ(g->ssh_port, 2222);
+	ASSERT_EQ(g->connect_timeout, 7);
+	ASSERT_STR_EQ(g->command, "uptime");
+	ASSERT_STR_EQ(g->config, "tag: {}");
+	ASSERT_STR_EQ(g->namespace, "ns1");
+	ASSERT_EQ(g->timeout, 60);
+	ASSERT_EQ(g->job_timeout, 120);
+	ASSERT_EQ(g->retry, 5);
+	ASSERT(g->prehook && !g->posthook && g->lock);
+	ASSERT_STR_EQ(g->concurrent, "10%");
+	ASSERT_STR_EQ(g->exe_name, "x.sh");
+	ASSERT_STR_EQ(g->exe_data, "ZWNobwo=");
+	ASSERT_STR_EQ(g->requesthost, "laptop");
+	ASSERT_STR_EQ(g->invoked_as, "pogo run");
+	ASSERT_STR_EQ(g->client, "pogo 0.1");
+	ASSERT_STR_EQ(g->email, "a@example.org");
+	ASSERT_STR_EQ(g->im_handle, "alice");
+	ASSERT_STR_EQ(g->message, "note");
+	ASSERT(g->start_time == 1700.25 && g->end_time == 1703);
+	ASSERT_EQ(g->host_count, 3);
+	ASSERT(g->has_password && !g->has_key);
+	ASSERT_STR_EQ(g->key_id, "k-1");
+	ASSERT_EQ(g->nrange, 2);
+	ASSERT_STR_EQ(g->range[0], "web[1-2]");
+	ASSERT_STR_EQ(g->range[1], "db1");
+	pogo_store_job_free(g);
+	ASSERT_EQ(pogo_store_job_get(fx.st, 1, &g), POGO_ERR_NOTFOUND);
+	ASSERT_NULL(g);
+
+	ASSERT_OK(pogo_store_host_find(fx.st, 0, "db1", &idx));
+	ASSERT_EQ(idx, 2);
+	ASSERT_EQ(
+	    pogo_store_host_find(fx.st, 0, "nope", &idx), POGO_ERR_NOTFOUND);
+	ASSERT_OK(pogo_store_setting_get(fx.st, "nomas", &v));
+	ASSERT_STR_EQ(v, "1");
+	free(v);
+	ASSERT_OK(pogo_store_setting_get(fx.st, "other", &v));
+	ASSERT_NULL(v);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+struct hcollect {
+	int n;
+	uint32_t idx[8];
+	char name[8][16];
+	int state[8];
+	int exitstatus[8];
+	char task[8][32];
+	double finish[8];
+};
+
+static int
+hcollect_cb(const struct pogo_store_host *h, void *arg)
+{
+	struct hcollect *c = arg;
+
+	c->idx[c->n] = h->idx;
+	strlcpy(c->name[c->n], h->name, sizeof(c->name[0]));
+	c->state[c->n] = h->state;
+	c->exitstatus[c->n] = h->exitstatus;
+	strlcpy(c->task[c->n], h->task_id != NULL ? h->task_id : "-",
+	    sizeof(c->task[0]));
+	c->finish[c->n] = h->finish_time;
+	c->n++;
+	return 0;
+}
+
+struct ecollect {
+	int n;
+	uint32_t index[8];
+	int64_t host[8];
+	char host_name[8][16];
+	int exitstatus[8];
+	bool output[8];
+};
+
+static int
+ecollect_cb(const struct pogo_store_entry *e, void *arg)
+{
+	struct ecollect *c = arg;
+
+	c->index[c->n] = e->index;
+	c->host[c->n] = e->host;
+	strlcpy(c->host_name[c->n], e->host_name != NULL ? e->host_name : "-",
+	    sizeof(c->host_name[0]));
+	c->exitstatus[c->n] = e->exitstatus;
+	c->output[c->n] = e->output;
+	c->n++;
+	return 0;
+}
+
+struct ocollect {
+	int n;
+	uint32_t seq[16];
+	int type[16];
+	char data[16][8];
+	size_t len[16];
+};
+
+static int
+ocollect_cb(const struct pogo_store_output *o, void *arg)
+{
+	struct ocollect *c = arg;
+
+	c->seq[c->n] = o->seq;
+	c->type[c->n] = o->type;
+	ASSERT_LT(o->len, sizeof(c->data[0]));
+	memcpy(c->data[c->n], o->data, o->len);
+	c->len[c->n] = o->len;
+	c->n++;
+	return 0;
+}
+
+TEST(reads_are_paged_and_ordered)
+{
+	struct fixture fx;
+	struct pogo_store_host h = { .state = 3,
+		.exitstatus = 0,
+		.runs = 1,
+		.finish_time = 5,
+		.task_id = "one-1" };
+	struct pogo_store_entry e = { .exitstatus = -1 };
+	struct pogo_store_output o = { .host = 2,
+		.run = 1,
+		.type = POGO_STORE_OUT_STDERR,
+		.data = "line",
+		.len = 4 };
+	struct hcollect hc;
+	struct ecollect ec;
+	struct ocollect oc;
+	uint32_t i;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	insert_job(fx.st, 0, "true");
+	h.idx = 2;
+	ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+	for (i = 0; i < 5; i++) {
+		e.index = i;
+		e.time = 10 + i;
+		e.host = i == 0 ? -1 : (int64_t)(i % 3);
+		e.exitstatus = i == 4 ? 0 : -1;
+		e.output = i == 4;
+		ASSERT_OK(pogo_store_log_append(fx.st, 0, &e));
+	}
+	/* An entry index that is not the next one is refused. */
+	e.index = 2;
+	ASSERT_EQ(pogo_store_log_append(fx.st, 0, &e), UV_EEXIST);
+	for (i = 0; i < 10; i++) {
+		o.seq = i;
+		o.ts = 20 + i;
+		ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	}
+	fx_commit(&fx);
+
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, 0, 0, 0, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 3);
+	ASSERT_STR_EQ(hc.name[0], "web1");
+	ASSERT_STR_EQ(hc.name[2], "db1");
+	ASSERT_EQ(hc.state[0], 0);
+	ASSERT_EQ(hc.exitstatus[0], -1);
+	ASSERT_STR_EQ(hc.task[0], "-");
+	ASSERT_EQ(hc.state[2], 3);
+	ASSERT_EQ(hc.exitstatus[2], 0);
+	ASSERT_STR_EQ(hc.task[2], "one-1");
+	ASSERT(hc.finish[2] == 5);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, 0, 1, 1, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 1);
+	ASSERT_STR_EQ(hc.name[0], "web2");
+
+	memset(&ec, 0, sizeof(ec));
+	ASSERT_OK(pogo_store_log(fx.st, 0, 0, 0, ecollect_cb, &ec));
+	ASSERT_EQ(ec.n, 5);
+	ASSERT_EQ(ec.host[0], -1);
+	ASSERT_STR_EQ(ec.host_name[0], "-");
+	ASSERT_STR_EQ(ec.host_name[1], "web2");
+	ASSERT_STR_EQ(ec.host_name[2], "db1");
+	ASSERT_EQ(ec.exitstatus[4], 0);
+	ASSERT(ec.output[4] && !ec.output[3]);
+	memset(&ec, 0, sizeof(ec));
+	ASSERT_OK(pogo_store_log(fx.st, 0, 3, 10, ecollect_cb, &ec));
+	ASSERT_EQ(ec.n, 2);
+	ASSERT_EQ(ec.index[0], 3);
+
+	memset(&oc, 0, sizeof(oc));
+	ASSERT_OK(pogo_store_output(fx.st, 0, 2, 1, 4, 3, ocollect_cb, &oc));
+	ASSERT_EQ(oc.n, 3);
+	ASSERT_EQ(oc.seq[0], 4);
+	ASSERT_EQ(oc.seq[2], 6);
+	ASSERT_EQ(oc.type[0], POGO_STORE_OUT_STDERR);
+	ASSERT_MEM_EQ(oc.data[0], "line", 4);
+	memset(&oc, 0, sizeof(oc));
+	ASSERT_OK(pogo_store_output(fx.st, 0, 2, 0, 0, 0, ocollect_cb, &oc));
+	ASSERT_EQ(oc.n, 0);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+TEST(in_memory_store)
+{
+	struct fixture fx;
+	struct pogo_store_opts o = { .state_dir = NULL };
+	uint64_t n;
+
+	fx_open(&fx, &o);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 0);
+	insert_job(fx.st, n, "true");
+	fx_commit(&fx);
+	ASSERT_EQ(njobs(fx.st), 1);
+	fx_close(&fx);
+}
+
+TEST(counters_continue_across_reopen)
+{
+	struct fixture fx;
+	uint64_t n;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 0);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 1);
+	ASSERT_OK(pogo_store_next_task(fx.st, &n));
+	ASSERT_EQ(n, 1);
+	ASSERT_OK(pogo_store_next_task(fx.st, &n));
+	ASSERT_EQ(n, 2);
+	fx_commit(&fx);
+	fx_close(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 2);
+	ASSERT_OK(pogo_store_next_task(fx.st, &n));
+	ASSERT_EQ(n, 3);
+	fx_close(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 3);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* The child's after-commit callback: queue one more job, then die. */
+static void
+die_cb(struct pogo_store *st, int status, void *arg)
+{
+	int how = *(int *)arg;
+
+	if (status != 0)
+		_exit(3);
+	insert_job(st, 1, "never committed");
+	if (how == SIGKILL)
+		kill(getpid(), SIGKILL);
+	_exit(0);
+}
+
+static void
+crash_after_commit(int how)
+{
+	struct fixture fx;
+	pid_t pid;
+	int status;
+
+	fx_dir(&fx);
+	pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		fx_open(&fx, NULL);
+		insert_job(fx.st, 0, "committed");
+		pogo_store_after_commit(fx.st, die_cb, &how);
+		uv_run(&fx.loop, UV_RUN_DEFAULT);
+		_exit(4);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (how == SIGKILL)
+		ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	else
+		ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* The lock died with the child; what it committed is there. */
+	fx_open(&fx, NULL);
+	ASSERT_EQ(njobs(fx.st), 1);
+	{
+		struct pogo_store_job *g;
+
+		ASSERT_OK(pogo_store_job_get(fx.st, 0, &g));
+		ASSERT_STR_EQ(g->command, "committed");
+		pogo_store_job_free(g);
+	}
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+TEST(crash_sigkill_keeps_committed_only)
+{
+	crash_after_commit(SIGKILL);
+}
+
+TEST(crash_exit_keeps_committed_only)
+{
+	crash_after_commit(0);
+}
+
+TEST(second_process_refused)
+{
+	struct fixture fx;
+	struct pogo_store_opts o;
+	char buf[256], want[160];
+	pid_t pid;
+	int fds[2], status;
+	ssize_t n;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pipe(fds));
+	pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		uv_loop_t loop;
+		struct pogo_store *st2 = NULL;
+		char *cause = NULL;
+		int r;
+
+		close(fds[0]);
+		memset(&o, 0, sizeof(o));
+		o.state_dir = fx.dir;
+		uv_loop_init(&loop);
+		r = pogo_store_open(&loop, &o, &st2, &cause);
+		if (cause != NULL)
+			(void)write(fds[1], cause, strlen(cause));
+		_exit(r == UV_EBUSY && st2 == NULL ? 0 : 1);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf) - 1);
+	ASSERT(n > 0);
+	buf[n] = '\0';
+	close(fds[0]);
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	snprintf(want, sizeof(want), "state directory %s is in use", fx.dir);
+	ASSERT_STR_EQ(buf, want);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* PRAGMA user_version: 4 big-endian bytes at offset 60 of the file. */
+static uint32_t
+read_user_version(const char *dir)
+{
+	unsigned char b[4];
+	char p[128];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/pogo.db", dir);
+	fd = open(p, O_RDONLY);
+	ASSERT(fd != -1);
+	ASSERT_EQ(pread(fd, b, 4, 60), 4);
+	close(fd);
+	return (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 |
+	    (uint32_t)b[2] << 8 | b[3];
+}
+
+TEST(version_0_database_is_migrated)
+{
+	struct fixture fx;
+	char p[128];
+	uint64_t n;
+	int fd;
+
+	/* An empty file is an SQLite database of user_version 0. */
+	fx_dir(&fx);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	ASSERT(fd != -1);
+	close(fd);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &n));
+	ASSERT_EQ(n, 0);
+	insert_job(fx.st, n, "true");
+	fx_commit(&fx);
+	fx_close(&fx);
+	ASSERT_EQ(read_user_version(fx.dir), POGO_STORE_SCHEMA_VERSION);
+	fx_open(&fx, NULL);
+	ASSERT_EQ(njobs(fx.st), 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+TEST(newer_schema_is_refused)
+{
+	struct fixture fx;
+	struct pogo_store_opts o = { 0 };
+	unsigned char b[4] = { 0, 0, 0, POGO_STORE_SCHEMA_VERSION + 1 };
+	char p[128], *cause = NULL;
+	int fd;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	fx_close(&fx);
+	/* A clean close leaves no WAL: the header in pogo.db is current. */
+	snprintf(p, sizeof(p), "%s/pogo.db-wal", fx.dir);
+	ASSERT(access(p, F_OK) != 0);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	fd = open(p, O_WRONLY);
+	ASSERT(fd != -1);
+	ASSERT_EQ(pwrite(fd, b, 4, 60), 4);
+	close(fd);
+	o.state_dir = fx.dir;
+	ASSERT_OK(pogo_proc_loop_init(&fx.loop));
+	ASSERT_EQ(
+	    pogo_store_open(&fx.loop, &o, &fx.st, &cause), POGO_ERR_STORE);
+	ASSERT_NULL(fx.st);
+	ASSERT(cause != NULL &&
+	    strstr(cause, "schema version 2 is newer") != NULL);
+	free(cause);
+	ASSERT_OK(pogo_proc_loop_close(&fx.loop));
+	/* The refusal released the lock: the directory opens again once
+	 * the version is one this pogo knows. */
+	b[3] = POGO_STORE_SCHEMA_VERSION;
+	fd = open(p, O_WRONLY);
+	ASSERT_EQ(pwrite(fd, b, 4, 60), 4);
+	close(fd);
+	fx_open(&fx, NULL);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+struct order {
+	int seen[8];
+	int n;
+	int wfd;
+	struct fixture *fx;
+};
+
+static void
+order_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct order *o = arg;
+	char c;
+
+	ASSERT_OK(status);
+	o->seen[o->n] = o->n;
+	c = (char)('0' + o->n);
+	(void)write(o->wfd, &c, 1);
+	o->n++;
+	if (o->n == 2)
+		kill(getpid(), SIGKILL);
+}
+
+TEST(after_commit_in_order_and_durable)
+{
+	struct fixture fx;
+	struct order o = { .n = 0 };
+	char buf[8];
+	pid_t pid;
+	int fds[2], status, done = 0;
+	ssize_t n;
+
+	/* In order, later than the call, even with nothing queued. */
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	pogo_store_after_commit(fx.st, flag_cb, &done);
+	ASSERT_EQ(done, 0);
+	uv_run(&fx.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(done, 1);
+	fx_close(&fx);
+
+	/* A child queues job 0, a callback, job 1, a callback that kills
+	 * the child: both callbacks ran, in order, and both jobs survive. */
+	ASSERT_OK(pipe(fds));
+	pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		close(fds[0]);
+		o.wfd = fds[1];
+		fx_open(&fx, NULL);
+		insert_job(fx.st, 0, "first");
+		pogo_store_after_commit(fx.st, order_cb, &o);
+		insert_job(fx.st, 1, "second");
+		pogo_store_after_commit(fx.st, order_cb, &o);
+		if (o.n != 0)
+			_exit(5);
+		uv_run(&fx.loop, UV_RUN_DEFAULT);
+		_exit(4);
+	}
+	close(fds[1]);
+	n = read(fds[0], buf, sizeof(buf));
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	if (n < 2)
+		n += read(fds[0], buf + n, sizeof(buf) - (size_t)n);
+	close(fds[0]);
+	ASSERT_EQ(n, 2);
+	ASSERT_MEM_EQ(buf, "01", 2);
+	fx_open(&fx, NULL);
+	ASSERT_EQ(njobs(fx.st), 2);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+static int
+count_out_cb(const struct pogo_store_output *o, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Collect each host's run count in hc->idx. */
+static int
+hruns_cb(const struct pogo_store_host *h, void *arg)
+{
+	struct hcollect *c = arg;
+
+	c->idx[c->n++] = h->runs;
+	return 0;
+}
+
+struct bseq {
+	int next;
+	int bad;
+};
+
+static void
+bseq_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct bseq *b = arg;
+
+	(void)st;
+	if (status != 0)
+		b->bad++;
+	b->next++;
+}
+
+TEST(many_queued_changes_stay_bounded)
+{
+	struct fixture fx;
+	struct pogo_store_host h = {
+		.state = 1, .exitstatus = -1, .message = "connecting to host..."
+	};
+	struct pogo_store_output o = {
+		.type = POGO_STORE_OUT_STDOUT, .data = "x", .len = 1
+	};
+	struct pogo_store_stats s;
+	struct bseq b = { 0 };
+	struct hcollect hc;
+	uint32_t i, total = 2 * POGO_STORE_MAX_BATCH + 10;
+	int nrec = 0;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	insert_job(fx.st, 0, "true");
+	/* One turn queues more changes than a transaction holds: the
+	 * store commits as it goes, and no callback runs before the loop
+	 * does. */
+	for (i = 0; i < total; i++) {
+		h.idx = i % 3;
+		h.runs = i;
+		ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+		if (i % 1000 == 0)
+			pogo_store_after_commit(fx.st, bseq_cb, &b);
+	}
+	pogo_store_stats(fx.st, &s);
+	ASSERT_EQ(s.commits, 2);
+	ASSERT_EQ(b.next, 0);
+	/* Output: the buffer holds at most POGO_STORE_MAX_OUTPUT records. */
+	for (i = 0; i <= POGO_STORE_MAX_OUTPUT; i++) {
+		o.seq = i;
+		ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	}
+	fx_commit(&fx);
+	ASSERT_EQ(b.next, (int)(total + 999) / 1000);
+	ASSERT_EQ(b.bad, 0);
+	pogo_store_stats(fx.st, &s);
+	ASSERT_EQ(s.commits, 3);
+	fx_close(&fx);
+
+	/* Everything arrived, the last write of each host winning. */
+	fx_open(&fx, NULL);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, 0, 0, 0, hruns_cb, &hc));
+	ASSERT_EQ(hc.n, 3);
+	for (i = 0; i < 3; i++)
+		ASSERT_EQ(hc.idx[i], total - 1 - (total - 1 - i) % 3);
+	ASSERT_OK(pogo_store_output(fx.st, 0, 0, 0, 0, 0, count_out_cb, &nrec));
+	ASSERT_EQ(nrec, POGO_STORE_MAX_OUTPUT + 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+struct ticker {
+	struct fixture *fx;
+	uv_timer_t t;
+	uint32_t n;
+	uint32_t turns;
+};
+
+static void
+ticker_cb(uv_timer_t *t)
+{
+	struct ticker *k = t->data;
+	struct pogo_store_output o = { .host = 0,
+		.run = 0,
+		.seq = k->n,
+		.ts = k->n,
+		.type = POGO_STORE_OUT_STDOUT,
+		.data = "out",
+		.len = 3 };
+
+	ASSERT_OK(pogo_store_output_append(k->fx->st, 0, &o));
+	if (++k->n == k->turns)
+		uv_timer_stop(t);
+}
+
+TEST(output_alone_is_committed_in_batches)
+{
+	struct fixture fx;
+	struct pogo_store_opts o = { 0 };
+	struct pogo_store_stats s0, s1;
+	struct ticker k = { .fx = &fx, .turns = 20 };
+	uint64_t t0;
+	int nrec = 0;
+
+	fx_dir(&fx);
+	o.state_dir = fx.dir;
+	o.output_interval_ms = 200;
+	fx_open(&fx, &o);
+	insert_job(fx.st, 0, "true");
+	fx_commit(&fx);
+	pogo_store_stats(fx.st, &s0);
+	/* 20 records over 20 loop turns, 5 ms apart: one commit, made
+	 * when the oldest record has waited the output interval. */
+	t0 = uv_now(&fx.loop);
+	uv_timer_init(&fx.loop, &k.t);
+	k.t.data = &k;
+	uv_timer_start(&k.t, ticker_cb, 5, 5);
+	uv_run(&fx.loop, UV_RUN_DEFAULT);
+	pogo_store_stats(fx.st, &s1);
+	ASSERT_EQ(k.n, 20);
+	ASSERT_EQ(s1.commits - s0.commits, 1);
+	ASSERT_GE(uv_now(&fx.loop) - t0, 200);
+	ASSERT_OK(pogo_store_output(fx.st, 0, 0, 0, 0, 0, count_out_cb, &nrec));
+	ASSERT_EQ(nrec, 20);
+	uv_close((uv_handle_t *)&k.t, NULL);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+TEST(checkpoints_run_in_the_pool)
+{
+	struct fixture fx;
+	struct pogo_store_opts o = { 0 };
+	struct pogo_store_stats s;
+	struct stat sb;
+	char p[128];
+	int i;
+
+	fx_dir(&fx);
+	o.state_dir = fx.dir;
+	o.checkpoint_pages = 4;
+	fx_open(&fx, &o);
+	for (i = 0; i < 20; i++) {
+		insert_job(fx.st, (uint64_t)i, "a command of some length");
+		fx_commit(&fx);
+	}
+	/* The main connection never checkpoints: every one counted came
+	 * from the pool.  Wait for the last one to finish. */
+	for (i = 0; i < 1000; i++) {
+		pogo_store_stats(fx.st, &s);
+		if (s.checkpoints > 0)
+			break;
+		uv_sleep(1);
+		uv_run(&fx.loop, UV_RUN_NOWAIT);
+	}
+	ASSERT_GE(s.checkpoints, 1);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(stat(p, &sb), 0);
+	ASSERT_GE(sb.st_size, 4096);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* Whether the file dir/name holds the bytes of needle. */
+static bool
+file_has(const char *dir, const char *name, const char *needle)
+{
+	char p[128], *buf = NULL;
+	size_t len = 0, cap = 0, nl = strlen(needle), i;
+	ssize_t n;
+	bool found = false;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	if ((fd = open(p, O_RDONLY)) == -1)
+		return false;
+	for (;;) {
+		if (len == cap) {
+			cap = cap == 0 ? 65536 : cap * 2;
+			buf = xreallocarray(buf, cap, 1);
+		}
+		if ((n = read(fd, buf + len, cap - len)) <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	for (i = 0; i + nl <= len && !found; i++)
+		found = memcmp(buf + i, needle, nl) == 0;
+	free(buf);
+	return found;
+}
+
+TEST(secrets_never_reach_the_files)
+{
+	struct fixture fx;
+	/* What a secret cache would hold beside the job (SPEC 7.4). */
+	char *secret = xstrdup("Pw-Canary-4711");
+	struct pogo_store_job j = { .job = 0,
+		.state = 1,
+		.user = "alice",
+		.command = "echo Cmd-Marker-0815",
+		.task_name = "ssh",
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = 1,
+		.has_password = true,
+		.key_id = "worker-key-1" };
+	struct pogo_store_host h = { .idx = 0,
+		.state = 3,
+		.exitstatus = 0,
+		.runs = 1,
+		.message = "ok" };
+	struct pogo_store_entry e = { .index = 0,
+		.time = 1,
+		.host = -1,
+		.message = "job created; fetching host info",
+		.exitstatus = -1 };
+	struct pogo_store_output o = { .seq = 0,
+		.type = POGO_STORE_OUT_STDOUT,
+		.data = "Out-Marker-4242",
+		.len = 15 };
+	static const char *const names[] = { "pogo.db", "pogo.db-wal",
+		"pogo.db-shm", "dispatcher.lock" };
+	bool seen_cmd = false, seen_out = false;
+	size_t i;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_job_insert(fx.st, &j, hosts3, 3));
+	ASSERT_OK(pogo_store_log_append(fx.st, 0, &e));
+	ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	fx_commit(&fx);
+	/* Before the close (which folds the WAL into pogo.db) and after
+	 * it: the non-secret markers are found, so the search works, and
+	 * the secret is nowhere. */
+	for (i = 0; i < POGO_NELEM(names); i++) {
+		seen_cmd |= file_has(fx.dir, names[i], "Cmd-Marker-0815");
+		seen_out |= file_has(fx.dir, names[i], "Out-Marker-4242");
+		ASSERT(!file_has(fx.dir, names[i], secret));
+	}
+	ASSERT(seen_cmd && seen_out);
+	fx_close(&fx);
+	ASSERT(file_has(fx.dir, "pogo.db", "Cmd-Marker-0815"));
+	for (i = 0; i < POGO_NELEM(names); i++)
+		ASSERT(!file_has(fx.dir, names[i], secret));
+	pogo_freezero(secret, strlen(secret));
+	fx_rm(&fx);
+}
