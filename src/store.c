@@ -206,6 +206,7 @@ struct pogo_store {
 	uv_work_t ckpt_req;
 	bool ckpt_busy;
 	unsigned ckpt_pages;
+	unsigned ckpt_mark; /* WAL size at the last checkpoint */
 	int ckpt_rc;
 
 	bool closing;
@@ -359,13 +360,20 @@ store_commit(struct pogo_store *st)
 	return r;
 }
 
-/* Count one change; a full transaction is committed at once. */
+/* Count n written rows; a full transaction is committed at once. */
+static int
+store_changed_n(struct pogo_store *st, size_t n)
+{
+	st->nchanges += (uint32_t)n;
+	if (st->nchanges >= POGO_STORE_MAX_BATCH)
+		return store_commit(st);
+	return 0;
+}
+
 static int
 store_changed(struct pogo_store *st)
 {
-	if (++st->nchanges >= POGO_STORE_MAX_BATCH)
-		return store_commit(st);
-	return 0;
+	return store_changed_n(st, 1);
 }
 
 static void
@@ -439,9 +447,7 @@ store_output_flush(struct pogo_store *st)
 		if ((r = store_step(st, S_OUT_INSERT)) != 0)
 			goto out;
 	}
-	/* The records are one change: the batch bound counts statements
-	 * of the engine's writes, and output has its own bound. */
-	r = store_changed(st);
+	r = store_changed_n(st, st->nout);
 out:
 	for (i = 0; i < st->nout; i++)
 		free(st->out[i].data);
@@ -537,9 +543,14 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int npages)
 {
 	struct pogo_store *st = arg;
 
+	/* The WAL only shrinks when a writer restarts it after a complete
+	 * checkpoint; until then count the pages added since the last. */
+	if ((unsigned)npages < st->ckpt_mark)
+		st->ckpt_mark = 0;
 	if (st->ckdb == NULL || st->ckpt_busy || st->closing ||
-	    (unsigned)npages < st->ckpt_pages)
+	    (unsigned)npages - st->ckpt_mark < st->ckpt_pages)
 		return SQLITE_OK;
+	st->ckpt_mark = (unsigned)npages;
 	st->ckpt_req.data = st;
 	if (uv_queue_work(
 	        st->loop, &st->ckpt_req, store_ckpt_work, store_ckpt_done) == 0)
@@ -869,6 +880,26 @@ pogo_store_next_task(struct pogo_store *st, uint64_t *np)
 	return store_counter_next(st, "next_task", &st->next_task, np);
 }
 
+/* Insert hosts first.. of a job, without counting them as changes: the
+ * caller counts after the call, so one call never spans two commits. */
+static int
+store_hosts_insert(struct pogo_store *st, uint64_t job, uint32_t first,
+    const char *const *hosts, size_t nhosts)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_INSERT];
+	size_t i;
+	int r;
+
+	for (i = 0; i < nhosts; i++) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)(first + i));
+		store_bind_str(s, 3, hosts[i]);
+		if ((r = store_step(st, S_HOST_INSERT)) != 0)
+			return r;
+	}
+	return 0;
+}
+
 int
 pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
     const char *const *hosts, size_t nhosts)
@@ -908,7 +939,8 @@ pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
 	store_bind_str(s, 27, j->message);
 	sqlite3_bind_double(s, 28, j->start_time);
 	store_bind_time(s, 29, j->end_time);
-	sqlite3_bind_int64(s, 30, (sqlite3_int64)nhosts);
+	sqlite3_bind_int64(s, 30,
+	    (sqlite3_int64)(j->host_count != 0 ? j->host_count : nhosts));
 	sqlite3_bind_int(s, 31, j->has_password);
 	sqlite3_bind_int(s, 32, j->has_key);
 	store_bind_str(s, 33, j->key_id);
@@ -922,17 +954,22 @@ pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
 		if ((r = store_step(st, S_RANGE_INSERT)) != 0)
 			return r;
 	}
-	/* One job is one change however many hosts it has: splitting it
-	 * over two transactions would let a crash keep half of it. */
-	s = st->stmt[S_HOST_INSERT];
-	for (i = 0; i < nhosts; i++) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)j->job);
-		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
-		store_bind_str(s, 3, hosts[i]);
-		if ((r = store_step(st, S_HOST_INSERT)) != 0)
-			return r;
-	}
-	return store_changed(st);
+	if ((r = store_hosts_insert(st, j->job, 0, hosts, nhosts)) != 0)
+		return r;
+	return store_changed_n(st, 1 + j->nrange + nhosts);
+}
+
+int
+pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job, uint32_t first,
+    const char *const *hosts, size_t nhosts)
+{
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	if ((r = store_hosts_insert(st, job, first, hosts, nhosts)) != 0)
+		return r;
+	return store_changed_n(st, nhosts);
 }
 
 int

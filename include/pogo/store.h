@@ -221,12 +221,23 @@ int pogo_store_next_job(struct pogo_store *st, uint64_t *np);
 int pogo_store_next_task(struct pogo_store *st, uint64_t *np);
 
 /*
- * Queue a new job: its record (j->job from pogo_store_next_job(); the
- * owned-looking members are only read) and its nhosts hosts, in order,
- * each `waiting` with no message.  Returns 0, UV_EEXIST or POGO_ERR_STORE.
+ * Queue a new job: its record (j->job from pogo_store_next_job()) and its
+ * first nhosts hosts, in order, each `waiting` with no message.
+ * j->host_count is the job's final count (0: nhosts).  Every row counts
+ * toward POGO_STORE_MAX_BATCH, but one call is never split over two
+ * transactions.  Inserting 20,000 hosts in one call holds the loop for
+ * about 150 ms (test/bench/README.md): for a large job insert the first
+ * chunk here and the others with pogo_store_job_add_hosts(), one chunk
+ * (say 4,096 hosts) per loop turn, and answer the client from the
+ * after-commit callback of the last chunk.  A job whose stored hosts are
+ * fewer than its host_count was interrupted while gathering; at restart
+ * the engine halts it.  Returns 0, UV_EEXIST or POGO_ERR_STORE.
  */
 int pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
     const char *const *hosts, size_t nhosts);
+/* Queue hosts first, first + 1, ... of a job already inserted. */
+int pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job,
+    uint32_t first, const char *const *hosts, size_t nhosts);
 /* Queue a job's new state, message and end time (0: active). */
 int pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
     const char *message, double end_time);
