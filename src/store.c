@@ -218,6 +218,7 @@ struct pogo_store {
 };
 
 static void store_commit_point(struct pogo_store *st);
+static void store_check_cb(uv_check_t *h);
 static void store_close_finish(struct pogo_store *st);
 
 const char *
@@ -282,6 +283,7 @@ store_arm(struct pogo_store *st)
 	if (st->armed || st->closing)
 		return;
 	uv_idle_start(&st->idle, store_idle_cb);
+	uv_check_start(&st->check, store_check_cb);
 	st->armed = true;
 }
 
@@ -493,6 +495,7 @@ store_commit_point(struct pogo_store *st)
 	if (!st->in_txn && st->ready.head == NULL && st->waiting.head == NULL &&
 	    st->armed) {
 		uv_idle_stop(&st->idle);
+		uv_check_stop(&st->check);
 		st->armed = false;
 	}
 }
@@ -797,9 +800,6 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 	uv_check_init(loop, &st->check);
 	uv_timer_init(loop, &st->out_timer);
 	st->idle.data = st->check.data = st->out_timer.data = st;
-	/* The check runs every turn but keeps no loop alive by itself. */
-	uv_check_start(&st->check, store_check_cb);
-	uv_unref((uv_handle_t *)&st->check);
 	*stp = st;
 	return 0;
 fail:
