@@ -25,6 +25,7 @@
 #include "pogo/error.h"
 #include "pogo/log.h"
 #include "pogo/store.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 /* Each migration takes the schema from version i to i + 1. */
@@ -996,29 +997,57 @@ int
 pogo_store_job_alter(
     struct pogo_store *st, uint64_t job, const char *field, const char *value)
 {
-	static const char *const fields[] = { "timeout", "retry", "message",
-		"command", "prehook", "posthook", "lock" };
+	enum { ALTER_UINT, ALTER_BOOL, ALTER_TEXT };
+	static const struct {
+		const char *name;
+		int kind;
+	} fields[] = { { "timeout", ALTER_UINT }, { "retry", ALTER_UINT },
+		{ "message", ALTER_TEXT }, { "command", ALTER_TEXT },
+		{ "prehook", ALTER_BOOL }, { "posthook", ALTER_BOOL },
+		{ "lock", ALTER_BOOL } };
 	sqlite3_stmt *s = NULL;
 	char *sql = NULL;
+	long long v = 0;
 	size_t i;
 	int r;
 
 	for (i = 0; i < POGO_NELEM(fields); i++) {
-		if (strcmp(field, fields[i]) == 0)
+		if (strcmp(field, fields[i].name) == 0)
 			break;
 	}
 	if (i == POGO_NELEM(fields))
 		return POGO_ERR_NOTFOUND;
+	/* Typed columns get typed values, so a boolean reads back true. */
+	if (fields[i].kind != ALTER_TEXT && value == NULL)
+		return UV_EINVAL;
+	if (fields[i].kind == ALTER_UINT &&
+	    pogo_strtonum(value, 0, UINT_MAX, &v) != 0)
+		return UV_EINVAL;
+	if (fields[i].kind == ALTER_BOOL) {
+		if (strcmp(value, "1") == 0 || strcmp(value, "true") == 0)
+			v = 1;
+		else if (strcmp(value, "0") == 0 || strcmp(value, "false") == 0)
+			v = 0;
+		else
+			return UV_EINVAL;
+	}
+	if (fields[i].kind == ALTER_TEXT && strcmp(field, "command") == 0 &&
+	    value == NULL)
+		return UV_EINVAL;
 	if ((r = store_begin(st)) != 0)
 		return r;
 	/* The column name comes from the table above, never from input. */
-	xasprintf(&sql, "UPDATE jobs SET %s = ?2 WHERE job = ?1", fields[i]);
+	xasprintf(
+	    &sql, "UPDATE jobs SET %s = ?2 WHERE job = ?1", fields[i].name);
 	if (sqlite3_prepare_v2(st->db, sql, -1, &s, NULL) != SQLITE_OK) {
 		r = store_err(st->db, SQLITE_ERROR, sql);
 		goto out;
 	}
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-	store_bind_str(s, 2, value);
+	if (fields[i].kind == ALTER_TEXT)
+		store_bind_str(s, 2, value);
+	else
+		sqlite3_bind_int64(s, 2, v);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		r = store_err(st->db, SQLITE_ERROR, sql);
 		goto out;

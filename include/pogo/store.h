@@ -241,8 +241,10 @@ int pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job,
 /* Queue a job's new state, message and end time (0: active). */
 int pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
     const char *message, double end_time);
-/* Queue a change of an alterable field (SPEC 5.5 alter: "timeout",
- * "retry", "message", "command", "prehook", "posthook", "lock"). */
+/* Queue a change of an alterable field (SPEC 5.5 alter): "timeout" and
+ * "retry" take a non-negative integer, "prehook", "posthook" and "lock"
+ * 1/0/true/false, "message" and "command" text.  POGO_ERR_NOTFOUND for
+ * another field or an unknown job, UV_EINVAL for a bad value. */
 int pogo_store_job_alter(
     struct pogo_store *st, uint64_t job, const char *field, const char *value);
 

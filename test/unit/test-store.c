@@ -240,6 +240,13 @@ TEST(round_trip_every_record)
 	ASSERT_OK(pogo_store_setting_set(fx.st, "nomas", "1"));
 	ASSERT_OK(pogo_store_job_state(fx.st, 0, 2, "no more hosts", 1703));
 	ASSERT_OK(pogo_store_job_alter(fx.st, 0, "retry", "5"));
+	ASSERT_OK(pogo_store_job_alter(fx.st, 0, "posthook", "true"));
+	ASSERT_OK(pogo_store_job_alter(fx.st, 0, "lock", "0"));
+	ASSERT_OK(pogo_store_job_alter(fx.st, 0, "message", "altered"));
+	ASSERT_EQ(pogo_store_job_alter(fx.st, 0, "lock", "yes"), UV_EINVAL);
+	ASSERT_EQ(pogo_store_job_alter(fx.st, 0, "timeout", "-1"), UV_EINVAL);
+	ASSERT_EQ(
+	    pogo_store_job_alter(fx.st, 9, "retry", "1"), POGO_ERR_NOTFOUND);
 	ASSERT_EQ(
 	    pogo_store_job_alter(fx.st, 0, "user", "eve"), POGO_ERR_NOTFOUND);
 	fx_commit(&fx);
@@ -260,7 +267,7 @@ TEST(round_trip_every_record)
 	ASSERT_EQ(g->timeout, 60);
 	ASSERT_EQ(g->job_timeout, 120);
 	ASSERT_EQ(g->retry, 5);
-	ASSERT(g->prehook && !g->posthook && g->lock);
+	ASSERT(g->prehook && g->posthook && !g->lock);
 	ASSERT_STR_EQ(g->concurrent, "10%");
 	ASSERT_STR_EQ(g->exe_name, "x.sh");
 	ASSERT_STR_EQ(g->exe_data, "ZWNobwo=");
@@ -269,7 +276,7 @@ TEST(round_trip_every_record)
 	ASSERT_STR_EQ(g->client, "pogo 0.1");
 	ASSERT_STR_EQ(g->email, "a@example.org");
 	ASSERT_STR_EQ(g->im_handle, "alice");
-	ASSERT_STR_EQ(g->message, "note");
+	ASSERT_STR_EQ(g->message, "altered");
 	ASSERT(g->start_time == 1700.25 && g->end_time == 1703);
 	ASSERT_EQ(g->host_count, 3);
 	ASSERT(g->has_password && !g->has_key);
