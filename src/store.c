@@ -673,12 +673,23 @@ store_open_db(struct pogo_store *st, char **cause)
 	char *path = NULL;
 	const char *name;
 	sqlite3_stmt *s = NULL;
-	int i, rc, r = POGO_ERR_STORE;
+	int i, fd, rc, r = POGO_ERR_STORE;
 	int flags =
 	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
 
-	if (st->dir != NULL)
+	if (st->dir != NULL) {
 		xasprintf(&path, "%s/pogo.db", st->dir);
+		/* Job records hold commands and scripts: the database is
+		 * created 0600, and SQLite gives its WAL the same mode.  An
+		 * empty file is a database of version 0. */
+		if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) ==
+		    -1) {
+			r = POGO_ERR_ERRNO(errno);
+			xasprintf(cause, "%s: %s", path, strerror(errno));
+			goto out;
+		}
+		close(fd);
+	}
 	name = path != NULL ? path : ":memory:";
 	if ((rc = sqlite3_open_v2(name, &st->db, flags, NULL)) != SQLITE_OK) {
 		xasprintf(cause, "%s: %s", name,

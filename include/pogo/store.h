@@ -190,8 +190,9 @@ typedef int (*pogo_store_output_fn)(
 /*
  * Open the store on loop: create <state_dir> (mode 0700) if it is missing,
  * take the exclusive flock of <state_dir>/dispatcher.lock, open pogo.db
- * (WAL, synchronous=NORMAL, foreign_keys=ON), migrate an older schema and
- * prepare the statements.  Call it before the loop runs: it blocks.
+ * (mode 0600; WAL, synchronous=NORMAL, foreign_keys=ON), migrate an older
+ * schema and prepare the statements.  Call it before the loop runs: it
+ * blocks.
  * Returns 0 and *stp, or a negative code and a message in *cause (free
  * it): UV_EBUSY "state directory <dir> is in use"; POGO_ERR_STORE for a
  * newer schema, a damaged or unwritable database.

@@ -1024,6 +1024,18 @@ TEST(secrets_never_reach_the_files)
 		ASSERT(!file_has(fx.dir, names[i], secret));
 	}
 	ASSERT(seen_cmd && seen_out);
+	/* Commands and scripts are for the dispatcher's user only. */
+	{
+		static const char *const files[] = { "pogo.db", "pogo.db-wal" };
+		struct stat sb;
+		char p[128];
+
+		for (i = 0; i < POGO_NELEM(files); i++) {
+			snprintf(p, sizeof(p), "%s/%s", fx.dir, files[i]);
+			ASSERT_EQ(stat(p, &sb), 0);
+			ASSERT_EQ(sb.st_mode & 0777, 0600);
+		}
+	}
 	fx_close(&fx);
 	ASSERT(file_has(fx.dir, "pogo.db", "Cmd-Marker-0815"));
 	for (i = 0; i < POGO_NELEM(names); i++)
