@@ -109,6 +109,7 @@ enum store_stmt {
 	S_LOG,
 	S_OUTPUT,
 	S_COUNTERS,
+	S_LIST,
 	S_NSTMT
 };
 
@@ -155,6 +156,11 @@ static const char *const store_sql[S_NSTMT] = {
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
 	[S_COUNTERS] = "SELECT name, value FROM counters",
+	[S_LIST] = "SELECT " STORE_JOB_COLUMNS " FROM jobs WHERE"
+	           " (?1 IS NULL OR user = ?1) AND (?2 < 0 OR state = ?2) AND"
+	           " (?3 IS NULL OR namespace = ?3) AND (?4 IS NULL OR job IN"
+	           " (SELECT job FROM hosts WHERE name = ?4))"
+	           " ORDER BY job DESC LIMIT ?6 OFFSET ?5",
 };
 
 /* A callback waiting for a commit. */
@@ -1276,6 +1282,13 @@ store_job_row(
 	return 0;
 }
 
+/* SQLite's LIMIT: -1 means none. */
+static sqlite3_int64
+store_limit(uint32_t max)
+{
+	return max == 0 ? -1 : (sqlite3_int64)max;
+}
+
 int
 pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg)
 {
@@ -1300,6 +1313,36 @@ pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg)
 }
 
 int
+pogo_store_jobs_list(struct pogo_store *st, const struct pogo_store_filter *f,
+    uint32_t offset, uint32_t max, pogo_store_job_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_LIST];
+	struct pogo_store_job *j;
+	int rc, stop, r = 0;
+
+	store_bind_str(s, 1, f->user);
+	sqlite3_bind_int(s, 2, f->state);
+	store_bind_str(s, 3, f->namespace);
+	store_bind_str(s, 4, f->target);
+	sqlite3_bind_int64(s, 5, offset);
+	sqlite3_bind_int64(s, 6, store_limit(max));
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if ((r = store_job_row(st, s, &j)) != 0)
+			break;
+		stop = fn(j, arg);
+		pogo_store_job_free(j);
+		if (stop != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "list");
+	sqlite3_reset(s);
+	return r;
+}
+
+int
 pogo_store_job_get(
     struct pogo_store *st, uint64_t job, struct pogo_store_job **jp)
 {
@@ -1317,13 +1360,6 @@ pogo_store_job_get(
 		r = store_err(st->db, rc, "job");
 	sqlite3_reset(s);
 	return r;
-}
-
-/* SQLite's LIMIT: -1 means none. */
-static sqlite3_int64
-store_limit(uint32_t max)
-{
-	return max == 0 ? -1 : (sqlite3_int64)max;
 }
 
 int

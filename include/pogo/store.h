@@ -272,6 +272,18 @@ int pogo_store_setting_get(
 
 /* Every job, in job-number order (restart, SPEC 6.4). */
 int pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg);
+/* Filters of the job list (SPEC 5.5 list); NULL or -1: any. */
+struct pogo_store_filter {
+	const char *user;
+	int state; /* enum pogo_job_state, or -1 */
+	const char *namespace;
+	const char *target; /* jobs that include this host */
+};
+/* Jobs newest first, from offset, at most max (0: all).  SPEC 5.5 `last`
+ * is the filter on user with max 1. */
+int pogo_store_jobs_list(struct pogo_store *st,
+    const struct pogo_store_filter *f, uint32_t offset, uint32_t max,
+    pogo_store_job_fn fn, void *arg);
 /* One job: 0 and *jp (free with pogo_store_job_free()), or
  * POGO_ERR_NOTFOUND. */
 int pogo_store_job_get(

@@ -1043,3 +1043,81 @@ TEST(secrets_never_reach_the_files)
 	pogo_freezero(secret, strlen(secret));
 	fx_rm(&fx);
 }
+
+struct jlist {
+	int n;
+	uint64_t job[8];
+};
+
+static int
+jlist_cb(const struct pogo_store_job *j, void *arg)
+{
+	struct jlist *l = arg;
+
+	l->job[l->n++] = j->job;
+	return 0;
+}
+
+TEST(job_list_newest_first_with_filters)
+{
+	struct fixture fx;
+	struct pogo_store_opts o = { .state_dir = NULL };
+	const char *other[] = { "mail1" };
+	struct pogo_store_job j = { .state = 1,
+		.user = "bob",
+		.command = "true",
+		.task_name = "local",
+		.namespace = "prod",
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = 1 };
+	struct pogo_store_filter f = { .state = -1 };
+	struct jlist l;
+
+	fx_open(&fx, &o);
+	insert_job(fx.st, 0, "true"); /* alice, web1 web2 db1, running */
+	j.job = 1;
+	ASSERT_OK(pogo_store_job_insert(fx.st, &j, other, 1));
+	insert_job(fx.st, 2, "true");
+	ASSERT_OK(pogo_store_job_state(fx.st, 2, 2, "no more hosts", 5));
+	fx_commit(&fx);
+
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(l.n, 3);
+	ASSERT_EQ(l.job[0], 2);
+	ASSERT_EQ(l.job[2], 0);
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 1, 1, jlist_cb, &l));
+	ASSERT_EQ(l.n, 1);
+	ASSERT_EQ(l.job[0], 1);
+	f.user = "alice";
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 1, jlist_cb, &l));
+	ASSERT_EQ(l.n, 1);
+	ASSERT_EQ(l.job[0], 2);
+	f.state = 1;
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(l.n, 1);
+	ASSERT_EQ(l.job[0], 0);
+	f.user = NULL;
+	f.state = -1;
+	f.namespace = "prod";
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(l.n, 1);
+	ASSERT_EQ(l.job[0], 1);
+	f.namespace = NULL;
+	f.target = "db1";
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(l.n, 2);
+	ASSERT_EQ(l.job[0], 2);
+	ASSERT_EQ(l.job[1], 0);
+	f.target = "nowhere";
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(l.n, 0);
+	fx_close(&fx);
+}
