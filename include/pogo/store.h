@@ -46,8 +46,11 @@
  *
  * WAL checkpoints run in libuv's thread pool on a second connection (the
  * main connection never checkpoints on its own); the last one runs when
- * the store closes.  Commit cost measured by test/bench/bench-store.c is
- * in test/bench/README.md.
+ * the store closes.  Measured by test/bench/bench-store.c
+ * (test/bench/README.md): a turn of 768 changes (256 hosts, each a host
+ * state, a log entry and an output record) costs the loop about 4 ms, of
+ * which the commit is about 1 ms (a write() to the WAL, no fsync); the
+ * store takes 372 bytes per host of a 20,000-host job.
  *
  * How the dispatcher engine adopts it: at start, pogo_store_open(); load
  * every job with pogo_store_jobs(), then per active job its hosts and log
@@ -212,6 +215,10 @@ void pogo_store_close(struct pogo_store *st, void (*cb)(void *arg), void *arg);
  * Call cb(st, status, arg) once, from the loop, after every change queued
  * so far (output records included) is committed.  Always later than this
  * call, even when nothing is queued.  Callbacks run in registration order.
+ * status is POGO_ERR_STORE if the commit failed: those changes are lost
+ * and every later write fails too (the engine's memory no longer matches
+ * the disk), so the dispatcher should stop.  Not after pogo_store_close():
+ * writes then return UV_ECANCELED.
  */
 void pogo_store_after_commit(
     struct pogo_store *st, pogo_store_commit_cb cb, void *arg);
