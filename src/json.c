@@ -9,6 +9,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "pogo/error.h"
 #include "pogo/job.h"
 #include "pogo/json.h"
 #include "pogo/log.h"
@@ -184,4 +185,296 @@ pogo_json_event_summary(uint32_t hosts, uint32_t ok, uint32_t failed,
 	cJSON_AddNumberToObject(o, "peak_handshakes", peak_handshakes);
 	cJSON_AddNumberToObject(o, "exit", exitcode);
 	return json_print(o);
+}
+
+/*
+ * The document interface.  A struct pogo_json is a cJSON node; the casts
+ * below are the only place where the two names meet.
+ */
+#define JSON_OF(v) ((cJSON *)(void *)(v))
+#define JSON_COF(v) ((const cJSON *)(const void *)(v))
+#define POGO_OF(j) ((struct pogo_json *)(void *)(j))
+
+/*
+ * Before cJSON sees a line, \u0000 becomes \u0001\u0001 and \u0001 becomes
+ * \u0001\u0002, so a decoded cJSON string never holds a NUL byte and
+ * json_unmap() can restore both.  Backslashes occur in valid JSON only in
+ * strings, where each starts an escape: the scan steps over escapes whole,
+ * so "\\u0000" (a backslash, then u0000) is left alone.  Returns NULL when
+ * there is nothing to map.
+ */
+static char *
+json_map(const char *s, size_t len, size_t *outlenp)
+{
+	char *out = NULL;
+	size_t i = 0, o = 0;
+
+	while (i < len) {
+		if (s[i] != '\\' || i + 1 >= len) {
+			if (out != NULL)
+				out[o++] = s[i];
+			i++;
+			continue;
+		}
+		if (len - i >= 6 && memcmp(s + i + 1, "u000", 4) == 0 &&
+		    (s[i + 5] == '0' || s[i + 5] == '1')) {
+			if (out == NULL) {
+				/* Each 6-byte escape becomes 12 bytes. */
+				out = xmalloc(len * 2 + 1);
+				memcpy(out, s, i);
+				o = i;
+			}
+			memcpy(out + o, "\\u0001\\u000", 11);
+			out[o + 11] = s[i + 5] == '0' ? '1' : '2';
+			o += 12;
+			i += 6;
+			continue;
+		}
+		if (out != NULL) {
+			out[o++] = s[i];
+			out[o++] = s[i + 1];
+		}
+		i += 2;
+	}
+	*outlenp = o;
+	return out;
+}
+
+int
+pogo_json_parse_object(const char *s, size_t len, struct pogo_json **docp)
+{
+	const char *end = NULL, *p = s;
+	char *mapped;
+	size_t mlen = 0, i;
+	cJSON *j;
+
+	*docp = NULL;
+	json_init();
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+		    s[i] != '\n' && s[i] != '\r')
+			return POGO_ERR_JSON;
+	}
+	if ((mapped = json_map(s, len, &mlen)) != NULL) {
+		p = mapped;
+		len = mlen;
+	}
+	j = cJSON_ParseWithLengthOpts(p, len, &end, false);
+	if (j != NULL) {
+		for (; end < p + len; end++) {
+			if (*end != ' ' && *end != '\t' && *end != '\n' &&
+			    *end != '\r')
+				break;
+		}
+	}
+	free(mapped);
+	if (j == NULL || end < p + len || !cJSON_IsObject(j)) {
+		cJSON_Delete(j);
+		return POGO_ERR_JSON;
+	}
+	*docp = POGO_OF(j);
+	return 0;
+}
+
+void
+pogo_json_free(struct pogo_json *doc)
+{
+	cJSON_Delete(JSON_OF(doc));
+}
+
+const struct pogo_json *
+pogo_json_get(const struct pogo_json *obj, const char *key)
+{
+	if (!cJSON_IsObject(JSON_COF(obj)))
+		return NULL;
+	return POGO_OF(cJSON_GetObjectItemCaseSensitive(JSON_COF(obj), key));
+}
+
+enum pogo_json_kind
+pogo_json_kind(const struct pogo_json *v)
+{
+	const cJSON *j = JSON_COF(v);
+
+	if (j == NULL)
+		return POGO_JSON_NONE;
+	if (cJSON_IsNull(j))
+		return POGO_JSON_NULL;
+	if (cJSON_IsBool(j))
+		return POGO_JSON_BOOL;
+	if (cJSON_IsNumber(j))
+		return POGO_JSON_NUMBER;
+	if (cJSON_IsString(j))
+		return POGO_JSON_STRING;
+	if (cJSON_IsArray(j))
+		return POGO_JSON_ARRAY;
+	if (cJSON_IsObject(j))
+		return POGO_JSON_OBJECT;
+	return POGO_JSON_NONE;
+}
+
+bool
+pogo_json_bool(const struct pogo_json *v)
+{
+	return cJSON_IsTrue(JSON_COF(v));
+}
+
+double
+pogo_json_number(const struct pogo_json *v)
+{
+	return cJSON_IsNumber(JSON_COF(v)) ? JSON_COF(v)->valuedouble : 0;
+}
+
+/* Undo json_map() in place; returns the new length. */
+static size_t
+json_unmap(char *s, size_t len)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\x01' && i + 1 < len) {
+			s[o++] = s[i + 1] == '\x01' ? '\0' : '\x01';
+			i++;
+		} else
+			s[o++] = s[i];
+	}
+	return o;
+}
+
+char *
+pogo_json_string(const struct pogo_json *v, size_t *lenp)
+{
+	const cJSON *j = JSON_COF(v);
+	char *tmp, *out;
+	size_t len, i = 0, o = 0, bad;
+
+	if (!cJSON_IsString(j) || j->valuestring == NULL)
+		return NULL;
+	len = strlen(j->valuestring);
+	tmp = xstrndup(j->valuestring, len);
+	len = json_unmap(tmp, len);
+	if (pogo_str_utf8_valid(tmp, len, NULL)) {
+		out = tmp;
+		o = len;
+		goto out;
+	}
+	/* Each invalid byte becomes U+FFFD, as json_string() does. */
+	out = xmalloc(len * 3 + 1);
+	while (i < len) {
+		if (pogo_str_utf8_valid(tmp + i, len - i, &bad))
+			bad = len - i;
+		memcpy(out + o, tmp + i, bad);
+		o += bad;
+		i += bad;
+		if (i < len) {
+			memcpy(out + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	free(tmp);
+out:
+	out[o] = '\0';
+	if (lenp != NULL)
+		*lenp = o;
+	return out;
+}
+
+const struct pogo_json *
+pogo_json_first(const struct pogo_json *array)
+{
+	if (!cJSON_IsArray(JSON_COF(array)))
+		return NULL;
+	return POGO_OF(JSON_COF(array)->child);
+}
+
+const struct pogo_json *
+pogo_json_next(const struct pogo_json *v)
+{
+	return v != NULL ? POGO_OF(JSON_COF(v)->next) : NULL;
+}
+
+struct pogo_json *
+pogo_json_new_object(void)
+{
+	json_init();
+	return POGO_OF(cJSON_CreateObject());
+}
+
+/* Add item to object o under key, or to array o when key is NULL. */
+static void
+json_add(struct pogo_json *o, const char *key, cJSON *item)
+{
+	if (key != NULL)
+		cJSON_AddItemToObject(JSON_OF(o), key, item);
+	else
+		cJSON_AddItemToArray(JSON_OF(o), item);
+}
+
+void
+pogo_json_add_bytes(
+    struct pogo_json *o, const char *key, const char *s, size_t len)
+{
+	char *text = json_string(s, len);
+
+	json_add(o, key, cJSON_CreateRaw(text));
+	free(text);
+}
+
+void
+pogo_json_add_string(struct pogo_json *o, const char *key, const char *s)
+{
+	if (s == NULL)
+		pogo_json_add_null(o, key);
+	else
+		pogo_json_add_bytes(o, key, s, strlen(s));
+}
+
+void
+pogo_json_add_number(struct pogo_json *o, const char *key, double v)
+{
+	json_add(o, key, cJSON_CreateNumber(v));
+}
+
+void
+pogo_json_add_bool(struct pogo_json *o, const char *key, bool v)
+{
+	json_add(o, key, cJSON_CreateBool(v));
+}
+
+void
+pogo_json_add_null(struct pogo_json *o, const char *key)
+{
+	json_add(o, key, cJSON_CreateNull());
+}
+
+struct pogo_json *
+pogo_json_add_object(struct pogo_json *o, const char *key)
+{
+	cJSON *item = cJSON_CreateObject();
+
+	json_add(o, key, item);
+	return POGO_OF(item);
+}
+
+struct pogo_json *
+pogo_json_add_array(struct pogo_json *o, const char *key)
+{
+	cJSON *item = cJSON_CreateArray();
+
+	json_add(o, key, item);
+	return POGO_OF(item);
+}
+
+char *
+pogo_json_print_line(struct pogo_json *doc, size_t *lenp)
+{
+	char *s = json_print(JSON_OF(doc));
+	size_t len = strlen(s);
+
+	/* cJSON's buffer is exactly len + 1 bytes: make room for '\n'. */
+	s = xreallocarray(s, len + 2, 1);
+	s[len] = '\n';
+	s[len + 1] = '\0';
+	*lenp = len + 1;
+	return s;
 }

@@ -80,3 +80,96 @@ TEST(output_keeps_every_byte)
 	    "\"time\":2}");
 	free(s);
 }
+
+/* A document's string member s, as bytes. */
+static char *
+doc_string(const char *line, const char *key, size_t *lenp)
+{
+	struct pogo_json *doc;
+	char *s;
+
+	ASSERT_OK(pogo_json_parse_object(line, strlen(line), &doc));
+	s = pogo_json_string(pogo_json_get(doc, key), lenp);
+	pogo_json_free(doc);
+	return s;
+}
+
+TEST(nul_and_control_bytes_round_trip)
+{
+	static const char data[] = "a\0b\x01"
+	                           "c\x02\\u0000\n\x7f\xc3\xa9";
+	struct pogo_json *o = pogo_json_new_object();
+	char *line, *s;
+	size_t len, n;
+
+	pogo_json_add_bytes(o, "d", data, sizeof(data) - 1);
+	line = pogo_json_print_line(o, &len);
+	ASSERT_STR_EQ(line,
+	    "{\"d\":\"a\\u0000b\\u0001c\\u0002\\\\u0000\\n\x7f\xc3\xa9\"}\n");
+	ASSERT_EQ(len, strlen(line));
+	/* One line: the only newline is the last byte. */
+	ASSERT(memchr(line, '\n', len - 1) == NULL);
+	s = doc_string(line, "d", &n);
+	ASSERT_EQ(n, sizeof(data) - 1);
+	ASSERT_MEM_EQ(s, data, n);
+	free(s);
+	free(line);
+}
+
+TEST(decoded_strings_are_valid_utf8)
+{
+	char *s;
+	size_t n;
+
+	/* A lone continuation byte and a truncated sequence. */
+	s = doc_string("{\"d\":\"x\x80y\xe2\x82\"}", "d", &n);
+	ASSERT_STR_EQ(s, "x\xef\xbf\xbdy\xef\xbf\xbd\xef\xbf\xbd");
+	ASSERT_EQ(n, strlen(s));
+	free(s);
+	/* Escaped non-ASCII stays itself; \u0001 and \u0000 come back. */
+	s = doc_string(
+	    "{\"d\":\"\\u00e9\\u0001\\u0000\\ud83d\\ude00\"}", "d", &n);
+	ASSERT_EQ(n, 2 + 1 + 1 + 4);
+	ASSERT_MEM_EQ(s, "\xc3\xa9\x01\0\xf0\x9f\x98\x80", n);
+	free(s);
+}
+
+TEST(parse_refuses_what_is_not_one_object)
+{
+	static const char *const bad[] = {
+		"",
+		"not json",
+		"[1,2]",
+		"\"str\"",
+		"42",
+		"{\"a\":1} x",
+		"{\"a\":1}{\"b\":2}",
+		"{\"a\":\"raw\x01\"}",
+		"{\"a\":\"nul\0\"}",
+		"{\"a\":\"\\ud800\"}",
+		"{\"a\":",
+		"{\"a\":\"\\u00",
+		"{\"a\":\"\\",
+	};
+	static const size_t bad_len[] = { 0, 0, 0, 0, 0, 0, 0, 0, 13, 0, 0, 0,
+		0 };
+	struct pogo_json *doc = (struct pogo_json *)&doc;
+	size_t i, n;
+
+	for (i = 0; i < POGO_NELEM(bad); i++) {
+		n = bad_len[i] != 0 ? bad_len[i] : strlen(bad[i]);
+		if (pogo_json_parse_object(bad[i], n, &doc) != POGO_ERR_JSON)
+			harness_fail(
+			    __FILE__, __LINE__, "accepted: %s", bad[i]);
+		ASSERT_NULL(doc);
+	}
+	/* Whitespace around the object is fine. */
+	ASSERT_OK(
+	    pogo_json_parse_object(" {\"a\":[true,null,1.5]}\r\n", 24, &doc));
+	ASSERT_EQ(pogo_json_kind(pogo_json_get(doc, "a")), POGO_JSON_ARRAY);
+	ASSERT_EQ(pogo_json_kind(pogo_json_get(doc, "b")), POGO_JSON_NONE);
+	ASSERT_EQ(pogo_json_kind(pogo_json_first(pogo_json_get(doc, "a"))),
+	    POGO_JSON_BOOL);
+	ASSERT_NULL(pogo_json_string(pogo_json_get(doc, "a"), NULL));
+	pogo_json_free(doc);
+}
