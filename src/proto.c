@@ -331,22 +331,37 @@ dec_str(struct proto_dec *d, const struct pogo_json *o, const char *key,
 }
 
 /*
- * Integer member key of o in [min, max] into *vp.  Absent (or null when
- * nullable): an error if required, else *vp is left alone.
+ * Number member key of o into *np: returns 1, or 0 when it is absent or
+ * null (an error if required), or an error for another kind.
  */
 static int
-dec_int(struct proto_dec *d, const struct pogo_json *o, const char *key,
-    bool required, double min, double max, long long *vp)
+dec_num(struct proto_dec *d, const struct pogo_json *o, const char *key,
+    bool required, double *np)
 {
 	const struct pogo_json *v = pogo_json_get(o, key);
 	enum pogo_json_kind k = pogo_json_kind(v);
-	double n;
 
 	if (k == POGO_JSON_NONE || k == POGO_JSON_NULL)
 		return required ? dec_fail(d, key, "missing") : 0;
 	if (k != POGO_JSON_NUMBER)
 		return dec_fail(d, key, "is not a number");
-	n = pogo_json_number(v);
+	*np = pogo_json_number(v);
+	return 1;
+}
+
+/*
+ * Integer member key of o in [min, max] into *vp.  Absent or null: an
+ * error if required, else *vp is left alone.
+ */
+static int
+dec_int(struct proto_dec *d, const struct pogo_json *o, const char *key,
+    bool required, double min, double max, long long *vp)
+{
+	double n = 0;
+	int r;
+
+	if ((r = dec_num(d, o, key, required, &n)) <= 0)
+		return r;
 	if (!isfinite(n) || n != floor(n))
 		return dec_fail(d, key, "is not an integer");
 	if (n < min || n > max)
@@ -373,15 +388,11 @@ static int
 dec_time(struct proto_dec *d, const struct pogo_json *o, const char *key,
     bool required, double *vp)
 {
-	const struct pogo_json *v = pogo_json_get(o, key);
-	enum pogo_json_kind k = pogo_json_kind(v);
-	double n;
+	double n = 0;
+	int r;
 
-	if (k == POGO_JSON_NONE || k == POGO_JSON_NULL)
-		return required ? dec_fail(d, key, "missing") : 0;
-	if (k != POGO_JSON_NUMBER)
-		return dec_fail(d, key, "is not a number");
-	n = pogo_json_number(v);
+	if ((r = dec_num(d, o, key, required, &n)) <= 0)
+		return r;
 	if (!isfinite(n) || n < 0 || n > POGO_PROTO_TIME_MAX)
 		return dec_fail(d, key, "is out of range");
 	*vp = n;

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * De-duplication by task id (SPEC 8.4, N-DEDUP): the receiver of a
+ * request remembers each task id it has seen and whether that task is
+ * done, so a repeated run is acknowledged and not run again, a repeated
+ * task_done is acknowledged and ignored, and taskstatus can answer
+ * running, done or unknown.
+ *
+ * Bounded: ids of running tasks are kept as long as they run, and the
+ * max_done most recently finished ones after that; older finished ids are
+ * forgotten (a resend comes within the queue's retries, seconds later).
+ * Pure; ids are copied.
+ */
+#ifndef POGO_DEDUP_H
+#define POGO_DEDUP_H
+
+enum pogo_dedup_state {
+	POGO_DEDUP_UNKNOWN, /* never seen (or forgotten) */
+	POGO_DEDUP_RUNNING, /* seen, not done */
+	POGO_DEDUP_DONE,
+};
+
+struct pogo_dedup;
+
+struct pogo_dedup *pogo_dedup_new(size_t max_done);
+void pogo_dedup_free(struct pogo_dedup *d);
+
+/*
+ * A request for task id arrived.  Returns the state it had: UNKNOWN means
+ * new (it is now RUNNING: act on it); anything else is a repeat.
+ */
+enum pogo_dedup_state pogo_dedup_see(struct pogo_dedup *d, const char *id);
+/* Task id is done (seen or not); may forget the oldest done ids. */
+void pogo_dedup_done(struct pogo_dedup *d, const char *id);
+/* The state of task id. */
+enum pogo_dedup_state pogo_dedup_state(
+    const struct pogo_dedup *d, const char *id);
+/* Ids remembered (running and done). */
+size_t pogo_dedup_count(const struct pogo_dedup *d);
+
+#endif

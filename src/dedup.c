@@ -1,0 +1,137 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Task-id de-duplication (dedup.h): libc's balanced tree (tsearch) keyed
+ * by id, plus a FIFO of done entries, oldest first, for the bound.
+ */
+#include "pogo/compat.h"
+
+#include <search.h>
+
+#include "pogo/dedup.h"
+#include "pogo/xmalloc.h"
+
+struct dedup_entry {
+	char *id;
+	enum pogo_dedup_state state;
+	struct dedup_entry *next_done;
+};
+
+struct pogo_dedup {
+	void *root;
+	size_t n;
+	size_t max_done;
+	size_t ndone;
+	struct dedup_entry *done_head, *done_tail;
+};
+
+static int
+dedup_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct dedup_entry *)a)->id,
+	    ((const struct dedup_entry *)b)->id);
+}
+
+struct pogo_dedup *
+pogo_dedup_new(size_t max_done)
+{
+	struct pogo_dedup *d = xcalloc(1, sizeof(*d));
+
+	d->max_done = max_done;
+	return d;
+}
+
+static void
+dedup_entry_free(void *p)
+{
+	struct dedup_entry *e = p;
+
+	free(e->id);
+	free(e);
+}
+
+void
+pogo_dedup_free(struct pogo_dedup *d)
+{
+	if (d == NULL)
+		return;
+	tdestroy(d->root, dedup_entry_free);
+	free(d);
+}
+
+static struct dedup_entry *
+dedup_find(const struct pogo_dedup *d, const char *id)
+{
+	struct dedup_entry key = { (char *)id, POGO_DEDUP_UNKNOWN, NULL };
+	void *const *p = tfind(&key, &d->root, dedup_cmp);
+
+	return p != NULL ? *(struct dedup_entry *const *)p : NULL;
+}
+
+/* The entry of id, added as RUNNING if new; *addedp says which. */
+static struct dedup_entry *
+dedup_add(struct pogo_dedup *d, const char *id, bool *addedp)
+{
+	struct dedup_entry *e = xcalloc(1, sizeof(*e)), *found;
+
+	e->id = xstrdup(id);
+	e->state = POGO_DEDUP_RUNNING;
+	found = *(struct dedup_entry **)tsearch(e, &d->root, dedup_cmp);
+	*addedp = found == e;
+	if (found != e)
+		dedup_entry_free(e);
+	else
+		d->n++;
+	return found;
+}
+
+enum pogo_dedup_state
+pogo_dedup_see(struct pogo_dedup *d, const char *id)
+{
+	bool added;
+	struct dedup_entry *e = dedup_add(d, id, &added);
+
+	return added ? POGO_DEDUP_UNKNOWN : e->state;
+}
+
+void
+pogo_dedup_done(struct pogo_dedup *d, const char *id)
+{
+	bool added;
+	struct dedup_entry *e = dedup_add(d, id, &added), *old;
+
+	if (e->state == POGO_DEDUP_DONE)
+		return;
+	e->state = POGO_DEDUP_DONE;
+	if (d->done_tail != NULL)
+		d->done_tail->next_done = e;
+	else
+		d->done_head = e;
+	d->done_tail = e;
+	d->ndone++;
+	while (d->ndone > d->max_done) {
+		old = d->done_head;
+		d->done_head = old->next_done;
+		if (d->done_head == NULL)
+			d->done_tail = NULL;
+		d->ndone--;
+		d->n--;
+		tdelete(old, &d->root, dedup_cmp);
+		dedup_entry_free(old);
+	}
+}
+
+enum pogo_dedup_state
+pogo_dedup_state(const struct pogo_dedup *d, const char *id)
+{
+	const struct dedup_entry *e = dedup_find(d, id);
+
+	return e != NULL ? e->state : POGO_DEDUP_UNKNOWN;
+}
+
+size_t
+pogo_dedup_count(const struct pogo_dedup *d)
+{
+	return d->n;
+}

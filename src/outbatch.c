@@ -1,0 +1,145 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Output batching (outbatch.h).  Records wait in an array; sent[] is the
+ * index of the first unsent one, and the array is compacted when a
+ * message leaves.  One timer paces the messages.
+ */
+#include "pogo/compat.h"
+
+#include "pogo/log.h"
+#include "pogo/outbatch.h"
+#include "pogo/xmalloc.h"
+
+struct pogo_outbatch {
+	struct pogo_clock *clock;
+	struct pogo_clock_timer *timer;
+	const struct pogo_outbatch_cbs *cbs;
+	void *arg;
+	struct pogo_proto_record *recs; /* waiting */
+	size_t n, cap;
+	size_t pending; /* bytes of data waiting */
+	uint64_t first; /* number of recs[0] */
+	bool sent_once;
+	uint64_t last_sent;
+	bool ended, drained;
+};
+
+static void outbatch_timer_cb(struct pogo_clock_timer *t, void *arg);
+
+struct pogo_outbatch *
+pogo_outbatch_new(
+    struct pogo_clock *clock, const struct pogo_outbatch_cbs *cbs, void *arg)
+{
+	struct pogo_outbatch *b = xcalloc(1, sizeof(*b));
+
+	b->clock = clock;
+	b->timer = pogo_clock_timer_new(clock, outbatch_timer_cb, b);
+	b->cbs = cbs;
+	b->arg = arg;
+	return b;
+}
+
+void
+pogo_outbatch_free(struct pogo_outbatch *b)
+{
+	size_t i;
+
+	if (b == NULL)
+		return;
+	for (i = 0; i < b->n; i++)
+		free(b->recs[i].data);
+	free(b->recs);
+	pogo_clock_timer_free(b->timer);
+	free(b);
+}
+
+/* Arm the timer for the earliest time the next message may leave. */
+static void
+outbatch_arm(struct pogo_outbatch *b)
+{
+	uint64_t now = pogo_clock_now(b->clock), at = now;
+
+	if (pogo_clock_timer_active(b->timer))
+		return;
+	if (b->sent_once && b->last_sent + POGO_OUTBATCH_INTERVAL_MS > now)
+		at = b->last_sent + POGO_OUTBATCH_INTERVAL_MS;
+	pogo_clock_timer_start(b->timer, at - now);
+}
+
+void
+pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
+    const char *data, size_t len)
+{
+	struct pogo_proto_record *r;
+
+	if (b->ended)
+		POGO_BUG("output added after the end");
+	if (b->n == b->cap) {
+		b->cap = b->cap != 0 ? b->cap * 2 : 16;
+		b->recs = xreallocarray(b->recs, b->cap, sizeof(*b->recs));
+	}
+	r = &b->recs[b->n++];
+	r->ts = ts;
+	r->type = type;
+	r->data = xmalloc(len + 1);
+	memcpy(r->data, data, len);
+	r->data[len] = '\0';
+	r->len = len;
+	b->pending += len;
+	outbatch_arm(b);
+}
+
+void
+pogo_outbatch_end(struct pogo_outbatch *b)
+{
+	b->ended = true;
+	outbatch_arm(b);
+}
+
+static void
+outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
+{
+	struct pogo_outbatch *b = arg;
+	size_t k = 0, bytes = 0, i;
+
+	if (b->n > 0) {
+		/* As many records as fit in one message, at least one. */
+		while (k < b->n &&
+		    (k == 0 ||
+		        bytes + b->recs[k].len <= POGO_PROTO_OUTPUT_MAX)) {
+			bytes += b->recs[k].len;
+			k++;
+		}
+		b->sent_once = true;
+		b->last_sent = pogo_clock_now(b->clock);
+		b->cbs->send(b, b->first, b->recs, k, b->arg);
+		for (i = 0; i < k; i++)
+			free(b->recs[i].data);
+		memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
+		b->n -= k;
+		b->first += k;
+		b->pending -= bytes;
+		if (b->n > 0) {
+			outbatch_arm(b);
+			return;
+		}
+	}
+	if (b->ended && !b->drained) {
+		b->drained = true;
+		b->cbs->drained(b, b->arg);
+	}
+}
+
+uint64_t
+pogo_outbatch_count(const struct pogo_outbatch *b)
+{
+	return b->first + b->n;
+}
+
+size_t
+pogo_outbatch_pending(const struct pogo_outbatch *b)
+{
+	return b->pending;
+}
