@@ -47,7 +47,8 @@ build-fuzz: deps
 	    -DPOGO_THIRD_PARTY="$(TP)" >build-fuzz/cmake.log || \
 	    { cat build-fuzz/cmake.log; exit 1; }
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz-range \
-	    fuzz-sched-config fuzz-output fuzz-prompt fuzz-target fuzz-resolver
+	    fuzz-sched-config fuzz-output fuzz-prompt fuzz-target fuzz-resolver \
+	    fuzz-wire
 
 demo: build-pogo
 	@sh examples/demo.sh build/pogo
