@@ -83,11 +83,12 @@ pogo_proto_msg_init(struct pogo_msg *m, enum pogo_msg_type type)
 void
 pogo_proto_msg_clear(struct pogo_msg *m)
 {
-	struct pogo_proto_task *t = &m->task;
+	struct pogo_proto_task *t;
 	size_t i;
 
 	if (m == NULL)
 		return;
+	t = &m->task;
 	free(m->command);
 	free(m->task_id);
 	free(m->protocol);
