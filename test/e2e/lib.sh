@@ -8,7 +8,9 @@
 #   e2e_port N    a port derived from the test number (never a default)
 #   start_sshd    a throwaway OpenSSH server in a network namespace that
 #                 answers on every 127.x.y.z (TESTHOSTS.md section 3);
-#                 $SSHD_EXTRA is appended to its sshd_config
+#                 $SSHD_EXTRA is appended to its sshd_config;
+#                 $SSHD_MAXSTARTUPS and $SSHD_LOGLEVEL replace the
+#                 defaults (1000:30:2000, DEBUG3) for scale tests
 #   ns_nft RULE   an nftables rule inside the namespace (refused or
 #                 silent hosts)
 #   in_ns CMD...  run CMD inside that namespace (clients must)
@@ -172,12 +174,12 @@ start_sshd() {
 		# Keyboard-interactive passwords need PAM on Linux.
 		echo "UsePAM ${SSHD_KBDINT:-no}"
 		echo "StrictModes no"
-		echo "MaxStartups 1000:30:2000"
+		echo "MaxStartups ${SSHD_MAXSTARTUPS:-1000:30:2000}"
 		echo "MaxSessions 100"
 		echo "LoginGraceTime 30"
 		echo "UseDNS no"
 		echo "PrintMotd no"
-		echo "LogLevel DEBUG3"
+		echo "LogLevel ${SSHD_LOGLEVEL:-DEBUG3}"
 		if sshd_at_least 9 8; then
 			echo "PerSourcePenalties no"
 		fi
