@@ -33,8 +33,8 @@ MAX_GAP=1.0
 if [ "${POGO_SANITIZED:-0}" = 1 ]; then
 	N=300
 fi
-have python3 "the progress line on a terminal" || exit 0
-have flock "the barrier the sessions wait on" || exit 0
+command -v python3 >/dev/null || skip "no python3 (the progress line's pty)"
+command -v flock >/dev/null || skip "no flock (util-linux)"
 
 # Each session is about four processes on the server (sshd monitor, sshd
 # user process, sh, sleep or flock).
@@ -173,11 +173,11 @@ t_begin=$(date +%s.%N)
 targets="127.2.[1-$((N / 100))].[1-100]"
 run_pogo many "$targets" "$cmd"
 # sshd's CPU sets the pace: about 100 new sessions a second on a quiet
-# machine (TESTHOSTS.md), 7-10 on one shared with builds (270 s here).
-deadline=$(($(date +%s) + 420))
+# machine (TESTHOSTS.md), 7-10 on one shared with builds (270-370 s).
+deadline=$(($(date +%s) + 600))
 while [ "$(count start)" -lt "$N" ]; do
 	[ "$(date +%s)" -lt $deadline ] ||
-	    fail "only $(count start) of $N sessions started in 420 s"
+	    fail "only $(count start) of $N sessions started in 600 s"
 	alive "$P_PID" || fail "pogo ended early: $(tail -c 300 "$T/many.err")"
 	sleep 0.1
 done
