@@ -109,6 +109,12 @@ struct ssh_exec {
 	uv_loop_t *loop;
 	struct pogo_ssh_opts opts;
 	uv_mutex_t lock; /* idents */
+	/*
+	 * Held while a setup thread leaves its task and while the loop kills
+	 * that thread's children: the thread cannot go on to another host's
+	 * "Match exec" while they are being killed.
+	 */
+	uv_mutex_t setup_lock;
 	struct ssh_ident *idents;
 	char *local_user;
 	char *local_host;
@@ -1157,7 +1163,9 @@ ssh_setup_work(uv_work_t *w)
 	__atomic_store_n(&st->setup_tid, (int)gettid(), __ATOMIC_RELEASE);
 	ssh_log_thread();
 	(void)ssh_session_setup(st);
+	uv_mutex_lock(&st->se->setup_lock);
 	__atomic_store_n(&st->setup_tid, 0, __ATOMIC_RELEASE);
+	uv_mutex_unlock(&st->se->setup_lock);
 }
 
 /* The children of process (or thread) id, from /proc; n at most max. */
@@ -1195,12 +1203,14 @@ ssh_children(int pid, int tid, int *out, size_t max)
 static void
 ssh_setup_kill(struct ssh_task *st)
 {
-	int tid = __atomic_load_n(&st->setup_tid, __ATOMIC_ACQUIRE);
-	int pids[64];
+	int tid, pids[64];
 	size_t n, i;
 
-	if (tid <= 0)
+	uv_mutex_lock(&st->se->setup_lock);
+	if ((tid = __atomic_load_n(&st->setup_tid, __ATOMIC_ACQUIRE)) <= 0) {
+		uv_mutex_unlock(&st->se->setup_lock);
 		return;
+	}
 	n = ssh_children(getpid(), tid, pids, POGO_NELEM(pids));
 	/* Their descendants first are collected, then all are killed. */
 	for (i = 0; i < n; i++)
@@ -1211,6 +1221,7 @@ ssh_setup_kill(struct ssh_task *st)
 		    st->name, pids[i]);
 		(void)kill(pids[i], SIGKILL);
 	}
+	uv_mutex_unlock(&st->se->setup_lock);
 }
 
 static void ssh_setup_done(uv_work_t *w, int status);
@@ -2255,6 +2266,7 @@ ssh_exec_free(struct ssh_exec *se)
 		free(id);
 	}
 	uv_mutex_destroy(&se->lock);
+	uv_mutex_destroy(&se->setup_lock);
 	pogo_ssh_config_free(se->cfg);
 	ssh_kh_clear(&se->kh);
 	free(se->local_user);
@@ -2459,7 +2471,8 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		se->opts.max_handshakes = 32;
 	if (se->opts.connect_timeout == 0)
 		se->opts.connect_timeout = 10;
-	if (uv_mutex_init(&se->lock) != 0)
+	if (uv_mutex_init(&se->lock) != 0 ||
+	    uv_mutex_init(&se->setup_lock) != 0)
 		fatalx("cannot create a mutex");
 	/* The user's names, once: no getpwuid on the loop. */
 	se->local_user = xstrdup(pw != NULL ? pw->pw_name : "root");
