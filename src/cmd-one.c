@@ -117,6 +117,16 @@ one_progress_clear(struct one *o)
 	}
 }
 
+/* A log line of the loop's thread: through the sink, in order. */
+static void
+one_log_line(const char *line, size_t len, void *arg)
+{
+	struct one *o = arg;
+
+	one_progress_clear(o);
+	pogo_sink_write(o->err, line, len);
+}
+
 static void
 one_progress_cb(uv_timer_t *tm)
 {
@@ -652,6 +662,7 @@ one_out_closed_cb(void *arg)
 
 	if (o->summary != NULL)
 		pogo_sink_write(o->err, o->summary, strlen(o->summary));
+	pogo_log_set_writer(NULL, NULL);
 	pogo_sink_close(o->err, one_closed_cb, NULL);
 }
 
@@ -1110,6 +1121,7 @@ one_run(
 	    &o->loop, STDOUT_FILENO, ONE_SINK_HIGH, one_level_cb, o);
 	o->err = pogo_sink_new(
 	    &o->loop, STDERR_FILENO, ONE_SINK_HIGH, one_level_cb, o);
+	pogo_log_set_writer(one_log_line, o);
 	o->escape = pogo_sink_is_tty(o->out);
 	if (o->output_dir != NULL) {
 		n = pogo_job_nhosts(o->job) + 1;

@@ -5,11 +5,14 @@
  * Logging for every role, on stderr.  Each line carries a UTC timestamp in
  * milliseconds, the role, the pid and a level letter.  Untrusted text is
  * escaped so that control characters cannot forge or corrupt log lines.
- * The level and role are the only process-wide state, as STYLE.md allows.
+ * The level, the role and the loop thread's writer are the only
+ * process-wide state, as STYLE.md allows.
  */
 #include "pogo/compat.h"
 
 #include <sys/time.h>
+#include <poll.h>
+#include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +21,9 @@
 
 int pogo_log_level = POGO_LOG_INFO;
 static const char *log_role = "pogo";
+static void (*log_writer)(const char *, size_t, void *);
+static void *log_writer_arg;
+static pthread_t log_writer_thread;
 
 static const char log_letters[] = "EWIDDD";
 static const char *log_names[] = { "error", "warn", "info", "debug", "debug2",
@@ -43,6 +49,43 @@ pogo_log_parse_level(const char *name, int *levelp)
 	return POGO_ERR_CONFIG;
 }
 
+void
+pogo_log_set_writer(
+    void (*fn)(const char *line, size_t len, void *arg), void *arg)
+{
+	log_writer_thread = pthread_self();
+	log_writer_arg = arg;
+	/* Other threads read it: they only compare the thread. */
+	__atomic_store_n(&log_writer, fn, __ATOMIC_RELEASE);
+}
+
+/*
+ * Write a whole line to stderr.  A descriptor another part of pogo made
+ * non-blocking is waited for, up to 10 s: a line is not dropped because
+ * the reader is slow, nor does a reader that stopped hang pogo.
+ */
+static void
+log_write_all(const char *p, size_t len)
+{
+	struct pollfd pfd = { .fd = STDERR_FILENO, .events = POLLOUT };
+	int waited = 0;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(STDERR_FILENO, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && errno == EAGAIN && waited < 10000) {
+			(void)poll(&pfd, 1, 100);
+			waited += 100;
+		} else
+			return;
+	}
+}
+
 /* Format the message, escape control bytes and write one line. */
 static void log_vwrite(int level, const char *func, int line, const char *fmt,
     va_list ap) POGO_PRINTFLIKE(4, 0);
@@ -50,6 +93,7 @@ static void log_vwrite(int level, const char *func, int line, const char *fmt,
 static void
 log_vwrite(int level, const char *func, int line, const char *fmt, va_list ap)
 {
+	void (*writer)(const char *, size_t, void *);
 	char msg[2048], out[4096 + 128], ts[32];
 	struct timeval tv;
 	struct tm tm;
@@ -83,7 +127,11 @@ log_vwrite(int level, const char *func, int line, const char *fmt, va_list ap)
 			out[o++] = (char)c;
 	}
 	out[o++] = '\n';
-	(void)!write(STDERR_FILENO, out, o);
+	writer = __atomic_load_n(&log_writer, __ATOMIC_ACQUIRE);
+	if (writer != NULL && pthread_equal(pthread_self(), log_writer_thread))
+		writer(out, o, log_writer_arg);
+	else
+		log_write_all(out, o);
 }
 
 void

@@ -25,6 +25,16 @@ extern int pogo_log_level;
 /* Set the role written on every line (borrowed: must outlive logging). */
 void pogo_log_set_role(const char *role);
 
+/*
+ * While a role writes its stderr through its loop (pogo one's sink, which
+ * makes the descriptor non-blocking), the log lines of the thread calling
+ * this go to fn, in order with the rest of that output; NULL fn: back to
+ * stderr.  Lines of other threads (libssh's, from the setup threads) are
+ * written to stderr at once, waiting up to 10 s for room.
+ */
+void pogo_log_set_writer(
+    void (*fn)(const char *line, size_t len, void *arg), void *arg);
+
 /* Parse a level name; returns 0 or POGO_ERR_CONFIG. */
 int pogo_log_parse_level(const char *name, int *levelp);
 

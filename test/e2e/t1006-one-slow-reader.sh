@@ -155,4 +155,21 @@ slow_run 8 pogo_one --show-output --max-output 100000000 --timeout 5 --targets 1
 sed -i 's/^127\.0\.6\.1: /h1: /' "$T/out"
 check_mid paused-timeout-ssh
 
+# pogo's log lines are not lost on a slow stderr (pogo writes its stderr
+# through the loop, so the pipe is non-blocking): with -vv, every host's
+# "trying publickey" line arrives although stderr is read 4 s late.
+rm -f "$T/efifo"
+mkfifo "$T/efifo" || fail "mkfifo"
+(exec <"$T/efifo"; sleep 4; cat >"$T/elog") &
+reader=$!
+pogo_one -vv --targets '127.0.6.[1-100]' --run-command true \
+    >"$T/out" 2>"$T/efifo"
+rc=$?
+wait $reader
+expect_eq "slow stderr exit" "$rc" 0
+expect_eq "slow stderr log lines" \
+    "$(grep -c 'host=127\.0\.6\.[0-9]*: trying publickey' "$T/elog")" 100
+grep -q '^100 hosts: 100 ok' "$T/elog" ||
+    fail "slow stderr summary: $(tail -3 "$T/elog")"
+
 echo "PASS $E2E_NAME"
