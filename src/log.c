@@ -2,15 +2,17 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * Logging for every role, on stderr.  Each line carries a UTC timestamp in
- * milliseconds, the role, the pid and a level letter.  Untrusted text is
- * escaped so that control characters cannot forge or corrupt log lines.
- * The level, the role and the loop thread's writer are the only
- * process-wide state, as STYLE.md allows.
+ * Logging for every role, on stderr or a log file (SPEC 12.6).  Each line
+ * carries a UTC timestamp in milliseconds, the role, the pid and a level
+ * letter.  Untrusted text is escaped so that control characters cannot
+ * forge or corrupt log lines.  The level, the role, the log file and the
+ * loop thread's writer are the only process-wide state, as STYLE.md
+ * allows.
  */
 #include "pogo/compat.h"
 
 #include <sys/time.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <time.h>
@@ -18,12 +20,15 @@
 
 #include "pogo/error.h"
 #include "pogo/log.h"
+#include "pogo/xmalloc.h"
 
 int pogo_log_level = POGO_LOG_INFO;
 static const char *log_role = "pogo";
 static void (*log_writer)(const char *, size_t, void *);
 static void *log_writer_arg;
 static pthread_t log_writer_thread;
+static int log_fd = STDERR_FILENO;
+static char *log_path; /* NULL: stderr */
 
 static const char log_letters[] = "EWIDDD";
 static const char *log_names[] = { "error", "warn", "info", "debug", "debug2",
@@ -60,19 +65,19 @@ pogo_log_set_writer(
 }
 
 /*
- * Write a whole line to stderr.  A descriptor another part of pogo made
+ * Write a whole line to stderr or the log file.  A descriptor another part of pogo made
  * non-blocking is waited for, up to 10 s: a line is not dropped because
  * the reader is slow, nor does a reader that stopped hang pogo.
  */
 static void
 log_write_all(const char *p, size_t len)
 {
-	struct pollfd pfd = { .fd = STDERR_FILENO, .events = POLLOUT };
+	struct pollfd pfd = { .fd = log_fd, .events = POLLOUT };
 	int waited = 0;
 	ssize_t n;
 
 	while (len > 0) {
-		n = write(STDERR_FILENO, p, len);
+		n = write(log_fd, p, len);
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
@@ -132,6 +137,81 @@ log_vwrite(int level, const char *func, int line, const char *fmt, va_list ap)
 		writer(out, o, log_writer_arg);
 	else
 		log_write_all(out, o);
+}
+
+static int
+log_open_fd(const char *path, int *fdp)
+{
+	int fd;
+
+	fd = open(
+	    path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	if (fd == -1)
+		return POGO_ERR_ERRNO(errno);
+	*fdp = fd;
+	return 0;
+}
+
+int
+pogo_log_open(const char *path)
+{
+	int fd = -1, r;
+
+	if ((r = log_open_fd(path, &fd)) != 0)
+		return r;
+	pogo_log_close();
+	log_fd = fd;
+	log_path = xstrdup(path);
+	return 0;
+}
+
+int
+pogo_log_reopen(void)
+{
+	int fd = -1, r;
+
+	if (log_path == NULL)
+		return 0;
+	if ((r = log_open_fd(log_path, &fd)) != 0)
+		return r;
+	/* In place: other threads may be writing to log_fd. */
+	if (dup2(fd, log_fd) == -1) {
+		r = POGO_ERR_ERRNO(errno);
+		close(fd);
+		return r;
+	}
+	close(fd);
+	(void)fcntl(log_fd, F_SETFD, FD_CLOEXEC);
+	return 0;
+}
+
+void
+pogo_log_close(void)
+{
+	if (log_path != NULL) {
+		close(log_fd);
+		free(log_path);
+		log_path = NULL;
+	}
+	log_fd = STDERR_FILENO;
+}
+
+int
+pogo_log_cycle_level(void)
+{
+	if (pogo_log_level >= POGO_LOG_DEBUG3)
+		pogo_log_level = POGO_LOG_INFO;
+	else
+		pogo_log_level++;
+	return pogo_log_level;
+}
+
+const char *
+pogo_log_level_name(int level)
+{
+	if (level < 0 || level >= (int)POGO_NELEM(log_names))
+		return "?";
+	return log_names[level];
 }
 
 void

@@ -4,11 +4,19 @@
 /*
  * Loop set-up and a checked close: after the roles stopped, whatever is
  * left is closed and uv_loop_close() must succeed (libuv's
- * MAKE_VALGRIND_HAPPY).  Used by every subcommand that runs a loop.
+ * MAKE_VALGRIND_HAPPY).  Used by every subcommand that runs a loop.  The
+ * daemons add signals, the log file and the pid file (struct pogo_proc).
  */
 #include "pogo/compat.h"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include "pogo/error.h"
+#include "pogo/log.h"
 #include "pogo/proc.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 static void *
@@ -55,4 +63,287 @@ pogo_proc_loop_close(uv_loop_t *loop)
 	uv_walk(loop, proc_close_walk, NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
 	return uv_loop_close(loop);
+}
+
+/* A daemon's process: the loop, its signals, the log and pid files. */
+#define PROC_NSIGNALS 4
+
+struct pogo_proc {
+	uv_loop_t loop;
+	uv_signal_t sigs[PROC_NSIGNALS];
+	int nsigs;
+	bool stopping;
+	bool log_opened;
+	pogo_proc_stop_cb stop;
+	void *arg;
+	char *pid_file; /* set once this process created the file */
+};
+
+static const int proc_signums[PROC_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP,
+	SIGUSR2 };
+
+static const char *
+proc_signame(int signum)
+{
+	switch (signum) {
+	case SIGTERM:
+		return "SIGTERM";
+	case SIGINT:
+		return "SIGINT";
+	case SIGHUP:
+		return "SIGHUP";
+	case SIGUSR2:
+		return "SIGUSR2";
+	}
+	return "signal";
+}
+
+static void
+proc_signal_cb(uv_signal_t *h, int signum)
+{
+	struct pogo_proc *p = h->data;
+	int r;
+
+	switch (signum) {
+	case SIGTERM:
+	case SIGINT:
+		if (p->stopping) {
+			log_info("%s: already stopping", proc_signame(signum));
+			return;
+		}
+		p->stopping = true;
+		log_info("%s: stopping", proc_signame(signum));
+		if (p->stop != NULL)
+			p->stop(p, signum, p->arg);
+		break;
+	case SIGHUP:
+		if ((r = pogo_log_reopen()) != 0)
+			log_error("SIGHUP: cannot reopen the log file: %s",
+			    pogo_strerror(r));
+		else
+			log_info("SIGHUP: log file reopened");
+		break;
+	case SIGUSR2:
+		r = pogo_log_cycle_level();
+		log_info("SIGUSR2: log level %s", pogo_log_level_name(r));
+		break;
+	}
+}
+
+/* Read the pid in an existing pid file; 0 when it holds none. */
+static long long
+proc_pidfile_read(const char *path, int *errp)
+{
+	char *buf = NULL, *nl;
+	size_t len;
+	long long pid = 0;
+
+	*errp = pogo_str_read_file(path, 64, &buf, &len);
+	if (*errp != 0)
+		return 0;
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	if (pogo_strtonum(buf, 1, INT32_MAX, &pid) != 0)
+		pid = 0;
+	free(buf);
+	return pid;
+}
+
+/*
+ * Create the pid file exclusively.  An existing file whose process no
+ * longer runs (or is this very process: a container's pid 1 again) is
+ * replaced, once.
+ */
+static int
+proc_pidfile_create(struct pogo_proc *p, const char *path, char **cause)
+{
+	char line[32];
+	long long pid;
+	int fd, n, r, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		fd = open(path,
+		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW |
+		        O_NOCTTY,
+		    0644);
+		if (fd != -1) {
+			n = snprintf(
+			    line, sizeof(line), "%ld\n", (long)getpid());
+			if (write(fd, line, (size_t)n) != n) {
+				r = errno != 0 ? POGO_ERR_ERRNO(errno)
+				               : POGO_ERR_ERRNO(EIO);
+				close(fd);
+				unlink(path);
+				xasprintf(cause, "pid file %s: %s", path,
+				    pogo_strerror(r));
+				return r;
+			}
+			close(fd);
+			p->pid_file = xstrdup(path);
+			return 0;
+		}
+		if (errno != EEXIST) {
+			r = POGO_ERR_ERRNO(errno);
+			xasprintf(
+			    cause, "pid file %s: %s", path, pogo_strerror(r));
+			return r;
+		}
+		pid = proc_pidfile_read(path, &r);
+		if (r == POGO_ERR_ERRNO(ENOENT))
+			continue; /* removed meanwhile */
+		if (r != 0) {
+			xasprintf(
+			    cause, "pid file %s: %s", path, pogo_strerror(r));
+			return r;
+		}
+		if (pid == 0) {
+			xasprintf(cause,
+			    "pid file %s exists and holds no pid; remove it "
+			    "if no pogo runs",
+			    path);
+			return POGO_ERR_STATE;
+		}
+		if (pid != (long long)getpid() &&
+		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
+			xasprintf(cause,
+			    "pid file %s: pogo is already running as pid %lld",
+			    path, pid);
+			return POGO_ERR_STATE;
+		}
+		log_warn("pid file %s: pid %lld no longer runs; replacing the "
+		         "file",
+		    path, pid);
+		if (unlink(path) != 0 && errno != ENOENT) {
+			r = POGO_ERR_ERRNO(errno);
+			xasprintf(
+			    cause, "pid file %s: %s", path, pogo_strerror(r));
+			return r;
+		}
+	}
+	xasprintf(cause, "pid file %s: cannot create it", path);
+	return POGO_ERR_STATE;
+}
+
+int
+pogo_proc_new(
+    const struct pogo_proc_opts *opts, struct pogo_proc **pp, char **cause)
+{
+	struct pogo_proc *p;
+	struct sigaction sa;
+	int i, r;
+
+	*pp = NULL;
+	*cause = NULL;
+	p = xcalloc(1, sizeof(*p));
+	p->stop = opts->stop;
+	p->arg = opts->arg;
+	if ((r = pogo_proc_loop_init(&p->loop)) != 0) {
+		xasprintf(cause, "event loop: %s", pogo_strerror(r));
+		free(p);
+		return r;
+	}
+	if (opts->log_file != NULL && opts->log_file[0] != '\0') {
+		if ((r = pogo_log_open(opts->log_file)) != 0) {
+			xasprintf(cause, "log file %s: %s", opts->log_file,
+			    pogo_strerror(r));
+			goto fail;
+		}
+		p->log_opened = true;
+	}
+	if (opts->pid_file != NULL && opts->pid_file[0] != '\0' &&
+	    (r = proc_pidfile_create(p, opts->pid_file, cause)) != 0)
+		goto fail;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGPIPE, &sa, NULL);
+	for (i = 0; i < PROC_NSIGNALS; i++) {
+		if ((r = uv_signal_init(&p->loop, &p->sigs[i])) != 0) {
+			xasprintf(cause, "signals: %s", pogo_strerror(r));
+			goto fail;
+		}
+		p->nsigs++;
+		p->sigs[i].data = p;
+		if ((r = uv_signal_start(
+		         &p->sigs[i], proc_signal_cb, proc_signums[i])) != 0) {
+			xasprintf(cause, "signals: %s", pogo_strerror(r));
+			goto fail;
+		}
+		uv_unref((uv_handle_t *)&p->sigs[i]);
+	}
+	*pp = p;
+	return 0;
+fail:
+	pogo_proc_free(p);
+	return r;
+}
+
+uv_loop_t *
+pogo_proc_loop(struct pogo_proc *p)
+{
+	return &p->loop;
+}
+
+int
+pogo_proc_run(struct pogo_proc *p)
+{
+	return uv_run(&p->loop, UV_RUN_DEFAULT);
+}
+
+bool
+pogo_proc_stopping(const struct pogo_proc *p)
+{
+	return p->stopping;
+}
+
+/* A handle that a role left open: a bug, reported and closed. */
+struct proc_walk {
+	struct pogo_proc *p;
+	int leaks;
+};
+
+static void
+proc_leak_walk(uv_handle_t *h, void *arg)
+{
+	struct proc_walk *w = arg;
+	int i;
+
+	for (i = 0; i < w->p->nsigs; i++) {
+		if (h == (uv_handle_t *)&w->p->sigs[i])
+			return;
+	}
+	if (uv_is_closing(h))
+		return;
+	log_error("loop not closed cleanly: a %s handle is still open",
+	    uv_handle_type_name(uv_handle_get_type(h)));
+	w->leaks++;
+	uv_close(h, NULL);
+}
+
+int
+pogo_proc_free(struct pogo_proc *p)
+{
+	struct proc_walk w = { .p = p, .leaks = 0 };
+	int i, r;
+
+	if (p == NULL)
+		return 0;
+	uv_walk(&p->loop, proc_leak_walk, &w);
+	for (i = 0; i < p->nsigs; i++)
+		uv_close((uv_handle_t *)&p->sigs[i], NULL);
+	uv_run(&p->loop, UV_RUN_DEFAULT);
+	if ((r = uv_loop_close(&p->loop)) != 0) {
+		log_error("loop not closed cleanly: %s", pogo_strerror(r));
+		w.leaks++;
+	}
+	if (p->pid_file != NULL) {
+		if (unlink(p->pid_file) != 0 && errno != ENOENT)
+			log_warn("pid file %s: %s", p->pid_file,
+			    pogo_strerror(POGO_ERR_ERRNO(errno)));
+		free(p->pid_file);
+	}
+	if (p->log_opened)
+		pogo_log_close();
+	free(p);
+	return w.leaks > 0 ? POGO_ERR_STATE : 0;
 }

@@ -2,8 +2,9 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * One log line format for every role:
+ * One log line format for every role (SPEC 12.6):
  *   2026-08-22T10:11:12.345Z dispatcher[4242] W message
+ * on stderr, or appended to a log file that SIGHUP reopens.
  * The level is checked before any argument is evaluated.  Debug levels add
  * func:line.  fatal() appends strerror(errno), fatalx() does not; both exit
  * and are only for memory exhaustion and setup before the loop runs.
@@ -37,6 +38,30 @@ void pogo_log_set_writer(
 
 /* Parse a level name; returns 0 or POGO_ERR_CONFIG. */
 int pogo_log_parse_level(const char *name, int *levelp);
+
+/* The name of a level ("info"), "?" for none. */
+const char *pogo_log_level_name(int level);
+
+/*
+ * SIGUSR2: raise the level one step, from debug3 back to info.  Returns
+ * the new level.
+ */
+int pogo_log_cycle_level(void);
+
+/*
+ * Log to path (appended, created 0640) instead of stderr.  Returns 0 or
+ * an errno code; on failure the log stays where it was.
+ */
+int pogo_log_open(const char *path);
+
+/*
+ * Reopen the log file by name (SIGHUP, after logrotate moved it away);
+ * 0 without a log file.  On failure the old file stays in use.
+ */
+int pogo_log_reopen(void);
+
+/* Close the log file and log to stderr again. */
+void pogo_log_close(void);
 
 /* Write one line at level; func/line are printed at debug levels. */
 void pogo_log_write(int level, const char *func, int line, const char *fmt, ...)

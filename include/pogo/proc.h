@@ -3,8 +3,21 @@
 
 /*
  * The process's event loop (tmux proc.c): every role runs on one libuv
- * loop created and closed here.  Signals, pid files and graceful shutdown
- * join this module with the daemons.
+ * loop created and closed here.
+ *
+ * A daemon (pogo api, dispatcher, worker; SPEC 12.6) wraps its loop in a
+ * struct pogo_proc, which also owns:
+ *   - the signals: SIGTERM and SIGINT call the stop callback once (the
+ *     roles then stop and close their handles, and the loop ends);
+ *     SIGHUP reopens the log file; SIGUSR2 raises the log level one step,
+ *     wrapping from debug3 back to info; SIGPIPE is ignored;
+ *   - the log file, if any (log.c writes to it);
+ *   - the pid file, if any: created exclusively (O_EXCL), so that a
+ *     second daemon on the same file refuses to start; a file left by a
+ *     process that no longer runs is replaced; removed at the end;
+ *   - the check at the end that every handle of the loop was closed.
+ * The signal handles are unreferenced: the loop runs while the roles have
+ * work or listeners, and pogo_proc_run() returns when they closed them.
  */
 #ifndef POGO_PROC_H
 #define POGO_PROC_H
@@ -19,5 +32,47 @@ int pogo_proc_loop_init(uv_loop_t *loop);
  * close it.  Returns 0, or the error of uv_loop_close().
  */
 int pogo_proc_loop_close(uv_loop_t *loop);
+
+struct pogo_proc;
+
+/*
+ * Called on the loop, once, for the first SIGTERM or SIGINT (signum).  It
+ * starts a graceful stop; a later stop signal is logged and ignored.
+ */
+typedef void (*pogo_proc_stop_cb)(struct pogo_proc *p, int signum, void *arg);
+
+struct pogo_proc_opts {
+	const char *log_file; /* NULL or "": stderr */
+	const char *pid_file; /* NULL or "": none */
+	pogo_proc_stop_cb stop;
+	void *arg;
+};
+
+/*
+ * Start a daemon process: loop, log file, pid file, signals, in this
+ * order.  Returns 0 with *pp, or an error with *cause (for the caller to
+ * print and free) naming the file, such as "pid file /run/p.pid: pogo is
+ * already running as pid 42"; nothing is left behind on failure.
+ */
+int pogo_proc_new(
+    const struct pogo_proc_opts *opts, struct pogo_proc **pp, char **cause);
+
+/* The loop, for the roles' _start(loop, cfg). */
+uv_loop_t *pogo_proc_loop(struct pogo_proc *p);
+
+/* Run the loop until no referenced handle is left; returns uv_run's. */
+int pogo_proc_run(struct pogo_proc *p);
+
+/* Has a stop signal arrived? */
+bool pogo_proc_stopping(const struct pogo_proc *p);
+
+/*
+ * The end: close the signal handles, check that nothing else is open on
+ * the loop, close what is (logging each one's type), close the loop,
+ * remove the pid file and close the log file.  Returns 0 when the loop
+ * closed cleanly, POGO_ERR_STATE when some handle was left open.
+ * NULL-safe.
+ */
+int pogo_proc_free(struct pogo_proc *p);
 
 #endif

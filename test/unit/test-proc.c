@@ -1,0 +1,327 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The daemon process plumbing: signals sent to a real child process, the
+ * log file and its reopening, the pid file's exclusivity and the check
+ * that the loop closed cleanly.
+ */
+#include "pogo/compat.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/log.h"
+#include "pogo/proc.h"
+#include "pogo/str.h"
+#include "pogo/xmalloc.h"
+
+static char tmpdir[64];
+
+static void
+tmp_setup(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/pogo-test-proc-XXXXXX");
+	ASSERT(mkdtemp(tmpdir) != NULL);
+}
+
+static char *
+tmp_path(const char *name)
+{
+	char *p;
+
+	xasprintf(&p, "%s/%s", tmpdir, name);
+	return p;
+}
+
+static void
+tmp_cleanup(void)
+{
+	static const char *names[] = { "pid", "log", "log.1" };
+	char *p;
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(names); i++) {
+		p = tmp_path(names[i]);
+		unlink(p);
+		free(p);
+	}
+	rmdir(tmpdir);
+}
+
+static void
+pause_ms(int ms)
+{
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Does file contain text?  Polls for at most 10 s. */
+static bool
+wait_for_text(const char *path, const char *text)
+{
+	char *buf;
+	size_t len;
+	int i;
+	bool found;
+
+	for (i = 0; i < 1000; i++) {
+		if (pogo_str_read_file(path, 1 << 20, &buf, &len) == 0) {
+			found = strstr(buf, text) != NULL;
+			free(buf);
+			if (found)
+				return true;
+		}
+		pause_ms(10);
+	}
+	return false;
+}
+
+/* The child: a "role" that is one repeating timer, closed on stop. */
+static uv_timer_t child_timer;
+
+static void
+child_timer_cb(uv_timer_t *t)
+{
+}
+
+static void
+child_stop_cb(struct pogo_proc *p, int signum, void *arg)
+{
+	uv_close((uv_handle_t *)&child_timer, NULL);
+}
+
+static POGO_NORETURN void
+child_main(const char *pid_file, const char *log_file)
+{
+	struct pogo_proc_opts opts = { .log_file = log_file,
+		.pid_file = pid_file,
+		.stop = child_stop_cb };
+	struct pogo_proc *p;
+	char *cause;
+
+	pogo_log_set_role("test");
+	if (pogo_proc_new(&opts, &p, &cause) != 0)
+		_exit(4);
+	uv_timer_init(pogo_proc_loop(p), &child_timer);
+	uv_timer_start(&child_timer, child_timer_cb, 50, 50);
+	log_info("started");
+	pogo_proc_run(p);
+	log_info("loop ended");
+	_exit(pogo_proc_free(p) == 0 ? 0 : 3);
+}
+
+static int
+wait_child(pid_t pid)
+{
+	int i, status;
+
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid)
+			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+		pause_ms(10);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	return -1;
+}
+
+TEST(signals_child)
+{
+	struct pogo_proc_opts opts = { 0 };
+	struct pogo_proc *p = NULL;
+	char *pid_file, *log_file, *log_old, *want, *cause = NULL, *buf;
+	struct stat st;
+	size_t len;
+	pid_t pid;
+
+	tmp_setup();
+	pid_file = tmp_path("pid");
+	log_file = tmp_path("log");
+	log_old = tmp_path("log.1");
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0)
+		child_main(pid_file, log_file);
+	xasprintf(&want, "%ld\n", (long)pid);
+	ASSERT(wait_for_text(pid_file, want));
+	free(want);
+	ASSERT(wait_for_text(log_file, " I started\n"));
+
+	/* The log line format of SPEC 12.6. */
+	ASSERT_OK(pogo_str_read_file(log_file, 1 << 20, &buf, &len));
+	xasprintf(&want, "Z test[%ld] I started\n", (long)pid);
+	ASSERT(len > 24 && buf[4] == '-' && buf[10] == 'T' && buf[19] == '.');
+	ASSERT_MEM_EQ(buf + 23, want, strlen(want));
+	free(want);
+	free(buf);
+
+	/* A second daemon on the same pid file refuses to start. */
+	opts.pid_file = pid_file;
+	ASSERT_EQ(pogo_proc_new(&opts, &p, &cause), POGO_ERR_STATE);
+	ASSERT_NULL(p);
+	xasprintf(&want, "pid file %s: pogo is already running as pid %ld",
+	    pid_file, (long)pid);
+	ASSERT_STR_EQ(cause, want);
+	free(want);
+	free(cause);
+
+	/* SIGUSR2 raises the level, wrapping from debug3 to info. */
+	kill(pid, SIGUSR2);
+	ASSERT(wait_for_text(log_file, "I SIGUSR2: log level debug\n"));
+	kill(pid, SIGUSR2);
+	ASSERT(wait_for_text(log_file, "SIGUSR2: log level debug2\n"));
+	kill(pid, SIGUSR2);
+	ASSERT(wait_for_text(log_file, "SIGUSR2: log level debug3\n"));
+	kill(pid, SIGUSR2);
+	ASSERT(wait_for_text(log_file, "I SIGUSR2: log level info\n"));
+
+	/* SIGHUP reopens the log file by name (logrotate's move). */
+	ASSERT_EQ(rename(log_file, log_old), 0);
+	kill(pid, SIGHUP);
+	ASSERT(wait_for_text(log_file, "I SIGHUP: log file reopened\n"));
+	ASSERT(wait_for_text(log_old, "log level info\n"));
+
+	/* SIGTERM: a graceful stop, a clean loop, the pid file removed. */
+	kill(pid, SIGTERM);
+	ASSERT_EQ(wait_child(pid), 0);
+	ASSERT(wait_for_text(log_file, "I SIGTERM: stopping\n"));
+	ASSERT(wait_for_text(log_file, "I loop ended\n"));
+	ASSERT(stat(pid_file, &st) != 0 && errno == ENOENT);
+	free(pid_file);
+	free(log_file);
+	free(log_old);
+	tmp_cleanup();
+}
+
+TEST(sigint_stops)
+{
+	char *pid_file, *log_file, *want;
+	pid_t pid;
+
+	tmp_setup();
+	pid_file = tmp_path("pid");
+	log_file = tmp_path("log");
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0)
+		child_main(pid_file, log_file);
+	xasprintf(&want, "%ld\n", (long)pid);
+	ASSERT(wait_for_text(pid_file, want));
+	free(want);
+	ASSERT(wait_for_text(log_file, " I started\n"));
+	kill(pid, SIGINT);
+	ASSERT_EQ(wait_child(pid), 0);
+	ASSERT(wait_for_text(log_file, "I SIGINT: stopping\n"));
+	ASSERT(access(pid_file, F_OK) != 0);
+	free(pid_file);
+	free(log_file);
+	tmp_cleanup();
+}
+
+/* A pid file left by a process that is gone is replaced. */
+TEST(pidfile_stale)
+{
+	struct pogo_proc_opts opts = { 0 };
+	struct pogo_proc *p = NULL;
+	char *pid_file, *cause = NULL, *want;
+	FILE *f;
+	pid_t dead;
+
+	tmp_setup();
+	pid_file = tmp_path("pid");
+	ASSERT((dead = fork()) >= 0);
+	if (dead == 0)
+		_exit(0);
+	ASSERT_EQ(wait_child(dead), 0);
+	ASSERT((f = fopen(pid_file, "w")) != NULL);
+	fprintf(f, "%ld\n", (long)dead);
+	fclose(f);
+	opts.pid_file = pid_file;
+	pogo_log_level = POGO_LOG_ERROR; /* the warning is expected */
+	ASSERT_OK(pogo_proc_new(&opts, &p, &cause));
+	pogo_log_level = POGO_LOG_INFO;
+	xasprintf(&want, "%ld\n", (long)getpid());
+	ASSERT(wait_for_text(pid_file, want));
+	free(want);
+	ASSERT_OK(pogo_proc_free(p));
+	ASSERT(access(pid_file, F_OK) != 0);
+	free(pid_file);
+	tmp_cleanup();
+}
+
+TEST(pidfile_garbage)
+{
+	struct pogo_proc_opts opts = { 0 };
+	struct pogo_proc *p = NULL;
+	char *pid_file, *cause = NULL;
+	FILE *f;
+
+	tmp_setup();
+	pid_file = tmp_path("pid");
+	ASSERT((f = fopen(pid_file, "w")) != NULL);
+	fputs("hello\n", f);
+	fclose(f);
+	opts.pid_file = pid_file;
+	ASSERT_EQ(pogo_proc_new(&opts, &p, &cause), POGO_ERR_STATE);
+	ASSERT(strstr(cause, "holds no pid") != NULL);
+	free(cause);
+	/* The file is not ours: it stays. */
+	ASSERT_EQ(access(pid_file, F_OK), 0);
+	free(pid_file);
+	tmp_cleanup();
+}
+
+TEST(pidfile_bad_dir)
+{
+	struct pogo_proc_opts opts = { .pid_file = "/nonexistent/dir/p.pid" };
+	struct pogo_proc *p = NULL;
+	char *cause = NULL;
+
+	ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
+	ASSERT_NULL(p);
+	ASSERT_STR_EQ(cause,
+	    "pid file /nonexistent/dir/p.pid: No such file or directory");
+	free(cause);
+	opts.pid_file = NULL;
+	opts.log_file = "/nonexistent/dir/log";
+	ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
+	ASSERT_STR_EQ(
+	    cause, "log file /nonexistent/dir/log: No such file or directory");
+	free(cause);
+}
+
+/* A handle left open is found, reported, closed. */
+TEST(loop_closed_cleanly)
+{
+	struct pogo_proc_opts opts = { 0 };
+	struct pogo_proc *p = NULL;
+	uv_timer_t t;
+	char *cause = NULL;
+
+	ASSERT_OK(pogo_proc_new(&opts, &p, &cause));
+	ASSERT_OK(pogo_proc_run(p)); /* nothing referenced: returns */
+	ASSERT_OK(pogo_proc_free(p));
+
+	ASSERT_OK(pogo_proc_new(&opts, &p, &cause));
+	uv_timer_init(pogo_proc_loop(p), &t);
+	uv_timer_start(&t, child_timer_cb, 60000, 0);
+	pogo_log_level = -1; /* the error line is expected */
+	ASSERT_EQ(pogo_proc_free(p), POGO_ERR_STATE);
+	pogo_log_level = POGO_LOG_INFO;
+}
+
+TEST(log_level_cycle)
+{
+	pogo_log_level = POGO_LOG_WARN;
+	ASSERT_EQ(pogo_log_cycle_level(), POGO_LOG_INFO);
+	ASSERT_EQ(pogo_log_cycle_level(), POGO_LOG_DEBUG);
+	ASSERT_EQ(pogo_log_cycle_level(), POGO_LOG_DEBUG2);
+	ASSERT_EQ(pogo_log_cycle_level(), POGO_LOG_DEBUG3);
+	ASSERT_EQ(pogo_log_cycle_level(), POGO_LOG_INFO);
+	ASSERT_STR_EQ(pogo_log_level_name(POGO_LOG_DEBUG2), "debug2");
+	pogo_log_level = POGO_LOG_INFO;
+}
