@@ -374,7 +374,11 @@ cfg_load_raw(
 		/* "Ignoring documents after first in stream" and the like. */
 		char *q = cfg_quote(c->warnings.v[0]);
 
-		xasprintf(&c->cause, "%s: %s", c->name, q);
+		if (strstr(q, "Ignoring documents after first") != NULL)
+			xasprintf(&c->cause, "%s: more than one YAML document",
+			    c->name);
+		else
+			xasprintf(&c->cause, "%s: %s", c->name, q);
 		free(q);
 		cyaml_free(&c->cc, &cfg_schema, raw, 0);
 		return POGO_ERR_CONFIG;

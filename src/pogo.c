@@ -19,6 +19,7 @@
 #include "pogo/store.h"
 #include "pogo/tls.h"
 #include "pogo/version.h"
+#include "pogo/xmalloc.h"
 #include "pogo/yaml.h"
 
 /* Sorted by name. */
@@ -43,6 +44,54 @@ pogo_cmd_not_implemented(const struct pogo_cmd *cmd)
 {
 	fprintf(stderr, "pogo %s: not implemented yet\n", cmd->name);
 	return POGO_EXIT_USAGE;
+}
+
+bool
+pogo_cmd_daemon_option(struct pogo_cmd_daemon *d, int c, char *arg)
+{
+	switch (c) {
+	case 'f':
+		d->file = arg;
+		return true;
+	case 'o':
+		d->overrides = xreallocarray(
+		    d->overrides, d->noverrides + 1, sizeof(*d->overrides));
+		d->overrides[d->noverrides++] = arg;
+		return true;
+	case 'v':
+		d->verbose++;
+		return true;
+	}
+	return false;
+}
+
+int
+pogo_cmd_daemon_load(const struct pogo_cmd *cmd,
+    const struct pogo_cmd_daemon *d, struct pogo_cfg **cfgp)
+{
+	struct pogo_cfg_src src = { .file = d->file,
+		.overrides = d->overrides,
+		.noverrides = d->noverrides };
+	char *cause = NULL;
+	int level;
+
+	if (pogo_cfg_load(&src, cfgp, &cause) != 0) {
+		fprintf(stderr, "pogo %s: %s\n", cmd->name, cause);
+		free(cause);
+		return POGO_EXIT_USAGE;
+	}
+	level = (*cfgp)->log_level + d->verbose;
+	(*cfgp)->log_level = level > POGO_LOG_DEBUG3 ? POGO_LOG_DEBUG3 : level;
+	if (d->insecure)
+		(*cfgp)->insecure = true;
+	return POGO_EXIT_OK;
+}
+
+void
+pogo_cmd_daemon_release(struct pogo_cmd_daemon *d)
+{
+	free(d->overrides);
+	memset(d, 0, sizeof(*d));
 }
 
 static void

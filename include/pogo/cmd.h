@@ -59,4 +59,32 @@ void pogo_cmd_usage(const struct pogo_cmd *cmd, FILE *f);
 /* The shared body of a subcommand that is not implemented yet. */
 int pogo_cmd_not_implemented(const struct pogo_cmd *cmd);
 
+struct pogo_cfg;
+
+/* The options every daemon takes: -f, -o (repeatable), -v, --insecure. */
+struct pogo_cmd_daemon {
+	const char *file;       /* -f; NULL: the default file */
+	const char **overrides; /* -o KEY=VALUE, in order */
+	size_t noverrides;
+	int verbose; /* each -v raises log_level one step */
+	bool insecure;
+};
+
+/*
+ * Handle one of the common daemon options (c as getopt_long returned it,
+ * with optarg); returns true if it was one.
+ */
+bool pogo_cmd_daemon_option(struct pogo_cmd_daemon *d, int c, char *arg);
+
+/*
+ * Load and check the daemon configuration of d (SPEC 1.6) and apply -v
+ * and --insecure.  Returns POGO_EXIT_OK with *cfgp, or prints
+ * "pogo <cmd>: <problem>" to stderr and returns POGO_EXIT_USAGE.
+ */
+int pogo_cmd_daemon_load(const struct pogo_cmd *cmd,
+    const struct pogo_cmd_daemon *d, struct pogo_cfg **cfgp);
+
+/* Free what pogo_cmd_daemon_option() collected. */
+void pogo_cmd_daemon_release(struct pogo_cmd_daemon *d);
+
 #endif

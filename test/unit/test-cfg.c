@@ -279,7 +279,8 @@ TEST(wrong_types)
 	expect_fail("state_dir: /a\nstate_dir: /b\n", NULL, 0,
 	    "duplicate key 'state_dir'");
 	expect_fail("state_dir: [\n", NULL, 0, "t.yaml:");
-	expect_fail("a: 1\n---\nb: 2\n", NULL, 0, "t.yaml:");
+	expect_fail("state_dir: /a\n---\nstate_dir: /b\n", NULL, 0,
+	    "t.yaml: more than one YAML document");
 }
 
 TEST(bad_numbers_and_durations)

@@ -1,0 +1,70 @@
+#!/bin/sh
+# pogo dispatcher and pogo worker read and check the daemon configuration
+# (SPEC 1.6): a bad file or option is a clear message and exit 2; a valid
+# one still says "not implemented yet" (exit 2), never pretends to run.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+
+# run CMD ARGS...: status in $rc, stderr in $T/err, stdout must be empty.
+run() {
+	"$POGO" "$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	[ -s "$T/out" ] && fail "pogo $* printed on stdout"
+	return 0
+}
+
+# bad WANT CMD ARGS...: exit 2, stderr is exactly WANT.
+bad() {
+	want=$1
+	shift
+	run "$@"
+	expect_eq "pogo $* status" "$rc" 2
+	expect_eq "pogo $* message" "$(cat "$T/err")" "$want"
+}
+
+# valid CMD ARGS...: the configuration is good; not implemented yet.
+valid() {
+	run "$@"
+	expect_eq "pogo $* status" "$rc" 2
+	expect_eq "pogo $* message" "$(cat "$T/err")" \
+	    "pogo $1: not implemented yet"
+}
+
+for c in dispatcher worker; do
+	valid $c -f "$POGO_SRC/examples/pogo.yaml"
+	valid $c -f "$POGO_SRC/examples/pogo.yaml" -v -v \
+	    -o dispatcher.lost_worker_grace=30 -o 'api.admins=[carol]' \
+	    --insecure
+	bad "pogo $c: $T/none.yaml: No such file or directory" \
+	    $c -f "$T/none.yaml"
+	bad "pogo $c: -o dispatcher.bogus=1: unknown key 'dispatcher.bogus'" \
+	    $c -o dispatcher.bogus=1
+	bad "pogo $c: -o dispatcher.lost_worker_grace=10s: dispatcher.lost_worker_grace: '10s' is not a duration in whole seconds from 0 to 316224000" \
+	    $c -o dispatcher.lost_worker_grace=10s
+	bad "pogo $c: -o nokey: expected KEY=VALUE" $c -o nokey
+	run $c -f
+	expect_eq "$c -f without FILE" "$rc" 2
+	grep -q "^usage: pogo $c " "$T/err" || fail "$c -f: no usage"
+	run $c stray
+	expect_eq "$c stray argument" "$rc" 2
+	grep -q "^usage: pogo $c " "$T/err" || fail "$c stray: no usage"
+done
+
+printf 'dispatcher:\n  lost_worker_grace: 3\n  bogus: 1\n' >"$T/a.yaml"
+bad "pogo dispatcher: $T/a.yaml: unknown key 'dispatcher.bogus'" \
+    dispatcher -f "$T/a.yaml"
+printf 'worker:\n  ssh:\n    port: 0\n' >"$T/b.yaml"
+bad "pogo worker: $T/b.yaml: worker.ssh.port: '0' is not a port from 1 to 65535" \
+    worker -f "$T/b.yaml"
+printf 'worker:\n  max_tasks: [1]\n' >"$T/c.yaml"
+bad "pogo worker: $T/c.yaml: line 2, column 14: worker.max_tasks: Expecting STRING, got event: SEQUENCE_START" \
+    worker -f "$T/c.yaml"
+# The override wins over the file, so the bad value of the file is gone.
+valid worker -f "$T/b.yaml" -o worker.ssh.port=22
+
+valid worker --dispatcher 10.0.0.1:7655 --dispatcher '[::1]:7655'
+bad "pogo worker: --dispatcher 'nohost' is not HOST:PORT (write [ADDRESS]:PORT for IPv6)" \
+    worker --dispatcher nohost
+valid dispatcher -a
+valid dispatcher --api
+echo "PASS $E2E_NAME"
