@@ -21,8 +21,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *ov[FUZZ_MAX_OVERRIDES];
-	struct pogo_cfg_src src = { .home = "/home/fuzz",
-		.hostname = "fuzz" };
+	struct pogo_cfg_src src = { .home = "/home/fuzz", .hostname = "fuzz" };
 	struct pogo_cfg *cfg = NULL;
 	const uint8_t *nul;
 	char *cause = NULL, *rest = NULL, *line, *nl;
