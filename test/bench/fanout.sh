@@ -30,78 +30,18 @@ NHOSTS=${FANOUT_HOSTS:-300}
 TOOLS="pogo pdsh clush pssh"
 
 . test/e2e/lib.sh
+. test/bench/lib.sh
 E2E_NAME=fanout
 E2E_NUM=1998
 e2e_init
 for t in pdsh clush parallel-ssh python3; do
 	command -v $t >/dev/null || skip "no $t (third_party/deps.sh installs it)"
 done
-[ "$(id -u)" = 0 ] || skip "needs root (network namespace, cgroups)"
-CG_ROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
-[ -n "$CG_ROOT" ] || skip "no cgroup v2 hierarchy mounted"
-CG_SSHD=$CG_ROOT/pogo-fanout-sshd-$$
-CG_CLIENT=$CG_ROOT/pogo-fanout-client-$$
-mkdir "$CG_SSHD" "$CG_CLIENT" || skip "cannot create cgroups in $CG_ROOT"
-
-# cg_wait DIR N: wait (at most 20 s) until at most N processes are in DIR.
-cg_wait() {
-	i=0
-	while [ "$(wc -l <"$1/cgroup.procs")" -gt "$2" ] && [ $i -lt 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-}
-cg_usec() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
-
-bench_cleanup() {
-	rc=$?
-	( (exit $rc); e2e_cleanup )
-	for d in "$CG_CLIENT" "$CG_SSHD"; do
-		cg_wait "$d" 0
-		rmdir "$d" 2>/dev/null || echo "fanout: cannot remove $d" >&2
-	done
-	exit $rc
-}
-trap bench_cleanup EXIT
-
-start_sshd
-# The same sshd again, in its cgroup and logging at DEBUG1 (its "kex:
-# algorithm:" lines), not at the harness's costly DEBUG3.
-kill "$SSHD_PID"
-i=0
-while kill -0 "$SSHD_PID" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
-sed -i 's/^LogLevel .*/LogLevel DEBUG1/' "$T/sshd_config"
-: >"$T/sshd.log"
-# (ip netns exec mounts a /sys of its own: join the cgroup before it.)
-sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_SSHD" \
-    ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
-    -E "$T/sshd.log" &
-SSHD_PID=$!
-E2E_PIDS="$E2E_PIDS $SSHD_PID"
-i=0
-while ! in_ns ssh-keyscan -T 2 -p "$SSHD_PORT" 127.0.0.1 >/dev/null 2>&1; do
-	i=$((i + 1))
-	[ $i -lt 100 ] || fail "sshd did not start again"
-	sleep 0.1
-done
-
-cat >"$T/ssh_config" <<EOC
-Host *
-    Port $SSHD_PORT
-    User $TEST_USER
-    IdentityFile $T/id_ed25519
-    IdentitiesOnly yes
-    KexAlgorithms curve25519-sha256
-    StrictHostKeyChecking no
-    UserKnownHostsFile /dev/null
-    BatchMode yes
-    LogLevel ERROR
-EOC
-awk -v n=$NHOSTS 'BEGIN { for (i = 0; i < n; i++)
-    printf "127.0.%d.%d\n", 30 + int(i / 100), i % 100 + 1 }' >"$T/hosts"
+bench_cgroups sshd client
+# sshd at DEBUG1: its "kex: algorithm:" lines.
+bench_sshd "$CG_SSHD" DEBUG1
+bench_ssh_config
+bench_hosts "$NHOSTS"
 HOSTLIST=$(paste -sd, "$T/hosts")
 
 # The peak PSS of every process of a cgroup, sampled every 0.1 s while
@@ -135,12 +75,6 @@ with open(out, "w") as f:
     f.write("%d %d\n" % best)
 EOP
 
-# in_cg CMD...: run CMD in the namespace, inside the client's cgroup.
-in_cg() {
-	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$CG_CLIENT" \
-	    ip netns exec "$E2E_NS" "$@"
-}
-
 # run W TOOL FANOUT CMD: one measured run; appends to $T/results
 # "W tool fanout wall_s client_ms sshd_ms fails pss_kb procs".
 run() {
@@ -162,7 +96,7 @@ run() {
 	t0=$(date +%s.%N)
 	case $tool in
 	pogo)
-		in_cg "$POGO" one -F "$T/ssh_config" --host-key-check off \
+		in_cg "$CG_CLIENT" "$POGO" one -F "$T/ssh_config" --host-key-check off \
 		    --connect-timeout 300 \
 		    --concurrency "$f" --max-handshakes "$f" \
 		    --targets "@$T/hosts" --run-command "$cmd" \
@@ -170,17 +104,17 @@ run() {
 		fails=$((NHOSTS - $(grep -c ': Success$' "$T/out")))
 		;;
 	pdsh)
-		in_cg env PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -R ssh -f "$f" \
+		in_cg "$CG_CLIENT" env PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -R ssh -f "$f" \
 		    -w "^$T/hosts" "$cmd" >"$T/out" 2>"$T/err"
 		fails=$(grep -c 'exited with exit code' "$T/err")
 		;;
 	clush)
-		in_cg clush -f "$f" -o "-F $T/ssh_config" -w "$HOSTLIST" \
+		in_cg "$CG_CLIENT" clush -f "$f" -o "-F $T/ssh_config" -w "$HOSTLIST" \
 		    "$cmd" >"$T/out" 2>"$T/err"
 		fails=$(grep -c 'exited with exit code' "$T/err")
 		;;
 	pssh)
-		in_cg parallel-ssh -p "$f" -t 0 -X -F -X "$T/ssh_config" \
+		in_cg "$CG_CLIENT" parallel-ssh -p "$f" -t 0 -X -F -X "$T/ssh_config" \
 		    -h "$T/hosts" "$cmd" >"$T/out" 2>"$T/err"
 		fails=$((NHOSTS - $(grep -c '\[SUCCESS\]' "$T/out")))
 		;;
@@ -221,8 +155,6 @@ for r in $(seq 1 "$RUNS"); do
 done
 echo "fanout: load after: $(uptime | sed 's/.*load/load/')"
 
-median() { sort -g | awk '{ v[NR] = $1 } END {
-    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 col() { awk -v w=$1 -v t=$2 -v c=$3 '$1 == w && $2 == t { print $c }' \
     "$T/results" | median; }
 echo

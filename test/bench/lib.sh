@@ -1,0 +1,113 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The pogo authors
+#
+# Helpers shared by the SSH benchmarks (fanout.sh, sshd-cost.sh), on top of
+# test/e2e/lib.sh (source that first, then call e2e_init):
+#   bench_cgroups NAME...   make one cgroup v2 per NAME; CG_<NAME> names it
+#                           (removed at exit by bench_cleanup)
+#   cg_wait DIR N           wait (at most 20 s) until at most N processes
+#                           are in DIR
+#   cg_usec DIR             its cpu.stat usage_usec
+#   bench_sshd CG LEVEL     start_sshd, then the same sshd again inside the
+#                           cgroup CG, logging at LEVEL
+#   bench_ssh_config        $T/ssh_config, shared by every client: port,
+#                           user, identity, KEX curve25519-sha256, no
+#                           host-key check, BatchMode
+#   bench_hosts N           $T/hosts, N addresses 127.0.30.1 ...
+#   in_cg CG CMD...         run CMD in the namespace, inside cgroup CG
+#   median                  the median of the numbers on standard input
+
+BENCH_CGS=""
+
+bench_cleanup() {
+	rc=$?
+	( (exit $rc); e2e_cleanup )
+	for d in $BENCH_CGS; do
+		cg_wait "$d" 0
+		rmdir "$d" 2>/dev/null || echo "bench: cannot remove $d" >&2
+	done
+	exit $rc
+}
+
+bench_cgroups() {
+	[ "$(id -u)" = 0 ] || skip "needs root (network namespace, cgroups)"
+	CG_ROOT=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+	[ -n "$CG_ROOT" ] || skip "no cgroup v2 hierarchy mounted"
+	for n in "$@"; do
+		d=$CG_ROOT/pogo-$E2E_NAME-$n-$$
+		mkdir "$d" || skip "cannot create cgroups in $CG_ROOT"
+		BENCH_CGS="$BENCH_CGS $d"
+		eval "CG_$(echo "$n" | tr a-z A-Z)=\$d"
+	done
+	trap bench_cleanup EXIT
+}
+
+cg_wait() {
+	i=0
+	while [ "$(wc -l <"$1/cgroup.procs")" -gt "$2" ] && [ $i -lt 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
+cg_usec() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
+
+bench_sshd() {
+	start_sshd
+	# The same sshd again, in its cgroup, at the given LogLevel (not at
+	# the harness's costly DEBUG3).
+	kill "$SSHD_PID"
+	i=0
+	while kill -0 "$SSHD_PID" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	sed -i "s/^LogLevel .*/LogLevel $2/" "$T/sshd_config"
+	: >"$T/sshd.log"
+	# (ip netns exec mounts a /sys of its own: join the cgroup before it.)
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$1" \
+	    ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
+	    -E "$T/sshd.log" &
+	SSHD_PID=$!
+	E2E_PIDS="$E2E_PIDS $SSHD_PID"
+	i=0
+	while ! in_ns ssh-keyscan -T 2 -p "$SSHD_PORT" 127.0.0.1 \
+	    >/dev/null 2>&1; do
+		i=$((i + 1))
+		[ $i -lt 100 ] || fail "sshd did not start again"
+		sleep 0.1
+	done
+}
+
+bench_ssh_config() {
+	cat >"$T/ssh_config" <<EOC
+Host *
+    Port $SSHD_PORT
+    User $TEST_USER
+    IdentityFile $T/id_ed25519
+    IdentitiesOnly yes
+    KexAlgorithms curve25519-sha256
+    StrictHostKeyChecking no
+    UserKnownHostsFile /dev/null
+    BatchMode yes
+    LogLevel ERROR
+EOC
+}
+
+bench_hosts() {
+	awk -v n="$1" 'BEGIN { for (i = 0; i < n; i++)
+	    printf "127.0.%d.%d\n", 30 + int(i / 100), i % 100 + 1 }' \
+	    >"$T/hosts"
+}
+
+in_cg() {
+	bcg=$1
+	shift
+	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$bcg" \
+	    ip netns exec "$E2E_NS" "$@"
+}
+
+median() {
+	sort -g | awk '{ v[NR] = $1 } END {
+	    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}

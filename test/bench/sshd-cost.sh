@@ -1,0 +1,116 @@
+#!/bin/sh
+# sshd's CPU per session (issue 8 item 2): OpenSSH's ssh client against
+# pogo one, against one throwaway sshd (in a network namespace, every
+# 127.x.y.z a host) that runs in a cgroup v2 of its own.
+# Every client reads the same ssh_config (-F: port, user, ed25519 key,
+# KEX curve25519-sha256; the host key is ed25519, the cipher
+# chacha20-poly1305 for both).  Sessions run one at a time, in batches of
+# SSHDCOST_N (25) per variant; each round runs one batch of every variant,
+# the order rotated by one per round; SSHDCOST_ROUNDS (8) rounds.  A
+# batch's figure is the sshd cgroup's usage_usec over the batch, after
+# the cgroup is back to the listener alone, divided by the batch's
+# sessions; the median over the rounds is printed, with the quartiles.
+# CPU time in a cgroup counts only sshd's own processes (the login shell
+# and the command included), so other load on the machine inflates it
+# only through caches and frequency, not by adding time; wall time is
+# not measured.
+# Variants (SSHDCOST_VARIANTS, default: all but pogo2 when unset):
+#   ssh-true   ssh -F cfg HOST true
+#   ssh-line   ssh -F cfg HOST 'exec env PATH=... POGO_JOB_ID=... POGO_HOST=... sh -c '\''true'\'''
+#              (pogo's exec line before issue 8 item 2)
+#   ssh-sh     ssh -F cfg HOST 'exec sh -c '\''export PATH=... POGO_JOB_ID=... POGO_HOST=...; true'\'''
+#              (pogo's exec line after it)
+#   pogo       pogo one -F cfg --concurrency 1 --run-command true
+#   pogo2      the same with the binary $SSHDCOST_POGO2 (a before/after
+#              comparison in one run)
+# Usage (root): test/bench/sshd-cost.sh [build/pogo]
+# SSHDCOST_LOGLEVEL (INFO): sshd's LogLevel; SSHDCOST_LOG=FILE keeps its log.
+set -u
+POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
+export POGO
+cd "$(dirname "$0")/../.." || exit 1
+POGO_SRC=$PWD
+export POGO_SRC
+N=${SSHDCOST_N:-25}
+ROUNDS=${SSHDCOST_ROUNDS:-8}
+if [ -n "${SSHDCOST_POGO2:-}" ]; then
+	VARIANTS=${SSHDCOST_VARIANTS:-ssh-true ssh-line ssh-sh pogo pogo2}
+else
+	VARIANTS=${SSHDCOST_VARIANTS:-ssh-true ssh-line ssh-sh pogo}
+fi
+
+. test/e2e/lib.sh
+. test/bench/lib.sh
+E2E_NAME=sshd-cost
+E2E_NUM=1997
+e2e_init
+bench_cgroups sshd
+bench_sshd "$CG_SSHD" "${SSHDCOST_LOGLEVEL:-INFO}"
+bench_ssh_config
+bench_hosts "$N"
+
+P=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin
+# batch VARIANT: run N sessions one after another.
+batch() {
+	case $1 in
+	pogo | pogo2)
+		bin=$POGO
+		[ "$1" = pogo ] || bin=$SSHDCOST_POGO2
+		in_ns "$bin" one -F "$T/ssh_config" --host-key-check off \
+		    --concurrency 1 --targets "@$T/hosts" --run-command true \
+		    >"$T/out" 2>"$T/err"
+		ok=$(grep -c ': Success$' "$T/out")
+		;;
+	ssh-*)
+		ok=0
+		while read -r h; do
+			case $1 in
+			ssh-true) c=true ;;
+			ssh-line) c="exec env PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='$h' sh -c 'true'" ;;
+			ssh-sh) c="exec sh -c 'export PATH=$P POGO_JOB_ID='\\''p0000000001'\\'' POGO_HOST='\\''$h'\\''; true'" ;;
+			esac
+			in_ns ssh -F "$T/ssh_config" "$h" "$c" </dev/null \
+			    >>"$T/out" 2>>"$T/err" && ok=$((ok + 1))
+		done <"$T/hosts"
+		;;
+	esac
+	[ "$ok" = "$N" ] || fail "$1: $ok of $N sessions succeeded"
+}
+
+echo "sshd-cost: $(nproc) cores; $N sessions per batch, $ROUNDS rounds;" \
+    "load before: $(uptime | sed 's/.*load average: //')"
+: >"$T/results"
+for r in $(seq 1 "$ROUNDS"); do
+	order=$(echo $VARIANTS | awk -v r=$r '{ for (i = 0; i < NF; i++)
+	    printf "%s ", $(((i + r - 1) % NF) + 1) }')
+	for v in $order; do
+		cg_wait "$CG_SSHD" 1
+		s0=$(cg_usec "$CG_SSHD")
+		batch "$v"
+		cg_wait "$CG_SSHD" 1
+		s1=$(cg_usec "$CG_SSHD")
+		echo "$r $v $s0 $s1" | awk -v n="$N" \
+		    '{ printf "%s %s %.2f\n", $1, $2, ($4 - $3) / 1000 / n }' |
+		    tee -a "$T/results"
+	done
+done
+echo "sshd-cost: load after: $(uptime | sed 's/.*load average: //')"
+[ -z "${SSHDCOST_LOG:-}" ] || cp "$T/sshd.log" "$SSHDCOST_LOG"
+
+# q VARIANT P: the Pth quantile (0.25, 0.5, 0.75) of its batches.
+q() {
+	awk -v v="$1" '$2 == v { print $3 }' "$T/results" | sort -g |
+	    awk -v p="$2" '{ x[NR] = $1 } END { i = 1 + (NR - 1) * p; j = int(i)
+	        printf "%.1f", x[j] + (i - j) * (x[j + 1 < NR ? j + 1 : NR] - x[j]) }'
+}
+base=$(q ssh-true 0.5)
+echo
+echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true |"
+echo "| --- | ---: | ---: | ---: |"
+for v in $VARIANTS; do
+	m=$(q "$v" 0.5)
+	echo "$v $m $(q "$v" 0.25) $(q "$v" 0.75) $base" |
+	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %s |\n", $1, $2, $3,
+	        $4, ($5 > 0 ? sprintf("%.3f", $2 / $5) : "-") }'
+done
+echo "($ROUNDS batches of $N sessions per variant, one session at a time)"
