@@ -26,6 +26,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <sys/file.h>
 #include <sys/socket.h>
@@ -147,6 +148,7 @@ struct ssh_task {
 	ssh_channel ch;
 	struct ssh_channel_callbacks_struct cb;
 	int fd;
+	bool fd_given; /* libssh took fd (it closes it on errors) */
 	uv_poll_t poll;
 	bool poll_init;
 	int events;
@@ -489,6 +491,43 @@ ssh_run_unlink(struct ssh_task *st)
 	st->on_run_list = false;
 }
 
+/*
+ * End the session and close its socket.  The socket is pogo's
+ * (SSH_OPTIONS_FD): ssh_disconnect leaves it open, so it is closed here,
+ * unless libssh already closed it after a socket error.  In non-blocking
+ * mode libssh writes only after it has seen the socket writable; when it
+ * is, say so, so that the channel's close and SSH_MSG_DISCONNECT leave
+ * before the socket closes and sshd ends the session on the message.
+ */
+static void
+ssh_close_session(struct ssh_task *st)
+{
+	struct pollfd p = { .fd = st->fd, .events = POLLOUT };
+	struct stat a, b;
+	int guard;
+
+	if (ssh_get_fd(st->s) == SSH_INVALID_SOCKET) {
+		/* Never handed to libssh, or closed by it. */
+		if (!st->fd_given && st->fd >= 0)
+			close(st->fd);
+		return;
+	}
+	/*
+	 * A failed write makes libssh close the socket: the guard keeps it
+	 * open, so that its identity tells whether st->fd still names it.
+	 */
+	guard = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
+	if (guard >= 0 && poll(&p, 1, 0) == 1 && p.revents == POLLOUT)
+		ssh_set_fd_towrite(st->s);
+	ssh_disconnect(st->s);
+	if (guard < 0 ||
+	    (fstat(st->fd, &a) == 0 && fstat(guard, &b) == 0 &&
+	        a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+		close(st->fd);
+	if (guard >= 0)
+		close(guard);
+}
+
 static void
 ssh_finish(struct ssh_task *st)
 {
@@ -521,10 +560,7 @@ ssh_finish(struct ssh_task *st)
 		st->ch = NULL;
 	}
 	if (st->s != NULL) {
-		if (ssh_get_fd(st->s) != SSH_INVALID_SOCKET)
-			ssh_disconnect(st->s);
-		else if (st->fd >= 0)
-			close(st->fd);
+		ssh_close_session(st);
 		ssh_free(st->s);
 		st->s = NULL;
 	} else if (st->fd >= 0)
@@ -2016,6 +2052,8 @@ ssh_step(struct ssh_task *st)
 		}
 		case SSH_P_KEX:
 			rc = ssh_connect(st->s);
+			if (ssh_get_fd(st->s) != SSH_INVALID_SOCKET)
+				st->fd_given = true; /* libssh may close it */
 			if (rc == SSH_AGAIN) {
 				ssh_wait(st);
 				return;

@@ -21,6 +21,8 @@
 #   ssh-sh     ssh -F cfg HOST 'exec sh -c '\''export PATH=... POGO_JOB_ID=... POGO_HOST=...; true'\'''
 #              (pogo's exec line after it)
 #   pogo       pogo one -F cfg --concurrency 1 --run-command true
+#   pogo-each  one pogo one per session, --targets HOST (as ssh: a new
+#              client process for each session)
 #   pogo2      the same with the binary $SSHDCOST_POGO2 (a before/after
 #              comparison in one run)
 # Usage (root): test/bench/sshd-cost.sh [build/pogo]
@@ -56,10 +58,19 @@ batch() {
 	pogo | pogo2)
 		bin=$POGO
 		[ "$1" = pogo ] || bin=$SSHDCOST_POGO2
-		in_ns "$bin" one -F "$T/ssh_config" --host-key-check off \
+		in_ns "$bin" one -F "$T/ssh_config" --host-key-check off --connect-timeout 300 \
 		    --concurrency 1 --targets "@$T/hosts" --run-command true \
 		    >"$T/out" 2>"$T/err"
 		ok=$(grep -c ': Success$' "$T/out")
+		;;
+	pogo-each)
+		ok=0
+		while read -r h; do
+			in_ns "$POGO" one -F "$T/ssh_config" --host-key-check off --connect-timeout 300 \
+			    --targets "$h" --run-command true </dev/null \
+			    >"$T/out" 2>"$T/err" &&
+			    grep -q ': Success$' "$T/out" && ok=$((ok + 1))
+		done <"$T/hosts"
 		;;
 	ssh-*)
 		ok=0
