@@ -14,7 +14,8 @@
 # and the command included), so other load on the machine inflates it
 # only through caches and frequency, not by adding time; wall time is
 # not measured.
-# Variants (SSHDCOST_VARIANTS, default: all but pogo2 when unset):
+# Variants (SSHDCOST_VARIANTS; default: all but pogo-each, pogo2 and
+# pogo3 only when their binary is given):
 #   ssh-true   ssh -F cfg HOST true
 #   ssh-line   ssh -F cfg HOST 'exec env PATH=... POGO_JOB_ID=... POGO_HOST=... sh -c '\''true'\'''
 #              (pogo's exec line before issue 8 item 2)
@@ -23,8 +24,8 @@
 #   pogo       pogo one -F cfg --concurrency 1 --run-command true
 #   pogo-each  one pogo one per session, --targets HOST (as ssh: a new
 #              client process for each session)
-#   pogo2      the same with the binary $SSHDCOST_POGO2 (a before/after
-#              comparison in one run)
+#   pogo2      the same with the binary $SSHDCOST_POGO2, pogo3 with
+#   pogo3      $SSHDCOST_POGO3 (before/after comparisons in one run)
 # Usage (root): test/bench/sshd-cost.sh [build/pogo]
 # SSHDCOST_LOGLEVEL (INFO): sshd's LogLevel; SSHDCOST_LOG=FILE keeps its log.
 set -u
@@ -35,11 +36,10 @@ POGO_SRC=$PWD
 export POGO_SRC
 N=${SSHDCOST_N:-25}
 ROUNDS=${SSHDCOST_ROUNDS:-8}
-if [ -n "${SSHDCOST_POGO2:-}" ]; then
-	VARIANTS=${SSHDCOST_VARIANTS:-ssh-true ssh-line ssh-sh pogo pogo2}
-else
-	VARIANTS=${SSHDCOST_VARIANTS:-ssh-true ssh-line ssh-sh pogo}
-fi
+VARIANTS="ssh-true ssh-line ssh-sh pogo"
+[ -z "${SSHDCOST_POGO2:-}" ] || VARIANTS="$VARIANTS pogo2"
+[ -z "${SSHDCOST_POGO3:-}" ] || VARIANTS="$VARIANTS pogo3"
+VARIANTS=${SSHDCOST_VARIANTS:-$VARIANTS}
 
 . test/e2e/lib.sh
 . test/bench/lib.sh
@@ -55,18 +55,22 @@ P=/usr/local/bin:/usr/local/sbin:/usr/bin:/usr/sbin:/bin:/sbin
 # batch VARIANT: run N sessions one after another.
 batch() {
 	case $1 in
-	pogo | pogo2)
-		bin=$POGO
-		[ "$1" = pogo ] || bin=$SSHDCOST_POGO2
-		in_ns "$bin" one -F "$T/ssh_config" --host-key-check off --connect-timeout 300 \
-		    --concurrency 1 --targets "@$T/hosts" --run-command true \
-		    >"$T/out" 2>"$T/err"
+	pogo | pogo2 | pogo3)
+		case $1 in
+		pogo) bin=$POGO ;;
+		pogo2) bin=$SSHDCOST_POGO2 ;;
+		pogo3) bin=$SSHDCOST_POGO3 ;;
+		esac
+		in_ns "$bin" one -F "$T/ssh_config" --host-key-check off \
+		    --connect-timeout 300 --concurrency 1 --targets "@$T/hosts" \
+		    --run-command true >"$T/out" 2>"$T/err"
 		ok=$(grep -c ': Success$' "$T/out")
 		;;
 	pogo-each)
 		ok=0
 		while read -r h; do
-			in_ns "$POGO" one -F "$T/ssh_config" --host-key-check off --connect-timeout 300 \
+			in_ns "$POGO" one -F "$T/ssh_config" \
+			    --host-key-check off --connect-timeout 300 \
 			    --targets "$h" --run-command true </dev/null \
 			    >"$T/out" 2>"$T/err" &&
 			    grep -q ': Success$' "$T/out" && ok=$((ok + 1))
@@ -114,14 +118,19 @@ q() {
 	    awk -v p="$2" '{ x[NR] = $1 } END { i = 1 + (NR - 1) * p; j = int(i)
 	        printf "%.1f", x[j] + (i - j) * (x[j + 1 < NR ? j + 1 : NR] - x[j]) }'
 }
-base=$(q ssh-true 0.5)
+# ratio VARIANT: the median over the rounds of VARIANT / ssh-true in the
+# same round (load on the machine drifts between rounds, less within one).
+ratio() {
+	awk -v v="$1" '$2 == "ssh-true" { b[$1] = $3 } $2 == v { x[$1] = $3 }
+	    END { for (r in x) if (b[r] > 0) print x[r] / b[r] }' \
+	    "$T/results" | median
+}
 echo
-echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true |"
+echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true, same round (median) |"
 echo "| --- | ---: | ---: | ---: |"
 for v in $VARIANTS; do
-	m=$(q "$v" 0.5)
-	echo "$v $m $(q "$v" 0.25) $(q "$v" 0.75) $base" |
-	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %s |\n", $1, $2, $3,
-	        $4, ($5 > 0 ? sprintf("%.3f", $2 / $5) : "-") }'
+	echo "$v $(q "$v" 0.5) $(q "$v" 0.25) $(q "$v" 0.75) $(ratio "$v")" |
+	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %.3f |\n", $1, $2,
+	        $3, $4, $5 }'
 done
 echo "($ROUNDS batches of $N sessions per variant, one session at a time)"
