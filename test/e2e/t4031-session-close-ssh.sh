@@ -11,8 +11,8 @@ cd "$T" || exit 1
 # One host at a time; the last host counts pogo's connections to sshd
 # that are still established (its own is one of them).
 last=127.0.31.4
-pogo_one --show-output --concurrency 1 --targets '127.0.31.[1-4]' --run-command \
-    "if [ \"\$POGO_HOST\" = $last ]; then
+pogo_one --show-output --concurrency 1 --targets '127.0.31.[1-4]' \
+    --run-command "if [ \"\$POGO_HOST\" = $last ]; then
 	ss -Htn state established '( dport = :$SSHD_PORT )' | wc -l
      fi" >"$T/out" 2>"$T/err"
 expect_eq "exit" $? 0
