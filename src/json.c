@@ -478,3 +478,14 @@ pogo_json_print_line(struct pogo_json *doc, size_t *lenp)
 	*lenp = len + 1;
 	return s;
 }
+
+char *
+pogo_json_errors(const char *msg)
+{
+	char *s, *out;
+
+	s = json_string(msg, strlen(msg));
+	xasprintf(&out, "{\"errors\":[%s]}", s);
+	free(s);
+	return out;
+}

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Install every build and test dependency of pogo on a Debian 12 machine,
-# then build the two libraries that Debian does not ship as usable static
-# archives (libssh with the OpenSSL libcrypto backend, cJSON) from Debian
-# source packages into third_party's prefix.  Idempotent: a second run only checks.
+# then build the libraries that Debian does not ship as usable static
+# archives into third_party's prefix: libssh (OpenSSL libcrypto backend) and
+# cJSON from Debian source packages, and llhttp from the C sources that
+# Debian's node-llhttp package ships.  Idempotent: a second run only checks.
 #
 # Usage: third_party/deps.sh [PREFIX]   (default: build/third_party)
 set -eu
@@ -10,9 +11,9 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${1:-$top/build/third_party}
 # Bump the version when the recipe below changes: existing prefixes rebuild.
-stamp=$prefix/.deps-v2
+stamp=$prefix/.deps-v3
 
-pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev
+pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
     procps psmisc sudo netcat-openbsd bsdutils python3 time pdsh clustershell
@@ -107,6 +108,36 @@ cmake -S "$cjdir" -B build-cjson -DCMAKE_BUILD_TYPE=Release \
 cmake --build build-cjson -j"$(nproc)" >>build-cjson.log 2>&1 ||
     { tail -50 build-cjson.log; exit 1; }
 cmake --install build-cjson >>build-cjson.log 2>&1
+
+# llhttp: Debian has no C library package, but node-llhttp (built from
+# node-undici) ships the generated C parser (usr/share/llhttp/*.c) and its
+# header (usr/share/include/llhttp/llhttp.h).  The package is unpacked here,
+# never installed, and its three files are compiled into libllhttp.a.
+echo "deps: building llhttp from Debian's node-llhttp package"
+if ! apt-get download -qq node-llhttp >/dev/null 2>&1; then
+	for v in $(apt-cache show node-llhttp 2>/dev/null |
+	    sed -n 's/^Version: //p' | sort -rV | uniq); do
+		echo "deps: node-llhttp candidate missing, trying $v"
+		apt-get download -qq "node-llhttp=$v" >/dev/null 2>&1 && break
+	done
+fi
+deb=$(ls node-llhttp_*.deb 2>/dev/null | head -n1)
+[ -n "$deb" ] || { echo "deps: cannot download node-llhttp" >&2; exit 1; }
+dpkg-deb -x "$deb" llhttp-pkg
+echo "node-llhttp_$(dpkg-deb -f "$deb" Version)" >> "$prefix/versions.txt"
+llsrc=llhttp-pkg/usr/share/llhttp
+mkdir -p build-llhttp "$prefix/include" "$prefix/lib"
+# Strict mode: a server parser refuses bare LF line ends and other
+# leniencies that differ between parsers (request smuggling).
+for f in llhttp api http; do
+	cc -O2 -g -fPIC -DLLHTTP_STRICT_MODE=1 \
+	    -Illhttp-pkg/usr/share/include/llhttp -c "$llsrc/$f.c" \
+	    -o "build-llhttp/$f.o" || exit 1
+done
+rm -f "$prefix/lib/libllhttp.a"
+ar rcs "$prefix/lib/libllhttp.a" build-llhttp/llhttp.o build-llhttp/api.o \
+    build-llhttp/http.o
+cp llhttp-pkg/usr/share/include/llhttp/llhttp.h "$prefix/include/llhttp.h"
 
 touch "$stamp"
 echo "deps: done ($(tr '\n' ' ' < "$prefix/versions.txt"))"

@@ -98,4 +98,10 @@ struct pogo_json *pogo_json_add_array(struct pogo_json *o, const char *key);
  */
 char *pogo_json_print_line(struct pogo_json *doc, size_t *lenp);
 
+/*
+ * {"errors": ["<msg>"]} (SPEC 11.2) without a newline, freed by the
+ * caller.  msg may hold any bytes: invalid UTF-8 becomes U+FFFD.
+ */
+char *pogo_json_errors(const char *msg);
+
 #endif

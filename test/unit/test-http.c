@@ -1,0 +1,412 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/http.c: addresses and the loopback rule of SPEC 10.1,
+ * and a server on 127.0.0.1:0 with a toy route table, driven by real
+ * clients (curl, and python3 with http.client, urllib and raw sockets in
+ * test/unit/http-clients.py, run as a child process while the loop
+ * serves): keep-alive, pipelining, chunked bodies, form and query
+ * parameters, oversize requests refused without allocating for them, slow
+ * and idle clients timed out, malformed requests answered 400 while other
+ * connections go on.
+ */
+#include "pogo/compat.h"
+
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "harness.h"
+#include "pogo/http.h"
+#include "pogo/xmalloc.h"
+
+TEST(parse_addr)
+{
+	struct sockaddr_storage ss;
+	char *cause = NULL, buf[64];
+
+	ASSERT_OK(pogo_http_parse_addr("127.0.0.1:7656", &ss, &cause));
+	pogo_http_format_addr((struct sockaddr *)&ss, buf, sizeof(buf));
+	ASSERT_STR_EQ(buf, "127.0.0.1:7656");
+	ASSERT_OK(pogo_http_parse_addr("[::1]:0", &ss, &cause));
+	pogo_http_format_addr((struct sockaddr *)&ss, buf, sizeof(buf));
+	ASSERT_STR_EQ(buf, "[::1]:0");
+	ASSERT_EQ(
+	    pogo_http_parse_addr("localhost:80", &ss, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "invalid address 'localhost:80' (want IP:PORT or [IPv6]:PORT)");
+	free(cause);
+	ASSERT_EQ(pogo_http_parse_addr("1.2.3.4:65536", &ss, &cause),
+	    POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(pogo_http_parse_addr("::1:80", &ss, &cause), POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(
+	    pogo_http_parse_addr("[::1]80", &ss, &cause), POGO_ERR_CONFIG);
+	free(cause);
+}
+
+static int
+lb_check(const char *text, bool tls, bool insecure, char **cause)
+{
+	struct sockaddr_storage ss;
+	char *c = NULL;
+
+	ASSERT_OK(pogo_http_parse_addr(text, &ss, &c));
+	return pogo_http_check_loopback(
+	    (struct sockaddr *)&ss, tls, insecure, cause);
+}
+
+TEST(loopback_rule)
+{
+	char *cause = NULL;
+
+	ASSERT_OK(lb_check("127.0.0.1:7656", false, false, &cause));
+	ASSERT_NULL(cause);
+	ASSERT_OK(lb_check("127.3.4.5:1", false, false, &cause));
+	ASSERT_OK(lb_check("[::1]:7656", false, false, &cause));
+	ASSERT_OK(lb_check("[::ffff:127.0.0.1]:7656", false, false, &cause));
+	ASSERT_EQ(
+	    lb_check("10.0.0.1:7656", false, false, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "refusing to listen on 10.0.0.1:7656 without TLS; use --insecure "
+	    "to override");
+	free(cause);
+	ASSERT_EQ(
+	    lb_check("0.0.0.0:7656", false, false, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "refusing to listen on 0.0.0.0:7656 without TLS; use --insecure "
+	    "to override");
+	free(cause);
+	ASSERT_EQ(lb_check("[::]:7656", false, false, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "refusing to listen on [::]:7656 without TLS; use --insecure to "
+	    "override");
+	free(cause);
+	ASSERT_EQ(lb_check("[::ffff:10.1.2.3]:1", false, false, &cause),
+	    POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_OK(lb_check("10.0.0.1:7656", true, false, &cause));
+	ASSERT_OK(lb_check("10.0.0.1:7656", false, true, &cause));
+}
+
+static int closed;
+
+static void
+close_cb(struct pogo_http_server *srv, int status, void *arg)
+{
+	ASSERT_EQ(status, 0);
+	closed++;
+}
+
+static void
+walk_cb(uv_handle_t *h, void *arg)
+{
+	harness_fail(__FILE__, __LINE__, "handle of type %s left open",
+	    uv_handle_type_name(h->type));
+}
+
+/* The server refuses a wildcard address without TLS and binds nothing. */
+TEST(listen_refused)
+{
+	uv_loop_t loop;
+	struct pogo_http_server *srv;
+	struct pogo_http_config cfg = { 0 };
+	struct pogo_http_listen how = { 0 };
+	struct sockaddr_storage ss;
+	char *cause = NULL;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_http_server_new(&loop, &cfg, &srv));
+	ASSERT_OK(pogo_http_parse_addr("0.0.0.0:0", &ss, &cause));
+	how.addr = (struct sockaddr *)&ss;
+	ASSERT_EQ(pogo_http_server_listen(srv, &how, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "refusing to listen on 0.0.0.0:0 without TLS; use --insecure to "
+	    "override");
+	free(cause);
+	ASSERT_EQ(pogo_http_server_address(srv, &ss), POGO_ERR_STATE);
+	closed = 0;
+	pogo_http_server_close(srv, close_cb, NULL);
+	ASSERT_EQ(closed, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(closed, 1);
+	uv_walk(&loop, walk_cb, NULL);
+	ASSERT_OK(uv_loop_close(&loop));
+}
+
+/* The toy route table. */
+
+static int aborted;
+
+static void
+reply(struct pogo_http_req *req, cJSON *o)
+{
+	char *s = cJSON_PrintUnformatted(o);
+
+	pogo_http_respond_json(req, 200, s);
+	cJSON_free(s);
+	cJSON_Delete(o);
+}
+
+static cJSON *
+params_json(struct pogo_http_req *req)
+{
+	cJSON *a = cJSON_CreateArray(), *pair;
+	const char *k, *v;
+	size_t i;
+
+	for (i = 0; i < pogo_http_req_nparams(req); i++) {
+		pogo_http_req_param_at(req, i, &k, &v);
+		pair = cJSON_CreateArray();
+		cJSON_AddItemToArray(pair, cJSON_CreateString(k));
+		cJSON_AddItemToArray(pair, cJSON_CreateString(v));
+		cJSON_AddItemToArray(a, pair);
+	}
+	return a;
+}
+
+static void
+h_job(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(
+	    o, "jobid", pogo_http_req_route_param(req, "jobid"));
+	cJSON_AddNumberToObject(o, "flags", pogo_http_req_route_flags(req));
+	reply(req, o);
+}
+
+static void
+h_hosts(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *state;
+
+	cJSON_AddStringToObject(
+	    o, "jobid", pogo_http_req_route_param(req, "jobid"));
+	if ((state = pogo_http_req_param_nth(req, "state", 1)) != NULL)
+		cJSON_AddStringToObject(o, "state2", state);
+	cJSON_AddItemToObject(o, "params", params_json(req));
+	reply(req, o);
+}
+
+static void
+h_host(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(
+	    o, "jobid", pogo_http_req_route_param(req, "jobid"));
+	cJSON_AddStringToObject(
+	    o, "host", pogo_http_req_route_param(req, "host"));
+	reply(req, o);
+}
+
+static void
+h_echo(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *ct = pogo_http_req_header(req, "content-type");
+	size_t len;
+
+	pogo_http_req_body(req, &len);
+	cJSON_AddStringToObject(o, "method", pogo_http_req_method(req));
+	cJSON_AddItemToObject(o, "params", params_json(req));
+	cJSON_AddNumberToObject(o, "body_len", (double)len);
+	if (ct != NULL)
+		cJSON_AddStringToObject(o, "content_type", ct);
+	reply(req, o);
+}
+
+static void
+h_peer(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+	char buf[64];
+
+	pogo_http_req_peer(req, buf, sizeof(buf));
+	cJSON_AddStringToObject(o, "peer", buf);
+	cJSON_AddStringToObject(o, "n",
+	    pogo_http_req_param(req, "n") != NULL
+	        ? pogo_http_req_param(req, "n")
+	        : "");
+	reply(req, o);
+}
+
+struct slow {
+	uv_timer_t t;
+	struct pogo_http_req *req;
+	char *n;
+};
+
+static void
+slow_close_cb(uv_handle_t *h)
+{
+	struct slow *s = h->data;
+
+	free(s->n);
+	free(s);
+}
+
+static void
+slow_timer_cb(uv_timer_t *t)
+{
+	struct slow *s = t->data;
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(o, "slow", s->n);
+	reply(s->req, o);
+	uv_close((uv_handle_t *)t, slow_close_cb);
+}
+
+/* Answers 150 ms later, from a timer. */
+static void
+h_slow(struct pogo_http_req *req, void *arg)
+{
+	uv_loop_t *loop = arg;
+	struct slow *s = xcalloc(1, sizeof(*s));
+	const char *n = pogo_http_req_param(req, "n");
+
+	s->req = req;
+	s->n = xstrdup(n != NULL ? n : "");
+	uv_timer_init(loop, &s->t);
+	s->t.data = s;
+	uv_timer_start(&s->t, slow_timer_cb, 150, 0);
+}
+
+static void
+wait_abort_cb(struct pogo_http_req *req, void *arg)
+{
+	aborted++;
+	pogo_http_respond_error(req, 503, "client gone");
+}
+
+/* Answers only when the client goes away (a long poll). */
+static void
+h_wait(struct pogo_http_req *req, void *arg)
+{
+	pogo_http_req_on_abort(req, wait_abort_cb, NULL);
+}
+
+static const struct pogo_http_route routes[] = {
+	{ "GET", "/v1/jobs/:jobid", h_job, 7 },
+	{ "GET", "/v1/jobs/:jobid/hosts", h_hosts, 0 },
+	{ "GET", "/v1/jobs/:jobid/hosts/:host", h_host, 0 },
+	{ "POST", "/v1/jobs/:jobid", h_job, 8 },
+	{ "GET", "/echo", h_echo, 0 },
+	{ "POST", "/echo", h_echo, 0 },
+	{ "PUT", "/echo", h_echo, 0 },
+	{ "GET", "/peer", h_peer, 0 },
+	{ "GET", "/slow", h_slow, 0 },
+	{ "GET", "/wait", h_wait, 0 },
+};
+
+struct clients {
+	uv_loop_t loop;
+	uv_process_t proc;
+	uv_timer_t guard;
+	struct pogo_http_server *srv;
+	struct pogo_http_stats st;
+	int64_t status;
+	int exited;
+};
+
+static void
+proc_close_cb(uv_handle_t *h)
+{
+}
+
+static void
+clients_exit_cb(uv_process_t *p, int64_t status, int sig)
+{
+	struct clients *cl = p->data;
+
+	cl->status = sig != 0 ? 128 + sig : status;
+	cl->exited++;
+	pogo_http_server_stats(cl->srv, &cl->st);
+	uv_close((uv_handle_t *)p, proc_close_cb);
+	uv_close((uv_handle_t *)&cl->guard, proc_close_cb);
+	pogo_http_server_close(cl->srv, close_cb, NULL);
+}
+
+static void
+guard_cb(uv_timer_t *t)
+{
+	harness_fail(__FILE__, __LINE__, "clients still running after 300 s");
+}
+
+TEST(clients)
+{
+	struct clients cl = { 0 };
+	struct pogo_http_config cfg = { 0 };
+	struct pogo_http_listen how = { 0 };
+	struct sockaddr_storage ss;
+	uv_process_options_t po = { 0 };
+	uv_stdio_container_t stdio[3];
+	char *cause = NULL, port[16], *script, *args[4], py[] = "python3";
+	const char *data = getenv("POGO_TEST_DATA");
+
+	if (data == NULL)
+		harness_skip("POGO_TEST_DATA is not set");
+	ASSERT_OK(uv_loop_init(&cl.loop));
+	cfg.routes = routes;
+	cfg.nroutes = POGO_NELEM(routes);
+	cfg.arg = &cl.loop;
+	cfg.limits.max_target = 1024;
+	cfg.limits.max_header_bytes = 4096;
+	cfg.limits.max_headers = 20;
+	cfg.limits.max_body = 64 * 1024;
+	cfg.limits.max_params = 100;
+	cfg.limits.request_timeout_ms = 1500;
+	cfg.limits.idle_timeout_ms = 3000;
+	ASSERT_OK(pogo_http_server_new(&cl.loop, &cfg, &cl.srv));
+	ASSERT_OK(pogo_http_parse_addr("127.0.0.1:0", &ss, &cause));
+	how.addr = (struct sockaddr *)&ss;
+	ASSERT_OK(pogo_http_server_listen(cl.srv, &how, &cause));
+	ASSERT_OK(pogo_http_server_address(cl.srv, &ss));
+	snprintf(port, sizeof(port), "%u",
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+
+	xasprintf(&script, "%s/../unit/http-clients.py", data);
+	args[0] = py;
+	args[1] = script;
+	args[2] = port;
+	args[3] = NULL;
+	po.file = py;
+	po.args = args;
+	po.exit_cb = clients_exit_cb;
+	stdio[0].flags = UV_IGNORE;
+	stdio[1].flags = UV_INHERIT_FD;
+	stdio[1].data.fd = 1;
+	stdio[2].flags = UV_INHERIT_FD;
+	stdio[2].data.fd = 2;
+	po.stdio = stdio;
+	po.stdio_count = 3;
+	cl.proc.data = &cl;
+	fflush(stdout);
+	ASSERT_OK(uv_spawn(&cl.loop, &cl.proc, &po));
+	uv_timer_init(&cl.loop, &cl.guard);
+	uv_timer_start(&cl.guard, guard_cb, 300000, 0);
+
+	closed = 0;
+	aborted = 0;
+	uv_run(&cl.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(cl.status, 0);
+	ASSERT_EQ(closed, 1);
+	ASSERT_EQ(aborted, 1);
+	ASSERT_GE(cl.st.requests, 30);
+	ASSERT_GE(cl.st.errors, 10);
+	/*
+	 * The clients announced a 100 MB body, sent a 1 MB chunked one and
+	 * 1 MB of headers: the server never held more than its limits.
+	 */
+	ASSERT_LT(cl.st.peak_buffered, 1024 * 1024);
+	ASSERT_EQ(cl.st.buffered, 0);
+	uv_walk(&cl.loop, walk_cb, NULL);
+	ASSERT_OK(uv_loop_close(&cl.loop));
+	free(script);
+}
