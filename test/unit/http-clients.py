@@ -235,7 +235,7 @@ ok("pipelining: four requests, answers in order, last closes")
 # Pipelining with a half-close: the client shuts down writing after its
 # requests; every request is still answered.
 s = connect()
-s.sendall(b"GET /peer?n=1 HTTP/1.1\r\nHost: x\r\n\r\n" * 3)
+s.sendall(b"GET /peer?n=1 HTTP/1.1\r\nX-Empty:\r\nHost: x\r\n\r\n" * 3)
 s.shutdown(socket.SHUT_WR)
 rs = responses(recv_until_close(s))
 s.close()
@@ -319,6 +319,9 @@ good.getresponse().read()
 bad_inputs = [
     b"GARBAGE\r\n\r\n",
     b"GET / HTTP/1.1\nHost: x\n\n",
+    b"GET /echo HTTP/1.1\r\nHost: x\rX-Smuggled: 1\r\n\r\n",
+    b"GET /echo HTTP/1.1\rHost: x\r\n\r\n",
+    b"GET /echo HTTP/1.1\r\nHost: x\r\n\r\r\n",
     b"GET /echo HTTP/9.9\r\nHost: x\r\n\r\n",
     b"POST /echo HTTP/1.1\r\nContent-Length: 3\r\n"
     b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n",

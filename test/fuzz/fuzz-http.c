@@ -1,0 +1,187 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * libFuzzer target: HTTP request parsing through the server of src/http.c
+ * (the dispatcher's control port, SPEC 7.5).  The input is what a client
+ * sends on one connection, then it half-closes; the connection is one end
+ * of a socketpair that the server adopts, on a real loop.  Checks: the
+ * loop ends (every connection closes), what the client reads is a sequence
+ * of complete HTTP/1.1 responses whose Content-Length matches, every error
+ * answer is a JSON {"errors": [...]} body, and nothing stays allocated for
+ * requests afterwards.
+ */
+#include "pogo/compat.h"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "pogo/http.h"
+#include "pogo/xmalloc.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+fz_handler(struct pogo_http_req *req, void *arg)
+{
+	const char *name, *value, *p;
+	size_t i, len;
+
+	for (i = 0; i < pogo_http_req_nparams(req); i++)
+		pogo_http_req_param_at(req, i, &name, &value);
+	pogo_http_req_body(req, &len);
+	(void)pogo_http_req_header(req, "content-type");
+	if ((p = pogo_http_req_route_param(req, "jobid")) != NULL)
+		pogo_http_respond_error(req, 404, "no such job %s", p);
+	else
+		pogo_http_respond_json(req, 200, "{\"ok\":true}");
+}
+
+static void
+fz_abort(struct pogo_http_req *req, void *arg)
+{
+	pogo_http_respond_error(req, 503, "gone");
+}
+
+static void
+fz_wait(struct pogo_http_req *req, void *arg)
+{
+	pogo_http_req_on_abort(req, fz_abort, NULL);
+}
+
+static const struct pogo_http_route fz_routes[] = {
+	{ "GET", "/status", fz_handler, 0 },
+	{ "POST", "/v1/jobsubmit", fz_handler, 0 },
+	{ "GET", "/v1/jobs/:jobid", fz_handler, 0 },
+	{ "GET", "/v1/jobs/:jobid/hosts", fz_handler, 0 },
+	{ "GET", "/v1/jobs/:jobid/hosts/:host", fz_handler, 0 },
+	{ "POST", "/v1/jobs/:jobid", fz_handler, 0 },
+	{ "GET", "/v1/jobs/:jobid/log", fz_wait, 0 },
+};
+
+struct fz_client {
+	uv_pipe_t pipe;
+	char *buf;
+	size_t len;
+	size_t cap;
+	char rbuf[65536];
+};
+
+static void
+fz_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
+{
+	struct fz_client *c = h->data;
+
+	*b = uv_buf_init(c->rbuf, sizeof(c->rbuf));
+}
+
+static void
+fz_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct fz_client *c = s->data;
+
+	if (n < 0) {
+		uv_close((uv_handle_t *)s, NULL);
+		return;
+	}
+	if (c->len + (size_t)n > c->cap) {
+		c->cap = (c->len + (size_t)n) * 2;
+		c->buf = xreallocarray(c->buf, 1, c->cap);
+	}
+	memcpy(c->buf + c->len, b->base, (size_t)n);
+	c->len += (size_t)n;
+}
+
+/* Checks that buf[0..len) is a sequence of whole responses. */
+static void
+fz_check_responses(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len, *hend, *cl;
+	unsigned long long n;
+	int status;
+	char *e;
+
+	while (p < end) {
+		if ((size_t)(end - p) < 13 || memcmp(p, "HTTP/1.1 ", 9) != 0)
+			abort();
+		status = (int)strtol(p + 9, NULL, 10);
+		if (status < 100 || status > 599)
+			abort();
+		hend = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+		if (hend == NULL)
+			abort();
+		hend += 4;
+		if (status == 100) {
+			p = hend;
+			continue;
+		}
+		cl = memmem(p, (size_t)(hend - p), "\r\nContent-Length: ", 18);
+		if (cl == NULL)
+			abort();
+		n = strtoull(cl + 18, &e, 10);
+		if (*e != '\r' || n > (size_t)(end - hend))
+			abort();
+		if (status >= 400 && n > 0 &&
+		    (n < 14 || memcmp(hend, "{\"errors\":[\"", 12) != 0 ||
+			hend[n - 1] != '\n'))
+			abort();
+		p = hend + n;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static uv_loop_t loop;
+	static struct pogo_http_server *srv;
+	struct pogo_http_config cfg = { 0 };
+	struct pogo_http_stats st;
+	struct fz_client *c;
+	int sv[2];
+	size_t off = 0;
+	ssize_t n;
+
+	if (size > 65536)
+		return 0;
+	if (srv == NULL) {
+		uv_loop_init(&loop);
+		cfg.routes = fz_routes;
+		cfg.nroutes = POGO_NELEM(fz_routes);
+		/* Small limits, so that the fuzzer reaches them. */
+		cfg.limits.max_target = 512;
+		cfg.limits.max_header_bytes = 1024;
+		cfg.limits.max_headers = 16;
+		cfg.limits.max_body = 4096;
+		cfg.limits.max_params = 32;
+		if (pogo_http_server_new(&loop, &cfg, &srv) != 0)
+			abort();
+	}
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		abort();
+	while (off < size) {
+		n = write(sv[1], data + off, size - off);
+		if (n <= 0)
+			abort();
+		off += (size_t)n;
+	}
+	shutdown(sv[1], SHUT_WR);
+	if (pogo_http_server_adopt_fd(srv, sv[0]) != 0)
+		abort();
+	c = xcalloc(1, sizeof(*c));
+	uv_pipe_init(&loop, &c->pipe, 0);
+	c->pipe.data = c;
+	if (uv_pipe_open(&c->pipe, sv[1]) != 0 ||
+	    uv_read_start((uv_stream_t *)&c->pipe, fz_alloc_cb, fz_read_cb) !=
+		0)
+		abort();
+	uv_run(&loop, UV_RUN_DEFAULT);
+	if (pogo_http_server_connections(srv) != 0)
+		abort();
+	pogo_http_server_stats(srv, &st);
+	if (st.buffered != 0)
+		abort();
+	fz_check_responses(c->buf, c->len);
+	free(c->buf);
+	free(c);
+	return 0;
+}
