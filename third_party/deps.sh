@@ -11,7 +11,10 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${1:-$top/build/third_party}
 # Bump the version when the recipe below changes: existing prefixes rebuild.
+# The libssh and cJSON steps are still those of recipe v2, so a prefix
+# that has .deps-v2 keeps them and v3 only adds llhttp.
 stamp=$prefix/.deps-v3
+sshstamp=$prefix/.deps-v2
 
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
@@ -56,9 +59,15 @@ fi
 
 [ -f "$stamp" ] && exit 0
 
+# Builds that share one prefix (git worktrees) wait for each other.
+mkdir -p "$prefix"
+exec 9>"$prefix/.lock"
+flock 9
+[ -f "$stamp" ] && exit 0
+
 work=$prefix/src
-rm -rf "$work"
-mkdir -p "$work" "$prefix"
+[ -f "$sshstamp" ] || rm -rf "$work"
+mkdir -p "$work"
 cd "$work"
 
 # apt-get source for the newest version whose source downloads; the
@@ -78,6 +87,53 @@ fetch_source() {
 	echo "deps: cannot fetch the source of $name" >&2
 	return 1
 }
+
+# llhttp: Debian has no C library package, but node-llhttp (built from
+# node-undici) ships the generated C parser (usr/share/llhttp/*.c) and its
+# header (usr/share/include/llhttp/llhttp.h).  The package is unpacked here,
+# never installed, and its three files are compiled into libllhttp.a.
+build_llhttp() {
+	echo "deps: building llhttp from Debian's node-llhttp package"
+	rm -rf llhttp-pkg build-llhttp node-llhttp_*.deb
+	if ! apt-get download -qq node-llhttp >/dev/null 2>&1; then
+		for v in $(apt-cache show node-llhttp 2>/dev/null |
+		    sed -n 's/^Version: //p' | sort -rV | uniq); do
+			echo "deps: node-llhttp candidate missing, trying $v"
+			apt-get download -qq "node-llhttp=$v" >/dev/null 2>&1 && break
+		done
+	fi
+	deb=$(ls node-llhttp_*.deb 2>/dev/null | head -n1)
+	if [ -z "$deb" ]; then
+		echo "deps: cannot download node-llhttp" >&2
+		return 1
+	fi
+	dpkg-deb -x "$deb" llhttp-pkg
+	{
+		grep -v '^node-llhttp_' "$prefix/versions.txt" 2>/dev/null || true
+		echo "node-llhttp_$(dpkg-deb -f "$deb" Version)"
+	} > "$prefix/versions.txt.new"
+	mv "$prefix/versions.txt.new" "$prefix/versions.txt"
+	llsrc=llhttp-pkg/usr/share/llhttp
+	mkdir -p build-llhttp "$prefix/include" "$prefix/lib"
+	# Strict mode: a server parser refuses bare LF line ends and other
+	# leniencies that differ between parsers (request smuggling).
+	for f in llhttp api http; do
+		cc -O2 -g -fPIC -DLLHTTP_STRICT_MODE=1 \
+		    -Illhttp-pkg/usr/share/include/llhttp -c "$llsrc/$f.c" \
+		    -o "build-llhttp/$f.o" || return 1
+	done
+	ar rcs build-llhttp/libllhttp.a build-llhttp/llhttp.o \
+	    build-llhttp/api.o build-llhttp/http.o
+	mv -f build-llhttp/libllhttp.a "$prefix/lib/libllhttp.a"
+	cp llhttp-pkg/usr/share/include/llhttp/llhttp.h "$prefix/include/llhttp.h"
+}
+
+if [ -f "$sshstamp" ]; then
+	build_llhttp
+	touch "$stamp"
+	echo "deps: done ($(tr '\n' ' ' < "$prefix/versions.txt"))"
+	exit 0
+fi
 
 echo "deps: building libssh and cJSON from Debian source packages"
 fetch_source libssh
@@ -108,36 +164,9 @@ cmake -S "$cjdir" -B build-cjson -DCMAKE_BUILD_TYPE=Release \
 cmake --build build-cjson -j"$(nproc)" >>build-cjson.log 2>&1 ||
     { tail -50 build-cjson.log; exit 1; }
 cmake --install build-cjson >>build-cjson.log 2>&1
+touch "$sshstamp"
 
-# llhttp: Debian has no C library package, but node-llhttp (built from
-# node-undici) ships the generated C parser (usr/share/llhttp/*.c) and its
-# header (usr/share/include/llhttp/llhttp.h).  The package is unpacked here,
-# never installed, and its three files are compiled into libllhttp.a.
-echo "deps: building llhttp from Debian's node-llhttp package"
-if ! apt-get download -qq node-llhttp >/dev/null 2>&1; then
-	for v in $(apt-cache show node-llhttp 2>/dev/null |
-	    sed -n 's/^Version: //p' | sort -rV | uniq); do
-		echo "deps: node-llhttp candidate missing, trying $v"
-		apt-get download -qq "node-llhttp=$v" >/dev/null 2>&1 && break
-	done
-fi
-deb=$(ls node-llhttp_*.deb 2>/dev/null | head -n1)
-[ -n "$deb" ] || { echo "deps: cannot download node-llhttp" >&2; exit 1; }
-dpkg-deb -x "$deb" llhttp-pkg
-echo "node-llhttp_$(dpkg-deb -f "$deb" Version)" >> "$prefix/versions.txt"
-llsrc=llhttp-pkg/usr/share/llhttp
-mkdir -p build-llhttp "$prefix/include" "$prefix/lib"
-# Strict mode: a server parser refuses bare LF line ends and other
-# leniencies that differ between parsers (request smuggling).
-for f in llhttp api http; do
-	cc -O2 -g -fPIC -DLLHTTP_STRICT_MODE=1 \
-	    -Illhttp-pkg/usr/share/include/llhttp -c "$llsrc/$f.c" \
-	    -o "build-llhttp/$f.o" || exit 1
-done
-rm -f "$prefix/lib/libllhttp.a"
-ar rcs "$prefix/lib/libllhttp.a" build-llhttp/llhttp.o build-llhttp/api.o \
-    build-llhttp/http.o
-cp llhttp-pkg/usr/share/include/llhttp/llhttp.h "$prefix/include/llhttp.h"
+build_llhttp
 
 touch "$stamp"
 echo "deps: done ($(tr '\n' ' ' < "$prefix/versions.txt"))"
