@@ -144,6 +144,7 @@ struct pogo_http_server {
 
 static void conn_close(struct http_conn *c);
 static void conn_process(struct http_conn *c);
+static void conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
 static void conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
 static void server_maybe_done(struct pogo_http_server *srv);
 
@@ -882,7 +883,8 @@ conn_write_cb(uv_write_t *w, int status)
 	conn_timer(c, HTTP_TIMER_IDLE);
 	conn_process(c);
 	if (!c->closing && !c->reading && c->state == HTTP_READING) {
-		if (uv_read_start(&c->h.stream, NULL, conn_read_cb) == 0)
+		if (uv_read_start(&c->h.stream, conn_alloc_cb, conn_read_cb) ==
+		    0)
 			c->reading = true;
 	}
 }

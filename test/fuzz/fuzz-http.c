@@ -96,11 +96,15 @@ fz_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 static void
 fz_check_responses(const char *buf, size_t len)
 {
-	const char *p = buf, *end = buf + len, *hend, *cl;
+	const char *p, *end, *hend, *cl;
 	unsigned long long n;
 	int status;
 	char *e;
 
+	if (len == 0)
+		return;
+	p = buf;
+	end = buf + len;
 	while (p < end) {
 		if ((size_t)(end - p) < 13 || memcmp(p, "HTTP/1.1 ", 9) != 0)
 			abort();
@@ -119,11 +123,24 @@ fz_check_responses(const char *buf, size_t len)
 		if (cl == NULL)
 			abort();
 		n = strtoull(cl + 18, &e, 10);
-		if (*e != '\r' || n > (size_t)(end - hend))
+		if (*e != '\r')
+			abort();
+		/*
+		 * An answer to HEAD (always an error here: no route takes
+		 * HEAD) has a Content-Length and no body.
+		 */
+		if (status >= 400 &&
+		    (hend == end ||
+		        ((size_t)(end - hend) >= 9 &&
+		            memcmp(hend, "HTTP/1.1 ", 9) == 0))) {
+			p = hend;
+			continue;
+		}
+		if (n > (size_t)(end - hend))
 			abort();
 		if (status >= 400 && n > 0 &&
 		    (n < 14 || memcmp(hend, "{\"errors\":[\"", 12) != 0 ||
-			hend[n - 1] != '\n'))
+		        hend[n - 1] != '\n'))
 			abort();
 		p = hend + n;
 	}
@@ -172,7 +189,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c->pipe.data = c;
 	if (uv_pipe_open(&c->pipe, sv[1]) != 0 ||
 	    uv_read_start((uv_stream_t *)&c->pipe, fz_alloc_cb, fz_read_cb) !=
-		0)
+	        0)
 		abort();
 	uv_run(&loop, UV_RUN_DEFAULT);
 	if (pogo_http_server_connections(srv) != 0)

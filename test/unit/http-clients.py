@@ -12,6 +12,7 @@ import json
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -241,6 +242,24 @@ rs = responses(recv_until_close(s))
 s.close()
 expect("half-close", [r[0] for r in rs] == [200] * 3, rs)
 ok("pipelined requests then half-close: all answered")
+
+# More pipelined requests than the server buffers (64 KiB) while it
+# answers: it stops reading, then reads on, and answers every one.
+s = connect()
+reqs = b"".join(b"GET /peer?n=%d HTTP/1.1\r\nHost: x\r\n\r\n" % i
+                for i in range(10000))
+# A thread sends while this one reads: neither side's buffers fill up.
+sender = threading.Thread(target=s.sendall, args=(
+    reqs + b"GET /peer?n=last HTTP/1.1\r\nConnection: close\r\n\r\n",))
+sender.start()
+rs = responses(recv_until_close(s, 60))
+sender.join(60)
+s.close()
+expect("pipeline-flood", len(rs) == 10001 and
+       json.loads(rs[9999][2])["n"] == "9999" and
+       json.loads(rs[10000][2])["n"] == "last", len(rs))
+ok("pipelining %d KiB of requests: all answered in order" %
+   (len(reqs) // 1024))
 
 # A raw chunked body split over several writes, with a chunk extension.
 s = connect()
