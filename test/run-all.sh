@@ -66,10 +66,10 @@ ctest_run() {
 	return $rc
 }
 
-# The fuzz targets, 18 s each, about 2 minutes in all: each starts from its
-# committed seed corpus (test/fuzz/corpus/NAME, plus the scheduler test data for
-# sched-config) with its dictionary; new inputs and any crash artefact go
-# under build-fuzz/, never into the source tree.
+# The fuzz targets, 18 s each, about 3 minutes in all: each starts from
+# its committed seed corpus (test/fuzz/corpus/NAME, plus the scheduler test
+# data for sched-config) with its dictionary; new inputs and any crash
+# artefact go under build-fuzz/, never into the source tree.
 FUZZ_TARGETS="range sched-config output prompt target resolver wire cfg http"
 fuzz_smoke() {
 	for f in $FUZZ_TARGETS; do
