@@ -858,7 +858,8 @@ conn_linger(struct http_conn *c)
 		conn_close(c);
 		return;
 	}
-	if (!c->reading && uv_read_start(&c->h.stream, NULL, conn_read_cb) == 0)
+	if (!c->reading &&
+	    uv_read_start(&c->h.stream, conn_alloc_cb, conn_read_cb) == 0)
 		c->reading = true;
 }
 
