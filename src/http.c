@@ -30,7 +30,6 @@
 
 #define POGO_HTTP_READ_SIZE (64 * 1024)
 #define POGO_HTTP_PIPELINE_MAX (64 * 1024)
-#define POGO_HTTP_LINGER_MS 2000
 
 /* A growable byte buffer with a hard cap, counted in the server's stats. */
 struct http_buf {
@@ -669,7 +668,7 @@ conn_timer(struct http_conn *c, enum http_timer_kind kind)
 		ms = l->write_timeout_ms;
 		break;
 	case HTTP_TIMER_LINGER:
-		ms = POGO_HTTP_LINGER_MS;
+		ms = l->linger_ms;
 		break;
 	}
 	uv_timer_start(&c->timer, conn_timer_cb, ms, 0);
@@ -1373,6 +1372,7 @@ pogo_http_server_new(uv_loop_t *loop, const struct pogo_http_config *cfg,
 	DEF(idle_timeout_ms, POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS);
 	DEF(request_timeout_ms, POGO_HTTP_DEFAULT_REQUEST_TIMEOUT_MS);
 	DEF(write_timeout_ms, POGO_HTTP_DEFAULT_WRITE_TIMEOUT_MS);
+	DEF(linger_ms, POGO_HTTP_DEFAULT_LINGER_MS);
 #undef DEF
 	llhttp_settings_init(&srv->settings);
 	srv->settings.on_message_begin = on_message_begin;

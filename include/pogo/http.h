@@ -78,6 +78,7 @@ struct pogo_http_limits {
 	uint64_t idle_timeout_ms;    /* 60 s without a request: close */
 	uint64_t request_timeout_ms; /* 30 s from a request's first byte */
 	uint64_t write_timeout_ms;   /* 60 s for the client to take an answer */
+	uint64_t linger_ms; /* 2 s draining input after a closing answer */
 };
 
 #define POGO_HTTP_DEFAULT_MAX_TARGET (8 * 1024)
@@ -89,6 +90,7 @@ struct pogo_http_limits {
 #define POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS 60000
 #define POGO_HTTP_DEFAULT_REQUEST_TIMEOUT_MS 30000
 #define POGO_HTTP_DEFAULT_WRITE_TIMEOUT_MS 60000
+#define POGO_HTTP_DEFAULT_LINGER_MS 2000
 
 /*
  * A server's configuration.  routes (borrowed: it must outlive the

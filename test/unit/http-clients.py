@@ -369,6 +369,33 @@ good.close()
 ok("malformed requests (%d kinds): 400 and close, other connection "
    "served" % len(bad_inputs))
 
+# After a refusal the server shuts down its side and reads on until the
+# client closes (so an unread body cannot reset the connection before the
+# answer is read); then it closes at once, well before its 60 s linger.
+c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
+c.request("GET", "/conns")
+base = json.loads(c.getresponse().read())["conns"]
+s = connect()
+s.sendall(b"POST /echo HTTP/1.1\r\nContent-Length: 100000000\r\n\r\n")
+s.sendall(b"b" * 300000)
+raw = recv_until_close(s)
+expect("linger", raw.startswith(b"HTTP/1.1 413 "), raw[:100])
+s.sendall(b"c" * 300000)
+c.request("GET", "/conns")
+expect("linger", json.loads(c.getresponse().read())["conns"] == base + 1,
+       "refused connection not lingering")
+s.close()
+for i in range(100):
+    c.request("GET", "/conns")
+    n = json.loads(c.getresponse().read())["conns"]
+    if n == base:
+        break
+    time.sleep(0.1)
+expect("linger", n == base, "refused connection still open 10 s after "
+       "the client closed")
+c.close()
+ok("refused request: the server drains, then closes with the client")
+
 # HTTP/1.0: closed after the answer unless keep-alive is asked for.
 s = connect()
 s.sendall(b"GET /peer?n=1 HTTP/1.0\r\n\r\n")

@@ -292,7 +292,21 @@ h_wait(struct pogo_http_req *req, void *arg)
 	pogo_http_req_on_abort(req, wait_abort_cb, NULL);
 }
 
+static struct pogo_http_server *conns_srv;
+
+/* The number of open connections, this one included. */
+static void
+h_conns(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(
+	    o, "conns", (double)pogo_http_server_connections(conns_srv));
+	reply(req, o);
+}
+
 static const struct pogo_http_route routes[] = {
+	{ "GET", "/conns", h_conns, 0 },
 	{ "GET", "/v1/jobs/:jobid", h_job, 7 },
 	{ "GET", "/v1/jobs/:jobid/hosts", h_hosts, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts/:host", h_host, 0 },
@@ -363,7 +377,10 @@ TEST(clients)
 	cfg.limits.max_params = 100;
 	cfg.limits.request_timeout_ms = 1500;
 	cfg.limits.idle_timeout_ms = 3000;
+	/* Long, so that a connection closed by it shows. */
+	cfg.limits.linger_ms = 60000;
 	ASSERT_OK(pogo_http_server_new(&cl.loop, &cfg, &cl.srv));
+	conns_srv = cl.srv;
 	ASSERT_OK(pogo_http_parse_addr("127.0.0.1:0", &ss, &cause));
 	how.addr = (struct sockaddr *)&ss;
 	ASSERT_OK(pogo_http_server_listen(cl.srv, &how, &cause));
