@@ -10,6 +10,7 @@
 #include <search.h>
 
 #include "pogo/dedup.h"
+#include "pogo/log.h"
 #include "pogo/xmalloc.h"
 
 struct dedup_entry {
@@ -21,6 +22,8 @@ struct dedup_entry {
 struct pogo_dedup {
 	void *root;
 	size_t n;
+	size_t max_running;
+	size_t nrunning;
 	size_t max_done;
 	size_t ndone;
 	struct dedup_entry *done_head, *done_tail;
@@ -34,10 +37,11 @@ dedup_cmp(const void *a, const void *b)
 }
 
 struct pogo_dedup *
-pogo_dedup_new(size_t max_done)
+pogo_dedup_new(size_t max_running, size_t max_done)
 {
 	struct pogo_dedup *d = xcalloc(1, sizeof(*d));
 
+	d->max_running = max_running;
 	d->max_done = max_done;
 	return d;
 }
@@ -81,18 +85,38 @@ dedup_add(struct pogo_dedup *d, const char *id, bool *addedp)
 	*addedp = found == e;
 	if (found != e)
 		dedup_entry_free(e);
-	else
+	else {
 		d->n++;
+		d->nrunning++;
+	}
 	return found;
 }
 
 enum pogo_dedup_state
 pogo_dedup_see(struct pogo_dedup *d, const char *id)
 {
+	struct dedup_entry *e = dedup_find(d, id);
 	bool added;
-	struct dedup_entry *e = dedup_add(d, id, &added);
 
-	return added ? POGO_DEDUP_UNKNOWN : e->state;
+	if (e != NULL)
+		return e->state;
+	if (d->nrunning >= d->max_running)
+		return POGO_DEDUP_FULL;
+	dedup_add(d, id, &added);
+	return POGO_DEDUP_UNKNOWN;
+}
+
+void
+pogo_dedup_forget(struct pogo_dedup *d, const char *id)
+{
+	struct dedup_entry *e = dedup_find(d, id);
+
+	if (e == NULL || e->state != POGO_DEDUP_RUNNING)
+		return;
+	tdelete(e, &d->root, dedup_cmp);
+	dedup_entry_free(e);
+	d->n--;
+	d->nrunning--;
 }
 
 void
@@ -103,6 +127,8 @@ pogo_dedup_done(struct pogo_dedup *d, const char *id)
 
 	if (e->state == POGO_DEDUP_DONE)
 		return;
+	POGO_ASSERT(d->nrunning > 0);
+	d->nrunning--;
 	e->state = POGO_DEDUP_DONE;
 	if (d->done_tail != NULL)
 		d->done_tail->next_done = e;

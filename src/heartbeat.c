@@ -9,6 +9,7 @@
 #include "pogo/compat.h"
 
 #include "pogo/heartbeat.h"
+#include "pogo/log.h"
 #include "pogo/xmalloc.h"
 
 struct pogo_heartbeat {
@@ -62,8 +63,11 @@ struct pogo_heartbeat *
 pogo_heartbeat_new(struct pogo_clock *clock, uint64_t ping_ms,
     uint64_t silence_ms, const struct pogo_heartbeat_cbs *cbs, void *arg)
 {
-	struct pogo_heartbeat *hb = xcalloc(1, sizeof(*hb));
+	struct pogo_heartbeat *hb;
 
+	/* 0 would make the timer fire at once for ever. */
+	POGO_ASSERT(ping_ms > 0 && silence_ms > 0);
+	hb = xcalloc(1, sizeof(*hb));
 	hb->clock = clock;
 	hb->timer = pogo_clock_timer_new(clock, heartbeat_timer_cb, hb);
 	hb->ping_ms = ping_ms;

@@ -12,6 +12,23 @@
 #include "pogo/outbatch.h"
 #include "pogo/xmalloc.h"
 
+/*
+ * The worst case of one record on the wire: each byte of data escaped as
+ * \u00XX, plus {"ts":<17 digits and an exponent>,"type":"STDERR",
+ * "data":""}, (POGO_OUTBATCH_RECORD_OVERHEAD is at least that).  A
+ * message holds at most OUTBATCH_ENCODED_MAX of records by that measure,
+ * well under the line limit whatever the task id and the rest take.
+ */
+#define OUTBATCH_ESCAPE 6
+#define OUTBATCH_ENCODED_MAX (POGO_PROTO_MAX_LINE / 4)
+_Static_assert(
+    POGO_PROTO_OUTPUT_MAX *OUTBATCH_ESCAPE + POGO_OUTBATCH_RECORD_OVERHEAD <=
+        OUTBATCH_ENCODED_MAX,
+    "a full message of data fits the encoded budget");
+_Static_assert(OUTBATCH_ENCODED_MAX / POGO_OUTBATCH_RECORD_OVERHEAD <=
+        POGO_PROTO_RECORDS_MAX,
+    "the budget caps records per message below the decoder's limit");
+
 struct pogo_outbatch {
 	struct pogo_clock *clock;
 	struct pogo_clock_timer *timer;
@@ -19,7 +36,7 @@ struct pogo_outbatch {
 	void *arg;
 	struct pogo_proto_record *recs; /* waiting */
 	size_t n, cap;
-	size_t pending; /* bytes of data waiting */
+	size_t pending; /* data + per-record overhead waiting */
 	uint64_t first; /* number of recs[0] */
 	bool sent_once;
 	uint64_t last_sent;
@@ -87,7 +104,7 @@ pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
 	memcpy(r->data, data, len);
 	r->data[len] = '\0';
 	r->len = len;
-	b->pending += len;
+	b->pending += len + POGO_OUTBATCH_RECORD_OVERHEAD;
 	outbatch_arm(b);
 }
 
@@ -102,14 +119,27 @@ static void
 outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 {
 	struct pogo_outbatch *b = arg;
-	size_t k = 0, bytes = 0, i;
+	size_t k = 0, bytes = 0, enc = 0, len, i;
 
 	if (b->n > 0) {
-		/* As many records as fit in one message, at least one. */
-		while (k < b->n &&
-		    (k == 0 ||
-		        bytes + b->recs[k].len <= POGO_PROTO_OUTPUT_MAX)) {
-			bytes += b->recs[k].len;
+		/*
+		 * As many records as fit in one message, at least one: at
+		 * most POGO_PROTO_OUTPUT_MAX bytes of data, and at most
+		 * OUTBATCH_ENCODED_MAX encoded in the worst case, which also
+		 * keeps the count under POGO_PROTO_RECORDS_MAX.
+		 */
+		while (k < b->n) {
+			len = b->recs[k].len;
+			if (k > 0 &&
+			    (bytes + len > POGO_PROTO_OUTPUT_MAX ||
+			        enc + len * OUTBATCH_ESCAPE +
+			                POGO_OUTBATCH_RECORD_OVERHEAD >
+			            OUTBATCH_ENCODED_MAX ||
+			        k == POGO_PROTO_RECORDS_MAX))
+				break;
+			bytes += len;
+			enc += len * OUTBATCH_ESCAPE +
+			    POGO_OUTBATCH_RECORD_OVERHEAD;
 			k++;
 		}
 		b->sent_once = true;
@@ -120,7 +150,7 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 		memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
 		b->n -= k;
 		b->first += k;
-		b->pending -= bytes;
+		b->pending -= bytes + k * POGO_OUTBATCH_RECORD_OVERHEAD;
 		if (b->n > 0) {
 			outbatch_arm(b);
 			return;

@@ -125,9 +125,16 @@ pogo_queue_shift(struct pogo_queue *q)
 void *
 pogo_queue_ack(struct pogo_queue *q)
 {
+	return pogo_queue_ack_match(q, NULL, NULL);
+}
+
+void *
+pogo_queue_ack_match(struct pogo_queue *q,
+    bool (*match)(const void *item, const void *key), const void *key)
+{
 	void *data;
 
-	if (!q->outstanding) {
+	if (!q->outstanding || (match != NULL && !match(q->head->data, key))) {
 		log_warn("Received out of sequence ACK");
 		return NULL;
 	}

@@ -35,7 +35,10 @@ struct pogo_heartbeat_cbs {
 	void (*dead)(struct pogo_heartbeat *hb, void *arg);
 };
 
-/* Start watching a connection that was just heard from (now). */
+/*
+ * Start watching a connection that was just heard from (now).  ping_ms
+ * and silence_ms must be > 0 (0 is a bug: POGO_BUG).
+ */
 struct pogo_heartbeat *pogo_heartbeat_new(struct pogo_clock *clock,
     uint64_t ping_ms, uint64_t silence_ms, const struct pogo_heartbeat_cbs *cbs,
     void *arg);

@@ -6,7 +6,11 @@
  * records are numbered from 0 and leave in task_output messages of at
  * most POGO_PROTO_OUTPUT_MAX bytes of data (a single larger record goes
  * alone), at most one message every POGO_OUTBATCH_INTERVAL_MS, so at
- * most 10 messages a second per task.
+ * most 10 messages a second per task.  A message also holds at most as
+ * many records as fit a quarter of the line limit in the worst case
+ * (every byte escaped as \u00XX, POGO_OUTBATCH_RECORD_OVERHEAD bytes of
+ * JSON per record), so it always decodes (pogo_proto_decode) however
+ * many empty or escaped records a task prints.
  *
  * Pure, on the injectable clock (clock.h).  Records added during one loop
  * turn leave together: cbs->send is only ever called from the clock's
@@ -15,7 +19,8 @@
  * (from the timer too), and the worker queues task_done with
  * pogo_outbatch_count() records.  What waits is held in memory:
  * pogo_outbatch_pending() lets the worker pause a command that prints
- * faster than 640 KiB a second (exec.h's pause).
+ * faster than 640 KiB a second (exec.h's pause); it counts each record's
+ * overhead too, so a flood of empty records pauses the command as well.
  */
 #ifndef POGO_OUTBATCH_H
 #define POGO_OUTBATCH_H
@@ -24,6 +29,8 @@
 #include "pogo/proto.h"
 
 #define POGO_OUTBATCH_INTERVAL_MS 100
+/* JSON around one record's data, at least (outbatch.c). */
+#define POGO_OUTBATCH_RECORD_OVERHEAD 64
 
 struct pogo_outbatch;
 
@@ -47,7 +54,7 @@ void pogo_outbatch_end(struct pogo_outbatch *b);
 
 /* Records added so far (the "records" of task_done). */
 uint64_t pogo_outbatch_count(const struct pogo_outbatch *b);
-/* Bytes of data not sent yet. */
+/* Bytes not sent yet: data plus POGO_OUTBATCH_RECORD_OVERHEAD a record. */
 size_t pogo_outbatch_pending(const struct pogo_outbatch *b);
 
 #endif

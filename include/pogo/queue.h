@@ -11,8 +11,9 @@
  * Pure: no I/O.  The queue holds opaque items (void *, owned by the queue
  * while queued) and asks its owner to send the head item through
  * cbs->send; the owner encodes and writes it.  When the peer's reply
- * comes, the owner calls pogo_queue_ack(), which hands the item back and
- * sends the next one.  Without a reply within timeout_ms the head item is
+ * comes, the owner calls pogo_queue_ack() (or pogo_queue_ack_match() when
+ * the reply names its item), which hands the item back and sends the
+ * next one.  Without a reply within timeout_ms the head item is
  * sent again, up to `retries` more times (retries < 0: for ever, 0: never
  * resend); then it is dropped (cbs->drop, which gets the item) and the
  * next one is sent.  timeout_ms < 0 waits for ever.  When the last item
@@ -65,6 +66,16 @@ void pogo_queue_push(struct pogo_queue *q, void *item);
  * ("Received out of sequence ACK") and ignored: NULL.
  */
 void *pogo_queue_ack(struct pogo_queue *q);
+/*
+ * The same, for replies that name what they answer (channel 2's task_id):
+ * the reply counts only if match(outstanding item, key) is true.  Else it
+ * answers an earlier send (a late reply to the first send of an item that
+ * was resent and acknowledged since) and is logged and ignored the same
+ * way: NULL.  Channel 1's replies name nothing: pogo_queue_ack() matches
+ * them by position, as SPEC 8.4 says.
+ */
+void *pogo_queue_ack_match(struct pogo_queue *q,
+    bool (*match)(const void *item, const void *key), const void *key);
 
 /* The connection ended: stop resending; nothing is lost. */
 void pogo_queue_pause(struct pogo_queue *q);

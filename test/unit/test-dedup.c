@@ -13,7 +13,7 @@
 
 TEST(n_dedup_repeated_run_and_done)
 {
-	struct pogo_dedup *d = pogo_dedup_new(100);
+	struct pogo_dedup *d = pogo_dedup_new(8, 100);
 	int runs = 0, i;
 
 	/* The dispatcher resends run 123 three times: it runs once. */
@@ -40,7 +40,7 @@ TEST(n_dedup_repeated_run_and_done)
 
 TEST(oldest_done_ids_forgotten_running_kept)
 {
-	struct pogo_dedup *d = pogo_dedup_new(3);
+	struct pogo_dedup *d = pogo_dedup_new(8, 3);
 	char id[16];
 	int i;
 
@@ -60,5 +60,81 @@ TEST(oldest_done_ids_forgotten_running_kept)
 		snprintf(id, sizeof(id), "t%d", i);
 		ASSERT_EQ(pogo_dedup_state(d, id), POGO_DEDUP_DONE);
 	}
+	pogo_dedup_free(d);
+}
+
+/*
+ * The worker's call order: see, then decide; a run refused `busy` is
+ * forgotten, so the same id sent again later is new and runs.
+ */
+TEST(run_refused_busy_is_forgotten_and_runs_when_sent_again)
+{
+	struct pogo_dedup *d = pogo_dedup_new(1, 10);
+
+	ASSERT_EQ(pogo_dedup_see(d, "a"), POGO_DEDUP_UNKNOWN);
+	/* The worker's one slot is taken by a: b is new but refused. */
+	ASSERT_EQ(pogo_dedup_see(d, "b"), POGO_DEDUP_FULL);
+	pogo_dedup_forget(d, "b");
+	ASSERT_EQ(pogo_dedup_state(d, "b"), POGO_DEDUP_UNKNOWN);
+	ASSERT_EQ(pogo_dedup_count(d), 1);
+	pogo_dedup_done(d, "a");
+	/* Sent again once a is done: it is new and runs. */
+	ASSERT_EQ(pogo_dedup_see(d, "b"), POGO_DEDUP_UNKNOWN);
+	ASSERT_EQ(pogo_dedup_state(d, "b"), POGO_DEDUP_RUNNING);
+	/* The worker itself refused b (busy) after seeing it: forgotten. */
+	pogo_dedup_forget(d, "b");
+	ASSERT_EQ(pogo_dedup_see(d, "b"), POGO_DEDUP_UNKNOWN);
+	/* Forgetting a done id or an unknown one changes nothing. */
+	pogo_dedup_forget(d, "a");
+	pogo_dedup_forget(d, "nope");
+	ASSERT_EQ(pogo_dedup_state(d, "a"), POGO_DEDUP_DONE);
+	ASSERT_EQ(pogo_dedup_see(d, "a"), POGO_DEDUP_DONE);
+	ASSERT_EQ(pogo_dedup_count(d), 2);
+	pogo_dedup_free(d);
+}
+
+/* A peer sending runs with fresh ids never makes it remember more. */
+TEST(running_ids_bounded_by_max_running)
+{
+	struct pogo_dedup *d = pogo_dedup_new(4, 3);
+	char id[16];
+	int i, fresh = 0, full = 0;
+
+	for (i = 0; i < 10000; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		switch (pogo_dedup_see(d, id)) {
+		case POGO_DEDUP_UNKNOWN:
+			fresh++;
+			break;
+		case POGO_DEDUP_FULL:
+			full++;
+			pogo_dedup_forget(d, id);
+			break;
+		default:
+			harness_fail(__FILE__, __LINE__, "%s: a repeat?", id);
+		}
+	}
+	ASSERT_EQ(fresh, 4);
+	ASSERT_EQ(full, 10000 - 4);
+	ASSERT_EQ(pogo_dedup_count(d), 4);
+	/* A repeat of a running id is still a repeat when full. */
+	ASSERT_EQ(pogo_dedup_see(d, "r0"), POGO_DEDUP_RUNNING);
+	/* Done ids are bounded by max_done; running ones free a slot. */
+	for (i = 0; i < 4; i++) {
+		snprintf(id, sizeof(id), "r%d", i);
+		pogo_dedup_done(d, id);
+	}
+	ASSERT_EQ(pogo_dedup_count(d), 3);
+	ASSERT_EQ(pogo_dedup_see(d, "new"), POGO_DEDUP_UNKNOWN);
+	/* task_done of an id never seen (the dispatcher) is not running. */
+	pogo_dedup_done(d, "x1");
+	pogo_dedup_done(d, "x2");
+	pogo_dedup_done(d, "x3");
+	ASSERT_EQ(pogo_dedup_see(d, "new2"), POGO_DEDUP_UNKNOWN);
+	ASSERT_EQ(pogo_dedup_see(d, "new3"), POGO_DEDUP_UNKNOWN);
+	ASSERT_EQ(pogo_dedup_see(d, "new4"), POGO_DEDUP_UNKNOWN);
+	ASSERT_EQ(pogo_dedup_see(d, "new5"), POGO_DEDUP_FULL);
+	pogo_dedup_forget(d, "new5");
+	ASSERT_EQ(pogo_dedup_count(d), 3 + 4);
 	pogo_dedup_free(d);
 }

@@ -8,6 +8,10 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "harness.h"
 #include "pogo/clock.h"
 #include "pogo/heartbeat.h"
@@ -96,4 +100,35 @@ TEST(traffic_puts_off_ping_and_death)
 	ASSERT_EQ(h.ndead, 1);
 	ASSERT_EQ(h.dead_at, 721000);
 	pogo_clock_free(h.c);
+}
+
+/*
+ * ping_ms or silence_ms 0 is a bug of the caller, caught at once (it
+ * made the manual clock loop for ever).  In a child, bounded by alarm().
+ */
+static int
+hb_zero_child(uint64_t ping_ms, uint64_t silence_ms)
+{
+	struct hbt h = { 0 };
+	pid_t pid;
+	int st;
+
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0) {
+		alarm(5);
+		h.c = pogo_clock_manual_new(0);
+		h.hb =
+		    pogo_heartbeat_new(h.c, ping_ms, silence_ms, &hb_cbs, &h);
+		pogo_clock_manual_advance(h.c, 1000);
+		_exit(0);
+	}
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFSIGNALED(st));
+	return WTERMSIG(st);
+}
+
+TEST(zero_intervals_are_a_bug_not_a_hang)
+{
+	ASSERT_EQ(hb_zero_child(0, 90000), SIGABRT);
+	ASSERT_EQ(hb_zero_child(30000, 0), SIGABRT);
 }

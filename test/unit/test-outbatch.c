@@ -119,7 +119,8 @@ TEST(a_flood_is_cut_at_64k_and_10_messages_a_second)
 		pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, rec, sizeof(rec));
 	}
 	pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, "end", 3);
-	ASSERT_EQ(pogo_outbatch_pending(b), 512 * 4096 + 3);
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    512 * 4096 + 3 + 513 * POGO_OUTBATCH_RECORD_OVERHEAD);
 	pogo_outbatch_end(b);
 	pogo_clock_manual_advance(s.c, 60000);
 	ASSERT_EQ(s.drained, 1);
@@ -165,4 +166,119 @@ TEST(empty_task_drains_and_free_drops_the_rest)
 	pogo_clock_manual_advance(s.c, 1000);
 	ASSERT_EQ(s.msgs, 0);
 	pogo_clock_free(s.c);
+}
+
+/*
+ * Every message of a hostile record stream must encode to a line that
+ * pogo_proto_decode takes back whole and that stays under the line limit.
+ */
+struct wire_check {
+	int msgs;
+	uint64_t next;
+	size_t max_n;
+	size_t max_len;
+	size_t max_bytes;
+};
+
+static void
+wc_send(struct pogo_outbatch *b, uint64_t first,
+    const struct pogo_proto_record *recs, size_t n, void *arg)
+{
+	struct wire_check *w = arg;
+	struct pogo_msg m, back;
+	char task_id[] = "127.0.0.1:7655-1";
+	char *line, *cause = NULL;
+	size_t len, i, bytes = 0;
+	int r;
+
+	ASSERT_EQ(first, w->next);
+	pogo_proto_msg_init(&m, POGO_MSG_TASK_OUTPUT);
+	m.channel = POGO_CHAN_REPORT;
+	m.task_id = task_id;
+	m.first = first;
+	m.records = (struct pogo_proto_record *)(uintptr_t)recs;
+	m.nrecords = n;
+	line = pogo_proto_encode(&m, &len);
+	ASSERT_LE(len, POGO_PROTO_MAX_LINE);
+	pogo_proto_msg_init(&back, POGO_MSG_IGNORED);
+	r = pogo_proto_decode(line, len, &back, &cause);
+	if (r != 0)
+		harness_fail(__FILE__, __LINE__,
+		    "message %d (%zu records, "
+		    "%zu bytes) does not decode: %s",
+		    w->msgs, n, len, cause != NULL ? cause : "?");
+	ASSERT_EQ(back.nrecords, n);
+	ASSERT_EQ(back.first, first);
+	for (i = 0; i < n; i++) {
+		ASSERT_EQ(back.records[i].len, recs[i].len);
+		ASSERT_MEM_EQ(back.records[i].data, recs[i].data, recs[i].len);
+		bytes += recs[i].len;
+	}
+	ASSERT_LE(bytes, POGO_PROTO_OUTPUT_MAX);
+	pogo_proto_msg_clear(&back);
+	free(line);
+	if (n > w->max_n)
+		w->max_n = n;
+	if (len > w->max_len)
+		w->max_len = len;
+	if (bytes > w->max_bytes)
+		w->max_bytes = bytes;
+	w->msgs++;
+	w->next = first + n;
+}
+
+static void
+wc_drained(struct pogo_outbatch *b, void *arg)
+{
+}
+
+static const struct pogo_outbatch_cbs wc_cbs = { wc_send, wc_drained };
+
+/* Feed nrec records of len bytes of c; return what was seen on the wire. */
+static void
+hostile_stream(struct wire_check *w, size_t nrec, char c, size_t len)
+{
+	struct pogo_clock *clock = pogo_clock_manual_new(0);
+	struct pogo_outbatch *b = pogo_outbatch_new(clock, &wc_cbs, w);
+	char *data = malloc(len + 1);
+	size_t i;
+	int turns;
+
+	ASSERT(data != NULL);
+	memset(data, c, len);
+	memset(w, 0, sizeof(*w));
+	for (i = 0; i < nrec; i++) {
+		/* A timestamp with all 17 digits cJSON prints. */
+		pogo_outbatch_add(b, 1764150000.1234567 + (double)i / 3,
+		    POGO_OUT_STDERR, data, len);
+	}
+	/* Waiting records count for the pause even when they are empty. */
+	ASSERT_GE(pogo_outbatch_pending(b), nrec);
+	pogo_outbatch_end(b);
+	for (turns = 0; turns < 100000 && w->next < nrec; turns++)
+		pogo_clock_manual_advance(clock, POGO_OUTBATCH_INTERVAL_MS);
+	ASSERT_EQ(w->next, nrec);
+	ASSERT_EQ(pogo_outbatch_pending(b), 0);
+	pogo_outbatch_free(b);
+	pogo_clock_free(clock);
+	free(data);
+}
+
+TEST(hostile_streams_stay_decodable_and_under_the_line_limit)
+{
+	struct wire_check w;
+
+	/* 100,000 empty records: was one message of 4.8 MB. */
+	hostile_stream(&w, 100000, 'x', 0);
+	ASSERT_GE(w.msgs, 2);
+	ASSERT_LE(w.max_n, POGO_PROTO_RECORDS_MAX);
+	/* One-byte records that escape to \u00XX, 64 Ki of them and more. */
+	hostile_stream(&w, 70000, '\x01', 1);
+	ASSERT_GE(w.msgs, 2);
+	/* Full 4 KiB records of escapes: the data cap still binds. */
+	hostile_stream(&w, 100, '\x1f', 4096);
+	ASSERT_EQ(w.max_bytes, POGO_PROTO_OUTPUT_MAX);
+	/* NUL bytes. */
+	hostile_stream(&w, 3000, '\0', 100);
+	ASSERT_GE(w.msgs, 2);
 }

@@ -320,3 +320,46 @@ TEST(drop_may_pause_the_queue)
 	pogo_queue_free(tr.q);
 	pogo_clock_free(tr.c);
 }
+
+/* Channel 2: replies carry the task id; items here are small ids. */
+static bool
+t_match(const void *item, const void *key)
+{
+	return (intptr_t)item == (intptr_t)key;
+}
+
+/*
+ * Item 1 is resent; the reply to its first send comes late, after the
+ * resend, and acknowledges 1; the reply to the resend then comes while
+ * 2 is outstanding: it is stale, logged and ignored, and 2 stays out.
+ */
+TEST(stale_reply_to_a_resent_item_does_not_ack_the_next)
+{
+	struct trace tr = { 0 };
+	struct pogo_queue *q;
+
+	tr.c = pogo_clock_manual_new(0);
+	q = pogo_queue_new(tr.c, 5000, 3, &t_cbs, &tr);
+	pogo_queue_resume(q);
+	pogo_queue_push(q, ITEM(1));
+	pogo_queue_push(q, ITEM(2));
+	pogo_clock_manual_advance(tr.c, 5000);
+	expect(&tr, 1, 's', 1, 5000);
+	pogo_clock_manual_advance(tr.c, 100);
+	ASSERT(pogo_queue_ack_match(q, t_match, ITEM(1)) == ITEM(1));
+	expect(&tr, 2, 's', 2, 5100);
+	pogo_clock_manual_advance(tr.c, 100);
+	ASSERT_NULL(pogo_queue_ack_match(q, t_match, ITEM(1)));
+	ASSERT(pogo_queue_outstanding(q) == ITEM(2));
+	ASSERT_EQ(pogo_queue_len(q), 1);
+	ASSERT_EQ(tr.n, 3);
+	/* 2's timer still runs: resent 5 s after its first send. */
+	pogo_clock_manual_advance(tr.c, 4900);
+	expect(&tr, 3, 's', 2, 10100);
+	ASSERT(pogo_queue_ack_match(q, t_match, ITEM(2)) == ITEM(2));
+	expect(&tr, 4, 'i', 0, 10100);
+	/* Nothing outstanding: any reply is out of sequence. */
+	ASSERT_NULL(pogo_queue_ack_match(q, t_match, ITEM(2)));
+	pogo_queue_free(q);
+	pogo_clock_free(tr.c);
+}
