@@ -1492,3 +1492,29 @@ pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s)
 {
 	*s = st->stats;
 }
+
+int
+pogo_store_columns(struct pogo_store *st,
+    int (*fn)(const char *table, const char *column, void *arg), void *arg)
+{
+	sqlite3_stmt *s = NULL;
+	int rc, r = 0;
+
+	if (sqlite3_prepare_v2(st->db,
+	        "SELECT m.name, p.name FROM sqlite_schema m,"
+	        " pragma_table_info(m.name) p WHERE m.type = 'table'"
+	        " ORDER BY m.name, p.cid",
+	        -1, &s, NULL) != SQLITE_OK)
+		return store_err(st->db, SQLITE_ERROR, "columns");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (fn((const char *)sqlite3_column_text(s, 0),
+		        (const char *)sqlite3_column_text(s, 1), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "columns");
+	sqlite3_finalize(s);
+	return r;
+}

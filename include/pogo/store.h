@@ -183,7 +183,10 @@ typedef void (*pogo_store_commit_cb)(
     struct pogo_store *st, int status, void *arg);
 /* Visitors of the read functions: called synchronously, before the
  * function returns; the pointed-to data lives until the visitor returns.
- * Return non-zero to stop early. */
+ * Return non-zero to stop early.  A visitor may call the other reads and
+ * the writes, but not the read it is called from (say pogo_store_hosts()
+ * from a pogo_store_hosts() visitor): that inner call returns UV_EBUSY
+ * (pogo_store_jobs() and pogo_store_jobs_list() are different reads). */
 typedef int (*pogo_store_job_fn)(const struct pogo_store_job *j, void *arg);
 typedef int (*pogo_store_host_fn)(const struct pogo_store_host *h, void *arg);
 typedef int (*pogo_store_entry_fn)(const struct pogo_store_entry *e, void *arg);
@@ -233,7 +236,8 @@ int pogo_store_next_task(struct pogo_store *st, uint64_t *np);
  * first nhosts hosts, in order, each `waiting` with no message.
  * j->host_count is the job's final count (0: nhosts).  Every row counts
  * toward POGO_STORE_MAX_BATCH, but one call is never split over two
- * transactions.  Inserting 20,000 hosts in one call holds the loop for
+ * transactions, and a call that fails leaves none of its rows (a
+ * savepoint).  Inserting 20,000 hosts in one call holds the loop for
  * about 150 ms (test/bench/README.md): for a large job insert the first
  * chunk here and the others with pogo_store_job_add_hosts(), one chunk
  * (say 4,096 hosts) per loop turn, and answer the client from the
@@ -266,7 +270,10 @@ int pogo_store_log_append(
     struct pogo_store *st, uint64_t job, const struct pogo_store_entry *e);
 
 /* Buffer an output record (data copied).  A record whose (host, run, seq)
- * is already stored is ignored, so a resent record has no second effect. */
+ * is already stored is ignored, so a resent record has no second effect.
+ * A record the database refuses when the buffer is written (an unknown
+ * job or host) is dropped alone, counted in output_dropped and logged (at
+ * most once a minute); the records around it are kept. */
 int pogo_store_output_append(
     struct pogo_store *st, uint64_t job, const struct pogo_store_output *o);
 
@@ -306,7 +313,8 @@ int pogo_store_host_find(
 int pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
     uint32_t max, pogo_store_entry_fn fn, void *arg);
 /* The output of one host run from record offset, at most max (0: all);
- * buffered records are written first so the reader sees them. */
+ * buffered records are written first so the reader sees them (a failure
+ * to write them does not fail the read). */
 int pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
     uint32_t run, uint32_t offset, uint32_t max, pogo_store_output_fn fn,
     void *arg);
@@ -318,8 +326,13 @@ struct pogo_store_stats {
 	uint64_t checkpoints;
 	uint64_t commit_ns_max; /* the longest commit */
 	uint64_t commit_ns_total;
+	uint64_t output_dropped; /* buffered records the database refused */
 };
 void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
+
+/* For tests: call fn for every column of every table of the schema. */
+int pogo_store_columns(struct pogo_store *st,
+    int (*fn)(const char *table, const char *column, void *arg), void *arg);
 
 /* SQLite's version string. */
 const char *pogo_store_version(void);

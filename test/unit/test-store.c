@@ -10,7 +10,9 @@
  * reopens; after-commit callbacks run later than their registration, in
  * order, and only once their changes survive a SIGKILL; a transaction and
  * the output buffer stay bounded; output alone is committed in batches;
- * checkpoints run in the pool; nothing secret reaches the files.
+ * checkpoints run in the pool; no column is named for a secret and the
+ * files are 0600; a bad output record or a failed multi-row write loses
+ * only itself; a visitor cannot restart the read it is called from.
  */
 #include "pogo/compat.h"
 
@@ -974,73 +976,64 @@ file_has(const char *dir, const char *name, const char *needle)
 	return found;
 }
 
-TEST(secrets_never_reach_the_files)
+/* Column names that would hold a secret; "has_password" only says
+ * whether one exists. */
+static int
+secret_col_cb(const char *table, const char *column, void *arg)
+{
+	static const char *const bad[] = { "password", "passphrase",
+		"private_key", "privkey", "secret" };
+	int *seen = arg;
+	size_t i;
+
+	if (strcmp(column, "has_password") == 0) {
+		seen[0]++;
+		return 0;
+	}
+	seen[1]++;
+	for (i = 0; i < POGO_NELEM(bad); i++) {
+		if (strstr(column, bad[i]) != NULL)
+			harness_fail(__FILE__, __LINE__,
+			    "column %s.%s may hold a secret", table, column);
+	}
+	return 0;
+}
+
+TEST(no_column_holds_a_secret)
 {
 	struct fixture fx;
-	/* What a secret cache would hold beside the job (SPEC 7.4). */
-	char *secret = xstrdup("Pw-Canary-4711");
-	struct pogo_store_job j = { .job = 0,
-		.state = 1,
-		.user = "alice",
-		.command = "echo Cmd-Marker-0815",
-		.task_name = "ssh",
-		.ssh_port = -1,
-		.connect_timeout = -1,
-		.start_time = 1,
-		.has_password = true,
-		.key_id = "worker-key-1" };
-	struct pogo_store_host h = { .idx = 0,
-		.state = 3,
-		.exitstatus = 0,
-		.runs = 1,
-		.message = "ok" };
-	struct pogo_store_entry e = { .index = 0,
-		.time = 1,
-		.host = -1,
-		.message = "job created; fetching host info",
-		.exitstatus = -1 };
-	struct pogo_store_output o = { .seq = 0,
-		.type = POGO_STORE_OUT_STDOUT,
-		.data = "Out-Marker-4242",
-		.len = 15 };
-	static const char *const names[] = { "pogo.db", "pogo.db-wal",
-		"pogo.db-shm", "dispatcher.lock" };
-	bool seen_cmd = false, seen_out = false;
+	int seen[2] = { 0, 0 };
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_columns(fx.st, secret_col_cb, seen));
+	/* The enumeration reaches the jobs table and every other one. */
+	ASSERT_EQ(seen[0], 1);
+	ASSERT_LT(40, seen[1]);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+TEST(files_are_private)
+{
+	struct fixture fx;
+	static const char *const files[] = { "pogo.db", "pogo.db-wal" };
+	struct stat sb;
+	char p[128];
 	size_t i;
 
 	fx_dir(&fx);
 	fx_open(&fx, NULL);
-	ASSERT_OK(pogo_store_job_insert(fx.st, &j, hosts3, 3));
-	ASSERT_OK(pogo_store_log_append(fx.st, 0, &e));
-	ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
-	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	insert_job(fx.st, 0, "echo Cmd-Marker-0815");
 	fx_commit(&fx);
-	/* Before the close (which folds the WAL into pogo.db) and after
-	 * it: the non-secret markers are found, so the search works, and
-	 * the secret is nowhere. */
-	for (i = 0; i < POGO_NELEM(names); i++) {
-		seen_cmd |= file_has(fx.dir, names[i], "Cmd-Marker-0815");
-		seen_out |= file_has(fx.dir, names[i], "Out-Marker-4242");
-		ASSERT(!file_has(fx.dir, names[i], secret));
-	}
-	ASSERT(seen_cmd && seen_out);
+	ASSERT(file_has(fx.dir, "pogo.db-wal", "Cmd-Marker-0815"));
 	/* Commands and scripts are for the dispatcher's user only. */
-	{
-		static const char *const files[] = { "pogo.db", "pogo.db-wal" };
-		struct stat sb;
-		char p[128];
-
-		for (i = 0; i < POGO_NELEM(files); i++) {
-			snprintf(p, sizeof(p), "%s/%s", fx.dir, files[i]);
-			ASSERT_EQ(stat(p, &sb), 0);
-			ASSERT_EQ(sb.st_mode & 0777, 0600);
-		}
+	for (i = 0; i < POGO_NELEM(files); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fx.dir, files[i]);
+		ASSERT_EQ(stat(p, &sb), 0);
+		ASSERT_EQ(sb.st_mode & 0777, 0600);
 	}
 	fx_close(&fx);
-	ASSERT(file_has(fx.dir, "pogo.db", "Cmd-Marker-0815"));
-	for (i = 0; i < POGO_NELEM(names); i++)
-		ASSERT(!file_has(fx.dir, names[i], secret));
-	pogo_freezero(secret, strlen(secret));
 	fx_rm(&fx);
 }
 
@@ -1120,4 +1113,174 @@ TEST(job_list_newest_first_with_filters)
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
 	ASSERT_EQ(l.n, 0);
 	fx_close(&fx);
+}
+
+/* Review item: one record of an unknown host must not lose the records
+ * buffered after it, nor fail the read that flushes the buffer. */
+TEST(bad_output_record_loses_only_itself)
+{
+	struct fixture fx;
+	struct pogo_store_output o = {
+		.type = POGO_STORE_OUT_STDOUT, .data = "x", .len = 1
+	};
+	struct pogo_store_stats s;
+	struct ocollect oc;
+	uint32_t i;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	insert_job(fx.st, 0, "true");
+	fx_commit(&fx);
+	for (i = 0; i < 5; i++) {
+		o.seq = i;
+		ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	}
+	o.host = 99;
+	o.seq = 0;
+	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	o.host = 1;
+	ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
+	memset(&oc, 0, sizeof(oc));
+	ASSERT_OK(pogo_store_output(fx.st, 0, 1, 0, 0, 0, ocollect_cb, &oc));
+	ASSERT_EQ(oc.n, 1);
+	memset(&oc, 0, sizeof(oc));
+	ASSERT_OK(pogo_store_output(fx.st, 0, 0, 0, 0, 0, ocollect_cb, &oc));
+	ASSERT_EQ(oc.n, 5);
+	pogo_store_stats(fx.st, &s);
+	ASSERT_EQ(s.output_dropped, 1);
+	fx_commit(&fx);
+	fx_close(&fx);
+	/* What was kept is durable. */
+	fx_open(&fx, NULL);
+	memset(&oc, 0, sizeof(oc));
+	ASSERT_OK(pogo_store_output(fx.st, 0, 1, 0, 0, 0, ocollect_cb, &oc));
+	ASSERT_EQ(oc.n, 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+static int
+jhosts_cb(const struct pogo_store_job *j, void *arg)
+{
+	struct pogo_store_job *c = arg;
+
+	c->job = j->job;
+	c->host_count = j->host_count;
+	return 0;
+}
+
+static int
+hcount_cb(const struct pogo_store_host *h, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Review item: a multi-row write that fails midway leaves nothing. */
+TEST(failed_multi_row_write_leaves_nothing)
+{
+	struct fixture fx;
+	static const char *const dup[] = { "a", "b", "a" };
+	static const char *const more[] = { "c", "d", "c" };
+	struct pogo_store_job j = { .job = 5,
+		.state = 1,
+		.user = "alice",
+		.command = "true",
+		.task_name = "ssh",
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = 1 };
+	struct pogo_store_job c;
+	int n;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	insert_job(fx.st, 0, "true");
+	ASSERT_EQ(pogo_store_job_insert(fx.st, &j, dup, 3), UV_EEXIST);
+	ASSERT_EQ(pogo_store_job_add_hosts(fx.st, 0, 3, more, 3), UV_EEXIST);
+	/* The rest of the transaction is kept. */
+	ASSERT_OK(pogo_store_job_add_hosts(fx.st, 0, 3, more, 2));
+	fx_commit(&fx);
+	fx_close(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_EQ(njobs(fx.st), 1);
+	memset(&c, 0, sizeof(c));
+	ASSERT_OK(pogo_store_jobs(fx.st, jhosts_cb, &c));
+	ASSERT_EQ(c.job, 0);
+	n = 0;
+	ASSERT_OK(pogo_store_hosts(fx.st, 5, 0, 0, hcount_cb, &n));
+	ASSERT_EQ(n, 0);
+	n = 0;
+	ASSERT_OK(pogo_store_hosts(fx.st, 0, 0, 0, hcount_cb, &n));
+	ASSERT_EQ(n, 5);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+struct nested {
+	struct pogo_store *st;
+	int outer;
+	int inner_rc;
+	int inner_n;
+};
+
+static int
+nested_host_cb(const struct pogo_store_host *h, void *arg)
+{
+	struct nested *n = arg;
+
+	n->outer++;
+	if (n->outer == 1)
+		n->inner_rc =
+		    pogo_store_hosts(n->st, 0, 0, 0, hcount_cb, &n->inner_n);
+	return 0;
+}
+
+static int
+nested_job_cb(const struct pogo_store_job *j, void *arg)
+{
+	struct nested *n = arg;
+	struct pogo_store_filter f = { .state = -1 };
+	int k = 0;
+
+	n->outer++;
+	if (n->outer == 1) {
+		n->inner_rc = pogo_store_jobs(n->st, count_job_cb, &k);
+		ASSERT_OK(
+		    pogo_store_jobs_list(n->st, &f, 0, 0, count_job_cb, &k));
+		n->inner_n = k;
+	}
+	return 0;
+}
+
+/* Review item: a visitor that calls the same read gets UV_EBUSY, and the
+ * outer iteration is not disturbed. */
+TEST(nested_same_read_is_refused)
+{
+	struct fixture fx;
+	struct nested n;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	insert_job(fx.st, 0, "true");
+	insert_job(fx.st, 1, "true");
+	memset(&n, 0, sizeof(n));
+	n.st = fx.st;
+	ASSERT_OK(pogo_store_hosts(fx.st, 0, 0, 0, nested_host_cb, &n));
+	ASSERT_EQ(n.inner_rc, UV_EBUSY);
+	ASSERT_EQ(n.inner_n, 0);
+	ASSERT_EQ(n.outer, 3);
+	/* A different read from a visitor works. */
+	memset(&n, 0, sizeof(n));
+	n.st = fx.st;
+	ASSERT_OK(pogo_store_jobs(fx.st, nested_job_cb, &n));
+	ASSERT_EQ(n.inner_rc, UV_EBUSY);
+	ASSERT_EQ(n.inner_n, 2);
+	ASSERT_EQ(n.outer, 2);
+	/* Once the outer read is over, the read works again. */
+	n.inner_n = 0;
+	ASSERT_OK(pogo_store_hosts(fx.st, 0, 0, 0, hcount_cb, &n.inner_n));
+	ASSERT_EQ(n.inner_n, 3);
+	fx_close(&fx);
+	fx_rm(&fx);
 }
