@@ -91,6 +91,9 @@ enum store_stmt {
 	S_BEGIN,
 	S_COMMIT,
 	S_ROLLBACK,
+	S_SAVEPOINT,
+	S_RELEASE,
+	S_ROLLBACK_TO,
 	S_COUNTER_SET,
 	S_JOB_INSERT,
 	S_RANGE_INSERT,
@@ -117,6 +120,9 @@ static const char *const store_sql[S_NSTMT] = {
 	[S_BEGIN] = "BEGIN",
 	[S_COMMIT] = "COMMIT",
 	[S_ROLLBACK] = "ROLLBACK",
+	[S_SAVEPOINT] = "SAVEPOINT call",
+	[S_RELEASE] = "RELEASE call",
+	[S_ROLLBACK_TO] = "ROLLBACK TO call",
 	[S_COUNTER_SET] = "UPDATE counters SET value = ?2 WHERE name = ?1",
 	[S_JOB_INSERT] = "INSERT INTO jobs (" STORE_JOB_COLUMNS ") VALUES"
 	                 " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
@@ -188,6 +194,7 @@ struct pogo_store {
 	sqlite3 *db;
 	sqlite3 *ckdb; /* the checkpoint connection; NULL in memory */
 	sqlite3_stmt *stmt[S_NSTMT];
+	bool busy[S_NSTMT]; /* a read calling its visitor */
 	int lockfd;
 	char *dir;
 
@@ -201,6 +208,7 @@ struct pogo_store {
 	struct store_waitq ready;   /* committed, to be called */
 
 	struct store_out *out;
+	uint64_t drop_logged; /* uv_now of the last drop logged */
 	size_t nout;
 	size_t outbytes;
 	unsigned out_ms;
@@ -322,6 +330,29 @@ store_step(struct pogo_store *st, enum store_stmt s)
 	return r;
 }
 
+static int store_begin(struct pogo_store *st);
+
+/* Open a savepoint for a call of several rows, in the transaction. */
+static int
+store_call_begin(struct pogo_store *st)
+{
+	int r;
+
+	if ((r = store_begin(st)) != 0)
+		return r;
+	return store_step(st, S_SAVEPOINT);
+}
+
+/* End the call's savepoint: keep its rows if r is 0, else undo them. */
+static int
+store_call_end(struct pogo_store *st, int r)
+{
+	if (r != 0)
+		(void)store_step(st, S_ROLLBACK_TO);
+	(void)store_step(st, S_RELEASE);
+	return r;
+}
+
 static int
 store_begin(struct pogo_store *st)
 {
@@ -435,7 +466,7 @@ store_output_flush(struct pogo_store *st)
 {
 	sqlite3_stmt *s = st->stmt[S_OUT_INSERT];
 	struct store_out *b;
-	size_t i;
+	size_t i, nbad = 0;
 	int r = 0;
 
 	if (st->nout == 0)
@@ -443,6 +474,8 @@ store_output_flush(struct pogo_store *st)
 	uv_timer_stop(&st->out_timer);
 	if ((r = store_begin(st)) != 0)
 		goto out;
+	/* A record the database refuses (an unknown job or host: foreign
+	 * keys are beyond OR IGNORE) is dropped alone. */
 	for (i = 0; i < st->nout; i++) {
 		b = &st->out[i];
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)b->job);
@@ -453,10 +486,19 @@ store_output_flush(struct pogo_store *st)
 		sqlite3_bind_int(s, 6, (int)b->o.type);
 		sqlite3_bind_blob(s, 7, b->data != NULL ? b->data : "",
 		    (int)b->o.len, SQLITE_STATIC);
-		if ((r = store_step(st, S_OUT_INSERT)) != 0)
-			goto out;
+		if (store_step(st, S_OUT_INSERT) != 0 && nbad++ == 0 &&
+		    (st->drop_logged == 0 ||
+		        uv_now(st->loop) - st->drop_logged >= 60000)) {
+			st->drop_logged = uv_now(st->loop);
+			log_warn("store: output record of job %llu host %u"
+			         " run %u refused: %s (more are counted, not"
+			         " logged, for a minute)",
+			    (unsigned long long)b->job, b->o.host, b->o.run,
+			    sqlite3_errmsg(st->db));
+		}
 	}
-	r = store_changed_n(st, st->nout);
+	st->stats.output_dropped += nbad;
+	r = store_changed_n(st, st->nout - nbad);
 out:
 	for (i = 0; i < st->nout; i++)
 		free(st->out[i].data);
@@ -926,7 +968,7 @@ pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
 	size_t i;
 	int r;
 
-	if ((r = store_begin(st)) != 0)
+	if ((r = store_call_begin(st)) != 0)
 		return r;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)j->job);
 	sqlite3_bind_int(s, 2, j->state);
@@ -963,16 +1005,18 @@ pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
 	sqlite3_bind_int(s, 32, j->has_key);
 	store_bind_str(s, 33, j->key_id);
 	if ((r = store_step(st, S_JOB_INSERT)) != 0)
-		return r;
+		goto out;
 	s = st->stmt[S_RANGE_INSERT];
 	for (i = 0; i < j->nrange; i++) {
 		sqlite3_bind_int64(s, 1, (sqlite3_int64)j->job);
 		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
 		store_bind_str(s, 3, j->range[i]);
 		if ((r = store_step(st, S_RANGE_INSERT)) != 0)
-			return r;
+			goto out;
 	}
-	if ((r = store_hosts_insert(st, j->job, 0, hosts, nhosts)) != 0)
+	r = store_hosts_insert(st, j->job, 0, hosts, nhosts);
+out:
+	if ((r = store_call_end(st, r)) != 0)
 		return r;
 	return store_changed_n(st, 1 + j->nrange + nhosts);
 }
@@ -983,9 +1027,10 @@ pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job, uint32_t first,
 {
 	int r;
 
-	if ((r = store_begin(st)) != 0)
+	if ((r = store_call_begin(st)) != 0)
 		return r;
-	if ((r = store_hosts_insert(st, job, first, hosts, nhosts)) != 0)
+	r = store_hosts_insert(st, job, first, hosts, nhosts);
+	if ((r = store_call_end(st, r)) != 0)
 		return r;
 	return store_changed_n(st, nhosts);
 }
@@ -1289,13 +1334,16 @@ store_limit(uint32_t max)
 	return max == 0 ? -1 : (sqlite3_int64)max;
 }
 
-int
-pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg)
+/* Give every job row of statement q (bound) to fn, then reset q. */
+static int
+store_jobs_visit(
+    struct pogo_store *st, enum store_stmt q, pogo_store_job_fn fn, void *arg)
 {
-	sqlite3_stmt *s = st->stmt[S_JOBS];
+	sqlite3_stmt *s = st->stmt[q];
 	struct pogo_store_job *j;
 	int rc, stop, r = 0;
 
+	st->busy[q] = true;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		if ((r = store_job_row(st, s, &j)) != 0)
 			break;
@@ -1307,9 +1355,18 @@ pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg)
 		}
 	}
 	if (r == 0 && rc != SQLITE_DONE)
-		r = store_err(st->db, rc, "jobs");
+		r = store_err(st->db, rc, store_sql[q]);
 	sqlite3_reset(s);
+	st->busy[q] = false;
 	return r;
+}
+
+int
+pogo_store_jobs(struct pogo_store *st, pogo_store_job_fn fn, void *arg)
+{
+	if (st->busy[S_JOBS])
+		return UV_EBUSY;
+	return store_jobs_visit(st, S_JOBS, fn, arg);
 }
 
 int
@@ -1317,29 +1374,16 @@ pogo_store_jobs_list(struct pogo_store *st, const struct pogo_store_filter *f,
     uint32_t offset, uint32_t max, pogo_store_job_fn fn, void *arg)
 {
 	sqlite3_stmt *s = st->stmt[S_LIST];
-	struct pogo_store_job *j;
-	int rc, stop, r = 0;
 
+	if (st->busy[S_LIST])
+		return UV_EBUSY;
 	store_bind_str(s, 1, f->user);
 	sqlite3_bind_int(s, 2, f->state);
 	store_bind_str(s, 3, f->namespace);
 	store_bind_str(s, 4, f->target);
 	sqlite3_bind_int64(s, 5, offset);
 	sqlite3_bind_int64(s, 6, store_limit(max));
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		if ((r = store_job_row(st, s, &j)) != 0)
-			break;
-		stop = fn(j, arg);
-		pogo_store_job_free(j);
-		if (stop != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	if (r == 0 && rc != SQLITE_DONE)
-		r = store_err(st->db, rc, "list");
-	sqlite3_reset(s);
-	return r;
+	return store_jobs_visit(st, S_LIST, fn, arg);
 }
 
 int
@@ -1370,6 +1414,9 @@ pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
 	struct pogo_store_host h;
 	int rc, r = 0;
 
+	if (st->busy[S_HOSTS])
+		return UV_EBUSY;
+	st->busy[S_HOSTS] = true;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	sqlite3_bind_int64(s, 2, offset);
 	sqlite3_bind_int64(s, 3, store_limit(max));
@@ -1394,6 +1441,7 @@ pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
 	if (rc != SQLITE_DONE)
 		r = store_err(st->db, rc, "hosts");
 	sqlite3_reset(s);
+	st->busy[S_HOSTS] = false;
 	return r;
 }
 
@@ -1425,6 +1473,9 @@ pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
 	struct pogo_store_entry e;
 	int rc, r = 0;
 
+	if (st->busy[S_LOG])
+		return UV_EBUSY;
+	st->busy[S_LOG] = true;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	sqlite3_bind_int64(s, 2, offset);
 	sqlite3_bind_int64(s, 3, store_limit(max));
@@ -1447,6 +1498,7 @@ pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
 	if (rc != SQLITE_DONE)
 		r = store_err(st->db, rc, "log");
 	sqlite3_reset(s);
+	st->busy[S_LOG] = false;
 	return r;
 }
 
@@ -1459,8 +1511,13 @@ pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
 	struct pogo_store_output o;
 	int rc, r = 0;
 
-	if (st->nout > 0 && !st->closing && (r = store_output_flush(st)) != 0)
-		return r;
+	if (st->busy[S_OUTPUT])
+		return UV_EBUSY;
+	/* A failed write of the buffer is the writers' failure, not this
+	 * read's: it sees what was written. */
+	if (st->nout > 0 && !st->closing)
+		(void)store_output_flush(st);
+	st->busy[S_OUTPUT] = true;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	sqlite3_bind_int64(s, 2, host);
 	sqlite3_bind_int64(s, 3, run);
@@ -1484,6 +1541,7 @@ pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
 	if (rc != SQLITE_DONE)
 		r = store_err(st->db, rc, "output");
 	sqlite3_reset(s);
+	st->busy[S_OUTPUT] = false;
 	return r;
 }
 
