@@ -54,6 +54,12 @@ e2e_cleanup() {
 		kill -9 "$pid" 2>/dev/null
 	done
 	if [ -n "$E2E_NS" ]; then
+		# What the test's sshd started and left (a session whose
+		# client went silent waits for ever, holding ctest's output
+		# open): every process of the test's own namespace, by PID.
+		for pid in $(ip netns pids "$E2E_NS" 2>/dev/null); do
+			kill -9 "$pid" 2>/dev/null
+		done
 		ip netns del "$E2E_NS" 2>/dev/null
 	fi
 	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then

@@ -135,4 +135,33 @@ if [ -x /usr/bin/sudo ]; then
 else
 	skip "no /usr/bin/sudo (apt-get install sudo)"
 fi
+
+# A stop the target never confirms: the link goes dead once the command
+# runs (its packets to sshd are dropped), so neither TERM nor KILL
+# arrives.  After the grace and the linger the host fails, and the
+# message says the command may still be running (SPEC 9.10).
+pogo_one --show-output --timeout 2 --targets 127.0.7.5 \
+    --run-command 'echo started; exec sleep 40.4020' >"$T/out" 2>"$T/err" &
+pid=$!
+i=0
+until grep -qx '127.0.7.5: started' "$T/out"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "dead link: the command did not start"
+	sleep 0.1
+done
+ns_nft ip daddr 127.0.7.5 tcp dport "$SSHD_PORT" drop
+start=$(date +%s)
+wait $pid
+rc=$?
+elapsed=$(($(date +%s) - start))
+# The target's sleep is ours: end it by PID (its sshd session, whose
+# client went silent, is ended with the namespace).
+for p in $(ps -eo pid=,args= | awk '$2 == "sleep" && $3 == "40.4020" { print $1 }'); do
+	kill "$p" 2>/dev/null
+done
+expect_eq "dead link exit" $rc 1
+grep -qx '127.0.7.5: Failed (timed out after 2 seconds; the command may still be running)' \
+    "$T/out" || fail "dead link: $(cat "$T/out" "$T/err")"
+# 2 s, then the 10 s grace and the 1 s linger: not much more.
+[ $elapsed -le 25 ] || fail "dead link: pogo took $elapsed s to give up"
 echo "PASS $E2E_NAME"
