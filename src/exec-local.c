@@ -13,6 +13,8 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/ioctl.h>
+
 #include <signal.h>
 #include <unistd.h>
 #include <uv.h>
@@ -303,6 +305,20 @@ local_reading(struct local_task *lt, bool on)
 	}
 }
 
+/* Output of lt waits unread in its pipes (pogo stopped reading them). */
+static bool
+local_held_back(struct local_task *lt)
+{
+	uv_os_fd_t fd;
+	int n;
+
+	if (uv_fileno((uv_handle_t *)&lt->out, &fd) == 0 &&
+	    ioctl(fd, FIONREAD, &n) == 0 && n > 0)
+		return true;
+	return uv_fileno((uv_handle_t *)&lt->err, &fd) == 0 &&
+	    ioctl(fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void
 local_pause(struct pogo_exec *e, bool paused)
 {
@@ -317,6 +333,8 @@ local_pause(struct pogo_exec *e, bool paused)
 		/* The timeout waits while the command waits for us. */
 		holds =
 		    lt->started && !lt->exited && !lt->stopping && !lt->done;
+		if (paused)
+			holds = holds && local_held_back(lt);
 		if (paused)
 			pogo_exec_limit_freeze(&lt->limit, &lt->timer, holds);
 		else
@@ -413,6 +431,10 @@ local_timeout_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 
+	if (lt->le->paused && local_held_back(lt)) {
+		pogo_exec_limit_postpone(&lt->limit);
+		return;
+	}
 	if (!lt->have_result) {
 		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
 		    "timed out after %u seconds", lt->t->timeout);

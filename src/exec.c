@@ -77,6 +77,13 @@ pogo_exec_limit_freeze(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 }
 
 void
+pogo_exec_limit_postpone(struct pogo_exec_limit *l)
+{
+	l->left_ms = POGO_EXEC_LIMIT_AFTER_MS;
+	l->frozen = true;
+}
+
+void
 pogo_exec_limit_thaw(
     struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds)
 {

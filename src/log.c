@@ -58,9 +58,11 @@ void
 pogo_log_set_writer(
     void (*fn)(const char *line, size_t len, void *arg), void *arg)
 {
-	log_writer_thread = pthread_self();
-	log_writer_arg = arg;
-	/* Other threads read it: they only compare the thread. */
+	/* Other threads compare the thread: it changes only with a writer. */
+	if (fn != NULL) {
+		log_writer_thread = pthread_self();
+		log_writer_arg = arg;
+	}
 	__atomic_store_n(&log_writer, fn, __ATOMIC_RELEASE);
 }
 
@@ -224,6 +226,16 @@ pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * The process is about to end: its last line goes straight to stderr, not
+ * into a sink queue that exit() throws away (and that may need memory).
+ */
+static void
+log_last_words(void)
+{
+	__atomic_store_n(&log_writer, NULL, __ATOMIC_RELEASE);
+}
+
 void
 fatal(const char *fmt, ...)
 {
@@ -234,6 +246,7 @@ fatal(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_last_words();
 	pogo_log_write(POGO_LOG_ERROR, __func__, __LINE__, "fatal: %s: %s", msg,
 	    strerror(saved));
 	exit(1);
@@ -248,6 +261,7 @@ fatalx(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_last_words();
 	pogo_log_write(POGO_LOG_ERROR, __func__, __LINE__, "fatal: %s", msg);
 	exit(1);
 }
@@ -261,6 +275,7 @@ pogo_log_bug(const char *file, int line, const char *func, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	log_last_words();
 	pogo_log_write(POGO_LOG_ERROR, func, line, "BUG at %s:%d %s: %s", file,
 	    line, func, msg);
 	abort();

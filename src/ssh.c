@@ -870,11 +870,24 @@ ssh_stop(struct ssh_task *st)
 		ssh_wait(st);
 }
 
+/* Output of st waits unread in libssh's channel buffer. */
+static bool
+ssh_held_back(struct ssh_task *st)
+{
+	return st->ch != NULL &&
+	    (ssh_channel_poll(st->ch, 0) > 0 ||
+	        ssh_channel_poll(st->ch, 1) > 0);
+}
+
 static void
 ssh_command_timeout_cb(uv_timer_t *tm)
 {
 	struct ssh_task *st = tm->data;
 
+	if (st->se->paused && ssh_held_back(st)) {
+		pogo_exec_limit_postpone(&st->limit);
+		return;
+	}
 	ssh_result(st, POGO_EXEC_FAILED, -1, "timed out after %u seconds",
 	    st->t->timeout);
 	st->res.timed_out = true;
@@ -2376,8 +2389,8 @@ ssh_pause(struct pogo_exec *e, bool paused)
 	/* The command timeouts wait while the commands wait for us. */
 	for (st = se->run_head; st != NULL; st = st->run_next) {
 		if (paused)
-			pogo_exec_limit_freeze(
-			    &st->limit, &st->timer, ssh_limit_holds(st));
+			pogo_exec_limit_freeze(&st->limit, &st->timer,
+			    ssh_limit_holds(st) && ssh_held_back(st));
 		else
 			pogo_exec_limit_thaw(&st->limit, &st->timer,
 			    ssh_command_timeout_cb, ssh_limit_holds(st));

@@ -127,11 +127,14 @@ struct pogo_exec {
 
 /*
  * A command's time limit, on a timer the executor also uses for other
- * things.  It stands still while the executor holds the output back
- * (pause): a command blocked on a full pipe or channel window waits for
- * pogo's reader, not for itself.  The executor says whether its timer
- * still holds the limit when the output flows again.
+ * things.  It stands still for a command whose output the executor holds
+ * back (pause): a command blocked on a full pipe or channel window waits
+ * for pogo's reader, not for itself.  A command with nothing held back
+ * times out as usual.  One whose output is held back only after its limit
+ * was set running gets POGO_EXEC_LIMIT_AFTER_MS once the output flows.
+ * The executor says whether its timer still holds the limit.
  */
+#define POGO_EXEC_LIMIT_AFTER_MS 1000
 struct pogo_exec_limit {
 	uint64_t left_ms;
 	bool frozen;
@@ -143,6 +146,8 @@ void pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm,
 /* The output is held back: stop tm, keeping the time left, if it holds it. */
 void pogo_exec_limit_freeze(
     struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
+/* The limit ran out while the output is held back: wait for it. */
+void pogo_exec_limit_postpone(struct pogo_exec_limit *l);
 /* The output flows: go on with the time left, if tm still holds it. */
 void pogo_exec_limit_thaw(
     struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds);

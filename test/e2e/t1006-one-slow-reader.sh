@@ -93,6 +93,20 @@ check_mid() {
 slow_run 8 "$POGO" one --local --show-output --max-output 100000000 --timeout 5 --targets h1 \
     --run-command "$MID"
 check_mid paused-timeout-local
+# Only the commands whose output is held back wait: a silent hung command
+# beside one that floods still times out on time, before the reader reads.
+rm -f "$T/h2.term"
+slow_run 8 "$POGO" one --local --show-output --max-output 100000000 \
+    --timeout 3 --targets 'h[1-2]' --run-command "if [ \$POGO_HOST = h1 ]; then
+	$MID; else trap 'touch $T/h2.term; exit 1' TERM; sleep 30 & wait; fi"
+[ -e "$T/h2.term" ] && [ "$T/h2.term" -ot "$T/reading" ] ||
+    fail "paused-timeout-silent: the silent host was not stopped on time"
+grep -q '2 hosts: 1 ok, 1 failed' "$T/err" ||
+    fail "paused-timeout-silent: $(cat "$T/err")"
+grep -qx 'h2: Failed (timed out after 3 seconds)' "$T/out" ||
+    fail "paused-timeout-silent: $(grep '^h2' "$T/out")"
+grep -qx 'h1: Success' "$T/out" ||
+    fail "paused-timeout-silent: $(grep '^h1: [^x]' "$T/out")"
 
 # On a terminal, a host cannot forge lines with \r or escape sequences:
 # --show-output shows control bytes escaped (stdout a pty, under python3).
