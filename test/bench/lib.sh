@@ -56,12 +56,7 @@ bench_sshd() {
 	start_sshd
 	# The same sshd again, in its cgroup, at the given LogLevel (not at
 	# the harness's costly DEBUG3).
-	kill "$SSHD_PID"
-	i=0
-	while kill -0 "$SSHD_PID" 2>/dev/null && [ $i -lt 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	stop_sshd
 	sed -i "s/^LogLevel .*/LogLevel $2/" "$T/sshd_config"
 	: >"$T/sshd.log"
 	# (ip netns exec mounts a /sys of its own: join the cgroup before it.)

@@ -252,6 +252,8 @@ peak_overlap() {
 	         END { print max + 0 }'
 }
 
+# stop_sshd: end the sshd of $SSHD_PID (by PID) and wait for it to go,
+# before another takes its port.
 stop_sshd() {
 	kill "$SSHD_PID" 2>/dev/null
 	i=0

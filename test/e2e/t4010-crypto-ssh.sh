@@ -37,12 +37,7 @@ grep -q 'kex: host key algorithm: ssh-ed25519' "$T/sshd.log" ||
     fail "no ed25519 host key: $(grep 'kex: ' "$T/sshd.log")"
 
 # A second server that offers only AES-GCM: no cipher in common.
-kill "$SSHD_PID"
-i=0
-while kill -0 "$SSHD_PID" 2>/dev/null && [ $i -lt 100 ]; do
-	sleep 0.1
-	i=$((i + 1))
-done
+stop_sshd
 echo 'Ciphers aes128-gcm@openssh.com,aes256-gcm@openssh.com' \
     >>"$T/sshd_config"
 ip netns exec "$E2E_NS" /usr/sbin/sshd -D -f "$T/sshd_config" \
