@@ -8,6 +8,7 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <signal.h>
@@ -105,6 +106,10 @@ child_main(const char *pid_file, const char *log_file)
 	struct pogo_proc *p;
 	char *cause;
 
+	/* A failed test must not leave this child running. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() == 1)
+		_exit(5);
 	pogo_log_set_role("test");
 	if (pogo_proc_new(&opts, &p, &cause) != 0)
 		_exit(4);
