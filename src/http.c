@@ -1018,7 +1018,6 @@ conn_dispatch(struct http_conn *c)
 	struct pogo_http_server *srv = c->srv;
 	struct pogo_http_req *req = c->req;
 	const struct pogo_http_route *rt;
-	char *allow = NULL, *tmp;
 	const char *q;
 	size_t i, n;
 	int r;
@@ -1057,27 +1056,13 @@ conn_dispatch(struct http_conn *c)
 		        rt->pattern, req->path, &req->route_params))
 			continue;
 		if (strcmp(rt->method, req->method) == 0) {
-			free(allow);
 			req->route = rt;
 			rt->fn(req, srv->cfg.arg);
 			return;
 		}
 		http_pairs_clear(&req->route_params);
-		if (allow == NULL)
-			allow = xstrdup(rt->method);
-		else if (strstr(allow, rt->method) == NULL) {
-			xasprintf(&tmp, "%s, %s", allow, rt->method);
-			free(allow);
-			allow = tmp;
-		}
 	}
-	if (allow != NULL) {
-		pogo_http_req_add_header(req, "Allow", allow);
-		free(allow);
-		pogo_http_respond_error(req, 405,
-		    "method %s not allowed on '%s'", req->method, req->path);
-		return;
-	}
+	/* SPEC 7.5, 11.3: any other request, other methods too, is 400. */
 	if (srv->cfg.unknown != NULL)
 		srv->cfg.unknown(req, srv->cfg.arg);
 	else

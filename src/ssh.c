@@ -506,11 +506,51 @@ ssh_run_unlink(struct ssh_task *st)
  * is, say so, so that the channel's close and SSH_MSG_DISCONNECT leave
  * before the socket closes and sshd ends the session on the message.
  */
+/*
+ * Does fd still name the socket that guard (a duplicate of it) holds
+ * open?  While the guard lives no other file can have the socket's
+ * identity, so a number libssh closed and another thread reused is told
+ * apart from the socket itself.
+ */
+static bool
+ssh_fd_same(int fd, int guard)
+{
+	struct stat a, b;
+
+	return guard >= 0 && fstat(fd, &a) == 0 && fstat(guard, &b) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+/*
+ * A step of the key exchange.  The first one hands the socket to libssh,
+ * which may close it within that very call (a reset before its first
+ * poll): whether st->fd is still pogo's to close is learnt from a guard,
+ * never from the number alone, which another thread may have reused.
+ */
+static int
+ssh_kex_step(struct ssh_task *st)
+{
+	int rc, guard;
+
+	if (st->fd_given)
+		return ssh_connect(st->s);
+	guard = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
+	rc = ssh_connect(st->s);
+	/* libssh holds it, or closed it: not pogo's any more. */
+	st->fd_given = ssh_get_fd(st->s) != SSH_INVALID_SOCKET ||
+	    !ssh_fd_same(st->fd, guard);
+	/* No guard: never close a number that may not be ours. */
+	if (guard < 0)
+		st->fd_given = true;
+	else
+		close(guard);
+	return rc;
+}
+
 static void
 ssh_close_session(struct ssh_task *st)
 {
 	struct pollfd p = { .fd = st->fd, .events = POLLOUT };
-	struct stat a, b;
 	int guard;
 
 	if (ssh_get_fd(st->s) == SSH_INVALID_SOCKET) {
@@ -522,17 +562,17 @@ ssh_close_session(struct ssh_task *st)
 	/*
 	 * A failed write makes libssh close the socket: the guard keeps it
 	 * open, so that its identity tells whether st->fd still names it.
+	 * Without a guard (no descriptor left), no disconnect: ssh_free()
+	 * closes the socket libssh still holds, and pogo closes nothing.
 	 */
-	guard = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
-	if (guard >= 0 && poll(&p, 1, 0) == 1 && p.revents == POLLOUT)
+	if ((guard = fcntl(st->fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return;
+	if (poll(&p, 1, 0) == 1 && p.revents == POLLOUT)
 		ssh_set_fd_towrite(st->s);
 	ssh_disconnect(st->s);
-	if (guard < 0 ||
-	    (fstat(st->fd, &a) == 0 && fstat(guard, &b) == 0 &&
-	        a.st_dev == b.st_dev && a.st_ino == b.st_ino))
+	if (ssh_fd_same(st->fd, guard))
 		close(st->fd);
-	if (guard >= 0)
-		close(guard);
+	close(guard);
 }
 
 static void
@@ -2071,9 +2111,7 @@ ssh_step(struct ssh_task *st)
 			continue;
 		}
 		case SSH_P_KEX:
-			rc = ssh_connect(st->s);
-			if (ssh_get_fd(st->s) != SSH_INVALID_SOCKET)
-				st->fd_given = true; /* libssh may close it */
+			rc = ssh_kex_step(st);
 			if (rc == SSH_AGAIN) {
 				ssh_wait(st);
 				return;

@@ -24,8 +24,9 @@
  * segments match any one non-empty segment (read back with
  * pogo_http_req_route_param), and a handler.  A path that no pattern
  * matches goes to the configured fallback (by default HTTP 400,
- * {"errors": ["unknown request: '<path>'"]}, SPEC 7.5); a path that a
- * pattern matches under another method gets 405 with an Allow header.
+ * {"errors": ["unknown request: '<path>'"]}, SPEC 7.5), and so does a
+ * path that a pattern matches under another method (SPEC 11.3: "anything
+ * else" is 400).
  */
 #ifndef POGO_HTTP_H
 #define POGO_HTTP_H

@@ -76,7 +76,13 @@ struct pogo_exec *pogo_exec_ssh_new(uv_loop_t *loop,
 /* Q(s) of SPEC 9.5: s in single quotes, each ' written as '\''. */
 char *pogo_ssh_quote(const char *s);
 
-/* The exec request of direct mode (SPEC 9.5); freed by the caller. */
+/*
+ * The exec request of direct mode, freed by the caller: `exec SUDO sh -c
+ * Q(export PATH=... POGO_JOB_ID=Q(id) POGO_HOST=Q(host); <command>)`.
+ * SPEC 9.5 says `exec SUDO env ENV sh -c Q(cmd)`; the env process is
+ * left out (issue 8: sshd's CPU per session).  The login shell must be
+ * a POSIX shell.
+ */
 char *pogo_ssh_command(const char *job_id, const char *host,
     const char *command, const char *run_as);
 
