@@ -495,7 +495,7 @@ cfg_error(struct cfg_ctx *c, const char *key, const char *fmt, ...)
 {
 	const char *src = NULL;
 	char *msg, *q;
-	size_t i, n = strlen(key);
+	size_t i, n = strcspn(key, "["); /* a list item: the list's -o */
 	va_list ap;
 
 	for (i = 0; i < c->overridden.n; i++) {
@@ -992,8 +992,9 @@ cfg_convert(struct cfg_ctx *c, struct cfg_raw *raw, const char *hostname,
 	    cfg_enum(c, "worker.ssh.host_key_check", s->host_key_check,
 	        POGO_CFG_HOSTKEY_ACCEPT_NEW, cfg_hostkey_names,
 	        POGO_NELEM(cfg_hostkey_names), &v) != 0 ||
-	    cfg_duration(c, "worker.ssh.connect_timeout", s->connect_timeout,
-	        10, &cfg->worker.ssh.connect_timeout) != 0)
+	    cfg_uint(c, "worker.ssh.connect_timeout", s->connect_timeout, 10, 1,
+	        POGO_CFG_MAX_DURATION, "a duration in whole seconds",
+	        &cfg->worker.ssh.connect_timeout) != 0)
 		return POGO_ERR_CONFIG;
 	cfg->worker.ssh.host_key_check = (enum pogo_cfg_hostkey)v;
 	return 0;

@@ -146,8 +146,9 @@ log_open_fd(const char *path, int *fdp)
 {
 	int fd;
 
-	fd = open(
-	    path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0640);
+	fd = open(path,
+	    O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW,
+	    0640);
 	if (fd == -1)
 		return POGO_ERR_ERRNO(errno);
 	*fdp = fd;

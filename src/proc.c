@@ -9,6 +9,9 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/file.h>
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <unistd.h>
@@ -76,7 +79,8 @@ struct pogo_proc {
 	bool log_opened;
 	pogo_proc_stop_cb stop;
 	void *arg;
-	char *pid_file; /* set once this process created the file */
+	char *pid_file; /* set once this process holds the file */
+	int pid_fd;     /* its descriptor, locked (flock) for our life */
 };
 
 static const int proc_signums[PROC_NSIGNALS] = { SIGTERM, SIGINT, SIGHUP,
@@ -119,7 +123,10 @@ proc_signal_cb(uv_signal_t *h, int signum)
 	case SIGHUP:
 		if ((r = pogo_log_reopen()) != 0)
 			log_error("SIGHUP: cannot reopen the log file: %s",
-			    pogo_strerror(r));
+			    r == POGO_ERR_ERRNO(ELOOP)
+			        ? "it is a symbolic link; pogo does not "
+			          "follow it"
+			        : pogo_strerror(r));
 		else
 			log_info("SIGHUP: log file reopened");
 		break;
@@ -130,98 +137,110 @@ proc_signal_cb(uv_signal_t *h, int signum)
 	}
 }
 
-/* Read the pid in an existing pid file; 0 when it holds none. */
+/* The pid written in the open pid file; 0 when it holds none. */
 static long long
-proc_pidfile_read(const char *path, int *errp)
+proc_pidfile_read(int fd)
 {
-	char *buf = NULL, *nl;
-	size_t len;
+	char buf[32], *nl;
+	ssize_t n;
 	long long pid = 0;
 
-	*errp = pogo_str_read_file(path, 64, &buf, &len);
-	if (*errp != 0)
+	n = pread(fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
 		return 0;
+	buf[n] = '\0';
 	if ((nl = strchr(buf, '\n')) != NULL)
 		*nl = '\0';
 	if (pogo_strtonum(buf, 1, INT32_MAX, &pid) != 0)
 		pid = 0;
-	free(buf);
 	return pid;
 }
 
+/* Is the open file fd still the one at path? */
+static bool
+proc_pidfile_ours(int fd, const char *path)
+{
+	struct stat fst, pst;
+
+	return fstat(fd, &fst) == 0 && lstat(path, &pst) == 0 &&
+	    fst.st_dev == pst.st_dev && fst.st_ino == pst.st_ino;
+}
+
+static int
+proc_file_cause(char **cause, const char *what, const char *path, int r)
+{
+	if (r == POGO_ERR_ERRNO(ELOOP))
+		xasprintf(cause,
+		    "%s %s: is a symbolic link; pogo does not follow it", what,
+		    path);
+	else
+		xasprintf(cause, "%s %s: %s", what, path, pogo_strerror(r));
+	return r;
+}
+
 /*
- * Create the pid file exclusively.  An existing file whose process no
- * longer runs (or is this very process: a container's pid 1 again) is
- * replaced, once.
+ * Take the pid file: open (or create) it, lock it (flock), then write
+ * this process's pid.  The lock, not the pid in the file, says whether a
+ * daemon runs: it is held for the process's life (the descriptor stays
+ * open) and dies with the process.  A file that was unlinked between our
+ * open and our lock (its owner exiting) is not the path's file: retry.
  */
 static int
 proc_pidfile_create(struct pogo_proc *p, const char *path, char **cause)
 {
 	char line[32];
 	long long pid;
-	int fd, n, r, tries;
+	int fd = -1, n, r, tries;
 
 	for (tries = 0; tries < 3; tries++) {
 		fd = open(path,
-		    O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW |
-		        O_NOCTTY,
-		    0644);
-		if (fd != -1) {
-			n = snprintf(
-			    line, sizeof(line), "%ld\n", (long)getpid());
-			if (write(fd, line, (size_t)n) != n) {
-				r = errno != 0 ? POGO_ERR_ERRNO(errno)
-				               : POGO_ERR_ERRNO(EIO);
-				close(fd);
-				unlink(path);
-				xasprintf(cause, "pid file %s: %s", path,
-				    pogo_strerror(r));
-				return r;
-			}
+		    O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0644);
+		if (fd == -1)
+			return proc_file_cause(
+			    cause, "pid file", path, POGO_ERR_ERRNO(errno));
+		if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+			r = POGO_ERR_ERRNO(errno);
+			if (errno == EWOULDBLOCK) {
+				pid = proc_pidfile_read(fd);
+				if (pid != 0)
+					xasprintf(cause,
+					    "pid file %s: pogo is already "
+					    "running as pid %lld",
+					    path, pid);
+				else
+					xasprintf(cause,
+					    "pid file %s: pogo is already "
+					    "running (the file is locked)",
+					    path);
+				r = POGO_ERR_STATE;
+			} else
+				proc_file_cause(cause, "pid file", path, r);
 			close(fd);
-			p->pid_file = xstrdup(path);
-			return 0;
-		}
-		if (errno != EEXIST) {
-			r = POGO_ERR_ERRNO(errno);
-			xasprintf(
-			    cause, "pid file %s: %s", path, pogo_strerror(r));
 			return r;
 		}
-		pid = proc_pidfile_read(path, &r);
-		if (r == POGO_ERR_ERRNO(ENOENT))
-			continue; /* removed meanwhile */
-		if (r != 0) {
-			xasprintf(
-			    cause, "pid file %s: %s", path, pogo_strerror(r));
-			return r;
-		}
-		if (pid == 0) {
-			xasprintf(cause,
-			    "pid file %s exists and holds no pid; remove it "
-			    "if no pogo runs",
-			    path);
-			return POGO_ERR_STATE;
-		}
-		if (pid != (long long)getpid() &&
-		    (kill((pid_t)pid, 0) == 0 || errno == EPERM)) {
-			xasprintf(cause,
-			    "pid file %s: pogo is already running as pid %lld",
-			    path, pid);
-			return POGO_ERR_STATE;
-		}
-		log_warn("pid file %s: pid %lld no longer runs; replacing the "
-		         "file",
-		    path, pid);
-		if (unlink(path) != 0 && errno != ENOENT) {
-			r = POGO_ERR_ERRNO(errno);
-			xasprintf(
-			    cause, "pid file %s: %s", path, pogo_strerror(r));
-			return r;
-		}
+		if (proc_pidfile_ours(fd, path))
+			break;
+		close(fd);
+		fd = -1;
 	}
-	xasprintf(cause, "pid file %s: cannot create it", path);
-	return POGO_ERR_STATE;
+	if (fd == -1) {
+		xasprintf(cause, "pid file %s: cannot create it", path);
+		return POGO_ERR_STATE;
+	}
+	if ((pid = proc_pidfile_read(fd)) != 0 && pid != (long long)getpid())
+		log_warn("pid file %s: pid %lld no longer holds it; replacing "
+		         "it",
+		    path, pid);
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n) {
+		r = errno != 0 ? POGO_ERR_ERRNO(errno) : POGO_ERR_ERRNO(EIO);
+		unlink(path);
+		close(fd);
+		return proc_file_cause(cause, "pid file", path, r);
+	}
+	p->pid_fd = fd;
+	p->pid_file = xstrdup(path);
+	return 0;
 }
 
 int
@@ -235,6 +254,7 @@ pogo_proc_new(
 	*pp = NULL;
 	*cause = NULL;
 	p = xcalloc(1, sizeof(*p));
+	p->pid_fd = -1;
 	p->stop = opts->stop;
 	p->arg = opts->arg;
 	if ((r = pogo_proc_loop_init(&p->loop)) != 0) {
@@ -244,8 +264,7 @@ pogo_proc_new(
 	}
 	if (opts->log_file != NULL && opts->log_file[0] != '\0') {
 		if ((r = pogo_log_open(opts->log_file)) != 0) {
-			xasprintf(cause, "log file %s: %s", opts->log_file,
-			    pogo_strerror(r));
+			proc_file_cause(cause, "log file", opts->log_file, r);
 			goto fail;
 		}
 		p->log_opened = true;
@@ -336,12 +355,15 @@ pogo_proc_free(struct pogo_proc *p)
 		log_error("loop not closed cleanly: %s", pogo_strerror(r));
 		w.leaks++;
 	}
-	if (p->pid_file != NULL) {
-		if (unlink(p->pid_file) != 0 && errno != ENOENT)
+	if (p->pid_fd != -1) {
+		/* Still locked: unlink only the file that is ours. */
+		if (proc_pidfile_ours(p->pid_fd, p->pid_file) &&
+		    unlink(p->pid_file) != 0 && errno != ENOENT)
 			log_warn("pid file %s: %s", p->pid_file,
 			    pogo_strerror(POGO_ERR_ERRNO(errno)));
-		free(p->pid_file);
+		close(p->pid_fd);
 	}
+	free(p->pid_file);
 	if (p->log_opened)
 		pogo_log_close();
 	free(p);

@@ -28,7 +28,10 @@
 #define POGO_CFG_MAX_ADMINS 1024
 #define POGO_CFG_MAX_DISPATCHERS 64
 #define POGO_CFG_MAX_IDENTITIES 64
-/* Durations are whole seconds, at most ten years; 0 means none. */
+/*
+ * Durations are whole seconds, at most ten years; 0 means none, except
+ * worker.ssh.connect_timeout, at least 1 (every connection is timed out).
+ */
 #define POGO_CFG_MAX_DURATION (10LL * 366 * 24 * 3600)
 
 enum pogo_cfg_auth {
@@ -109,7 +112,7 @@ struct pogo_cfg {
 			bool config_optional; /* the default: used if present */
 			char *known_hosts;
 			enum pogo_cfg_hostkey host_key_check;
-			unsigned connect_timeout;
+			unsigned connect_timeout; /* >= 1 */
 		} ssh;
 	} worker;
 };

@@ -188,7 +188,7 @@ TEST(every_key)
 	    "    config: /etc/ssh/pogo_config\n"
 	    "    known_hosts: /etc/ssh/pogo_known\n"
 	    "    host_key_check: strict\n"
-	    "    connect_timeout: 0\n",
+	    "    connect_timeout: 1\n",
 	    pin,
 	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789ABCDEF");
 	cfg = load_ok(text);
@@ -240,7 +240,7 @@ TEST(every_key)
 	ASSERT(!cfg->worker.ssh.config_optional);
 	ASSERT_STR_EQ(cfg->worker.ssh.known_hosts, "/etc/ssh/pogo_known");
 	ASSERT_EQ(cfg->worker.ssh.host_key_check, POGO_CFG_HOSTKEY_STRICT);
-	ASSERT_EQ(cfg->worker.ssh.connect_timeout, 0);
+	ASSERT_EQ(cfg->worker.ssh.connect_timeout, 1);
 	pogo_cfg_free(cfg);
 }
 
@@ -302,6 +302,10 @@ TEST(bad_numbers_and_durations)
 	    "'10 s' is not a duration in whole seconds from 0 to ");
 	expect_fail("worker:\n  ssh:\n    connect_timeout: 400000000\n", NULL,
 	    0, "worker.ssh.connect_timeout");
+	/* Every network operation has a timeout (STYLE 5): no 0 = none. */
+	expect_fail("worker:\n  ssh:\n    connect_timeout: 0\n", NULL, 0,
+	    "t.yaml: worker.ssh.connect_timeout: '0' is not a duration in "
+	    "whole seconds from 1 to ");
 	expect_fail("worker:\n  max_tasks: 0\n", NULL, 0,
 	    "worker.max_tasks: '0' is not a number from 1 to 1000000");
 	expect_fail(
@@ -417,6 +421,9 @@ TEST(overrides_bad)
 	const char *o7[] = { "=1" };
 	const char *o8[] = { "worker.max_tasks=0", "worker.max_tasks=9",
 		"worker.max_tasks=0" };
+	const char *o9[] = { "worker.dispatchers=[bad]" };
+	const char *o10[] = { "worker.max_tasks=9",
+		"worker.dispatchers=[a:1, 'b c:2']" };
 
 	expect_fail(
 	    "", o1, 1, "-o dispatcher.bogus=1: unknown key 'dispatcher.bogus'");
@@ -432,6 +439,12 @@ TEST(overrides_bad)
 	expect_fail("", o6, 1, "-o worker.dispatchers=[a:1, [b]]:");
 	expect_fail("", o7, 1, "expected KEY=VALUE");
 	expect_fail("", o8, 3, "-o worker.max_tasks=0: worker.max_tasks:");
+	/* A list item's error names the -o that gave the list. */
+	expect_fail("", o9, 1,
+	    "-o worker.dispatchers=[bad]: worker.dispatchers[0]: 'bad' is "
+	    "not HOST:PORT");
+	expect_fail("", o10, 2,
+	    "-o worker.dispatchers=[a:1, 'b c:2']: worker.dispatchers[1]: ");
 }
 
 /* The file's problems name the file, even with unrelated overrides. */

@@ -42,7 +42,8 @@ tmp_path(const char *name)
 static void
 tmp_cleanup(void)
 {
-	static const char *names[] = { "pid", "log", "log.1" };
+	static const char *names[] = { "pid", "log", "log.1", "pid.old",
+		"target" };
 	char *p;
 	size_t i;
 
@@ -258,24 +259,155 @@ TEST(pidfile_stale)
 	tmp_cleanup();
 }
 
+/*
+ * Two daemons on one pid file (two real processes): while A runs, the
+ * file's content may be stale (B read it before A wrote its pid); B must
+ * still refuse, because A holds the file's lock.
+ */
+TEST(pidfile_locked_stale_content)
+{
+	struct pogo_proc_opts opts = { 0 };
+	struct pogo_proc *p = NULL;
+	char *pid_file, *log_file, *want, *cause = NULL;
+	FILE *f;
+	pid_t a, dead;
+	int r;
+
+	tmp_setup();
+	pid_file = tmp_path("pid");
+	log_file = tmp_path("log");
+	ASSERT((dead = fork()) >= 0);
+	if (dead == 0)
+		_exit(0);
+	ASSERT_EQ(wait_child(dead), 0);
+	ASSERT((a = fork()) >= 0);
+	if (a == 0)
+		child_main(pid_file, log_file);
+	xasprintf(&want, "%ld\n", (long)a);
+	ASSERT(wait_for_text(pid_file, want));
+	free(want);
+	/* The same file now names a pid that is gone. */
+	ASSERT((f = fopen(pid_file, "r+")) != NULL);
+	fprintf(f, "%ld\n", (long)dead);
+	fclose(f);
+	opts.pid_file = pid_file;
+	pogo_log_level = POGO_LOG_ERROR;
+	r = pogo_proc_new(&opts, &p, &cause);
+	pogo_log_level = POGO_LOG_INFO;
+	if (r == 0)
+		pogo_proc_free(p);
+	ASSERT_EQ(r, POGO_ERR_STATE);
+	ASSERT_NULL(p);
+	xasprintf(&want, "pid file %s: pogo is already running as pid %ld",
+	    pid_file, (long)dead);
+	ASSERT_STR_EQ(cause, want);
+	free(want);
+	free(cause);
+	kill(a, SIGTERM);
+	ASSERT_EQ(wait_child(a), 0);
+	ASSERT(access(pid_file, F_OK) != 0);
+	free(pid_file);
+	free(log_file);
+	tmp_cleanup();
+}
+
+/* At exit a daemon removes its pid file only if the path is still its. */
+TEST(pidfile_replaced_kept)
+{
+	char *pid_file, *pid_old, *log_file, *want, *buf;
+	size_t len;
+	FILE *f;
+	pid_t a;
+
+	tmp_setup();
+	pid_file = tmp_path("pid");
+	pid_old = tmp_path("pid.old");
+	log_file = tmp_path("log");
+	ASSERT((a = fork()) >= 0);
+	if (a == 0)
+		child_main(pid_file, log_file);
+	xasprintf(&want, "%ld\n", (long)a);
+	ASSERT(wait_for_text(pid_file, want));
+	free(want);
+	ASSERT_EQ(rename(pid_file, pid_old), 0);
+	ASSERT((f = fopen(pid_file, "w")) != NULL);
+	fputs("4242\n", f);
+	fclose(f);
+	kill(a, SIGTERM);
+	ASSERT_EQ(wait_child(a), 0);
+	ASSERT_OK(pogo_str_read_file(pid_file, 64, &buf, &len));
+	ASSERT_STR_EQ(buf, "4242\n");
+	free(buf);
+	free(pid_file);
+	free(pid_old);
+	free(log_file);
+	tmp_cleanup();
+}
+
+/* Neither the log file nor the pid file follows a symbolic link. */
+TEST(symlinks_refused)
+{
+	struct pogo_proc_opts opts = { 0 };
+	struct pogo_proc *p = NULL;
+	char *link, *target, *cause = NULL, *want;
+
+	tmp_setup();
+	link = tmp_path("log");
+	target = tmp_path("target");
+	ASSERT_EQ(symlink(target, link), 0);
+	opts.log_file = link;
+	ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
+	ASSERT_NULL(p);
+	xasprintf(&want,
+	    "log file %s: is a symbolic link; pogo does not "
+	    "follow it",
+	    link);
+	ASSERT_STR_EQ(cause, want);
+	free(want);
+	free(cause);
+	ASSERT(access(target, F_OK) != 0);
+	opts.log_file = NULL;
+	opts.pid_file = link;
+	ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
+	ASSERT_NULL(p);
+	xasprintf(&want,
+	    "pid file %s: is a symbolic link; pogo does not "
+	    "follow it",
+	    link);
+	ASSERT_STR_EQ(cause, want);
+	free(want);
+	free(cause);
+	ASSERT(access(target, F_OK) != 0);
+	free(link);
+	free(target);
+	tmp_cleanup();
+}
+
+/* A file that no process holds is replaced, whatever it says. */
 TEST(pidfile_garbage)
 {
 	struct pogo_proc_opts opts = { 0 };
 	struct pogo_proc *p = NULL;
-	char *pid_file, *cause = NULL;
+	char *pid_file, *cause = NULL, *want, *buf;
+	size_t len;
 	FILE *f;
 
 	tmp_setup();
 	pid_file = tmp_path("pid");
 	ASSERT((f = fopen(pid_file, "w")) != NULL);
-	fputs("hello\n", f);
+	fputs("hello, this is a long line of garbage\n", f);
 	fclose(f);
 	opts.pid_file = pid_file;
-	ASSERT_EQ(pogo_proc_new(&opts, &p, &cause), POGO_ERR_STATE);
-	ASSERT(strstr(cause, "holds no pid") != NULL);
-	free(cause);
-	/* The file is not ours: it stays. */
-	ASSERT_EQ(access(pid_file, F_OK), 0);
+	pogo_log_level = POGO_LOG_ERROR; /* the warning is expected */
+	ASSERT_OK(pogo_proc_new(&opts, &p, &cause));
+	pogo_log_level = POGO_LOG_INFO;
+	xasprintf(&want, "%ld\n", (long)getpid());
+	ASSERT_OK(pogo_str_read_file(pid_file, 64, &buf, &len));
+	ASSERT_STR_EQ(buf, want); /* truncated: nothing of the old text */
+	free(buf);
+	free(want);
+	ASSERT_OK(pogo_proc_free(p));
+	ASSERT(access(pid_file, F_OK) != 0);
 	free(pid_file);
 	tmp_cleanup();
 }
