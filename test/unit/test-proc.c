@@ -137,6 +137,23 @@ wait_child(pid_t pid)
 	return -1;
 }
 
+/* Start a child daemon; returns once its pid file and log show it. */
+static pid_t
+child_start(const char *pid_file, const char *log_file)
+{
+	char *want;
+	pid_t pid;
+
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0)
+		child_main(pid_file, log_file);
+	xasprintf(&want, "%ld\n", (long)pid);
+	ASSERT(wait_for_text(pid_file, want));
+	free(want);
+	ASSERT(wait_for_text(log_file, " I started\n"));
+	return pid;
+}
+
 TEST(signals_child)
 {
 	struct pogo_proc_opts opts = { 0 };
@@ -150,13 +167,7 @@ TEST(signals_child)
 	pid_file = tmp_path("pid");
 	log_file = tmp_path("log");
 	log_old = tmp_path("log.1");
-	ASSERT((pid = fork()) >= 0);
-	if (pid == 0)
-		child_main(pid_file, log_file);
-	xasprintf(&want, "%ld\n", (long)pid);
-	ASSERT(wait_for_text(pid_file, want));
-	free(want);
-	ASSERT(wait_for_text(log_file, " I started\n"));
+	pid = child_start(pid_file, log_file);
 
 	/* The log line format of SPEC 12.6. */
 	ASSERT_OK(pogo_str_read_file(log_file, 1 << 20, &buf, &len));
@@ -206,19 +217,13 @@ TEST(signals_child)
 
 TEST(sigint_stops)
 {
-	char *pid_file, *log_file, *want;
+	char *pid_file, *log_file;
 	pid_t pid;
 
 	tmp_setup();
 	pid_file = tmp_path("pid");
 	log_file = tmp_path("log");
-	ASSERT((pid = fork()) >= 0);
-	if (pid == 0)
-		child_main(pid_file, log_file);
-	xasprintf(&want, "%ld\n", (long)pid);
-	ASSERT(wait_for_text(pid_file, want));
-	free(want);
-	ASSERT(wait_for_text(log_file, " I started\n"));
+	pid = child_start(pid_file, log_file);
 	kill(pid, SIGINT);
 	ASSERT_EQ(wait_child(pid), 0);
 	ASSERT(wait_for_text(log_file, "I SIGINT: stopping\n"));
@@ -280,12 +285,7 @@ TEST(pidfile_locked_stale_content)
 	if (dead == 0)
 		_exit(0);
 	ASSERT_EQ(wait_child(dead), 0);
-	ASSERT((a = fork()) >= 0);
-	if (a == 0)
-		child_main(pid_file, log_file);
-	xasprintf(&want, "%ld\n", (long)a);
-	ASSERT(wait_for_text(pid_file, want));
-	free(want);
+	a = child_start(pid_file, log_file);
 	/* The same file now names a pid that is gone. */
 	ASSERT((f = fopen(pid_file, "r+")) != NULL);
 	fprintf(f, "%ld\n", (long)dead);
@@ -314,7 +314,7 @@ TEST(pidfile_locked_stale_content)
 /* At exit a daemon removes its pid file only if the path is still its. */
 TEST(pidfile_replaced_kept)
 {
-	char *pid_file, *pid_old, *log_file, *want, *buf;
+	char *pid_file, *pid_old, *log_file, *buf;
 	size_t len;
 	FILE *f;
 	pid_t a;
@@ -323,12 +323,7 @@ TEST(pidfile_replaced_kept)
 	pid_file = tmp_path("pid");
 	pid_old = tmp_path("pid.old");
 	log_file = tmp_path("log");
-	ASSERT((a = fork()) >= 0);
-	if (a == 0)
-		child_main(pid_file, log_file);
-	xasprintf(&want, "%ld\n", (long)a);
-	ASSERT(wait_for_text(pid_file, want));
-	free(want);
+	a = child_start(pid_file, log_file);
 	ASSERT_EQ(rename(pid_file, pid_old), 0);
 	ASSERT((f = fopen(pid_file, "w")) != NULL);
 	fputs("4242\n", f);
@@ -347,37 +342,29 @@ TEST(pidfile_replaced_kept)
 /* Neither the log file nor the pid file follows a symbolic link. */
 TEST(symlinks_refused)
 {
+	static const char *what[] = { "log file", "pid file" };
 	struct pogo_proc_opts opts = { 0 };
 	struct pogo_proc *p = NULL;
 	char *link, *target, *cause = NULL, *want;
+	size_t i;
 
 	tmp_setup();
 	link = tmp_path("log");
 	target = tmp_path("target");
 	ASSERT_EQ(symlink(target, link), 0);
-	opts.log_file = link;
-	ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
-	ASSERT_NULL(p);
-	xasprintf(&want,
-	    "log file %s: is a symbolic link; pogo does not "
-	    "follow it",
-	    link);
-	ASSERT_STR_EQ(cause, want);
-	free(want);
-	free(cause);
-	ASSERT(access(target, F_OK) != 0);
-	opts.log_file = NULL;
-	opts.pid_file = link;
-	ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
-	ASSERT_NULL(p);
-	xasprintf(&want,
-	    "pid file %s: is a symbolic link; pogo does not "
-	    "follow it",
-	    link);
-	ASSERT_STR_EQ(cause, want);
-	free(want);
-	free(cause);
-	ASSERT(access(target, F_OK) != 0);
+	for (i = 0; i < POGO_NELEM(what); i++) {
+		opts.log_file = i == 0 ? link : NULL;
+		opts.pid_file = i == 1 ? link : NULL;
+		ASSERT(pogo_proc_new(&opts, &p, &cause) != 0);
+		ASSERT_NULL(p);
+		xasprintf(&want,
+		    "%s %s: is a symbolic link; pogo does not follow it",
+		    what[i], link);
+		ASSERT_STR_EQ(cause, want);
+		free(want);
+		free(cause);
+		ASSERT(access(target, F_OK) != 0);
+	}
 	free(link);
 	free(target);
 	tmp_cleanup();
