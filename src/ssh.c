@@ -166,9 +166,10 @@ struct ssh_task {
 	char *name;     /* t->host, for the setup thread: t may go first */
 	uv_work_t work; /* the session set up off the loop */
 	bool setting_up;
-	int setup_tid;       /* the thread that sets up (atomic), 0 before */
-	ssh_session ws;      /* the set-up session, until the loop takes it */
-	char setup_msg[256]; /* a failure of the setup */
+	int setup_tid;        /* the thread that sets up (atomic), 0 before */
+	uint64_t setup_began; /* uv_hrtime() when it began (atomic), 0 */
+	ssh_session ws;       /* the set-up session, until the loop takes it */
+	char setup_msg[256];  /* a failure of the setup */
 	enum pogo_exec_state setup_state;
 	struct ssh_ident **ids; /* the identity files to offer, in order */
 	size_t nids;
@@ -1257,6 +1258,7 @@ ssh_setup_work(uv_work_t *w)
 	struct ssh_task *st = w->data;
 
 	__atomic_store_n(&st->setup_tid, (int)gettid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&st->setup_began, uv_hrtime(), __ATOMIC_RELEASE);
 	ssh_log_thread();
 	(void)ssh_session_setup(st);
 	uv_mutex_lock(&st->se->setup_lock);
@@ -1322,11 +1324,24 @@ ssh_setup_kill(struct ssh_task *st)
 
 static void ssh_setup_done(uv_work_t *w, int status);
 
+/*
+ * The connect timeout bounds a host's own setup, not its wait for a pool
+ * thread behind other hosts' slow "Match exec": until the setup began,
+ * and until the timeout has passed since then, look again later.
+ */
 static void
 ssh_setup_timeout_cb(uv_timer_t *tm)
 {
 	struct ssh_task *st = tm->data;
+	uint64_t limit = (uint64_t)st->se->opts.connect_timeout * 1000;
+	uint64_t began = __atomic_load_n(&st->setup_began, __ATOMIC_ACQUIRE);
+	uint64_t ran = began == 0 ? 0 : (uv_hrtime() - began) / 1000000;
 
+	if (ran < limit) {
+		uv_timer_start(&st->timer, ssh_setup_timeout_cb,
+		    began == 0 ? limit : limit - ran, 0);
+		return;
+	}
 	ssh_result(st, POGO_EXEC_FAILED, -1,
 	    "ssh error: the ssh_config took more than %u seconds",
 	    st->se->opts.connect_timeout);

@@ -161,6 +161,14 @@ EOC
 one --targets '127.0.5.[1-100]' --run-command true >"$T/out" 2>"$T/err" ||
     fail "Match exec: $(cat "$T/out" "$T/err")"
 expect_eq "Match exec" "$(grep -c ': Success$' "$T/out")" 100
+# The connect timeout bounds a host's own setup, not its wait for a pool
+# thread: 5 threads (--max-handshakes 1, +4), 24 hosts of 1-2 s each
+# (libssh and pogo both run the Match exec) take more than 5 s in all,
+# yet each host's setup is well within it.
+one --max-handshakes 1 --connect-timeout 5 --targets '127.0.5.[1-24]' \
+    --run-command true >"$T/out" 2>"$T/err" ||
+    fail "Match exec, queued: $(grep -v 'Running target' "$T/out"; cat "$T/err")"
+expect_eq "Match exec, queued" "$(grep -c ': Success$' "$T/out")" 24
 
 # 9. A "Match exec" that never ends is bounded by the connect timeout:
 # the host fails, pogo exits at once, and the command does not outlive it.
