@@ -119,6 +119,7 @@ struct http_conn {
 	bool eof;
 	bool in_message;
 	bool draining;
+	uint64_t idle_since;
 	struct http_conn *prev;
 	struct http_conn *next;
 };
@@ -157,14 +158,15 @@ http_account(struct pogo_http_server *srv, ssize_t delta)
 }
 
 /*
- * Appends data to b unless that would pass max (returns -1 and allocates
- * nothing); growth doubles, capped at max plus one NUL.
+ * Appends data to b unless that would pass max (returns -1) or the
+ * server's cap on the bytes of all requests together (returns -2), and
+ * then allocates nothing; growth doubles, capped at max plus one NUL.
  */
 static int
 http_buf_add(struct pogo_http_server *srv, struct http_buf *b, const char *data,
     size_t n, size_t max)
 {
-	size_t cap;
+	size_t cap, total = srv->cfg.limits.max_buffered;
 
 	if (n > max || b->len > max - n)
 		return -1;
@@ -174,6 +176,9 @@ http_buf_add(struct pogo_http_server *srv, struct http_buf *b, const char *data,
 			cap *= 2;
 		if (cap > max + 1)
 			cap = max + 1;
+		if (srv->stats.buffered > total ||
+		    cap - b->cap > total - srv->stats.buffered)
+			return -2;
 		b->p = xreallocarray(b->p, 1, cap);
 		http_account(srv, (ssize_t)(cap - b->cap));
 		b->cap = cap;
@@ -660,6 +665,7 @@ conn_timer(struct http_conn *c, enum http_timer_kind kind)
 		return;
 	case HTTP_TIMER_IDLE:
 		ms = l->idle_timeout_ms;
+		c->idle_since = uv_now(c->srv->loop);
 		break;
 	case HTTP_TIMER_REQUEST:
 		ms = l->request_timeout_ms;
@@ -687,6 +693,22 @@ conn_reject(struct http_conn *c, int status, const char *msg)
 	return -1;
 }
 
+/*
+ * Refuses a request that http_buf_add could not grow: msg (with status)
+ * for its own limit, 503 for the server's cap on all requests together.
+ */
+static int
+conn_reject_buf(struct http_conn *c, int r, int status, const char *msg)
+{
+	if (r == -2) {
+		log_warn("http: %zu bytes of requests buffered, refusing more",
+		    c->srv->stats.buffered);
+		return conn_reject(
+		    c, 503, "too much request data buffered; try again later");
+	}
+	return conn_reject(c, status, msg);
+}
+
 static int
 on_message_begin(llhttp_t *p)
 {
@@ -706,9 +728,11 @@ on_url(llhttp_t *p, const char *at, size_t n)
 {
 	struct http_conn *c = p->data;
 
-	if (http_buf_add(c->srv, &c->req->target, at, n,
-	        c->srv->cfg.limits.max_target) != 0)
-		return conn_reject(c, 414, "request target too long");
+	int r;
+
+	if ((r = http_buf_add(c->srv, &c->req->target, at, n,
+	         c->srv->cfg.limits.max_target)) != 0)
+		return conn_reject_buf(c, r, 414, "request target too long");
 	return 0;
 }
 
@@ -736,12 +760,14 @@ conn_header_span(
     struct http_conn *c, struct http_buf *b, const char *at, size_t n)
 {
 	size_t max = c->srv->cfg.limits.max_header_bytes;
+	int r;
 
 	if (n > max || c->header_bytes > max - n)
 		return conn_reject(c, 431, "request header fields too large");
 	c->header_bytes += n;
-	if (http_buf_add(c->srv, b, at, n, max) != 0)
-		return conn_reject(c, 431, "request header fields too large");
+	if ((r = http_buf_add(c->srv, b, at, n, max)) != 0)
+		return conn_reject_buf(
+		    c, r, 431, "request header fields too large");
 	return 0;
 }
 
@@ -786,6 +812,10 @@ on_headers_complete(llhttp_t *p)
 	if ((p->flags & F_CONTENT_LENGTH) != 0 &&
 	    p->content_length > c->srv->cfg.limits.max_body)
 		return conn_reject(c, 413, "request body too large");
+	if ((p->flags & F_CONTENT_LENGTH) != 0 &&
+	    c->srv->stats.buffered + p->content_length >
+	        c->srv->cfg.limits.max_buffered)
+		return conn_reject_buf(c, -2, 0, NULL);
 	expect = http_pairs_find(&c->req->headers, "Expect", 0, true);
 	if (expect != NULL) {
 		if (strcasecmp(expect, "100-continue") != 0)
@@ -805,10 +835,11 @@ static int
 on_body(llhttp_t *p, const char *at, size_t n)
 {
 	struct http_conn *c = p->data;
+	int r;
 
-	if (http_buf_add(
-	        c->srv, &c->req->body, at, n, c->srv->cfg.limits.max_body) != 0)
-		return conn_reject(c, 413, "request body too large");
+	if ((r = http_buf_add(c->srv, &c->req->body, at, n,
+	         c->srv->cfg.limits.max_body)) != 0)
+		return conn_reject_buf(c, r, 413, "request body too large");
 	return 0;
 }
 
@@ -830,6 +861,16 @@ on_message_complete(llhttp_t *p)
 
 /* Connections: answers. */
 
+/* Frees the input buffer (when it holds nothing to parse). */
+static void
+conn_free_input(struct http_conn *c)
+{
+	free(c->in);
+	c->in = NULL;
+	http_account(c->srv, -(ssize_t)c->incap);
+	c->incap = 0;
+}
+
 static void
 conn_shutdown_cb(uv_shutdown_t *sr, int status)
 {
@@ -850,6 +891,7 @@ conn_linger(struct http_conn *c)
 {
 	c->draining = true;
 	c->inlen = 0;
+	conn_free_input(c);
 	conn_timer(c, HTTP_TIMER_LINGER);
 	if (c->eof ||
 	    uv_shutdown(&c->shutdown_req, &c->h.stream, conn_shutdown_cb) !=
@@ -944,8 +986,7 @@ conn_free(struct http_conn *c)
 {
 	struct pogo_http_server *srv = c->srv;
 
-	free(c->in);
-	http_account(srv, -(ssize_t)c->incap);
+	conn_free_input(c);
 	free(c->fail_msg);
 	free(c);
 	srv->nalive--;
@@ -1088,6 +1129,9 @@ conn_fail(struct http_conn *c, int status, const char *msg)
 	c->state = HTTP_HANDLING;
 	uv_read_stop(&c->h.stream);
 	c->reading = false;
+	/* Nothing after a refused request is parsed. */
+	c->inlen = 0;
+	conn_free_input(c);
 	pogo_http_respond_error(req, status, "%s", msg);
 }
 
@@ -1175,8 +1219,14 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		uv_read_stop(s);
 		c->reading = false;
 		c->eof = true;
-		if (c->state == HTTP_HANDLING && c->req != NULL &&
-		    !c->req->aborted) {
+		/*
+		 * A half-close (EOF) after a complete request still gets the
+		 * answer; a read error (a reset: the client is gone) aborts.
+		 * A client that closes fully is seen when the answer's write
+		 * fails.
+		 */
+		if (n != UV_EOF && c->state == HTTP_HANDLING &&
+		    c->req != NULL && !c->req->aborted) {
 			c->req->aborted = true;
 			if (c->req->abort_cb != NULL)
 				c->req->abort_cb(c->req, c->req->abort_arg);
@@ -1194,10 +1244,14 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	c->inlen += (size_t)n;
 	if (c->state == HTTP_READING)
 		conn_process(c);
-	else if (c->inlen >= POGO_HTTP_PIPELINE_MAX) {
+	else if (c->inlen >= POGO_HTTP_PIPELINE_MAX ||
+	    c->srv->stats.buffered >= c->srv->cfg.limits.max_buffered) {
 		uv_read_stop(s);
 		c->reading = false;
 	}
+	/* An idle connection holds no input buffer. */
+	if (!c->closing && c->inlen == 0)
+		conn_free_input(c);
 }
 
 static void
@@ -1285,12 +1339,38 @@ server_reject_close_cb(uv_handle_t *h)
 	conn_free(c);
 }
 
+/*
+ * At the connection limit: closes the keep-alive connection idle the
+ * longest (no request in progress, nothing buffered) to make room.
+ * Returns false if every connection is busy.
+ */
+static bool
+server_evict(struct pogo_http_server *srv)
+{
+	struct http_conn *c, *oldest = NULL;
+
+	for (c = srv->conns; c != NULL; c = c->next) {
+		if (c->state != HTTP_READING ||
+		    c->timer_kind != HTTP_TIMER_IDLE || c->in_message ||
+		    c->inlen > 0 || c->draining)
+			continue;
+		if (oldest == NULL || c->idle_since <= oldest->idle_since)
+			oldest = c;
+	}
+	if (oldest == NULL)
+		return false;
+	log_debug(
+	    "http: %zu connections, closing the longest idle", srv->nconns);
+	conn_close(oldest);
+	return true;
+}
+
 static void
 server_connection_cb(uv_stream_t *ls, int status)
 {
 	struct pogo_http_server *srv = ls->data;
 	struct http_conn *c;
-	int len = sizeof(struct sockaddr_storage);
+	int len = sizeof(struct sockaddr_storage), r;
 
 	if (status != 0) {
 		log_warn("http: accept: %s", uv_strerror(status));
@@ -1299,11 +1379,15 @@ server_connection_cb(uv_stream_t *ls, int status)
 	c = conn_new(srv);
 	uv_tcp_init(srv->loop, &c->h.tcp);
 	c->h.handle.data = c;
-	if (uv_accept(ls, &c->h.stream) != 0 ||
-	    srv->nconns >= srv->cfg.limits.max_connections || srv->closing) {
+	r = uv_accept(ls, &c->h.stream);
+	if (r == 0 && !srv->closing &&
+	    srv->nconns >= srv->cfg.limits.max_connections)
+		server_evict(srv);
+	if (r != 0 || srv->nconns >= srv->cfg.limits.max_connections ||
+	    srv->closing) {
 		if (srv->nconns >= srv->cfg.limits.max_connections)
-			log_warn(
-			    "http: too many connections (%zu)", srv->nconns);
+			log_warn("http: too many busy connections (%zu)",
+			    srv->nconns);
 		uv_close(&c->h.handle, server_reject_close_cb);
 		return;
 	}
@@ -1353,6 +1437,7 @@ pogo_http_server_new(uv_loop_t *loop, const struct pogo_http_config *cfg,
 	DEF(max_headers, POGO_HTTP_DEFAULT_MAX_HEADERS);
 	DEF(max_body, POGO_HTTP_DEFAULT_MAX_BODY);
 	DEF(max_params, POGO_HTTP_DEFAULT_MAX_PARAMS);
+	DEF(max_buffered, POGO_HTTP_DEFAULT_MAX_BUFFERED);
 	DEF(max_connections, POGO_HTTP_DEFAULT_MAX_CONNECTIONS);
 	DEF(idle_timeout_ms, POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS);
 	DEF(request_timeout_ms, POGO_HTTP_DEFAULT_REQUEST_TIMEOUT_MS);

@@ -14,7 +14,10 @@
  * checked against pogo_http_limits before anything is allocated for it:
  * the request target (414), the header bytes and count (431) and the body
  * (413, from Content-Length before any byte of it arrives, and chunk by
- * chunk for a chunked body).  A malformed request gets 400 and the
+ * chunk for a chunked body); the bytes of all requests together are
+ * capped too (max_buffered: 503, and the connection closes).  At the
+ * connection limit the longest-idle keep-alive connection is closed to
+ * make room for a new one.  A malformed request gets 400 and the
  * connection closes; other connections are not affected.  Every error
  * answer is JSON, {"errors": ["..."]}.  Timers close idle connections,
  * clients that take too long to send one request (slowloris) and clients
@@ -75,7 +78,8 @@ struct pogo_http_limits {
 	size_t max_headers;          /* 64 header lines, else 431 */
 	size_t max_body;             /* 8 MiB (SPEC 11.1), else 413 */
 	size_t max_params;           /* 10,000 query and form pairs, else 413 */
-	size_t max_connections;      /* 1,024: more are closed at once */
+	size_t max_buffered;         /* 64 MiB in all requests, else 503 */
+	size_t max_connections;      /* 1,024, then the most idle closes */
 	uint64_t idle_timeout_ms;    /* 60 s without a request: close */
 	uint64_t request_timeout_ms; /* 30 s from a request's first byte */
 	uint64_t write_timeout_ms;   /* 60 s for the client to take an answer */
@@ -87,6 +91,7 @@ struct pogo_http_limits {
 #define POGO_HTTP_DEFAULT_MAX_HEADERS 64
 #define POGO_HTTP_DEFAULT_MAX_BODY (8 * 1024 * 1024)
 #define POGO_HTTP_DEFAULT_MAX_PARAMS 10000
+#define POGO_HTTP_DEFAULT_MAX_BUFFERED (64 * 1024 * 1024)
 #define POGO_HTTP_DEFAULT_MAX_CONNECTIONS 1024
 #define POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS 60000
 #define POGO_HTTP_DEFAULT_REQUEST_TIMEOUT_MS 30000
@@ -235,7 +240,9 @@ void pogo_http_req_peer(struct pogo_http_req *req, char *buf, size_t len);
 
 /*
  * Sets the abort callback: it is called (at most once, before the answer)
- * if the client goes away or the server closes while the request waits.
+ * if the client goes away (the connection is reset, or a write fails) or
+ * the server closes while the request waits.  A client that only
+ * half-closes (shutdown of its sending side) still gets its answer.
  * The handler must still answer.
  */
 void pogo_http_req_on_abort(

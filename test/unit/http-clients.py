@@ -5,11 +5,13 @@
 # The clients of test-http.c's "clients" test: real HTTP clients (curl,
 # http.client, urllib, raw sockets) against the toy server on 127.0.0.1:PORT
 # (limits: target 1 KiB, headers 4 KiB and 20 lines, body 64 KiB, 100
-# parameters, request timeout 1.5 s, idle timeout 3 s).  Prints one line per
-# check; exits 1 at the first failure.  Every wait is bounded.
+# parameters, 256 KiB buffered in all, 32 connections, request timeout
+# 1.5 s, idle timeout 3 s).  Prints one line per check; exits 1 at the
+# first failure.  Every wait is bounded.
 import http.client
 import json
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -462,15 +464,111 @@ expect("idle", rest == b"" and 1.0 < elapsed < 14, elapsed)
 s.close()
 ok("idle connection closed after %.1f s" % elapsed)
 
-# A long poll whose client goes away: the handler's abort callback runs.
+# A client that half-closes after a complete request (as curl may) still
+# gets its answer: /slow answers 150 ms later, and its abort callback would
+# answer 503 "client gone" at once.
+s = connect()
+s.sendall(b"GET /slow?n=hc HTTP/1.1\r\nHost: x\r\n\r\n")
+s.shutdown(socket.SHUT_WR)
+rs = responses(recv_until_close(s))
+s.close()
+expect("half-close-answer", len(rs) == 1 and rs[0][0] == 200 and
+       json.loads(rs[0][2]) == {"slow": "hc"}, rs)
+ok("request then half-close: answered, not aborted")
+
+# A long poll whose client goes away (a full close that resets the
+# connection): the handler's abort callback runs at once.
 s = connect()
 s.sendall(b"GET /wait HTTP/1.1\r\nHost: x\r\n\r\n")
-time.sleep(0.2)
+c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
+c.request("GET", "/conns")
+json.loads(c.getresponse().read())
+s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
-# The next request proves the server still serves (and gives the abort a
-# loop turn before the test ends).
-with urllib.request.urlopen(BASE + "/v1/jobs/z", timeout=20) as r:
-    expect("after-abort", r.status == 200, r.status)
+for i in range(100):
+    c.request("GET", "/aborts")
+    n = json.loads(c.getresponse().read())["aborts"]
+    if n == 1:
+        break
+    time.sleep(0.1)
+c.close()
+expect("abort", n == 1, "abort callback not run 10 s after the reset")
 ok("long poll aborted by the client")
+
+# Many concurrent large bodies: the server-wide cap on buffered request
+# bytes (256 KiB here, bodies of 60,000 bytes) is never passed; a request
+# that would pass it gets 503 and its connection closes; the others are
+# served.
+socks = []
+for i in range(12):
+    s = connect()
+    s.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 60000"
+              b"\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+              b"\r\n" + b"b" * 50000)
+    socks.append(s)
+statuses = []
+for s in socks:
+    try:
+        s.sendall(b"b" * 10000)
+    except (BrokenPipeError, ConnectionResetError):
+        pass
+    raw = recv_until_close(s)
+    statuses.append(raw)
+for s in socks:
+    s.close()
+served = refused = 0
+for raw in statuses:
+    rs = responses(raw)
+    expect("cap", len(rs) == 1, raw[:200])
+    st, hd, bd = rs[0]
+    if st == 200:
+        expect("cap", json.loads(bd)["body_len"] == 60000, bd)
+        served += 1
+    else:
+        expect("cap", st == 503 and hd.get("connection") == "close" and
+               is_error(bd, "too much request data buffered; try again "
+                        "later"), raw[:300])
+        refused += 1
+expect("cap", served >= 1 and refused >= 1, (served, refused))
+ok("12 concurrent 60 KB bodies: %d served, %d refused 503" %
+   (served, refused))
+
+# At the connection limit (32) the longest-idle keep-alive connection is
+# closed to make room, and the new client is served.
+c = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
+for i in range(100):
+    c.request("GET", "/conns")
+    n = json.loads(c.getresponse().read())["conns"]
+    if n == 1:
+        break
+    time.sleep(0.1)
+expect("evict", n == 1, "connections of earlier checks still open")
+idle = []
+for i in range(31):
+    k = http.client.HTTPConnection("127.0.0.1", PORT, timeout=20)
+    k.request("GET", "/peer?n=%d" % i)
+    expect("evict", k.getresponse().read() != b"", i)
+    idle.append(k)
+c.request("GET", "/conns")
+expect("evict", json.loads(c.getresponse().read())["conns"] == 32, "")
+s = connect()
+f = s.makefile("rb")
+s.sendall(b"GET /peer?n=new HTTP/1.1\r\nHost: x\r\n\r\n")
+r = read_response(f)
+expect("evict-new", r is not None and r[0] == 200 and
+       json.loads(r[2])["n"] == "new", r)
+idle[0].sock.settimeout(10)
+expect("evict-oldest", idle[0].sock.recv(100) == b"",
+       "the longest-idle connection is still open")
+for k in idle[1:] + [c]:
+    k.request("GET", "/peer?n=still")
+    expect("evict-others", json.loads(k.getresponse().read())["n"] ==
+           "still", "")
+for k in idle:
+    k.close()
+c.close()
+s.close()
+ok("connection limit: the longest-idle connection evicted, new client "
+   "served")
 
 print("%d checks passed" % checks, flush=True)

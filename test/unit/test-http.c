@@ -263,7 +263,18 @@ slow_timer_cb(uv_timer_t *t)
 	uv_close((uv_handle_t *)t, slow_close_cb);
 }
 
-/* Answers 150 ms later, from a timer. */
+/* The client went away: answer 503 at once, the timer is not needed. */
+static void
+slow_abort_cb(struct pogo_http_req *req, void *arg)
+{
+	struct slow *s = arg;
+
+	uv_timer_stop(&s->t);
+	uv_close((uv_handle_t *)&s->t, slow_close_cb);
+	pogo_http_respond_error(req, 503, "client gone");
+}
+
+/* Answers 150 ms later, from a timer, unless the client goes away. */
 static void
 h_slow(struct pogo_http_req *req, void *arg)
 {
@@ -276,6 +287,7 @@ h_slow(struct pogo_http_req *req, void *arg)
 	uv_timer_init(loop, &s->t);
 	s->t.data = s;
 	uv_timer_start(&s->t, slow_timer_cb, 150, 0);
+	pogo_http_req_on_abort(req, slow_abort_cb, s);
 }
 
 static void
@@ -305,7 +317,18 @@ h_conns(struct pogo_http_req *req, void *arg)
 	reply(req, o);
 }
 
+/* The number of long polls aborted so far. */
+static void
+h_aborts(struct pogo_http_req *req, void *arg)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	cJSON_AddNumberToObject(o, "aborts", aborted);
+	reply(req, o);
+}
+
 static const struct pogo_http_route routes[] = {
+	{ "GET", "/aborts", h_aborts, 0 },
 	{ "GET", "/conns", h_conns, 0 },
 	{ "GET", "/v1/jobs/:jobid", h_job, 7 },
 	{ "GET", "/v1/jobs/:jobid/hosts", h_hosts, 0 },
@@ -377,6 +400,8 @@ TEST(clients)
 	cfg.limits.max_params = 100;
 	cfg.limits.request_timeout_ms = 1500;
 	cfg.limits.idle_timeout_ms = 3000;
+	cfg.limits.max_buffered = 256 * 1024;
+	cfg.limits.max_connections = 32;
 	/* Long, so that a connection closed by it shows. */
 	cfg.limits.linger_ms = 60000;
 	ASSERT_OK(pogo_http_server_new(&cl.loop, &cfg, &cl.srv));
@@ -422,6 +447,11 @@ TEST(clients)
 	 * 1 MB of headers: the server never held more than its limits.
 	 */
 	ASSERT_LT(cl.st.peak_buffered, 1024 * 1024);
+	/*
+	 * Twelve concurrent 60 KB bodies: the cap of 256 KiB held, give or
+	 * take one read (64 KiB) that is parsed at once.
+	 */
+	ASSERT_LE(cl.st.peak_buffered, 256 * 1024 + 64 * 1024);
 	ASSERT_EQ(cl.st.buffered, 0);
 	uv_walk(&cl.loop, walk_cb, NULL);
 	ASSERT_OK(uv_loop_close(&cl.loop));
