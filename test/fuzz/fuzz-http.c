@@ -9,7 +9,10 @@
  * loop ends (every connection closes), what the client reads is a sequence
  * of complete HTTP/1.1 responses whose Content-Length matches, every error
  * answer is a JSON {"errors": [...]} body, and nothing stays allocated for
- * requests afterwards.
+ * requests afterwards.  Every handler records, by the answer's number,
+ * whether its request was HEAD: only those answers may lack their body
+ * (and answers the server makes itself, without a handler, only when the
+ * input holds a HEAD request).
  */
 #include "pogo/compat.h"
 
@@ -21,12 +24,35 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+#define FZ_MAX_ANSWERS 8192
+
+static uv_loop_t fz_loop;
+static struct pogo_http_server *fz_srv;
+static uint64_t fz_base;
+/* Per answer of this input: 0 no handler, 1 a handler, 2 one for HEAD. */
+static uint8_t fz_seen[FZ_MAX_ANSWERS];
+
+/* Notes that the next answer is req's (one request at a time). */
+static void
+fz_record(struct pogo_http_req *req)
+{
+	struct pogo_http_stats st;
+	uint64_t i;
+
+	pogo_http_server_stats(fz_srv, &st);
+	i = st.requests - fz_base;
+	if (i < FZ_MAX_ANSWERS)
+		fz_seen[i] =
+		    strcmp(pogo_http_req_method(req), "HEAD") == 0 ? 2 : 1;
+}
+
 static void
 fz_handler(struct pogo_http_req *req, void *arg)
 {
 	const char *name, *value, *p;
 	size_t i, len;
 
+	fz_record(req);
 	for (i = 0; i < pogo_http_req_nparams(req); i++)
 		pogo_http_req_param_at(req, i, &name, &value);
 	pogo_http_req_body(req, &len);
@@ -38,15 +64,58 @@ fz_handler(struct pogo_http_req *req, void *arg)
 }
 
 static void
-fz_abort(struct pogo_http_req *req, void *arg)
+fz_unknown(struct pogo_http_req *req, void *arg)
 {
-	pogo_http_respond_error(req, 503, "gone");
+	fz_record(req);
+	pogo_http_respond_error(
+	    req, 400, "unknown request: '%s'", pogo_http_req_path(req));
+}
+
+struct fz_poll {
+	uv_timer_t t;
+	struct pogo_http_req *req;
+};
+
+static void
+fz_poll_close_cb(uv_handle_t *h)
+{
+	free(h->data);
 }
 
 static void
+fz_poll_cb(uv_timer_t *t)
+{
+	struct fz_poll *fp = t->data;
+
+	pogo_http_respond_json(fp->req, 200, "{\"log\":[]}");
+	uv_close((uv_handle_t *)t, fz_poll_close_cb);
+}
+
+static void
+fz_abort(struct pogo_http_req *req, void *arg)
+{
+	struct fz_poll *fp = arg;
+
+	uv_timer_stop(&fp->t);
+	uv_close((uv_handle_t *)&fp->t, fz_poll_close_cb);
+	pogo_http_respond_error(req, 503, "gone");
+}
+
+/*
+ * A long poll: answers on the next loop turn (a half-closed client still
+ * gets its answer), or 503 if the client goes away first.
+ */
+static void
 fz_wait(struct pogo_http_req *req, void *arg)
 {
-	pogo_http_req_on_abort(req, fz_abort, NULL);
+	struct fz_poll *fp = xcalloc(1, sizeof(*fp));
+
+	fz_record(req);
+	fp->req = req;
+	uv_timer_init(&fz_loop, &fp->t);
+	fp->t.data = fp;
+	uv_timer_start(&fp->t, fz_poll_cb, 0, 0);
+	pogo_http_req_on_abort(req, fz_abort, fp);
 }
 
 static const struct pogo_http_route fz_routes[] = {
@@ -92,12 +161,17 @@ fz_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
 	c->len += (size_t)n;
 }
 
-/* Checks that buf[0..len) is a sequence of whole responses. */
+/*
+ * Checks that buf[0..len) is a sequence of whole responses; head_in says
+ * whether the input holds a HEAD request line.
+ */
 static void
-fz_check_responses(const char *buf, size_t len)
+fz_check_responses(const char *buf, size_t len, bool head_in)
 {
 	const char *p, *end, *hend, *cl;
 	unsigned long long n;
+	size_t k = 0;
+	uint8_t seen;
 	int status;
 	char *e;
 
@@ -127,12 +201,19 @@ fz_check_responses(const char *buf, size_t len)
 			abort();
 		/*
 		 * An answer to HEAD (always an error here: no route takes
-		 * HEAD) has a Content-Length and no body.
+		 * HEAD) has a Content-Length and no body: a handler said
+		 * the request was HEAD, or, for an answer the server made
+		 * itself, the input holds a HEAD request.
 		 */
-		if (status >= 400 &&
-		    (hend == end ||
-		        ((size_t)(end - hend) >= 9 &&
-		            memcmp(hend, "HTTP/1.1 ", 9) == 0))) {
+		seen = k < FZ_MAX_ANSWERS ? fz_seen[k] : 0;
+		k++;
+		if (seen == 2 ||
+		    (seen == 0 && head_in && status >= 400 &&
+		        (hend == end ||
+		            ((size_t)(end - hend) >= 9 &&
+		                memcmp(hend, "HTTP/1.1 ", 9) == 0)))) {
+			if (status < 400)
+				abort();
 			p = hend;
 			continue;
 		}
@@ -149,8 +230,7 @@ fz_check_responses(const char *buf, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static uv_loop_t loop;
-	static struct pogo_http_server *srv;
+	uv_loop_t *loop = &fz_loop;
 	struct pogo_http_config cfg = { 0 };
 	struct pogo_http_stats st;
 	struct fz_client *c;
@@ -160,19 +240,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size > 65536)
 		return 0;
-	if (srv == NULL) {
-		uv_loop_init(&loop);
+	if (fz_srv == NULL) {
+		uv_loop_init(loop);
 		cfg.routes = fz_routes;
 		cfg.nroutes = POGO_NELEM(fz_routes);
+		cfg.unknown = fz_unknown;
 		/* Small limits, so that the fuzzer reaches them. */
 		cfg.limits.max_target = 512;
 		cfg.limits.max_header_bytes = 1024;
 		cfg.limits.max_headers = 16;
 		cfg.limits.max_body = 4096;
 		cfg.limits.max_params = 32;
-		if (pogo_http_server_new(&loop, &cfg, &srv) != 0)
+		if (pogo_http_server_new(loop, &cfg, &fz_srv) != 0)
 			abort();
 	}
+	pogo_http_server_stats(fz_srv, &st);
+	fz_base = st.requests;
+	memset(fz_seen, 0, sizeof(fz_seen));
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 		abort();
 	while (off < size) {
@@ -182,22 +266,23 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += (size_t)n;
 	}
 	shutdown(sv[1], SHUT_WR);
-	if (pogo_http_server_adopt_fd(srv, sv[0]) != 0)
+	if (pogo_http_server_adopt_fd(fz_srv, sv[0]) != 0)
 		abort();
 	c = xcalloc(1, sizeof(*c));
-	uv_pipe_init(&loop, &c->pipe, 0);
+	uv_pipe_init(loop, &c->pipe, 0);
 	c->pipe.data = c;
 	if (uv_pipe_open(&c->pipe, sv[1]) != 0 ||
 	    uv_read_start((uv_stream_t *)&c->pipe, fz_alloc_cb, fz_read_cb) !=
 	        0)
 		abort();
-	uv_run(&loop, UV_RUN_DEFAULT);
-	if (pogo_http_server_connections(srv) != 0)
+	uv_run(loop, UV_RUN_DEFAULT);
+	if (pogo_http_server_connections(fz_srv) != 0)
 		abort();
-	pogo_http_server_stats(srv, &st);
+	pogo_http_server_stats(fz_srv, &st);
 	if (st.buffered != 0)
 		abort();
-	fz_check_responses(c->buf, c->len);
+	fz_check_responses(
+	    c->buf, c->len, memmem(data, size, "HEAD ", 5) != NULL);
 	free(c->buf);
 	free(c);
 	return 0;
