@@ -518,12 +518,18 @@ range_count_number(struct range_count *k, const char *p,
 	return range_count_child(k, p, m, digits, pad + nd, w);
 }
 
-/* Could text put between pre and post end up inside a bracket body? */
+/*
+ * Could text put between pre and post end up inside a bracket or brace
+ * body?  There it is split, parsed or makes a body of an empty one
+ * (`c{` + `e` + `}`), so names that differ may count differently.
+ */
 static bool
 range_may_enter_body(const char *p, const struct range_match *m)
 {
-	return memchr(p, '[', m->pre_len) != NULL &&
-	    memchr(m->post, ']', m->post_len) != NULL;
+	return (memchr(p, '[', m->pre_len) != NULL &&
+	           memchr(m->post, ']', m->post_len) != NULL) ||
+	    (memchr(p, '{', m->pre_len) != NULL &&
+	        memchr(m->post, '}', m->post_len) != NULL);
 }
 
 /* A bracket: one pattern for all of its names when that is exact. */

@@ -226,6 +226,16 @@ TEST(count_matches_expansion)
 	ASSERT(n >= out.n);
 	ASSERT_EQ(out.n, 318);
 	pogo_strv_clear(&out);
+	/*
+	 * An alternative put between "c{" and "}" makes a brace body of an
+	 * empty one ("c{e}" against "c{}"): each alternative counts apart
+	 * (fuzz-range: 6 counted, 7 made).
+	 */
+	ASSERT_OK(pogo_range_count("a{,b[1-2]c{,d}{,e}}", 0, &n));
+	ASSERT_OK(pogo_range_expand("a{,b[1-2]c{,d}{,e}}", 0, &out, &cause));
+	ASSERT_EQ(out.n, 7);
+	ASSERT_EQ(n, out.n);
+	pogo_strv_clear(&out);
 }
 
 TEST(count_refuses_over_the_limit)
