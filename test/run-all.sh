@@ -16,6 +16,9 @@ passed=0
 failed=0
 skipped=0
 status=0
+failed_stages=""
+failed_list=$(mktemp "${TMPDIR:-/tmp}/pogo-failed.XXXXXX") || exit 1
+trap 'rm -f "$failed_list"' EXIT
 start_all=$(date +%s)
 
 stage() {
@@ -26,7 +29,10 @@ stage() {
 	"$@"
 	rc=$?
 	echo "==== stage $name: $(($(date +%s) - t0)) s, exit $rc"
-	[ $rc -eq 0 ] || [ "$name" = fanout ] || status=1
+	if [ $rc -ne 0 ] && [ "$name" != fanout ]; then
+		status=1
+		failed_stages="$failed_stages $name"
+	fi
 	return $rc
 }
 
@@ -62,6 +68,10 @@ ctest_run() {
 			skipped=$((skipped + skip))
 		fi
 	fi
+	# The failed tests' names, printed again at the end of the run.
+	sed -n '/^The following tests FAILED:/,/^[^[:space:]]/p' \
+	    "$dir/ctest-$$.log" | grep -E '^[[:space:]]+[0-9]+ - ' |
+	    sed "s|^|$dir: |" >>"$failed_list"
 	rm -f "$dir/ctest-$$.log"
 	return $rc
 }
@@ -72,6 +82,7 @@ ctest_run() {
 # artefact go under build-fuzz/, never into the source tree.
 FUZZ_TARGETS="range sched-config output prompt target resolver wire cfg http"
 fuzz_smoke() {
+	rm -f build-fuzz/smoke-failure.txt
 	for f in $FUZZ_TARGETS; do
 		mkdir -p build-fuzz/corpus-$f
 		extra=""
@@ -80,8 +91,18 @@ fuzz_smoke() {
 		    -malloc_limit_mb=64 -timeout=10 \
 		    -dict=test/fuzz/$f.dict -artifact_prefix=build-fuzz/$f- \
 		    -print_final_stats=0 build-fuzz/corpus-$f \
-		    test/fuzz/corpus/$f $extra 2>build-fuzz/fuzz-$f.log ||
-		    { tail -n 40 build-fuzz/fuzz-$f.log; return 1; }
+		    test/fuzz/corpus/$f $extra 2>build-fuzz/fuzz-$f.log || {
+			# Printed here, and again at the very end of the run,
+			# where a reader of only the log's tail sees it.
+			tail -n 40 build-fuzz/fuzz-$f.log |
+			    tee build-fuzz/smoke-failure.txt
+			for a in build-fuzz/$f-*; do
+				[ -f "$a" ] || continue
+				echo "artefact $a (base64):"
+				base64 -w 76 "$a" | head -n 40
+			done | tee -a build-fuzz/smoke-failure.txt
+			return 1
+		}
 		echo "fuzz-$f: $(grep -E '^#[0-9]+.*DONE|Done [0-9]+ runs' \
 		    build-fuzz/fuzz-$f.log | tail -n1)"
 	done
@@ -101,6 +122,17 @@ stage bench sh test/bench/sched.sh build/bench-sched
 # printed, and not part of the pass/fail count.
 stage fanout sh test/bench/fanout.sh build/pogo || status=$status
 echo "==== all stages: $(($(date +%s) - start_all)) s"
+if [ -n "$failed_stages" ]; then
+	if [ -f build-fuzz/smoke-failure.txt ]; then
+		echo "---- the fuzz smoke's failure, again:"
+		tail -n 60 build-fuzz/smoke-failure.txt
+	fi
+	if [ -s "$failed_list" ]; then
+		echo "---- failed tests:"
+		cat "$failed_list"
+	fi
+	echo "failed stages:$failed_stages"
+fi
 echo "total: $passed passed, $failed failed, $skipped skipped"
 [ $failed -eq 0 ] || status=1
 exit $status
