@@ -2,10 +2,10 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * pogo worker: its options and its configuration are read and checked (a
- * bad one exits 2 with a message); the worker itself is not implemented
- * yet, and after a valid configuration it says so (exit 2) instead of
- * pretending to work.
+ * pogo worker: options and configuration (a bad one exits 2 with a
+ * message), then the worker component (worker.h) on a daemon's loop
+ * (proc.h) until SIGTERM or SIGINT has stopped it gracefully: exit 0, or
+ * 1 when it could not start or left reports undelivered.
  */
 #include "pogo/compat.h"
 
@@ -13,6 +13,9 @@
 
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
+#include "pogo/log.h"
+#include "pogo/proc.h"
+#include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
 static int cmd_worker_main(int argc, char **argv, struct pogo_ctx *ctx);
@@ -22,7 +25,7 @@ const struct pogo_cmd pogo_cmd_worker = {
 	.usage = "[-f FILE] [-o KEY=VALUE]... [-v]... [--dispatcher "
 	         "HOST:PORT]... [--insecure]",
 	.summary = "worker daemon: runs tasks over SSH",
-	.flags = POGO_CMD_STUB | POGO_CMD_CONFIG | POGO_CMD_DAEMON,
+	.flags = POGO_CMD_CONFIG | POGO_CMD_LOOP | POGO_CMD_DAEMON,
 	.main = cmd_worker_main,
 };
 
@@ -57,6 +60,62 @@ worker_set_dispatchers(struct pogo_cfg *cfg, char **v, size_t n)
 	cfg->worker.dispatchers = addrs;
 	cfg->worker.ndispatchers = n;
 	return POGO_EXIT_OK;
+}
+
+struct worker_main {
+	struct pogo_worker *w;
+	int status;
+};
+
+static void
+worker_stopped(struct pogo_worker *w, int status, void *arg)
+{
+	struct worker_main *wm = arg;
+
+	wm->w = NULL;
+	wm->status = status;
+}
+
+static void
+worker_signal_stop(struct pogo_proc *p, int signum, void *arg)
+{
+	struct worker_main *wm = arg;
+
+	if (wm->w != NULL)
+		pogo_worker_stop(wm->w, worker_stopped, wm);
+}
+
+/* Run the worker until it has stopped; returns the exit status. */
+static int
+worker_run(const struct pogo_cfg *cfg)
+{
+	struct worker_main wm = { NULL, 0 };
+	struct pogo_proc_opts po = { .log_file = cfg->log_file,
+		.pid_file = cfg->pid_file,
+		.stop = worker_signal_stop,
+		.arg = &wm };
+	struct pogo_proc *p = NULL;
+	char *cause = NULL;
+	int r;
+
+	pogo_log_level = cfg->log_level;
+	if ((r = pogo_proc_new(&po, &p, &cause)) != 0) {
+		fprintf(stderr, "pogo worker: %s\n", cause);
+		free(cause);
+		return POGO_EXIT_FAIL;
+	}
+	if ((r = pogo_worker_start(
+	         pogo_proc_loop(p), cfg, NULL, &wm.w, &cause)) != 0) {
+		log_error("%s", cause);
+		free(cause);
+		pogo_proc_free(p);
+		return POGO_EXIT_FAIL;
+	}
+	pogo_proc_run(p);
+	r = wm.w == NULL && wm.status == 0 ? POGO_EXIT_OK : POGO_EXIT_FAIL;
+	if (pogo_proc_free(p) != 0)
+		r = POGO_EXIT_FAIL;
+	return r;
 }
 
 static int
@@ -98,7 +157,7 @@ cmd_worker_main(int argc, char **argv, struct pogo_ctx *ctx)
 	if (ndisp > 0 &&
 	    (r = worker_set_dispatchers(cfg, disp, ndisp)) != POGO_EXIT_OK)
 		goto out;
-	r = pogo_cmd_not_implemented(&pogo_cmd_worker);
+	r = worker_run(cfg);
 	goto out;
 usage:
 	pogo_cmd_usage(&pogo_cmd_worker, stderr);

@@ -38,7 +38,9 @@ grep -q '^usage: pogo schedule CONFIG' "$T/err" || fail "no usage"
 expect_eq "schedule -h" "$(cat "$T/out")" \
     "usage: pogo schedule CONFIG [--targets LIST] [--resolver-path PATH]"
 
-for c in api dispatcher submit worker; do
+"$POGO" worker -h >"$T/out" || fail "worker -h failed"
+grep -q "^usage: pogo worker" "$T/out" || fail "worker -h: no usage"
+for c in api dispatcher submit; do
 	"$POGO" "$c" -h >"$T/out" || fail "$c -h failed"
 	grep -q "^usage: pogo $c" "$T/out" || fail "$c -h: no usage"
 	"$POGO" "$c" >"$T/out" 2>"$T/err"

@@ -1,7 +1,9 @@
 #!/bin/sh
 # pogo dispatcher and pogo worker read and check the daemon configuration
-# (SPEC 1.6): a bad file or option is a clear message and exit 2; a valid
-# one still says "not implemented yet" (exit 2), never pretends to run.
+# (SPEC 1.6): a bad file or option is a clear message and exit 2.  With a
+# valid one the dispatcher still says "not implemented yet" (exit 2); the
+# worker runs (connecting to a loopback port of this test where nobody
+# listens) until SIGTERM, then exits 0.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 
@@ -22,12 +24,45 @@ bad() {
 	expect_eq "pogo $* message" "$(cat "$T/err")" "$want"
 }
 
-# valid CMD ARGS...: the configuration is good; not implemented yet.
+# valid CMD ARGS...: the configuration is good; the dispatcher is not
+# implemented yet; the worker starts (it logs that it connects) and stops
+# at SIGTERM with status 0.  The worker always gets a --dispatcher of this
+# test, never the default port, which another test's dispatcher may hold.
+NOBODY=127.0.0.1:$(e2e_port 0)
 valid() {
+	if [ "$1" = worker ]; then
+		valid_worker "$@"
+		return
+	fi
 	run "$@"
 	expect_eq "pogo $* status" "$rc" 2
 	expect_eq "pogo $* message" "$(cat "$T/err")" \
 	    "pogo $1: not implemented yet"
+}
+
+worker_connecting() {
+	grep -q "connecting to" "$T/err"
+}
+
+not_alive() {
+	! alive "$1"
+}
+
+valid_worker() {
+	"$POGO" "$@" --dispatcher "$NOBODY" >"$T/out" 2>"$T/err" &
+	wpid=$!
+	E2E_PIDS="$E2E_PIDS $wpid"
+	wait_for 10 "pogo $* to start" worker_connecting
+	alive "$wpid" || fail "pogo $*: exited: $(cat "$T/err")"
+	kill -TERM "$wpid"
+	wait_for 10 "pogo $* to stop" not_alive "$wpid"
+	wait "$wpid"
+	expect_eq "pogo $* status after SIGTERM" "$?" 0
+	[ -s "$T/out" ] && fail "pogo $* printed on stdout"
+	grep -q "SIGTERM: stopping" "$T/err" || fail "pogo $*: no stop logged"
+	grep -E "loop not closed|[0-9]Z worker\[[0-9]+\] E " "$T/err" &&
+	    fail "pogo $*: errors at exit"
+	return 0
 }
 
 for c in dispatcher worker; do
@@ -62,7 +97,11 @@ bad "pogo worker: $T/c.yaml: line 2, column 14: worker.max_tasks: Expecting STRI
 # The override wins over the file, so the bad value of the file is gone.
 valid worker -f "$T/b.yaml" -o worker.ssh.port=22
 
-valid worker --dispatcher 10.0.0.1:7655 --dispatcher '[::1]:7655'
+# --dispatcher is repeatable and replaces the list (valid_worker adds one).
+valid worker --dispatcher "[::1]:$(e2e_port 1)"
+bad "pogo worker: --dispatcher 'bogus' is not HOST:PORT (write [ADDRESS]:PORT for IPv6)" \
+    worker --dispatcher 10.0.0.1:7655 --dispatcher '[::1]:7655' \
+    --dispatcher bogus
 bad "pogo worker: --dispatcher 'nohost' is not HOST:PORT (write [ADDRESS]:PORT for IPv6)" \
     worker --dispatcher nohost
 valid dispatcher -a
