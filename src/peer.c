@@ -1526,7 +1526,7 @@ pogo_peer_client_close(
 	cl->closing = true;
 	cl->close_cb = cb;
 	cl->close_arg = arg;
-	cl->nclose = 1;
+	cl->nclose++; /* resolutions abandoned by a hold may be pending */
 	uv_close((uv_handle_t *)&cl->closer, client_closer_closed);
 	for (i = 0; i < cl->nlinks; i++) {
 		l = cl->links[i];

@@ -818,3 +818,36 @@ TEST(connect_refused_backs_off_then_connects)
 	WAIT_GE(&t, ups, 1);
 	pt_done(&t);
 }
+
+static void
+cl_closed(struct pogo_peer_client *cl, int status, void *arg)
+{
+	((struct pt *)arg)->closed = true;
+}
+
+TEST(hold_during_resolution_then_close)
+{
+	struct pt t;
+	struct pogo_peer_client_opts o;
+	const char *dv[1] = { "localhost:9" };
+	char *cause = NULL;
+
+	pt_init(&t);
+	pogo_peer_client_opts_init(&o);
+	o.dispatchers = dv;
+	o.ndispatchers = 1;
+	o.name = "w1";
+	o.reconnect_delay = 0;
+	o.clock = t.clock;
+	ASSERT_OK(
+	    pogo_peer_client_new(&t.loop, &o, &cl_cbs, &t, &t.cl, &cause));
+	/* The name is being resolved when the hold comes, then the close. */
+	pogo_clock_manual_advance(t.clock, 0);
+	pogo_peer_client_hold(t.cl);
+	pogo_peer_client_close(t.cl, cl_closed, &t);
+	t.cl = NULL;
+	uv_run(&t.loop, UV_RUN_DEFAULT);
+	ASSERT(t.closed);
+	ASSERT_EQ(t.cups, 0);
+	pt_done(&t);
+}
