@@ -1,0 +1,245 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/worker.c: the worker component against an in-process
+ * dispatcher side of peer.c on one loop, over loopback TCP, with a manual
+ * clock.  N-002's unknown task name (acknowledged, then done with rc 255
+ * and "invalid task name blech"), N-DEDUP for runs, and the graceful
+ * stop: busy to new runs, the queued report delivered before the end, or
+ * the end at the deadline with POGO_ERR_TIMEOUT when it never is.
+ */
+#include "pogo/compat.h"
+
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/cfg.h"
+#include "pogo/peer.h"
+#include "pogo/proc.h"
+#include "pogo/worker.h"
+
+struct wt {
+	uv_loop_t loop;
+	struct pogo_clock *clock;
+	struct pogo_peer_server *srv;
+	struct pogo_peer_worker *pw;
+	struct pogo_worker *w;
+	struct pogo_cfg *cfg;
+	int ups, reports, replies;
+	int reply_ok;
+	char reply_text[64];
+	int done_rc;
+	char done_message[128];
+	bool ack_reports;
+	bool stopped;
+	int stop_status;
+};
+
+static void
+wt_up(struct pogo_peer_server *srv, struct pogo_peer_worker *w, void *arg)
+{
+	struct wt *t = arg;
+
+	t->ups++;
+	t->pw = w;
+}
+
+static void
+wt_lost(struct pogo_peer_server *srv, struct pogo_peer_worker *w, int status,
+    void *arg)
+{
+	struct wt *t = arg;
+
+	if (t->pw == w)
+		t->pw = NULL;
+}
+
+static void
+wt_report(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
+    struct pogo_msg *m, void *arg)
+{
+	struct wt *t = arg;
+
+	if (m->type != POGO_MSG_TASK_DONE)
+		return;
+	t->reports++;
+	t->done_rc = m->rc;
+	snprintf(t->done_message, sizeof(t->done_message), "%s",
+	    m->message != NULL ? m->message : "");
+	if (t->ack_reports)
+		pogo_peer_worker_ack(w);
+}
+
+static void
+wt_reply(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
+    struct pogo_msg *m, void *cookie, void *arg)
+{
+	struct wt *t = arg;
+
+	t->replies++;
+	t->reply_ok = m->ok;
+	snprintf(t->reply_text, sizeof(t->reply_text), "%s",
+	    m->text != NULL ? m->text : "");
+}
+
+static const struct pogo_peer_server_cbs wt_cbs = { wt_up, wt_lost, wt_report,
+	wt_reply, NULL };
+
+static bool
+wt_spin(struct wt *t, const int *field, int want, const bool *flag)
+{
+	uint64_t end = uv_hrtime() + 5000000000ULL;
+
+	while (uv_hrtime() < end) {
+		uv_run(&t->loop, UV_RUN_NOWAIT);
+		if (field != NULL && *field >= want)
+			return true;
+		if (flag != NULL && *flag)
+			return true;
+		usleep(1000);
+	}
+	return false;
+}
+
+#define WAIT_GE(t, f, n) ASSERT(wt_spin((t), &(t)->f, (n), NULL))
+#define WAIT_FLAG(t, f) ASSERT(wt_spin((t), NULL, 0, &(t)->f))
+
+static void
+wt_stopped(struct pogo_worker *w, int status, void *arg)
+{
+	struct wt *t = arg;
+
+	t->stopped = true;
+	t->stop_status = status;
+	t->w = NULL;
+}
+
+static void
+wt_init(struct wt *t)
+{
+	struct pogo_peer_server_opts so;
+	struct pogo_worker_opts wo = { 0 };
+	struct sockaddr_storage ss;
+	struct pogo_cfg_src src = { 0 };
+	char *cause = NULL, ov[3][64];
+	const char *ovp[3] = { ov[0], ov[1], ov[2] };
+
+	memset(t, 0, sizeof(*t));
+	t->ack_reports = true;
+	ASSERT_OK(pogo_proc_loop_init(&t->loop));
+	t->clock = pogo_clock_manual_new(1000);
+	pogo_peer_server_opts_init(&so);
+	so.listen = "127.0.0.1:0";
+	so.clock = t->clock;
+	ASSERT_OK(
+	    pogo_peer_server_new(&t->loop, &so, &wt_cbs, t, &t->srv, &cause));
+	ASSERT_OK(pogo_peer_server_address(t->srv, &ss));
+	snprintf(ov[0], sizeof(ov[0]), "worker.dispatchers=[127.0.0.1:%d]",
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	snprintf(ov[1], sizeof(ov[1]), "worker.reconnect_delay=0");
+	snprintf(ov[2], sizeof(ov[2]), "worker.name=wu");
+	src.overrides = ovp;
+	src.noverrides = 3;
+	src.hostname = "h";
+	src.home = "/nonexistent";
+	ASSERT_OK(pogo_cfg_load_text("", 0, "t.yaml", &src, &t->cfg, &cause));
+	wo.clock = t->clock;
+	ASSERT_OK(pogo_worker_start(&t->loop, t->cfg, &wo, &t->w, &cause));
+	pogo_clock_manual_advance(t->clock, 0);
+	WAIT_GE(t, ups, 1);
+}
+
+static void
+wt_done(struct wt *t)
+{
+	if (t->w != NULL)
+		pogo_worker_stop(t->w, wt_stopped, t);
+	pogo_peer_server_close(t->srv, NULL, NULL);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	ASSERT(t->stopped);
+	ASSERT_OK(uv_loop_close(&t->loop));
+	pogo_clock_free(t->clock);
+	pogo_cfg_free(t->cfg);
+}
+
+static void
+wt_run(struct wt *t, const char *task_id, const char *name)
+{
+	struct pogo_msg m;
+
+	pogo_proto_msg_init(&m, POGO_MSG_RUN);
+	m.task_id = (char *)task_id;
+	m.host = (char *)"wonkhost";
+	m.task.task_name = (char *)name;
+	m.task.command = (char *)"command-by-dispatcher";
+	pogo_peer_worker_command(t->pw, &m, NULL);
+}
+
+TEST(n002_unknown_task_name_and_dedup)
+{
+	struct wt t;
+	struct pogo_msg m;
+
+	wt_init(&t);
+	ASSERT_STR_EQ(pogo_peer_worker_name(t.pw), "wu");
+	ASSERT_EQ(pogo_peer_worker_max_tasks(t.pw), 256);
+	wt_run(&t, "123", "blech");
+	WAIT_GE(&t, reports, 1);
+	ASSERT_EQ(t.replies, 1);
+	ASSERT_EQ(t.reply_ok, 0);
+	ASSERT_EQ(t.done_rc, 255);
+	ASSERT_STR_EQ(t.done_message, "invalid task name blech");
+	/* The same run again: acknowledged, not run (no second report). */
+	wt_run(&t, "123", "blech");
+	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
+	m.task_id = (char *)"123";
+	pogo_peer_worker_command(t.pw, &m, NULL);
+	WAIT_GE(&t, replies, 3);
+	ASSERT_STR_EQ(t.reply_text, "done");
+	ASSERT_EQ(t.reports, 1);
+	wt_done(&t);
+	ASSERT_EQ(t.stop_status, 0);
+}
+
+TEST(stop_delivers_report_and_refuses_runs)
+{
+	struct wt t;
+
+	wt_init(&t);
+	t.ack_reports = false;
+	wt_run(&t, "t1", "blech");
+	WAIT_GE(&t, reports, 1);
+	pogo_worker_stop(t.w, wt_stopped, &t);
+	wt_run(&t, "t2", "blech");
+	WAIT_GE(&t, replies, 2);
+	ASSERT_EQ(t.reply_ok, 1);
+	ASSERT_STR_EQ(t.reply_text, "busy");
+	ASSERT(!t.stopped);
+	/* The report is resent after 10 s; acknowledged, the worker ends. */
+	t.ack_reports = true;
+	pogo_clock_manual_advance(t.clock, POGO_PEER_REPORT_TIMEOUT_MS);
+	WAIT_FLAG(&t, stopped);
+	ASSERT_EQ(t.stop_status, 0);
+	ASSERT_EQ(t.reports, 2);
+	wt_done(&t);
+}
+
+TEST(stop_gives_up_at_the_deadline)
+{
+	struct wt t;
+
+	wt_init(&t);
+	t.ack_reports = false;
+	wt_run(&t, "t1", "blech");
+	WAIT_GE(&t, reports, 1);
+	pogo_worker_stop(t.w, wt_stopped, &t);
+	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS - 1);
+	uv_run(&t.loop, UV_RUN_NOWAIT);
+	ASSERT(!t.stopped);
+	pogo_clock_manual_advance(t.clock, 1);
+	WAIT_FLAG(&t, stopped);
+	ASSERT_EQ(t.stop_status, POGO_ERR_TIMEOUT);
+	wt_done(&t);
+}
