@@ -742,6 +742,20 @@ pogo_peer_server_worker(struct pogo_peer_server *srv, size_t i)
 	return i < srv->nreg ? srv->reg[i] : NULL;
 }
 
+void
+pogo_peer_server_describe(struct pogo_peer_server *srv,
+    void (*fn)(const char *line, void *fnarg), void *fnarg)
+{
+	char *line;
+	size_t i;
+
+	for (i = 0; i < srv->nreg; i++) {
+		xasprintf(&line, "%s %s", srv->reg[i]->name, srv->reg[i]->addr);
+		fn(line, fnarg);
+		free(line);
+	}
+}
+
 size_t
 pogo_peer_server_nconns(const struct pogo_peer_server *srv)
 {

@@ -143,6 +143,13 @@ int pogo_peer_server_address(
 size_t pogo_peer_server_nworkers(const struct pogo_peer_server *srv);
 struct pogo_peer_worker *pogo_peer_server_worker(
     struct pogo_peer_server *srv, size_t i);
+/*
+ * Call fn(line, fnarg) once per worker of the registry, in order, with
+ * line "<name> <peer-ip>:<peer-port>" (GET /status, SPEC 7.5; borrowed
+ * for the call).
+ */
+void pogo_peer_server_describe(struct pogo_peer_server *srv,
+    void (*fn)(const char *line, void *fnarg), void *fnarg);
 /* Connections accepted and not closed yet (with or without hello). */
 size_t pogo_peer_server_nconns(const struct pogo_peer_server *srv);
 

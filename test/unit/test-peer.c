@@ -49,6 +49,7 @@ struct pt {
 	int command_type;
 	bool answer_commands;
 	bool closed;
+	char described[128];
 };
 
 static void
@@ -479,6 +480,14 @@ TEST(loopback_rule)
 	pt_done(&t);
 }
 
+static void
+describe_cb(const char *line, void *arg)
+{
+	struct pt *t = arg;
+
+	snprintf(t->described, sizeof(t->described), "%s", line);
+}
+
 TEST(hello_registers_worker)
 {
 	struct pt t;
@@ -499,6 +508,11 @@ TEST(hello_registers_worker)
 	ASSERT_NULL(pogo_peer_worker_key_id(w));
 	ASSERT(strncmp(pogo_peer_worker_address(w), "127.0.0.1:", 10) == 0);
 	ASSERT(pogo_peer_link_up(pogo_peer_client_link(t.cl, 0)));
+	/* N-001's /status line. */
+	t.described[0] = '\0';
+	pogo_peer_server_describe(t.srv, describe_cb, &t);
+	ASSERT(strncmp(t.described, "w1 127.0.0.1:", 13) == 0);
+	ASSERT_STR_EQ(t.described + 3, pogo_peer_worker_address(w));
 	pt_done(&t);
 	ASSERT_EQ(t.losts, 1);
 	ASSERT_EQ(t.lost_status, UV_ECANCELED);
