@@ -2,17 +2,23 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * pogo dispatcher: its options and its configuration are read and
- * checked (a bad one exits 2 with a message); the dispatcher itself is
- * not implemented yet, and after a valid configuration it says so (exit
- * 2) instead of pretending to work.
+ * pogo dispatcher (SPEC 7.1, 12.6): options and configuration, then the
+ * dispatcher component run through proc.c (signals, log and pid files).
+ * SIGTERM and SIGINT stop it gracefully (exit 0 when the loop closed
+ * cleanly); a start-up failure exits 1.  The API component (-a) is not
+ * implemented yet and says so.
  */
 #include "pogo/compat.h"
 
 #include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
+#include "pogo/dispatcher.h"
+#include "pogo/log.h"
+#include "pogo/proc.h"
 
 static int cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx);
 
@@ -20,9 +26,20 @@ const struct pogo_cmd pogo_cmd_dispatcher = {
 	.name = "dispatcher",
 	.usage = "[-f FILE] [-o KEY=VALUE]... [-v]... [-a|--api] [--insecure]",
 	.summary = "dispatcher daemon: jobs, scheduling, state",
-	.flags = POGO_CMD_STUB | POGO_CMD_CONFIG | POGO_CMD_DAEMON,
+	.flags = POGO_CMD_CONFIG | POGO_CMD_LOOP | POGO_CMD_DAEMON,
 	.main = cmd_dispatcher_main,
 };
+
+/* SIGTERM or SIGINT: stop the component; the loop then ends. */
+static void
+cmd_dispatcher_stop(struct pogo_proc *p, int signum, void *arg)
+{
+	struct pogo_dispatcher **dp = arg;
+
+	if (*dp != NULL)
+		pogo_dispatcher_stop(*dp, NULL, NULL);
+	*dp = NULL;
+}
 
 static int
 cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
@@ -33,22 +50,26 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		{ "insecure", no_argument, NULL, OPT_INSECURE },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct pogo_cmd_daemon d = { 0 };
+	struct pogo_cmd_daemon opt = { 0 };
+	struct pogo_proc_opts po = { 0 };
+	struct pogo_proc *p = NULL;
+	struct pogo_dispatcher *d = NULL;
 	struct pogo_cfg *cfg = NULL;
+	char *cause = NULL;
 	bool api = false;
 	int c, r;
 
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "+f:o:va", longopts, NULL)) != -1) {
-		if (pogo_cmd_daemon_option(&d, c, optarg))
+		if (pogo_cmd_daemon_option(&opt, c, optarg))
 			continue;
 		switch (c) {
 		case 'a':
 			api = true;
 			break;
 		case OPT_INSECURE:
-			d.insecure = true;
+			opt.insecure = true;
 			break;
 		default:
 			goto usage;
@@ -56,16 +77,45 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 	}
 	if (optind != argc)
 		goto usage;
-	if ((r = pogo_cmd_daemon_load(&pogo_cmd_dispatcher, &d, &cfg)) != 0)
+	if ((r = pogo_cmd_daemon_load(&pogo_cmd_dispatcher, &opt, &cfg)) != 0)
 		goto out;
-	(void)api;
-	r = pogo_cmd_not_implemented(&pogo_cmd_dispatcher);
+	if (api) {
+		/* XXX(#9): the API component comes with the next issue. */
+		fprintf(
+		    stderr, "pogo dispatcher: --api: not implemented yet\n");
+		r = POGO_EXIT_USAGE;
+		goto out;
+	}
+	pogo_log_set_role("dispatcher");
+	pogo_log_level = cfg->log_level;
+	po.log_file = cfg->log_file;
+	po.pid_file = cfg->pid_file;
+	po.stop = cmd_dispatcher_stop;
+	po.arg = &d;
+	if (pogo_proc_new(&po, &p, &cause) != 0) {
+		fprintf(stderr, "pogo dispatcher: %s\n", cause);
+		r = POGO_EXIT_FAIL;
+		goto out;
+	}
+	if (pogo_dispatcher_start(pogo_proc_loop(p), cfg, &d, &cause) != 0) {
+		fprintf(stderr, "pogo dispatcher: %s\n", cause);
+		if (cfg->log_file[0] != '\0')
+			log_error("%s", cause);
+		/* Let what the failed start closed finish closing. */
+		pogo_proc_run(p);
+		pogo_proc_free(p);
+		r = POGO_EXIT_FAIL;
+		goto out;
+	}
+	pogo_proc_run(p);
+	r = pogo_proc_free(p) == 0 ? POGO_EXIT_OK : POGO_EXIT_FAIL;
 	goto out;
 usage:
 	pogo_cmd_usage(&pogo_cmd_dispatcher, stderr);
 	r = POGO_EXIT_USAGE;
 out:
+	free(cause);
 	pogo_cfg_free(cfg);
-	pogo_cmd_daemon_release(&d);
+	pogo_cmd_daemon_release(&opt);
 	return r;
 }

@@ -9,7 +9,18 @@
 #ifndef POGO_TLS_H
 #define POGO_TLS_H
 
+#include <stddef.h>
+
 /* mbedTLS's version string. */
 const char *pogo_tls_version(void);
+
+/*
+ * Decode standard base64 (RFC 4648 section 4, with padding): s[0..len)
+ * into a new buffer *outp (NUL-terminated, freed by the caller) of
+ * *outlenp bytes.  At most max decoded bytes.  Returns 0, POGO_ERR_RANGE
+ * for text that is not base64, or POGO_ERR_LIMIT.
+ */
+int pogo_tls_base64_decode(
+    const char *s, size_t len, size_t max, char **outp, size_t *outlenp);
 
 #endif

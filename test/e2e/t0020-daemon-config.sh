@@ -1,9 +1,10 @@
 #!/bin/sh
 # pogo dispatcher and pogo worker read and check the daemon configuration
 # (SPEC 1.6): a bad file or option is a clear message and exit 2.  With a
-# valid one the dispatcher still says "not implemented yet" (exit 2); the
+# valid one the dispatcher starts on loopback ports of its own and the
 # worker runs (connecting to a loopback port of this test where nobody
-# listens) until SIGTERM, then exits 0.
+# listens), each until SIGTERM, then exits 0; the dispatcher's -a still
+# says "not implemented yet" (exit 2).
 . "$(dirname "$0")/lib.sh"
 e2e_init
 
@@ -24,20 +25,30 @@ bad() {
 	expect_eq "pogo $* message" "$(cat "$T/err")" "$want"
 }
 
-# valid CMD ARGS...: the configuration is good; the dispatcher is not
-# implemented yet; the worker starts (it logs that it connects) and stops
-# at SIGTERM with status 0.  The worker always gets a --dispatcher of this
-# test, never the default port, which another test's dispatcher may hold.
+# valid CMD ARGS...: the configuration is good.  The worker starts (it
+# logs that it connects) and stops at SIGTERM with status 0; it always gets
+# a --dispatcher of this test, never the default port, which another
+# test's dispatcher may hold.  The dispatcher starts (its state, ports and
+# pid file overridden into the test) and stops at SIGTERM with status 0.
 NOBODY=127.0.0.1:$(e2e_port 0)
 valid() {
 	if [ "$1" = worker ]; then
 		valid_worker "$@"
 		return
 	fi
-	run "$@"
-	expect_eq "pogo $* status" "$rc" 2
-	expect_eq "pogo $* message" "$(cat "$T/err")" \
-	    "pogo $1: not implemented yet"
+	: >"$T/dispatcher.log"
+	"$POGO" "$@" -o "state_dir=$T/state" -o log_file= -o pid_file= \
+	    -o dispatcher.control_listen=127.0.0.1:0 \
+	    -o dispatcher.worker_listen=127.0.0.1:0 \
+	    >"$T/out" 2>"$T/dispatcher.log" &
+	vpid=$!
+	E2E_PIDS="$E2E_PIDS $vpid"
+	wait_for 30 "pogo $* to listen" \
+	    grep -q ' Listening on 127\.0\.0\.1:' "$T/dispatcher.log"
+	kill -TERM "$vpid"
+	wait "$vpid"
+	expect_eq "pogo $* status after SIGTERM" "$?" 0
+	[ -s "$T/out" ] && fail "pogo $* printed on stdout"
 }
 
 worker_connecting() {
@@ -104,6 +115,10 @@ bad "pogo worker: --dispatcher 'bogus' is not HOST:PORT (write [ADDRESS]:PORT fo
     --dispatcher bogus
 bad "pogo worker: --dispatcher 'nohost' is not HOST:PORT (write [ADDRESS]:PORT for IPv6)" \
     worker --dispatcher nohost
-valid dispatcher -a
-valid dispatcher --api
+for a in -a --api; do
+	run dispatcher -f "$POGO_SRC/examples/pogo.yaml" $a
+	expect_eq "dispatcher $a status" "$rc" 2
+	expect_eq "dispatcher $a message" "$(cat "$T/err")" \
+	    "pogo dispatcher: --api: not implemented yet"
+done
 echo "PASS $E2E_NAME"

@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The dispatcher component (SPEC 7, STYLE.md 9.1): it owns the store
+ * (SPEC 6) and the control port (SPEC 7.5), and keeps no file-level
+ * state, so that `pogo one` and the tests can run it beside the other
+ * components on one loop.
+ *
+ *   pogo_dispatcher_start(loop, cfg, &d, &cause)
+ *       checks the loopback rule (SPEC 10.1) for the control and worker
+ *       ports, opens the store in cfg->state_dir ("" for an in-memory
+ *       store: `pogo one` without --state-dir) and listens on
+ *       dispatcher.control_listen, logging "Listening on <host>:<port>".
+ *   pogo_dispatcher_stop(d, cb, arg)
+ *       stops listening, lets every pending request be answered, stops
+ *       the engine and the worker layer (when plugged in), closes the
+ *       store (its last commit and checkpoint), then calls cb and frees d.
+ *
+ * The control port serves GET /status, POST /v1/jobsubmit (the checks
+ * of SPEC 5.1 in their order, with their messages), GET /v1/jobs/:jobid,
+ * /v1/jobs/:jobid/hosts, /v1/jobs/:jobid/hosts/:host and
+ * /v1/jobs/:jobid/log (SPEC 11.3-11.4, answered from the store), and POST
+ * /v1/admin/nomas.  The other routes of SPEC 11.3 are rows of the route
+ * table already, answered 501 until they are implemented.
+ *
+ * A submission is stored in its initial state: the job record
+ * (`gathering`, "job created; fetching host info"), log entry 0 and every
+ * host `waiting`, inserted a chunk of hosts per loop turn.  The job id is
+ * answered from the after-commit callback of the last chunk (SPEC 6.3),
+ * and only then is the engine told (struct pogo_dispatcher_engine).
+ *
+ * Two layers plug in before the loop runs, each through a table of
+ * functions and its own argument; without them a job stays `gathering`
+ * and /status lists no worker:
+ *   - the engine (src/job.c, many jobs): pogo_dispatcher_set_engine();
+ *   - the worker connection layer (src/peer.c):
+ *     pogo_dispatcher_set_peer().
+ * Both reach the store through pogo_dispatcher_store(), and call
+ * pogo_dispatcher_log_appended() after they append a job log entry, so
+ * that a long poll on /v1/jobs/:jobid/log?wait=S answers at once.
+ */
+#ifndef POGO_DISPATCHER_H
+#define POGO_DISPATCHER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct pogo_cfg;
+struct pogo_dispatcher;
+struct pogo_store;
+
+/* Longest wait of a log long poll (SPEC 11.3), in seconds. */
+#define POGO_DISPATCHER_MAX_WAIT 60
+/* Hosts inserted per loop turn while a job is stored (store.h). */
+#define POGO_DISPATCHER_INSERT_CHUNK 4096
+/* The longest `command` (SPEC 5.1) and attached script, in bytes. */
+#define POGO_DISPATCHER_MAX_COMMAND (128 * 1024)
+#define POGO_DISPATCHER_MAX_EXE (1024 * 1024)
+
+/*
+ * The secrets of a submission (SPEC 5.1), as the client sent them: base64
+ * secret boxes (SPEC 10.3), or NULL.  They are never stored (SPEC 6.2):
+ * the engine keeps them in the secret cache (SPEC 7.4).  key_id is the
+ * worker key they are encrypted for (lowercase hex), NULL without
+ * secrets.
+ */
+struct pogo_dispatcher_secrets {
+	const char *password;
+	const char *client_private_key;
+	const char *pvt_key_passphrase;
+	const char *key_id;
+};
+
+/*
+ * The engine.  submitted is called once per job, on the loop, after the
+ * job is committed and its id answered; the job is `gathering`, its log
+ * has entry 0 and its hosts are `waiting` with no message.  secrets are
+ * borrowed for the call.  stop is called by pogo_dispatcher_stop() before
+ * the store closes, and must call done(darg) once, later.  jobs_active
+ * (may be NULL) answers /status; without it the store is counted.
+ */
+struct pogo_dispatcher_engine {
+	void (*submitted)(struct pogo_dispatcher *d, uint64_t job,
+	    const struct pogo_dispatcher_secrets *secrets, void *arg);
+	void (*stop)(struct pogo_dispatcher *d, void (*done)(void *darg),
+	    void *darg, void *arg);
+	uint64_t (*jobs_active)(struct pogo_dispatcher *d, void *arg);
+};
+
+/*
+ * The worker connection layer (SPEC 8), which listens on
+ * dispatcher.worker_listen (the dispatcher has checked the loopback rule
+ * for it).  workers calls fn once per connected worker with
+ * "<name> <peer-ip>:<peer-port>" (GET /status).  stop as for the engine;
+ * the peer layer is stopped after the engine.
+ */
+struct pogo_dispatcher_peer {
+	void (*workers)(struct pogo_dispatcher *d,
+	    void (*fn)(const char *worker, void *fnarg), void *fnarg,
+	    void *arg);
+	void (*stop)(struct pogo_dispatcher *d, void (*done)(void *darg),
+	    void *darg, void *arg);
+};
+
+/*
+ * Start a dispatcher on loop with cfg (borrowed: it must outlive the
+ * dispatcher).  Blocks while the store opens: call it before the loop
+ * runs.  Returns 0 and *dp, or a negative code and *cause (freed by the
+ * caller): POGO_ERR_CONFIG for the loopback rule ("refusing to listen on
+ * <addr> without TLS; use --insecure to override") or a bad address,
+ * POGO_ERR_NOTIMPL for TLS (tls.cert set), UV_EBUSY "state directory
+ * <dir> is in use", POGO_ERR_STORE, or a libuv error of bind or listen
+ * ("control port <addr>: address already in use").  Nothing is left
+ * open on failure.
+ */
+int pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
+    struct pogo_dispatcher **dp, char **cause);
+
+/*
+ * Stop d: see above.  cb(arg) is called once, from the loop, after every
+ * handle of d is closed; d is then freed.  Call once.
+ */
+void pogo_dispatcher_stop(
+    struct pogo_dispatcher *d, void (*cb)(void *arg), void *arg);
+
+/* Plug in the engine or the worker layer (tables borrowed; see above). */
+void pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
+    const struct pogo_dispatcher_engine *engine, void *arg);
+void pogo_dispatcher_set_peer(struct pogo_dispatcher *d,
+    const struct pogo_dispatcher_peer *peer, void *arg);
+
+/* The store, for the engine and the worker layer. */
+struct pogo_store *pogo_dispatcher_store(struct pogo_dispatcher *d);
+
+/* The configuration d was started with. */
+const struct pogo_cfg *pogo_dispatcher_cfg(struct pogo_dispatcher *d);
+
+/* The control port's bound address (port 0 resolved). */
+int pogo_dispatcher_control_address(
+    struct pogo_dispatcher *d, struct sockaddr_storage *ss);
+
+/*
+ * The engine appended a log entry of job: answer the long polls waiting
+ * on it (from the loop, after the entry's commit).
+ */
+void pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job);
+
+#endif

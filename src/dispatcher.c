@@ -1,0 +1,1499 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The dispatcher component (include/pogo/dispatcher.h): the store, the
+ * control port and its routes.  Every piece of state lives in struct
+ * pogo_dispatcher or in the per-request structs below; the route table
+ * is constant.  Handlers answer from the store, synchronously and paged,
+ * except a submission (answered after its commit) and a log long poll
+ * (answered on a new entry or at its timer).
+ */
+#include "pogo/compat.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pogo/cfg.h"
+#include "pogo/dispatcher.h"
+#include "pogo/error.h"
+#include "pogo/http.h"
+#include "pogo/job.h"
+#include "pogo/json.h"
+#include "pogo/log.h"
+#include "pogo/sched-config.h"
+#include "pogo/store.h"
+#include "pogo/str.h"
+#include "pogo/target.h"
+#include "pogo/tls.h"
+#include "pogo/version.h"
+#include "pogo/xmalloc.h"
+
+/* A log long poll (GET /v1/jobs/:jobid/log?wait=S), waiting on a timer. */
+struct disp_wait {
+	struct pogo_dispatcher *d;
+	struct pogo_http_req *req; /* NULL once answered */
+	uint64_t job;
+	uv_timer_t timer;
+	struct disp_wait *next;
+};
+
+/* A submission being stored, a chunk of hosts per loop turn. */
+struct disp_submit {
+	struct pogo_dispatcher *d;
+	struct pogo_http_req *req;
+	uint64_t job;
+	struct pogo_strv hosts;
+	size_t stored; /* hosts inserted so far */
+	char *password;
+	char *client_private_key;
+	char *pvt_key_passphrase;
+	char *key_id;
+};
+
+struct pogo_dispatcher {
+	uv_loop_t *loop;
+	const struct pogo_cfg *cfg;
+	struct pogo_store *store;
+	struct pogo_http_server *http;
+	char hostname[256];
+
+	const struct pogo_dispatcher_engine *engine;
+	void *engine_arg;
+	const struct pogo_dispatcher_peer *peer;
+	void *peer_arg;
+
+	struct disp_wait *waits;
+	bool stopping;
+	void (*stop_cb)(void *arg);
+	void *stop_arg;
+};
+
+/* Route flags: none yet; the API will mark mutations and admin routes. */
+enum disp_route_flags {
+	DISP_ROUTE_ADMIN = (1 << 0),
+};
+
+static void disp_status(struct pogo_http_req *req, void *arg);
+static void disp_submit(struct pogo_http_req *req, void *arg);
+static void disp_job(struct pogo_http_req *req, void *arg);
+static void disp_hosts(struct pogo_http_req *req, void *arg);
+static void disp_output(struct pogo_http_req *req, void *arg);
+static void disp_log(struct pogo_http_req *req, void *arg);
+static void disp_ping(struct pogo_http_req *req, void *arg);
+static void disp_nomas(struct pogo_http_req *req, void *arg);
+static void disp_notyet(struct pogo_http_req *req, void *arg);
+
+/*
+ * The control port's routes: SPEC 7.5 and 11.3.  Rows answered by
+ * disp_notyet are the rest of v1, to be filled in by the issue that
+ * brings the API.  "last/:user" comes before ":jobid/..." on purpose.
+ */
+static const struct pogo_http_route disp_routes[] = {
+	{ "GET", "/status", disp_status, 0 },
+	{ "POST", "/v1/jobsubmit", disp_submit, 0 },
+	{ "GET", "/v1/ping", disp_ping, 0 },
+	{ "GET", "/v1/whoami", disp_notyet, 0 },
+	{ "GET", "/v1/workercert", disp_notyet, 0 },
+	{ "GET", "/v1/jobs", disp_notyet, 0 },
+	{ "POST", "/v1/jobs", disp_notyet, 0 },
+	{ "GET", "/v1/jobs/last/:user", disp_notyet, 0 },
+	{ "GET", "/v1/jobs/:jobid", disp_job, 0 },
+	{ "POST", "/v1/jobs/:jobid", disp_notyet, 0 },
+	{ "GET", "/v1/jobs/:jobid/log", disp_log, 0 },
+	{ "GET", "/v1/jobs/:jobid/hosts", disp_hosts, 0 },
+	{ "GET", "/v1/jobs/:jobid/hosts/:host", disp_output, 0 },
+	{ "GET", "/v1/namespaces", disp_notyet, 0 },
+	{ "GET", "/v1/namespaces/:ns", disp_notyet, 0 },
+	{ "GET", "/v1/namespaces/:ns/locks", disp_notyet, 0 },
+	{ "GET", "/v1/namespaces/:ns/hosts/:host/tags", disp_notyet, 0 },
+	{ "GET", "/v1/namespaces/:ns/constraints", disp_notyet, 0 },
+	{ "POST", "/v1/namespaces/:ns/constraints", disp_notyet,
+	    DISP_ROUTE_ADMIN },
+	{ "POST", "/v1/admin/nomas", disp_nomas, DISP_ROUTE_ADMIN },
+};
+
+/* Wall-clock time in seconds, for the job record and the log. */
+static double
+disp_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Print doc and answer with it. */
+static void
+disp_respond(struct pogo_http_req *req, int status, struct pogo_json *doc)
+{
+	size_t len;
+	char *s = pogo_json_print_line(doc, &len);
+
+	pogo_http_respond(req, status, "application/json", s, len);
+	free(s);
+}
+
+/* A new answer of SPEC 11.2: {"meta": {"hostname": ...}}; *metap its
+ * meta object. */
+static struct pogo_json *
+disp_envelope(struct pogo_dispatcher *d, struct pogo_json **metap)
+{
+	struct pogo_json *doc = pogo_json_new_object();
+	struct pogo_json *meta = pogo_json_add_object(doc, "meta");
+
+	pogo_json_add_string(meta, "hostname", d->hostname);
+	if (metap != NULL)
+		*metap = meta;
+	return doc;
+}
+
+/* Answer an error of SPEC 11.2 in the envelope. */
+static void POGO_PRINTFLIKE(4, 5) disp_error(struct pogo_dispatcher *d,
+    struct pogo_http_req *req, int status, const char *fmt, ...)
+{
+	struct pogo_json *doc = disp_envelope(d, NULL);
+	struct pogo_json *errors = pogo_json_add_array(doc, "errors");
+	va_list ap;
+	char *msg;
+
+	va_start(ap, fmt);
+	xvasprintf(&msg, fmt, ap);
+	va_end(ap);
+	pogo_json_add_string(errors, NULL, msg);
+	free(msg);
+	disp_respond(req, status, doc);
+}
+
+/* Answer a submission: {"rc": rc, "message": msg[, "jobid": id]}. */
+static void
+disp_submit_answer(struct pogo_http_req *req, int status, const char *rc,
+    const char *msg, const char *jobid)
+{
+	struct pogo_json *doc = pogo_json_new_object();
+
+	pogo_json_add_string(doc, "rc", rc);
+	pogo_json_add_string(doc, "message", msg);
+	if (jobid != NULL)
+		pogo_json_add_string(doc, "jobid", jobid);
+	disp_respond(req, status, doc);
+}
+
+/* Routes of v1 that are not implemented yet (SPEC 11.3's 501). */
+static void
+disp_notyet(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+
+	disp_error(d, req, 501, "not implemented yet: %s '%s'",
+	    pogo_http_req_method(req), pogo_http_req_path(req));
+}
+
+static void
+disp_ping(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_json *doc = disp_envelope(d, NULL);
+	struct pogo_json *resp = pogo_json_add_object(doc, "response");
+
+	pogo_json_add_string(resp, "ping", "pong");
+	disp_respond(req, 200, doc);
+}
+
+static int
+disp_count_job(const struct pogo_store_job *j, void *arg)
+{
+	(*(uint64_t *)arg)++;
+	return 0;
+}
+
+static void
+disp_status_worker(const char *worker, void *arg)
+{
+	pogo_json_add_string(arg, NULL, worker);
+}
+
+/* GET /status (SPEC 7.5). */
+static void
+disp_status(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_store_filter f = { .state = -1 };
+	struct pogo_json *doc = pogo_json_new_object(), *workers;
+	uint64_t active = 0;
+
+	pogo_json_add_string(doc, "pogo_version", POGO_VERSION);
+	workers = pogo_json_add_array(doc, "workers");
+	if (d->peer != NULL && d->peer->workers != NULL)
+		d->peer->workers(d, disp_status_worker, workers, d->peer_arg);
+	if (d->engine != NULL && d->engine->jobs_active != NULL)
+		active = d->engine->jobs_active(d, d->engine_arg);
+	else {
+		f.state = POGO_JOB_GATHERING;
+		pogo_store_jobs_list(
+		    d->store, &f, 0, 0, disp_count_job, &active);
+		f.state = POGO_JOB_RUNNING;
+		pogo_store_jobs_list(
+		    d->store, &f, 0, 0, disp_count_job, &active);
+	}
+	pogo_json_add_number(doc, "jobs_active", (double)active);
+	disp_respond(req, 200, doc);
+}
+
+/*
+ * Job submission (SPEC 5.1, 7.5).
+ */
+
+/* Is s one of the booleans of SPEC 5.1?  Sets *vp. */
+static bool
+disp_parse_bool(const char *s, bool *vp)
+{
+	if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0)
+		*vp = true;
+	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+		*vp = false;
+	else
+		return false;
+	return true;
+}
+
+/* Does s match ^[0-9]+%?$ (SPEC 5.1 concurrent)? */
+static bool
+disp_concurrent_valid(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && (s[n] == '\0' || (s[n] == '%' && s[n + 1] == '\0'));
+}
+
+/* Is s a name of [A-Za-z0-9_.-]+ (exe_name; a namespace as config)? */
+static bool
+disp_name_valid(const char *s)
+{
+	return s[0] != '\0' &&
+	    s[strspn(s,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789_.-")] == '\0';
+}
+
+/* A parameter, NULL when absent or empty. */
+static const char *
+disp_param(struct pogo_http_req *req, const char *name)
+{
+	const char *v = pogo_http_req_param(req, name);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
+/* Expand every range value into s->hosts (SPEC 5.2). */
+static int
+disp_submit_targets(
+    struct pogo_http_req *req, struct disp_submit *s, char **msg)
+{
+	const char *v;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; (v = pogo_http_req_param_nth(req, "range", i)) != NULL;
+	     i++) {
+		if (pogo_target_expand(v, &s->hosts, &cause) != 0) {
+			*msg = cause;
+			return POGO_ERR_RANGE;
+		}
+		if (s->hosts.n > POGO_TARGET_MAX_HOSTS)
+			pogo_target_dedup(&s->hosts);
+		if (s->hosts.n > POGO_TARGET_MAX_HOSTS) {
+			xasprintf(msg, "more than %u hosts in the job",
+			    POGO_TARGET_MAX_HOSTS);
+			return POGO_ERR_LIMIT;
+		}
+	}
+	pogo_target_dedup(&s->hosts);
+	if (s->hosts.n == 0) {
+		xasprintf(msg, "no host in the range");
+		return POGO_ERR_RANGE;
+	}
+	return 0;
+}
+
+/* Check a configuration given as YAML text (SPEC 2.11). */
+static int
+disp_submit_config(const char *config, char **msg)
+{
+	struct pogo_sched_config *sc = NULL;
+	char *cause = NULL;
+	int r;
+
+	/*
+	 * XXX(#9): a bare name names a stored namespace (SPEC 2.10); the
+	 * dispatcher has none until the namespace routes exist.
+	 */
+	if (disp_name_valid(config)) {
+		xasprintf(msg, "no such namespace '%s'", config);
+		return POGO_ERR_CONFIG;
+	}
+	r = pogo_sched_config_parse(config, strlen(config), &sc, &cause);
+	/* With external references, resolvers run while gathering. */
+	if (r == 0 && pogo_sched_config_nrefs(sc) == 0)
+		r = pogo_sched_config_build(sc, &cause);
+	pogo_sched_config_free(sc);
+	if (r != 0)
+		*msg = cause;
+	return r;
+}
+
+/* A secret box's worker key id (SPEC 10.3): its bytes 1..32, in hex. */
+static int
+disp_secret_key_id(const char *box, char **kidp)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *raw = NULL, *kid;
+	size_t len, i;
+	int r;
+
+	*kidp = NULL;
+	if ((r = pogo_tls_base64_decode(
+	         box, strlen(box), 16 * 1024 * 1024, &raw, &len)) != 0)
+		return r;
+	if (len < 33 + 12 + 16 || (raw[0] != 0x01 && raw[0] != 0x02)) {
+		free(raw);
+		return POGO_ERR_RANGE;
+	}
+	kid = xmalloc(65);
+	for (i = 0; i < 32; i++) {
+		kid[2 * i] = hex[(unsigned char)raw[1 + i] >> 4];
+		kid[2 * i + 1] = hex[(unsigned char)raw[1 + i] & 0xf];
+	}
+	kid[64] = '\0';
+	free(raw);
+	*kidp = kid;
+	return 0;
+}
+
+/* The secrets: every box for one worker key (SPEC 5.1, 10.3). */
+static int
+disp_submit_secrets(
+    struct pogo_http_req *req, struct disp_submit *s, char **msg)
+{
+	static const char *const names[] = { "password", "client_private_key",
+		"pvt_key_passphrase" };
+	char **dst[] = { &s->password, &s->client_private_key,
+		&s->pvt_key_passphrase };
+	const char *v;
+	char *kid;
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(names); i++) {
+		if ((v = disp_param(req, names[i])) == NULL)
+			continue;
+		if (disp_secret_key_id(v, &kid) != 0) {
+			xasprintf(msg, "invalid value for '%s'", names[i]);
+			return POGO_ERR_RANGE;
+		}
+		if (s->key_id != NULL && strcmp(s->key_id, kid) != 0) {
+			free(kid);
+			xasprintf(
+			    msg, "secrets encrypted for different worker keys");
+			return POGO_ERR_RANGE;
+		}
+		free(s->key_id);
+		s->key_id = kid;
+		*dst[i] = xstrdup(v);
+	}
+	return 0;
+}
+
+/* The numeric, boolean and bounded fields; fills j. */
+static int
+disp_submit_values(
+    struct pogo_http_req *req, struct pogo_store_job *j, char **msg)
+{
+	static const struct {
+		const char *name;
+		long long min, max, def;
+	} nums[] = {
+		{ "ssh_port", 1, 65535, -1 },
+		{ "connect_timeout", 0, POGO_CFG_MAX_DURATION, -1 },
+		{ "timeout", 0, POGO_CFG_MAX_DURATION, 600 },
+		{ "job_timeout", 0, POGO_CFG_MAX_DURATION, 1800 },
+		{ "retry", 0, 1000000, 0 },
+	};
+	static const char *const bools[] = { "prehook", "posthook", "lock" };
+	long long v[POGO_NELEM(nums)];
+	bool b[POGO_NELEM(bools)];
+	const char *s, *exe_name, *exe_data;
+	char *raw = NULL;
+	size_t i, len;
+
+	for (i = 0; i < POGO_NELEM(nums); i++) {
+		v[i] = nums[i].def;
+		if ((s = disp_param(req, nums[i].name)) != NULL &&
+		    pogo_strtonum(s, nums[i].min, nums[i].max, &v[i]) != 0) {
+			xasprintf(msg, "invalid value for '%s'", nums[i].name);
+			return POGO_ERR_RANGE;
+		}
+	}
+	if ((s = disp_param(req, "concurrent")) != NULL &&
+	    !disp_concurrent_valid(s)) {
+		xasprintf(msg, "invalid value for 'concurrent'");
+		return POGO_ERR_RANGE;
+	}
+	for (i = 0; i < POGO_NELEM(bools); i++) {
+		b[i] = false;
+		if ((s = disp_param(req, bools[i])) != NULL &&
+		    !disp_parse_bool(s, &b[i])) {
+			xasprintf(msg, "invalid value for '%s'", bools[i]);
+			return POGO_ERR_RANGE;
+		}
+	}
+	if (strlen(j->command) > POGO_DISPATCHER_MAX_COMMAND) {
+		xasprintf(msg,
+		    "invalid value for 'command': longer than %d bytes",
+		    POGO_DISPATCHER_MAX_COMMAND);
+		return POGO_ERR_LIMIT;
+	}
+	exe_name = disp_param(req, "exe_name");
+	exe_data = disp_param(req, "exe_data");
+	if ((exe_name != NULL || exe_data != NULL) &&
+	    (exe_name == NULL || !disp_name_valid(exe_name))) {
+		xasprintf(msg, "invalid value for 'exe_name'");
+		return POGO_ERR_RANGE;
+	}
+	if (exe_name != NULL &&
+	    (exe_data == NULL ||
+	        pogo_tls_base64_decode(exe_data, strlen(exe_data),
+	            POGO_DISPATCHER_MAX_EXE, &raw, &len) != 0 ||
+	        memchr(raw, '\0', len) != NULL)) {
+		free(raw);
+		xasprintf(msg, "invalid value for 'exe_data'");
+		return POGO_ERR_RANGE;
+	}
+	free(raw);
+	j->ssh_port = (int)v[0];
+	j->connect_timeout = (int)v[1];
+	j->timeout = (unsigned)v[2];
+	j->job_timeout = (unsigned)v[3];
+	j->retry = (unsigned)v[4];
+	j->prehook = b[0];
+	j->posthook = b[1];
+	j->lock = b[2];
+	j->concurrent = disp_param(req, "concurrent");
+	j->exe_name = exe_name;
+	j->exe_data = exe_data;
+	return 0;
+}
+
+/*
+ * The checks of SPEC 5.1, in its order.  Returns 0 with j (its strings
+ * borrowed from req) and s's hosts and secrets, or an error with *msg,
+ * the message for the client.
+ */
+static int
+disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    struct disp_submit *s, struct pogo_store_job *j, char **msg)
+{
+	const char *auth, *user, *config;
+	char *nomas = NULL;
+	size_t i;
+	bool range = false;
+	int r;
+
+	for (i = 0; pogo_http_req_param_nth(req, "range", i) != NULL; i++)
+		if (pogo_http_req_param_nth(req, "range", i)[0] != '\0')
+			range = true;
+	if (!range) {
+		xasprintf(msg, "Mandatory field 'range' missing");
+		return POGO_ERR_CONFIG;
+	}
+	if ((j->command = disp_param(req, "command")) == NULL) {
+		xasprintf(msg, "Mandatory field 'command' missing");
+		return POGO_ERR_CONFIG;
+	}
+	if ((j->task_name = disp_param(req, "task_name")) == NULL)
+		j->task_name = "ssh";
+	if (strcmp(j->task_name, "ssh") != 0 &&
+	    strcmp(j->task_name, "local") != 0) {
+		xasprintf(msg, "Invalid task name %s", j->task_name);
+		return POGO_ERR_CONFIG;
+	}
+	/* The API forwards its authenticated user (SPEC 7.5). */
+	auth = pogo_http_req_header(req, "X-Pogo-User");
+	user = disp_param(req, "user");
+	if (auth == NULL && user == NULL) {
+		xasprintf(msg, "Mandatory field 'user' missing");
+		return POGO_ERR_CONFIG;
+	}
+	if (auth != NULL && user != NULL && strcmp(auth, user) != 0) {
+		xasprintf(msg,
+		    "user '%s' does not match the authenticated user '%s'",
+		    user, auth);
+		return POGO_ERR_CONFIG;
+	}
+	j->user = auth != NULL ? auth : user;
+	if ((r = disp_submit_targets(req, s, msg)) != 0)
+		return r;
+	if ((config = disp_param(req, "config")) != NULL &&
+	    (r = disp_submit_config(config, msg)) != 0)
+		return r;
+	j->config = config;
+	if ((r = disp_submit_values(req, j, msg)) != 0)
+		return r;
+	j->run_as = disp_param(req, "run_as");
+	if (strcmp(j->task_name, "local") == 0 && j->run_as != NULL) {
+		xasprintf(msg, "task type local does not support run_as");
+		return POGO_ERR_CONFIG;
+	}
+	if ((r = disp_submit_secrets(req, s, msg)) != 0)
+		return r;
+	if ((r = pogo_store_setting_get(d->store, "nomas", &nomas)) != 0) {
+		xasprintf(msg, "store: %s", pogo_strerror(r));
+		return r;
+	}
+	if (nomas != NULL && strcmp(nomas, "1") == 0) {
+		free(nomas);
+		xasprintf(msg, "dispatcher is not accepting new jobs");
+		return POGO_ERR_STATE;
+	}
+	free(nomas);
+	j->ssh_user = disp_param(req, "ssh_user");
+	j->namespace = disp_param(req, "namespace");
+	j->requesthost = disp_param(req, "requesthost");
+	j->invoked_as = disp_param(req, "invoked_as");
+	j->client = disp_param(req, "client");
+	j->email = disp_param(req, "email");
+	j->im_handle = disp_param(req, "im_handle");
+	j->message = disp_param(req, "message");
+	j->has_password = s->password != NULL;
+	j->has_key = s->client_private_key != NULL;
+	j->key_id = s->key_id;
+	return 0;
+}
+
+/* Free a submission, wiping its secrets. */
+static void
+disp_submit_free(struct disp_submit *s)
+{
+	char **secrets[] = { &s->password, &s->client_private_key,
+		&s->pvt_key_passphrase };
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(secrets); i++) {
+		if (*secrets[i] != NULL) {
+			explicit_bzero(*secrets[i], strlen(*secrets[i]));
+			free(*secrets[i]);
+		}
+	}
+	free(s->key_id);
+	pogo_strv_clear(&s->hosts);
+	free(s);
+}
+
+static void disp_submit_commit_cb(struct pogo_store *st, int status, void *arg);
+
+/* Queue the next chunk of hosts, then wait for its commit. */
+static int
+disp_submit_chunk(struct disp_submit *s)
+{
+	size_t n = s->hosts.n - s->stored;
+	int r;
+
+	if (n > POGO_DISPATCHER_INSERT_CHUNK)
+		n = POGO_DISPATCHER_INSERT_CHUNK;
+	if ((r = pogo_store_job_add_hosts(s->d->store, s->job,
+	         (uint32_t)s->stored,
+	         (const char *const *)s->hosts.v + s->stored, n)) != 0)
+		return r;
+	s->stored += n;
+	pogo_store_after_commit(s->d->store, disp_submit_commit_cb, s);
+	return 0;
+}
+
+/* A chunk of the job is committed: the next one, or the answer. */
+static void
+disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct disp_submit *s = arg;
+	struct pogo_dispatcher *d = s->d;
+	struct pogo_dispatcher_secrets sec = { 0 };
+	char jobid[32], peer[64];
+	int r = status;
+
+	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)s->job);
+	if (r == 0 && s->stored < s->hosts.n) {
+		if ((r = disp_submit_chunk(s)) == 0)
+			return;
+	}
+	if (r != 0) {
+		log_error("job=%s: cannot store the job: %s", jobid,
+		    pogo_strerror(r));
+		disp_submit_answer(s->req, 500, "nok",
+		    "dispatcher CP: cannot store the job", NULL);
+		disp_submit_free(s);
+		return;
+	}
+	pogo_http_req_peer(s->req, peer, sizeof(peer));
+	log_info(
+	    "job=%s: received from %s, %zu hosts", jobid, peer, s->hosts.n);
+	disp_submit_answer(
+	    s->req, 200, "ok", "dispatcher CP: job received", jobid);
+	/* A job stored while stopping is the engine's at the next start. */
+	if (!d->stopping && d->engine != NULL && d->engine->submitted != NULL) {
+		sec.password = s->password;
+		sec.client_private_key = s->client_private_key;
+		sec.pvt_key_passphrase = s->pvt_key_passphrase;
+		sec.key_id = s->key_id;
+		d->engine->submitted(d, s->job, &sec, d->engine_arg);
+	}
+	disp_submit_free(s);
+}
+
+/* POST /v1/jobsubmit: check, store, answer after the commit. */
+static void
+disp_submit(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_store_job j = { 0 };
+	struct pogo_store_entry e = { 0 };
+	struct disp_submit *s = xcalloc(1, sizeof(*s));
+	const char **range = NULL;
+	char *msg = NULL;
+	size_t i, n, nrange = 0;
+	int r;
+
+	s->d = d;
+	s->req = req;
+	if ((r = disp_submit_check(d, req, s, &j, &msg)) != 0) {
+		disp_submit_answer(req, 200, "nok", msg, NULL);
+		goto out;
+	}
+	while (pogo_http_req_param_nth(req, "range", nrange) != NULL)
+		nrange++;
+	range = xcalloc(nrange, sizeof(*range));
+	for (i = 0; i < nrange; i++)
+		range[i] = pogo_http_req_param_nth(req, "range", i);
+	j.range = range;
+	j.nrange = nrange;
+	j.state = POGO_JOB_GATHERING;
+	j.state_message = "job created; fetching host info";
+	j.start_time = disp_now();
+	j.host_count = (uint32_t)s->hosts.n;
+	if ((r = pogo_store_next_job(d->store, &s->job)) != 0)
+		goto fail;
+	j.job = s->job;
+	n = s->hosts.n < POGO_DISPATCHER_INSERT_CHUNK
+	    ? s->hosts.n
+	    : POGO_DISPATCHER_INSERT_CHUNK;
+	if ((r = pogo_store_job_insert(
+	         d->store, &j, (const char *const *)s->hosts.v, n)) != 0)
+		goto fail;
+	s->stored = n;
+	e.index = 0;
+	e.time = j.start_time;
+	e.host = -1;
+	e.state = POGO_JOB_GATHERING;
+	e.message = j.state_message;
+	e.exitstatus = -1;
+	if ((r = pogo_store_log_append(d->store, s->job, &e)) != 0)
+		goto fail;
+	pogo_store_after_commit(d->store, disp_submit_commit_cb, s);
+	s = NULL;
+	goto out;
+fail:
+	log_error("jobsubmit: cannot store the job: %s", pogo_strerror(r));
+	disp_submit_answer(
+	    req, 500, "nok", "dispatcher CP: cannot store the job", NULL);
+out:
+	free(range);
+	free(msg);
+	if (s != NULL)
+		disp_submit_free(s);
+}
+
+/* POST /v1/admin/nomas with enable=1|0 (SPEC 11.3). */
+static void
+disp_nomas(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_json *doc, *resp;
+	const char *v = pogo_http_req_param(req, "enable");
+	bool on;
+	int r;
+
+	if (v == NULL || !disp_parse_bool(v, &on)) {
+		disp_error(d, req, 400, "invalid value for 'enable'");
+		return;
+	}
+	if ((r = pogo_store_setting_set(d->store, "nomas", on ? "1" : "0")) !=
+	    0) {
+		log_error("nomas: %s", pogo_strerror(r));
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		return;
+	}
+	log_info("nomas: %s new jobs", on ? "refusing" : "accepting");
+	doc = disp_envelope(d, NULL);
+	resp = pogo_json_add_object(doc, "response");
+	pogo_json_add_bool(resp, "accepting", !on);
+	disp_respond(req, 200, doc);
+}
+
+/*
+ * Reading jobs (SPEC 11.3, 11.4).
+ */
+
+/* The job number of a job id; false when it names no job of ours. */
+static bool
+disp_parse_jobid(const char *id, uint64_t *jobp)
+{
+	long long n;
+
+	if (id == NULL || id[0] != 'p' || strlen(id) != 11 ||
+	    strspn(id + 1, "0123456789") != 10 ||
+	    pogo_strtonum(id + 1, 0, 9999999999LL, &n) != 0)
+		return false;
+	*jobp = (uint64_t)n;
+	return true;
+}
+
+/* The job of the request's :jobid, or a 404 answered (NULL). */
+static struct pogo_store_job *
+disp_req_job(struct pogo_dispatcher *d, struct pogo_http_req *req)
+{
+	const char *id = pogo_http_req_route_param(req, "jobid");
+	struct pogo_store_job *j = NULL;
+	uint64_t n;
+	int r;
+
+	if (!disp_parse_jobid(id, &n) ||
+	    (r = pogo_store_job_get(d->store, n, &j)) == POGO_ERR_NOTFOUND) {
+		disp_error(d, req, 404, "no such job %s", id);
+		return NULL;
+	}
+	if (r != 0) {
+		log_error("store: job %s: %s", id, pogo_strerror(r));
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		return NULL;
+	}
+	return j;
+}
+
+/* Paging parameters (SPEC 11.2); false with a 400 answered. */
+static bool
+disp_req_page(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    uint32_t def, uint32_t *offsetp, uint32_t *maxp)
+{
+	const char *names[] = { "offset", "max" };
+	long long v[2] = { 0, 0 };
+	size_t i;
+	const char *s;
+
+	for (i = 0; i < 2; i++) {
+		if ((s = disp_param(req, names[i])) != NULL &&
+		    pogo_strtonum(s, 0, UINT32_MAX, &v[i]) != 0) {
+			disp_error(
+			    d, req, 400, "invalid value for '%s'", names[i]);
+			return false;
+		}
+	}
+	*offsetp = (uint32_t)v[0];
+	*maxp = v[1] == 0 ? def : (uint32_t)v[1];
+	return true;
+}
+
+/* A job's host counts per state. */
+struct disp_counts {
+	uint32_t n[POGO_HOST_NSTATES];
+};
+
+static int
+disp_count_host(const struct pogo_store_host *h, void *arg)
+{
+	struct disp_counts *c = arg;
+
+	if (h->state >= 0 && h->state < POGO_HOST_NSTATES)
+		c->n[h->state]++;
+	return 0;
+}
+
+/* Optional strings and numbers of the job object are null when absent. */
+static void
+disp_add_num(struct pogo_json *o, const char *key, double v, bool present)
+{
+	if (present)
+		pogo_json_add_number(o, key, v);
+	else
+		pogo_json_add_null(o, key);
+}
+
+/* The job object of SPEC 11.4. */
+static void
+disp_job_json(struct pogo_dispatcher *d, const struct pogo_store_job *j,
+    struct pogo_json *o)
+{
+	struct disp_counts c = { { 0 } };
+	struct pogo_json *a;
+	char jobid[32];
+	size_t i;
+	double expires = j->start_time + j->job_timeout;
+
+	pogo_store_hosts(d->store, j->job, 0, 0, disp_count_host, &c);
+	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
+	pogo_json_add_string(o, "jobid", jobid);
+	pogo_json_add_string(o, "state", pogo_job_state_name(j->state));
+	pogo_json_add_string(o, "state_message", j->state_message);
+	pogo_json_add_string(o, "user", j->user);
+	pogo_json_add_string(o, "run_as", j->run_as);
+	pogo_json_add_string(o, "ssh_user", j->ssh_user);
+	disp_add_num(o, "ssh_port", j->ssh_port, j->ssh_port >= 0);
+	disp_add_num(
+	    o, "connect_timeout", j->connect_timeout, j->connect_timeout >= 0);
+	pogo_json_add_string(o, "command", j->command);
+	a = pogo_json_add_array(o, "range");
+	for (i = 0; i < j->nrange; i++)
+		pogo_json_add_string(a, NULL, j->range[i]);
+	pogo_json_add_number(o, "host_count", j->host_count);
+	a = pogo_json_add_object(o, "summary");
+	for (i = 0; i < POGO_HOST_NSTATES; i++)
+		if (c.n[i] > 0)
+			pogo_json_add_number(
+			    a, pogo_host_state_name(i), c.n[i]);
+	pogo_json_add_string(o, "namespace", j->namespace);
+	pogo_json_add_string(o, "task_name", j->task_name);
+	pogo_json_add_number(o, "timeout", j->timeout);
+	pogo_json_add_number(o, "job_timeout", j->job_timeout);
+	pogo_json_add_number(o, "retry", j->retry);
+	pogo_json_add_bool(o, "prehook", j->prehook);
+	pogo_json_add_bool(o, "posthook", j->posthook);
+	pogo_json_add_bool(o, "lock", j->lock);
+	pogo_json_add_string(o, "concurrent", j->concurrent);
+	pogo_json_add_string(o, "exe_name", j->exe_name);
+	pogo_json_add_string(o, "requesthost", j->requesthost);
+	pogo_json_add_string(o, "invoked_as", j->invoked_as);
+	pogo_json_add_string(o, "client", j->client);
+	pogo_json_add_string(o, "email", j->email);
+	pogo_json_add_string(o, "im_handle", j->im_handle);
+	pogo_json_add_string(o, "message", j->message);
+	pogo_json_add_number(o, "start_time", j->start_time);
+	disp_add_num(o, "end_time", j->end_time, j->end_time != 0);
+	disp_add_num(o, "expires_at", expires, j->job_timeout != 0);
+	pogo_json_add_bool(
+	    o, "is_expired", j->job_timeout != 0 && expires <= disp_now());
+	pogo_json_add_bool(o, "has_password", j->has_password);
+	pogo_json_add_bool(o, "has_key", j->has_key);
+}
+
+/* GET /v1/jobs/:jobid. */
+static void
+disp_job(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_store_job *j;
+	struct pogo_json *doc, *resp, *job;
+
+	if ((j = disp_req_job(d, req)) == NULL)
+		return;
+	doc = disp_envelope(d, NULL);
+	resp = pogo_json_add_object(doc, "response");
+	job = pogo_json_add_object(resp, "job");
+	disp_job_json(d, j, job);
+	pogo_json_add_string(job, "config", j->config);
+	pogo_store_job_free(j);
+	disp_respond(req, 200, doc);
+}
+
+/* A host read for the hosts endpoint. */
+struct disp_host {
+	char *name;
+	int state;
+	char *message;
+	int exitstatus;
+	uint32_t runs;
+	double start_time;
+	double finish_time;
+};
+
+struct disp_hosts {
+	struct disp_host *v;
+	size_t n, cap;
+	int state; /* the filter, or -1 */
+};
+
+static int
+disp_collect_host(const struct pogo_store_host *h, void *arg)
+{
+	struct disp_hosts *hs = arg;
+	struct disp_host *x;
+
+	if (hs->state != -1 && h->state != hs->state)
+		return 0;
+	if (hs->n == hs->cap) {
+		hs->cap = hs->cap == 0 ? 64 : hs->cap * 2;
+		hs->v = xreallocarray(hs->v, hs->cap, sizeof(*hs->v));
+	}
+	x = &hs->v[hs->n++];
+	x->name = xstrdup(h->name);
+	x->state = h->state;
+	x->message = h->message != NULL ? xstrdup(h->message) : NULL;
+	x->exitstatus = h->exitstatus;
+	x->runs = h->runs;
+	x->start_time = h->start_time;
+	x->finish_time = h->finish_time;
+	return 0;
+}
+
+static int
+disp_host_cmp(const void *a, const void *b)
+{
+	const struct disp_host *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The API path of a host run's output (SPEC 5.8). */
+static char *
+disp_output_path(const char *jobid, const char *host, uint32_t run)
+{
+	char *p;
+
+	xasprintf(&p, "/v1/jobs/%s/hosts/%s?run=%u", jobid, host, run);
+	return p;
+}
+
+/* GET /v1/jobs/:jobid/hosts[?state=S]: paged in name order. */
+static void
+disp_hosts(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct disp_hosts hs = { .state = -1 };
+	struct pogo_store_job *j = NULL;
+	struct pogo_json *doc, *meta, *resp, *hosts, *h;
+	const char *state;
+	char jobid[32], *p;
+	uint32_t offset, max;
+	size_t i;
+	int s;
+
+	if (!disp_req_page(d, req, 500, &offset, &max))
+		return;
+	if ((state = disp_param(req, "state")) != NULL) {
+		for (s = 0; s < POGO_HOST_NSTATES; s++)
+			if (strcmp(pogo_host_state_name(s), state) == 0)
+				break;
+		if (s == POGO_HOST_NSTATES) {
+			disp_error(d, req, 400, "invalid value for 'state'");
+			return;
+		}
+		hs.state = s;
+	}
+	if ((j = disp_req_job(d, req)) == NULL)
+		return;
+	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
+	/* XXX(#9): every host is read and sorted per request. */
+	pogo_store_hosts(d->store, j->job, 0, 0, disp_collect_host, &hs);
+	pogo_store_job_free(j);
+	if (hs.n > 0)
+		qsort(hs.v, hs.n, sizeof(*hs.v), disp_host_cmp);
+	doc = disp_envelope(d, &meta);
+	pogo_json_add_number(meta, "count", (double)hs.n);
+	resp = pogo_json_add_object(doc, "response");
+	hosts = pogo_json_add_object(resp, "hosts");
+	for (i = offset; i < hs.n && i - offset < max; i++) {
+		h = pogo_json_add_object(hosts, hs.v[i].name);
+		pogo_json_add_string(
+		    h, "state", pogo_host_state_name(hs.v[i].state));
+		pogo_json_add_string(h, "message", hs.v[i].message);
+		disp_add_num(h, "exitstatus", hs.v[i].exitstatus,
+		    hs.v[i].exitstatus >= 0);
+		disp_add_num(h, "start_time", hs.v[i].start_time,
+		    hs.v[i].start_time != 0);
+		disp_add_num(h, "finish_time", hs.v[i].finish_time,
+		    hs.v[i].finish_time != 0);
+		pogo_json_add_number(h, "runs", hs.v[i].runs);
+		if (hs.v[i].runs > 0) {
+			p = disp_output_path(
+			    jobid, hs.v[i].name, hs.v[i].runs - 1);
+			pogo_json_add_string(h, "output", p);
+			free(p);
+		} else
+			pogo_json_add_null(h, "output");
+	}
+	for (i = 0; i < hs.n; i++) {
+		free(hs.v[i].name);
+		free(hs.v[i].message);
+	}
+	free(hs.v);
+	disp_respond(req, 200, doc);
+}
+
+/* The output records of one host run. */
+struct disp_records {
+	struct pogo_json *list;
+	const char *task; /* "<jobid>/<host>" */
+	uint32_t n;
+};
+
+static int
+disp_count_record(const struct pogo_store_output *o, void *arg)
+{
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+static int
+disp_add_record(const struct pogo_store_output *o, void *arg)
+{
+	static const char *const types[] = { "STDOUT", "STDERR", "EXIT",
+		"ERROR" };
+	struct disp_records *rs = arg;
+	struct pogo_json *r = pogo_json_add_object(rs->list, NULL);
+
+	pogo_json_add_number(r, "ts", o->ts);
+	pogo_json_add_string(r, "type",
+	    (size_t)o->type < POGO_NELEM(types) ? types[o->type] : "?");
+	pogo_json_add_string(r, "task", rs->task);
+	pogo_json_add_bytes(r, "data", o->data, o->len);
+	return 0;
+}
+
+static int
+disp_host_runs(const struct pogo_store_host *h, void *arg)
+{
+	*(uint32_t *)arg = h->runs;
+	return 1;
+}
+
+/* GET /v1/jobs/:jobid/hosts/:host[?run=N]: one run's output (SPEC 5.8). */
+static void
+disp_output(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	const char *id = pogo_http_req_route_param(req, "jobid");
+	const char *host = pogo_http_req_route_param(req, "host");
+	struct disp_records rs = { 0 };
+	struct pogo_json *doc, *meta, *resp;
+	const char *s;
+	char *task = NULL;
+	uint64_t job;
+	uint32_t idx, runs = 0, offset, max, count = 0;
+	long long run = -1;
+
+	if (!disp_req_page(d, req, 500, &offset, &max))
+		return;
+	if ((s = disp_param(req, "run")) != NULL &&
+	    pogo_strtonum(s, 0, UINT32_MAX, &run) != 0) {
+		disp_error(d, req, 400, "invalid value for 'run'");
+		return;
+	}
+	if (!disp_parse_jobid(id, &job) ||
+	    pogo_store_host_find(d->store, job, host, &idx) != 0) {
+		disp_error(d, req, 404, "no such job/host combination %s/%s",
+		    id, host);
+		return;
+	}
+	pogo_store_hosts(d->store, job, idx, 1, disp_host_runs, &runs);
+	if (run == -1)
+		run = runs > 0 ? runs - 1 : 0;
+	xasprintf(&task, "%s/%s", id, host);
+	pogo_store_output(
+	    d->store, job, idx, (uint32_t)run, 0, 0, disp_count_record, &count);
+	doc = disp_envelope(d, &meta);
+	pogo_json_add_number(meta, "count", count);
+	pogo_json_add_number(meta, "runs", runs);
+	resp = pogo_json_add_object(doc, "response");
+	rs.list = pogo_json_add_array(resp, "output");
+	rs.task = task;
+	pogo_store_output(d->store, job, idx, (uint32_t)run, offset, max,
+	    disp_add_record, &rs);
+	free(task);
+	disp_respond(req, 200, doc);
+}
+
+/* The log entries of a job. */
+struct disp_entries {
+	struct pogo_json *list;
+	const char *jobid;
+	const struct pogo_store_job *job;
+	uint32_t n;
+};
+
+static int
+disp_count_entry(const struct pogo_store_entry *e, void *arg)
+{
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+static int
+disp_add_entry(const struct pogo_store_entry *e, void *arg)
+{
+	struct disp_entries *es = arg;
+	struct pogo_json *o = pogo_json_add_object(es->list, NULL), *a;
+	char *p;
+	size_t i;
+	bool host = e->host >= 0;
+
+	pogo_json_add_number(o, "index", e->index);
+	pogo_json_add_number(o, "time", e->time);
+	pogo_json_add_string(o, "type", host ? "hoststate" : "jobstate");
+	pogo_json_add_string(o, "state",
+	    host ? pogo_host_state_name(e->state)
+	         : pogo_job_state_name(e->state));
+	pogo_json_add_string(o, "message", e->message);
+	if (host) {
+		pogo_json_add_string(o, "host", e->host_name);
+		if (e->output) {
+			p = disp_output_path(es->jobid, e->host_name, e->run);
+			pogo_json_add_string(o, "output", p);
+			free(p);
+		}
+	}
+	if (e->exitstatus >= 0)
+		pogo_json_add_number(o, "exitstatus", e->exitstatus);
+	if (e->index == 0) {
+		a = pogo_json_add_array(o, "range");
+		for (i = 0; i < es->job->nrange; i++)
+			pogo_json_add_string(a, NULL, es->job->range[i]);
+	}
+	return 0;
+}
+
+/*
+ * Answer a log request of job j; with wait > 0 and nothing at offset,
+ * return false without answering.
+ */
+static bool
+disp_log_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, bool may_wait)
+{
+	struct disp_entries es = { 0 };
+	struct disp_counts c = { { 0 } };
+	struct pogo_json *doc, *meta, *resp;
+	char jobid[32];
+	uint32_t offset, max, count = 0;
+
+	if (!disp_req_page(d, req, 300, &offset, &max))
+		return true;
+	pogo_store_log(d->store, j->job, 0, 0, disp_count_entry, &count);
+	if (may_wait && offset >= count)
+		return false;
+	pogo_store_hosts(d->store, j->job, 0, 0, disp_count_host, &c);
+	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
+	doc = disp_envelope(d, &meta);
+	pogo_json_add_number(meta, "count", count);
+	pogo_json_add_string(meta, "state", pogo_job_state_name(j->state));
+	pogo_json_add_number(
+	    meta, "in_flight", c.n[POGO_HOST_READY] + c.n[POGO_HOST_RUNNING]);
+	resp = pogo_json_add_object(doc, "response");
+	es.list = pogo_json_add_array(resp, "joblog");
+	es.jobid = jobid;
+	es.job = j;
+	pogo_store_log(d->store, j->job, offset, max, disp_add_entry, &es);
+	disp_respond(req, 200, doc);
+	return true;
+}
+
+static void
+disp_wait_close_cb(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+/* Answer a long poll (now, whatever the log holds) and drop it. */
+static void
+disp_wait_end(struct disp_wait *w)
+{
+	struct pogo_dispatcher *d = w->d;
+	struct disp_wait **pp;
+	struct pogo_store_job *j = NULL;
+
+	for (pp = &d->waits; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	}
+	if (pogo_store_job_get(d->store, w->job, &j) == 0) {
+		disp_log_answer(d, w->req, j, false);
+		pogo_store_job_free(j);
+	} else
+		disp_error(d, w->req, 404, "no such job p%010llu",
+		    (unsigned long long)w->job);
+	w->req = NULL;
+	uv_close((uv_handle_t *)&w->timer, disp_wait_close_cb);
+}
+
+static void
+disp_wait_timer_cb(uv_timer_t *t)
+{
+	disp_wait_end(t->data);
+}
+
+static void
+disp_wait_abort_cb(struct pogo_http_req *req, void *arg)
+{
+	disp_wait_end(arg);
+}
+
+/* GET /v1/jobs/:jobid/log[?wait=S] (SPEC 11.3). */
+static void
+disp_log(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_store_job *j;
+	struct disp_wait *w;
+	const char *s;
+	long long wait = 0;
+
+	if ((s = disp_param(req, "wait")) != NULL &&
+	    pogo_strtonum(s, 0, UINT32_MAX, &wait) != 0) {
+		disp_error(d, req, 400, "invalid value for 'wait'");
+		return;
+	}
+	if ((j = disp_req_job(d, req)) == NULL)
+		return;
+	if (disp_log_answer(d, req, j, wait > 0 && !d->stopping)) {
+		pogo_store_job_free(j);
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->d = d;
+	w->req = req;
+	w->job = j->job;
+	pogo_store_job_free(j);
+	uv_timer_init(d->loop, &w->timer);
+	w->timer.data = w;
+	if (wait > POGO_DISPATCHER_MAX_WAIT)
+		wait = POGO_DISPATCHER_MAX_WAIT;
+	uv_timer_start(&w->timer, disp_wait_timer_cb, (uint64_t)wait * 1000, 0);
+	pogo_http_req_on_abort(req, disp_wait_abort_cb, w);
+	w->next = d->waits;
+	d->waits = w;
+}
+
+/* The commit of a new entry has happened: answer its long polls. */
+static void
+disp_log_commit_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct pogo_dispatcher *d = ((struct disp_wait *)arg)->d;
+	uint64_t job = ((struct disp_wait *)arg)->job;
+	struct disp_wait *w, *next;
+
+	free(arg);
+	for (w = d->waits; w != NULL; w = next) {
+		next = w->next;
+		if (w->job == job)
+			disp_wait_end(w);
+	}
+}
+
+void
+pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job)
+{
+	struct disp_wait *w;
+	struct disp_wait *key;
+
+	for (w = d->waits; w != NULL; w = w->next)
+		if (w->job == job)
+			break;
+	if (w == NULL)
+		return;
+	/* A plain carrier of (d, job), never linked or timed. */
+	key = xcalloc(1, sizeof(*key));
+	key->d = d;
+	key->job = job;
+	pogo_store_after_commit(d->store, disp_log_commit_cb, key);
+}
+
+/*
+ * The component.
+ */
+
+/* Check one listen address against the loopback rule (SPEC 10.1). */
+static int
+disp_check_listen(const struct pogo_cfg *cfg, const char *what,
+    const struct pogo_cfg_addr *a, struct sockaddr_storage *ss, char **cause)
+{
+	char *c = NULL;
+	int r;
+
+	if ((r = pogo_http_parse_addr(a->str, ss, &c)) != 0) {
+		xasprintf(cause, "%s: %s", what, c);
+		free(c);
+		return r;
+	}
+	if ((r = pogo_http_check_loopback((struct sockaddr *)ss,
+	         cfg->tls.cert[0] != '\0', cfg->insecure, &c)) != 0) {
+		/* The address as configured, not as formatted back. */
+		free(c);
+		xasprintf(cause,
+		    "refusing to listen on %s without TLS; use --insecure to "
+		    "override",
+		    a->str);
+		return r;
+	}
+	return 0;
+}
+
+int
+pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
+    struct pogo_dispatcher **dp, char **cause)
+{
+	struct pogo_dispatcher *d = NULL;
+	struct pogo_store_opts so = { 0 };
+	struct pogo_http_config hc = { 0 };
+	struct pogo_http_listen hl = { 0 };
+	struct sockaddr_storage control, worker, bound;
+	char addr[64], *c = NULL;
+	int r;
+
+	*dp = NULL;
+	*cause = NULL;
+	if ((r = disp_check_listen(cfg, "dispatcher.control_listen",
+	         &cfg->dispatcher.control_listen, &control, cause)) != 0 ||
+	    (r = disp_check_listen(cfg, "dispatcher.worker_listen",
+	         &cfg->dispatcher.worker_listen, &worker, cause)) != 0)
+		return r;
+	if (cfg->tls.cert[0] != '\0') {
+		xasprintf(cause, "tls.cert: TLS is not implemented yet");
+		return POGO_ERR_NOTIMPL;
+	}
+	d = xcalloc(1, sizeof(*d));
+	d->loop = loop;
+	d->cfg = cfg;
+	if (gethostname(d->hostname, sizeof(d->hostname) - 1) != 0)
+		pogo_strlcpy(d->hostname, "localhost", sizeof(d->hostname));
+	so.state_dir = cfg->state_dir[0] != '\0' ? cfg->state_dir : NULL;
+	if ((r = pogo_store_open(loop, &so, &d->store, cause)) != 0)
+		goto out;
+	hc.routes = disp_routes;
+	hc.nroutes = POGO_NELEM(disp_routes);
+	hc.arg = d;
+	if ((r = pogo_http_server_new(loop, &hc, &d->http)) != 0) {
+		xasprintf(cause, "control port: %s", pogo_strerror(r));
+		goto out;
+	}
+	hl.addr = (struct sockaddr *)&control;
+	hl.insecure = cfg->insecure;
+	if ((r = pogo_http_server_listen(d->http, &hl, &c)) != 0) {
+		xasprintf(cause, "control port %s: %s",
+		    cfg->dispatcher.control_listen.str,
+		    c != NULL ? c : pogo_strerror(r));
+		goto out;
+	}
+	pogo_http_server_address(d->http, &bound);
+	pogo_http_format_addr((struct sockaddr *)&bound, addr, sizeof(addr));
+	log_info("Listening on %s", addr);
+	*dp = d;
+	d = NULL;
+	r = 0;
+out:
+	free(c);
+	if (d != NULL) {
+		/* Nothing has run on the loop: close what was opened. */
+		if (d->http != NULL)
+			pogo_http_server_close(d->http, NULL, NULL);
+		if (d->store != NULL)
+			pogo_store_close(d->store, NULL, NULL);
+		free(d);
+	}
+	return r;
+}
+
+static void
+disp_store_closed_cb(void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	void (*cb)(void *) = d->stop_cb;
+	void *cbarg = d->stop_arg;
+
+	log_debug("dispatcher stopped");
+	free(d);
+	if (cb != NULL)
+		cb(cbarg);
+}
+
+static void
+disp_peer_stopped_cb(void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+
+	pogo_store_close(d->store, disp_store_closed_cb, d);
+}
+
+static void
+disp_engine_stopped_cb(void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+
+	if (d->peer != NULL && d->peer->stop != NULL)
+		d->peer->stop(d, disp_peer_stopped_cb, d, d->peer_arg);
+	else
+		disp_peer_stopped_cb(d);
+}
+
+/* Every request is answered: stop the engine, the peers, the store. */
+static void
+disp_http_closed_cb(struct pogo_http_server *srv, int status, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+
+	d->http = NULL;
+	if (d->engine != NULL && d->engine->stop != NULL)
+		d->engine->stop(d, disp_engine_stopped_cb, d, d->engine_arg);
+	else
+		disp_engine_stopped_cb(d);
+}
+
+void
+pogo_dispatcher_stop(
+    struct pogo_dispatcher *d, void (*cb)(void *arg), void *arg)
+{
+	POGO_ASSERT(!d->stopping);
+	d->stopping = true;
+	d->stop_cb = cb;
+	d->stop_arg = arg;
+	/* Long polls answer now, with what the log holds. */
+	while (d->waits != NULL)
+		disp_wait_end(d->waits);
+	pogo_http_server_close(d->http, disp_http_closed_cb, d);
+}
+
+void
+pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
+    const struct pogo_dispatcher_engine *engine, void *arg)
+{
+	d->engine = engine;
+	d->engine_arg = arg;
+}
+
+void
+pogo_dispatcher_set_peer(struct pogo_dispatcher *d,
+    const struct pogo_dispatcher_peer *peer, void *arg)
+{
+	d->peer = peer;
+	d->peer_arg = arg;
+}
+
+struct pogo_store *
+pogo_dispatcher_store(struct pogo_dispatcher *d)
+{
+	return d->store;
+}
+
+const struct pogo_cfg *
+pogo_dispatcher_cfg(struct pogo_dispatcher *d)
+{
+	return d->cfg;
+}
+
+int
+pogo_dispatcher_control_address(
+    struct pogo_dispatcher *d, struct sockaddr_storage *ss)
+{
+	if (d->http == NULL)
+		return UV_EINVAL;
+	return pogo_http_server_address(d->http, ss);
+}

@@ -1,0 +1,108 @@
+# SPDX-License-Identifier: MIT
+# Copyright (c) 2026 The pogo authors
+#
+# Helpers for the tests of `pogo dispatcher` (t50xx), sourced after lib.sh:
+#   start_dispatcher ARGS...  start it on an ephemeral loopback control
+#                 port with state in $T/state; wait for its "Listening
+#                 on" line and set $DPID and $CP (host:port)
+#   cp_get PATH [CURL ARGS...]   GET; body in $T/body, status in $code
+#   cp_post PATH [CURL ARGS...]  POST the same way
+#   jget EXPR     evaluate the Python expression EXPR with j = the JSON
+#                 body of $T/body; prints the result (json.dumps of
+#                 non-strings)
+#   submit NAME=VALUE...  POST /v1/jobsubmit, form-encoded (with the
+#                 header X-Pogo-User: $SUBMIT_USER_HEADER when set); the
+#                 answer's message in $msg, its rc in $rc_field
+#   expect_refused MESSAGE FIELDS...  the submission is refused with
+#                 exactly MESSAGE
+#   stop_dispatcher SIG   send SIG to $DPID and wait up to 20 s for its
+#                 exit; its status in $drc
+
+have curl "the control port" || skip "no curl"
+have python3 "JSON checks" || skip "no python3"
+
+DSTATE=$T/state
+printf 'state_dir: %s\n' "$DSTATE" >"$T/pogo.yaml"
+
+listening() {
+	grep -q ' Listening on ' "$T/dispatcher.log" 2>/dev/null ||
+	    { alive "$DPID" || fail "the dispatcher exited"; return 1; }
+}
+
+start_dispatcher() {
+	start_pogo dispatcher -f "$T/pogo.yaml" \
+	    -o dispatcher.control_listen=127.0.0.1:0 \
+	    -o dispatcher.worker_listen=127.0.0.1:0 "$@"
+	DPID=$POGO_PID
+	wait_for 30 "the dispatcher's Listening line" listening
+	CP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
+	    "$T/dispatcher.log" | head -n 1)
+	[ -n "$CP" ] || fail "no control port address in the log"
+}
+
+stop_dispatcher() {
+	kill -s "$1" "$DPID" 2>/dev/null
+	sd_i=0
+	while alive "$DPID" && [ $sd_i -lt 400 ]; do
+		sleep 0.05
+		sd_i=$((sd_i + 1))
+	done
+	alive "$DPID" && fail "the dispatcher did not exit after $1"
+	wait "$DPID"
+	drc=$?
+}
+
+cp_get() {
+	p=$1
+	shift
+	code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
+	    "$@" "http://$CP$p") || fail "curl GET $p failed"
+}
+
+cp_post() {
+	p=$1
+	shift
+	code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
+	    -X POST "$@" "http://$CP$p") || fail "curl POST $p failed"
+}
+
+jget() {
+	python3 -c '
+import json, sys
+j = json.load(open(sys.argv[1]))
+v = eval(sys.argv[2])
+print(v if isinstance(v, str) else json.dumps(v, sort_keys=True))
+' "$T/body" "$1" || fail "cannot evaluate $1 on: $(cat "$T/body")"
+}
+
+submit() {
+	code=$(python3 - "$CP" "$T/body" "${SUBMIT_USER_HEADER:-}" "$@" <<'EOP'
+import sys, urllib.error, urllib.parse, urllib.request
+cp, out, user = sys.argv[1:4]
+pairs = [f.split("=", 1) for f in sys.argv[4:]]
+data = urllib.parse.urlencode([(p[0], p[1] if len(p) > 1 else "")
+    for p in pairs]).encode()
+req = urllib.request.Request("http://%s/v1/jobsubmit" % cp, data=data)
+if user:
+    req.add_header("X-Pogo-User", user)
+try:
+    r = urllib.request.urlopen(req, timeout=20)
+    code, body = r.status, r.read()
+except urllib.error.HTTPError as e:
+    code, body = e.code, e.read()
+open(out, "wb").write(body)
+print(code)
+EOP
+) || fail "cannot submit [$*]"
+	expect_eq "jobsubmit HTTP status of [$*]" "$code" 200
+	msg=$(jget 'j["message"]')
+	rc_field=$(jget 'j["rc"]')
+}
+
+expect_refused() {
+	er_want=$1
+	shift
+	submit "$@"
+	expect_eq "refusal of [$*]" "$msg" "$er_want"
+	expect_eq "rc of [$*]" "$rc_field" nok
+}
