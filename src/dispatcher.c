@@ -300,6 +300,8 @@ disp_submit_targets(
 
 	for (i = 0; (v = pogo_http_req_param_nth(req, "range", i)) != NULL;
 	     i++) {
+		if (v[0] == '\0')
+			continue;
 		if (pogo_target_expand(v, &s->hosts, &cause) != 0) {
 			*msg = cause;
 			return POGO_ERR_RANGE;

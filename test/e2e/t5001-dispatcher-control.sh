@@ -136,6 +136,71 @@ expect_eq "unknown path" "$(jget 'j["errors"]')" \
 cp_get /status
 expect_eq "jobs_active" "$(jget 'j["jobs_active"]')" 2
 
+# One host run's output: none yet.
+cp_get /v1/jobs/p0000000000/hosts/web2
+expect_eq "output code" "$code" 200
+expect_eq "output" "$(jget '[j["response"]["output"], j["meta"]["count"],
+    j["meta"]["runs"]]')" '[[], 0, 0]'
+cp_get /v1/jobs/p0000000000/hosts/nohost
+expect_eq "output of no host" "$code" 404
+expect_eq "output of no host error" "$(jget 'j["errors"]')" \
+    '["no such job/host combination p0000000000/nohost"]'
+
+# A long poll with nothing new answers when its wait ends (no engine
+# appends entries yet), with the log as it is.
+t0=$(date +%s)
+cp_get '/v1/jobs/p0000000000/log?offset=1&wait=2'
+t1=$(date +%s)
+expect_eq "long poll code" "$code" 200
+expect_eq "long poll" "$(jget '[j["response"]["joblog"], j["meta"]["count"]]')" \
+    '[[], 1]'
+[ $((t1 - t0)) -ge 1 ] || fail "the long poll did not wait"
+cp_get '/v1/jobs/p0000000000/log?wait=x'
+expect_eq "bad wait" "$code" 400
+
+# Other routes: ping; the rest of v1 is not implemented yet.
+cp_get /v1/ping
+expect_eq "ping" "$(jget 'j["response"]')" '{"ping": "pong"}'
+cp_get /v1/namespaces
+expect_eq "namespaces code" "$code" 501
+expect_eq "namespaces" "$(jget 'j["errors"]')" \
+    "[\"not implemented yet: GET '/v1/namespaces'\"]"
+
+# Secrets (SPEC 5.1, 6.2, 10.3): boxes for one worker key make a job that
+# says it has them, and never reach the database; boxes for two keys, or
+# something that is no box, are refused.
+box() {
+	python3 -c '
+import base64, sys
+print(base64.b64encode(bytes([1]) + bytes([int(sys.argv[1])]) * 32 +
+    sys.argv[2].encode() * 20).decode())' "$1" "$2"
+}
+pw=$(box 7 PASSWORDBOX)
+key=$(box 7 PRIVATEKEYBOX)
+other=$(box 8 OTHERKEYBOX)
+expect_refused "secrets encrypted for different worker keys" range=h1 \
+    command=true user=u password="$pw" client_private_key="$other"
+expect_refused "invalid value for 'password'" range=h1 command=true \
+    user=u password='not a box'
+expect_refused "invalid value for 'pvt_key_passphrase'" range=h1 \
+    command=true user=u pvt_key_passphrase="$(printf 'AAAA' | head -c 4)"
+expect_refused "invalid value for 'exe_data'" range=h1 command=true \
+    user=u exe_name=s.sh exe_data='%%%'
+expect_refused "invalid value for 'exe_data'" range=h1 command=true \
+    user=u exe_name=s.sh exe_data="$(printf 'a\000b' | base64)"
+expect_refused "invalid value for 'exe_name'" range=h1 command=true \
+    user=u exe_name='../x' exe_data="$(printf 'echo hi' | base64)"
+submit range=h1 command=true user=u password="$pw" \
+    client_private_key="$key" exe_name=s.sh \
+    exe_data="$(printf 'echo hi' | base64)"
+expect_eq "job with secrets" "$rc_field" ok
+sid=$(jget 'j["jobid"]')
+cp_get "/v1/jobs/$sid"
+expect_eq "secret flags" "$(jget '[j["response"]["job"][k] for k in
+    ("has_password", "has_key", "exe_name")]')" '[true, true, "s.sh"]'
+grep -rqF -e "$pw" -e "$key" -e PASSWORDBOX -e PRIVATEKEYBOX "$DSTATE" &&
+    fail "a secret reached the state directory"
+
 # No más: the last rule of SPEC 5.1.
 cp_post /v1/admin/nomas -d enable=1
 expect_eq "nomas code" "$code" 200
@@ -147,7 +212,7 @@ expect_refused "task type local does not support run_as" range=h1 \
 cp_post /v1/admin/nomas -d enable=0
 expect_eq "nomas off" "$(jget 'j["response"]')" '{"accepting": true}'
 submit range=h2 command=true user=u
-expect_eq "accepting again" "$(jget 'j["jobid"]')" p0000000002
+expect_eq "accepting again" "$(jget 'j["jobid"]')" p0000000003
 
 # Malformed and oversized requests: a 4xx, the connection closed, the
 # daemon still serving.

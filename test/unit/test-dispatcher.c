@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/dispatcher.c as a component on one loop, with an
+ * in-memory store and a stub engine and worker layer: a submission of
+ * more hosts than one insert chunk is answered after its last commit and
+ * only then handed to the engine; /status asks the worker layer and the
+ * engine; a stop stops the engine, then the workers, then the store, and
+ * leaves no handle open.  Start-up refusals name their cause.
+ * The HTTP routes are tested end to end by test/e2e/t5001.
+ */
+#include "pogo/compat.h"
+
+#include <string.h>
+
+#include "harness.h"
+#include "pogo/cfg.h"
+#include "pogo/dispatcher.h"
+#include "pogo/job.h"
+#include "pogo/store.h"
+#include "pogo/xmalloc.h"
+
+/* A configuration with an in-memory store on ephemeral loopback ports. */
+static struct pogo_cfg *
+test_cfg(const char *control, const char *extra)
+{
+	struct pogo_cfg_src src = { .home = "/nonexistent" };
+	struct pogo_cfg *cfg = NULL;
+	char *text, *cause = NULL;
+
+	xasprintf(&text,
+	    "dispatcher:\n  control_listen: %s\n"
+	    "  worker_listen: 127.0.0.1:0\n%s",
+	    control, extra);
+	if (pogo_cfg_load_text(
+	        text, strlen(text), "test", &src, &cfg, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "cfg: %s", cause);
+	free(text);
+	free(cfg->state_dir);
+	cfg->state_dir = xstrdup("");
+	return cfg;
+}
+
+/* A client: one request with Connection: close, the whole answer. */
+struct client {
+	uv_tcp_t tcp;
+	uv_connect_t conn;
+	uv_write_t wr;
+	char *req;
+	char buf[65536];
+	size_t len;
+	bool done;
+};
+
+static void
+client_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *b)
+{
+	struct client *c = h->data;
+
+	b->base = c->buf + c->len;
+	b->len = sizeof(c->buf) - 1 - c->len;
+}
+
+static void
+client_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct client *c = s->data;
+
+	if (n > 0) {
+		c->len += (size_t)n;
+		c->buf[c->len] = '\0';
+		return;
+	}
+	if (n < 0) {
+		c->done = true;
+		uv_close((uv_handle_t *)s, NULL);
+	}
+}
+
+static void
+client_write_cb(uv_write_t *w, int status)
+{
+	ASSERT_OK(status);
+}
+
+static void
+client_connect_cb(uv_connect_t *cr, int status)
+{
+	struct client *c = cr->data;
+	uv_buf_t b = uv_buf_init(c->req, (unsigned)strlen(c->req));
+
+	ASSERT_OK(status);
+	ASSERT_OK(
+	    uv_write(&c->wr, (uv_stream_t *)&c->tcp, &b, 1, client_write_cb));
+	ASSERT_OK(uv_read_start(
+	    (uv_stream_t *)&c->tcp, client_alloc_cb, client_read_cb));
+}
+
+/* Send req to the dispatcher's control port; run the loop until the
+ * answer is complete. */
+static void
+client_run(uv_loop_t *loop, struct pogo_dispatcher *d, struct client *c,
+    const char *req)
+{
+	struct sockaddr_storage ss;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	c->req = xstrdup(req);
+	ASSERT_OK(pogo_dispatcher_control_address(d, &ss));
+	ASSERT_OK(uv_tcp_init(loop, &c->tcp));
+	c->tcp.data = c;
+	c->conn.data = c;
+	ASSERT_OK(uv_tcp_connect(
+	    &c->conn, &c->tcp, (struct sockaddr *)&ss, client_connect_cb));
+	for (i = 0; i < 100000 && !c->done; i++)
+		uv_run(loop, UV_RUN_ONCE);
+	ASSERT(c->done);
+	free(c->req);
+}
+
+/* The stub engine and worker layer record what happened, in order. */
+struct stubs {
+	char order[64];
+	uint64_t submitted;
+	uint64_t job;
+	uint32_t hosts;
+	uint64_t commits;
+	uv_timer_t timer;
+	void (*done)(void *);
+	void *darg;
+};
+
+static int
+count_host(const struct pogo_store_host *h, void *arg)
+{
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+static void
+engine_submitted(struct pogo_dispatcher *d, uint64_t job,
+    const struct pogo_dispatcher_secrets *sec, void *arg)
+{
+	struct stubs *s = arg;
+	struct pogo_store *st = pogo_dispatcher_store(d);
+	struct pogo_store_job *j = NULL;
+	struct pogo_store_stats stats;
+
+	s->submitted++;
+	s->job = job;
+	ASSERT_OK(pogo_store_job_get(st, job, &j));
+	ASSERT_EQ(j->state, POGO_JOB_GATHERING);
+	ASSERT_EQ(j->host_count, 5000);
+	pogo_store_job_free(j);
+	ASSERT_OK(pogo_store_hosts(st, job, 0, 0, count_host, &s->hosts));
+	pogo_store_stats(st, &stats);
+	s->commits = stats.commits;
+	ASSERT_NULL(sec->password);
+	ASSERT_NULL(sec->key_id);
+}
+
+static void
+stub_timer_cb(uv_timer_t *t)
+{
+	struct stubs *s = t->data;
+
+	s->done(s->darg);
+}
+
+static void
+stub_stop(struct stubs *s, const char *who, void (*done)(void *), void *darg)
+{
+	size_t n = strlen(s->order);
+
+	snprintf(s->order + n, sizeof(s->order) - n, "%s", who);
+	s->done = done;
+	s->darg = darg;
+	/* Later, as the contract says. */
+	uv_timer_start(&s->timer, stub_timer_cb, 0, 0);
+}
+
+static void
+engine_stop(
+    struct pogo_dispatcher *d, void (*done)(void *), void *darg, void *arg)
+{
+	stub_stop(arg, "engine,", done, darg);
+}
+
+static uint64_t
+engine_jobs_active(struct pogo_dispatcher *d, void *arg)
+{
+	return 7;
+}
+
+static void
+peer_workers(struct pogo_dispatcher *d, void (*fn)(const char *, void *),
+    void *fnarg, void *arg)
+{
+	fn("w1 127.0.0.1:5555", fnarg);
+	fn("w2 [::1]:6666", fnarg);
+}
+
+static void
+peer_stop(
+    struct pogo_dispatcher *d, void (*done)(void *), void *darg, void *arg)
+{
+	stub_stop(arg, "peer,", done, darg);
+}
+
+static void
+stopped_cb(void *arg)
+{
+	struct stubs *s = arg;
+
+	size_t n = strlen(s->order);
+
+	snprintf(s->order + n, sizeof(s->order) - n, "stopped");
+	uv_close((uv_handle_t *)&s->timer, NULL);
+}
+
+TEST(submit_then_engine_then_stop)
+{
+	static const struct pogo_dispatcher_engine engine = {
+		.submitted = engine_submitted,
+		.stop = engine_stop,
+		.jobs_active = engine_jobs_active,
+	};
+	static const struct pogo_dispatcher_peer peer = {
+		.workers = peer_workers,
+		.stop = peer_stop,
+	};
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct stubs s;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	memset(&s, 0, sizeof(s));
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(uv_timer_init(&loop, &s.timer));
+	s.timer.data = &s;
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	pogo_dispatcher_set_engine(d, &engine, &s);
+	pogo_dispatcher_set_peer(d, &peer, &s);
+
+	/* 5,000 hosts: two insert chunks, two commits before the answer. */
+	client_run(&loop, d, &c,
+	    "POST /v1/jobsubmit HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: 37\r\n\r\n"
+	    "range=h[1-5000]&command=true&user=ann");
+	ASSERT(strstr(c.buf, "HTTP/1.1 200 ") == c.buf);
+	ASSERT(strstr(c.buf,
+	           "{\"rc\":\"ok\",\"message\":\"dispatcher CP: job received\","
+	           "\"jobid\":\"p0000000000\"}\n") != NULL);
+	ASSERT_EQ(s.submitted, 1);
+	ASSERT_EQ(s.job, 0);
+	ASSERT_EQ(s.hosts, 5000);
+	ASSERT_GE(s.commits, 2);
+
+	client_run(&loop, d, &c,
+	    "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf,
+	           "\"workers\":[\"w1 127.0.0.1:5555\",\"w2 [::1]:6666\"],"
+	           "\"jobs_active\":7}") != NULL);
+
+	pogo_dispatcher_stop(d, stopped_cb, &s);
+	ASSERT_STR_EQ(s.order, "");
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_STR_EQ(s.order, "engine,peer,stopped");
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
+/* Without an engine, a job stays gathering and /status counts it. */
+TEST(no_engine)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	client_run(&loop, d, &c,
+	    "POST /v1/jobsubmit?range=a,b&command=x&user=u HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"jobid\":\"p0000000000\"") != NULL);
+	client_run(&loop, d, &c,
+	    "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"workers\":[],\"jobs_active\":1}") != NULL);
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
+/* Refusals name their cause and leave nothing open. */
+TEST(start_refused)
+{
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d = NULL;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	cfg = test_cfg("10.9.8.7:7656", "");
+	ASSERT_EQ(
+	    pogo_dispatcher_start(&loop, cfg, &d, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "refusing to listen on 10.9.8.7:7656 without TLS; use --insecure "
+	    "to override");
+	ASSERT_NULL(d);
+	free(cause);
+	pogo_cfg_free(cfg);
+
+	cfg = test_cfg("127.0.0.1:0",
+	    "tls:\n  cert: /nonexistent.pem\n  key: /nonexistent.key\n  "
+	    "ca_cert: /nonexistent.ca\n");
+	ASSERT_EQ(
+	    pogo_dispatcher_start(&loop, cfg, &d, &cause), POGO_ERR_NOTIMPL);
+	ASSERT_STR_EQ(cause, "tls.cert: TLS is not implemented yet");
+	free(cause);
+	pogo_cfg_free(cfg);
+
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+}
