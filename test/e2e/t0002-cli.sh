@@ -40,7 +40,10 @@ expect_eq "schedule -h" "$(cat "$T/out")" \
 
 "$POGO" worker -h >"$T/out" || fail "worker -h failed"
 grep -q "^usage: pogo worker" "$T/out" || fail "worker -h: no usage"
-for c in api dispatcher submit; do
+# The dispatcher runs (t0020, t50xx): here only its usage line.
+"$POGO" dispatcher -h >"$T/out" || fail "dispatcher -h failed"
+grep -q "^usage: pogo dispatcher" "$T/out" || fail "dispatcher -h: no usage"
+for c in api submit; do
 	"$POGO" "$c" -h >"$T/out" || fail "$c -h failed"
 	grep -q "^usage: pogo $c" "$T/out" || fail "$c -h: no usage"
 	"$POGO" "$c" >"$T/out" 2>"$T/err"
