@@ -16,6 +16,7 @@
 
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
+#include "pogo/dispatcher-peer.h"
 #include "pogo/dispatcher.h"
 #include "pogo/log.h"
 #include "pogo/proc.h"
@@ -102,6 +103,17 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);
 		/* Let what the failed start closed finish closing. */
+		pogo_proc_run(p);
+		pogo_proc_free(p);
+		r = POGO_EXIT_FAIL;
+		goto out;
+	}
+	if (pogo_dispatcher_peer_start(d, pogo_proc_loop(p), cfg, &cause) !=
+	    0) {
+		fprintf(stderr, "pogo dispatcher: %s\n", cause);
+		if (cfg->log_file[0] != '\0')
+			log_error("%s", cause);
+		pogo_dispatcher_stop(d, NULL, NULL);
 		pogo_proc_run(p);
 		pogo_proc_free(p);
 		r = POGO_EXIT_FAIL;

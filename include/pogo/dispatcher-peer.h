@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The dispatcher's worker port: peer.c's server (peer.h) plugged into a
+ * dispatcher component (dispatcher.h) as its worker connection layer
+ * (pogo_dispatcher_set_peer).  It listens on dispatcher.worker_listen,
+ * logs "Listening on <host>:<port>", keeps the registry of workers that
+ * said hello (GET /status lists them, N-001) and is stopped by the
+ * dispatcher after its engine.
+ *
+ * XXX(#9): the engine is not plugged in yet.  Until it is, no command is
+ * sent to a worker, and a report that arrives (one queued by a worker
+ * for a dispatcher that ran before) is logged and acknowledged, as a
+ * report for a task this dispatcher does not know would be.
+ */
+#ifndef POGO_DISPATCHER_PEER_H
+#define POGO_DISPATCHER_PEER_H
+
+#include <uv.h>
+
+struct pogo_cfg;
+struct pogo_dispatcher;
+
+/*
+ * Listen on cfg->dispatcher.worker_listen (cfg borrowed: it must outlive
+ * the layer) and plug the layer into d, which owns it from then on: it is
+ * closed and freed by pogo_dispatcher_stop().  Returns 0, or an error
+ * with *cause for the caller to print and free (the loopback rule, TLS,
+ * bind or listen: "worker port <addr>: address already in use").
+ */
+int pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
+    const struct pogo_cfg *cfg, char **cause);
+
+#endif
