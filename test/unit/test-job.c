@@ -17,6 +17,7 @@
 #include "pogo/proc.h"
 #include "pogo/range.h"
 #include "pogo/sched-config.h"
+#include "pogo/sched.h"
 #include "pogo/xmalloc.h"
 
 struct fake_task {
@@ -36,6 +37,13 @@ struct fake_exec {
 	unsigned refuse;    /* refuse this many starts first */
 	int refusal;        /* with this code; 0: UV_EAGAIN */
 	int alive;
+	const char *watch; /* hosts whose overlap is measured, "a,b" */
+	int watch_now;
+	int watch_peak;
+	struct pogo_strv ids;   /* task ids handed over, in order */
+	struct pogo_strv hosts; /* their hosts */
+	const char *slow;       /* hosts that take slow_ms */
+	unsigned slow_ms;
 };
 
 static bool
@@ -70,10 +78,15 @@ fake_timer_cb(uv_timer_t *tm)
 
 	if (!ft->started) {
 		ft->started = true;
+		if (fake_in(fe->watch, ft->t->host) &&
+		    ++fe->watch_now > fe->watch_peak)
+			fe->watch_peak = fe->watch_now;
 		fe->base.ev->started(ft->t, fe->base.ev_arg);
 		fe->base.ev->output(
 		    ft->t, POGO_OUT_STDOUT, "hello", 5, true, fe->base.ev_arg);
-		uv_timer_start(tm, fake_timer_cb, fe->delay_ms, 0);
+		uv_timer_start(tm, fake_timer_cb,
+		    fake_in(fe->slow, ft->t->host) ? fe->slow_ms : fe->delay_ms,
+		    0);
 		return;
 	}
 	if (ft->killed)
@@ -83,6 +96,8 @@ fake_timer_cb(uv_timer_t *tm)
 		pogo_exec_result_exit(&r, 1, 0);
 	else
 		pogo_exec_result_exit(&r, 0, 0);
+	if (fake_in(fe->watch, ft->t->host))
+		fe->watch_now--;
 	fe->base.inflight--;
 	fe->base.ev->done(ft->t, &r, fe->base.ev_arg);
 	uv_close((uv_handle_t *)tm, fake_closed);
@@ -98,6 +113,8 @@ fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
 		fe->refuse--;
 		return fe->refusal != 0 ? fe->refusal : UV_EAGAIN;
 	}
+	pogo_strv_push(&fe->ids, t->task_id);
+	pogo_strv_push(&fe->hosts, t->host);
 	ft = xcalloc(1, sizeof(*ft));
 	ft->fe = fe;
 	ft->t = t;
@@ -245,6 +262,8 @@ run_free(struct run *r)
 	pogo_job_close(r->job, closed_cb, NULL);
 	uv_run(&r->loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(r->fe.alive, 0);
+	pogo_strv_clear(&r->fe.ids);
+	pogo_strv_clear(&r->fe.hosts);
 	ASSERT_OK(pogo_proc_loop_close(&r->loop));
 	pogo_sched_config_free(r->cfg);
 }
@@ -628,4 +647,257 @@ TEST(run_numbers_of_log_entries)
 	    "running 1\n"
 	    "finished 1\n");
 	run_free(&r);
+}
+
+/*
+ * Several jobs on one executor (SPEC 7.2, 3.5): one loop, one fake
+ * executor, jobs sharing one counter registry (one namespace).
+ */
+#define MULTI_MAX 3
+
+struct mjob {
+	struct multi *m;
+	struct pogo_job *job;
+	char lines[8192];
+	size_t len;
+	int ends;
+	int end_order; /* 1 for the first job to end, ... */
+};
+
+struct multi {
+	uv_loop_t loop;
+	struct fake_exec fe;
+	struct pogo_sched_config *cfg;
+	struct pogo_sched_counters *ctrs;
+	struct mjob j[MULTI_MAX];
+	int njobs;
+	int ended;
+	uv_timer_t guard;
+};
+
+static void
+multi_entry(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
+{
+	struct mjob *mj = arg;
+
+	mj->len +=
+	    (size_t)snprintf(mj->lines + mj->len, sizeof(mj->lines) - mj->len,
+	        "%s %s %s run=%u\n", e->host != NULL ? e->host : "job",
+	        e->host != NULL ? pogo_host_state_name(e->state)
+	                        : pogo_job_state_name(e->state),
+	        e->message, e->run);
+}
+
+static void
+multi_end(struct pogo_job *job, void *arg)
+{
+	struct mjob *mj = arg;
+
+	mj->ends++;
+	mj->end_order = ++mj->m->ended;
+	if (mj->m->ended == mj->m->njobs)
+		uv_stop(&mj->m->loop);
+}
+
+static const struct pogo_job_listener multi_listener = { multi_entry, NULL,
+	multi_end };
+
+static void
+multi_setup(struct multi *m, const char *yaml, unsigned max_tasks,
+    unsigned delay_ms, bool shared)
+{
+	char *cause = NULL;
+
+	memset(m, 0, sizeof(*m));
+	ASSERT_OK(pogo_proc_loop_init(&m->loop));
+	m->fe.base.ops = &fake_ops;
+	m->fe.base.max_tasks = max_tasks;
+	m->fe.loop = &m->loop;
+	m->fe.delay_ms = delay_ms;
+	if (yaml != NULL) {
+		ASSERT_OK(pogo_sched_config_parse(
+		    yaml, strlen(yaml), &m->cfg, &cause));
+		ASSERT_OK(pogo_sched_config_build(m->cfg, &cause));
+	}
+	if (shared)
+		m->ctrs = pogo_sched_counters_new();
+	uv_timer_init(&m->loop, &m->guard);
+}
+
+static struct pogo_job *
+multi_add(struct multi *m, const char *id, const char *targets)
+{
+	struct pogo_strv hosts = { 0 };
+	struct pogo_job_opts o;
+	struct mjob *mj = &m->j[m->njobs];
+	char *cause = NULL;
+
+	ASSERT_LT(m->njobs, MULTI_MAX);
+	ASSERT_OK(pogo_range_expand(targets, 0, &hosts, &cause));
+	memset(&o, 0, sizeof(o));
+	o.id = id;
+	o.command = "cmd";
+	o.timeout = 600;
+	o.counters = m->ctrs;
+	mj->m = m;
+	ASSERT_OK(pogo_job_new(&m->loop, m->cfg, &hosts, &o, &m->fe.base,
+	    &multi_listener, mj, &mj->job, &cause));
+	pogo_strv_clear(&hosts);
+	m->njobs++;
+	return mj->job;
+}
+
+static void
+multi_go(struct multi *m, unsigned ms)
+{
+	uv_timer_start(&m->guard, guard_cb, ms, 0);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	uv_timer_stop(&m->guard);
+}
+
+static void
+multi_free(struct multi *m)
+{
+	int i;
+
+	uv_close((uv_handle_t *)&m->guard, NULL);
+	for (i = 0; i < m->njobs; i++)
+		pogo_job_close(m->j[i].job, closed_cb, NULL);
+	uv_run(&m->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(m->fe.alive, 0);
+	pogo_strv_clear(&m->fe.ids);
+	pogo_strv_clear(&m->fe.hosts);
+	ASSERT_OK(pogo_proc_loop_close(&m->loop));
+	pogo_sched_counters_free(m->ctrs);
+	pogo_sched_config_free(m->cfg);
+}
+
+/*
+ * Two jobs on an executor with room for one task: both finish.  With a
+ * queue per job, the second job's tasks waited for its own tasks to end,
+ * which never started: it stalled.
+ */
+TEST(two_jobs_on_one_executor_both_finish)
+{
+	struct multi m;
+	int i;
+
+	multi_setup(&m, NULL, 1, 5, false);
+	multi_add(&m, "p0000000001", "a1,a2,a3");
+	multi_add(&m, "p0000000002", "b1,b2,b3");
+	for (i = 0; i < m.njobs; i++)
+		pogo_job_start(m.j[i].job);
+	multi_go(&m, 5000);
+	for (i = 0; i < m.njobs; i++) {
+		ASSERT_EQ(pogo_job_state(m.j[i].job), POGO_JOB_FINISHED);
+		ASSERT_EQ(pogo_job_count(m.j[i].job, POGO_HOST_FINISHED), 3);
+		ASSERT_EQ(m.j[i].ends, 1);
+	}
+	ASSERT(strstr(m.j[1].lines, "b1 waiting waiting for a worker") != NULL);
+	ASSERT_EQ(m.fe.base.peak_inflight, 1);
+	multi_free(&m);
+}
+
+/*
+ * SPEC 7.2: one dispatch queue, served in order over all jobs.  A's second
+ * slot becomes runnable after B's hosts queued: they wait behind B's.
+ */
+TEST(dispatch_queue_served_in_order_across_jobs)
+{
+	struct multi m;
+	char got[256];
+	size_t i, len = 0;
+
+	multi_setup(&m,
+	    "tag: {s1: [a1], s2: [a2, a3]}\n"
+	    "sequence: [$s1, $s2]\n",
+	    1, 5, false);
+	multi_add(&m, "p0000000001", "a1,a2,a3");
+	multi_add(&m, "p0000000002", "b1,b2");
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	multi_go(&m, 5000);
+	got[0] = '\0';
+	for (i = 0; i < m.fe.hosts.n; i++)
+		len += (size_t)snprintf(got + len, sizeof(got) - len, "%s%s",
+		    i > 0 ? "," : "", m.fe.hosts.v[i]);
+	ASSERT_STR_EQ(got, "a1,b1,b2,a2,a3");
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 3);
+	ASSERT_EQ(pogo_job_count(m.j[1].job, POGO_HOST_FINISHED), 2);
+	multi_free(&m);
+}
+
+/* SPEC 7.2: task ids are unique across the jobs of an executor. */
+TEST(task_ids_unique_across_jobs)
+{
+	struct multi m;
+	size_t i, k;
+
+	multi_setup(&m, NULL, 10, 1, false);
+	multi_add(&m, "p0000000001", "a1,a2");
+	multi_add(&m, "p0000000002", "b1,b2");
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	multi_go(&m, 5000);
+	ASSERT_EQ(m.fe.ids.n, 4);
+	for (i = 0; i < m.fe.ids.n; i++) {
+		for (k = i + 1; k < m.fe.ids.n; k++)
+			ASSERT(strcmp(m.fe.ids.v[i], m.fe.ids.v[k]) != 0);
+	}
+	multi_free(&m);
+}
+
+/*
+ * SPEC 3.5: two jobs of one namespace never exceed a shared limit
+ * together, and reach it.
+ */
+TEST(shared_counters_limit_two_jobs_together)
+{
+	struct multi m;
+	int i;
+
+	multi_setup(&m,
+	    "tag: {g: [\"a[1-4]\", \"b[1-4]\"]}\n"
+	    "constraint: {$g: {max_parallel: 2}}\n",
+	    10, 20, true);
+	m.fe.watch = "a1,a2,a3,a4,b1,b2,b3,b4";
+	multi_add(&m, "p0000000001", "a[1-4]");
+	multi_add(&m, "p0000000002", "b[1-4]");
+	for (i = 0; i < m.njobs; i++)
+		pogo_job_start(m.j[i].job);
+	multi_go(&m, 5000);
+	for (i = 0; i < m.njobs; i++)
+		ASSERT_EQ(pogo_job_count(m.j[i].job, POGO_HOST_FINISHED), 4);
+	ASSERT_EQ(m.fe.watch_peak, 2);
+	ASSERT(strstr(m.j[1].lines, "b1 waiting waiting for $g") != NULL);
+	multi_free(&m);
+}
+
+/*
+ * SPEC 3.4: B waits for the unit of a shared group that A's host holds.
+ * A's host fails and keeps the unit while A goes on (a2 runs): B is
+ * deadlocked then, not when A ends.
+ */
+TEST(deadlock_across_jobs_when_other_jobs_host_fails)
+{
+	struct multi m;
+
+	multi_setup(&m,
+	    "tag: {g: [a1, b1, b2]}\n"
+	    "constraint: {$g: {max_parallel: 1}}\n",
+	    10, 50, true);
+	m.fe.fail = "a1";
+	m.fe.slow = "a2";
+	m.fe.slow_ms = 400;
+	multi_add(&m, "p0000000001", "a1,a2");
+	multi_add(&m, "p0000000002", "b1,b2");
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	multi_go(&m, 5000);
+	ASSERT_EQ(pogo_job_state(m.j[1].job), POGO_JOB_DEADLOCKED);
+	ASSERT_EQ(pogo_job_count(m.j[1].job, POGO_HOST_DEADLOCKED), 2);
+	ASSERT_EQ(pogo_job_state(m.j[0].job), POGO_JOB_FINISHED);
+	ASSERT_EQ(m.j[1].end_order, 1);
+	ASSERT_EQ(m.j[0].end_order, 2);
+	multi_free(&m);
 }
