@@ -72,6 +72,7 @@ struct one {
 	uv_loop_t loop;
 	struct pogo_job *job;
 	struct pogo_exec *exec;
+	struct pogo_dispatch *dispatch;
 	uv_signal_t sigint;
 	uv_signal_t sigterm;
 	uv_signal_t sighup;
@@ -1101,6 +1102,7 @@ one_run(
 		free(o);
 		return POGO_EXIT_USAGE;
 	}
+	o->dispatch = pogo_dispatch_new(&o->loop, o->exec, NULL);
 	memset(&jopts, 0, sizeof(jopts));
 	jopts.id = "p0000000000";
 	jopts.command = a->command;
@@ -1108,10 +1110,11 @@ one_run(
 	jopts.timeout = a->timeout;
 	jopts.job_timeout = a->job_timeout;
 	jopts.stub = a->stub;
-	if (pogo_job_new(&o->loop, cfg, hosts, &jopts, o->exec, &one_listener,
-	        o, &o->job, &cause) != 0) {
+	if (pogo_job_new(&o->loop, cfg, hosts, &jopts, o->dispatch,
+	        &one_listener, o, &o->job, &cause) != 0) {
 		fprintf(stderr, "pogo one: %s\n", cause);
 		free(cause);
+		pogo_dispatch_close(o->dispatch, one_closed_cb, NULL);
 		o->exec->ops->close(o->exec, one_closed_cb, NULL);
 		pogo_proc_loop_close(&o->loop);
 		free(o);
@@ -1168,6 +1171,7 @@ one_run(
 	uv_close((uv_handle_t *)&o->sighup, NULL);
 	uv_close((uv_handle_t *)&o->progress, NULL);
 	pogo_job_close(o->job, one_closed_cb, NULL);
+	pogo_dispatch_close(o->dispatch, one_closed_cb, NULL);
 	o->exec_closed = true;
 	o->exec->ops->close(o->exec, one_closed_cb, NULL);
 	/* stdout first, then the summary on stderr (one_out_closed_cb). */

@@ -18,6 +18,7 @@ pogo_exec_result_set(struct pogo_exec_result *r, enum pogo_exec_state state,
 	r->state = state;
 	r->exitstatus = exitstatus;
 	r->timed_out = false;
+	r->requeue = false;
 	va_start(ap, fmt);
 	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
 	va_end(ap);

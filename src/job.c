@@ -2,17 +2,20 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The job engine.  It turns scheduler events into host states and log
- * entries, hands tasks to the executor while it has capacity (the others
- * wait, holding their units, "waiting for a worker"), turns executor
+ * The job engine and the dispatch (job.h has the design).  A job turns
+ * scheduler events into host states and log entries, turns executor
  * results into host states and scheduler outcomes, and runs the job
- * timeout on a uv timer.  Log messages are interned, so an entry is a few
- * dozen bytes even for a million hosts.
+ * timeout on a uv timer.  The dispatch owns the executor's events and one
+ * FIFO of (job, task) over all its jobs, the tasks that hold their units
+ * and wait for executor capacity.  Log messages are interned, so an entry
+ * is a few dozen bytes even for a million hosts.
  *
- * Invariants: a host is handed to the executor at most once per run; a
- * host in the executor is never halted, deadlocked or skipped, only
- * recorded when it ends; the end callback comes once the job is inactive
- * and nothing is in the executor.
+ * Invariants: a host is handed to the executor at most once per run (a
+ * refused or given-back start is no run); a host is queued (in the
+ * dispatch queue, exactly once) or in the executor or neither; a host in
+ * the executor is never halted, deadlocked or skipped, only recorded when
+ * it ends; the end callback comes once the job is inactive and nothing of
+ * it is in the executor; a closed job has nothing in the dispatch queue.
  */
 #include "pogo/compat.h"
 
@@ -42,7 +45,40 @@ struct job_host {
 	uint32_t runs;
 	uint8_t state;
 	bool in_exec; /* handed to the executor, not yet done */
-	bool queued;  /* units taken, waiting for executor capacity */
+	bool queued;  /* units taken, in the dispatch queue */
+	bool has_id;  /* task.task_id belongs to the current run */
+};
+
+struct dispatch_entry {
+	struct pogo_job *job;
+	uint32_t t;
+};
+
+struct dispatch_ns {
+	char *name;
+	struct pogo_sched_counters *ctrs;
+};
+
+struct pogo_dispatch {
+	uv_loop_t *loop;
+	struct pogo_exec *exec;
+	char *prefix;
+	int (*next_task)(void *arg, uint64_t *np);
+	void *next_task_arg;
+	uint64_t counter;         /* without next_task */
+	struct dispatch_entry *q; /* the queue: q[head..n) */
+	size_t head;
+	size_t n;
+	size_t cap;
+	uv_timer_t retry;
+	bool refused;   /* full until a task ends or the retry timer fires */
+	bool draining;  /* in dispatch_drain(): only append */
+	uint32_t njobs; /* not yet freed */
+	bool closing;
+	struct dispatch_ns *ns;
+	size_t nns;
+	void (*close_cb)(void *);
+	void *close_arg;
 };
 
 struct pogo_job {
@@ -54,16 +90,14 @@ struct pogo_job {
 	unsigned job_timeout;
 	struct pogo_exec_stub stub; /* owned strings */
 	struct pogo_sched *sched;
-	struct pogo_exec *exec;
+	struct pogo_dispatch *d;
 	const struct pogo_job_listener *listener;
 	void *arg;
 	struct job_host *hosts;
 	uint32_t nhosts;
 	uint32_t counts[POGO_HOST_NSTATES];
-	struct pogo_idv queue; /* FIFO of task indexes */
-	size_t qhead;
 	uint32_t in_exec;
-	uint32_t next_task;
+	uint32_t queued; /* hosts in the dispatch queue */
 	enum pogo_job_state state;
 	uint32_t state_msg;
 	struct job_entry *log;
@@ -71,8 +105,6 @@ struct pogo_job {
 	uint32_t caplog;
 	struct pogo_strtab *msgs;
 	uv_timer_t timer;
-	uv_timer_t retry; /* hands refused tasks to the executor again */
-	int handles;      /* open timers; the job is freed at zero */
 	double start_time;
 	bool started;
 	bool ended;
@@ -132,6 +164,7 @@ job_entry_view(const struct pogo_job *job, uint32_t i, struct pogo_job_entry *e)
 	e->exitstatus = le->exitstatus;
 	e->run = le->run;
 	e->output = le->output != 0;
+	e->task_id = NULL;
 }
 
 static void
@@ -159,6 +192,8 @@ job_append(struct pogo_job *job, uint32_t host, int state, uint32_t msg,
 	job->nlog++;
 	if (job->listener->entry != NULL) {
 		job_entry_view(job, job->nlog - 1, &e);
+		if (host != JOB_NONE && job->hosts[host].has_id)
+			e.task_id = job->hosts[host].task.task_id;
 		job->listener->entry(job, &e, job->arg);
 	}
 }
@@ -202,24 +237,11 @@ job_maybe_end(struct pogo_job *job)
 {
 	if (job->ended || job_active(job) || job->in_exec > 0)
 		return;
+	POGO_ASSERT(job->queued == 0);
 	job->ended = true;
 	uv_timer_stop(&job->timer);
-	uv_timer_stop(&job->retry);
 	if (job->listener->end != NULL)
 		job->listener->end(job, job->arg);
-}
-
-/* How long a task whose start the executor refused waits to try again. */
-#define JOB_RETRY_MS 1000
-
-static void job_drain(struct pogo_job *job);
-
-static void
-job_retry_cb(uv_timer_t *tm)
-{
-	struct pogo_job *job = tm->data;
-
-	job_drain(job);
 }
 
 /* A refusal that passes (the executor is short of something): wait. */
@@ -230,49 +252,167 @@ job_refusal_passes(int rc)
 	    rc == UV_ENOMEM || rc == UV_EBUSY;
 }
 
+static void dispatch_drain(struct pogo_dispatch *d);
+
+/* Room in the executor for one more task? */
+static bool
+dispatch_room(const struct pogo_dispatch *d)
+{
+	return !d->refused && d->exec->inflight < d->exec->max_tasks;
+}
+
+static void
+dispatch_retry_cb(uv_timer_t *tm)
+{
+	struct pogo_dispatch *d = tm->data;
+
+	d->refused = false;
+	dispatch_drain(d);
+}
+
+/* The executor refused a start for now: full until a task ends. */
+static void
+dispatch_refused(struct pogo_dispatch *d)
+{
+	d->refused = true;
+	if (!uv_is_active((uv_handle_t *)&d->retry))
+		uv_timer_start(
+		    &d->retry, dispatch_retry_cb, POGO_DISPATCH_RETRY_MS, 0);
+}
+
+static void
+dispatch_grow(struct pogo_dispatch *d)
+{
+	if (d->head > 0 && d->head == d->n) {
+		d->head = d->n = 0;
+		return;
+	}
+	if (d->n < d->cap)
+		return;
+	if (d->head > 0) {
+		memmove(d->q, d->q + d->head, (d->n - d->head) * sizeof(*d->q));
+		d->n -= d->head;
+		d->head = 0;
+		return;
+	}
+	d->cap = d->cap ? d->cap * 2 : 64;
+	d->q = xreallocarray(d->q, d->cap, sizeof(*d->q));
+}
+
+/* Queue task t of job at the tail (or the head) of the dispatch queue. */
+static void
+dispatch_push(
+    struct pogo_dispatch *d, struct pogo_job *job, uint32_t t, bool head)
+{
+	POGO_ASSERT(!job->hosts[t].queued);
+	job->hosts[t].queued = true;
+	job->queued++;
+	if (head && d->head > 0) {
+		d->head--;
+		d->q[d->head].job = job;
+		d->q[d->head].t = t;
+		return;
+	}
+	dispatch_grow(d);
+	if (head) {
+		memmove(d->q + d->head + 1, d->q + d->head,
+		    (d->n - d->head) * sizeof(*d->q));
+		d->q[d->head].job = job;
+		d->q[d->head].t = t;
+	} else {
+		d->q[d->n].job = job;
+		d->q[d->n].t = t;
+	}
+	d->n++;
+}
+
 /*
- * Hand task t to the executor.  Returns 0, or a refusal that passes: then
- * the task keeps its units and waits, queued, for the retry timer (such a
- * refusal is no run of the host).  Any other refusal fails the host.
+ * Take job's entries (every one, or only task t's) out of the queue, in
+ * place, keeping the order of the others.
+ */
+static void
+dispatch_remove(struct pogo_dispatch *d, struct pogo_job *job, uint32_t t)
+{
+	size_t i, k = d->head;
+
+	for (i = d->head; i < d->n; i++) {
+		if (d->q[i].job == job && (t == JOB_NONE || d->q[i].t == t)) {
+			job->hosts[d->q[i].t].queued = false;
+			job->queued--;
+			continue;
+		}
+		d->q[k++] = d->q[i];
+	}
+	d->n = k;
+	if (d->head == d->n)
+		d->head = d->n = 0;
+}
+
+/* A task number for host h's run, unless the run has one already. */
+static int
+dispatch_task_id(struct pogo_dispatch *d, struct job_host *h)
+{
+	uint64_t n;
+	char *tid;
+	int r;
+
+	if (h->has_id)
+		return 0;
+	if (d->next_task != NULL) {
+		if ((r = d->next_task(d->next_task_arg, &n)) != 0)
+			return r;
+	} else
+		n = ++d->counter;
+	xasprintf(&tid, "%s%llu", d->prefix, (unsigned long long)n);
+	free((char *)h->task.task_id);
+	h->task.task_id = tid;
+	h->has_id = true;
+	return 0;
+}
+
+/*
+ * Hand task t to the executor.  Returns 0 (handed over, or failed for
+ * good), or a refusal that passes: then the task keeps its units and the
+ * caller puts it back at the head of the queue (such a refusal is no run
+ * of the host).
  */
 static int
 job_exec(struct pogo_job *job, uint32_t t)
 {
+	struct pogo_dispatch *d = job->d;
 	struct job_host *h = &job->hosts[t];
-	char *tid, *msg;
+	char *msg;
 	int rc;
 
-	h->queued = false;
-	free((char *)h->task.task_id);
-	xasprintf(&tid, "t%u", job->next_task++);
-	h->task.task_id = tid;
-	h->task.job_id = job->id;
-	h->task.host = pogo_sched_task_host(job->sched, t);
-	h->task.command = job->command;
-	h->task.run_as = job->run_as;
-	h->task.timeout = job->timeout;
-	h->task.stub = &job->stub;
-	h->task.run = h->runs;
-	h->task.data = job;
-	rc = job->exec->ops->start(job->exec, &h->task);
-	if (rc != 0 && !job_refusal_passes(rc)) {
-		/* The executor cannot run it at all (it is closing, ...). */
-		xasprintf(&msg, "cannot run task: %s", pogo_strerror(rc));
-		job_host_set(job, t, POGO_HOST_FAILED, -1, false, msg);
-		free(msg);
-		h->runs++;
-		pogo_sched_task_finished(job->sched, t, POGO_SCHED_FAILED);
-		return 0;
-	}
+	if ((rc = dispatch_task_id(d, h)) == 0) {
+		h->task.job_id = job->id;
+		h->task.host = pogo_sched_task_host(job->sched, t);
+		h->task.command = job->command;
+		h->task.run_as = job->run_as;
+		h->task.timeout = job->timeout;
+		h->task.stub = &job->stub;
+		h->task.run = h->runs;
+		h->task.data = job;
+		rc = d->exec->ops->start(d->exec, &h->task);
+		if (rc != 0 && !job_refusal_passes(rc)) {
+			/* The executor cannot run it at all (it closes). */
+			xasprintf(
+			    &msg, "cannot run task: %s", pogo_strerror(rc));
+			job_host_set(job, t, POGO_HOST_FAILED, -1, false, msg);
+			free(msg);
+			h->has_id = false;
+			h->runs++;
+			pogo_sched_task_finished(
+			    job->sched, t, POGO_SCHED_FAILED);
+			return 0;
+		}
+	} else if (!job_refusal_passes(rc))
+		rc = UV_EAGAIN; /* no task number yet: try again later */
 	if (rc != 0) {
-		h->queued = true;
 		xasprintf(&msg, "waiting for a worker: cannot run task: %s",
 		    pogo_strerror(rc));
 		job_host_set(job, t, POGO_HOST_WAITING, -1, false, msg);
 		free(msg);
-		if (!uv_is_active((uv_handle_t *)&job->retry))
-			uv_timer_start(
-			    &job->retry, job_retry_cb, JOB_RETRY_MS, 0);
 		return rc;
 	}
 	job_host_set(
@@ -282,41 +422,46 @@ job_exec(struct pogo_job *job, uint32_t t)
 	return 0;
 }
 
-/* Start queued tasks while the executor has room and takes them. */
+/* Serve the queue in order while the executor has room and takes tasks. */
 static void
-job_drain(struct pogo_job *job)
+dispatch_drain(struct pogo_dispatch *d)
 {
-	uint32_t t;
+	struct dispatch_entry e;
 
-	while (job->qhead < job->queue.n &&
-	    job->exec->inflight < job->exec->max_tasks) {
-		t = job->queue.v[job->qhead++];
-		if (!job->hosts[t].queued)
-			continue;
-		if (job_exec(job, t) != 0) {
+	if (d->draining)
+		return;
+	d->draining = true;
+	while (d->head < d->n && dispatch_room(d)) {
+		e = d->q[d->head++];
+		e.job->hosts[e.t].queued = false;
+		e.job->queued--;
+		if (d->head == d->n)
+			d->head = d->n = 0;
+		if (job_exec(e.job, e.t) != 0) {
 			/* Refused: it stays first in line. */
-			job->qhead--;
+			dispatch_push(d, e.job, e.t, true);
+			dispatch_refused(d);
 			break;
 		}
 	}
-	if (job->qhead == job->queue.n)
-		job->queue.n = job->qhead = 0;
+	d->draining = false;
 }
 
+/* The scheduler let task t run: to the executor, or into the queue. */
 static void
 job_sched_run(struct pogo_sched *s, uint32_t t, void *arg)
 {
 	struct pogo_job *job = arg;
-	struct job_host *h = &job->hosts[t];
+	struct pogo_dispatch *d = job->d;
 
-	if (job->exec->inflight < job->exec->max_tasks &&
-	    job->qhead == job->queue.n) {
-		if (job_exec(job, t) != 0)
-			pogo_idv_push(&job->queue, t);
+	if (!d->draining && d->head == d->n && dispatch_room(d)) {
+		if (job_exec(job, t) != 0) {
+			dispatch_push(d, job, t, true);
+			dispatch_refused(d);
+		}
 		return;
 	}
-	h->queued = true;
-	pogo_idv_push(&job->queue, t);
+	dispatch_push(d, job, t, false);
 	job_host_set(
 	    job, t, POGO_HOST_WAITING, -1, false, "waiting for a worker");
 }
@@ -368,7 +513,7 @@ static const struct pogo_sched_cbs job_sched_cbs = {
 };
 
 static void
-job_exec_started(struct pogo_exec_task *task, void *arg)
+job_exec_started(struct pogo_exec_task *task)
 {
 	struct pogo_job *job = task->data;
 	uint32_t t =
@@ -379,7 +524,7 @@ job_exec_started(struct pogo_exec_task *task, void *arg)
 
 static void
 job_exec_output(struct pogo_exec_task *task, enum pogo_out_type type,
-    const char *data, size_t len, bool eol, void *arg)
+    const char *data, size_t len, bool eol)
 {
 	struct pogo_job *job = task->data;
 
@@ -388,9 +533,29 @@ job_exec_output(struct pogo_exec_task *task, enum pogo_out_type type,
 		    len, eol, job_now(), job->arg);
 }
 
+/*
+ * The executor gave task t back unstarted: it waits at the head of the
+ * queue again, or, in a job halted meanwhile, is halted and gives its
+ * units back (SPEC 5.4: a ready host not started is halted).
+ */
 static void
-job_exec_done(
-    struct pogo_exec_task *task, const struct pogo_exec_result *r, void *arg)
+job_exec_requeue(struct pogo_job *job, uint32_t t)
+{
+	if (job_active(job)) {
+		dispatch_push(job->d, job, t, true);
+		job_host_set(job, t, POGO_HOST_WAITING, -1, false,
+		    "waiting for a worker");
+		dispatch_refused(job->d);
+		return;
+	}
+	job->hosts[t].has_id = false;
+	job_host_set(job, t, POGO_HOST_HALTED, -1, false, "job halted");
+	pogo_sched_withdraw(job->sched, t);
+	job_maybe_end(job);
+}
+
+static void
+job_exec_done(struct pogo_exec_task *task, const struct pogo_exec_result *r)
 {
 	struct pogo_job *job = task->data;
 	struct job_host *h = container_of(task, struct job_host, task);
@@ -400,23 +565,58 @@ job_exec_done(
 	POGO_ASSERT(h->in_exec);
 	h->in_exec = false;
 	job->in_exec--;
+	if (r->requeue) {
+		job_exec_requeue(job, t);
+		return;
+	}
 	st = r->state == POGO_EXEC_FINISHED     ? POGO_HOST_FINISHED
 	    : r->state == POGO_EXEC_UNREACHABLE ? POGO_HOST_UNREACHABLE
 	                                        : POGO_HOST_FAILED;
 	/* The final entry belongs to the run that ended (SPEC 5.8). */
 	job_host_set(job, t, st, r->exitstatus, false, r->msg);
+	h->has_id = false;
 	h->runs++;
-	job_drain(job);
 	pogo_sched_task_finished(job->sched, t,
 	    st == POGO_HOST_FINISHED ? POGO_SCHED_OK : POGO_SCHED_FAILED);
-	job_drain(job);
 	job_maybe_end(job);
 }
 
-static const struct pogo_exec_events job_exec_events = {
-	.started = job_exec_started,
-	.output = job_exec_output,
-	.done = job_exec_done,
+static void
+dispatch_started_cb(struct pogo_exec_task *task, void *arg)
+{
+	job_exec_started(task);
+}
+
+static void
+dispatch_output_cb(struct pogo_exec_task *task, enum pogo_out_type type,
+    const char *data, size_t len, bool eol, void *arg)
+{
+	job_exec_output(task, type, data, len, eol);
+}
+
+/*
+ * A task of some job ended: that job records it (which may end jobs and
+ * queue tasks of any job sharing its counters), then the queue is served
+ * with the room it freed.
+ */
+static void
+dispatch_done_cb(
+    struct pogo_exec_task *task, const struct pogo_exec_result *r, void *arg)
+{
+	struct pogo_dispatch *d = arg;
+
+	if (!r->requeue) {
+		d->refused = false;
+		uv_timer_stop(&d->retry);
+	}
+	job_exec_done(task, r);
+	dispatch_drain(d);
+}
+
+static const struct pogo_exec_events dispatch_exec_events = {
+	.started = dispatch_started_cb,
+	.output = dispatch_output_cb,
+	.done = dispatch_done_cb,
 };
 
 static char *
@@ -436,8 +636,8 @@ job_stub_clear(struct pogo_exec_stub *s)
 int
 pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
     const struct pogo_strv *hosts, const struct pogo_job_opts *opts,
-    struct pogo_exec *exec, const struct pogo_job_listener *listener, void *arg,
-    struct pogo_job **jobp, char **cause)
+    struct pogo_dispatch *d, const struct pogo_job_listener *listener,
+    void *arg, struct pogo_job **jobp, char **cause)
 {
 	struct pogo_job *job;
 	int r;
@@ -454,7 +654,7 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	job->stub.hook_dir = job_strdup(opts->stub.hook_dir);
 	job->stub.exe_name = job_strdup(opts->stub.exe_name);
 	job->stub.exe_data = job_strdup(opts->stub.exe_data);
-	job->exec = exec;
+	job->d = d;
 	job->listener = listener;
 	job->arg = arg;
 	job->msgs = pogo_strtab_new();
@@ -471,13 +671,9 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	job->nhosts = pogo_sched_ntasks(job->sched);
 	job->hosts = xcalloc(job->nhosts + 1, sizeof(*job->hosts));
 	job->counts[POGO_HOST_WAITING] = job->nhosts;
-	/* The executor reports to the job engine. */
-	exec->ev = &job_exec_events;
-	exec->ev_arg = job;
 	uv_timer_init(loop, &job->timer);
-	uv_timer_init(loop, &job->retry);
-	job->timer.data = job->retry.data = job;
-	job->handles = 2;
+	job->timer.data = job;
+	d->njobs++;
 	*jobp = job;
 	return 0;
 }
@@ -569,20 +765,28 @@ pogo_job_start(struct pogo_job *job)
 int
 pogo_job_halt(struct pogo_job *job, const char *reason)
 {
+	struct pogo_idv withdrawn = { 0 };
 	uint32_t t;
+	size_t i;
 
 	if (!job_active(job))
 		return POGO_ERR_STATE;
 	pogo_sched_halt(job->sched);
-	/* Tasks waiting for the executor are withdrawn. */
-	for (t = 0; t < job->nhosts; t++) {
-		if (job->hosts[t].queued) {
-			job->hosts[t].queued = false;
-			pogo_sched_withdraw(job->sched, t);
-		}
+	/*
+	 * Tasks waiting for the executor are withdrawn: out of the queue
+	 * first, so that the units they give back, which other jobs may
+	 * take at once, find a queue without them.
+	 */
+	for (t = 0; t < job->nhosts && withdrawn.n < job->queued; t++) {
+		if (job->hosts[t].queued)
+			pogo_idv_push(&withdrawn, t);
 	}
-	job->queue.n = job->qhead = 0;
-	uv_timer_stop(&job->retry);
+	dispatch_remove(job->d, job, JOB_NONE);
+	for (i = 0; i < withdrawn.n; i++) {
+		job->hosts[withdrawn.v[i]].has_id = false;
+		pogo_sched_withdraw(job->sched, withdrawn.v[i]);
+	}
+	pogo_idv_clear(&withdrawn);
 	job_set_state(
 	    job, POGO_JOB_HALTED, reason != NULL ? reason : "halted by user");
 	for (t = 0; t < job->nhosts; t++) {
@@ -659,7 +863,8 @@ pogo_job_skip(struct pogo_job *job, const char *host)
 	        h->state != POGO_HOST_DEADLOCKED))
 		return POGO_ERR_STATE;
 	if (h->queued) {
-		h->queued = false;
+		dispatch_remove(job->d, job, t);
+		h->has_id = false;
 		pogo_sched_withdraw(job->sched, t);
 	}
 	job_host_set(job, t, POGO_HOST_SKIPPED, -1, false, "skipped by user");
@@ -675,7 +880,8 @@ pogo_job_kill(struct pogo_job *job)
 
 	for (t = 0; t < job->nhosts; t++) {
 		if (job->hosts[t].in_exec)
-			job->exec->ops->kill(job->exec, &job->hosts[t].task);
+			job->d->exec->ops->kill(
+			    job->d->exec, &job->hosts[t].task);
 	}
 }
 
@@ -737,21 +943,21 @@ pogo_job_sched(const struct pogo_job *job)
 	return job->sched;
 }
 
+static void dispatch_close_now(struct pogo_dispatch *d);
+
 static void
 job_timer_closed(uv_handle_t *h)
 {
 	struct pogo_job *job = h->data;
+	struct pogo_dispatch *d = job->d;
 	uint32_t t;
 
-	if (--job->handles > 0)
-		return;
 	for (t = 0; t < job->nhosts; t++)
 		free((char *)job->hosts[t].task.task_id);
 	if (job->close_cb != NULL)
 		job->close_cb(job->close_arg);
 	pogo_sched_free(job->sched);
 	pogo_strtab_free(job->msgs);
-	pogo_idv_clear(&job->queue);
 	free(job->hosts);
 	free(job->log);
 	free(job->id);
@@ -759,14 +965,107 @@ job_timer_closed(uv_handle_t *h)
 	free(job->run_as);
 	job_stub_clear(&job->stub);
 	free(job);
+	/* The schedule is gone: the counter registries may go too. */
+	if (--d->njobs == 0 && d->closing)
+		dispatch_close_now(d);
 }
 
 void
 pogo_job_close(struct pogo_job *job, void (*cb)(void *arg), void *arg)
 {
 	POGO_ASSERT(job->in_exec == 0);
+	/* Nothing of a closed job stays queued (a job never started). */
+	dispatch_remove(job->d, job, JOB_NONE);
 	job->close_cb = cb;
 	job->close_arg = arg;
 	uv_close((uv_handle_t *)&job->timer, job_timer_closed);
-	uv_close((uv_handle_t *)&job->retry, job_timer_closed);
+}
+
+struct pogo_dispatch *
+pogo_dispatch_new(uv_loop_t *loop, struct pogo_exec *exec,
+    const struct pogo_dispatch_opts *opts)
+{
+	struct pogo_dispatch *d = xcalloc(1, sizeof(*d));
+
+	d->loop = loop;
+	d->exec = exec;
+	d->prefix = xstrdup(opts != NULL && opts->task_prefix != NULL
+	        ? opts->task_prefix
+	        : "one-");
+	if (opts != NULL) {
+		d->next_task = opts->next_task;
+		d->next_task_arg = opts->next_task_arg;
+	}
+	uv_timer_init(loop, &d->retry);
+	d->retry.data = d;
+	/* The executor reports to the dispatch, for every job. */
+	exec->ev = &dispatch_exec_events;
+	exec->ev_arg = d;
+	return d;
+}
+
+struct pogo_sched_counters *
+pogo_dispatch_counters(struct pogo_dispatch *d, const char *ns)
+{
+	size_t i;
+
+	if (ns == NULL || *ns == '\0')
+		return NULL;
+	for (i = 0; i < d->nns; i++) {
+		if (strcmp(d->ns[i].name, ns) == 0)
+			return d->ns[i].ctrs;
+	}
+	d->ns = xreallocarray(d->ns, d->nns + 1, sizeof(*d->ns));
+	d->ns[d->nns].name = xstrdup(ns);
+	d->ns[d->nns].ctrs = pogo_sched_counters_new();
+	return d->ns[d->nns++].ctrs;
+}
+
+uint32_t
+pogo_dispatch_queued(const struct pogo_dispatch *d)
+{
+	return (uint32_t)(d->n - d->head);
+}
+
+uint32_t
+pogo_dispatch_njobs(const struct pogo_dispatch *d)
+{
+	return d->njobs;
+}
+
+static void
+dispatch_closed(uv_handle_t *h)
+{
+	struct pogo_dispatch *d = h->data;
+	size_t i;
+
+	if (d->close_cb != NULL)
+		d->close_cb(d->close_arg);
+	for (i = 0; i < d->nns; i++) {
+		free(d->ns[i].name);
+		pogo_sched_counters_free(d->ns[i].ctrs);
+	}
+	free(d->ns);
+	free(d->q);
+	free(d->prefix);
+	free(d);
+}
+
+static void
+dispatch_close_now(struct pogo_dispatch *d)
+{
+	POGO_ASSERT(d->head == d->n);
+	uv_close((uv_handle_t *)&d->retry, dispatch_closed);
+}
+
+void
+pogo_dispatch_close(struct pogo_dispatch *d, void (*cb)(void *arg), void *arg)
+{
+	POGO_ASSERT(!d->closing);
+	d->closing = true;
+	d->close_cb = cb;
+	d->close_arg = arg;
+	/* Jobs still closing free their schedules first. */
+	if (d->njobs == 0)
+		dispatch_close_now(d);
 }

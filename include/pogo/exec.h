@@ -9,7 +9,12 @@
  *
  * Callback contract (STYLE.md 10.4): start() returning 0 means the done
  * event comes exactly once, later, from the loop, never from inside
- * start(); an error return means no event at all.  started and output
+ * start(); an error return means no event at all: UV_EBUSY (full, a
+ * worker's `busy`), UV_EAGAIN, UV_EMFILE, UV_ENFILE or UV_ENOMEM for a
+ * refusal that passes (the task is tried again later, job.h), anything
+ * else for one that does not (the host fails).  inflight counts the tasks
+ * between a successful start() and their done event, and is decremented
+ * before the done event, so the engine sees the room it frees.  started and output
  * events come between start() and done.  kill() asks for a running task to
  * be stopped; its done event still comes (message "killed").  Stopping
  * a command (kill, timeout, output limit) sends TERM to its process group,
@@ -55,6 +60,13 @@ struct pogo_exec_result {
 	enum pogo_exec_state state;
 	int exitstatus; /* -1: none */
 	bool timed_out;
+	/*
+	 * The task was accepted but never started on its host (a worker's
+	 * late `busy`, taskstatus `unknown`, SPEC 7.2, 7.3): it is no run;
+	 * the engine gives it back to the dispatch queue, keeping its units
+	 * and task id.  state, exitstatus and msg are then ignored.
+	 */
+	bool requeue;
 	char msg[256]; /* "ok", "exited with status 3", ... */
 };
 

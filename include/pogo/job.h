@@ -2,13 +2,56 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The job engine (SPEC 3.4-3.6, 5): one job's state machine.  It drives
- * the scheduler, keeps every host's state and message and the job's
- * append-only log, hands runnable tasks to an executor (exec.h) within the
- * executor's capacity, and applies the host and job timeouts.  It knows
- * nothing of SSH, sockets or output formatting: a listener receives every
- * log entry and output record.  Used by pogo one, and by the dispatcher,
- * which will implement the executor over the network.
+ * The job engine (SPEC 3.4-3.6, 5, 7.2): the jobs' state machines and the
+ * dispatch that serves them.  Used by pogo one, and by the dispatcher,
+ * which implements the executor over the network.
+ *
+ * A job drives its scheduler, keeps every host's state and message and the
+ * job's append-only log, and applies the job timeout.  It knows nothing of
+ * SSH, sockets or output formatting: a listener receives every log entry
+ * and output record.
+ *
+ * A dispatch (struct pogo_dispatch) serves every job that runs on one
+ * executor (exec.h): it owns the executor's events, and keeps ONE dispatch
+ * queue over all its jobs (SPEC 7.2).
+ *
+ * - A task the scheduler lets run (its units taken) goes to the executor
+ *   at once when the queue is empty and the executor has free capacity
+ *   (exec->inflight < exec->max_tasks, and no refusal pending).  Otherwise
+ *   it joins the tail of the queue, and its host shows `waiting for a
+ *   worker` (SPEC 5.4): it keeps its units and counts as in flight, so it
+ *   is never `failed` for want of a worker.
+ * - The queue is served in order, job after job as their tasks became
+ *   runnable, whenever a task of any job ends, a task is queued, or the
+ *   retry timer fires.
+ * - A start the executor refuses for now (UV_EBUSY, a worker's `busy`;
+ *   UV_EAGAIN, UV_EMFILE, UV_ENFILE, UV_ENOMEM) is no run of the host: the
+ *   task goes back to the head of the queue and the host waits (`waiting
+ *   for a worker: cannot run task: ...`).  The executor counts as full
+ *   until one of its tasks ends, or POGO_DISPATCH_RETRY_MS pass.  Any
+ *   other refusal (the executor is closing) fails the host with `cannot
+ *   run task: ...`.  A task the executor accepted and gives back unstarted
+ *   (a done event with result->requeue: a late `busy`, or taskstatus
+ *   `unknown`) goes back to the head of the queue the same way, or, if its
+ *   job was halted meanwhile, becomes `halted` and gives its units back.
+ * - Task ids are <prefix><n> with n from the caller's counter (next_task,
+ *   for example the store's pogo_store_next_task()), so they are unique
+ *   across jobs and, with a stored counter, across restarts (SPEC 6.4).
+ *   A run keeps its id when it goes back to the queue; a retry is a new
+ *   run with a new id.
+ *
+ * Constraint counters (SPEC 3.5): jobs of one namespace share one counter
+ * registry (pogo_dispatch_counters()); a job without a namespace has its
+ * own.  Each job checks `used` against its own configuration's limit.
+ * When a host of one job ends, fails or is withdrawn, every other job of
+ * the registry is judged again from inside that call: its dispatch pass
+ * runs (it may start hosts) and its deadlock check runs (SPEC 3.4: a job
+ * waiting only for units that another job's failed hosts hold is
+ * deadlocked at once, while one waiting for units of in-flight hosts,
+ * queued ones included, waits).
+ *
+ * Lifetimes: the dispatch outlives its jobs (close every job first), and
+ * the executor outlives the dispatch.
  */
 #ifndef POGO_JOB_H
 #define POGO_JOB_H
@@ -18,9 +61,51 @@
 #include "pogo/exec.h"
 #include "pogo/str.h"
 
+struct pogo_dispatch;
 struct pogo_job;
 struct pogo_sched_config;
 struct pogo_sched_counters;
+
+/* How long a refused executor is left alone when nothing of it ends. */
+#define POGO_DISPATCH_RETRY_MS 1000
+
+struct pogo_dispatch_opts {
+	const char *task_prefix; /* task ids: prefix + n; NULL: "one-" */
+	/*
+	 * The next task number (SPEC 7.2), or NULL to count from 1 in
+	 * memory.  Returns 0, or an error: the task then waits and is tried
+	 * again later, as for a refusal that passes.
+	 */
+	int (*next_task)(void *arg, uint64_t *np);
+	void *next_task_arg;
+};
+
+/*
+ * A dispatch over exec (borrowed; it must outlive the dispatch), which
+ * from now on reports to the dispatch (exec->ev, exec->ev_arg).  opts is
+ * copied.
+ */
+struct pogo_dispatch *pogo_dispatch_new(uv_loop_t *loop, struct pogo_exec *exec,
+    const struct pogo_dispatch_opts *opts);
+/*
+ * The counter registry of namespace ns (SPEC 3.5), made on first use and
+ * freed with the dispatch; NULL for a NULL or empty ns (the job's own
+ * counters).  Give it to pogo_job_opts.counters.
+ */
+struct pogo_sched_counters *pogo_dispatch_counters(
+    struct pogo_dispatch *d, const char *ns);
+/* Tasks in the dispatch queue (waiting for a worker). */
+uint32_t pogo_dispatch_queued(const struct pogo_dispatch *d);
+/* Jobs made on the dispatch and not yet freed. */
+uint32_t pogo_dispatch_njobs(const struct pogo_dispatch *d);
+/*
+ * Close the dispatch, after pogo_job_close() of every job of it (their
+ * closes may still be under way); cb is called once, later, after the
+ * last job is freed; then the dispatch is freed, with its counter
+ * registries.
+ */
+void pogo_dispatch_close(
+    struct pogo_dispatch *d, void (*cb)(void *arg), void *arg);
 
 enum pogo_job_state {
 	POGO_JOB_GATHERING,
@@ -55,7 +140,8 @@ struct pogo_job_opts {
 	unsigned job_timeout;       /* seconds; 0: none */
 	const char *concurrent;     /* NULL, or SPEC 5.1 `concurrent` */
 	struct pogo_exec_stub stub; /* retry, hooks, lock, script (copied) */
-	struct pogo_sched_counters *counters; /* NULL: the job's own */
+	/* NULL: the job's own; else shared, see pogo_dispatch_counters() */
+	struct pogo_sched_counters *counters;
 };
 
 /* One log entry (SPEC 5.7); valid during the listener call. */
@@ -68,6 +154,12 @@ struct pogo_job_entry {
 	int exitstatus; /* -1: none */
 	uint32_t run;   /* host entries: the run number, from 0 (SPEC 5.8) */
 	bool output;    /* the entry names the run's output */
+	/*
+	 * Host entries while the run has a task id (from its first hand-over
+	 * to the executor to its final entry): that id; NULL otherwise, and
+	 * always NULL from pogo_job_log().
+	 */
+	const char *task_id;
 };
 
 struct pogo_job_listener {
@@ -82,13 +174,13 @@ struct pogo_job_listener {
 
 /*
  * Create a job on hosts (job order) with configuration cfg (borrowed, NULL
- * for the empty one) and executor exec (borrowed).  Returns 0 and *jobp, or
+ * for the empty one) on dispatch d (borrowed).  Returns 0 and *jobp, or
  * POGO_ERR_CONFIG with *cause.  Nothing happens before pogo_job_start().
  */
 int pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
     const struct pogo_strv *hosts, const struct pogo_job_opts *opts,
-    struct pogo_exec *exec, const struct pogo_job_listener *listener, void *arg,
-    struct pogo_job **jobp, char **cause);
+    struct pogo_dispatch *d, const struct pogo_job_listener *listener,
+    void *arg, struct pogo_job **jobp, char **cause);
 
 /* Log the creation, build the schedule, start the job timeout, dispatch. */
 void pogo_job_start(struct pogo_job *job);
@@ -112,7 +204,7 @@ const char *pogo_job_id(const struct pogo_job *job);
 uint32_t pogo_job_nhosts(const struct pogo_job *job);
 /* Hosts per state. */
 uint32_t pogo_job_count(const struct pogo_job *job, enum pogo_host_state s);
-/* Hosts handed to the executor and not yet done. */
+/* Hosts handed to the executor and not yet done (not the queued ones). */
 uint32_t pogo_job_inflight(const struct pogo_job *job);
 /* A host's state and exit status (-1: none); POGO_ERR_NOTFOUND. */
 int pogo_job_host(const struct pogo_job *job, const char *host,
