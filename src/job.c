@@ -372,9 +372,9 @@ dispatch_task_id(struct pogo_dispatch *d, struct job_host *h)
 
 /*
  * Hand task t to the executor.  Returns 0 (handed over, or failed for
- * good), or a refusal that passes: then the task keeps its units and the
- * caller puts it back at the head of the queue (such a refusal is no run
- * of the host).
+ * good), or the error of a refusal that passes or of the task counter:
+ * then the task keeps its units and the caller puts it back at the head
+ * of the queue (such a refusal is no run of the host).
  */
 static int
 job_exec(struct pogo_job *job, uint32_t t)
@@ -406,9 +406,9 @@ job_exec(struct pogo_job *job, uint32_t t)
 			    job->sched, t, POGO_SCHED_FAILED);
 			return 0;
 		}
-	} else if (!job_refusal_passes(rc))
-		rc = UV_EAGAIN; /* no task number yet: try again later */
+	}
 	if (rc != 0) {
+		/* Refused for now, or no task number yet: try again later. */
 		xasprintf(&msg, "waiting for a worker: cannot run task: %s",
 		    pogo_strerror(rc));
 		job_host_set(job, t, POGO_HOST_WAITING, -1, false, msg);

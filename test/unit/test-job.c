@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "pogo/error.h"
 #include "pogo/job.h"
 #include "pogo/proc.h"
 #include "pogo/range.h"
@@ -1063,5 +1064,42 @@ TEST(halt_withdraws_queued_tasks_other_jobs_go_on)
 	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_HALTED), 2);
 	ASSERT_EQ(pogo_job_count(m.j[1].job, POGO_HOST_FINISHED), 2);
 	ASSERT_EQ(pogo_dispatch_queued(m.d), 0);
+	multi_free(&m);
+}
+
+static int
+count_fail_once(void *arg, uint64_t *np)
+{
+	uint64_t *n = arg;
+
+	if ((*n)++ == 0)
+		return POGO_ERR_STORE;
+	*np = *n;
+	return 0;
+}
+
+/*
+ * A task counter that fails (the store) leaves the host waiting for a
+ * worker, with the reason, and the task is tried again later: no run.
+ */
+TEST(task_counter_error_waits_and_retries)
+{
+	struct multi m;
+	struct pogo_dispatch_opts o;
+	uint64_t n = 0;
+
+	memset(&o, 0, sizeof(o));
+	o.next_task = count_fail_once;
+	o.next_task_arg = &n;
+	multi_setup_opts(&m, NULL, 10, 1, false, &o);
+	multi_add(&m, "p0000000001", "a1");
+	pogo_job_start(m.j[0].job);
+	multi_go(&m, 5000);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 1);
+	ASSERT(
+	    strstr(m.j[0].lines,
+	        "a1 waiting waiting for a worker: cannot run task: ") != NULL);
+	ASSERT_EQ(m.fe.ids.n, 1);
+	ASSERT_STR_EQ(m.fe.ids.v[0], "one-2");
 	multi_free(&m);
 }
