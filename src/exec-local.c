@@ -7,7 +7,9 @@
  * reaches every process the command started (TERM, then KILL after the
  * grace period).  Output goes through the record splitter of output.c and
  * is bounded by max_output.  Each task owns five handles and is freed when
- * the last one is closed.  In stub mode (SPEC 9.11) the child is `sh -s`
+ * the last one is closed.  The child is spawned on the loop turn after
+ * start(), with the started event: until then the task can be withdrawn
+ * with nothing run.  In stub mode (SPEC 9.11) the child is `sh -s`
  * with the stub of stub.c on its standard input, and the result is read
  * from the stub's last line.
  */
@@ -19,6 +21,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "pogo/error.h"
 #include "pogo/exec-local.h"
 #include "pogo/output.h"
 #include "pogo/stub.h"
@@ -30,9 +33,8 @@ struct local_exec {
 	struct pogo_exec base; /* first */
 	uv_loop_t *loop;
 	struct pogo_exec_local_opts opts;
-	unsigned tasks;          /* alive, including closing */
-	struct local_task *head; /* tasks not yet done */
-	bool paused;             /* output reading stopped (back-pressure) */
+	unsigned tasks; /* alive, including closing */
+	bool paused;    /* output reading stopped (back-pressure) */
 	bool closing;
 	void (*close_cb)(void *);
 	void *close_arg;
@@ -40,9 +42,8 @@ struct local_exec {
 };
 
 struct local_task {
+	struct pogo_exec_run run; /* on le->base.runs until done */
 	struct local_exec *le;
-	struct local_task *next;
-	struct local_task *prev;
 	struct pogo_exec_task *t;
 	uv_process_t proc;
 	uv_pipe_t in; /* stub mode: the stub goes in here */
@@ -60,7 +61,7 @@ struct local_task {
 	int handles;
 	bool stubmode;
 	bool spawned;
-	bool started;
+	bool started; /* the started event came (run.started) */
 	bool exited;
 	bool eof_out;
 	bool eof_err;
@@ -97,21 +98,6 @@ local_handle_closed(uv_handle_t *h)
 	}
 }
 
-/* The task is done: off the list of tasks whose output is read. */
-static void
-local_unlink(struct local_task *lt)
-{
-	struct local_exec *le = lt->le;
-
-	if (lt->prev != NULL)
-		lt->prev->next = lt->next;
-	else if (le->head == lt)
-		le->head = lt->next;
-	if (lt->next != NULL)
-		lt->next->prev = lt->prev;
-	lt->next = lt->prev = NULL;
-}
-
 static void
 local_close_task(struct local_task *lt)
 {
@@ -120,7 +106,6 @@ local_close_task(struct local_task *lt)
 		(uv_handle_t *)&lt->quiet, (uv_handle_t *)&lt->proc };
 	size_t i, n = lt->spawned ? 6 : 5;
 
-	local_unlink(lt);
 	for (i = 0; i < n; i++) {
 		if (!uv_is_closing(hs[i]))
 			uv_close(hs[i], local_handle_closed);
@@ -213,7 +198,7 @@ local_record(
 
 	if (lt->stubmode && type == POGO_OUT_STDOUT)
 		pogo_stub_tail_feed(&lt->tail, data, len, eol);
-	le->base.ev->output(lt->t, type, data, len, eol, le->base.ev_arg);
+	pogo_exec_run_output(&le->base, &lt->run, type, data, len, eol);
 }
 
 static void
@@ -323,13 +308,15 @@ static void
 local_pause(struct pogo_exec *e, bool paused)
 {
 	struct local_exec *le = (struct local_exec *)e;
+	struct pogo_exec_run *r;
 	struct local_task *lt;
 	bool holds;
 
 	if (le->paused == paused)
 		return;
 	le->paused = paused;
-	for (lt = le->head; lt != NULL; lt = lt->next) {
+	for (r = e->runs; r != NULL; r = r->next) {
+		lt = container_of(r, struct local_task, run);
 		/* The timeout waits while the command waits for us. */
 		holds =
 		    lt->started && !lt->exited && !lt->stopping && !lt->done;
@@ -421,8 +408,8 @@ local_maybe_done(struct local_task *lt)
 		    lt->signal, lt->t->timeout);
 	else if (!lt->have_result)
 		pogo_exec_result_exit(&lt->res, (int)lt->status, lt->signal);
-	le->base.inflight--;
-	le->base.ev->done(lt->t, &lt->res, le->base.ev_arg);
+	lt->res.signal = lt->signal;
+	pogo_exec_run_done(&le->base, &lt->run, &lt->res);
 	local_close_task(lt);
 }
 
@@ -442,53 +429,6 @@ local_timeout_cb(uv_timer_t *tm)
 		lt->have_result = true;
 	}
 	local_stop(lt);
-}
-
-static void
-local_started_cb(uv_timer_t *tm)
-{
-	struct local_task *lt = tm->data;
-	struct local_exec *le = lt->le;
-	uint64_t limit;
-
-	if (!lt->spawned) {
-		/* SPEC 9.11: a command that cannot be spawned fails. */
-		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
-		    "cannot run command: %s", lt->spawn_error);
-		lt->have_result = true;
-		lt->done = true;
-		le->base.inflight--;
-		le->base.ev->done(lt->t, &lt->res, le->base.ev_arg);
-		local_close_task(lt);
-		return;
-	}
-	lt->started = true;
-	le->base.ev->started(lt->t, le->base.ev_arg);
-	if (lt->stopping)
-		local_start_grace(lt);
-	if (lt->exited) {
-		local_exited(lt);
-		return;
-	}
-	if (lt->stopping)
-		return;
-	/* Stub mode: the stub times attempts, this the whole run (9.10). */
-	limit = lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
-	if (limit > 0)
-		pogo_exec_limit_start(&lt->limit, &lt->timer, local_timeout_cb,
-		    limit * 1000, le->paused);
-}
-
-/* The stub is written: EOF on its standard input. */
-static void
-local_stub_written_cb(uv_write_t *req, int status)
-{
-	struct local_task *lt = req->data;
-
-	free(lt->stub);
-	lt->stub = NULL;
-	if (!uv_is_closing((uv_handle_t *)&lt->in))
-		uv_close((uv_handle_t *)&lt->in, local_handle_closed);
 }
 
 /* environ plus POGO_HOST and POGO_JOB_ID (replacing inherited ones). */
@@ -512,38 +452,31 @@ local_env(const struct pogo_exec_task *t)
 	return env;
 }
 
-static int
-local_start(struct pogo_exec *e, struct pogo_exec_task *t)
+/* The stub is written: EOF on its standard input. */
+static void
+local_stub_written_cb(uv_write_t *req, int status)
 {
-	struct local_exec *le = (struct local_exec *)e;
-	struct local_task *lt;
+	struct local_task *lt = req->data;
+
+	free(lt->stub);
+	lt->stub = NULL;
+	if (!uv_is_closing((uv_handle_t *)&lt->in))
+		uv_close((uv_handle_t *)&lt->in, local_handle_closed);
+}
+
+/* Spawn the child of lt (`sh -c`, or `sh -s` reading the stub). */
+static void
+local_spawn(struct local_task *lt)
+{
+	struct local_exec *le = lt->le;
+	struct pogo_exec_task *t = lt->t;
 	uv_process_options_t opt;
 	uv_stdio_container_t stdio[3];
-	char *args[4], **env, rnd[POGO_STUB_RANDOM_HEX + 1];
+	char *args[4], **env;
 	uv_buf_t buf;
 	size_t i;
 	int r;
 
-	if (le->closing)
-		return UV_ECANCELED;
-	if (pogo_stub_needed(t->stub) && (r = pogo_stub_random(rnd)) != 0)
-		return r;
-	lt = xcalloc(1, sizeof(*lt));
-	lt->stubmode = pogo_stub_needed(t->stub);
-	lt->le = le;
-	lt->t = t;
-	t->priv = lt;
-	uv_pipe_init(le->loop, &lt->in, 0);
-	uv_pipe_init(le->loop, &lt->out, 0);
-	uv_pipe_init(le->loop, &lt->err, 0);
-	uv_timer_init(le->loop, &lt->timer);
-	uv_timer_init(le->loop, &lt->quiet);
-	lt->in.data = lt->out.data = lt->err.data = lt;
-	lt->timer.data = lt->quiet.data = lt->proc.data = lt;
-	lt->wreq.data = lt;
-	lt->handles = 5;
-	pogo_output_init(&lt->o_out, POGO_OUT_STDOUT, false, local_record, lt);
-	pogo_output_init(&lt->o_err, POGO_OUT_STDERR, false, local_record, lt);
 	args[0] = (char *)"sh";
 	args[1] = (char *)"-c";
 	args[2] = (char *)t->command;
@@ -551,7 +484,6 @@ local_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	stdio[0].flags = UV_IGNORE;
 	if (lt->stubmode) {
 		/* SPEC 9.11: the stub of 9.7, read by `sh -s`. */
-		lt->stub = pogo_stub_script(t, rnd, NULL);
 		args[1] = (char *)"-s";
 		args[2] = NULL;
 		stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
@@ -590,19 +522,105 @@ local_start(struct pogo_exec *e, struct pogo_exec_task *t)
 		if (!le->paused)
 			local_reading(lt, true);
 	}
-	lt->next = le->head;
-	if (le->head != NULL)
-		le->head->prev = lt;
-	le->head = lt;
 	for (i = 0; env[i] != NULL; i++)
 		free(env[i]);
 	free(env);
+}
+
+/* The loop turn after start(): spawn, then the started (or done) event. */
+static void
+local_started_cb(uv_timer_t *tm)
+{
+	struct local_task *lt = tm->data;
+	struct local_exec *le = lt->le;
+	uint64_t limit;
+
+	if (lt->stopping) {
+		/* Killed before the spawn: nothing ran. */
+		lt->done = true;
+		pogo_exec_run_done(&le->base, &lt->run, &lt->res);
+		local_close_task(lt);
+		return;
+	}
+	local_spawn(lt);
+	if (!lt->spawned) {
+		/* SPEC 9.11: a command that cannot be spawned fails. */
+		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
+		    "cannot run command: %s", lt->spawn_error);
+		lt->have_result = true;
+		lt->done = true;
+		pogo_exec_run_done(&le->base, &lt->run, &lt->res);
+		local_close_task(lt);
+		return;
+	}
+	lt->started = true;
+	pogo_exec_run_started(&le->base, &lt->run);
+	if (lt->stopping)
+		local_start_grace(lt);
+	if (lt->exited) {
+		local_exited(lt);
+		return;
+	}
+	if (lt->stopping)
+		return;
+	/* Stub mode: the stub times attempts, this the whole run (9.10). */
+	limit = lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
+	if (limit > 0)
+		pogo_exec_limit_start(&lt->limit, &lt->timer, local_timeout_cb,
+		    limit * 1000, le->paused);
+}
+
+static int
+local_start(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct local_exec *le = (struct local_exec *)e;
+	struct local_task *lt;
+	char rnd[POGO_STUB_RANDOM_HEX + 1];
+	int r;
+
+	if (le->closing)
+		return UV_ECANCELED;
+	if (pogo_stub_needed(t->stub) && (r = pogo_stub_random(rnd)) != 0)
+		return r;
+	lt = xcalloc(1, sizeof(*lt));
+	lt->stubmode = pogo_stub_needed(t->stub);
+	lt->le = le;
+	lt->t = t;
+	t->priv = lt;
+	uv_pipe_init(le->loop, &lt->in, 0);
+	uv_pipe_init(le->loop, &lt->out, 0);
+	uv_pipe_init(le->loop, &lt->err, 0);
+	uv_timer_init(le->loop, &lt->timer);
+	uv_timer_init(le->loop, &lt->quiet);
+	lt->in.data = lt->out.data = lt->err.data = lt;
+	lt->timer.data = lt->quiet.data = lt->proc.data = lt;
+	lt->wreq.data = lt;
+	lt->handles = 5;
+	pogo_output_init(&lt->o_out, POGO_OUT_STDOUT, false, local_record, lt);
+	pogo_output_init(&lt->o_err, POGO_OUT_STDERR, false, local_record, lt);
+	if (lt->stubmode)
+		lt->stub = pogo_stub_script(t, rnd, NULL);
 	le->tasks++;
-	e->inflight++;
-	if (e->inflight > e->peak_inflight)
-		e->peak_inflight = e->inflight;
-	/* The started (or failed) event comes from the loop, later. */
+	pogo_exec_run_add(e, &lt->run, t);
+	/* The spawn and the started (or failed) event: from the loop. */
 	uv_timer_start(&lt->timer, local_started_cb, 0, 0);
+	return 0;
+}
+
+/* Take back a task not spawned yet (its timer holds the spawn). */
+static int
+local_withdraw(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct local_task *lt = t->priv;
+
+	if (lt == NULL || lt->le != (struct local_exec *)e || !lt->run.linked)
+		return POGO_ERR_NOTFOUND;
+	if (lt->spawned || lt->run.started || lt->stopping)
+		return POGO_ERR_STATE;
+	uv_timer_stop(&lt->timer);
+	pogo_exec_run_drop(e, &lt->run);
+	lt->done = true;
+	local_close_task(lt);
 	return 0;
 }
 
@@ -650,6 +668,8 @@ static const struct pogo_exec_ops local_ops = {
 	.kill = local_kill,
 	.pause = local_pause,
 	.close = local_close,
+	.taskstatus = pogo_exec_taskstatus,
+	.withdraw = local_withdraw,
 };
 
 struct pogo_exec *

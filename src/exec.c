@@ -2,12 +2,15 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * Helpers shared by every executor: result messages and the mapping of
- * exit statuses and signals of SPEC 9.8.
+ * Helpers shared by every executor: the bookkeeping of the tasks in
+ * flight, result messages and the mapping of exit statuses and signals of
+ * SPEC 9.8.
  */
 #include "pogo/compat.h"
 
+#include "pogo/error.h"
 #include "pogo/exec.h"
+#include "pogo/log.h"
 
 void
 pogo_exec_result_set(struct pogo_exec_result *r, enum pogo_exec_state state,
@@ -19,6 +22,7 @@ pogo_exec_result_set(struct pogo_exec_result *r, enum pogo_exec_state state,
 	r->exitstatus = exitstatus;
 	r->timed_out = false;
 	r->requeue = false;
+	r->signal = 0;
 	va_start(ap, fmt);
 	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
 	va_end(ap);
@@ -34,6 +38,109 @@ pogo_exec_result_exit(struct pogo_exec_result *r, int status, int signal)
 	else
 		pogo_exec_result_set(r, POGO_EXEC_FAILED, status,
 		    "exited with status %d", status);
+	r->signal = signal > 0 ? signal : 0;
+}
+
+double
+pogo_exec_now(void)
+{
+	uv_timeval64_t tv;
+
+	if (uv_gettimeofday(&tv) != 0)
+		return 0;
+	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+void
+pogo_exec_run_add(
+    struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_task *t)
+{
+	POGO_ASSERT(!r->linked);
+	r->t = t;
+	r->prev = NULL;
+	r->next = e->runs;
+	if (e->runs != NULL)
+		e->runs->prev = r;
+	e->runs = r;
+	r->linked = true;
+	e->inflight++;
+	if (e->inflight > e->peak_inflight)
+		e->peak_inflight = e->inflight;
+}
+
+static void
+exec_run_unlink(struct pogo_exec *e, struct pogo_exec_run *r)
+{
+	POGO_ASSERT(r->linked);
+	if (r->prev != NULL)
+		r->prev->next = r->next;
+	else
+		e->runs = r->next;
+	if (r->next != NULL)
+		r->next->prev = r->prev;
+	r->next = r->prev = NULL;
+	r->linked = false;
+	e->inflight--;
+}
+
+void
+pogo_exec_run_started(struct pogo_exec *e, struct pogo_exec_run *r)
+{
+	POGO_ASSERT(r->linked && !r->started);
+	r->started = true;
+	r->started_at = pogo_exec_now();
+	e->ev->started(r->t, e->ev_arg);
+}
+
+void
+pogo_exec_run_output(struct pogo_exec *e, struct pogo_exec_run *r,
+    enum pogo_out_type type, const char *data, size_t len, bool eol)
+{
+	r->records++;
+	e->ev->output(r->t, type, data, len, eol, e->ev_arg);
+}
+
+void
+pogo_exec_run_done(
+    struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_result *res)
+{
+	exec_run_unlink(e, r);
+	res->started_at = r->started_at;
+	res->finished_at = pogo_exec_now();
+	res->records = r->records;
+	r->t->priv = NULL;
+	e->ev->done(r->t, res, e->ev_arg);
+}
+
+void
+pogo_exec_run_drop(struct pogo_exec *e, struct pogo_exec_run *r)
+{
+	POGO_ASSERT(!r->started);
+	exec_run_unlink(e, r);
+	r->t->priv = NULL;
+}
+
+struct pogo_exec_run *
+pogo_exec_run_find(const struct pogo_exec *e, const char *task_id)
+{
+	struct pogo_exec_run *r;
+
+	for (r = e->runs; r != NULL; r = r->next) {
+		if (r->t->task_id != NULL &&
+		    strcmp(r->t->task_id, task_id) == 0)
+			return r;
+	}
+	return NULL;
+}
+
+enum pogo_exec_status
+pogo_exec_taskstatus(struct pogo_exec *e, const char *task_id)
+{
+	struct pogo_exec_run *r = pogo_exec_run_find(e, task_id);
+
+	if (r == NULL)
+		return POGO_EXEC_UNKNOWN;
+	return r->started ? POGO_EXEC_RUNNING : POGO_EXEC_WAITING;
 }
 
 int

@@ -137,6 +137,7 @@ struct ssh_exec {
 };
 
 struct ssh_task {
+	struct pogo_exec_run run; /* on se->base.runs until done */
 	struct ssh_exec *se;
 	struct pogo_exec_task *t;
 	struct ssh_task *hs_next;
@@ -162,6 +163,9 @@ struct ssh_task {
 	char *host;
 	char *user;
 	unsigned port;
+	char *ssh_user;           /* the task's, for the setup thread; NULL */
+	unsigned ssh_port;        /* the task's; 0: none */
+	unsigned connect_timeout; /* seconds: the task's, or the option */
 	char *cmdline;
 	char *name;     /* t->host, for the setup thread: t may go first */
 	uv_work_t work; /* the session set up off the loop */
@@ -422,6 +426,7 @@ ssh_unref(struct ssh_task *st)
 		uv_freeaddrinfo(st->ai_list);
 	free(st->host);
 	free(st->user);
+	free(st->ssh_user);
 	free(st->cmdline);
 	free(st->name);
 	free(st->ids);
@@ -576,8 +581,12 @@ ssh_close_session(struct ssh_task *st)
 	close(guard);
 }
 
+/*
+ * End the task, with its done event (report), or without any (a
+ * withdrawn task, which never started).
+ */
 static void
-ssh_finish(struct ssh_task *st)
+ssh_end(struct ssh_task *st, bool report)
 {
 	struct ssh_exec *se = st->se;
 
@@ -595,9 +604,11 @@ ssh_finish(struct ssh_task *st)
 		uv_cancel((uv_req_t *)&st->work);
 	uv_timer_stop(&st->timer);
 	uv_timer_stop(&st->quiet);
-	pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
-	pogo_output_flush(&st->o_out);
-	pogo_output_flush(&st->o_err);
+	if (report) {
+		pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
+		pogo_output_flush(&st->o_out);
+		pogo_output_flush(&st->o_err);
+	}
 	if (!st->have_result)
 		ssh_result(st, POGO_EXEC_FAILED, -1, "connection lost");
 	/* Stop watching the socket before libssh closes it. */
@@ -618,9 +629,18 @@ ssh_finish(struct ssh_task *st)
 		uv_close((uv_handle_t *)&st->poll, ssh_handle_closed);
 	uv_close((uv_handle_t *)&st->timer, ssh_handle_closed);
 	uv_close((uv_handle_t *)&st->quiet, ssh_handle_closed);
-	se->base.inflight--;
-	se->base.ev->done(st->t, &st->res, se->base.ev_arg);
+	st->res.signal = st->got_signal ? st->exit_signal : 0;
+	if (report)
+		pogo_exec_run_done(&se->base, &st->run, &st->res);
+	else
+		pogo_exec_run_drop(&se->base, &st->run);
 	ssh_hs_pump(se);
+}
+
+static void
+ssh_finish(struct ssh_task *st)
+{
+	ssh_end(st, true);
 }
 
 static void
@@ -641,8 +661,7 @@ ssh_record(
 		} else if (st->marker_seen)
 			pogo_stub_tail_feed(&st->tail, data, len, eol);
 	}
-	st->se->base.ev->output(
-	    st->t, type, data, len, eol, st->se->base.ev_arg);
+	pogo_exec_run_output(&st->se->base, &st->run, type, data, len, eol);
 }
 
 /*
@@ -846,8 +865,7 @@ ssh_connect_timeout_cb(uv_timer_t *tm)
 	struct ssh_task *st = tm->data;
 
 	ssh_result(st, POGO_EXEC_UNREACHABLE, -1,
-	    "cannot connect: timed out after %u seconds",
-	    st->se->opts.connect_timeout);
+	    "cannot connect: timed out after %u seconds", st->connect_timeout);
 	ssh_finish(st);
 }
 
@@ -858,7 +876,7 @@ ssh_channel_timeout_cb(uv_timer_t *tm)
 
 	ssh_result(st, POGO_EXEC_FAILED, -1,
 	    "ssh error: no answer to the channel requests within %u seconds",
-	    st->se->opts.connect_timeout);
+	    st->connect_timeout);
 	ssh_finish(st);
 }
 
@@ -1204,8 +1222,13 @@ ssh_session_setup(struct ssh_task *st)
 	ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, POGO_SSH_CIPHERS);
 	/* ~/.ssh from $HOME, as pogo reads it: libssh needs no getpwuid. */
 	ssh_options_set(s, SSH_OPTIONS_SSH_DIR, se->sshdir);
-	/* -l wins over User, and "Match user" sees it (as in OpenSSH). */
-	if (se->opts.user != NULL)
+	/*
+	 * The task's ssh_user, else -l, wins over User, and "Match user"
+	 * sees it (as in OpenSSH).
+	 */
+	if (st->ssh_user != NULL)
+		ssh_options_set(s, SSH_OPTIONS_USER, st->ssh_user);
+	else if (se->opts.user != NULL)
 		ssh_options_set(s, SSH_OPTIONS_USER, se->opts.user);
 	if (se->config != NULL &&
 	    ssh_options_parse_config(s, se->config) != 0) {
@@ -1231,8 +1254,9 @@ ssh_session_setup(struct ssh_task *st)
 		ssh_string_free_char(v);
 	else
 		ssh_options_set(s, SSH_OPTIONS_USER, se->local_user);
-	if (se->opts.port != 0) {
-		port = se->opts.port;
+	/* The task's ssh_port, else --port, wins over Port. */
+	if (st->ssh_port != 0 || se->opts.port != 0) {
+		port = st->ssh_port != 0 ? st->ssh_port : se->opts.port;
 		ssh_options_set(s, SSH_OPTIONS_PORT, &port);
 	}
 	/* pogo checks host keys itself, from memory (ssh_kh_check). */
@@ -1333,7 +1357,7 @@ static void
 ssh_setup_timeout_cb(uv_timer_t *tm)
 {
 	struct ssh_task *st = tm->data;
-	uint64_t limit = (uint64_t)st->se->opts.connect_timeout * 1000;
+	uint64_t limit = (uint64_t)st->connect_timeout * 1000;
 	uint64_t began = __atomic_load_n(&st->setup_began, __ATOMIC_ACQUIRE);
 	uint64_t ran = began == 0 ? 0 : (uv_hrtime() - began) / 1000000;
 
@@ -1344,7 +1368,7 @@ ssh_setup_timeout_cb(uv_timer_t *tm)
 	}
 	ssh_result(st, POGO_EXEC_FAILED, -1,
 	    "ssh error: the ssh_config took more than %u seconds",
-	    st->se->opts.connect_timeout);
+	    st->connect_timeout);
 	ssh_setup_kill(st);
 	ssh_finish(st);
 }
@@ -1357,7 +1381,7 @@ ssh_setup_start(struct ssh_task *st)
 
 	st->work.data = st;
 	uv_timer_start(&st->timer, ssh_setup_timeout_cb,
-	    (uint64_t)se->opts.connect_timeout * 1000, 0);
+	    (uint64_t)st->connect_timeout * 1000, 0);
 	if (uv_queue_work(
 	        se->loop, &st->work, ssh_setup_work, ssh_setup_done) != 0) {
 		ssh_result(st, POGO_EXEC_FAILED, -1,
@@ -1417,7 +1441,7 @@ ssh_begin(struct ssh_task *st)
 	int r;
 
 	uv_timer_start(&st->timer, ssh_connect_timeout_cb,
-	    (uint64_t)st->se->opts.connect_timeout * 1000, 0);
+	    (uint64_t)st->connect_timeout * 1000, 0);
 	if (st->se->opts.host_key_check != POGO_SSH_HOSTKEY_OFF)
 		ssh_kh_hostkeys(st);
 	snprintf(portstr, sizeof(portstr), "%u", st->port);
@@ -1943,7 +1967,7 @@ ssh_auth_ok(struct ssh_task *st)
 	/* The channel, PTY and exec requests get their own time limit. */
 	uv_timer_stop(&st->timer);
 	uv_timer_start(&st->timer, ssh_channel_timeout_cb,
-	    (uint64_t)se->opts.connect_timeout * 1000, 0);
+	    (uint64_t)st->connect_timeout * 1000, 0);
 	ssh_hs_release(st);
 	st->phase = SSH_P_CHAN_OPEN;
 	/* Others may start now, from the loop; this task goes on below. */
@@ -2241,7 +2265,7 @@ ssh_step(struct ssh_task *st)
 			se->run_head = st;
 			st->on_run_list = true;
 			uv_timer_stop(&st->timer);
-			se->base.ev->started(st->t, se->base.ev_arg);
+			pogo_exec_run_started(&se->base, &st->run);
 			/* Stub mode: the whole run is limited (9.10). */
 			limit = st->stubmode ? pogo_stub_run_limit(st->t)
 			                     : st->t->timeout;
@@ -2323,14 +2347,17 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 		st->cmdline =
 		    pogo_ssh_command(t->job_id, t->host, t->command, t->run_as);
 	st->name = xstrdup(t->host);
+	st->ssh_user = t->ssh_user != NULL ? xstrdup(t->ssh_user) : NULL;
+	st->ssh_port = t->ssh_port;
+	st->connect_timeout = t->connect_timeout != 0
+	    ? t->connect_timeout
+	    : se->opts.connect_timeout;
 	pogo_prompt_init(&st->prompt, se->opts.password, NULL);
 	pogo_redact_init(&st->redact, se->opts.password);
 	pogo_output_init(&st->o_out, POGO_OUT_STDOUT, st->pty, ssh_record, st);
 	pogo_output_init(&st->o_err, POGO_OUT_STDERR, st->pty, ssh_record, st);
 	se->tasks++;
-	e->inflight++;
-	if (e->inflight > e->peak_inflight)
-		e->peak_inflight = e->inflight;
+	pogo_exec_run_add(e, &st->run, t);
 	ssh_setup_start(st);
 	return 0;
 }
@@ -2363,6 +2390,23 @@ ssh_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 	uv_timer_stop(&st->quiet);
 	uv_timer_stop(&st->timer);
 	uv_timer_start(&st->timer, ssh_deferred_finish_cb, 0, 0);
+}
+
+/*
+ * Take back a task whose exec request is not out: its session, if any,
+ * ends without running anything, and no event comes.
+ */
+static int
+ssh_withdraw(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	struct ssh_task *st = t->priv;
+
+	if (st == NULL || st->se != (struct ssh_exec *)e || !st->run.linked)
+		return POGO_ERR_NOTFOUND;
+	if (st->finished || st->killed || st->phase >= SSH_P_CHAN_EXEC)
+		return POGO_ERR_STATE;
+	ssh_end(st, false);
+	return 0;
 }
 
 static void
@@ -2473,6 +2517,8 @@ static const struct pogo_exec_ops ssh_ops = {
 	.kill = ssh_kill,
 	.close = ssh_close,
 	.pause = ssh_pause,
+	.taskstatus = pogo_exec_taskstatus,
+	.withdraw = ssh_withdraw,
 };
 
 /*

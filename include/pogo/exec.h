@@ -24,6 +24,20 @@
  * status has come is finished POGO_EXEC_LINGER_MS later at the latest,
  * even if something it started still holds its output open; a kill then
  * changes nothing.
+ *
+ * A remote peer fits the same contract: the dispatcher's worker executor
+ * sends a task's fields as the task_data of SPEC 8.3, and the worker runs
+ * it on its own SSH or local executor, unchanged.  Hence everything a
+ * task needs is in struct pogo_exec_task (no executor option may be
+ * needed per task), and a result carries what task_done reports: the
+ * worker's start and end times, the signal and the record count.  The
+ * optional ops taskstatus and withdraw answer the dispatcher's questions
+ * about tasks in flight (SPEC 7.3, 8.3).
+ *
+ * The bookkeeping of the tasks in flight (the count, the peak, the list,
+ * times and record counts) is shared: each executor embeds a struct
+ * pogo_exec_run in its task and reports through pogo_exec_run_*() below,
+ * never calling the events itself.
  */
 #ifndef POGO_EXEC_H
 #define POGO_EXEC_H
@@ -68,6 +82,17 @@ struct pogo_exec_result {
 	 */
 	bool requeue;
 	char msg[256]; /* "ok", "exited with status 3", ... */
+	/*
+	 * Filled by pogo_exec_run_done() (SPEC 8.3 task_done): the signal
+	 * that ended the command (0: none; exitstatus is then 128 + it),
+	 * the worker's wall-clock times in seconds since the epoch
+	 * (started_at 0: the command never started) and the number of
+	 * output records the task produced.
+	 */
+	int signal;
+	double started_at;
+	double finished_at;
+	uint64_t records;
 };
 
 /*
@@ -84,18 +109,44 @@ struct pogo_exec_stub {
 	const char *exe_data; /* its text (no NUL bytes); NULL: none */
 };
 
-/* One task: owned by the engine, borrowed by the executor until done. */
+/*
+ * The secrets of a task (SPEC 8.3: password, client_private_key,
+ * pvt_key_passphrase), decrypted by the worker.  They arrive with the TLS
+ * issue (issue 10); until then a task's secrets pointer is NULL and the
+ * SSH executor takes its password and keys from its options.
+ */
+struct pogo_exec_secrets;
+
+/*
+ * One task: owned by the engine, borrowed by the executor until done (or
+ * withdrawn).  Every field of SPEC 8.3's task_data is here: retry,
+ * prehook, posthook, lock, exe_name and exe_data in stub.  Strings are
+ * borrowed; NULL and 0 mean "the executor's default" where said.
+ */
 struct pogo_exec_task {
 	const char *job_id;
 	const char *task_id;
 	const char *host;
 	const char *command;
+	const char *task_name;             /* "ssh", "local"; NULL: any */
+	const char *user;                  /* who submitted the job, or NULL */
+	const char *ssh_user;              /* NULL: -l, ssh_config, login */
+	unsigned ssh_port;                 /* 0: --port, ssh_config, 22 */
+	unsigned connect_timeout;          /* seconds, 0: the executor's */
 	const char *run_as;                /* NULL: the login user */
 	unsigned timeout;                  /* seconds, 0: none */
 	const struct pogo_exec_stub *stub; /* NULL: direct mode */
-	uint32_t run;                      /* run number of this host, from 0 */
-	void *data;                        /* the engine's */
-	void *priv;                        /* the executor's */
+	const struct pogo_exec_secrets *secrets; /* NULL: none (issue 10) */
+	uint32_t run; /* run number of this host, from 0 */
+	void *data;   /* the engine's */
+	void *priv;   /* the executor's */
+};
+
+/* Where a task stands on an executor (the taskstatus op). */
+enum pogo_exec_status {
+	POGO_EXEC_UNKNOWN, /* not in flight here: never given, or done */
+	POGO_EXEC_WAITING, /* accepted; its command has not started */
+	POGO_EXEC_RUNNING, /* started, its done event still to come */
 };
 
 struct pogo_exec_events {
@@ -123,6 +174,37 @@ struct pogo_exec_ops {
 	 * and a task does not finish while its output is held back.
 	 */
 	void (*pause)(struct pogo_exec *e, bool paused);
+	/*
+	 * Where task task_id stands here (may be NULL).  A done task is
+	 * UNKNOWN: whether its report was delivered is the worker's to say
+	 * (SPEC 8.3 taskstatus "done").
+	 */
+	enum pogo_exec_status (*taskstatus)(
+	    struct pogo_exec *e, const char *task_id);
+	/*
+	 * Take back a task whose command has not started (may be NULL):
+	 * returns 0 and no event comes for t any more, which the engine
+	 * owns again at once; nothing of it ran on the target.  Returns
+	 * POGO_ERR_STATE once the command started or may have (kill() it
+	 * instead), or after kill() (its done event comes), and
+	 * POGO_ERR_NOTFOUND when t is not in flight here.  Never calls back.
+	 */
+	int (*withdraw)(struct pogo_exec *e, struct pogo_exec_task *t);
+};
+
+/*
+ * The common part of an executor's task, embedded in it: one task in
+ * flight, from pogo_exec_run_add() to pogo_exec_run_done() or _drop().
+ * Read-only outside exec.c.
+ */
+struct pogo_exec_run {
+	struct pogo_exec_task *t;
+	struct pogo_exec_run *next; /* e->runs */
+	struct pogo_exec_run *prev;
+	double started_at; /* wall clock; 0 before started */
+	uint64_t records;  /* output events so far */
+	bool started;
+	bool linked;
 };
 
 /* The common part of every executor (embedded first in each). */
@@ -131,11 +213,39 @@ struct pogo_exec {
 	const struct pogo_exec_events *ev;
 	void *ev_arg;
 	unsigned max_tasks; /* tasks in flight at most */
-	unsigned inflight;
+	unsigned inflight;  /* tasks between start() and done (withdrawn) */
 	unsigned peak_inflight;
 	unsigned handshakes;
 	unsigned peak_handshakes;
+	struct pogo_exec_run *runs; /* the tasks in flight, newest first */
 };
+
+/*
+ * The shared bookkeeping, for executors.  run_add: t is in flight (count,
+ * peak, list); call from start() once it will succeed.  run_started: the
+ * command started, the started event (with its time).  run_output: one
+ * output record, the output event (counted).  run_done: off the list and
+ * the count, result r completed (times, records; r->signal is the
+ * executor's), then the done event; call once.  run_drop: off the list
+ * and the count without an event (withdraw).  All but run_add call back
+ * into the engine, which may start or kill other tasks from there.
+ */
+void pogo_exec_run_add(
+    struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_task *t);
+void pogo_exec_run_started(struct pogo_exec *e, struct pogo_exec_run *r);
+void pogo_exec_run_output(struct pogo_exec *e, struct pogo_exec_run *r,
+    enum pogo_out_type type, const char *data, size_t len, bool eol);
+void pogo_exec_run_done(
+    struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_result *res);
+void pogo_exec_run_drop(struct pogo_exec *e, struct pogo_exec_run *r);
+/* The run of task task_id in flight on e, or NULL. */
+struct pogo_exec_run *pogo_exec_run_find(
+    const struct pogo_exec *e, const char *task_id);
+/* The taskstatus op of an executor that keeps its runs on e->runs. */
+enum pogo_exec_status pogo_exec_taskstatus(
+    struct pogo_exec *e, const char *task_id);
+/* Seconds since the epoch, as results and events carry them. */
+double pogo_exec_now(void);
 
 /*
  * A command's time limit, on a timer the executor also uses for other

@@ -16,10 +16,12 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "pogo/error.h"
 #include "pogo/exec-local.h"
 #include "pogo/proc.h"
 #include "pogo/str.h"
 #include "pogo/stub.h"
+#include "pogo/xmalloc.h"
 
 /* The stub features of the next lt_run (NULL: direct mode). */
 static const struct pogo_exec_stub *lt_stub;
@@ -642,4 +644,185 @@ TEST(kill_after_the_exit_keeps_the_result)
 	ASSERT_STR_EQ(l->r.msg, "exited with status 4");
 	ASSERT_NE(lt_group_member(g), 0);
 	kill(-g, SIGKILL);
+}
+
+/* The result carries what task_done reports (SPEC 8.3): the signal, the
+ * worker's start and end times and the number of output records. */
+TEST(result_carries_signal_times_and_records)
+{
+	double t0 = pogo_exec_now(), t1;
+	struct lt *l =
+	    lt_run("echo a; echo b >&2; printf c; kill -KILL $$", 0, 0, false);
+
+	t1 = pogo_exec_now();
+	ASSERT_STR_EQ(l->out, "a|E:b|c|");
+	ASSERT_EQ(l->r.exitstatus, 137);
+	ASSERT_EQ(l->r.signal, SIGKILL);
+	ASSERT_EQ(l->r.records, 3);
+	ASSERT(l->r.started_at >= t0);
+	ASSERT(l->r.finished_at >= l->r.started_at);
+	ASSERT(l->r.finished_at <= t1);
+	l = lt_run("exit 3", 0, 0, false);
+	ASSERT_EQ(l->r.signal, 0);
+	ASSERT_EQ(l->r.records, 0);
+	ASSERT(l->r.started_at > 0);
+}
+
+/* taskstatus and withdraw (issue 9: the contract of a remote peer). */
+struct tw {
+	uv_loop_t loop;
+	struct pogo_exec *e;
+	struct pogo_exec_task a;
+	struct pogo_exec_task b;
+	enum pogo_exec_status at_started;
+	enum pogo_exec_status at_done;
+	char rec[256];
+};
+
+static void
+tw_started(struct pogo_exec_task *t, void *arg)
+{
+	struct tw *w = arg;
+	size_t o = strlen(w->rec);
+
+	w->at_started = w->e->ops->taskstatus(w->e, t->task_id);
+	/* Started: too late to withdraw. */
+	ASSERT_EQ(w->e->ops->withdraw(w->e, t), POGO_ERR_STATE);
+	snprintf(w->rec + o, sizeof(w->rec) - o, "%s started|", t->task_id);
+}
+
+static void
+tw_output(struct pogo_exec_task *t, enum pogo_out_type type, const char *d,
+    size_t n, bool eol, void *arg)
+{
+	struct tw *w = arg;
+	size_t o = strlen(w->rec);
+
+	snprintf(
+	    w->rec + o, sizeof(w->rec) - o, "%s:%.*s|", t->task_id, (int)n, d);
+}
+
+static void
+tw_done(struct pogo_exec_task *t, const struct pogo_exec_result *r, void *arg)
+{
+	struct tw *w = arg;
+	size_t o = strlen(w->rec);
+
+	w->at_done = w->e->ops->taskstatus(w->e, t->task_id);
+	snprintf(
+	    w->rec + o, sizeof(w->rec) - o, "%s done %s|", t->task_id, r->msg);
+}
+
+static const struct pogo_exec_events tw_ev = { tw_started, tw_output, tw_done };
+
+static void
+tw_init(struct tw *w)
+{
+	struct pogo_exec_local_opts o = { 0 };
+
+	memset(w, 0, sizeof(*w));
+	ASSERT_OK(pogo_proc_loop_init(&w->loop));
+	o.max_tasks = 4;
+	o.kill_grace_ms = 300;
+	w->e = pogo_exec_local_new(&w->loop, &o, &tw_ev, w);
+	w->a.job_id = w->b.job_id = "p0000000042";
+	w->a.task_id = "a";
+	w->a.host = "h1";
+	w->b.task_id = "b";
+	w->b.host = "h2";
+}
+
+static void
+tw_close(struct tw *w)
+{
+	int closed = 0;
+
+	ASSERT_EQ(w->e->inflight, 0);
+	ASSERT_NULL(w->e->runs);
+	w->e->ops->close(w->e, lt_closed, &closed);
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&w->loop));
+}
+
+TEST(taskstatus_follows_the_task)
+{
+	static struct tw w;
+
+	tw_init(&w);
+	w.a.command = "echo x";
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "a"), POGO_EXEC_UNKNOWN);
+	ASSERT_OK(w.e->ops->start(w.e, &w.a));
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "a"), POGO_EXEC_WAITING);
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "b"), POGO_EXEC_UNKNOWN);
+	uv_run(&w.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(w.at_started, POGO_EXEC_RUNNING);
+	ASSERT_EQ(w.at_done, POGO_EXEC_UNKNOWN);
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "a"), POGO_EXEC_UNKNOWN);
+	ASSERT_STR_EQ(w.rec, "a started|a:x|a done ok|");
+	/* Done: not in flight any more. */
+	ASSERT_EQ(w.e->ops->withdraw(w.e, &w.a), POGO_ERR_NOTFOUND);
+	tw_close(&w);
+}
+
+/* A task withdrawn before its command started: no event, nothing ran,
+ * and the other task runs as usual. */
+TEST(withdraw_before_the_start_runs_nothing)
+{
+	static struct tw w;
+	char dir[] = "/tmp/pogo-test-XXXXXX", *cmd, *file;
+	struct stat sb;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	xasprintf(&file, "%s/ran", dir);
+	xasprintf(&cmd, "echo a >%s", file);
+	tw_init(&w);
+	w.a.command = cmd;
+	w.b.command = "echo y";
+	ASSERT_OK(w.e->ops->start(w.e, &w.a));
+	ASSERT_OK(w.e->ops->start(w.e, &w.b));
+	ASSERT_EQ(w.e->inflight, 2);
+	ASSERT_OK(w.e->ops->withdraw(w.e, &w.a));
+	ASSERT_EQ(w.e->inflight, 1);
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "a"), POGO_EXEC_UNKNOWN);
+	ASSERT_EQ(w.e->ops->withdraw(w.e, &w.a), POGO_ERR_NOTFOUND);
+	uv_run(&w.loop, UV_RUN_DEFAULT);
+	ASSERT_STR_EQ(w.rec, "b started|b:y|b done ok|");
+	ASSERT(stat(file, &sb) == -1 && errno == ENOENT);
+	/* The engine may give it again: it runs. */
+	w.rec[0] = '\0';
+	ASSERT_OK(w.e->ops->start(w.e, &w.a));
+	uv_run(&w.loop, UV_RUN_DEFAULT);
+	ASSERT_STR_EQ(w.rec, "a started|a done ok|");
+	ASSERT_OK(stat(file, &sb));
+	ASSERT_OK(unlink(file));
+	ASSERT_OK(rmdir(dir));
+	free(cmd);
+	free(file);
+	tw_close(&w);
+}
+
+/* A kill before the command started: killed, nothing ran, no started
+ * event; a withdraw then is refused (the done event comes). */
+TEST(kill_before_the_start_runs_nothing)
+{
+	static struct tw w;
+	char dir[] = "/tmp/pogo-test-XXXXXX", *cmd, *file;
+	struct stat sb;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	xasprintf(&file, "%s/ran", dir);
+	xasprintf(&cmd, "echo a >%s", file);
+	tw_init(&w);
+	w.a.command = cmd;
+	ASSERT_OK(w.e->ops->start(w.e, &w.a));
+	w.e->ops->kill(w.e, &w.a);
+	ASSERT_EQ(w.e->ops->withdraw(w.e, &w.a), POGO_ERR_STATE);
+	uv_run(&w.loop, UV_RUN_DEFAULT);
+	ASSERT_STR_EQ(w.rec, "a done killed|");
+	ASSERT(stat(file, &sb) == -1 && errno == ENOENT);
+	ASSERT_OK(rmdir(dir));
+	free(cmd);
+	free(file);
+	tw_close(&w);
 }

@@ -157,7 +157,7 @@ fake_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 }
 
 static const struct pogo_exec_ops fake_ops = { fake_start, fake_kill,
-	fake_close, NULL };
+	fake_close, NULL, NULL, NULL };
 
 struct run {
 	uv_loop_t loop;
