@@ -3,12 +3,19 @@
 
 /*
  * Unit tests of src/ssh.c that need no server: the quoting and the exec
- * request of SPEC 9.5.  The executor itself is tested end to end against
- * OpenSSH (test/e2e).
+ * request of SPEC 9.5, and the executor against a loopback server that
+ * never speaks (task fields, taskstatus, withdraw).  The executor itself is
+ * tested end to end against OpenSSH (test/e2e).
  */
 #include "pogo/compat.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include "harness.h"
+#include "pogo/error.h"
+#include "pogo/proc.h"
 #include "pogo/ssh.h"
 
 TEST(quote)
@@ -66,4 +73,240 @@ TEST(version_names_the_backend)
 {
 	ASSERT(strstr(pogo_ssh_version(), "/openssl") != NULL);
 	ASSERT(strncmp(pogo_ssh_crypto_version(), "OpenSSL 3.", 10) == 0);
+}
+
+/*
+ * The executor against a TCP server that accepts and never speaks: the
+ * task's connect_timeout and ssh_port, taskstatus and withdraw (issue 9:
+ * the contract of a remote peer).  Loopback only.
+ */
+struct silent {
+	uv_loop_t loop;
+	uv_tcp_t server;
+	uv_tcp_t conn;
+	uv_timer_t tick;
+	int port;
+	bool accepted;
+	size_t got; /* bytes from the client */
+	bool eof;
+	struct pogo_exec *e;
+	int events;
+	struct pogo_exec_result r;
+	int closed;
+};
+
+static void
+silent_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+{
+	static char b[4096];
+
+	*buf = uv_buf_init(b, sizeof(b));
+}
+
+static void
+silent_read(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct silent *w = s->data;
+
+	if (n < 0) {
+		w->eof = true;
+		uv_read_stop(s);
+	} else
+		w->got += (size_t)n;
+}
+
+static void
+silent_conn(uv_stream_t *server, int status)
+{
+	struct silent *w = server->data;
+
+	ASSERT_OK(status);
+	ASSERT(!w->accepted);
+	ASSERT_OK(uv_tcp_init(&w->loop, &w->conn));
+	w->conn.data = w;
+	ASSERT_OK(uv_accept(server, (uv_stream_t *)&w->conn));
+	w->accepted = true;
+	ASSERT_OK(
+	    uv_read_start((uv_stream_t *)&w->conn, silent_alloc, silent_read));
+}
+
+static void
+silent_tick(uv_timer_t *tm)
+{
+}
+
+static void
+silent_started(struct pogo_exec_task *t, void *arg)
+{
+	((struct silent *)arg)->events++;
+}
+
+static void
+silent_output(struct pogo_exec_task *t, enum pogo_out_type type, const char *d,
+    size_t n, bool eol, void *arg)
+{
+	((struct silent *)arg)->events++;
+}
+
+static void
+silent_done(
+    struct pogo_exec_task *t, const struct pogo_exec_result *r, void *arg)
+{
+	struct silent *w = arg;
+
+	w->events++;
+	w->r = *r;
+}
+
+static const struct pogo_exec_events silent_ev = { silent_started,
+	silent_output, silent_done };
+
+static void
+silent_closed(void *arg)
+{
+	((struct silent *)arg)->closed++;
+}
+
+/* A closed port of this machine: one just bound and let go. */
+static int
+closed_port(void)
+{
+	struct sockaddr_in sa;
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	ASSERT(fd >= 0);
+	memset(&sa, 0, sizeof(sa));
+	sa.sin_family = AF_INET;
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ASSERT_OK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)));
+	ASSERT_OK(getsockname(fd, (struct sockaddr *)&sa, &len));
+	port = ntohs(sa.sin_port);
+	close(fd);
+	return port;
+}
+
+static void
+silent_init(struct silent *w, unsigned connect_timeout)
+{
+	struct pogo_ssh_opts o = { 0 };
+	struct sockaddr_in sa;
+	int len = sizeof(sa);
+	char *cause;
+
+	memset(w, 0, sizeof(*w));
+	ASSERT_OK(pogo_ssh_init(&cause));
+	ASSERT_OK(pogo_proc_loop_init(&w->loop));
+	ASSERT_OK(uv_tcp_init(&w->loop, &w->server));
+	w->server.data = w;
+	ASSERT_OK(uv_ip4_addr("127.0.0.1", 0, &sa));
+	ASSERT_OK(uv_tcp_bind(&w->server, (struct sockaddr *)&sa, 0));
+	ASSERT_OK(uv_listen((uv_stream_t *)&w->server, 4, silent_conn));
+	ASSERT_OK(uv_tcp_getsockname(&w->server, (struct sockaddr *)&sa, &len));
+	w->port = ntohs(sa.sin_port);
+	uv_timer_init(&w->loop, &w->tick);
+	uv_timer_start(&w->tick, silent_tick, 50, 50);
+	o.max_tasks = 4;
+	o.connect_timeout = connect_timeout;
+	/* The executor's own port is closed: only the task's answers. */
+	o.port = (unsigned)closed_port();
+	o.ssh_config = "/dev/null";
+	o.known_hosts = "/dev/null";
+	o.host_key_check = POGO_SSH_HOSTKEY_OFF;
+	w->e = pogo_exec_ssh_new(&w->loop, &o, &silent_ev, w, &cause);
+	ASSERT(w->e != NULL);
+}
+
+/* Run the loop until *flag, at most ms. */
+static void
+silent_until(struct silent *w, const bool *flag, uint64_t ms)
+{
+	uint64_t end;
+
+	uv_update_time(&w->loop);
+	end = uv_now(&w->loop) + ms;
+	while (!*flag && uv_now(&w->loop) < end)
+		uv_run(&w->loop, UV_RUN_ONCE);
+	ASSERT(*flag);
+}
+
+static void
+silent_close(struct silent *w)
+{
+	ASSERT_EQ(w->e->inflight, 0);
+	w->e->ops->close(w->e, silent_closed, w);
+	uv_close((uv_handle_t *)&w->tick, NULL);
+	uv_close((uv_handle_t *)&w->server, NULL);
+	if (w->accepted)
+		uv_close((uv_handle_t *)&w->conn, NULL);
+	uv_run(&w->loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(w->closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&w->loop));
+}
+
+/* The task's ssh_port wins over the executor's port; withdrawn before the
+ * exec, the session ends and no event comes. */
+TEST(withdraw_before_the_exec)
+{
+	static struct silent w;
+	struct pogo_exec_task t = { 0 };
+	bool talked = false;
+
+	silent_init(&w, 30);
+	t.job_id = "p0000000042";
+	t.task_id = "t1";
+	t.host = "127.0.0.1";
+	t.command = "echo never";
+	t.ssh_port = (unsigned)w.port;
+	ASSERT_OK(w.e->ops->start(w.e, &t));
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "t1"), POGO_EXEC_WAITING);
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "t2"), POGO_EXEC_UNKNOWN);
+	silent_until(&w, &w.accepted, 10000);
+	/* Its banner came: the handshake waits for the server's. */
+	while (w.got == 0 && !talked) {
+		uv_run(&w.loop, UV_RUN_ONCE);
+		talked = w.got > 0 || w.eof;
+	}
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "t1"), POGO_EXEC_WAITING);
+	ASSERT_OK(w.e->ops->withdraw(w.e, &t));
+	ASSERT_EQ(w.e->inflight, 0);
+	ASSERT_EQ(w.e->ops->taskstatus(w.e, "t1"), POGO_EXEC_UNKNOWN);
+	ASSERT_EQ(w.e->ops->withdraw(w.e, &t), POGO_ERR_NOTFOUND);
+	silent_until(&w, &w.eof, 10000);
+	ASSERT_EQ(w.events, 0);
+	silent_close(&w);
+	ASSERT_EQ(w.events, 0);
+}
+
+/* The task's connect_timeout wins over the executor's (30 s). */
+TEST(task_connect_timeout)
+{
+	static struct silent w;
+	struct pogo_exec_task t = { 0 };
+	uint64_t t0;
+	bool done = false;
+
+	silent_init(&w, 30);
+	t.job_id = "p0000000042";
+	t.task_id = "t1";
+	t.host = "127.0.0.1";
+	t.command = "echo never";
+	t.ssh_port = (unsigned)w.port;
+	t.connect_timeout = 1;
+	t0 = uv_hrtime();
+	ASSERT_OK(w.e->ops->start(w.e, &t));
+	while (!done && (uv_hrtime() - t0) / 1000000 < 10000) {
+		uv_run(&w.loop, UV_RUN_ONCE);
+		done = w.events > 0;
+	}
+	ASSERT(done);
+	ASSERT(w.accepted);
+	ASSERT_LT((uv_hrtime() - t0) / 1000000, 5000);
+	ASSERT_EQ(w.r.state, POGO_EXEC_UNREACHABLE);
+	ASSERT_STR_EQ(w.r.msg, "cannot connect: timed out after 1 seconds");
+	ASSERT(w.r.started_at == 0);
+	ASSERT(w.r.finished_at > 0);
+	ASSERT_EQ(w.r.records, 0);
+	ASSERT_EQ(w.e->ops->withdraw(w.e, &t), POGO_ERR_NOTFOUND);
+	silent_close(&w);
 }
