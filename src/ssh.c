@@ -630,11 +630,14 @@ ssh_end(struct ssh_task *st, bool report)
 	uv_close((uv_handle_t *)&st->timer, ssh_handle_closed);
 	uv_close((uv_handle_t *)&st->quiet, ssh_handle_closed);
 	st->res.signal = st->got_signal ? st->exit_signal : 0;
-	if (report)
+	if (report) {
 		pogo_exec_run_done(&se->base, &st->run, &st->res);
-	else
-		pogo_exec_run_drop(&se->base, &st->run);
-	ssh_hs_pump(se);
+		ssh_hs_pump(se);
+		return;
+	}
+	/* withdraw() calls nothing back: the next handshakes start later. */
+	pogo_exec_run_drop(&se->base, &st->run);
+	uv_timer_start(&se->kick, ssh_kick_cb, 0, 0);
 }
 
 static void
@@ -2371,6 +2374,21 @@ ssh_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 	if (st == NULL || st->finished || st->killed || st->lingering)
 		return;
 	ssh_result(st, POGO_EXEC_FAILED, -1, "killed");
+	/*
+	 * The race of issue 9 (ssh_kill against the exec, on st->quiet):
+	 * a kill that came while the exec request was out (SSH_P_CHAN_EXEC)
+	 * counted as "not running yet" and armed the deferred finish on
+	 * st->quiet; the socket stayed watched, so in the same poll batch
+	 * the exec's answer could move the task to SSH_P_RUNNING, whose first
+	 * output re-armed st->quiet for the partial-line flush: the finish
+	 * was lost, no TERM was sent, and the killed command ran to its end.
+	 * Now (6e9d296) a kill from SSH_P_CHAN_EXEC on is a stop (TERM at
+	 * the exec), and an earlier one ends the task on st->timer, which
+	 * nothing re-arms once ssh_step() returns for a killed task.  Not
+	 * tested: the kill must land between the exec request and its
+	 * answer, a window of one round trip that no test here can hold
+	 * open on a real sshd.
+	 */
 	if (st->phase >= SSH_P_CHAN_EXEC) {
 		/* The exec request is out: the command may be running. */
 		ssh_stop(st);
