@@ -243,3 +243,69 @@ TEST(stop_gives_up_at_the_deadline)
 	ASSERT_EQ(t.stop_status, POGO_ERR_TIMEOUT);
 	wt_done(&t);
 }
+
+/* A second dispatcher side on t's loop and clock; b holds its counters. */
+static void
+wt_second_server(struct wt *t, struct wt *b)
+{
+	struct pogo_peer_server_opts so;
+	char *cause = NULL;
+
+	memset(b, 0, sizeof(*b));
+	b->ack_reports = true;
+	pogo_peer_server_opts_init(&so);
+	so.listen = "127.0.0.1:0";
+	so.clock = t->clock;
+	ASSERT_OK(
+	    pogo_peer_server_new(&t->loop, &so, &wt_cbs, b, &b->srv, &cause));
+}
+
+TEST(reports_go_to_the_dispatcher_that_issued_the_task)
+{
+	struct wt t, b;
+	struct pogo_peer_server_opts so;
+	struct pogo_worker_opts wo = { 0 };
+	struct sockaddr_storage sa, sb;
+	struct pogo_cfg_src src = { 0 };
+	char *cause = NULL, ov[2][96];
+	const char *ovp[2] = { ov[0], ov[1] };
+
+	memset(&t, 0, sizeof(t));
+	t.ack_reports = true;
+	ASSERT_OK(pogo_proc_loop_init(&t.loop));
+	t.clock = pogo_clock_manual_new(1000);
+	pogo_peer_server_opts_init(&so);
+	so.listen = "127.0.0.1:0";
+	so.clock = t.clock;
+	ASSERT_OK(
+	    pogo_peer_server_new(&t.loop, &so, &wt_cbs, &t, &t.srv, &cause));
+	wt_second_server(&t, &b);
+	ASSERT_OK(pogo_peer_server_address(t.srv, &sa));
+	ASSERT_OK(pogo_peer_server_address(b.srv, &sb));
+	snprintf(ov[0], sizeof(ov[0]),
+	    "worker.dispatchers=[127.0.0.1:%d, 127.0.0.1:%d]",
+	    ntohs(((struct sockaddr_in *)&sa)->sin_port),
+	    ntohs(((struct sockaddr_in *)&sb)->sin_port));
+	snprintf(ov[1], sizeof(ov[1]), "worker.reconnect_delay=0");
+	src.overrides = ovp;
+	src.noverrides = 2;
+	src.hostname = "h";
+	src.home = "/nonexistent";
+	ASSERT_OK(pogo_cfg_load_text("", 0, "t.yaml", &src, &t.cfg, &cause));
+	wo.clock = t.clock;
+	ASSERT_OK(pogo_worker_start(&t.loop, t.cfg, &wo, &t.w, &cause));
+	pogo_clock_manual_advance(t.clock, 0);
+	WAIT_GE(&t, ups, 1);
+	ASSERT(wt_spin(&t, &b.ups, 1, NULL));
+	/* One instance for both: the same worker process. */
+	ASSERT_STR_EQ(
+	    pogo_peer_worker_instance(t.pw), pogo_peer_worker_instance(b.pw));
+	wt_run(&b, "on-b", "blech");
+	ASSERT(wt_spin(&t, &b.reports, 1, NULL));
+	wt_run(&t, "on-a", "blech");
+	WAIT_GE(&t, reports, 1);
+	ASSERT_EQ(b.reports, 1);
+	ASSERT_EQ(t.reports, 1);
+	pogo_peer_server_close(b.srv, NULL, NULL);
+	wt_done(&t);
+}
