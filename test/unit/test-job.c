@@ -46,6 +46,9 @@ struct fake_exec {
 	const char *slow;       /* hosts that take slow_ms */
 	unsigned slow_ms;
 	unsigned giveback; /* give this many accepted tasks back unstarted */
+	unsigned accept_first; /* starts accepted before the refusals */
+	unsigned starts;       /* calls of start() */
+	uint64_t last_start;   /* uv_now() of the last accepted start */
 };
 
 static bool
@@ -121,10 +124,14 @@ fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	struct fake_exec *fe = (struct fake_exec *)e;
 	struct fake_task *ft;
 
-	if (fe->refuse > 0) {
+	fe->starts++;
+	if (fe->accept_first > 0)
+		fe->accept_first--;
+	else if (fe->refuse > 0) {
 		fe->refuse--;
 		return fe->refusal != 0 ? fe->refusal : UV_EAGAIN;
 	}
+	fe->last_start = uv_now(fe->loop);
 	pogo_strv_push(&fe->ids, t->task_id);
 	pogo_strv_push(&fe->hosts, t->host);
 	ft = xcalloc(1, sizeof(*ft));
@@ -693,6 +700,7 @@ struct multi {
 	struct mjob j[MULTI_MAX];
 	int njobs;
 	int ended;
+	unsigned job_timeout; /* of the jobs added next */
 	uv_timer_t guard;
 };
 
@@ -768,6 +776,7 @@ multi_add(struct multi *m, const char *id, const char *targets)
 	o.command = "cmd";
 	o.timeout = 600;
 	o.counters = m->ctrs;
+	o.job_timeout = m->job_timeout;
 	mj->m = m;
 	ASSERT_OK(pogo_job_new(&m->loop, m->cfg, &hosts, &o, m->d,
 	    &multi_listener, mj, &mj->job, &cause));
@@ -1101,5 +1110,71 @@ TEST(task_counter_error_waits_and_retries)
 	        "a1 waiting waiting for a worker: cannot run task: ") != NULL);
 	ASSERT_EQ(m.fe.ids.n, 1);
 	ASSERT_STR_EQ(m.fe.ids.v[0], "one-2");
+	multi_free(&m);
+}
+
+/*
+ * SPEC 5.6 with a shared executor: A's hosts wait in the dispatch queue
+ * behind B's slow host when A's job timeout comes; A is halted, its queued
+ * hosts are halted and give their place up, and B goes on.
+ */
+TEST(job_timeout_halts_queued_hosts_of_one_job)
+{
+	struct multi m;
+
+	multi_setup(&m, NULL, 1, 1, false);
+	m.fe.slow = "b1,b2";
+	m.fe.slow_ms = 700;
+	multi_add(&m, "p0000000002", "b1,b2");
+	m.job_timeout = 1;
+	multi_add(&m, "p0000000001", "a1,a2");
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	ASSERT_EQ(pogo_dispatch_queued(m.d), 3);
+	multi_go(&m, 5000);
+	/* b1 ran 0-0.7 s, b2 0.7-1.4 s; A timed out at 1 s, still queued. */
+	ASSERT_EQ(pogo_job_state(m.j[1].job), POGO_JOB_HALTED);
+	ASSERT(strstr(m.j[1].lines, "job halted timeout reached") != NULL);
+	ASSERT_EQ(pogo_job_count(m.j[1].job, POGO_HOST_HALTED), 2);
+	ASSERT_EQ(m.j[1].end_order, 1);
+	ASSERT_EQ(pogo_job_state(m.j[0].job), POGO_JOB_FINISHED);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(m.fe.hosts.n, 2);
+	multi_free(&m);
+}
+
+/*
+ * SPEC 7.2: an executor that answers busy counts as full until one of its
+ * tasks ends; then the refused task, first in line, goes at once (not
+ * after POGO_DISPATCH_RETRY_MS), and nothing is tried in between.
+ */
+TEST(busy_executor_full_until_a_task_ends)
+{
+	struct multi m;
+	uint64_t t0;
+
+	multi_setup(&m, NULL, 10, 50, false);
+	m.fe.accept_first = 1;
+	m.fe.refuse = 1;
+	m.fe.refusal = UV_EBUSY;
+	multi_add(&m, "p0000000001", "a1,a2");
+	multi_add(&m, "p0000000002", "b1");
+	uv_update_time(&m.loop);
+	t0 = uv_now(&m.loop);
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	/* a1 runs; a2 was refused and waits first in line, b1 behind it. */
+	ASSERT_EQ(pogo_dispatch_queued(m.d), 2);
+	ASSERT_EQ(m.fe.starts, 2);
+	ASSERT(
+	    strstr(m.j[0].lines,
+	        "a2 waiting waiting for a worker: cannot run task: ") != NULL);
+	multi_go(&m, 5000);
+	ASSERT_EQ(m.fe.starts, 4);
+	ASSERT_EQ(m.fe.hosts.n, 3);
+	ASSERT_STR_EQ(m.fe.hosts.v[1], "a2");
+	ASSERT_STR_EQ(m.fe.hosts.v[2], "b1");
+	ASSERT_LT(m.fe.last_start - t0, POGO_DISPATCH_RETRY_MS);
+	ASSERT(strstr(m.j[0].lines, "failed") == NULL);
 	multi_free(&m);
 }
