@@ -1021,6 +1021,14 @@ pogo_dispatch_counters(struct pogo_dispatch *d, const char *ns)
 	return d->ns[d->nns++].ctrs;
 }
 
+void
+pogo_dispatch_kick(struct pogo_dispatch *d)
+{
+	d->refused = false;
+	uv_timer_stop(&d->retry);
+	dispatch_drain(d);
+}
+
 uint32_t
 pogo_dispatch_queued(const struct pogo_dispatch *d)
 {

@@ -94,6 +94,13 @@ struct pogo_dispatch *pogo_dispatch_new(uv_loop_t *loop, struct pogo_exec *exec,
  */
 struct pogo_sched_counters *pogo_dispatch_counters(
     struct pogo_dispatch *d, const char *ns);
+/*
+ * The executor has room again for a reason the dispatch cannot see (a
+ * worker connected, max_tasks grew): forget a pending refusal and serve
+ * the queue now.  Queued hosts may become `ready` (listener entries)
+ * from inside the call.
+ */
+void pogo_dispatch_kick(struct pogo_dispatch *d);
 /* Tasks in the dispatch queue (waiting for a worker). */
 uint32_t pogo_dispatch_queued(const struct pogo_dispatch *d);
 /* Jobs made on the dispatch and not yet freed. */

@@ -1178,3 +1178,33 @@ TEST(busy_executor_full_until_a_task_ends)
 	ASSERT(strstr(m.j[0].lines, "failed") == NULL);
 	multi_free(&m);
 }
+
+/*
+ * No capacity at all (no worker yet: max_tasks 0) is no failure: every
+ * host waits for a worker, holding its units, until the executor gains
+ * room and the dispatch is told (pogo_dispatch_kick).
+ */
+TEST(no_capacity_waits_for_a_worker_until_kicked)
+{
+	struct multi m;
+
+	multi_setup(&m, NULL, 0, 1, false);
+	multi_add(&m, "p0000000001", "a1,a2");
+	pogo_job_start(m.j[0].job);
+	ASSERT_EQ(pogo_dispatch_queued(m.d), 2);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_WAITING), 2);
+	ASSERT(strstr(m.j[0].lines, "a2 waiting waiting for a worker") != NULL);
+	/* Nothing changes while the loop runs without room. */
+	uv_timer_start(&m.guard, stop_loop, 200, 0);
+	uv_run(&m.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(pogo_dispatch_queued(m.d), 2);
+	ASSERT_EQ(m.fe.starts, 0);
+	ASSERT_EQ(pogo_job_state(m.j[0].job), POGO_JOB_RUNNING);
+	m.fe.base.max_tasks = 1;
+	pogo_dispatch_kick(m.d);
+	ASSERT_EQ(pogo_dispatch_queued(m.d), 1);
+	multi_go(&m, 5000);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 2);
+	ASSERT(strstr(m.j[0].lines, "failed") == NULL);
+	multi_free(&m);
+}
