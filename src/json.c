@@ -45,10 +45,13 @@ json_print(cJSON *o)
 	return s;
 }
 
+static char *json_string(const char *data, size_t len);
+
 char *
 pogo_json_event_entry(const char *job, const struct pogo_job_entry *e)
 {
 	cJSON *o;
+	char *text;
 
 	json_init();
 	o = cJSON_CreateObject();
@@ -61,7 +64,10 @@ pogo_json_event_entry(const char *job, const struct pogo_job_entry *e)
 	} else
 		cJSON_AddStringToObject(o, "state",
 		    pogo_job_state_name((enum pogo_job_state)e->state));
-	cJSON_AddStringToObject(o, "message", e->message);
+	/* The target's bytes may be in it: valid UTF-8 (json_string). */
+	text = json_string(e->message, strlen(e->message));
+	cJSON_AddRawToObject(o, "message", text);
+	free(text);
 	if (e->host != NULL && e->exitstatus >= 0)
 		cJSON_AddNumberToObject(o, "exitstatus", e->exitstatus);
 	cJSON_AddNumberToObject(o, "time", e->time);
@@ -71,8 +77,8 @@ pogo_json_event_entry(const char *job, const struct pogo_job_entry *e)
 /*
  * data[0..len) as a JSON string literal, every byte kept: cJSON takes
  * NUL-terminated strings, and a record may hold NUL bytes (SPEC 5.8), so
- * this escapes as cJSON does and adds \u0000; invalid UTF-8 (which
- * output.c never passes) becomes U+FFFD.
+ * this escapes as cJSON does and adds \u0000; invalid UTF-8 becomes
+ * U+FFFD.
  */
 static char *
 json_string(const char *data, size_t len)

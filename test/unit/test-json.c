@@ -173,3 +173,25 @@ TEST(parse_refuses_what_is_not_one_object)
 	ASSERT_NULL(pogo_json_string(pogo_json_get(doc, "a"), NULL));
 	pogo_json_free(doc);
 }
+
+/* A host message may carry the target's bytes (a stub's reason, an SSH
+ * server's disconnect text): the line stays valid UTF-8, U+FFFD for
+ * each invalid byte, as output records do (SPEC 5.8). */
+TEST(entry_message_with_invalid_utf8_stays_valid)
+{
+	struct pogo_job_entry e;
+	char *s;
+
+	memset(&e, 0, sizeof(e));
+	e.time = 1.5;
+	e.host = "h";
+	e.state = POGO_HOST_FAILED;
+	e.message = "ssh error: bye \xff\xfe \"x\"";
+	e.exitstatus = -1;
+	s = pogo_json_event_entry("p0000000000", &e);
+	ASSERT_STR_EQ(s,
+	    "{\"event\":\"host\",\"job\":\"p0000000000\",\"host\":\"h\","
+	    "\"state\":\"failed\",\"message\":\"ssh error: bye "
+	    "\xef\xbf\xbd\xef\xbf\xbd \\\"x\\\"\",\"time\":1.5}");
+	free(s);
+}
