@@ -4,10 +4,11 @@
 /*
  * pogo one: one job from this process (SPEC 12.2).  Option parsing, the
  * configuration, the target list and the wiring of the job engine to an
- * executor (SSH, or local with --local) on one loop; the printer of the
- * default lines, --json events, --output-dir files, the progress line and
- * the summary; SIGINT, SIGTERM and SIGHUP halt the job, a second one kills
- * the running tasks.
+ * executor (SSH, or local with --local) on one loop.  The job's listener
+ * feeds the follower (follow.h), which prints the default lines, --json
+ * events, --output-dir files, the progress line and the summary, and
+ * turns SIGINT, SIGTERM and SIGHUP into a halt of the job, a second one
+ * into a kill of the running tasks.
  */
 #include "pogo/compat.h"
 
@@ -23,15 +24,14 @@
 #include "pogo/cmd.h"
 #include "pogo/error.h"
 #include "pogo/exec-local.h"
+#include "pogo/follow.h"
 #include "pogo/job.h"
-#include "pogo/json.h"
 #include "pogo/log.h"
 #include "pogo/proc.h"
 #include "pogo/resolver.h"
 #include "pogo/sched-config.h"
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
-#include "pogo/sink.h"
 #include "pogo/ssh.h"
 #include "pogo/target.h"
 #include "pogo/xmalloc.h"
@@ -73,197 +73,25 @@ struct one {
 	struct pogo_job *job;
 	struct pogo_exec *exec;
 	struct pogo_dispatch *dispatch;
-	uv_signal_t sigint;
-	uv_signal_t sigterm;
-	uv_signal_t sighup;
-	uv_timer_t progress;
-	struct pogo_sink *out; /* stdout, written through the loop */
-	struct pogo_sink *err; /* stderr, likewise */
-	bool escape;           /* stdout is a terminal: escape output */
-	bool out_full;         /* stdout's queue is above its mark */
-	bool err_full;         /* stderr's, likewise */
-	bool paused;           /* the executor's reading is paused */
+	struct pogo_follow *follow; /* the printers, summary and signals */
 	bool exec_closed;
-	char *summary; /* the stderr summary, after stdout */
-	int signals;
-	bool json;
-	bool show_output;
-	bool progress_on;
-	bool progress_shown;
-	const char *output_dir;
-	FILE **files; /* per host run being written, by host index */
-	char **file_names;
-	bool *file_failed;
-	unsigned file_errors; /* output files that could not be written */
-	double start;
-	bool ended;
 };
 
-static double
-one_now(void)
-{
-	uv_timeval64_t tv;
-
-	uv_gettimeofday(&tv);
-	return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
-}
-
-/* Clear the progress line before anything else reaches the terminal. */
-static void
-one_progress_clear(struct one *o)
-{
-	if (o->progress_shown) {
-		pogo_sink_write(o->err, "\r\033[K", 4);
-		o->progress_shown = false;
-	}
-}
-
-/* A log line of the loop's thread: through the sink, in order. */
-static void
-one_log_line(const char *line, size_t len, void *arg)
-{
-	struct one *o = arg;
-
-	one_progress_clear(o);
-	pogo_sink_write(o->err, line, len);
-}
-
-static void
-one_progress_cb(uv_timer_t *tm)
-{
-	struct one *o = tm->data;
-	struct pogo_job *j = o->job;
-	uint32_t done = pogo_job_count(j, POGO_HOST_FINISHED) +
-	    pogo_job_count(j, POGO_HOST_FAILED) +
-	    pogo_job_count(j, POGO_HOST_UNREACHABLE) +
-	    pogo_job_count(j, POGO_HOST_SKIPPED);
-
-	/* A terminal that does not keep up misses an update. */
-	if (pogo_sink_queued(o->err) > 0)
-		return;
-	pogo_sink_printf(o->err,
-	    "\r\033[K[%u/%u done, %u running, %u waiting, %u failed]", done,
-	    pogo_job_nhosts(j),
-	    pogo_job_count(j, POGO_HOST_READY) +
-	        pogo_job_count(j, POGO_HOST_RUNNING),
-	    pogo_job_count(j, POGO_HOST_WAITING),
-	    pogo_job_count(j, POGO_HOST_FAILED) +
-	        pogo_job_count(j, POGO_HOST_UNREACHABLE));
-	o->progress_shown = true;
-}
-
-/* Queue a JSON line (freed here) on stdout. */
-static void
-one_line(struct one *o, char *line)
-{
-	pogo_sink_write(o->out, line, strlen(line));
-	pogo_sink_write(o->out, "\n", 1);
-	free(line);
-}
-
-/* Print the README line of a host entry (SPEC 12.2), if it has one. */
-static void
-one_print_line(struct one *o, const struct pogo_job_entry *e)
-{
-	switch (e->state) {
-	case POGO_HOST_READY:
-		pogo_sink_printf(o->out, "%s: Running target\n", e->host);
-		break;
-	case POGO_HOST_FINISHED:
-		pogo_sink_printf(o->out, "%s: Success\n", e->host);
-		break;
-	case POGO_HOST_FAILED:
-		if (e->exitstatus >= 0)
-			pogo_sink_printf(o->out, "%s: Failed (rc=%d)\n",
-			    e->host, e->exitstatus);
-		else
-			pogo_sink_printf(
-			    o->out, "%s: Failed (%s)\n", e->host, e->message);
-		break;
-	case POGO_HOST_UNREACHABLE:
-		pogo_sink_printf(
-		    o->out, "%s: Unreachable (%s)\n", e->host, e->message);
-		break;
-	case POGO_HOST_DEADLOCKED:
-		pogo_sink_printf(o->out, "%s: Deadlocked\n", e->host);
-		break;
-	case POGO_HOST_HALTED:
-		pogo_sink_printf(o->out, "%s: Halted\n", e->host);
-		break;
-	case POGO_HOST_SKIPPED:
-		pogo_sink_printf(o->out, "%s: Skipped\n", e->host);
-		break;
-	default:
-		return;
-	}
-}
-
+/* The job's listener feeds the follower (follow.h). */
 static void
 one_entry_cb(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
 {
 	struct one *o = arg;
-	char *line;
+	struct pogo_follow_entry fe;
 
-	one_progress_clear(o);
-	if (o->json) {
-		line = pogo_json_event_entry(pogo_job_id(job), e);
-		one_line(o, line);
-		return;
-	}
-	if (e->host != NULL)
-		one_print_line(o, e);
-}
-
-/* Report a failed output file once, and make the exit status non-zero. */
-static void
-one_file_error(struct one *o, uint32_t t, int err)
-{
-	if (o->file_failed[t])
-		return;
-	o->file_failed[t] = true;
-	o->file_errors++;
-	one_progress_clear(o);
-	pogo_sink_printf(
-	    o->err, "pogo one: %s: %s\n", o->file_names[t], strerror(err));
-}
-
-/* Open DIR/<host>.<n>.txt, n the first free number (SPEC 12.2). */
-static void
-one_output_file(struct one *o, uint32_t t, const char *host)
-{
-	char *safe = xstrdup(host), *path = NULL;
-	unsigned n;
-	size_t i;
-	int fd = -1, err = 0;
-
-	for (i = 0; safe[i] != '\0'; i++) {
-		char c = safe[i];
-
-		if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-		        (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-		        c == ':' || c == '-') ||
-		    (i == 0 && c == '.'))
-			safe[i] = '_';
-	}
-	for (n = 0; n < 100000; n++) {
-		free(path);
-		xasprintf(&path, "%s/%s.%u.txt", o->output_dir, safe, n);
-		/* XXX(#4): small local files, written on the loop thread. */
-		fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd >= 0 || errno != EEXIST)
-			break;
-	}
-	err = fd < 0 ? errno : 0;
-	free(o->file_names[t]);
-	o->file_names[t] = path;
-	o->file_failed[t] = false;
-	if (fd >= 0 && (o->files[t] = fdopen(fd, "w")) == NULL) {
-		err = errno;
-		close(fd);
-	}
-	if (o->files[t] == NULL)
-		one_file_error(o, t, err != 0 ? err : EEXIST);
-	free(safe);
+	fe.index = e->index;
+	fe.time = e->time;
+	fe.host = e->host;
+	fe.state = e->state;
+	fe.message = e->message;
+	fe.exitstatus = e->exitstatus;
+	fe.run = e->run;
+	pogo_follow_entry(o->follow, &fe);
 }
 
 static void
@@ -272,90 +100,16 @@ one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
     double time, void *arg)
 {
 	struct one *o = arg;
-	char *line;
-	uint32_t t;
-	FILE *f;
+	struct pogo_follow_record r;
 
-	if (o->json) {
-		one_progress_clear(o);
-		line = pogo_json_event_output(
-		    pogo_job_id(job), host, run, type, data, len, time);
-		one_line(o, line);
-	} else if (o->show_output) {
-		one_progress_clear(o);
-		/*
-		 * Every byte, NUL included; on a terminal, the bytes that
-		 * would move the cursor or forge a line are shown escaped.
-		 */
-		pogo_sink_printf(o->out, "%s: ", host);
-		if (o->escape)
-			pogo_sink_write_escaped(o->out, data, len);
-		else
-			pogo_sink_write(o->out, data, len);
-		pogo_sink_write(o->out, "\n", 1);
-	}
-	if (o->output_dir != NULL) {
-		/* The file was opened when the run started. */
-		t = pogo_sched_find_task(pogo_job_sched(job), host);
-		if ((f = o->files[t]) != NULL && !o->file_failed[t] &&
-		    ((len > 0 && fwrite(data, 1, len, f) != len) ||
-		        (eol && fputc('\n', f) == EOF)))
-			one_file_error(o, t, errno);
-	}
-}
-
-/* Close the output file of task t; a write error is reported. */
-static void
-one_close_file(struct one *o, uint32_t t)
-{
-	FILE *f = o->files[t];
-	int err;
-
-	if (f == NULL)
-		return;
-	o->files[t] = NULL;
-	errno = 0;
-	if (ferror(f) | fflush(f)) {
-		err = errno != 0 ? errno : EIO;
-		fclose(f);
-		one_file_error(o, t, err);
-	} else if (fclose(f) != 0)
-		one_file_error(o, t, errno);
-}
-
-static void
-one_close_files(struct one *o)
-{
-	uint32_t t, n = pogo_job_nhosts(o->job);
-
-	if (o->output_dir == NULL)
-		return;
-	for (t = 0; t < n; t++) {
-		one_close_file(o, t);
-		free(o->file_names[t]);
-	}
-}
-
-static void
-one_entry_files_cb(struct one *o, const struct pogo_job_entry *e)
-{
-	uint32_t t;
-
-	if (o->output_dir == NULL || e->host == NULL)
-		return;
-	t = pogo_sched_find_task(pogo_job_sched(o->job), e->host);
-	if (e->state == POGO_HOST_RUNNING && o->files[t] == NULL)
-		one_output_file(o, t, e->host);
-	if (e->state >= POGO_HOST_FINISHED)
-		one_close_file(o, t);
-}
-
-static void
-one_entry_all_cb(
-    struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
-{
-	one_entry_cb(job, e, arg);
-	one_entry_files_cb(arg, e);
+	r.host = host;
+	r.run = run;
+	r.type = type;
+	r.data = data;
+	r.len = len;
+	r.eol = eol;
+	r.time = time;
+	pogo_follow_output(o->follow, &r);
 }
 
 static void
@@ -363,32 +117,51 @@ one_end_cb(struct pogo_job *job, void *arg)
 {
 	struct one *o = arg;
 
-	o->ended = true;
-	uv_signal_stop(&o->sigint);
-	uv_signal_stop(&o->sigterm);
-	uv_signal_stop(&o->sighup);
-	uv_timer_stop(&o->progress);
-	one_progress_clear(o);
+	pogo_follow_end(o->follow);
 }
 
 static const struct pogo_job_listener one_listener = {
-	.entry = one_entry_all_cb,
+	.entry = one_entry_cb,
 	.output = one_output_cb,
 	.end = one_end_cb,
 };
 
+/* The follower's source: Ctrl-C halts the job, a second one kills. */
 static void
-one_signal_cb(uv_signal_t *h, int signum)
+one_halt_cb(void *arg)
 {
-	struct one *o = h->data;
+	struct one *o = arg;
 
-	if (o->ended)
-		return;
-	if (++o->signals == 1)
-		pogo_job_halt(o->job, "halted by user");
-	else
-		pogo_job_kill(o->job);
+	pogo_job_halt(o->job, "halted by user");
 }
+
+static void
+one_stop_cb(void *arg)
+{
+	struct one *o = arg;
+
+	pogo_job_kill(o->job);
+}
+
+/*
+ * Back-pressure: a slow reader of stdout or stderr pauses the executor's
+ * reading of the commands' output.
+ */
+static void
+one_pause_cb(bool pause, void *arg)
+{
+	struct one *o = arg;
+
+	if (o->exec_closed || o->exec->ops->pause == NULL)
+		return;
+	o->exec->ops->pause(o->exec, pause);
+}
+
+static const struct pogo_follow_source one_source = {
+	.halt = one_halt_cb,
+	.stop = one_stop_cb,
+	.pause = one_pause_cb,
+};
 
 /* The signal that interrupted the secret's prompt; 0 if none. */
 static volatile sig_atomic_t one_pw_signal;
@@ -488,44 +261,6 @@ restart:
 	pw = xstrdup(buf);
 	explicit_bzero(buf, sizeof(buf));
 	return pw;
-}
-
-static void
-one_summary(struct one *o, int exitcode)
-{
-	struct pogo_job *j = o->job;
-	uint32_t n = pogo_job_nhosts(j);
-	double elapsed = one_now() - o->start;
-	char extra[128] = "";
-	size_t x = 0;
-	char *line;
-
-	if (pogo_job_count(j, POGO_HOST_DEADLOCKED) > 0)
-		x += (size_t)snprintf(extra + x, sizeof(extra) - x,
-		    ", %u deadlocked", pogo_job_count(j, POGO_HOST_DEADLOCKED));
-	if (pogo_job_count(j, POGO_HOST_HALTED) > 0)
-		x += (size_t)snprintf(extra + x, sizeof(extra) - x,
-		    ", %u halted", pogo_job_count(j, POGO_HOST_HALTED));
-	if (pogo_job_count(j, POGO_HOST_SKIPPED) > 0)
-		x += (size_t)snprintf(extra + x, sizeof(extra) - x,
-		    ", %u skipped", pogo_job_count(j, POGO_HOST_SKIPPED));
-	if (o->json) {
-		line = pogo_json_event_summary(n,
-		    pogo_job_count(j, POGO_HOST_FINISHED),
-		    pogo_job_count(j, POGO_HOST_FAILED),
-		    pogo_job_count(j, POGO_HOST_UNREACHABLE),
-		    pogo_job_count(j, POGO_HOST_DEADLOCKED),
-		    pogo_job_count(j, POGO_HOST_HALTED),
-		    pogo_job_count(j, POGO_HOST_SKIPPED), elapsed,
-		    o->exec->peak_inflight, o->exec->peak_handshakes, exitcode);
-		one_line(o, line);
-	}
-	/* Written to stderr once stdout is out (one_out_closed_cb). */
-	xasprintf(&o->summary,
-	    "%u host%s: %u ok, %u failed, %u unreachable%s in %.1f s\n", n,
-	    n == 1 ? "" : "s", pogo_job_count(j, POGO_HOST_FINISHED),
-	    pogo_job_count(j, POGO_HOST_FAILED),
-	    pogo_job_count(j, POGO_HOST_UNREACHABLE), extra, elapsed);
 }
 
 static void
@@ -653,44 +388,6 @@ static void
 one_closed_cb(void *arg)
 {
 	(void)arg;
-}
-
-/* stdout is written: the summary goes to stderr, which is closed too. */
-static void
-one_out_closed_cb(void *arg)
-{
-	struct one *o = arg;
-
-	if (o->summary != NULL)
-		pogo_sink_write(o->err, o->summary, strlen(o->summary));
-	pogo_log_set_writer(NULL, NULL);
-	pogo_sink_close(o->err, one_closed_cb, NULL);
-}
-
-/*
- * Back-pressure: while stdout or stderr holds more than ONE_SINK_HIGH
- * for a slow reader, the executor stops reading the commands' output
- * (they wait on their pipes), rather than the loop blocking on a write
- * and firing every timer late.
- */
-static void
-one_level_cb(struct pogo_sink *s, bool full, void *arg)
-{
-	struct one *o = arg;
-	bool pause;
-
-	if (s == o->out)
-		o->out_full = full;
-	else
-		o->err_full = full;
-	pause = o->out_full || o->err_full;
-	if (pause == o->paused || o->exec_closed)
-		return;
-	o->paused = pause;
-	log_debug("%s reading command output: a slow reader of %s",
-	    pause ? "pause" : "resume", s == o->out ? "stdout" : "stderr");
-	if (o->exec->ops->pause != NULL)
-		o->exec->ops->pause(o->exec, pause);
 }
 
 struct one_args {
@@ -1074,15 +771,13 @@ one_run(
 {
 	struct pogo_exec_local_opts lopts;
 	struct pogo_job_opts jopts;
+	struct pogo_follow_opts fopts;
+	struct pogo_follow_stats stats;
 	struct one *o;
 	char *cause = NULL;
 	int r, exitcode;
-	uint32_t bad, n;
 
 	o = xcalloc(1, sizeof(*o));
-	o->json = a->json;
-	o->show_output = a->show_output;
-	o->output_dir = a->output_dir;
 	if ((r = pogo_proc_loop_init(&o->loop)) != 0) {
 		fprintf(stderr, "pogo one: cannot create the loop: %s\n",
 		    uv_strerror(r));
@@ -1120,69 +815,36 @@ one_run(
 		free(o);
 		return POGO_EXIT_USAGE;
 	}
-	o->out = pogo_sink_new(
-	    &o->loop, STDOUT_FILENO, ONE_SINK_HIGH, one_level_cb, o);
-	o->err = pogo_sink_new(
-	    &o->loop, STDERR_FILENO, ONE_SINK_HIGH, one_level_cb, o);
-	pogo_log_set_writer(one_log_line, o);
-	o->escape = pogo_sink_is_tty(o->out);
-	if (o->output_dir != NULL) {
-		n = pogo_job_nhosts(o->job) + 1;
-		o->files = xcalloc(n, sizeof(*o->files));
-		o->file_names = xcalloc(n, sizeof(*o->file_names));
-		o->file_failed = xcalloc(n, sizeof(*o->file_failed));
-	}
-	uv_signal_init(&o->loop, &o->sigint);
-	uv_signal_init(&o->loop, &o->sigterm);
-	uv_signal_init(&o->loop, &o->sighup);
-	o->sigint.data = o->sigterm.data = o->sighup.data = o;
-	uv_signal_start(&o->sigint, one_signal_cb, SIGINT);
-	uv_signal_start(&o->sigterm, one_signal_cb, SIGTERM);
-	/* A closed terminal: halt and report, as for SIGTERM. */
-	uv_signal_start(&o->sighup, one_signal_cb, SIGHUP);
-	/*
-	 * A reader that went away (`| head`) must not end a rollout half
-	 * way: the sinks drop what they cannot write, the job runs on.
-	 * Children get the default back from uv_spawn.
-	 */
-	signal(SIGPIPE, SIG_IGN);
-	uv_timer_init(&o->loop, &o->progress);
-	o->progress.data = o;
-	if (!o->json && isatty(STDERR_FILENO))
-		uv_timer_start(&o->progress, one_progress_cb, 100, 100);
-	o->start = one_now();
+	memset(&fopts, 0, sizeof(fopts));
+	fopts.prog = "pogo one";
+	fopts.job = pogo_job_id(o->job);
+	fopts.nhosts = pogo_job_nhosts(o->job);
+	fopts.out_fd = STDOUT_FILENO;
+	fopts.err_fd = STDERR_FILENO;
+	fopts.json = a->json;
+	fopts.show_output = a->show_output;
+	fopts.progress = !a->json && isatty(STDERR_FILENO);
+	fopts.signals = true;
+	fopts.output_dir = a->output_dir;
+	fopts.high = ONE_SINK_HIGH;
+	o->follow = pogo_follow_new(&o->loop, &fopts, &one_source, o);
+	pogo_follow_start(o->follow);
 	pogo_job_start(o->job);
 	uv_run(&o->loop, UV_RUN_DEFAULT);
 
-	bad = pogo_job_count(o->job, POGO_HOST_FAILED) +
-	    pogo_job_count(o->job, POGO_HOST_UNREACHABLE) +
-	    pogo_job_count(o->job, POGO_HOST_DEADLOCKED) +
-	    pogo_job_count(o->job, POGO_HOST_HALTED) +
-	    pogo_job_count(o->job, POGO_HOST_SKIPPED);
-	exitcode = bad == 0 && pogo_job_state(o->job) == POGO_JOB_FINISHED
-	    ? POGO_EXIT_OK
-	    : POGO_EXIT_FAIL;
-	one_close_files(o);
-	if (o->file_errors > 0)
-		exitcode = POGO_EXIT_FAIL;
-	one_summary(o, exitcode);
-	uv_close((uv_handle_t *)&o->sigint, NULL);
-	uv_close((uv_handle_t *)&o->sigterm, NULL);
-	uv_close((uv_handle_t *)&o->sighup, NULL);
-	uv_close((uv_handle_t *)&o->progress, NULL);
+	memset(&stats, 0, sizeof(stats));
+	stats.peak_in_flight = o->exec->peak_inflight;
+	stats.peak_handshakes = o->exec->peak_handshakes;
+	exitcode = pogo_follow_finish(o->follow, &stats);
 	pogo_job_close(o->job, one_closed_cb, NULL);
 	pogo_dispatch_close(o->dispatch, one_closed_cb, NULL);
 	o->exec_closed = true;
 	o->exec->ops->close(o->exec, one_closed_cb, NULL);
-	/* stdout first, then the summary on stderr (one_out_closed_cb). */
-	pogo_sink_close(o->out, one_out_closed_cb, o);
+	/* stdout first, then the summary on stderr. */
+	pogo_follow_close(o->follow, one_closed_cb, NULL);
 	uv_run(&o->loop, UV_RUN_DEFAULT);
 	if (pogo_proc_loop_close(&o->loop) != 0)
 		log_warn("the loop did not close cleanly");
-	free(o->files);
-	free(o->file_names);
-	free(o->file_failed);
-	free(o->summary);
 	free(o);
 	return exitcode;
 }
