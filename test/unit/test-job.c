@@ -49,6 +49,7 @@ struct fake_exec {
 	unsigned accept_first; /* starts accepted before the refusals */
 	unsigned starts;       /* calls of start() */
 	uint64_t last_start;   /* uv_now() of the last accepted start */
+	const char *cancel;    /* hosts refused for good (UV_ECANCELED) */
 };
 
 static bool
@@ -125,6 +126,8 @@ fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	struct fake_task *ft;
 
 	fe->starts++;
+	if (fake_in(fe->cancel, t->host))
+		return UV_ECANCELED;
 	if (fe->accept_first > 0)
 		fe->accept_first--;
 	else if (fe->refuse > 0) {
@@ -1206,5 +1209,34 @@ TEST(no_capacity_waits_for_a_worker_until_kicked)
 	multi_go(&m, 5000);
 	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 2);
 	ASSERT(strstr(m.j[0].lines, "failed") == NULL);
+	multi_free(&m);
+}
+
+/*
+ * The same when A's host fails because the executor refuses it for good
+ * ("cannot run task"): a1 took the unit and waited for a worker while B
+ * waited for the unit; when a1 is refused, B is deadlocked, not left
+ * waiting.
+ */
+TEST(deadlock_across_jobs_when_other_jobs_host_is_refused)
+{
+	struct multi m;
+
+	multi_setup(&m,
+	    "tag: {g: [a1, b1, b2]}\n"
+	    "constraint: {$g: {max_parallel: 1}}\n",
+	    1, 100, true);
+	m.fe.cancel = "a1";
+	multi_add(&m, "p0000000001", "a1,a2,a3");
+	multi_add(&m, "p0000000002", "b1,b2");
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	ASSERT(strstr(m.j[1].lines, "b1 waiting waiting for $g") != NULL);
+	multi_go(&m, 5000);
+	ASSERT(strstr(m.j[0].lines, "a1 failed cannot run task: ") != NULL);
+	ASSERT_EQ(pogo_job_state(m.j[1].job), POGO_JOB_DEADLOCKED);
+	ASSERT_EQ(pogo_job_count(m.j[1].job, POGO_HOST_DEADLOCKED), 2);
+	ASSERT_EQ(pogo_job_state(m.j[0].job), POGO_JOB_FINISHED);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 2);
 	multi_free(&m);
 }
