@@ -3,7 +3,8 @@
 # dispatcher per state directory (SPEC 6.1), SIGHUP and SIGUSR2, a clean
 # stop on SIGTERM and SIGINT, and a job that survives SIGKILL: after a
 # restart the job, its hosts and its log read the same, and the job
-# counter continues (D-1, D-2 in part).
+# counter continues (D-1, D-2 in part).  D-1 for a job that has not run:
+# /v1/jobs/<id>, /hosts, /hosts/<host> and /log read the same.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
@@ -62,14 +63,14 @@ expect_eq "status after HUP" "$code" 200
 submit range='h[1-3]' command=true user=alice
 expect_eq "submit" "$rc_field" ok
 expect_eq "job id" "$(jget 'j["jobid"]')" p0000000000
-for p in "" /hosts /log; do
+for p in "" /hosts /hosts/h2 /log "/log?offset=1&wait=1"; do
 	cp_get "/v1/jobs/p0000000000$p"
 	expect_eq "GET $p" "$code" 200
 	cp "$T/body" "$T/before$(echo "$p" | tr / _)"
 done
 stop_dispatcher KILL
 start_dispatcher
-for p in "" /hosts /log; do
+for p in "" /hosts /hosts/h2 /log "/log?offset=1&wait=1"; do
 	cp_get "/v1/jobs/p0000000000$p"
 	expect_eq "GET $p after SIGKILL" "$code" 200
 	cmp -s "$T/body" "$T/before$(echo "$p" | tr / _)" ||

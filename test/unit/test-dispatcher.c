@@ -7,7 +7,8 @@
  * more hosts than one insert chunk is answered after its last commit and
  * only then handed to the engine; /status asks the worker layer and the
  * engine; a stop stops the engine, then the workers, then the store, and
- * leaves no handle open.  Start-up refusals name their cause.
+ * leaves no handle open.  A log long poll wakes when the engine appends
+ * an entry.  Start-up refusals name their cause.
  * The HTTP routes are tested end to end by test/e2e/t5001.
  */
 #include "pogo/compat.h"
@@ -97,14 +98,12 @@ client_connect_cb(uv_connect_t *cr, int status)
 	    (uv_stream_t *)&c->tcp, client_alloc_cb, client_read_cb));
 }
 
-/* Send req to the dispatcher's control port; run the loop until the
- * answer is complete. */
+/* Send req to the dispatcher's control port. */
 static void
-client_run(uv_loop_t *loop, struct pogo_dispatcher *d, struct client *c,
+client_start(uv_loop_t *loop, struct pogo_dispatcher *d, struct client *c,
     const char *req)
 {
 	struct sockaddr_storage ss;
-	int i;
 
 	memset(c, 0, sizeof(*c));
 	c->req = xstrdup(req);
@@ -114,10 +113,26 @@ client_run(uv_loop_t *loop, struct pogo_dispatcher *d, struct client *c,
 	c->conn.data = c;
 	ASSERT_OK(uv_tcp_connect(
 	    &c->conn, &c->tcp, (struct sockaddr *)&ss, client_connect_cb));
+}
+
+/* Run the loop until the answer is complete. */
+static void
+client_wait(uv_loop_t *loop, struct client *c)
+{
+	int i;
+
 	for (i = 0; i < 100000 && !c->done; i++)
 		uv_run(loop, UV_RUN_ONCE);
 	ASSERT(c->done);
 	free(c->req);
+}
+
+static void
+client_run(uv_loop_t *loop, struct pogo_dispatcher *d, struct client *c,
+    const char *req)
+{
+	client_start(loop, d, c, req);
+	client_wait(loop, c);
 }
 
 /* The stub engine and worker layer record what happened, in order. */
@@ -329,4 +344,74 @@ TEST(start_refused)
 
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_OK(uv_loop_close(&loop));
+}
+
+/* What the engine does: append a log entry, then say so. */
+struct appender {
+	struct pogo_dispatcher *d;
+	uv_timer_t timer;
+	uint64_t at; /* uv_now when the entry was appended */
+};
+
+static void
+append_cb(uv_timer_t *t)
+{
+	struct appender *a = t->data;
+	struct pogo_store_entry e = { .index = 1,
+		.time = 1.5,
+		.host = 0,
+		.state = POGO_HOST_WAITING,
+		.message = "determining run order...",
+		.exitstatus = -1 };
+
+	ASSERT_OK(pogo_store_log_append(pogo_dispatcher_store(a->d), 0, &e));
+	pogo_dispatcher_log_appended(a->d, 0);
+	/* Another job's entry wakes nobody. */
+	pogo_dispatcher_log_appended(a->d, 99);
+	a->at = uv_now(t->loop);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+/*
+ * A long poll on the log answers when the engine appends an entry (if the
+ * request comes after the entry, it is answered at once: the test passes
+ * either way, and fails only if the wake-up is lost).
+ */
+TEST(log_long_poll_wakes)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct appender a;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	memset(&a, 0, sizeof(a));
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	client_run(&loop, d, &c,
+	    "POST /v1/jobsubmit?range=h1&command=x&user=u HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"jobid\":\"p0000000000\"") != NULL);
+
+	a.d = d;
+	ASSERT_OK(uv_timer_init(&loop, &a.timer));
+	a.timer.data = &a;
+	ASSERT_OK(uv_timer_start(&a.timer, append_cb, 300, 0));
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/log?offset=1&wait=30 HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(a.at != 0);
+	/* Answered on the entry's commit, not at the end of the 30 s. */
+	ASSERT_LT(uv_now(&loop) - a.at, 10000);
+	ASSERT(strstr(c.buf,
+	           "\"joblog\":[{\"index\":1,\"time\":1.5,\"type\":"
+	           "\"hoststate\",\"state\":\"waiting\",\"message\":"
+	           "\"determining run order...\",\"host\":\"h1\"}]") != NULL);
+	ASSERT(strstr(c.buf, "\"count\":2") != NULL);
+
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
 }
