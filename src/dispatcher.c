@@ -127,13 +127,71 @@ disp_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Print doc and answer with it. */
+/* Print doc compactly and answer with it (SPEC 7.5's bare objects). */
 static void
-disp_respond(struct pogo_http_req *req, int status, struct pogo_json *doc)
+disp_respond_plain(struct pogo_http_req *req, int status, struct pogo_json *doc)
 {
 	size_t len;
 	char *s = pogo_json_print_line(doc, &len);
 
+	pogo_http_respond(req, status, "application/json", s, len);
+	free(s);
+}
+
+/* Is s a JSONP callback name, ^[A-Za-z_$][A-Za-z0-9_$.]*$ (SPEC 11.2)? */
+static bool
+disp_cb_valid(const char *s)
+{
+	static const char first[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	                            "abcdefghijklmnopqrstuvwxyz_$";
+
+	return s[0] != '\0' && strchr(first, s[0]) != NULL &&
+	    s[strspn(s,
+	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	        "0123456789_$.")] == '\0';
+}
+
+/*
+ * Answer with doc in the request's format (SPEC 11.2): `format` json or
+ * json-pretty, `cb` wrapping it as JSONP.  An unknown format or a bad
+ * callback name is a 400 instead.
+ */
+static void
+disp_respond(struct pogo_http_req *req, int status, struct pogo_json *doc)
+{
+	const char *format = pogo_http_req_param(req, "format");
+	const char *cb = pogo_http_req_param(req, "cb");
+	char *s, *w, *msg;
+	size_t len;
+
+	if (format != NULL && strcmp(format, "json") != 0 &&
+	    strcmp(format, "json-pretty") != 0) {
+		pogo_json_free(doc);
+		xasprintf(&msg, "format '%s' not known", format);
+		s = pogo_json_errors(msg);
+		pogo_http_respond_json(req, 400, s);
+		free(msg);
+		free(s);
+		return;
+	}
+	if (cb != NULL && !disp_cb_valid(cb)) {
+		pogo_json_free(doc);
+		s = pogo_json_errors("invalid value for 'cb'");
+		pogo_http_respond_json(req, 400, s);
+		free(s);
+		return;
+	}
+	if (format != NULL && strcmp(format, "json-pretty") == 0)
+		s = pogo_json_print_pretty(doc, &len);
+	else
+		s = pogo_json_print_line(doc, &len);
+	if (cb != NULL) {
+		/* name(json) and the final newline. */
+		s[len - 1] = '\0';
+		len = (size_t)xasprintf(&w, "%s(%s)\n", cb, s);
+		free(s);
+		s = w;
+	}
 	pogo_http_respond(req, status, "application/json", s, len);
 	free(s);
 }
@@ -180,7 +238,7 @@ disp_submit_answer(struct pogo_http_req *req, int status, const char *rc,
 	pogo_json_add_string(doc, "message", msg);
 	if (jobid != NULL)
 		pogo_json_add_string(doc, "jobid", jobid);
-	disp_respond(req, status, doc);
+	disp_respond_plain(req, status, doc);
 }
 
 /* Routes of v1 that are not implemented yet (SPEC 11.3's 501). */
@@ -241,7 +299,7 @@ disp_status(struct pogo_http_req *req, void *arg)
 		    d->store, &f, 0, 0, disp_count_job, &active);
 	}
 	pogo_json_add_number(doc, "jobs_active", (double)active);
-	disp_respond(req, 200, doc);
+	disp_respond_plain(req, 200, doc);
 }
 
 /*

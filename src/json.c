@@ -486,6 +486,51 @@ pogo_json_print_line(struct pogo_json *doc, size_t *lenp)
 }
 
 char *
+pogo_json_print_pretty(struct pogo_json *doc, size_t *lenp)
+{
+	cJSON *o = JSON_OF(doc);
+	char *s = cJSON_Print(o), *out, *p;
+	size_t n = 0, k, tabs = 0;
+	bool bol = true;
+
+	if (s == NULL)
+		fatalx("json: cannot print a document");
+	cJSON_Delete(o);
+	/*
+	 * cJSON indents with tabs and puts a tab after each ':'.  Strings
+	 * never hold a raw tab (it is escaped), so a tab at the start of a
+	 * line is one level of indentation and any other is that separator.
+	 */
+	for (p = s; *p != '\0'; p++)
+		tabs += *p == '\t';
+	out = xmalloc(strlen(s) + tabs + 2);
+	for (p = s; *p != '\0'; p++) {
+		/* An empty object or array: cJSON breaks the line in it. */
+		if ((*p == '}' || *p == ']') && n >= 2) {
+			k = n;
+			while (k > 0 && out[k - 1] == ' ')
+				k--;
+			if (k >= 2 && out[k - 1] == '\n' &&
+			    out[k - 2] == (*p == '}' ? '{' : '['))
+				n = k - 1;
+		}
+		if (*p == '\t' && bol) {
+			out[n++] = ' ';
+			out[n++] = ' ';
+		} else if (*p == '\t')
+			out[n++] = ' ';
+		else
+			out[n++] = *p;
+		bol = *p == '\n' || (bol && *p == '\t');
+	}
+	out[n++] = '\n';
+	out[n] = '\0';
+	free(s);
+	*lenp = n;
+	return out;
+}
+
+char *
 pogo_json_errors(const char *msg)
 {
 	char *s, *out;

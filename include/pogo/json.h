@@ -97,6 +97,11 @@ struct pogo_json *pogo_json_add_array(struct pogo_json *o, const char *key);
  * new string the caller frees, *lenp its length.  Frees doc.
  */
 char *pogo_json_print_line(struct pogo_json *doc, size_t *lenp);
+/*
+ * The same indented by 2 spaces, one member or element per line, with
+ * "key": value (SPEC 11.2 format=json-pretty).  Frees doc.
+ */
+char *pogo_json_print_pretty(struct pogo_json *doc, size_t *lenp);
 
 /*
  * {"errors": ["<msg>"]} (SPEC 11.2) without a newline, freed by the

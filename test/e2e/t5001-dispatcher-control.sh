@@ -86,6 +86,35 @@ expect_eq "expires_at" "$(jget 'round(j["response"]["job"]["expires_at"] -
     j["response"]["job"]["start_time"], 3)')" 1800.0
 expect_eq "meta hostname" "$(jget 'j["meta"]["hostname"]')" "$(hostname)"
 
+# Formats of SPEC 11.2: json-pretty is indented by 2 spaces, cb wraps
+# the same JSON, anything else is refused.
+cp_get /v1/jobs/p0000000000
+cp "$T/body" "$T/compact"
+cp_get '/v1/jobs/p0000000000?format=json-pretty'
+expect_eq "pretty code" "$code" 200
+python3 - "$T/compact" "$T/body" <<'EOP' || fail "json-pretty: $(cat "$T/body")"
+import json, sys
+compact, pretty = (open(f).read() for f in sys.argv[1:3])
+a, b = json.loads(compact), json.loads(pretty)
+a["response"]["job"].pop("is_expired"), b["response"]["job"].pop("is_expired")
+assert a == b, (a, b)
+lines = pretty.split("\n")
+assert "\t" not in pretty and pretty.endswith("}\n"), pretty
+assert lines[1] == '  "meta": {', pretty
+assert '      "jobid": "p0000000000",' in lines, pretty
+EOP
+cp_get '/v1/jobs/p0000000000?cb=my.cb_1'
+expect_eq "jsonp code" "$code" 200
+case $(cat "$T/body") in
+'my.cb_1({"meta":'*'})') ;;
+*) fail "jsonp: $(cat "$T/body")" ;;
+esac
+cp_get '/v1/jobs/p0000000000?format=xml'
+expect_eq "bad format code" "$code" 400
+expect_eq "bad format" "$(jget 'j["errors"]')" "[\"format 'xml' not known\"]"
+cp_get '/v1/jobs/p0000000000?cb=1x'
+expect_eq "bad cb code" "$code" 400
+
 # Hosts: ascending byte order of names, paged, filtered by state.
 cp_get /v1/jobs/p0000000000/hosts
 expect_eq "hosts code" "$code" 200
@@ -98,8 +127,9 @@ cp_get '/v1/jobs/p0000000000/hosts?max=2&offset=1'
 expect_eq "hosts page" "$(jget 'list(j["response"]["hosts"])')" \
     '["web1", "web2"]'
 expect_eq "hosts page count" "$(jget 'j["meta"]["count"]')" 4
-cp_get '/v1/jobs/p0000000000/hosts?state=finished'
+cp_get '/v1/jobs/p0000000000/hosts?state=finished&format=json-pretty'
 expect_eq "no finished host" "$(jget 'j["response"]["hosts"]')" '{}'
+grep -q '^    "hosts": {}$' "$T/body" || fail "pretty empty object: $(cat "$T/body")"
 expect_eq "no finished count" "$(jget 'j["meta"]["count"]')" 0
 
 # The log: entry 0 is the job's creation, with the range.

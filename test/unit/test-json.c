@@ -195,3 +195,32 @@ TEST(entry_message_with_invalid_utf8_stays_valid)
 	    "\xef\xbf\xbd\xef\xbf\xbd \\\"x\\\"\",\"time\":1.5}");
 	free(s);
 }
+
+/* format=json-pretty (SPEC 11.2): 2 spaces, empty containers kept short,
+ * a tab inside a string escaped and left alone. */
+TEST(print_pretty)
+{
+	struct pogo_json *doc = pogo_json_new_object(), *o, *a;
+	size_t len;
+	char *s;
+
+	pogo_json_add_object(doc, "a");
+	a = pogo_json_add_array(doc, "b");
+	pogo_json_add_number(a, NULL, 1);
+	pogo_json_add_number(a, NULL, 2);
+	o = pogo_json_add_object(doc, "c");
+	pogo_json_add_string(o, "d", "x\ty");
+	pogo_json_add_array(o, "e");
+	s = pogo_json_print_pretty(doc, &len);
+	ASSERT_STR_EQ(s,
+	    "{\n"
+	    "  \"a\": {},\n"
+	    "  \"b\": [1, 2],\n"
+	    "  \"c\": {\n"
+	    "    \"d\": \"x\\ty\",\n"
+	    "    \"e\": []\n"
+	    "  }\n"
+	    "}\n");
+	ASSERT_EQ(len, strlen(s));
+	free(s);
+}
