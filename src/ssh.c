@@ -127,8 +127,13 @@ struct ssh_exec {
 	struct ssh_kh kh;
 	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
 	struct ssh_task *hs_tail;
-	struct ssh_task *run_head; /* tasks whose command runs */
-	bool paused;               /* output reading held back */
+	/*
+	 * Tasks whose command runs: a subset of base.runs, kept apart for
+	 * ssh_pause(), whose walk may finish a task and so start queued
+	 * handshakes; those can end at once, but are never on this list.
+	 */
+	struct ssh_task *run_head;
+	bool paused; /* output reading held back */
 	uv_timer_t kick;
 	unsigned tasks;
 	bool closing;
