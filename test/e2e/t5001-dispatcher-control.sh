@@ -45,6 +45,10 @@ expect_refused "Improper config file: No tag" range=h1 command=true \
     user=u config='sequence: [a]' timeout=x
 expect_refused "line 1, column 18: duplicate key 't'" range=h1 \
     command=true user=u config='tag: {t: {a: 1}, t: {b: 2}}' timeout=x
+expect_refused "no such namespace 'prod'" range=h1 command=true user=u \
+    config=prod timeout=x
+expect_refused "invalid range pattern 'h[1-1000001]': a job has at most 1000000 hosts" \
+    range='h[1-1000001]' command=true user=u timeout=x
 for f in timeout job_timeout retry ssh_port connect_timeout; do
 	expect_refused "invalid value for '$f'" range=h1 command=true \
 	    user=u task_name=local run_as=root "$f=-1"
