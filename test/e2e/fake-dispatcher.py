@@ -276,12 +276,303 @@ def scenario_sigterm_idle(lsock, a):
     p.close()
 
 
+# ------------------------------------------------------------------
+# Task execution (SPEC 8.3, 9): the worker runs `local` and `ssh` tasks.
+
+def task(task_id, name, command, host="wonkhost", **extra):
+    data = {"command": command, "job_id": "j1", "user": "u"}
+    data.update(extra)
+    return {"channel": 2, "command": "run", "task_id": task_id,
+            "host": host,
+            "task_data": {"task_name": name, "task_data": data}}
+
+
+class Tasks:
+    """What the worker reported, per task id; reports are acknowledged
+    as they come (stop-and-wait: task_done waits for task_started's)."""
+
+    def __init__(self, p):
+        self.p = p
+        self.started = {}
+        self.outputs = {}  # task id -> list of task_output messages
+        self.done = {}
+        self.replies = []  # channel-2 replies, in order
+
+    def pump(self, timeout=WAIT):
+        m = self.p.recv(timeout)
+        ch = m.get("channel", 0)
+        cmd = m.get("command")
+        if ch == 1 and cmd == "task_started":
+            if m["task_id"] in self.started:
+                raise Fail("task_started twice for %s" % m["task_id"])
+            self.started[m["task_id"]] = m
+            ack(self.p)
+        elif ch == 1 and cmd == "task_output":
+            self.outputs.setdefault(m["task_id"], []).append(
+                (time.time(), m))
+        elif ch == 1 and cmd == "task_done":
+            if m["task_id"] in self.done:
+                raise Fail("task_done twice for %s" % m["task_id"])
+            self.done[m["task_id"]] = m
+            ack(self.p)
+        elif ch == 2 and m.get("type") == "reply":
+            self.replies.append(m)
+        else:
+            raise Fail("unexpected message %r" % m)
+        return m
+
+    def until(self, what, cond, timeout=WAIT):
+        deadline = time.time() + timeout
+        while not cond():
+            left = deadline - time.time()
+            if left <= 0:
+                raise Fail("timed out waiting for %s" % what)
+            self.pump(left)
+        print("ok:", what)
+
+    def reply(self, task_id):
+        """Send nothing; wait for the next reply about task_id."""
+        n = len([r for r in self.replies if r.get("task_id") == task_id])
+        self.until("a reply about %s" % task_id,
+                   lambda: len([r for r in self.replies
+                                if r.get("task_id") == task_id]) > n)
+        return [r for r in self.replies if r.get("task_id") == task_id][-1]
+
+    def request(self, msg):
+        tid = msg.get("task_id")
+        n = len([r for r in self.replies if r.get("task_id") == tid])
+        self.p.send(msg)
+        self.until("the reply to %s %s" % (msg.get("command"), tid),
+                   lambda: len([r for r in self.replies
+                                if r.get("task_id") == tid]) > n)
+        return [r for r in self.replies if r.get("task_id") == tid][-1]
+
+    def records(self, task_id):
+        """Every record of task_id, checked to be numbered 0, 1, ..."""
+        recs = []
+        for _, m in self.outputs.get(task_id, []):
+            if m.get("first") != len(recs):
+                raise Fail("task %s: a message starts at record %r, "
+                           "expected %d" % (task_id, m.get("first"),
+                                            len(recs)))
+            size = 0
+            for r in m["records"]:
+                size += len(r["data"].encode())
+            if size > 64 * 1024 and len(m["records"]) > 1:
+                raise Fail("task %s: %d bytes in one message"
+                           % (task_id, size))
+            recs.extend(m["records"])
+        return recs
+
+    def wait_done(self, task_id, timeout=WAIT):
+        self.until("task_done of %s" % task_id,
+                   lambda: task_id in self.done, timeout)
+        d = self.done[task_id]
+        f = d.get("finished_at")
+        s = d.get("started_at")
+        if not isinstance(f, float) or f < time.time() - 600:
+            raise Fail("task %s: finished_at %r" % (task_id, f))
+        if s is not None and not (isinstance(s, float) and s <= f):
+            raise Fail("task %s: started_at %r after finished_at %r"
+                       % (task_id, s, f))
+        if s is not None and task_id in self.started:
+            check("%s: started_at of task_done and task_started" % task_id,
+                  s, self.started[task_id]["started_at"])
+        check("%s: records of task_done" % task_id, d.get("records"),
+              len(self.records(task_id)))
+        return d
+
+
+def run_ok(tk, msg):
+    r = tk.request(msg)
+    check("run %s accepted" % msg["task_id"], (r.get("ok"), r.get("msg")),
+          (0, "OK"))
+
+
+def scenario_local(lsock, a):
+    """Local tasks: output, rc, a signal, many lines and a NUL byte,
+    taskstatus, taskkill, busy at capacity (max_tasks 3)."""
+    p = accept(lsock)
+    greet(p)
+    tk = Tasks(p)
+    run_ok(tk, task("e1", "local",
+                    'echo "hello $POGO_HOST $POGO_JOB_ID"; echo oops >&2'))
+    d = tk.wait_done("e1")
+    check("e1 done", (d["rc"], d["signal"], d["state"], d["timed_out"],
+                      d["message"]), (0, None, "finished", False, "ok"))
+    if "e1" not in tk.started:
+        raise Fail("no task_started for e1")
+    recs = tk.records("e1")
+    got = sorted((r["type"], r["data"]) for r in recs)
+    check("e1 records", got, [("STDERR", "oops"),
+                              ("STDOUT", "hello wonkhost j1")])
+    for r in recs:
+        if not (d["started_at"] <= r["ts"] <= d["finished_at"] + 1):
+            raise Fail("e1 record time %r outside the run" % r["ts"])
+
+    run_ok(tk, task("f1", "local", "echo before; exit 3"))
+    d = tk.wait_done("f1")
+    check("f1 done", (d["rc"], d["signal"], d["state"], d["message"]),
+          (3, None, "failed", "exited with status 3"))
+
+    run_ok(tk, task("s1", "local", "kill -USR1 $$"))
+    d = tk.wait_done("s1")
+    check("s1 done", (d["rc"], d["signal"], d["state"]),
+          (128 + 10, "USR1", "failed"))
+
+    n = 20000
+    run_ok(tk, task("m1", "local",
+                    "seq 1 %d | sed 's/^/line /'; printf 'a\\000b\\n'" % n))
+    d = tk.wait_done("m1", 60)
+    check("m1 rc", d["rc"], 0)
+    recs = tk.records("m1")
+    check("m1 record count", len(recs), n + 1)
+    check("m1 first line", recs[0]["data"], "line 1")
+    check("m1 line %d" % n, recs[n - 1]["data"], "line %d" % n)
+    check("m1 NUL byte kept", recs[n]["data"], "a\x00b")
+    msgs = tk.outputs["m1"]
+    if len(msgs) < 3:
+        raise Fail("m1: %d task_output messages for %d bytes: not "
+                   "batched by 64 KiB" % (len(msgs), n * 10))
+    # At most 10 messages a second: 100 ms apart, give or take the
+    # network (a loaded machine delays, never hurries them).
+    times = [t for t, _ in msgs]
+    span = times[-1] - times[0]
+    if span < (len(msgs) - 1) * 0.1 * 0.5:
+        raise Fail("m1: %d messages in %.3f s" % (len(msgs), span))
+    print("ok: m1 %d messages over %.2f s" % (len(msgs), span))
+
+    # taskkill and taskstatus of a long task.
+    run_ok(tk, task("k1", "local", "sleep 300"))
+    tk.until("k1 started", lambda: "k1" in tk.started)
+    r = tk.request({"channel": 2, "command": "taskstatus", "task_id": "k1"})
+    check("taskstatus of a running task", r.get("msg"), "running")
+    r = tk.request({"channel": 2, "command": "taskkill", "task_id": "k1"})
+    check("taskkill reply", (r.get("ok"), r.get("msg")), (0, "ack"))
+    d = tk.wait_done("k1")
+    check("k1 done", (d["state"], d["message"], d["timed_out"]),
+          ("failed", "killed", False))
+    r = tk.request({"channel": 2, "command": "taskstatus", "task_id": "k1"})
+    check("taskstatus of a done task", r.get("msg"), "done")
+    r = tk.request({"channel": 2, "command": "taskkill", "task_id": "zz"})
+    check("taskkill of an unknown task", r.get("msg"), "unknown")
+
+    # Capacity: three long tasks fill the worker; a fourth is busy.
+    for i in (1, 2, 3):
+        run_ok(tk, task("b%d" % i, "local", "sleep 300"))
+    tk.until("b1-b3 started",
+             lambda: all("b%d" % i in tk.started for i in (1, 2, 3)))
+    r = tk.request(task("b4", "local", "echo never"))
+    check("run beyond max_tasks", (r.get("ok"), r.get("msg")), (1, "busy"))
+    p.send({"channel": 2, "command": "status"})
+    tk.until("the status reply",
+             lambda: any(r.get("task_id") is None for r in tk.replies))
+    r = [r for r in tk.replies if r.get("task_id") is None][-1]
+    check("status at capacity", (r.get("msg"), r.get("tasks")), ("busy", 3))
+    r = tk.request({"channel": 2, "command": "taskkill", "task_id": "b2"})
+    check("taskkill b2", r.get("msg"), "ack")
+    tk.wait_done("b2")
+    # Room again: the task refused before runs now.
+    run_ok(tk, task("b4", "local", "echo now"))
+    d = tk.wait_done("b4")
+    check("b4 after room", d["rc"], 0)
+    check("b4 output", [r["data"] for r in tk.records("b4")], ["now"])
+    for i in (1, 3):
+        tk.request({"channel": 2, "command": "taskkill",
+                    "task_id": "b%d" % i})
+        tk.wait_done("b%d" % i)
+    p.close()
+
+
+def scenario_sigterm_running(lsock, a):
+    """SIGTERM with a task running: busy to new runs, the task goes on
+    to its end, its reports are delivered, then the worker exits."""
+    go = os.path.join(os.environ["T"], "go")
+    p = accept(lsock)
+    greet(p)
+    tk = Tasks(p)
+    run_ok(tk, task("r1", "local",
+                    "i=0; while [ ! -f %s ] && [ $i -lt 600 ]; do "
+                    "sleep 0.1; i=$((i+1)); done; echo finished" % go))
+    tk.until("r1 started", lambda: "r1" in tk.started)
+    pid = worker_pid(a["pid_file"])
+    os.kill(pid, signal.SIGTERM)
+    wait_log(a["log"], "SIGTERM: stopping")
+    r = tk.request(task("r2", "local", "echo never"))
+    check("run while stopping", (r.get("ok"), r.get("msg")), (1, "busy"))
+    os.kill(pid, 0)
+    print("ok: the worker waits for its running task")
+    with open(go, "w"):
+        pass
+    d = tk.wait_done("r1")
+    check("r1 done", (d["rc"], d["state"]), (0, "finished"))
+    check("r1 output", [r["data"] for r in tk.records("r1")], ["finished"])
+    p.expect_eof()
+    print("ok: connection closed after the report was delivered")
+    p.close()
+
+
+def scenario_sigkill_running(lsock, a):
+    """SIGKILL of the worker with a task running: the link drops."""
+    p = accept(lsock)
+    greet(p)
+    tk = Tasks(p)
+    pf = os.path.join(os.environ["T"], "task.pid")
+    run_ok(tk, task("x1", "local", "echo $$ >%s; exec sleep 300" % pf))
+    tk.until("x1 started", lambda: "x1" in tk.started)
+    os.kill(worker_pid(a["pid_file"]), signal.SIGKILL)
+    try:
+        while True:
+            tk.pump()
+    except EOFError:
+        pass
+    print("ok: connection dropped with the killed worker")
+    if "x1" in tk.done:
+        raise Fail("x1 reported done by a killed worker")
+    p.close()
+
+
+def scenario_ssh(lsock, a):
+    """ssh tasks against a real sshd: the worker's own SSH setup."""
+    p = accept(lsock)
+    greet(p)
+    tk = Tasks(p)
+    run_ok(tk, task("h1", "ssh", 'echo "on $POGO_HOST as $(id -un)"',
+                    host="127.0.0.1"))
+    run_ok(tk, task("h2", "ssh", "echo bad >&2; exit 4", host="127.0.0.2"))
+    run_ok(tk, task("h3", "ssh", "kill -TERM $$", host="127.0.0.3"))
+    d = tk.wait_done("h1", 60)
+    check("h1 done", (d["rc"], d["state"], d["message"]),
+          (0, "finished", "ok"))
+    check("h1 output", [(r["type"], r["data"]) for r in tk.records("h1")],
+          [("STDOUT", "on 127.0.0.1 as %s" % os.environ["TEST_USER"])])
+    d = tk.wait_done("h2", 60)
+    check("h2 done", (d["rc"], d["state"]), (4, "failed"))
+    check("h2 output", [(r["type"], r["data"]) for r in tk.records("h2")],
+          [("STDERR", "bad")])
+    d = tk.wait_done("h3", 60)
+    check("h3 done", (d["rc"], d["signal"], d["state"]),
+          (143, "TERM", "failed"))
+    # A long one killed over SSH.
+    run_ok(tk, task("h4", "ssh", "sleep 300", host="127.0.0.4"))
+    tk.until("h4 started", lambda: "h4" in tk.started, 60)
+    r = tk.request({"channel": 2, "command": "taskkill", "task_id": "h4"})
+    check("taskkill h4", r.get("msg"), "ack")
+    d = tk.wait_done("h4", 60)
+    check("h4 done", (d["state"], d["message"]), ("failed", "killed"))
+    p.close()
+
+
 SCENARIOS = {
     "protocol": scenario_protocol,
     "reconnect-report": scenario_reconnect_report,
     "sigkill": scenario_sigkill,
     "sigterm": scenario_sigterm,
     "sigterm-idle": scenario_sigterm_idle,
+    "local": scenario_local,
+    "sigterm-running": scenario_sigterm_running,
+    "sigkill-running": scenario_sigkill_running,
+    "ssh": scenario_ssh,
 }
 
 

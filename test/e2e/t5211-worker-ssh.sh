@@ -1,0 +1,47 @@
+#!/bin/sh
+# pogo worker runs ssh tasks (SPEC 8.3, 9.3-9.10) against a real sshd in
+# a network namespace, with the user's own ~/.ssh/config (User, Port,
+# IdentityFile): output, exit code, a signal, taskkill over SSH.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+command -v python3 >/dev/null 2>&1 || skip "no python3"
+start_sshd
+export T TEST_USER
+
+FAKE=$POGO_SRC/test/e2e/fake-dispatcher.py
+PORT=$(e2e_port 1)
+mkdir -p "$HOME/.ssh" && chmod 700 "$HOME/.ssh" || fail "mkdir"
+cat >"$HOME/.ssh/config" <<EOC
+Host *
+    IdentityFile $T/id_ed25519
+    User $TEST_USER
+    Port $SSHD_PORT
+EOC
+
+in_ns python3 "$FAKE" ssh "$PORT" "$T/worker.log" "$T/w.pid" "$T/ready" \
+    >"$T/fake-ssh.log" 2>&1 &
+FAKE_PID=$!
+E2E_PIDS="$E2E_PIDS $FAKE_PID"
+wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
+in_ns "$POGO" worker -f /dev/null --dispatcher "127.0.0.1:$PORT" \
+    -o worker.reconnect_delay=0 -o worker.name=wtest \
+    -o worker.max_tasks=3 -o pid_file="$T/w.pid" -v \
+    >"$T/worker.out" 2>"$T/worker.log" &
+WORKER_PID=$!
+E2E_PIDS="$E2E_PIDS $WORKER_PID"
+
+not_alive() {
+	! alive "$1"
+}
+wait_for 120 "the fake dispatcher" not_alive "$FAKE_PID"
+wait "$FAKE_PID"
+[ $? -eq 0 ] || fail "scenario ssh: $(tail -n 3 "$T/fake-ssh.log")"
+alive "$WORKER_PID" || fail "the worker died"
+kill -TERM "$WORKER_PID"
+wait_for 30 "the worker to exit" not_alive "$WORKER_PID"
+wait "$WORKER_PID"
+expect_eq "worker exit status" "$?" 0
+grep -q "loop not closed cleanly" "$T/worker.log" &&
+    fail "the worker left a handle open"
+
+echo "PASS $E2E_NAME"
