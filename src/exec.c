@@ -143,25 +143,38 @@ pogo_exec_taskstatus(struct pogo_exec *e, const char *task_id)
 	return r->started ? POGO_EXEC_RUNNING : POGO_EXEC_WAITING;
 }
 
+static const struct {
+	const char *name;
+	int n;
+} exec_sigs[] = { { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 },
+	{ "ABRT", 6 }, { "FPE", 8 }, { "KILL", 9 }, { "USR1", 10 },
+	{ "SEGV", 11 }, { "USR2", 12 }, { "PIPE", 13 }, { "ALRM", 14 },
+	{ "TERM", 15 } };
+
 int
 pogo_exec_signal_number(const char *name)
 {
-	static const struct {
-		const char *name;
-		int n;
-	} sigs[] = { { "HUP", 1 }, { "INT", 2 }, { "QUIT", 3 }, { "ILL", 4 },
-		{ "ABRT", 6 }, { "FPE", 8 }, { "KILL", 9 }, { "USR1", 10 },
-		{ "SEGV", 11 }, { "USR2", 12 }, { "PIPE", 13 }, { "ALRM", 14 },
-		{ "TERM", 15 } };
 	size_t i;
 
 	if (strncmp(name, "SIG", 3) == 0)
 		name += 3;
-	for (i = 0; i < POGO_NELEM(sigs); i++) {
-		if (strcmp(sigs[i].name, name) == 0)
-			return sigs[i].n;
+	for (i = 0; i < POGO_NELEM(exec_sigs); i++) {
+		if (strcmp(exec_sigs[i].name, name) == 0)
+			return exec_sigs[i].n;
 	}
 	return 0;
+}
+
+const char *
+pogo_exec_signal_name(int signal)
+{
+	size_t i;
+
+	for (i = 0; i < POGO_NELEM(exec_sigs); i++) {
+		if (exec_sigs[i].n == signal)
+			return exec_sigs[i].name;
+	}
+	return NULL;
 }
 
 void

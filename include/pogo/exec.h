@@ -284,5 +284,7 @@ void pogo_exec_result_exit(struct pogo_exec_result *r, int status, int signal);
 
 /* Linux signal number of a name such as "TERM" or "SIGTERM"; 0 unknown. */
 int pogo_exec_signal_number(const char *name);
+/* The name ("TERM") of a Linux signal number, or NULL (unknown). */
+const char *pogo_exec_signal_name(int signal);
 
 #endif

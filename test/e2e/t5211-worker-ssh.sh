@@ -18,14 +18,15 @@ Host *
     Port $SSHD_PORT
 EOC
 
-in_ns python3 "$FAKE" ssh "$PORT" "$T/worker.log" "$T/w.pid" "$T/ready" \
+ip netns exec "$E2E_NS" python3 "$FAKE" ssh "$PORT" "$T/worker.log" "$T/w.pid" "$T/ready" \
     >"$T/fake-ssh.log" 2>&1 &
 FAKE_PID=$!
 E2E_PIDS="$E2E_PIDS $FAKE_PID"
 wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
-in_ns "$POGO" worker -f /dev/null --dispatcher "127.0.0.1:$PORT" \
+ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null --dispatcher "127.0.0.1:$PORT" \
     -o worker.reconnect_delay=0 -o worker.name=wtest \
-    -o worker.max_tasks=3 -o pid_file="$T/w.pid" -v \
+    -o worker.max_tasks=3 -o worker.use_local_identity=true \
+    -o pid_file="$T/w.pid" -v \
     >"$T/worker.out" 2>"$T/worker.log" &
 WORKER_PID=$!
 E2E_PIDS="$E2E_PIDS $WORKER_PID"
