@@ -7,16 +7,27 @@
  * each one.  It owns its handles and keeps no file-level state, so
  * several can run on one loop (pogo one, the tests).
  *
- * Task execution is not wired in yet (XXX(#9)): a run of a task_name
- * other than "ssh" or "local" is acknowledged and reported done with rc
- * 255 and "invalid task name <name>" (SPEC 8.3); a run of "ssh" or
- * "local" is answered `busy`, so the dispatcher keeps the task for a
- * worker that can run it.  Repeated runs are acknowledged and not run
- * again (N-DEDUP); taskstatus answers running, done or unknown.
+ * Tasks run on the worker's own executors (exec.h): one local and one SSH
+ * executor, built from the configuration (worker.max_tasks,
+ * max_handshakes, max_output, worker.ssh.*).  A run of task_name "ssh" or
+ * "local" becomes a struct pogo_exec_task from its task_data; it counts
+ * against max_tasks from the run until its task_done is queued, and a run
+ * beyond them is answered `busy`.  Its output records leave numbered and
+ * batched (outbatch.h) on the link that issued it, task_done after the
+ * last of them, with the worker's start and end times, rc, signal and
+ * record count.  An executor whose tasks hold more than 1 MiB of unsent
+ * output is paused (SPEC 9.9 drops the oldest records instead).  A run of
+ * any other task_name is acknowledged and reported done with rc 255 and
+ * "invalid task name <name>" (SPEC 8.3).  Repeated runs are acknowledged
+ * and not run again (N-DEDUP); taskstatus answers running (in flight),
+ * done (task_done queued) or unknown; taskkill stops a task as a timeout
+ * does, reported failed, "killed".
  *
- * A graceful stop (SIGTERM) answers `busy` to every new run, makes no new
- * connection, waits until the reports queued for the dispatchers that are
- * up are acknowledged (at most POGO_WORKER_STOP_MS), then closes.
+ * A graceful stop (SIGTERM) answers `busy` to every new run and makes no
+ * new connection; it waits for the running tasks (at most stop_ms), kills
+ * those left, waits until the reports queued for the dispatchers that are
+ * up are acknowledged (at most stop_ms more), then closes the executors
+ * and the links.
  */
 #ifndef POGO_WORKER_H
 #define POGO_WORKER_H
@@ -25,7 +36,7 @@
 
 #include "pogo/clock.h"
 
-/* How long a stop waits for tasks and reports (SPEC 9). */
+/* How long a stop waits for tasks, then for reports (SPEC 9). */
 #define POGO_WORKER_STOP_MS 60000
 
 struct pogo_cfg;
@@ -50,7 +61,7 @@ typedef void (*pogo_worker_stop_cb)(
 /*
  * Stop gracefully (see above); cb (may be NULL) is called from the loop
  * once every handle is closed, with 0, or POGO_ERR_TIMEOUT when reports
- * were still undelivered at the deadline.  The worker is freed after cb.
+ * were still undelivered (or killed tasks not done) at the deadline.  The worker is freed after cb.
  */
 void pogo_worker_stop(struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg);
 
