@@ -27,7 +27,7 @@ struct wt {
 	struct pogo_peer_worker *pw;
 	struct pogo_worker *w;
 	struct pogo_cfg *cfg;
-	int ups, reports, replies;
+	int ups, reports, replies, started;
 	int reply_ok;
 	char reply_text[64];
 	int done_rc;
@@ -62,6 +62,12 @@ wt_report(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
 {
 	struct wt *t = arg;
 
+	if (m->type == POGO_MSG_TASK_STARTED) {
+		t->started++;
+		if (t->ack_reports)
+			pogo_peer_worker_ack(w);
+		return;
+	}
 	if (m->type != POGO_MSG_TASK_DONE)
 		return;
 	t->reports++;
@@ -165,6 +171,20 @@ wt_done(struct wt *t)
 }
 
 static void
+wt_run_command(
+    struct wt *t, const char *task_id, const char *name, const char *command)
+{
+	struct pogo_msg m;
+
+	pogo_proto_msg_init(&m, POGO_MSG_RUN);
+	m.task_id = (char *)task_id;
+	m.host = (char *)"wonkhost";
+	m.task.task_name = (char *)name;
+	m.task.command = (char *)command;
+	pogo_peer_worker_command(t->pw, &m, NULL);
+}
+
+static void
 wt_run(struct wt *t, const char *task_id, const char *name)
 {
 	struct pogo_msg m;
@@ -241,6 +261,40 @@ TEST(stop_gives_up_at_the_deadline)
 	pogo_clock_manual_advance(t.clock, 1);
 	WAIT_FLAG(&t, stopped);
 	ASSERT_EQ(t.stop_status, POGO_ERR_TIMEOUT);
+	wt_done(&t);
+}
+
+/*
+ * SPEC 9: a stop waits for a running task until the deadline, then kills
+ * it (reported failed, "killed"), delivers the report and ends.
+ */
+TEST(stop_kills_running_tasks_at_the_deadline)
+{
+	struct wt t;
+	uint64_t end;
+
+	wt_init(&t);
+	wt_run_command(&t, "t1", "local", "exec sleep 300");
+	WAIT_GE(&t, replies, 1);
+	ASSERT_EQ(t.reply_ok, 0);
+	WAIT_GE(&t, started, 1);
+	pogo_worker_stop(t.w, wt_stopped, &t);
+	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS - 1);
+	uv_run(&t.loop, UV_RUN_NOWAIT);
+	ASSERT(!t.stopped);
+	ASSERT_EQ(t.reports, 0);
+	pogo_clock_manual_advance(t.clock, 1);
+	/* The kill ends the command; its output timer runs on the clock. */
+	end = uv_hrtime() + 10000000000ULL;
+	while (!t.stopped && uv_hrtime() < end) {
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+		pogo_clock_manual_advance(t.clock, 100);
+		usleep(1000);
+	}
+	ASSERT(t.stopped);
+	ASSERT_EQ(t.stop_status, 0);
+	ASSERT_EQ(t.reports, 1);
+	ASSERT_STR_EQ(t.done_message, "killed");
 	wt_done(&t);
 }
 
