@@ -19,6 +19,7 @@ status=0
 failed_stages=""
 failed_list=$(mktemp "${TMPDIR:-/tmp}/pogo-failed.XXXXXX") || exit 1
 trap 'rm -f "$failed_list"' EXIT
+rm -f build-fuzz/smoke-failure.txt
 start_all=$(date +%s)
 
 stage() {
@@ -68,10 +69,14 @@ ctest_run() {
 			skipped=$((skipped + skip))
 		fi
 	fi
-	# The failed tests' names, printed again at the end of the run.
+	# The failed tests' names (and, in CI, the skipped ones), printed
+	# again at the end of the run.
 	sed -n '/^The following tests FAILED:/,/^[^[:space:]]/p' \
 	    "$dir/ctest-$$.log" | grep -E '^[[:space:]]+[0-9]+ - ' |
 	    sed "s|^|$dir: |" >>"$failed_list"
+	[ "${POGO_TEST_NO_SKIP:-0}" != 1 ] ||
+	    grep -E '^[[:space:]]+[0-9]+ - .* \(Skipped\)$' \
+	    "$dir/ctest-$$.log" | sed "s|^|$dir: |" >>"$failed_list"
 	rm -f "$dir/ctest-$$.log"
 	return $rc
 }
@@ -82,9 +87,12 @@ ctest_run() {
 # artefact go under build-fuzz/, never into the source tree.
 FUZZ_TARGETS="range sched-config output prompt target resolver wire cfg http"
 fuzz_smoke() {
-	rm -f build-fuzz/smoke-failure.txt
 	for f in $FUZZ_TARGETS; do
 		mkdir -p build-fuzz/corpus-$f
+		# Artefacts of earlier runs are not this run's findings.
+		rm -f build-fuzz/$f-crash-* build-fuzz/$f-oom-* \
+		    build-fuzz/$f-timeout-* build-fuzz/$f-leak-* \
+		    build-fuzz/$f-slow-unit-*
 		extra=""
 		[ "$f" != sched-config ] || extra=test/data/sched
 		# -malloc_limit_mb bounds what one input may allocate at
@@ -115,12 +123,31 @@ fuzz_smoke() {
 	done
 }
 
-stage deps sh third_party/deps.sh "$PWD/build/third_party" || exit 1
-stage build make build || exit 1
+# The closing lines: totals, and what failed, where a reader of only the
+# log's tail sees it.
+summary() {
+	echo "==== all stages: $(($(date +%s) - start_all)) s"
+	if [ -n "$failed_stages" ]; then
+		if [ -f build-fuzz/smoke-failure.txt ]; then
+			echo "---- the fuzz smoke's failure, again:"
+			tail -n 60 build-fuzz/smoke-failure.txt
+		fi
+		if [ -s "$failed_list" ]; then
+			echo "---- failed tests:"
+			cat "$failed_list"
+		fi
+		echo "failed stages:$failed_stages"
+	fi
+	echo "total: $passed passed, $failed failed, $skipped skipped"
+}
+
+stage deps sh third_party/deps.sh "$PWD/build/third_party" ||
+    { summary; exit 1; }
+stage build make build || { summary; exit 1; }
 stage unit ctest_run build -L unit
 stage e2e ctest_run build -L e2e
 stage checks ctest_run build -L check
-stage build-asan make build-asan || exit 1
+stage build-asan make build-asan || { summary; exit 1; }
 stage unit-asan ctest_run build-asan -L unit
 stage e2e-asan ctest_run build-asan -L e2e
 stage build-fuzz make build-fuzz && stage fuzz-smoke fuzz_smoke
@@ -128,18 +155,6 @@ stage bench sh test/bench/sched.sh build/bench-sched
 # Measurements, side by side with pdsh, ClusterShell and parallel-ssh:
 # printed, and not part of the pass/fail count.
 stage fanout sh test/bench/fanout.sh build/pogo || status=$status
-echo "==== all stages: $(($(date +%s) - start_all)) s"
-if [ -n "$failed_stages" ]; then
-	if [ -f build-fuzz/smoke-failure.txt ]; then
-		echo "---- the fuzz smoke's failure, again:"
-		tail -n 60 build-fuzz/smoke-failure.txt
-	fi
-	if [ -s "$failed_list" ]; then
-		echo "---- failed tests:"
-		cat "$failed_list"
-	fi
-	echo "failed stages:$failed_stages"
-fi
-echo "total: $passed passed, $failed failed, $skipped skipped"
+summary
 [ $failed -eq 0 ] || status=1
 exit $status
