@@ -19,6 +19,7 @@
 #include "pogo/outbatch.h"
 #include "pogo/peer.h"
 #include "pogo/ssh.h"
+#include "pogo/tls.h"
 #include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
@@ -328,6 +329,30 @@ worker_refusal_passes(int r)
 	    r == UV_ENFILE || r == UV_ENOMEM;
 }
 
+/*
+ * The attached script travels in base64 (SPEC 5.1, 8.3); the stub writes
+ * its text (exec.h).  Returns 0 with d->exe_data decoded, or an error for
+ * text that is not base64 or a script with a NUL byte.
+ */
+static int
+worker_decode_script(struct pogo_proto_task *d)
+{
+	char *text;
+	size_t len;
+	int r;
+
+	if ((r = pogo_tls_base64_decode(d->exe_data, strlen(d->exe_data),
+	         POGO_PROTO_EXE_MAX, &text, &len)) != 0)
+		return r;
+	if (memchr(text, '\0', len) != NULL) {
+		free(text);
+		return POGO_ERR_RANGE;
+	}
+	free(d->exe_data);
+	d->exe_data = text;
+	return 0;
+}
+
 /* Run m on e; the reply is sent from here. */
 static void
 worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
@@ -349,6 +374,13 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 	wt->data = m->task;
 	memset(&m->task, 0, sizeof(m->task));
 	d = &wt->data;
+	wt->t.data = wt;
+	/* In the list first: running counts it, free unlinks it. */
+	wt->next = w->tasks;
+	if (w->tasks != NULL)
+		w->tasks->prev = wt;
+	w->tasks = wt;
+	w->running++;
 	wt->t.job_id = d->job_id != NULL ? d->job_id : "";
 	wt->t.task_id = wt->task_id;
 	wt->t.host = wt->host;
@@ -361,6 +393,15 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 	    d->connect_timeout > 0 ? (unsigned)d->connect_timeout : 0;
 	wt->t.run_as = d->run_as;
 	wt->t.timeout = d->timeout > 0 ? (unsigned)d->timeout : 0;
+	if (d->exe_data != NULL && worker_decode_script(d) != 0) {
+		pogo_peer_link_reply(l, wt->task_id, 0, NULL, -1);
+		log_info(
+		    "task %s host %s: invalid exe_data", wt->task_id, wt->host);
+		worker_report_done(l, wt->task_id, 255, "invalid exe_data");
+		pogo_dedup_done(w->dedup, wt->task_id);
+		worker_task_free(wt);
+		return;
+	}
 	if (d->retry > 0 || d->prehook || d->posthook || d->lock ||
 	    d->exe_name != NULL) {
 		wt->stub.retry = d->retry > 0 ? (unsigned)d->retry : 0;
@@ -372,13 +413,6 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 		wt->stub.exe_data = d->exe_data;
 		wt->t.stub = &wt->stub;
 	}
-	wt->t.data = wt;
-	/* In the list first: running counts it, free unlinks it. */
-	wt->next = w->tasks;
-	if (w->tasks != NULL)
-		w->tasks->prev = wt;
-	w->tasks = wt;
-	w->running++;
 	if ((r = e->ops->start(e, &wt->t)) != 0) {
 		if (worker_refusal_passes(r)) {
 			pogo_dedup_forget(w->dedup, wt->task_id);

@@ -9,6 +9,7 @@
 # It creates READY_FILE once it listens, prints what it checks, and exits
 # 0 when the scenario held, 1 (with the reason) when it did not.  Every
 # wait is bounded.
+import base64
 import json
 import os
 import re
@@ -441,6 +442,29 @@ def scenario_local(lsock, a):
     if span < (len(msgs) - 1) * 0.1 * 0.5:
         raise Fail("m1: %d messages in %.3f s" % (len(msgs), span))
     print("ok: m1 %d messages over %.2f s" % (len(msgs), span))
+
+    # The host timeout, from the task's data (SPEC 9.10).
+    run_ok(tk, task("o1", "local", "echo early; exec sleep 300", timeout=1))
+    d = tk.wait_done("o1")
+    check("o1 done", (d["state"], d["timed_out"], d["message"]),
+          ("failed", True, "timed out after 1 seconds"))
+    check("o1 output", [r["data"] for r in tk.records("o1")], ["early"])
+
+    # An attached script, in base64 (SPEC 5.1, 9.7), through the stub.
+    script = base64.b64encode(b"#!/bin/sh\necho from-script $POGO_HOST\n")
+    run_ok(tk, task("a1", "local", "", exe_name="hello.sh",
+                    exe_data=script.decode()))
+    d = tk.wait_done("a1")
+    check("a1 rc", (d["rc"], d["state"]), (0, "finished"))
+    data = [r["data"] for r in tk.records("a1")]
+    if "from-script wonkhost" not in data:
+        raise Fail("a1: the script's line is not in %r" % data)
+    print("ok: a1 ran the attached script")
+    run_ok(tk, task("a2", "local", "", exe_name="bad.sh",
+                    exe_data="not base64!"))
+    d = tk.wait_done("a2")
+    check("a2 done", (d["rc"], d["state"], d["message"]),
+          (255, "failed", "invalid exe_data"))
 
     # taskkill and taskstatus of a long task.
     run_ok(tk, task("k1", "local", "sleep 300"))
