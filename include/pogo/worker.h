@@ -10,7 +10,9 @@
  * Tasks run on the worker's own executors (exec.h): one local and one SSH
  * executor, built from the configuration (worker.max_tasks,
  * max_handshakes, max_output, worker.ssh.*).  A run of task_name "ssh" or
- * "local" becomes a struct pogo_exec_task from its task_data; it counts
+ * "local" becomes a struct pogo_exec_task from its task_data (exe_data
+ * arrives in base64 and is decoded for the stub; a run whose exe_data is
+ * not base64 is reported done with rc 255, "invalid exe_data"); it counts
  * against max_tasks from the run until its task_done is queued, and a run
  * beyond them is answered `busy`.  Its output records leave numbered and
  * batched (outbatch.h) on the link that issued it, task_done after the
