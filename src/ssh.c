@@ -1172,6 +1172,11 @@ ssh_setup_identities(struct ssh_task *st, ssh_session s)
 	h.local_host = se->local_host;
 	for (i = 0; i < se->opts.identities.n; i++)
 		ssh_ident_add(st, ssh_ident_get(se, se->opts.identities.v[i]));
+	if (se->opts.given_identities_only) {
+		if (user != NULL)
+			ssh_string_free_char(user);
+		return 0;
+	}
 	r = pogo_ssh_config_identities(
 	    se->cfg, &h, &files, &st->ids_only, &cause);
 	if (user != NULL)
@@ -2695,18 +2700,20 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		if (ssh_load_key(se, opts->identities.v[i], true, cause) != 0)
 			goto fail;
 	}
-	memset(&h, 0, sizeof(h));
-	h.local_user = se->local_user;
-	h.home = se->home;
-	h.local_host = se->local_host;
-	pogo_ssh_config_static_files(se->cfg, &h, &files);
-	for (i = 0; i < files.n; i++)
-		(void)ssh_load_key(se, files.v[i], false, cause);
-	pogo_strv_clear(&files);
-	for (i = 0; i < POGO_NELEM(defaults); i++) {
-		xasprintf(&path, "%s/.ssh/%s", home, defaults[i]);
-		(void)ssh_load_key(se, path, false, cause);
-		free(path);
+	if (!opts->given_identities_only) {
+		memset(&h, 0, sizeof(h));
+		h.local_user = se->local_user;
+		h.home = se->home;
+		h.local_host = se->local_host;
+		pogo_ssh_config_static_files(se->cfg, &h, &files);
+		for (i = 0; i < files.n; i++)
+			(void)ssh_load_key(se, files.v[i], false, cause);
+		pogo_strv_clear(&files);
+		for (i = 0; i < POGO_NELEM(defaults); i++) {
+			xasprintf(&path, "%s/.ssh/%s", home, defaults[i]);
+			(void)ssh_load_key(se, path, false, cause);
+			free(path);
+		}
 	}
 	uv_timer_init(loop, &se->kick);
 	se->kick.data = se;

@@ -704,6 +704,7 @@ worker_ssh_opts(const struct pogo_cfg *cfg, struct pogo_ssh_opts *so)
 	}
 	/* SPEC 9.4: the worker's own agent and keys only when asked for. */
 	so->use_agent = cfg->worker.use_local_identity;
+	so->given_identities_only = !cfg->worker.use_local_identity;
 	if (cfg->worker.use_local_identity) {
 		for (i = 0; i < cfg->worker.ssh.nidentity_files; i++)
 			pogo_strv_push(

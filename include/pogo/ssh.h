@@ -34,6 +34,11 @@ struct pogo_ssh_opts {
 	const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
 	enum pogo_ssh_hostkey host_key_check;
 	struct pogo_strv identities; /* empty: libssh's defaults */
+	/*
+	 * Offer identities alone: no ssh_config IdentityFile and no default
+	 * files (a worker daemon without use_local_identity, SPEC 9.4).
+	 */
+	bool given_identities_only;
 	bool use_agent;
 	const char *password; /* borrowed; NULL: none */
 	/*

@@ -587,6 +587,21 @@ def scenario_ssh(lsock, a):
     p.close()
 
 
+
+def scenario_ssh_nokeys(lsock, a):
+    """Without use_local_identity the worker offers none of its keys
+    (SPEC 9.4), not even those its ssh_config names."""
+    p = accept(lsock)
+    greet(p)
+    tk = Tasks(p)
+    run_ok(tk, task("n1", "ssh", "echo never", host="127.0.0.1"))
+    d = tk.wait_done("n1", 60)
+    check("n1 done", (d["rc"], d["state"], d["message"]),
+          (None, "failed", "authentication failed"))
+    check("n1 output", tk.records("n1"), [])
+    p.close()
+
+
 SCENARIOS = {
     "protocol": scenario_protocol,
     "reconnect-report": scenario_reconnect_report,
@@ -597,6 +612,7 @@ SCENARIOS = {
     "sigterm-running": scenario_sigterm_running,
     "sigkill-running": scenario_sigkill_running,
     "ssh": scenario_ssh,
+    "ssh-nokeys": scenario_ssh_nokeys,
 }
 
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # pogo worker runs ssh tasks (SPEC 8.3, 9.3-9.10) against a real sshd in
 # a network namespace, with the user's own ~/.ssh/config (User, Port,
-# IdentityFile): output, exit code, a signal, taskkill over SSH.
+# IdentityFile): output, exit code, a signal, taskkill over SSH; without
+# worker.use_local_identity the worker offers none of its keys (SPEC 9.4).
 . "$(dirname "$0")/lib.sh"
 e2e_init
 command -v python3 >/dev/null 2>&1 || skip "no python3"
@@ -18,31 +19,44 @@ Host *
     Port $SSHD_PORT
 EOC
 
-ip netns exec "$E2E_NS" python3 "$FAKE" ssh "$PORT" "$T/worker.log" "$T/w.pid" "$T/ready" \
-    >"$T/fake-ssh.log" 2>&1 &
-FAKE_PID=$!
-E2E_PIDS="$E2E_PIDS $FAKE_PID"
-wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
-ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null --dispatcher "127.0.0.1:$PORT" \
-    -o worker.reconnect_delay=0 -o worker.name=wtest \
-    -o worker.max_tasks=3 -o worker.use_local_identity=true \
-    -o pid_file="$T/w.pid" -v \
-    >"$T/worker.out" 2>"$T/worker.log" &
-WORKER_PID=$!
-E2E_PIDS="$E2E_PIDS $WORKER_PID"
-
 not_alive() {
 	! alive "$1"
 }
-wait_for 120 "the fake dispatcher" not_alive "$FAKE_PID"
-wait "$FAKE_PID"
-[ $? -eq 0 ] || fail "scenario ssh: $(tail -n 3 "$T/fake-ssh.log")"
-alive "$WORKER_PID" || fail "the worker died"
-kill -TERM "$WORKER_PID"
-wait_for 30 "the worker to exit" not_alive "$WORKER_PID"
-wait "$WORKER_PID"
-expect_eq "worker exit status" "$?" 0
-grep -q "loop not closed cleanly" "$T/worker.log" &&
-    fail "the worker left a handle open"
+
+# scenario NAME WORKER_ARGS...: the fake dispatcher's scenario NAME against
+# a worker, both in the namespace; the worker then stops cleanly.
+scenario() {
+	name=$1
+	shift
+	rm -f "$T/ready" "$T/w.pid"
+	ip netns exec "$E2E_NS" python3 "$FAKE" "$name" "$PORT" \
+	    "$T/worker.log" "$T/w.pid" "$T/ready" >"$T/fake-$name.log" 2>&1 &
+	FAKE_PID=$!
+	E2E_PIDS="$E2E_PIDS $FAKE_PID"
+	wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
+	ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null \
+	    --dispatcher "127.0.0.1:$PORT" -o worker.reconnect_delay=0 \
+	    -o worker.name=wtest -o worker.max_tasks=3 \
+	    -o pid_file="$T/w.pid" -v "$@" \
+	    >"$T/worker.out" 2>"$T/worker.log" &
+	WORKER_PID=$!
+	E2E_PIDS="$E2E_PIDS $WORKER_PID"
+	wait_for 120 "the fake dispatcher ($name)" not_alive "$FAKE_PID"
+	wait "$FAKE_PID"
+	[ $? -eq 0 ] || fail "scenario $name: $(tail -n 3 "$T/fake-$name.log")"
+	alive "$WORKER_PID" || fail "the worker died"
+	kill -TERM "$WORKER_PID"
+	wait_for 30 "the worker to exit" not_alive "$WORKER_PID"
+	wait "$WORKER_PID"
+	expect_eq "worker exit status ($name)" "$?" 0
+	grep -q "loop not closed cleanly" "$T/worker.log" &&
+	    fail "the worker left a handle open"
+	cp "$T/worker.log" "$T/worker-$name.log"
+}
+
+# Without use_local_identity, no key of the worker's is offered (9.4).
+scenario ssh-nokeys
+# With it, the ssh_config's key logs in.
+scenario ssh -o worker.use_local_identity=true
 
 echo "PASS $E2E_NAME"
