@@ -16,6 +16,7 @@
 
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
+#include "pogo/dispatcher-engine.h"
 #include "pogo/dispatcher-peer.h"
 #include "pogo/dispatcher.h"
 #include "pogo/log.h"
@@ -55,6 +56,7 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_proc_opts po = { 0 };
 	struct pogo_proc *p = NULL;
 	struct pogo_dispatcher *d = NULL;
+	struct pogo_exec *remote;
 	struct pogo_cfg *cfg = NULL;
 	char *cause = NULL;
 	bool api = false;
@@ -108,8 +110,9 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		r = POGO_EXIT_FAIL;
 		goto out;
 	}
-	if (pogo_dispatcher_peer_start(d, pogo_proc_loop(p), cfg, &cause) !=
-	    0) {
+	remote = pogo_dispatcher_engine_start(d, pogo_proc_loop(p), cfg);
+	if (pogo_dispatcher_peer_start(
+	        d, pogo_proc_loop(p), cfg, remote, &cause) != 0) {
 		fprintf(stderr, "pogo dispatcher: %s\n", cause);
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);

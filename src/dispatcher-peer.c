@@ -12,6 +12,7 @@
 #include "pogo/dispatcher-peer.h"
 #include "pogo/dispatcher.h"
 #include "pogo/error.h"
+#include "pogo/exec-remote.h"
 #include "pogo/http.h"
 #include "pogo/log.h"
 #include "pogo/peer.h"
@@ -19,6 +20,7 @@
 
 struct dpeer {
 	struct pogo_peer_server *srv;
+	struct pogo_exec *remote; /* the engine's executor, or NULL */
 	void (*done)(void *darg);
 	void *darg;
 };
@@ -26,20 +28,34 @@ struct dpeer {
 static void
 dpeer_up(struct pogo_peer_server *srv, struct pogo_peer_worker *w, void *arg)
 {
-	/* peer.c logged the hello; the engine will hear of it here. */
+	struct dpeer *dp = arg;
+
+	/* peer.c logged the hello. */
+	if (dp->remote != NULL)
+		pogo_exec_remote_up(dp->remote, w);
 }
 
 static void
 dpeer_lost(struct pogo_peer_server *srv, struct pogo_peer_worker *w, int status,
     void *arg)
 {
-	/* No command was ever queued (no engine): nothing to take back. */
+	struct dpeer *dp = arg;
+
+	/* Without an engine no command was ever queued. */
+	if (dp->remote != NULL)
+		pogo_exec_remote_lost(dp->remote, w, status);
 }
 
 static void
 dpeer_report(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
     struct pogo_msg *m, void *arg)
 {
+	struct dpeer *dp = arg;
+
+	if (dp->remote != NULL) {
+		pogo_exec_remote_report(dp->remote, w, m);
+		return;
+	}
 	if (m->type == POGO_MSG_TASK_OUTPUT)
 		return;
 	log_info("worker %s: %s for unknown task %s: acknowledged and ignored",
@@ -52,10 +68,16 @@ static void
 dpeer_reply(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
     struct pogo_msg *m, void *cookie, void *arg)
 {
+	struct dpeer *dp = arg;
+
+	if (dp->remote != NULL)
+		pogo_exec_remote_reply(dp->remote, w, m, cookie);
+	else
+		pogo_exec_remote_release(cookie);
 }
 
 static const struct pogo_peer_server_cbs dpeer_cbs = { dpeer_up, dpeer_lost,
-	dpeer_report, dpeer_reply, NULL };
+	dpeer_report, dpeer_reply, pogo_exec_remote_release };
 
 static void
 dpeer_workers(struct pogo_dispatcher *d,
@@ -73,6 +95,8 @@ dpeer_closed(struct pogo_peer_server *srv, int status, void *arg)
 	void (*done)(void *darg) = dp->done;
 	void *darg = dp->darg;
 
+	if (dp->remote != NULL)
+		pogo_exec_remote_detach(dp->remote);
 	free(dp);
 	if (done != NULL)
 		done(darg);
@@ -94,7 +118,7 @@ static const struct pogo_dispatcher_peer dpeer_table = { dpeer_workers,
 
 int
 pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
-    const struct pogo_cfg *cfg, char **cause)
+    const struct pogo_cfg *cfg, struct pogo_exec *remote, char **cause)
 {
 	struct pogo_peer_server_opts o;
 	struct sockaddr_storage ss;
@@ -122,7 +146,11 @@ pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
 		pogo_http_format_addr(
 		    (struct sockaddr *)&ss, addr, sizeof(addr));
 		log_info("Listening on %s", addr);
+		if (remote != NULL)
+			pogo_exec_remote_set_prefix(remote, addr);
 	}
+	if ((dp->remote = remote) != NULL)
+		pogo_exec_remote_attach(remote);
 	pogo_dispatcher_set_peer(d, &dpeer_table, dp);
 	return 0;
 }

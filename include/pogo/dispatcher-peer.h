@@ -9,10 +9,11 @@
  * said hello (GET /status lists them, N-001) and is stopped by the
  * dispatcher after its engine.
  *
- * XXX(#9): the engine is not plugged in yet.  Until it is, no command is
- * sent to a worker, and a report that arrives (one queued by a worker
- * for a dispatcher that ran before) is logged and acknowledged, as a
- * report for a task this dispatcher does not know would be.
+ * The engine's remote executor (exec-remote.h), when given, hears every
+ * event of the peer server until the layer stops; it learns the bound
+ * address, the prefix of task ids (SPEC 7.2).  Without one, no command is
+ * sent to a worker, and a report that arrives is logged and acknowledged,
+ * as a report for a task this dispatcher does not know would be.
  */
 #ifndef POGO_DISPATCHER_PEER_H
 #define POGO_DISPATCHER_PEER_H
@@ -21,6 +22,7 @@
 
 struct pogo_cfg;
 struct pogo_dispatcher;
+struct pogo_exec;
 
 /*
  * Listen on cfg->dispatcher.worker_listen (cfg borrowed: it must outlive
@@ -30,6 +32,6 @@ struct pogo_dispatcher;
  * bind or listen: "worker port <addr>: address already in use").
  */
 int pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
-    const struct pogo_cfg *cfg, char **cause);
+    const struct pogo_cfg *cfg, struct pogo_exec *remote, char **cause);
 
 #endif

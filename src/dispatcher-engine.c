@@ -1,0 +1,500 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The dispatcher's engine (dispatcher-engine.h): jobs of the store run on
+ * one dispatch over the remote executor, and everything they do is
+ * written back to the store.
+ */
+#include "pogo/compat.h"
+
+#include <inttypes.h>
+#include <string.h>
+
+#include "pogo/cfg.h"
+#include "pogo/dispatcher-engine.h"
+#include "pogo/dispatcher.h"
+#include "pogo/error.h"
+#include "pogo/exec-remote.h"
+#include "pogo/job.h"
+#include "pogo/log.h"
+#include "pogo/sched-config.h"
+#include "pogo/store.h"
+#include "pogo/strtab.h"
+#include "pogo/xmalloc.h"
+
+struct deng;
+
+/* What the engine keeps of a host for its stored row. */
+struct dhost {
+	uint32_t runs;
+	double start_time;
+	double finish_time;
+	char *task_id;
+	char *worker;
+	char *instance;
+	uint32_t seqrun; /* the run seq counts records of */
+	uint32_t seq;
+};
+
+struct djob {
+	struct deng *eng;
+	struct djob *next;
+	uint64_t n;
+	char id[32];
+	struct pogo_store_job *rec;
+	struct pogo_sched_config *cfg;
+	struct pogo_job *job;
+	struct pogo_strtab *names; /* host name -> index */
+	struct dhost *hosts;
+	uint32_t nhosts;
+	bool ended;
+	bool poll_pending; /* a long-poll wake-up waits for a commit */
+	unsigned refs;     /* the engine's, and each pending wake-up */
+};
+
+struct deng {
+	struct pogo_dispatcher *d;
+	uv_loop_t *loop;
+	struct pogo_store *st;
+	struct pogo_exec *exec;
+	struct pogo_dispatch *dispatch;
+	struct djob *jobs;
+	unsigned closing; /* jobs, dispatch, executor still closing */
+	void (*done)(void *darg);
+	void *darg;
+};
+
+struct dbarrier {
+	void (*go)(void *cookie);
+	void *cookie;
+};
+
+static void
+djob_unref(struct djob *dj)
+{
+	uint32_t i;
+
+	if (--dj->refs > 0)
+		return;
+	for (i = 0; i < dj->nhosts; i++) {
+		free(dj->hosts[i].task_id);
+		free(dj->hosts[i].worker);
+		free(dj->hosts[i].instance);
+	}
+	free(dj->hosts);
+	if (dj->names != NULL)
+		pogo_strtab_free(dj->names);
+	pogo_sched_config_free(dj->cfg);
+	pogo_store_job_free(dj->rec);
+	free(dj);
+}
+
+static struct djob *
+deng_find(struct deng *eng, const struct pogo_job *job)
+{
+	struct djob *dj;
+
+	for (dj = eng->jobs; dj != NULL; dj = dj->next)
+		if (dj->job == job)
+			return dj;
+	return NULL;
+}
+
+static void
+deng_barrier_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct dbarrier *b = arg;
+
+	if (status != 0)
+		log_error("store commit failed: %s", pogo_strerror(status));
+	b->go(b->cookie);
+	free(b);
+}
+
+static void
+deng_barrier(void (*go)(void *cookie), void *cookie, void *arg)
+{
+	struct deng *eng = arg;
+	struct dbarrier *b = xcalloc(1, sizeof(*b));
+
+	b->go = go;
+	b->cookie = cookie;
+	pogo_store_after_commit(eng->st, deng_barrier_cb, b);
+}
+
+static void
+deng_assign(struct pogo_exec_task *t, const char *worker, const char *instance,
+    void *arg)
+{
+	struct deng *eng = arg;
+	struct djob *dj = deng_find(eng, t->data);
+	struct dhost *h;
+	uint32_t i;
+
+	if (dj == NULL)
+		return;
+	t->task_name = dj->rec->task_name;
+	t->user = dj->rec->user;
+	t->ssh_user = dj->rec->ssh_user;
+	t->ssh_port = dj->rec->ssh_port > 0 ? (unsigned)dj->rec->ssh_port : 0;
+	t->connect_timeout = dj->rec->connect_timeout > 0
+	    ? (unsigned)dj->rec->connect_timeout
+	    : 0;
+	i = pogo_strtab_find(dj->names, t->host, strlen(t->host));
+	if (i == POGO_STRTAB_NONE || i >= dj->nhosts)
+		return;
+	h = &dj->hosts[i];
+	free(h->worker);
+	free(h->instance);
+	h->worker = xstrdup(worker);
+	h->instance = xstrdup(instance);
+}
+
+static void
+deng_kick(void *arg)
+{
+	struct deng *eng = arg;
+
+	if (eng->dispatch != NULL)
+		pogo_dispatch_kick(eng->dispatch);
+}
+
+/* The log's long polls are answered once the new entries are durable. */
+static void
+deng_poll_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct djob *dj = arg;
+
+	dj->poll_pending = false;
+	if (dj->eng != NULL)
+		pogo_dispatcher_log_appended(dj->eng->d, dj->n);
+	djob_unref(dj);
+}
+
+static void
+deng_log(struct djob *dj, const struct pogo_job_entry *e, int64_t host)
+{
+	struct pogo_store_entry se;
+	int r;
+
+	memset(&se, 0, sizeof(se));
+	se.index = e->index;
+	se.time = e->time;
+	se.host = host;
+	se.state = e->state;
+	se.message = e->message;
+	se.exitstatus = e->exitstatus;
+	se.run = e->run;
+	se.output = e->output;
+	if ((r = pogo_store_log_append(dj->eng->st, dj->n, &se)) != 0)
+		log_error("job %s: cannot store log entry %" PRIu32 ": %s",
+		    dj->id, e->index, pogo_strerror(r));
+	if (!dj->poll_pending) {
+		dj->poll_pending = true;
+		dj->refs++;
+		pogo_store_after_commit(dj->eng->st, deng_poll_cb, dj);
+	}
+}
+
+static bool
+deng_final(int state)
+{
+	return state == POGO_HOST_FINISHED || state == POGO_HOST_FAILED ||
+	    state == POGO_HOST_UNREACHABLE || state == POGO_HOST_HALTED ||
+	    state == POGO_HOST_DEADLOCKED || state == POGO_HOST_SKIPPED;
+}
+
+static void
+deng_entry(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
+{
+	struct djob *dj = arg;
+	struct pogo_store_host sh;
+	struct dhost *h;
+	uint32_t i;
+	int r;
+
+	if (e->host == NULL) {
+		/* Entry 0 is the submission's, stored with the job. */
+		if (e->index == 0)
+			return;
+		deng_log(dj, e, -1);
+		if ((r = pogo_store_job_state(dj->eng->st, dj->n, e->state,
+		         e->message,
+		         e->state >= POGO_JOB_FINISHED ? e->time : 0)) != 0)
+			log_error("job %s: cannot store its state: %s", dj->id,
+			    pogo_strerror(r));
+		return;
+	}
+	i = pogo_strtab_find(dj->names, e->host, strlen(e->host));
+	if (i == POGO_STRTAB_NONE || i >= dj->nhosts) {
+		log_error("job %s: entry for unknown host %s", dj->id, e->host);
+		return;
+	}
+	h = &dj->hosts[i];
+	if (e->task_id != NULL &&
+	    (h->task_id == NULL || strcmp(h->task_id, e->task_id) != 0)) {
+		free(h->task_id);
+		h->task_id = xstrdup(e->task_id);
+	}
+	if (e->state == POGO_HOST_READY) {
+		h->runs = e->run + 1;
+		h->start_time = 0;
+		h->finish_time = 0;
+	} else if (e->state == POGO_HOST_RUNNING)
+		h->start_time = e->time;
+	else if (deng_final(e->state) && h->runs > e->run)
+		h->finish_time = e->time;
+	memset(&sh, 0, sizeof(sh));
+	sh.idx = i;
+	sh.state = e->state;
+	sh.message = e->message;
+	sh.exitstatus = e->exitstatus;
+	sh.runs = h->runs;
+	sh.start_time = h->start_time;
+	sh.finish_time = h->finish_time;
+	sh.task_id = h->task_id;
+	sh.worker = h->worker;
+	sh.worker_instance = h->instance;
+	if ((r = pogo_store_host_set(dj->eng->st, dj->n, &sh)) != 0)
+		log_error("job %s: cannot store host %s: %s", dj->id, e->host,
+		    pogo_strerror(r));
+	deng_log(dj, e, i);
+}
+
+static void
+deng_output(struct pogo_job *job, const char *host, uint32_t run,
+    enum pogo_out_type type, const char *data, size_t len, bool eol,
+    double time, void *arg)
+{
+	struct djob *dj = arg;
+	struct pogo_store_output o;
+	struct dhost *h;
+	uint32_t i;
+	int r;
+
+	i = pogo_strtab_find(dj->names, host, strlen(host));
+	if (i == POGO_STRTAB_NONE || i >= dj->nhosts)
+		return;
+	h = &dj->hosts[i];
+	if (h->seqrun != run) {
+		h->seqrun = run;
+		h->seq = 0;
+	}
+	memset(&o, 0, sizeof(o));
+	o.host = i;
+	o.run = run;
+	o.seq = h->seq++;
+	o.ts = time;
+	o.type = type == POGO_OUT_STDERR ? POGO_STORE_OUT_STDERR
+	                                 : POGO_STORE_OUT_STDOUT;
+	o.data = data;
+	o.len = len;
+	if ((r = pogo_store_output_append(dj->eng->st, dj->n, &o)) != 0)
+		log_error("job %s: cannot store output of %s: %s", dj->id, host,
+		    pogo_strerror(r));
+}
+
+static void
+deng_end(struct pogo_job *job, void *arg)
+{
+	struct djob *dj = arg;
+
+	dj->ended = true;
+}
+
+static const struct pogo_job_listener deng_listener = { deng_entry, deng_output,
+	deng_end };
+
+static int
+deng_host_cb(const struct pogo_store_host *h, void *arg)
+{
+	struct pogo_strv *hosts = arg;
+
+	pogo_strv_push(hosts, h->name);
+	return 0;
+}
+
+static int
+deng_next_task(void *arg, uint64_t *np)
+{
+	struct deng *eng = arg;
+
+	return pogo_store_next_task(eng->st, np);
+}
+
+/* A job that cannot be built is halted with the reason. */
+static void
+deng_refuse(struct deng *eng, uint64_t n, const char *why)
+{
+	log_error("job p%010" PRIu64 ": %s", n, why);
+	(void)pogo_store_job_state(
+	    eng->st, n, POGO_JOB_HALTED, why, pogo_exec_now());
+}
+
+static void
+deng_submitted(struct pogo_dispatcher *d, uint64_t n,
+    const struct pogo_dispatcher_secrets *secrets, void *arg)
+{
+	struct deng *eng = arg;
+	struct pogo_dispatch_opts dopts;
+	struct pogo_job_opts jopts;
+	struct pogo_strv hosts = { 0 };
+	struct djob *dj;
+	char *cause = NULL;
+	size_t i;
+	int r;
+
+	if (eng->dispatch == NULL) {
+		memset(&dopts, 0, sizeof(dopts));
+		dopts.task_prefix = pogo_exec_remote_prefix(eng->exec);
+		dopts.next_task = deng_next_task;
+		dopts.next_task_arg = eng;
+		eng->dispatch = pogo_dispatch_new(eng->loop, eng->exec, &dopts);
+	}
+	dj = xcalloc(1, sizeof(*dj));
+	dj->eng = eng;
+	dj->n = n;
+	dj->refs = 1;
+	snprintf(dj->id, sizeof(dj->id), "p%010" PRIu64, n);
+	if ((r = pogo_store_job_get(eng->st, n, &dj->rec)) != 0 ||
+	    (r = pogo_store_hosts(eng->st, n, 0, 0, deng_host_cb, &hosts)) !=
+	        0) {
+		xasprintf(&cause, "cannot load the job: %s", pogo_strerror(r));
+		goto fail;
+	}
+	dj->nhosts = (uint32_t)hosts.n;
+	dj->hosts = xcalloc(hosts.n + 1, sizeof(*dj->hosts));
+	dj->names = pogo_strtab_new_sized(hosts.n);
+	for (i = 0; i < hosts.n; i++)
+		(void)pogo_strtab_intern(
+		    dj->names, hosts.v[i], strlen(hosts.v[i]), NULL);
+	if (dj->rec->config != NULL) {
+		r = pogo_sched_config_parse(
+		    dj->rec->config, strlen(dj->rec->config), &dj->cfg, &cause);
+		if (r == 0 && pogo_sched_config_nrefs(dj->cfg) > 0) {
+			/* XXX(#9): resolvers run in the dispatcher. */
+			xasprintf(&cause,
+			    "configurations with resolvers are "
+			    "not supported by the dispatcher yet");
+			r = POGO_ERR_NOTIMPL;
+		}
+		if (r == 0)
+			r = pogo_sched_config_build(dj->cfg, &cause);
+		if (r != 0)
+			goto fail;
+	}
+	memset(&jopts, 0, sizeof(jopts));
+	jopts.id = dj->id;
+	jopts.command = dj->rec->command;
+	jopts.run_as = dj->rec->run_as;
+	jopts.timeout = dj->rec->timeout;
+	jopts.job_timeout = dj->rec->job_timeout;
+	jopts.concurrent = dj->rec->concurrent;
+	jopts.stub.retry = dj->rec->retry;
+	jopts.stub.prehook = dj->rec->prehook;
+	jopts.stub.posthook = dj->rec->posthook;
+	jopts.stub.lock = dj->rec->lock;
+	jopts.stub.exe_name = dj->rec->exe_name;
+	jopts.stub.exe_data = dj->rec->exe_data;
+	jopts.counters =
+	    pogo_dispatch_counters(eng->dispatch, dj->rec->namespace);
+	/* XXX(#10): secrets go to the secret cache (SPEC 7.4). */
+	(void)secrets;
+	if ((r = pogo_job_new(eng->loop, dj->cfg, &hosts, &jopts, eng->dispatch,
+	         &deng_listener, dj, &dj->job, &cause)) != 0)
+		goto fail;
+	pogo_strv_clear(&hosts);
+	dj->next = eng->jobs;
+	eng->jobs = dj;
+	pogo_job_start(dj->job);
+	return;
+fail:
+	deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
+	free(cause);
+	pogo_strv_clear(&hosts);
+	djob_unref(dj);
+}
+
+static uint64_t
+deng_jobs_active(struct pogo_dispatcher *d, void *arg)
+{
+	struct deng *eng = arg;
+	struct djob *dj;
+	uint64_t n = 0;
+
+	for (dj = eng->jobs; dj != NULL; dj = dj->next)
+		if (!dj->ended)
+			n++;
+	return n;
+}
+
+static void
+deng_closed_one(void *arg)
+{
+	struct deng *eng = arg;
+	void (*done)(void *darg);
+	void *darg;
+
+	if (--eng->closing > 0)
+		return;
+	done = eng->done;
+	darg = eng->darg;
+	free(eng);
+	if (done != NULL)
+		done(darg);
+}
+
+static void
+deng_dispatch_closed(void *arg)
+{
+	struct deng *eng = arg;
+
+	eng->exec->ops->close(eng->exec, deng_closed_one, eng);
+}
+
+static void
+deng_stop(
+    struct pogo_dispatcher *d, void (*done)(void *darg), void *darg, void *arg)
+{
+	struct deng *eng = arg;
+	struct djob *dj;
+
+	eng->done = done;
+	eng->darg = darg;
+	eng->closing = 1;
+	while ((dj = eng->jobs) != NULL) {
+		eng->jobs = dj->next;
+		pogo_job_close(dj->job, NULL, NULL);
+		dj->eng = NULL; /* a pending wake-up finds no engine */
+		djob_unref(dj);
+	}
+	if (eng->dispatch != NULL)
+		pogo_dispatch_close(eng->dispatch, deng_dispatch_closed, eng);
+	else
+		deng_dispatch_closed(eng);
+}
+
+static const struct pogo_dispatcher_engine deng_table = { deng_submitted,
+	deng_stop, deng_jobs_active };
+
+struct pogo_exec *
+pogo_dispatcher_engine_start(
+    struct pogo_dispatcher *d, uv_loop_t *loop, const struct pogo_cfg *cfg)
+{
+	struct pogo_exec_remote_opts o;
+	struct deng *eng = xcalloc(1, sizeof(*eng));
+
+	eng->d = d;
+	eng->loop = loop;
+	eng->st = pogo_dispatcher_store(d);
+	memset(&o, 0, sizeof(o));
+	o.barrier = deng_barrier;
+	o.assign = deng_assign;
+	o.kick = deng_kick;
+	o.arg = eng;
+	o.grace_ms = (uint64_t)cfg->dispatcher.lost_worker_grace * 1000;
+	eng->exec = pogo_exec_remote_new(loop, &o);
+	pogo_dispatcher_set_engine(d, &deng_table, eng);
+	return eng->exec;
+}

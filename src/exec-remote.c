@@ -1,0 +1,728 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The remote executor (exec-remote.h): tasks run on the workers of the
+ * dispatcher's worker port.
+ *
+ * Lifetimes.  A worker record (struct rworker) lives while its connection
+ * lives, while a task points to it and while an acknowledgement of it
+ * waits for the store (refs).  A task record (struct rtask) lives while
+ * the task is in flight and while its `run` waits for the store.  The
+ * executor is freed once it is closed, no barrier callback is pending
+ * and the worker layer detached it (it forwards peer events until its
+ * own stop, after the engine's).
+ */
+#include "pogo/compat.h"
+
+#include <string.h>
+
+#include "pogo/error.h"
+#include "pogo/exec-remote.h"
+#include "pogo/log.h"
+#include "pogo/peer.h"
+#include "pogo/proto.h"
+#include "pogo/xmalloc.h"
+
+struct remote;
+
+struct rworker {
+	struct remote *e;
+	struct pogo_peer_worker *w; /* NULL once lost */
+	char *name;
+	char *instance;
+	unsigned max_tasks;
+	unsigned inflight; /* tasks given and not done */
+	unsigned refs;
+	bool busy;         /* answered busy; full until a task is done */
+	uint64_t deadline; /* lost: end of the grace period (loop ms) */
+	struct rworker *next;
+};
+
+struct rtask {
+	struct pogo_exec_run run;
+	struct remote *e;
+	struct pogo_exec_task *t;
+	struct rworker *wk;
+	unsigned refs;
+	bool sent;   /* the run went out */
+	bool killed; /* kill() was called */
+	bool lost;   /* its worker is lost: in the grace period */
+	bool done;   /* no event any more */
+};
+
+/* A command's cookie (peer.h). */
+struct rcmd {
+	enum pogo_msg_type type;
+	char *task_id;
+};
+
+/* A barrier with no opts.barrier: the next loop turn. */
+struct rturn {
+	void (*go)(void *cookie);
+	void *cookie;
+	struct rturn *next;
+};
+
+struct remote {
+	struct pogo_exec base;
+	uv_loop_t *loop;
+	struct pogo_exec_remote_opts o;
+	struct rworker *workers;
+	uv_timer_t grace;
+	uv_idle_t turn;
+	struct rturn *turns;
+	struct rturn **turns_tail;
+	char *prefix;
+	unsigned pending; /* barrier callbacks still to come */
+	unsigned handles; /* open handles */
+	bool attached;
+	bool closing;
+	bool closed; /* close_cb called */
+	void (*close_cb)(void *arg);
+	void *close_arg;
+};
+
+static void remote_maybe_free(struct remote *e);
+
+static void
+rworker_unref(struct rworker *wk)
+{
+	struct remote *e = wk->e;
+	struct rworker **p;
+
+	if (--wk->refs > 0)
+		return;
+	for (p = &e->workers; *p != NULL; p = &(*p)->next) {
+		if (*p == wk) {
+			*p = wk->next;
+			break;
+		}
+	}
+	free(wk->name);
+	free(wk->instance);
+	free(wk);
+}
+
+static void
+rtask_unref(struct rtask *rt)
+{
+	if (--rt->refs > 0)
+		return;
+	rworker_unref(rt->wk);
+	free(rt);
+}
+
+static void
+remote_turn_cb(uv_idle_t *h)
+{
+	struct remote *e = h->data;
+	struct rturn *list = e->turns, *n;
+
+	e->turns = NULL;
+	e->turns_tail = &e->turns;
+	uv_idle_stop(&e->turn);
+	while ((n = list) != NULL) {
+		list = n->next;
+		n->go(n->cookie);
+		free(n);
+	}
+}
+
+/* Call go(cookie) once the engine's changes so far are durable. */
+static void
+remote_barrier(struct remote *e, void (*go)(void *cookie), void *cookie)
+{
+	struct rturn *n;
+
+	e->pending++;
+	if (e->o.barrier != NULL) {
+		e->o.barrier(go, cookie, e->o.arg);
+		return;
+	}
+	n = xcalloc(1, sizeof(*n));
+	n->go = go;
+	n->cookie = cookie;
+	*e->turns_tail = n;
+	e->turns_tail = &n->next;
+	uv_idle_start(&e->turn, remote_turn_cb);
+}
+
+static void
+remote_barrier_done(struct remote *e)
+{
+	e->pending--;
+	remote_maybe_free(e);
+}
+
+/* The task's end: its done event (or give it back unstarted). */
+static void
+rtask_finish(struct rtask *rt, struct pogo_exec_result *r)
+{
+	struct remote *e = rt->e;
+
+	rt->done = true;
+	rt->t->priv = NULL;
+	rt->wk->inflight--;
+	if (rt->wk->busy && !r->requeue) {
+		rt->wk->busy = false;
+		if (e->o.kick != NULL && rt->wk->w != NULL)
+			e->o.kick(e->o.arg);
+	}
+	pogo_exec_run_done(&e->base, &rt->run, r);
+	rtask_unref(rt);
+}
+
+static void
+rtask_requeue(struct rtask *rt)
+{
+	struct pogo_exec_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.requeue = true;
+	r.exitstatus = -1;
+	rtask_finish(rt, &r);
+}
+
+static void
+rtask_fail(struct rtask *rt, const char *msg)
+{
+	struct pogo_exec_result r;
+
+	memset(&r, 0, sizeof(r));
+	pogo_exec_result_set(&r, POGO_EXEC_FAILED, -1, "%s", msg);
+	rtask_finish(rt, &r);
+}
+
+static struct rtask *
+remote_find(struct remote *e, const char *task_id)
+{
+	struct pogo_exec_run *run;
+
+	if (task_id == NULL ||
+	    (run = pogo_exec_run_find(&e->base, task_id)) == NULL)
+		return NULL;
+	return container_of(run, struct rtask, run);
+}
+
+static void
+remote_command(struct rworker *wk, enum pogo_msg_type type, struct rtask *rt)
+{
+	const struct pogo_exec_task *t = rt->t;
+	const struct pogo_exec_stub *s = t->stub;
+	struct pogo_msg m;
+	struct rcmd *c;
+
+	pogo_proto_msg_init(&m, type);
+	m.task_id = (char *)t->task_id;
+	if (type == POGO_MSG_RUN) {
+		m.host = (char *)t->host;
+		m.task.task_name =
+		    (char *)(t->task_name != NULL ? t->task_name : "ssh");
+		m.task.command = (char *)t->command;
+		m.task.job_id = (char *)t->job_id;
+		m.task.user = (char *)t->user;
+		m.task.ssh_user = (char *)t->ssh_user;
+		if (t->ssh_port != 0)
+			m.task.ssh_port = (int)t->ssh_port;
+		if (t->connect_timeout != 0)
+			m.task.connect_timeout = (int)t->connect_timeout;
+		m.task.run_as = (char *)t->run_as;
+		m.task.timeout = t->timeout;
+		if (s != NULL) {
+			m.task.retry = (int)s->retry;
+			m.task.prehook = s->prehook;
+			m.task.posthook = s->posthook;
+			m.task.lock = s->lock;
+			m.task.exe_name = (char *)s->exe_name;
+			m.task.exe_data = (char *)s->exe_data;
+		}
+		/* XXX(#10): the job's encrypted secrets (t->secrets). */
+	}
+	c = xcalloc(1, sizeof(*c));
+	c->type = type;
+	c->task_id = xstrdup(t->task_id);
+	pogo_peer_worker_command(wk->w, &m, c);
+}
+
+/* The barrier of a start: the task's ready state is committed. */
+static void
+remote_send_cb(void *cookie)
+{
+	struct rtask *rt = cookie;
+	struct remote *e = rt->e;
+
+	if (!rt->done) {
+		if (rt->killed)
+			rtask_fail(rt, "killed");
+		else if (rt->wk->w == NULL)
+			rtask_requeue(rt); /* lost before it was sent */
+		else {
+			rt->sent = true;
+			remote_command(rt->wk, POGO_MSG_RUN, rt);
+		}
+	}
+	rtask_unref(rt);
+	remote_barrier_done(e);
+}
+
+static int
+remote_start(struct pogo_exec *base, struct pogo_exec_task *t)
+{
+	struct remote *e = (struct remote *)base;
+	struct rworker *wk, *pick = NULL;
+	struct rtask *rt;
+	uint32_t n = 0, v;
+
+	if (e->closing)
+		return UV_ECANCELED;
+	/* A random worker with free capacity (SPEC 7.2). */
+	for (wk = e->workers; wk != NULL; wk = wk->next) {
+		if (wk->w == NULL || wk->busy || wk->inflight >= wk->max_tasks)
+			continue;
+		n++;
+		if (uv_random(NULL, NULL, &v, sizeof(v), 0, NULL) != 0)
+			v = 0;
+		if (v % n == 0)
+			pick = wk;
+	}
+	if (pick == NULL)
+		return UV_EBUSY;
+	if (e->o.assign != NULL)
+		e->o.assign(t, pick->name, pick->instance, e->o.arg);
+	rt = xcalloc(1, sizeof(*rt));
+	rt->e = e;
+	rt->t = t;
+	rt->wk = pick;
+	rt->refs = 2; /* in flight, and the barrier */
+	pick->refs++;
+	pick->inflight++;
+	t->priv = rt;
+	pogo_exec_run_add(&e->base, &rt->run, t);
+	remote_barrier(e, remote_send_cb, rt);
+	return 0;
+}
+
+static void
+remote_kill(struct pogo_exec *base, struct pogo_exec_task *t)
+{
+	struct rtask *rt = t->priv;
+
+	if (rt == NULL || rt->done || rt->killed)
+		return;
+	rt->killed = true;
+	if (rt->sent && rt->wk->w != NULL)
+		remote_command(rt->wk, POGO_MSG_TASKKILL, rt);
+	/* Unsent: the send's barrier ends it.  Lost: the grace rule. */
+}
+
+static int
+remote_withdraw(struct pogo_exec *base, struct pogo_exec_task *t)
+{
+	struct remote *e = (struct remote *)base;
+	struct rtask *rt = remote_find(e, t->task_id);
+
+	if (rt == NULL || rt->t != t || rt->done)
+		return POGO_ERR_NOTFOUND;
+	if (rt->sent || rt->killed)
+		return POGO_ERR_STATE;
+	rt->done = true;
+	rt->t->priv = NULL;
+	rt->wk->inflight--;
+	pogo_exec_run_drop(&e->base, &rt->run);
+	rtask_unref(rt);
+	return 0;
+}
+
+static void
+remote_handle_closed(uv_handle_t *h)
+{
+	struct remote *e = h->data;
+
+	e->handles--;
+	remote_maybe_free(e);
+}
+
+static void
+remote_maybe_free(struct remote *e)
+{
+	void (*cb)(void *arg);
+	void *arg;
+
+	if (!e->closing || e->pending > 0 || e->handles > 0)
+		return;
+	if (!e->closed) {
+		e->closed = true;
+		cb = e->close_cb;
+		arg = e->close_arg;
+		if (cb != NULL)
+			cb(arg);
+	}
+	if (!e->attached) {
+		free(e->prefix);
+		free(e);
+	}
+}
+
+static void
+remote_close(struct pogo_exec *base, void (*cb)(void *arg), void *arg)
+{
+	struct remote *e = (struct remote *)base;
+	struct pogo_exec_run *run;
+	struct rtask *rt;
+
+	e->closing = true;
+	e->close_cb = cb;
+	e->close_arg = arg;
+	/* Tasks still in flight are dropped without events. */
+	while ((run = e->base.runs) != NULL) {
+		rt = container_of(run, struct rtask, run);
+		rt->done = true;
+		rt->t->priv = NULL;
+		rt->wk->inflight--;
+		pogo_exec_run_drop(&e->base, run);
+		rtask_unref(rt);
+	}
+	uv_close((uv_handle_t *)&e->grace, remote_handle_closed);
+	uv_close((uv_handle_t *)&e->turn, remote_handle_closed);
+	/* The turn's barriers still come: run them now, they see done. */
+	remote_turn_cb(&e->turn);
+}
+
+static const struct pogo_exec_ops remote_ops = {
+	.start = remote_start,
+	.kill = remote_kill,
+	.close = remote_close,
+	.pause = NULL,
+	.taskstatus = pogo_exec_taskstatus,
+	.withdraw = remote_withdraw,
+};
+
+struct pogo_exec *
+pogo_exec_remote_new(uv_loop_t *loop, const struct pogo_exec_remote_opts *opts)
+{
+	struct remote *e = xcalloc(1, sizeof(*e));
+
+	e->base.ops = &remote_ops;
+	e->loop = loop;
+	e->o = *opts;
+	e->turns_tail = &e->turns;
+	uv_timer_init(loop, &e->grace);
+	uv_idle_init(loop, &e->turn);
+	e->grace.data = e;
+	e->turn.data = e;
+	e->handles = 2;
+	return &e->base;
+}
+
+void
+pogo_exec_remote_set_prefix(struct pogo_exec *base, const char *addr)
+{
+	struct remote *e = (struct remote *)base;
+
+	free(e->prefix);
+	xasprintf(&e->prefix, "%s-", addr);
+}
+
+const char *
+pogo_exec_remote_prefix(const struct pogo_exec *base)
+{
+	const struct remote *e = (const struct remote *)base;
+
+	return e->prefix != NULL ? e->prefix : "remote-";
+}
+
+void
+pogo_exec_remote_attach(struct pogo_exec *base)
+{
+	((struct remote *)base)->attached = true;
+}
+
+void
+pogo_exec_remote_detach(struct pogo_exec *base)
+{
+	struct remote *e = (struct remote *)base;
+
+	e->attached = false;
+	remote_maybe_free(e);
+}
+
+/* Fail the tasks of lost worker wk still in flight (SPEC 7.3). */
+static void
+remote_fail_lost(struct remote *e, struct rworker *wk)
+{
+	struct pogo_exec_run *run;
+	struct rtask *rt;
+	bool again = true;
+
+	wk->refs++;
+	while (again) {
+		again = false;
+		for (run = e->base.runs; run != NULL; run = run->next) {
+			rt = container_of(run, struct rtask, run);
+			if (rt->wk == wk && rt->lost && !rt->done) {
+				rt->lost = false;
+				rtask_fail(rt, "lost contact with worker");
+				again = true; /* the list changed */
+				break;
+			}
+		}
+	}
+	rworker_unref(wk);
+}
+
+static void remote_grace_cb(uv_timer_t *h);
+
+static void
+remote_grace_arm(struct remote *e)
+{
+	struct rworker *wk;
+	uint64_t now = uv_now(e->loop), next = 0;
+
+	for (wk = e->workers; wk != NULL; wk = wk->next) {
+		if (wk->w == NULL && wk->deadline != 0 &&
+		    (next == 0 || wk->deadline < next))
+			next = wk->deadline;
+	}
+	if (next != 0)
+		uv_timer_start(
+		    &e->grace, remote_grace_cb, next > now ? next - now : 0, 0);
+}
+
+static void
+remote_grace_cb(uv_timer_t *h)
+{
+	struct remote *e = h->data;
+	struct rworker *wk;
+	uint64_t now = uv_now(e->loop);
+
+again:
+	for (wk = e->workers; wk != NULL; wk = wk->next) {
+		if (wk->w == NULL && wk->deadline != 0 && wk->deadline <= now) {
+			wk->deadline = 0;
+			log_info("worker %s: lost, its grace period ended",
+			    wk->name);
+			remote_fail_lost(e, wk);
+			goto again; /* the list may have changed */
+		}
+	}
+	remote_grace_arm(e);
+}
+
+void
+pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
+{
+	struct remote *e = (struct remote *)base;
+	struct pogo_exec_run *run;
+	struct rworker *wk, *old;
+	struct rtask *rt;
+	int max;
+
+	if (e->closing)
+		return;
+	wk = xcalloc(1, sizeof(*wk));
+	wk->e = e;
+	wk->w = w;
+	wk->name = xstrdup(pogo_peer_worker_name(w));
+	wk->instance = xstrdup(pogo_peer_worker_instance(w));
+	max = pogo_peer_worker_max_tasks(w);
+	wk->max_tasks = max > 0 ? (unsigned)max : 0;
+	wk->refs = 1;
+	wk->next = e->workers;
+	e->workers = wk;
+	pogo_peer_worker_set_data(w, wk);
+	e->base.max_tasks += wk->max_tasks;
+	/* The same worker back within its grace period (SPEC 7.3)? */
+	for (old = e->workers; old != NULL; old = old->next) {
+		if (old->w != NULL || old->deadline == 0 ||
+		    strcmp(old->name, wk->name) != 0)
+			continue;
+		old->deadline = 0;
+		if (strcmp(old->instance, wk->instance) != 0) {
+			log_info("worker %s: restarted: its tasks are lost",
+			    wk->name);
+			remote_fail_lost(e, old);
+			break;
+		}
+		for (run = e->base.runs; run != NULL; run = run->next) {
+			rt = container_of(run, struct rtask, run);
+			if (rt->wk != old || !rt->lost || rt->done)
+				continue;
+			rt->lost = false;
+			old->inflight--;
+			wk->inflight++;
+			wk->refs++;
+			rt->wk = wk;
+			rworker_unref(old);
+			remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+		}
+		break;
+	}
+	remote_grace_arm(e);
+	if (e->o.kick != NULL)
+		e->o.kick(e->o.arg);
+}
+
+void
+pogo_exec_remote_lost(
+    struct pogo_exec *base, struct pogo_peer_worker *w, int status)
+{
+	struct remote *e = (struct remote *)base;
+	struct rworker *wk = pogo_peer_worker_data(w);
+	struct pogo_exec_run *run;
+	struct rtask *rt;
+	void *c;
+	bool again = true;
+
+	while ((c = pogo_peer_worker_take(w)) != NULL)
+		pogo_exec_remote_release(c);
+	if (wk == NULL)
+		return;
+	pogo_peer_worker_set_data(w, NULL);
+	wk->w = NULL;
+	e->base.max_tasks -= wk->max_tasks;
+	if (!e->closing) {
+		/* Unsent runs go back to the queue; the others wait. */
+		wk->refs++;
+		while (again) {
+			again = false;
+			for (run = e->base.runs; run != NULL; run = run->next) {
+				rt = container_of(run, struct rtask, run);
+				if (rt->wk != wk || rt->done || rt->lost)
+					continue;
+				if (rt->sent) {
+					rt->lost = true;
+					continue;
+				}
+				if (rt->killed)
+					continue; /* its barrier ends it */
+				rtask_requeue(rt);
+				again = true;
+				break;
+			}
+		}
+		if (e->o.grace_ms > 0) {
+			wk->deadline = uv_now(e->loop) + e->o.grace_ms;
+			remote_grace_arm(e);
+		} else
+			remote_fail_lost(e, wk);
+		rworker_unref(wk);
+	}
+	rworker_unref(wk); /* the connection's */
+	if (e->closing)
+		remote_maybe_free(e);
+}
+
+/* The barrier of a report: acknowledge it. */
+static void
+remote_ack_cb(void *cookie)
+{
+	struct rworker *wk = cookie;
+	struct remote *e = wk->e;
+
+	if (wk->w != NULL)
+		pogo_peer_worker_ack(wk->w);
+	rworker_unref(wk);
+	remote_barrier_done(e);
+}
+
+void
+pogo_exec_remote_report(
+    struct pogo_exec *base, struct pogo_peer_worker *w, struct pogo_msg *m)
+{
+	struct remote *e = (struct remote *)base;
+	struct rworker *wk = pogo_peer_worker_data(w);
+	struct pogo_exec_result r;
+	struct rtask *rt;
+	size_t i;
+
+	if (wk == NULL)
+		return;
+	rt = e->closing ? NULL : remote_find(e, m->task_id);
+	if (rt != NULL && (rt->wk != wk || rt->done || !rt->sent))
+		rt = NULL;
+	switch (m->type) {
+	case POGO_MSG_TASK_STARTED:
+		if (rt != NULL && !rt->run.started)
+			pogo_exec_run_started(&e->base, &rt->run);
+		break;
+	case POGO_MSG_TASK_OUTPUT:
+		for (i = 0; rt != NULL && !rt->done && i < m->nrecords; i++)
+			pogo_exec_run_output(&e->base, &rt->run,
+			    m->records[i].type, m->records[i].data,
+			    m->records[i].len, true);
+		return; /* never acknowledged */
+	case POGO_MSG_TASK_DONE:
+		if (rt == NULL)
+			break;
+		memset(&r, 0, sizeof(r));
+		pogo_exec_result_set(&r, m->state, m->rc, "%s",
+		    m->message != NULL ? m->message : "");
+		r.timed_out = m->timed_out;
+		if (m->signal != NULL)
+			r.signal = pogo_exec_signal_number(m->signal);
+		rtask_finish(rt, &r);
+		break;
+	default:
+		break;
+	}
+	if (rt == NULL && m->type != POGO_MSG_TASK_OUTPUT)
+		log_info("worker %s: %s for task %s not in flight on it: "
+		         "acknowledged and ignored",
+		    wk->name, pogo_proto_type_name(m->type),
+		    m->task_id != NULL ? m->task_id : "-");
+	wk->refs++;
+	remote_barrier(e, remote_ack_cb, wk);
+}
+
+void
+pogo_exec_remote_reply(struct pogo_exec *base, struct pogo_peer_worker *w,
+    struct pogo_msg *m, void *cookie)
+{
+	struct remote *e = (struct remote *)base;
+	struct rworker *wk = pogo_peer_worker_data(w);
+	struct rcmd *c = cookie;
+	struct rtask *rt;
+	const char *text = m->text != NULL ? m->text : "";
+
+	rt = e->closing ? NULL : remote_find(e, c->task_id);
+	if (rt != NULL && (rt->wk != wk || rt->done))
+		rt = NULL;
+	if (rt != NULL && c->type == POGO_MSG_RUN && m->ok != 0) {
+		if (strcmp(text, "busy") == 0) {
+			/* Full until it reports a finished task (SPEC 7.2). */
+			wk->busy = true;
+			rtask_requeue(rt);
+		} else
+			rtask_fail(rt, text);
+	} else if (rt != NULL && c->type == POGO_MSG_TASKSTATUS && m->ok == 0 &&
+	    strcmp(text, "unknown") == 0)
+		rtask_requeue(rt); /* never received: no run (SPEC 7.3) */
+	pogo_exec_remote_release(c);
+}
+
+void
+pogo_exec_remote_release(void *cookie)
+{
+	struct rcmd *c = cookie;
+
+	if (c == NULL)
+		return;
+	free(c->task_id);
+	free(c);
+}
+
+const char *
+pogo_exec_remote_worker(const struct pogo_exec_task *t, const char **instancep)
+{
+	const struct rtask *rt = t->priv;
+
+	if (rt == NULL || rt->done) {
+		if (instancep != NULL)
+			*instancep = NULL;
+		return NULL;
+	}
+	if (instancep != NULL)
+		*instancep = rt->wk->instance;
+	return rt->wk->name;
+}
