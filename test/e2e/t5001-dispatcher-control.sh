@@ -77,6 +77,17 @@ expect_eq "first job id" "$(jget 'j["jobid"]')" p0000000000
 submit range=h1 command=true user=bob
 expect_eq "second job id" "$(jget 'j["jobid"]')" p0000000001
 
+# The engine runs the job at once; with no worker connected the hosts
+# it lets run (concurrent 50%: 2) wait for one, the others for their
+# turn (t5050 runs jobs on a worker).
+waits_for_worker() {
+	cp_get /v1/jobs/p0000000000/hosts
+	[ "$(jget 'sorted(h["message"] for h in
+	    j["response"]["hosts"].values())')" = \
+	    '["waiting for $concurrent", "waiting for $concurrent", "waiting for a worker", "waiting for a worker"]' ]
+}
+wait_for 20 "the hosts to wait for a worker" waits_for_worker
+
 cp_get /v1/jobs/p0000000000
 expect_eq "job code" "$code" 200
 expect_eq "job id" "$(jget 'j["response"]["job"]["jobid"]')" p0000000000
@@ -85,7 +96,7 @@ expect_eq "job fields" "$(jget '[j["response"]["job"][k] for k in
      "retry", "lock", "prehook", "concurrent", "message", "host_count",
      "range", "summary", "run_as", "end_time", "is_expired",
      "has_password", "has_key", "config")]')" \
-    '["gathering", "alice", "echo hi", "local", 5, 1800, 1, true, false, "50%", "a note", 4, ["web[1-3]", "web2,db1"], {"waiting": 4}, null, null, false, false, false, null]'
+    '["running", "alice", "echo hi", "local", 5, 1800, 1, true, false, "50%", "a note", 4, ["web[1-3]", "web2,db1"], {"waiting": 4}, null, null, false, false, false, null]'
 expect_eq "expires_at" "$(jget 'round(j["response"]["job"]["expires_at"] -
     j["response"]["job"]["start_time"], 3)')" 1800.0
 expect_eq "meta hostname" "$(jget 'j["meta"]["hostname"]')" "$(hostname)"
@@ -125,7 +136,8 @@ expect_eq "hosts code" "$code" 200
 expect_eq "host names" "$(jget 'list(j["response"]["hosts"])')" \
     '["db1", "web1", "web2", "web3"]'
 expect_eq "hosts count" "$(jget 'j["meta"]["count"]')" 4
-expect_eq "a host" "$(jget 'j["response"]["hosts"]["web2"]')" \
+expect_eq "a host" "$(jget 'dict(j["response"]["hosts"]["web2"],
+    message=None)')" \
     '{"exitstatus": null, "finish_time": null, "message": null, "output": null, "runs": 0, "start_time": null, "state": "waiting"}'
 cp_get '/v1/jobs/p0000000000/hosts?max=2&offset=1'
 expect_eq "hosts page" "$(jget 'list(j["response"]["hosts"])')" \
@@ -144,9 +156,13 @@ expect_eq "log entry 0" "$(jget '[j["response"]["joblog"][0][k] for k in
     '[0, "jobstate", "gathering", "job created; fetching host info", ["web[1-3]", "web2,db1"]]'
 expect_eq "log time" "$(jget 'abs(j["response"]["joblog"][0]["time"] -
     __import__("time").time()) < 600')" true
-expect_eq "log meta" "$(jget '[j["meta"][k] for k in ("count", "state",
-    "in_flight")]')" '[1, "gathering", 0]'
-cp_get '/v1/jobs/p0000000000/log?offset=1'
+expect_eq "log meta" "$(jget '[j["meta"][k] for k in ("state",
+    "in_flight")]')" '["running", 0]'
+expect_eq "log: the job runs" "$(jget '[e["state"] for e in
+    j["response"]["joblog"] if e["type"] == "jobstate"]')" \
+    '["gathering", "running"]'
+nlog=$(jget 'j["meta"]["count"]')
+cp_get "/v1/jobs/p0000000000/log?offset=$nlog"
 expect_eq "log past the end" "$(jget 'j["response"]["joblog"]')" '[]'
 
 # Errors: unknown jobs, bad paging, the fallback of SPEC 7.5.
@@ -180,14 +196,14 @@ expect_eq "output of no host" "$code" 404
 expect_eq "output of no host error" "$(jget 'j["errors"]')" \
     '["no such job/host combination p0000000000/nohost"]'
 
-# A long poll with nothing new answers when its wait ends (no engine
-# appends entries yet), with the log as it is.
+# A long poll with nothing new answers when its wait ends (the job
+# waits for a worker and appends nothing), with the log as it is.
 t0=$(date +%s)
-cp_get '/v1/jobs/p0000000000/log?offset=1&wait=2'
+cp_get "/v1/jobs/p0000000000/log?offset=$nlog&wait=2"
 t1=$(date +%s)
 expect_eq "long poll code" "$code" 200
 expect_eq "long poll" "$(jget '[j["response"]["joblog"], j["meta"]["count"]]')" \
-    '[[], 1]'
+    "[[], $nlog]"
 [ $((t1 - t0)) -ge 1 ] || fail "the long poll did not wait"
 cp_get '/v1/jobs/p0000000000/log?wait=x'
 expect_eq "bad wait" "$code" 400
