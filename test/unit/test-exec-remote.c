@@ -1,0 +1,504 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The remote executor (exec-remote.h) against peer.c's worker side on
+ * loopback, in one loop: capacity from the workers' hellos, the run and
+ * its task_data, busy, reports as events and their acknowledgements,
+ * taskkill, and lost workers (SPEC 7.2, 7.3, 8.3).
+ */
+#include "pogo/compat.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/error.h"
+#include "pogo/exec-remote.h"
+#include "pogo/peer.h"
+#include "pogo/proc.h"
+#include "pogo/proto.h"
+
+struct rt {
+	uv_loop_t loop;
+	struct pogo_peer_server *srv;
+	struct pogo_peer_client *cl;
+	struct pogo_exec *e;
+	int port;
+	int kicks;
+	int barriers;
+	/* worker side */
+	int runs, kills;
+	char run_task[64], run_host[64], run_cmd[64], run_name[16];
+	char run_job[32], run_user[16];
+	const char *answer; /* NULL: OK */
+	/* events */
+	int started, outputs, dones;
+	char out[64];
+	struct pogo_exec_result res;
+	bool srv_closed;
+	bool e_closed;
+	/* barriers not yet "committed" (opts.barrier of the tests) */
+	void (*go[16])(void *cookie);
+	void *cookie[16];
+	int npending;
+	bool hold; /* do not commit */
+};
+
+static void
+srv_up(struct pogo_peer_server *srv, struct pogo_peer_worker *w, void *arg)
+{
+	pogo_exec_remote_up(((struct rt *)arg)->e, w);
+}
+
+static void
+srv_lost(struct pogo_peer_server *srv, struct pogo_peer_worker *w, int status,
+    void *arg)
+{
+	pogo_exec_remote_lost(((struct rt *)arg)->e, w, status);
+}
+
+static void
+srv_report(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
+    struct pogo_msg *m, void *arg)
+{
+	pogo_exec_remote_report(((struct rt *)arg)->e, w, m);
+}
+
+static void
+srv_reply(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
+    struct pogo_msg *m, void *cookie, void *arg)
+{
+	pogo_exec_remote_reply(((struct rt *)arg)->e, w, m, cookie);
+}
+
+static const struct pogo_peer_server_cbs srv_cbs = { srv_up, srv_lost,
+	srv_report, srv_reply, pogo_exec_remote_release };
+
+static void
+cp(char *dst, size_t n, const char *s)
+{
+	snprintf(dst, n, "%s", s != NULL ? s : "(null)");
+}
+
+static void
+cl_command(struct pogo_peer_client *cl, struct pogo_peer_link *l,
+    struct pogo_msg *m, void *arg)
+{
+	struct rt *t = arg;
+
+	if (m->type == POGO_MSG_RUN) {
+		t->runs++;
+		cp(t->run_task, sizeof(t->run_task), m->task_id);
+		cp(t->run_host, sizeof(t->run_host), m->host);
+		cp(t->run_cmd, sizeof(t->run_cmd), m->task.command);
+		cp(t->run_name, sizeof(t->run_name), m->task.task_name);
+		cp(t->run_job, sizeof(t->run_job), m->task.job_id);
+		cp(t->run_user, sizeof(t->run_user), m->task.user);
+		pogo_peer_link_reply(
+		    l, m->task_id, t->answer != NULL, t->answer, -1);
+		return;
+	}
+	if (m->type == POGO_MSG_TASKKILL)
+		t->kills++;
+	pogo_peer_link_reply(l, m->task_id, 0, "ack", -1);
+}
+
+static void
+cl_up(struct pogo_peer_client *cl, struct pogo_peer_link *l, void *arg)
+{
+}
+
+static const struct pogo_peer_client_cbs cl_cbs = { cl_up, NULL, cl_command,
+	NULL };
+
+static void
+ev_started(struct pogo_exec_task *task, void *arg)
+{
+	((struct rt *)arg)->started++;
+}
+
+static void
+ev_output(struct pogo_exec_task *task, enum pogo_out_type type,
+    const char *data, size_t len, bool eol, void *arg)
+{
+	struct rt *t = arg;
+
+	t->outputs++;
+	snprintf(t->out, sizeof(t->out), "%.*s", (int)len, data);
+}
+
+static void
+ev_done(
+    struct pogo_exec_task *task, const struct pogo_exec_result *r, void *arg)
+{
+	struct rt *t = arg;
+
+	t->dones++;
+	t->res = *r;
+}
+
+static const struct pogo_exec_events events = { ev_started, ev_output,
+	ev_done };
+
+static void
+kick(void *arg)
+{
+	((struct rt *)arg)->kicks++;
+}
+
+static void
+barrier(void (*go)(void *cookie), void *cookie, void *arg)
+{
+	struct rt *t = arg;
+
+	ASSERT_LT(t->npending, 16);
+	t->go[t->npending] = go;
+	t->cookie[t->npending++] = cookie;
+}
+
+/* The store's commit: the barriers waiting so far go, in order. */
+static void
+commit(struct rt *t)
+{
+	int i, n = t->npending;
+
+	if (t->hold)
+		return;
+	for (i = 0; i < n; i++) {
+		t->barriers++;
+		t->go[i](t->cookie[i]);
+	}
+	memmove(t->go, t->go + n, (size_t)(t->npending - n) * sizeof(t->go[0]));
+	memmove(t->cookie, t->cookie + n,
+	    (size_t)(t->npending - n) * sizeof(t->cookie[0]));
+	t->npending -= n;
+}
+
+static void
+assign(struct pogo_exec_task *t, const char *worker, const char *instance,
+    void *arg)
+{
+	t->task_name = "local";
+	t->user = "alice";
+}
+
+#define WAIT_UNTIL(t, cond)                                  \
+	do {                                                 \
+		uint64_t end_ = uv_hrtime() + 5000000000ULL; \
+		while (!(cond) && uv_hrtime() < end_) {      \
+			uv_run(&(t)->loop, UV_RUN_NOWAIT);   \
+			commit(t);                           \
+			usleep(1000);                        \
+		}                                            \
+		ASSERT(cond);                                \
+	} while (0)
+
+static void
+rt_init(struct rt *t, uint64_t grace_ms, bool with_barrier)
+{
+	struct pogo_exec_remote_opts o;
+	struct pogo_peer_server_opts so;
+	struct sockaddr_storage ss;
+	char *cause = NULL;
+
+	memset(t, 0, sizeof(*t));
+	ASSERT_OK(pogo_proc_loop_init(&t->loop));
+	memset(&o, 0, sizeof(o));
+	o.kick = kick;
+	o.assign = assign;
+	o.barrier = with_barrier ? barrier : NULL;
+	o.arg = t;
+	o.grace_ms = grace_ms;
+	t->e = pogo_exec_remote_new(&t->loop, &o);
+	t->e->ev = &events;
+	t->e->ev_arg = t;
+	pogo_exec_remote_attach(t->e);
+	pogo_peer_server_opts_init(&so);
+	so.listen = "127.0.0.1:0";
+	ASSERT_OK(
+	    pogo_peer_server_new(&t->loop, &so, &srv_cbs, t, &t->srv, &cause));
+	ASSERT_OK(pogo_peer_server_address(t->srv, &ss));
+	t->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	pogo_exec_remote_set_prefix(t->e, "127.0.0.1:7655");
+}
+
+static void
+rt_client(struct rt *t, int max_tasks)
+{
+	struct pogo_peer_client_opts o;
+	char addr[64];
+	const char *dv[1] = { addr };
+	char *cause = NULL;
+
+	snprintf(addr, sizeof(addr), "127.0.0.1:%d", t->port);
+	pogo_peer_client_opts_init(&o);
+	o.dispatchers = dv;
+	o.ndispatchers = 1;
+	o.name = "w1";
+	o.max_tasks = max_tasks;
+	o.reconnect_delay = 0;
+	ASSERT_OK(
+	    pogo_peer_client_new(&t->loop, &o, &cl_cbs, t, &t->cl, &cause));
+}
+
+static struct pogo_peer_link *
+rt_link(struct rt *t)
+{
+	return pogo_peer_client_link(t->cl, 0);
+}
+
+static void
+srv_closed_cb(struct pogo_peer_server *srv, int status, void *arg)
+{
+	((struct rt *)arg)->srv_closed = true;
+}
+
+static void
+e_closed_cb(void *arg)
+{
+	((struct rt *)arg)->e_closed = true;
+}
+
+static void
+rt_done(struct rt *t)
+{
+	if (t->cl != NULL)
+		pogo_peer_client_close(t->cl, NULL, NULL);
+	t->e->ops->close(t->e, e_closed_cb, t);
+	pogo_peer_server_close(t->srv, srv_closed_cb, t);
+	WAIT_UNTIL(t, t->e_closed && t->srv_closed);
+	uv_run(&t->loop, UV_RUN_DEFAULT);
+	ASSERT(t->srv_closed);
+	ASSERT(t->e_closed);
+	pogo_exec_remote_detach(t->e);
+	ASSERT_OK(uv_loop_close(&t->loop));
+}
+
+static void
+task_init(struct pogo_exec_task *task, const char *id)
+{
+	memset(task, 0, sizeof(*task));
+	task->job_id = "p0000000007";
+	task->task_id = id;
+	task->host = "h1";
+	task->command = "echo hi";
+}
+
+static void
+report(struct rt *t, enum pogo_msg_type type, const char *id, int rc)
+{
+	struct pogo_msg m;
+	struct pogo_proto_record rec;
+
+	pogo_proto_msg_init(&m, type);
+	m.task_id = (char *)id;
+	m.started_at = 1.0;
+	if (type == POGO_MSG_TASK_OUTPUT) {
+		rec.ts = 2.0;
+		rec.type = POGO_OUT_STDOUT;
+		rec.data = (char *)"hi there";
+		rec.len = 8;
+		m.records = &rec;
+		m.nrecords = 1;
+		ASSERT_OK(pogo_peer_link_send(rt_link(t), &m));
+		return;
+	}
+	if (type == POGO_MSG_TASK_DONE) {
+		m.rc = rc;
+		m.state = rc == 0 ? POGO_EXEC_FINISHED : POGO_EXEC_FAILED;
+		m.message = (char *)(rc == 0 ? "ok" : "exited with status 3");
+		m.finished_at = 3.0;
+		m.nrecords_total = 1;
+	}
+	pogo_peer_link_report(rt_link(t), &m);
+}
+
+TEST(no_worker_no_capacity_then_a_run_with_its_task_data)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+	int i;
+
+	rt_init(&t, 0, true);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_EQ(t.e->max_tasks, 0);
+	ASSERT_EQ(t.e->ops->start(t.e, &task), UV_EBUSY);
+	ASSERT_EQ(t.e->inflight, 0);
+
+	rt_client(&t, 1);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	ASSERT_EQ(t.e->max_tasks, 1);
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	ASSERT_EQ(t.e->inflight, 1);
+	ASSERT_STR_EQ(pogo_exec_remote_worker(&task, NULL), "w1");
+	/* The run waits for the commit of the task's ready state. */
+	t.hold = true;
+	for (i = 0; i < 50; i++) {
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+	ASSERT_EQ(t.npending, 1);
+	ASSERT_EQ(t.runs, 0);
+	t.hold = false;
+	WAIT_UNTIL(&t, t.runs == 1);
+	ASSERT_EQ(t.barriers, 1);
+	ASSERT_STR_EQ(t.run_task, "127.0.0.1:7655-1");
+	ASSERT_STR_EQ(t.run_host, "h1");
+	ASSERT_STR_EQ(t.run_cmd, "echo hi");
+	ASSERT_STR_EQ(t.run_name, "local");
+	ASSERT_STR_EQ(t.run_job, "p0000000007");
+	ASSERT_STR_EQ(t.run_user, "alice");
+	rt_done(&t);
+}
+
+TEST(reports_become_events_and_are_acknowledged)
+{
+	struct pogo_exec_task task, task2;
+	struct rt t;
+
+	rt_init(&t, 0, true);
+	rt_client(&t, 1);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	/* Full: a second task waits. */
+	task_init(&task2, "127.0.0.1:7655-2");
+	ASSERT_EQ(t.e->ops->start(t.e, &task2), UV_EBUSY);
+	ASSERT_EQ(
+	    t.e->ops->taskstatus(t.e, "127.0.0.1:7655-1"), POGO_EXEC_WAITING);
+
+	report(&t, POGO_MSG_TASK_STARTED, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.started == 1);
+	report(&t, POGO_MSG_TASK_OUTPUT, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.outputs == 1);
+	ASSERT_STR_EQ(t.out, "hi there");
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-1", 3);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(t.res.exitstatus, 3);
+	ASSERT_STR_EQ(t.res.msg, "exited with status 3");
+	ASSERT(!t.res.requeue);
+	ASSERT_EQ(t.res.records, 1);
+	ASSERT_EQ(t.e->inflight, 0);
+	/* Both reports were acknowledged, after their barriers. */
+	WAIT_UNTIL(&t, pogo_peer_link_pending(rt_link(&t)) == 0);
+	ASSERT_EQ(t.barriers, 3);
+	/* A resent done has no second effect, and is acknowledged. */
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.barriers == 4);
+	WAIT_UNTIL(&t, pogo_peer_link_pending(rt_link(&t)) == 0);
+	ASSERT_EQ(t.dones, 1);
+	rt_done(&t);
+}
+
+TEST(busy_gives_the_task_back_and_the_worker_counts_as_full)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 0, false);
+	rt_client(&t, 4);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	t.answer = "busy";
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT(t.res.requeue);
+	ASSERT_EQ(t.e->inflight, 0);
+	/* Full until it reports a finished task. */
+	ASSERT_EQ(t.e->ops->start(t.e, &task), UV_EBUSY);
+	rt_done(&t);
+}
+
+TEST(kill_sends_taskkill_unsent_kill_ends_killed)
+{
+	struct pogo_exec_task task, task2;
+	struct rt t;
+
+	rt_init(&t, 0, false);
+	rt_client(&t, 4);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	t.e->ops->kill(t.e, &task);
+	WAIT_UNTIL(&t, t.kills == 1);
+	ASSERT_EQ(t.dones, 0); /* its done comes from the worker */
+
+	/* Killed before its run went out: never sent, failed "killed". */
+	task_init(&task2, "127.0.0.1:7655-2");
+	ASSERT_OK(t.e->ops->start(t.e, &task2));
+	t.e->ops->kill(t.e, &task2);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_STR_EQ(t.res.msg, "killed");
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(t.runs, 1);
+	rt_done(&t);
+}
+
+TEST(withdraw_before_the_run_is_sent)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 0, false);
+	rt_client(&t, 4);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	ASSERT_OK(t.e->ops->withdraw(t.e, &task));
+	ASSERT_EQ(t.e->inflight, 0);
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	ASSERT_EQ(t.e->ops->withdraw(t.e, &task), POGO_ERR_STATE);
+	rt_done(&t);
+}
+
+TEST(lost_worker_fails_its_tasks_after_the_grace)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 200, false);
+	rt_client(&t, 4);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	pogo_peer_client_close(t.cl, NULL, NULL);
+	t.cl = NULL;
+	WAIT_UNTIL(&t, t.e->max_tasks == 0);
+	ASSERT_EQ(t.dones, 0); /* within the grace period */
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(t.res.exitstatus, -1);
+	ASSERT_STR_EQ(t.res.msg, "lost contact with worker");
+	rt_done(&t);
+}
+
+TEST(same_worker_back_within_the_grace_is_asked_taskstatus)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 10000, false);
+	rt_client(&t, 4);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	/* Cut the connection; the client reconnects with its instance. */
+	ASSERT_EQ(pogo_peer_server_nworkers(t.srv), 1);
+	pogo_peer_worker_close(pogo_peer_server_worker(t.srv, 0), UV_EOF);
+	WAIT_UNTIL(&t, t.kicks >= 2);
+	ASSERT_EQ(t.dones, 0);
+	/* The fake worker answers taskstatus "ack" (not unknown): waits. */
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
+	ASSERT_EQ(t.res.exitstatus, 0);
+	rt_done(&t);
+}
