@@ -764,6 +764,25 @@ one_parse(int argc, char **argv, struct one_args *a)
 	return 0;
 }
 
+/*
+ * The follower counts hosts from the log entries alone, as pogo submit
+ * --follow will: every change of a host's state must be logged (SPEC 5.4).
+ */
+static void
+one_check_counts(struct one *o)
+{
+	int s;
+
+	for (s = 0; s < POGO_HOST_NSTATES; s++) {
+		if (pogo_follow_count(o->follow, s) !=
+		    pogo_job_count(o->job, (enum pogo_host_state)s))
+			log_error("%s hosts: the log says %u, the job %u",
+			    pogo_host_state_name((enum pogo_host_state)s),
+			    pogo_follow_count(o->follow, s),
+			    pogo_job_count(o->job, (enum pogo_host_state)s));
+	}
+}
+
 /* Run the job on the loop; returns the exit status. */
 static int
 one_run(
@@ -832,6 +851,7 @@ one_run(
 	pogo_job_start(o->job);
 	uv_run(&o->loop, UV_RUN_DEFAULT);
 
+	one_check_counts(o);
 	memset(&stats, 0, sizeof(stats));
 	stats.peak_in_flight = o->exec->peak_inflight;
 	stats.peak_handshakes = o->exec->peak_handshakes;

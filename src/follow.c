@@ -19,6 +19,7 @@
 #include "pogo/json.h"
 #include "pogo/log.h"
 #include "pogo/sink.h"
+#include "pogo/str.h"
 #include "pogo/strtab.h"
 #include "pogo/xmalloc.h"
 
@@ -417,6 +418,68 @@ pogo_follow_entry(struct pogo_follow *f, const struct pogo_follow_entry *e)
 		follow_open_file(f, h, e->host);
 	if (e->state >= POGO_HOST_FINISHED)
 		follow_close_file(f, h);
+}
+
+int
+pogo_follow_entry_json(struct pogo_follow *f, const struct pogo_json *e)
+{
+	struct pogo_follow_entry fe;
+	const struct pogo_json *v;
+	const char *q;
+	char *type = NULL, *state = NULL, *msg = NULL, *host = NULL;
+	char *output = NULL;
+	double n;
+	long long run;
+	int r = POGO_ERR_JSON;
+
+	memset(&fe, 0, sizeof(fe));
+	fe.exitstatus = -1;
+	v = pogo_json_get(e, "index");
+	n = pogo_json_number(v);
+	if (pogo_json_kind(v) != POGO_JSON_NUMBER || n < 0 || n > UINT32_MAX ||
+	    n != (double)(uint32_t)n)
+		goto out;
+	fe.index = (uint32_t)n;
+	if (pogo_json_kind(v = pogo_json_get(e, "time")) != POGO_JSON_NUMBER)
+		goto out;
+	fe.time = pogo_json_number(v);
+	if ((type = pogo_json_string(pogo_json_get(e, "type"), NULL)) == NULL ||
+	    (state = pogo_json_string(pogo_json_get(e, "state"), NULL)) ==
+	        NULL ||
+	    (msg = pogo_json_string(pogo_json_get(e, "message"), NULL)) == NULL)
+		goto out;
+	if (strcmp(type, "hoststate") == 0) {
+		host = pogo_json_string(pogo_json_get(e, "host"), NULL);
+		if (host == NULL ||
+		    pogo_follow_state_parse(state, true, &fe.state) != 0)
+			goto out;
+	} else if (strcmp(type, "jobstate") != 0 ||
+	    pogo_follow_state_parse(state, false, &fe.state) != 0)
+		goto out;
+	v = pogo_json_get(e, "exitstatus");
+	if (pogo_json_kind(v) == POGO_JSON_NUMBER) {
+		n = pogo_json_number(v);
+		if (n < 0 || n > INT_MAX || n != (double)(int)n)
+			goto out;
+		fe.exitstatus = (int)n;
+	} else if (pogo_json_kind(v) != POGO_JSON_NONE &&
+	    pogo_json_kind(v) != POGO_JSON_NULL)
+		goto out;
+	output = pogo_json_string(pogo_json_get(e, "output"), NULL);
+	if (output != NULL && (q = strstr(output, "?run=")) != NULL &&
+	    pogo_strtonum(q + 5, 0, UINT32_MAX, &run) == 0)
+		fe.run = (uint32_t)run;
+	fe.host = host;
+	fe.message = msg;
+	pogo_follow_entry(f, &fe);
+	r = 0;
+out:
+	free(type);
+	free(state);
+	free(msg);
+	free(host);
+	free(output);
+	return r;
 }
 
 void

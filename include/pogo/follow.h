@@ -32,6 +32,7 @@
 #include "pogo/exec.h"
 
 struct pogo_follow;
+struct pogo_json;
 
 /*
  * One job log entry (SPEC 5.7, 11.4 "log entry"); borrowed for the call.
@@ -114,6 +115,16 @@ void pogo_follow_entry(
     struct pogo_follow *f, const struct pogo_follow_entry *e);
 void pogo_follow_output(
     struct pogo_follow *f, const struct pogo_follow_record *r);
+
+/*
+ * A log entry as the HTTP API returns it (SPEC 11.4: "index", "time",
+ * "type", "state", "message", and "host", "exitstatus", "output" when
+ * present; the run is the "?run=N" of "output"), fed as by
+ * pogo_follow_entry().  0, or POGO_ERR_JSON when e is no such entry (a
+ * member missing or of the wrong kind, an unknown state): nothing is
+ * printed then.
+ */
+int pogo_follow_entry_json(struct pogo_follow *f, const struct pogo_json *e);
 
 /*
  * The job is no longer active and no host is in flight: signals are

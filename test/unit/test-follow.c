@@ -19,6 +19,7 @@
 #include "pogo/cmd.h"
 #include "pogo/follow.h"
 #include "pogo/job.h"
+#include "pogo/json.h"
 #include "pogo/proc.h"
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
@@ -686,4 +687,118 @@ TEST(state_names_parse)
 	ASSERT_EQ(
 	    pogo_follow_state_parse("gathering", true, &s), POGO_ERR_NOTFOUND);
 	ASSERT_EQ(pogo_follow_state_parse("", true, &s), POGO_ERR_NOTFOUND);
+}
+
+/* Feed one API log entry given as JSON text. */
+static int
+fx_json(struct fx *x, const char *text)
+{
+	struct pogo_json *doc = NULL;
+	int r;
+
+	ASSERT_OK(pogo_json_parse_object(text, strlen(text), &doc));
+	r = pogo_follow_entry_json(x->f, doc);
+	pogo_json_free(doc);
+	return r;
+}
+
+TEST(api_log_entries_feed_the_follower)
+{
+	struct fx x;
+
+	/* The entries of GET /v1/jobs/:jobid/log (SPEC 11.4). */
+	fx_init(&x, 2);
+	fx_start(&x);
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":0,\"time\":1732525200.1,\"type\":\"jobstate\","
+	    "\"state\":\"gathering\",\"message\":\"job created; fetching "
+	    "host info\",\"range\":[\"a\",\"b\"]}"));
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":1,\"time\":1732525200.1,\"type\":\"jobstate\","
+	    "\"state\":\"running\",\"message\":\"constraints computed\"}"));
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":2,\"time\":1732525200.2,\"type\":\"hoststate\","
+	    "\"state\":\"ready\",\"message\":\"connecting to host...\","
+	    "\"host\":\"a\"}"));
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":3,\"time\":1732525200.3,\"type\":\"hoststate\","
+	    "\"state\":\"running\",\"message\":\"started\",\"host\":\"a\","
+	    "\"output\":\"/v1/jobs/p0000000000/hosts/a?run=0\"}"));
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":4,\"time\":1732525200.4,\"type\":\"hoststate\","
+	    "\"state\":\"failed\",\"message\":\"exited with status 4\","
+	    "\"host\":\"a\",\"output\":\"/v1/jobs/p0000000000/hosts/"
+	    "a?run=0\",\"exitstatus\":4}"));
+	/* The long poll's next page repeats an entry: ignored. */
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":4,\"time\":1732525200.4,\"type\":\"hoststate\","
+	    "\"state\":\"failed\",\"message\":\"exited with status 4\","
+	    "\"host\":\"a\",\"exitstatus\":4}"));
+	/* Not entries: nothing printed, nothing counted. */
+	ASSERT_EQ(fx_json(&x,
+	              "{\"index\":5,\"time\":1.0,\"type\":\"hoststate\","
+	              "\"state\":\"asleep\",\"message\":\"m\",\"host\":\"b\"}"),
+	    POGO_ERR_JSON);
+	ASSERT_EQ(fx_json(&x,
+	              "{\"time\":1.0,\"type\":\"hoststate\",\"state\":"
+	              "\"finished\",\"message\":\"ok\",\"host\":\"b\"}"),
+	    POGO_ERR_JSON);
+	ASSERT_EQ(fx_json(&x,
+	              "{\"index\":5,\"time\":1.0,\"type\":\"hoststate\","
+	              "\"state\":\"finished\",\"message\":\"ok\"}"),
+	    POGO_ERR_JSON);
+	ASSERT_EQ(fx_json(&x,
+	              "{\"index\":5,\"time\":1.0,\"type\":\"jobstate\","
+	              "\"state\":\"waiting\",\"message\":\"m\"}"),
+	    POGO_ERR_JSON);
+	ASSERT_EQ(fx_json(&x,
+	              "{\"index\":5,\"time\":\"now\",\"type\":\"jobstate\","
+	              "\"state\":\"finished\",\"message\":\"m\"}"),
+	    POGO_ERR_JSON);
+	ASSERT_EQ(pogo_follow_count(x.f, POGO_HOST_FAILED), 1);
+	ASSERT_EQ(pogo_follow_count(x.f, POGO_HOST_WAITING), 1);
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":5,\"time\":1732525200.5,\"type\":\"hoststate\","
+	    "\"state\":\"unreachable\",\"message\":\"connection timed out\","
+	    "\"host\":\"b\"}"));
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":6,\"time\":1732525200.6,\"type\":\"jobstate\","
+	    "\"state\":\"finished\",\"message\":\"no more hosts to run\"}"));
+	ASSERT_EQ(fx_end(&x, NULL), POGO_EXIT_FAIL);
+	ASSERT_STR_EQ(x.out,
+	    "a: Running target\n"
+	    "a: Failed (rc=4)\n"
+	    "b: Unreachable (connection timed out)\n");
+	ASSERT_STR_EQ(
+	    x.err, "2 hosts: 0 ok, 1 failed, 1 unreachable in 0.0 s\n");
+	fx_free(&x);
+}
+
+TEST(api_log_entries_as_json_events)
+{
+	struct fx x;
+
+	fx_init(&x, 1);
+	x.opts.json = true;
+	fx_start(&x);
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":7,\"time\":1732525200.5,\"type\":\"hoststate\","
+	    "\"state\":\"finished\",\"message\":\"ok\",\"host\":\"a\","
+	    "\"output\":\"/v1/jobs/p0000000000/hosts/a?run=2\","
+	    "\"exitstatus\":0}"));
+	ASSERT_OK(fx_json(&x,
+	    "{\"index\":8,\"time\":1732525200.5,\"type\":\"jobstate\","
+	    "\"state\":\"finished\",\"message\":\"no more hosts to run\"}"));
+	ASSERT_EQ(fx_end(&x, NULL), POGO_EXIT_OK);
+	ASSERT_STR_EQ(x.out,
+	    "{\"event\":\"host\",\"job\":\"p0000000000\",\"host\":\"a\","
+	    "\"state\":\"finished\",\"message\":\"ok\",\"exitstatus\":0,"
+	    "\"time\":1732525200.5}\n"
+	    "{\"event\":\"job\",\"job\":\"p0000000000\",\"state\":\"finished\","
+	    "\"message\":\"no more hosts to run\",\"time\":1732525200.5}\n"
+	    "{\"event\":\"summary\",\"hosts\":1,\"ok\":1,\"failed\":0,"
+	    "\"unreachable\":0,\"deadlocked\":0,\"halted\":0,\"skipped\":0,"
+	    "\"elapsed\":0,\"peak_in_flight\":0,\"peak_handshakes\":0,"
+	    "\"exit\":0}\n");
+	fx_free(&x);
 }
