@@ -367,32 +367,18 @@ follow_close_file(struct pogo_follow *f, struct follow_host *h)
 		follow_file_error(f, h, errno);
 }
 
-static void
-follow_host_entry(struct pogo_follow *f, const struct pogo_follow_entry *e)
-{
-	struct follow_host *h;
-	uint32_t id;
-
-	if (e->state < 0 || e->state >= POGO_HOST_NSTATES)
-		return;
-	id = follow_host_id(f, e->host);
-	h = &f->hosts[id];
-	f->counts[h->state]--;
-	f->counts[e->state]++;
-	h->state = (uint8_t)e->state;
-	if (f->opts.json)
-		return;
-	follow_print_line(f, e);
-}
-
 void
 pogo_follow_entry(struct pogo_follow *f, const struct pogo_follow_entry *e)
 {
 	struct pogo_job_entry je;
 	struct follow_host *h;
+	uint32_t id;
+	int nstates = e->host != NULL ? POGO_HOST_NSTATES : POGO_JOB_HALTED + 1;
 
 	if (e->index < f->next_index)
 		return; /* seen already */
+	if (e->state < 0 || e->state >= nstates)
+		return; /* no entry of SPEC 5.7 */
 	f->next_index = e->index + 1;
 	follow_progress_clear(f);
 	if (f->opts.json) {
@@ -410,10 +396,15 @@ pogo_follow_entry(struct pogo_follow *f, const struct pogo_follow_entry *e)
 		f->job_state = e->state;
 		return;
 	}
-	follow_host_entry(f, e);
+	id = follow_host_id(f, e->host); /* may move f->hosts */
+	h = &f->hosts[id];
+	f->counts[h->state]--;
+	f->counts[e->state]++;
+	h->state = (uint8_t)e->state;
+	if (!f->opts.json)
+		follow_print_line(f, e);
 	if (f->opts.output_dir == NULL)
 		return;
-	h = &f->hosts[follow_host_id(f, e->host)];
 	if (e->state == POGO_HOST_RUNNING && h->file == NULL)
 		follow_open_file(f, h, e->host);
 	if (e->state >= POGO_HOST_FINISHED)

@@ -62,8 +62,10 @@ struct pogo_follow_record {
 
 /*
  * What the follower asks of its source; arg is the one given to
- * pogo_follow_new().  None is called from inside a pogo_follow_*() call
- * that the source made, and none after pogo_follow_finish().
+ * pogo_follow_new().  halt and stop are called from the signal handlers
+ * and from pogo_follow_interrupt(); pause may be called from inside
+ * pogo_follow_entry() and pogo_follow_output(), when a write fills a
+ * sink, and from the loop.  None is called after pogo_follow_finish().
  */
 struct pogo_follow_source {
 	/* The first signal: halt the job ("halted by user"). */

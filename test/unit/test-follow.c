@@ -802,3 +802,29 @@ TEST(api_log_entries_as_json_events)
 	    "\"exit\":0}\n");
 	fx_free(&x);
 }
+
+TEST(an_entry_with_an_unknown_state_is_ignored)
+{
+	struct fx x;
+	struct pogo_follow_entry e;
+
+	fx_init(&x, 1);
+	fx_start(&x);
+	memset(&e, 0, sizeof(e));
+	e.host = "a";
+	e.state = POGO_HOST_NSTATES;
+	e.message = "?";
+	e.exitstatus = -1;
+	pogo_follow_entry(x.f, &e);
+	e.host = NULL;
+	e.state = POGO_JOB_HALTED + 1;
+	pogo_follow_entry(x.f, &e);
+	ASSERT_EQ(pogo_follow_count(x.f, POGO_HOST_WAITING), 1);
+	/* Index 0 is still to come. */
+	fx_entry(&x, NULL, POGO_JOB_RUNNING, "constraints computed", -1);
+	fx_run(&x, "a", POGO_HOST_FINISHED, "ok", 0);
+	fx_entry(&x, NULL, POGO_JOB_FINISHED, "no more hosts to run", -1);
+	ASSERT_EQ(fx_end(&x, NULL), POGO_EXIT_OK);
+	ASSERT_STR_EQ(x.out, "a: Running target\na: Success\n");
+	fx_free(&x);
+}
