@@ -235,6 +235,7 @@ remote_command(struct rworker *wk, enum pogo_msg_type type, struct rtask *rt)
 			m.task.posthook = s->posthook;
 			m.task.lock = s->lock;
 			m.task.exe_name = (char *)s->exe_name;
+			/* As submitted and stored: base64 (SPEC 5.1, 8.3). */
 			m.task.exe_data = (char *)s->exe_data;
 		}
 		/* XXX(#10): the job's encrypted secrets (t->secrets). */

@@ -5,7 +5,8 @@
 # output stored; a failing command marks its host `failed` with its exit
 # status; each task goes to the worker with a task id of the dispatcher's
 # worker port.  The worker is test/e2e/fake-worker.py, which runs the
-# commands with /bin/sh, until `pogo worker` runs tasks itself.
+# commands with /bin/sh and logs what it is sent; t5051 runs the same
+# with the real `pogo worker` (T5050_REAL_WORKER=1).
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$POGO_SRC/test/e2e/dispatcher.sh"
@@ -38,8 +39,14 @@ wait_for 20 "h1 waiting for a worker" host_is "$J" h1 message \
 host_is "$J" h1 state waiting || fail "h1 is not waiting"
 job_is "$J" running || fail "the job is not running"
 
-python3 "$POGO_SRC/test/e2e/fake-worker.py" "$WP" fw1 4 "$T/fw.log" \
-    >"$T/fw.out" 2>&1 &
+if [ -n "${T5050_REAL_WORKER:-}" ]; then
+	"$POGO" worker -f /dev/null --dispatcher "$WP" \
+	    -o worker.reconnect_delay=0 -o worker.name=rw1 \
+	    -o worker.max_tasks=4 >"$T/worker.out" 2>>"$T/worker.log" &
+else
+	python3 "$POGO_SRC/test/e2e/fake-worker.py" "$WP" fw1 4 \
+	    "$T/fw.log" >"$T/fw.out" 2>&1 &
+fi
 FWPID=$!
 E2E_PIDS="$E2E_PIDS $FWPID"
 wait_for 30 "the job to finish" job_is "$J" finished
@@ -53,10 +60,12 @@ for h in h1 h2; do
 	    fail "$h output: $(cat "$T/body")"
 done
 # Task ids of the worker port (SPEC 7.2), one run each, both acknowledged.
+[ -n "${T5050_REAL_WORKER:-}" ] || {
 grep -q "^run $WP-[0-9]* h1 local $J\$" "$T/fw.log" ||
     fail "no run of h1 with a task id of $WP: $(cat "$T/fw.log")"
 expect_eq "runs sent" "$(grep -c '^run ' "$T/fw.log")" 2
 expect_eq "task_done acks" "$(grep -c '^ack task_done ' "$T/fw.log")" 2
+}
 cp_get "/v1/jobs/$J/log"
 jget '[e.get("state") for e in j["response"]["joblog"]]' |
     grep -q '"running".*"finished"' || fail "log: $(cat "$T/body")"
@@ -77,6 +86,13 @@ job_is "$J2" finished || fail "job 2: $(cat "$T/body")"
 
 stop_dispatcher TERM
 expect_eq "dispatcher exit" "$drc" 0
+if [ -n "${T5050_REAL_WORKER:-}" ]; then
+	kill -s TERM "$FWPID"
+	wait "$FWPID"
+	expect_eq "worker exit" "$?" 0
+	grep -q "loop not closed cleanly" "$T/worker.log" &&
+	    fail "the worker left a handle open"
+fi
 grep -q "loop not closed cleanly" "$T/dispatcher.log" &&
     fail "a handle was left open"
 echo "PASS $E2E_NAME"
