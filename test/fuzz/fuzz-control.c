@@ -172,19 +172,22 @@ fz_exchange(struct fz_client *c, const void *req, size_t len)
 	}
 }
 
-/* Is the body of an error answer {"errors":[...]} (or JSONP of it)? */
+/*
+ * Is the body of an error answer a JSON object with its "errors" array
+ * (SPEC 11.2: the envelope's meta first, from the dispatcher; errors
+ * alone, from the HTTP server), maybe pretty, or JSONP of it?
+ */
 static bool
 fz_error_body(const char *b, size_t n)
 {
-	const char *p;
+	const char *p = memchr(b, '{', n), *end = b + n;
 
-	if (n >= 14 && memcmp(b, "{\"errors\":[\"", 12) == 0 &&
-	    b[n - 1] == '\n')
-		return true;
-	/* cb=NAME: NAME({...}); */
-	p = memchr(b, '(', n);
-	return p != NULL && (size_t)(b + n - p) >= 13 &&
-	    memcmp(p + 1, "{\"errors\":[", 11) == 0;
+	if (p == NULL || b[n - 1] != '\n' ||
+	    (p = memmem(p, (size_t)(end - p), "\"errors\":", 9)) == NULL)
+		return false;
+	for (p += 9; p < end && (*p == ' ' || *p == '\n'); p++)
+		;
+	return p < end && *p == '[';
 }
 
 /*
@@ -200,6 +203,8 @@ fz_check_responses(const char *buf, size_t len, bool cut, bool head_in)
 	int status;
 	char *e;
 
+	if (len == 0)
+		return;
 	p = buf;
 	end = buf + len;
 	while (p < end) {
@@ -303,6 +308,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_exchange(c, size > 0 ? data : (const uint8_t *)"", size);
 	if (!c->eof && !c->timedout)
 		abort();
+	/* To read what a crashing input was answered. */
+	if (getenv("POGO_FUZZ_PRINT") != NULL)
+		fwrite(c->buf, 1, c->len, stderr);
 	fz_check_responses(c->buf, c->len, c->timedout || c->reset,
 	    memmem(data, size, "HEAD ", 5) != NULL);
 	free(c->buf);
