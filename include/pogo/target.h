@@ -10,8 +10,14 @@
 
 #include "pogo/str.h"
 
-/* Most hosts in one job. */
+/*
+ * Most hosts in one job.  The fuzz build lowers it (CMakeLists.txt): a
+ * job of 1,000,000 hosts takes 15 s and 700 MB under ASan, beyond the
+ * fuzz smoke run's bounds, and fuzz-control submits jobs.
+ */
+#ifndef POGO_TARGET_MAX_HOSTS
 #define POGO_TARGET_MAX_HOSTS 1000000
+#endif
 
 /*
  * Expand one pattern and append its hosts to out, checking every name
