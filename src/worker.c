@@ -442,10 +442,7 @@ worker_run(struct pogo_worker *w, struct pogo_peer_link *l, struct pogo_msg *m)
 	const char *name = m->task.task_name != NULL ? m->task.task_name : "";
 	char *text;
 
-	if (w->stopping) {
-		pogo_peer_link_reply(l, m->task_id, 1, "busy", -1);
-		return;
-	}
+	/* A resend is acknowledged even while stopping (SPEC 8.4). */
 	switch (pogo_dedup_see(w->dedup, m->task_id)) {
 	case POGO_DEDUP_RUNNING:
 	case POGO_DEDUP_DONE:
@@ -458,6 +455,11 @@ worker_run(struct pogo_worker *w, struct pogo_peer_link *l, struct pogo_msg *m)
 		return;
 	case POGO_DEDUP_UNKNOWN:
 		break;
+	}
+	if (w->stopping) {
+		pogo_dedup_forget(w->dedup, m->task_id);
+		pogo_peer_link_reply(l, m->task_id, 1, "busy", -1);
+		return;
 	}
 	if (strcmp(name, "ssh") == 0 || strcmp(name, "local") == 0) {
 		if (w->running >= w->max_tasks) {

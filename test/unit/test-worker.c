@@ -298,6 +298,42 @@ TEST(stop_kills_running_tasks_at_the_deadline)
 	wt_done(&t);
 }
 
+/*
+ * A resend of a run the worker is already running, arriving while it
+ * stops, is acknowledged as any resend (SPEC 8.4), not answered busy;
+ * a new run is refused busy.
+ */
+TEST(stop_acknowledges_a_resend_refuses_a_new_run)
+{
+	struct wt t;
+	uint64_t end;
+
+	wt_init(&t);
+	wt_run_command(&t, "t1", "local", "exec sleep 300");
+	WAIT_GE(&t, replies, 1);
+	ASSERT_EQ(t.reply_ok, 0);
+	WAIT_GE(&t, started, 1);
+	pogo_worker_stop(t.w, wt_stopped, &t);
+	wt_run_command(&t, "t1", "local", "exec sleep 300");
+	WAIT_GE(&t, replies, 2);
+	ASSERT_EQ(t.reply_ok, 0);
+	wt_run_command(&t, "t2", "local", "true");
+	WAIT_GE(&t, replies, 3);
+	ASSERT_EQ(t.reply_ok, 1);
+	ASSERT_STR_EQ(t.reply_text, "busy");
+	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS);
+	end = uv_hrtime() + 10000000000ULL;
+	while (!t.stopped && uv_hrtime() < end) {
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+		pogo_clock_manual_advance(t.clock, 100);
+		usleep(1000);
+	}
+	ASSERT(t.stopped);
+	ASSERT_EQ(t.reports, 1);
+	ASSERT_STR_EQ(t.done_message, "killed");
+	wt_done(&t);
+}
+
 /* A second dispatcher side on t's loop and clock; b holds its counters. */
 static void
 wt_second_server(struct wt *t, struct wt *b)
