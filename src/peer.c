@@ -1334,7 +1334,7 @@ link_schedule(struct pogo_peer_link *l)
 	uint64_t ms = 0, backoff;
 	unsigned i;
 
-	if (cl->holding || cl->closing) {
+	if (cl->closing || (cl->holding && pogo_peer_link_pending(l) == 0)) {
 		l->state = LINK_HELD;
 		return;
 	}
@@ -1472,6 +1472,9 @@ pogo_peer_client_hold(struct pogo_peer_client *cl)
 	cl->holding = true;
 	for (i = 0; i < cl->nlinks; i++) {
 		l = cl->links[i];
+		/* A link with reports to deliver goes on (re)connecting. */
+		if (pogo_peer_link_pending(l) > 0)
+			continue;
 		switch (l->state) {
 		case LINK_WAIT:
 			pogo_clock_timer_stop(l->timer);
@@ -1586,6 +1589,9 @@ pogo_peer_link_report(struct pogo_peer_link *l, const struct pogo_msg *m)
 	lr = xcalloc(1, sizeof(*lr));
 	lr->line = pogo_proto_encode(m, &lr->len);
 	pogo_queue_push(l->q, lr);
+	/* Held while holding, with no report then: it has one now. */
+	if (l->state == LINK_HELD && !l->cl->closing)
+		link_schedule(l);
 }
 
 size_t

@@ -597,10 +597,10 @@ worker_undelivered(struct pogo_worker *w)
 	struct pogo_peer_link *l;
 	size_t i, n = 0;
 
+	/* Every link's: one that is down reconnects to deliver them. */
 	for (i = 0; i < pogo_peer_client_nlinks(w->cl); i++) {
 		l = pogo_peer_client_link(w->cl, i);
-		if (pogo_peer_link_up(l))
-			n += pogo_peer_link_pending(l);
+		n += pogo_peer_link_pending(l);
 	}
 	return n;
 }

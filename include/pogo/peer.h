@@ -266,8 +266,10 @@ struct pogo_peer_link *pogo_peer_client_link(
     struct pogo_peer_client *cl, size_t i);
 
 /*
- * Make no new connection attempt (a graceful stop: the links that are up
- * stay up to deliver their reports; a link that goes down stays down).
+ * A graceful stop: a link with no report to deliver makes no new
+ * connection attempt (one that is up stays up; one that goes down stays
+ * down); a link with reports, or that gets one, goes on (re)connecting
+ * to deliver them, until the client is closed.
  */
 void pogo_peer_client_hold(struct pogo_peer_client *cl);
 

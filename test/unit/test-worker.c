@@ -33,6 +33,7 @@ struct wt {
 	int done_rc;
 	char done_message[128];
 	bool ack_reports;
+	bool hold_done; /* leave task_done reports unacknowledged */
 	bool stopped;
 	int stop_status;
 };
@@ -74,7 +75,7 @@ wt_report(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
 	t->done_rc = m->rc;
 	snprintf(t->done_message, sizeof(t->done_message), "%s",
 	    m->message != NULL ? m->message : "");
-	if (t->ack_reports)
+	if (t->ack_reports && !t->hold_done)
 		pogo_peer_worker_ack(w);
 }
 
@@ -331,6 +332,43 @@ TEST(stop_acknowledges_a_resend_refuses_a_new_run)
 	ASSERT(t.stopped);
 	ASSERT_EQ(t.reports, 1);
 	ASSERT_STR_EQ(t.done_message, "killed");
+	wt_done(&t);
+}
+
+/*
+ * A report not yet acknowledged when the dispatcher's connection drops
+ * and the stop begins is not given up: the link reconnects to deliver
+ * it (SPEC 9: the stop delivers the reports), then the worker exits 0.
+ */
+TEST(stop_reconnects_to_deliver_a_report)
+{
+	struct wt t;
+	uint64_t end;
+
+	wt_init(&t);
+	t.hold_done = true;
+	wt_run_command(&t, "t1", "local", "true");
+	/* The report leaves after the output's timer, on the clock. */
+	end = uv_hrtime() + 10000000000ULL;
+	while (t.reports < 1 && uv_hrtime() < end) {
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+		pogo_clock_manual_advance(t.clock, 10);
+		usleep(1000);
+	}
+	ASSERT_EQ(t.reports, 1);
+	pogo_peer_worker_close(t.pw, UV_ECONNRESET);
+	pogo_worker_stop(t.w, wt_stopped, &t);
+	t.hold_done = false;
+	end = uv_hrtime() + 10000000000ULL;
+	while (!t.stopped && uv_hrtime() < end) {
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+		pogo_clock_manual_advance(t.clock, 100);
+		usleep(1000);
+	}
+	ASSERT(t.stopped);
+	ASSERT_EQ(t.stop_status, 0);
+	ASSERT(t.reports >= 2);
+	ASSERT_EQ(t.ups, 2);
 	wt_done(&t);
 }
 
