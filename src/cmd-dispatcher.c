@@ -117,6 +117,8 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);
 		pogo_dispatcher_stop(d, NULL, NULL);
+		/* A signal while it stops must not stop it again. */
+		d = NULL;
 		pogo_proc_run(p);
 		pogo_proc_free(p);
 		r = POGO_EXIT_FAIL;

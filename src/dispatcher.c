@@ -338,6 +338,13 @@ disp_name_valid(const char *s)
 	        "0123456789_.-")] == '\0';
 }
 
+/* Is s a namespace name, [A-Za-z0-9_][A-Za-z0-9_.-]* (SPEC 2.10)? */
+static bool
+disp_ns_valid(const char *s)
+{
+	return s[0] != '.' && s[0] != '-' && disp_name_valid(s);
+}
+
 /* A parameter, NULL when absent or empty. */
 static const char *
 disp_param(struct pogo_http_req *req, const char *name)
@@ -389,10 +396,10 @@ disp_submit_config(const char *config, char **msg)
 	int r;
 
 	/*
-	 * XXX(#9): a bare name names a stored namespace (SPEC 2.10); the
-	 * dispatcher has none until the namespace routes exist.
+	 * Without a newline, config names a namespace (SPEC 2.10).
+	 * XXX(#9): the dispatcher has none until the namespace routes exist.
 	 */
-	if (disp_name_valid(config)) {
+	if (strchr(config, '\n') == NULL) {
 		xasprintf(msg, "no such namespace '%s'", config);
 		return POGO_ERR_CONFIG;
 	}
@@ -600,6 +607,12 @@ disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	    (r = disp_submit_config(config, msg)) != 0)
 		return r;
 	j->config = config;
+	/* A name that cannot be a namespace names none (SPEC 2.10). */
+	if ((j->namespace = disp_param(req, "namespace")) != NULL &&
+	    !disp_ns_valid(j->namespace)) {
+		xasprintf(msg, "no such namespace '%s'", j->namespace);
+		return POGO_ERR_CONFIG;
+	}
 	if ((r = disp_submit_values(req, j, msg)) != 0)
 		return r;
 	j->run_as = disp_param(req, "run_as");
@@ -620,7 +633,6 @@ disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	}
 	free(nomas);
 	j->ssh_user = disp_param(req, "ssh_user");
-	j->namespace = disp_param(req, "namespace");
 	j->requesthost = disp_param(req, "requesthost");
 	j->invoked_as = disp_param(req, "invoked_as");
 	j->client = disp_param(req, "client");
@@ -773,12 +785,42 @@ out:
 		disp_submit_free(s);
 }
 
-/* POST /v1/admin/nomas with enable=1|0 (SPEC 11.3). */
+/* A nomas change waiting for its commit. */
+struct disp_nomas {
+	struct pogo_dispatcher *d;
+	struct pogo_http_req *req;
+	bool on;
+};
+
+/* The nomas setting is committed (or not): answer. */
+static void
+disp_nomas_commit_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct disp_nomas *n = arg;
+	struct pogo_json *doc, *resp;
+
+	if (status != 0) {
+		log_error("nomas: %s", pogo_strerror(status));
+		disp_error(
+		    n->d, n->req, 500, "store: %s", pogo_strerror(status));
+		free(n);
+		return;
+	}
+	log_info("nomas: %s new jobs", n->on ? "refusing" : "accepting");
+	doc = disp_envelope(n->d, NULL);
+	resp = pogo_json_add_object(doc, "response");
+	pogo_json_add_bool(resp, "accepting", !n->on);
+	disp_respond(n->req, 200, doc);
+	free(n);
+}
+
+/* POST /v1/admin/nomas with enable=1|0 (SPEC 11.3): answered after the
+ * setting's commit. */
 static void
 disp_nomas(struct pogo_http_req *req, void *arg)
 {
 	struct pogo_dispatcher *d = arg;
-	struct pogo_json *doc, *resp;
+	struct disp_nomas *n;
 	const char *v = pogo_http_req_param(req, "enable");
 	bool on;
 	int r;
@@ -793,11 +835,11 @@ disp_nomas(struct pogo_http_req *req, void *arg)
 		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
 		return;
 	}
-	log_info("nomas: %s new jobs", on ? "refusing" : "accepting");
-	doc = disp_envelope(d, NULL);
-	resp = pogo_json_add_object(doc, "response");
-	pogo_json_add_bool(resp, "accepting", !on);
-	disp_respond(req, 200, doc);
+	n = xcalloc(1, sizeof(*n));
+	n->d = d;
+	n->req = req;
+	n->on = on;
+	pogo_store_after_commit(d->store, disp_nomas_commit_cb, n);
 }
 
 /*
@@ -860,6 +902,8 @@ disp_req_page(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	}
 	*offsetp = (uint32_t)v[0];
 	*maxp = v[1] == 0 ? def : (uint32_t)v[1];
+	if (*maxp > POGO_DISPATCHER_MAX_PAGE)
+		*maxp = POGO_DISPATCHER_MAX_PAGE;
 	return true;
 }
 
@@ -1016,9 +1060,26 @@ disp_host_cmp(const void *a, const void *b)
 static char *
 disp_output_path(const char *jobid, const char *host, uint32_t run)
 {
-	char *p;
+	static const char hex[] = "0123456789ABCDEF";
+	char *enc = xmalloc(3 * strlen(host) + 1), *p;
+	size_t i, n = 0;
 
-	xasprintf(&p, "/v1/jobs/%s/hosts/%s?run=%u", jobid, host, run);
+	/* Percent-encode all but unreserved characters and ':' (RFC 3986). */
+	for (i = 0; host[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)host[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+		    (c >= '0' && c <= '9') || strchr("-._~:", c) != NULL)
+			enc[n++] = (char)c;
+		else {
+			enc[n++] = '%';
+			enc[n++] = hex[c >> 4];
+			enc[n++] = hex[c & 0xf];
+		}
+	}
+	enc[n] = '\0';
+	xasprintf(&p, "/v1/jobs/%s/hosts/%s?run=%u", jobid, enc, run);
+	free(enc);
 	return p;
 }
 

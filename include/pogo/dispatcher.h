@@ -54,6 +54,9 @@ struct pogo_store;
 
 /* Longest wait of a log long poll (SPEC 11.3), in seconds. */
 #define POGO_DISPATCHER_MAX_WAIT 60
+/* The largest page of a paged list (SPEC 11.2); a larger `max` gives
+ * this many items, meta.count still the total. */
+#define POGO_DISPATCHER_MAX_PAGE 10000
 /* Hosts inserted per loop turn while a job is stored (store.h). */
 #define POGO_DISPATCHER_INSERT_CHUNK 4096
 /* The longest `command` (SPEC 5.1) and attached script, in bytes. */

@@ -41,10 +41,23 @@ expect_refused "invalid range pattern 'h[3-1]'" range='h[3-1]' command=true \
     user=u timeout=x
 expect_refused "invalid host name '-bad'" range=ok1 range=-bad \
     command=true user=u timeout=x
+# YAML text has a newline (SPEC 2.10); without one, config is a name.
+nl=$(printf '\n_')
+nl=${nl%_}
 expect_refused "Improper config file: No tag" range=h1 command=true \
-    user=u config='sequence: [a]' timeout=x
+    user=u config="sequence: [a]$nl" timeout=x
 expect_refused "line 1, column 18: duplicate key 't'" range=h1 \
-    command=true user=u config='tag: {t: {a: 1}, t: {b: 2}}' timeout=x
+    command=true user=u config="tag: {t: {a: 1}, t: {b: 2}}$nl" timeout=x
+expect_refused "no such namespace '{}'" range=h1 command=true user=u \
+    config='{}' timeout=x
+expect_refused "no such namespace 'a b'" range=h1 command=true user=u \
+    config='a b' timeout=x
+expect_refused "no such namespace 'sequence: [a]'" range=h1 command=true \
+    user=u config='sequence: [a]' timeout=x
+for ns in ../../etc/x .hidden -x 'a b' 'a/b'; do
+	expect_refused "no such namespace '$ns'" range=h1 command=true \
+	    user=u namespace="$ns" timeout=x
+done
 expect_refused "no such namespace 'prod'" range=h1 command=true user=u \
     config=prod timeout=x
 expect_refused "invalid range pattern 'h[1-1000001]': a job has at most 1000000 hosts" \
@@ -263,6 +276,18 @@ cp_post /v1/admin/nomas -d enable=0
 expect_eq "nomas off" "$(jget 'j["response"]')" '{"accepting": true}'
 submit range=h2 command=true user=u
 expect_eq "accepting again" "$(jget 'j["jobid"]')" p0000000003
+
+# A page holds at most 10,000 items (pogo-dispatcher(8)); meta.count is
+# still the total.
+submit range='big[1-10005]' command=true user=u namespace=ok_ns-1.x
+expect_eq "big job" "$rc_field" ok
+bid=$(jget 'j["jobid"]')
+cp_get "/v1/jobs/$bid/hosts?max=4294967295"
+expect_eq "huge max" "$(jget '[len(j["response"]["hosts"]), j["meta"]["count"]]')" \
+    '[10000, 10005]'
+cp_get "/v1/jobs/$bid/hosts?max=20000&offset=10000"
+expect_eq "last page" "$(jget 'sorted(j["response"]["hosts"])')" \
+    '["big9995", "big9996", "big9997", "big9998", "big9999"]'
 
 # Malformed and oversized requests: a 4xx, the connection closed, the
 # daemon still serving.

@@ -415,3 +415,49 @@ TEST(log_long_poll_wakes)
 	ASSERT_OK(uv_loop_close(&loop));
 	pogo_cfg_free(cfg);
 }
+
+/*
+ * An output link names the host percent-encoded (RFC 3986): a scoped
+ * IPv6 address keeps its colons, its '%' becomes %25, and the link leads
+ * back to the host.
+ */
+TEST(output_link_encodes_host)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct pogo_store_entry e = { .index = 1,
+		.time = 2.5,
+		.host = 0,
+		.state = POGO_HOST_FAILED,
+		.message = "exited with 1",
+		.exitstatus = 1,
+		.run = 0,
+		.output = true };
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	client_run(&loop, d, &c,
+	    "POST /v1/jobsubmit?range=fe80::1%25eth0&command=x&user=u "
+	    "HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+	    "Content-Length: 0\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"jobid\":\"p0000000000\"") != NULL);
+	ASSERT_OK(pogo_store_log_append(pogo_dispatcher_store(d), 0, &e));
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/log?offset=1 HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf,
+	           "\"output\":\"/v1/jobs/p0000000000/hosts/"
+	           "fe80::1%25eth0?run=0\"") != NULL);
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/hosts/fe80::1%25eth0?run=0 HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf, "HTTP/1.1 200 ") == c.buf);
+
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
