@@ -32,15 +32,31 @@ const struct pogo_cmd pogo_cmd_dispatcher = {
 	.main = cmd_dispatcher_main,
 };
 
+/* The running component: NULL once it is stopping. */
+struct cmd_dispatcher {
+	struct pogo_dispatcher *d;
+	bool failed; /* its store failed: exit with a failure */
+};
+
 /* SIGTERM or SIGINT: stop the component; the loop then ends. */
 static void
 cmd_dispatcher_stop(struct pogo_proc *p, int signum, void *arg)
 {
-	struct pogo_dispatcher **dp = arg;
+	struct cmd_dispatcher *cd = arg;
 
-	if (*dp != NULL)
-		pogo_dispatcher_stop(*dp, NULL, NULL);
-	*dp = NULL;
+	if (cd->d != NULL)
+		pogo_dispatcher_stop(cd->d, NULL, NULL);
+	cd->d = NULL;
+}
+
+/* The store failed to commit: stop as on SIGTERM, then fail. */
+static void
+cmd_dispatcher_fatal(struct pogo_dispatcher *d, void *arg)
+{
+	struct cmd_dispatcher *cd = arg;
+
+	cd->failed = true;
+	cmd_dispatcher_stop(NULL, 0, cd);
 }
 
 static int
@@ -55,7 +71,7 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_cmd_daemon opt = { 0 };
 	struct pogo_proc_opts po = { 0 };
 	struct pogo_proc *p = NULL;
-	struct pogo_dispatcher *d = NULL;
+	struct cmd_dispatcher cd = { 0 };
 	struct pogo_exec *remote;
 	struct pogo_cfg *cfg = NULL;
 	char *cause = NULL;
@@ -94,13 +110,13 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 	po.log_file = cfg->log_file;
 	po.pid_file = cfg->pid_file;
 	po.stop = cmd_dispatcher_stop;
-	po.arg = &d;
+	po.arg = &cd;
 	if (pogo_proc_new(&po, &p, &cause) != 0) {
 		fprintf(stderr, "pogo dispatcher: %s\n", cause);
 		r = POGO_EXIT_FAIL;
 		goto out;
 	}
-	if (pogo_dispatcher_start(pogo_proc_loop(p), cfg, &d, &cause) != 0) {
+	if (pogo_dispatcher_start(pogo_proc_loop(p), cfg, &cd.d, &cause) != 0) {
 		fprintf(stderr, "pogo dispatcher: %s\n", cause);
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);
@@ -110,22 +126,24 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		r = POGO_EXIT_FAIL;
 		goto out;
 	}
-	remote = pogo_dispatcher_engine_start(d, pogo_proc_loop(p), cfg);
+	remote = pogo_dispatcher_engine_start(cd.d, pogo_proc_loop(p), cfg);
 	if (pogo_dispatcher_peer_start(
-	        d, pogo_proc_loop(p), cfg, remote, &cause) != 0) {
+	        cd.d, pogo_proc_loop(p), cfg, remote, &cause) != 0) {
 		fprintf(stderr, "pogo dispatcher: %s\n", cause);
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);
-		pogo_dispatcher_stop(d, NULL, NULL);
+		pogo_dispatcher_stop(cd.d, NULL, NULL);
 		/* A signal while it stops must not stop it again. */
-		d = NULL;
+		cd.d = NULL;
 		pogo_proc_run(p);
 		pogo_proc_free(p);
 		r = POGO_EXIT_FAIL;
 		goto out;
 	}
+	pogo_dispatcher_set_fatal(cd.d, cmd_dispatcher_fatal, &cd);
 	pogo_proc_run(p);
-	r = pogo_proc_free(p) == 0 ? POGO_EXIT_OK : POGO_EXIT_FAIL;
+	r = pogo_proc_free(p) == 0 && !cd.failed ? POGO_EXIT_OK
+	                                         : POGO_EXIT_FAIL;
 	goto out;
 usage:
 	pogo_cmd_usage(&pogo_cmd_dispatcher, stderr);

@@ -38,6 +38,7 @@ struct disp_wait {
 	struct pogo_dispatcher *d;
 	struct pogo_http_req *req; /* NULL once answered */
 	uint64_t job;
+	uint32_t offset; /* the entry it waits for */
 	uv_timer_t timer;
 	struct disp_wait *next;
 };
@@ -69,6 +70,9 @@ struct pogo_dispatcher {
 
 	struct disp_wait *waits;
 	bool stopping;
+	bool failed; /* a commit failed */
+	void (*fatal_cb)(struct pogo_dispatcher *d, void *arg);
+	void *fatal_arg;
 	void (*stop_cb)(void *arg);
 	void *stop_arg;
 };
@@ -684,6 +688,47 @@ disp_submit_chunk(struct disp_submit *s)
 	return 0;
 }
 
+/*
+ * A commit failed: the store refuses every later write and no longer
+ * matches memory (store.h), so the dispatcher stops through its owner.
+ */
+static void
+disp_store_failed(struct pogo_dispatcher *d)
+{
+	if (d->stopping || d->failed)
+		return;
+	d->failed = true;
+	log_error("the store failed to commit; stopping the dispatcher");
+	if (d->fatal_cb != NULL)
+		d->fatal_cb(d, d->fatal_arg);
+}
+
+/*
+ * A later chunk of a stored job could not be queued: the job, partly
+ * stored, ends halted rather than staying `gathering` (at a restart the
+ * engine would halt it too).
+ */
+static void
+disp_submit_halt(struct disp_submit *s)
+{
+	static const char msg[] = "cannot store the job";
+	struct pogo_store_entry e = { 0 };
+	double now = disp_now();
+	int r;
+
+	e.index = 1;
+	e.time = now;
+	e.host = -1;
+	e.state = POGO_JOB_HALTED;
+	e.message = msg;
+	e.exitstatus = -1;
+	if ((r = pogo_store_job_state(
+	         s->d->store, s->job, POGO_JOB_HALTED, msg, now)) != 0 ||
+	    (r = pogo_store_log_append(s->d->store, s->job, &e)) != 0)
+		log_error("job=p%010llu: cannot halt it: %s",
+		    (unsigned long long)s->job, pogo_strerror(r));
+}
+
 /* A chunk of the job is committed: the next one, or the answer. */
 static void
 disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
@@ -704,6 +749,10 @@ disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
 		    pogo_strerror(r));
 		disp_submit_answer(s->req, 500, "nok",
 		    "dispatcher CP: cannot store the job", NULL);
+		if (status == 0)
+			disp_submit_halt(s);
+		else
+			disp_store_failed(d);
 		disp_submit_free(s);
 		return;
 	}
@@ -803,6 +852,7 @@ disp_nomas_commit_cb(struct pogo_store *st, int status, void *arg)
 		log_error("nomas: %s", pogo_strerror(status));
 		disp_error(
 		    n->d, n->req, 500, "store: %s", pogo_strerror(status));
+		disp_store_failed(n->d);
 		free(n);
 		return;
 	}
@@ -1241,13 +1291,6 @@ struct disp_entries {
 };
 
 static int
-disp_count_entry(const struct pogo_store_entry *e, void *arg)
-{
-	(*(uint32_t *)arg)++;
-	return 0;
-}
-
-static int
 disp_add_entry(const struct pogo_store_entry *e, void *arg)
 {
 	struct disp_entries *es = arg;
@@ -1297,7 +1340,7 @@ disp_log_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
 
 	if (!disp_req_page(d, req, 300, &offset, &max))
 		return true;
-	pogo_store_log(d->store, j->job, 0, 0, disp_count_entry, &count);
+	pogo_store_log_length(d->store, j->job, &count);
 	if (may_wait && offset >= count)
 		return false;
 	pogo_store_hosts(d->store, j->job, 0, 0, disp_count_host, &c);
@@ -1366,7 +1409,7 @@ disp_log(struct pogo_http_req *req, void *arg)
 	struct pogo_store_job *j;
 	struct disp_wait *w;
 	const char *s;
-	long long wait = 0;
+	long long wait = 0, off;
 
 	if ((s = disp_param(req, "wait")) != NULL &&
 	    pogo_strtonum(s, 0, UINT32_MAX, &wait) != 0) {
@@ -1383,6 +1426,10 @@ disp_log(struct pogo_http_req *req, void *arg)
 	w->d = d;
 	w->req = req;
 	w->job = j->job;
+	/* Checked by disp_log_answer() already. */
+	if ((s = disp_param(req, "offset")) != NULL &&
+	    pogo_strtonum(s, 0, UINT32_MAX, &off) == 0)
+		w->offset = (uint32_t)off;
 	pogo_store_job_free(j);
 	uv_timer_init(d->loop, &w->timer);
 	w->timer.data = w;
@@ -1401,11 +1448,15 @@ disp_log_commit_cb(struct pogo_store *st, int status, void *arg)
 	struct pogo_dispatcher *d = ((struct disp_wait *)arg)->d;
 	uint64_t job = ((struct disp_wait *)arg)->job;
 	struct disp_wait *w, *next;
+	uint32_t count = 0;
 
 	free(arg);
+	/* Only the polls whose entry exists now. */
+	if (pogo_store_log_length(d->store, job, &count) != 0)
+		return;
 	for (w = d->waits; w != NULL; w = next) {
 		next = w->next;
-		if (w->job == job)
+		if (w->job == job && w->offset < count)
 			disp_wait_end(w);
 	}
 }
@@ -1588,6 +1639,14 @@ pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
 {
 	d->engine = engine;
 	d->engine_arg = arg;
+}
+
+void
+pogo_dispatcher_set_fatal(struct pogo_dispatcher *d,
+    void (*cb)(struct pogo_dispatcher *d, void *arg), void *arg)
+{
+	d->fatal_cb = cb;
+	d->fatal_arg = arg;
 }
 
 void

@@ -110,6 +110,7 @@ enum store_stmt {
 	S_HOSTS,
 	S_HOST_FIND,
 	S_LOG,
+	S_LOG_LENGTH,
 	S_OUTPUT,
 	S_COUNTERS,
 	S_LIST,
@@ -158,6 +159,9 @@ static const char *const store_sql[S_NSTMT] = {
 	          " l.exitstatus, l.run, l.output FROM log l LEFT JOIN hosts h"
 	          " ON h.job = l.job AND h.idx = l.host WHERE l.job = ?1 AND"
 	          " l.idx >= ?2 ORDER BY l.idx LIMIT ?3",
+	/* One index lookup: entries are numbered 0, 1, ... */
+	[S_LOG_LENGTH] = "SELECT coalesce(max(idx) + 1, 0) FROM log"
+	                 " WHERE job = ?1",
 	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data FROM output"
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
@@ -1499,6 +1503,22 @@ pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
 		r = store_err(st->db, rc, "log");
 	sqlite3_reset(s);
 	st->busy[S_LOG] = false;
+	return r;
+}
+
+int
+pogo_store_log_length(struct pogo_store *st, uint64_t job, uint32_t *np)
+{
+	sqlite3_stmt *s = st->stmt[S_LOG_LENGTH];
+	int rc, r = 0;
+
+	*np = 0;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*np = (uint32_t)sqlite3_column_int64(s, 0);
+	else
+		r = store_err(st->db, rc, "log length");
+	sqlite3_reset(s);
 	return r;
 }
 

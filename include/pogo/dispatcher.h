@@ -135,6 +135,15 @@ void pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
 void pogo_dispatcher_set_peer(struct pogo_dispatcher *d,
     const struct pogo_dispatcher_peer *peer, void *arg);
 
+/*
+ * Called once, on the loop, when a commit of the store failed (store.h:
+ * the store refuses every later write): the owner should stop d with
+ * pogo_dispatcher_stop() and exit with a failure.  Without it, d only
+ * logs the failure.
+ */
+void pogo_dispatcher_set_fatal(struct pogo_dispatcher *d,
+    void (*cb)(struct pogo_dispatcher *d, void *arg), void *arg);
+
 /* The store, for the engine and the worker layer. */
 struct pogo_store *pogo_dispatcher_store(struct pogo_dispatcher *d);
 

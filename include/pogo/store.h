@@ -312,6 +312,9 @@ int pogo_store_host_find(
 /* A job's log entries from offset, at most max (0: all). */
 int pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
     uint32_t max, pogo_store_entry_fn fn, void *arg);
+/* A job's number of log entries (its next index), read from the index
+ * without visiting them: 0 for an unknown job. */
+int pogo_store_log_length(struct pogo_store *st, uint64_t job, uint32_t *np);
 /* The output of one host run from record offset, at most max (0: all);
  * buffered records are written first so the reader sees them (a failure
  * to write them does not fail the read). */

@@ -461,3 +461,144 @@ TEST(output_link_encodes_host)
 	ASSERT_OK(uv_loop_close(&loop));
 	pogo_cfg_free(cfg);
 }
+
+/*
+ * A submission whose later chunk cannot be stored leaves no job
+ * `gathering`: it is halted ("cannot store the job") with a log entry
+ * saying so, and the client gets a 500.  The test makes the third chunk
+ * fail by taking its first host index while the second is queued.
+ */
+TEST(submit_failing_part_way_halts_the_job)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct pogo_store *st;
+	struct pogo_store_job *j = NULL;
+	const char *intruder[] = { "intruder" };
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL, req[512];
+	int i, n;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	st = pogo_dispatcher_store(d);
+	/* Three chunks of POGO_DISPATCHER_INSERT_CHUNK hosts. */
+	n = snprintf(req, sizeof(req),
+	    "POST /v1/jobsubmit?range=h[1-%d]&command=x&user=u HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+	    2 * POGO_DISPATCHER_INSERT_CHUNK + 10);
+	ASSERT_LT(n, (int)sizeof(req));
+	client_start(&loop, d, &c, req);
+	for (i = 0; i < 100000 && !c.done; i++) {
+		uv_run(&loop, UV_RUN_ONCE);
+		if (pogo_store_job_get(st, 0, &j) == 0)
+			break;
+	}
+	ASSERT(j != NULL);
+	pogo_store_job_free(j);
+	/* The first chunk is committed, the second queued. */
+	ASSERT_OK(pogo_store_job_add_hosts(
+	    st, 0, 2 * POGO_DISPATCHER_INSERT_CHUNK, intruder, 1));
+	client_wait(&loop, &c);
+	ASSERT(strstr(c.buf, "HTTP/1.1 500 ") == c.buf);
+	ASSERT(strstr(c.buf, "dispatcher CP: cannot store the job") != NULL);
+
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000 HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf,
+	           "\"state\":\"halted\",\"state_message\":\"cannot store the "
+	           "job\"") != NULL);
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/log?offset=1 HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf,
+	           "\"type\":\"jobstate\",\"state\":\"halted\",\"message\":"
+	           "\"cannot store the job\"") != NULL);
+	client_run(&loop, d, &c,
+	    "GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"jobs_active\":0}") != NULL);
+
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
+/* Append log entry idx of job 0 (a host entry of host 0). */
+static void
+append_entry(struct pogo_dispatcher *d, uint32_t idx)
+{
+	struct pogo_store_entry e = { .index = idx,
+		.time = 1.0 + idx,
+		.host = 0,
+		.state = POGO_HOST_WAITING,
+		.message = "m",
+		.exitstatus = -1 };
+
+	ASSERT_OK(pogo_store_log_append(pogo_dispatcher_store(d), 0, &e));
+	pogo_dispatcher_log_appended(d, 0);
+}
+
+static void
+count_commit_cb(struct pogo_store *st, int status, void *arg)
+{
+	(*(int *)arg)++;
+}
+
+/* Run the loop until everything queued so far is committed. */
+static void
+wait_commit(uv_loop_t *loop, struct pogo_dispatcher *d)
+{
+	int n = 0, i;
+
+	pogo_store_after_commit(pogo_dispatcher_store(d), count_commit_cb, &n);
+	for (i = 0; i < 100000 && n == 0; i++)
+		uv_run(loop, UV_RUN_ONCE);
+	ASSERT_EQ(n, 1);
+}
+
+/*
+ * A long poll wakes only when an entry reaches its offset: entries
+ * before it leave it waiting (no empty answer, no rescan per commit).
+ */
+TEST(log_long_poll_waits_for_its_offset)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+	int i;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	client_run(&loop, d, &c,
+	    "POST /v1/jobsubmit?range=h1&command=x&user=u HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"jobid\":\"p0000000000\"") != NULL);
+	client_start(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/log?offset=3&wait=30 HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	/* Until the request is read and waiting. */
+	for (i = 0; i < 50; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	append_entry(d, 1);
+	wait_commit(&loop, d);
+	append_entry(d, 2);
+	wait_commit(&loop, d);
+	for (i = 0; i < 50; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	ASSERT_EQ(c.len, 0);
+	ASSERT(!c.done);
+	append_entry(d, 3);
+	client_wait(&loop, &c);
+	ASSERT(strstr(c.buf, "\"joblog\":[{\"index\":3,") != NULL);
+	ASSERT(strstr(c.buf, "\"count\":4") != NULL);
+
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
