@@ -448,9 +448,7 @@ deng_closed_one(void *arg)
 static void
 deng_dispatch_closed(void *arg)
 {
-	struct deng *eng = arg;
-
-	eng->exec->ops->close(eng->exec, deng_closed_one, eng);
+	deng_closed_one(arg);
 }
 
 static void
@@ -462,9 +460,16 @@ deng_stop(
 
 	eng->done = done;
 	eng->darg = darg;
-	eng->closing = 1;
+	eng->closing = 2; /* the executor, then the dispatch */
+	/*
+	 * The executor first: it forgets the tasks in flight, which the
+	 * workers keep running (SPEC 6.4 resolves them at the next start);
+	 * then the jobs, which abandon them too.
+	 */
+	eng->exec->ops->close(eng->exec, deng_closed_one, eng);
 	while ((dj = eng->jobs) != NULL) {
 		eng->jobs = dj->next;
+		pogo_job_abandon(dj->job);
 		pogo_job_close(dj->job, NULL, NULL);
 		dj->eng = NULL; /* a pending wake-up finds no engine */
 		djob_unref(dj);

@@ -375,13 +375,16 @@ remote_close(struct pogo_exec *base, void (*cb)(void *arg), void *arg)
 	e->closing = true;
 	e->close_cb = cb;
 	e->close_arg = arg;
-	/* Tasks still in flight are dropped without events. */
+	/*
+	 * Tasks still in flight are dropped without events, started or not:
+	 * the workers keep running them and their reports (SPEC 6.4).
+	 */
 	while ((run = e->base.runs) != NULL) {
 		rt = container_of(run, struct rtask, run);
 		rt->done = true;
 		rt->t->priv = NULL;
 		rt->wk->inflight--;
-		pogo_exec_run_drop(&e->base, run);
+		pogo_exec_run_abandon(&e->base, run);
 		rtask_unref(rt);
 	}
 	uv_close((uv_handle_t *)&e->grace, remote_handle_closed);
@@ -637,9 +640,13 @@ pogo_exec_remote_report(
 	struct rtask *rt;
 	size_t i;
 
-	if (wk == NULL)
+	/*
+	 * Closing: not acknowledged, so the worker keeps the report for the
+	 * next start (nothing here can store it any more).
+	 */
+	if (wk == NULL || e->closing)
 		return;
-	rt = e->closing ? NULL : remote_find(e, m->task_id);
+	rt = remote_find(e, m->task_id);
 	if (rt != NULL && (rt->wk != wk || rt->done || !rt->sent))
 		rt = NULL;
 	switch (m->type) {

@@ -120,6 +120,13 @@ pogo_exec_run_drop(struct pogo_exec *e, struct pogo_exec_run *r)
 	r->t->priv = NULL;
 }
 
+void
+pogo_exec_run_abandon(struct pogo_exec *e, struct pogo_exec_run *r)
+{
+	exec_run_unlink(e, r);
+	r->t->priv = NULL;
+}
+
 struct pogo_exec_run *
 pogo_exec_run_find(const struct pogo_exec *e, const char *task_id)
 {

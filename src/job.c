@@ -971,6 +971,16 @@ job_timer_closed(uv_handle_t *h)
 }
 
 void
+pogo_job_abandon(struct pogo_job *job)
+{
+	uint32_t t;
+
+	for (t = 0; t < job->nhosts; t++)
+		job->hosts[t].in_exec = false;
+	job->in_exec = 0;
+}
+
+void
 pogo_job_close(struct pogo_job *job, void (*cb)(void *arg), void *arg)
 {
 	POGO_ASSERT(job->in_exec == 0);

@@ -238,6 +238,11 @@ void pogo_exec_run_output(struct pogo_exec *e, struct pogo_exec_run *r,
 void pogo_exec_run_done(
     struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_result *res);
 void pogo_exec_run_drop(struct pogo_exec *e, struct pogo_exec_run *r);
+/*
+ * The executor closes while r is in flight, started or not: forget it
+ * with no event; the task's owner abandons it too (pogo_job_abandon).
+ */
+void pogo_exec_run_abandon(struct pogo_exec *e, struct pogo_exec_run *r);
 /* The run of task task_id in flight on e, or NULL. */
 struct pogo_exec_run *pogo_exec_run_find(
     const struct pogo_exec *e, const char *task_id);

@@ -222,6 +222,13 @@ bool pogo_job_log(
 /* The scheduler (read-only use: the schedule table of --dry-run). */
 const struct pogo_sched *pogo_job_sched(const struct pogo_job *job);
 
+/*
+ * The executor was closed with tasks of this job in flight (a daemon that
+ * stops leaves them to its workers, SPEC 6.4): forget them, with no
+ * event, so that the job may be closed.
+ */
+void pogo_job_abandon(struct pogo_job *job);
+
 /* Close the job's handles; cb is called once, later; then it is freed. */
 void pogo_job_close(struct pogo_job *job, void (*cb)(void *arg), void *arg);
 

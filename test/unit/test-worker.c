@@ -286,10 +286,11 @@ TEST(stop_kills_running_tasks_at_the_deadline)
 	ASSERT_EQ(t.reports, 0);
 	pogo_clock_manual_advance(t.clock, 1);
 	/* The kill ends the command; its output timer runs on the clock. */
-	end = uv_hrtime() + 10000000000ULL;
+	end = uv_hrtime() + 30000000000ULL;
 	while (!t.stopped && uv_hrtime() < end) {
 		uv_run(&t.loop, UV_RUN_NOWAIT);
-		pogo_clock_manual_advance(t.clock, 100);
+		/* 10 ms a turn: the 60 s deadline is >= 6 s of real time away. */
+		pogo_clock_manual_advance(t.clock, 10);
 		usleep(1000);
 	}
 	ASSERT(t.stopped);
@@ -323,10 +324,11 @@ TEST(stop_acknowledges_a_resend_refuses_a_new_run)
 	ASSERT_EQ(t.reply_ok, 1);
 	ASSERT_STR_EQ(t.reply_text, "busy");
 	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS);
-	end = uv_hrtime() + 10000000000ULL;
+	end = uv_hrtime() + 30000000000ULL;
 	while (!t.stopped && uv_hrtime() < end) {
 		uv_run(&t.loop, UV_RUN_NOWAIT);
-		pogo_clock_manual_advance(t.clock, 100);
+		/* 10 ms a turn: the 60 s deadline is >= 6 s of real time away. */
+		pogo_clock_manual_advance(t.clock, 10);
 		usleep(1000);
 	}
 	ASSERT(t.stopped);
@@ -349,7 +351,7 @@ TEST(stop_reconnects_to_deliver_a_report)
 	t.hold_done = true;
 	wt_run_command(&t, "t1", "local", "true");
 	/* The report leaves after the output's timer, on the clock. */
-	end = uv_hrtime() + 10000000000ULL;
+	end = uv_hrtime() + 30000000000ULL;
 	while (t.reports < 1 && uv_hrtime() < end) {
 		uv_run(&t.loop, UV_RUN_NOWAIT);
 		pogo_clock_manual_advance(t.clock, 10);
@@ -359,10 +361,11 @@ TEST(stop_reconnects_to_deliver_a_report)
 	pogo_peer_worker_close(t.pw, UV_ECONNRESET);
 	pogo_worker_stop(t.w, wt_stopped, &t);
 	t.hold_done = false;
-	end = uv_hrtime() + 10000000000ULL;
+	end = uv_hrtime() + 30000000000ULL;
 	while (!t.stopped && uv_hrtime() < end) {
 		uv_run(&t.loop, UV_RUN_NOWAIT);
-		pogo_clock_manual_advance(t.clock, 100);
+		/* 10 ms a turn: the 60 s deadline is >= 6 s of real time away. */
+		pogo_clock_manual_advance(t.clock, 10);
 		usleep(1000);
 	}
 	ASSERT(t.stopped);
