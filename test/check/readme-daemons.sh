@@ -26,6 +26,7 @@ src = wait("curl -s 'http://127.0.0.1:7656/v1/jobs/p0000000000?format",
     "curl -s http://127.0.0.1:7656/v1/jobs/p0000000000 | "
     "grep -q '\"state\":\"finished\"'")
 src = src.replace("kill %1 %2 %3", "kill %1 %2 %3\nfor j in 1 2 3; do wait %$j; echo \"exit $?\"; done")
+src += '\nrm -rf "$D"\n'  # the block's state directory
 open(sys.argv[2], "w").write(src)
 EOP
 timeout 120 bash "$T/run.sh" >"$T/out" 2>&1
