@@ -94,10 +94,16 @@ wt_reply(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
 static const struct pogo_peer_server_cbs wt_cbs = { wt_up, wt_lost, wt_report,
 	wt_reply, NULL };
 
+/*
+ * Run the loop until *field >= want or *flag; with tick_ms, the manual
+ * clock goes on by tick_ms a turn (10 ms: a 60 s deadline is at least 6 s
+ * of real time away, so a loaded machine does not reach it first).
+ */
 static bool
-wt_spin(struct wt *t, const int *field, int want, const bool *flag)
+wt_spin(struct wt *t, const int *field, int want, const bool *flag,
+    uint64_t tick_ms)
 {
-	uint64_t end = uv_hrtime() + 5000000000ULL;
+	uint64_t end = uv_hrtime() + (tick_ms > 0 ? 30 : 5) * 1000000000ULL;
 
 	while (uv_hrtime() < end) {
 		uv_run(&t->loop, UV_RUN_NOWAIT);
@@ -105,13 +111,18 @@ wt_spin(struct wt *t, const int *field, int want, const bool *flag)
 			return true;
 		if (flag != NULL && *flag)
 			return true;
+		if (tick_ms > 0)
+			pogo_clock_manual_advance(t->clock, tick_ms);
 		usleep(1000);
 	}
 	return false;
 }
 
-#define WAIT_GE(t, f, n) ASSERT(wt_spin((t), &(t)->f, (n), NULL))
-#define WAIT_FLAG(t, f) ASSERT(wt_spin((t), NULL, 0, &(t)->f))
+#define WAIT_GE(t, f, n) ASSERT(wt_spin((t), &(t)->f, (n), NULL, 0))
+#define WAIT_FLAG(t, f) ASSERT(wt_spin((t), NULL, 0, &(t)->f, 0))
+/* The same, the manual clock going on meanwhile. */
+#define WAIT_TICKING_GE(t, f, n) ASSERT(wt_spin((t), &(t)->f, (n), NULL, 10))
+#define WAIT_TICKING_FLAG(t, f) ASSERT(wt_spin((t), NULL, 0, &(t)->f, 10))
 
 static void
 wt_stopped(struct pogo_worker *w, int status, void *arg)
@@ -272,7 +283,6 @@ TEST(stop_gives_up_at_the_deadline)
 TEST(stop_kills_running_tasks_at_the_deadline)
 {
 	struct wt t;
-	uint64_t end;
 
 	wt_init(&t);
 	wt_run_command(&t, "t1", "local", "exec sleep 300");
@@ -286,14 +296,7 @@ TEST(stop_kills_running_tasks_at_the_deadline)
 	ASSERT_EQ(t.reports, 0);
 	pogo_clock_manual_advance(t.clock, 1);
 	/* The kill ends the command; its output timer runs on the clock. */
-	end = uv_hrtime() + 30000000000ULL;
-	while (!t.stopped && uv_hrtime() < end) {
-		uv_run(&t.loop, UV_RUN_NOWAIT);
-		/* 10 ms a turn: the 60 s deadline is >= 6 s of real time away. */
-		pogo_clock_manual_advance(t.clock, 10);
-		usleep(1000);
-	}
-	ASSERT(t.stopped);
+	WAIT_TICKING_FLAG(&t, stopped);
 	ASSERT_EQ(t.stop_status, 0);
 	ASSERT_EQ(t.reports, 1);
 	ASSERT_STR_EQ(t.done_message, "killed");
@@ -308,7 +311,6 @@ TEST(stop_kills_running_tasks_at_the_deadline)
 TEST(stop_acknowledges_a_resend_refuses_a_new_run)
 {
 	struct wt t;
-	uint64_t end;
 
 	wt_init(&t);
 	wt_run_command(&t, "t1", "local", "exec sleep 300");
@@ -324,14 +326,7 @@ TEST(stop_acknowledges_a_resend_refuses_a_new_run)
 	ASSERT_EQ(t.reply_ok, 1);
 	ASSERT_STR_EQ(t.reply_text, "busy");
 	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS);
-	end = uv_hrtime() + 30000000000ULL;
-	while (!t.stopped && uv_hrtime() < end) {
-		uv_run(&t.loop, UV_RUN_NOWAIT);
-		/* 10 ms a turn: the 60 s deadline is >= 6 s of real time away. */
-		pogo_clock_manual_advance(t.clock, 10);
-		usleep(1000);
-	}
-	ASSERT(t.stopped);
+	WAIT_TICKING_FLAG(&t, stopped);
 	ASSERT_EQ(t.reports, 1);
 	ASSERT_STR_EQ(t.done_message, "killed");
 	wt_done(&t);
@@ -345,30 +340,17 @@ TEST(stop_acknowledges_a_resend_refuses_a_new_run)
 TEST(stop_reconnects_to_deliver_a_report)
 {
 	struct wt t;
-	uint64_t end;
 
 	wt_init(&t);
 	t.hold_done = true;
 	wt_run_command(&t, "t1", "local", "true");
 	/* The report leaves after the output's timer, on the clock. */
-	end = uv_hrtime() + 30000000000ULL;
-	while (t.reports < 1 && uv_hrtime() < end) {
-		uv_run(&t.loop, UV_RUN_NOWAIT);
-		pogo_clock_manual_advance(t.clock, 10);
-		usleep(1000);
-	}
+	WAIT_TICKING_GE(&t, reports, 1);
 	ASSERT_EQ(t.reports, 1);
 	pogo_peer_worker_close(t.pw, UV_ECONNRESET);
 	pogo_worker_stop(t.w, wt_stopped, &t);
 	t.hold_done = false;
-	end = uv_hrtime() + 30000000000ULL;
-	while (!t.stopped && uv_hrtime() < end) {
-		uv_run(&t.loop, UV_RUN_NOWAIT);
-		/* 10 ms a turn: the 60 s deadline is >= 6 s of real time away. */
-		pogo_clock_manual_advance(t.clock, 10);
-		usleep(1000);
-	}
-	ASSERT(t.stopped);
+	WAIT_TICKING_FLAG(&t, stopped);
 	ASSERT_EQ(t.stop_status, 0);
 	ASSERT(t.reports >= 2);
 	ASSERT_EQ(t.ups, 2);
@@ -427,12 +409,12 @@ TEST(reports_go_to_the_dispatcher_that_issued_the_task)
 	ASSERT_OK(pogo_worker_start(&t.loop, t.cfg, &wo, &t.w, &cause));
 	pogo_clock_manual_advance(t.clock, 0);
 	WAIT_GE(&t, ups, 1);
-	ASSERT(wt_spin(&t, &b.ups, 1, NULL));
+	ASSERT(wt_spin(&t, &b.ups, 1, NULL, 0));
 	/* One instance for both: the same worker process. */
 	ASSERT_STR_EQ(
 	    pogo_peer_worker_instance(t.pw), pogo_peer_worker_instance(b.pw));
 	wt_run(&b, "on-b", "blech");
-	ASSERT(wt_spin(&t, &b.reports, 1, NULL));
+	ASSERT(wt_spin(&t, &b.reports, 1, NULL, 0));
 	wt_run(&t, "on-a", "blech");
 	WAIT_GE(&t, reports, 1);
 	ASSERT_EQ(b.reports, 1);
