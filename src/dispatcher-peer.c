@@ -113,8 +113,16 @@ dpeer_stop(
 	pogo_peer_server_close(dp->srv, dpeer_closed, dp);
 }
 
+static int
+dpeer_address(struct pogo_dispatcher *d, struct sockaddr_storage *ss, void *arg)
+{
+	struct dpeer *dp = arg;
+
+	return pogo_peer_server_address(dp->srv, ss);
+}
+
 static const struct pogo_dispatcher_peer dpeer_table = { dpeer_workers,
-	dpeer_stop };
+	dpeer_stop, dpeer_address };
 
 int
 pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,

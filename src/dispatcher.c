@@ -43,10 +43,24 @@ struct disp_wait {
 	struct disp_wait *next;
 };
 
+/*
+ * Where a submission's fields come from (SPEC 5.1): the form of POST
+ * /v1/jobsubmit, or a caller in this process (pogo_dispatcher_submit()).
+ * Borrowed for the checks and the first insert.
+ */
+struct disp_fields {
+	const struct pogo_dispatcher_field *v;
+	size_t n;
+	const char *auth; /* the API's X-Pogo-User, or NULL */
+};
+
 /* A submission being stored, a chunk of hosts per loop turn. */
 struct disp_submit {
 	struct pogo_dispatcher *d;
-	struct pogo_http_req *req;
+	/* The answer: the job id, or an error (HTTP status, rc, message). */
+	pogo_dispatcher_submit_cb cb;
+	void *cb_arg;
+	char *from; /* who submitted, for the log */
 	uint64_t job;
 	struct pogo_strv hosts;
 	size_t stored; /* hosts inserted so far */
@@ -358,17 +372,37 @@ disp_param(struct pogo_http_req *req, const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/* The nth value of field name (repeated fields: range), or NULL. */
+static const char *
+disp_field_nth(const struct disp_fields *f, const char *name, size_t nth)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++)
+		if (strcmp(f->v[i].name, name) == 0 && nth-- == 0)
+			return f->v[i].value;
+	return NULL;
+}
+
+/* A field's first value, NULL when absent or empty (as disp_param). */
+static const char *
+disp_field(const struct disp_fields *f, const char *name)
+{
+	const char *v = disp_field_nth(f, name, 0);
+
+	return v != NULL && v[0] != '\0' ? v : NULL;
+}
+
 /* Expand every range value into s->hosts (SPEC 5.2). */
 static int
 disp_submit_targets(
-    struct pogo_http_req *req, struct disp_submit *s, char **msg)
+    const struct disp_fields *req, struct disp_submit *s, char **msg)
 {
 	const char *v;
 	char *cause = NULL;
 	size_t i;
 
-	for (i = 0; (v = pogo_http_req_param_nth(req, "range", i)) != NULL;
-	     i++) {
+	for (i = 0; (v = disp_field_nth(req, "range", i)) != NULL; i++) {
 		if (v[0] == '\0')
 			continue;
 		if (pogo_target_expand(v, &s->hosts, &cause) != 0) {
@@ -448,7 +482,7 @@ disp_secret_key_id(const char *box, char **kidp)
 /* The secrets: every box for one worker key (SPEC 5.1, 10.3). */
 static int
 disp_submit_secrets(
-    struct pogo_http_req *req, struct disp_submit *s, char **msg)
+    const struct disp_fields *req, struct disp_submit *s, char **msg)
 {
 	static const char *const names[] = { "password", "client_private_key",
 		"pvt_key_passphrase" };
@@ -459,7 +493,7 @@ disp_submit_secrets(
 	size_t i;
 
 	for (i = 0; i < POGO_NELEM(names); i++) {
-		if ((v = disp_param(req, names[i])) == NULL)
+		if ((v = disp_field(req, names[i])) == NULL)
 			continue;
 		if (disp_secret_key_id(v, &kid) != 0) {
 			xasprintf(msg, "invalid value for '%s'", names[i]);
@@ -481,7 +515,7 @@ disp_submit_secrets(
 /* The numeric, boolean and bounded fields; fills j. */
 static int
 disp_submit_values(
-    struct pogo_http_req *req, struct pogo_store_job *j, char **msg)
+    const struct disp_fields *req, struct pogo_store_job *j, char **msg)
 {
 	static const struct {
 		const char *name;
@@ -502,20 +536,20 @@ disp_submit_values(
 
 	for (i = 0; i < POGO_NELEM(nums); i++) {
 		v[i] = nums[i].def;
-		if ((s = disp_param(req, nums[i].name)) != NULL &&
+		if ((s = disp_field(req, nums[i].name)) != NULL &&
 		    pogo_strtonum(s, nums[i].min, nums[i].max, &v[i]) != 0) {
 			xasprintf(msg, "invalid value for '%s'", nums[i].name);
 			return POGO_ERR_RANGE;
 		}
 	}
-	if ((s = disp_param(req, "concurrent")) != NULL &&
+	if ((s = disp_field(req, "concurrent")) != NULL &&
 	    !disp_concurrent_valid(s)) {
 		xasprintf(msg, "invalid value for 'concurrent'");
 		return POGO_ERR_RANGE;
 	}
 	for (i = 0; i < POGO_NELEM(bools); i++) {
 		b[i] = false;
-		if ((s = disp_param(req, bools[i])) != NULL &&
+		if ((s = disp_field(req, bools[i])) != NULL &&
 		    !disp_parse_bool(s, &b[i])) {
 			xasprintf(msg, "invalid value for '%s'", bools[i]);
 			return POGO_ERR_RANGE;
@@ -527,8 +561,8 @@ disp_submit_values(
 		    POGO_DISPATCHER_MAX_COMMAND);
 		return POGO_ERR_LIMIT;
 	}
-	exe_name = disp_param(req, "exe_name");
-	exe_data = disp_param(req, "exe_data");
+	exe_name = disp_field(req, "exe_name");
+	exe_data = disp_field(req, "exe_data");
 	if ((exe_name != NULL || exe_data != NULL) &&
 	    (exe_name == NULL || !disp_name_valid(exe_name))) {
 		xasprintf(msg, "invalid value for 'exe_name'");
@@ -552,7 +586,7 @@ disp_submit_values(
 	j->prehook = b[0];
 	j->posthook = b[1];
 	j->lock = b[2];
-	j->concurrent = disp_param(req, "concurrent");
+	j->concurrent = disp_field(req, "concurrent");
 	j->exe_name = exe_name;
 	j->exe_data = exe_data;
 	return 0;
@@ -564,7 +598,7 @@ disp_submit_values(
  * the message for the client.
  */
 static int
-disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
+disp_submit_check(struct pogo_dispatcher *d, const struct disp_fields *req,
     struct disp_submit *s, struct pogo_store_job *j, char **msg)
 {
 	const char *auth, *user, *config;
@@ -573,18 +607,18 @@ disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	bool range = false;
 	int r;
 
-	for (i = 0; pogo_http_req_param_nth(req, "range", i) != NULL; i++)
-		if (pogo_http_req_param_nth(req, "range", i)[0] != '\0')
+	for (i = 0; disp_field_nth(req, "range", i) != NULL; i++)
+		if (disp_field_nth(req, "range", i)[0] != '\0')
 			range = true;
 	if (!range) {
 		xasprintf(msg, "Mandatory field 'range' missing");
 		return POGO_ERR_CONFIG;
 	}
-	if ((j->command = disp_param(req, "command")) == NULL) {
+	if ((j->command = disp_field(req, "command")) == NULL) {
 		xasprintf(msg, "Mandatory field 'command' missing");
 		return POGO_ERR_CONFIG;
 	}
-	if ((j->task_name = disp_param(req, "task_name")) == NULL)
+	if ((j->task_name = disp_field(req, "task_name")) == NULL)
 		j->task_name = "ssh";
 	if (strcmp(j->task_name, "ssh") != 0 &&
 	    strcmp(j->task_name, "local") != 0) {
@@ -592,8 +626,8 @@ disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		return POGO_ERR_CONFIG;
 	}
 	/* The API forwards its authenticated user (SPEC 7.5). */
-	auth = pogo_http_req_header(req, "X-Pogo-User");
-	user = disp_param(req, "user");
+	auth = req->auth;
+	user = disp_field(req, "user");
 	if (auth == NULL && user == NULL) {
 		xasprintf(msg, "Mandatory field 'user' missing");
 		return POGO_ERR_CONFIG;
@@ -607,19 +641,19 @@ disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	j->user = auth != NULL ? auth : user;
 	if ((r = disp_submit_targets(req, s, msg)) != 0)
 		return r;
-	if ((config = disp_param(req, "config")) != NULL &&
+	if ((config = disp_field(req, "config")) != NULL &&
 	    (r = disp_submit_config(config, msg)) != 0)
 		return r;
 	j->config = config;
 	/* A name that cannot be a namespace names none (SPEC 2.10). */
-	if ((j->namespace = disp_param(req, "namespace")) != NULL &&
+	if ((j->namespace = disp_field(req, "namespace")) != NULL &&
 	    !disp_ns_valid(j->namespace)) {
 		xasprintf(msg, "no such namespace '%s'", j->namespace);
 		return POGO_ERR_CONFIG;
 	}
 	if ((r = disp_submit_values(req, j, msg)) != 0)
 		return r;
-	j->run_as = disp_param(req, "run_as");
+	j->run_as = disp_field(req, "run_as");
 	if (strcmp(j->task_name, "local") == 0 && j->run_as != NULL) {
 		xasprintf(msg, "task type local does not support run_as");
 		return POGO_ERR_CONFIG;
@@ -636,13 +670,13 @@ disp_submit_check(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		return POGO_ERR_STATE;
 	}
 	free(nomas);
-	j->ssh_user = disp_param(req, "ssh_user");
-	j->requesthost = disp_param(req, "requesthost");
-	j->invoked_as = disp_param(req, "invoked_as");
-	j->client = disp_param(req, "client");
-	j->email = disp_param(req, "email");
-	j->im_handle = disp_param(req, "im_handle");
-	j->message = disp_param(req, "message");
+	j->ssh_user = disp_field(req, "ssh_user");
+	j->requesthost = disp_field(req, "requesthost");
+	j->invoked_as = disp_field(req, "invoked_as");
+	j->client = disp_field(req, "client");
+	j->email = disp_field(req, "email");
+	j->im_handle = disp_field(req, "im_handle");
+	j->message = disp_field(req, "message");
 	j->has_password = s->password != NULL;
 	j->has_key = s->client_private_key != NULL;
 	j->key_id = s->key_id;
@@ -664,6 +698,7 @@ disp_submit_free(struct disp_submit *s)
 		}
 	}
 	free(s->key_id);
+	free(s->from);
 	pogo_strv_clear(&s->hosts);
 	free(s);
 }
@@ -736,7 +771,7 @@ disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
 	struct disp_submit *s = arg;
 	struct pogo_dispatcher *d = s->d;
 	struct pogo_dispatcher_secrets sec = { 0 };
-	char jobid[32], peer[64];
+	char jobid[32];
 	int r = status;
 
 	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)s->job);
@@ -747,8 +782,7 @@ disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
 	if (r != 0) {
 		log_error("job=%s: cannot store the job: %s", jobid,
 		    pogo_strerror(r));
-		disp_submit_answer(s->req, 500, "nok",
-		    "dispatcher CP: cannot store the job", NULL);
+		s->cb(d, r, NULL, s->cb_arg);
 		if (status == 0)
 			disp_submit_halt(s);
 		else
@@ -756,11 +790,9 @@ disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
 		disp_submit_free(s);
 		return;
 	}
-	pogo_http_req_peer(s->req, peer, sizeof(peer));
 	log_info(
-	    "job=%s: received from %s, %zu hosts", jobid, peer, s->hosts.n);
-	disp_submit_answer(
-	    s->req, 200, "ok", "dispatcher CP: job received", jobid);
+	    "job=%s: received from %s, %zu hosts", jobid, s->from, s->hosts.n);
+	s->cb(d, 0, jobid, s->cb_arg);
 	/* A job stored while stopping is the engine's at the next start. */
 	if (!d->stopping && d->engine != NULL && d->engine->submitted != NULL) {
 		sec.password = s->password;
@@ -772,30 +804,36 @@ disp_submit_commit_cb(struct pogo_store *st, int status, void *arg)
 	disp_submit_free(s);
 }
 
-/* POST /v1/jobsubmit: check, store, answer after the commit. */
-static void
-disp_submit(struct pogo_http_req *req, void *arg)
+/*
+ * Check and store a submission; cb answers it after the commit.  Returns
+ * 0, or an error with *msg (the client's message) and *httpp (200 for a
+ * refused job, 500 when the store failed): cb is not called then.
+ */
+static int
+disp_submit_fields(struct pogo_dispatcher *d, const struct disp_fields *f,
+    const char *from, pogo_dispatcher_submit_cb cb, void *arg, char **msg,
+    int *httpp)
 {
-	struct pogo_dispatcher *d = arg;
 	struct pogo_store_job j = { 0 };
 	struct pogo_store_entry e = { 0 };
 	struct disp_submit *s = xcalloc(1, sizeof(*s));
 	const char **range = NULL;
-	char *msg = NULL;
 	size_t i, n, nrange = 0;
 	int r;
 
+	*msg = NULL;
+	*httpp = 200;
 	s->d = d;
-	s->req = req;
-	if ((r = disp_submit_check(d, req, s, &j, &msg)) != 0) {
-		disp_submit_answer(req, 200, "nok", msg, NULL);
+	s->cb = cb;
+	s->cb_arg = arg;
+	s->from = xstrdup(from);
+	if ((r = disp_submit_check(d, f, s, &j, msg)) != 0)
 		goto out;
-	}
-	while (pogo_http_req_param_nth(req, "range", nrange) != NULL)
+	while (disp_field_nth(f, "range", nrange) != NULL)
 		nrange++;
 	range = xcalloc(nrange, sizeof(*range));
 	for (i = 0; i < nrange; i++)
-		range[i] = pogo_http_req_param_nth(req, "range", i);
+		range[i] = disp_field_nth(f, "range", i);
 	j.range = range;
 	j.nrange = nrange;
 	j.state = POGO_JOB_GATHERING;
@@ -825,13 +863,68 @@ disp_submit(struct pogo_http_req *req, void *arg)
 	goto out;
 fail:
 	log_error("jobsubmit: cannot store the job: %s", pogo_strerror(r));
-	disp_submit_answer(
-	    req, 500, "nok", "dispatcher CP: cannot store the job", NULL);
+	*msg = xstrdup("dispatcher CP: cannot store the job");
+	*httpp = 500;
 out:
 	free(range);
-	free(msg);
 	if (s != NULL)
 		disp_submit_free(s);
+	return r;
+}
+
+/* The control port's answer to a submission, after its commit. */
+static void
+disp_submit_http_cb(
+    struct pogo_dispatcher *d, int status, const char *jobid, void *arg)
+{
+	if (status != 0)
+		disp_submit_answer(arg, 500, "nok",
+		    "dispatcher CP: cannot store the job", NULL);
+	else
+		disp_submit_answer(
+		    arg, 200, "ok", "dispatcher CP: job received", jobid);
+}
+
+/* POST /v1/jobsubmit: check, store, answer after the commit. */
+static void
+disp_submit(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_dispatcher_field *v;
+	struct disp_fields f = { 0 };
+	char peer[64], *msg = NULL;
+	size_t i;
+	int http;
+
+	f.n = pogo_http_req_nparams(req);
+	v = xcalloc(f.n + 1, sizeof(*v));
+	for (i = 0; i < f.n; i++)
+		pogo_http_req_param_at(req, i, &v[i].name, &v[i].value);
+	f.v = v;
+	f.auth = pogo_http_req_header(req, "X-Pogo-User");
+	pogo_http_req_peer(req, peer, sizeof(peer));
+	if (disp_submit_fields(
+	        d, &f, peer, disp_submit_http_cb, req, &msg, &http) != 0)
+		disp_submit_answer(req, http, "nok", msg, NULL);
+	free(msg);
+	free(v);
+}
+
+int
+pogo_dispatcher_submit(struct pogo_dispatcher *d,
+    const struct pogo_dispatcher_field *fields, size_t nfields,
+    const char *from, pogo_dispatcher_submit_cb cb, void *arg, char **msg)
+{
+	struct disp_fields f = { 0 };
+	int http;
+
+	f.v = fields;
+	f.n = nfields;
+	if (d->stopping) {
+		*msg = xstrdup("dispatcher is stopping");
+		return POGO_ERR_STATE;
+	}
+	return disp_submit_fields(d, &f, from, cb, arg, msg, &http);
 }
 
 /* A nomas change waiting for its commit. */
@@ -1676,4 +1769,13 @@ pogo_dispatcher_control_address(
 	if (d->http == NULL)
 		return UV_EINVAL;
 	return pogo_http_server_address(d->http, ss);
+}
+
+int
+pogo_dispatcher_worker_address(
+    struct pogo_dispatcher *d, struct sockaddr_storage *ss)
+{
+	if (d->peer == NULL || d->peer->address == NULL)
+		return UV_EINVAL;
+	return d->peer->address(d, ss, d->peer_arg);
 }

@@ -106,6 +106,9 @@ struct pogo_dispatcher_peer {
 	    void *arg);
 	void (*stop)(struct pogo_dispatcher *d, void (*done)(void *darg),
 	    void *darg, void *arg);
+	/* The worker port's bound address (may be NULL). */
+	int (*address)(
+	    struct pogo_dispatcher *d, struct sockaddr_storage *ss, void *arg);
 };
 
 /*
@@ -135,6 +138,36 @@ void pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
 void pogo_dispatcher_set_peer(struct pogo_dispatcher *d,
     const struct pogo_dispatcher_peer *peer, void *arg);
 
+/* One field of a submission, as in POST /v1/jobsubmit's form. */
+struct pogo_dispatcher_field {
+	const char *name;
+	const char *value;
+};
+
+/*
+ * A submission is answered: status 0 and jobid ("p0000000042",
+ * borrowed for the call) once the job is committed, or a negative code
+ * (the store failed: "dispatcher CP: cannot store the job") and NULL.
+ */
+typedef void (*pogo_dispatcher_submit_cb)(
+    struct pogo_dispatcher *d, int status, const char *jobid, void *arg);
+
+/*
+ * Submit a job from this process: what POST /v1/jobsubmit does with its
+ * form, fields (borrowed for the call; a field may repeat, as range
+ * does) checked by the same code with the same messages, stored the
+ * same way, and the engine told after the commit, as for any job.  from
+ * names the submitter in the log.  Secrets are not taken here.
+ * XXX(#10): a secret box is the only way a secret enters a dispatcher;
+ * until they exist, pair.h says how pogo one's password travels.
+ * Returns 0, then cb is called once, later, from the loop; or an error
+ * and *msg, the refusal (SPEC 5.1's message; the caller frees it), and
+ * cb is never called.
+ */
+int pogo_dispatcher_submit(struct pogo_dispatcher *d,
+    const struct pogo_dispatcher_field *fields, size_t nfields,
+    const char *from, pogo_dispatcher_submit_cb cb, void *arg, char **msg);
+
 /*
  * Called once, on the loop, when a commit of the store failed (store.h:
  * the store refuses every later write): the owner should stop d with
@@ -152,6 +185,14 @@ const struct pogo_cfg *pogo_dispatcher_cfg(struct pogo_dispatcher *d);
 
 /* The control port's bound address (port 0 resolved). */
 int pogo_dispatcher_control_address(
+    struct pogo_dispatcher *d, struct sockaddr_storage *ss);
+
+/*
+ * The worker port's bound address (port 0 resolved), from the worker
+ * layer: UV_EINVAL without one.  A worker in the same process connects
+ * there (pair.h).
+ */
+int pogo_dispatcher_worker_address(
     struct pogo_dispatcher *d, struct sockaddr_storage *ss);
 
 /*

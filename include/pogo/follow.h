@@ -23,6 +23,11 @@
  * source is asked to pause the reading of command output.  Log lines of
  * the loop's thread go through the stderr sink too (log.h's writer).
  * Everything runs on the loop's thread.
+ *
+ * XXX(#9): pogo one still feeds it from the job's listener of an
+ * in-process job; pair.h describes the move to a dispatcher and a worker
+ * in one process, where pogo one reads the job's committed log and
+ * output as pogo submit --follow will.
  */
 #ifndef POGO_FOLLOW_H
 #define POGO_FOLLOW_H

@@ -30,6 +30,9 @@
  * those left, waits until the reports queued for the dispatchers that are
  * up are acknowledged (at most stop_ms more), then closes the executors
  * and the links.
+ *
+ * pogo one runs a worker beside a dispatcher in its own process
+ * (pair.h), configured from its options like any worker.
  */
 #ifndef POGO_WORKER_H
 #define POGO_WORKER_H

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * A dispatcher and a worker in one process, on one loop (SPEC 12.2, issue
+ * 9 design item 4): what `pogo one` runs, and what tests and benchmarks
+ * can run.  Neither component knows it is paired: the pair only starts
+ * them as the daemons would, with a configuration the caller fills in.
+ *
+ *   pogo_pair_start(loop, cfg, wopts, &p, &cause)
+ *       starts the dispatcher component (dispatcher.h) with its engine
+ *       (dispatcher-engine.h) and worker port (dispatcher-peer.h) on
+ *       cfg->dispatcher.control_listen and .worker_listen (127.0.0.1:0
+ *       for ephemeral loopback ports; the loopback rule of SPEC 10.1
+ *       applies as for the daemon), its store in cfg->state_dir ("" for
+ *       an in-memory store, SPEC 6.1), then the worker component
+ *       (worker.h) with cfg->worker.* and wopts, its only dispatcher the
+ *       dispatcher's bound worker port (cfg->worker.dispatchers is
+ *       replaced with it: cfg is the caller's and must outlive p).
+ *       When prefix is given, task ids are "<prefix>-<n>" instead of
+ *       "<worker-listen-host>:<port>-<n>" (SPEC 7.2: pogo one uses
+ *       "one-<n>").
+ *   pogo_pair_stop(p, cb, arg)
+ *       stops the worker gracefully (its reports delivered), then the
+ *       dispatcher (its last commit), then calls cb and frees p.
+ *
+ * The plan for `pogo one` on this pair (issue 9; steps not landed yet are
+ * marked XXX(#9) where they will go):
+ *   1. cmd-one.c parses its options into a struct pogo_cfg: control and
+ *      worker ports 127.0.0.1:0, state_dir from --state-dir or "",
+ *      worker.reconnect_delay 0 (the worker connects at once),
+ *      worker.max_tasks from --concurrency, max_handshakes, max_output,
+ *      hook_dir, worker.ssh.* from -i, -F, --known-hosts,
+ *      --host-key-check, --connect-timeout; the worker uses the local
+ *      agent and identities (worker.use_local_identity).  A prompt for a
+ *      key's passphrase is a worker option (the terminal is this
+ *      process's).
+ *   2. It submits its one job through pogo_dispatcher_submit(), the
+ *      function behind POST /v1/jobsubmit, with the same fields: the
+ *      checks, the store and the engine see an ordinary submission.
+ *      -l and --port are the job's ssh_user and ssh_port, --local its
+ *      task_name, --file its exe_name and exe_data, --retry, --prehook,
+ *      --posthook, --lock its stub fields: they reach the worker in
+ *      task_data (SPEC 8.3) as for any job.  XXX(#10): -p's password has
+ *      no secret box yet; it may travel only in task_data's secrets slot
+ *      over this in-process loopback connection, is never stored, logged
+ *      or written to a file, and is wiped after the job.
+ *   3. It follows the job as a remote follower would: the job's log
+ *      entries and output records read from the store after their
+ *      commit, fed to the follower (follow.h), whose halt and stop
+ *      become the job operations halt and kill.
+ *   4. When the job ends and the follower has printed everything, the
+ *      pair stops and pogo one exits with the follower's status.
+ */
+#ifndef POGO_PAIR_H
+#define POGO_PAIR_H
+
+#include <uv.h>
+
+struct pogo_cfg;
+struct pogo_dispatcher;
+struct pogo_pair;
+struct pogo_worker;
+struct pogo_worker_opts;
+
+/*
+ * Start the pair (see above); prefix may be NULL.  Blocks while the
+ * store opens: call it before the loop runs.  Returns 0 and *pp, or an
+ * error of pogo_dispatcher_start(), pogo_dispatcher_peer_start() or
+ * pogo_worker_start() with *cause for the caller to print and free;
+ * what was started is stopped then, and the loop must run until it is
+ * closed.
+ */
+int pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
+    const struct pogo_worker_opts *wopts, const char *prefix,
+    struct pogo_pair **pp, char **cause);
+
+/*
+ * Stop the pair: cb(status, arg) once, from the loop, when both
+ * components are closed; status is the worker's stop status (worker.h:
+ * 0, or POGO_ERR_TIMEOUT).  p is freed then.  Call once.
+ */
+void pogo_pair_stop(
+    struct pogo_pair *p, void (*cb)(int status, void *arg), void *arg);
+
+/* The components, for submissions, reads and tests. */
+struct pogo_dispatcher *pogo_pair_dispatcher(struct pogo_pair *p);
+struct pogo_worker *pogo_pair_worker(struct pogo_pair *p);
+
+#endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/pair.c: a dispatcher (in-memory store, engine, worker
+ * port) and a worker started in one process on one loop, on ephemeral
+ * loopback ports, as pogo one will run them.  A job submitted through
+ * pogo_dispatcher_submit() (the control port's submission path, without
+ * HTTP) runs on the worker's local executor with task ids "one-<n>"
+ * (SPEC 7.2), its hosts and log end in the store, a refused submission
+ * has the control port's message and no answer, and the stop closes
+ * every handle.
+ */
+#include "pogo/compat.h"
+
+#include <string.h>
+
+#include "harness.h"
+#include "pogo/cfg.h"
+#include "pogo/dispatcher.h"
+#include "pogo/job.h"
+#include "pogo/pair.h"
+#include "pogo/store.h"
+#include "pogo/xmalloc.h"
+
+static struct pogo_cfg *
+test_cfg(void)
+{
+	static const char text[] = "dispatcher:\n"
+	                           "  control_listen: 127.0.0.1:0\n"
+	                           "  worker_listen: 127.0.0.1:0\n"
+	                           "worker:\n"
+	                           "  name: one\n"
+	                           "  max_tasks: 2\n"
+	                           "  reconnect_delay: 0\n";
+	struct pogo_cfg_src src = { .home = "/nonexistent",
+		.hostname = "test" };
+	struct pogo_cfg *cfg = NULL;
+	char *cause = NULL;
+
+	if (pogo_cfg_load_text(
+	        text, strlen(text), "test", &src, &cfg, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "cfg: %s", cause);
+	free(cfg->state_dir);
+	cfg->state_dir = xstrdup("");
+	return cfg;
+}
+
+struct pt {
+	int answers;
+	int status;
+	char jobid[32];
+	bool stopped;
+	int stop_status;
+	/* The hosts as stored. */
+	int states[8];
+	int exits[8];
+	char task_ids[8][32];
+	uint32_t nhosts;
+};
+
+static void
+submitted_cb(
+    struct pogo_dispatcher *d, int status, const char *jobid, void *arg)
+{
+	struct pt *t = arg;
+
+	t->answers++;
+	t->status = status;
+	if (jobid != NULL)
+		snprintf(t->jobid, sizeof(t->jobid), "%s", jobid);
+}
+
+static void
+stopped_cb(int status, void *arg)
+{
+	struct pt *t = arg;
+
+	t->stopped = true;
+	t->stop_status = status;
+}
+
+static int
+host_cb(const struct pogo_store_host *h, void *arg)
+{
+	struct pt *t = arg;
+
+	ASSERT_LT(h->idx, 8);
+	t->states[h->idx] = h->state;
+	t->exits[h->idx] = h->exitstatus;
+	snprintf(t->task_ids[h->idx], sizeof(t->task_ids[h->idx]), "%s",
+	    h->task_id != NULL ? h->task_id : "");
+	t->nhosts++;
+	return 0;
+}
+
+/* The job's state in the store. */
+static int
+job_state(struct pogo_dispatcher *d, uint64_t job)
+{
+	struct pogo_store_job *j = NULL;
+	int s;
+
+	ASSERT_OK(pogo_store_job_get(pogo_dispatcher_store(d), job, &j));
+	s = j->state;
+	pogo_store_job_free(j);
+	return s;
+}
+
+TEST(a_job_runs_through_both_components_in_one_process)
+{
+	static const struct pogo_dispatcher_field ok[] = {
+		{ "range", "h1,h2" },
+		{ "range", "h3" },
+		{ "command", "test \"$POGO_HOST\" != h2" },
+		{ "user", "u" },
+		{ "task_name", "local" },
+	};
+	static const struct pogo_dispatcher_field bad[] = {
+		{ "range", "h1" },
+		{ "user", "u" },
+	};
+	struct pogo_cfg *cfg = test_cfg();
+	struct pogo_pair *p = NULL;
+	struct pogo_dispatcher *d;
+	struct pt t;
+	uv_loop_t loop;
+	char *cause = NULL, *msg = NULL;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause));
+	d = pogo_pair_dispatcher(p);
+	ASSERT(pogo_pair_worker(p) != NULL);
+
+	/* A refusal: the control port's message, and no answer later. */
+	ASSERT_EQ(pogo_dispatcher_submit(
+	              d, bad, POGO_NELEM(bad), "test", submitted_cb, &t, &msg),
+	    POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(msg, "Mandatory field 'command' missing");
+	free(msg);
+
+	ASSERT_OK(pogo_dispatcher_submit(
+	    d, ok, POGO_NELEM(ok), "test", submitted_cb, &t, &msg));
+	ASSERT_EQ(t.answers, 0); /* never from inside the call */
+	for (i = 0; i < 100000 && t.answers == 0; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(t.answers, 1);
+	ASSERT_OK(t.status);
+	/* A new store: the first job (SPEC 7.2). */
+	ASSERT_STR_EQ(t.jobid, "p0000000000");
+
+	for (i = 0; i < 1000000 && job_state(d, 0) < POGO_JOB_FINISHED; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(job_state(d, 0), POGO_JOB_FINISHED);
+	ASSERT_OK(
+	    pogo_store_hosts(pogo_dispatcher_store(d), 0, 0, 0, host_cb, &t));
+	ASSERT_EQ(t.nhosts, 3);
+	ASSERT_EQ(t.states[0], POGO_HOST_FINISHED);
+	ASSERT_EQ(t.states[1], POGO_HOST_FAILED);
+	ASSERT_EQ(t.exits[1], 1);
+	ASSERT_EQ(t.states[2], POGO_HOST_FINISHED);
+	for (i = 0; i < 3; i++)
+		ASSERT(strncmp(t.task_ids[i], "one-", 4) == 0);
+	ASSERT(strcmp(t.task_ids[0], t.task_ids[1]) != 0);
+	ASSERT(strcmp(t.task_ids[1], t.task_ids[2]) != 0);
+
+	pogo_pair_stop(p, stopped_cb, &t);
+	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+	ASSERT(t.stopped);
+	ASSERT_OK(t.stop_status);
+	ASSERT_EQ(t.answers, 1);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
+TEST(a_failed_start_leaves_nothing_open)
+{
+	struct pogo_cfg *cfg = test_cfg();
+	struct pogo_pair *p = NULL;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	/* The loopback rule of the daemon holds for the pair too. */
+	free(cfg->dispatcher.worker_listen.str);
+	cfg->dispatcher.worker_listen.str = xstrdup("192.0.2.1:0");
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_EQ(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause),
+	    POGO_ERR_CONFIG);
+	ASSERT_NULL(p);
+	ASSERT(strstr(cause, "refusing to listen on 192.0.2.1:0") != NULL);
+	free(cause);
+	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
