@@ -70,6 +70,14 @@ struct disp_submit {
 	char *key_id;
 };
 
+/* A reader of a job's log in this process (pogo_dispatcher_watch()). */
+struct pogo_dispatcher_watch {
+	uint64_t job;
+	pogo_dispatcher_watch_fn fn;
+	void *arg;
+	struct pogo_dispatcher_watch *next;
+};
+
 struct pogo_dispatcher {
 	uv_loop_t *loop;
 	const struct pogo_cfg *cfg;
@@ -83,6 +91,7 @@ struct pogo_dispatcher {
 	void *peer_arg;
 
 	struct disp_wait *waits;
+	struct pogo_dispatcher_watch *watches;
 	bool stopping;
 	bool failed; /* a commit failed */
 	void (*fatal_cb)(struct pogo_dispatcher *d, void *arg);
@@ -1541,9 +1550,16 @@ disp_log_commit_cb(struct pogo_store *st, int status, void *arg)
 	struct pogo_dispatcher *d = ((struct disp_wait *)arg)->d;
 	uint64_t job = ((struct disp_wait *)arg)->job;
 	struct disp_wait *w, *next;
+	struct pogo_dispatcher_watch *x, *xnext;
 	uint32_t count = 0;
 
 	free(arg);
+	/* Readers in this process first; fn may unwatch its own watch. */
+	for (x = d->watches; x != NULL; x = xnext) {
+		xnext = x->next;
+		if (x->job == job)
+			x->fn(d, job, x->arg);
+	}
 	/* Only the polls whose entry exists now. */
 	if (pogo_store_log_length(d->store, job, &count) != 0)
 		return;
@@ -1559,11 +1575,15 @@ pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job)
 {
 	struct disp_wait *w;
 	struct disp_wait *key;
+	struct pogo_dispatcher_watch *x;
 
 	for (w = d->waits; w != NULL; w = w->next)
 		if (w->job == job)
 			break;
-	if (w == NULL)
+	for (x = d->watches; x != NULL && w == NULL; x = x->next)
+		if (x->job == job)
+			break;
+	if (w == NULL && x == NULL)
 		return;
 	/* A plain carrier of (d, job), never linked or timed. */
 	key = xcalloc(1, sizeof(*key));
@@ -1673,7 +1693,12 @@ disp_store_closed_cb(void *arg)
 	struct pogo_dispatcher *d = arg;
 	void (*cb)(void *) = d->stop_cb;
 	void *cbarg = d->stop_arg;
+	struct pogo_dispatcher_watch *x;
 
+	while ((x = d->watches) != NULL) {
+		d->watches = x->next;
+		free(x);
+	}
 	log_debug("dispatcher stopped");
 	free(d);
 	if (cb != NULL)
@@ -1778,4 +1803,33 @@ pogo_dispatcher_worker_address(
 	if (d->peer == NULL || d->peer->address == NULL)
 		return UV_EINVAL;
 	return d->peer->address(d, ss, d->peer_arg);
+}
+
+struct pogo_dispatcher_watch *
+pogo_dispatcher_watch(struct pogo_dispatcher *d, uint64_t job,
+    pogo_dispatcher_watch_fn fn, void *arg)
+{
+	struct pogo_dispatcher_watch *x = xcalloc(1, sizeof(*x));
+
+	x->job = job;
+	x->fn = fn;
+	x->arg = arg;
+	x->next = d->watches;
+	d->watches = x;
+	return x;
+}
+
+void
+pogo_dispatcher_unwatch(
+    struct pogo_dispatcher *d, struct pogo_dispatcher_watch *x)
+{
+	struct pogo_dispatcher_watch **pp;
+
+	for (pp = &d->watches; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == x) {
+			*pp = x->next;
+			free(x);
+			return;
+		}
+	}
 }

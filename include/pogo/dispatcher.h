@@ -50,6 +50,7 @@
 
 struct pogo_cfg;
 struct pogo_dispatcher;
+struct pogo_dispatcher_watch;
 struct pogo_store;
 
 /* Longest wait of a log long poll (SPEC 11.3), in seconds. */
@@ -197,8 +198,24 @@ int pogo_dispatcher_worker_address(
 
 /*
  * The engine appended a log entry of job: answer the long polls waiting
- * on it (from the loop, after the entry's commit).
+ * on it and call the watches of job (from the loop, after the entry's
+ * commit).
  */
 void pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job);
+
+/*
+ * A reader of a job's log in this process, as a long poll of GET
+ * /v1/jobs/:jobid/log?wait=S is over HTTP (tail.h follows a job so):
+ * fn(d, job, arg) is called from the loop after new log entries of job
+ * are committed, until pogo_dispatcher_unwatch().  It reads them from
+ * the store; it may unwatch its own watch, no other.  Watches left at
+ * the stop are freed with d.
+ */
+typedef void (*pogo_dispatcher_watch_fn)(
+    struct pogo_dispatcher *d, uint64_t job, void *arg);
+struct pogo_dispatcher_watch *pogo_dispatcher_watch(struct pogo_dispatcher *d,
+    uint64_t job, pogo_dispatcher_watch_fn fn, void *arg);
+void pogo_dispatcher_unwatch(
+    struct pogo_dispatcher *d, struct pogo_dispatcher_watch *x);
 
 #endif

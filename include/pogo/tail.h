@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Following a job of a dispatcher in this process (pair.h) the way a
+ * remote follower does: the job's committed log entries and output
+ * records are read from the store and fed to a follower (follow.h) in
+ * log order, nothing taken from the engine's memory.  pogo one will
+ * print its job through it; pogo submit --follow reads the same events
+ * over HTTP (SPEC 11.3 log long poll, 5.8 output).
+ *
+ * - New entries are read when the dispatcher says they are committed
+ *   (pogo_dispatcher_watch()), and once at the start.
+ * - Output of a host's run is read from the store (which writes its
+ *   buffered records first) every poll_ms while the run is in flight,
+ *   and always before the entry that ends the run, so that a host's
+ *   lines come before its final line.
+ * - pogo_tail_pause(true) stops the reading (a slow reader of stdout:
+ *   the records wait in the store), false resumes it.
+ * - When a log entry puts the job in a final state (SPEC 5.3) and no
+ *   host is in flight any more, pogo_follow_end() is called, then
+ *   end_cb once.
+ *
+ * XXX(#9): the store keeps no end-of-line flag (SPEC 5.8 records are
+ * lines, or a partial line at the end or after 0.5 s): every record is
+ * fed as a line (eol true).  pogo one's --output-dir files write a
+ * trailing partial line without its newline today; the wire record and
+ * the store need that flag before pogo one can switch to this path.
+ */
+#ifndef POGO_TAIL_H
+#define POGO_TAIL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <uv.h>
+
+struct pogo_dispatcher;
+struct pogo_follow;
+struct pogo_tail;
+
+/* How often the output of runs in flight is read, by default. */
+#define POGO_TAIL_POLL_MS 100
+
+typedef void (*pogo_tail_end_cb)(struct pogo_tail *t, void *arg);
+
+/*
+ * Follow job of d into f (both borrowed; they must outlive t).  The job
+ * must exist.  poll_ms 0: POGO_TAIL_POLL_MS.  Returns 0 and *tp, or
+ * POGO_ERR_NOTFOUND (no such job) or a store error; end_cb is then never
+ * called.  Reading starts on the next loop turn.
+ */
+int pogo_tail_start(uv_loop_t *loop, struct pogo_dispatcher *d, uint64_t job,
+    struct pogo_follow *f, uint64_t poll_ms, pogo_tail_end_cb end_cb, void *arg,
+    struct pogo_tail **tp);
+
+/* Stop or resume reading (back-pressure from the follower's sinks). */
+void pogo_tail_pause(struct pogo_tail *t, bool pause);
+
+/*
+ * Stop following: no more calls into f or end_cb; cb(arg) once, later,
+ * from the loop, and t is freed.  Call before d stops.
+ */
+void pogo_tail_close(struct pogo_tail *t, void (*cb)(void *arg), void *arg);
+
+#endif
