@@ -480,8 +480,41 @@ deng_stop(
 		deng_dispatch_closed(eng);
 }
 
+/* The engine's job n, or NULL. */
+static struct djob *
+deng_find_n(struct deng *eng, uint64_t n)
+{
+	struct djob *dj;
+
+	for (dj = eng->jobs; dj != NULL; dj = dj->next)
+		if (dj->n == n)
+			return dj;
+	return NULL;
+}
+
+static int
+deng_halt(struct pogo_dispatcher *d, uint64_t n, const char *reason, void *arg)
+{
+	struct djob *dj = deng_find_n(arg, n);
+
+	if (dj == NULL)
+		return POGO_ERR_NOTFOUND;
+	return pogo_job_halt(dj->job, reason);
+}
+
+static int
+deng_kill(struct pogo_dispatcher *d, uint64_t n, void *arg)
+{
+	struct djob *dj = deng_find_n(arg, n);
+
+	if (dj == NULL)
+		return POGO_ERR_NOTFOUND;
+	pogo_job_kill(dj->job);
+	return 0;
+}
+
 static const struct pogo_dispatcher_engine deng_table = { deng_submitted,
-	deng_stop, deng_jobs_active };
+	deng_stop, deng_jobs_active, deng_halt, deng_kill };
 
 struct pogo_exec *
 pogo_dispatcher_engine_start(

@@ -1833,3 +1833,20 @@ pogo_dispatcher_unwatch(
 		}
 	}
 }
+
+int
+pogo_dispatcher_job_halt(
+    struct pogo_dispatcher *d, uint64_t job, const char *reason)
+{
+	if (d->stopping || d->engine == NULL || d->engine->halt == NULL)
+		return POGO_ERR_NOTIMPL;
+	return d->engine->halt(d, job, reason, d->engine_arg);
+}
+
+int
+pogo_dispatcher_job_kill(struct pogo_dispatcher *d, uint64_t job)
+{
+	if (d->stopping || d->engine == NULL || d->engine->kill == NULL)
+		return POGO_ERR_NOTIMPL;
+	return d->engine->kill(d, job, d->engine_arg);
+}

@@ -22,8 +22,11 @@
  *   Long polls on a job's log are answered after the commit too.
  * - Stopping closes the jobs, the dispatch and the executor.
  *
- * XXX(#9): restart (SPEC 6.4) and the job operations of SPEC 5.5 are not
- * here yet: a job active when the dispatcher stopped stays as stored.
+ * - halt and kill (pogo_dispatcher_job_halt(), _kill()) reach the job.
+ *
+ * XXX(#9): restart (SPEC 6.4) and the other job operations of SPEC 5.5
+ * are not here yet: a job active when the dispatcher stopped stays as
+ * stored.
  */
 #ifndef POGO_DISPATCHER_ENGINE_H
 #define POGO_DISPATCHER_ENGINE_H

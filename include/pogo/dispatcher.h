@@ -92,6 +92,14 @@ struct pogo_dispatcher_engine {
 	void (*stop)(struct pogo_dispatcher *d, void (*done)(void *darg),
 	    void *darg, void *arg);
 	uint64_t (*jobs_active)(struct pogo_dispatcher *d, void *arg);
+	/*
+	 * Job operations (SPEC 5.5; may be NULL): halt job with reason,
+	 * and kill its running tasks ("killed").  0, POGO_ERR_NOTFOUND
+	 * (the engine runs no such job) or POGO_ERR_STATE.
+	 */
+	int (*halt)(struct pogo_dispatcher *d, uint64_t job, const char *reason,
+	    void *arg);
+	int (*kill)(struct pogo_dispatcher *d, uint64_t job, void *arg);
 };
 
 /*
@@ -202,6 +210,16 @@ int pogo_dispatcher_worker_address(
  * commit).
  */
 void pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job);
+
+/*
+ * Operations on a job from this process, through the engine (pogo one's
+ * Ctrl-C: halt with "halted by user", then kill).  0, POGO_ERR_NOTFOUND,
+ * POGO_ERR_STATE, or POGO_ERR_NOTIMPL without an engine that has them.
+ * XXX(#9): POST /v1/jobs/:jobid (jobhalt) will call the same.
+ */
+int pogo_dispatcher_job_halt(
+    struct pogo_dispatcher *d, uint64_t job, const char *reason);
+int pogo_dispatcher_job_kill(struct pogo_dispatcher *d, uint64_t job);
 
 /*
  * A reader of a job's log in this process, as a long poll of GET
