@@ -30,6 +30,9 @@ static const struct {
 	{ POGO_ERR_TIMEOUT, "ERR_TIMEOUT", "timed out" },
 	{ POGO_ERR_NOTIMPL, "ERR_NOTIMPL", "not implemented yet" },
 	{ POGO_ERR_STORE, "ERR_STORE", "state store error" },
+	{ POGO_ERR_CRYPTO, "ERR_CRYPTO", "cryptographic operation failed" },
+	{ POGO_ERR_DECRYPT, "ERR_DECRYPT", "cannot decrypt job secrets" },
+	{ POGO_ERR_NOKEY, "ERR_NOKEY", "Worker key not defined" },
 };
 
 const char *

@@ -25,6 +25,7 @@
 /* Sorted by name. */
 static const struct pogo_cmd *cmds[] = {
 	&pogo_cmd_api,
+	&pogo_cmd_ca,
 	&pogo_cmd_dispatcher,
 	&pogo_cmd_one,
 	&pogo_cmd_schedule,

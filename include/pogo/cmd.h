@@ -47,6 +47,7 @@ struct pogo_cmd {
 };
 
 extern const struct pogo_cmd pogo_cmd_api;
+extern const struct pogo_cmd pogo_cmd_ca;
 extern const struct pogo_cmd pogo_cmd_dispatcher;
 extern const struct pogo_cmd pogo_cmd_one;
 extern const struct pogo_cmd pogo_cmd_schedule;

@@ -29,6 +29,9 @@ enum pogo_err {
 	POGO_ERR_TIMEOUT = -20013,
 	POGO_ERR_NOTIMPL = -20014,
 	POGO_ERR_STORE = -20015,
+	POGO_ERR_CRYPTO = -20016,
+	POGO_ERR_DECRYPT = -20017,
+	POGO_ERR_NOKEY = -20018,
 };
 
 /* Text for r (never NULL; unknown codes give a generic text). */
