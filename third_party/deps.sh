@@ -19,8 +19,8 @@ sshstamp=$prefix/.deps-v2
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
-    procps psmisc sudo netcat-openbsd bsdutils python3 time pdsh clustershell
-    pssh"
+    procps psmisc sudo netcat-openbsd bsdutils python3 python3-cryptography
+    time pdsh clustershell pssh"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

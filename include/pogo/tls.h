@@ -2,9 +2,12 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The boundary to mbedTLS: src/tls.c is the only file that includes its
- * headers.  So far it reports the linked version; TLS and secret boxes
- * arrive with the dispatcher and worker.
+ * The boundary to mbedTLS.  Only these files include its headers: src/tls.c
+ * (TLS, base64), src/box.c (secret boxes), src/ca.c and src/ca-p12.c
+ * (pogo ca, PKCS#12) and src/mbed.c with src/mbed-int.h (their random
+ * generator and error translation).  mbedTLS's negative error codes
+ * overlap errno and never leave those files raw: they become POGO_ERR_*
+ * codes there.
  */
 #ifndef POGO_TLS_H
 #define POGO_TLS_H

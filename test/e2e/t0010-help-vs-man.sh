@@ -20,7 +20,9 @@ for c in $("$POGO" help | awk '/^  [a-z]/ && !/not implemented/ {print $1}'); do
 		[ -f "$POGO_SRC/man/pogo-$c.$s" ] && page="$POGO_SRC/man/pogo-$c.$s"
 	done
 	[ -n "$page" ] || fail "no manual page for pogo $c"
-	usage=$("$POGO" "$c" -h | sed 's/^usage: //')
+	# A usage of several forms (pogo ca) is several lines.
+	usage=$("$POGO" "$c" -h | sed 's/^usage: //; s/^ *//' | tr '\n' ' ' |
+	    sed 's/ $//')
 	syn=$(synopsis "$page" | tr -s ' ')
 	expect_eq "pogo $c SYNOPSIS" "$syn" "$usage"
 	grep -q "^\.Xr pogo-$c " "$POGO_SRC/man/pogo.1" ||
