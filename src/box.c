@@ -93,13 +93,18 @@ int
 pogo_box_key_parse(const void *buf, size_t len, struct pogo_box_key **kp)
 {
 	struct pogo_box_key *k;
-	const unsigned char *b = buf;
+	unsigned char *b;
 	size_t n = len;
 	int r;
 
 	*kp = NULL;
-	/* mbedTLS takes PEM with its terminating NUL in the length. */
-	if (len > 0 && b[len] == '\0' && memchr(b, '\0', len) == NULL)
+	if (len > POGO_BOX_KEY_MAX)
+		return POGO_ERR_CRYPTO;
+	/* mbedTLS takes PEM with a terminating NUL counted in the length. */
+	b = xmalloc(len + 1);
+	memcpy(b, buf, len);
+	b[len] = '\0';
+	if (strstr((char *)b, "-----BEGIN ") != NULL)
 		n = len + 1;
 	k = xcalloc(1, sizeof(*k));
 	mbedtls_x509_crt_init(&k->crt);
@@ -124,6 +129,7 @@ pogo_box_key_parse(const void *buf, size_t len, struct pogo_box_key **kp)
 	k = NULL;
 	r = 0;
 out:
+	pogo_freezero(b, len + 1);
 	pogo_box_key_free(k);
 	return r;
 }
@@ -136,7 +142,7 @@ pogo_box_key_load(const char *path, struct pogo_box_key **kp)
 	int r;
 
 	*kp = NULL;
-	if ((r = pogo_str_read_file(path, 64 * 1024, &buf, &len)) != 0)
+	if ((r = pogo_str_read_file(path, POGO_BOX_KEY_MAX, &buf, &len)) != 0)
 		return r;
 	r = pogo_box_key_parse(buf, len, kp);
 	pogo_freezero(buf, len);

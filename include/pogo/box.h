@@ -26,11 +26,13 @@
 /* A worker key: public (to seal) or private (to seal and open). */
 struct pogo_box_key;
 
+/* The largest key or certificate file accepted. */
+#define POGO_BOX_KEY_MAX (64u * 1024)
+
 /*
  * Parse buf[0..len) (PEM or DER): an X.509 certificate, a private key or
- * a public key, RSA or EC P-256.  A PEM buffer must have buf[len] == '\0'.
- * Returns 0 with *kp (freed with pogo_box_key_free()), or POGO_ERR_CRYPTO
- * for anything else.
+ * a public key, RSA (2048 bits or more) or EC P-256.  Returns 0 with *kp
+ * (freed with pogo_box_key_free()), or POGO_ERR_CRYPTO for anything else.
  */
 int pogo_box_key_parse(const void *buf, size_t len, struct pogo_box_key **kp);
 
