@@ -173,6 +173,28 @@ rtask_finish(struct rtask *rt, struct pogo_exec_result *r)
 	rtask_unref(rt);
 }
 
+/*
+ * A task of a lost worker keeps one unit of the executor's max_tasks
+ * while it waits for the grace rule, as its worker's max_tasks left with
+ * the connection: inflight - max_tasks stays the room of the connected
+ * workers (SPEC 7.2: the engine dispatches while inflight < max_tasks).
+ */
+static void
+rtask_lose(struct rtask *rt)
+{
+	rt->lost = true;
+	rt->e->base.max_tasks++;
+}
+
+static void
+rtask_unlose(struct rtask *rt)
+{
+	if (!rt->lost)
+		return;
+	rt->lost = false;
+	rt->e->base.max_tasks--;
+}
+
 static void
 rtask_requeue(struct rtask *rt)
 {
@@ -381,6 +403,7 @@ remote_close(struct pogo_exec *base, void (*cb)(void *arg), void *arg)
 	 */
 	while ((run = e->base.runs) != NULL) {
 		rt = container_of(run, struct rtask, run);
+		rtask_unlose(rt);
 		rt->done = true;
 		rt->t->priv = NULL;
 		rt->wk->inflight--;
@@ -465,7 +488,7 @@ remote_fail_lost(struct remote *e, struct rworker *wk)
 		for (run = e->base.runs; run != NULL; run = run->next) {
 			rt = container_of(run, struct rtask, run);
 			if (rt->wk == wk && rt->lost && !rt->done) {
-				rt->lost = false;
+				rtask_unlose(rt);
 				rtask_fail(rt, "lost contact with worker");
 				again = true; /* the list changed */
 				break;
@@ -513,6 +536,81 @@ again:
 	remote_grace_arm(e);
 }
 
+/*
+ * The connection of wk is gone (or given up): its unsent runs go back to
+ * the queue, the others wait for the grace rule (SPEC 7.3).  wk keeps the
+ * connection's reference; the caller drops it.
+ */
+static void
+remote_disconnect(struct remote *e, struct rworker *wk)
+{
+	struct pogo_exec_run *run;
+	struct rtask *rt;
+	bool again = true;
+
+	wk->w = NULL;
+	e->base.max_tasks -= wk->max_tasks;
+	if (e->closing)
+		return;
+	wk->refs++;
+	while (again) {
+		again = false;
+		for (run = e->base.runs; run != NULL; run = run->next) {
+			rt = container_of(run, struct rtask, run);
+			if (rt->wk != wk || rt->done || rt->lost)
+				continue;
+			if (rt->sent) {
+				rtask_lose(rt);
+				continue;
+			}
+			if (rt->killed)
+				continue; /* its barrier ends it */
+			rtask_requeue(rt);
+			again = true;
+			break;
+		}
+	}
+	if (e->o.grace_ms > 0) {
+		wk->deadline = uv_now(e->loop) + e->o.grace_ms;
+		remote_grace_arm(e);
+	} else
+		remote_fail_lost(e, wk);
+	rworker_unref(wk);
+}
+
+/*
+ * A worker of the same name and instance said hello again while its old
+ * connection still looks alive: that one is half-open (a worker keeps one
+ * connection per dispatcher).  It is dropped now, so that its tasks move
+ * to the new connection and the reports the worker sends again on it
+ * are applied.
+ */
+static void
+remote_drop_stale(struct remote *e, struct rworker *wk)
+{
+	struct pogo_peer_worker *w;
+	struct rworker *old;
+
+again:
+	for (old = e->workers; old != NULL; old = old->next) {
+		if (old == wk || old->w == NULL ||
+		    strcmp(old->name, wk->name) != 0 ||
+		    strcmp(old->instance, wk->instance) != 0)
+			continue;
+		w = old->w;
+		log_warn("worker %s at %s: connected again from %s; closing "
+		         "the old connection",
+		    old->name, pogo_peer_worker_address(w),
+		    pogo_peer_worker_address(wk->w));
+		/* Its lost event finds no worker: its commands are released. */
+		pogo_peer_worker_set_data(w, NULL);
+		pogo_peer_worker_close(w, POGO_ERR_STATE);
+		remote_disconnect(e, old);
+		rworker_unref(old); /* the connection's */
+		goto again;         /* the list may have changed */
+	}
+}
+
 void
 pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
 {
@@ -536,6 +634,7 @@ pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
 	e->workers = wk;
 	pogo_peer_worker_set_data(w, wk);
 	e->base.max_tasks += wk->max_tasks;
+	remote_drop_stale(e, wk);
 	/* The same worker back within its grace period (SPEC 7.3)? */
 	for (old = e->workers; old != NULL; old = old->next) {
 		if (old->w != NULL || old->deadline == 0 ||
@@ -552,13 +651,16 @@ pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
 			rt = container_of(run, struct rtask, run);
 			if (rt->wk != old || !rt->lost || rt->done)
 				continue;
-			rt->lost = false;
+			rtask_unlose(rt);
 			old->inflight--;
 			wk->inflight++;
 			wk->refs++;
 			rt->wk = wk;
 			rworker_unref(old);
 			remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+			/* A kill asked for while it was lost (SPEC 8.3). */
+			if (rt->killed)
+				remote_command(wk, POGO_MSG_TASKKILL, rt);
 		}
 		break;
 	}
@@ -573,45 +675,14 @@ pogo_exec_remote_lost(
 {
 	struct remote *e = (struct remote *)base;
 	struct rworker *wk = pogo_peer_worker_data(w);
-	struct pogo_exec_run *run;
-	struct rtask *rt;
 	void *c;
-	bool again = true;
 
 	while ((c = pogo_peer_worker_take(w)) != NULL)
 		pogo_exec_remote_release(c);
 	if (wk == NULL)
 		return;
 	pogo_peer_worker_set_data(w, NULL);
-	wk->w = NULL;
-	e->base.max_tasks -= wk->max_tasks;
-	if (!e->closing) {
-		/* Unsent runs go back to the queue; the others wait. */
-		wk->refs++;
-		while (again) {
-			again = false;
-			for (run = e->base.runs; run != NULL; run = run->next) {
-				rt = container_of(run, struct rtask, run);
-				if (rt->wk != wk || rt->done || rt->lost)
-					continue;
-				if (rt->sent) {
-					rt->lost = true;
-					continue;
-				}
-				if (rt->killed)
-					continue; /* its barrier ends it */
-				rtask_requeue(rt);
-				again = true;
-				break;
-			}
-		}
-		if (e->o.grace_ms > 0) {
-			wk->deadline = uv_now(e->loop) + e->o.grace_ms;
-			remote_grace_arm(e);
-		} else
-			remote_fail_lost(e, wk);
-		rworker_unref(wk);
-	}
+	remote_disconnect(e, wk);
 	rworker_unref(wk); /* the connection's */
 	if (e->closing)
 		remote_maybe_free(e);
@@ -704,8 +775,13 @@ pogo_exec_remote_reply(struct pogo_exec *base, struct pogo_peer_worker *w,
 		} else
 			rtask_fail(rt, text);
 	} else if (rt != NULL && c->type == POGO_MSG_TASKSTATUS && m->ok == 0 &&
-	    strcmp(text, "unknown") == 0)
-		rtask_requeue(rt); /* never received: no run (SPEC 7.3) */
+	    strcmp(text, "unknown") == 0) {
+		/* Never received (SPEC 7.3): again, unless it was killed. */
+		if (rt->killed)
+			rtask_fail(rt, "killed");
+		else
+			rtask_requeue(rt);
+	}
 	pogo_exec_remote_release(c);
 }
 

@@ -34,8 +34,15 @@
  *   (opts.grace_ms): if a worker of the same name and instance says
  *   hello within it, they move to the new connection and are asked
  *   `taskstatus` (running: wait; done: wait for the report; unknown: back
- *   to the queue).  Otherwise, or on a hello with another instance, they
- *   end `failed` with "lost contact with worker" and no exit status.
+ *   to the queue, or `failed` "killed" if kill() was called meanwhile,
+ *   whose taskkill goes out after the taskstatus).  Otherwise, or on a
+ *   hello with another instance, they end `failed` with "lost contact
+ *   with worker" and no exit status.  While they wait, each keeps one
+ *   unit of max_tasks (their worker's max_tasks left with it), so
+ *   max_tasks - inflight stays the room of the connected workers.
+ * - A hello from the same name and instance while that worker's old
+ *   connection still looks alive (half-open) closes the old one at once
+ *   and its tasks move to the new one as above.
  */
 #ifndef POGO_EXEC_REMOTE_H
 #define POGO_EXEC_REMOTE_H

@@ -104,7 +104,8 @@ class Conn:
             data = b""
         if self.dead:
             # Half-open: the dispatcher's side is read and ignored.
-            if not data:
+            if not data and side.open:
+                log("close", self.n, side.name)
                 side.close()
             return
         if not data:

@@ -29,10 +29,11 @@ struct rt {
 	int kicks;
 	int barriers;
 	/* worker side */
-	int runs, kills;
+	int runs, kills, statuses;
 	char run_task[64], run_host[64], run_cmd[64], run_name[16];
 	char run_job[32], run_user[16];
-	const char *answer; /* NULL: OK */
+	const char *answer;        /* NULL: OK */
+	const char *status_answer; /* to taskstatus; NULL: ack */
 	/* events */
 	int started, outputs, dones;
 	char out[64];
@@ -102,6 +103,12 @@ cl_command(struct pogo_peer_client *cl, struct pogo_peer_link *l,
 	}
 	if (m->type == POGO_MSG_TASKKILL)
 		t->kills++;
+	if (m->type == POGO_MSG_TASKSTATUS) {
+		t->statuses++;
+		pogo_peer_link_reply(l, m->task_id, 0,
+		    t->status_answer != NULL ? t->status_answer : "ack", -1);
+		return;
+	}
 	pogo_peer_link_reply(l, m->task_id, 0, "ack", -1);
 }
 
@@ -111,7 +118,7 @@ cl_up(struct pogo_peer_client *cl, struct pogo_peer_link *l, void *arg)
 }
 
 static const struct pogo_peer_client_cbs cl_cbs = { cl_up, NULL, cl_command,
-	NULL };
+	NULL, NULL };
 
 static void
 ev_started(struct pogo_exec_task *task, void *arg)
@@ -224,10 +231,12 @@ rt_init(struct rt *t, uint64_t grace_ms, bool with_barrier)
 	pogo_exec_remote_set_prefix(t->e, "127.0.0.1:7655");
 }
 
-static void
-rt_client(struct rt *t, int max_tasks)
+/* A worker name of max_tasks, with instance (NULL: a random one). */
+static struct pogo_peer_client *
+rt_worker(struct rt *t, const char *name, int max_tasks, const char *instance)
 {
 	struct pogo_peer_client_opts o;
+	struct pogo_peer_client *cl;
 	char addr[64];
 	const char *dv[1] = { addr };
 	char *cause = NULL;
@@ -236,11 +245,18 @@ rt_client(struct rt *t, int max_tasks)
 	pogo_peer_client_opts_init(&o);
 	o.dispatchers = dv;
 	o.ndispatchers = 1;
-	o.name = "w1";
+	o.name = name;
+	o.instance = instance;
 	o.max_tasks = max_tasks;
 	o.reconnect_delay = 0;
-	ASSERT_OK(
-	    pogo_peer_client_new(&t->loop, &o, &cl_cbs, t, &t->cl, &cause));
+	ASSERT_OK(pogo_peer_client_new(&t->loop, &o, &cl_cbs, t, &cl, &cause));
+	return cl;
+}
+
+static void
+rt_client(struct rt *t, int max_tasks)
+{
+	t->cl = rt_worker(t, "w1", max_tasks, NULL);
 }
 
 static struct pogo_peer_link *
@@ -287,7 +303,8 @@ task_init(struct pogo_exec_task *task, const char *id)
 }
 
 static void
-report(struct rt *t, enum pogo_msg_type type, const char *id, int rc)
+report_on(
+    struct pogo_peer_link *l, enum pogo_msg_type type, const char *id, int rc)
 {
 	struct pogo_msg m;
 	struct pogo_proto_record rec;
@@ -302,7 +319,7 @@ report(struct rt *t, enum pogo_msg_type type, const char *id, int rc)
 		rec.len = 8;
 		m.records = &rec;
 		m.nrecords = 1;
-		ASSERT_OK(pogo_peer_link_send(rt_link(t), &m));
+		ASSERT_OK(pogo_peer_link_send(l, &m));
 		return;
 	}
 	if (type == POGO_MSG_TASK_DONE) {
@@ -312,7 +329,13 @@ report(struct rt *t, enum pogo_msg_type type, const char *id, int rc)
 		m.finished_at = 3.0;
 		m.nrecords_total = 1;
 	}
-	pogo_peer_link_report(rt_link(t), &m);
+	pogo_peer_link_report(l, &m);
+}
+
+static void
+report(struct rt *t, enum pogo_msg_type type, const char *id, int rc)
+{
+	report_on(rt_link(t), type, id, rc);
 }
 
 TEST(no_worker_no_capacity_then_a_run_with_its_task_data)
@@ -470,9 +493,13 @@ TEST(lost_worker_fails_its_tasks_after_the_grace)
 	WAIT_UNTIL(&t, t.runs == 1);
 	pogo_peer_client_close(t.cl, NULL, NULL);
 	t.cl = NULL;
-	WAIT_UNTIL(&t, t.e->max_tasks == 0);
+	WAIT_UNTIL(&t, pogo_peer_server_nworkers(t.srv) == 0);
 	ASSERT_EQ(t.dones, 0); /* within the grace period */
+	/* Its 4 are gone; its task keeps one, in flight (see below). */
+	ASSERT_EQ(t.e->max_tasks, 1);
+	ASSERT_EQ(t.e->inflight, 1);
 	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.e->max_tasks, 0);
 	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
 	ASSERT_EQ(t.res.exitstatus, -1);
 	ASSERT_STR_EQ(t.res.msg, "lost contact with worker");
@@ -500,5 +527,128 @@ TEST(same_worker_back_within_the_grace_is_asked_taskstatus)
 	WAIT_UNTIL(&t, t.dones == 1);
 	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
 	ASSERT_EQ(t.res.exitstatus, 0);
+	rt_done(&t);
+}
+
+#define INSTANCE "0123456789abcdef0123456789abcdef"
+
+TEST(same_worker_back_while_its_old_connection_looks_alive)
+{
+	struct pogo_exec_task task;
+	struct pogo_peer_client *cl2;
+	struct rt t;
+
+	/*
+	 * Half-open: the worker's side of its connection is gone, the
+	 * dispatcher's still looks alive, and the same worker process (same
+	 * name and instance) says hello on a new connection.  Its re-sent
+	 * task_done must be applied, and the old connection dropped.
+	 */
+	rt_init(&t, 10000, false);
+	t.cl = rt_worker(&t, "w1", 4, INSTANCE);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	cl2 = rt_worker(&t, "w1", 4, INSTANCE);
+	WAIT_UNTIL(&t, t.kicks >= 2);
+	/* The old connection is closed: one worker left, of 4 tasks. */
+	WAIT_UNTIL(&t, pogo_peer_server_nworkers(t.srv) == 1);
+	WAIT_UNTIL(&t, t.statuses == 1);
+	ASSERT_EQ(t.e->max_tasks, 4);
+	report_on(pogo_peer_client_link(cl2, 0), POGO_MSG_TASK_DONE,
+	    "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
+	ASSERT_EQ(t.res.exitstatus, 0);
+	ASSERT_EQ(t.e->inflight, 0);
+	ASSERT_EQ(t.runs, 1);
+	pogo_peer_client_close(cl2, NULL, NULL);
+	rt_done(&t);
+}
+
+/* w1 (INSTANCE) runs task, then its process goes: lost, no reconnect. */
+static void
+run_then_lose(struct rt *t, struct pogo_exec_task *task, int max_tasks)
+{
+	t->cl = rt_worker(t, "w1", max_tasks, INSTANCE);
+	WAIT_UNTIL(t, t->kicks >= 1);
+	task_init(task, "127.0.0.1:7655-1");
+	ASSERT_OK(t->e->ops->start(t->e, task));
+	WAIT_UNTIL(t, t->runs == 1);
+	pogo_peer_client_close(t->cl, NULL, NULL);
+	t->cl = NULL;
+	WAIT_UNTIL(t, pogo_peer_server_nworkers(t->srv) == 0);
+}
+
+TEST(kill_while_lost_is_sent_once_the_worker_is_back)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 10000, false);
+	run_then_lose(&t, &task, 4);
+	t.e->ops->kill(t.e, &task);
+	t.cl = rt_worker(&t, "w1", 4, INSTANCE);
+	WAIT_UNTIL(&t, t.statuses == 1);
+	WAIT_UNTIL(&t, t.kills == 1);
+	ASSERT_EQ(t.dones, 0); /* its done comes from the worker */
+	rt_done(&t);
+}
+
+TEST(killed_task_unknown_after_the_reconnection_is_not_run)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 10000, false);
+	run_then_lose(&t, &task, 4);
+	t.e->ops->kill(t.e, &task);
+	t.status_answer = "unknown";
+	t.cl = rt_worker(&t, "w1", 4, INSTANCE);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT(!t.res.requeue);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_STR_EQ(t.res.msg, "killed");
+	ASSERT_EQ(t.runs, 1);
+	rt_done(&t);
+}
+
+TEST(lost_worker_tasks_hold_no_room_of_the_other_workers)
+{
+	struct pogo_exec_task task, task2;
+	struct pogo_peer_client *cl2;
+	struct rt t;
+
+	/* The engine dispatches while inflight < max_tasks (job.c). */
+	rt_init(&t, 10000, false);
+	run_then_lose(&t, &task, 1);
+	cl2 = rt_worker(&t, "w2", 1, NULL);
+	WAIT_UNTIL(&t, t.kicks >= 2);
+	ASSERT_LT(t.e->inflight, t.e->max_tasks);
+	task_init(&task2, "127.0.0.1:7655-2");
+	ASSERT_OK(t.e->ops->start(t.e, &task2));
+	WAIT_UNTIL(&t, t.runs == 2);
+	ASSERT_EQ(t.e->inflight, t.e->max_tasks); /* w2 is full */
+	/* w1 back (same instance): its task and its room are back. */
+	t.cl = rt_worker(&t, "w1", 1, INSTANCE);
+	WAIT_UNTIL(&t, t.statuses == 1);
+	ASSERT_EQ(t.e->max_tasks, 2);
+	ASSERT_EQ(t.e->inflight, 2);
+	pogo_peer_client_close(cl2, NULL, NULL);
+	rt_done(&t);
+}
+
+TEST(lost_worker_room_after_its_grace)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 200, false);
+	run_then_lose(&t, &task, 2);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_STR_EQ(t.res.msg, "lost contact with worker");
+	ASSERT_EQ(t.e->max_tasks, 0);
+	ASSERT_EQ(t.e->inflight, 0);
 	rt_done(&t);
 }
