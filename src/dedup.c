@@ -16,6 +16,7 @@
 struct dedup_entry {
 	char *id;
 	enum pogo_dedup_state state;
+	bool held; /* done, outside the FIFO until released */
 	struct dedup_entry *next_done;
 };
 
@@ -67,7 +68,8 @@ pogo_dedup_free(struct pogo_dedup *d)
 static struct dedup_entry *
 dedup_find(const struct pogo_dedup *d, const char *id)
 {
-	struct dedup_entry key = { (char *)id, POGO_DEDUP_UNKNOWN, NULL };
+	struct dedup_entry key = { (char *)id, POGO_DEDUP_UNKNOWN, false,
+		NULL };
 	void *const *p = tfind(&key, &d->root, dedup_cmp);
 
 	return p != NULL ? *(struct dedup_entry *const *)p : NULL;
@@ -119,17 +121,12 @@ pogo_dedup_forget(struct pogo_dedup *d, const char *id)
 	d->nrunning--;
 }
 
-void
-pogo_dedup_done(struct pogo_dedup *d, const char *id)
+/* Append done entry e to the FIFO; forget the oldest beyond max_done. */
+static void
+dedup_push_done(struct pogo_dedup *d, struct dedup_entry *e)
 {
-	bool added;
-	struct dedup_entry *e = dedup_add(d, id, &added), *old;
+	struct dedup_entry *old;
 
-	if (e->state == POGO_DEDUP_DONE)
-		return;
-	POGO_ASSERT(d->nrunning > 0);
-	d->nrunning--;
-	e->state = POGO_DEDUP_DONE;
 	if (d->done_tail != NULL)
 		d->done_tail->next_done = e;
 	else
@@ -146,6 +143,46 @@ pogo_dedup_done(struct pogo_dedup *d, const char *id)
 		tdelete(old, &d->root, dedup_cmp);
 		dedup_entry_free(old);
 	}
+}
+
+static void
+dedup_done(struct pogo_dedup *d, const char *id, bool held)
+{
+	bool added;
+	struct dedup_entry *e = dedup_add(d, id, &added);
+
+	if (e->state == POGO_DEDUP_DONE)
+		return;
+	POGO_ASSERT(d->nrunning > 0);
+	d->nrunning--;
+	e->state = POGO_DEDUP_DONE;
+	if (held)
+		e->held = true;
+	else
+		dedup_push_done(d, e);
+}
+
+void
+pogo_dedup_done(struct pogo_dedup *d, const char *id)
+{
+	dedup_done(d, id, false);
+}
+
+void
+pogo_dedup_done_held(struct pogo_dedup *d, const char *id)
+{
+	dedup_done(d, id, true);
+}
+
+void
+pogo_dedup_release(struct pogo_dedup *d, const char *id)
+{
+	struct dedup_entry *e = dedup_find(d, id);
+
+	if (e == NULL || !e->held)
+		return;
+	e->held = false;
+	dedup_push_done(d, e);
 }
 
 enum pogo_dedup_state

@@ -333,6 +333,10 @@ struct pogo_peer_server {
 	uint64_t ping_ms, silence_ms;
 	int64_t command_timeout_ms;
 	int command_retries;
+	unsigned max_unhello;
+	uint64_t hello_timeout_ms;
+	unsigned nunhello; /* open connections that have not said hello */
+	bool refusing;     /* logged that nunhello reached max_unhello */
 	const struct pogo_peer_server_cbs *cbs;
 	void *arg;
 	struct pogo_peer_worker *conns; /* every connection */
@@ -352,6 +356,7 @@ struct pogo_peer_worker {
 	struct pogo_clock_timer *hello_timer;
 	char addr[PEER_ADDR_LEN];
 	bool up;
+	bool unhello; /* counted in srv->nunhello */
 	char *name, *instance, *key_id;
 	int max_tasks;
 	void *data;
@@ -380,6 +385,8 @@ pogo_peer_server_opts_init(struct pogo_peer_server_opts *opts)
 	opts->silence_ms = POGO_HEARTBEAT_SILENCE_MS;
 	opts->command_timeout_ms = POGO_PEER_COMMAND_TIMEOUT_MS;
 	opts->command_retries = POGO_PEER_COMMAND_RETRIES;
+	opts->max_unhello = POGO_PEER_MAX_UNHELLO;
+	opts->hello_timeout_ms = POGO_PEER_HELLO_TIMEOUT_MS;
 }
 
 static const char *
@@ -465,11 +472,26 @@ srv_unregister(struct pogo_peer_server *srv, struct pogo_peer_worker *w)
 	}
 }
 
+/* w said hello or is closing: it no longer counts against the cap. */
+static void
+srv_uncount(struct pogo_peer_worker *w)
+{
+	struct pogo_peer_server *srv = w->srv;
+
+	if (!w->unhello)
+		return;
+	w->unhello = false;
+	srv->nunhello--;
+	if (srv->nunhello < srv->max_unhello)
+		srv->refusing = false;
+}
+
 static void
 srv_hello(struct pogo_peer_worker *w, struct pogo_msg *m)
 {
 	struct pogo_peer_server *srv = w->srv;
 
+	srv_uncount(w);
 	w->up = true;
 	w->name = m->worker;
 	m->worker = NULL;
@@ -562,6 +584,7 @@ srv_conn_closing(struct peer_conn *c)
 
 	pogo_queue_pause(w->q);
 	pogo_clock_timer_stop(w->hello_timer);
+	srv_uncount(w);
 }
 
 static void srv_maybe_done(struct pogo_peer_server *srv);
@@ -613,8 +636,8 @@ srv_hello_timeout(struct pogo_clock_timer *t, void *arg)
 {
 	struct pogo_peer_worker *w = arg;
 
-	log_warn("%s: no hello within %llu s; closing the connection",
-	    worker_who(w), (unsigned long long)(w->srv->silence_ms / 1000));
+	log_warn("%s: no hello within %llu ms; closing the connection",
+	    worker_who(w), (unsigned long long)w->srv->hello_timeout_ms);
 	conn_close(w->c, POGO_ERR_TIMEOUT);
 }
 
@@ -658,12 +681,28 @@ srv_connection_cb(uv_stream_t *s, int status)
 		snprintf(w->addr, sizeof(w->addr), "?");
 	snprintf(w->c->who, sizeof(w->c->who), "worker at %s", w->addr);
 	log_debug("%s: connection accepted", w->c->who);
+	if (srv->nunhello >= srv->max_unhello) {
+		/* Said once per crowd, not once per connection. */
+		if (!srv->refusing)
+			log_warn("%s: %u connections have not said hello yet; "
+			         "closing new ones",
+			    w->c->who, srv->nunhello);
+		else
+			log_debug("%s: %u connections have not said hello "
+			          "yet; closing it",
+			    w->c->who, srv->nunhello);
+		srv->refusing = true;
+		conn_close(w->c, POGO_ERR_LIMIT);
+		return;
+	}
+	w->unhello = true;
+	srv->nunhello++;
 	if ((r = conn_start(w->c)) != 0) {
 		log_warn("%s: read: %s", w->c->who, pogo_strerror(r));
 		conn_close(w->c, r);
 		return;
 	}
-	pogo_clock_timer_start(w->hello_timer, srv->silence_ms);
+	pogo_clock_timer_start(w->hello_timer, srv->hello_timeout_ms);
 	pogo_proto_msg_init(&m, POGO_MSG_GREETING);
 	conn_write_msg(w->c, &m);
 }
@@ -700,6 +739,8 @@ pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
 	srv->silence_ms = opts->silence_ms;
 	srv->command_timeout_ms = opts->command_timeout_ms;
 	srv->command_retries = opts->command_retries;
+	srv->max_unhello = opts->max_unhello;
+	srv->hello_timeout_ms = opts->hello_timeout_ms;
 	if (opts->clock != NULL)
 		srv->clock = opts->clock;
 	else {
@@ -924,6 +965,7 @@ struct link_resolve {
 struct link_report {
 	char *line;
 	size_t len;
+	char *task_id; /* of a task_done, for cbs->delivered */
 };
 
 struct pogo_peer_link {
@@ -995,7 +1037,20 @@ link_report_free(void *item)
 	if (lr == NULL)
 		return;
 	free(lr->line);
+	free(lr->task_id);
 	free(lr);
+}
+
+/* Report lr left l's queue (acknowledged or dropped): tell, free it. */
+static void
+link_report_gone(struct pogo_peer_link *l, struct link_report *lr)
+{
+	struct pogo_peer_client *cl = l->cl;
+
+	if (lr != NULL && lr->task_id != NULL && cl->cbs->delivered != NULL &&
+	    !cl->closing)
+		cl->cbs->delivered(cl, l, lr->task_id, cl->arg);
+	link_report_free(lr);
 }
 
 static void
@@ -1021,7 +1076,7 @@ link_queue_drop(struct pogo_queue *q, void *item, void *arg)
 	/* Only with report_retries >= 0 (the tests). */
 	log_warn(
 	    "dispatcher %s: a report was dropped after its retries", l->addr);
-	link_report_free(item);
+	link_report_gone(l, item);
 }
 
 static void
@@ -1082,7 +1137,7 @@ link_conn_msg(struct peer_conn *c, struct pogo_msg *m)
 	switch (m->type) {
 	case POGO_MSG_REPLY:
 		if (m->channel == POGO_CHAN_REPORT)
-			link_report_free(pogo_queue_ack(l->q));
+			link_report_gone(l, pogo_queue_ack(l->q));
 		else
 			log_debug("%s: a reply on channel %d: ignored", c->who,
 			    m->channel);
@@ -1588,6 +1643,8 @@ pogo_peer_link_report(struct pogo_peer_link *l, const struct pogo_msg *m)
 		return; /* closing */
 	lr = xcalloc(1, sizeof(*lr));
 	lr->line = pogo_proto_encode(m, &lr->len);
+	if (m->type == POGO_MSG_TASK_DONE && m->task_id != NULL)
+		lr->task_id = xstrdup(m->task_id);
 	pogo_queue_push(l->q, lr);
 	/* Held while holding, with no report then: it has one now. */
 	if (l->state == LINK_HELD && !l->cl->closing)

@@ -23,9 +23,6 @@
 #include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
-/* Finished task ids remembered for repeated runs and taskstatus. */
-#define WORKER_DEDUP_DONE 4096
-
 /* Output held per task before the executor is paused (SPEC 9.9: 1 MiB). */
 #define WORKER_OUTPUT_HELD (1024u * 1024)
 
@@ -255,7 +252,7 @@ worker_ob_drained(struct pogo_outbatch *b, void *arg)
 	m.nrecords_total = pogo_outbatch_count(wt->ob);
 	pogo_peer_link_report(wt->l, &m);
 	log_info("task %s host %s: %s", wt->task_id, wt->host, r->msg);
-	pogo_dedup_done(w->dedup, wt->task_id);
+	pogo_dedup_done_held(w->dedup, wt->task_id);
 	worker_task_free(wt);
 	worker_check_stop(w);
 }
@@ -398,7 +395,7 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 		log_info(
 		    "task %s host %s: invalid exe_data", wt->task_id, wt->host);
 		worker_report_done(l, wt->task_id, 255, "invalid exe_data");
-		pogo_dedup_done(w->dedup, wt->task_id);
+		pogo_dedup_done_held(w->dedup, wt->task_id);
 		worker_task_free(wt);
 		return;
 	}
@@ -425,7 +422,7 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 			    "task %s host %s: %s", wt->task_id, wt->host, text);
 			worker_report_done(l, wt->task_id, 255, text);
 			free(text);
-			pogo_dedup_done(w->dedup, wt->task_id);
+			pogo_dedup_done_held(w->dedup, wt->task_id);
 		}
 		worker_task_free(wt);
 		return;
@@ -478,7 +475,7 @@ worker_run(struct pogo_worker *w, struct pogo_peer_link *l, struct pogo_msg *m)
 	    m->host != NULL ? m->host : "", text);
 	worker_report_done(l, m->task_id, 255, text);
 	free(text);
-	pogo_dedup_done(w->dedup, m->task_id);
+	pogo_dedup_done_held(w->dedup, m->task_id);
 }
 
 static void
@@ -658,8 +655,22 @@ worker_idle(struct pogo_peer_client *cl, struct pogo_peer_link *l, void *arg)
 	worker_check_stop(arg);
 }
 
+/*
+ * A task_done was delivered: its id may be forgotten from now on (held
+ * until then, so a resent run is never run again, nor is a taskstatus
+ * answered unknown, while its report waits: pogo_dedup_done_held()).
+ */
+static void
+worker_delivered(struct pogo_peer_client *cl, struct pogo_peer_link *l,
+    const char *task_id, void *arg)
+{
+	struct pogo_worker *w = arg;
+
+	pogo_dedup_release(w->dedup, task_id);
+}
+
 static const struct pogo_peer_client_cbs worker_peer_cbs = { worker_up,
-	worker_down, worker_command, worker_idle };
+	worker_down, worker_command, worker_idle, worker_delivered };
 
 static void
 worker_exec_abandoned(void *arg)
@@ -755,7 +766,9 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	w->stop_ms = opts != NULL && opts->stop_ms != 0 ? opts->stop_ms
 	                                                : POGO_WORKER_STOP_MS;
 	w->max_tasks = cfg->worker.max_tasks;
-	w->dedup = pogo_dedup_new(w->max_tasks, WORKER_DEDUP_DONE);
+	w->dedup = pogo_dedup_new(w->max_tasks,
+	    opts != NULL && opts->dedup_done != 0 ? opts->dedup_done
+	                                          : POGO_WORKER_DEDUP_DONE);
 	w->deadline = pogo_clock_timer_new(w->clock, worker_deadline, w);
 	dv = xcalloc(cfg->worker.ndispatchers, sizeof(*dv));
 	for (i = 0; i < cfg->worker.ndispatchers; i++)

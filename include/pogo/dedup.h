@@ -12,7 +12,8 @@
  * max_running of them (the worker's max_tasks: it accepts no more), and
  * the max_done most recently finished ones after that; older finished
  * ids are forgotten (a resend comes within the queue's retries, seconds
- * later).  Pure; ids are copied.
+ * later), except those held (their report is not delivered yet: see
+ * pogo_dedup_done_held()).  Pure; ids are copied.
  *
  * The worker's call order for a run: pogo_dedup_see() first.  UNKNOWN:
  * the id is now RUNNING; if the worker then refuses the run (`busy`), it
@@ -51,6 +52,15 @@ void pogo_dedup_forget(struct pogo_dedup *d, const char *id);
  * may forget the oldest done ids.
  */
 void pogo_dedup_done(struct pogo_dedup *d, const char *id);
+/*
+ * Task id is done and its report is still to be delivered: DONE, and
+ * kept whatever max_done says until pogo_dedup_release(id) (a run or
+ * taskstatus sent again before the report arrives must not find it
+ * forgotten).
+ */
+void pogo_dedup_done_held(struct pogo_dedup *d, const char *id);
+/* The report of held id was delivered: it is counted in max_done now. */
+void pogo_dedup_release(struct pogo_dedup *d, const char *id);
 /* The state of task id. */
 enum pogo_dedup_state pogo_dedup_state(
     const struct pogo_dedup *d, const char *id);

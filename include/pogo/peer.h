@@ -13,7 +13,10 @@
  * (dispatcher.worker_listen).  Each accepted connection is greeted; it
  * becomes a worker of the registry when its hello arrives (cbs->up), and
  * leaves it when the connection ends (cbs->lost).  Nothing of a
- * connection that has not said hello reaches the caller (N-HELLO).
+ * connection that has not said hello reaches the caller (N-HELLO).  Such
+ * connections are bounded: at most max_unhello at a time (a new one
+ * beyond is closed at once, and logged), each closed when no hello came
+ * within hello_timeout_ms.
  * Commands (channel 2) go out through one queue processor per worker
  * (retries 3, timeout 5 s); when a command is dropped after its retries,
  * the connection is closed (the worker is unresponsive) and cbs->lost
@@ -64,6 +67,13 @@
 #define POGO_PEER_CONNECT_TIMEOUT_MS 10000
 #define POGO_PEER_BACKOFF_MIN_MS 100
 #define POGO_PEER_BACKOFF_MAX_MS 5000
+/*
+ * Connections of the worker port that have not said hello yet: at most
+ * this many (beyond, a new one is closed at once), each for at most
+ * this long.
+ */
+#define POGO_PEER_MAX_UNHELLO 64
+#define POGO_PEER_HELLO_TIMEOUT_MS 10000
 /* Bytes waiting to be written to a peer that does not read: then close. */
 #define POGO_PEER_MAX_WRITE_QUEUE (64u * 1024 * 1024)
 
@@ -116,6 +126,8 @@ struct pogo_peer_server_opts {
 	uint64_t silence_ms;
 	int64_t command_timeout_ms; /* the queue processor of channel 2 */
 	int command_retries;
+	unsigned max_unhello;      /* connections without hello, at most */
+	uint64_t hello_timeout_ms; /* from accept to hello */
 };
 
 /* The defaults of SPEC 1.5 and 8.4, listening on 127.0.0.1:7655. */
@@ -223,6 +235,12 @@ struct pogo_peer_client_cbs {
 	/* link's report queue became empty (may be NULL). */
 	void (*idle)(
 	    struct pogo_peer_client *cl, struct pogo_peer_link *l, void *arg);
+	/*
+	 * The task_done report of task_id (borrowed) left link's queue:
+	 * acknowledged, or dropped after its retries.  May be NULL.
+	 */
+	void (*delivered)(struct pogo_peer_client *cl, struct pogo_peer_link *l,
+	    const char *task_id, void *arg);
 };
 
 struct pogo_peer_client_opts {

@@ -48,9 +48,16 @@ struct pogo_cfg;
 struct pogo_worker;
 
 /* Knobs for tests; NULL for the daemon's defaults. */
+/*
+ * Finished task ids remembered for repeated runs and taskstatus once
+ * their task_done is delivered (until then they are all kept).
+ */
+#define POGO_WORKER_DEDUP_DONE 4096
+
 struct pogo_worker_opts {
 	struct pogo_clock *clock; /* NULL: a clock on the loop */
 	uint64_t stop_ms;         /* 0: POGO_WORKER_STOP_MS */
+	size_t dedup_done;        /* 0: POGO_WORKER_DEDUP_DONE */
 };
 
 /*

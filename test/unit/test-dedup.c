@@ -138,3 +138,39 @@ TEST(running_ids_bounded_by_max_running)
 	ASSERT_EQ(pogo_dedup_count(d), 3 + 4);
 	pogo_dedup_free(d);
 }
+
+/*
+ * A done id whose report is not delivered yet is held: however many
+ * others finish meanwhile, a resent run or a taskstatus still finds it
+ * done.  Once released it ages out like the others.
+ */
+TEST(held_done_ids_kept_until_released)
+{
+	struct pogo_dedup *d = pogo_dedup_new(8, 3);
+	char id[16];
+	int i;
+
+	ASSERT_EQ(pogo_dedup_see(d, "held"), POGO_DEDUP_UNKNOWN);
+	pogo_dedup_done_held(d, "held");
+	for (i = 0; i < 10; i++) {
+		snprintf(id, sizeof(id), "t%d", i);
+		ASSERT_EQ(pogo_dedup_see(d, id), POGO_DEDUP_UNKNOWN);
+		pogo_dedup_done(d, id);
+	}
+	ASSERT_EQ(pogo_dedup_state(d, "held"), POGO_DEDUP_DONE);
+	ASSERT_EQ(pogo_dedup_see(d, "held"), POGO_DEDUP_DONE);
+	ASSERT_EQ(pogo_dedup_count(d), 4);
+	pogo_dedup_release(d, "held");
+	pogo_dedup_release(d, "held"); /* twice: no-op */
+	pogo_dedup_release(d, "never");
+	ASSERT_EQ(pogo_dedup_state(d, "held"), POGO_DEDUP_DONE);
+	ASSERT_EQ(pogo_dedup_count(d), 3);
+	for (i = 10; i < 13; i++) {
+		snprintf(id, sizeof(id), "t%d", i);
+		ASSERT_EQ(pogo_dedup_see(d, id), POGO_DEDUP_UNKNOWN);
+		pogo_dedup_done(d, id);
+	}
+	ASSERT_EQ(pogo_dedup_state(d, "held"), POGO_DEDUP_UNKNOWN);
+	ASSERT_EQ(pogo_dedup_count(d), 3);
+	pogo_dedup_free(d);
+}

@@ -147,7 +147,7 @@ cl_idle(struct pogo_peer_client *cl, struct pogo_peer_link *l, void *arg)
 }
 
 static const struct pogo_peer_client_cbs cl_cbs = { cl_up, cl_down, cl_command,
-	cl_idle };
+	cl_idle, NULL };
 
 /* A raw, non-blocking socket playing one side by hand. */
 struct raw {
@@ -387,6 +387,8 @@ pt_init(struct pt *t)
 	t->answer_commands = true;
 }
 
+static unsigned pt_max_unhello; /* 0: the default */
+
 static void
 pt_server(struct pt *t)
 {
@@ -397,6 +399,8 @@ pt_server(struct pt *t)
 	pogo_peer_server_opts_init(&o);
 	o.listen = "127.0.0.1:0";
 	o.clock = t->clock;
+	if (pt_max_unhello > 0)
+		o.max_unhello = pt_max_unhello;
 	ASSERT_OK(
 	    pogo_peer_server_new(&t->loop, &o, &srv_cbs, t, &t->srv, &cause));
 	ASSERT_OK(pogo_peer_server_address(t->srv, &ss));
@@ -549,6 +553,43 @@ static const char *raw_hello =
     "{\"channel\":0,\"msg\":\"hello\",\"protocol\":\"2.0\",\"worker\":"
     "\"raw\",\"instance\":\"0123456789abcdef0123456789abcdef\","
     "\"max_tasks\":2,\"key_id\":null}\n";
+
+TEST(connections_without_hello_are_bounded_and_timed)
+{
+	struct pt t;
+	struct raw *r1, *r2, *r3, *r4;
+
+	pt_init(&t);
+	pt_max_unhello = 2;
+	pt_server(&t);
+	pt_max_unhello = 0;
+	r1 = raw_connect(t.port);
+	WAIT_RAW(&t, r1, "\"msg\":\"Hello, worker.\"");
+	r2 = raw_connect(t.port);
+	WAIT_RAW(&t, r2, "\"msg\":\"Hello, worker.\"");
+	/* A third one without hello is one too many: closed, no greeting. */
+	r3 = raw_connect(t.port);
+	ASSERT(spin_until(&t, cond_raw_eof, r3));
+	ASSERT_NULL(strstr(r3->buf, "Hello, worker."));
+	raw_free(r3);
+	ASSERT_EQ(pogo_peer_server_nconns(t.srv), 2);
+	/* r1 says hello: it no longer counts, a new one is greeted. */
+	raw_line(&t, r1, raw_hello);
+	WAIT_GE(&t, ups, 1);
+	r4 = raw_connect(t.port);
+	WAIT_RAW(&t, r4, "\"msg\":\"Hello, worker.\"");
+	/* No hello within hello_timeout_ms: closed (the worker stays). */
+	pogo_clock_manual_advance(t.clock, POGO_PEER_HELLO_TIMEOUT_MS - 1);
+	spin_turns(&t, 20);
+	ASSERT(!r2->eof);
+	pogo_clock_manual_advance(t.clock, 1);
+	ASSERT(spin_until(&t, cond_raw_eof, r2));
+	ASSERT(spin_until(&t, cond_raw_eof, r4));
+	ASSERT(!r1->eof);
+	ASSERT_EQ(pogo_peer_server_nworkers(t.srv), 1);
+	ASSERT_EQ(t.losts, 0);
+	pt_done(&t);
+}
 
 TEST(n_heartbeat_server_pings_then_closes_silent_worker)
 {

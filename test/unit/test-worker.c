@@ -134,6 +134,8 @@ wt_stopped(struct pogo_worker *w, int status, void *arg)
 	t->w = NULL;
 }
 
+static size_t wt_dedup_done; /* the worker's opts.dedup_done */
+
 static void
 wt_init(struct wt *t)
 {
@@ -164,6 +166,7 @@ wt_init(struct wt *t)
 	src.home = "/nonexistent";
 	ASSERT_OK(pogo_cfg_load_text("", 0, "t.yaml", &src, &t->cfg, &cause));
 	wo.clock = t->clock;
+	wo.dedup_done = wt_dedup_done;
 	ASSERT_OK(pogo_worker_start(&t->loop, t->cfg, &wo, &t->w, &cause));
 	pogo_clock_manual_advance(t->clock, 0);
 	WAIT_GE(t, ups, 1);
@@ -421,4 +424,56 @@ TEST(reports_go_to_the_dispatcher_that_issued_the_task)
 	ASSERT_EQ(t.reports, 1);
 	pogo_peer_server_close(b.srv, NULL, NULL);
 	wt_done(&t);
+}
+
+/*
+ * A task_done not acknowledged yet (the dispatcher is away, or slow)
+ * while more tasks than the de-duplication remembers finish after it: the
+ * task is still done to taskstatus, and a resent run is not run again.
+ */
+TEST(done_ids_kept_while_their_report_waits)
+{
+	struct pogo_msg m;
+	struct wt t;
+	char id[16];
+	int i;
+
+	wt_dedup_done = 2;
+	wt_init(&t);
+	wt_dedup_done = 0;
+	t.hold_done = true;
+	wt_run(&t, "x", "blech");
+	WAIT_GE(&t, reports, 1);
+	/* Five more finish; their reports wait behind x's. */
+	for (i = 0; i < 5; i++) {
+		snprintf(id, sizeof(id), "y%d", i);
+		wt_run(&t, id, "blech");
+	}
+	WAIT_GE(&t, replies, 6);
+	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
+	m.task_id = (char *)"x";
+	pogo_peer_worker_command(t.pw, &m, NULL);
+	WAIT_GE(&t, replies, 7);
+	ASSERT_STR_EQ(t.reply_text, "done");
+	wt_run(&t, "x", "blech");
+	WAIT_GE(&t, replies, 8);
+	ASSERT_EQ(t.reply_ok, 0);
+	/* Delivered now: x's report (resent) and the five others. */
+	t.hold_done = false;
+	pogo_clock_manual_advance(t.clock, POGO_PEER_REPORT_TIMEOUT_MS);
+	WAIT_GE(&t, reports, 7);
+	/* Delivered, x ages out like any other id. */
+	for (i = 0; i < 3; i++) {
+		snprintf(id, sizeof(id), "z%d", i);
+		wt_run(&t, id, "blech");
+	}
+	WAIT_GE(&t, reports, 10);
+	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
+	m.task_id = (char *)"x";
+	pogo_peer_worker_command(t.pw, &m, NULL);
+	WAIT_GE(&t, replies, 12);
+	ASSERT_STR_EQ(t.reply_text, "unknown");
+	ASSERT_EQ(t.reports, 10); /* x ran once */
+	wt_done(&t);
+	ASSERT_EQ(t.stop_status, 0);
 }
