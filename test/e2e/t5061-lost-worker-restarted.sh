@@ -1,6 +1,7 @@
 #!/bin/sh
 # N-LOST-2 (SPEC 7.3, 13.7): as N-LOST-1, but the worker process is
-# killed with SIGKILL while its command runs and started again: once it
+# killed with SIGKILL while its command runs (it waits for a go that
+# never comes, in place of `sleep 3`) and started again: once it
 # is back (a new instance, well within lost_worker_grace 10) the host is
 # `failed` with "lost contact with worker" and no exit status, the
 # command ran once, and the host holds its unit: the job's other host,
@@ -29,7 +30,7 @@ nl=$(printf '\n_')
 nl=${nl%_}
 cfg="tag:${nl}  g: [h1, h2]${nl}constraint:${nl}  \$g:${nl}    max_parallel: 1${nl}"
 submit range=h1,h2 user=u task_name=local config="$cfg" \
-    command="echo \$POGO_HOST \$\$ >>$T/runs; sleep 3"
+    command="echo \$POGO_HOST \$\$ >>$T/runs; i=0; while [ ! -e $T/go ] && [ \$i -lt 1200 ]; do sleep 0.05; i=\$((i + 1)); done"
 expect_eq "submit" "$rc_field" ok
 J=$(jget 'j["jobid"]')
 wait_for 30 "a command to start" test -s "$T/runs"
@@ -56,6 +57,7 @@ wait_for 30 "the job to end deadlocked" job_is "$J" deadlocked
 host_is "$J" "$other" runs 0 || fail "$other runs: $(cat "$T/body")"
 expect_eq "commands run" "$(wc -l <"$T/runs")" 1
 # The orphaned command (its own process group) goes with the test.
+touch "$T/go"
 kill -s KILL -- "-$cpid" 2>/dev/null || kill -s KILL "$cpid" 2>/dev/null
 stop_dispatcher TERM
 expect_eq "dispatcher exit" "$drc" 0

@@ -22,11 +22,12 @@ host_is() {
 	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
 }
 submit range=h1 user=u task_name=local \
-    command="echo run >>$T/runs; sleep 3; echo end >>$T/ends"
+    command="echo run >>$T/runs; i=0; while [ ! -e $T/go ] && [ \$i -lt 1200 ]; do sleep 0.05; i=\$((i + 1)); done; echo end >>$T/ends"
 J=$(jget 'j["jobid"]')
 wait_for 30 "the command to start" test -e "$T/runs"
 proxy_cmd halfcut
 [ -e "$T/ends" ] && fail "the command ended before the cut"
+touch "$T/go"
 wait_for 30 "the worker to reconnect" proxy_seen '^accept 2$'
 wait_for 30 "h1 finished" host_is "$J" h1 state finished
 host_is "$J" h1 exitstatus 0 || fail "h1 exit: $(cat "$T/body")"
