@@ -1059,19 +1059,20 @@ disp_req_page(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	return true;
 }
 
-/* A job's host counts per state. */
+/* A job's host counts per state, kept by the store (no host is read). */
 struct disp_counts {
 	uint32_t n[POGO_HOST_NSTATES];
 };
 
-static int
-disp_count_host(const struct pogo_store_host *h, void *arg)
+static void
+disp_counts_get(struct pogo_dispatcher *d, uint64_t job, struct disp_counts *c)
 {
-	struct disp_counts *c = arg;
+	int r;
 
-	if (h->state >= 0 && h->state < POGO_HOST_NSTATES)
-		c->n[h->state]++;
-	return 0;
+	if ((r = pogo_store_host_counts(
+	         d->store, job, c->n, POGO_HOST_NSTATES)) != 0)
+		log_warn("job %llu: host counts: %s", (unsigned long long)job,
+		    pogo_strerror(r));
 }
 
 /* Optional strings and numbers of the job object are null when absent. */
@@ -1095,7 +1096,7 @@ disp_job_json(struct pogo_dispatcher *d, const struct pogo_store_job *j,
 	size_t i;
 	double expires = j->start_time + j->job_timeout;
 
-	pogo_store_hosts(d->store, j->job, 0, 0, disp_count_host, &c);
+	disp_counts_get(d, j->job, &c);
 	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
 	pogo_json_add_string(o, "jobid", jobid);
 	pogo_json_add_string(o, "state", pogo_job_state_name(j->state));
@@ -1174,7 +1175,6 @@ struct disp_host {
 struct disp_hosts {
 	struct disp_host *v;
 	size_t n, cap;
-	int state; /* the filter, or -1 */
 };
 
 static int
@@ -1183,8 +1183,6 @@ disp_collect_host(const struct pogo_store_host *h, void *arg)
 	struct disp_hosts *hs = arg;
 	struct disp_host *x;
 
-	if (hs->state != -1 && h->state != hs->state)
-		return 0;
 	if (hs->n == hs->cap) {
 		hs->cap = hs->cap == 0 ? 64 : hs->cap * 2;
 		hs->v = xreallocarray(hs->v, hs->cap, sizeof(*hs->v));
@@ -1198,14 +1196,6 @@ disp_collect_host(const struct pogo_store_host *h, void *arg)
 	x->start_time = h->start_time;
 	x->finish_time = h->finish_time;
 	return 0;
-}
-
-static int
-disp_host_cmp(const void *a, const void *b)
-{
-	const struct disp_host *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
 }
 
 /* The API path of a host run's output (SPEC 5.8). */
@@ -1235,19 +1225,22 @@ disp_output_path(const char *jobid, const char *host, uint32_t run)
 	return p;
 }
 
-/* GET /v1/jobs/:jobid/hosts[?state=S]: paged in name order. */
+/* GET /v1/jobs/:jobid/hosts[?state=S]: paged in name order.  The count
+ * comes from the store's per-state counts and the page from its name
+ * index: only the page's hosts are read. */
 static void
 disp_hosts(struct pogo_http_req *req, void *arg)
 {
 	struct pogo_dispatcher *d = arg;
-	struct disp_hosts hs = { .state = -1 };
+	struct disp_hosts hs = { 0 };
+	struct disp_counts c = { { 0 } };
 	struct pogo_store_job *j = NULL;
 	struct pogo_json *doc, *meta, *resp, *hosts, *h;
 	const char *state;
 	char jobid[32], *p;
-	uint32_t offset, max;
+	uint32_t offset, max, count = 0;
 	size_t i;
-	int s;
+	int s, filter = -1;
 
 	if (!disp_req_page(d, req, 500, &offset, &max))
 		return;
@@ -1259,21 +1252,24 @@ disp_hosts(struct pogo_http_req *req, void *arg)
 			disp_error(d, req, 400, "invalid value for 'state'");
 			return;
 		}
-		hs.state = s;
+		filter = s;
 	}
 	if ((j = disp_req_job(d, req)) == NULL)
 		return;
 	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
-	/* XXX(#9): every host is read and sorted per request. */
-	pogo_store_hosts(d->store, j->job, 0, 0, disp_collect_host, &hs);
+	disp_counts_get(d, j->job, &c);
+	for (s = 0; s < POGO_HOST_NSTATES; s++)
+		if (filter == -1 || s == filter)
+			count += c.n[s];
+	if (offset < count)
+		pogo_store_hosts_by_name(d->store, j->job, filter, offset, max,
+		    disp_collect_host, &hs);
 	pogo_store_job_free(j);
-	if (hs.n > 0)
-		qsort(hs.v, hs.n, sizeof(*hs.v), disp_host_cmp);
 	doc = disp_envelope(d, &meta);
-	pogo_json_add_number(meta, "count", (double)hs.n);
+	pogo_json_add_number(meta, "count", count);
 	resp = pogo_json_add_object(doc, "response");
 	hosts = pogo_json_add_object(resp, "hosts");
-	for (i = offset; i < hs.n && i - offset < max; i++) {
+	for (i = 0; i < hs.n; i++) {
 		h = pogo_json_add_object(hosts, hs.v[i].name);
 		pogo_json_add_string(
 		    h, "state", pogo_host_state_name(hs.v[i].state));
@@ -1445,7 +1441,7 @@ disp_log_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	pogo_store_log_length(d->store, j->job, &count);
 	if (may_wait && offset >= count)
 		return false;
-	pogo_store_hosts(d->store, j->job, 0, 0, disp_count_host, &c);
+	disp_counts_get(d, j->job, &c);
 	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
 	doc = disp_envelope(d, &meta);
 	pogo_json_add_number(meta, "count", count);

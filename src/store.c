@@ -77,6 +77,29 @@ static const char *const store_migrations[] = {
 	"  PRIMARY KEY (job, host, run, seq),"
 	"  FOREIGN KEY (job, host) REFERENCES hosts (job, idx)"
 	"  ON DELETE CASCADE) WITHOUT ROWID;",
+	/* 1 -> 2: per-job per-state host counts, kept by triggers in the
+	 * statement that inserts, changes or deletes a host row (so in the
+	 * same transaction), for the control port's summaries; a
+	 * (job, name) index for its host pages in name order. */
+	"CREATE TABLE host_counts (job INTEGER NOT NULL"
+	"  REFERENCES jobs (job) ON DELETE CASCADE,"
+	"  state INTEGER NOT NULL, n INTEGER NOT NULL,"
+	"  PRIMARY KEY (job, state)) WITHOUT ROWID;"
+	"INSERT INTO host_counts SELECT job, state, count(*) FROM hosts"
+	"  GROUP BY job, state;"
+	"CREATE TRIGGER hosts_count_insert AFTER INSERT ON hosts BEGIN"
+	"  INSERT INTO host_counts VALUES (new.job, new.state, 1)"
+	"  ON CONFLICT (job, state) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER hosts_count_update AFTER UPDATE OF state ON hosts"
+	"  WHEN old.state IS NOT new.state BEGIN"
+	"  UPDATE host_counts SET n = n - 1"
+	"  WHERE job = old.job AND state = old.state;"
+	"  INSERT INTO host_counts VALUES (new.job, new.state, 1)"
+	"  ON CONFLICT (job, state) DO UPDATE SET n = n + 1; END;"
+	"CREATE TRIGGER hosts_count_delete AFTER DELETE ON hosts BEGIN"
+	"  UPDATE host_counts SET n = n - 1"
+	"  WHERE job = old.job AND state = old.state; END;"
+	"CREATE INDEX hosts_job_name ON hosts (job, name);",
 };
 
 #define STORE_JOB_COLUMNS                                                   \
@@ -108,6 +131,8 @@ enum store_stmt {
 	S_JOB_GET,
 	S_RANGES,
 	S_HOSTS,
+	S_HOSTS_BY_NAME,
+	S_HOST_COUNTS,
 	S_HOST_FIND,
 	S_LOG,
 	S_LOG_LENGTH,
@@ -154,6 +179,14 @@ static const char *const store_sql[S_NSTMT] = {
 	            " start_time, finish_time, task_id, worker,"
 	            " worker_instance FROM hosts WHERE job = ?1 AND idx >= ?2"
 	            " ORDER BY idx LIMIT ?3",
+	/* The (job, name) index gives the order; a state filter skips
+	 * rows of that walk. */
+	[S_HOSTS_BY_NAME] = "SELECT idx, name, state, message, exitstatus,"
+	                    " runs, start_time, finish_time, task_id, worker,"
+	                    " worker_instance FROM hosts INDEXED BY"
+	                    " hosts_job_name WHERE job = ?1 AND (?2 < 0 OR"
+	                    " state = ?2) ORDER BY name LIMIT ?4 OFFSET ?3",
+	[S_HOST_COUNTS] = "SELECT state, n FROM host_counts WHERE job = ?1",
 	[S_HOST_FIND] = "SELECT idx FROM hosts WHERE name = ?2 AND job = ?1",
 	[S_LOG] = "SELECT l.idx, l.time, l.host, h.name, l.state, l.message,"
 	          " l.exitstatus, l.run, l.output FROM log l LEFT JOIN hosts h"
@@ -658,7 +691,7 @@ store_migrate(struct pogo_store *st, const char *path, char **cause)
 {
 	sqlite3_stmt *s = NULL;
 	char *sql = NULL;
-	int v, rc, r = POGO_ERR_STORE;
+	int v, v0, rc, r = POGO_ERR_STORE;
 
 	if ((rc = sqlite3_prepare_v2(
 	         st->db, "PRAGMA user_version", -1, &s, NULL)) != SQLITE_OK ||
@@ -676,7 +709,7 @@ store_migrate(struct pogo_store *st, const char *path, char **cause)
 		    path, v, POGO_STORE_SCHEMA_VERSION);
 		goto out;
 	}
-	for (; v < POGO_STORE_SCHEMA_VERSION; v++) {
+	for (v0 = v; v < POGO_STORE_SCHEMA_VERSION; v++) {
 		free(sql);
 		xasprintf(&sql,
 		    "BEGIN IMMEDIATE; %s PRAGMA user_version = %d; COMMIT;",
@@ -687,10 +720,11 @@ store_migrate(struct pogo_store *st, const char *path, char **cause)
 			(void)store_exec(st->db, "ROLLBACK");
 			goto out;
 		}
-		if (v > 0)
-			log_info("store: %s: schema migrated to version %d",
-			    path, v + 1);
 	}
+	/* A new database (version 0) is created, not migrated. */
+	if (v0 > 0 && v0 < POGO_STORE_SCHEMA_VERSION)
+		log_info("store: %s: schema migrated from version %d to %d",
+		    path, v0, POGO_STORE_SCHEMA_VERSION);
 	r = 0;
 out:
 	free(sql);
@@ -1410,20 +1444,17 @@ pogo_store_job_get(
 	return r;
 }
 
-int
-pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
-    uint32_t max, pogo_store_host_fn fn, void *arg)
+/* Give every host row of statement q (bound, columns as S_HOSTS) to fn,
+ * then reset q. */
+static int
+store_hosts_visit(
+    struct pogo_store *st, enum store_stmt q, pogo_store_host_fn fn, void *arg)
 {
-	sqlite3_stmt *s = st->stmt[S_HOSTS];
+	sqlite3_stmt *s = st->stmt[q];
 	struct pogo_store_host h;
 	int rc, r = 0;
 
-	if (st->busy[S_HOSTS])
-		return UV_EBUSY;
-	st->busy[S_HOSTS] = true;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-	sqlite3_bind_int64(s, 2, offset);
-	sqlite3_bind_int64(s, 3, store_limit(max));
+	st->busy[q] = true;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		memset(&h, 0, sizeof(h));
 		h.idx = (uint32_t)sqlite3_column_int64(s, 0);
@@ -1443,9 +1474,60 @@ pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
 		}
 	}
 	if (rc != SQLITE_DONE)
-		r = store_err(st->db, rc, "hosts");
+		r = store_err(st->db, rc, store_sql[q]);
 	sqlite3_reset(s);
-	st->busy[S_HOSTS] = false;
+	st->busy[q] = false;
+	return r;
+}
+
+int
+pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
+    uint32_t max, pogo_store_host_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_HOSTS];
+
+	if (st->busy[S_HOSTS])
+		return UV_EBUSY;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, offset);
+	sqlite3_bind_int64(s, 3, store_limit(max));
+	return store_hosts_visit(st, S_HOSTS, fn, arg);
+}
+
+int
+pogo_store_hosts_by_name(struct pogo_store *st, uint64_t job, int state,
+    uint32_t offset, uint32_t max, pogo_store_host_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_HOSTS_BY_NAME];
+
+	if (st->busy[S_HOSTS_BY_NAME])
+		return UV_EBUSY;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int(s, 2, state < 0 ? -1 : state);
+	sqlite3_bind_int64(s, 3, offset);
+	sqlite3_bind_int64(s, 4, store_limit(max));
+	return store_hosts_visit(st, S_HOSTS_BY_NAME, fn, arg);
+}
+
+int
+pogo_store_host_counts(
+    struct pogo_store *st, uint64_t job, uint32_t *n, size_t nstates)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_COUNTS];
+	sqlite3_int64 v;
+	int state, rc, r = 0;
+
+	memset(n, 0, nstates * sizeof(*n));
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		state = sqlite3_column_int(s, 0);
+		v = sqlite3_column_int64(s, 1);
+		if (state >= 0 && (size_t)state < nstates && v > 0)
+			n[state] = (uint32_t)v;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "host counts");
+	sqlite3_reset(s);
 	return r;
 }
 

@@ -12,7 +12,9 @@
  * its state, message, exit status, run count, start and finish time of
  * the latest run, task id, worker name and instance; every log entry
  * (5.7); every output record (5.8) per job, host and run; the counters
- * (next job number, next task number) and settings (`nomas`).  No
+ * (next job number, next task number) and settings (`nomas`); per job
+ * the number of hosts in each state, kept by the statements that write
+ * host rows (schema 2), for the control port's summaries.  No
  * function here takes a password, key, passphrase or their encrypted
  * forms (SPEC 6.2): the job record only says whether secrets exist and
  * for which worker key (key_id).
@@ -73,7 +75,7 @@
 struct pogo_store;
 
 /* The schema version this pogo writes (PRAGMA user_version). */
-#define POGO_STORE_SCHEMA_VERSION 1
+#define POGO_STORE_SCHEMA_VERSION 2
 /* Changes per transaction before the store commits without waiting. */
 #define POGO_STORE_MAX_BATCH 4096
 /* Buffered output records (or 1 MiB of data) before they are written. */
@@ -306,6 +308,22 @@ void pogo_store_job_free(struct pogo_store_job *j);
 /* A job's hosts in target order, from host offset, at most max (0: all). */
 int pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
     uint32_t max, pogo_store_host_fn fn, void *arg);
+/* A job's hosts in ascending byte order of their names (strcmp), only
+ * those in state (-1: any), from offset among them, at most max (0: all).
+ * Walks the (job, name) index: a page costs offset + max rows without a
+ * filter; with one, the rows up to the page's end. */
+int pogo_store_hosts_by_name(struct pogo_store *st, uint64_t job, int state,
+    uint32_t offset, uint32_t max, pogo_store_host_fn fn, void *arg);
+/*
+ * A job's number of hosts in each state: n[s] for every state s below
+ * nstates (zero for a state no host is in, and for an unknown job).  The
+ * counts are kept in the store by the statements that insert and change
+ * host rows, so they always match the rows the same connection sees
+ * (committed or not): one indexed read of at most one row per state, no
+ * host is visited.
+ */
+int pogo_store_host_counts(
+    struct pogo_store *st, uint64_t job, uint32_t *n, size_t nstates);
 /* One host by name: its index, or POGO_ERR_NOTFOUND. */
 int pogo_store_host_find(
     struct pogo_store *st, uint64_t job, const char *name, uint32_t *idxp);

@@ -8,7 +8,9 @@
  * only then handed to the engine; /status asks the worker layer and the
  * engine; a stop stops the engine, then the workers, then the store, and
  * leaves no handle open.  A log long poll wakes when the engine appends
- * an entry.  Start-up refusals name their cause.
+ * an entry.  Start-up refusals name their cause.  A job's summary, its
+ * log's in_flight and its host pages (count, name order, state filter)
+ * follow the stored host states.
  * The HTTP routes are tested end to end by test/e2e/t5001.
  */
 #include "pogo/compat.h"
@@ -596,6 +598,104 @@ TEST(log_long_poll_waits_for_its_offset)
 	client_wait(&loop, &c);
 	ASSERT(strstr(c.buf, "\"joblog\":[{\"index\":3,") != NULL);
 	ASSERT(strstr(c.buf, "\"count\":4") != NULL);
+
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
+/* Set host idx of job 0 to state, as the engine would. */
+static void
+set_host(struct pogo_dispatcher *d, uint32_t idx, int state)
+{
+	struct pogo_store_host h = { .idx = idx,
+		.state = state,
+		.exitstatus = state == POGO_HOST_FAILED ? 3 : -1,
+		.runs = state == POGO_HOST_WAITING ? 0 : 1 };
+
+	ASSERT_OK(pogo_store_host_set(pogo_dispatcher_store(d), 0, &h));
+}
+
+/* GET path; the answer in c. */
+static void
+get(uv_loop_t *loop, struct pogo_dispatcher *d, struct client *c,
+    const char *path)
+{
+	char *req;
+
+	xasprintf(&req,
+	    "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+	client_run(loop, d, c, req);
+	free(req);
+	ASSERT(strstr(c->buf, "HTTP/1.1 200 ") == c->buf);
+}
+
+/*
+ * The job's summary, the log's in_flight and the hosts pages are the
+ * store's per-state counts and name-ordered pages (issue 9): they follow
+ * every host state change, before and after its commit.
+ */
+TEST(summary_and_host_pages_follow_host_states)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	client_run(&loop, d, &c,
+	    "POST /v1/jobsubmit?range=h[1-12]&command=x&user=u HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	ASSERT(strstr(c.buf, "\"jobid\":\"p0000000000\"") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000");
+	ASSERT(strstr(c.buf, "\"summary\":{\"waiting\":12},") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/log");
+	ASSERT(strstr(c.buf, "\"in_flight\":0") != NULL);
+
+	set_host(d, 0, POGO_HOST_FINISHED); /* h1 */
+	set_host(d, 2, POGO_HOST_FAILED);   /* h3 */
+	set_host(d, 4, POGO_HOST_RUNNING);  /* h5 */
+	set_host(d, 6, POGO_HOST_READY);    /* h7 */
+	set_host(d, 9, POGO_HOST_RUNNING);  /* h10 */
+	set_host(d, 9, POGO_HOST_FAILED);   /* h10 again */
+	get(&loop, d, &c, "/v1/jobs/p0000000000");
+	ASSERT(strstr(c.buf,
+	           "\"summary\":{\"waiting\":7,\"ready\":1,\"running\":1,"
+	           "\"finished\":1,\"failed\":2},") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/log");
+	ASSERT(strstr(c.buf, "\"in_flight\":2") != NULL);
+
+	/* Every host, paged in byte order of the names. */
+	get(&loop, d, &c, "/v1/jobs/p0000000000/hosts?max=3&offset=2");
+	ASSERT(strstr(c.buf, "\"count\":12") != NULL);
+	ASSERT(strstr(c.buf, "\"hosts\":{\"h11\":{\"state\":\"waiting\",") !=
+	    NULL);
+	ASSERT(strstr(c.buf, "\"h12\":{") != NULL);
+	ASSERT(strstr(c.buf, "\"h2\":{") != NULL);
+	ASSERT(strstr(c.buf, "\"h3\":{") == NULL);
+	ASSERT(strstr(c.buf, "\"h10\":{") == NULL);
+	/* A state: its count, its hosts only, in name order. */
+	get(&loop, d, &c, "/v1/jobs/p0000000000/hosts?state=failed");
+	ASSERT(strstr(c.buf, "\"count\":2") != NULL);
+	ASSERT(strstr(c.buf,
+	           "\"hosts\":{\"h10\":{\"state\":\"failed\",\"message\":null,"
+	           "\"exitstatus\":3,") != NULL);
+	ASSERT(strstr(c.buf, "},\"h3\":{\"state\":\"failed\",") != NULL);
+	ASSERT(strstr(c.buf, "\"h1\":{") == NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/hosts?state=failed&offset=1");
+	ASSERT(strstr(c.buf, "\"count\":2") != NULL);
+	ASSERT(strstr(c.buf, "\"hosts\":{\"h3\":{") != NULL);
+	ASSERT(strstr(c.buf, "\"h10\":{") == NULL);
+	/* No host in that state, or an offset past the end: empty. */
+	get(&loop, d, &c, "/v1/jobs/p0000000000/hosts?state=skipped");
+	ASSERT(strstr(c.buf, "\"count\":0") != NULL);
+	ASSERT(strstr(c.buf, "\"hosts\":{}") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/hosts?offset=12");
+	ASSERT(strstr(c.buf, "\"count\":12") != NULL);
+	ASSERT(strstr(c.buf, "\"hosts\":{}") != NULL);
 
 	pogo_dispatcher_stop(d, NULL, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -12,7 +12,10 @@
  * the output buffer stay bounded; output alone is committed in batches;
  * checkpoints run in the pool; no column is named for a secret and the
  * files are 0600; a bad output record or a failed multi-row write loses
- * only itself; a visitor cannot restart the read it is called from.
+ * only itself; a visitor cannot restart the read it is called from; the
+ * per-state host counts follow every change of the host rows (rolled-back
+ * ones included) and survive a migration of a schema-1 database holding
+ * real data; host pages in name order, with a state filter.
  */
 #include "pogo/compat.h"
 
@@ -21,11 +24,14 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "pogo/job.h"
 #include "pogo/proc.h"
 #include "pogo/store.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 struct fixture {
@@ -657,7 +663,7 @@ TEST(newer_schema_is_refused)
 	struct fixture fx;
 	struct pogo_store_opts o = { 0 };
 	unsigned char b[4] = { 0, 0, 0, POGO_STORE_SCHEMA_VERSION + 1 };
-	char p[128], *cause = NULL;
+	char p[128], want[64], *cause = NULL;
 	int fd;
 
 	fx_dir(&fx);
@@ -676,8 +682,9 @@ TEST(newer_schema_is_refused)
 	ASSERT_EQ(
 	    pogo_store_open(&fx.loop, &o, &fx.st, &cause), POGO_ERR_STORE);
 	ASSERT_NULL(fx.st);
-	ASSERT(cause != NULL &&
-	    strstr(cause, "schema version 2 is newer") != NULL);
+	snprintf(want, sizeof(want), "schema version %d is newer",
+	    POGO_STORE_SCHEMA_VERSION + 1);
+	ASSERT(cause != NULL && strstr(cause, want) != NULL);
 	free(cause);
 	ASSERT_OK(pogo_proc_loop_close(&fx.loop));
 	/* The refusal released the lock: the directory opens again once
@@ -1281,6 +1288,262 @@ TEST(nested_same_read_is_refused)
 	n.inner_n = 0;
 	ASSERT_OK(pogo_store_hosts(fx.st, 0, 0, 0, hcount_cb, &n.inner_n));
 	ASSERT_EQ(n.inner_n, 3);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* Per-state counts from a walk over every host row, to check the kept
+ * counts against. */
+static int
+scan_count_cb(const struct pogo_store_host *h, void *arg)
+{
+	uint32_t *n = arg;
+
+	ASSERT(h->state >= 0 && h->state < POGO_HOST_NSTATES);
+	n[h->state]++;
+	return 0;
+}
+
+static void
+assert_counts_match_rows(struct pogo_store *st, uint64_t job)
+{
+	uint32_t kept[POGO_HOST_NSTATES], rows[POGO_HOST_NSTATES] = { 0 };
+	int s;
+
+	ASSERT_OK(pogo_store_host_counts(st, job, kept, POGO_HOST_NSTATES));
+	ASSERT_OK(pogo_store_hosts(st, job, 0, 0, scan_count_cb, rows));
+	for (s = 0; s < POGO_HOST_NSTATES; s++)
+		ASSERT_EQ(kept[s], rows[s]);
+}
+
+/* A small PRNG (rand() is banned): xorshift32. */
+static uint32_t
+xs32(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+TEST(host_counts_follow_every_change)
+{
+	static const char *const more[] = { "c", "d", "c" };
+	struct fixture fx;
+	struct pogo_store_host h = { .exitstatus = -1 };
+	uint32_t n[POGO_HOST_NSTATES], x = 12345, i;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	/* An unknown job has no host in any state. */
+	memset(n, 0xff, sizeof(n));
+	ASSERT_OK(pogo_store_host_counts(fx.st, 7, n, POGO_HOST_NSTATES));
+	for (i = 0; i < POGO_HOST_NSTATES; i++)
+		ASSERT_EQ(n[i], 0);
+	insert_job(fx.st, 0, "true");
+	insert_job(fx.st, 1, "true");
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 3);
+	ASSERT_EQ(n[POGO_HOST_FINISHED], 0);
+	/* Seen before the commit, as every read on the connection. */
+	h.idx = 1;
+	h.state = POGO_HOST_RUNNING;
+	ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 2);
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 1);
+	/* The same state again (a new message) counts once. */
+	h.message = "still running";
+	ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 1);
+	/* Job 1 is counted apart. */
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 3);
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 0);
+	/* A multi-row write that fails is undone with its counts. */
+	ASSERT_EQ(pogo_store_job_add_hosts(fx.st, 0, 3, more, 3), UV_EEXIST);
+	assert_counts_match_rows(fx.st, 0);
+	ASSERT_OK(pogo_store_job_add_hosts(fx.st, 0, 3, more, 2));
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 4);
+	/* Only the first nstates are written. */
+	n[2] = 99;
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, 2));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 4);
+	ASSERT_EQ(n[2], 99);
+	/* Many changes, across several commits, in every state. */
+	for (i = 0; i < 400; i++) {
+		h.idx = xs32(&x) % 5;
+		h.state = (int)(xs32(&x) % POGO_HOST_NSTATES);
+		ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+		if (i % 50 == 0) {
+			assert_counts_match_rows(fx.st, 0);
+			fx_commit(&fx);
+		}
+	}
+	assert_counts_match_rows(fx.st, 0);
+	assert_counts_match_rows(fx.st, 1);
+	fx_commit(&fx);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	fx_close(&fx);
+	/* Durable with the host rows. */
+	fx_open(&fx, NULL);
+	assert_counts_match_rows(fx.st, 0);
+	assert_counts_match_rows(fx.st, 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+TEST(hosts_by_name_pages_in_name_order)
+{
+	static const char *const names[] = { "web10", "db2", "web9", "Web1",
+		"db10", "a" };
+	struct pogo_store_job j = { .job = 3,
+		.state = 1,
+		.user = "alice",
+		.command = "true",
+		.task_name = "local",
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = 1 };
+	struct pogo_store_host h = { .exitstatus = 2, .runs = 1 };
+	struct fixture fx;
+	struct hcollect hc;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_job_insert(fx.st, &j, names, 6));
+	insert_job(fx.st, 4, "true");
+	h.state = POGO_HOST_FAILED;
+	h.idx = 0; /* web10 */
+	ASSERT_OK(pogo_store_host_set(fx.st, 3, &h));
+	h.idx = 4; /* db10 */
+	ASSERT_OK(pogo_store_host_set(fx.st, 3, &h));
+	fx_commit(&fx);
+	/* Byte order (strcmp): upper case first, "db10" before "db2". */
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(
+	    pogo_store_hosts_by_name(fx.st, 3, -1, 0, 0, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 6);
+	ASSERT_STR_EQ(hc.name[0], "Web1");
+	ASSERT_STR_EQ(hc.name[1], "a");
+	ASSERT_STR_EQ(hc.name[2], "db10");
+	ASSERT_STR_EQ(hc.name[3], "db2");
+	ASSERT_STR_EQ(hc.name[4], "web10");
+	ASSERT_STR_EQ(hc.name[5], "web9");
+	ASSERT_EQ(hc.idx[2], 4);
+	ASSERT_EQ(hc.state[2], POGO_HOST_FAILED);
+	ASSERT_EQ(hc.exitstatus[2], 2);
+	/* A page. */
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(
+	    pogo_store_hosts_by_name(fx.st, 3, -1, 2, 3, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 3);
+	ASSERT_STR_EQ(hc.name[0], "db10");
+	ASSERT_STR_EQ(hc.name[2], "web10");
+	/* A state filter, paged among the matching hosts. */
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts_by_name(
+	    fx.st, 3, POGO_HOST_FAILED, 0, 0, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 2);
+	ASSERT_STR_EQ(hc.name[0], "db10");
+	ASSERT_STR_EQ(hc.name[1], "web10");
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts_by_name(
+	    fx.st, 3, POGO_HOST_FAILED, 1, 5, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 1);
+	ASSERT_STR_EQ(hc.name[0], "web10");
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts_by_name(
+	    fx.st, 3, POGO_HOST_WAITING, 4, 0, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 0);
+	/* Another job's hosts are not in the walk. */
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(
+	    pogo_store_hosts_by_name(fx.st, 4, -1, 0, 0, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 3);
+	ASSERT_STR_EQ(hc.name[0], "db1");
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* Review of issue 9: a database of schema 1 (test/data/store/
+ * schema-1.sql, written by a real dispatcher and worker) is migrated at
+ * start: its counts are built from its host rows, nothing is lost, and
+ * the counts then follow new changes. */
+TEST(version_1_database_with_data_is_migrated)
+{
+	const char *data = getenv("POGO_TEST_DATA");
+	struct fixture fx;
+	struct pogo_store_host h = { .exitstatus = -1 };
+	struct pogo_store_job *j = NULL;
+	struct hcollect hc;
+	sqlite3 *db = NULL;
+	char p[256], *sql = NULL, *err = NULL;
+	uint32_t n[POGO_HOST_NSTATES], len;
+	uint64_t next;
+	size_t sqllen;
+
+	snprintf(p, sizeof(p), "%s/store/schema-1.sql",
+	    data != NULL ? data : "test/data");
+	ASSERT_OK(pogo_str_read_file(p, 1 << 20, &sql, &sqllen));
+	fx_dir(&fx);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		harness_fail(__FILE__, __LINE__, "fixture: %s", err);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+	free(sql);
+	ASSERT_EQ(read_user_version(fx.dir), 1);
+
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FINISHED], 4);
+	ASSERT_EQ(n[POGO_HOST_FAILED], 1);
+	ASSERT_EQ(n[POGO_HOST_WAITING], 0);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 4);
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 2);
+	ASSERT_EQ(n[POGO_HOST_FINISHED], 0);
+	assert_counts_match_rows(fx.st, 0);
+	assert_counts_match_rows(fx.st, 1);
+	/* The records are all there. */
+	ASSERT_OK(pogo_store_job_get(fx.st, 0, &j));
+	ASSERT_STR_EQ(j->user, "alice");
+	ASSERT_EQ(j->host_count, 5);
+	ASSERT_EQ(j->nrange, 1);
+	ASSERT_STR_EQ(j->range[0], "web[1-5]");
+	pogo_store_job_free(j);
+	ASSERT_OK(pogo_store_log_length(fx.st, 0, &len));
+	ASSERT_EQ(len, 26);
+	ASSERT_OK(pogo_store_log_length(fx.st, 1, &len));
+	ASSERT_EQ(len, 16);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts_by_name(
+	    fx.st, 0, POGO_HOST_FAILED, 0, 0, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 1);
+	ASSERT_STR_EQ(hc.name[0], "web3");
+	ASSERT_EQ(hc.exitstatus[0], 1);
+	ASSERT_STR_EQ(hc.task[0], "127.0.0.1:40011-3");
+	/* The counters go on from the stored ones. */
+	ASSERT_OK(pogo_store_next_job(fx.st, &next));
+	ASSERT_EQ(next, 2);
+	ASSERT_OK(pogo_store_next_task(fx.st, &next));
+	ASSERT_EQ(next, 8);
+	/* New changes are counted. */
+	h.idx = 5; /* db6, waiting */
+	h.state = POGO_HOST_RUNNING;
+	ASSERT_OK(pogo_store_host_set(fx.st, 1, &h));
+	fx_commit(&fx);
+	fx_close(&fx);
+	ASSERT_EQ(read_user_version(fx.dir), POGO_STORE_SCHEMA_VERSION);
+	/* Opened again: nothing to migrate, the counts are kept. */
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_WAITING], 3);
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 3);
+	assert_counts_match_rows(fx.st, 1);
 	fx_close(&fx);
 	fx_rm(&fx);
 }
