@@ -20,9 +20,17 @@
 #include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
+/* How often pogo_pair_ready() looks for the worker's hello. */
+#define PAIR_READY_POLL_MS 5
+
 struct pogo_pair {
 	struct pogo_dispatcher *d;
 	struct pogo_worker *w;
+	struct pogo_exec *remote; /* the engine's executor */
+	uv_timer_t timer;         /* pogo_pair_ready()'s */
+	uint64_t ready_left;      /* polls before giving up */
+	pogo_pair_ready_cb ready_cb;
+	void *ready_arg;
 	int status; /* the worker's stop status */
 	void (*cb)(int status, void *arg);
 	void *arg;
@@ -51,8 +59,9 @@ pair_worker_cfg(
 }
 
 static void
-pair_free(struct pogo_pair *p)
+pair_timer_closed_cb(uv_handle_t *h)
 {
+	struct pogo_pair *p = h->data;
 	void (*cb)(int, void *) = p->cb;
 	void *arg = p->arg;
 	int status = p->status;
@@ -60,6 +69,12 @@ pair_free(struct pogo_pair *p)
 	free(p);
 	if (cb != NULL)
 		cb(status, arg);
+}
+
+static void
+pair_free(struct pogo_pair *p)
+{
+	uv_close((uv_handle_t *)&p->timer, pair_timer_closed_cb);
 }
 
 static void
@@ -98,7 +113,9 @@ pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
 		free(p);
 		return r;
 	}
-	remote = pogo_dispatcher_engine_start(p->d, loop, cfg);
+	uv_timer_init(loop, &p->timer);
+	p->timer.data = p;
+	p->remote = remote = pogo_dispatcher_engine_start(p->d, loop, cfg);
 	if ((r = pogo_dispatcher_peer_start(p->d, loop, cfg, remote, cause)) !=
 	    0)
 		goto fail;
@@ -118,10 +135,43 @@ fail:
 	return r;
 }
 
+/* The worker said hello once the remote executor has room. */
+static void
+pair_ready_timer_cb(uv_timer_t *tm)
+{
+	struct pogo_pair *p = tm->data;
+	pogo_pair_ready_cb cb = p->ready_cb;
+	int status;
+
+	if (p->remote->max_tasks > 0)
+		status = 0;
+	else if (p->ready_left-- > 0)
+		return;
+	else
+		status = POGO_ERR_TIMEOUT;
+	uv_timer_stop(&p->timer);
+	p->ready_cb = NULL;
+	cb(p, status, p->ready_arg);
+}
+
+void
+pogo_pair_ready(
+    struct pogo_pair *p, uint64_t timeout_ms, pogo_pair_ready_cb cb, void *arg)
+{
+	POGO_ASSERT(p->ready_cb == NULL);
+	p->ready_cb = cb;
+	p->ready_arg = arg;
+	p->ready_left = timeout_ms / PAIR_READY_POLL_MS;
+	/* XXX(#9): polled; the dispatcher has no hook for a worker's hello. */
+	uv_timer_start(&p->timer, pair_ready_timer_cb, 0, PAIR_READY_POLL_MS);
+}
+
 void
 pogo_pair_stop(
     struct pogo_pair *p, void (*cb)(int status, void *arg), void *arg)
 {
+	uv_timer_stop(&p->timer);
+	p->ready_cb = NULL;
 	p->cb = cb;
 	p->arg = arg;
 	pogo_worker_stop(p->w, pair_worker_stopped_cb, p);

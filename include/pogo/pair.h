@@ -20,6 +20,8 @@
  *       When prefix is given, task ids are "<prefix>-<n>" instead of
  *       "<worker-listen-host>:<port>-<n>" (SPEC 7.2: pogo one uses
  *       "one-<n>").
+ *   pogo_pair_ready(p, timeout_ms, cb, arg)
+ *       calls cb when the worker has said hello to the dispatcher.
  *   pogo_pair_stop(p, cb, arg)
  *       stops the worker gracefully (its reports delivered), then the
  *       dispatcher (its last commit), then calls cb and frees p.
@@ -35,7 +37,8 @@
  *      agent and identities (worker.use_local_identity).  A prompt for a
  *      key's passphrase is a worker option (the terminal is this
  *      process's).
- *   2. It submits its one job through pogo_dispatcher_submit(), the
+ *   2. Once the worker is connected (pogo_pair_ready()), it submits its
+ *      one job through pogo_dispatcher_submit(), the
  *      function behind POST /v1/jobsubmit, with the same fields: the
  *      checks, the store and the engine see an ordinary submission.
  *      -l and --port are the job's ssh_user and ssh_port, --local its
@@ -82,6 +85,16 @@ int pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
  */
 void pogo_pair_stop(
     struct pogo_pair *p, void (*cb)(int status, void *arg), void *arg);
+
+/*
+ * cb(p, status, arg) once, later, from the loop: status 0 as soon as the
+ * dispatcher has the worker's hello (a job submitted then never waits
+ * for a worker), or POGO_ERR_TIMEOUT after timeout_ms without it.  One
+ * at a time; a stop cancels it without a call.
+ */
+typedef void (*pogo_pair_ready_cb)(struct pogo_pair *p, int status, void *arg);
+void pogo_pair_ready(
+    struct pogo_pair *p, uint64_t timeout_ms, pogo_pair_ready_cb cb, void *arg);
 
 /* The components, for submissions, reads and tests. */
 struct pogo_dispatcher *pogo_pair_dispatcher(struct pogo_pair *p);

@@ -31,7 +31,7 @@ test_cfg(void)
 	                           "  worker_listen: 127.0.0.1:0\n"
 	                           "worker:\n"
 	                           "  name: one\n"
-	                           "  max_tasks: 2\n"
+	                           "  max_tasks: 4\n"
 	                           "  reconnect_delay: 0\n";
 	struct pogo_cfg_src src = { .home = "/nonexistent",
 		.hostname = "test" };
@@ -57,6 +57,9 @@ struct pt {
 	int exits[8];
 	char task_ids[8][32];
 	uint32_t nhosts;
+	int waited; /* entries "waiting for a worker" */
+	int readies;
+	int ready_status;
 };
 
 static void
@@ -69,6 +72,15 @@ submitted_cb(
 	t->status = status;
 	if (jobid != NULL)
 		snprintf(t->jobid, sizeof(t->jobid), "%s", jobid);
+}
+
+static void
+ready_cb(struct pogo_pair *p, int status, void *arg)
+{
+	struct pt *t = arg;
+
+	t->readies++;
+	t->ready_status = status;
 }
 
 static void
@@ -91,6 +103,15 @@ host_cb(const struct pogo_store_host *h, void *arg)
 	snprintf(t->task_ids[h->idx], sizeof(t->task_ids[h->idx]), "%s",
 	    h->task_id != NULL ? h->task_id : "");
 	t->nhosts++;
+	return 0;
+}
+
+static int
+entry_cb(const struct pogo_store_entry *e, void *arg)
+{
+	if (e->message != NULL &&
+	    strncmp(e->message, "waiting for a worker", 20) == 0)
+		(*(int *)arg)++;
 	return 0;
 }
 
@@ -133,6 +154,12 @@ TEST(a_job_runs_through_both_components_in_one_process)
 	ASSERT_OK(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause));
 	d = pogo_pair_dispatcher(p);
 	ASSERT(pogo_pair_worker(p) != NULL);
+	pogo_pair_ready(p, 60000, ready_cb, &t);
+	ASSERT_EQ(t.readies, 0); /* never from inside the call */
+	for (i = 0; i < 100000 && t.readies == 0; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(t.readies, 1);
+	ASSERT_OK(t.ready_status);
 
 	/* A refusal: the control port's message, and no answer later. */
 	ASSERT_EQ(pogo_dispatcher_submit(
@@ -165,6 +192,10 @@ TEST(a_job_runs_through_both_components_in_one_process)
 		ASSERT(strncmp(t.task_ids[i], "one-", 4) == 0);
 	ASSERT(strcmp(t.task_ids[0], t.task_ids[1]) != 0);
 	ASSERT(strcmp(t.task_ids[1], t.task_ids[2]) != 0);
+	/* The worker was there before the job: no host waited for it. */
+	ASSERT_OK(pogo_store_log(
+	    pogo_dispatcher_store(d), 0, 0, 0, entry_cb, &t.waited));
+	ASSERT_EQ(t.waited, 0);
 
 	pogo_pair_stop(p, stopped_cb, &t);
 	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
