@@ -820,3 +820,12 @@ pogo_worker_stop(struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg)
 	pogo_clock_timer_start(w->deadline, w->stop_ms);
 	worker_check_stop(w);
 }
+
+void
+pogo_worker_peaks(
+    const struct pogo_worker *w, unsigned *inflightp, unsigned *handshakesp)
+{
+	/* A job uses one of them; both are counted all the same. */
+	*inflightp = w->local->peak_inflight + w->ssh->peak_inflight;
+	*handshakesp = w->ssh->peak_handshakes;
+}

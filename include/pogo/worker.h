@@ -68,6 +68,13 @@ struct pogo_worker_opts {
 int pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
     const struct pogo_worker_opts *opts, struct pogo_worker **wp, char **cause);
 
+/*
+ * The most tasks its executors had in flight at once and the most SSH
+ * handshakes, so far (pogo one's --json summary, SPEC 12.2).
+ */
+void pogo_worker_peaks(
+    const struct pogo_worker *w, unsigned *inflightp, unsigned *handshakesp);
+
 typedef void (*pogo_worker_stop_cb)(
     struct pogo_worker *w, int status, void *arg);
 /*

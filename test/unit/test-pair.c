@@ -21,6 +21,7 @@
 #include "pogo/job.h"
 #include "pogo/pair.h"
 #include "pogo/store.h"
+#include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
 static struct pogo_cfg *
@@ -147,6 +148,7 @@ TEST(a_job_runs_through_both_components_in_one_process)
 	struct pt t;
 	uv_loop_t loop;
 	char *cause = NULL, *msg = NULL;
+	unsigned peak, hs;
 	int i;
 
 	memset(&t, 0, sizeof(t));
@@ -196,6 +198,11 @@ TEST(a_job_runs_through_both_components_in_one_process)
 	ASSERT_OK(pogo_store_log(
 	    pogo_dispatcher_store(d), 0, 0, 0, entry_cb, &t.waited));
 	ASSERT_EQ(t.waited, 0);
+
+	/* The worker's peaks, for pogo one's --json summary. */
+	pogo_worker_peaks(pogo_pair_worker(p), &peak, &hs);
+	ASSERT(peak >= 1 && peak <= 3);
+	ASSERT_EQ(hs, 0);
 
 	pogo_pair_stop(p, stopped_cb, &t);
 	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
