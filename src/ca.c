@@ -17,9 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <mbedtls/asn1.h>
 #include <mbedtls/asn1write.h>
+#include <mbedtls/ecdsa.h>
 #include <mbedtls/ecp.h>
 #include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
@@ -272,14 +275,118 @@ ca_add_ext(mbedtls_x509write_cert *crt, const char *oid, size_t oidlen, int len,
 	    crt, oid, oidlen, 0, buf + size - len, (size_t)len);
 }
 
+/*
+ * The ecdsa-with-SHA256 AlgorithmIdentifier as mbedTLS 2 writes it, with
+ * NULL parameters, and as RFC 5758 section 3.2 wants it, without.
+ */
+static const unsigned char ca_ecdsa_null[] = { 0x30, 0x0c, 0x06, 0x08, 0x2a,
+	0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02, 0x05, 0x00 };
+static const unsigned char ca_ecdsa[] = { 0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86,
+	0x48, 0xce, 0x3d, 0x04, 0x03, 0x02 };
+
+/*
+ * Write Certificate { tbs, ecdsa-with-SHA256, BIT STRING sig } backwards
+ * into out[0..size); returns its length or an mbedTLS error.
+ */
+static int
+ca_cert_wrap(const unsigned char *tbs, size_t tlen, const unsigned char *sig,
+    size_t siglen, unsigned char *out, size_t size)
+{
+	unsigned char *q = out + size;
+	size_t total = 0;
+	int ret;
+
+	MBEDTLS_ASN1_CHK_ADD(
+	    total, mbedtls_asn1_write_bitstring(&q, out, sig, 8 * siglen));
+	MBEDTLS_ASN1_CHK_ADD(total,
+	    mbedtls_asn1_write_raw_buffer(&q, out, ca_ecdsa, sizeof(ca_ecdsa)));
+	MBEDTLS_ASN1_CHK_ADD(
+	    total, mbedtls_asn1_write_raw_buffer(&q, out, tbs, tlen));
+	MBEDTLS_ASN1_CHK_ADD(total, mbedtls_asn1_write_len(&q, out, total));
+	MBEDTLS_ASN1_CHK_ADD(total,
+	    mbedtls_asn1_write_tag(
+	        &q, out, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	return (int)total;
+}
+
+/*
+ * Re-sign the certificate der[0..len) (made by mbedTLS with the EC key
+ * key) with its signature algorithm encoded without parameters, into
+ * out[0..size), written backwards; returns the new length or an mbedTLS
+ * error.  Strict verifiers (Chromium, webpki) refuse the NULL that
+ * mbedTLS 2 writes; mbedTLS 3 no longer writes it.
+ */
+static int
+ca_ecdsa_resign(const unsigned char *der, size_t len, mbedtls_pk_context *key,
+    struct pogo_mbed_rng *rng, unsigned char *out, size_t size)
+{
+	unsigned char *p = (unsigned char *)der, *end = p + len, *tbs, *q;
+	unsigned char *at, md[32], sig[MBEDTLS_ECDSA_MAX_LEN];
+	size_t n, tlen, siglen = 0, total = 0, body;
+	int ret;
+
+	if ((ret = mbedtls_asn1_get_tag(&p, end, &n,
+	         MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) != 0)
+		return ret;
+	tbs = p;
+	if ((ret = mbedtls_asn1_get_tag(&p, end, &tlen,
+	         MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) != 0)
+		return ret;
+	body = (size_t)(p - tbs) + tlen;
+	/* The TBS's signature field follows [0] version and the serial. */
+	if ((ret = mbedtls_asn1_get_tag(&p, end, &n,
+	         MBEDTLS_ASN1_CONTEXT_SPECIFIC | MBEDTLS_ASN1_CONSTRUCTED)) !=
+	    0)
+		return ret;
+	p += n;
+	if ((ret = mbedtls_asn1_get_tag(&p, end, &n, MBEDTLS_ASN1_INTEGER)) !=
+	    0)
+		return ret;
+	p += n;
+	at = p;
+	if ((size_t)(end - at) < sizeof(ca_ecdsa_null) ||
+	    memcmp(at, ca_ecdsa_null, sizeof(ca_ecdsa_null)) != 0)
+		return MBEDTLS_ERR_ASN1_UNEXPECTED_TAG;
+	/* The new TBS: its fields with the short identifier, and its head. */
+	q = out + size;
+	MBEDTLS_ASN1_CHK_ADD(total,
+	    mbedtls_asn1_write_raw_buffer(&q, out, at + sizeof(ca_ecdsa_null),
+	        (size_t)(tbs + body - at) - sizeof(ca_ecdsa_null)));
+	MBEDTLS_ASN1_CHK_ADD(total,
+	    mbedtls_asn1_write_raw_buffer(&q, out, ca_ecdsa, sizeof(ca_ecdsa)));
+	/* Skip the TBS's own head (SEQUENCE tag and length). */
+	p = tbs;
+	if ((ret = mbedtls_asn1_get_tag(&p, end, &n,
+	         MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE)) != 0)
+		return ret;
+	MBEDTLS_ASN1_CHK_ADD(
+	    total, mbedtls_asn1_write_raw_buffer(&q, out, p, (size_t)(at - p)));
+	MBEDTLS_ASN1_CHK_ADD(total, mbedtls_asn1_write_len(&q, out, total));
+	MBEDTLS_ASN1_CHK_ADD(total,
+	    mbedtls_asn1_write_tag(
+	        &q, out, MBEDTLS_ASN1_CONSTRUCTED | MBEDTLS_ASN1_SEQUENCE));
+	/* Sign the new TBS, then write the certificate around a copy of it. */
+	if ((ret = mbedtls_sha256_ret(q, total, md, 0)) != 0 ||
+	    (ret = mbedtls_pk_sign(key, MBEDTLS_MD_SHA256, md, sizeof(md), sig,
+	         &siglen, pogo_mbed_rng_cb, rng)) != 0)
+		return ret;
+	tbs = xmalloc(total);
+	memcpy(tbs, q, total);
+	ret = ca_cert_wrap(tbs, total, sig, siglen, out, size);
+	free(tbs);
+	return ret;
+}
+
 /* Make the certificate c as PEM in *pemp (new string). */
 static int
 ca_cert_make(struct ca_cert *c, struct pogo_mbed_rng *rng, char **pemp)
 {
 	static const char hex[] = "0123456789abcdef";
 	mbedtls_x509write_cert crt;
-	unsigned char serial[16], ext[1024], *p, *buf = NULL;
+	unsigned char serial[16], ext[1024], *p, *buf = NULL, *fixed = NULL;
+	unsigned char *pem = NULL, *der;
 	char from[16], until[16];
+	size_t derlen, n;
 	mbedtls_mpi sn;
 	time_t now = time(NULL);
 	unsigned ku;
@@ -342,11 +449,28 @@ ca_cert_make(struct ca_cert *c, struct pogo_mbed_rng *rng, char **pemp)
 	if ((e = mbedtls_x509write_crt_set_key_usage(&crt, ku)) != 0)
 		goto out;
 	buf = xmalloc(CA_BUF);
-	if ((e = mbedtls_x509write_crt_pem(
-	         &crt, buf, CA_BUF, pogo_mbed_rng_cb, rng)) != 0)
+	fixed = xmalloc(CA_BUF);
+	pem = xmalloc(CA_BUF);
+	if ((e = mbedtls_x509write_crt_der(
+	         &crt, buf, CA_BUF, pogo_mbed_rng_cb, rng)) < 0)
 		goto out;
-	*pemp = xstrdup((char *)buf);
+	der = buf + CA_BUF - e;
+	derlen = (size_t)e;
+	if (mbedtls_pk_get_type(c->issuer_key) != MBEDTLS_PK_RSA) {
+		if ((e = ca_ecdsa_resign(
+		         der, derlen, c->issuer_key, rng, fixed, CA_BUF)) < 0)
+			goto out;
+		der = fixed + CA_BUF - e;
+		derlen = (size_t)e;
+	}
+	if ((e = mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+	         "-----END CERTIFICATE-----\n", der, derlen, pem, CA_BUF,
+	         &n)) != 0)
+		goto out;
+	*pemp = xstrdup((char *)pem);
 out:
+	free(pem);
+	free(fixed);
 	free(buf);
 	mbedtls_mpi_free(&sn);
 	mbedtls_x509write_crt_free(&crt);

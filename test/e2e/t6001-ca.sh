@@ -50,6 +50,11 @@ for c in dispatcher-d1 worker-w1 client-alice; do
 	# Signatures: the CA's EC key with SHA-256.
 	x509 $c.crt | grep 'Signature Algorithm' | sort -u |
 	    grep -v 'ecdsa-with-SHA256' && fail "$c: not SHA-256"
+	# RFC 5758 3.2: ecdsa-with-SHA256 without parameters (no NULL),
+	# which strict verifiers (browsers, webpki) require.
+	openssl x509 -in $c.crt -outform DER | openssl asn1parse -inform DER |
+	    grep -A1 ':ecdsa-with-SHA256' | grep -q 'prim: NULL' &&
+	    fail "$c: ecdsa-with-SHA256 has NULL parameters"
 	# Validity: from 5 minutes ago, 825 days.
 	start=$(openssl x509 -in $c.crt -noout -startdate | cut -d= -f2)
 	ago=$(($(date +%s) - $(date -d "$start" +%s)))
@@ -118,6 +123,9 @@ expect_eq "d1 SAN" "$(ext dispatcher-d1.crt 'Subject Alternative Name')" \
 ext worker-w1.crt 'Subject Alternative Name' | grep -q . &&
     fail "a worker certificate has a subjectAltName"
 expect_eq "CA days" "$(days_left ca/ca.crt)" 3650
+openssl x509 -in ca/ca.crt -outform DER | openssl asn1parse -inform DER |
+    grep -A1 ':ecdsa-with-SHA256' | grep -q 'prim: NULL' &&
+    fail "CA: ecdsa-with-SHA256 has NULL parameters"
 
 # The chain, and the purposes openssl derives from the extensions.
 openssl verify -CAfile ca/ca.crt dispatcher-d1.crt worker-w1.crt \
