@@ -66,14 +66,26 @@ box_key_version(mbedtls_pk_context *pk)
 	}
 }
 
+/* kid in lowercase hex into hex[] (NUL-terminated). */
+static void
+box_kid_hex(const uint8_t *kid, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < POGO_BOX_KID_LEN; i++) {
+		hex[2 * i] = digits[kid[i] >> 4];
+		hex[2 * i + 1] = digits[kid[i] & 0xf];
+	}
+	hex[2 * POGO_BOX_KID_LEN] = '\0';
+}
+
 /* Compute k's KID from the DER SubjectPublicKeyInfo of its key. */
 static int
 box_key_kid(struct pogo_box_key *k)
 {
-	static const char hex[] = "0123456789abcdef";
 	unsigned char der[2048];
 	int n;
-	size_t i;
 
 	if ((n = mbedtls_pk_write_pubkey_der(k->pkp, der, sizeof(der))) <= 0)
 		return POGO_ERR_CRYPTO;
@@ -81,11 +93,7 @@ box_key_kid(struct pogo_box_key *k)
 	if (mbedtls_sha256_ret(der + sizeof(der) - n, (size_t)n, k->kid, 0) !=
 	    0)
 		return POGO_ERR_CRYPTO;
-	for (i = 0; i < POGO_BOX_KID_LEN; i++) {
-		k->kid_hex[2 * i] = hex[k->kid[i] >> 4];
-		k->kid_hex[2 * i + 1] = hex[k->kid[i] & 0xf];
-	}
-	k->kid_hex[2 * POGO_BOX_KID_LEN] = '\0';
+	box_kid_hex(k->kid, k->kid_hex);
 	return 0;
 }
 
@@ -488,4 +496,22 @@ pogo_box_open_base64(
 	r = pogo_box_open(k, (const uint8_t *)box, n, pp, lenp);
 	free(box);
 	return r;
+}
+
+int
+pogo_box_key_id_base64(const char *b64, char hex[2 * POGO_BOX_KID_LEN + 1])
+{
+	uint8_t kid[POGO_BOX_KID_LEN];
+	char *box = NULL;
+	size_t n = 0;
+	int v;
+
+	hex[0] = '\0';
+	if (pogo_tls_base64_decode(b64, strlen(b64), POGO_BOX_MAX, &box, &n) !=
+	    0)
+		return POGO_ERR_DECRYPT;
+	if ((v = pogo_box_peek((const uint8_t *)box, n, kid)) > 0)
+		box_kid_hex(kid, hex);
+	free(box);
+	return v;
 }

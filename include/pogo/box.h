@@ -87,4 +87,13 @@ int pogo_box_open_base64(
 int pogo_box_peek(
     const uint8_t *box, size_t boxlen, uint8_t kid[POGO_BOX_KID_LEN]);
 
+/*
+ * The key_id (SPEC 8.3) that the base64 box b64 is sealed for, in
+ * lowercase hex into hex[], for the dispatcher to choose workers (all
+ * boxes of a job must give the same).  Returns the box's version, or
+ * POGO_ERR_DECRYPT for text that is not a box (bad base64, too short or
+ * too long, unknown version).
+ */
+int pogo_box_key_id_base64(const char *b64, char hex[2 * POGO_BOX_KID_LEN + 1]);
+
 #endif

@@ -164,6 +164,22 @@ openssl x509 -in client-alice.crt -outform DER | cmp -s - p12.der ||
     fail "the p12 certificate is not client-alice.crt"
 openssl pkcs12 -info -in client-alice.p12 -passin pass:Pw-2 -noout \
     >/dev/null 2>&1 && fail "the p12 opens with a wrong password"
+# A second, independent reader: Python's cryptography package.
+if python3 -c 'import cryptography' 2>/dev/null; then
+	python3 - client-alice.p12 client-alice.crt <<'PY' || fail "python p12"
+import sys
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import (
+    Encoding, PublicFormat, pkcs12)
+key, crt, extra = pkcs12.load_key_and_certificates(
+    open(sys.argv[1], "rb").read(), b"Pw-1")
+want = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+assert crt.public_bytes(Encoding.DER) == want.public_bytes(Encoding.DER)
+spki = lambda k: k.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
+assert spki(key.public_key()) == spki(want.public_key())
+assert not extra
+PY
+fi
 # A password beyond ASCII (the MAC's key takes it as a BMPString).
 printf 'p\303\244ss\360\237\224\221\np\303\244ss\360\237\224\221\n' |
     "$POGO" ca issue client bob --p12 >/dev/null 2>err ||

@@ -36,7 +36,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint8_t kid[POGO_BOX_KID_LEN];
-	char *p = NULL, *s;
+	char hex[2 * POGO_BOX_KID_LEN + 1], *p = NULL, *s;
 	size_t n = 0;
 	int r, v;
 
@@ -59,6 +59,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s = xmalloc(size + 1);
 	memcpy(s, data, size);
 	s[size] = '\0';
+	v = pogo_box_key_id_base64(s, hex);
+	if (v != POGO_ERR_DECRYPT && v != POGO_BOX_V1 && v != POGO_BOX_V2)
+		abort();
+	if ((v > 0 && strlen(hex) != 2 * POGO_BOX_KID_LEN) ||
+	    (v < 0 && hex[0] != '\0'))
+		abort();
 	r = pogo_box_open_base64(fuzz_k, s, &p, &n);
 	if (r == 0)
 		pogo_freezero(p, n);

@@ -319,3 +319,28 @@ TEST(limit)
 	free(big);
 	pogo_box_key_free(k);
 }
+
+/* The dispatcher's view: the key_id of a box, and of text that is none. */
+TEST(key_id_of_box)
+{
+	struct pogo_box_key *k = rsa();
+	char hex[2 * POGO_BOX_KID_LEN + 1], *b64 = NULL;
+
+	ASSERT_EQ(pogo_box_key_id_base64(KAT_BOX, hex), POGO_BOX_V2);
+	ASSERT_STR_EQ(hex, KAT_KID);
+	ASSERT_OK(pogo_box_seal_base64(k, "x", 1, &b64));
+	ASSERT_EQ(pogo_box_key_id_base64(b64, hex), POGO_BOX_V1);
+	ASSERT_STR_EQ(hex, pogo_box_key_id_hex(k));
+	free(b64);
+	ASSERT_EQ(pogo_box_key_id_base64("", hex), POGO_ERR_DECRYPT);
+	ASSERT_EQ(pogo_box_key_id_base64("AAAA", hex), POGO_ERR_DECRYPT);
+	ASSERT_EQ(pogo_box_key_id_base64("not base64", hex), POGO_ERR_DECRYPT);
+	ASSERT_STR_EQ(hex, "");
+	/* A whole box but for its version byte (3). */
+	b64 = xstrdup(KAT_BOX);
+	b64[1] = '1';
+	ASSERT_EQ(pogo_box_key_id_base64(b64, hex), POGO_ERR_DECRYPT);
+	b64[1] = 'l';
+	ASSERT_EQ(pogo_box_key_id_base64(b64, hex), POGO_BOX_V2);
+	free(b64);
+}
