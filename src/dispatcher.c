@@ -100,7 +100,8 @@ struct pogo_dispatcher {
 	void *stop_arg;
 };
 
-/* Route flags: none yet; the API will mark mutations and admin routes. */
+/* Route flags: DISP_ROUTE_ADMIN needs an admin when the API forwards a
+ * user (disp_admin_ok()). */
 enum disp_route_flags {
 	DISP_ROUTE_ADMIN = (1 << 0),
 };
@@ -113,6 +114,12 @@ static void disp_output(struct pogo_http_req *req, void *arg);
 static void disp_log(struct pogo_http_req *req, void *arg);
 static void disp_ping(struct pogo_http_req *req, void *arg);
 static void disp_nomas(struct pogo_http_req *req, void *arg);
+static void disp_nomas_get(struct pogo_http_req *req, void *arg);
+static void disp_jobs(struct pogo_http_req *req, void *arg);
+static void disp_last(struct pogo_http_req *req, void *arg);
+static void disp_whoami(struct pogo_http_req *req, void *arg);
+static void disp_namespaces(struct pogo_http_req *req, void *arg);
+static void disp_namespace(struct pogo_http_req *req, void *arg);
 static void disp_notyet(struct pogo_http_req *req, void *arg);
 
 /*
@@ -124,23 +131,24 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "GET", "/status", disp_status, 0 },
 	{ "POST", "/v1/jobsubmit", disp_submit, 0 },
 	{ "GET", "/v1/ping", disp_ping, 0 },
-	{ "GET", "/v1/whoami", disp_notyet, 0 },
+	{ "GET", "/v1/whoami", disp_whoami, 0 },
 	{ "GET", "/v1/workercert", disp_notyet, 0 },
-	{ "GET", "/v1/jobs", disp_notyet, 0 },
+	{ "GET", "/v1/jobs", disp_jobs, 0 },
 	{ "POST", "/v1/jobs", disp_notyet, 0 },
-	{ "GET", "/v1/jobs/last/:user", disp_notyet, 0 },
+	{ "GET", "/v1/jobs/last/:user", disp_last, 0 },
 	{ "GET", "/v1/jobs/:jobid", disp_job, 0 },
 	{ "POST", "/v1/jobs/:jobid", disp_notyet, 0 },
 	{ "GET", "/v1/jobs/:jobid/log", disp_log, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts", disp_hosts, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts/:host", disp_output, 0 },
-	{ "GET", "/v1/namespaces", disp_notyet, 0 },
-	{ "GET", "/v1/namespaces/:ns", disp_notyet, 0 },
-	{ "GET", "/v1/namespaces/:ns/locks", disp_notyet, 0 },
-	{ "GET", "/v1/namespaces/:ns/hosts/:host/tags", disp_notyet, 0 },
-	{ "GET", "/v1/namespaces/:ns/constraints", disp_notyet, 0 },
+	{ "GET", "/v1/namespaces", disp_namespaces, 0 },
+	{ "GET", "/v1/namespaces/:ns", disp_namespace, 0 },
+	{ "GET", "/v1/namespaces/:ns/locks", disp_namespace, 0 },
+	{ "GET", "/v1/namespaces/:ns/hosts/:host/tags", disp_namespace, 0 },
+	{ "GET", "/v1/namespaces/:ns/constraints", disp_namespace, 0 },
 	{ "POST", "/v1/namespaces/:ns/constraints", disp_notyet,
 	    DISP_ROUTE_ADMIN },
+	{ "GET", "/v1/admin/nomas", disp_nomas_get, DISP_ROUTE_ADMIN },
 	{ "POST", "/v1/admin/nomas", disp_nomas, DISP_ROUTE_ADMIN },
 };
 
@@ -276,6 +284,92 @@ disp_notyet(struct pogo_http_req *req, void *arg)
 
 	disp_error(d, req, 501, "not implemented yet: %s '%s'",
 	    pogo_http_req_method(req), pogo_http_req_path(req));
+}
+
+/*
+ * Anything no route knows.  Below /v1 the form of SPEC 11.3, with the
+ * method and the path below /v1; elsewhere the control port's of SPEC 7.5
+ * (the API's 404 outside /v1, /status and /ui/ is the API's own).
+ */
+static void
+disp_unknown(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	const char *path = pogo_http_req_path(req);
+
+	if (strncmp(path, "/v1/", 4) == 0)
+		disp_error(d, req, 400, "unknown request: %s '%s'",
+		    pogo_http_req_method(req), path + 3);
+	else
+		pogo_http_respond_error(
+		    req, 400, "unknown request: '%s'", path);
+}
+
+/*
+ * May the request use an admin route (SPEC 11.1)?  The API forwards its
+ * authenticated user in X-Pogo-User and admins with X-Pogo-Admin: 1;
+ * without a user (no authentication) everything is allowed.  Answers a
+ * 403 and returns false otherwise.
+ */
+static bool
+disp_admin_ok(struct pogo_dispatcher *d, struct pogo_http_req *req)
+{
+	const char *admin = pogo_http_req_header(req, "X-Pogo-Admin");
+
+	if ((pogo_http_req_route_flags(req) & DISP_ROUTE_ADMIN) == 0 ||
+	    pogo_http_req_header(req, "X-Pogo-User") == NULL ||
+	    (admin != NULL && strcmp(admin, "1") == 0))
+		return true;
+	disp_error(d, req, 403, "permission denied");
+	return false;
+}
+
+/* GET /v1/whoami: what the API forwarded (SPEC 7.5, 11.3). */
+static void
+disp_whoami(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_json *doc = disp_envelope(d, NULL);
+	struct pogo_json *resp = pogo_json_add_object(doc, "response");
+	const char *user = pogo_http_req_header(req, "X-Pogo-User");
+	const char *admin = pogo_http_req_header(req, "X-Pogo-Admin");
+	const char *auth = pogo_http_req_header(req, "X-Pogo-Auth");
+
+	if (user != NULL && user[0] == '\0')
+		user = NULL;
+	/* Only the API knows its mode; it may say so in X-Pogo-Auth. */
+	if (user == NULL || auth == NULL ||
+	    (strcmp(auth, "cert") != 0 && strcmp(auth, "token") != 0))
+		auth = "none";
+	pogo_json_add_string(resp, "user", user);
+	pogo_json_add_string(resp, "auth", auth);
+	pogo_json_add_bool(
+	    resp, "admin", admin != NULL && strcmp(admin, "1") == 0);
+	disp_respond(req, 200, doc);
+}
+
+/* GET /v1/namespaces: sorted names; the dispatcher keeps none yet. */
+static void
+disp_namespaces(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_json *doc = disp_envelope(d, NULL);
+	struct pogo_json *resp = pogo_json_add_object(doc, "response");
+
+	/* XXX(#9): namespaces are not stored yet (see disp_submit_config). */
+	pogo_json_add_array(resp, "namespaces");
+	disp_respond(req, 200, doc);
+}
+
+/* GET /v1/namespaces/:ns[/locks|/hosts/:host/tags|/constraints]: every
+ * namespace is unknown until they are stored (XXX(#9)). */
+static void
+disp_namespace(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+
+	disp_error(d, req, 404, "no such namespace '%s'",
+	    pogo_http_req_route_param(req, "ns"));
 }
 
 static void
@@ -977,6 +1071,8 @@ disp_nomas(struct pogo_http_req *req, void *arg)
 	bool on;
 	int r;
 
+	if (!disp_admin_ok(d, req))
+		return;
 	if (v == NULL || !disp_parse_bool(v, &on)) {
 		disp_error(d, req, 400, "invalid value for 'enable'");
 		return;
@@ -992,6 +1088,29 @@ disp_nomas(struct pogo_http_req *req, void *arg)
 	n->req = req;
 	n->on = on;
 	pogo_store_after_commit(d->store, disp_nomas_commit_cb, n);
+}
+
+/* GET /v1/admin/nomas: {"accepting": <bool>}, as POST answers. */
+static void
+disp_nomas_get(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_json *doc, *resp;
+	char *nomas = NULL;
+	int r;
+
+	if (!disp_admin_ok(d, req))
+		return;
+	if ((r = pogo_store_setting_get(d->store, "nomas", &nomas)) != 0) {
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		return;
+	}
+	doc = disp_envelope(d, NULL);
+	resp = pogo_json_add_object(doc, "response");
+	pogo_json_add_bool(
+	    resp, "accepting", nomas == NULL || strcmp(nomas, "1") != 0);
+	free(nomas);
+	disp_respond(req, 200, doc);
 }
 
 /*
@@ -1158,6 +1277,104 @@ disp_job(struct pogo_http_req *req, void *arg)
 	disp_job_json(d, j, job);
 	pogo_json_add_string(job, "config", j->config);
 	pogo_store_job_free(j);
+	disp_respond(req, 200, doc);
+}
+
+/* Job objects for a list, in the visitor of pogo_store_jobs_list(). */
+struct disp_joblist {
+	struct pogo_dispatcher *d;
+	struct pogo_json *list; /* an array, or an object given key */
+	const char *key;
+	uint32_t n;
+};
+
+static int
+disp_add_job(const struct pogo_store_job *j, void *arg)
+{
+	struct disp_joblist *jl = arg;
+
+	disp_job_json(jl->d, j, pogo_json_add_object(jl->list, jl->key));
+	jl->n++;
+	return 0;
+}
+
+/* GET /v1/jobs[?user=U&state=S&namespace=N&target=H]: newest first,
+ * paged (default 20), meta.count the number of matching jobs. */
+static void
+disp_jobs(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_store_filter f = { .state = -1 };
+	struct disp_joblist jl = { 0 };
+	struct pogo_json *doc, *meta, *resp;
+	const char *state;
+	uint32_t offset, max;
+	uint64_t count = 0;
+	int s, r;
+
+	if (!disp_req_page(d, req, 20, &offset, &max))
+		return;
+	if ((state = disp_param(req, "state")) != NULL) {
+		for (s = 0; s <= POGO_JOB_HALTED; s++)
+			if (strcmp(pogo_job_state_name(s), state) == 0)
+				break;
+		if (s > POGO_JOB_HALTED) {
+			disp_error(d, req, 400, "invalid value for 'state'");
+			return;
+		}
+		f.state = s;
+	}
+	f.user = disp_param(req, "user");
+	f.namespace = disp_param(req, "namespace");
+	f.target = disp_param(req, "target");
+	if ((r = pogo_store_jobs_count(d->store, &f, &count)) != 0) {
+		log_error("store: jobs: %s", pogo_strerror(r));
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		return;
+	}
+	doc = disp_envelope(d, &meta);
+	pogo_json_add_number(meta, "count", (double)count);
+	resp = pogo_json_add_object(doc, "response");
+	jl.d = d;
+	jl.list = pogo_json_add_array(resp, "jobs");
+	if (offset < count &&
+	    (r = pogo_store_jobs_list(
+	         d->store, &f, offset, max, disp_add_job, &jl)) != 0) {
+		pogo_json_free(doc);
+		log_error("store: jobs: %s", pogo_strerror(r));
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		return;
+	}
+	disp_respond(req, 200, doc);
+}
+
+/* GET /v1/jobs/last/:user: that user's newest job (SPEC 5.5 `last`). */
+static void
+disp_last(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_store_filter f = { .state = -1 };
+	struct disp_joblist jl = { 0 };
+	struct pogo_json *doc, *resp;
+	const char *user = pogo_http_req_route_param(req, "user");
+	int r;
+
+	f.user = user;
+	doc = disp_envelope(d, NULL);
+	resp = pogo_json_add_object(doc, "response");
+	jl.d = d;
+	jl.list = resp;
+	jl.key = "job";
+	if ((r = pogo_store_jobs_list(d->store, &f, 0, 1, disp_add_job, &jl)) !=
+	        0 ||
+	    jl.n == 0) {
+		pogo_json_free(doc);
+		if (r != 0)
+			disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		else
+			disp_error(d, req, 404, "no jobs for user %s", user);
+		return;
+	}
 	disp_respond(req, 200, doc);
 }
 
@@ -1651,6 +1868,7 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		goto out;
 	hc.routes = disp_routes;
 	hc.nroutes = POGO_NELEM(disp_routes);
+	hc.unknown = disp_unknown;
 	hc.arg = d;
 	if ((r = pogo_http_server_new(loop, &hc, &d->http)) != 0) {
 		xasprintf(cause, "control port: %s", pogo_strerror(r));

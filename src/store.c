@@ -139,6 +139,7 @@ enum store_stmt {
 	S_OUTPUT,
 	S_COUNTERS,
 	S_LIST,
+	S_LIST_COUNT,
 	S_NSTMT
 };
 
@@ -204,6 +205,11 @@ static const char *const store_sql[S_NSTMT] = {
 	           " (?3 IS NULL OR namespace = ?3) AND (?4 IS NULL OR job IN"
 	           " (SELECT job FROM hosts WHERE name = ?4))"
 	           " ORDER BY job DESC LIMIT ?6 OFFSET ?5",
+	[S_LIST_COUNT] =
+	    "SELECT count(*) FROM jobs WHERE"
+	    " (?1 IS NULL OR user = ?1) AND (?2 < 0 OR state = ?2)"
+	    " AND (?3 IS NULL OR namespace = ?3) AND (?4 IS NULL OR"
+	    " job IN (SELECT job FROM hosts WHERE name = ?4))",
 };
 
 /* A callback waiting for a commit. */
@@ -1422,6 +1428,26 @@ pogo_store_jobs_list(struct pogo_store *st, const struct pogo_store_filter *f,
 	sqlite3_bind_int64(s, 5, offset);
 	sqlite3_bind_int64(s, 6, store_limit(max));
 	return store_jobs_visit(st, S_LIST, fn, arg);
+}
+
+int
+pogo_store_jobs_count(
+    struct pogo_store *st, const struct pogo_store_filter *f, uint64_t *np)
+{
+	sqlite3_stmt *s = st->stmt[S_LIST_COUNT];
+	int rc, r = 0;
+
+	*np = 0;
+	store_bind_str(s, 1, f->user);
+	sqlite3_bind_int(s, 2, f->state);
+	store_bind_str(s, 3, f->namespace);
+	store_bind_str(s, 4, f->target);
+	if ((rc = sqlite3_step(s)) == SQLITE_ROW)
+		*np = (uint64_t)sqlite3_column_int64(s, 0);
+	else
+		r = store_err(st->db, rc, "jobs count");
+	sqlite3_reset(s);
+	return r;
 }
 
 int

@@ -300,6 +300,10 @@ struct pogo_store_filter {
 int pogo_store_jobs_list(struct pogo_store *st,
     const struct pogo_store_filter *f, uint32_t offset, uint32_t max,
     pogo_store_job_fn fn, void *arg);
+/* The number of jobs that pogo_store_jobs_list() would give with f and
+ * no paging, in *np. */
+int pogo_store_jobs_count(
+    struct pogo_store *st, const struct pogo_store_filter *f, uint64_t *np);
 /* One job: 0 and *jp (free with pogo_store_job_free()), or
  * POGO_ERR_NOTFOUND. */
 int pogo_store_job_get(

@@ -224,10 +224,10 @@ expect_eq "bad wait" "$code" 400
 # Other routes: ping; the rest of v1 is not implemented yet.
 cp_get /v1/ping
 expect_eq "ping" "$(jget 'j["response"]')" '{"ping": "pong"}'
-cp_get /v1/namespaces
-expect_eq "namespaces code" "$code" 501
-expect_eq "namespaces" "$(jget 'j["errors"]')" \
-    "[\"not implemented yet: GET '/v1/namespaces'\"]"
+cp_get /v1/workercert
+expect_eq "workercert code" "$code" 501
+expect_eq "workercert" "$(jget 'j["errors"]')" \
+    "[\"not implemented yet: GET '/v1/workercert'\"]"
 
 # Secrets (SPEC 5.1, 6.2, 10.3): boxes for one worker key make a job that
 # says it has them, and never reach the database; boxes for two keys, or
