@@ -17,6 +17,10 @@
 #                 exactly MESSAGE
 #   stop_dispatcher SIG   send SIG to $DPID and wait up to 20 s for its
 #                 exit; its status in $drc
+#   stop_dispatcher_cleanly  stop_dispatcher TERM; it exits 0 and its log
+#                 has no "loop not closed cleanly"
+#   host_is JOB HOST FIELD VALUE  the host's FIELD in /v1/jobs/JOB/hosts
+#   job_is JOB FIELD VALUE        the job's FIELD in /v1/jobs/JOB
 
 have curl "the control port" || skip "no curl"
 have python3 "JSON checks" || skip "no python3"
@@ -50,6 +54,14 @@ stop_dispatcher() {
 	alive "$DPID" && fail "the dispatcher did not exit after $1"
 	wait "$DPID"
 	drc=$?
+}
+
+stop_dispatcher_cleanly() {
+	stop_dispatcher TERM
+	expect_eq "dispatcher exit" "$drc" 0
+	if grep -q "loop not closed cleanly" "$T/dispatcher.log"; then
+		fail "a handle was left open"
+	fi
 }
 
 cp_get() {
@@ -105,4 +117,16 @@ expect_refused() {
 	submit "$@"
 	expect_eq "refusal of [$*]" "$msg" "$er_want"
 	expect_eq "rc of [$*]" "$rc_field" nok
+}
+
+host_is() {
+	cp_get "/v1/jobs/$1/hosts"
+	[ "$code" = 200 ] &&
+	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
+}
+
+job_is() {
+	cp_get "/v1/jobs/$1"
+	[ "$code" = 200 ] &&
+	    [ "$(jget "j['response']['job']['$2']")" = "$3" ]
 }

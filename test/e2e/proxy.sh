@@ -16,6 +16,17 @@
 #   start_worker NAME ARGS...  `pogo worker` through the proxy (no
 #                       reconnect delay), its log appended to
 #                       $T/worker.log; sets $WPID
+#   start_behind_proxy NAME ARGS...  start_dispatcher ARGS, the proxy in
+#                       front of its worker port and worker NAME through it
+#   $GO_WAIT            a shell snippet for a test's command: wait (up to
+#                       60 s) for the test's go, the file $T/go
+#   cut_while_running CMD  submit a command for h1 that waits for the go
+#                       (the job in $J), give the proxy CMD (cut or
+#                       halfcut) while it runs, then the go; wait for the
+#                       worker to connect again and h1 to finish: exit
+#                       status 0, and the command ran once ($T/runs)
+
+GO_WAIT="i=0; while [ ! -e $T/go ] && [ \$i -lt 1200 ]; do sleep 0.05; i=\$((i + 1)); done"
 
 worker_port() {
 	WP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
@@ -56,4 +67,27 @@ start_worker() {
 	    >>"$T/worker.out" 2>>"$T/worker.log" &
 	WPID=$!
 	E2E_PIDS="$E2E_PIDS $WPID"
+}
+
+start_behind_proxy() {
+	sbp_name=$1
+	shift
+	start_dispatcher "$@"
+	wait_for 10 "the worker port's Listening line" worker_port
+	start_proxy "$WP"
+	start_worker "$sbp_name"
+}
+
+cut_while_running() {
+	submit range=h1 user=u task_name=local \
+	    command="echo run >>$T/runs; $GO_WAIT; echo end >>$T/ends"
+	J=$(jget 'j["jobid"]')
+	wait_for 30 "the command to start" test -e "$T/runs"
+	proxy_cmd "$1"
+	[ -e "$T/ends" ] && fail "the command ended before the $1"
+	touch "$T/go"
+	wait_for 30 "the worker to reconnect" proxy_seen '^accept 2$'
+	wait_for 30 "h1 finished" host_is "$J" h1 state finished
+	host_is "$J" h1 exitstatus 0 || fail "h1 exit: $(cat "$T/body")"
+	expect_eq "commands run" "$(wc -l <"$T/runs")" 1
 }

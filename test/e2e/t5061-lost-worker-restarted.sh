@@ -12,25 +12,12 @@ e2e_init
 . "$POGO_SRC/test/e2e/dispatcher.sh"
 . "$POGO_SRC/test/e2e/proxy.sh"
 
-start_dispatcher -o dispatcher.lost_worker_grace=10
-wait_for 10 "the worker port's Listening line" worker_port
-start_proxy "$WP"
-start_worker lw1
-
-host_is() {
-	cp_get "/v1/jobs/$1/hosts"
-	[ "$code" = 200 ] &&
-	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
-}
-job_is() {
-	cp_get "/v1/jobs/$1"
-	[ "$code" = 200 ] && [ "$(jget 'j["response"]["job"]["state"]')" = "$2" ]
-}
+start_behind_proxy lw1 -o dispatcher.lost_worker_grace=10
 nl=$(printf '\n_')
 nl=${nl%_}
 cfg="tag:${nl}  g: [h1, h2]${nl}constraint:${nl}  \$g:${nl}    max_parallel: 1${nl}"
 submit range=h1,h2 user=u task_name=local config="$cfg" \
-    command="echo \$POGO_HOST \$\$ >>$T/runs; i=0; while [ ! -e $T/go ] && [ \$i -lt 1200 ]; do sleep 0.05; i=\$((i + 1)); done"
+    command="echo \$POGO_HOST \$\$ >>$T/runs; $GO_WAIT"
 expect_eq "submit" "$rc_field" ok
 J=$(jget 'j["jobid"]')
 wait_for 30 "a command to start" test -s "$T/runs"
@@ -53,14 +40,11 @@ grep -q 'grace period ended' "$T/dispatcher.log" &&
 new=$(sed -n 's/.*(instance \([0-9a-f]*\),.*/\1/p' "$T/worker.log" | sed -n 2p)
 [ -n "$new" ] && [ "$new" != "$old" ] || fail "instances $old, $new"
 # Its unit stays held: the other host never runs.
-wait_for 30 "the job to end deadlocked" job_is "$J" deadlocked
+wait_for 30 "the job to end deadlocked" job_is "$J" state deadlocked
 host_is "$J" "$other" runs 0 || fail "$other runs: $(cat "$T/body")"
 expect_eq "commands run" "$(wc -l <"$T/runs")" 1
 # The orphaned command (its own process group) goes with the test.
 touch "$T/go"
 kill -s KILL -- "-$cpid" 2>/dev/null || kill -s KILL "$cpid" 2>/dev/null
-stop_dispatcher TERM
-expect_eq "dispatcher exit" "$drc" 0
-grep -q "loop not closed cleanly" "$T/dispatcher.log" &&
-    fail "a handle was left open"
+stop_dispatcher_cleanly
 echo "PASS $E2E_NAME"

@@ -9,17 +9,8 @@ e2e_init
 . "$POGO_SRC/test/e2e/dispatcher.sh"
 . "$POGO_SRC/test/e2e/proxy.sh"
 
-start_dispatcher -o dispatcher.lost_worker_grace=10
-wait_for 10 "the worker port's Listening line" worker_port
-start_proxy "$WP"
-start_worker lw1
+start_behind_proxy lw1 -o dispatcher.lost_worker_grace=10
 wait_for 30 "the worker's hello" grep -q 'lw1.*hello' "$T/dispatcher.log"
-
-host_is() {
-	cp_get "/v1/jobs/$1/hosts"
-	[ "$code" = 200 ] &&
-	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
-}
 # The next run is dropped on its way to the worker, then the cut.
 echo 'drop "command": ?"run"' >>"$T/proxy/cmd"
 submit range=h1 user=u task_name=local command="echo run >>$T/runs"
@@ -37,8 +28,5 @@ proxy_seen '^w2d 2 .*"msg": ?"unknown"' ||
 expect_eq "runs relayed" "$(proxy_count '^d2w [0-9]+ .*"command": ?"run"')" 1
 grep -q 'grace period ended' "$T/dispatcher.log" &&
     fail "the grace period ended"
-stop_dispatcher TERM
-expect_eq "dispatcher exit" "$drc" 0
-grep -q "loop not closed cleanly" "$T/dispatcher.log" &&
-    fail "a handle was left open"
+stop_dispatcher_cleanly
 echo "PASS $E2E_NAME"

@@ -13,21 +13,11 @@ wait_for 10 "the worker port's Listening line" worker_port
     -o worker.name=bw1 -o worker.max_tasks=1 \
     >"$T/worker.out" 2>>"$T/worker.log" &
 E2E_PIDS="$E2E_PIDS $!"
-
-job_is() {
-	cp_get "/v1/jobs/$1"
-	[ "$code" = 200 ] && [ "$(jget 'j["response"]["job"]["state"]')" = "$2" ]
-}
-host_is() {
-	cp_get "/v1/jobs/$1/hosts"
-	[ "$code" = 200 ] &&
-	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
-}
 submit range='h[1-3]' user=u task_name=local \
     command="echo start \$POGO_HOST \$(date +%s.%N) >>$T/ev; sleep 1; echo end \$POGO_HOST \$(date +%s.%N) >>$T/ev"
 expect_eq "submit" "$rc_field" ok
 J=$(jget 'j["jobid"]')
-wait_for 60 "the job to finish" job_is "$J" finished
+wait_for 60 "the job to finish" job_is "$J" state finished
 for h in h1 h2 h3; do
 	host_is "$J" $h state finished || fail "$h: $(cat "$T/body")"
 	host_is "$J" $h runs 1 || fail "$h runs: $(cat "$T/body")"
