@@ -2,8 +2,14 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The only file that includes mbedTLS.  Its negative error codes overlap
- * errno and must never leave this file raw.
+ * The only protocol file that includes mbedTLS (tls.h).  Its negative
+ * error codes overlap errno and must never leave this file raw.
+ *
+ * A session talks to mbedTLS through two memory buffers (the BIO
+ * callbacks): tls_recv takes from what pogo_tls_session_feed() stored and
+ * answers WANT_READ when it is empty; tls_send appends to the output that
+ * pogo_tls_session_take_output() hands over.  So mbedTLS never touches a
+ * socket and never blocks.
  */
 #include "pogo/compat.h"
 
@@ -11,11 +17,25 @@
 #include <string.h>
 
 #include <mbedtls/base64.h>
+#include <mbedtls/ctr_drbg.h>
+#include <mbedtls/entropy.h>
+#include <mbedtls/error.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pk.h>
+#include <mbedtls/platform_util.h>
+#include <mbedtls/sha256.h>
+#include <mbedtls/ssl.h>
 #include <mbedtls/version.h>
+#include <mbedtls/x509_crt.h>
+#include <uv.h>
 
 #include "pogo/error.h"
+#include "pogo/log.h"
 #include "pogo/tls.h"
 #include "pogo/xmalloc.h"
+
+#define TLS_CN_LEN 128
+#define TLS_REASON_LEN 512
 
 const char *
 pogo_tls_version(void)
@@ -58,4 +78,523 @@ pogo_tls_base64_decode(
 	*outp = (char *)buf;
 	*outlenp = n;
 	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Configuration. */
+
+/* ECDHE key exchange, AEAD ciphers, TLS 1.2 (SPEC 10.1). */
+static const int tls_suites[] = {
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	MBEDTLS_TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+	0,
+};
+
+struct pogo_tls {
+	bool server;
+	bool has_ca;
+	char *peer_kind;
+	unsigned char (*pins)[32];
+	size_t npins;
+	mbedtls_entropy_context entropy;
+	mbedtls_ctr_drbg_context drbg;
+	mbedtls_x509_crt ca;
+	mbedtls_x509_crt crt;
+	mbedtls_pk_context pk;
+	mbedtls_ssl_config conf;
+};
+
+struct pogo_tls_session {
+	struct pogo_tls *tls;
+	mbedtls_ssl_context ssl;
+	char *in;
+	size_t inoff, inlen, incap;
+	char *out;
+	size_t outlen, outcap;
+	bool ready;
+	char reason[TLS_REASON_LEN]; /* set by the verify callback */
+	char cn[TLS_CN_LEN];
+};
+
+static char *
+tls_strerror(int ret)
+{
+	char buf[160];
+
+	mbedtls_strerror(ret, buf, sizeof(buf));
+	return xstrdup(buf);
+}
+
+static int
+tls_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int
+pogo_tls_parse_pin(const char *pin, unsigned char out[32])
+{
+	size_t n = 0;
+	int hi, lo;
+
+	while (*pin != '\0') {
+		if (*pin == ':') {
+			pin++;
+			continue;
+		}
+		if (n == 32 || (hi = tls_hexval(pin[0])) < 0 ||
+		    (lo = tls_hexval(pin[1])) < 0)
+			return POGO_ERR_CONFIG;
+		out[n++] = (unsigned char)(hi << 4 | lo);
+		pin += 2;
+	}
+	return n == 32 ? 0 : POGO_ERR_CONFIG;
+}
+
+/* The first value of the attribute oid in name, into buf. */
+static bool
+tls_name_find(const mbedtls_x509_name *name, const char *oid, size_t oidlen,
+    char *buf, size_t len, const char *want)
+{
+	const mbedtls_x509_name *n;
+	bool found = false;
+	size_t l;
+
+	if (len > 0)
+		buf[0] = '\0';
+	for (n = name; n != NULL; n = n->next) {
+		if (n->oid.p == NULL || n->oid.len != oidlen ||
+		    memcmp(n->oid.p, oid, oidlen) != 0)
+			continue;
+		l = n->val.len < len - 1 ? n->val.len : len - 1;
+		memcpy(buf, n->val.p, l);
+		buf[l] = '\0';
+		found = true;
+		if (want == NULL ||
+		    (n->val.len == strlen(want) &&
+		        memcmp(n->val.p, want, n->val.len) == 0))
+			return true;
+	}
+	return want == NULL ? found : false;
+}
+
+static bool
+tls_pinned(const struct pogo_tls *tls, const mbedtls_x509_crt *crt)
+{
+	unsigned char h[32];
+	size_t i;
+
+	if (mbedtls_sha256_ret(crt->raw.p, crt->raw.len, h, 0) != 0)
+		return false;
+	for (i = 0; i < tls->npins; i++) {
+		if (memcmp(h, tls->pins[i], 32) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * mbedTLS's verify callback, once per certificate of the chain: the
+ * peer's own certificate (depth 0) must be of the expected kind and match
+ * a pin when there are pins.  With pins and no CA, a pinned certificate
+ * is trusted as it is.
+ */
+static int
+tls_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
+{
+	struct pogo_tls_session *s = arg;
+	struct pogo_tls *tls = s->tls;
+	char ou[64];
+
+	if (depth != 0)
+		return 0;
+	tls_name_find(&crt->subject, MBEDTLS_OID_AT_CN,
+	    MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_CN), s->cn, sizeof(s->cn), NULL);
+	if (tls->npins > 0) {
+		if (!tls_pinned(tls, crt)) {
+			snprintf(s->reason, sizeof(s->reason),
+			    "the peer certificate (CN '%s') matches no pin",
+			    s->cn);
+			*flags |= MBEDTLS_X509_BADCERT_OTHER;
+			return 0;
+		}
+		if (!tls->has_ca) {
+			/* The pins alone decide. */
+			*flags = 0;
+			return 0;
+		}
+	}
+	if (!tls_name_find(&crt->subject, MBEDTLS_OID_AT_ORG_UNIT,
+	        MBEDTLS_OID_SIZE(MBEDTLS_OID_AT_ORG_UNIT), ou, sizeof(ou),
+	        tls->peer_kind)) {
+		snprintf(s->reason, sizeof(s->reason),
+		    "the peer certificate (CN '%s') is of kind '%s', not '%s'",
+		    s->cn, ou, tls->peer_kind);
+		*flags |= MBEDTLS_X509_BADCERT_OTHER;
+	}
+	return 0;
+}
+
+static int
+tls_load(struct pogo_tls *tls, const struct pogo_tls_opts *o, char **cause)
+{
+	int ret;
+	char *e;
+
+	if (o->cert == NULL || o->cert[0] == '\0') {
+		xasprintf(cause, "tls.cert is not set");
+		return POGO_ERR_CONFIG;
+	}
+	if (o->key == NULL || o->key[0] == '\0') {
+		xasprintf(cause, "tls.key is not set");
+		return POGO_ERR_CONFIG;
+	}
+	if ((o->ca_cert == NULL || o->ca_cert[0] == '\0') && o->npins == 0) {
+		xasprintf(cause, "tls.ca_cert is not set");
+		return POGO_ERR_CONFIG;
+	}
+	if ((ret = mbedtls_x509_crt_parse_file(&tls->crt, o->cert)) != 0) {
+		e = tls_strerror(ret);
+		xasprintf(cause, "tls.cert: %s: %s", o->cert, e);
+		free(e);
+		return POGO_ERR_CONFIG;
+	}
+	if ((ret = mbedtls_pk_parse_keyfile(&tls->pk, o->key, NULL)) != 0) {
+		e = tls_strerror(ret);
+		xasprintf(cause, "tls.key: %s: %s", o->key, e);
+		free(e);
+		return POGO_ERR_CONFIG;
+	}
+	if ((ret = mbedtls_pk_check_pair(&tls->crt.pk, &tls->pk)) != 0) {
+		xasprintf(cause, "tls.key: %s does not match tls.cert %s",
+		    o->key, o->cert);
+		return POGO_ERR_CONFIG;
+	}
+	if (o->ca_cert != NULL && o->ca_cert[0] != '\0') {
+		if ((ret = mbedtls_x509_crt_parse_file(&tls->ca, o->ca_cert)) !=
+		    0) {
+			e = tls_strerror(ret);
+			xasprintf(cause, "tls.ca_cert: %s: %s", o->ca_cert, e);
+			free(e);
+			return POGO_ERR_CONFIG;
+		}
+		tls->has_ca = true;
+	}
+	return 0;
+}
+
+int
+pogo_tls_new(
+    const struct pogo_tls_opts *o, struct pogo_tls **tlsp, char **cause)
+{
+	static const char pers[] = "pogo tls";
+	struct pogo_tls *tls;
+	size_t i;
+	int ret, r;
+	char *e;
+
+	*tlsp = NULL;
+	*cause = NULL;
+	tls = xcalloc(1, sizeof(*tls));
+	tls->server = o->server;
+	tls->peer_kind = xstrdup(o->peer_kind != NULL ? o->peer_kind : "");
+	mbedtls_entropy_init(&tls->entropy);
+	mbedtls_ctr_drbg_init(&tls->drbg);
+	mbedtls_x509_crt_init(&tls->ca);
+	mbedtls_x509_crt_init(&tls->crt);
+	mbedtls_pk_init(&tls->pk);
+	mbedtls_ssl_config_init(&tls->conf);
+	if (o->npins > 0) {
+		tls->pins = xcalloc(o->npins, sizeof(*tls->pins));
+		for (i = 0; i < o->npins; i++) {
+			if (pogo_tls_parse_pin(o->pins[i], tls->pins[i]) != 0) {
+				xasprintf(cause,
+				    "tls.pins: '%s' is not a SHA-256 "
+				    "fingerprint",
+				    o->pins[i]);
+				r = POGO_ERR_CONFIG;
+				goto fail;
+			}
+		}
+		tls->npins = o->npins;
+	}
+	if ((r = tls_load(tls, o, cause)) != 0)
+		goto fail;
+	r = POGO_ERR_TLS;
+	if ((ret = mbedtls_ctr_drbg_seed(&tls->drbg, mbedtls_entropy_func,
+	         &tls->entropy, (const unsigned char *)pers,
+	         sizeof(pers) - 1)) != 0 ||
+	    (ret = mbedtls_ssl_config_defaults(&tls->conf,
+	         o->server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
+	         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) !=
+	        0 ||
+	    (ret = mbedtls_ssl_conf_own_cert(
+	         &tls->conf, &tls->crt, &tls->pk)) != 0) {
+		e = tls_strerror(ret);
+		xasprintf(cause, "TLS set-up: %s", e);
+		free(e);
+		goto fail;
+	}
+	mbedtls_ssl_conf_min_version(&tls->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
+	    MBEDTLS_SSL_MINOR_VERSION_3);
+	mbedtls_ssl_conf_ciphersuites(&tls->conf, tls_suites);
+	mbedtls_ssl_conf_rng(&tls->conf, mbedtls_ctr_drbg_random, &tls->drbg);
+	mbedtls_ssl_conf_renegotiation(
+	    &tls->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
+	if (tls->has_ca) {
+		mbedtls_ssl_conf_ca_chain(&tls->conf, &tls->ca, NULL);
+		mbedtls_ssl_conf_authmode(
+		    &tls->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+	} else {
+		/*
+		 * Pins only: mbedTLS wants a CA for REQUIRED, so the chain
+		 * is checked as OPTIONAL and the verdict (the verify
+		 * callback's) is enforced after the handshake.
+		 */
+		mbedtls_ssl_conf_authmode(
+		    &tls->conf, MBEDTLS_SSL_VERIFY_OPTIONAL);
+	}
+	*tlsp = tls;
+	return 0;
+fail:
+	pogo_tls_free(tls);
+	return r;
+}
+
+void
+pogo_tls_free(struct pogo_tls *tls)
+{
+	if (tls == NULL)
+		return;
+	mbedtls_ssl_config_free(&tls->conf);
+	mbedtls_pk_free(&tls->pk);
+	mbedtls_x509_crt_free(&tls->crt);
+	mbedtls_x509_crt_free(&tls->ca);
+	mbedtls_ctr_drbg_free(&tls->drbg);
+	mbedtls_entropy_free(&tls->entropy);
+	free(tls->pins);
+	free(tls->peer_kind);
+	free(tls);
+}
+
+/* ------------------------------------------------------------------ */
+/* Sessions. */
+
+static int
+tls_send(void *arg, const unsigned char *p, size_t len)
+{
+	struct pogo_tls_session *s = arg;
+
+	if (s->outlen + len > s->outcap) {
+		s->outcap = s->outlen + len > 2 * s->outcap ? s->outlen + len
+		                                            : 2 * s->outcap;
+		s->out = xreallocarray(s->out, 1, s->outcap);
+	}
+	memcpy(s->out + s->outlen, p, len);
+	s->outlen += len;
+	return (int)len;
+}
+
+static int
+tls_recv(void *arg, unsigned char *p, size_t len)
+{
+	struct pogo_tls_session *s = arg;
+	size_t n = s->inlen - s->inoff;
+
+	if (n == 0)
+		return MBEDTLS_ERR_SSL_WANT_READ;
+	if (n > len)
+		n = len;
+	memcpy(p, s->in + s->inoff, n);
+	s->inoff += n;
+	if (s->inoff == s->inlen)
+		s->inoff = s->inlen = 0;
+	return (int)n;
+}
+
+struct pogo_tls_session *
+pogo_tls_session_new(struct pogo_tls *tls)
+{
+	struct pogo_tls_session *s = xcalloc(1, sizeof(*s));
+
+	s->tls = tls;
+	mbedtls_ssl_init(&s->ssl);
+	if (mbedtls_ssl_setup(&s->ssl, &tls->conf) != 0)
+		fatalx("mbedtls_ssl_setup: out of memory");
+	mbedtls_ssl_set_bio(&s->ssl, s, tls_send, tls_recv, NULL);
+	mbedtls_ssl_set_verify(&s->ssl, tls_verify_cb, s);
+	return s;
+}
+
+void
+pogo_tls_session_free(struct pogo_tls_session *s)
+{
+	if (s == NULL)
+		return;
+	mbedtls_ssl_free(&s->ssl);
+	if (s->in != NULL)
+		mbedtls_platform_zeroize(s->in, s->incap);
+	free(s->in);
+	free(s->out);
+	free(s);
+}
+
+void
+pogo_tls_session_feed(struct pogo_tls_session *s, const char *data, size_t len)
+{
+	if (s->inoff > 0 && s->inlen + len > s->incap) {
+		memmove(s->in, s->in + s->inoff, s->inlen - s->inoff);
+		s->inlen -= s->inoff;
+		s->inoff = 0;
+	}
+	if (s->inlen + len > s->incap) {
+		s->incap = s->inlen + len > 2 * s->incap ? s->inlen + len
+		                                         : 2 * s->incap;
+		s->in = xreallocarray(s->in, 1, s->incap);
+	}
+	memcpy(s->in + s->inlen, data, len);
+	s->inlen += len;
+}
+
+/* After the handshake: the checks mbedTLS leaves to us (pins only). */
+static int
+tls_check_peer(struct pogo_tls_session *s, char **cause)
+{
+	const mbedtls_x509_crt *peer = mbedtls_ssl_get_peer_cert(&s->ssl);
+	uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
+	char info[256];
+
+	if (peer == NULL) {
+		xasprintf(cause, "the peer sent no certificate");
+		return POGO_ERR_TLS;
+	}
+	if (flags != 0) {
+		if (s->reason[0] != '\0')
+			xasprintf(cause, "%s", s->reason);
+		else {
+			mbedtls_x509_crt_verify_info(
+			    info, sizeof(info), "", flags);
+			info[strcspn(info, "\n")] = '\0';
+			xasprintf(cause, "the peer certificate: %s", info);
+		}
+		return POGO_ERR_TLS;
+	}
+	return 0;
+}
+
+int
+pogo_tls_session_handshake(struct pogo_tls_session *s, char **cause)
+{
+	uint32_t flags;
+	char info[256], *e;
+	int ret;
+
+	*cause = NULL;
+	if (s->ready)
+		return 0;
+	ret = mbedtls_ssl_handshake(&s->ssl);
+	if (ret == MBEDTLS_ERR_SSL_WANT_READ ||
+	    ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return 1;
+	if (ret != 0) {
+		flags = mbedtls_ssl_get_verify_result(&s->ssl);
+		if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED &&
+		    s->reason[0] != '\0')
+			xasprintf(cause, "%s", s->reason);
+		else if (ret == MBEDTLS_ERR_X509_CERT_VERIFY_FAILED &&
+		    flags != 0 && flags != (uint32_t)-1) {
+			mbedtls_x509_crt_verify_info(
+			    info, sizeof(info), "", flags);
+			info[strcspn(info, "\n")] = '\0';
+			xasprintf(cause, "the peer certificate: %s", info);
+		} else {
+			e = tls_strerror(ret);
+			xasprintf(cause, "TLS handshake: %s", e);
+			free(e);
+		}
+		return POGO_ERR_TLS;
+	}
+	if (tls_check_peer(s, cause) != 0)
+		return POGO_ERR_TLS;
+	s->ready = true;
+	return 0;
+}
+
+bool
+pogo_tls_session_ready(const struct pogo_tls_session *s)
+{
+	return s->ready;
+}
+
+ssize_t
+pogo_tls_session_read(struct pogo_tls_session *s, char *buf, size_t len)
+{
+	int ret;
+
+	ret = mbedtls_ssl_read(&s->ssl, (unsigned char *)buf, len);
+	if (ret > 0)
+		return ret;
+	if (ret == MBEDTLS_ERR_SSL_WANT_READ ||
+	    ret == MBEDTLS_ERR_SSL_WANT_WRITE)
+		return 0;
+	if (ret == 0 || ret == MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
+		return UV_EOF;
+	return POGO_ERR_TLS;
+}
+
+bool
+pogo_tls_session_pending(const struct pogo_tls_session *s)
+{
+	return s->inlen > s->inoff || mbedtls_ssl_check_pending(&s->ssl) != 0;
+}
+
+int
+pogo_tls_session_write(struct pogo_tls_session *s, const char *data, size_t len)
+{
+	int ret;
+
+	while (len > 0) {
+		ret = mbedtls_ssl_write(
+		    &s->ssl, (const unsigned char *)data, len);
+		if (ret <= 0)
+			return POGO_ERR_TLS;
+		data += ret;
+		len -= (size_t)ret;
+	}
+	return 0;
+}
+
+void
+pogo_tls_session_close_notify(struct pogo_tls_session *s)
+{
+	(void)mbedtls_ssl_close_notify(&s->ssl);
+}
+
+char *
+pogo_tls_session_take_output(struct pogo_tls_session *s, size_t *lenp)
+{
+	char *out = s->out;
+
+	*lenp = s->outlen;
+	if (s->outlen == 0)
+		return NULL;
+	s->out = NULL;
+	s->outlen = s->outcap = 0;
+	return out;
+}
+
+const char *
+pogo_tls_session_peer_name(const struct pogo_tls_session *s)
+{
+	return s->cn;
 }
