@@ -16,6 +16,7 @@
 #include "pogo/http.h"
 #include "pogo/log.h"
 #include "pogo/peer.h"
+#include "pogo/tls.h"
 #include "pogo/xmalloc.h"
 
 struct dpeer {
@@ -129,6 +130,7 @@ pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
     const struct pogo_cfg *cfg, struct pogo_exec *remote, char **cause)
 {
 	struct pogo_peer_server_opts o;
+	struct pogo_tls_opts to;
 	struct sockaddr_storage ss;
 	struct dpeer *dp;
 	char *why = NULL, addr[64];
@@ -138,7 +140,8 @@ pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
 	pogo_peer_server_opts_init(&o);
 	o.listen = cfg->dispatcher.worker_listen.str;
 	o.insecure = cfg->insecure;
-	o.tls = cfg->tls.cert[0] != '\0';
+	if (pogo_tls_opts_from_cfg(&to, cfg))
+		o.tls = &to;
 	dp = xcalloc(1, sizeof(*dp));
 	if ((r = pogo_peer_server_new(
 	         loop, &o, &dpeer_cbs, dp, &dp->srv, &why)) != 0) {

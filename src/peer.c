@@ -31,10 +31,11 @@
 #include "pogo/log.h"
 #include "pogo/peer.h"
 #include "pogo/queue.h"
+#include "pogo/stream.h"
+#include "pogo/tls.h"
 #include "pogo/wire.h"
 #include "pogo/xmalloc.h"
 
-#define PEER_READ_SIZE (64u * 1024)
 #define PEER_ADDR_LEN 64
 #define PEER_WHO_LEN (POGO_PROTO_HOST_MAX + PEER_ADDR_LEN + 32)
 
@@ -52,7 +53,7 @@ struct peer_conn_ops {
 };
 
 struct peer_conn {
-	uv_tcp_t tcp;
+	struct pogo_stream *stream;
 	uv_connect_t connect; /* client side */
 	const struct peer_conn_ops *ops;
 	void *owner;
@@ -64,11 +65,10 @@ struct peer_conn {
 	bool closing;
 	int status;             /* why it closed */
 	char who[PEER_WHO_LEN]; /* for the log: who the peer is */
-	char rbuf[PEER_READ_SIZE];
 };
 
+/* A line being written. */
 struct peer_write {
-	uv_write_t req;
 	struct peer_conn *c;
 	char *line;
 };
@@ -138,11 +138,14 @@ conn_hb_dead(struct pogo_heartbeat *hb, void *arg)
 static const struct pogo_heartbeat_cbs conn_hb_cbs = { conn_hb_ping,
 	conn_hb_dead };
 
-/* A new conn on loop; the caller connects or accepts it, then starts it. */
+/*
+ * A new conn on loop, TLS with tls (NULL: plain); the caller connects or
+ * accepts it, then starts it.
+ */
 static struct peer_conn *
-conn_new(uv_loop_t *loop, const struct peer_conn_ops *ops, void *owner,
-    struct pogo_clock *clock, uint64_t ping_ms, uint64_t silence_ms,
-    size_t size)
+conn_new(uv_loop_t *loop, struct pogo_tls *tls, const struct peer_conn_ops *ops,
+    void *owner, struct pogo_clock *clock, uint64_t ping_ms,
+    uint64_t silence_ms, size_t size)
 {
 	struct peer_conn *c = xcalloc(1, size);
 
@@ -151,25 +154,16 @@ conn_new(uv_loop_t *loop, const struct peer_conn_ops *ops, void *owner,
 	c->clock = clock;
 	c->ping_ms = ping_ms;
 	c->silence_ms = silence_ms;
-	uv_tcp_init(loop, &c->tcp);
-	c->tcp.data = c;
+	c->stream = pogo_stream_new(
+	    loop, POGO_STREAM_TCP, tls, clock, POGO_STREAM_HANDSHAKE_MS);
 	c->wire = pogo_wire_new(0, &conn_wire_cbs, c);
 	return c;
 }
 
 static void
-conn_alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+conn_read_cb(struct pogo_stream *s, ssize_t nread, const char *buf, void *arg)
 {
-	struct peer_conn *c = h->data;
-
-	buf->base = c->rbuf;
-	buf->len = sizeof(c->rbuf);
-}
-
-static void
-conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
-{
-	struct peer_conn *c = s->data;
+	struct peer_conn *c = arg;
 	int r;
 
 	if (c->closing)
@@ -177,6 +171,8 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread < 0) {
 		if (nread == UV_EOF)
 			log_debug("%s: end of connection", c->who);
+		else if (nread == POGO_ERR_TLS || nread == POGO_ERR_TIMEOUT)
+			log_warn("%s: TLS: %s", c->who, pogo_stream_cause(s));
 		else
 			log_warn(
 			    "%s: read: %s", c->who, pogo_strerror((int)nread));
@@ -186,7 +182,7 @@ conn_read_cb(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread == 0)
 		return;
 	pogo_heartbeat_heard(c->hb);
-	r = pogo_wire_feed(c->wire, buf->base, (size_t)nread);
+	r = pogo_wire_feed(c->wire, buf, (size_t)nread);
 	if (r == POGO_ERR_LIMIT && !c->closing) {
 		log_warn("%s: a line longer than %u bytes; closing the "
 		         "connection",
@@ -201,8 +197,7 @@ conn_start(struct peer_conn *c)
 {
 	int r;
 
-	if ((r = uv_read_start(
-	         (uv_stream_t *)&c->tcp, conn_alloc_cb, conn_read_cb)) != 0)
+	if ((r = pogo_stream_start(c->stream, conn_read_cb, c)) != 0)
 		return r;
 	c->reading = true;
 	c->hb = pogo_heartbeat_new(
@@ -211,9 +206,9 @@ conn_start(struct peer_conn *c)
 }
 
 static void
-conn_write_cb(uv_write_t *req, int status)
+conn_write_cb(struct pogo_stream *s, int status, void *arg)
 {
-	struct peer_write *pw = container_of(req, struct peer_write, req);
+	struct peer_write *pw = arg;
 	struct peer_conn *c = pw->c;
 
 	free(pw->line);
@@ -229,7 +224,6 @@ static void
 conn_write_line(struct peer_conn *c, char *line, size_t len)
 {
 	struct peer_write *pw;
-	uv_buf_t buf;
 	int r;
 
 	if (c->closing) {
@@ -239,16 +233,15 @@ conn_write_line(struct peer_conn *c, char *line, size_t len)
 	pw = xcalloc(1, sizeof(*pw));
 	pw->c = c;
 	pw->line = line;
-	buf = uv_buf_init(line, (unsigned)len);
-	if ((r = uv_write(&pw->req, (uv_stream_t *)&c->tcp, &buf, 1,
-	         conn_write_cb)) != 0) {
+	if ((r = pogo_stream_write(c->stream, line, len, conn_write_cb, pw)) !=
+	    0) {
 		free(line);
 		free(pw);
 		log_warn("%s: write: %s", c->who, pogo_strerror(r));
 		conn_close(c, r);
 		return;
 	}
-	if (uv_stream_get_write_queue_size((uv_stream_t *)&c->tcp) >
+	if (pogo_stream_write_queue_size(c->stream) >
 	    POGO_PEER_MAX_WRITE_QUEUE) {
 		log_warn("%s: more than %u bytes unread by the peer; closing "
 		         "the connection",
@@ -271,9 +264,9 @@ conn_write_msg(struct peer_conn *c, const struct pogo_msg *m)
 }
 
 static void
-conn_close_cb(uv_handle_t *h)
+conn_close_cb(struct pogo_stream *s, void *arg)
 {
-	struct peer_conn *c = h->data;
+	struct peer_conn *c = arg;
 
 	c->ops->closed(c);
 	pogo_wire_free(c->wire);
@@ -292,7 +285,7 @@ conn_close(struct peer_conn *c, int status)
 	pogo_heartbeat_free(c->hb);
 	c->hb = NULL;
 	c->ops->closing(c);
-	uv_close((uv_handle_t *)&c->tcp, conn_close_cb);
+	pogo_stream_close(c->stream, conn_close_cb, c);
 }
 
 /* A reply (ok 0 "OK" or ok 1 text) on channel. */
@@ -330,6 +323,7 @@ struct pogo_peer_server {
 	uv_timer_t closer;
 	struct pogo_clock *clock;
 	bool own_clock;
+	struct pogo_tls *tls; /* NULL: plain */
 	uint64_t ping_ms, silence_ms;
 	int64_t command_timeout_ms;
 	int command_retries;
@@ -658,8 +652,8 @@ srv_connection_cb(uv_stream_t *s, int status)
 		return;
 	w = xcalloc(1, sizeof(*w));
 	w->srv = srv;
-	w->c = conn_new(srv->loop, &srv_conn_ops, w, srv->clock, srv->ping_ms,
-	    srv->silence_ms, sizeof(*w->c));
+	w->c = conn_new(srv->loop, srv->tls, &srv_conn_ops, w, srv->clock,
+	    srv->ping_ms, srv->silence_ms, sizeof(*w->c));
 	w->q = pogo_queue_new(srv->clock, srv->command_timeout_ms,
 	    srv->command_retries, &srv_queue_cbs, w);
 	w->hello_timer = pogo_clock_timer_new(srv->clock, srv_hello_timeout, w);
@@ -668,13 +662,14 @@ srv_connection_cb(uv_stream_t *s, int status)
 		srv->conns->prev = w;
 	srv->conns = w;
 	srv->nconns++;
-	if ((r = uv_accept(s, (uv_stream_t *)&w->c->tcp)) != 0) {
+	if ((r = uv_accept(s, pogo_stream_uv(w->c->stream))) != 0) {
 		log_warn("worker port: accept: %s", pogo_strerror(r));
 		snprintf(w->c->who, sizeof(w->c->who), "worker at ?");
 		conn_close(w->c, r);
 		return;
 	}
-	if (uv_tcp_getpeername(&w->c->tcp, (struct sockaddr *)&ss, &len) == 0)
+	if (uv_tcp_getpeername(pogo_stream_tcp(w->c->stream),
+	        (struct sockaddr *)&ss, &len) == 0)
 		pogo_http_format_addr(
 		    (struct sockaddr *)&ss, w->addr, sizeof(w->addr));
 	else
@@ -713,6 +708,8 @@ pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
     struct pogo_peer_server **srvp, char **cause)
 {
 	struct pogo_peer_server *srv;
+	struct pogo_tls *tls = NULL;
+	struct pogo_tls_opts to;
 	struct sockaddr_storage ss;
 	char text[PEER_ADDR_LEN];
 	int r;
@@ -721,17 +718,19 @@ pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
 	*cause = NULL;
 	if ((r = pogo_http_parse_addr(opts->listen, &ss, cause)) != 0)
 		return r;
-	if ((r = pogo_http_check_loopback((struct sockaddr *)&ss, opts->tls,
-	         opts->insecure, cause)) != 0)
+	if ((r = pogo_http_check_loopback((struct sockaddr *)&ss,
+	         opts->tls != NULL, opts->insecure, cause)) != 0)
 		return r;
 	pogo_http_format_addr((struct sockaddr *)&ss, text, sizeof(text));
-	if (opts->tls) {
-		/* XXX(#10): TLS on the worker port comes with the TLS issue. */
-		xasprintf(
-		    cause, "listen on %s: TLS is not implemented yet", text);
-		return POGO_ERR_NOTIMPL;
+	if (opts->tls != NULL) {
+		to = *opts->tls;
+		to.server = true;
+		to.peer_kind = "worker";
+		if ((r = pogo_tls_new(&to, &tls, cause)) != 0)
+			return r;
 	}
 	srv = xcalloc(1, sizeof(*srv));
+	srv->tls = tls;
 	srv->loop = loop;
 	srv->cbs = cbs;
 	srv->arg = arg;
@@ -817,6 +816,7 @@ srv_maybe_done(struct pogo_peer_server *srv)
 		cb(srv, 0, arg);
 	if (srv->own_clock)
 		pogo_clock_free(srv->clock);
+	pogo_tls_free(srv->tls);
 	free(srv->reg);
 	free(srv);
 }
@@ -989,6 +989,7 @@ struct pogo_peer_client {
 	uv_timer_t closer;
 	struct pogo_clock *clock;
 	bool own_clock;
+	struct pogo_tls *tls; /* NULL: plain */
 	char *name, *instance, *key_id;
 	int max_tasks;
 	unsigned reconnect_delay;
@@ -1261,13 +1262,13 @@ link_connect(struct pogo_peer_link *l, const struct sockaddr *sa)
 	struct peer_conn *c;
 	int r;
 
-	c = conn_new(cl->loop, &link_conn_ops, l, cl->clock, cl->ping_ms,
-	    cl->silence_ms, sizeof(*c));
+	c = conn_new(cl->loop, cl->tls, &link_conn_ops, l, cl->clock,
+	    cl->ping_ms, cl->silence_ms, sizeof(*c));
 	snprintf(c->who, sizeof(c->who), "dispatcher %s", l->addr);
 	l->conn = c;
 	l->state = LINK_CONNECT;
-	if ((r = uv_tcp_connect(&c->connect, &c->tcp, sa, link_connect_cb)) !=
-	    0)
+	if ((r = uv_tcp_connect(&c->connect, pogo_stream_tcp(c->stream), sa,
+	         link_connect_cb)) != 0)
 		conn_close(c, r);
 }
 
@@ -1414,6 +1415,8 @@ pogo_peer_client_new(uv_loop_t *loop, const struct pogo_peer_client_opts *opts,
     struct pogo_peer_client **clp, char **cause)
 {
 	struct pogo_peer_client *cl = NULL;
+	struct pogo_tls *tls = NULL;
+	struct pogo_tls_opts to;
 	struct pogo_cfg_addr *addrs = NULL;
 	struct pogo_peer_link *l;
 	uint8_t rnd[16];
@@ -1427,11 +1430,12 @@ pogo_peer_client_new(uv_loop_t *loop, const struct pogo_peer_client_opts *opts,
 		xasprintf(cause, "no dispatcher to connect to");
 		goto out;
 	}
-	if (opts->tls) {
-		/* XXX(#10): TLS to the dispatchers comes with the TLS issue. */
-		xasprintf(cause, "TLS is not implemented yet");
-		r = POGO_ERR_NOTIMPL;
-		goto out;
+	if (opts->tls != NULL) {
+		to = *opts->tls;
+		to.server = false;
+		to.peer_kind = "dispatcher";
+		if ((r = pogo_tls_new(&to, &tls, cause)) != 0)
+			goto out;
 	}
 	addrs = xcalloc(opts->ndispatchers, sizeof(*addrs));
 	for (n = 0; n < opts->ndispatchers; n++) {
@@ -1441,6 +1445,8 @@ pogo_peer_client_new(uv_loop_t *loop, const struct pogo_peer_client_opts *opts,
 	}
 	cl = xcalloc(1, sizeof(*cl));
 	cl->loop = loop;
+	cl->tls = tls;
+	tls = NULL;
 	cl->cbs = cbs;
 	cl->arg = arg;
 	cl->name = xstrdup(opts->name != NULL ? opts->name : "worker");
@@ -1492,7 +1498,9 @@ out:
 	for (i = 0; i < n && addrs != NULL; i++)
 		pogo_cfg_addr_release(&addrs[i]);
 	free(addrs);
+	pogo_tls_free(tls);
 	if (cl != NULL) {
+		pogo_tls_free(cl->tls);
 		free(cl->name);
 		free(cl->instance);
 		free(cl);
@@ -1572,6 +1580,7 @@ client_maybe_done(struct pogo_peer_client *cl)
 	free(cl->links);
 	if (cl->own_clock)
 		pogo_clock_free(cl->clock);
+	pogo_tls_free(cl->tls);
 	free(cl->name);
 	free(cl->instance);
 	free(cl->key_id);

@@ -465,9 +465,11 @@ stream_close_cb(uv_handle_t *h)
 			w->cb(s, UV_ECANCELED, w->arg);
 		free(w);
 	}
+	/* The session first: its configuration may go in the callback. */
+	pogo_tls_session_free(s->tls);
+	s->tls = NULL;
 	if (s->close_cb != NULL)
 		s->close_cb(s, s->close_arg);
-	pogo_tls_session_free(s->tls);
 	free(s);
 }
 

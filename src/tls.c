@@ -29,6 +29,7 @@
 #include <mbedtls/x509_crt.h>
 #include <uv.h>
 
+#include "pogo/cfg.h"
 #include "pogo/error.h"
 #include "pogo/log.h"
 #include "pogo/tls.h"
@@ -243,6 +244,20 @@ tls_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 		*flags |= MBEDTLS_X509_BADCERT_OTHER;
 	}
 	return 0;
+}
+
+bool
+pogo_tls_opts_from_cfg(struct pogo_tls_opts *o, const struct pogo_cfg *cfg)
+{
+	if (cfg->tls.cert == NULL || cfg->tls.cert[0] == '\0')
+		return false;
+	memset(o, 0, sizeof(*o));
+	o->ca_cert = cfg->tls.ca_cert;
+	o->cert = cfg->tls.cert;
+	o->key = cfg->tls.key;
+	o->pins = (const char *const *)cfg->tls.pins;
+	o->npins = cfg->tls.npins;
+	return true;
 }
 
 static int

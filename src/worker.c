@@ -732,6 +732,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
     const struct pogo_worker_opts *opts, struct pogo_worker **wp, char **cause)
 {
 	struct pogo_peer_client_opts po;
+	struct pogo_tls_opts to;
 	struct pogo_exec_local_opts lo;
 	struct pogo_ssh_opts so;
 	struct pogo_worker *w;
@@ -776,7 +777,8 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	pogo_peer_client_opts_init(&po);
 	po.dispatchers = dv;
 	po.ndispatchers = cfg->worker.ndispatchers;
-	po.tls = cfg->tls.cert[0] != '\0';
+	if (pogo_tls_opts_from_cfg(&to, cfg))
+		po.tls = &to;
 	po.name = cfg->worker.name;
 	po.max_tasks = (int)w->max_tasks;
 	po.reconnect_delay = cfg->worker.reconnect_delay;

@@ -41,9 +41,13 @@
  * (clock.h), so tests can drive the heartbeats, the queues, the connect
  * timeout and the reconnect delays by hand.
  *
- * TLS is a later issue: an endpoint asked for TLS is refused with
- * POGO_ERR_NOTIMPL, and a listener on a non-loopback address needs
- * `insecure` (SPEC 10.1's loopback rule, with its exact message).
+ * TLS (SPEC 10.1, stream.h): with tls options, the worker port accepts
+ * only TLS from certificates of kind "worker" and the worker connects
+ * with TLS to dispatchers of kind "dispatcher"; a handshake that fails or
+ * takes longer than POGO_STREAM_HANDSHAKE_MS closes the connection (it is
+ * logged, and is a failed attempt on the worker side).  A listener on a
+ * non-loopback address needs TLS or `insecure` (SPEC 10.1's loopback
+ * rule, with its exact message).
  *
  * Callbacks are never called from inside the function that registered
  * them or that closes the object; they run on the loop (read, timers,
@@ -58,6 +62,7 @@
 
 #include "pogo/clock.h"
 #include "pogo/proto.h"
+#include "pogo/tls.h"
 
 /* Defaults (SPEC 1.5, 8.4). */
 #define POGO_PEER_COMMAND_TIMEOUT_MS 5000
@@ -120,7 +125,8 @@ struct pogo_peer_server_cbs {
 struct pogo_peer_server_opts {
 	const char *listen; /* numeric "HOST:PORT", "[V6]:PORT"; port 0 ok */
 	bool insecure;      /* allow a non-loopback address without TLS */
-	bool tls;           /* tls.cert is set (refused for now) */
+	/* TLS (borrowed; server and peer_kind are set here), NULL: plain */
+	const struct pogo_tls_opts *tls;
 	struct pogo_clock *clock; /* NULL: a clock on the loop */
 	uint64_t ping_ms;         /* heartbeats */
 	uint64_t silence_ms;
@@ -136,8 +142,9 @@ void pogo_peer_server_opts_init(struct pogo_peer_server_opts *opts);
 /*
  * Bind and listen on loop.  opts and cbs are borrowed (cbs and the clock
  * must outlive the server).  Returns 0 with *srvp, or POGO_ERR_CONFIG
- * (bad address, the loopback rule), POGO_ERR_NOTIMPL (TLS) or a libuv
- * error (bind, listen) with *cause set for the caller to print and free.
+ * (bad address, the loopback rule, a TLS item missing or unreadable) or
+ * a libuv error (bind, listen) with *cause set for the caller to print
+ * and free.
  */
 int pogo_peer_server_new(uv_loop_t *loop,
     const struct pogo_peer_server_opts *opts,
@@ -246,9 +253,9 @@ struct pogo_peer_client_cbs {
 struct pogo_peer_client_opts {
 	const char *const *dispatchers; /* "HOST:PORT" each; names resolve */
 	size_t ndispatchers;
-	bool tls;             /* tls.cert is set (refused for now) */
-	const char *name;     /* the hello's worker */
-	const char *instance; /* 32 hex; NULL: a random one */
+	const struct pogo_tls_opts *tls; /* as for the server */
+	const char *name;                /* the hello's worker */
+	const char *instance;            /* 32 hex; NULL: a random one */
 	int max_tasks;
 	const char *key_id;       /* or NULL */
 	unsigned reconnect_delay; /* seconds: wait [0, N-1] before connects */
@@ -267,8 +274,8 @@ void pogo_peer_client_opts_init(struct pogo_peer_client_opts *opts);
 
 /*
  * Start connecting to every dispatcher of opts (copied; cbs and the clock
- * are borrowed).  Returns 0 with *clp, or POGO_ERR_CONFIG (a bad address)
- * or POGO_ERR_NOTIMPL (TLS) with *cause set.
+ * are borrowed).  Returns 0 with *clp, or POGO_ERR_CONFIG (a bad address,
+ * a TLS item) with *cause set.
  */
 int pogo_peer_client_new(uv_loop_t *loop,
     const struct pogo_peer_client_opts *opts,

@@ -59,6 +59,16 @@ struct pogo_tls_opts {
 	const char *peer_kind; /* the OU the peer must have */
 };
 
+struct pogo_cfg;
+
+/*
+ * Fill o from the configuration's tls.* keys (server and peer_kind are
+ * left to the endpoint).  Returns false, o untouched, when tls.cert is
+ * not set (the role does not use TLS).  The strings stay cfg's.
+ */
+bool pogo_tls_opts_from_cfg(
+    struct pogo_tls_opts *o, const struct pogo_cfg *cfg);
+
 /*
  * Load the files of opts and make a configuration (opts is copied).
  * Returns 0 with *tlsp, or POGO_ERR_CONFIG with *cause (for the caller
