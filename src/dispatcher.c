@@ -1843,6 +1843,8 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	struct pogo_store_opts so = { 0 };
 	struct pogo_http_config hc = { 0 };
 	struct pogo_http_listen hl = { 0 };
+	struct pogo_tls_opts to;
+	struct pogo_tls *tls;
 	struct sockaddr_storage control, worker, bound;
 	char addr[64], *c = NULL;
 	int r;
@@ -1854,9 +1856,18 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	    (r = disp_check_listen(cfg, "dispatcher.worker_listen",
 	         &cfg->dispatcher.worker_listen, &worker, cause)) != 0)
 		return r;
-	if (cfg->tls.cert[0] != '\0') {
-		xasprintf(cause, "tls.cert: TLS is not implemented yet");
-		return POGO_ERR_NOTIMPL;
+	/*
+	 * TLS (SPEC 10.1): the control port wants the API server's
+	 * certificate, of kind dispatcher.  Every item is checked now, so
+	 * that a missing one stops start-up with its own message.
+	 */
+	if (pogo_tls_opts_from_cfg(&to, cfg)) {
+		to.server = true;
+		to.peer_kind = "dispatcher";
+		if ((r = pogo_tls_new(&to, &tls, cause)) != 0)
+			return r;
+		pogo_tls_free(tls);
+		hl.tls = &to;
 	}
 	d = xcalloc(1, sizeof(*d));
 	d->loop = loop;

@@ -26,9 +26,10 @@
 #include "pogo/json.h"
 #include "pogo/log.h"
 #include "pogo/str.h"
+#include "pogo/stream.h"
+#include "pogo/tls.h"
 #include "pogo/xmalloc.h"
 
-#define POGO_HTTP_READ_SIZE (64 * 1024)
 #define POGO_HTTP_PIPELINE_MAX (64 * 1024)
 
 /* A growable byte buffer with a hard cap, counted in the server's stats. */
@@ -90,16 +91,8 @@ struct pogo_http_req {
 
 struct http_conn {
 	struct pogo_http_server *srv;
-	union {
-		uv_handle_t handle;
-		uv_stream_t stream;
-		uv_tcp_t tcp;
-		uv_pipe_t pipe;
-	} h;
+	struct pogo_stream *stream;
 	uv_timer_t timer;
-	uv_write_t write_req;
-	uv_write_t continue_req;
-	uv_shutdown_t shutdown_req;
 	enum http_conn_state state;
 	enum http_timer_kind timer_kind;
 	llhttp_t parser;
@@ -130,6 +123,8 @@ struct pogo_http_server {
 	llhttp_settings_t settings;
 	uv_tcp_t listener;
 	uv_timer_t closer;
+	struct pogo_tls *tls;     /* NULL: plain */
+	struct pogo_clock *clock; /* the TLS handshake timeouts */
 	bool listening;
 	bool closing;
 	int nclose;
@@ -139,13 +134,12 @@ struct pogo_http_server {
 	struct pogo_http_stats stats;
 	pogo_http_close_cb close_cb;
 	void *close_arg;
-	char rbuf[POGO_HTTP_READ_SIZE];
 };
 
 static void conn_close(struct http_conn *c);
 static void conn_process(struct http_conn *c);
-static void conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf);
-static void conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf);
+static void conn_read_cb(
+    struct pogo_stream *s, ssize_t n, const char *buf, void *arg);
 static void server_maybe_done(struct pogo_http_server *srv);
 
 /* Track a change of allocated request bytes. */
@@ -794,7 +788,7 @@ on_header_value_complete(llhttp_t *p)
 }
 
 static void
-conn_continue_cb(uv_write_t *w, int status)
+conn_continue_cb(struct pogo_stream *s, int status, void *arg)
 {
 }
 
@@ -804,7 +798,6 @@ on_headers_complete(llhttp_t *p)
 	static char cont[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	struct http_conn *c = p->data;
 	const char *expect;
-	uv_buf_t b;
 
 	/* A header without a value ends without on_header_value_complete. */
 	if (c->req->field.len > 0 && conn_header_done(c) != 0)
@@ -822,9 +815,8 @@ on_headers_complete(llhttp_t *p)
 			return conn_reject(c, 417, "unsupported expectation");
 		if (p->http_major == 1 && p->http_minor >= 1 &&
 		    ((p->flags & F_CHUNKED) != 0 || p->content_length > 0)) {
-			b = uv_buf_init(cont, sizeof(cont) - 1);
-			if (uv_write(&c->continue_req, &c->h.stream, &b, 1,
-			        conn_continue_cb) != 0)
+			if (pogo_stream_write(c->stream, cont, sizeof(cont) - 1,
+			        conn_continue_cb, c) != 0)
 				return conn_reject(c, 400, "write failed");
 		}
 	}
@@ -872,9 +864,9 @@ conn_free_input(struct http_conn *c)
 }
 
 static void
-conn_shutdown_cb(uv_shutdown_t *sr, int status)
+conn_shutdown_cb(struct pogo_stream *s, int status, void *arg)
 {
-	struct http_conn *c = container_of(sr, struct http_conn, shutdown_req);
+	struct http_conn *c = arg;
 
 	if (status != 0 && !c->closing)
 		conn_close(c);
@@ -894,20 +886,18 @@ conn_linger(struct http_conn *c)
 	conn_free_input(c);
 	conn_timer(c, HTTP_TIMER_LINGER);
 	if (c->eof ||
-	    uv_shutdown(&c->shutdown_req, &c->h.stream, conn_shutdown_cb) !=
-	        0) {
+	    pogo_stream_shutdown(c->stream, conn_shutdown_cb, c) != 0) {
 		conn_close(c);
 		return;
 	}
-	if (!c->reading &&
-	    uv_read_start(&c->h.stream, conn_alloc_cb, conn_read_cb) == 0)
+	if (!c->reading && pogo_stream_read_start(c->stream) == 0)
 		c->reading = true;
 }
 
 static void
-conn_write_cb(uv_write_t *w, int status)
+conn_write_cb(struct pogo_stream *s, int status, void *arg)
 {
-	struct http_conn *c = container_of(w, struct http_conn, write_req);
+	struct http_conn *c = arg;
 
 	free(c->out);
 	c->out = NULL;
@@ -925,8 +915,7 @@ conn_write_cb(uv_write_t *w, int status)
 	conn_timer(c, HTTP_TIMER_IDLE);
 	conn_process(c);
 	if (!c->closing && !c->reading && c->state == HTTP_READING) {
-		if (uv_read_start(&c->h.stream, conn_alloc_cb, conn_read_cb) ==
-		    0)
+		if (pogo_stream_read_start(c->stream) == 0)
 			c->reading = true;
 	}
 }
@@ -939,7 +928,6 @@ conn_send(struct http_conn *c, struct pogo_http_req *req, int status,
 	char *head, *extra = NULL, *tmp;
 	const char *conn_hdr = "";
 	size_t i, hlen;
-	uv_buf_t b;
 
 	if (!req->keep_alive)
 		c->close_after = true;
@@ -973,8 +961,8 @@ conn_send(struct http_conn *c, struct pogo_http_req *req, int status,
 	c->req = NULL;
 	c->state = HTTP_WRITING;
 	conn_timer(c, HTTP_TIMER_WRITE);
-	b = uv_buf_init(c->out, (unsigned int)(hlen + len));
-	if (uv_write(&c->write_req, &c->h.stream, &b, 1, conn_write_cb) != 0) {
+	if (pogo_stream_write(
+	        c->stream, c->out, hlen + len, conn_write_cb, c) != 0) {
 		free(c->out);
 		c->out = NULL;
 		conn_close(c);
@@ -1127,7 +1115,7 @@ conn_fail(struct http_conn *c, int status, const char *msg)
 	c->close_after = true;
 	c->in_message = false;
 	c->state = HTTP_HANDLING;
-	uv_read_stop(&c->h.stream);
+	pogo_stream_read_stop(c->stream);
 	c->reading = false;
 	/* Nothing after a refused request is parsed. */
 	c->inlen = 0;
@@ -1195,17 +1183,9 @@ conn_process(struct http_conn *c)
 }
 
 static void
-conn_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
+conn_read_cb(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
 {
-	struct http_conn *c = h->data;
-
-	*buf = uv_buf_init(c->srv->rbuf, sizeof(c->srv->rbuf));
-}
-
-static void
-conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
-{
-	struct http_conn *c = s->data;
+	struct http_conn *c = arg;
 	size_t cap;
 
 	if (c->closing || n == 0)
@@ -1216,9 +1196,14 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	if (n < 0) {
-		uv_read_stop(s);
+		pogo_stream_read_stop(s);
 		c->reading = false;
 		c->eof = true;
+		if (n == POGO_ERR_TLS || n == POGO_ERR_TIMEOUT) {
+			log_warn("http: TLS: %s", pogo_stream_cause(s));
+			conn_close(c);
+			return;
+		}
 		/*
 		 * A half-close (EOF) after a complete request still gets the
 		 * answer; a read error (a reset: the client is gone) aborts.
@@ -1240,13 +1225,13 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		http_account(c->srv, (ssize_t)(cap - c->incap));
 		c->incap = cap;
 	}
-	memcpy(c->in + c->inlen, buf->base, (size_t)n);
+	memcpy(c->in + c->inlen, buf, (size_t)n);
 	c->inlen += (size_t)n;
 	if (c->state == HTTP_READING)
 		conn_process(c);
 	else if (c->inlen >= POGO_HTTP_PIPELINE_MAX ||
 	    c->srv->stats.buffered >= c->srv->cfg.limits.max_buffered) {
-		uv_read_stop(s);
+		pogo_stream_read_stop(s);
 		c->reading = false;
 	}
 	/* An idle connection holds no input buffer. */
@@ -1255,10 +1240,8 @@ conn_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 }
 
 static void
-conn_close_cb(uv_handle_t *h)
+conn_closed(struct http_conn *c)
 {
-	struct http_conn *c = h->data;
-
 	if (--c->nclose > 0)
 		return;
 	if (c->req == NULL || c->state != HTTP_HANDLING) {
@@ -1266,6 +1249,18 @@ conn_close_cb(uv_handle_t *h)
 		c->req = NULL;
 		conn_free(c);
 	}
+}
+
+static void
+conn_close_cb(uv_handle_t *h)
+{
+	conn_closed(h->data);
+}
+
+static void
+conn_stream_close_cb(struct pogo_stream *s, void *arg)
+{
+	conn_closed(arg);
 }
 
 /* Closes a connection; a request waiting for its answer keeps it. */
@@ -1286,7 +1281,7 @@ conn_close(struct http_conn *c)
 	srv->nconns--;
 	c->nclose = 2;
 	uv_close((uv_handle_t *)&c->timer, conn_close_cb);
-	uv_close(&c->h.handle, conn_close_cb);
+	pogo_stream_close(c->stream, conn_stream_close_cb, c);
 	if (c->state == HTTP_HANDLING && c->req != NULL && !c->req->aborted) {
 		c->req->aborted = true;
 		if (c->req->abort_cb != NULL)
@@ -1301,7 +1296,6 @@ conn_start(struct http_conn *c)
 	struct pogo_http_server *srv = c->srv;
 	int r;
 
-	c->h.handle.data = c;
 	uv_timer_init(srv->loop, &c->timer);
 	c->timer.data = c;
 	llhttp_init(&c->parser, HTTP_REQUEST, &srv->settings);
@@ -1312,8 +1306,7 @@ conn_start(struct http_conn *c)
 	srv->conns = c;
 	srv->nconns++;
 	conn_timer(c, HTTP_TIMER_IDLE);
-	if ((r = uv_read_start(&c->h.stream, conn_alloc_cb, conn_read_cb)) !=
-	    0) {
+	if ((r = pogo_stream_start(c->stream, conn_read_cb, c)) != 0) {
 		conn_close(c);
 		return r;
 	}
@@ -1332,9 +1325,9 @@ conn_new(struct pogo_http_server *srv)
 }
 
 static void
-server_reject_close_cb(uv_handle_t *h)
+server_reject_close_cb(struct pogo_stream *s, void *arg)
 {
-	struct http_conn *c = h->data;
+	struct http_conn *c = arg;
 
 	conn_free(c);
 }
@@ -1377,9 +1370,9 @@ server_connection_cb(uv_stream_t *ls, int status)
 		return;
 	}
 	c = conn_new(srv);
-	uv_tcp_init(srv->loop, &c->h.tcp);
-	c->h.handle.data = c;
-	r = uv_accept(ls, &c->h.stream);
+	c->stream = pogo_stream_new(srv->loop, POGO_STREAM_TCP, srv->tls,
+	    srv->clock, POGO_STREAM_HANDSHAKE_MS);
+	r = uv_accept(ls, pogo_stream_uv(c->stream));
 	if (r == 0 && !srv->closing &&
 	    srv->nconns >= srv->cfg.limits.max_connections)
 		server_evict(srv);
@@ -1388,11 +1381,12 @@ server_connection_cb(uv_stream_t *ls, int status)
 		if (srv->nconns >= srv->cfg.limits.max_connections)
 			log_warn("http: too many busy connections (%zu)",
 			    srv->nconns);
-		uv_close(&c->h.handle, server_reject_close_cb);
+		pogo_stream_close(c->stream, server_reject_close_cb, c);
 		return;
 	}
-	uv_tcp_getpeername(&c->h.tcp, (struct sockaddr *)&c->peer, &len);
-	uv_tcp_nodelay(&c->h.tcp, 1);
+	uv_tcp_getpeername(
+	    pogo_stream_tcp(c->stream), (struct sockaddr *)&c->peer, &len);
+	uv_tcp_nodelay(pogo_stream_tcp(c->stream), 1);
 	conn_start(c);
 }
 
@@ -1403,11 +1397,10 @@ pogo_http_server_adopt_fd(struct pogo_http_server *srv, int fd)
 	int r;
 
 	c = conn_new(srv);
-	uv_pipe_init(srv->loop, &c->h.pipe, 0);
-	c->h.handle.data = c;
+	c->stream = pogo_stream_new(srv->loop, POGO_STREAM_PIPE, NULL, NULL, 0);
 	c->peer.ss_family = AF_UNIX;
-	if ((r = uv_pipe_open(&c->h.pipe, fd)) != 0) {
-		uv_close(&c->h.handle, server_reject_close_cb);
+	if ((r = uv_pipe_open(pogo_stream_pipe(c->stream), fd)) != 0) {
+		pogo_stream_close(c->stream, server_reject_close_cb, c);
 		return r;
 	}
 	return conn_start(c);
@@ -1464,6 +1457,7 @@ pogo_http_server_listen(struct pogo_http_server *srv,
     const struct pogo_http_listen *how, char **cause)
 {
 	char text[INET6_ADDRSTRLEN + 16];
+	struct pogo_tls_opts to;
 	int r;
 
 	*cause = NULL;
@@ -1473,10 +1467,11 @@ pogo_http_server_listen(struct pogo_http_server *srv,
 		return r;
 	pogo_http_format_addr(how->addr, text, sizeof(text));
 	if (how->tls != NULL) {
-		/* XXX(#9): TLS on the control port comes with the TLS issue. */
-		xasprintf(
-		    cause, "listen on %s: TLS is not implemented yet", text);
-		return POGO_ERR_NOTIMPL;
+		to = *how->tls;
+		to.server = true;
+		if ((r = pogo_tls_new(&to, &srv->tls, cause)) != 0)
+			return r;
+		srv->clock = pogo_clock_uv_new(srv->loop);
 	}
 	uv_tcp_init(srv->loop, &srv->listener);
 	srv->listener.data = srv;
@@ -1525,6 +1520,9 @@ server_maybe_done(struct pogo_http_server *srv)
 	arg = srv->close_arg;
 	if (cb != NULL)
 		cb(srv, 0, arg);
+	pogo_tls_free(srv->tls);
+	if (srv->clock != NULL)
+		pogo_clock_free(srv->clock);
 	free(srv);
 }
 

@@ -72,8 +72,7 @@ struct pogo_stream {
 	struct stream_write *pending, **pending_tail;
 	size_t pending_bytes;
 	char cause[STREAM_CAUSE_LEN];
-	char rbuf[STREAM_READ_SIZE];
-	char pbuf[STREAM_PLAIN_SIZE];
+	char *pbuf; /* TLS: plaintext for the read callback */
 };
 
 static void stream_process(struct pogo_stream *s);
@@ -94,6 +93,7 @@ pogo_stream_new(uv_loop_t *loop, enum pogo_stream_kind kind,
 		if (clock == NULL)
 			fatalx("a TLS stream needs a clock");
 		s->tls = pogo_tls_session_new(tls);
+		s->pbuf = xmalloc(STREAM_PLAIN_SIZE);
 		s->clock = clock;
 		s->handshake_ms = handshake_ms;
 		uv_idle_init(loop, &s->kick);
@@ -278,7 +278,7 @@ stream_process(struct pogo_stream *s)
 		stream_send_pending(s);
 	}
 	while (s->reading && !s->closing && !s->failed) {
-		n = pogo_tls_session_read(s->tls, s->pbuf, sizeof(s->pbuf));
+		n = pogo_tls_session_read(s->tls, s->pbuf, STREAM_PLAIN_SIZE);
 		(void)stream_send_output(s, NULL);
 		if (n < 0) {
 			stream_fail(
@@ -306,9 +306,8 @@ stream_kick_cb(uv_idle_t *h)
 static void
 stream_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *buf)
 {
-	struct pogo_stream *s = h->data;
-
-	*buf = uv_buf_init(s->rbuf, sizeof(s->rbuf));
+	/* Each read's own buffer: thousands of idle streams hold none. */
+	*buf = uv_buf_init(xmalloc(STREAM_READ_SIZE), STREAM_READ_SIZE);
 }
 
 static void
@@ -317,12 +316,12 @@ stream_read_cb(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
 	struct pogo_stream *s = h->data;
 
 	if (n == 0 || s->closing || s->failed)
-		return;
+		goto out;
 	if (s->tls == NULL) {
 		if (n < 0)
 			s->failed = true;
 		s->read_cb(s, n, n > 0 ? buf->base : NULL, s->arg);
-		return;
+		goto out;
 	}
 	if (n < 0) {
 		s->rerr = (int)n;
@@ -330,6 +329,8 @@ stream_read_cb(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
 	} else
 		pogo_tls_session_feed(s->tls, buf->base, (size_t)n);
 	stream_process(s);
+out:
+	free(buf->base);
 }
 
 int
@@ -468,6 +469,7 @@ stream_close_cb(uv_handle_t *h)
 	/* The session first: its configuration may go in the callback. */
 	pogo_tls_session_free(s->tls);
 	s->tls = NULL;
+	free(s->pbuf);
 	if (s->close_cb != NULL)
 		s->close_cb(s, s->close_arg);
 	free(s);

@@ -39,7 +39,7 @@
 
 struct pogo_http_server;
 struct pogo_http_req;
-struct pogo_tls_server;
+struct pogo_tls_opts;
 
 /*
  * A route handler.  It must answer the request exactly once with one of
@@ -113,13 +113,13 @@ struct pogo_http_config {
 };
 
 /*
- * How to listen.  tls is the hook for TLS (SPEC 10.1), which comes with
- * a later issue: today a non-NULL tls is refused with POGO_ERR_NOTIMPL.
- * insecure allows a non-loopback address without TLS.
+ * How to listen.  tls (borrowed for the call; NULL: plain) serves HTTPS
+ * (SPEC 10.1, stream.h): its peer_kind is the kind of client certificate
+ * required.  insecure allows a non-loopback address without TLS.
  */
 struct pogo_http_listen {
 	const struct sockaddr *addr;
-	struct pogo_tls_server *tls;
+	const struct pogo_tls_opts *tls;
 	bool insecure;
 };
 
@@ -153,8 +153,8 @@ int pogo_http_server_new(uv_loop_t *loop, const struct pogo_http_config *cfg,
     struct pogo_http_server **srvp);
 
 /*
- * Binds and listens.  Returns 0, POGO_ERR_CONFIG (the loopback rule, with
- * *cause), POGO_ERR_NOTIMPL (TLS) or a libuv error (bind, listen) with
+ * Binds and listens.  Returns 0, POGO_ERR_CONFIG (the loopback rule, a TLS
+ * item missing or unreadable, with *cause) or a libuv error (bind, listen) with
  * *cause set.  Call once per server.
  */
 int pogo_http_server_listen(struct pogo_http_server *srv,

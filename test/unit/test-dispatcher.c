@@ -338,9 +338,11 @@ TEST(start_refused)
 	cfg = test_cfg("127.0.0.1:0",
 	    "tls:\n  cert: /nonexistent.pem\n  key: /nonexistent.key\n  "
 	    "ca_cert: /nonexistent.ca\n");
+	/* An unreadable TLS item stops start-up and is named. */
 	ASSERT_EQ(
-	    pogo_dispatcher_start(&loop, cfg, &d, &cause), POGO_ERR_NOTIMPL);
-	ASSERT_STR_EQ(cause, "tls.cert: TLS is not implemented yet");
+	    pogo_dispatcher_start(&loop, cfg, &d, &cause), POGO_ERR_CONFIG);
+	ASSERT(strncmp(cause, "tls.cert: /nonexistent.pem: ", 28) == 0);
+	ASSERT_NULL(d);
 	free(cause);
 	pogo_cfg_free(cfg);
 
