@@ -19,6 +19,7 @@
 #include "pogo/dispatcher-engine.h"
 #include "pogo/dispatcher-peer.h"
 #include "pogo/dispatcher.h"
+#include "pogo/error.h"
 #include "pogo/log.h"
 #include "pogo/proc.h"
 
@@ -116,14 +117,16 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		r = POGO_EXIT_FAIL;
 		goto out;
 	}
-	if (pogo_dispatcher_start(pogo_proc_loop(p), cfg, &cd.d, &cause) != 0) {
+	if ((r = pogo_dispatcher_start(
+	         pogo_proc_loop(p), cfg, &cd.d, &cause)) != 0) {
 		fprintf(stderr, "pogo dispatcher: %s\n", cause);
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);
 		/* Let what the failed start closed finish closing. */
 		pogo_proc_run(p);
 		pogo_proc_free(p);
-		r = POGO_EXIT_FAIL;
+		/* An invalid configuration (the loopback rule, TLS) is 2. */
+		r = r == POGO_ERR_CONFIG ? POGO_EXIT_USAGE : POGO_EXIT_FAIL;
 		goto out;
 	}
 	remote = pogo_dispatcher_engine_start(cd.d, pogo_proc_loop(p), cfg);

@@ -13,6 +13,7 @@
 
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
+#include "pogo/error.h"
 #include "pogo/log.h"
 #include "pogo/proc.h"
 #include "pogo/worker.h"
@@ -109,7 +110,8 @@ worker_run(const struct pogo_cfg *cfg)
 		log_error("%s", cause);
 		free(cause);
 		pogo_proc_free(p);
-		return POGO_EXIT_FAIL;
+		/* An invalid configuration (a TLS item) is 2 (SPEC 1.7). */
+		return r == POGO_ERR_CONFIG ? POGO_EXIT_USAGE : POGO_EXIT_FAIL;
 	}
 	pogo_proc_run(p);
 	r = wm.w == NULL && wm.status == 0 ? POGO_EXIT_OK : POGO_EXIT_FAIL;

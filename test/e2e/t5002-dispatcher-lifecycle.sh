@@ -9,19 +9,20 @@
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
 
-# The loopback rule: exit 1 with the exact message, nothing listens.
+# The loopback rule: exit 2 (an invalid configuration, SPEC 1.7 and
+# T-LOOPBACK) with the exact message, nothing listens.
 for a in 0.0.0.0:0 '[::]:0' 10.1.2.3:7656; do
 	# Quoted: unquoted, [::]:0 is a YAML list.
 	"$POGO" dispatcher -f "$T/pogo.yaml" \
 	    -o "dispatcher.control_listen='$a'" >"$T/out" 2>"$T/err"
-	expect_eq "control_listen $a status" "$?" 1
+	expect_eq "control_listen $a status" "$?" 2
 	grep -qxF "pogo dispatcher: refusing to listen on $a without TLS; use --insecure to override" \
 	    "$T/err" || fail "control_listen $a: $(cat "$T/err")"
 	[ -e "$DSTATE" ] && fail "a refused start created the state directory"
 done
 "$POGO" dispatcher -f "$T/pogo.yaml" -o dispatcher.control_listen=127.0.0.1:0 \
     -o dispatcher.worker_listen=0.0.0.0:7655 >"$T/out" 2>"$T/err"
-expect_eq "worker_listen status" "$?" 1
+expect_eq "worker_listen status" "$?" 2
 grep -qxF "pogo dispatcher: refusing to listen on 0.0.0.0:7655 without TLS; use --insecure to override" \
     "$T/err" || fail "worker_listen: $(cat "$T/err")"
 
