@@ -477,9 +477,10 @@ TEST(tls_pins)
 	st_fini(&t);
 
 	/* A pin and a CA: both must hold. */
+	free(pin);
+	pin = st_pin("dispatcher");
 	st_init(&t, st_tls(true, "dispatcher", "ca.crt", NULL, "worker"),
-	    st_tls(
-	        false, "worker", "ca.crt", st_pin("dispatcher"), "dispatcher"));
+	    st_tls(false, "worker", "ca.crt", pin, "dispatcher"));
 	st_exchange(&t);
 	ASSERT_EQ(t.cl.err, 0);
 	ASSERT(memcmp(t.cl.got, "hello, client\n", 14) == 0);
