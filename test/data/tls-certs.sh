@@ -11,6 +11,9 @@
 #   self.crt/.key              CN=d-self, OU=dispatcher, self-signed
 # and NAME.sha256 with the SHA-256 fingerprint of each certificate
 # (hex with ':', as `openssl x509 -fingerprint -sha256` prints it).
+# With POGO_CA set to a pogo binary, `pogo ca` makes the two CAs and the
+# dispatcher, worker, client and other-worker certificates (the worker's
+# key is then RSA-3072, SPEC 10.2's default); openssl makes the rest.
 # Private keys are made here, at run time, never committed.
 set -eu
 dir=$1
@@ -70,12 +73,29 @@ issue() { # NAME CA KIND CN
 	    -extfile ext.cnf -extensions "$3" 2>/dev/null
 }
 
-ca ca "pogo CA"
-ca other-ca "other CA"
-issue dispatcher ca dispatcher d1
-issue worker ca worker w1
-issue client ca client alice
-issue other-worker other-ca worker w2
+if [ -n "${POGO_CA:-}" ]; then
+	# `pogo ca` (SPEC 10.2) makes the CAs and the certificates of the
+	# three kinds; openssl only what it cannot: the expired one.
+	"$POGO_CA" ca init --dir "$dir/ca-dir" >/dev/null
+	cp ca-dir/ca.crt ca.crt
+	cp ca-dir/ca.key ca.key
+	"$POGO_CA" ca issue dispatcher d1 --dir ca-dir --san 127.0.0.1 \
+	    --out dispatcher >/dev/null
+	"$POGO_CA" ca issue worker w1 --dir ca-dir --out worker >/dev/null
+	"$POGO_CA" ca issue client alice --dir ca-dir --out client >/dev/null
+	"$POGO_CA" ca init --dir "$dir/other-ca-dir" --cn "other CA" \
+	    >/dev/null
+	cp other-ca-dir/ca.crt other-ca.crt
+	"$POGO_CA" ca issue worker w2 --dir other-ca-dir --out other-worker \
+	    >/dev/null
+else
+	ca ca "pogo CA"
+	ca other-ca "other CA"
+	issue dispatcher ca dispatcher d1
+	issue worker ca worker w1
+	issue client ca client alice
+	issue other-worker other-ca worker w2
+fi
 
 # Valid in 2020 only: `openssl ca` sets the dates.
 key expired

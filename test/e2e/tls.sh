@@ -4,8 +4,9 @@
 # Helpers for the TLS tests (t60xx), sourced after lib.sh and
 # dispatcher.sh:
 #   make_certs    certificates in $C ($T/certs) from test/data/tls-certs.sh
-#                 (the openssl command line: ca, dispatcher d1, worker w1,
-#                 client alice, expired, other-ca, other-worker, self)
+#                 (ca, dispatcher d1, worker w1, client alice, expired,
+#                 other-ca, other-worker, self; with POGO_CA=$POGO, the
+#                 CAs and the certificates of the three kinds by `pogo ca`)
 #   tls_dispatcher_yaml [PINS]  TLS keys for the dispatcher's
 #                 $T/pogo.yaml (certificate d1, CA ca)
 #   worker_port   the second "Listening on" address, in $WP
@@ -20,7 +21,7 @@ have openssl "certificates" || skip "no openssl"
 C=$T/certs
 
 make_certs() {
-	sh "$POGO_SRC/test/data/tls-certs.sh" "$C" ||
+	POGO_CA=${POGO_CA:-} sh "$POGO_SRC/test/data/tls-certs.sh" "$C" ||
 	    fail "cannot make the certificates"
 }
 
