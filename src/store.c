@@ -264,7 +264,12 @@ struct pogo_store {
 	uv_work_t ckpt_req;
 	bool ckpt_busy;
 	unsigned ckpt_pages;
-	unsigned ckpt_mark; /* WAL size at the last checkpoint */
+	unsigned ckpt_mark;  /* WAL size at the last checkpoint */
+	unsigned wal_last;   /* WAL size after the last commit */
+	int ck_npages;       /* the WAL after the pool's own commit */
+	bool ckpt_restarted; /* the pool's commit restarted the WAL */
+	bool ckpt_chase;     /* checkpoint after each commit until a restart */
+	uint64_t ckpt_commits; /* commits when the checkpoint was queued */
 	int ckpt_rc;
 
 	bool closing;
@@ -607,15 +612,70 @@ pogo_store_after_commit(
 	store_arm(st);
 }
 
-/* The checkpoint, in the thread pool on its own connection. */
+/* The checkpoint connection's commits: the WAL's size after each. */
+static int
+store_ck_wal_hook(void *arg, sqlite3 *db, const char *name, int npages)
+{
+	((struct pogo_store *)arg)->ck_npages = npages;
+	return SQLITE_OK;
+}
+
+/*
+ * The checkpoint, in the thread pool on its own connection.  SQLite
+ * starts the WAL again from its head only in a write transaction whose
+ * snapshot began when every frame was checkpointed; the loop's
+ * transactions seldom begin at such a moment under a steady load (a
+ * commit lands while the checkpoint runs), and the WAL then grows without
+ * bound.  So once a checkpoint has copied every frame, this connection
+ * commits one write of its own at once (the counters row as it is): that
+ * restarts the WAL.  The loop's writer may wait for that one-page commit
+ * (no fsync, synchronous=NORMAL), never for the copy.  A few rounds, in
+ * case a loop commit came in between.
+ */
 static void
 store_ckpt_work(uv_work_t *req)
 {
+	static const char restart_sql[] =
+	    "UPDATE counters SET value = value WHERE name = 'next_job'";
 	struct pogo_store *st = req->data;
-	int nlog = 0, nckpt = 0;
+	int i, nlog = 0, nckpt = 0;
 
-	st->ckpt_rc = sqlite3_wal_checkpoint_v2(
-	    st->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+	st->ckpt_restarted = false;
+	for (i = 0; i < 3; i++) {
+		st->ckpt_rc = sqlite3_wal_checkpoint_v2(
+		    st->ckdb, NULL, SQLITE_CHECKPOINT_PASSIVE, &nlog, &nckpt);
+		if (st->ckpt_rc != SQLITE_OK || nlog == 0 || nckpt < nlog)
+			return;
+		if (sqlite3_exec(st->ckdb, "BEGIN IMMEDIATE", NULL, NULL,
+		        NULL) != SQLITE_OK)
+			return;
+		st->ck_npages = -1;
+		if (sqlite3_exec(st->ckdb, restart_sql, NULL, NULL, NULL) !=
+		        SQLITE_OK ||
+		    sqlite3_exec(st->ckdb, "COMMIT", NULL, NULL, NULL) !=
+		        SQLITE_OK) {
+			(void)sqlite3_exec(
+			    st->ckdb, "ROLLBACK", NULL, NULL, NULL);
+			return;
+		}
+		/* Restarted: the WAL holds only the frame just written. */
+		if (st->ck_npages >= 0 && st->ck_npages < nlog) {
+			st->ckpt_restarted = true;
+			return;
+		}
+	}
+}
+
+static void store_ckpt_done(uv_work_t *req, int status);
+
+static void
+store_ckpt_queue(struct pogo_store *st)
+{
+	st->ckpt_req.data = st;
+	st->ckpt_commits = st->stats.commits;
+	if (uv_queue_work(
+	        st->loop, &st->ckpt_req, store_ckpt_work, store_ckpt_done) == 0)
+		st->ckpt_busy = true;
 }
 
 static void
@@ -628,8 +688,25 @@ store_ckpt_done(uv_work_t *req, int status)
 		st->stats.checkpoints++;
 	else if (status == 0)
 		log_warn("store: checkpoint: %s", sqlite3_errstr(st->ckpt_rc));
-	if (st->closing)
+	if (st->ckpt_restarted) {
+		st->stats.wal_restarts++;
+		st->ckpt_chase = false;
+		st->ckpt_mark = 0;
+		st->wal_last = 0;
+	}
+	if (st->closing) {
 		store_close_finish(st);
+		return;
+	}
+	if (st->ckpt_restarted)
+		return;
+	/* SQLite restarts the WAL from its head only in a transaction that
+	 * begins when every frame is checkpointed; frames committed while
+	 * the checkpoint ran keep it from that, so chase them with small
+	 * checkpoints, one after each commit, until a restart is seen. */
+	st->ckpt_chase = true;
+	if (st->stats.commits != st->ckpt_commits)
+		store_ckpt_queue(st);
 }
 
 /* Called by SQLite after each commit with the WAL's size in pages. */
@@ -638,18 +715,25 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int npages)
 {
 	struct pogo_store *st = arg;
 
+	if ((unsigned)npages < st->wal_last) {
+		st->stats.wal_restarts++;
+		st->stats.wal_pages += (unsigned)npages;
+		st->ckpt_chase = false;
+	} else
+		st->stats.wal_pages += (unsigned)npages - st->wal_last;
+	st->wal_last = (unsigned)npages;
+	if ((unsigned)npages > st->stats.wal_pages_max)
+		st->stats.wal_pages_max = (unsigned)npages;
 	/* The WAL only shrinks when a writer restarts it after a complete
 	 * checkpoint; until then count the pages added since the last. */
 	if ((unsigned)npages < st->ckpt_mark)
 		st->ckpt_mark = 0;
 	if (st->ckdb == NULL || st->ckpt_busy || st->closing ||
-	    (unsigned)npages - st->ckpt_mark < st->ckpt_pages)
+	    (!st->ckpt_chase &&
+	        (unsigned)npages - st->ckpt_mark < st->ckpt_pages))
 		return SQLITE_OK;
 	st->ckpt_mark = (unsigned)npages;
-	st->ckpt_req.data = st;
-	if (uv_queue_work(
-	        st->loop, &st->ckpt_req, store_ckpt_work, store_ckpt_done) == 0)
-		st->ckpt_busy = true;
+	store_ckpt_queue(st);
 	return SQLITE_OK;
 }
 
@@ -842,6 +926,17 @@ store_open_db(struct pogo_store *st, char **cause)
 			    cause, "%s: %s", name, sqlite3_errmsg(st->ckdb));
 			goto out;
 		}
+		/* Its one-page commits (store_ckpt_work) wait for the
+		 * loop's transaction, never the other way round for long. */
+		sqlite3_busy_timeout(st->ckdb, 5000);
+		if (store_exec(st->ckdb,
+		        "PRAGMA synchronous = NORMAL;"
+		        "PRAGMA journal_size_limit = 67108864;") != 0) {
+			xasprintf(
+			    cause, "%s: %s", name, sqlite3_errmsg(st->ckdb));
+			goto out;
+		}
+		sqlite3_wal_hook(st->ckdb, store_ck_wal_hook, st);
 		sqlite3_wal_hook(st->db, store_wal_hook, st);
 	}
 	r = 0;

@@ -352,6 +352,9 @@ struct pogo_store_stats {
 	uint64_t commit_ns_max; /* the longest commit */
 	uint64_t commit_ns_total;
 	uint64_t output_dropped; /* buffered records the database refused */
+	uint64_t wal_pages;      /* pages written to the WAL by commits */
+	uint64_t wal_pages_max;  /* the longest the WAL was, in pages */
+	uint64_t wal_restarts;   /* times the WAL started again from its head */
 };
 void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
 
