@@ -315,9 +315,11 @@ static bool
 disp_admin_ok(struct pogo_dispatcher *d, struct pogo_http_req *req)
 {
 	const char *admin = pogo_http_req_header(req, "X-Pogo-Admin");
+	const char *user = pogo_http_req_header(req, "X-Pogo-User");
 
+	/* An empty X-Pogo-User is no user, as for whoami. */
 	if ((pogo_http_req_route_flags(req) & DISP_ROUTE_ADMIN) == 0 ||
-	    pogo_http_req_header(req, "X-Pogo-User") == NULL ||
+	    user == NULL || user[0] == '\0' ||
 	    (admin != NULL && strcmp(admin, "1") == 0))
 		return true;
 	disp_error(d, req, 403, "permission denied");

@@ -104,6 +104,10 @@ expect_eq "nomas by a user code" "$code" 403
 expect_eq "nomas by a user" "$(jget 'j["errors"]')" '["permission denied"]'
 cp_get /v1/admin/nomas -H 'X-Pogo-User: alice'
 expect_eq "nomas read by a user" "$code" 403
+cp_get /v1/admin/nomas -H 'X-Pogo-User: alice' -H 'X-Pogo-Admin: yes'
+expect_eq "nomas read with a bad admin header" "$code" 403
+cp_get /v1/admin/nomas -H 'X-Pogo-User;'
+expect_eq "nomas read with an empty user" "$code" 200
 cp_get /v1/admin/nomas
 expect_eq "nomas unchanged" "$(jget 'j["response"]')" '{"accepting": true}'
 cp_post /v1/admin/nomas -d enable=1 -H 'X-Pogo-User: root' \

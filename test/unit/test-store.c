@@ -1156,6 +1156,16 @@ jlist_cb(const struct pogo_store_job *j, void *arg)
 	return 0;
 }
 
+/* pogo_store_jobs_count() with f: what the list gives without paging. */
+static uint64_t
+jcount(struct pogo_store *st, const struct pogo_store_filter *f)
+{
+	uint64_t n = 99;
+
+	ASSERT_OK(pogo_store_jobs_count(st, f, &n));
+	return n;
+}
+
 TEST(job_list_newest_first_with_filters)
 {
 	struct fixture fx;
@@ -1182,6 +1192,7 @@ TEST(job_list_newest_first_with_filters)
 
 	memset(&l, 0, sizeof(l));
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(jcount(fx.st, &f), (uint64_t)l.n);
 	ASSERT_EQ(l.n, 3);
 	ASSERT_EQ(l.job[0], 2);
 	ASSERT_EQ(l.job[2], 0);
@@ -1190,6 +1201,7 @@ TEST(job_list_newest_first_with_filters)
 	ASSERT_EQ(l.n, 1);
 	ASSERT_EQ(l.job[0], 1);
 	f.user = "alice";
+	ASSERT_EQ(jcount(fx.st, &f), 2);
 	memset(&l, 0, sizeof(l));
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 1, jlist_cb, &l));
 	ASSERT_EQ(l.n, 1);
@@ -1197,6 +1209,7 @@ TEST(job_list_newest_first_with_filters)
 	f.state = 1;
 	memset(&l, 0, sizeof(l));
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(jcount(fx.st, &f), (uint64_t)l.n);
 	ASSERT_EQ(l.n, 1);
 	ASSERT_EQ(l.job[0], 0);
 	f.user = NULL;
@@ -1204,18 +1217,21 @@ TEST(job_list_newest_first_with_filters)
 	f.namespace = "prod";
 	memset(&l, 0, sizeof(l));
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(jcount(fx.st, &f), (uint64_t)l.n);
 	ASSERT_EQ(l.n, 1);
 	ASSERT_EQ(l.job[0], 1);
 	f.namespace = NULL;
 	f.target = "db1";
 	memset(&l, 0, sizeof(l));
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(jcount(fx.st, &f), (uint64_t)l.n);
 	ASSERT_EQ(l.n, 2);
 	ASSERT_EQ(l.job[0], 2);
 	ASSERT_EQ(l.job[1], 0);
 	f.target = "nowhere";
 	memset(&l, 0, sizeof(l));
 	ASSERT_OK(pogo_store_jobs_list(fx.st, &f, 0, 0, jlist_cb, &l));
+	ASSERT_EQ(jcount(fx.st, &f), (uint64_t)l.n);
 	ASSERT_EQ(l.n, 0);
 	fx_close(&fx);
 }
