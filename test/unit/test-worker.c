@@ -136,32 +136,58 @@ wt_stopped(struct pogo_worker *w, int status, void *arg)
 
 static size_t wt_dedup_done; /* the worker's opts.dedup_done */
 
-static void
-wt_init(struct wt *t)
+/*
+ * A dispatcher side on on's loop and clock, acknowledging reports, b
+ * (cleared first) holding its counters; its port.
+ */
+static int
+wt_listen(struct wt *on, struct wt *b)
 {
 	struct pogo_peer_server_opts so;
-	struct pogo_worker_opts wo = { 0 };
 	struct sockaddr_storage ss;
-	struct pogo_cfg_src src = { 0 };
-	char *cause = NULL, ov[3][64];
-	const char *ovp[3] = { ov[0], ov[1], ov[2] };
+	char *cause = NULL;
 
-	memset(t, 0, sizeof(*t));
-	t->ack_reports = true;
-	ASSERT_OK(pogo_proc_loop_init(&t->loop));
-	t->clock = pogo_clock_manual_new(1000);
+	if (b != on)
+		memset(b, 0, sizeof(*b));
+	b->ack_reports = true;
 	pogo_peer_server_opts_init(&so);
 	so.listen = "127.0.0.1:0";
-	so.clock = t->clock;
+	so.clock = on->clock;
 	ASSERT_OK(
-	    pogo_peer_server_new(&t->loop, &so, &wt_cbs, t, &t->srv, &cause));
-	ASSERT_OK(pogo_peer_server_address(t->srv, &ss));
-	snprintf(ov[0], sizeof(ov[0]), "worker.dispatchers=[127.0.0.1:%d]",
-	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	    pogo_peer_server_new(&on->loop, &so, &wt_cbs, b, &b->srv, &cause));
+	ASSERT_OK(pogo_peer_server_address(b->srv, &ss));
+	return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+/*
+ * A worker on a new loop and manual clock, connected to t's dispatcher
+ * side (named wu) or, with b, to t's and to a second one holding its
+ * counters in b (named by default).
+ */
+static void
+wt_setup(struct wt *t, struct wt *b)
+{
+	struct pogo_worker_opts wo = { 0 };
+	struct pogo_cfg_src src = { 0 };
+	char *cause = NULL, ov[3][96];
+	const char *ovp[3] = { ov[0], ov[1], ov[2] };
+	int port;
+
+	memset(t, 0, sizeof(*t));
+	ASSERT_OK(pogo_proc_loop_init(&t->loop));
+	t->clock = pogo_clock_manual_new(1000);
+	port = wt_listen(t, t);
+	if (b == NULL)
+		snprintf(ov[0], sizeof(ov[0]),
+		    "worker.dispatchers=[127.0.0.1:%d]", port);
+	else
+		snprintf(ov[0], sizeof(ov[0]),
+		    "worker.dispatchers=[127.0.0.1:%d, 127.0.0.1:%d]", port,
+		    wt_listen(t, b));
 	snprintf(ov[1], sizeof(ov[1]), "worker.reconnect_delay=0");
 	snprintf(ov[2], sizeof(ov[2]), "worker.name=wu");
 	src.overrides = ovp;
-	src.noverrides = 3;
+	src.noverrides = b == NULL ? 3 : 2;
 	src.hostname = "h";
 	src.home = "/nonexistent";
 	ASSERT_OK(pogo_cfg_load_text("", 0, "t.yaml", &src, &t->cfg, &cause));
@@ -170,6 +196,12 @@ wt_init(struct wt *t)
 	ASSERT_OK(pogo_worker_start(&t->loop, t->cfg, &wo, &t->w, &cause));
 	pogo_clock_manual_advance(t->clock, 0);
 	WAIT_GE(t, ups, 1);
+}
+
+static void
+wt_init(struct wt *t)
+{
+	wt_setup(t, NULL);
 }
 
 static void
@@ -202,20 +234,38 @@ wt_run_command(
 static void
 wt_run(struct wt *t, const char *task_id, const char *name)
 {
+	wt_run_command(t, task_id, name, "command-by-dispatcher");
+}
+
+/* Ask the worker taskstatus of task_id; the answer comes as a reply. */
+static void
+wt_taskstatus(struct wt *t, const char *task_id)
+{
 	struct pogo_msg m;
 
-	pogo_proto_msg_init(&m, POGO_MSG_RUN);
+	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
 	m.task_id = (char *)task_id;
-	m.host = (char *)"wonkhost";
-	m.task.task_name = (char *)name;
-	m.task.command = (char *)"command-by-dispatcher";
 	pogo_peer_worker_command(t->pw, &m, NULL);
+}
+
+/*
+ * A worker (wt_init) running t1, `exec sleep 300`, acknowledged and
+ * started, then told to stop.
+ */
+static void
+wt_stop_while_sleeping(struct wt *t)
+{
+	wt_init(t);
+	wt_run_command(t, "t1", "local", "exec sleep 300");
+	WAIT_GE(t, replies, 1);
+	ASSERT_EQ(t->reply_ok, 0);
+	WAIT_GE(t, started, 1);
+	pogo_worker_stop(t->w, wt_stopped, t);
 }
 
 TEST(n002_unknown_task_name_and_dedup)
 {
 	struct wt t;
-	struct pogo_msg m;
 
 	wt_init(&t);
 	ASSERT_STR_EQ(pogo_peer_worker_name(t.pw), "wu");
@@ -228,9 +278,7 @@ TEST(n002_unknown_task_name_and_dedup)
 	ASSERT_STR_EQ(t.done_message, "invalid task name blech");
 	/* The same run again: acknowledged, not run (no second report). */
 	wt_run(&t, "123", "blech");
-	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
-	m.task_id = (char *)"123";
-	pogo_peer_worker_command(t.pw, &m, NULL);
+	wt_taskstatus(&t, "123");
 	WAIT_GE(&t, replies, 3);
 	ASSERT_STR_EQ(t.reply_text, "done");
 	ASSERT_EQ(t.reports, 1);
@@ -287,12 +335,7 @@ TEST(stop_kills_running_tasks_at_the_deadline)
 {
 	struct wt t;
 
-	wt_init(&t);
-	wt_run_command(&t, "t1", "local", "exec sleep 300");
-	WAIT_GE(&t, replies, 1);
-	ASSERT_EQ(t.reply_ok, 0);
-	WAIT_GE(&t, started, 1);
-	pogo_worker_stop(t.w, wt_stopped, &t);
+	wt_stop_while_sleeping(&t);
 	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS - 1);
 	uv_run(&t.loop, UV_RUN_NOWAIT);
 	ASSERT(!t.stopped);
@@ -315,12 +358,7 @@ TEST(stop_acknowledges_a_resend_refuses_a_new_run)
 {
 	struct wt t;
 
-	wt_init(&t);
-	wt_run_command(&t, "t1", "local", "exec sleep 300");
-	WAIT_GE(&t, replies, 1);
-	ASSERT_EQ(t.reply_ok, 0);
-	WAIT_GE(&t, started, 1);
-	pogo_worker_stop(t.w, wt_stopped, &t);
+	wt_stop_while_sleeping(&t);
 	wt_run_command(&t, "t1", "local", "exec sleep 300");
 	WAIT_GE(&t, replies, 2);
 	ASSERT_EQ(t.reply_ok, 0);
@@ -360,58 +398,11 @@ TEST(stop_reconnects_to_deliver_a_report)
 	wt_done(&t);
 }
 
-/* A second dispatcher side on t's loop and clock; b holds its counters. */
-static void
-wt_second_server(struct wt *t, struct wt *b)
-{
-	struct pogo_peer_server_opts so;
-	char *cause = NULL;
-
-	memset(b, 0, sizeof(*b));
-	b->ack_reports = true;
-	pogo_peer_server_opts_init(&so);
-	so.listen = "127.0.0.1:0";
-	so.clock = t->clock;
-	ASSERT_OK(
-	    pogo_peer_server_new(&t->loop, &so, &wt_cbs, b, &b->srv, &cause));
-}
-
 TEST(reports_go_to_the_dispatcher_that_issued_the_task)
 {
 	struct wt t, b;
-	struct pogo_peer_server_opts so;
-	struct pogo_worker_opts wo = { 0 };
-	struct sockaddr_storage sa, sb;
-	struct pogo_cfg_src src = { 0 };
-	char *cause = NULL, ov[2][96];
-	const char *ovp[2] = { ov[0], ov[1] };
 
-	memset(&t, 0, sizeof(t));
-	t.ack_reports = true;
-	ASSERT_OK(pogo_proc_loop_init(&t.loop));
-	t.clock = pogo_clock_manual_new(1000);
-	pogo_peer_server_opts_init(&so);
-	so.listen = "127.0.0.1:0";
-	so.clock = t.clock;
-	ASSERT_OK(
-	    pogo_peer_server_new(&t.loop, &so, &wt_cbs, &t, &t.srv, &cause));
-	wt_second_server(&t, &b);
-	ASSERT_OK(pogo_peer_server_address(t.srv, &sa));
-	ASSERT_OK(pogo_peer_server_address(b.srv, &sb));
-	snprintf(ov[0], sizeof(ov[0]),
-	    "worker.dispatchers=[127.0.0.1:%d, 127.0.0.1:%d]",
-	    ntohs(((struct sockaddr_in *)&sa)->sin_port),
-	    ntohs(((struct sockaddr_in *)&sb)->sin_port));
-	snprintf(ov[1], sizeof(ov[1]), "worker.reconnect_delay=0");
-	src.overrides = ovp;
-	src.noverrides = 2;
-	src.hostname = "h";
-	src.home = "/nonexistent";
-	ASSERT_OK(pogo_cfg_load_text("", 0, "t.yaml", &src, &t.cfg, &cause));
-	wo.clock = t.clock;
-	ASSERT_OK(pogo_worker_start(&t.loop, t.cfg, &wo, &t.w, &cause));
-	pogo_clock_manual_advance(t.clock, 0);
-	WAIT_GE(&t, ups, 1);
+	wt_setup(&t, &b);
 	ASSERT(wt_spin(&t, &b.ups, 1, NULL, 0));
 	/* One instance for both: the same worker process. */
 	ASSERT_STR_EQ(
@@ -433,7 +424,6 @@ TEST(reports_go_to_the_dispatcher_that_issued_the_task)
  */
 TEST(done_ids_kept_while_their_report_waits)
 {
-	struct pogo_msg m;
 	struct wt t;
 	char id[16];
 	int i;
@@ -450,9 +440,7 @@ TEST(done_ids_kept_while_their_report_waits)
 		wt_run(&t, id, "blech");
 	}
 	WAIT_GE(&t, replies, 6);
-	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
-	m.task_id = (char *)"x";
-	pogo_peer_worker_command(t.pw, &m, NULL);
+	wt_taskstatus(&t, "x");
 	WAIT_GE(&t, replies, 7);
 	ASSERT_STR_EQ(t.reply_text, "done");
 	wt_run(&t, "x", "blech");
@@ -468,9 +456,7 @@ TEST(done_ids_kept_while_their_report_waits)
 		wt_run(&t, id, "blech");
 	}
 	WAIT_GE(&t, reports, 10);
-	pogo_proto_msg_init(&m, POGO_MSG_TASKSTATUS);
-	m.task_id = (char *)"x";
-	pogo_peer_worker_command(t.pw, &m, NULL);
+	wt_taskstatus(&t, "x");
 	WAIT_GE(&t, replies, 12);
 	ASSERT_STR_EQ(t.reply_text, "unknown");
 	ASSERT_EQ(t.reports, 10); /* x ran once */
