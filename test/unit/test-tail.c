@@ -52,7 +52,14 @@ test_cfg(unsigned max_tasks)
 }
 
 struct tt {
+	struct pogo_cfg *cfg;
+	uv_loop_t loop;
+	struct pogo_pair *p;
 	struct pogo_dispatcher *d;
+	struct pogo_follow *f;
+	char dir[64], out_path[128], err_path[128];
+	int out_fd, err_fd;
+	char *out, *err; /* what the follower wrote, once closed */
 	struct pogo_tail *tail;
 	int halts;
 	int stops;
@@ -146,6 +153,78 @@ slurp(const char *path)
 	return text;
 }
 
+/*
+ * A pair with max_tasks on its own loop, a job of fields submitted to it
+ * and answered, followed (nhosts) into the files of a new directory.
+ */
+static void
+tt_start(struct tt *t, unsigned max_tasks,
+    const struct pogo_dispatcher_field *fields, size_t nfields, uint32_t nhosts,
+    bool show_output)
+{
+	struct pogo_follow_opts fo;
+	char *cause = NULL, *msg = NULL;
+	int i;
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = test_cfg(max_tasks);
+	pogo_log_level = POGO_LOG_WARN;
+	snprintf(t->dir, sizeof(t->dir), "/tmp/test-tail.XXXXXX");
+	ASSERT(mkdtemp(t->dir) != NULL);
+	snprintf(t->out_path, sizeof(t->out_path), "%s/stdout", t->dir);
+	snprintf(t->err_path, sizeof(t->err_path), "%s/stderr", t->dir);
+	t->out_fd = open(t->out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	t->err_fd = open(t->err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT(t->out_fd >= 0 && t->err_fd >= 0);
+
+	ASSERT_OK(uv_loop_init(&t->loop));
+	ASSERT_OK(
+	    pogo_pair_start(&t->loop, t->cfg, NULL, "one", &t->p, &cause));
+	t->d = pogo_pair_dispatcher(t->p);
+	ASSERT_OK(pogo_dispatcher_submit(
+	    t->d, fields, nfields, "test", submitted_cb, t, &msg));
+	for (i = 0; i < 100000 && t->answers == 0; i++)
+		uv_run(&t->loop, UV_RUN_ONCE);
+
+	memset(&fo, 0, sizeof(fo));
+	fo.prog = "pogo one";
+	fo.job = t->jobid;
+	fo.nhosts = nhosts;
+	fo.out_fd = t->out_fd;
+	fo.err_fd = t->err_fd;
+	fo.show_output = show_output;
+	fo.high = 4 * 1024 * 1024;
+	t->f = pogo_follow_new(&t->loop, &fo, &src_ops, t);
+	ASSERT_OK(
+	    pogo_tail_start(&t->loop, t->d, 0, t->f, 0, end_cb, t, &t->tail));
+	pogo_follow_start(t->f);
+}
+
+/* Close the tail, the follower and the pair; read what was written. */
+static void
+tt_close(struct tt *t)
+{
+	pogo_tail_close(t->tail, closed_cb, t);
+	pogo_follow_close(t->f, closed_cb, t);
+	pogo_pair_stop(t->p, pair_closed_cb, t);
+	ASSERT_OK(uv_run(&t->loop, UV_RUN_DEFAULT));
+	ASSERT_EQ(t->closed, 3);
+	ASSERT_OK(uv_loop_close(&t->loop));
+	t->out = slurp(t->out_path);
+	t->err = slurp(t->err_path);
+}
+
+static void
+tt_free(struct tt *t)
+{
+	free(t->out);
+	free(t->err);
+	unlink(t->out_path);
+	unlink(t->err_path);
+	rmdir(t->dir);
+	pogo_cfg_free(t->cfg);
+}
+
 TEST(a_job_followed_from_the_store)
 {
 	static const struct pogo_dispatcher_field fields[] = {
@@ -159,73 +238,33 @@ TEST(a_job_followed_from_the_store)
 	static const char *const hosts[] = { "h1", "h2", "h3" };
 	static const char *const last[] = { "Success", "Failed (rc=1)",
 		"Success" };
-	struct pogo_cfg *cfg = test_cfg(2);
-	struct pogo_follow_opts fo;
-	struct pogo_follow *f;
-	struct pogo_pair *p = NULL;
 	struct tt t;
-	uv_loop_t loop;
-	char dir[64], out_path[128], err_path[128], line[128];
-	char *cause = NULL, *msg = NULL, *out, *err;
+	char line[128], *out, *err;
 	long a, b, c, z;
-	int i, out_fd, err_fd, exitcode;
+	int i, exitcode;
 
-	memset(&t, 0, sizeof(t));
-	pogo_log_level = POGO_LOG_WARN;
-	snprintf(dir, sizeof(dir), "/tmp/test-tail.XXXXXX");
-	ASSERT(mkdtemp(dir) != NULL);
-	snprintf(out_path, sizeof(out_path), "%s/stdout", dir);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
-	out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ASSERT(out_fd >= 0 && err_fd >= 0);
-
-	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_OK(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause));
-	t.d = pogo_pair_dispatcher(p);
-	ASSERT_OK(pogo_dispatcher_submit(pogo_pair_dispatcher(p), fields,
-	    POGO_NELEM(fields), "test", submitted_cb, &t, &msg));
-	for (i = 0; i < 100000 && t.answers == 0; i++)
-		uv_run(&loop, UV_RUN_ONCE);
+	tt_start(&t, 2, fields, POGO_NELEM(fields), 3, true);
 	ASSERT_STR_EQ(t.jobid, "p0000000000");
-
-	memset(&fo, 0, sizeof(fo));
-	fo.prog = "pogo one";
-	fo.job = t.jobid;
-	fo.nhosts = 3;
-	fo.out_fd = out_fd;
-	fo.err_fd = err_fd;
-	fo.show_output = true;
-	fo.high = 4 * 1024 * 1024;
-	f = pogo_follow_new(&loop, &fo, &src_ops, &t);
-	ASSERT_OK(pogo_tail_start(
-	    &loop, pogo_pair_dispatcher(p), 0, f, 0, end_cb, &t, &t.tail));
-	pogo_follow_start(f);
 
 	/* Paused, nothing is fed: every host stays waiting. */
 	pogo_tail_pause(t.tail, true);
 	for (i = 0; i < 200; i++)
-		uv_run(&loop, UV_RUN_NOWAIT);
-	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_WAITING), 3);
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+	ASSERT_EQ(pogo_follow_count(t.f, POGO_HOST_WAITING), 3);
 	pogo_tail_pause(t.tail, false);
 
 	for (i = 0; i < 1000000 && t.ends == 0; i++)
-		uv_run(&loop, UV_RUN_ONCE);
+		uv_run(&t.loop, UV_RUN_ONCE);
 	ASSERT_EQ(t.ends, 1);
-	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_FINISHED), 2);
-	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_FAILED), 1);
-	exitcode = pogo_follow_finish(f, NULL);
+	ASSERT_EQ(pogo_follow_count(t.f, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(pogo_follow_count(t.f, POGO_HOST_FAILED), 1);
+	exitcode = pogo_follow_finish(t.f, NULL);
 	ASSERT_EQ(exitcode, 1);
-	pogo_tail_close(t.tail, closed_cb, &t);
-	pogo_follow_close(f, closed_cb, &t);
-	pogo_pair_stop(p, pair_closed_cb, &t);
-	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
-	ASSERT_EQ(t.closed, 3);
+	tt_close(&t);
 	ASSERT_EQ(t.ends, 1);
-	ASSERT_OK(uv_loop_close(&loop));
 
-	out = slurp(out_path);
-	err = slurp(err_path);
+	out = t.out;
+	err = t.err;
 	for (i = 0; i < 3; i++) {
 		snprintf(line, sizeof(line), "%s: Running target", hosts[i]);
 		a = line_at(out, line);
@@ -244,12 +283,7 @@ TEST(a_job_followed_from_the_store)
 	ASSERT_EQ(i, 12);
 	ASSERT(strncmp(err, "3 hosts: 2 ok, 1 failed, 0 unreachable in ",
 	           strlen("3 hosts: 2 ok, 1 failed, 0 unreachable in ")) == 0);
-	free(out);
-	free(err);
-	unlink(out_path);
-	unlink(err_path);
-	rmdir(dir);
-	pogo_cfg_free(cfg);
+	tt_free(&t);
 }
 
 TEST(ctrl_c_halts_the_job_then_kills_its_running_task)
@@ -260,79 +294,44 @@ TEST(ctrl_c_halts_the_job_then_kills_its_running_task)
 		{ "user", "u" },
 		{ "task_name", "local" },
 	};
-	struct pogo_cfg *cfg = test_cfg(1);
-	struct pogo_follow_opts fo;
 	struct pogo_follow *f;
-	struct pogo_pair *p = NULL;
 	struct tt t;
-	uv_loop_t loop;
-	char dir[64], out_path[128], err_path[128];
-	char *cause = NULL, *msg = NULL, *out, *err;
+	char *out, *err;
 	uint64_t start;
-	int i, out_fd, err_fd;
+	int i;
 
-	memset(&t, 0, sizeof(t));
-	pogo_log_level = POGO_LOG_WARN;
-	snprintf(dir, sizeof(dir), "/tmp/test-tail.XXXXXX");
-	ASSERT(mkdtemp(dir) != NULL);
-	snprintf(out_path, sizeof(out_path), "%s/stdout", dir);
-	snprintf(err_path, sizeof(err_path), "%s/stderr", dir);
-	out_fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	err_fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ASSERT(out_fd >= 0 && err_fd >= 0);
-
-	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_OK(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause));
-	t.d = pogo_pair_dispatcher(p);
-	ASSERT_OK(pogo_dispatcher_submit(
-	    t.d, fields, POGO_NELEM(fields), "test", submitted_cb, &t, &msg));
-	for (i = 0; i < 100000 && t.answers == 0; i++)
-		uv_run(&loop, UV_RUN_ONCE);
-	memset(&fo, 0, sizeof(fo));
-	fo.prog = "pogo one";
-	fo.job = t.jobid;
-	fo.nhosts = 4;
-	fo.out_fd = out_fd;
-	fo.err_fd = err_fd;
-	fo.high = 4 * 1024 * 1024;
-	f = pogo_follow_new(&loop, &fo, &src_ops, &t);
-	ASSERT_OK(pogo_tail_start(&loop, t.d, 0, f, 0, end_cb, &t, &t.tail));
-	pogo_follow_start(f);
+	tt_start(&t, 1, fields, POGO_NELEM(fields), 4, false);
+	f = t.f;
 
 	/* One host runs (max_tasks 1): the first Ctrl-C halts the job. */
 	for (i = 0; i < 1000000 && pogo_follow_count(f, POGO_HOST_RUNNING) == 0;
 	     i++)
-		uv_run(&loop, UV_RUN_ONCE);
+		uv_run(&t.loop, UV_RUN_ONCE);
 	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_RUNNING), 1);
 	pogo_follow_interrupt(f);
 	ASSERT_EQ(t.halts, 1);
 	for (i = 0; i < 1000000 && pogo_follow_count(f, POGO_HOST_HALTED) < 3;
 	     i++)
-		uv_run(&loop, UV_RUN_ONCE);
+		uv_run(&t.loop, UV_RUN_ONCE);
 	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_HALTED), 3);
 	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_RUNNING), 1);
 	ASSERT_EQ(t.ends, 0); /* the running host is awaited */
 
 	/* The second kills it, long before its 30 s. */
-	start = uv_now(&loop);
+	start = uv_now(&t.loop);
 	pogo_follow_interrupt(f);
 	ASSERT_EQ(t.stops, 1);
 	for (i = 0; i < 1000000 && t.ends == 0; i++)
-		uv_run(&loop, UV_RUN_ONCE);
+		uv_run(&t.loop, UV_RUN_ONCE);
 	ASSERT_EQ(t.ends, 1);
-	uv_update_time(&loop);
-	ASSERT_LT(uv_now(&loop) - start, 20000);
+	uv_update_time(&t.loop);
+	ASSERT_LT(uv_now(&t.loop) - start, 20000);
 	ASSERT_EQ(pogo_follow_count(f, POGO_HOST_FAILED), 1);
 	ASSERT_EQ(pogo_follow_finish(f, NULL), 1);
-	pogo_tail_close(t.tail, closed_cb, &t);
-	pogo_follow_close(f, closed_cb, &t);
-	pogo_pair_stop(p, pair_closed_cb, &t);
-	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
-	ASSERT_EQ(t.closed, 3);
-	ASSERT_OK(uv_loop_close(&loop));
+	tt_close(&t);
 
-	out = slurp(out_path);
-	err = slurp(err_path);
+	out = t.out;
+	err = t.err;
 	ASSERT(line_at(out, "h1: Running target") >= 0);
 	ASSERT(line_at(out, "h1: Failed (killed)") >
 	    line_at(out, "h1: Running target"));
@@ -346,10 +345,5 @@ TEST(ctrl_c_halts_the_job_then_kills_its_running_task)
 	    strncmp(err, "4 hosts: 0 ok, 1 failed, 0 unreachable, 3 halted in ",
 	        strlen("4 hosts: 0 ok, 1 failed, 0 unreachable, 3 "
 	               "halted in ")) == 0);
-	free(out);
-	free(err);
-	unlink(out_path);
-	unlink(err_path);
-	rmdir(dir);
-	pogo_cfg_free(cfg);
+	tt_free(&t);
 }
