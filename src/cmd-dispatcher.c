@@ -63,10 +63,9 @@ cmd_dispatcher_fatal(struct pogo_dispatcher *d, void *arg)
 static int
 cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 {
-	enum { OPT_INSECURE = 256 };
 	static const struct option longopts[] = {
 		{ "api", no_argument, NULL, 'a' },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "insecure", no_argument, NULL, POGO_CMD_OPT_INSECURE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pogo_cmd_daemon opt = { 0 };
@@ -81,15 +80,11 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:va", longopts, NULL)) != -1) {
-		if (pogo_cmd_daemon_option(&opt, c, optarg))
-			continue;
+	while ((c = pogo_cmd_daemon_getopt(
+	            &opt, argc, argv, "+f:o:va", longopts)) != -1) {
 		switch (c) {
 		case 'a':
 			api = true;
-			break;
-		case OPT_INSECURE:
-			opt.insecure = true;
 			break;
 		default:
 			goto usage;

@@ -123,10 +123,10 @@ worker_run(const struct pogo_cfg *cfg)
 static int
 cmd_worker_main(int argc, char **argv, struct pogo_ctx *ctx)
 {
-	enum { OPT_INSECURE = 256, OPT_DISPATCHER };
+	enum { OPT_DISPATCHER = POGO_CMD_OPT_INSECURE + 1 };
 	static const struct option longopts[] = {
 		{ "dispatcher", required_argument, NULL, OPT_DISPATCHER },
-		{ "insecure", no_argument, NULL, OPT_INSECURE },
+		{ "insecure", no_argument, NULL, POGO_CMD_OPT_INSECURE },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct pogo_cmd_daemon d = { 0 };
@@ -137,16 +137,12 @@ cmd_worker_main(int argc, char **argv, struct pogo_ctx *ctx)
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "+f:o:v", longopts, NULL)) != -1) {
-		if (pogo_cmd_daemon_option(&d, c, optarg))
-			continue;
+	while ((c = pogo_cmd_daemon_getopt(
+	            &d, argc, argv, "+f:o:v", longopts)) != -1) {
 		switch (c) {
 		case OPT_DISPATCHER:
 			disp = xreallocarray(disp, ndisp + 1, sizeof(*disp));
 			disp[ndisp++] = optarg;
-			break;
-		case OPT_INSECURE:
-			d.insecure = true;
 			break;
 		default:
 			goto usage;

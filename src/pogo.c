@@ -8,6 +8,7 @@
  */
 #include "pogo/compat.h"
 
+#include <getopt.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -62,8 +63,23 @@ pogo_cmd_daemon_option(struct pogo_cmd_daemon *d, int c, char *arg)
 	case 'v':
 		d->verbose++;
 		return true;
+	case POGO_CMD_OPT_INSECURE:
+		d->insecure = true;
+		return true;
 	}
 	return false;
+}
+
+int
+pogo_cmd_daemon_getopt(struct pogo_cmd_daemon *d, int argc, char **argv,
+    const char *optstring, const struct option *longopts)
+{
+	int c;
+
+	while ((c = getopt_long(argc, argv, optstring, longopts, NULL)) != -1)
+		if (!pogo_cmd_daemon_option(d, c, optarg))
+			return c;
+	return -1;
 }
 
 int

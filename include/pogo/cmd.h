@@ -61,6 +61,7 @@ void pogo_cmd_usage(const struct pogo_cmd *cmd, FILE *f);
 int pogo_cmd_not_implemented(const struct pogo_cmd *cmd);
 
 struct pogo_cfg;
+struct option;
 
 /* The options every daemon takes: -f, -o (repeatable), -v, --insecure. */
 struct pogo_cmd_daemon {
@@ -72,10 +73,24 @@ struct pogo_cmd_daemon {
 };
 
 /*
+ * getopt_long's value for --insecure in a daemon's long options; its own
+ * long options take values above it.
+ */
+#define POGO_CMD_OPT_INSECURE 256
+
+/*
  * Handle one of the common daemon options (c as getopt_long returned it,
  * with optarg); returns true if it was one.
  */
 bool pogo_cmd_daemon_option(struct pogo_cmd_daemon *d, int c, char *arg);
+
+/*
+ * getopt_long(argc, argv, optstring, longopts) handling the common
+ * daemon options into d: the next other option's value, '?' or ':' for
+ * an unknown option or a missing argument, -1 at the end.
+ */
+int pogo_cmd_daemon_getopt(struct pogo_cmd_daemon *d, int argc, char **argv,
+    const char *optstring, const struct option *longopts);
 
 /*
  * Load and check the daemon configuration of d (SPEC 1.6) and apply -v
