@@ -133,6 +133,7 @@ struct pogo_sched {
 	uint32_t nonfinal;
 	uint32_t inflight;
 	bool started;
+	bool held; /* restored: no pass before pogo_sched_start() */
 	bool halted;
 	bool done;
 	bool busy;
@@ -617,6 +618,8 @@ sched_run(struct pogo_sched *s)
 	s->busy = true;
 	do {
 		s->again = false;
+		if (s->held)
+			break;
 		if (s->started && !s->halted && !s->done)
 			sched_pass(s);
 		if (!s->again)
@@ -941,6 +944,12 @@ pogo_sched_start(struct pogo_sched *s)
 {
 	uint32_t th;
 
+	if (s->held) {
+		/* Restored: the threads are active, only the pass is due. */
+		s->held = false;
+		sched_run(s);
+		return;
+	}
 	if (s->started)
 		return;
 	s->started = true;
@@ -949,6 +958,90 @@ pogo_sched_start(struct pogo_sched *s)
 		sched_activate(s, th);
 	s->busy = false;
 	sched_run(s);
+}
+
+/*
+ * Lay out thread th of a restored schedule: the slots before the last
+ * one with a started or final task are complete (their tasks not final
+ * are retries, detached), the active slot is the first from there with a
+ * task not final, and its pending tasks become candidates.
+ */
+static void
+sched_restore_thread(struct pogo_sched *s, uint32_t th)
+{
+	struct sched_thread *thr = &s->threads[th];
+	struct sched_slot *sl;
+	struct sched_task *tk;
+	uint32_t k, t, last = 0;
+
+	for (k = 0; k < thr->nslots; k++) {
+		sl = &s->slots[thr->first_slot + k];
+		for (t = sl->first; t < sl->first + sl->n; t++) {
+			if (s->tasks[t].state != POGO_SCHED_PENDING)
+				last = k;
+		}
+	}
+	for (k = 0; k < thr->nslots; k++) {
+		sl = &s->slots[thr->first_slot + k];
+		sl->nonfinal = 0;
+		for (t = sl->first; t < sl->first + sl->n; t++) {
+			tk = &s->tasks[t];
+			if (tk->state >= POGO_SCHED_DONE_OK)
+				continue;
+			if (k < last) {
+				tk->flags |= SCHED_DETACHED;
+				pogo_idv_push(&s->detached, t);
+				if (tk->state == POGO_SCHED_PENDING)
+					sched_cand_push(s, t, SCHED_NONE);
+			} else
+				sl->nonfinal++;
+		}
+	}
+	for (thr->active = last; thr->active < thr->nslots; thr->active++) {
+		sl = &s->slots[thr->first_slot + thr->active];
+		if (sl->nonfinal == 0)
+			continue;
+		for (t = sl->first; t < sl->first + sl->n; t++) {
+			if (s->tasks[t].state == POGO_SCHED_PENDING)
+				sched_cand_push(s, t, SCHED_NONE);
+		}
+		break;
+	}
+}
+
+int
+pogo_sched_restore(
+    struct pogo_sched *s, const enum pogo_sched_task_state *states)
+{
+	struct sched_task *tk;
+	const uint32_t *g;
+	uint32_t t, th;
+	uint16_t k;
+
+	if (s->started)
+		return POGO_ERR_STATE;
+	s->started = true;
+	s->held = true;
+	s->nonfinal = 0;
+	for (t = 0; t < s->ntasks; t++) {
+		tk = &s->tasks[t];
+		tk->state = (uint8_t)states[t];
+		if (states[t] < POGO_SCHED_DONE_OK)
+			s->nonfinal++;
+		/* Failed and in-flight hosts hold their units (SPEC 6.4). */
+		if (states[t] == POGO_SCHED_INFLIGHT ||
+		    states[t] == POGO_SCHED_DONE_FAILED)
+			sched_take(s, t);
+		if (states[t] != POGO_SCHED_INFLIGHT)
+			continue;
+		g = sched_tgroups(s, t);
+		for (k = 0; k < tk->ngroups; k++)
+			sched_ctr(s, g[k])->inflight++;
+		s->inflight++;
+	}
+	for (th = 0; th < s->nthreads; th++)
+		sched_restore_thread(s, th);
+	return 0;
 }
 
 /* A task leaves flight: its units stop counting as in flight. */
@@ -1006,6 +1099,7 @@ pogo_sched_halt(struct pogo_sched *s)
 {
 	if (!pogo_sched_active(s))
 		return;
+	s->held = false;
 	s->halted = true;
 	sched_release_all(s);
 	sched_run(s);

@@ -88,8 +88,30 @@ int pogo_sched_new(const struct pogo_sched_config *cfg,
     void *arg, struct pogo_sched **sp, char **cause);
 void pogo_sched_free(struct pogo_sched *s);
 
-/* Activate the first slots and run the first dispatch pass. */
+/*
+ * Activate the first slots and run the first dispatch pass (after
+ * pogo_sched_restore(): only the pass).
+ */
 void pogo_sched_start(struct pogo_sched *s);
+
+/*
+ * Restore the schedule of a job a restarted dispatcher reloads (SPEC
+ * 6.4), instead of the start's activation: states[t] is task t's state
+ * from its stored host state (PENDING: waiting; INFLIGHT: handed to a
+ * worker; DONE_OK, DONE_FAILED, DONE_SKIPPED: final).  Tasks in flight
+ * and failed tasks take their units again, past a limit if need be (the
+ * job is active).  In each thread the slots before the last one that has
+ * a started or final task are complete (a task of them that is not final
+ * is a retry, which does not hold the thread), and the active slot is the
+ * first from there with a task not final.  No callback is made and
+ * nothing is dispatched: pogo_sched_start() then runs the first dispatch
+ * pass (and the end checks), or pogo_sched_halt() halts the job.
+ * Restore every schedule of a counter registry before starting any, so
+ * that no pass takes the units of another job's hosts in flight.
+ * Returns 0, or POGO_ERR_STATE if s was started or restored already.
+ */
+int pogo_sched_restore(
+    struct pogo_sched *s, const enum pogo_sched_task_state *states);
 
 /*
  * A task ended.  Returns 0, or POGO_ERR_STATE when the task is not in

@@ -1561,3 +1561,223 @@ TEST(withdraw_returns_task_to_pending)
 	ASSERT_STR_EQ(sim_runs(&m, 2), "a");
 	sim_free(&m);
 }
+
+/*
+ * Restore m's schedule (SPEC 6.4) from "host=X ..." with X one of P
+ * (pending), I (in flight), O (ok), F (failed), S (skipped); hosts not
+ * named are pending.
+ */
+static int
+restore_as(struct sim *m, const char *spec)
+{
+	enum pogo_sched_task_state *st;
+	char host[64], *eq;
+	const char *p = spec;
+	uint32_t n = pogo_sched_ntasks(m->s), t;
+	size_t len;
+	int r;
+
+	st = xcalloc(n + 1, sizeof(*st));
+	for (t = 0; t < n; t++)
+		st[t] = POGO_SCHED_PENDING;
+	while (*p != '\0') {
+		len = strcspn(p, " ");
+		ASSERT(len < sizeof(host));
+		memcpy(host, p, len);
+		host[len] = '\0';
+		p += len + (p[len] == ' ');
+		ASSERT((eq = strchr(host, '=')) != NULL);
+		*eq = '\0';
+		t = pogo_sched_find_task(m->s, host);
+		ASSERT(t != UINT32_MAX);
+		switch (eq[1]) {
+		case 'I':
+			st[t] = POGO_SCHED_INFLIGHT;
+			break;
+		case 'O':
+			st[t] = POGO_SCHED_DONE_OK;
+			break;
+		case 'F':
+			st[t] = POGO_SCHED_DONE_FAILED;
+			break;
+		case 'S':
+			st[t] = POGO_SCHED_DONE_SKIPPED;
+			break;
+		default:
+			st[t] = POGO_SCHED_PENDING;
+			break;
+		}
+	}
+	r = pogo_sched_restore(m->s, st);
+	free(st);
+	return r;
+}
+
+#define CFG_RESTORE_SEQ                          \
+	"tag: {a: [h1, h2], b: [h3], c: [h4]}\n" \
+	"sequence: [$a, $b, $c]\n"
+
+#define CFG_RESTORE_LIMIT              \
+	"tag: {g: [h1, h2, h3, h4]}\n" \
+	"constraint: {$g: {max_parallel: 2}}\n"
+
+TEST(restore_takes_units_again_and_emits_no_run)
+{
+	struct sim m;
+	uint32_t h1, h3;
+
+	sim_init(&m, CFG_RESTORE_LIMIT, NULL);
+	ASSERT_OK(restore_as(&m, "h1=I h2=F"));
+	/* In flight and failed hold their units; nothing is dispatched. */
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 2);
+	ASSERT_EQ(m.nruns, 0);
+	ASSERT_EQ(m.done, 0);
+	h1 = pogo_sched_find_task(m.s, "h1");
+	h3 = pogo_sched_find_task(m.s, "h3");
+	ASSERT_EQ(pogo_sched_task_state(m.s, h1), POGO_SCHED_INFLIGHT);
+	ASSERT(pogo_sched_task_holds_units(m.s, h1));
+	/* The first pass: the group is full, nothing runs. */
+	pogo_sched_start(m.s);
+	ASSERT_EQ(m.nruns, 0);
+	ASSERT_EQ(m.done, 0);
+	/* A restore is once, before anything else. */
+	ASSERT_EQ(restore_as(&m, ""), POGO_ERR_STATE);
+	ASSERT_OK(pogo_sched_task_finished(m.s, h1, POGO_SCHED_OK));
+	ASSERT_EQ(m.nruns, 1);
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 2);
+	ASSERT_OK(pogo_sched_task_finished(m.s, m.runs[0], POGO_SCHED_OK));
+	ASSERT_EQ(m.nruns, 2);
+	ASSERT(m.runs[0] == h3 || m.runs[1] == h3);
+	ASSERT_OK(pogo_sched_task_finished(m.s, m.runs[1], POGO_SCHED_OK));
+	/* h2 failed: the job is done, every unit released. */
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_FINISHED);
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 0);
+	sim_free(&m);
+}
+
+TEST(restore_resumes_a_sequence_at_its_active_slot)
+{
+	struct sim m;
+
+	sim_init(&m, CFG_RESTORE_SEQ, NULL);
+	ASSERT_OK(restore_as(&m, "h1=O h2=O h3=I"));
+	pogo_sched_start(m.s);
+	ASSERT_EQ(m.nruns, 0);
+	ASSERT_EQ(pogo_sched_active_slot(m.s, 0), 1);
+	ASSERT_OK(pogo_sched_task_finished(
+	    m.s, pogo_sched_find_task(m.s, "h3"), POGO_SCHED_OK));
+	ASSERT_STR_EQ(sim_runs(&m, 0), "h4");
+	ASSERT_OK(pogo_sched_task_finished(m.s, m.runs[0], POGO_SCHED_OK));
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_FINISHED);
+	sim_free(&m);
+}
+
+TEST(restore_pending_slot_after_a_final_one_is_dispatched)
+{
+	struct sim m;
+
+	/* Slot a ended, slot b had not been stored as started. */
+	sim_init(&m, CFG_RESTORE_SEQ, NULL);
+	ASSERT_OK(restore_as(&m, "h1=O h2=F"));
+	ASSERT_EQ(m.nruns, 0);
+	pogo_sched_start(m.s);
+	ASSERT_STR_EQ(sim_runs(&m, 0), "h3");
+	sim_free(&m);
+}
+
+TEST(restore_a_retry_of_an_earlier_slot_does_not_hold_the_thread)
+{
+	struct sim m;
+	uint32_t h1;
+
+	/* h1 was retried after slot a completed, while h3 runs. */
+	sim_init(&m, CFG_RESTORE_SEQ, NULL);
+	ASSERT_OK(restore_as(&m, "h1=P h2=O h3=I"));
+	pogo_sched_start(m.s);
+	ASSERT_STR_EQ(sim_runs(&m, 0), "h1");
+	ASSERT_EQ(pogo_sched_active_slot(m.s, 0), 1);
+	h1 = pogo_sched_find_task(m.s, "h1");
+	ASSERT_OK(pogo_sched_task_finished(
+	    m.s, pogo_sched_find_task(m.s, "h3"), POGO_SCHED_OK));
+	ASSERT_STR_EQ(sim_runs(&m, 1), "h4");
+	ASSERT_OK(pogo_sched_task_finished(m.s, h1, POGO_SCHED_OK));
+	ASSERT_EQ(m.done, 0);
+	ASSERT_OK(pogo_sched_task_finished(m.s, m.runs[1], POGO_SCHED_OK));
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_FINISHED);
+	sim_free(&m);
+}
+
+TEST(restore_failed_hosts_deadlock_at_the_first_pass)
+{
+	struct sim m;
+
+	sim_init(&m, CFG_RESTORE_LIMIT, NULL);
+	ASSERT_OK(restore_as(&m, "h1=F h2=F"));
+	ASSERT_EQ(m.done, 0);
+	pogo_sched_start(m.s);
+	ASSERT_EQ(m.nruns, 0);
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_DEADLOCKED);
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 0);
+	sim_free(&m);
+}
+
+TEST(restore_every_final_finishes_at_the_first_pass)
+{
+	struct sim m;
+
+	sim_init(&m, CFG_RESTORE_SEQ, NULL);
+	ASSERT_OK(restore_as(&m, "h1=O h2=S h3=O h4=F"));
+	ASSERT_EQ(m.done, 0);
+	pogo_sched_start(m.s);
+	ASSERT_EQ(m.done, 1);
+	ASSERT_EQ(m.end, POGO_SCHED_FINISHED);
+	sim_free(&m);
+}
+
+TEST(restore_shared_counters_before_any_pass)
+{
+	struct pogo_sched_counters *ctrs = pogo_sched_counters_new();
+	struct sim a, b;
+
+	sim_init_shared(&a, CFG_RESTORE_LIMIT, NULL, ctrs, NULL);
+	sim_init_shared(&b, CFG_RESTORE_LIMIT, NULL, ctrs, NULL);
+	ASSERT_OK(restore_as(&a, "h1=I h2=I"));
+	ASSERT_OK(restore_as(&b, "h1=O"));
+	ASSERT_EQ(pogo_sched_group_used(a.s, 0), 2);
+	/* b waits for the units a's hosts in flight hold. */
+	pogo_sched_start(b.s);
+	pogo_sched_start(a.s);
+	ASSERT_EQ(a.nruns + b.nruns, 0);
+	ASSERT_EQ(a.done + b.done, 0);
+	/* A halt keeps the units of the hosts in flight. */
+	pogo_sched_halt(a.s);
+	ASSERT_EQ(pogo_sched_group_used(a.s, 0), 2);
+	ASSERT_OK(pogo_sched_task_finished(
+	    a.s, pogo_sched_find_task(a.s, "h1"), POGO_SCHED_OK));
+	ASSERT_EQ(b.nruns, 1);
+	ASSERT_EQ(pogo_sched_group_used(a.s, 0), 2);
+	sim_free(&a);
+	sim_free(&b);
+	pogo_sched_counters_free(ctrs);
+}
+
+TEST(restore_then_halt_runs_nothing)
+{
+	struct sim m;
+
+	sim_init(&m, CFG_RESTORE_LIMIT, NULL);
+	ASSERT_OK(restore_as(&m, "h1=I"));
+	pogo_sched_halt(m.s);
+	ASSERT_EQ(m.nruns, 0);
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 1);
+	ASSERT_OK(pogo_sched_task_finished(
+	    m.s, pogo_sched_find_task(m.s, "h1"), POGO_SCHED_OK));
+	ASSERT_EQ(m.nruns, 0);
+	ASSERT_EQ(m.done, 0);
+	ASSERT_EQ(pogo_sched_group_used(m.s, 0), 0);
+	sim_free(&m);
+}
