@@ -84,6 +84,17 @@ exec_run_unlink(struct pogo_exec *e, struct pogo_exec_run *r)
 }
 
 void
+pogo_exec_run_adopt(struct pogo_exec *e, struct pogo_exec_run *r,
+    struct pogo_exec_task *t, double started_at)
+{
+	pogo_exec_run_add(e, r, t);
+	if (started_at > 0) {
+		r->started = true;
+		r->started_at = started_at;
+	}
+}
+
+void
 pogo_exec_run_started(struct pogo_exec *e, struct pogo_exec_run *r)
 {
 	POGO_ASSERT(r->linked && !r->started);

@@ -49,6 +49,13 @@ struct job_host {
 	bool has_id;  /* task.task_id belongs to the current run */
 };
 
+struct job_adopt {
+	uint32_t t;
+	char *worker;
+	char *instance;
+	double started_at;
+};
+
 struct dispatch_entry {
 	struct pogo_job *job;
 	uint32_t t;
@@ -110,6 +117,11 @@ struct pogo_job {
 	bool ended;
 	void (*close_cb)(void *);
 	void *close_arg;
+	/* Loaded (SPEC 6.4): hosts in flight to adopt at the start. */
+	struct job_adopt *adopt;
+	uint32_t nadopt;
+	bool loaded; /* pogo_job_load() done, pogo_job_start() due */
+	bool secrets_lost;
 };
 
 static const char *job_state_names[] = { "gathering", "running", "finished",
@@ -167,19 +179,25 @@ job_entry_view(const struct pogo_job *job, uint32_t i, struct pogo_job_entry *e)
 	e->task_id = NULL;
 }
 
-static void
-job_append(struct pogo_job *job, uint32_t host, int state, uint32_t msg,
-    int exitstatus, bool output)
+/* A new entry at the end of the job's log, to fill. */
+static struct job_entry *
+job_log_push(struct pogo_job *job)
 {
-	struct job_entry *le;
-	struct pogo_job_entry e;
-
 	if (job->nlog == job->caplog) {
 		job->caplog = job->caplog ? job->caplog * 2 : 64;
 		job->log =
 		    xreallocarray(job->log, job->caplog, sizeof(*job->log));
 	}
-	le = &job->log[job->nlog];
+	return &job->log[job->nlog++];
+}
+
+static void
+job_append(struct pogo_job *job, uint32_t host, int state, uint32_t msg,
+    int exitstatus, bool output)
+{
+	struct job_entry *le = job_log_push(job);
+	struct pogo_job_entry e;
+
 	le->time = job_now();
 	le->host = host;
 	le->state = (uint8_t)state;
@@ -187,9 +205,8 @@ job_append(struct pogo_job *job, uint32_t host, int state, uint32_t msg,
 	le->exitstatus = exitstatus;
 	le->run = host == JOB_NONE ? 0 : job->hosts[host].runs;
 	le->output = output;
-	if (job->nlog == 0)
+	if (job->nlog == 1)
 		job->start_time = le->time;
-	job->nlog++;
 	if (job->listener->entry != NULL) {
 		job_entry_view(job, job->nlog - 1, &e);
 		if (host != JOB_NONE && job->hosts[host].has_id)
@@ -370,6 +387,22 @@ dispatch_task_id(struct pogo_dispatch *d, struct job_host *h)
 	return 0;
 }
 
+/* The fields of host t's task for the executor, but its id. */
+static void
+job_task_fill(struct pogo_job *job, uint32_t t)
+{
+	struct job_host *h = &job->hosts[t];
+
+	h->task.job_id = job->id;
+	h->task.host = pogo_sched_task_host(job->sched, t);
+	h->task.command = job->command;
+	h->task.run_as = job->run_as;
+	h->task.timeout = job->timeout;
+	h->task.stub = &job->stub;
+	h->task.run = h->runs;
+	h->task.data = job;
+}
+
 /*
  * Hand task t to the executor.  Returns 0 (handed over, or failed for
  * good), or the error of a refusal that passes or of the task counter:
@@ -385,14 +418,7 @@ job_exec(struct pogo_job *job, uint32_t t)
 	int rc;
 
 	if ((rc = dispatch_task_id(d, h)) == 0) {
-		h->task.job_id = job->id;
-		h->task.host = pogo_sched_task_host(job->sched, t);
-		h->task.command = job->command;
-		h->task.run_as = job->run_as;
-		h->task.timeout = job->timeout;
-		h->task.stub = &job->stub;
-		h->task.run = h->runs;
-		h->task.data = job;
+		job_task_fill(job, t);
 		rc = d->exec->ops->start(d->exec, &h->task);
 		if (rc != 0 && !job_refusal_passes(rc)) {
 			/* The executor cannot run it at all (it closes). */
@@ -640,6 +666,7 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
     void *arg, struct pogo_job **jobp, char **cause)
 {
 	struct pogo_job *job;
+	uint32_t i;
 	int r;
 
 	*jobp = NULL;
@@ -671,6 +698,10 @@ pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
 	job->nhosts = pogo_sched_ntasks(job->sched);
 	job->hosts = xcalloc(job->nhosts + 1, sizeof(*job->hosts));
 	job->counts[POGO_HOST_WAITING] = job->nhosts;
+	for (i = 0; i < job->nhosts; i++) {
+		job->hosts[i].msg = JOB_NONE;
+		job->hosts[i].exitstatus = -1;
+	}
 	uv_timer_init(loop, &job->timer);
 	job->timer.data = job;
 	d->njobs++;
@@ -725,23 +756,19 @@ job_arm_timeout(struct pogo_job *job)
 	    left <= 0 ? 0 : (uint64_t)(left * 1000) + 1, 0);
 }
 
-void
-pogo_job_start(struct pogo_job *job)
+/*
+ * What the start logs after the creation: every host waits for its run
+ * order, then for its slot's predecessor, and the job runs.
+ */
+static void
+job_start_hosts(struct pogo_job *job)
 {
 	uint32_t t, th, sl, first, n, i;
 	char *msg;
 
-	if (job->started)
-		return;
-	job->started = true;
-	job_set_state(
-	    job, POGO_JOB_GATHERING, "job created; fetching host info");
-	for (t = 0; t < job->nhosts; t++) {
-		job->hosts[t].exitstatus = -1;
-		job->hosts[t].msg = JOB_NONE;
+	for (t = 0; t < job->nhosts; t++)
 		job_host_set(job, t, POGO_HOST_WAITING, -1, false,
 		    "determining run order...");
-	}
 	/* Hosts in slot k > 1 wait for slot k - 1 (SPEC 5.4). */
 	for (th = 0; th < pogo_sched_nthreads(job->sched); th++) {
 		for (sl = 1; sl < pogo_sched_nslots(job->sched, th); sl++) {
@@ -757,6 +784,23 @@ pogo_job_start(struct pogo_job *job)
 		}
 	}
 	job_set_state(job, POGO_JOB_RUNNING, "constraints computed");
+}
+
+static void job_start_loaded(struct pogo_job *job);
+
+void
+pogo_job_start(struct pogo_job *job)
+{
+	if (job->loaded) {
+		job_start_loaded(job);
+		return;
+	}
+	if (job->started)
+		return;
+	job->started = true;
+	job_set_state(
+	    job, POGO_JOB_GATHERING, "job created; fetching host info");
+	job_start_hosts(job);
 	job_arm_timeout(job);
 	pogo_sched_start(job->sched);
 	job_maybe_end(job);
@@ -946,6 +990,20 @@ pogo_job_sched(const struct pogo_job *job)
 static void dispatch_close_now(struct pogo_dispatch *d);
 
 static void
+job_adopt_clear(struct pogo_job *job)
+{
+	uint32_t i;
+
+	for (i = 0; i < job->nadopt; i++) {
+		free(job->adopt[i].worker);
+		free(job->adopt[i].instance);
+	}
+	free(job->adopt);
+	job->adopt = NULL;
+	job->nadopt = 0;
+}
+
+static void
 job_timer_closed(uv_handle_t *h)
 {
 	struct pogo_job *job = h->data;
@@ -954,6 +1012,7 @@ job_timer_closed(uv_handle_t *h)
 
 	for (t = 0; t < job->nhosts; t++)
 		free((char *)job->hosts[t].task.task_id);
+	job_adopt_clear(job);
 	if (job->close_cb != NULL)
 		job->close_cb(job->close_arg);
 	pogo_sched_free(job->sched);
@@ -1086,4 +1145,160 @@ pogo_dispatch_close(struct pogo_dispatch *d, void (*cb)(void *arg), void *arg)
 	/* Jobs still closing free their schedules first. */
 	if (d->njobs == 0)
 		dispatch_close_now(d);
+}
+
+int
+pogo_job_load_entry(struct pogo_job *job, const struct pogo_job_entry *e)
+{
+	struct job_entry *le;
+	uint32_t t = JOB_NONE;
+
+	if (job->started || e->index != job->nlog)
+		return POGO_ERR_STATE;
+	if (e->host != NULL &&
+	    (t = pogo_sched_find_task(job->sched, e->host)) == UINT32_MAX)
+		return POGO_ERR_NOTFOUND;
+	le = job_log_push(job);
+	le->time = e->time;
+	le->host = t;
+	le->state = (uint8_t)e->state;
+	le->msg = job_msg(job, e->message != NULL ? e->message : "");
+	le->exitstatus = e->exitstatus;
+	le->run = e->run;
+	le->output = e->output;
+	if (job->nlog == 1)
+		job->start_time = e->time;
+	if (t == JOB_NONE)
+		job->state_msg = le->msg;
+	return 0;
+}
+
+int
+pogo_job_load_host(struct pogo_job *job, const struct pogo_job_stored_host *sh)
+{
+	struct job_host *h;
+	struct job_adopt *a;
+	uint32_t t;
+
+	if (job->started || (unsigned)sh->state >= POGO_HOST_NSTATES)
+		return POGO_ERR_STATE;
+	if ((t = pogo_sched_find_task(job->sched, sh->host)) == UINT32_MAX)
+		return POGO_ERR_NOTFOUND;
+	h = &job->hosts[t];
+	job->counts[h->state]--;
+	job->counts[sh->state]++;
+	h->state = (uint8_t)sh->state;
+	h->msg = sh->message != NULL ? job_msg(job, sh->message) : JOB_NONE;
+	h->exitstatus = sh->exitstatus;
+	h->runs = sh->runs;
+	if (sh->state != POGO_HOST_READY && sh->state != POGO_HOST_RUNNING)
+		return 0;
+	/* In flight: its run is the latest one started. */
+	if (h->runs > 0)
+		h->runs--;
+	free((char *)h->task.task_id);
+	h->task.task_id = NULL;
+	h->has_id = sh->task_id != NULL;
+	if (h->has_id)
+		h->task.task_id = xstrdup(sh->task_id);
+	job->adopt =
+	    xreallocarray(job->adopt, job->nadopt + 1, sizeof(*job->adopt));
+	a = &job->adopt[job->nadopt++];
+	a->t = t;
+	a->worker = job_strdup(sh->worker);
+	a->instance = job_strdup(sh->instance);
+	a->started_at = sh->state == POGO_HOST_RUNNING ? sh->started_at : 0;
+	return 0;
+}
+
+int
+pogo_job_load(
+    struct pogo_job *job, enum pogo_job_state state, bool secrets_lost)
+{
+	enum pogo_sched_task_state *st;
+	uint32_t t;
+	int r;
+
+	if (job->started || job->nlog == 0 ||
+	    (state != POGO_JOB_GATHERING && state != POGO_JOB_RUNNING))
+		return POGO_ERR_STATE;
+	st = xreallocarray(NULL, job->nhosts + 1, sizeof(*st));
+	for (t = 0; t < job->nhosts; t++) {
+		switch (job->hosts[t].state) {
+		case POGO_HOST_READY:
+		case POGO_HOST_RUNNING:
+			st[t] = POGO_SCHED_INFLIGHT;
+			break;
+		case POGO_HOST_FINISHED:
+			st[t] = POGO_SCHED_DONE_OK;
+			break;
+		case POGO_HOST_FAILED:
+		case POGO_HOST_UNREACHABLE:
+			st[t] = POGO_SCHED_DONE_FAILED;
+			break;
+		case POGO_HOST_SKIPPED:
+			st[t] = POGO_SCHED_DONE_SKIPPED;
+			break;
+		default:
+			st[t] = POGO_SCHED_PENDING;
+			break;
+		}
+	}
+	r = pogo_sched_restore(job->sched, st);
+	free(st);
+	if (r != 0)
+		return r;
+	job->state = state;
+	job->started = true;
+	job->loaded = true;
+	job->secrets_lost = secrets_lost;
+	return 0;
+}
+
+/* The start of a loaded job (job.h, pogo_job_load()). */
+static void
+job_start_loaded(struct pogo_job *job)
+{
+	struct pogo_exec *e = job->d->exec;
+	struct job_adopt *a;
+	struct job_host *h;
+	uint32_t i;
+	int rc;
+
+	job->loaded = false;
+	for (i = 0; i < job->nadopt; i++) {
+		a = &job->adopt[i];
+		h = &job->hosts[a->t];
+		job_task_fill(job, a->t);
+		rc = POGO_ERR_NOTIMPL;
+		if (h->has_id && a->worker != NULL && a->instance != NULL &&
+		    e->ops->adopt != NULL)
+			rc = e->ops->adopt(
+			    e, &h->task, a->worker, a->instance, a->started_at);
+		if (rc == 0) {
+			h->in_exec = true;
+			job->in_exec++;
+			continue;
+		}
+		/* Its worker cannot be asked: lost (SPEC 7.3). */
+		log_warn("job %s: host %s: cannot adopt its task: %s", job->id,
+		    h->task.host, pogo_strerror(rc));
+		job_host_set(job, a->t, POGO_HOST_FAILED, -1, false,
+		    "lost contact with worker");
+		h->has_id = false;
+		h->runs++;
+		pogo_sched_task_finished(job->sched, a->t, POGO_SCHED_FAILED);
+	}
+	job_adopt_clear(job);
+	if (job->state == POGO_JOB_GATHERING)
+		job_start_hosts(job);
+	if (job_expired(job))
+		pogo_job_halt(job, "timeout reached");
+	else if (job->secrets_lost)
+		pogo_job_halt(job, "dispatcher restarted");
+	else {
+		job_arm_timeout(job);
+		pogo_sched_start(job->sched);
+	}
+	job_maybe_end(job);
 }

@@ -190,6 +190,18 @@ struct pogo_exec_ops {
 	 * POGO_ERR_NOTFOUND when t is not in flight here.  Never calls back.
 	 */
 	int (*withdraw)(struct pogo_exec *e, struct pogo_exec_task *t);
+	/*
+	 * Take over a task that an earlier life of the executor had in
+	 * flight (a dispatcher's restart, SPEC 6.4) (may be NULL): t (its
+	 * task_id set) was handed to worker (name, instance; borrowed), and
+	 * its command started at started_at (seconds since the epoch; 0: not
+	 * known to have started).  Returns 0: t is in flight as after a
+	 * start() that was sent, and its done event comes once, later; or an
+	 * error and no event (the engine decides the host's fate).  Never
+	 * calls back.
+	 */
+	int (*adopt)(struct pogo_exec *e, struct pogo_exec_task *t,
+	    const char *worker, const char *instance, double started_at);
 };
 
 /*
@@ -232,6 +244,12 @@ struct pogo_exec {
  */
 void pogo_exec_run_add(
     struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_task *t);
+/*
+ * run_adopt: as run_add, for a task adopted (the adopt op); started_at
+ * non-zero marks its command as started then, without an event.
+ */
+void pogo_exec_run_adopt(struct pogo_exec *e, struct pogo_exec_run *r,
+    struct pogo_exec_task *t, double started_at);
 void pogo_exec_run_started(struct pogo_exec *e, struct pogo_exec_run *r);
 void pogo_exec_run_output(struct pogo_exec *e, struct pogo_exec_run *r,
     enum pogo_out_type type, const char *data, size_t len, bool eol);

@@ -189,8 +189,55 @@ int pogo_job_new(uv_loop_t *loop, const struct pogo_sched_config *cfg,
     struct pogo_dispatch *d, const struct pogo_job_listener *listener,
     void *arg, struct pogo_job **jobp, char **cause);
 
-/* Log the creation, build the schedule, start the job timeout, dispatch. */
+/*
+ * Log the creation, build the schedule, start the job timeout, dispatch
+ * (a loaded job: see pogo_job_load()).
+ */
 void pogo_job_start(struct pogo_job *job);
+
+/*
+ * Restart (SPEC 6.4).  A job a restarted dispatcher reloads is made with
+ * pogo_job_new() and, instead of being built, given what was stored:
+ * every log entry in order (pogo_job_load_entry(): e->index must be the
+ * job's next one, e->host a host name or NULL, e->task_id ignored),
+ * every host's state (pogo_job_load_host()), then pogo_job_load() with
+ * the job's stored state, which must be active.  None of them calls the
+ * listener.  pogo_job_load() restores the schedule (pogo_sched_restore():
+ * hosts in flight and failed hosts hold their units again) and dispatches
+ * nothing: load every job of a dispatch first, then pogo_job_start() each
+ * one, which
+ *   - hands every host that was `ready` or `running` to the executor's
+ *     adopt op (with its stored task id, worker and instance), never
+ *     running it again; a host the executor cannot adopt is `failed`,
+ *     "lost contact with worker", keeping its units (SPEC 7.3);
+ *   - for a job stored `gathering`, logs what pogo_job_start() would
+ *     have logged after entry 0 and goes `running`;
+ *   - halts an expired job with "timeout reached", then a job whose
+ *     secrets were lost (secrets_lost) with "dispatcher restarted"
+ *     (waiting hosts become `halted`, hosts in flight finish);
+ *   - otherwise re-arms the job timeout from start_time (entry 0's
+ *     time) and runs the first dispatch pass.
+ * Task numbers come from the dispatch's counter as for any run.
+ */
+struct pogo_job_stored_host {
+	const char *host;
+	enum pogo_host_state state;
+	const char *message; /* NULL: none yet */
+	int exitstatus;      /* -1: none */
+	uint32_t runs;       /* runs started (SPEC 6.1) */
+	/* `ready` and `running` hosts: the run in flight (borrowed). */
+	const char *task_id;
+	const char *worker;
+	const char *instance;
+	double started_at; /* `running`: when its command started */
+};
+/* 0, or POGO_ERR_STATE (out of order, job started) / POGO_ERR_NOTFOUND. */
+int pogo_job_load_entry(struct pogo_job *job, const struct pogo_job_entry *e);
+int pogo_job_load_host(
+    struct pogo_job *job, const struct pogo_job_stored_host *h);
+/* 0, or POGO_ERR_STATE (no entry 0, state not active, job started). */
+int pogo_job_load(
+    struct pogo_job *job, enum pogo_job_state state, bool secrets_lost);
 
 /*
  * Job operations (SPEC 5.5).  0, or POGO_ERR_STATE / POGO_ERR_NOTFOUND.

@@ -46,10 +46,12 @@ struct fake_exec {
 	const char *slow;       /* hosts that take slow_ms */
 	unsigned slow_ms;
 	unsigned giveback; /* give this many accepted tasks back unstarted */
-	unsigned accept_first; /* starts accepted before the refusals */
-	unsigned starts;       /* calls of start() */
-	uint64_t last_start;   /* uv_now() of the last accepted start */
-	const char *cancel;    /* hosts refused for good (UV_ECANCELED) */
+	unsigned accept_first;    /* starts accepted before the refusals */
+	unsigned starts;          /* calls of start() */
+	uint64_t last_start;      /* uv_now() of the last accepted start */
+	const char *cancel;       /* hosts refused for good (UV_ECANCELED) */
+	struct pogo_strv adopted; /* "id@worker/instance" adopted, in order */
+	bool no_adopt;            /* adopt refuses */
 };
 
 static bool
@@ -166,8 +168,35 @@ fake_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 	cb(arg);
 }
 
+/* A task of an earlier life (SPEC 6.4): it ends after delay_ms. */
+static int
+fake_adopt(struct pogo_exec *e, struct pogo_exec_task *t, const char *worker,
+    const char *instance, double started_at)
+{
+	struct fake_exec *fe = (struct fake_exec *)e;
+	struct fake_task *ft;
+	char *s;
+
+	if (fe->no_adopt)
+		return POGO_ERR_NOTIMPL;
+	xasprintf(&s, "%s@%s/%s", t->task_id, worker, instance);
+	pogo_strv_push(&fe->adopted, s);
+	free(s);
+	ft = xcalloc(1, sizeof(*ft));
+	ft->fe = fe;
+	ft->t = t;
+	ft->started = started_at > 0;
+	t->priv = ft;
+	uv_timer_init(fe->loop, &ft->timer);
+	ft->timer.data = ft;
+	uv_timer_start(&ft->timer, fake_timer_cb, fe->delay_ms, 0);
+	fe->alive++;
+	e->inflight++;
+	return 0;
+}
+
 static const struct pogo_exec_ops fake_ops = { fake_start, fake_kill,
-	fake_close, NULL, NULL, NULL };
+	fake_close, NULL, NULL, NULL, fake_adopt };
 
 struct run {
 	uv_loop_t loop;
@@ -294,6 +323,7 @@ run_free(struct run *r)
 	ASSERT_EQ(r->fe.alive, 0);
 	pogo_strv_clear(&r->fe.ids);
 	pogo_strv_clear(&r->fe.hosts);
+	pogo_strv_clear(&r->fe.adopted);
 	ASSERT_OK(pogo_proc_loop_close(&r->loop));
 	pogo_sched_config_free(r->cfg);
 }
@@ -1239,4 +1269,267 @@ TEST(deadlock_across_jobs_when_other_jobs_host_is_refused)
 	ASSERT_EQ(pogo_job_state(m.j[0].job), POGO_JOB_FINISHED);
 	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 2);
 	multi_free(&m);
+}
+
+/*
+ * Load r's job (SPEC 6.4) as stored: entry 0 at start_time (and
+ * "constraints computed" unless gathering), then hosts from "name=state"
+ * words (w waiting, r running, y ready, f failed rc 1, o finished); the
+ * running and ready ones have task "old-<name>" on worker w1/i1.
+ */
+static void
+run_load(struct run *r, double start_time, enum pogo_job_state state,
+    const char *spec, bool secrets_lost)
+{
+	struct pogo_job_stored_host h;
+	struct pogo_job_entry e;
+	char word[64], tid[80], *eq;
+	const char *p = spec;
+	size_t len;
+
+	memset(&e, 0, sizeof(e));
+	e.time = start_time;
+	e.state = POGO_JOB_GATHERING;
+	e.message = "job created; fetching host info";
+	e.exitstatus = -1;
+	ASSERT_OK(pogo_job_load_entry(r->job, &e));
+	e.index = 5; /* out of order */
+	ASSERT_EQ(pogo_job_load_entry(r->job, &e), POGO_ERR_STATE);
+	if (state == POGO_JOB_RUNNING) {
+		e.index = 1;
+		e.state = POGO_JOB_RUNNING;
+		e.message = "constraints computed";
+		ASSERT_OK(pogo_job_load_entry(r->job, &e));
+	}
+	while (*p != '\0') {
+		len = strcspn(p, " ");
+		ASSERT(len < sizeof(word));
+		memcpy(word, p, len);
+		word[len] = '\0';
+		p += len + (p[len] == ' ');
+		ASSERT((eq = strchr(word, '=')) != NULL);
+		*eq = '\0';
+		memset(&h, 0, sizeof(h));
+		h.host = word;
+		h.exitstatus = -1;
+		h.runs = 1;
+		snprintf(tid, sizeof(tid), "old-%s", word);
+		switch (eq[1]) {
+		case 'r':
+			h.state = POGO_HOST_RUNNING;
+			h.message = "started";
+			h.started_at = start_time;
+			h.task_id = tid;
+			h.worker = "w1";
+			h.instance = "i1";
+			break;
+		case 'y':
+			h.state = POGO_HOST_READY;
+			h.message = "connecting to host...";
+			h.task_id = tid;
+			h.worker = "w1";
+			h.instance = "i1";
+			break;
+		case 'f':
+			h.state = POGO_HOST_FAILED;
+			h.message = "exited with status 1";
+			h.exitstatus = 1;
+			break;
+		case 'o':
+			h.state = POGO_HOST_FINISHED;
+			h.message = "ok";
+			h.exitstatus = 0;
+			break;
+		default:
+			h.state = POGO_HOST_WAITING;
+			h.message =
+			    state == POGO_JOB_RUNNING ? "waiting for $g" : NULL;
+			h.runs = 0;
+			break;
+		}
+		ASSERT_OK(pogo_job_load_host(r->job, &h));
+	}
+	ASSERT_OK(pogo_job_load(r->job, state, secrets_lost));
+	/* Nothing is logged or dispatched before the start. */
+	ASSERT_EQ(r->len, 0);
+	ASSERT_EQ(r->fe.starts, 0);
+	ASSERT_EQ(r->fe.adopted.n, 0);
+}
+
+#define CFG_LIMIT2 \
+	"tag: {g: [h1, h2, h3, h4]}\nconstraint: {$g: {max_parallel: 2}}\n"
+
+TEST(load_adopts_in_flight_hosts_and_goes_on)
+{
+	struct run r;
+	struct pogo_job_entry e;
+	enum pogo_host_state st;
+	int rc;
+
+	run_setup(&r, CFG_LIMIT2, "h1,h2,h3,h4", 10, 50, 0);
+	run_load(&r, pogo_exec_now() - 5, POGO_JOB_RUNNING,
+	    "h1=r h2=f h3=w h4=w", false);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_RUNNING);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_FAILED), 1);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_RUNNING), 1);
+	ASSERT_EQ(pogo_job_count(r.job, POGO_HOST_WAITING), 2);
+	pogo_job_start(r.job);
+	/* h1 is adopted, never started again; h2's unit is still held. */
+	ASSERT_EQ(r.fe.adopted.n, 1);
+	ASSERT_STR_EQ(r.fe.adopted.v[0], "old-h1@w1/i1");
+	ASSERT_EQ(r.fe.starts, 0);
+	ASSERT_EQ(pogo_job_inflight(r.job), 1);
+	run_go(&r);
+	ASSERT_EQ(r.ends, 1);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	/* h4 and h3 ran once each, one after the other. */
+	ASSERT_EQ(r.fe.starts, 2);
+	ASSERT_EQ(r.fe.ids.n, 2);
+	ASSERT_OK(pogo_job_host(r.job, "h1", &st, &rc));
+	ASSERT_EQ(st, POGO_HOST_FINISHED);
+	ASSERT_OK(pogo_job_host(r.job, "h2", &st, &rc));
+	ASSERT_EQ(st, POGO_HOST_FAILED);
+	ASSERT_EQ(rc, 1);
+	ASSERT_STR_EQ(r.lines,
+	    "h1 finished ok rc=0\n"
+	    "h4 ready connecting to host... -1\n"
+	    "h4 running started -1\n"
+	    "h4 finished ok rc=0\n"
+	    "h3 ready connecting to host... -1\n"
+	    "h3 running started -1\n"
+	    "h3 finished ok rc=0\n"
+	    "job finished no more hosts to run -1\n");
+	/* The log goes on from the stored entries; h1's run is its first. */
+	ASSERT(pogo_job_log(r.job, 2, &e));
+	ASSERT_STR_EQ(e.host, "h1");
+	ASSERT_EQ(e.run, 0);
+	ASSERT_EQ(e.state, POGO_HOST_FINISHED);
+	run_free(&r);
+}
+
+TEST(load_expired_job_is_halted_timeout_reached)
+{
+	struct run r;
+
+	run_setup(&r, CFG_LIMIT2, "h1,h2,h3", 10, 50, 3);
+	run_load(&r, pogo_exec_now() - 10, POGO_JOB_RUNNING, "h1=y h2=w h3=w",
+	    false);
+	pogo_job_start(r.job);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	ASSERT_EQ(r.fe.adopted.n, 1);
+	run_go(&r);
+	ASSERT_EQ(r.ends, 1);
+	ASSERT_EQ(r.fe.starts, 0);
+	ASSERT_STR_EQ(r.lines,
+	    "job halted timeout reached -1\n"
+	    "h3 halted job halted -1\n"
+	    "h2 halted job halted -1\n"
+	    "h1 running started -1\n"
+	    "h1 finished ok rc=0\n");
+	run_free(&r);
+}
+
+TEST(load_job_timeout_rearmed_from_start_time)
+{
+	struct run r;
+	uint64_t t0;
+
+	/* 1.5 s of a 2 s timeout went by before the restart. */
+	run_setup(&r,
+	    "tag: {g: [h1, h2]}\nconstraint: {$g: {max_parallel: 1}}\n",
+	    "h1,h2", 10, 1500, 2);
+	run_load(
+	    &r, pogo_exec_now() - 1.5, POGO_JOB_RUNNING, "h1=r h2=w", false);
+	uv_update_time(&r.loop);
+	t0 = uv_now(&r.loop);
+	pogo_job_start(r.job);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_RUNNING);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	ASSERT(strstr(r.lines, "job halted timeout reached") != NULL);
+	/* Halted about 0.5 s after the restart, not 2 s. */
+	ASSERT(uv_now(&r.loop) - t0 >= 1400); /* h1 ended it */
+	ASSERT_STR_EQ(r.lines,
+	    "job halted timeout reached -1\n"
+	    "h2 halted job halted -1\n"
+	    "h1 finished ok rc=0\n");
+	run_free(&r);
+}
+
+TEST(load_job_whose_secrets_were_lost_is_halted)
+{
+	struct run r;
+
+	run_setup(&r, NULL, "h1,h2", 10, 50, 0);
+	run_load(&r, pogo_exec_now(), POGO_JOB_RUNNING, "h1=r h2=w", true);
+	pogo_job_start(r.job);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_HALTED);
+	run_go(&r);
+	ASSERT_EQ(r.fe.starts, 0);
+	ASSERT_STR_EQ(r.lines,
+	    "job halted dispatcher restarted -1\n"
+	    "h2 halted job halted -1\n"
+	    "h1 finished ok rc=0\n");
+	run_free(&r);
+}
+
+TEST(load_host_the_executor_cannot_adopt_is_lost)
+{
+	struct run r;
+
+	run_setup(&r, CFG_LIMIT2, "h1,h2,h3", 10, 50, 0);
+	r.fe.no_adopt = true;
+	run_load(
+	    &r, pogo_exec_now(), POGO_JOB_RUNNING, "h1=r h2=f h3=w", false);
+	pogo_job_start(r.job);
+	run_go(&r);
+	/* h1 failed keeping its unit: with h2's, h3 can never run. */
+	ASSERT_EQ(r.fe.starts, 0);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_DEADLOCKED);
+	ASSERT_STR_EQ(r.lines,
+	    "h1 failed lost contact with worker -1\n"
+	    "h3 deadlocked job deadlocked -1\n"
+	    "job deadlocked unable to run more hosts due to failures -1\n");
+	run_free(&r);
+}
+
+TEST(load_gathering_job_is_built_as_at_submission)
+{
+	struct run r;
+
+	run_setup(&r, CFG_S022, "host4,host5,host6", 10, 1, 0);
+	run_load(&r, pogo_exec_now(), POGO_JOB_GATHERING,
+	    "host4=w host5=w host6=w", false);
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT_EQ(r.fe.starts, 3);
+	ASSERT(strncmp(r.lines,
+	           "host6 waiting determining run order... -1\n"
+	           "host5 waiting determining run order... -1\n"
+	           "host4 waiting determining run order... -1\n"
+	           "job running constraints computed -1\n",
+	           strlen("host6 waiting determining run order... -1\n"
+	                  "host5 waiting determining run order... -1\n"
+	                  "host4 waiting determining run order... -1\n"
+	                  "job running constraints computed -1\n")) == 0);
+	run_free(&r);
+}
+
+TEST(load_refuses_an_inactive_state)
+{
+	struct run r;
+	struct pogo_job_entry e;
+
+	run_setup(&r, NULL, "h1", 10, 1, 0);
+	ASSERT_EQ(pogo_job_load(r.job, POGO_JOB_RUNNING, false),
+	    POGO_ERR_STATE); /* no entry 0 */
+	memset(&e, 0, sizeof(e));
+	e.time = pogo_exec_now();
+	e.message = "job created; fetching host info";
+	e.exitstatus = -1;
+	ASSERT_OK(pogo_job_load_entry(r.job, &e));
+	ASSERT_EQ(
+	    pogo_job_load(r.job, POGO_JOB_FINISHED, false), POGO_ERR_STATE);
+	run_free(&r);
 }
