@@ -416,6 +416,9 @@ remote_close(struct pogo_exec *base, void (*cb)(void *arg), void *arg)
 	remote_turn_cb(&e->turn);
 }
 
+static int remote_adopt(struct pogo_exec *base, struct pogo_exec_task *t,
+    const char *worker, const char *instance, double started_at);
+
 static const struct pogo_exec_ops remote_ops = {
 	.start = remote_start,
 	.kill = remote_kill,
@@ -423,6 +426,7 @@ static const struct pogo_exec_ops remote_ops = {
 	.pause = NULL,
 	.taskstatus = pogo_exec_taskstatus,
 	.withdraw = remote_withdraw,
+	.adopt = remote_adopt,
 };
 
 struct pogo_exec *
@@ -609,6 +613,66 @@ again:
 		rworker_unref(old); /* the connection's */
 		goto again;         /* the list may have changed */
 	}
+}
+
+/*
+ * A task the dispatcher's earlier life had sent (SPEC 6.4): it is in
+ * flight on its worker as the task of a lost worker is, and the lost
+ * worker's rule resolves it (SPEC 7.3), the grace period starting now.
+ * Its worker connected already with that instance: asked taskstatus at
+ * once.  With another instance: lost, at the next loop turn.
+ */
+static int
+remote_adopt(struct pogo_exec *base, struct pogo_exec_task *t,
+    const char *worker, const char *instance, double started_at)
+{
+	struct remote *e = (struct remote *)base;
+	struct rworker *wk, *live = NULL, *lost = NULL;
+	struct rtask *rt;
+	uint64_t now;
+
+	if (e->closing)
+		return UV_ECANCELED;
+	for (wk = e->workers; wk != NULL; wk = wk->next) {
+		if (strcmp(wk->name, worker) != 0)
+			continue;
+		if (wk->w != NULL)
+			live = wk;
+		else if (wk->deadline != 0 &&
+		    strcmp(wk->instance, instance) == 0)
+			lost = wk;
+	}
+	rt = xcalloc(1, sizeof(*rt));
+	rt->e = e;
+	rt->t = t;
+	rt->refs = 1;
+	rt->sent = true;
+	if (live != NULL && strcmp(live->instance, instance) == 0)
+		wk = live;
+	else if ((wk = lost) == NULL) {
+		/* A lost worker record, as pogo_exec_remote_lost() leaves. */
+		wk = xcalloc(1, sizeof(*wk));
+		wk->e = e;
+		wk->name = xstrdup(worker);
+		wk->instance = xstrdup(instance);
+		uv_update_time(e->loop);
+		now = uv_now(e->loop);
+		wk->deadline = (live != NULL ? now : now + e->o.grace_ms) + 1;
+		wk->next = e->workers;
+		e->workers = wk;
+	}
+	rt->wk = wk;
+	if (wk->w == NULL)
+		rtask_lose(rt);
+	wk->refs++;
+	wk->inflight++;
+	t->priv = rt;
+	pogo_exec_run_adopt(&e->base, &rt->run, t, started_at);
+	if (wk->w != NULL)
+		remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+	else
+		remote_grace_arm(e);
+	return 0;
 }
 
 void

@@ -43,6 +43,11 @@
  * - A hello from the same name and instance while that worker's old
  *   connection still looks alive (half-open) closes the old one at once
  *   and its tasks move to the new one as above.
+ * - adopt() takes over a task a dispatcher's earlier life sent (SPEC
+ *   6.4): the same rule resolves it, its grace period starting with the
+ *   adoption (at once: taskstatus to a connected worker of that name and
+ *   instance, lost for another instance).  It is never sent again as a
+ *   `run` unless its worker answers `unknown`.
  */
 #ifndef POGO_EXEC_REMOTE_H
 #define POGO_EXEC_REMOTE_H

@@ -652,3 +652,108 @@ TEST(lost_worker_room_after_its_grace)
 	ASSERT_EQ(t.e->inflight, 0);
 	rt_done(&t);
 }
+
+#define INST_A "0123456789abcdef0123456789abcdef"
+#define INST_B "fedcba9876543210fedcba9876543210"
+
+static int
+adopt(struct rt *t, struct pogo_exec_task *task, const char *instance,
+    double started_at)
+{
+	return t->e->ops->adopt(t->e, task, "w1", instance, started_at);
+}
+
+TEST(adopted_task_same_worker_back_is_asked_taskstatus)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+	const char *inst;
+
+	rt_init(&t, 10000, true);
+	task_init(&task, "127.0.0.1:7655-9");
+	ASSERT_OK(adopt(&t, &task, INST_A, 1.0));
+	ASSERT_EQ(t.e->inflight, 1);
+	ASSERT_STR_EQ(pogo_exec_remote_worker(&task, &inst), "w1");
+	ASSERT_STR_EQ(inst, INST_A);
+	t.cl = rt_worker(&t, "w1", 4, INST_A);
+	WAIT_UNTIL(&t, t.statuses == 1);
+	/* Never run again; a resent started has no second event. */
+	ASSERT_EQ(t.runs, 0);
+	report(&t, POGO_MSG_TASK_STARTED, "127.0.0.1:7655-9", 0);
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-9", 3);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.started, 0);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(t.res.exitstatus, 3);
+	ASSERT_EQ(t.runs, 0);
+	ASSERT_EQ(t.e->inflight, 0);
+	rt_done(&t);
+}
+
+TEST(adopted_task_unknown_to_its_worker_goes_back_to_the_queue)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 10000, true);
+	task_init(&task, "127.0.0.1:7655-9");
+	ASSERT_OK(adopt(&t, &task, INST_A, 0));
+	t.status_answer = "unknown";
+	t.cl = rt_worker(&t, "w1", 4, INST_A);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT(t.res.requeue);
+	ASSERT_EQ(t.runs, 0);
+	rt_done(&t);
+}
+
+TEST(adopted_task_of_a_restarted_worker_is_lost)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 10000, true);
+	task_init(&task, "127.0.0.1:7655-9");
+	ASSERT_OK(adopt(&t, &task, INST_A, 1.0));
+	t.cl = rt_worker(&t, "w1", 4, INST_B);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT(!t.res.requeue);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_EQ(t.res.exitstatus, -1);
+	ASSERT_STR_EQ(t.res.msg, "lost contact with worker");
+	ASSERT_EQ(t.statuses, 0);
+	ASSERT_EQ(t.runs, 0);
+	rt_done(&t);
+}
+
+TEST(adopted_task_lost_when_the_grace_ends)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 200, true);
+	task_init(&task, "127.0.0.1:7655-9");
+	ASSERT_OK(adopt(&t, &task, INST_A, 1.0));
+	ASSERT_EQ(t.dones, 0);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);
+	ASSERT_STR_EQ(t.res.msg, "lost contact with worker");
+	rt_done(&t);
+}
+
+TEST(adopted_task_with_a_connected_worker_of_that_instance)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 10000, true);
+	t.cl = rt_worker(&t, "w1", 4, INST_A);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-9");
+	ASSERT_OK(adopt(&t, &task, INST_A, 1.0));
+	WAIT_UNTIL(&t, t.statuses == 1);
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-9", 0);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
+	ASSERT_EQ(t.runs, 0);
+	rt_done(&t);
+}
