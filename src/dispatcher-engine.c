@@ -320,30 +320,17 @@ deng_next_task(void *arg, uint64_t *np)
 {
 	struct deng *eng = arg;
 
+	/* The worker port may have been bound after the dispatch was made. */
+	pogo_dispatch_set_prefix(
+	    eng->dispatch, pogo_exec_remote_prefix(eng->exec));
 	return pogo_store_next_task(eng->st, np);
 }
 
-/* A job that cannot be built is halted with the reason. */
-static void
-deng_refuse(struct deng *eng, uint64_t n, const char *why)
+/* The dispatch of every job, made on first use. */
+static struct pogo_dispatch *
+deng_dispatch(struct deng *eng)
 {
-	log_error("job p%010" PRIu64 ": %s", n, why);
-	(void)pogo_store_job_state(
-	    eng->st, n, POGO_JOB_HALTED, why, pogo_exec_now());
-}
-
-static void
-deng_submitted(struct pogo_dispatcher *d, uint64_t n,
-    const struct pogo_dispatcher_secrets *secrets, void *arg)
-{
-	struct deng *eng = arg;
 	struct pogo_dispatch_opts dopts;
-	struct pogo_job_opts jopts;
-	struct pogo_strv hosts = { 0 };
-	struct djob *dj;
-	char *cause = NULL;
-	size_t i;
-	int r;
 
 	if (eng->dispatch == NULL) {
 		memset(&dopts, 0, sizeof(dopts));
@@ -352,6 +339,46 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 		dopts.next_task_arg = eng;
 		eng->dispatch = pogo_dispatch_new(eng->loop, eng->exec, &dopts);
 	}
+	return eng->dispatch;
+}
+
+/* A job that cannot be built is halted with the reason. */
+static void
+deng_refuse(struct deng *eng, uint64_t n, const char *why)
+{
+	struct pogo_store_entry e;
+	uint32_t len = 0;
+	double now = pogo_exec_now();
+
+	log_error("job p%010" PRIu64 ": %s", n, why);
+	(void)pogo_store_job_state(eng->st, n, POGO_JOB_HALTED, why, now);
+	if (pogo_store_log_length(eng->st, n, &len) != 0 || len == 0)
+		return;
+	memset(&e, 0, sizeof(e));
+	e.index = len;
+	e.time = now;
+	e.host = -1;
+	e.state = POGO_JOB_HALTED;
+	e.message = why;
+	e.exitstatus = -1;
+	(void)pogo_store_log_append(eng->st, n, &e);
+}
+
+/*
+ * Build job n from its stored record on the engine's dispatch (not
+ * started).  Returns the job, or NULL when it cannot be built: it is then
+ * halted with the reason.
+ */
+static struct djob *
+deng_build(struct deng *eng, uint64_t n)
+{
+	struct pogo_job_opts jopts;
+	struct pogo_strv hosts = { 0 };
+	struct djob *dj;
+	char *cause = NULL;
+	size_t i;
+	int r;
+
 	dj = xcalloc(1, sizeof(*dj));
 	dj->eng = eng;
 	dj->n = n;
@@ -398,22 +425,171 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 	jopts.stub.exe_name = dj->rec->exe_name;
 	jopts.stub.exe_data = dj->rec->exe_data;
 	jopts.counters =
-	    pogo_dispatch_counters(eng->dispatch, dj->rec->namespace);
-	/* XXX(#10): secrets go to the secret cache (SPEC 7.4). */
-	(void)secrets;
-	if ((r = pogo_job_new(eng->loop, dj->cfg, &hosts, &jopts, eng->dispatch,
-	         &deng_listener, dj, &dj->job, &cause)) != 0)
+	    pogo_dispatch_counters(deng_dispatch(eng), dj->rec->namespace);
+	if ((r = pogo_job_new(eng->loop, dj->cfg, &hosts, &jopts,
+	         deng_dispatch(eng), &deng_listener, dj, &dj->job, &cause)) !=
+	    0)
 		goto fail;
 	pogo_strv_clear(&hosts);
 	dj->next = eng->jobs;
 	eng->jobs = dj;
-	pogo_job_start(dj->job);
-	return;
+	return dj;
 fail:
 	deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
 	free(cause);
 	pogo_strv_clear(&hosts);
 	djob_unref(dj);
+	return NULL;
+}
+
+static void
+deng_submitted(struct pogo_dispatcher *d, uint64_t n,
+    const struct pogo_dispatcher_secrets *secrets, void *arg)
+{
+	struct deng *eng = arg;
+	struct djob *dj;
+
+	/* XXX(#10): secrets go to the secret cache (SPEC 7.4). */
+	(void)secrets;
+	if ((dj = deng_build(eng, n)) != NULL)
+		pogo_job_start(dj->job);
+}
+
+/* Count a run's stored output records (the next one's seq). */
+static int
+deng_count_output(const struct pogo_store_output *o, void *arg)
+{
+	(*(uint32_t *)arg)++;
+	return 0;
+}
+
+/* A stored host of a job being reloaded (SPEC 6.4). */
+static int
+deng_load_host(const struct pogo_store_host *sh, void *arg)
+{
+	struct djob *dj = arg;
+	struct pogo_job_stored_host jh;
+	struct dhost *h;
+	int r;
+
+	if (sh->idx >= dj->nhosts)
+		return POGO_ERR_STATE;
+	h = &dj->hosts[sh->idx];
+	h->runs = sh->runs;
+	h->start_time = sh->start_time;
+	h->finish_time = sh->finish_time;
+	h->task_id = sh->task_id != NULL ? xstrdup(sh->task_id) : NULL;
+	h->worker = sh->worker != NULL ? xstrdup(sh->worker) : NULL;
+	h->instance =
+	    sh->worker_instance != NULL ? xstrdup(sh->worker_instance) : NULL;
+	memset(&jh, 0, sizeof(jh));
+	jh.host = sh->name;
+	jh.state = (enum pogo_host_state)sh->state;
+	jh.message = sh->message;
+	jh.exitstatus = sh->exitstatus;
+	jh.runs = sh->runs;
+	jh.task_id = sh->task_id;
+	jh.worker = sh->worker;
+	jh.instance = sh->worker_instance;
+	jh.started_at = sh->start_time;
+	if ((sh->state == POGO_HOST_READY || sh->state == POGO_HOST_RUNNING) &&
+	    sh->runs > 0) {
+		/* New output of the run in flight follows what is stored. */
+		h->seqrun = sh->runs - 1;
+		h->seq = 0;
+		(void)pogo_store_output(dj->eng->st, dj->n, sh->idx, h->seqrun,
+		    0, 0, deng_count_output, &h->seq);
+	}
+	if ((r = pogo_job_load_host(dj->job, &jh)) != 0)
+		log_error("job %s: cannot reload host %s: %s", dj->id, sh->name,
+		    pogo_strerror(r));
+	return r;
+}
+
+static int
+deng_load_entry(const struct pogo_store_entry *se, void *arg)
+{
+	struct djob *dj = arg;
+	struct pogo_job_entry e;
+
+	memset(&e, 0, sizeof(e));
+	e.index = se->index;
+	e.time = se->time;
+	e.host = se->host >= 0 ? se->host_name : NULL;
+	e.state = se->state;
+	e.message = se->message;
+	e.exitstatus = se->exitstatus;
+	e.run = se->run;
+	e.output = se->output;
+	return pogo_job_load_entry(dj->job, &e);
+}
+
+static int
+deng_active_job(const struct pogo_store_job *j, void *arg)
+{
+	struct pogo_idv *v = arg;
+
+	/* Job numbers of one dispatcher fit: it counts them from 0. */
+	if (j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING)
+		pogo_idv_push(v, (uint32_t)j->job);
+	return 0;
+}
+
+/*
+ * Reload every active job of the store (SPEC 6.4): all of them first,
+ * so that the counters of a namespace hold every job's units before any
+ * job dispatches, then each is started (job.h, pogo_job_load()).
+ */
+static void
+deng_restore(struct deng *eng)
+{
+	struct pogo_idv active = { 0 }, loaded = { 0 };
+	struct djob *dj;
+	uint32_t nstored;
+	size_t i, k;
+	int r;
+
+	if ((r = pogo_store_jobs(eng->st, deng_active_job, &active)) != 0)
+		log_error("cannot reload the jobs: %s", pogo_strerror(r));
+	for (i = 0; i < active.n; i++) {
+		if ((dj = deng_build(eng, active.v[i])) == NULL)
+			continue;
+		nstored = dj->nhosts;
+		if (dj->rec->state == POGO_JOB_GATHERING &&
+		    nstored < dj->rec->host_count)
+			r = POGO_ERR_STATE; /* interrupted while stored */
+		else if ((r = pogo_store_log(eng->st, dj->n, 0, 0,
+		              deng_load_entry, dj)) == 0 &&
+		    (r = pogo_store_hosts(
+		         eng->st, dj->n, 0, 0, deng_load_host, dj)) == 0)
+			r = pogo_job_load(dj->job,
+			    (enum pogo_job_state)dj->rec->state,
+			    dj->rec->has_password || dj->rec->has_key);
+		if (r != 0) {
+			/* Unlinked, closed and halted, as if never built. */
+			eng->jobs = dj->next;
+			pogo_job_close(dj->job, NULL, NULL);
+			dj->eng = NULL;
+			deng_refuse(eng, dj->n,
+			    r == POGO_ERR_STATE ? "cannot store the job"
+			                        : "cannot reload the job");
+			djob_unref(dj);
+			continue;
+		}
+		pogo_idv_push(&loaded, active.v[i]);
+	}
+	for (k = 0; k < loaded.n; k++) {
+		for (dj = eng->jobs; dj != NULL; dj = dj->next) {
+			if (dj->n == loaded.v[k]) {
+				log_info("job %s: reloaded (%s)", dj->id,
+				    pogo_job_state_name(dj->rec->state));
+				pogo_job_start(dj->job);
+				break;
+			}
+		}
+	}
+	pogo_idv_clear(&active);
+	pogo_idv_clear(&loaded);
 }
 
 static uint64_t
@@ -534,5 +710,6 @@ pogo_dispatcher_engine_start(
 	o.grace_ms = (uint64_t)cfg->dispatcher.lost_worker_grace * 1000;
 	eng->exec = pogo_exec_remote_new(loop, &o);
 	pogo_dispatcher_set_engine(d, &deng_table, eng);
+	deng_restore(eng);
 	return eng->exec;
 }

@@ -1091,6 +1091,15 @@ pogo_dispatch_counters(struct pogo_dispatch *d, const char *ns)
 }
 
 void
+pogo_dispatch_set_prefix(struct pogo_dispatch *d, const char *prefix)
+{
+	if (strcmp(d->prefix, prefix) == 0)
+		return;
+	free(d->prefix);
+	d->prefix = xstrdup(prefix);
+}
+
+void
 pogo_dispatch_kick(struct pogo_dispatch *d)
 {
 	d->refused = false;

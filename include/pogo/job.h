@@ -95,6 +95,11 @@ struct pogo_dispatch *pogo_dispatch_new(uv_loop_t *loop, struct pogo_exec *exec,
 struct pogo_sched_counters *pogo_dispatch_counters(
     struct pogo_dispatch *d, const char *ns);
 /*
+ * Task ids from now on are prefix + n (copied): for a prefix known only
+ * after the dispatch was made (a worker port bound later).
+ */
+void pogo_dispatch_set_prefix(struct pogo_dispatch *d, const char *prefix);
+/*
  * The executor has room again for a reason the dispatch cannot see (a
  * worker connected, max_tasks grew): forget a pending refusal and serve
  * the queue now.  Queued hosts may become `ready` (listener entries)

@@ -19,6 +19,12 @@
 #                 exit; its status in $drc
 #   stop_dispatcher_cleanly  stop_dispatcher TERM; it exits 0 and its log
 #                 has no "loop not closed cleanly"
+#   restart_dispatcher SIG ARGS...  stop_dispatcher SIG, keep its log as
+#                 dispatcher-<n>.log, start_dispatcher ARGS on the same
+#                 state (SPEC 6.4)
+#   worker_port   $WP, the worker port from the dispatcher's log
+#   start_worker NAME ARGS...  `pogo worker` NAME on $WP (reconnecting at
+#                 once), pid in $WPID, log appended to $T/worker.log
 #   host_is JOB HOST FIELD VALUE  the host's FIELD in /v1/jobs/JOB/hosts
 #   job_is JOB FIELD VALUE        the job's FIELD in /v1/jobs/JOB
 
@@ -117,6 +123,35 @@ expect_refused() {
 	submit "$@"
 	expect_eq "refusal of [$*]" "$msg" "$er_want"
 	expect_eq "rc of [$*]" "$rc_field" nok
+}
+
+restart_dispatcher() {
+	rd_sig=$1
+	shift
+	stop_dispatcher "$rd_sig"
+	rd_n=1
+	while [ -e "$T/dispatcher-$rd_n.log" ]; do
+		rd_n=$((rd_n + 1))
+	done
+	mv "$T/dispatcher.log" "$T/dispatcher-$rd_n.log"
+	start_dispatcher "$@"
+}
+
+worker_port() {
+	WP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
+	    "$T/dispatcher.log" | sed -n 2p)
+	[ -n "$WP" ]
+}
+
+start_worker() {
+	sw_name=$1
+	shift
+	wait_for 10 "the worker port's Listening line" worker_port
+	"$POGO" worker -f /dev/null --dispatcher "$WP" \
+	    -o worker.reconnect_delay=0 -o worker.name="$sw_name" "$@" \
+	    >>"$T/worker.out" 2>>"$T/worker.log" &
+	WPID=$!
+	E2E_PIDS="$E2E_PIDS $WPID"
 }
 
 host_is() {

@@ -40,7 +40,7 @@ expect_eq "insecure status" "$code" 200
 stop_dispatcher INT
 expect_eq "exit after SIGINT" "$drc" 0
 
-# One dispatcher per state directory.
+# D-7: one dispatcher per state directory.
 start_dispatcher
 "$POGO" dispatcher -f "$T/pogo.yaml" -o dispatcher.control_listen=127.0.0.1:0 \
     -o dispatcher.worker_listen=127.0.0.1:0 >"$T/out" 2>"$T/err"
