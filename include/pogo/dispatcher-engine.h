@@ -23,10 +23,16 @@
  * - Stopping closes the jobs, the dispatch and the executor.
  *
  * - halt and kill (pogo_dispatcher_job_halt(), _kill()) reach the job.
+ * - At the start (before the worker port listens), every active job of
+ *   the store is reloaded (SPEC 6.4, job.h pogo_job_load()): all of them
+ *   before any dispatches, so that a namespace's counters hold every
+ *   job's units; hosts in flight are adopted by the remote executor with
+ *   their stored task id, worker and instance (SPEC 7.3's rule, its grace
+ *   period starting now); expired jobs are halted "timeout reached", jobs
+ *   with secrets "dispatcher restarted" (XXX(#10): the secret cache); a
+ *   job stored part-way is halted "cannot store the job".
  *
- * XXX(#9): restart (SPEC 6.4) and the other job operations of SPEC 5.5
- * are not here yet: a job active when the dispatcher stopped stays as
- * stored.
+ * XXX(#9): the other job operations of SPEC 5.5 are not here yet.
  */
 #ifndef POGO_DISPATCHER_ENGINE_H
 #define POGO_DISPATCHER_ENGINE_H
