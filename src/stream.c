@@ -171,10 +171,15 @@ stream_write_cb(uv_write_t *req, int status)
 	free(w);
 }
 
-/* TLS: write what the session has to send, then w->cb (w may be NULL). */
+/*
+ * TLS: write what the session has to send, then w->cb.  w may be NULL (a
+ * write of the session's own, allocated here).  On error a w given stays
+ * the caller's; one allocated here is freed.
+ */
 static int
 stream_send_output(struct pogo_stream *s, struct stream_write *w)
 {
+	struct stream_write *mine = NULL;
 	uv_buf_t buf;
 	size_t len;
 	char *out;
@@ -184,7 +189,7 @@ stream_send_output(struct pogo_stream *s, struct stream_write *w)
 	if (out == NULL && w == NULL)
 		return 0;
 	if (w == NULL) {
-		w = xcalloc(1, sizeof(*w));
+		w = mine = xcalloc(1, sizeof(*w));
 		w->s = s;
 	}
 	w->cipher = out;
@@ -193,8 +198,7 @@ stream_send_output(struct pogo_stream *s, struct stream_write *w)
 	    0) {
 		free(out);
 		w->cipher = NULL;
-		if (w->cb == NULL)
-			free(w);
+		free(mine);
 		return r;
 	}
 	return 0;

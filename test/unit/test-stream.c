@@ -378,6 +378,29 @@ TEST(tls_pair)
 	st_fini(&t);
 }
 
+/*
+ * A TLS write without a callback after the stream was shut down: libuv
+ * refuses it and the caller gets the error, with nothing freed twice.
+ */
+TEST(tls_write_after_shutdown)
+{
+	struct st t;
+
+	st_init(&t, st_tls(true, "dispatcher", "ca.crt", NULL, "worker"),
+	    st_tls(false, "worker", "ca.crt", NULL, "dispatcher"));
+	st_exchange(&t);
+	ASSERT_EQ(t.cl.err, 0);
+	ASSERT_EQ(t.srv.err, 0);
+	ASSERT_OK(pogo_stream_shutdown(t.srv.s, NULL, NULL));
+	ASSERT(pogo_stream_write(t.srv.s, "late\n", 5, NULL, NULL) < 0);
+	ASSERT(
+	    pogo_stream_write(t.srv.s, "late\n", 5, st_write_cb, &t.srv) < 0);
+	st_run_some(&t, &t.cl.err);
+	ASSERT_EQ(t.cl.err, UV_EOF);
+	ASSERT_EQ(t.cl.ngot, 14);
+	st_fini(&t);
+}
+
 /* The client (a worker) offers cert; the server refuses it with why. */
 static void
 st_refused(const char *cert, const char *why)
