@@ -17,8 +17,6 @@
 #include <string.h>
 
 #include <mbedtls/base64.h>
-#include <mbedtls/ctr_drbg.h>
-#include <mbedtls/entropy.h>
 #include <mbedtls/error.h>
 #include <mbedtls/oid.h>
 #include <mbedtls/pk.h>
@@ -29,6 +27,7 @@
 #include <mbedtls/x509_crt.h>
 #include <uv.h>
 
+#include "mbed-int.h"
 #include "pogo/cfg.h"
 #include "pogo/error.h"
 #include "pogo/log.h"
@@ -101,8 +100,7 @@ struct pogo_tls {
 	char *peer_kind;
 	unsigned char (*pins)[32];
 	size_t npins;
-	mbedtls_entropy_context entropy;
-	mbedtls_ctr_drbg_context drbg;
+	struct pogo_mbed_rng rng;
 	mbedtls_x509_crt ca;
 	mbedtls_x509_crt crt;
 	mbedtls_pk_context pk;
@@ -312,7 +310,6 @@ int
 pogo_tls_new(
     const struct pogo_tls_opts *o, struct pogo_tls **tlsp, char **cause)
 {
-	static const char pers[] = "pogo tls";
 	struct pogo_tls *tls;
 	size_t i;
 	int ret, r;
@@ -323,12 +320,15 @@ pogo_tls_new(
 	tls = xcalloc(1, sizeof(*tls));
 	tls->server = o->server;
 	tls->peer_kind = xstrdup(o->peer_kind != NULL ? o->peer_kind : "");
-	mbedtls_entropy_init(&tls->entropy);
-	mbedtls_ctr_drbg_init(&tls->drbg);
 	mbedtls_x509_crt_init(&tls->ca);
 	mbedtls_x509_crt_init(&tls->crt);
 	mbedtls_pk_init(&tls->pk);
 	mbedtls_ssl_config_init(&tls->conf);
+	if ((r = pogo_mbed_rng_init(&tls->rng)) != 0) {
+		*cause =
+		    xstrdup("TLS set-up: cannot seed the random generator");
+		goto fail;
+	}
 	if (o->npins > 0) {
 		tls->pins = xcalloc(o->npins, sizeof(*tls->pins));
 		for (i = 0; i < o->npins; i++) {
@@ -346,10 +346,7 @@ pogo_tls_new(
 	if ((r = tls_load(tls, o, cause)) != 0)
 		goto fail;
 	r = POGO_ERR_TLS;
-	if ((ret = mbedtls_ctr_drbg_seed(&tls->drbg, mbedtls_entropy_func,
-	         &tls->entropy, (const unsigned char *)pers,
-	         sizeof(pers) - 1)) != 0 ||
-	    (ret = mbedtls_ssl_config_defaults(&tls->conf,
+	if ((ret = mbedtls_ssl_config_defaults(&tls->conf,
 	         o->server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
 	         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) !=
 	        0 ||
@@ -363,7 +360,7 @@ pogo_tls_new(
 	mbedtls_ssl_conf_min_version(&tls->conf, MBEDTLS_SSL_MAJOR_VERSION_3,
 	    MBEDTLS_SSL_MINOR_VERSION_3);
 	mbedtls_ssl_conf_ciphersuites(&tls->conf, tls_suites);
-	mbedtls_ssl_conf_rng(&tls->conf, mbedtls_ctr_drbg_random, &tls->drbg);
+	mbedtls_ssl_conf_rng(&tls->conf, pogo_mbed_rng_cb, &tls->rng);
 	mbedtls_ssl_conf_renegotiation(
 	    &tls->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	if (tls->has_ca) {
@@ -395,8 +392,7 @@ pogo_tls_free(struct pogo_tls *tls)
 	mbedtls_pk_free(&tls->pk);
 	mbedtls_x509_crt_free(&tls->crt);
 	mbedtls_x509_crt_free(&tls->ca);
-	mbedtls_ctr_drbg_free(&tls->drbg);
-	mbedtls_entropy_free(&tls->entropy);
+	pogo_mbed_rng_release(&tls->rng);
 	free(tls->pins);
 	free(tls->peer_kind);
 	free(tls);
