@@ -367,18 +367,6 @@ bad:
 
 /* Percent-decoding and parameters. */
 
-static int
-http_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /*
  * Decodes s[0..n) into a new string (*outp); plus turns '+' into a space.
  * Returns 0, or -1 for a bad escape or an escaped NUL byte.
@@ -393,8 +381,8 @@ http_decode(const char *s, size_t n, bool plus, char **outp)
 	*outp = NULL;
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%') {
-			if (n - i < 3 || (hi = http_hexval(s[i + 1])) < 0 ||
-			    (lo = http_hexval(s[i + 2])) < 0 ||
+			if (n - i < 3 || (hi = pogo_str_hexval(s[i + 1])) < 0 ||
+			    (lo = pogo_str_hexval(s[i + 2])) < 0 ||
 			    (hi == 0 && lo == 0)) {
 				free(out);
 				return -1;

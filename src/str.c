@@ -171,6 +171,18 @@ out:
 	return r;
 }
 
+int
+pogo_str_hexval(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
 bool
 pogo_str_utf8_valid(const char *s, size_t len, size_t *badp)
 {

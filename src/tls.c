@@ -31,6 +31,7 @@
 #include "pogo/cfg.h"
 #include "pogo/error.h"
 #include "pogo/log.h"
+#include "pogo/str.h"
 #include "pogo/tls.h"
 #include "pogo/xmalloc.h"
 
@@ -128,18 +129,6 @@ tls_strerror(int ret)
 	return xstrdup(buf);
 }
 
-static int
-tls_hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 int
 pogo_tls_parse_pin(const char *pin, unsigned char out[32])
 {
@@ -151,8 +140,8 @@ pogo_tls_parse_pin(const char *pin, unsigned char out[32])
 			pin++;
 			continue;
 		}
-		if (n == 32 || (hi = tls_hexval(pin[0])) < 0 ||
-		    (lo = tls_hexval(pin[1])) < 0)
+		if (n == 32 || (hi = pogo_str_hexval(pin[0])) < 0 ||
+		    (lo = pogo_str_hexval(pin[1])) < 0)
 			return POGO_ERR_CONFIG;
 		out[n++] = (unsigned char)(hi << 4 | lo);
 		pin += 2;

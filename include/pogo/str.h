@@ -54,6 +54,9 @@ char *pogo_str_next_line(char **cursor);
  */
 bool pogo_str_utf8_valid(const char *s, size_t len, size_t *badp);
 
+/* The value of one hexadecimal digit (either case), or -1. */
+int pogo_str_hexval(char ch);
+
 /* Read a whole file of at most max bytes; *bufp is NUL-terminated. */
 int pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp);
 

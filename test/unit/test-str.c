@@ -101,3 +101,19 @@ TEST(utf8_valid)
 	ASSERT(!pogo_str_utf8_valid("\xe2\x82", 2, &bad)); /* cut short */
 	ASSERT_EQ(bad, 0);
 }
+
+TEST(hexval)
+{
+	const char *digits = "0123456789abcdef", *upper = "ABCDEF";
+	int c, i;
+
+	for (i = 0; i < 16; i++)
+		ASSERT_EQ(pogo_str_hexval(digits[i]), i);
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(pogo_str_hexval(upper[i]), 10 + i);
+	for (c = 1; c < 256; c++) {
+		if (strchr(digits, c) == NULL && strchr(upper, c) == NULL)
+			ASSERT_EQ(pogo_str_hexval((char)c), -1);
+	}
+	ASSERT_EQ(pogo_str_hexval('\0'), -1);
+}
