@@ -340,8 +340,12 @@ local_linger_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 
-	/* Output held back by a slow reader is not abandoned. */
-	if (lt->le->paused) {
+	/*
+	 * Output held back by a slow reader is not abandoned, nor output
+	 * still waiting in a pipe because the loop could not read it in
+	 * time (a loaded machine): only an open, empty pipe is given up.
+	 */
+	if (lt->le->paused || local_held_back(lt)) {
 		uv_timer_start(
 		    &lt->timer, local_linger_cb, POGO_EXEC_LINGER_MS, 0);
 		return;

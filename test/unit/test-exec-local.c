@@ -826,3 +826,102 @@ TEST(kill_before_the_start_runs_nothing)
 	free(file);
 	tw_close(&w);
 }
+
+/* Counts lines of output; remembers the result. */
+struct lt_lines {
+	size_t lines;
+	int done;
+	struct pogo_exec_result r;
+};
+
+static void
+lt_lines_started(struct pogo_exec_task *t, void *arg)
+{
+}
+
+static void
+lt_lines_output(struct pogo_exec_task *t, enum pogo_out_type type,
+    const char *d, size_t n, bool eol, void *arg)
+{
+	struct lt_lines *c = arg;
+
+	if (eol)
+		c->lines++;
+}
+
+static void
+lt_lines_done(
+    struct pogo_exec_task *t, const struct pogo_exec_result *r, void *arg)
+{
+	struct lt_lines *c = arg;
+
+	c->done++;
+	c->r = *r;
+}
+
+static const struct pogo_exec_events lt_lines_ev = { lt_lines_started,
+	lt_lines_output, lt_lines_done };
+
+/*
+ * The command exited with output still unread in its pipe, and the worker
+ * could not read for longer than the linger (a loaded machine deschedules
+ * it; here the test stalls the loop): what the pipe holds is still read
+ * in full.  The linger gives up only on a pipe that stays open and empty
+ * (a background process), never on output pogo has not read yet.
+ */
+TEST(unread_output_survives_a_stalled_loop)
+{
+	struct pogo_exec_local_opts o = { 0 };
+	struct pogo_exec_task t = { 0 };
+	struct lt_lines c = { 0 };
+	char dir[] = "/tmp/pogo-lt-XXXXXX", pidf[64], cmd[256], *buf = NULL;
+	uv_loop_t loop;
+	struct pogo_exec *e;
+	long long pid = 0;
+	uint64_t end;
+	size_t len;
+	int closed = 0;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(pidf, sizeof(pidf), "%s/pid", dir);
+	snprintf(cmd, sizeof(cmd),
+	    "seq 1 5000; printf %%s $$ >%s.tmp; mv %s.tmp %s", pidf, pidf,
+	    pidf);
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	o.max_tasks = 1;
+	o.kill_grace_ms = 300;
+	e = pogo_exec_local_new(&loop, &o, &lt_lines_ev, &c);
+	t.job_id = "p0000000042";
+	t.task_id = "stalled";
+	t.host = "h1";
+	t.command = cmd;
+	t.timeout = 30;
+	e->ops->pause(e, true);
+	ASSERT_OK(e->ops->start(e, &t));
+	/* Paused: the command fills the pipe (23,893 bytes) and exits. */
+	end = uv_hrtime() + 20ull * 1000 * 1000 * 1000;
+	while (pid == 0 || kill((pid_t)pid, 0) == 0) {
+		if (uv_hrtime() > end)
+			harness_fail(
+			    __FILE__, __LINE__, "the command never ended");
+		uv_run(&loop, UV_RUN_NOWAIT);
+		if (pid == 0 && pogo_str_read_file(pidf, 64, &buf, &len) == 0) {
+			ASSERT_OK(pogo_strtonum(buf, 1, INT_MAX, &pid));
+			free(buf);
+		}
+		uv_sleep(5);
+	}
+	/* Reaped, so its linger runs.  Reading again, then a stall. */
+	e->ops->pause(e, false);
+	uv_sleep(POGO_EXEC_LINGER_MS + 300);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(c.done, 1);
+	ASSERT_STR_EQ(c.r.msg, "ok");
+	ASSERT_EQ(c.lines, 5000);
+	e->ops->close(e, lt_closed, &closed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	unlink(pidf);
+	rmdir(dir);
+}
