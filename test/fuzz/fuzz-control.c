@@ -25,11 +25,11 @@
 #include "pogo/log.h"
 #include "pogo/xmalloc.h"
 
+#include "fuzz-conn.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FZ_MAX_INPUT 65536
-#define FZ_DEADLINE_MS 2000
-#define FZ_MAX_TURNS 1000000
 #define FZ_RESTART 512
 
 static uv_loop_t fz_loop;
@@ -37,139 +37,15 @@ static struct pogo_cfg *fz_cfg;
 static struct pogo_dispatcher *fz_d;
 static unsigned fz_runs;
 
-struct fz_client {
-	uv_tcp_t tcp;
-	uv_connect_t conn;
-	uv_write_t wr;
-	uv_shutdown_t sh;
-	uv_timer_t timer;
-	const char *req;
-	size_t reqlen;
-	char *buf;
-	size_t len, cap;
-	char rbuf[65536];
-	int open;      /* handles not yet closed */
-	bool eof;      /* the server closed or reset the connection */
-	bool timedout; /* the client gave up waiting */
-	bool reset;    /* the server reset it: the last answer may be cut */
-};
-
+/* Send req[0..len) to the server; the answer in c (see fuzz-conn.h). */
 static void
-fz_close_cb(uv_handle_t *h)
-{
-	struct fz_client *c = h->data;
-
-	c->open--;
-}
-
-static void
-fz_client_close(struct fz_client *c)
-{
-	if (!uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_close((uv_handle_t *)&c->tcp, fz_close_cb);
-	if (!uv_is_closing((uv_handle_t *)&c->timer))
-		uv_close((uv_handle_t *)&c->timer, fz_close_cb);
-}
-
-static void
-fz_alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b)
-{
-	struct fz_client *c = h->data;
-
-	*b = uv_buf_init(c->rbuf, sizeof(c->rbuf));
-}
-
-static void
-fz_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
-{
-	struct fz_client *c = s->data;
-
-	if (n < 0) {
-		c->eof = true;
-		c->reset = n != UV_EOF;
-		fz_client_close(c);
-		return;
-	}
-	/* The answers to one input of 64 KiB stay far below this. */
-	if (c->len + (size_t)n > 64 * 1024 * 1024)
-		abort();
-	if (c->len + (size_t)n > c->cap) {
-		c->cap = (c->len + (size_t)n) * 2;
-		c->buf = xreallocarray(c->buf, 1, c->cap);
-	}
-	memcpy(c->buf + c->len, b->base, (size_t)n);
-	c->len += (size_t)n;
-}
-
-static void
-fz_shutdown_cb(uv_shutdown_t *sh, int status)
-{
-}
-
-static void
-fz_write_cb(uv_write_t *w, int status)
-{
-	struct fz_client *c = w->data;
-
-	/* The server may close first (an answer with Connection: close). */
-	if (status == 0 && !uv_is_closing((uv_handle_t *)&c->tcp))
-		uv_shutdown(&c->sh, (uv_stream_t *)&c->tcp, fz_shutdown_cb);
-}
-
-static void
-fz_connect_cb(uv_connect_t *cr, int status)
-{
-	struct fz_client *c = cr->data;
-	uv_buf_t b = uv_buf_init((char *)c->req, (unsigned)c->reqlen);
-
-	if (status != 0)
-		abort();
-	if (uv_read_start((uv_stream_t *)&c->tcp, fz_alloc_cb, fz_read_cb) != 0)
-		abort();
-	c->wr.data = c;
-	if (uv_write(&c->wr, (uv_stream_t *)&c->tcp, &b, 1, fz_write_cb) != 0)
-		abort();
-}
-
-static void
-fz_timer_cb(uv_timer_t *t)
-{
-	struct fz_client *c = t->data;
-
-	c->timedout = true;
-	fz_client_close(c);
-}
-
-/*
- * Send req[0..len) on a new connection and read until the server closes
- * it or the deadline passes; the answer is in c->buf[0..c->len).
- */
-static void
-fz_exchange(struct fz_client *c, const void *req, size_t len)
+fz_send(struct fz_client *c, const void *req, size_t len)
 {
 	struct sockaddr_storage ss;
-	unsigned turns;
 
-	memset(c, 0, sizeof(*c));
-	c->req = req;
-	c->reqlen = len;
-	if (pogo_dispatcher_control_address(fz_d, &ss) != 0 ||
-	    uv_tcp_init(&fz_loop, &c->tcp) != 0 ||
-	    uv_timer_init(&fz_loop, &c->timer) != 0)
+	if (pogo_dispatcher_control_address(fz_d, &ss) != 0)
 		abort();
-	c->open = 2;
-	c->tcp.data = c;
-	c->timer.data = c;
-	c->conn.data = c;
-	if (uv_tcp_connect(&c->conn, &c->tcp, (struct sockaddr *)&ss,
-	        fz_connect_cb) != 0 ||
-	    uv_timer_start(&c->timer, fz_timer_cb, FZ_DEADLINE_MS, 0) != 0)
-		abort();
-	for (turns = 0; c->open > 0; turns++) {
-		if (turns == FZ_MAX_TURNS)
-			abort();
-		uv_run(&fz_loop, UV_RUN_ONCE);
-	}
+	fz_exchange(&fz_loop, &ss, c, req, len, 64 * 1024 * 1024);
 }
 
 /*
@@ -305,7 +181,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fz_d == NULL)
 		fz_start();
 	c = xmalloc(sizeof(*c));
-	fz_exchange(c, size > 0 ? data : (const uint8_t *)"", size);
+	fz_send(c, size > 0 ? data : (const uint8_t *)"", size);
 	if (!c->eof && !c->timedout)
 		abort();
 	/* To read what a crashing input was answered. */
@@ -316,7 +192,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(c->buf);
 
 	/* The daemon keeps serving. */
-	fz_exchange(c, status, sizeof(status) - 1);
+	fz_send(c, status, sizeof(status) - 1);
 	if (!c->eof || c->len < 13 || memcmp(c->buf, "HTTP/1.1 200 ", 13) != 0)
 		abort();
 	fz_check_responses(c->buf, c->len, false, false);
