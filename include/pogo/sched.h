@@ -103,7 +103,11 @@ void pogo_sched_start(struct pogo_sched *s);
  * job is active).  In each thread the slots before the last one that has
  * a started or final task are complete (a task of them that is not final
  * is a retry, which does not hold the thread), and the active slot is the
- * first from there with a task not final.  No callback is made and
+ * first from there with a task not final.  A retry in that last slot
+ * holds it, although it may have been detached before the restart (its
+ * slot complete): the stored host states cannot tell the two apart, and
+ * holding is the stricter order (a later slot waits for the retry; it
+ * never starts early).  No callback is made and
  * nothing is dispatched: pogo_sched_start() then runs the first dispatch
  * pass (and the end checks), or pogo_sched_halt() halts the job.
  * Restore every schedule of a counter registry before starting any, so
