@@ -66,7 +66,8 @@ struct deng {
 };
 
 struct dbarrier {
-	void (*go)(void *cookie);
+	struct deng *eng;
+	void (*go)(void *cookie, int status);
 	void *cookie;
 };
 
@@ -106,18 +107,27 @@ deng_barrier_cb(struct pogo_store *st, int status, void *arg)
 {
 	struct dbarrier *b = arg;
 
-	if (status != 0)
+	/*
+	 * Failed: the executor sends no run and acknowledges no report any
+	 * more (SPEC 6.3), and the dispatcher stops; its next start resumes
+	 * from what the store holds (SPEC 6.4), the workers sending their
+	 * unacknowledged reports again.
+	 */
+	if (status != 0) {
 		log_error("store commit failed: %s", pogo_strerror(status));
-	b->go(b->cookie);
+		pogo_dispatcher_store_failed(b->eng->d);
+	}
+	b->go(b->cookie, status);
 	free(b);
 }
 
 static void
-deng_barrier(void (*go)(void *cookie), void *cookie, void *arg)
+deng_barrier(void (*go)(void *cookie, int status), void *cookie, void *arg)
 {
 	struct deng *eng = arg;
 	struct dbarrier *b = xcalloc(1, sizeof(*b));
 
+	b->eng = eng;
 	b->go = go;
 	b->cookie = cookie;
 	pogo_store_after_commit(eng->st, deng_barrier_cb, b);

@@ -1987,6 +1987,12 @@ pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
 }
 
 void
+pogo_dispatcher_store_failed(struct pogo_dispatcher *d)
+{
+	disp_store_failed(d);
+}
+
+void
 pogo_dispatcher_set_fatal(struct pogo_dispatcher *d,
     void (*cb)(struct pogo_dispatcher *d, void *arg), void *arg)
 {

@@ -46,6 +46,7 @@ struct rtask {
 	struct rworker *wk;
 	unsigned refs;
 	bool sent;   /* the run went out */
+	bool held;   /* its ready state was not stored: never sent */
 	bool killed; /* kill() was called */
 	bool lost;   /* its worker is lost: in the grace period */
 	bool done;   /* no event any more */
@@ -59,7 +60,7 @@ struct rcmd {
 
 /* A barrier with no opts.barrier: the next loop turn. */
 struct rturn {
-	void (*go)(void *cookie);
+	void (*go)(void *cookie, int status);
 	void *cookie;
 	struct rturn *next;
 };
@@ -77,6 +78,7 @@ struct remote {
 	unsigned pending; /* barrier callbacks still to come */
 	unsigned handles; /* open handles */
 	bool attached;
+	bool failed; /* a commit failed: no run, no ack goes out any more */
 	bool closing;
 	bool closed; /* close_cb called */
 	void (*close_cb)(void *arg);
@@ -124,14 +126,15 @@ remote_turn_cb(uv_idle_t *h)
 	uv_idle_stop(&e->turn);
 	while ((n = list) != NULL) {
 		list = n->next;
-		n->go(n->cookie);
+		n->go(n->cookie, 0);
 		free(n);
 	}
 }
 
 /* Call go(cookie) once the engine's changes so far are durable. */
 static void
-remote_barrier(struct remote *e, void (*go)(void *cookie), void *cookie)
+remote_barrier(
+    struct remote *e, void (*go)(void *cookie, int status), void *cookie)
 {
 	struct rturn *n;
 
@@ -268,14 +271,41 @@ remote_command(struct rworker *wk, enum pogo_msg_type type, struct rtask *rt)
 	pogo_peer_worker_command(wk->w, &m, c);
 }
 
+/*
+ * A barrier's commit status.  After a failed commit the store no longer
+ * matches the engine's memory (store.h): nothing that needs a commit
+ * goes out any more (SPEC 6.3), until the close.
+ */
+static void
+remote_commit_status(struct remote *e, int status)
+{
+	if (status == 0 || e->failed)
+		return;
+	e->failed = true;
+	log_error("the store failed to commit (%s): no run and no "
+	          "acknowledgement goes out any more",
+	    pogo_strerror(status));
+}
+
 /* The barrier of a start: the task's ready state is committed. */
 static void
-remote_send_cb(void *cookie)
+remote_send_cb(void *cookie, int status)
 {
 	struct rtask *rt = cookie;
 	struct remote *e = rt->e;
 
-	if (!rt->done) {
+	remote_commit_status(e, status);
+	if (!rt->done && e->failed) {
+		/*
+		 * SPEC 6.3: its ready state is not stored, so its run does
+		 * not leave.  It stays in flight, unsent, until the close:
+		 * the dispatcher stops and its next start dispatches the
+		 * host from the store.
+		 */
+		rt->held = true;
+		log_error("task %s: not sent: its state could not be stored",
+		    rt->t->task_id);
+	} else if (!rt->done) {
 		if (rt->killed)
 			rtask_fail(rt, "killed");
 		else if (rt->wk->w == NULL)
@@ -561,7 +591,7 @@ remote_disconnect(struct remote *e, struct rworker *wk)
 		again = false;
 		for (run = e->base.runs; run != NULL; run = run->next) {
 			rt = container_of(run, struct rtask, run);
-			if (rt->wk != wk || rt->done || rt->lost)
+			if (rt->wk != wk || rt->done || rt->lost || rt->held)
 				continue;
 			if (rt->sent) {
 				rtask_lose(rt);
@@ -754,12 +784,14 @@ pogo_exec_remote_lost(
 
 /* The barrier of a report: acknowledge it. */
 static void
-remote_ack_cb(void *cookie)
+remote_ack_cb(void *cookie, int status)
 {
 	struct rworker *wk = cookie;
 	struct remote *e = wk->e;
 
-	if (wk->w != NULL)
+	remote_commit_status(e, status);
+	/* Not stored, not acknowledged: the worker sends it again. */
+	if (wk->w != NULL && !e->failed)
 		pogo_peer_worker_ack(wk->w);
 	rworker_unref(wk);
 	remote_barrier_done(e);

@@ -186,6 +186,12 @@ int pogo_dispatcher_submit(struct pogo_dispatcher *d,
 void pogo_dispatcher_set_fatal(struct pogo_dispatcher *d,
     void (*cb)(struct pogo_dispatcher *d, void *arg), void *arg);
 
+/*
+ * A commit of the store failed (the engine's after-commit callbacks):
+ * log it and call the fatal callback, once.
+ */
+void pogo_dispatcher_store_failed(struct pogo_dispatcher *d);
+
 /* The store, for the engine and the worker layer. */
 struct pogo_store *pogo_dispatcher_store(struct pogo_dispatcher *d);
 

@@ -21,6 +21,11 @@
  *   task, and gives the task back unstarted (result.requeue: the engine
  *   puts it at the head of the queue).  Another refusal fails the host
  *   with the worker's words.
+ * - A barrier whose commit failed: from then on no run leaves and no
+ *   report is acknowledged (SPEC 6.3); a task whose run was to leave
+ *   stays in flight unsent, without events, until the close (the
+ *   dispatcher stops; its next start resumes from the store and the
+ *   workers send their unacknowledged reports again).
  * - Reports become the started, output and done events; each task_started
  *   and task_done is acknowledged from opts.barrier's callback, after the
  *   engine's writes for it are committed.  A report for a task not in
@@ -61,11 +66,13 @@ struct pogo_peer_worker;
 
 struct pogo_exec_remote_opts {
 	/*
-	 * Call go(cookie) once, later, when every change the engine queued
-	 * so far is durable (pogo_store_after_commit()); NULL: on the next
-	 * loop turn.
+	 * Call go(cookie, status) once, later, when every change the engine
+	 * queued so far is durable (pogo_store_after_commit()): status 0, or
+	 * a negative code if the commit failed; NULL: on the next loop turn
+	 * (status 0).
 	 */
-	void (*barrier)(void (*go)(void *cookie), void *cookie, void *arg);
+	void (*barrier)(
+	    void (*go)(void *cookie, int status), void *cookie, void *arg);
 	/*
 	 * start() gives t to worker (name and instance borrowed for the
 	 * call): fill the fields of t the job engine does not set

@@ -41,10 +41,11 @@ struct rt {
 	bool srv_closed;
 	bool e_closed;
 	/* barriers not yet "committed" (opts.barrier of the tests) */
-	void (*go[16])(void *cookie);
+	void (*go[16])(void *cookie, int status);
 	void *cookie[16];
 	int npending;
-	bool hold; /* do not commit */
+	bool hold;       /* do not commit */
+	int commit_fail; /* the commits fail with this status */
 };
 
 static void
@@ -156,7 +157,7 @@ kick(void *arg)
 }
 
 static void
-barrier(void (*go)(void *cookie), void *cookie, void *arg)
+barrier(void (*go)(void *cookie, int status), void *cookie, void *arg)
 {
 	struct rt *t = arg;
 
@@ -175,7 +176,7 @@ commit(struct rt *t)
 		return;
 	for (i = 0; i < n; i++) {
 		t->barriers++;
-		t->go[i](t->cookie[i]);
+		t->go[i](t->cookie[i], t->commit_fail);
 	}
 	memmove(t->go, t->go + n, (size_t)(t->npending - n) * sizeof(t->go[0]));
 	memmove(t->cookie, t->cookie + n,
@@ -415,6 +416,46 @@ TEST(reports_become_events_and_are_acknowledged)
 	WAIT_UNTIL(&t, pogo_peer_link_pending(rt_link(&t)) == 0);
 	ASSERT_EQ(t.dones, 1);
 	rt_done(&t);
+}
+
+/*
+ * SPEC 6.3: a run leaves only once its `ready` state is committed, and a
+ * report is acknowledged only once it is committed.  A failed commit
+ * sends neither: the run stays unsent (no event, the dispatcher stops and
+ * a restart dispatches it from the store) and the worker keeps its
+ * report to send it again.  A taskkill, which writes nothing, still goes
+ * out; it comes after anything sent before it, so once the worker has it
+ * no run and no acknowledgement can still be on their way.
+ */
+TEST(failed_commit_sends_no_run_and_acknowledges_no_report)
+{
+	struct pogo_exec_task task, task2;
+	struct rt t;
+
+	rt_init(&t, 0, true);
+	rt_client(&t, 4);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+
+	t.commit_fail = POGO_ERR_STORE;
+	report(&t, POGO_MSG_TASK_STARTED, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.barriers == 2);
+	task_init(&task2, "127.0.0.1:7655-2");
+	task2.host = "h2";
+	ASSERT_OK(t.e->ops->start(t.e, &task2));
+	WAIT_UNTIL(&t, t.barriers == 3);
+	t.e->ops->kill(t.e, &task);
+	WAIT_UNTIL(&t, t.kills == 1);
+	ASSERT_EQ(t.runs, 1);
+	ASSERT_EQ(pogo_peer_link_pending(rt_link(&t)), 1);
+	ASSERT_EQ(t.dones, 0);
+	ASSERT_EQ(
+	    t.e->ops->taskstatus(t.e, "127.0.0.1:7655-2"), POGO_EXEC_WAITING);
+	rt_done(&t);
+	ASSERT_EQ(t.runs, 1);
+	ASSERT_EQ(t.dones, 0);
 }
 
 TEST(busy_gives_the_task_back_and_the_worker_counts_as_full)
