@@ -729,7 +729,13 @@ pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
 	pogo_peer_worker_set_data(w, wk);
 	e->base.max_tasks += wk->max_tasks;
 	remote_drop_stale(e, wk);
-	/* The same worker back within its grace period (SPEC 7.3)? */
+	/*
+	 * The same worker back within its grace period (SPEC 7.3)?  Every
+	 * lost record of its name is resolved (tasks adopted from two of its
+	 * instances leave two): those of its instance move to it, the
+	 * others' tasks are lost.
+	 */
+again:
 	for (old = e->workers; old != NULL; old = old->next) {
 		if (old->w != NULL || old->deadline == 0 ||
 		    strcmp(old->name, wk->name) != 0)
@@ -739,8 +745,9 @@ pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
 			log_info("worker %s: restarted: its tasks are lost",
 			    wk->name);
 			remote_fail_lost(e, old);
-			break;
+			goto again; /* the list may have changed */
 		}
+		old->refs++;
 		for (run = e->base.runs; run != NULL; run = run->next) {
 			rt = container_of(run, struct rtask, run);
 			if (rt->wk != old || !rt->lost || rt->done)
@@ -756,7 +763,8 @@ pogo_exec_remote_up(struct pogo_exec *base, struct pogo_peer_worker *w)
 			if (rt->killed)
 				remote_command(wk, POGO_MSG_TASKKILL, rt);
 		}
-		break;
+		rworker_unref(old);
+		goto again; /* old may be gone */
 	}
 	remote_grace_arm(e);
 	if (e->o.kick != NULL)

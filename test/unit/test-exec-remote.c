@@ -798,3 +798,35 @@ TEST(adopted_task_with_a_connected_worker_of_that_instance)
 	ASSERT_EQ(t.runs, 0);
 	rt_done(&t);
 }
+
+/*
+ * Two lost records of one worker name (tasks adopted from two instances
+ * of it): the worker back with one of them resolves both at once, the
+ * tasks of its instance asked taskstatus, the other's lost; none waits
+ * out its grace period.
+ */
+TEST(two_lost_records_of_one_name_are_both_resolved)
+{
+	struct pogo_exec_task task, task2;
+	struct rt t;
+
+	rt_init(&t, 60000, true);
+	task_init(&task, "127.0.0.1:7655-8");
+	ASSERT_OK(adopt(&t, &task, INST_A, 1.0));
+	task_init(&task2, "127.0.0.1:7655-9");
+	task2.host = "h2";
+	ASSERT_OK(adopt(&t, &task2, INST_B, 1.0));
+	t.cl = rt_worker(&t, "w1", 4, INST_A);
+	WAIT_UNTIL(&t, t.statuses == 1 && t.dones == 1);
+	ASSERT_STR_EQ(t.res.msg, "lost contact with worker");
+	ASSERT_STR_EQ(pogo_exec_remote_worker(&task2, NULL) == NULL
+	        ? "gone"
+	        : "in flight",
+	    "gone");
+	ASSERT_STR_EQ(pogo_exec_remote_worker(&task, NULL), "w1");
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-8", 0);
+	WAIT_UNTIL(&t, t.dones == 2);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
+	ASSERT_EQ(t.runs, 0);
+	rt_done(&t);
+}
