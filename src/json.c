@@ -388,7 +388,7 @@ out:
 const struct pogo_json *
 pogo_json_first(const struct pogo_json *array)
 {
-	if (!cJSON_IsArray(JSON_COF(array)))
+	if (!cJSON_IsArray(JSON_COF(array)) && !cJSON_IsObject(JSON_COF(array)))
 		return NULL;
 	return POGO_OF(JSON_COF(array)->child);
 }
@@ -397,6 +397,35 @@ const struct pogo_json *
 pogo_json_next(const struct pogo_json *v)
 {
 	return v != NULL ? POGO_OF(JSON_COF(v)->next) : NULL;
+}
+
+const char *
+pogo_json_key(const struct pogo_json *v)
+{
+	return v != NULL ? JSON_COF(v)->string : NULL;
+}
+
+char *
+pogo_json_print_value(const struct pogo_json *v, size_t *lenp)
+{
+	char *s, *out;
+	size_t len;
+
+	if (v == NULL)
+		s = xstrdup("null");
+	else if ((s = cJSON_PrintUnformatted(JSON_COF(v))) == NULL)
+		fatalx("json: cannot print a value");
+	len = strlen(s);
+	out = xmalloc(len + 2);
+	memcpy(out, s, len);
+	out[len] = '\n';
+	out[len + 1] = '\0';
+	if (v == NULL)
+		free(s);
+	else
+		cJSON_free(s);
+	*lenp = len + 1;
+	return out;
 }
 
 struct pogo_json *

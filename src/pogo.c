@@ -28,8 +28,17 @@ static const struct pogo_cmd *cmds[] = {
 	&pogo_cmd_api,
 	&pogo_cmd_ca,
 	&pogo_cmd_dispatcher,
+	&pogo_cmd_halt,
+	&pogo_cmd_jobs,
+	&pogo_cmd_log,
 	&pogo_cmd_one,
+	&pogo_cmd_output,
+	&pogo_cmd_ping,
+	&pogo_cmd_resume,
+	&pogo_cmd_retry,
 	&pogo_cmd_schedule,
+	&pogo_cmd_skip,
+	&pogo_cmd_status,
 	&pogo_cmd_submit,
 	&pogo_cmd_worker,
 };
@@ -215,7 +224,8 @@ main(int argc, char **argv)
 	for (i = 2; i < argc; i++) {
 		if (strcmp(argv[i], "--") == 0)
 			break;
-		if (strcmp(argv[i], "-h") == 0 ||
+		if ((strcmp(argv[i], "-h") == 0 &&
+		        (!(cmd->flags & POGO_CMD_OWN_H) || argc == 3)) ||
 		    strcmp(argv[i], "--help") == 0) {
 			pogo_cmd_usage(cmd, stdout);
 			return POGO_EXIT_OK;

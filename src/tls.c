@@ -99,6 +99,7 @@ struct pogo_tls {
 	bool server;
 	bool has_ca;
 	char *peer_kind;
+	char *hostname; /* client: the subjectAltName to find, or NULL */
 	unsigned char (*pins)[32];
 	size_t npins;
 	struct pogo_mbed_rng rng;
@@ -192,6 +193,47 @@ tls_pinned(const struct pogo_tls *tls, const mbedtls_x509_crt *crt)
 }
 
 /*
+ * Does crt's subjectAltName name host: a DNS entry equal to it without
+ * regard to case, or an IP entry of the same address when host is an
+ * address?  No wildcards, and no fall-back to the CN.
+ */
+static bool
+tls_is_address(const char *host)
+{
+	unsigned char ip[16];
+
+	return uv_inet_pton(AF_INET, host, ip) == 0 ||
+	    uv_inet_pton(AF_INET6, host, ip) == 0;
+}
+
+static bool
+tls_san_match(const mbedtls_x509_crt *crt, const char *host)
+{
+	const mbedtls_x509_sequence *cur;
+	unsigned char ip[16];
+	size_t iplen = 0, hlen = strlen(host);
+	int tag;
+
+	if (uv_inet_pton(AF_INET, host, ip) == 0)
+		iplen = 4;
+	else if (uv_inet_pton(AF_INET6, host, ip) == 0)
+		iplen = 16;
+	if ((crt->ext_types & MBEDTLS_X509_EXT_SUBJECT_ALT_NAME) == 0)
+		return false;
+	for (cur = &crt->subject_alt_names; cur != NULL; cur = cur->next) {
+		tag = cur->buf.tag & ~MBEDTLS_ASN1_CONTEXT_SPECIFIC;
+		if (iplen > 0 && tag == MBEDTLS_X509_SAN_IP_ADDRESS &&
+		    cur->buf.len == iplen && memcmp(cur->buf.p, ip, iplen) == 0)
+			return true;
+		if (iplen == 0 && tag == MBEDTLS_X509_SAN_DNS_NAME &&
+		    cur->buf.len == hlen &&
+		    strncasecmp((const char *)cur->buf.p, host, hlen) == 0)
+			return true;
+	}
+	return false;
+}
+
+/*
  * mbedTLS's verify callback, once per certificate of the chain: the
  * peer's own certificate (depth 0) must be of the expected kind and match
  * a pin when there are pins.  With pins and no CA, a pinned certificate
@@ -230,6 +272,13 @@ tls_verify_cb(void *arg, mbedtls_x509_crt *crt, int depth, uint32_t *flags)
 		    s->cn, ou, tls->peer_kind);
 		*flags |= MBEDTLS_X509_BADCERT_OTHER;
 	}
+	if (tls->hostname != NULL && !tls_san_match(crt, tls->hostname)) {
+		snprintf(s->reason, sizeof(s->reason),
+		    "the peer certificate (CN '%s') does not name '%s' in "
+		    "its subjectAltName",
+		    s->cn, tls->hostname);
+		*flags |= MBEDTLS_X509_BADCERT_CN_MISMATCH;
+	}
 	return 0;
 }
 
@@ -247,22 +296,44 @@ pogo_tls_opts_from_cfg(struct pogo_tls_opts *o, const struct pogo_cfg *cfg)
 	return true;
 }
 
+/* The CA (or pins only) of o. */
+static int
+tls_load_ca(struct pogo_tls *tls, const struct pogo_tls_opts *o, char **cause)
+{
+	int ret;
+	char *e;
+
+	if ((o->ca_cert == NULL || o->ca_cert[0] == '\0') && o->npins == 0) {
+		xasprintf(cause, "tls.ca_cert is not set");
+		return POGO_ERR_CONFIG;
+	}
+	if (o->ca_cert != NULL && o->ca_cert[0] != '\0') {
+		if ((ret = mbedtls_x509_crt_parse_file(&tls->ca, o->ca_cert)) !=
+		    0) {
+			e = tls_strerror(ret);
+			xasprintf(cause, "tls.ca_cert: %s: %s", o->ca_cert, e);
+			free(e);
+			return POGO_ERR_CONFIG;
+		}
+		tls->has_ca = true;
+	}
+	return 0;
+}
+
 static int
 tls_load(struct pogo_tls *tls, const struct pogo_tls_opts *o, char **cause)
 {
 	int ret;
 	char *e;
 
+	if (!o->server && o->no_cert && (o->cert == NULL || o->cert[0] == '\0'))
+		return tls_load_ca(tls, o, cause);
 	if (o->cert == NULL || o->cert[0] == '\0') {
 		xasprintf(cause, "tls.cert is not set");
 		return POGO_ERR_CONFIG;
 	}
 	if (o->key == NULL || o->key[0] == '\0') {
 		xasprintf(cause, "tls.key is not set");
-		return POGO_ERR_CONFIG;
-	}
-	if ((o->ca_cert == NULL || o->ca_cert[0] == '\0') && o->npins == 0) {
-		xasprintf(cause, "tls.ca_cert is not set");
 		return POGO_ERR_CONFIG;
 	}
 	if ((ret = mbedtls_x509_crt_parse_file(&tls->crt, o->cert)) != 0) {
@@ -282,17 +353,7 @@ tls_load(struct pogo_tls *tls, const struct pogo_tls_opts *o, char **cause)
 		    o->key, o->cert);
 		return POGO_ERR_CONFIG;
 	}
-	if (o->ca_cert != NULL && o->ca_cert[0] != '\0') {
-		if ((ret = mbedtls_x509_crt_parse_file(&tls->ca, o->ca_cert)) !=
-		    0) {
-			e = tls_strerror(ret);
-			xasprintf(cause, "tls.ca_cert: %s: %s", o->ca_cert, e);
-			free(e);
-			return POGO_ERR_CONFIG;
-		}
-		tls->has_ca = true;
-	}
-	return 0;
+	return tls_load_ca(tls, o, cause);
 }
 
 int
@@ -309,6 +370,8 @@ pogo_tls_new(
 	tls = xcalloc(1, sizeof(*tls));
 	tls->server = o->server;
 	tls->peer_kind = xstrdup(o->peer_kind != NULL ? o->peer_kind : "");
+	if (!o->server && o->hostname != NULL)
+		tls->hostname = xstrdup(o->hostname);
 	mbedtls_x509_crt_init(&tls->ca);
 	mbedtls_x509_crt_init(&tls->crt);
 	mbedtls_pk_init(&tls->pk);
@@ -339,8 +402,9 @@ pogo_tls_new(
 	         o->server ? MBEDTLS_SSL_IS_SERVER : MBEDTLS_SSL_IS_CLIENT,
 	         MBEDTLS_SSL_TRANSPORT_STREAM, MBEDTLS_SSL_PRESET_DEFAULT)) !=
 	        0 ||
-	    (ret = mbedtls_ssl_conf_own_cert(
-	         &tls->conf, &tls->crt, &tls->pk)) != 0) {
+	    (tls->crt.raw.len > 0 &&
+	        (ret = mbedtls_ssl_conf_own_cert(
+	             &tls->conf, &tls->crt, &tls->pk)) != 0)) {
 		e = tls_strerror(ret);
 		xasprintf(cause, "TLS set-up: %s", e);
 		free(e);
@@ -384,6 +448,7 @@ pogo_tls_free(struct pogo_tls *tls)
 	pogo_mbed_rng_release(&tls->rng);
 	free(tls->pins);
 	free(tls->peer_kind);
+	free(tls->hostname);
 	free(tls);
 }
 
@@ -433,6 +498,10 @@ pogo_tls_session_new(struct pogo_tls *tls)
 		fatalx("mbedtls_ssl_setup: out of memory");
 	mbedtls_ssl_set_bio(&s->ssl, s, tls_send, tls_recv, NULL);
 	mbedtls_ssl_set_verify(&s->ssl, tls_verify_cb, s);
+	/* SNI; the subjectAltName itself is checked by tls_san_match. */
+	if (tls->hostname != NULL && !tls_is_address(tls->hostname) &&
+	    mbedtls_ssl_set_hostname(&s->ssl, tls->hostname) != 0)
+		fatalx("mbedtls_ssl_set_hostname: out of memory");
 	return s;
 }
 

@@ -32,6 +32,8 @@ enum pogo_cmd_flags {
 	POGO_CMD_LOOP = (1 << 1),   /* runs an event loop */
 	POGO_CMD_DAEMON = (1 << 2), /* a long-running role */
 	POGO_CMD_STUB = (1 << 3),   /* not implemented yet */
+	POGO_CMD_OWN_H =
+	    (1 << 4), /* -h is an option; only "-h" alone is help */
 };
 
 struct pogo_ctx {
@@ -49,8 +51,17 @@ struct pogo_cmd {
 extern const struct pogo_cmd pogo_cmd_api;
 extern const struct pogo_cmd pogo_cmd_ca;
 extern const struct pogo_cmd pogo_cmd_dispatcher;
+extern const struct pogo_cmd pogo_cmd_halt;
+extern const struct pogo_cmd pogo_cmd_jobs;
+extern const struct pogo_cmd pogo_cmd_log;
 extern const struct pogo_cmd pogo_cmd_one;
+extern const struct pogo_cmd pogo_cmd_output;
+extern const struct pogo_cmd pogo_cmd_ping;
+extern const struct pogo_cmd pogo_cmd_resume;
+extern const struct pogo_cmd pogo_cmd_retry;
 extern const struct pogo_cmd pogo_cmd_schedule;
+extern const struct pogo_cmd pogo_cmd_skip;
+extern const struct pogo_cmd pogo_cmd_status;
 extern const struct pogo_cmd pogo_cmd_submit;
 extern const struct pogo_cmd pogo_cmd_worker;
 

@@ -73,9 +73,19 @@ double pogo_json_number(const struct pogo_json *v);
  * NULL) its length.  NULL if v is no string.
  */
 char *pogo_json_string(const struct pogo_json *v, size_t *lenp);
-/* Elements of an ARRAY: the first, the one after v; NULL at the end. */
+/*
+ * Elements of an ARRAY or members of an OBJECT: the first, the one after
+ * v; NULL at the end.  pogo_json_key: a member's key (borrowed), or NULL.
+ */
 const struct pogo_json *pogo_json_first(const struct pogo_json *array);
 const struct pogo_json *pogo_json_next(const struct pogo_json *v);
+const char *pogo_json_key(const struct pogo_json *v);
+/*
+ * A value of a document (borrowed, unchanged; NULL prints null) printed
+ * without whitespace, with a final newline: a new string, *lenp its
+ * length.
+ */
+char *pogo_json_print_value(const struct pogo_json *v, size_t *lenp);
 
 /* A new, empty object to build (freed by pogo_json_print_line). */
 struct pogo_json *pogo_json_new_object(void);

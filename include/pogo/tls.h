@@ -21,8 +21,11 @@
  * validity dates, the key usage and extended key usage, and the peer's
  * kind (the subject's OU: "dispatcher", "worker" or "client").  With pins
  * (SHA-256 of the DER certificate, hex, ':' optional), the peer must also
- * match one; with pins and no CA, the pins alone decide.  No host-name
- * check.
+ * match one; with pins and no CA, the pins alone decide.  A client given
+ * the host name (or address) it connected to also checks that the peer's
+ * subjectAltName names it (a DNS entry, compared without case, or an IP
+ * entry); a certificate without subjectAltName fails that check.  A client
+ * may go without a certificate of its own (an API client with a token).
  */
 #ifndef POGO_TLS_H
 #define POGO_TLS_H
@@ -57,6 +60,9 @@ struct pogo_tls_opts {
 	const char *const *pins; /* SHA-256 fingerprints of peers, or NULL */
 	size_t npins;
 	const char *peer_kind; /* the OU the peer must have */
+	/* Client only: the name the peer's subjectAltName must hold. */
+	const char *hostname;
+	bool no_cert; /* client only: cert and key may be unset */
 };
 
 struct pogo_cfg;

@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The HTTP client of the client commands (SPEC 12.4, 12.5): the client
+ * configuration file, the API's URL, one request at a time on a libuv
+ * loop over the project's stream (plain, or TLS through tls.c with the
+ * API's host name checked against its certificate's subjectAltName), the
+ * answer parsed by llhttp with a bounded body, and the v1 envelope of
+ * SPEC 11.2 read back.  Every request opens its own connection and asks
+ * for "Connection: close"; a token (SPEC 11.1) goes out as
+ * "Authorization: Bearer <token>".
+ *
+ * The pure parts (URL, job-id shorthands, envelope, the response parser)
+ * are separate functions for the unit tests and the fuzz target.
+ */
+#ifndef POGO_CLIENT_H
+#define POGO_CLIENT_H
+
+#include <uv.h>
+
+struct pogo_client;
+struct pogo_json;
+struct pogo_client_parser;
+
+/* The largest answer body the client takes (the API's own bodies). */
+#define POGO_CLIENT_MAX_BODY (64 * 1024 * 1024)
+/* Milliseconds for a whole request, long polls aside. */
+#define POGO_CLIENT_TIMEOUT_MS 30000
+
+/* The client configuration (SPEC 12.4): owned strings, NULL when unset. */
+struct pogo_client_cfg {
+	char *api;
+	char *ca;
+	char *cert;
+	char *key;
+	char *token_file;
+	char *worker_cert;
+	char *namespace;
+	char *timeout;
+	char *job_timeout;
+	char *token; /* $POGO_TOKEN, else the first line of token_file */
+};
+
+/*
+ * Read $POGO_CLIENT_CONFIG, else ~/.pogo/client.yaml (a missing file of
+ * the default path means defaults; a missing $POGO_CLIENT_CONFIG file is
+ * an error), into cfg (zeroed first).  Returns 0, or POGO_ERR_CONFIG with
+ * *cause (freed by the caller).  The token is read later, by
+ * pogo_client_cfg_token(), once the command line had its say.
+ */
+int pogo_client_cfg_load(struct pogo_client_cfg *cfg, char **cause);
+/* cfg->token from $POGO_TOKEN or cfg->token_file.  0 or POGO_ERR_CONFIG. */
+int pogo_client_cfg_token(struct pogo_client_cfg *cfg, char **cause);
+/* Replace a string field (a copy of value). */
+void pogo_client_cfg_set(char **field, const char *value);
+void pogo_client_cfg_release(struct pogo_client_cfg *cfg);
+
+/* An API URL: http[s]://host[:port][/prefix]. */
+struct pogo_client_url {
+	bool tls;
+	char *host; /* without brackets */
+	int port;
+	char *prefix; /* "" or "/path" without a final '/' */
+};
+
+/* Parse url into u.  0, or POGO_ERR_CONFIG with *cause. */
+int pogo_client_url_parse(
+    const char *url, struct pogo_client_url *u, char **cause);
+void pogo_client_url_release(struct pogo_client_url *u);
+
+/*
+ * A job id or its shorthand (SPEC 5.2): "123" and "p123" become
+ * "p0000000123"; an id matching ^[a-z]{1,3}[0-9]{10}$ is kept.  Writes
+ * the id to out (at least 16 bytes).  "last" is left to the caller (it
+ * needs the API).  0, or POGO_ERR_RANGE.
+ */
+int pogo_client_jobid(const char *arg, char *out, size_t len);
+
+/* Append s percent-encoded (a query or form value) to *bufp. */
+void pogo_client_urlenc(char **bufp, const char *s);
+
+/*
+ * The envelope of an answer (SPEC 11.2): with status 2xx, no "errors"
+ * and a "response" member, 0 with *docp (freed by the caller) and
+ * *respp (borrowed from it).  Otherwise POGO_ERR_PROTOCOL with *errp
+ * (freed by the caller): the errors joined by "; ", the response's
+ * message when meta.rc is "nok" (SPEC 11.5), or "HTTP <status> <text>"
+ * (or "not JSON") when the body says nothing.
+ */
+int pogo_client_envelope(int status, const char *body, size_t len,
+    struct pogo_json **docp, const struct pogo_json **respp, char **errp);
+
+/*
+ * The response parser: feed it the bytes of one HTTP/1.1 answer.
+ * pogo_client_parser_feed returns 0 (more wanted), 1 (complete) or
+ * POGO_ERR_PROTOCOL (malformed, or a body over max) with *cause;
+ * pogo_client_parser_eof ends a body delimited by the connection's end.
+ */
+struct pogo_client_parser *pogo_client_parser_new(size_t max);
+int pogo_client_parser_feed(
+    struct pogo_client_parser *p, const char *data, size_t len, char **cause);
+int pogo_client_parser_eof(struct pogo_client_parser *p, char **cause);
+int pogo_client_parser_status(const struct pogo_client_parser *p);
+const char *pogo_client_parser_body(
+    const struct pogo_client_parser *p, size_t *lenp);
+void pogo_client_parser_free(struct pogo_client_parser *p);
+
+struct pogo_client_opts {
+	const char *api; /* the URL */
+	const char *ca, *cert, *key;
+	const char *token; /* NULL: no Authorization header */
+};
+
+/*
+ * A client of the API on loop.  Returns 0 with *cp, or POGO_ERR_CONFIG
+ * with *cause (the URL, the TLS files).
+ */
+int pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
+    struct pogo_client **cp, char **cause);
+/* The API URL as given, without a final '/'. */
+const char *pogo_client_api(const struct pogo_client *c);
+
+/*
+ * The answer of one request: err 0 and the HTTP status and body
+ * (borrowed for the call), or err < 0 with cause ("connection refused",
+ * the TLS refusal, "timed out", ...).
+ */
+typedef void (*pogo_client_cb)(int err, const char *cause, int status,
+    const char *body, size_t len, void *arg);
+
+/*
+ * Send method target (the path below the API's prefix, with its query)
+ * with body (NULL: none; else form-encoded), then cb once, from the loop.
+ * timeout_ms 0: POGO_CLIENT_TIMEOUT_MS.  One request at a time.
+ */
+void pogo_client_request(struct pogo_client *c, const char *method,
+    const char *target, const char *body, uint64_t timeout_ms,
+    pogo_client_cb cb, void *arg);
+
+/*
+ * Run the loop until one request is answered: 0 with *docp and *respp
+ * as pogo_client_envelope gives them, or an error with *errp (the
+ * envelope's error, or the transport's cause).  *statusp (may be NULL)
+ * gets the HTTP status (0 when there was none).
+ */
+int pogo_client_call(struct pogo_client *c, const char *method,
+    const char *target, const char *body, uint64_t timeout_ms,
+    struct pogo_json **docp, const struct pogo_json **respp, int *statusp,
+    char **errp);
+
+/* Free the client; the loop must run on until its handles are closed. */
+void pogo_client_free(struct pogo_client *c);
+
+#endif

@@ -1,0 +1,1109 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The client commands of SPEC 12.5: pogo ping, jobs, status, log, output,
+ * halt, resume, retry and skip.  Each reads the client configuration
+ * (client.h), takes the common client options, asks the API with
+ * pogo_client_call() and prints the answer in the exact forms of 12.5,
+ * or with --json the API's data as JSON.
+ */
+#include "pogo/compat.h"
+
+#include <getopt.h>
+#include <pwd.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "pogo/client.h"
+#include "pogo/cmd.h"
+#include "pogo/error.h"
+#include "pogo/json.h"
+#include "pogo/range.h"
+#include "pogo/str.h"
+#include "pogo/xmalloc.h"
+
+/* Long options common to every client command. */
+enum {
+	CL_API = 300,
+	CL_CA,
+	CL_CERT,
+	CL_KEY,
+	CL_TOKEN_FILE,
+	CL_WORKER_CERT,
+	CL_JSON,
+	CL_ALL,
+	CL_RUN,
+	CL_REASON,
+};
+
+#define CL_COMMON_LONGOPTS                                              \
+	{ "api", required_argument, NULL, CL_API },                     \
+	    { "ca", required_argument, NULL, CL_CA },                   \
+	    { "cert", required_argument, NULL, CL_CERT },               \
+	    { "key", required_argument, NULL, CL_KEY },                 \
+	    { "token-file", required_argument, NULL, CL_TOKEN_FILE },   \
+	    { "worker-cert", required_argument, NULL, CL_WORKER_CERT }, \
+	    { "json", no_argument, NULL, CL_JSON },                     \
+	{                                                               \
+		"verbose", no_argument, NULL, 'v'                       \
+	}
+
+#define CL_PAGE_LOG 100
+#define CL_PAGE_HOSTS 500
+#define CL_PAGE_OUTPUT 500
+#define CL_WAIT_S 25 /* the wait= of the log's long poll */
+
+/* One client command run. */
+struct cl {
+	const struct pogo_cmd *cmd;
+	struct pogo_client_cfg cfg;
+	uv_loop_t loop;
+	bool loop_ok;
+	struct pogo_client *c;
+	bool json;
+	int verbose;
+	uint64_t t0; /* uv_hrtime() at the start */
+};
+
+static int
+cl_usage(struct cl *cl)
+{
+	pogo_cmd_usage(cl->cmd, stderr);
+	return POGO_EXIT_USAGE;
+}
+
+/* Handle a common option; true if c was one. */
+static bool
+cl_option(struct cl *cl, int c, const char *arg)
+{
+	switch (c) {
+	case CL_API:
+		pogo_client_cfg_set(&cl->cfg.api, arg);
+		return true;
+	case CL_CA:
+		pogo_client_cfg_set(&cl->cfg.ca, arg);
+		return true;
+	case CL_CERT:
+		pogo_client_cfg_set(&cl->cfg.cert, arg);
+		return true;
+	case CL_KEY:
+		pogo_client_cfg_set(&cl->cfg.key, arg);
+		return true;
+	case CL_TOKEN_FILE:
+		pogo_client_cfg_set(&cl->cfg.token_file, arg);
+		return true;
+	case CL_WORKER_CERT:
+		pogo_client_cfg_set(&cl->cfg.worker_cert, arg);
+		return true;
+	case CL_JSON:
+		cl->json = true;
+		return true;
+	case 'v':
+		cl->verbose++;
+		return true;
+	}
+	return false;
+}
+
+/* Read the configuration before the options override it. */
+static int
+cl_init(struct cl *cl, const struct pogo_cmd *cmd)
+{
+	char *cause = NULL;
+
+	memset(cl, 0, sizeof(*cl));
+	cl->cmd = cmd;
+	cl->t0 = uv_hrtime();
+	if (pogo_client_cfg_load(&cl->cfg, &cause) != 0) {
+		fprintf(stderr, "pogo %s: %s\n", cmd->name, cause);
+		free(cause);
+		return POGO_EXIT_USAGE;
+	}
+	return POGO_EXIT_OK;
+}
+
+/* After the options: the token, the loop and the client. */
+static int
+cl_connect(struct cl *cl)
+{
+	struct pogo_client_opts o;
+	char *cause = NULL;
+
+	if (cl->cfg.api == NULL)
+		pogo_client_cfg_set(&cl->cfg.api, "http://127.0.0.1:7657");
+	if (pogo_client_cfg_token(&cl->cfg, &cause) != 0)
+		goto bad;
+	memset(&o, 0, sizeof(o));
+	o.api = cl->cfg.api;
+	o.ca = cl->cfg.ca;
+	o.cert = cl->cfg.cert;
+	o.key = cl->cfg.key;
+	o.token = cl->cfg.token;
+	if (uv_loop_init(&cl->loop) != 0) {
+		fprintf(stderr, "pogo %s: cannot start the event loop\n",
+		    cl->cmd->name);
+		return POGO_EXIT_FAIL;
+	}
+	cl->loop_ok = true;
+	if (pogo_client_new(&cl->loop, &o, &cl->c, &cause) != 0)
+		goto bad;
+	return POGO_EXIT_OK;
+bad:
+	fprintf(stderr, "pogo %s: %s\n", cl->cmd->name, cause);
+	free(cause);
+	return POGO_EXIT_USAGE;
+}
+
+static int
+cl_done(struct cl *cl, int rc)
+{
+	pogo_client_free(cl->c);
+	if (cl->loop_ok) {
+		uv_run(&cl->loop, UV_RUN_DEFAULT);
+		uv_loop_close(&cl->loop);
+	}
+	pogo_client_cfg_release(&cl->cfg);
+	fflush(stdout);
+	return rc;
+}
+
+/* An API call; on failure prints "pogo <cmd>: <error>" and returns 1. */
+static int
+cl_call(struct cl *cl, const char *method, const char *target, const char *body,
+    uint64_t timeout_ms, struct pogo_json **docp,
+    const struct pogo_json **respp)
+{
+	char *err = NULL;
+
+	if (pogo_client_call(cl->c, method, target, body, timeout_ms, docp,
+	        respp, NULL, &err) != 0) {
+		fprintf(stderr, "pogo %s: %s\n", cl->cmd->name, err);
+		free(err);
+		return POGO_EXIT_FAIL;
+	}
+	return POGO_EXIT_OK;
+}
+
+static void
+cl_print_json(const struct pogo_json *v)
+{
+	size_t len;
+	char *s = pogo_json_print_value(v, &len);
+
+	fwrite(s, 1, len, stdout);
+	free(s);
+}
+
+/* A JSON string of key (a host name) on stdout. */
+static void
+cl_print_key(const char *key)
+{
+	struct pogo_json *o = pogo_json_new_object();
+	size_t len;
+	char *s;
+
+	pogo_json_add_string(o, "k", key);
+	s = pogo_json_print_line(o, &len);
+	/* {"k":"..."}\n: the string is from offset 5 to the '}'. */
+	fwrite(s + 5, 1, len - 7, stdout);
+	free(s);
+}
+
+/* A string member, or "" (owned by the caller). */
+static char *
+cl_str(const struct pogo_json *o, const char *key)
+{
+	char *s = pogo_json_string(pogo_json_get(o, key), NULL);
+
+	return s != NULL ? s : xstrdup("");
+}
+
+/* A value as text: strings as they are, lists comma-joined, null "". */
+static char *
+cl_text(const struct pogo_json *v)
+{
+	const struct pogo_json *e;
+	char *s, *t, *all = NULL;
+	size_t len;
+	double d;
+
+	switch (pogo_json_kind(v)) {
+	case POGO_JSON_NONE:
+	case POGO_JSON_NULL:
+		return xstrdup("");
+	case POGO_JSON_BOOL:
+		return xstrdup(pogo_json_bool(v) ? "true" : "false");
+	case POGO_JSON_NUMBER:
+		d = pogo_json_number(v);
+		if (d == (double)(long long)d)
+			xasprintf(&s, "%lld", (long long)d);
+		else
+			xasprintf(&s, "%.6f", d);
+		return s;
+	case POGO_JSON_STRING:
+		return pogo_json_string(v, NULL);
+	case POGO_JSON_ARRAY:
+		for (e = pogo_json_first(v); e != NULL; e = pogo_json_next(e)) {
+			s = cl_text(e);
+			if (all == NULL)
+				all = s;
+			else {
+				xasprintf(&t, "%s,%s", all, s);
+				free(all);
+				free(s);
+				all = t;
+			}
+		}
+		return all != NULL ? all : xstrdup("");
+	case POGO_JSON_OBJECT:
+		s = pogo_json_print_value(v, &len);
+		s[len - 1] = '\0';
+		return s;
+	}
+	return xstrdup("");
+}
+
+/* The local user name. */
+static char *
+cl_local_user(void)
+{
+	struct passwd *pw = getpwuid(getuid());
+	const char *u = getenv("USER");
+
+	if (pw != NULL && pw->pw_name != NULL)
+		return xstrdup(pw->pw_name);
+	return xstrdup(u != NULL ? u : "nobody");
+}
+
+/* The authenticated user (GET /v1/whoami), else the local user name. */
+static int
+cl_user(struct cl *cl, char **userp)
+{
+	struct pogo_json *doc;
+	const struct pogo_json *resp;
+	char *u;
+
+	if (cl_call(cl, "GET", "/v1/whoami", NULL, 0, &doc, &resp) != 0)
+		return POGO_EXIT_FAIL;
+	u = pogo_json_string(pogo_json_get(resp, "user"), NULL);
+	pogo_json_free(doc);
+	*userp = u != NULL ? u : cl_local_user();
+	return POGO_EXIT_OK;
+}
+
+/* A job argument to its id (SPEC 5.2), "last" through the API. */
+static int
+cl_jobid(struct cl *cl, const char *arg, char *out, size_t len)
+{
+	struct pogo_json *doc;
+	const struct pogo_json *resp;
+	char *user, *path = NULL, *id;
+	int rc;
+
+	if (strcmp(arg, "last") != 0) {
+		if (pogo_client_jobid(arg, out, len) != 0) {
+			fprintf(stderr, "pogo %s: invalid job id '%s'\n",
+			    cl->cmd->name, arg);
+			return POGO_EXIT_USAGE;
+		}
+		return POGO_EXIT_OK;
+	}
+	if ((rc = cl_user(cl, &user)) != 0)
+		return rc;
+	path = xstrdup("/v1/jobs/last/");
+	pogo_client_urlenc(&path, user);
+	free(user);
+	rc = cl_call(cl, "GET", path, NULL, 0, &doc, &resp);
+	free(path);
+	if (rc != 0)
+		return rc;
+	id = cl_str(pogo_json_get(resp, "job"), "jobid");
+	snprintf(out, len, "%s", id);
+	free(id);
+	pogo_json_free(doc);
+	return POGO_EXIT_OK;
+}
+
+/*
+ * getopt_long over the command's own options plus the common ones;
+ * returns the next option of the command's own, -1 at the end, '?' on a
+ * usage error.
+ */
+static int
+cl_getopt(struct cl *cl, int argc, char **argv, const char *shortopts,
+    const struct option *own)
+{
+	static const struct option common[] = { CL_COMMON_LONGOPTS };
+	struct option all[32];
+	size_t n = 0, i;
+	int c;
+
+	for (i = 0; own != NULL && own[i].name != NULL; i++)
+		all[n++] = own[i];
+	for (i = 0; i < POGO_NELEM(common); i++)
+		all[n++] = common[i];
+	memset(&all[n], 0, sizeof(all[n]));
+	while ((c = getopt_long(argc, argv, shortopts, all, NULL)) != -1) {
+		if (c == '?' || c == ':')
+			return '?';
+		if (!cl_option(cl, c, optarg))
+			return c;
+	}
+	return -1;
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo ping */
+
+static int cmd_ping_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_ping = {
+	.name = "ping",
+	.usage = "[client options] [--json]",
+	.summary = "check that the API answers",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_ping_main,
+};
+
+static int
+cmd_ping_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	struct pogo_json *doc = NULL, *o;
+	const struct pogo_json *resp;
+	struct cl cl;
+	char *err = NULL, *pong = NULL, *s;
+	uint64_t ms;
+	size_t len;
+	int rc;
+
+	if ((rc = cl_init(&cl, &pogo_cmd_ping)) != 0)
+		return rc;
+	if (cl_getopt(&cl, argc, argv, "v", NULL) != -1 || optind != argc)
+		return cl_done(&cl, cl_usage(&cl));
+	if ((rc = cl_connect(&cl)) != 0)
+		return cl_done(&cl, rc);
+	rc = pogo_client_call(
+	    cl.c, "GET", "/v1/ping", NULL, 0, &doc, &resp, NULL, &err);
+	if (rc == 0) {
+		pong = pogo_json_string(pogo_json_get(resp, "ping"), NULL);
+		if (pong == NULL || strcmp(pong, "pong") != 0) {
+			err = xstrdup("the answer is not pong");
+			rc = POGO_ERR_PROTOCOL;
+		}
+	}
+	ms = (uv_hrtime() - cl.t0) / 1000000;
+	if (cl.json) {
+		o = pogo_json_new_object();
+		pogo_json_add_string(o, "api", pogo_client_api(cl.c));
+		pogo_json_add_bool(o, "ok", rc == 0);
+		pogo_json_add_number(o, "ms", (double)ms);
+		if (rc != 0)
+			pogo_json_add_string(o, "error", err);
+		s = pogo_json_print_line(o, &len);
+		fwrite(s, 1, len, stdout);
+		free(s);
+	} else if (rc == 0)
+		printf("OK %s %llums\n", pogo_client_api(cl.c),
+		    (unsigned long long)ms);
+	else
+		printf("ERROR %s: %s\n", pogo_client_api(cl.c), err);
+	free(pong);
+	free(err);
+	pogo_json_free(doc);
+	return cl_done(&cl, rc == 0 ? POGO_EXIT_OK : POGO_EXIT_FAIL);
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo jobs */
+
+static int cmd_jobs_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_jobs = {
+	.name = "jobs",
+	.usage = "[client options] [-U|--user USER] [--all] [-L|--limit N] "
+	         "[--json]",
+	.summary = "list jobs",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_jobs_main,
+};
+
+static int
+cmd_jobs_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	static const struct option own[] = {
+		{ "user", required_argument, NULL, 'U' },
+		{ "all", no_argument, NULL, CL_ALL },
+		{ "limit", required_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pogo_json *resp, *jobs, *j, **v = NULL;
+	struct pogo_json *doc = NULL;
+	char *user = NULL, *path = NULL, *id, *u, *cmd, *quoted, *s;
+	long long limit = 50;
+	size_t n = 0, i, len;
+	bool all = false;
+	struct cl cl;
+	int c, rc;
+
+	if ((rc = cl_init(&cl, &pogo_cmd_jobs)) != 0)
+		return rc;
+	while ((c = cl_getopt(&cl, argc, argv, "U:L:v", own)) != -1) {
+		switch (c) {
+		case 'U':
+			free(user);
+			user = xstrdup(optarg);
+			break;
+		case CL_ALL:
+			all = true;
+			break;
+		case 'L':
+			if (pogo_strtonum(optarg, 1, 1000000, &limit) != 0)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if ((rc = cl_connect(&cl)) != 0)
+		goto out;
+	if (!all && user == NULL && (rc = cl_user(&cl, &user)) != 0)
+		goto out;
+	xasprintf(&path, "/v1/jobs?max=%lld", limit);
+	if (!all) {
+		s = path;
+		xasprintf(&path, "%s&user=", s);
+		free(s);
+		pogo_client_urlenc(&path, user);
+	}
+	if ((rc = cl_call(&cl, "GET", path, NULL, 0, &doc, &resp)) != 0)
+		goto out;
+	jobs = pogo_json_get(resp, "jobs");
+	for (j = pogo_json_first(jobs); j != NULL; j = pogo_json_next(j)) {
+		v = xreallocarray(v, n + 1, sizeof(*v));
+		v[n++] = j;
+	}
+	if (cl.json) {
+		printf("[");
+		for (i = n; i-- > 0;) {
+			s = pogo_json_print_value(v[i], &len);
+			s[len - 1] = '\0';
+			printf("%s%s", i + 1 == n ? "" : ",", s);
+			free(s);
+		}
+		printf("]\n");
+		goto out;
+	}
+	printf("Job ID      User     Command\n");
+	for (i = n; i-- > 0;) {
+		id = cl_str(v[i], "jobid");
+		u = cl_str(v[i], "user");
+		cmd = cl_str(v[i], "command");
+		xasprintf(&quoted, "'%s'", cmd);
+		printf("%-11.11s %-8.8s %.56s\n", id, u, quoted);
+		free(quoted);
+		free(id);
+		free(u);
+		free(cmd);
+	}
+	goto out;
+usage:
+	rc = cl_usage(&cl);
+out:
+	free(v);
+	pogo_json_free(doc);
+	free(path);
+	free(user);
+	return cl_done(&cl, rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo status */
+
+static int cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_status = {
+	.name = "status",
+	.usage = "[client options] JOB [-h|--target PATTERN] "
+	         "[-s|--status STATE] [-v] [--json]",
+	.summary = "show a job and the state of its hosts",
+	.flags = POGO_CMD_LOOP | POGO_CMD_OWN_H,
+	.main = cmd_status_main,
+};
+
+static int
+cl_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Is host one of the sorted names of set (or set NULL)? */
+static bool
+cl_in_set(const struct pogo_strv *set, const char *host)
+{
+	if (set == NULL)
+		return true;
+	return bsearch(&host, set->v, set->n, sizeof(*set->v), cl_strcmp) !=
+	    NULL;
+}
+
+/* Expand a range pattern into a sorted set; 0 or a usage error. */
+static int
+cl_pattern(struct cl *cl, const char *pattern, struct pogo_strv *set)
+{
+	char *cause = NULL;
+
+	if (pogo_range_expand(pattern, 0, set, &cause) != 0) {
+		fprintf(stderr, "pogo %s: %s\n", cl->cmd->name, cause);
+		free(cause);
+		return POGO_EXIT_USAGE;
+	}
+	qsort(set->v, set->n, sizeof(*set->v), cl_strcmp);
+	return POGO_EXIT_OK;
+}
+
+static int
+cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	static const struct option own[] = {
+		{ "target", required_argument, NULL, 'h' },
+		{ "status", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char *keys[] = { "job id", "user", "command",
+		"invoked as" };
+	static const char *fields[] = { "jobid", "user", "command",
+		"invoked_as" };
+	struct pogo_strv set = { 0 }, names = { 0 }, vals = { 0 };
+	const struct pogo_json *resp, *job, *hosts, *h, *m;
+	struct pogo_json *doc = NULL, *hdoc = NULL;
+	const char *pattern = NULL, *state = NULL;
+	char id[32], *path = NULL, *s, *st;
+	long long count, offset = 0;
+	size_t i, w = 5;
+	bool first = true;
+	struct cl cl;
+	int c, rc;
+
+	if ((rc = cl_init(&cl, &pogo_cmd_status)) != 0)
+		return rc;
+	while ((c = cl_getopt(&cl, argc, argv, "h:s:v", own)) != -1) {
+		switch (c) {
+		case 'h':
+			pattern = optarg;
+			break;
+		case 's':
+			state = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 1 != argc)
+		goto usage;
+	if (pattern != NULL && (rc = cl_pattern(&cl, pattern, &set)) != 0)
+		goto out;
+	if ((rc = cl_connect(&cl)) != 0 ||
+	    (rc = cl_jobid(&cl, argv[optind], id, sizeof(id))) != 0)
+		goto out;
+	xasprintf(&path, "/v1/jobs/%s", id);
+	if ((rc = cl_call(&cl, "GET", path, NULL, 0, &doc, &resp)) != 0)
+		goto out;
+	job = pogo_json_get(resp, "job");
+	if (cl.verbose > 0) {
+		for (m = pogo_json_first(job); m != NULL; m = pogo_json_next(m))
+			pogo_strv_push(&names, pogo_json_key(m));
+		qsort(names.v, names.n, sizeof(*names.v), cl_strcmp);
+		for (i = 0; i < names.n; i++)
+			pogo_strv_take(
+			    &vals, cl_text(pogo_json_get(job, names.v[i])));
+	} else {
+		for (i = 0; i < POGO_NELEM(keys); i++) {
+			pogo_strv_push(&names, keys[i]);
+			pogo_strv_take(&vals, cl_str(job, fields[i]));
+		}
+	}
+	pogo_strv_push(&names, "job status");
+	pogo_strv_take(&vals, cl_str(job, "state"));
+	for (i = 0; i < names.n; i++)
+		if (strlen(names.v[i]) > w)
+			w = strlen(names.v[i]);
+	if (!cl.json)
+		for (i = 0; i < names.n; i++)
+			printf(" %*s: %s\n", (int)w, names.v[i], vals.v[i]);
+	else {
+		printf("{\"job\":");
+		s = pogo_json_print_value(job, &i);
+		s[i - 1] = '\0';
+		printf("%s,\"hosts\":{", s);
+		free(s);
+	}
+	/* The hosts, page by page, in ascending order. */
+	for (c = 0;; c++) {
+		free(path);
+		xasprintf(&path, "/v1/jobs/%s/hosts?max=%d&offset=%lld", id,
+		    CL_PAGE_HOSTS, offset);
+		if (state != NULL) {
+			s = path;
+			xasprintf(&path, "%s&state=", s);
+			free(s);
+			pogo_client_urlenc(&path, state);
+		}
+		pogo_json_free(hdoc);
+		hdoc = NULL;
+		if ((rc = cl_call(&cl, "GET", path, NULL, 0, &hdoc, &resp)) !=
+		    0)
+			goto out;
+		hosts = pogo_json_get(resp, "hosts");
+		count = (long long)pogo_json_number(
+		    pogo_json_get(pogo_json_get(hdoc, "meta"), "count"));
+		for (h = pogo_json_first(hosts); h != NULL;
+		     h = pogo_json_next(h), offset++) {
+			if (!cl_in_set(pattern != NULL ? &set : NULL,
+			        pogo_json_key(h)))
+				continue;
+			if (cl.json) {
+				s = pogo_json_print_value(h, &i);
+				s[i - 1] = '\0';
+				printf("%s", first ? "" : ",");
+				cl_print_key(pogo_json_key(h));
+				printf(":%s", s);
+				first = false;
+				free(s);
+				continue;
+			}
+			st = cl_str(h, "state");
+			printf("  %s => %s\n", pogo_json_key(h), st);
+			free(st);
+		}
+		if (pogo_json_first(hosts) == NULL || offset >= count)
+			break;
+	}
+	if (cl.json)
+		printf("}}\n");
+	goto out;
+usage:
+	rc = cl_usage(&cl);
+out:
+	pogo_strv_clear(&set);
+	pogo_strv_clear(&names);
+	pogo_strv_clear(&vals);
+	pogo_json_free(doc);
+	pogo_json_free(hdoc);
+	free(path);
+	return cl_done(&cl, rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo log */
+
+static int cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_log = {
+	.name = "log",
+	.usage = "[client options] JOB [PATTERN] [-f|--tail] [-v] [--json]",
+	.summary = "print a job's log, or follow it",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_log_main,
+};
+
+static void
+cl_pause_cb(uv_timer_t *t)
+{
+	*(bool *)t->data = true;
+}
+
+static void
+cl_pause_closed(uv_handle_t *h)
+{
+	free(h);
+}
+
+/* Let ms pass on the loop (a long poll the server answered at once). */
+static void
+cl_pause(struct cl *cl, uint64_t ms)
+{
+	uv_timer_t *t = xcalloc(1, sizeof(*t));
+	bool fired = false;
+
+	uv_timer_init(&cl->loop, t);
+	t->data = &fired;
+	uv_timer_start(t, cl_pause_cb, ms, 0);
+	while (!fired)
+		uv_run(&cl->loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)t, cl_pause_closed);
+}
+
+static void
+cl_log_entry(
+    struct cl *cl, const struct pogo_json *e, const struct pogo_strv *set)
+{
+	const struct pogo_json *m;
+	struct pogo_strv keys = { 0 };
+	char tbuf[64], *type, *host, *msg, *v;
+	struct tm tm;
+	time_t t;
+	size_t i;
+
+	host = pogo_json_string(pogo_json_get(e, "host"), NULL);
+	if (host != NULL && set != NULL && !cl_in_set(set, host)) {
+		free(host);
+		return;
+	}
+	if (cl->json) {
+		cl_print_json(e);
+		free(host);
+		return;
+	}
+	t = (time_t)pogo_json_number(pogo_json_get(e, "time"));
+	localtime_r(&t, &tm);
+	strftime(tbuf, sizeof(tbuf), "%b %e %H:%M:%S UTC%z", &tm);
+	if (host != NULL)
+		xasprintf(&type, "host/%s", host);
+	else
+		type = xstrdup("job");
+	msg = cl_str(e, "message");
+	printf("%-24s %s => %s\n", tbuf, type, msg);
+	if (cl->verbose > 0) {
+		for (m = pogo_json_first(e); m != NULL; m = pogo_json_next(m)) {
+			if (strcmp(pogo_json_key(m), "index") == 0 ||
+			    strcmp(pogo_json_key(m), "time") == 0 ||
+			    strcmp(pogo_json_key(m), "type") == 0 ||
+			    strcmp(pogo_json_key(m), "host") == 0 ||
+			    strcmp(pogo_json_key(m), "message") == 0)
+				continue;
+			pogo_strv_push(&keys, pogo_json_key(m));
+		}
+		qsort(keys.v, keys.n, sizeof(*keys.v), cl_strcmp);
+		for (i = 0; i < keys.n; i++) {
+			v = cl_text(pogo_json_get(e, keys.v[i]));
+			printf("%25s%s => %s\n", "", keys.v[i], v);
+			free(v);
+		}
+		pogo_strv_clear(&keys);
+	}
+	fflush(stdout);
+	free(msg);
+	free(type);
+	free(host);
+}
+
+static bool
+cl_job_active(const char *state)
+{
+	return strcmp(state, "gathering") == 0 || strcmp(state, "running") == 0;
+}
+
+static int
+cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	static const struct option own[] = {
+		{ "tail", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pogo_json *resp, *e, *meta;
+	struct pogo_json *doc = NULL;
+	struct pogo_strv set = { 0 };
+	const char *pattern = NULL;
+	char id[32], *path = NULL, *state;
+	long long count, offset = 0, inflight;
+	bool follow = false, got, active;
+	uint64_t t;
+	struct cl cl;
+	int c, rc;
+
+	if ((rc = cl_init(&cl, &pogo_cmd_log)) != 0)
+		return rc;
+	while ((c = cl_getopt(&cl, argc, argv, "fv", own)) != -1) {
+		switch (c) {
+		case 'f':
+			follow = true;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 1 != argc && optind + 2 != argc)
+		goto usage;
+	if (optind + 2 == argc) {
+		pattern = argv[optind + 1];
+		if ((rc = cl_pattern(&cl, pattern, &set)) != 0)
+			goto out;
+	}
+	if ((rc = cl_connect(&cl)) != 0 ||
+	    (rc = cl_jobid(&cl, argv[optind], id, sizeof(id))) != 0)
+		goto out;
+	for (got = true;;) {
+		free(path);
+		xasprintf(&path, "/v1/jobs/%s/log?max=%d&offset=%lld%s", id,
+		    CL_PAGE_LOG, offset, follow && !got ? "&wait=25" : "");
+		t = uv_hrtime();
+		pogo_json_free(doc);
+		doc = NULL;
+		if ((rc = cl_call(&cl, "GET", path, NULL,
+		         (CL_WAIT_S + 30) * 1000ULL, &doc, &resp)) != 0)
+			goto out;
+		got = false;
+		for (e = pogo_json_first(pogo_json_get(resp, "joblog"));
+		     e != NULL; e = pogo_json_next(e), offset++) {
+			cl_log_entry(&cl, e, pattern != NULL ? &set : NULL);
+			got = true;
+		}
+		meta = pogo_json_get(doc, "meta");
+		count =
+		    (long long)pogo_json_number(pogo_json_get(meta, "count"));
+		if (offset < count && got)
+			continue;
+		if (!follow)
+			break;
+		state = cl_str(meta, "state");
+		inflight = (long long)pogo_json_number(
+		    pogo_json_get(meta, "in_flight"));
+		active = cl_job_active(state) || inflight > 0;
+		free(state);
+		if (!active && offset >= count)
+			break;
+		/* A server without the long poll answered at once. */
+		if (!got && uv_hrtime() - t < 500000000ULL)
+			cl_pause(&cl, 1000);
+	}
+	goto out;
+usage:
+	rc = cl_usage(&cl);
+out:
+	pogo_strv_clear(&set);
+	pogo_json_free(doc);
+	free(path);
+	return cl_done(&cl, rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo output */
+
+static int cmd_output_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_output = {
+	.name = "output",
+	.usage = "[client options] JOB HOST [--run N] [--json]",
+	.summary = "print the output of one host's run",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_output_main,
+};
+
+static int
+cmd_output_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	static const struct option own[] = {
+		{ "run", required_argument, NULL, CL_RUN },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pogo_json *resp, *r;
+	struct pogo_json *doc = NULL;
+	char id[32], *path = NULL, *type, *data, *s;
+	long long run = -1, offset = 0, count;
+	size_t len;
+	struct cl cl;
+	int c, rc;
+
+	if ((rc = cl_init(&cl, &pogo_cmd_output)) != 0)
+		return rc;
+	while ((c = cl_getopt(&cl, argc, argv, "v", own)) != -1) {
+		switch (c) {
+		case CL_RUN:
+			if (pogo_strtonum(optarg, 0, 1000000000, &run) != 0)
+				goto usage;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind + 2 != argc)
+		goto usage;
+	if ((rc = cl_connect(&cl)) != 0 ||
+	    (rc = cl_jobid(&cl, argv[optind], id, sizeof(id))) != 0)
+		goto out;
+	for (;;) {
+		free(path);
+		path = NULL;
+		xasprintf(&path, "/v1/jobs/%s/hosts/", id);
+		pogo_client_urlenc(&path, argv[optind + 1]);
+		s = path;
+		if (run >= 0)
+			xasprintf(&path, "%s?max=%d&offset=%lld&run=%lld", s,
+			    CL_PAGE_OUTPUT, offset, run);
+		else
+			xasprintf(&path, "%s?max=%d&offset=%lld", s,
+			    CL_PAGE_OUTPUT, offset);
+		free(s);
+		pogo_json_free(doc);
+		doc = NULL;
+		if ((rc = cl_call(&cl, "GET", path, NULL, 0, &doc, &resp)) != 0)
+			goto out;
+		r = pogo_json_first(pogo_json_get(resp, "output"));
+		if (r == NULL)
+			break;
+		for (; r != NULL; r = pogo_json_next(r), offset++) {
+			if (cl.json) {
+				cl_print_json(r);
+				continue;
+			}
+			type = cl_str(r, "type");
+			data = pogo_json_string(pogo_json_get(r, "data"), &len);
+			if (data != NULL && strcmp(type, "STDOUT") == 0) {
+				fwrite(data, 1, len, stdout);
+				putchar('\n');
+			} else if (data != NULL &&
+			    strcmp(type, "STDERR") == 0) {
+				fflush(stdout);
+				fwrite(data, 1, len, stderr);
+				fputc('\n', stderr);
+			}
+			free(type);
+			free(data);
+		}
+		count = (long long)pogo_json_number(
+		    pogo_json_get(pogo_json_get(doc, "meta"), "count"));
+		if (offset >= count)
+			break;
+	}
+	goto out;
+usage:
+	rc = cl_usage(&cl);
+out:
+	pogo_json_free(doc);
+	free(path);
+	return cl_done(&cl, rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo halt, resume, retry, skip */
+
+static int cmd_op_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_halt = {
+	.name = "halt",
+	.usage = "[client options] JOB [--reason TEXT] [--json]",
+	.summary = "halt a job",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_op_main,
+};
+
+const struct pogo_cmd pogo_cmd_resume = {
+	.name = "resume",
+	.usage = "[client options] JOB [--json]",
+	.summary = "resume a halted or deadlocked job",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_op_main,
+};
+
+const struct pogo_cmd pogo_cmd_retry = {
+	.name = "retry",
+	.usage = "[client options] JOB HOST... [--json]",
+	.summary = "run hosts of a job again",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_op_main,
+};
+
+const struct pogo_cmd pogo_cmd_skip = {
+	.name = "skip",
+	.usage = "[client options] JOB HOST... [--json]",
+	.summary = "skip hosts of a job",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_op_main,
+};
+
+static int
+cmd_op_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	static const struct option own[] = {
+		{ "reason", required_argument, NULL, CL_REASON },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct pogo_cmd *cmd;
+	const struct pogo_json *resp, *res;
+	struct pogo_json *doc = NULL;
+	struct pogo_strv hosts = { 0 };
+	const char *reason = NULL, *done;
+	char id[32], *path = NULL, *body = NULL, *msg;
+	bool withhosts;
+	size_t i;
+	struct cl cl;
+	int c, rc, k;
+
+	if (strcmp(argv[0], "halt") == 0)
+		cmd = &pogo_cmd_halt;
+	else if (strcmp(argv[0], "resume") == 0)
+		cmd = &pogo_cmd_resume;
+	else if (strcmp(argv[0], "retry") == 0)
+		cmd = &pogo_cmd_retry;
+	else
+		cmd = &pogo_cmd_skip;
+	withhosts = cmd == &pogo_cmd_retry || cmd == &pogo_cmd_skip;
+	done = cmd == &pogo_cmd_retry ? "retried" : "skipped";
+	if ((rc = cl_init(&cl, cmd)) != 0)
+		return rc;
+	while ((c = cl_getopt(&cl, argc, argv, "v",
+	            cmd == &pogo_cmd_halt ? own : own + 1)) != -1) {
+		switch (c) {
+		case CL_REASON:
+			reason = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (withhosts ? optind + 2 > argc : optind + 1 != argc)
+		goto usage;
+	for (k = optind + 1; k < argc; k++)
+		if (pogo_range_expand(argv[k], 0, &hosts, &msg) != 0) {
+			fprintf(stderr, "pogo %s: %s\n", cmd->name, msg);
+			free(msg);
+			rc = POGO_EXIT_USAGE;
+			goto out;
+		}
+	if ((rc = cl_connect(&cl)) != 0 ||
+	    (rc = cl_jobid(&cl, argv[optind], id, sizeof(id))) != 0)
+		goto out;
+	xasprintf(&body, "command=job%s", cmd->name);
+	if (reason != NULL) {
+		msg = body;
+		xasprintf(&body, "%s&reason=", msg);
+		free(msg);
+		pogo_client_urlenc(&body, reason);
+	}
+	for (i = 0; i < hosts.n; i++) {
+		msg = body;
+		xasprintf(&body, "%s&host=", msg);
+		free(msg);
+		pogo_client_urlenc(&body, hosts.v[i]);
+	}
+	xasprintf(&path, "/v1/jobs/%s", id);
+	if ((rc = cl_call(&cl, "POST", path, body, 0, &doc, &resp)) != 0)
+		goto out;
+	if (cl.json) {
+		cl_print_json(resp);
+		goto out;
+	}
+	msg = cl_str(resp, "message");
+	printf("%s\n", msg);
+	free(msg);
+	res = pogo_json_first(pogo_json_get(resp, "results"));
+	for (i = 0; withhosts && i < hosts.n; i++) {
+		printf("%s: %s\n", hosts.v[i],
+		    res != NULL && pogo_json_number(res) == 1 ? done
+		                                              : "unchanged");
+		res = pogo_json_next(res);
+	}
+	goto out;
+usage:
+	rc = cl_usage(&cl);
+out:
+	pogo_strv_clear(&hosts);
+	pogo_json_free(doc);
+	free(body);
+	free(path);
+	return cl_done(&cl, rc);
+}
