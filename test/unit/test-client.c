@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/* Unit tests of src/client.c: the pure parts and the configuration. */
+#include "pogo/compat.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/client.h"
+#include "pogo/error.h"
+#include "pogo/json.h"
+
+TEST(jobid_shorthands)
+{
+	char id[32];
+
+	ASSERT_OK(pogo_client_jobid("123", id, sizeof(id)));
+	ASSERT_STR_EQ(id, "p0000000123");
+	ASSERT_OK(pogo_client_jobid("p123", id, sizeof(id)));
+	ASSERT_STR_EQ(id, "p0000000123");
+	ASSERT_OK(pogo_client_jobid("0", id, sizeof(id)));
+	ASSERT_STR_EQ(id, "p0000000000");
+	ASSERT_OK(pogo_client_jobid("p0000000042", id, sizeof(id)));
+	ASSERT_STR_EQ(id, "p0000000042");
+	ASSERT_OK(pogo_client_jobid("abc0000000042", id, sizeof(id)));
+	ASSERT_STR_EQ(id, "abc0000000042");
+	ASSERT_OK(pogo_client_jobid("9999999999", id, sizeof(id)));
+	ASSERT_STR_EQ(id, "p9999999999");
+	ASSERT_EQ(pogo_client_jobid("q12", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_client_jobid("p", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_client_jobid("", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_client_jobid("12x", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_client_jobid("-1", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(
+	    pogo_client_jobid("12345678901", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_client_jobid("last", id, sizeof(id)), POGO_ERR_RANGE);
+	ASSERT_EQ(pogo_client_jobid("123", id, 8), POGO_ERR_RANGE);
+}
+
+TEST(url_parse)
+{
+	struct pogo_client_url u;
+	char *cause = NULL;
+
+	ASSERT_OK(pogo_client_url_parse("http://127.0.0.1:7657", &u, &cause));
+	ASSERT(!u.tls);
+	ASSERT_STR_EQ(u.host, "127.0.0.1");
+	ASSERT_EQ(u.port, 7657);
+	ASSERT_STR_EQ(u.prefix, "");
+	pogo_client_url_release(&u);
+	ASSERT_OK(
+	    pogo_client_url_parse("https://api.example/pogo/", &u, &cause));
+	ASSERT(u.tls);
+	ASSERT_STR_EQ(u.host, "api.example");
+	ASSERT_EQ(u.port, 443);
+	ASSERT_STR_EQ(u.prefix, "/pogo");
+	pogo_client_url_release(&u);
+	ASSERT_OK(pogo_client_url_parse("http://[::1]:80/", &u, &cause));
+	ASSERT_STR_EQ(u.host, "::1");
+	ASSERT_EQ(u.port, 80);
+	pogo_client_url_release(&u);
+	ASSERT_EQ(
+	    pogo_client_url_parse("ftp://x", &u, &cause), POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause, "invalid API URL 'ftp://x'");
+	free(cause);
+	ASSERT_EQ(
+	    pogo_client_url_parse("http://h:0", &u, &cause), POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(pogo_client_url_parse("http://h:99999", &u, &cause),
+	    POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(
+	    pogo_client_url_parse("http://:80", &u, &cause), POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(
+	    pogo_client_url_parse("http://u@h/", &u, &cause), POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(
+	    pogo_client_url_parse("http://h/?q", &u, &cause), POGO_ERR_CONFIG);
+	free(cause);
+	ASSERT_EQ(
+	    pogo_client_url_parse("http://[::1/", &u, &cause), POGO_ERR_CONFIG);
+	free(cause);
+}
+
+TEST(urlenc)
+{
+	char *b = NULL;
+
+	pogo_client_urlenc(&b, "a b&c=d/é~");
+	ASSERT_STR_EQ(b, "a%20b%26c%3Dd%2F%C3%A9~");
+	pogo_client_urlenc(&b, "-_.");
+	ASSERT_STR_EQ(b, "a%20b%26c%3Dd%2F%C3%A9~-_.");
+	free(b);
+}
+
+/* The envelope: its response, or the error a user is shown. */
+static char *
+envelope_error(int status, const char *body)
+{
+	struct pogo_json *doc;
+	const struct pogo_json *resp;
+	char *err;
+
+	ASSERT_EQ(
+	    pogo_client_envelope(status, body, strlen(body), &doc, &resp, &err),
+	    POGO_ERR_PROTOCOL);
+	ASSERT_NULL(doc);
+	return err;
+}
+
+TEST(envelope)
+{
+	struct pogo_json *doc;
+	const struct pogo_json *resp;
+	const char *ok = "{\"meta\":{},\"response\":{\"ping\":\"pong\"}}\n";
+	char *err, *s;
+
+	ASSERT_OK(pogo_client_envelope(200, ok, strlen(ok), &doc, &resp, &err));
+	s = pogo_json_string(pogo_json_get(resp, "ping"), NULL);
+	ASSERT_STR_EQ(s, "pong");
+	free(s);
+	pogo_json_free(doc);
+
+	err = envelope_error(404, "{\"errors\":[\"no such job p0000000009\"]}");
+	ASSERT_STR_EQ(err, "no such job p0000000009");
+	free(err);
+	err = envelope_error(400, "{\"errors\":[\"a\",\"b\"]}");
+	ASSERT_STR_EQ(err, "a; b");
+	free(err);
+	/* SPEC 11.5: a refused submission is 200 with meta.rc nok. */
+	err = envelope_error(200,
+	    "{\"meta\":{\"rc\":\"nok\"},\"response\":{\"message\":"
+	    "\"Mandatory field 'range' missing\"}}");
+	ASSERT_STR_EQ(err, "Mandatory field 'range' missing");
+	free(err);
+	err = envelope_error(503, "<html>busy</html>");
+	ASSERT_STR_EQ(err, "HTTP 503 Service Unavailable: not JSON");
+	free(err);
+	err = envelope_error(500, "{}");
+	ASSERT_STR_EQ(err, "HTTP 500 Internal Server Error");
+	free(err);
+	err = envelope_error(200, "{\"meta\":{}}");
+	ASSERT_STR_EQ(err, "HTTP 200: no response in the answer");
+	free(err);
+}
+
+/* Feed s in pieces of n bytes; the last result. */
+static int
+feed(struct pogo_client_parser *p, const char *s, size_t n, char **cause)
+{
+	size_t len = strlen(s), i, k;
+	int r = 0;
+
+	*cause = NULL;
+	for (i = 0; i < len && r == 0; i += k) {
+		k = len - i < n ? len - i : n;
+		r = pogo_client_parser_feed(p, s + i, k, cause);
+	}
+	return r;
+}
+
+TEST(parser_lengths)
+{
+	static const char *ok[] = {
+		"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+		"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+		"3\r\nhel\r\n2\r\nlo\r\n0\r\n\r\n",
+	};
+	struct pogo_client_parser *p;
+	const char *body;
+	size_t i, n, len;
+	char *cause;
+
+	for (i = 0; i < POGO_NELEM(ok); i++) {
+		for (n = 1; n < 64; n *= 3) {
+			p = pogo_client_parser_new(1024);
+			ASSERT_EQ(feed(p, ok[i], n, &cause), 1);
+			ASSERT_EQ(pogo_client_parser_status(p), 200);
+			body = pogo_client_parser_body(p, &len);
+			ASSERT_EQ(len, 5);
+			ASSERT_MEM_EQ(body, "hello", 5);
+			pogo_client_parser_free(p);
+		}
+	}
+	/* A body that ends with the connection. */
+	p = pogo_client_parser_new(1024);
+	ASSERT_EQ(feed(p, "HTTP/1.0 404 Not Found\r\n\r\n{}", 7, &cause), 0);
+	ASSERT_EQ(pogo_client_parser_eof(p, &cause), 1);
+	ASSERT_EQ(pogo_client_parser_status(p), 404);
+	body = pogo_client_parser_body(p, &len);
+	ASSERT_EQ(len, 2);
+	pogo_client_parser_free(p);
+}
+
+TEST(parser_refusals)
+{
+	struct pogo_client_parser *p;
+	char *cause;
+
+	/* Over the bound: refused from Content-Length, before the body. */
+	p = pogo_client_parser_new(4);
+	ASSERT_EQ(feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 100,
+	              &cause),
+	    POGO_ERR_PROTOCOL);
+	ASSERT_STR_EQ(cause, "the answer is larger than 4 bytes");
+	free(cause);
+	pogo_client_parser_free(p);
+	/* ... and chunk by chunk. */
+	p = pogo_client_parser_new(4);
+	ASSERT_EQ(feed(p,
+	              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	              "3\r\nabc\r\n3\r\ndef\r\n0\r\n\r\n",
+	              100, &cause),
+	    POGO_ERR_PROTOCOL);
+	free(cause);
+	pogo_client_parser_free(p);
+	/* Not HTTP. */
+	p = pogo_client_parser_new(1024);
+	ASSERT_EQ(
+	    feed(p, "SSH-2.0-OpenSSH\r\n", 100, &cause), POGO_ERR_PROTOCOL);
+	ASSERT(strncmp(cause, "malformed HTTP answer: ", 23) == 0);
+	free(cause);
+	pogo_client_parser_free(p);
+	/* Cut short. */
+	p = pogo_client_parser_new(1024);
+	ASSERT_EQ(feed(p, "HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab", 100,
+	              &cause),
+	    0);
+	ASSERT_EQ(pogo_client_parser_eof(p, &cause), POGO_ERR_PROTOCOL);
+	free(cause);
+	pogo_client_parser_free(p);
+}
+
+TEST(cfg_file_and_token)
+{
+	struct pogo_client_cfg cfg;
+	char dir[] = "/tmp/test-client.XXXXXX", path[128], tok[128];
+	char *cause = NULL;
+	FILE *f;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/client.yaml", dir);
+	snprintf(tok, sizeof(tok), "%s/token", dir);
+	f = fopen(path, "w");
+	ASSERT(f != NULL);
+	fprintf(f,
+	    "api: https://api:7657\nca: ~/ca.crt\ntoken_file: %s\n"
+	    "namespace: ns1\n",
+	    tok);
+	fclose(f);
+	f = fopen(tok, "w");
+	ASSERT(f != NULL);
+	fprintf(f, "# the token\n\n  tok-from-file  \n");
+	fclose(f);
+	setenv("HOME", "/home/u", 1);
+	setenv("POGO_CLIENT_CONFIG", path, 1);
+	unsetenv("POGO_TOKEN");
+	ASSERT_OK(pogo_client_cfg_load(&cfg, &cause));
+	ASSERT_STR_EQ(cfg.api, "https://api:7657");
+	ASSERT_STR_EQ(cfg.ca, "/home/u/ca.crt");
+	ASSERT_STR_EQ(cfg.namespace, "ns1");
+	ASSERT_NULL(cfg.cert);
+	ASSERT_OK(pogo_client_cfg_token(&cfg, &cause));
+	ASSERT_STR_EQ(cfg.token, "tok-from-file");
+	setenv("POGO_TOKEN", "tok-from-env", 1);
+	ASSERT_OK(pogo_client_cfg_token(&cfg, &cause));
+	ASSERT_STR_EQ(cfg.token, "tok-from-env");
+	pogo_client_cfg_release(&cfg);
+
+	/* An unknown key; a missing named file; the default path's absence. */
+	f = fopen(path, "w");
+	ASSERT(f != NULL);
+	fprintf(f, "apii: x\n");
+	fclose(f);
+	ASSERT_EQ(pogo_client_cfg_load(&cfg, &cause), POGO_ERR_CONFIG);
+	ASSERT(strstr(cause, "unknown key 'apii'") != NULL);
+	free(cause);
+	unlink(path);
+	ASSERT_EQ(pogo_client_cfg_load(&cfg, &cause), POGO_ERR_CONFIG);
+	free(cause);
+	unsetenv("POGO_CLIENT_CONFIG");
+	setenv("HOME", dir, 1);
+	ASSERT_OK(pogo_client_cfg_load(&cfg, &cause));
+	ASSERT_NULL(cfg.api);
+	pogo_client_cfg_release(&cfg);
+	unlink(tok);
+	rmdir(dir);
+}
