@@ -111,11 +111,21 @@ struct pogo_exec_stub {
 
 /*
  * The secrets of a task (SPEC 8.3: password, client_private_key,
- * pvt_key_passphrase), decrypted by the worker.  They arrive with the TLS
- * issue (issue 10); until then a task's secrets pointer is NULL and the
- * SSH executor takes its password and keys from its options.
+ * pvt_key_passphrase; NULL: absent).  Strings are borrowed.  On the
+ * worker they are the plaintext the worker decrypted from task_data's
+ * boxes (SPEC 10.3), wiped by the worker when the task's done event has
+ * come; the SSH executor uses them for this task alone (authentication,
+ * prompts, redaction, SPEC 9.4, 9.6) and copies none of them except the
+ * private key, which it imports in memory and wipes.  On the dispatcher's
+ * remote executor they are the boxes, in base64, sent as they came.  A
+ * task without secrets (NULL) uses the SSH executor's options (pogo one's
+ * -p, -i).
  */
-struct pogo_exec_secrets;
+struct pogo_exec_secrets {
+	const char *password;
+	const char *client_private_key; /* the key file's text */
+	const char *pvt_key_passphrase;
+};
 
 /*
  * One task: owned by the engine, borrowed by the executor until done (or
@@ -136,7 +146,7 @@ struct pogo_exec_task {
 	const char *run_as;                /* NULL: the login user */
 	unsigned timeout;                  /* seconds, 0: none */
 	const struct pogo_exec_stub *stub; /* NULL: direct mode */
-	const struct pogo_exec_secrets *secrets; /* NULL: none (issue 10) */
+	const struct pogo_exec_secrets *secrets; /* NULL: none */
 	uint32_t run; /* run number of this host, from 0 */
 	void *data;   /* the engine's */
 	void *priv;   /* the executor's */
