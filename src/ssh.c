@@ -53,6 +53,7 @@ enum ssh_phase {
 	SSH_P_CONNECT,
 	SSH_P_KEX,
 	SSH_P_AUTH_NONE,
+	SSH_P_AUTH_JOBKEY,
 	SSH_P_AUTH_AGENT,
 	SSH_P_AUTH_KEY,
 	SSH_P_AUTH_PASSWORD,
@@ -186,6 +187,21 @@ struct ssh_task {
 	char tried[512]; /* the methods tried, for -v */
 	int methods;
 	size_t key_idx;
+	/*
+	 * The task's secrets (SPEC 9.4, 9.6): password and passphrase are
+	 * borrowed from the task (its secrets, or the executor's options)
+	 * and used on the loop only; the private key's text and passphrase
+	 * are copied for the setup thread, which imports the key in memory
+	 * and wipes the copies.
+	 */
+	const char *password;
+	const char *passphrase;
+	char *jobkey_text;
+	size_t jobkey_len;
+	char *jobkey_pass;
+	size_t jobkey_pass_len;
+	ssh_key jobkey; /* NULL: none, or it did not load */
+	bool jobkey_tried;
 	bool agent_tried;
 	bool password_tried;
 	bool kbdint_tried;
@@ -196,7 +212,8 @@ struct ssh_task {
 	struct pogo_output o_out;
 	struct pogo_output o_err;
 	struct pogo_prompt prompt;
-	struct pogo_redact redact;
+	struct pogo_redact redact;  /* the password, then */
+	struct pogo_redact redact2; /* the passphrase */
 	size_t bytes;
 	int exit_status;
 	int exit_signal;
@@ -229,6 +246,8 @@ static void ssh_kick_cb(uv_timer_t *tm);
 static void ssh_stop(struct ssh_task *st);
 static void ssh_wait(struct ssh_task *st);
 static void ssh_redacted(const char *d, size_t n, void *arg);
+static void ssh_redact_flush(struct ssh_task *st);
+static void ssh_jobkey_wipe(struct ssh_task *st);
 static void ssh_finish(struct ssh_task *st);
 static void ssh_deferred_finish_cb(uv_timer_t *tm);
 static void ssh_kh_hostkeys(struct ssh_task *st);
@@ -437,6 +456,9 @@ ssh_unref(struct ssh_task *st)
 	free(st->ids);
 	if (st->stub != NULL)
 		pogo_freezero(st->stub, st->stub_len);
+	ssh_jobkey_wipe(st);
+	if (st->jobkey != NULL)
+		ssh_key_free(st->jobkey);
 	free(st);
 	ssh_exec_unref(se);
 }
@@ -610,7 +632,7 @@ ssh_end(struct ssh_task *st, bool report)
 	uv_timer_stop(&st->timer);
 	uv_timer_stop(&st->quiet);
 	if (report) {
-		pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
+		ssh_redact_flush(st);
 		pogo_output_flush(&st->o_out);
 		pogo_output_flush(&st->o_err);
 	}
@@ -742,14 +764,13 @@ ssh_quiet_cb(uv_timer_t *tm)
 			    st->ch, answer, (uint32_t)strlen(answer));
 			ssh_channel_write(st->ch, "\n", 1);
 			/* The note continues the prompt's line. */
-			pogo_redact_flush(
-			    &st->redact, ssh_redacted, &st->o_out);
+			ssh_redact_flush(st);
 			pogo_output_feed(&st->o_out, note, sizeof(note) - 1);
 			ssh_wait(st);
 			return;
 		}
 	}
-	pogo_redact_flush(&st->redact, ssh_redacted, &st->o_out);
+	ssh_redact_flush(st);
 	pogo_output_flush(&st->o_out);
 	pogo_output_flush(&st->o_err);
 }
@@ -759,6 +780,30 @@ static void
 ssh_redacted(const char *d, size_t n, void *arg)
 {
 	pogo_output_feed(arg, d, n);
+}
+
+/* Output without the password goes on without the passphrase. */
+static void
+ssh_redacted_pw(const char *d, size_t n, void *arg)
+{
+	struct ssh_task *st = arg;
+
+	pogo_redact_feed(&st->redact2, d, n, ssh_redacted, &st->o_out);
+}
+
+/* PTY output through both redactors (SPEC 9.6). */
+static void
+ssh_redact_feed(struct ssh_task *st, const char *data, size_t len)
+{
+	pogo_redact_feed(&st->redact, data, len, ssh_redacted_pw, st);
+}
+
+/* Release what the redactors hold back. */
+static void
+ssh_redact_flush(struct ssh_task *st)
+{
+	pogo_redact_flush(&st->redact, ssh_redacted_pw, st);
+	pogo_redact_flush(&st->redact2, ssh_redacted, &st->o_out);
 }
 
 /* libssh channel callbacks: they only record; work happens after. */
@@ -790,7 +835,7 @@ ssh_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 			    st, POGO_EXEC_FAILED, -1, "authentication failed");
 			st->want_stop = true;
 		}
-		pogo_redact_feed(&st->redact, data, take, ssh_redacted, o);
+		ssh_redact_feed(st, data, take);
 	} else
 		pogo_output_feed(o, data, take);
 	if (take < len) {
@@ -1144,6 +1189,39 @@ ssh_ident_add(struct ssh_task *st, struct ssh_ident *id)
 	st->ids[st->nids++] = id;
 }
 
+/* Wipe and free the copies of the job's key and passphrase. */
+static void
+ssh_jobkey_wipe(struct ssh_task *st)
+{
+	if (st->jobkey_text != NULL)
+		pogo_freezero(st->jobkey_text, st->jobkey_len);
+	if (st->jobkey_pass != NULL)
+		pogo_freezero(st->jobkey_pass, st->jobkey_pass_len);
+	st->jobkey_text = st->jobkey_pass = NULL;
+}
+
+/*
+ * The job's private key (client_private_key, SPEC 9.4), imported in
+ * memory with its passphrase, on the setup thread (an encrypted key's
+ * KDF takes its time): never written to a file, no agent.  A key that
+ * does not load (a wrong passphrase) is not offered.
+ */
+static void
+ssh_setup_jobkey(struct ssh_task *st)
+{
+	if (st->jobkey_text == NULL)
+		return;
+	if (ssh_pki_import_privkey_base64(st->jobkey_text, st->jobkey_pass,
+	        ssh_no_passphrase, NULL, &st->jobkey) != SSH_OK) {
+		st->jobkey = NULL;
+		log_debug("host=%s: the job's private key cannot be loaded "
+		          "(not a private key, or a wrong passphrase); "
+		          "not offered",
+		    st->name);
+	}
+	ssh_jobkey_wipe(st);
+}
+
 /*
  * The identity files of this host, as OpenSSH orders them: -i first, then
  * every IdentityFile of the ssh_config that applies; the default names
@@ -1285,6 +1363,7 @@ ssh_session_setup(struct ssh_task *st)
 	if (ssh_options_get_port(s, &port) != SSH_OK || port == 0)
 		port = 22;
 	st->port = port;
+	ssh_setup_jobkey(st);
 	return ssh_setup_identities(st, s);
 }
 
@@ -1909,6 +1988,12 @@ ssh_next_auth(struct ssh_task *st)
 	struct ssh_exec *se = st->se;
 	char what[1100];
 
+	/* The job's own key first (SPEC 9.4). */
+	if ((st->methods & SSH_AUTH_METHOD_PUBLICKEY) && st->jobkey != NULL &&
+	    !st->jobkey_tried) {
+		ssh_tried(st, "the job's private key");
+		return SSH_P_AUTH_JOBKEY;
+	}
 	/* IdentitiesOnly: the agent's keys are not offered. */
 	if ((st->methods & SSH_AUTH_METHOD_PUBLICKEY) && se->opts.use_agent &&
 	    !st->ids_only && !st->agent_tried &&
@@ -1923,13 +2008,13 @@ ssh_next_auth(struct ssh_task *st)
 		ssh_tried(st, what);
 		return SSH_P_AUTH_KEY;
 	}
-	if ((st->methods & SSH_AUTH_METHOD_PASSWORD) &&
-	    se->opts.password != NULL && !st->password_tried) {
+	if ((st->methods & SSH_AUTH_METHOD_PASSWORD) && st->password != NULL &&
+	    !st->password_tried) {
 		ssh_tried(st, "password");
 		return SSH_P_AUTH_PASSWORD;
 	}
 	if ((st->methods & SSH_AUTH_METHOD_INTERACTIVE) &&
-	    se->opts.password != NULL && !st->kbdint_tried) {
+	    st->password != NULL && !st->kbdint_tried) {
 		ssh_tried(st, "keyboard-interactive");
 		return SSH_P_AUTH_KBDINT;
 	}
@@ -2007,7 +2092,7 @@ ssh_kbdint(struct ssh_task *st)
 			if (echo)
 				return SSH_AUTH_DENIED;
 			if (ssh_userauth_kbdint_setanswer(
-			        st->s, (unsigned)i, st->se->opts.password) < 0)
+			        st->s, (unsigned)i, st->password) < 0)
 				return SSH_AUTH_ERROR;
 		}
 	}
@@ -2183,6 +2268,11 @@ ssh_step(struct ssh_task *st)
 			if (!ssh_auth_rc(st, rc, NULL))
 				return;
 			continue;
+		case SSH_P_AUTH_JOBKEY:
+			rc = ssh_userauth_publickey(st->s, NULL, st->jobkey);
+			if (!ssh_auth_rc(st, rc, &st->jobkey_tried))
+				return;
+			continue;
 		case SSH_P_AUTH_AGENT:
 			rc = ssh_userauth_agent(st->s, NULL);
 			if (!ssh_auth_rc(st, rc, &st->agent_tried))
@@ -2197,8 +2287,7 @@ ssh_step(struct ssh_task *st)
 				return;
 			continue;
 		case SSH_P_AUTH_PASSWORD:
-			rc = ssh_userauth_password(
-			    st->s, NULL, se->opts.password);
+			rc = ssh_userauth_password(st->s, NULL, st->password);
 			if (!ssh_auth_rc(st, rc, &st->password_tried))
 				return;
 			continue;
@@ -2346,8 +2435,27 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	uv_timer_init(se->loop, &st->quiet);
 	st->timer.data = st->quiet.data = st;
 	st->handles = 2;
+	/*
+	 * The task's secrets, or without any the executor's (pogo one's
+	 * -p).  The key's text is copied for the setup thread: a killed
+	 * task's secrets are wiped before its setup ends.
+	 */
+	if (t->secrets != NULL) {
+		st->password = t->secrets->password;
+		st->passphrase = t->secrets->pvt_key_passphrase;
+		if (t->secrets->client_private_key != NULL) {
+			st->jobkey_text =
+			    xstrdup(t->secrets->client_private_key);
+			st->jobkey_len = strlen(st->jobkey_text);
+		}
+		if (st->jobkey_text != NULL && st->passphrase != NULL) {
+			st->jobkey_pass = xstrdup(st->passphrase);
+			st->jobkey_pass_len = strlen(st->jobkey_pass);
+		}
+	} else
+		st->password = se->opts.password;
 	/* A PTY lets sudo and the like prompt (SPEC 9.5). */
-	st->pty = se->opts.password != NULL || t->run_as != NULL;
+	st->pty = st->password != NULL || t->run_as != NULL;
 	if (pogo_stub_needed(t->stub)) {
 		/* Stub mode (SPEC 9.5): a random marker, then the stub. */
 		st->stubmode = true;
@@ -2365,8 +2473,9 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	st->connect_timeout = t->connect_timeout != 0
 	    ? t->connect_timeout
 	    : se->opts.connect_timeout;
-	pogo_prompt_init(&st->prompt, se->opts.password, NULL);
-	pogo_redact_init(&st->redact, se->opts.password);
+	pogo_prompt_init(&st->prompt, st->password, st->passphrase);
+	pogo_redact_init(&st->redact, st->password);
+	pogo_redact_init(&st->redact2, st->passphrase);
 	pogo_output_init(&st->o_out, POGO_OUT_STDOUT, st->pty, ssh_record, st);
 	pogo_output_init(&st->o_err, POGO_OUT_STDERR, st->pty, ssh_record, st);
 	se->tasks++;

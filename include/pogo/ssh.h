@@ -40,7 +40,8 @@ struct pogo_ssh_opts {
 	 */
 	bool given_identities_only;
 	bool use_agent;
-	const char *password; /* borrowed; NULL: none */
+	const char
+	    *password; /* borrowed; NULL: none; for tasks without secrets */
 	/*
 	 * Read a secret after showing prompt (SPEC 12.1), for the passphrase
 	 * of an encrypted identity file; returns a string the executor wipes

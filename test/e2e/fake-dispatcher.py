@@ -6,6 +6,11 @@
 # listens on 127.0.0.1:PORT, speaks the protocol by hand and checks what
 # the real worker says.  One scenario per run:
 #   python3 fake-dispatcher.py SCENARIO PORT WORKER_LOG PID_FILE READY_FILE
+# With FAKE_TLS_CERT, FAKE_TLS_KEY and FAKE_TLS_CA in the environment it
+# speaks TLS (SPEC 10.1), requiring a client certificate from that CA.
+# The secrets scenarios take their boxes (SPEC 10.3, base64) from the
+# environment: BOX_PW, BOX_PW_OTHER, BOX_KEY, BOX_PHRASE, and the
+# worker's key_id from KEY_ID.
 # It creates READY_FILE once it listens, prints what it checks, and exits
 # 0 when the scenario held, 1 (with the reason) when it did not.  Every
 # wait is bounded.
@@ -15,6 +20,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import sys
 import time
 
@@ -90,7 +96,7 @@ def accept(lsock):
     return Peer(s)
 
 
-def greet(p, name="wtest"):
+def greet(p, name="wtest", key_id=None):
     """Greeting, then the worker's hello; returns the hello."""
     p.send({"channel": 0, "msg": "Hello, worker.", "protocol": "2.0"})
     h = p.recv()
@@ -99,7 +105,7 @@ def greet(p, name="wtest"):
     check("hello protocol", h.get("protocol"), "2.0")
     check("hello worker", h.get("worker"), name)
     check("hello max_tasks", h.get("max_tasks"), 3)
-    check("hello key_id", h.get("key_id", "absent"), None)
+    check("hello key_id", h.get("key_id", "absent"), key_id)
     if not re.fullmatch(r"[0-9a-f]{32}", h.get("instance", "")):
         raise Fail("hello instance %r is not 32 hex" % h.get("instance"))
     return h
@@ -602,6 +608,98 @@ def scenario_ssh_nokeys(lsock, a):
     p.close()
 
 
+def flip(box):
+    """The box with one byte of its ciphertext flipped."""
+    b = bytearray(base64.b64decode(box))
+    b[-20] ^= 0x01
+    return base64.b64encode(bytes(b)).decode()
+
+
+def scenario_secrets(lsock, a):
+    """Job secrets through a TLS worker (SPEC 8.3, 9.4, 9.6, 10.3):
+    W-029 with a password box, the password redacted and answering
+    sudo, X-WRONG (a box for another key, a flipped byte), X-037 (an
+    encrypted private key and its passphrase, in memory)."""
+    e = os.environ
+    p = accept(lsock)
+    greet(p, key_id=e["KEY_ID"])
+    tk = Tasks(p)
+    # W-029: the password logs in (the worker offers no key of its own).
+    run_ok(tk, task("p1", "ssh", "echo foo; echo bar", host="127.0.0.1",
+                    password=e["BOX_PW"]))
+    # X-WRONG: another worker's box; one flipped byte.
+    run_ok(tk, task("p2", "ssh", "echo never", host="127.0.0.2",
+                    password=e["BOX_PW_OTHER"]))
+    run_ok(tk, task("p3", "ssh", "echo never", host="127.0.0.3",
+                    password=flip(e["BOX_PW"])))
+    d = tk.wait_done("p1", 60)
+    check("p1 done", (d["rc"], d["state"], d["message"]),
+          (0, "finished", "ok"))
+    # A password means a PTY: one stream (SPEC 9.5).
+    check("p1 output", [(r["type"], r["data"]) for r in tk.records("p1")],
+          [("STDOUT", "foo"), ("STDOUT", "bar")])
+    for tid in ("p2", "p3"):
+        d = tk.wait_done(tid, 60)
+        check("%s done" % tid, (d["rc"], d["state"], d["message"],
+                                d["started_at"]),
+              (None, "failed", "cannot decrypt job secrets", None))
+        check("%s not started" % tid, tid in tk.started, False)
+        check("%s output" % tid, tk.records(tid), [])
+    # The password echoed by the target is redacted (W-REDACT).
+    # (The command holds it in two halves: nothing but the box has it.)
+    pw = e["TEST_PASSWORD"]
+    run_ok(tk, task("p4", "ssh", "printf '<%%s%%s>\\n' '%s' '%s'"
+                    % (pw[:4], pw[4:]), host="127.0.0.4",
+                    password=e["BOX_PW"]))
+    d = tk.wait_done("p4", 60)
+    check("p4 done", (d["state"], d["message"]), ("finished", "ok"))
+    check("p4 output", [r["data"] for r in tk.records("p4")],
+          ["<********>"])
+    # X-037: the job's encrypted key and its passphrase; no password.
+    run_ok(tk, task("k1", "ssh", "echo key-ok", host="127.0.0.5",
+                    client_private_key=e["BOX_KEY"],
+                    pvt_key_passphrase=e["BOX_PHRASE"]))
+    d = tk.wait_done("k1", 60)
+    check("k1 done", (d["rc"], d["state"], d["message"]),
+          (0, "finished", "ok"))
+    check("k1 output", [(r["type"], r["data"]) for r in tk.records("k1")],
+          [("STDOUT", "key-ok")])
+    # The key without its passphrase does not load: nothing else works.
+    run_ok(tk, task("k2", "ssh", "echo never", host="127.0.0.6",
+                    client_private_key=e["BOX_KEY"]))
+    d = tk.wait_done("k2", 60)
+    check("k2 done", (d["state"], d["message"]),
+          ("failed", "authentication failed"))
+    if e.get("SUDO_OK") == "1":
+        # W-SUDO through the worker: the task's password answers sudo.
+        run_ok(tk, task("u1", "ssh", "id -u", host="127.0.0.7",
+                        run_as="root", password=e["BOX_PW"]))
+        d = tk.wait_done("u1", 60)
+        check("u1 done", (d["state"], d["message"]), ("finished", "ok"))
+        data = [r["data"] for r in tk.records("u1")]
+        if not any(re.fullmatch(r"\[sudo\] password for %s: *"
+                                r"\(supplied by pogo\)" % e["TEST_USER"],
+                                x) for x in data) or "0" not in data:
+            raise Fail("u1 output %r" % data)
+        print("ok: u1 sudo answered")
+    p.close()
+
+
+def scenario_secrets_nokey(lsock, a):
+    """X-WRONG: secrets on a worker without tls.key."""
+    e = os.environ
+    p = accept(lsock)
+    greet(p)
+    tk = Tasks(p)
+    run_ok(tk, task("n1", "ssh", "echo never", host="127.0.0.1",
+                    password=e["BOX_PW"]))
+    d = tk.wait_done("n1", 60)
+    check("n1 done", (d["rc"], d["state"], d["message"]),
+          (None, "failed", "Worker key not defined"))
+    check("n1 not started", "n1" in tk.started, False)
+    p.close()
+
+
 SCENARIOS = {
     "protocol": scenario_protocol,
     "reconnect-report": scenario_reconnect_report,
@@ -613,6 +711,8 @@ SCENARIOS = {
     "sigkill-running": scenario_sigkill_running,
     "ssh": scenario_ssh,
     "ssh-nokeys": scenario_ssh_nokeys,
+    "secrets": scenario_secrets,
+    "secrets-nokey": scenario_secrets_nokey,
 }
 
 
@@ -627,6 +727,14 @@ def main():
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     lsock.bind(("127.0.0.1", a["port"]))
     lsock.listen(8)
+    if os.environ.get("FAKE_TLS_CERT"):
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+        ctx.load_cert_chain(os.environ["FAKE_TLS_CERT"],
+                            os.environ["FAKE_TLS_KEY"])
+        ctx.load_verify_locations(os.environ["FAKE_TLS_CA"])
+        ctx.verify_mode = ssl.CERT_REQUIRED
+        lsock = ctx.wrap_socket(lsock, server_side=True)
     with open(a["ready"], "w"):
         pass
     try:
