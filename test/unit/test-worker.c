@@ -17,6 +17,7 @@
 #include "harness.h"
 #include "pogo/box.h"
 #include "pogo/ca.h"
+#include "pogo/log.h"
 #include "pogo/cfg.h"
 #include "pogo/peer.h"
 #include "pogo/proc.h"
@@ -575,6 +576,20 @@ wt_tls_remove(const char *dir)
 	ASSERT_OK(rmdir(dir));
 }
 
+/* The log lines, to look for secrets in them (SPEC 10.4). */
+static char wt_log[65536];
+static size_t wt_log_len;
+
+static void
+wt_log_writer(const char *line, size_t len, void *arg)
+{
+	if (len > sizeof(wt_log) - 1 - wt_log_len)
+		len = sizeof(wt_log) - 1 - wt_log_len;
+	memcpy(wt_log + wt_log_len, line, len);
+	wt_log_len += len;
+	wt_log[wt_log_len] = '\0';
+}
+
 /* X-WRONG: a job with secrets on a worker without tls.key. */
 TEST(secrets_without_worker_key)
 {
@@ -609,6 +624,7 @@ TEST(secrets_boxes_open_with_the_worker_key)
 	char *flipped, *pem = NULL, cadir[64];
 	struct wt t;
 	size_t i, n;
+	int level;
 
 	ASSERT(mkdtemp(dir) != NULL);
 	snprintf(cadir, sizeof(cadir), "%s/ca", dir);
@@ -629,6 +645,11 @@ TEST(secrets_boxes_open_with_the_worker_key)
 	i = strlen(flipped) - 6;
 	flipped[i] = flipped[i] == 'A' ? 'B' : 'A';
 
+	/* Every line logged, even the protocol's (debug3), is kept. */
+	wt_log_len = 0;
+	level = pogo_log_level;
+	pogo_log_level = POGO_LOG_DEBUG3;
+	pogo_log_set_writer(wt_log_writer, NULL);
 	wt_run_secrets(&t, "w1", "ssh", bad, NULL, NULL);
 	WAIT_GE(&t, reports, 1);
 	ASSERT_STR_EQ(t.done_message, "cannot decrypt job secrets");
@@ -644,6 +665,13 @@ TEST(secrets_boxes_open_with_the_worker_key)
 	WAIT_TICKING_GE(&t, reports, 4);
 	ASSERT_STR_EQ(t.done_message, "cannot connect: connection refused");
 	ASSERT_EQ(t.replies, 4);
+	pogo_log_set_writer(NULL, NULL);
+	pogo_log_level = level;
+	/* The runs were logged, their boxes not. */
+	ASSERT(strstr(wt_log, "w4") != NULL);
+	ASSERT_NULL(strstr(wt_log, "\"password\""));
+	ASSERT_NULL(strstr(wt_log, good));
+	ASSERT_NULL(strstr(wt_log, bad));
 	wt_done(&t);
 	free(good);
 	free(pass);
