@@ -2,7 +2,8 @@
 # pogo worker runs ssh tasks (SPEC 8.3, 9.3-9.10) against a real sshd in
 # a network namespace, with the user's own ~/.ssh/config (User, Port,
 # IdentityFile): output, exit code, a signal, taskkill over SSH; without
-# worker.use_local_identity the worker offers none of its keys (SPEC 9.4).
+# worker.use_local_identity the worker offers none of its keys, not even
+# its ssh-agent's (SPEC 9.4, W-LOCALID).
 . "$(dirname "$0")/lib.sh"
 e2e_init
 command -v python3 >/dev/null 2>&1 || skip "no python3"
@@ -58,5 +59,22 @@ scenario() {
 scenario ssh-nokeys
 # With it, the ssh_config's key logs in.
 scenario ssh -o worker.use_local_identity=true
+
+# W-LOCALID with the worker's ssh-agent, which alone holds the key: not
+# lent without use_local_identity, used with it.
+if command -v ssh-agent >/dev/null; then
+	eval "$(ssh-agent -a "$T/agent.sock" -s)" >/dev/null
+	E2E_PIDS="$E2E_PIDS $SSH_AGENT_PID"
+	ssh-add -q "$T/id_ed25519" 2>/dev/null || fail "ssh-add"
+	cat >"$HOME/.ssh/config" <<EOC
+Host *
+    User $TEST_USER
+    Port $SSHD_PORT
+EOC
+	scenario ssh-nokeys
+	scenario ssh -o worker.use_local_identity=true
+	grep -q "trying the agent's keys" "$T/worker.log" ||
+	    fail "the agent was not used"
+fi
 
 echo "PASS $E2E_NAME"
