@@ -613,6 +613,36 @@ remote_disconnect(struct remote *e, struct rworker *wk)
 }
 
 /*
+ * The tasks of worker record old still in flight go to wk, the same
+ * worker's new connection: those whose run went out are asked taskstatus
+ * there (and taskkill if a kill was asked for meanwhile, SPEC 8.3); the
+ * others' barrier sends their run on it.
+ */
+static void
+remote_move_tasks(struct remote *e, struct rworker *old, struct rworker *wk)
+{
+	struct pogo_exec_run *run;
+	struct rtask *rt;
+
+	for (run = e->base.runs; run != NULL; run = run->next) {
+		rt = container_of(run, struct rtask, run);
+		if (rt->wk != old || rt->done)
+			continue;
+		rtask_unlose(rt);
+		old->inflight--;
+		wk->inflight++;
+		wk->refs++;
+		rt->wk = wk;
+		rworker_unref(old); /* the caller holds another reference */
+		if (!rt->sent)
+			continue;
+		remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+		if (rt->killed)
+			remote_command(wk, POGO_MSG_TASKKILL, rt);
+	}
+}
+
+/*
  * A worker of the same name and instance said hello again while its old
  * connection still looks alive: that one is half-open (a worker keeps one
  * connection per dispatcher).  It is dropped now, so that its tasks move
@@ -639,6 +669,12 @@ again:
 		/* Its lost event finds no worker: its commands are released. */
 		pogo_peer_worker_set_data(w, NULL);
 		pogo_peer_worker_close(w, POGO_ERR_STATE);
+		/*
+		 * Its tasks move to the new connection now, whatever the
+		 * grace period (0 would fail them at once): the worker still
+		 * runs them.
+		 */
+		remote_move_tasks(e, old, wk);
 		remote_disconnect(e, old);
 		rworker_unref(old); /* the connection's */
 		goto again;         /* the list may have changed */

@@ -608,6 +608,39 @@ TEST(same_worker_back_while_its_old_connection_looks_alive)
 	rt_done(&t);
 }
 
+/*
+ * As above with lost_worker_grace 0 (review finding 1): the old
+ * connection's tasks move to the new one, asked taskstatus, instead of
+ * failing at once "lost contact with worker" while the worker runs them.
+ */
+TEST(same_worker_back_while_half_open_without_grace)
+{
+	struct pogo_exec_task task;
+	struct pogo_peer_client *cl2;
+	struct rt t;
+
+	rt_init(&t, 0, false);
+	t.cl = rt_worker(&t, "w1", 4, INSTANCE);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	cl2 = rt_worker(&t, "w1", 4, INSTANCE);
+	WAIT_UNTIL(&t, pogo_peer_server_nworkers(t.srv) == 1);
+	WAIT_UNTIL(&t, t.statuses == 1 || t.dones == 1);
+	ASSERT_EQ(t.dones, 0);
+	ASSERT_EQ(t.statuses, 1);
+	report_on(pogo_peer_client_link(cl2, 0), POGO_MSG_TASK_DONE,
+	    "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
+	ASSERT_EQ(t.e->inflight, 0);
+	ASSERT_EQ(t.e->max_tasks, 4);
+	ASSERT_EQ(t.runs, 1);
+	pogo_peer_client_close(cl2, NULL, NULL);
+	rt_done(&t);
+}
+
 /* w1 (INSTANCE) runs task, then its process goes: lost, no reconnect. */
 static void
 run_then_lose(struct rt *t, struct pogo_exec_task *task, int max_tasks)
