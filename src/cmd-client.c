@@ -3,7 +3,7 @@
 
 /*
  * The client commands of SPEC 12.5: pogo ping, jobs, status, log, output,
- * halt, resume, retry and skip.  Each reads the client configuration
+ * halt, resume, retry and skip, and pogo submit (SPEC 12.4).  Each reads the client configuration
  * (client.h), takes the common client options, asks the API with
  * pogo_client_call() and prints the answer in the exact forms of 12.5,
  * or with --json the API's data as JSON.
@@ -22,6 +22,8 @@
 #include "pogo/json.h"
 #include "pogo/range.h"
 #include "pogo/str.h"
+#include "pogo/tls.h"
+#include "pogo/version.h"
 #include "pogo/xmalloc.h"
 
 /* Long options common to every client command. */
@@ -1105,5 +1107,322 @@ out:
 	pogo_json_free(doc);
 	free(body);
 	free(path);
+	return cl_done(&cl, rc);
+}
+
+/* ------------------------------------------------------------------ */
+/* pogo submit (SPEC 12.4; -p, -i and --follow not yet) */
+
+static int cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx);
+
+const struct pogo_cmd pogo_cmd_submit = {
+	.name = "submit",
+	.usage = "[client options] --targets LIST --command CMD "
+	         "[--config FILE | --namespace NAME] [--timeout S] "
+	         "[--job-timeout S] [--run-as USER] [--ssh-user USER] "
+	         "[--retry N] [--prehook] [--posthook] [--lock] "
+	         "[--concurrent N|N%] [--file SCRIPT] [--local] "
+	         "[--message TEXT] [--json]",
+	.summary = "submit a job to the API",
+	.flags = POGO_CMD_LOOP,
+	.main = cmd_submit_main,
+};
+
+enum {
+	SUB_TARGETS = 400,
+	SUB_COMMAND,
+	SUB_CONFIG,
+	SUB_NAMESPACE,
+	SUB_TIMEOUT,
+	SUB_JOB_TIMEOUT,
+	SUB_RUN_AS,
+	SUB_SSH_USER,
+	SUB_RETRY,
+	SUB_PREHOOK,
+	SUB_POSTHOOK,
+	SUB_LOCK,
+	SUB_CONCURRENT,
+	SUB_FILE,
+	SUB_LOCAL,
+	SUB_MESSAGE,
+};
+
+/* Append "&name=value" (or "name=value" first) to *bodyp. */
+static void
+cl_field(char **bodyp, const char *name, const char *value)
+{
+	char *s = *bodyp;
+
+	if (s == NULL)
+		xasprintf(bodyp, "%s=", name);
+	else {
+		xasprintf(bodyp, "%s&%s=", s, name);
+		free(s);
+	}
+	pogo_client_urlenc(bodyp, value);
+}
+
+/* The ranges of --targets: LIST, or the patterns of @FILE. */
+static int
+cl_targets(struct cl *cl, const char *arg, char **bodyp)
+{
+	char *text = NULL, *cur, *line;
+	size_t len;
+	int r, n = 0;
+
+	if (arg[0] != '@') {
+		cl_field(bodyp, "range", arg);
+		return POGO_EXIT_OK;
+	}
+	if ((r = pogo_str_read_file(arg + 1, 64 * 1024 * 1024, &text, &len)) !=
+	    0) {
+		fprintf(stderr, "pogo %s: %s: %s\n", cl->cmd->name, arg + 1,
+		    pogo_strerror(r));
+		return POGO_EXIT_USAGE;
+	}
+	cur = text;
+	while ((line = pogo_str_next_line(&cur)) != NULL) {
+		line += strspn(line, " \t\r");
+		line[strcspn(line, "\r")] = '\0';
+		if (line[0] == '\0' || line[0] == '#')
+			continue;
+		cl_field(bodyp, "range", line);
+		n++;
+	}
+	free(text);
+	if (n == 0) {
+		fprintf(stderr, "pogo %s: %s: no targets\n", cl->cmd->name,
+		    arg + 1);
+		return POGO_EXIT_USAGE;
+	}
+	return POGO_EXIT_OK;
+}
+
+static bool
+cl_concurrent_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789");
+
+	return n > 0 && (s[n] == '\0' || (s[n] == '%' && s[n + 1] == '\0'));
+}
+
+static int
+cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
+{
+	static const struct option own[] = {
+		{ "targets", required_argument, NULL, SUB_TARGETS },
+		{ "command", required_argument, NULL, SUB_COMMAND },
+		{ "config", required_argument, NULL, SUB_CONFIG },
+		{ "namespace", required_argument, NULL, SUB_NAMESPACE },
+		{ "timeout", required_argument, NULL, SUB_TIMEOUT },
+		{ "job-timeout", required_argument, NULL, SUB_JOB_TIMEOUT },
+		{ "run-as", required_argument, NULL, SUB_RUN_AS },
+		{ "ssh-user", required_argument, NULL, SUB_SSH_USER },
+		{ "retry", required_argument, NULL, SUB_RETRY },
+		{ "prehook", no_argument, NULL, SUB_PREHOOK },
+		{ "posthook", no_argument, NULL, SUB_POSTHOOK },
+		{ "lock", no_argument, NULL, SUB_LOCK },
+		{ "concurrent", required_argument, NULL, SUB_CONCURRENT },
+		{ "file", required_argument, NULL, SUB_FILE },
+		{ "local", no_argument, NULL, SUB_LOCAL },
+		{ "message", required_argument, NULL, SUB_MESSAGE },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *targets = NULL, *command = NULL, *config = NULL;
+	const char *ns = NULL, *timeout = NULL, *job_timeout = NULL;
+	const char *run_as = NULL, *ssh_user = NULL, *retry = NULL;
+	const char *concurrent = NULL, *file = NULL, *message = NULL;
+	bool prehook = false, posthook = false, lock = false, local = false;
+	const struct pogo_json *resp;
+	struct pogo_json *doc = NULL;
+	char *body = NULL, *text = NULL, *user = NULL, *s, *id = NULL;
+	char host[256], *inv = NULL, *b64, *client;
+	const char *base;
+	long long v;
+	size_t len;
+	struct cl cl;
+	int c, rc, i;
+
+	if ((rc = cl_init(&cl, &pogo_cmd_submit)) != 0)
+		return rc;
+	while ((c = cl_getopt(&cl, argc, argv, "v", own)) != -1) {
+		switch (c) {
+		case SUB_TARGETS:
+			targets = optarg;
+			break;
+		case SUB_COMMAND:
+			command = optarg;
+			break;
+		case SUB_CONFIG:
+			config = optarg;
+			break;
+		case SUB_NAMESPACE:
+			ns = optarg;
+			break;
+		case SUB_TIMEOUT:
+			timeout = optarg;
+			break;
+		case SUB_JOB_TIMEOUT:
+			job_timeout = optarg;
+			break;
+		case SUB_RUN_AS:
+			run_as = optarg;
+			break;
+		case SUB_SSH_USER:
+			ssh_user = optarg;
+			break;
+		case SUB_RETRY:
+			retry = optarg;
+			break;
+		case SUB_PREHOOK:
+			prehook = true;
+			break;
+		case SUB_POSTHOOK:
+			posthook = true;
+			break;
+		case SUB_LOCK:
+			lock = true;
+			break;
+		case SUB_CONCURRENT:
+			concurrent = optarg;
+			break;
+		case SUB_FILE:
+			file = optarg;
+			break;
+		case SUB_LOCAL:
+			local = true;
+			break;
+		case SUB_MESSAGE:
+			message = optarg;
+			break;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || (config != NULL && ns != NULL))
+		goto usage;
+	if (targets == NULL || (command == NULL && file == NULL)) {
+		fprintf(stderr, "Mandatory parameter %s missing\n",
+		    targets == NULL ? "targets" : "command");
+		rc = POGO_EXIT_USAGE;
+		goto out;
+	}
+	if (timeout == NULL)
+		timeout = cl.cfg.timeout;
+	if (job_timeout == NULL)
+		job_timeout = cl.cfg.job_timeout;
+	if (ns == NULL && config == NULL)
+		ns = cl.cfg.namespace;
+	if ((timeout != NULL && pogo_strtonum(timeout, 0, INT_MAX, &v) != 0) ||
+	    (job_timeout != NULL &&
+	        pogo_strtonum(job_timeout, 0, INT_MAX, &v) != 0) ||
+	    (retry != NULL && pogo_strtonum(retry, 0, 1000, &v) != 0) ||
+	    (concurrent != NULL && !cl_concurrent_ok(concurrent)))
+		goto usage;
+	if ((rc = cl_targets(&cl, targets, &body)) != 0)
+		goto out;
+	if (file != NULL) {
+		if ((rc = pogo_str_read_file(file, 1024 * 1024, &text, &len)) !=
+		    0) {
+			fprintf(stderr, "pogo submit: %s: %s\n", file,
+			    pogo_strerror(rc));
+			rc = POGO_EXIT_USAGE;
+			goto out;
+		}
+		base =
+		    strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file;
+		b64 = pogo_tls_base64_encode(text, len);
+		cl_field(&body, "exe_name", base);
+		cl_field(&body, "exe_data", b64);
+		free(b64);
+		free(text);
+		text = NULL;
+	}
+	if (command != NULL)
+		cl_field(&body, "command", command);
+	else {
+		xasprintf(&s, "Attached file: %s",
+		    strrchr(file, '/') != NULL ? strrchr(file, '/') + 1 : file);
+		cl_field(&body, "command", s);
+		free(s);
+	}
+	if (config != NULL) {
+		if ((rc = pogo_str_read_file(
+		         config, 16 * 1024 * 1024, &text, &len)) != 0) {
+			fprintf(stderr, "pogo submit: %s: %s\n", config,
+			    pogo_strerror(rc));
+			rc = POGO_EXIT_USAGE;
+			goto out;
+		}
+		if (len == 0 || text[len - 1] != '\n') {
+			s = text;
+			xasprintf(&text, "%s\n", s);
+			free(s);
+		}
+		cl_field(&body, "config", text);
+	}
+	if (ns != NULL)
+		cl_field(&body, "namespace", ns);
+	if (timeout != NULL)
+		cl_field(&body, "timeout", timeout);
+	if (job_timeout != NULL)
+		cl_field(&body, "job_timeout", job_timeout);
+	if (run_as != NULL)
+		cl_field(&body, "run_as", run_as);
+	if (ssh_user != NULL)
+		cl_field(&body, "ssh_user", ssh_user);
+	if (retry != NULL)
+		cl_field(&body, "retry", retry);
+	if (prehook)
+		cl_field(&body, "prehook", "1");
+	if (posthook)
+		cl_field(&body, "posthook", "1");
+	if (lock)
+		cl_field(&body, "lock", "1");
+	if (concurrent != NULL)
+		cl_field(&body, "concurrent", concurrent);
+	if (local)
+		cl_field(&body, "task_name", "local");
+	if (message != NULL)
+		cl_field(&body, "message", message);
+	if ((rc = cl_connect(&cl)) != 0 || (rc = cl_user(&cl, &user)) != 0)
+		goto out;
+	cl_field(&body, "user", user);
+	if (gethostname(host, sizeof(host) - 1) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		cl_field(&body, "requesthost", host);
+	}
+	inv = xstrdup("pogo");
+	for (i = 0; i < argc; i++) {
+		s = inv;
+		xasprintf(&inv, "%s %s", s, argv[i]);
+		free(s);
+	}
+	cl_field(&body, "invoked_as", inv);
+	xasprintf(&client, "pogo %s", POGO_VERSION);
+	cl_field(&body, "client", client);
+	free(client);
+	if ((rc = cl_call(&cl, "POST", "/v1/jobs", body, 0, &doc, &resp)) != 0)
+		goto out;
+	id = pogo_json_string(pogo_json_get(resp, "jobid"), NULL);
+	if (id == NULL) {
+		fprintf(stderr, "pogo submit: the API answered no job id\n");
+		rc = POGO_EXIT_FAIL;
+		goto out;
+	}
+	if (cl.json)
+		cl_print_json(resp);
+	else
+		printf("%s; %s/ui/job/%s\n", id, pogo_client_api(cl.c), id);
+	goto out;
+usage:
+	rc = cl_usage(&cl);
+out:
+	free(id);
+	free(inv);
+	free(user);
+	free(text);
+	free(body);
+	pogo_json_free(doc);
 	return cl_done(&cl, rc);
 }

@@ -48,6 +48,18 @@ pogo_tls_version(void)
 	return v;
 }
 
+char *
+pogo_tls_base64_encode(const void *data, size_t len)
+{
+	size_t cap = (len + 2) / 3 * 4 + 1, olen;
+	char *s = xmalloc(cap);
+
+	if (mbedtls_base64_encode((unsigned char *)s, cap, &olen, data, len) !=
+	    0)
+		fatalx("base64: %zu bytes do not fit", len);
+	return s;
+}
+
 int
 pogo_tls_base64_decode(
     const char *s, size_t len, size_t max, char **outp, size_t *outlenp)

@@ -37,6 +37,9 @@
 /* mbedTLS's version string. */
 const char *pogo_tls_version(void);
 
+/* Standard base64 of data[0..len), NUL-terminated (the caller frees). */
+char *pogo_tls_base64_encode(const void *data, size_t len);
+
 /*
  * Decode standard base64 (RFC 4648 section 4, with padding): s[0..len)
  * into a new buffer *outp (NUL-terminated, freed by the caller) of

@@ -43,7 +43,11 @@ grep -q "^usage: pogo worker" "$T/out" || fail "worker -h: no usage"
 # The dispatcher runs (t0020, t50xx): here only its usage line.
 "$POGO" dispatcher -h >"$T/out" || fail "dispatcher -h failed"
 grep -q "^usage: pogo dispatcher" "$T/out" || fail "dispatcher -h: no usage"
-for c in api submit; do
+# pogo submit without targets: the missing parameter, exit 2 (t5111).
+"$POGO" submit >"$T/out" 2>"$T/err"
+expect_eq "submit status" $? 2
+expect_eq "submit" "$(cat "$T/err")" "Mandatory parameter targets missing"
+for c in api; do
 	"$POGO" "$c" -h >"$T/out" || fail "$c -h failed"
 	grep -q "^usage: pogo $c" "$T/out" || fail "$c -h: no usage"
 	"$POGO" "$c" >"$T/out" 2>"$T/err"
