@@ -300,6 +300,7 @@ deng_output(struct pogo_job *job, const char *host, uint32_t run,
 	                                 : POGO_STORE_OUT_STDOUT;
 	o.data = data;
 	o.len = len;
+	o.eol = eol;
 	if ((r = pogo_store_output_append(dj->eng->st, dj->n, &o)) != 0)
 		log_error("job %s: cannot store output of %s: %s", dj->id, host,
 		    pogo_strerror(r));

@@ -869,7 +869,7 @@ pogo_exec_remote_report(
 		for (i = 0; rt != NULL && !rt->done && i < m->nrecords; i++)
 			pogo_exec_run_output(&e->base, &rt->run,
 			    m->records[i].type, m->records[i].data,
-			    m->records[i].len, true);
+			    m->records[i].len, m->records[i].eol);
 		return; /* never acknowledged */
 	case POGO_MSG_TASK_DONE:
 		if (rt == NULL)

@@ -15,9 +15,10 @@
 /*
  * The worst case of one record on the wire: each byte of data escaped as
  * \u00XX, plus {"ts":<17 digits and an exponent>,"type":"STDERR",
- * "data":""}, (POGO_OUTBATCH_RECORD_OVERHEAD is at least that).  A
- * message holds at most OUTBATCH_ENCODED_MAX of records by that measure,
- * well under the line limit whatever the task id and the rest take.
+ * "data":"","eol":false}, (POGO_OUTBATCH_RECORD_OVERHEAD is at least
+ * that).  A message holds at most OUTBATCH_ENCODED_MAX of records by that
+ * measure, well under the line limit whatever the task id and the rest
+ * take.
  */
 #define OUTBATCH_ESCAPE 6
 #define OUTBATCH_ENCODED_MAX (POGO_PROTO_MAX_LINE / 4)
@@ -87,7 +88,7 @@ outbatch_arm(struct pogo_outbatch *b)
 
 void
 pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
-    const char *data, size_t len)
+    const char *data, size_t len, bool eol)
 {
 	struct pogo_proto_record *r;
 
@@ -104,6 +105,7 @@ pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
 	memcpy(r->data, data, len);
 	r->data[len] = '\0';
 	r->len = len;
+	r->eol = eol;
 	b->pending += len + POGO_OUTBATCH_RECORD_OVERHEAD;
 	outbatch_arm(b);
 }

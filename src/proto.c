@@ -176,6 +176,9 @@ enc_records(struct pogo_json *o, const struct pogo_msg *m)
 		                                          : "STDOUT");
 		pogo_json_add_bytes(
 		    r, "data", m->records[i].data, m->records[i].len);
+		/* Absent: a line, as from a worker before issue 9. */
+		if (!m->records[i].eol)
+			pogo_json_add_bool(r, "eol", false);
 	}
 }
 
@@ -562,6 +565,9 @@ dec_records(struct proto_dec *d, const struct pogo_json *o, struct pogo_msg *m)
 		}
 		if ((r = dec_str(d, v, "data", true, POGO_PROTO_OUTPUT_MAX,
 		         &rec->data, &rec->len)) != 0)
+			break;
+		rec->eol = true;
+		if ((r = dec_bool(d, v, "eol", &rec->eol)) != 0)
 			break;
 	}
 	free(type);

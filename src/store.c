@@ -100,6 +100,9 @@ static const char *const store_migrations[] = {
 	"  UPDATE host_counts SET n = n - 1"
 	"  WHERE job = old.job AND state = old.state; END;"
 	"CREATE INDEX hosts_job_name ON hosts (job, name);",
+	/* 2 -> 3: whether a newline ended each output record (SPEC 5.8: a
+	 * partial line has none); the records of schema 2 are lines. */
+	"ALTER TABLE output ADD COLUMN eol INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define STORE_JOB_COLUMNS                                                   \
@@ -168,7 +171,7 @@ static const char *const store_sql[S_NSTMT] = {
 	[S_LOG_INSERT] = "INSERT INTO log VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 	                 " ?8, ?9)",
 	[S_OUT_INSERT] = "INSERT OR IGNORE INTO output VALUES (?1, ?2, ?3, ?4,"
-	                 " ?5, ?6, ?7)",
+	                 " ?5, ?6, ?7, ?8)",
 	[S_SETTING_SET] = "INSERT INTO settings VALUES (?1, ?2) ON CONFLICT"
 	                  " (name) DO UPDATE SET value = excluded.value",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
@@ -196,7 +199,7 @@ static const char *const store_sql[S_NSTMT] = {
 	/* One index lookup: entries are numbered 0, 1, ... */
 	[S_LOG_LENGTH] = "SELECT coalesce(max(idx) + 1, 0) FROM log"
 	                 " WHERE job = ?1",
-	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data FROM output"
+	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data, eol FROM output"
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
 	[S_COUNTERS] = "SELECT name, value FROM counters",
@@ -534,6 +537,7 @@ store_output_flush(struct pogo_store *st)
 		sqlite3_bind_int(s, 6, (int)b->o.type);
 		sqlite3_bind_blob(s, 7, b->data != NULL ? b->data : "",
 		    (int)b->o.len, SQLITE_STATIC);
+		sqlite3_bind_int(s, 8, b->o.eol);
 		if (store_step(st, S_OUT_INSERT) != 0 && nbad++ == 0 &&
 		    (st->drop_logged == 0 ||
 		        uv_now(st->loop) - st->drop_logged >= 60000)) {
@@ -1756,6 +1760,7 @@ pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
 		o.len = (size_t)sqlite3_column_bytes(s, 5);
 		if (o.data == NULL)
 			o.data = "";
+		o.eol = sqlite3_column_int(s, 6) != 0;
 		if (fn(&o, arg) != 0) {
 			rc = SQLITE_DONE;
 			break;

@@ -106,7 +106,7 @@ tail_record(const struct pogo_store_output *o, void *arg)
 	                                          : POGO_OUT_STDOUT;
 	r.data = o->data;
 	r.len = o->len;
-	r.eol = true; /* XXX(#9): see tail.h */
+	r.eol = o->eol;
 	r.time = o->ts;
 	pogo_follow_output(dr->t->f, &r);
 	return 0;

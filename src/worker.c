@@ -302,7 +302,7 @@ worker_ev_output(struct pogo_exec_task *t, enum pogo_out_type type,
 
 	if (wt->w->finishing)
 		return;
-	pogo_outbatch_add(wt->ob, pogo_exec_now(), type, data, len);
+	pogo_outbatch_add(wt->ob, pogo_exec_now(), type, data, len, eol);
 	worker_check_pause(wt->w, wt->e);
 }
 

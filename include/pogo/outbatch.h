@@ -30,7 +30,7 @@
 
 #define POGO_OUTBATCH_INTERVAL_MS 100
 /* JSON around one record's data, at least (outbatch.c). */
-#define POGO_OUTBATCH_RECORD_OVERHEAD 64
+#define POGO_OUTBATCH_RECORD_OVERHEAD 80
 
 struct pogo_outbatch;
 
@@ -48,7 +48,7 @@ void pogo_outbatch_free(struct pogo_outbatch *b);
 
 /* Add a record (data copied); not after pogo_outbatch_end(). */
 void pogo_outbatch_add(struct pogo_outbatch *b, double ts,
-    enum pogo_out_type type, const char *data, size_t len);
+    enum pogo_out_type type, const char *data, size_t len, bool eol);
 /* No more records: send the rest, then call cbs->drained. */
 void pogo_outbatch_end(struct pogo_outbatch *b);
 

@@ -56,11 +56,9 @@
  *   4. When the job ends and the follower has printed everything, the
  *      pair stops and pogo one exits with the follower's status.
  * Landed: the pair, pogo_pair_ready(), pogo_dispatcher_submit(), tail.h,
- * halt and kill, the worker's peaks.  What still keeps cmd-one.c on its
- * in-process job, each a difference a pogo one test would see:
- *   - XXX(#9) end of line: wire records (proto.h) and stored records
- *     (store.h) have no eol flag, so a partial last line gains a newline
- *     in --output-dir files (tail.h).
+ * halt and kill, the worker's peaks, the end of line of each output
+ * record (proto.h "eol", store schema 3).  What still keeps cmd-one.c on
+ * its in-process job, each a difference a pogo one test would see:
  *   - XXX(#10) -p: ssh.c takes the password (prompts, sudo, redaction)
  *     from its executor options, not from the task; the worker must
  *     pass task_data's secrets slot per task first.

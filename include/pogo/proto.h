@@ -97,12 +97,18 @@ struct pogo_proto_task {
 	char *pvt_key_passphrase;
 };
 
-/* One output record (SPEC 5.8). */
+/*
+ * One output record (SPEC 5.8).  eol: a newline ended the line; false
+ * for a partial line (the last one of a stream, or one sent after 0.5 s
+ * without its newline), which is "eol": false on the wire.  A record
+ * without "eol" (a worker before issue 9) is a line.
+ */
 struct pogo_proto_record {
 	double ts;
 	enum pogo_out_type type;
 	char *data; /* may hold NUL bytes */
 	size_t len;
+	bool eol;
 };
 
 struct pogo_msg {

@@ -14,10 +14,11 @@
  * (5.7); every output record (5.8) per job, host and run; the counters
  * (next job number, next task number) and settings (`nomas`); per job
  * the number of hosts in each state, kept by the statements that write
- * host rows (schema 2), for the control port's summaries.  No
- * function here takes a password, key, passphrase or their encrypted
- * forms (SPEC 6.2): the job record only says whether secrets exist and
- * for which worker key (key_id).
+ * host rows (schema 2), for the control port's summaries; per output
+ * record whether a newline ended it (schema 3).  No function here takes
+ * a password, key, passphrase or their encrypted forms (SPEC 6.2): the
+ * job record only says whether secrets exist and for which worker key
+ * (key_id).
  *
  * Jobs are named by their number n (job id "p%010llu", SPEC 5.2), hosts
  * by their index in the job's target list.
@@ -75,7 +76,7 @@
 struct pogo_store;
 
 /* The schema version this pogo writes (PRAGMA user_version). */
-#define POGO_STORE_SCHEMA_VERSION 2
+#define POGO_STORE_SCHEMA_VERSION 3
 /* Changes per transaction before the store commits without waiting. */
 #define POGO_STORE_MAX_BATCH 4096
 /* Buffered output records (or 1 MiB of data) before they are written. */
@@ -178,6 +179,7 @@ struct pogo_store_output {
 	enum pogo_store_out_type type;
 	const char *data; /* may hold NUL bytes */
 	size_t len;
+	bool eol; /* a newline ended it; false: a partial line (schema 3) */
 };
 
 /* Called after a commit: status 0, or a negative code if it failed. */

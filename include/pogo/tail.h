@@ -20,12 +20,10 @@
  * - When a log entry puts the job in a final state (SPEC 5.3) and no
  *   host is in flight any more, pogo_follow_end() is called, then
  *   end_cb once.
- *
- * XXX(#9): the store keeps no end-of-line flag (SPEC 5.8 records are
- * lines, or a partial line at the end or after 0.5 s): every record is
- * fed as a line (eol true).  pogo one's --output-dir files write a
- * trailing partial line without its newline today; the wire record and
- * the store need that flag before pogo one can switch to this path.
+ * - Each record is fed with its end of line as the worker saw it (SPEC
+ *   5.8: a partial line, at the end of a stream or after 0.5 s, has
+ *   none): the wire record and the store keep the flag, so the
+ *   --output-dir files hold exactly the bytes the command printed.
  */
 #ifndef POGO_TAIL_H
 #define POGO_TAIL_H

@@ -37,6 +37,7 @@ struct rt {
 	/* events */
 	int started, outputs, dones;
 	char out[64];
+	bool out_eol;
 	struct pogo_exec_result res;
 	bool srv_closed;
 	bool e_closed;
@@ -135,6 +136,7 @@ ev_output(struct pogo_exec_task *task, enum pogo_out_type type,
 
 	t->outputs++;
 	snprintf(t->out, sizeof(t->out), "%.*s", (int)len, data);
+	t->out_eol = eol;
 }
 
 static void
@@ -318,6 +320,7 @@ report_on(
 		rec.type = POGO_OUT_STDOUT;
 		rec.data = (char *)"hi there";
 		rec.len = 8;
+		rec.eol = false; /* a partial line (SPEC 5.8) */
 		m.records = &rec;
 		m.nrecords = 1;
 		ASSERT_OK(pogo_peer_link_send(l, &m));
@@ -399,6 +402,7 @@ TEST(reports_become_events_and_are_acknowledged)
 	report(&t, POGO_MSG_TASK_OUTPUT, "127.0.0.1:7655-1", 0);
 	WAIT_UNTIL(&t, t.outputs == 1);
 	ASSERT_STR_EQ(t.out, "hi there");
+	ASSERT(!t.out_eol); /* issue 9: the record's end of line is kept */
 	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-1", 3);
 	WAIT_UNTIL(&t, t.dones == 1);
 	ASSERT_EQ(t.res.state, POGO_EXEC_FAILED);

@@ -26,6 +26,7 @@ struct sent {
 	int drained;
 	uint64_t drained_at;
 	char last[16];
+	bool last_eol;
 };
 
 static void
@@ -47,6 +48,7 @@ ob_send(struct pogo_outbatch *b, uint64_t first,
 	s->next = first + n;
 	snprintf(s->last, sizeof(s->last), "%.*s", (int)recs[n - 1].len,
 	    recs[n - 1].data);
+	s->last_eol = recs[n - 1].eol;
 }
 
 static void
@@ -67,8 +69,8 @@ TEST(records_of_a_turn_leave_together_then_paced)
 
 	s.c = pogo_clock_manual_new(0);
 	b = pogo_outbatch_new(s.c, &ob_cbs, &s);
-	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, "a", 1);
-	pogo_outbatch_add(b, 1.0, POGO_OUT_STDERR, "b", 1);
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, "a", 1, true);
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDERR, "b", 1, true);
 	/* Nothing from inside add. */
 	ASSERT_EQ(s.msgs, 0);
 	pogo_clock_manual_advance(s.c, 0);
@@ -77,10 +79,10 @@ TEST(records_of_a_turn_leave_together_then_paced)
 	ASSERT_EQ(s.first[0], 0);
 	/* 10 ms later: waits for the 100 ms pace. */
 	pogo_clock_manual_advance(s.c, 10);
-	pogo_outbatch_add(b, 1.01, POGO_OUT_STDOUT, "c", 1);
+	pogo_outbatch_add(b, 1.01, POGO_OUT_STDOUT, "c", 1, true);
 	pogo_clock_manual_advance(s.c, 80);
 	ASSERT_EQ(s.msgs, 1);
-	pogo_outbatch_add(b, 1.09, POGO_OUT_STDOUT, "d", 1);
+	pogo_outbatch_add(b, 1.09, POGO_OUT_STDOUT, "d", 1, true);
 	pogo_clock_manual_advance(s.c, 10);
 	ASSERT_EQ(s.msgs, 2);
 	ASSERT_EQ(s.at[1], 100);
@@ -89,7 +91,7 @@ TEST(records_of_a_turn_leave_together_then_paced)
 	ASSERT_STR_EQ(s.last, "d");
 	/* Quiet for a while: the next record leaves at once. */
 	pogo_clock_manual_advance(s.c, 5000);
-	pogo_outbatch_add(b, 6.1, POGO_OUT_STDOUT, "e", 1);
+	pogo_outbatch_add(b, 6.1, POGO_OUT_STDOUT, "e", 1, true);
 	pogo_clock_manual_advance(s.c, 0);
 	ASSERT_EQ(s.msgs, 3);
 	ASSERT_EQ(s.at[2], 5100);
@@ -116,9 +118,10 @@ TEST(a_flood_is_cut_at_64k_and_10_messages_a_second)
 	for (i = 0; i < 512; i++) {
 		memset(rec, 'a' + i % 26, sizeof(rec));
 		snprintf(rec, sizeof(rec), "%d", i);
-		pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, rec, sizeof(rec));
+		pogo_outbatch_add(
+		    b, 1, POGO_OUT_STDOUT, rec, sizeof(rec), true);
 	}
-	pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, "end", 3);
+	pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, "end", 3, true);
 	ASSERT_EQ(pogo_outbatch_pending(b),
 	    512 * 4096 + 3 + 513 * POGO_OUTBATCH_RECORD_OVERHEAD);
 	pogo_outbatch_end(b);
@@ -145,6 +148,30 @@ TEST(a_flood_is_cut_at_64k_and_10_messages_a_second)
 	pogo_clock_free(s.c);
 }
 
+/* Issue 9: each record keeps whether a newline ended it (SPEC 5.8). */
+TEST(records_keep_their_end_of_line)
+{
+	struct sent s = { 0 };
+	struct pogo_outbatch *b;
+
+	s.c = pogo_clock_manual_new(0);
+	b = pogo_outbatch_new(s.c, &ob_cbs, &s);
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, "line", 4, true);
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, "part", 4, false);
+	pogo_clock_manual_advance(s.c, 0);
+	ASSERT_EQ(s.msgs, 1);
+	ASSERT_STR_EQ(s.last, "part");
+	ASSERT(!s.last_eol);
+	pogo_clock_manual_advance(s.c, 100);
+	pogo_outbatch_add(b, 1.1, POGO_OUT_STDOUT, "rest", 4, true);
+	pogo_clock_manual_advance(s.c, 0);
+	ASSERT_EQ(s.msgs, 2);
+	ASSERT_STR_EQ(s.last, "rest");
+	ASSERT(s.last_eol);
+	pogo_outbatch_free(b);
+	pogo_clock_free(s.c);
+}
+
 TEST(empty_task_drains_and_free_drops_the_rest)
 {
 	struct sent s = { 0 };
@@ -161,7 +188,7 @@ TEST(empty_task_drains_and_free_drops_the_rest)
 	pogo_outbatch_free(b);
 	/* Freed with records waiting: no callback, no leak (ASan). */
 	b = pogo_outbatch_new(s.c, &ob_cbs, &s);
-	pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, "x", 1);
+	pogo_outbatch_add(b, 1, POGO_OUT_STDOUT, "x", 1, true);
 	pogo_outbatch_free(b);
 	pogo_clock_manual_advance(s.c, 1000);
 	ASSERT_EQ(s.msgs, 0);
@@ -212,6 +239,7 @@ wc_send(struct pogo_outbatch *b, uint64_t first,
 	for (i = 0; i < n; i++) {
 		ASSERT_EQ(back.records[i].len, recs[i].len);
 		ASSERT_MEM_EQ(back.records[i].data, recs[i].data, recs[i].len);
+		ASSERT(!back.records[i].eol);
 		bytes += recs[i].len;
 	}
 	ASSERT_LE(bytes, POGO_PROTO_OUTPUT_MAX);
@@ -249,8 +277,9 @@ hostile_stream(struct wire_check *w, size_t nrec, char c, size_t len)
 	memset(w, 0, sizeof(*w));
 	for (i = 0; i < nrec; i++) {
 		/* A timestamp with all 17 digits cJSON prints. */
+		/* Partial lines: "eol": false makes them longer. */
 		pogo_outbatch_add(b, 1764150000.1234567 + (double)i / 3,
-		    POGO_OUT_STDERR, data, len);
+		    POGO_OUT_STDERR, data, len, false);
 	}
 	/* Waiting records count for the pause even when they are empty. */
 	ASSERT_GE(pogo_outbatch_pending(b), nrec);

@@ -236,9 +236,10 @@ TEST(reports_with_nul_bytes_and_nulls)
 {
 	struct pogo_msg m, b;
 	struct pogo_proto_record rec[3] = {
-		{ 1732525200.25, POGO_OUT_STDOUT, (char *)"a\0b", 3 },
-		{ 1732525200.5, POGO_OUT_STDERR, (char *)"bad \xff utf8", 10 },
-		{ 1732525201, POGO_OUT_STDOUT, (char *)"", 0 },
+		{ 1732525200.25, POGO_OUT_STDOUT, (char *)"a\0b", 3, true },
+		{ 1732525200.5, POGO_OUT_STDERR, (char *)"bad \xff utf8", 10,
+		    true },
+		{ 1732525201, POGO_OUT_STDOUT, (char *)"", 0, true },
 	};
 
 	pogo_proto_msg_init(&m, POGO_MSG_TASK_STARTED);
@@ -309,6 +310,47 @@ TEST(reports_with_nul_bytes_and_nulls)
 }
 
 /* Hostile lines: each is refused and the cause names the member. */
+/*
+ * Issue 9: a record without its newline (a partial last line, or one
+ * that waited 0.5 s, SPEC 5.8) says "eol": false; a line says nothing,
+ * and a record without "eol" (an older worker) is a line.
+ */
+TEST(partial_records_say_eol_false)
+{
+	struct pogo_msg m, b;
+	struct pogo_proto_record rec[2] = {
+		{ 1, POGO_OUT_STDOUT, (char *)"line", 4, true },
+		{ 2, POGO_OUT_STDERR, (char *)"part", 4, false },
+	};
+	char *cause = NULL;
+
+	pogo_proto_msg_init(&m, POGO_MSG_TASK_OUTPUT);
+	m.task_id = (char *)"x-1";
+	m.records = rec;
+	m.nrecords = 2;
+	round_trip(&m,
+	    "{\"channel\":1,\"command\":\"task_output\",\"task_id\":\"x-1\","
+	    "\"first\":0,\"records\":[{\"ts\":1,\"type\":\"STDOUT\","
+	    "\"data\":\"line\"},{\"ts\":2,\"type\":\"STDERR\",\"data\":"
+	    "\"part\",\"eol\":false}]}\n",
+	    &b);
+	ASSERT_EQ(b.nrecords, 2);
+	ASSERT(b.records[0].eol);
+	ASSERT(!b.records[1].eol);
+	ASSERT_STR_EQ(b.records[1].data, "part");
+	pogo_proto_msg_clear(&b);
+
+	/* "eol": true is a line too. */
+	ASSERT_OK(
+	    decode_s("{\"channel\":1,\"command\":\"task_output\","
+	             "\"task_id\":\"1\",\"first\":0,\"records\":[{\"ts\":"
+	             "1,\"type\":\"STDOUT\",\"data\":\"a\",\"eol\":true}]}",
+	        &b, &cause));
+	ASSERT_EQ(b.nrecords, 1);
+	ASSERT(b.records[0].eol);
+	pogo_proto_msg_clear(&b);
+}
+
 TEST(hostile_members_refused_with_cause)
 {
 	static const struct {
@@ -394,6 +436,10 @@ TEST(hostile_members_refused_with_cause)
 		    "{\"channel\":1,\"command\":\"task_output\",\"task_id\":"
 		    "\"1\",\"first\":0,\"records\":[{\"ts\":1,\"type\":"
 		    "\"STDOUT\"}]}" },
+		{ POGO_ERR_PROTOCOL, "'records[].eol' is not a boolean",
+		    "{\"channel\":1,\"command\":\"task_output\",\"task_id\":"
+		    "\"1\",\"first\":0,\"records\":[{\"ts\":1,\"type\":"
+		    "\"STDOUT\",\"data\":\"\",\"eol\":\"no\"}]}" },
 		{ POGO_ERR_PROTOCOL, "'rc' is out of range",
 		    "{\"channel\":1,\"command\":\"task_done\",\"task_id\":"
 		    "\"1\","

@@ -363,8 +363,9 @@ struct ocollect {
 	int n;
 	uint32_t seq[16];
 	int type[16];
-	char data[16][8];
+	char data[16][16];
 	size_t len[16];
+	bool eol[16];
 };
 
 static int
@@ -377,6 +378,7 @@ ocollect_cb(const struct pogo_store_output *o, void *arg)
 	ASSERT_LT(o->len, sizeof(c->data[0]));
 	memcpy(c->data[c->n], o->data, o->len);
 	c->len[c->n] = o->len;
+	c->eol[c->n] = o->eol;
 	c->n++;
 	return 0;
 }
@@ -419,6 +421,7 @@ TEST(reads_are_paged_and_ordered)
 	for (i = 0; i < 10; i++) {
 		o.seq = i;
 		o.ts = 20 + i;
+		o.eol = i % 2 == 0; /* odd ones: partial lines */
 		ASSERT_OK(pogo_store_output_append(fx.st, 0, &o));
 	}
 	fx_commit(&fx);
@@ -461,6 +464,8 @@ TEST(reads_are_paged_and_ordered)
 	ASSERT_EQ(oc.seq[2], 6);
 	ASSERT_EQ(oc.type[0], POGO_STORE_OUT_STDERR);
 	ASSERT_MEM_EQ(oc.data[0], "line", 4);
+	/* Issue 9: each record keeps its end of line (SPEC 5.8). */
+	ASSERT(oc.eol[0] && !oc.eol[1] && oc.eol[2]);
 	memset(&oc, 0, sizeof(oc));
 	ASSERT_OK(pogo_store_output(fx.st, 0, 2, 0, 0, 0, ocollect_cb, &oc));
 	ASSERT_EQ(oc.n, 0);
@@ -1578,6 +1583,91 @@ TEST(hosts_by_name_pages_in_name_order)
 	    pogo_store_hosts_by_name(fx.st, 4, -1, 0, 0, hcollect_cb, &hc));
 	ASSERT_EQ(hc.n, 3);
 	ASSERT_STR_EQ(hc.name[0], "db1");
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* Issue 9: a database of schema 2 (test/data/store/schema-2.sql,
+ * written by a real dispatcher and worker) is migrated to schema 3: its
+ * output records, stored without an end-of-line flag, read as lines;
+ * new records keep theirs; the rest is untouched. */
+TEST(version_2_database_with_data_is_migrated)
+{
+	const char *data = getenv("POGO_TEST_DATA");
+	struct fixture fx;
+	struct pogo_store_output o = { .host = 0,
+		.run = 0,
+		.seq = 1,
+		.ts = 1795728950,
+		.type = POGO_STORE_OUT_STDOUT,
+		.data = "more",
+		.len = 4,
+		.eol = false };
+	struct ocollect oc;
+	sqlite3 *db = NULL;
+	char p[256], *sql = NULL, *err = NULL;
+	uint32_t n[POGO_HOST_NSTATES], len;
+	uint64_t next;
+	size_t sqllen;
+	char want[16];
+	int i;
+
+	snprintf(p, sizeof(p), "%s/store/schema-2.sql",
+	    data != NULL ? data : "test/data");
+	ASSERT_OK(pogo_str_read_file(p, 1 << 20, &sql, &sqllen));
+	fx_dir(&fx);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		harness_fail(__FILE__, __LINE__, "fixture: %s", err);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+	free(sql);
+	ASSERT_EQ(read_user_version(fx.dir), 2);
+
+	fx_open(&fx, NULL);
+	/* The records of schema 2 are lines, in order. */
+	for (i = 0; i < 3; i++) {
+		memset(&oc, 0, sizeof(oc));
+		ASSERT_OK(pogo_store_output(
+		    fx.st, 0, (uint32_t)i, 0, 0, 0, ocollect_cb, &oc));
+		ASSERT_EQ(oc.n, 3);
+		snprintf(want, sizeof(want), "line of web%d", i + 1);
+		ASSERT_EQ(oc.len[0], strlen(want));
+		ASSERT_MEM_EQ(oc.data[0], want, strlen(want));
+		ASSERT_EQ(oc.type[1], POGO_STORE_OUT_STDERR);
+		ASSERT_MEM_EQ(oc.data[2], "partial", 7);
+		ASSERT(oc.eol[0] && oc.eol[1] && oc.eol[2]);
+	}
+	/* The rest is there. */
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FINISHED], 2);
+	ASSERT_EQ(n[POGO_HOST_FAILED], 1);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 2);
+	ASSERT_EQ(n[POGO_HOST_WAITING], 1);
+	assert_counts_match_rows(fx.st, 0);
+	assert_counts_match_rows(fx.st, 1);
+	ASSERT_OK(pogo_store_log_length(fx.st, 0, &len));
+	ASSERT(len > 0);
+	ASSERT_OK(pogo_store_next_job(fx.st, &next));
+	ASSERT_EQ(next, 2);
+	ASSERT_OK(pogo_store_next_task(fx.st, &next));
+	ASSERT_EQ(next, 6);
+	/* A running host's next record, a partial line, keeps its flag. */
+	ASSERT_OK(pogo_store_output_append(fx.st, 1, &o));
+	fx_commit(&fx);
+	fx_close(&fx);
+	ASSERT_EQ(read_user_version(fx.dir), POGO_STORE_SCHEMA_VERSION);
+
+	fx_open(&fx, NULL);
+	memset(&oc, 0, sizeof(oc));
+	ASSERT_OK(pogo_store_output(fx.st, 1, 0, 0, 0, 0, ocollect_cb, &oc));
+	ASSERT_EQ(oc.n, 2);
+	ASSERT_EQ(oc.len[0], 10);
+	ASSERT_MEM_EQ(oc.data[0], "no newline", 10);
+	ASSERT(oc.eol[0]);
+	ASSERT_MEM_EQ(oc.data[1], "more", 4);
+	ASSERT(!oc.eol[1]);
 	fx_close(&fx);
 	fx_rm(&fx);
 }

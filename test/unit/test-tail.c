@@ -160,7 +160,7 @@ slurp(const char *path)
 static void
 tt_start(struct tt *t, unsigned max_tasks,
     const struct pogo_dispatcher_field *fields, size_t nfields, uint32_t nhosts,
-    bool show_output)
+    bool show_output, const char *output_dir)
 {
 	struct pogo_follow_opts fo;
 	char *cause = NULL, *msg = NULL;
@@ -193,6 +193,7 @@ tt_start(struct tt *t, unsigned max_tasks,
 	fo.out_fd = t->out_fd;
 	fo.err_fd = t->err_fd;
 	fo.show_output = show_output;
+	fo.output_dir = output_dir;
 	fo.high = 4 * 1024 * 1024;
 	t->f = pogo_follow_new(&t->loop, &fo, &src_ops, t);
 	ASSERT_OK(
@@ -243,7 +244,7 @@ TEST(a_job_followed_from_the_store)
 	long a, b, c, z;
 	int i, exitcode;
 
-	tt_start(&t, 2, fields, POGO_NELEM(fields), 3, true);
+	tt_start(&t, 2, fields, POGO_NELEM(fields), 3, true, NULL);
 	ASSERT_STR_EQ(t.jobid, "p0000000000");
 
 	/* Paused, nothing is fed: every host stays waiting. */
@@ -300,7 +301,7 @@ TEST(ctrl_c_halts_the_job_then_kills_its_running_task)
 	uint64_t start;
 	int i;
 
-	tt_start(&t, 1, fields, POGO_NELEM(fields), 4, false);
+	tt_start(&t, 1, fields, POGO_NELEM(fields), 4, false, NULL);
 	f = t.f;
 
 	/* One host runs (max_tasks 1): the first Ctrl-C halts the job. */
@@ -345,5 +346,49 @@ TEST(ctrl_c_halts_the_job_then_kills_its_running_task)
 	    strncmp(err, "4 hosts: 0 ok, 1 failed, 0 unreachable, 3 halted in ",
 	        strlen("4 hosts: 0 ok, 1 failed, 0 unreachable, 3 "
 	               "halted in ")) == 0);
+	tt_free(&t);
+}
+
+/*
+ * Issue 9: a record without its newline (SPEC 5.8: a partial last line,
+ * or a partial line sent after 0.5 s) comes from the worker through the
+ * wire and the store to the --output-dir file without one: the files
+ * hold exactly the bytes the command printed.
+ */
+TEST(output_dir_files_hold_exact_bytes)
+{
+	static const struct pogo_dispatcher_field fields[] = {
+		{ "range", "h1,h2" },
+		{ "command",
+		    "if [ \"$POGO_HOST\" = h1 ]; then printf 'one\\ntwo'; "
+		    "else printf 'wait'; sleep 1; echo ed; printf 'x'; fi" },
+		{ "user", "u" },
+		{ "task_name", "local" },
+	};
+	char dir[] = "/tmp/test-tail-out.XXXXXX", path[128], *text;
+	struct tt t;
+	int i;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	tt_start(&t, 2, fields, POGO_NELEM(fields), 2, false, dir);
+	for (i = 0; i < 1000000 && t.ends == 0; i++)
+		uv_run(&t.loop, UV_RUN_ONCE);
+	ASSERT_EQ(t.ends, 1);
+	ASSERT_EQ(pogo_follow_count(t.f, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(pogo_follow_finish(t.f, NULL), 0);
+	tt_close(&t);
+
+	snprintf(path, sizeof(path), "%s/h1.0.txt", dir);
+	text = slurp(path);
+	ASSERT_STR_EQ(text, "one\ntwo");
+	free(text);
+	unlink(path);
+	/* "wait" left alone after 0.5 s, then "ed" ended its line. */
+	snprintf(path, sizeof(path), "%s/h2.0.txt", dir);
+	text = slurp(path);
+	ASSERT_STR_EQ(text, "waited\nx");
+	free(text);
+	unlink(path);
+	ASSERT_OK(rmdir(dir));
 	tt_free(&t);
 }

@@ -180,7 +180,7 @@ TEST(encoded_lines_never_hold_a_raw_newline)
 {
 	struct pogo_msg m, b;
 	struct pogo_proto_record rec = { 1, POGO_OUT_STDOUT,
-		(char *)"x\ny\r\n\0z", 7 };
+		(char *)"x\ny\r\n\0z", 7, true };
 	struct got g = { 0 };
 	struct pogo_wire *w = pogo_wire_new(0, &w_cbs, &g);
 	char *line;
