@@ -21,19 +21,27 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include <mbedtls/base64.h>
+
+#include "pogo/cfg.h"
 #include "pogo/cmd.h"
+#include "pogo/dispatcher.h"
 #include "pogo/error.h"
 #include "pogo/exec-local.h"
 #include "pogo/follow.h"
 #include "pogo/job.h"
 #include "pogo/log.h"
+#include "pogo/pair.h"
 #include "pogo/proc.h"
 #include "pogo/resolver.h"
 #include "pogo/sched-config.h"
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
 #include "pogo/ssh.h"
+#include "pogo/str.h"
+#include "pogo/tail.h"
 #include "pogo/target.h"
+#include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
 #define ONE_DEFAULT_RESOLVERS "/etc/pogo/resolvers"
@@ -410,6 +418,7 @@ struct one_args {
 	bool dry_run;
 	bool json;
 	bool show_output;
+	unsigned verbose; /* -v given so many times */
 	struct pogo_ssh_opts ssh;
 };
 
@@ -699,7 +708,7 @@ one_parse(int argc, char **argv, struct one_args *a)
 			a->file = optarg;
 			break;
 		case 'v':
-			pogo_log_level++;
+			a->verbose++;
 			break;
 		case OPT_LATER:
 			fprintf(stderr,
@@ -711,6 +720,15 @@ one_parse(int argc, char **argv, struct one_args *a)
 			return POGO_EXIT_USAGE;
 		}
 	}
+	/*
+	 * Warnings only by default: the info lines are the dispatcher's and
+	 * the worker's (listening, hello, every task), not for pogo one's
+	 * stderr; -v adds pogo's debug lines (and those), -vv libssh's.
+	 */
+	pogo_log_level = a->verbose == 0 ? POGO_LOG_WARN
+	    : a->verbose < POGO_LOG_DEBUG3 - POGO_LOG_INFO
+	    ? POGO_LOG_INFO + (int)a->verbose
+	    : POGO_LOG_DEBUG3;
 	if (optind != argc) {
 		pogo_cmd_usage(&pogo_cmd_one, stderr);
 		return POGO_EXIT_USAGE;
@@ -870,6 +888,393 @@ one_run(
 }
 
 /*
+ * pogo one on a dispatcher and a worker of this process (pair.h), while
+ * POGO_ONE_PAIR=1 in the environment asks for it (issue 9): the job is
+ * submitted as any job is and followed from the store (tail.h).
+ */
+struct one_pair {
+	uv_loop_t loop;
+	struct pogo_cfg *cfg;
+	struct pogo_pair *p;
+	struct pogo_dispatcher *d;
+	struct pogo_follow *follow;
+	struct pogo_tail *tail;
+	struct one_args *a;
+	const struct pogo_strv *hosts;
+	const char *config_text; /* --config's text, ending in a newline */
+	uint64_t job;
+	char jobid[32]; /* "p0000000000", for the follower's events */
+	int exitcode;
+};
+
+static void
+one_pair_halt_cb(void *arg)
+{
+	struct one_pair *op = arg;
+
+	(void)pogo_dispatcher_job_halt(op->d, op->job, "halted by user");
+}
+
+static void
+one_pair_stop_cb(void *arg)
+{
+	struct one_pair *op = arg;
+
+	(void)pogo_dispatcher_job_kill(op->d, op->job);
+}
+
+static void
+one_pair_pause_cb(bool pause, void *arg)
+{
+	struct one_pair *op = arg;
+
+	if (op->tail != NULL)
+		pogo_tail_pause(op->tail, pause);
+}
+
+static const struct pogo_follow_source one_pair_source = {
+	.halt = one_pair_halt_cb,
+	.stop = one_pair_stop_cb,
+	.pause = one_pair_pause_cb,
+};
+
+static void
+one_pair_stopped_cb(int status, void *arg)
+{
+	(void)status;
+	(void)arg;
+}
+
+/* Stop what runs: the tail and the follower (stdout first), the pair. */
+static void
+one_pair_close(struct one_pair *op)
+{
+	if (op->tail != NULL)
+		pogo_tail_close(op->tail, one_closed_cb, NULL);
+	op->tail = NULL;
+	if (op->follow != NULL)
+		pogo_follow_close(op->follow, one_closed_cb, NULL);
+	op->follow = NULL;
+	if (op->p != NULL)
+		pogo_pair_stop(op->p, one_pair_stopped_cb, op);
+	op->p = NULL;
+}
+
+static void
+one_pair_end_cb(struct pogo_tail *t, void *arg)
+{
+	struct one_pair *op = arg;
+	struct pogo_follow_stats stats;
+
+	memset(&stats, 0, sizeof(stats));
+	pogo_worker_peaks(pogo_pair_worker(op->p), &stats.peak_in_flight,
+	    &stats.peak_handshakes);
+	op->exitcode = pogo_follow_finish(op->follow, &stats);
+	one_pair_close(op);
+}
+
+static void
+one_pair_submitted_cb(
+    struct pogo_dispatcher *d, int status, const char *jobid, void *arg)
+{
+	struct one_pair *op = arg;
+	struct one_args *a = op->a;
+	struct pogo_follow_opts fopts;
+	int r;
+
+	if (status != 0) {
+		fprintf(stderr, "pogo one: cannot store the job: %s\n",
+		    pogo_strerror(status));
+		one_pair_close(op);
+		return;
+	}
+	op->job = strtoull(jobid + 1, NULL, 10);
+	snprintf(op->jobid, sizeof(op->jobid), "%s", jobid);
+	memset(&fopts, 0, sizeof(fopts));
+	fopts.prog = "pogo one";
+	fopts.job = op->jobid;
+	fopts.nhosts = (uint32_t)op->hosts->n;
+	fopts.out_fd = STDOUT_FILENO;
+	fopts.err_fd = STDERR_FILENO;
+	fopts.json = a->json;
+	fopts.show_output = a->show_output;
+	fopts.progress = !a->json && isatty(STDERR_FILENO);
+	fopts.signals = true;
+	fopts.output_dir = a->output_dir;
+	fopts.high = ONE_SINK_HIGH;
+	op->follow = pogo_follow_new(&op->loop, &fopts, &one_pair_source, op);
+	if ((r = pogo_tail_start(&op->loop, d, op->job, op->follow, 0,
+	         one_pair_end_cb, op, &op->tail)) != 0) {
+		fprintf(stderr, "pogo one: cannot follow job %s: %s\n", jobid,
+		    pogo_strerror(r));
+		one_pair_close(op);
+		return;
+	}
+	pogo_follow_start(op->follow);
+}
+
+/* The job's user: the local login name. */
+static const char *
+one_pair_user(void)
+{
+	const char *u = getenv("USER");
+
+	return u != NULL && u[0] != '\0' ? u : "unknown";
+}
+
+/* v in decimal, kept in own. */
+static const char *
+one_pair_num(struct pogo_strv *own, unsigned v)
+{
+	char *s = NULL;
+
+	xasprintf(&s, "%u", v);
+	pogo_strv_take(own, s);
+	return s;
+}
+
+/* The job's fields (SPEC 5.1) from pogo one's options. */
+static int
+one_pair_submit(struct one_pair *op)
+{
+	struct one_args *a = op->a;
+	struct pogo_dispatcher_field f[24];
+	struct pogo_strv own = { 0 };
+	char *range = NULL, *msg = NULL, *b64 = NULL;
+	size_t n = 0, i, len = 0, olen = 0;
+	int r;
+
+	/*
+	 * The targets as parsed (@FILE read here, in their order, without
+	 * repeats): one pattern of the names, which expands to itself.
+	 */
+	for (i = 0; i < op->hosts->n; i++)
+		len += strlen(op->hosts->v[i]) + 1;
+	range = xmalloc(len + 1);
+	range[0] = '\0';
+	for (i = 0, len = 0; i < op->hosts->n; i++) {
+		olen = strlen(op->hosts->v[i]);
+		if (i > 0)
+			range[len++] = ',';
+		memcpy(range + len, op->hosts->v[i], olen);
+		len += olen;
+	}
+	range[len] = '\0';
+	pogo_strv_take(&own, range);
+	f[n++] = (struct pogo_dispatcher_field){ "range", range };
+	f[n++] = (struct pogo_dispatcher_field){ "command", a->command };
+	f[n++] = (struct pogo_dispatcher_field){ "user", one_pair_user() };
+	f[n++] = (struct pogo_dispatcher_field){ "task_name",
+		a->local ? "local" : "ssh" };
+	f[n++] = (struct pogo_dispatcher_field){ "timeout",
+		one_pair_num(&own, a->timeout) };
+	f[n++] = (struct pogo_dispatcher_field){ "job_timeout",
+		one_pair_num(&own, a->job_timeout) };
+	f[n++] = (struct pogo_dispatcher_field){ "retry",
+		one_pair_num(&own, a->stub.retry) };
+	if (a->run_as != NULL)
+		f[n++] = (struct pogo_dispatcher_field){ "run_as", a->run_as };
+	if (a->stub.prehook)
+		f[n++] = (struct pogo_dispatcher_field){ "prehook", "1" };
+	if (a->stub.posthook)
+		f[n++] = (struct pogo_dispatcher_field){ "posthook", "1" };
+	if (a->stub.lock)
+		f[n++] = (struct pogo_dispatcher_field){ "lock", "1" };
+	if (op->config_text != NULL)
+		f[n++] =
+		    (struct pogo_dispatcher_field){ "config", op->config_text };
+	if (a->stub.exe_name != NULL) {
+		len = strlen(a->stub.exe_data);
+		(void)mbedtls_base64_encode(NULL, 0, &olen,
+		    (const unsigned char *)a->stub.exe_data, len);
+		b64 = xmalloc(olen + 1);
+		if (mbedtls_base64_encode((unsigned char *)b64, olen + 1, &olen,
+		        (const unsigned char *)a->stub.exe_data, len) != 0)
+			POGO_BUG("base64 of %zu bytes", len);
+		pogo_strv_take(&own, b64);
+		f[n++] = (struct pogo_dispatcher_field){ "exe_name",
+			a->stub.exe_name };
+		f[n++] = (struct pogo_dispatcher_field){ "exe_data", b64 };
+	}
+	r = pogo_dispatcher_submit(
+	    op->d, f, n, "pogo one", one_pair_submitted_cb, op, &msg);
+	if (r != 0) {
+		fprintf(stderr, "%s\n", msg);
+		free(msg);
+	}
+	pogo_strv_clear(&own);
+	return r;
+}
+
+static void
+one_pair_ready_cb(struct pogo_pair *p, int status, void *arg)
+{
+	struct one_pair *op = arg;
+
+	if (status != 0) {
+		fprintf(stderr, "pogo one: the worker did not connect: %s\n",
+		    pogo_strerror(status));
+		op->exitcode = POGO_EXIT_NOJOB;
+		one_pair_close(op);
+		return;
+	}
+	if (one_pair_submit(op) != 0) {
+		op->exitcode = POGO_EXIT_USAGE;
+		one_pair_close(op);
+	}
+}
+
+/* The pair's configuration from pogo one's options (pair.h, step 1). */
+static int
+one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
+{
+	static const char text[] = "dispatcher:\n"
+	                           "  control_listen: 127.0.0.1:0\n"
+	                           "  worker_listen: 127.0.0.1:0\n"
+	                           "worker:\n"
+	                           "  name: one\n"
+	                           "  reconnect_delay: 0\n"
+	                           "  use_local_identity: true\n";
+	struct pogo_cfg_src src = { .hostname = "one" };
+	struct pogo_cfg *cfg = NULL;
+	char *cause = NULL;
+	size_t i;
+
+	if (pogo_cfg_load_text(
+	        text, sizeof(text) - 1, "pogo one", &src, &cfg, &cause) != 0) {
+		fprintf(stderr, "pogo one: %s\n", cause);
+		free(cause);
+		return POGO_ERR_CONFIG;
+	}
+	free(cfg->state_dir);
+	cfg->state_dir = xstrdup("");
+	cfg->worker.max_tasks = a->concurrency;
+	cfg->worker.max_handshakes = a->ssh.max_handshakes;
+	cfg->worker.max_output = (unsigned)a->max_output;
+	cfg->worker.ssh.connect_timeout = a->ssh.connect_timeout;
+	if (a->stub.hook_dir != NULL) {
+		free(cfg->worker.hook_dir);
+		cfg->worker.hook_dir = xstrdup(a->stub.hook_dir);
+	}
+	if (a->ssh.user != NULL) {
+		free(cfg->worker.ssh.user);
+		cfg->worker.ssh.user = xstrdup(a->ssh.user);
+	}
+	if (a->ssh.port != 0)
+		cfg->worker.ssh.port = (int)a->ssh.port;
+	if (a->ssh.ssh_config != NULL) {
+		free(cfg->worker.ssh.config);
+		cfg->worker.ssh.config = xstrdup(a->ssh.ssh_config);
+		cfg->worker.ssh.config_optional = false;
+	}
+	if (a->ssh.known_hosts != NULL) {
+		free(cfg->worker.ssh.known_hosts);
+		cfg->worker.ssh.known_hosts = xstrdup(a->ssh.known_hosts);
+	}
+	switch (a->ssh.host_key_check) {
+	case POGO_SSH_HOSTKEY_STRICT:
+		cfg->worker.ssh.host_key_check = POGO_CFG_HOSTKEY_STRICT;
+		break;
+	case POGO_SSH_HOSTKEY_OFF:
+		cfg->worker.ssh.host_key_check = POGO_CFG_HOSTKEY_OFF;
+		break;
+	default:
+		cfg->worker.ssh.host_key_check = POGO_CFG_HOSTKEY_ACCEPT_NEW;
+		break;
+	}
+	for (i = 0; i < cfg->worker.ssh.nidentity_files; i++)
+		free(cfg->worker.ssh.identity_files[i]);
+	free(cfg->worker.ssh.identity_files);
+	cfg->worker.ssh.nidentity_files = a->ssh.identities.n;
+	cfg->worker.ssh.identity_files =
+	    xcalloc(a->ssh.identities.n + 1, sizeof(char *));
+	for (i = 0; i < a->ssh.identities.n; i++)
+		cfg->worker.ssh.identity_files[i] =
+		    xstrdup(a->ssh.identities.v[i]);
+	*cfgp = cfg;
+	return 0;
+}
+
+/*
+ * The pair runs the job when POGO_ONE_PAIR=1, except what it cannot run
+ * yet (pair.h): -p's password, and a --config with resolver references.
+ */
+static bool
+one_use_pair(const struct one_args *a, const struct pogo_sched_config *cfg)
+{
+	const char *e = getenv("POGO_ONE_PAIR");
+
+	if (e == NULL || strcmp(e, "1") != 0)
+		return false;
+	return !a->ask_password &&
+	    (cfg == NULL || pogo_sched_config_nrefs(cfg) == 0);
+}
+
+/* --config's text for the submission, ending in a newline (a text
+ * without one names a namespace, SPEC 2.10). */
+static int
+one_config_text(const char *file, char **textp)
+{
+	char *text = NULL;
+	size_t len;
+	int r;
+
+	if ((r = pogo_str_read_file(file, ONE_MAX_CONFIG, &text, &len)) != 0) {
+		fprintf(stderr, "pogo one: %s: %s\n", file, pogo_strerror(r));
+		return r;
+	}
+	if (len == 0 || text[len - 1] != '\n') {
+		text = xreallocarray(text, len + 2, 1);
+		text[len] = '\n';
+		text[len + 1] = '\0';
+	}
+	*textp = text;
+	return 0;
+}
+
+/* Run the job on the pair; returns the exit status. */
+static int
+one_run_pair(
+    struct one_args *a, const char *config_text, struct pogo_strv *hosts)
+{
+	struct one_pair *op;
+	char *cause = NULL;
+	int r, exitcode;
+
+	op = xcalloc(1, sizeof(*op));
+	op->a = a;
+	op->hosts = hosts;
+	op->config_text = config_text;
+	op->exitcode = POGO_EXIT_NOJOB;
+	if (one_pair_cfg(a, &op->cfg) != 0) {
+		free(op);
+		return POGO_EXIT_USAGE;
+	}
+	if ((r = pogo_proc_loop_init(&op->loop)) != 0) {
+		fprintf(stderr, "pogo one: cannot create the loop: %s\n",
+		    uv_strerror(r));
+		pogo_cfg_free(op->cfg);
+		free(op);
+		return POGO_EXIT_NOJOB;
+	}
+	if (pogo_pair_start(&op->loop, op->cfg, NULL, "one", &op->p, &cause) !=
+	    0) {
+		fprintf(stderr, "pogo one: %s\n", cause);
+		free(cause);
+	} else {
+		op->d = pogo_pair_dispatcher(op->p);
+		pogo_pair_ready(op->p, 30000, one_pair_ready_cb, op);
+	}
+	uv_run(&op->loop, UV_RUN_DEFAULT);
+	if (pogo_proc_loop_close(&op->loop) != 0)
+		log_warn("the loop did not close cleanly");
+	exitcode = op->exitcode;
+	pogo_cfg_free(op->cfg);
+	free(op);
+	return exitcode;
+}
+
+/*
  * Every handshake may hold a thread of libuv's pool while its ssh_config
  * is read (a "Match exec" runs a command), and DNS lookups share the pool:
  * size it for max_handshakes, unless the user did.  libuv reads this once,
@@ -895,7 +1300,7 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_sched_config *cfg = NULL;
 	struct pogo_sched *dry = NULL;
 	struct pogo_strv hosts = { 0 };
-	char *cause = NULL, *table, *password = NULL;
+	char *cause = NULL, *table, *password = NULL, *config_text = NULL;
 	size_t i;
 	int ret;
 
@@ -941,7 +1346,13 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			a.ssh.password = password;
 		}
 	}
-	ret = one_run(&a, cfg, &hosts);
+	if (one_use_pair(&a, cfg)) {
+		if (a.config != NULL &&
+		    one_config_text(a.config, &config_text) != 0)
+			goto out;
+		ret = one_run_pair(&a, config_text, &hosts);
+	} else
+		ret = one_run(&a, cfg, &hosts);
 out:
 	(void)ctx;
 	free(cause);
@@ -952,6 +1363,7 @@ out:
 	pogo_strv_clear(&a.ssh.identities);
 	free(a.exe_data);
 	free(a.file_command);
+	free(config_text);
 	pogo_sched_config_free(cfg);
 	return ret;
 }
