@@ -67,13 +67,27 @@ not_alive() {
 	! alive "$1"
 }
 
-# scenario NAME TLS WORKER_ARGS...: the fake dispatcher's scenario NAME
-# (over TLS when TLS is 1) against a worker under strace, both in the
-# namespace; the worker then stops cleanly.
+# scenario NAME TLS TRACE WORKER_ARGS...: the fake dispatcher's scenario
+# NAME (over TLS when TLS is 1) against a worker (under strace when TRACE
+# is 1), both in the namespace; the worker then stops cleanly.
+# LeakSanitizer does not work under ptrace: a traced worker of a
+# sanitized build checks no leaks (an untraced run does).
+run_worker() {
+	if [ "$trace" = 1 ]; then
+		ip netns exec "$E2E_NS" strace -f -qq \
+		    -e trace=open,openat,creat -o "$T/strace-$name" env \
+		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+		    "$POGO" "$@"
+	else
+		ip netns exec "$E2E_NS" "$POGO" "$@"
+	fi
+}
+
 scenario() {
 	name=$1
 	tls=$2
-	shift 2
+	trace=$3
+	shift 3
 	rm -f "$T/ready" "$T/w.pid"
 	if [ "$tls" = 1 ]; then
 		FAKE_TLS_CERT=$CA/d1.crt FAKE_TLS_KEY=$CA/d1.key \
@@ -87,8 +101,7 @@ scenario() {
 	FAKE_PID=$!
 	E2E_PIDS="$E2E_PIDS $FAKE_PID"
 	wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
-	ip netns exec "$E2E_NS" strace -f -qq -e trace=open,openat,creat \
-	    -o "$T/strace-$name" "$POGO" worker -f /dev/null \
+	run_worker worker -f /dev/null \
 	    --dispatcher "127.0.0.1:$PORT" -o worker.reconnect_delay=0 \
 	    -o worker.name=wtest -o worker.max_tasks=3 \
 	    -o worker.ssh.user="$TEST_USER" -o worker.ssh.port="$SSHD_PORT" \
@@ -100,7 +113,7 @@ scenario() {
 	wait "$FAKE_PID"
 	[ $? -eq 0 ] || fail "scenario $name: $(tail -n 3 "$T/fake-$name.log")"
 	alive "$WORKER_PID" || fail "the worker died"
-	# strace's pid: the worker is its child.
+	# The worker's own pid (under strace, or a shell's child).
 	kill -TERM "$(cat "$T/w.pid")"
 	wait_for 30 "the worker to exit" not_alive "$WORKER_PID"
 	wait "$WORKER_PID"
@@ -118,13 +131,20 @@ sleep_until_newer() {
 }
 wait_for 5 "the clock to pass the marker" sleep_until_newer
 
-scenario secrets 1 -o tls.cert="$CA/w1.crt" -o tls.key="$CA/w1.key" \
+scenario secrets 1 1 -o tls.cert="$CA/w1.crt" -o tls.key="$CA/w1.key" \
     -o tls.ca_cert="$CA/ca.crt"
-scenario secrets-nokey 0
+if [ "${POGO_SANITIZED:-0}" = 1 ]; then
+	# Once more untraced, so that LeakSanitizer checks the worker.
+	scenario secrets 1 0 -o tls.cert="$CA/w1.crt" \
+	    -o tls.key="$CA/w1.key" -o tls.ca_cert="$CA/ca.crt"
+fi
+scenario secrets-nokey 0 0
 
 # X-037: the worker created no file but its pid file and known_hosts.
 created=$(grep -hE 'O_CREAT|O_WRONLY|O_RDWR|creat\(' "$T"/strace-secrets* |
     grep -v ' = -1 ' | sed 's/.*"\(.*\)".*/\1/' | sort -u)
+# (strace saw the worker: its pid file is there.)
+echo "$created" | grep -qxF "$T/w.pid" || fail "strace saw no pid file"
 for f in $created; do
 	case $f in
 	"$T/w.pid" | "$HOME/.ssh/known_hosts" | "$HOME/.ssh/known_hosts".*) ;;
