@@ -24,6 +24,7 @@
 #include "pogo/error.h"
 #include "pogo/exec-local.h"
 #include "pogo/output.h"
+#include "pogo/pidfile.h"
 #include "pogo/stub.h"
 #include "pogo/xmalloc.h"
 
@@ -39,6 +40,7 @@ struct local_exec {
 	void (*close_cb)(void *);
 	void *close_arg;
 	uv_timer_t close_timer;
+	char *pid_dir; /* opts.pid_dir's copy */
 };
 
 struct local_task {
@@ -73,16 +75,19 @@ struct local_task {
 	int signal;
 	struct pogo_exec_result res;
 	char *spawn_error;
+	struct pogo_pidfile *pidfile; /* SPEC 9.10, while it runs */
 };
 
 static void local_maybe_done(struct local_task *lt);
+static void local_announce(struct local_task *lt);
+static void local_pid_written(void *arg);
 static void local_timeout_cb(uv_timer_t *tm);
 static void local_close_timer_closed(uv_handle_t *h);
 
+/* One of lt's handles (or its pid file) is closed: the last frees lt. */
 static void
-local_handle_closed(uv_handle_t *h)
+local_unref(struct local_task *lt)
 {
-	struct local_task *lt = h->data;
 	struct local_exec *le = lt->le;
 
 	if (--lt->handles > 0)
@@ -99,6 +104,18 @@ local_handle_closed(uv_handle_t *h)
 }
 
 static void
+local_handle_closed(uv_handle_t *h)
+{
+	local_unref(h->data);
+}
+
+static void
+local_pidfile_removed(void *arg)
+{
+	local_unref(arg);
+}
+
+static void
 local_close_task(struct local_task *lt)
 {
 	uv_handle_t *hs[] = { (uv_handle_t *)&lt->in, (uv_handle_t *)&lt->out,
@@ -109,6 +126,10 @@ local_close_task(struct local_task *lt)
 	for (i = 0; i < n; i++) {
 		if (!uv_is_closing(hs[i]))
 			uv_close(hs[i], local_handle_closed);
+	}
+	if (lt->pidfile != NULL) {
+		pogo_pidfile_remove(lt->pidfile, local_pidfile_removed, lt);
+		lt->pidfile = NULL;
 	}
 }
 
@@ -272,7 +293,7 @@ local_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 static void
 local_reading(struct local_task *lt, bool on)
 {
-	if (!lt->spawned || lt->done)
+	if (!lt->spawned || !lt->started || lt->done)
 		return;
 	if (!lt->eof_out) {
 		if (on)
@@ -523,8 +544,6 @@ local_spawn(struct local_task *lt)
 				uv_close((uv_handle_t *)&lt->in,
 				    local_handle_closed);
 		}
-		if (!le->paused)
-			local_reading(lt, true);
 	}
 	for (i = 0; env[i] != NULL; i++)
 		free(env[i]);
@@ -537,7 +556,6 @@ local_started_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
 	struct local_exec *le = lt->le;
-	uint64_t limit;
 
 	if (lt->stopping) {
 		/* Killed before the spawn: nothing ran. */
@@ -557,7 +575,32 @@ local_started_cb(uv_timer_t *tm)
 		local_close_task(lt);
 		return;
 	}
+	if (le->opts.pid_dir == NULL) {
+		local_announce(lt);
+		return;
+	}
+	/* SPEC 9.10: started once a next worker could find it. */
+	lt->pidfile = pogo_pidfile_new(le->loop, le->opts.pid_dir,
+	    lt->t->task_id, lt->proc.pid, local_pid_written, lt);
+	lt->handles++;
+}
+
+static void
+local_pid_written(void *arg)
+{
+	local_announce(arg);
+}
+
+/* Spawned (and its pid file written): the task runs. */
+static void
+local_announce(struct local_task *lt)
+{
+	struct local_exec *le = lt->le;
+	uint64_t limit;
+
 	lt->started = true;
+	if (!le->paused)
+		local_reading(lt, true);
 	pogo_exec_run_started(&le->base, &lt->run);
 	if (lt->stopping)
 		local_start_grace(lt);
@@ -649,6 +692,7 @@ local_close_timer_closed(uv_handle_t *h)
 	struct local_exec *le = h->data;
 
 	le->close_cb(le->close_arg);
+	free(le->pid_dir);
 	free(le);
 }
 
@@ -688,6 +732,8 @@ pogo_exec_local_new(uv_loop_t *loop, const struct pogo_exec_local_opts *opts,
 	le->base.max_tasks = opts->max_tasks ? opts->max_tasks : 256;
 	le->loop = loop;
 	le->opts = *opts;
+	if (opts->pid_dir != NULL)
+		le->opts.pid_dir = le->pid_dir = xstrdup(opts->pid_dir);
 	uv_timer_init(loop, &le->close_timer);
 	le->close_timer.data = le;
 	return &le->base;

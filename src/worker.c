@@ -11,6 +11,11 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <string.h>
+
 #include "pogo/box.h"
 #include "pogo/cfg.h"
 #include "pogo/dedup.h"
@@ -19,6 +24,7 @@
 #include "pogo/log.h"
 #include "pogo/outbatch.h"
 #include "pogo/peer.h"
+#include "pogo/pidfile.h"
 #include "pogo/ssh.h"
 #include "pogo/tls.h"
 #include "pogo/worker.h"
@@ -796,6 +802,38 @@ worker_ssh_opts(const struct pogo_cfg *cfg, struct pogo_ssh_opts *so)
 	so->ask_secret = NULL; /* the daemon skips encrypted identity files */
 }
 
+/*
+ * SPEC 9.10: <state_dir>/worker holds the pid files of running local
+ * tasks; the groups that a worker killed before left running are killed
+ * now.  Returns the directory for the local executor, or NULL (no state
+ * directory, as in `pogo one`, or one that cannot be made: a warning).
+ */
+static char *
+worker_pid_dir(const struct pogo_cfg *cfg)
+{
+	char *dir = NULL, *cause = NULL;
+	int n;
+
+	if (cfg->state_dir == NULL || cfg->state_dir[0] == '\0')
+		return NULL;
+	xasprintf(&dir, "%s/worker", cfg->state_dir);
+	if ((mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) ||
+	    (mkdir(dir, 0700) != 0 && errno != EEXIST)) {
+		log_warn("cannot create %s: %s; local tasks run without pid "
+		         "files (a worker killed would leave them running)",
+		    dir, strerror(errno));
+		free(dir);
+		return NULL;
+	}
+	if ((n = pogo_pidfile_reap(dir, &cause)) < 0) {
+		log_warn("%s", cause);
+		free(cause);
+	} else if (n > 0)
+		log_warn("%d task%s left running by a killed worker: killed", n,
+		    n == 1 ? "" : "s");
+	return dir;
+}
+
 int
 pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
     const struct pogo_worker_opts *opts, struct pogo_worker **wp, char **cause)
@@ -806,6 +844,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	struct pogo_ssh_opts so;
 	struct pogo_worker *w;
 	const char **dv;
+	char *pid_dir;
 	size_t i;
 	int r;
 
@@ -840,7 +879,9 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	memset(&lo, 0, sizeof(lo));
 	lo.max_tasks = cfg->worker.max_tasks;
 	lo.max_output = cfg->worker.max_output;
+	lo.pid_dir = pid_dir = worker_pid_dir(cfg);
 	w->local = pogo_exec_local_new(loop, &lo, &worker_exec_events, w);
+	free(pid_dir);
 	if (cfg->worker.hook_dir[0] != '\0')
 		w->hook_dir = xstrdup(cfg->worker.hook_dir);
 	if (opts != NULL && opts->clock != NULL)

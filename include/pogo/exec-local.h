@@ -18,6 +18,7 @@ struct pogo_exec_local_opts {
 	unsigned max_tasks;
 	size_t max_output;      /* bytes per run, 0: none */
 	unsigned kill_grace_ms; /* TERM -> KILL; 0: 10 s */
+	const char *pid_dir;    /* SPEC 9.10 pid files here; NULL: none */
 };
 
 /* A new local executor on loop; freed by its close op. */

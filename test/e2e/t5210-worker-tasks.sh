@@ -5,7 +5,9 @@
 # signal, the worker's start and end times, taskstatus, taskkill, busy at
 # max_tasks; SIGTERM with a task running (busy to new runs, the task ends,
 # its reports are delivered, exit 0); SIGKILL of the worker mid-task (the
-# dispatcher sees the connection drop).
+# dispatcher sees the connection drop), and the next worker on the same
+# state directory kills the task that the killed one left running (SPEC
+# 9.10's pid files).
 . "$(dirname "$0")/lib.sh"
 e2e_init
 command -v python3 >/dev/null 2>&1 || skip "no python3"
@@ -26,7 +28,8 @@ fake() {
 worker() {
 	start_pogo worker -f /dev/null --dispatcher "127.0.0.1:$PORT" \
 	    -o worker.reconnect_delay=0 -o worker.name=wtest \
-	    -o worker.max_tasks=3 -o pid_file="$T/w.pid" -v
+	    -o worker.max_tasks=3 -o pid_file="$T/w.pid" \
+	    -o state_dir="$T/wstate" -v
 	WORKER_PID=$POGO_PID
 }
 
@@ -56,6 +59,9 @@ fake_passed local
 alive "$WORKER_PID" || fail "the worker died"
 kill -TERM "$WORKER_PID"
 worker_exit 0
+# Every task of the scenario ended: their pid files went with them.
+[ -z "$(ls -A "$T/wstate/worker")" ] ||
+	fail "pid files left: $(ls -A "$T/wstate/worker")"
 
 fake sigterm-running
 worker
@@ -68,9 +74,21 @@ fake_passed sigkill-running
 wait_for 10 "the killed worker to go" not_alive "$WORKER_PID"
 wait "$WORKER_PID"
 expect_eq "killed worker status" "$?" 137
-# The task outlives its worker (SPEC 9.10's pid files are for the next
-# start); end it here, by its PID.
+# The task outlives its worker, its pid file with it (SPEC 9.10).
 tpid=$(cat "$T/task.pid") || fail "no task pid"
+alive "$tpid" || fail "the task died with its worker"
+read -r pgid rest <"$T/wstate/worker/x1.pid" ||
+	fail "no pid file for the running task: $(ls -la "$T/wstate/worker")"
+expect_eq "the pid file's process group" "$pgid" "$tpid"
+# The next start on that state directory kills it and removes the file
+# (its dispatcher is gone: it only starts and retries).
+worker
+wait_for 10 "the leftover task to be killed" not_alive "$tpid"
+wait_for 10 "the pid file to go" test ! -e "$T/wstate/worker/x1.pid"
+grep -q "killed process group $tpid, left running by a worker" \
+    "$T/worker.log" || fail "the kill is not logged"
+kill -TERM "$WORKER_PID"
+worker_exit 0
 kill "$tpid" 2>/dev/null
 
 echo "PASS $E2E_NAME"

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Pid files of a worker's running local tasks (SPEC 9.10): the worker
+ * writes <state_dir>/worker/<task_id>.pid while a task runs and removes it
+ * when the task ends; at its next start it kills the process groups that
+ * leftover files name, so that a worker killed with SIGKILL leaves no
+ * command running unseen.
+ *
+ * A file holds one line, "<pgid> <start> <worker-pid> <worker-start>
+ * <boot-id>": the task's process group (its leader's pid), the leader's
+ * start time and the writing worker's pid and start time (field 22 of
+ * /proc/PID/stat, clock ticks since boot), and the boot's id
+ * (/proc/sys/kernel/random/boot_id).  pogo_pidfile_reap() leaves alone the
+ * files of a worker that still runs (two workers may share a state
+ * directory) and kills only what is provably the task's group: nothing
+ * from another boot; a live leader only if its start time matches; a
+ * group whose leader is gone by its id, which Linux does not reuse while
+ * a member lives.
+ */
+#ifndef POGO_PIDFILE_H
+#define POGO_PIDFILE_H
+
+#include <sys/types.h>
+
+#include <uv.h>
+
+struct pogo_pidfile;
+
+/*
+ * Write <dir>/<name>.pid for the process group pgid, in libuv's thread
+ * pool (the loop never waits on the disk).  name (a task id, from the
+ * network) has every byte but [A-Za-z0-9_.:-] and a leading '.' turned
+ * into '_', and is cut at 127 bytes.  written(arg) (may be NULL) is
+ * called from the loop once the write is over, also when it failed (a
+ * failure is logged, as a warning), never from within this call.
+ */
+struct pogo_pidfile *pogo_pidfile_new(uv_loop_t *loop, const char *dir,
+    const char *name, pid_t pgid, void (*written)(void *arg), void *arg);
+
+/*
+ * Remove the file once it is written, in the thread pool, then call
+ * done(arg) from the loop and free pf.  Call once.
+ */
+void pogo_pidfile_remove(
+    struct pogo_pidfile *pf, void (*done)(void *arg), void *arg);
+
+/*
+ * At a worker's start, before its loop runs (it blocks): for each *.pid
+ * in dir whose worker is gone, SIGKILL the group it names (see above) and
+ * remove the file; each group killed is logged (warning).  A missing dir
+ * is none.  Returns the number of groups signalled, or a negative error
+ * with *cause set for the caller to print and free.
+ */
+int pogo_pidfile_reap(const char *dir, char **cause);
+
+/* Field 22 of /proc/<pid>/stat (start time, clock ticks), or 0. */
+unsigned long long pogo_pidfile_starttime(pid_t pid);
+
+#endif

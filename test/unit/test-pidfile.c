@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/pidfile.c (SPEC 9.10): a file written while a task
+ * runs and gone after, its content, a task id that is not a file name,
+ * and the reaping at a worker's start: the group of a worker that is
+ * gone is killed, a running worker's task and a group from another boot
+ * are left alone, a reused id is not signalled, junk is removed.
+ */
+#include "pogo/compat.h"
+
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <dirent.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/pidfile.h"
+#include "pogo/proc.h"
+#include "pogo/str.h"
+
+static char pf_dir[64];
+
+static void
+pf_mkdir(void)
+{
+	snprintf(pf_dir, sizeof(pf_dir), "/tmp/pogo-pf-XXXXXX");
+	ASSERT(mkdtemp(pf_dir) != NULL);
+}
+
+static void
+pf_rmdir(void)
+{
+	char path[384];
+	struct dirent *de;
+	DIR *d;
+
+	ASSERT((d = opendir(pf_dir)) != NULL);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pf_dir, de->d_name);
+		ASSERT_EQ(unlink(path), 0);
+	}
+	closedir(d);
+	ASSERT_EQ(rmdir(pf_dir), 0);
+}
+
+/* A process group of its own running sleep: returns its id. */
+static pid_t
+pf_group(void)
+{
+	pid_t pid;
+
+	if ((pid = fork()) == 0) {
+		setsid();
+		execl("/bin/sleep", "sleep", "30", (char *)NULL);
+		_exit(127);
+	}
+	ASSERT(pid > 0);
+	return pid;
+}
+
+/* Did pid die (reaped here) within 10 s? */
+static bool
+pf_died(pid_t pid)
+{
+	int i, st;
+
+	for (i = 0; i < 1000; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			return WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL;
+		uv_sleep(10);
+	}
+	return false;
+}
+
+static void pf_write(const char *name, const char *fmt, ...)
+    POGO_PRINTFLIKE(2, 3);
+
+static void
+pf_write(const char *name, const char *fmt, ...)
+{
+	char path[128];
+	va_list ap;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", pf_dir, name);
+	ASSERT((f = fopen(path, "w")) != NULL);
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	ASSERT_EQ(fclose(f), 0);
+}
+
+static bool
+pf_exists(const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", pf_dir, name);
+	return access(path, F_OK) == 0;
+}
+
+static void
+pf_boot(char out[64])
+{
+	char *buf = NULL;
+	size_t len;
+
+	ASSERT_OK(pogo_str_read_file(
+	    "/proc/sys/kernel/random/boot_id", 64, &buf, &len));
+	snprintf(out, 64, "%.36s", buf);
+	free(buf);
+}
+
+static void
+pf_removed(void *arg)
+{
+	(*(int *)arg)++;
+}
+
+TEST(written_while_running_then_removed)
+{
+	struct pogo_pidfile *pf;
+	char path[128], *buf = NULL, boot[64], want[256];
+	uv_loop_t loop;
+	size_t len;
+	int removed = 0, written = 0, i;
+
+	pf_mkdir();
+	pf_boot(boot);
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	pf = pogo_pidfile_new(
+	    &loop, pf_dir, "one-7", getpid(), pf_removed, &written);
+	snprintf(path, sizeof(path), "%s/one-7.pid", pf_dir);
+	for (i = 0; i < 1000 && access(path, F_OK) != 0; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(written, 1);
+	ASSERT_OK(pogo_str_read_file(path, 256, &buf, &len));
+	snprintf(want, sizeof(want), "%ld %llu %ld %llu %s\n", (long)getpid(),
+	    pogo_pidfile_starttime(getpid()), (long)getpid(),
+	    pogo_pidfile_starttime(getpid()), boot);
+	ASSERT_STR_EQ(buf, want);
+	free(buf);
+	pogo_pidfile_remove(pf, pf_removed, &removed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(removed, 1);
+	ASSERT(access(path, F_OK) != 0);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	pf_rmdir();
+}
+
+/* Removed before the write was done: written, then removed, once. */
+TEST(removed_at_once)
+{
+	struct pogo_pidfile *pf;
+	uv_loop_t loop;
+	int removed = 0;
+
+	pf_mkdir();
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	pf = pogo_pidfile_new(&loop, pf_dir, "../../x/y", getpid(), NULL, NULL);
+	pogo_pidfile_remove(pf, pf_removed, &removed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(removed, 1);
+	ASSERT(!pf_exists("_._.._x_y.pid"));
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	pf_rmdir();
+}
+
+/* A task id is a name in the directory, never a path. */
+TEST(task_id_is_not_a_path)
+{
+	struct pogo_pidfile *pf;
+	uv_loop_t loop;
+	int removed = 0;
+
+	pf_mkdir();
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	pf = pogo_pidfile_new(&loop, pf_dir, "../../x/y", getpid(), NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT(pf_exists("_._.._x_y.pid"));
+	pogo_pidfile_remove(pf, pf_removed, &removed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT(!pf_exists("_._.._x_y.pid"));
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	pf_rmdir();
+}
+
+TEST(reap)
+{
+	unsigned long long me = pogo_pidfile_starttime(getpid());
+	pid_t gone_worker, orphan, mine, other_boot, reused;
+	char boot[64], *cause = NULL;
+	int st;
+
+	pf_mkdir();
+	pf_boot(boot);
+	/* A worker that is gone: a child reaped here. */
+	if ((gone_worker = fork()) == 0)
+		_exit(0);
+	ASSERT(waitpid(gone_worker, &st, 0) == gone_worker);
+	orphan = pf_group();
+	mine = pf_group();
+	other_boot = pf_group();
+	reused = pf_group();
+	while (pogo_pidfile_starttime(reused) == 0)
+		uv_sleep(1);
+	pf_write("t1.pid", "%ld %llu %ld %llu %s\n", (long)orphan,
+	    pogo_pidfile_starttime(orphan), (long)gone_worker, me + 1, boot);
+	/* This process plays the worker still running. */
+	pf_write("t2.pid", "%ld %llu %ld %llu %s\n", (long)mine,
+	    pogo_pidfile_starttime(mine), (long)getpid(), me, boot);
+	pf_write("t3.pid", "%ld %llu %ld %llu %s\n", (long)other_boot,
+	    pogo_pidfile_starttime(other_boot), (long)gone_worker, me + 1,
+	    "00000000-0000-0000-0000-000000000000");
+	/* The group's id now names a process started at another time. */
+	pf_write("t4.pid", "%ld %llu %ld %llu %s\n", (long)reused,
+	    pogo_pidfile_starttime(reused) - 1, (long)gone_worker, me + 1,
+	    boot);
+	pf_write("t5.pid", "junk\n");
+	pf_write("notes.txt", "%d %d\n", 1, 2);
+	ASSERT_EQ(pogo_pidfile_reap(pf_dir, &cause), 1);
+	ASSERT(cause == NULL);
+	ASSERT(pf_died(orphan));
+	ASSERT(!pf_exists("t1.pid"));
+	ASSERT(pf_exists("t2.pid"));
+	ASSERT(!pf_exists("t3.pid"));
+	ASSERT(!pf_exists("t4.pid"));
+	ASSERT(!pf_exists("t5.pid"));
+	ASSERT(pf_exists("notes.txt"));
+	ASSERT_EQ(kill(mine, 0), 0);
+	ASSERT_EQ(kill(other_boot, 0), 0);
+	ASSERT_EQ(kill(reused, 0), 0);
+	kill(-mine, SIGKILL);
+	kill(-other_boot, SIGKILL);
+	kill(-reused, SIGKILL);
+	waitpid(mine, &st, 0);
+	waitpid(other_boot, &st, 0);
+	waitpid(reused, &st, 0);
+	/* A directory that does not exist holds nothing. */
+	pf_rmdir();
+	ASSERT_EQ(pogo_pidfile_reap(pf_dir, &cause), 0);
+}
