@@ -9,6 +9,7 @@
 #include "pogo/compat.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "pogo/cfg.h"
@@ -60,6 +61,9 @@ struct deng {
 	struct pogo_exec *exec;
 	struct pogo_dispatch *dispatch;
 	struct djob *jobs;
+	struct djob **byn; /* job n -> its engine job (numbers are dense) */
+	size_t nbyn;
+	uint64_t nactive; /* jobs not ended */
 	unsigned closing; /* jobs, dispatch, executor still closing */
 	void (*done)(void *darg);
 	void *darg;
@@ -91,15 +95,63 @@ djob_unref(struct djob *dj)
 	free(dj);
 }
 
+/* The engine's job n, or NULL: one array read. */
+static struct djob *
+deng_find_n(struct deng *eng, uint64_t n)
+{
+	return n < eng->nbyn ? eng->byn[n] : NULL;
+}
+
+/* The engine's job of job (its id is "p<n>"), or NULL. */
 static struct djob *
 deng_find(struct deng *eng, const struct pogo_job *job)
 {
+	const char *id = pogo_job_id(job);
 	struct djob *dj;
 
-	for (dj = eng->jobs; dj != NULL; dj = dj->next)
-		if (dj->job == job)
-			return dj;
-	return NULL;
+	if (id == NULL || id[0] != 'p')
+		return NULL;
+	dj = deng_find_n(eng, strtoull(id + 1, NULL, 10));
+	return dj != NULL && dj->job == job ? dj : NULL;
+}
+
+/* Index dj, a new job not ended. */
+static void
+deng_link(struct deng *eng, struct djob *dj)
+{
+	size_t n;
+
+	if (dj->n >= eng->nbyn) {
+		n = eng->nbyn > 0 ? eng->nbyn : 16;
+		while (n <= dj->n)
+			n *= 2;
+		eng->byn = xreallocarray(eng->byn, n, sizeof(*eng->byn));
+		memset(eng->byn + eng->nbyn, 0,
+		    (n - eng->nbyn) * sizeof(*eng->byn));
+		eng->nbyn = n;
+	}
+	eng->byn[dj->n] = dj;
+	dj->next = eng->jobs;
+	eng->jobs = dj;
+	eng->nactive++;
+}
+
+/* Take dj out of the index and the list. */
+static void
+deng_unlink(struct deng *eng, struct djob *dj)
+{
+	struct djob **p;
+
+	for (p = &eng->jobs; *p != NULL; p = &(*p)->next) {
+		if (*p == dj) {
+			*p = dj->next;
+			break;
+		}
+	}
+	if (dj->n < eng->nbyn && eng->byn[dj->n] == dj)
+		eng->byn[dj->n] = NULL;
+	if (!dj->ended)
+		eng->nactive--;
 }
 
 static void
@@ -311,6 +363,8 @@ deng_end(struct pogo_job *job, void *arg)
 {
 	struct djob *dj = arg;
 
+	if (!dj->ended && dj->eng != NULL && deng_find_n(dj->eng, dj->n) == dj)
+		dj->eng->nactive--;
 	dj->ended = true;
 }
 
@@ -442,8 +496,7 @@ deng_build(struct deng *eng, uint64_t n)
 	    0)
 		goto fail;
 	pogo_strv_clear(&hosts);
-	dj->next = eng->jobs;
-	eng->jobs = dj;
+	deng_link(eng, dj);
 	return dj;
 fail:
 	deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
@@ -578,7 +631,7 @@ deng_restore(struct deng *eng)
 			    dj->rec->has_password || dj->rec->has_key);
 		if (r != 0) {
 			/* Unlinked, closed and halted, as if never built. */
-			eng->jobs = dj->next;
+			deng_unlink(eng, dj);
 			pogo_job_close(dj->job, NULL, NULL);
 			dj->eng = NULL;
 			deng_refuse(eng, dj->n,
@@ -590,13 +643,10 @@ deng_restore(struct deng *eng)
 		pogo_idv_push(&loaded, active.v[i]);
 	}
 	for (k = 0; k < loaded.n; k++) {
-		for (dj = eng->jobs; dj != NULL; dj = dj->next) {
-			if (dj->n == loaded.v[k]) {
-				log_info("job %s: reloaded (%s)", dj->id,
-				    pogo_job_state_name(dj->rec->state));
-				pogo_job_start(dj->job);
-				break;
-			}
+		if ((dj = deng_find_n(eng, loaded.v[k])) != NULL) {
+			log_info("job %s: reloaded (%s)", dj->id,
+			    pogo_job_state_name(dj->rec->state));
+			pogo_job_start(dj->job);
 		}
 	}
 	pogo_idv_clear(&active);
@@ -607,13 +657,8 @@ static uint64_t
 deng_jobs_active(struct pogo_dispatcher *d, void *arg)
 {
 	struct deng *eng = arg;
-	struct djob *dj;
-	uint64_t n = 0;
 
-	for (dj = eng->jobs; dj != NULL; dj = dj->next)
-		if (!dj->ended)
-			n++;
-	return n;
+	return eng->nactive;
 }
 
 static void
@@ -627,6 +672,7 @@ deng_closed_one(void *arg)
 		return;
 	done = eng->done;
 	darg = eng->darg;
+	free(eng->byn);
 	free(eng);
 	if (done != NULL)
 		done(darg);
@@ -655,7 +701,7 @@ deng_stop(
 	 */
 	eng->exec->ops->close(eng->exec, deng_closed_one, eng);
 	while ((dj = eng->jobs) != NULL) {
-		eng->jobs = dj->next;
+		deng_unlink(eng, dj);
 		pogo_job_abandon(dj->job);
 		pogo_job_close(dj->job, NULL, NULL);
 		dj->eng = NULL; /* a pending wake-up finds no engine */
@@ -665,18 +711,6 @@ deng_stop(
 		pogo_dispatch_close(eng->dispatch, deng_dispatch_closed, eng);
 	else
 		deng_dispatch_closed(eng);
-}
-
-/* The engine's job n, or NULL. */
-static struct djob *
-deng_find_n(struct deng *eng, uint64_t n)
-{
-	struct djob *dj;
-
-	for (dj = eng->jobs; dj != NULL; dj = dj->next)
-		if (dj->n == n)
-			return dj;
-	return NULL;
 }
 
 static int
