@@ -1156,10 +1156,9 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 		free(cfg->worker.hook_dir);
 		cfg->worker.hook_dir = xstrdup(a->stub.hook_dir);
 	}
-	if (a->ssh.user != NULL) {
-		free(cfg->worker.ssh.user);
-		cfg->worker.ssh.user = xstrdup(a->ssh.user);
-	}
+	/* Without -l, the ssh_config's User, as in-process (worker.h). */
+	free(cfg->worker.ssh.user);
+	cfg->worker.ssh.user = xstrdup(a->ssh.user != NULL ? a->ssh.user : "");
 	if (a->ssh.port != 0)
 		cfg->worker.ssh.port = (int)a->ssh.port;
 	if (a->ssh.ssh_config != NULL) {
