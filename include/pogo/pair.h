@@ -66,7 +66,10 @@
  * a pogo one test sees:
  *   - XXX(#9) t1003 O-README: key authentication through the worker
  *     fails ("authentication failed"; sshd sees only method none) with
- *     -F and -i, where in-process it succeeds: not understood yet.
+ *     -F and -i, where in-process it succeeds: at -vv the worker's SSH
+ *     executor says "the server offers publickey (0 identity files to
+ *     offer)" although the -i file was read at its start
+ *     (ssh_setup_identities / ssh_ident_add: id->key NULL?).
  *   - Not run yet through the switch: t1004 (its 3,000-host part ran
  *     several minutes on a machine loaded 15), t1005, t1006, t1020,
  *     t3001, t4001-t4040.
