@@ -2561,6 +2561,7 @@ ssh_exec_free(struct ssh_exec *se)
 	uv_mutex_destroy(&se->setup_lock);
 	pogo_ssh_config_free(se->cfg);
 	ssh_kh_clear(&se->kh);
+	pogo_strv_clear(&se->opts.identities);
 	free(se->local_user);
 	free(se->local_host);
 	free(se->home);
@@ -2761,6 +2762,11 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	se->base.max_tasks = opts->max_tasks ? opts->max_tasks : 256;
 	se->loop = loop;
 	se->opts = *opts;
+	/* The identity names are read per host: a copy of the caller's
+	 * (the worker frees its list once the executor is made). */
+	memset(&se->opts.identities, 0, sizeof(se->opts.identities));
+	for (i = 0; i < opts->identities.n; i++)
+		pogo_strv_push(&se->opts.identities, opts->identities.v[i]);
 	if (se->opts.max_handshakes == 0)
 		se->opts.max_handshakes = 32;
 	if (se->opts.connect_timeout == 0)

@@ -61,15 +61,9 @@
  * behind POGO_ONE_PAIR=1 (steps 1-4; t1030): the parsed targets
  * submitted in order as one pattern of names, pogo one's log at warning
  * level unless -v (the info lines are the components'), a --config file
- * submitted ending in a newline.  Through that switch t1001 and t1002
- * pass unchanged; what still keeps it off by default, each a difference
- * a pogo one test sees:
- *   - XXX(#9) t1003 O-README: key authentication through the worker
- *     fails ("authentication failed"; sshd sees only method none) with
- *     -F and -i, where in-process it succeeds: at -vv the worker's SSH
- *     executor says "the server offers publickey (0 identity files to
- *     offer)" although the -i file was read at its start
- *     (ssh_setup_identities / ssh_ident_add: id->key NULL?).
+ * submitted ending in a newline.  Through that switch t1001, t1002 and
+ * t1003 pass unchanged; what still keeps it off by default, each a
+ * difference a pogo one test sees:
  *   - Not run yet through the switch: t1004 (its 3,000-host part ran
  *     several minutes on a machine loaded 15), t1005, t1006, t1020,
  *     t3001, t4001-t4040.
