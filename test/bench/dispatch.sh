@@ -29,123 +29,8 @@ P4_HOSTS=${DISPATCH_P4_HOSTS:-2000}
 RATE_HOSTS=${DISPATCH_RATE_HOSTS:-20000}
 CONC=${DISPATCH_CONCURRENCY:-256}
 
-. test/e2e/lib.sh
 E2E_NAME=dispatch-bench
-e2e_init
-[ -x "$POGO" ] || fail "no pogo binary at $POGO"
-command -v python3 >/dev/null || fail "no python3 (the job's driver)"
-
-# The driver: submit a job of HOSTS local hosts to the control port CP,
-# poll it until it ends (at most LIMIT s), print "wall dispatched"
-# (seconds from the submission's answer to the first poll that saw the job
-# finished, and to the first that saw no host waiting).  Exit 1 unless
-# the job finished with every host finished.
-cat >"$T/drive.py" <<'EOP'
-import http.client, json, sys, time, urllib.parse
-cp, hosts, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-h, p = cp.rsplit(":", 1)
-c = http.client.HTTPConnection(h, int(p), timeout=60)
-body = urllib.parse.urlencode({"range": "h[1-%d]" % hosts, "user": "bench",
-    "task_name": "local", "command": "true"})
-t0 = time.monotonic()
-c.request("POST", "/v1/jobsubmit", body,
-    {"Content-Type": "application/x-www-form-urlencoded"})
-r = json.loads(c.getresponse().read())
-if r.get("rc") != "ok":
-    sys.exit("submit refused: %s" % r)
-start = time.monotonic()
-dispatched = None
-while time.monotonic() - start < limit:
-    c.request("GET", "/v1/jobs/" + r["jobid"])
-    job = json.loads(c.getresponse().read())["response"]["job"]
-    now = time.monotonic()
-    if dispatched is None and job["summary"].get("waiting", 0) == 0:
-        dispatched = now - start
-    if job["state"] not in ("gathering", "running"):
-        if job["state"] != "finished" or \
-                job["summary"] != {"finished": hosts}:
-            sys.exit("job ended %s: %s" % (job["state"], job["summary"]))
-        print("%.3f %.3f" % (now - start, dispatched))
-        sys.exit(0)
-    time.sleep(0.05)
-sys.exit("job not over after %g s: %s" % (limit, job["summary"]))
-EOP
-
-# cpu PID: the process's own user + system CPU seconds so far.
-cpu() {
-	awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' \
-	    "/proc/$1/stat"
-}
-
-# daemons NWORKERS MAXTASKS: a fresh state directory, a dispatcher on
-# ephemeral loopback ports, NWORKERS workers; waits until every worker is
-# listed by /status.  Sets $DPID, $WPIDS, $CP, $STATE.
-daemons() {
-	STATE=$T/state
-	rm -rf "$STATE"
-	: >"$T/dispatcher.log"
-	"$POGO" dispatcher -f /dev/null -o "state_dir=$STATE" \
-	    -o dispatcher.control_listen=127.0.0.1:0 \
-	    -o dispatcher.worker_listen=127.0.0.1:0 \
-	    >/dev/null 2>>"$T/dispatcher.log" &
-	DPID=$!
-	E2E_PIDS="$E2E_PIDS $DPID"
-	wait_for 30 "the dispatcher's listeners" listening
-	CP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
-	    "$T/dispatcher.log" | sed -n 1p)
-	WP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
-	    "$T/dispatcher.log" | sed -n 2p)
-	WPIDS=""
-	i=1
-	while [ $i -le "$1" ]; do
-		"$POGO" worker -f /dev/null --dispatcher "$WP" \
-		    -o worker.name=bw$i -o worker.max_tasks="$2" \
-		    -o worker.reconnect_delay=0 \
-		    >/dev/null 2>>"$T/worker$i.log" &
-		WPIDS="$WPIDS $!"
-		E2E_PIDS="$E2E_PIDS $!"
-		i=$((i + 1))
-	done
-	NW=$1
-	wait_for 60 "$1 workers connected" workers_in
-}
-
-listening() {
-	[ "$(grep -c ' Listening on ' "$T/dispatcher.log")" = 2 ] ||
-	    { alive "$DPID" || fail "the dispatcher exited"; return 1; }
-}
-
-workers_in() {
-	[ "$(curl -s --max-time 10 "http://$CP/status" |
-	    grep -o '"bw[0-9]* ' | wc -l)" = "$NW" ]
-}
-
-# stop_daemons: SIGTERM to the workers, then the dispatcher; each must
-# exit 0 within 30 s.
-stop_daemons() {
-	for pid in $WPIDS $DPID; do
-		kill -s TERM "$pid"
-		i=0
-		while alive "$pid" && [ $i -lt 600 ]; do
-			sleep 0.05
-			i=$((i + 1))
-		done
-		alive "$pid" && fail "process $pid did not exit after SIGTERM"
-		wait "$pid" || fail "process $pid exited $?"
-	done
-}
-
-# run_daemons HOSTS: one P4 run through the daemons; appends its wall to
-# $T/p4-daemons.
-run_daemons() {
-	daemons 2 $((CONC / 2))
-	out=$(python3 "$T/drive.py" "$CP" "$1" 900) ||
-	    fail "P4 through the daemons failed: $out"
-	echo "$out" | awk '{ print $1 }' >>"$T/p4-daemons"
-	echo "  dispatcher + 2 workers: ${out%% *} s" \
-	    "(dispatcher CPU $(cpu "$DPID") s)"
-	stop_daemons
-}
+. test/bench/daemons.sh
 
 # run_one HOSTS: one P4 run of pogo one; appends its wall to $T/p4-one.
 run_one() {
@@ -161,35 +46,19 @@ run_one() {
 	echo "  pogo one --local: $w s"
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 } END {
-	    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 echo "P4: $P4_HOSTS local hosts, true, concurrency $CONC, $RUNS rounds" \
     "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
-r=1
-while [ $r -le "$RUNS" ]; do
-	echo " round $r"
-	if [ $((r % 2)) = 1 ]; then
-		run_one "$P4_HOSTS"
-		run_daemons "$P4_HOSTS"
-	else
-		run_daemons "$P4_HOSTS"
-		run_one "$P4_HOSTS"
-	fi
-	r=$((r + 1))
-done
+rounds "$RUNS" run_one "run_daemons plain" "$P4_HOSTS"
 mo=$(median <"$T/p4-one")
 md=$(median <"$T/p4-daemons")
 echo "P4 hosts=$P4_HOSTS runs=$RUNS one=${mo}s daemons=${md}s" \
-    "ratio=$(echo "$md $mo" | awk '{ printf "%.2f", $1 / $2 }')" \
+    "ratio=$(ratio "$md" "$mo")" \
     "(medians; target ratio <= 1.2)"
 
 echo "rate: $RATE_HOSTS local hosts, true, 4 workers of max_tasks 256" \
     "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
 daemons 4 256
-out=$(python3 "$T/drive.py" "$CP" "$RATE_HOSTS" 3600) ||
+out=$(drive "$RATE_HOSTS" 3600) ||
     fail "the rate run failed: $out"
 dcpu=$(cpu "$DPID")
 # The store once the job is over: the database and its WAL.
