@@ -48,7 +48,8 @@ build-fuzz: deps
 	    { cat build-fuzz/cmake.log; exit 1; }
 	@cmake --build build-fuzz -j $(JOBS) --target fuzz-range \
 	    fuzz-sched-config fuzz-output fuzz-prompt fuzz-target fuzz-resolver \
-	    fuzz-wire fuzz-cfg fuzz-http fuzz-control fuzz-box fuzz-tls
+	    fuzz-wire fuzz-cfg fuzz-http fuzz-control fuzz-box fuzz-tls \
+	    fuzz-client
 
 demo: build-pogo
 	@sh examples/demo.sh build/pogo

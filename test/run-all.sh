@@ -85,7 +85,7 @@ ctest_run() {
 # its committed seed corpus (test/fuzz/corpus/NAME, plus the scheduler test
 # data for sched-config) with its dictionary; new inputs and any crash
 # artefact go under build-fuzz/, never into the source tree.
-FUZZ_TARGETS="range sched-config output prompt target resolver wire cfg http control box tls"
+FUZZ_TARGETS="range sched-config output prompt target resolver wire cfg http control box tls client"
 fuzz_smoke() {
 	for f in $FUZZ_TARGETS; do
 		mkdir -p build-fuzz/corpus-$f
