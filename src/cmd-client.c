@@ -812,7 +812,7 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 	const char *pattern = NULL;
 	char id[32], *path = NULL, *state;
 	long long count, offset = 0, inflight;
-	bool follow = false, got, active;
+	bool follow = false, got, active, wait = false, waited;
 	uint64_t t;
 	struct cl cl;
 	int c, rc;
@@ -838,10 +838,10 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 	if ((rc = cl_connect(&cl)) != 0 ||
 	    (rc = cl_jobid(&cl, argv[optind], id, sizeof(id))) != 0)
 		goto out;
-	for (got = true;;) {
+	for (;;) {
 		free(path);
 		xasprintf(&path, "/v1/jobs/%s/log?max=%d&offset=%lld%s", id,
-		    CL_PAGE_LOG, offset, follow && !got ? "&wait=25" : "");
+		    CL_PAGE_LOG, offset, wait ? "&wait=25" : "");
 		t = uv_hrtime();
 		pogo_json_free(doc);
 		doc = NULL;
@@ -857,6 +857,8 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 		meta = pogo_json_get(doc, "meta");
 		count =
 		    (long long)pogo_json_number(pogo_json_get(meta, "count"));
+		waited = wait;
+		wait = false;
 		if (offset < count && got)
 			continue;
 		if (!follow)
@@ -869,8 +871,9 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 		if (!active && offset >= count)
 			break;
 		/* A server without the long poll answered at once. */
-		if (!got && uv_hrtime() - t < 500000000ULL)
+		if (waited && !got && uv_hrtime() - t < 500000000ULL)
 			cl_pause(&cl, 1000);
+		wait = true;
 	}
 	goto out;
 usage:
