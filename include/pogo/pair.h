@@ -61,18 +61,19 @@
  * behind POGO_ONE_PAIR=1 (steps 1-4; t1030): the parsed targets
  * submitted in order as one pattern of names, pogo one's log at warning
  * level unless -v (the info lines are the components'), a --config file
- * submitted ending in a newline.  Through that switch t1001, t1002 and
- * t1003 pass unchanged; what still keeps it off by default, each a
- * difference a pogo one test sees:
+ * submitted ending in a newline.  Through that switch t1001, t1002,
+ * t1003, t1005, t1020, t3001 and t4001 pass unchanged; t4005 fails on
+ * its passphrase case (below).  What still keeps it off by default, each
+ * a difference a pogo one test sees:
  *   - Not run yet through the switch: t1004 (its 3,000-host part ran
- *     several minutes on a machine loaded 15), t1005, t1006, t1020,
- *     t3001, t4001-t4040.
+ *     several minutes on a machine loaded 15), t1006, t4002-t4004,
+ *     t4006-t4040.
  *   - XXX(#10) -p: ssh.c takes the password (prompts, sudo, redaction)
  *     from its executor options, not from the task; the worker must
  *     pass task_data's secrets slot per task first.  -p stays
  *     in-process.
  *   - XXX(#9) a key's passphrase prompt: a worker option carrying
- *     pogo one's ask_secret to worker_ssh_opts().
+ *     pogo one's ask_secret to worker_ssh_opts() (t4005 passphrase).
  *   - XXX(#9) --config with resolver references: the engine refuses them
  *     (dispatcher-engine.c); pogo one resolves them itself, in-process.
  *   - Back-pressure: tail.h pauses reading; the commands' output then
