@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The API's authentication and authorisation decisions (SPEC 11.1),
+ * without I/O on the loop: the bearer-token file and the question "may
+ * this user do this".  The API component (not written yet) calls these.
+ */
+#ifndef POGO_API_AUTH_H
+#define POGO_API_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pogo_api_tokens;
+
+/*
+ * Read the token file: one "<user> <token>" a line; blank lines and lines
+ * starting with '#' are ignored; a token has at least 32 characters.  The
+ * file must not be readable, writable or executable by group or others.
+ * Blocks (start-up and SIGHUP only).  Returns 0 with *out set, or a
+ * negative error with *cause set (the caller prints and frees it).
+ */
+int pogo_api_tokens_load(
+    const char *path, struct pogo_api_tokens **out, char **cause);
+
+/*
+ * The user that token (len bytes) maps to, or NULL.  Every entry is
+ * compared, each in constant time, so that the time taken does not
+ * depend on which entry or how many bytes matched.
+ */
+const char *pogo_api_tokens_user(
+    const struct pogo_api_tokens *t, const char *token, size_t len);
+
+size_t pogo_api_tokens_count(const struct pogo_api_tokens *t);
+
+void pogo_api_tokens_free(struct pogo_api_tokens *t);
+
+/* What a request needs (SPEC 11.1, "Authorisation"). */
+enum pogo_api_need {
+	POGO_API_NEED_NONE,  /* /status, /v1/ping, /ui/ */
+	POGO_API_NEED_USER,  /* reads, submissions */
+	POGO_API_NEED_OWNER, /* halt, resume, retry, skip, alter */
+	POGO_API_NEED_ADMIN, /* namespaces, /v1/admin/ */
+};
+
+/*
+ * What a request with this method and path (without the query) needs:
+ * POST /v1/jobs submits (USER); any other POST operates on the job that
+ * the path names (OWNER: the caller asks the control port for the
+ * owner); GET /v1/namespaces is a read.
+ */
+enum pogo_api_need pogo_api_need(const char *method, const char *path);
+
+/*
+ * Whether user (NULL: not authenticated), admin or not, may do what need
+ * asks on a job owned by owner (NULL when need is not OWNER or the
+ * owner is unknown).  With authenticated false (api.auth none) all is
+ * allowed.  Returns 0, POGO_API_UNAUTH (401 "authentication required")
+ * or POGO_API_DENIED (403 "permission denied").
+ */
+#define POGO_API_UNAUTH 401
+#define POGO_API_DENIED 403
+int pogo_api_allowed(bool authenticated, enum pogo_api_need need,
+    const char *user, bool admin, const char *owner);
+
+/*
+ * Whether a POST with the Origin header origin (NULL: none) may pass:
+ * true without the header or when it equals self ("<scheme>://<host>"
+ * as the client reached the API, from the Host header).  The caller
+ * refuses the rest with 403 "cross-origin request refused".
+ */
+bool pogo_api_origin_ok(const char *origin, const char *self);
+
+#endif

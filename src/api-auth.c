@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * The API's authentication and authorisation decisions (SPEC 11.1;
+ * api-auth.h).
+ */
+#include "pogo/compat.h"
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mbedtls/constant_time.h>
+
+#include "pogo/api-auth.h"
+#include "pogo/error.h"
+#include "pogo/str.h"
+#include "pogo/xmalloc.h"
+
+#define TOKENS_FILE_MAX (1024 * 1024)
+#define TOKEN_MIN 32
+
+struct api_token {
+	char *user;
+	char *token;
+	size_t len;
+};
+
+struct pogo_api_tokens {
+	struct api_token *v;
+	size_t n;
+};
+
+void
+pogo_api_tokens_free(struct pogo_api_tokens *t)
+{
+	size_t i;
+
+	if (t == NULL)
+		return;
+	for (i = 0; i < t->n; i++) {
+		free(t->v[i].user);
+		if (t->v[i].token != NULL)
+			explicit_bzero(t->v[i].token, t->v[i].len);
+		free(t->v[i].token);
+	}
+	free(t->v);
+	free(t);
+}
+
+size_t
+pogo_api_tokens_count(const struct pogo_api_tokens *t)
+{
+	return t == NULL ? 0 : t->n;
+}
+
+static bool
+tokens_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+int
+pogo_api_tokens_load(
+    const char *path, struct pogo_api_tokens **out, char **cause)
+{
+	struct pogo_api_tokens *t = NULL;
+	char *buf = NULL, *line, *next, *p, *user, *tok;
+	size_t len = 0, lineno = 0, ulen, tlen;
+	struct stat st;
+	int fd = -1, r;
+
+	*out = NULL;
+	*cause = NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) < 0 ||
+	    fstat(fd, &st) != 0) {
+		r = POGO_ERR_ERRNO(errno);
+		xasprintf(cause, "token file %s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = POGO_ERR_CONFIG;
+		xasprintf(cause, "token file %s: not a regular file", path);
+		goto out;
+	}
+	if ((st.st_mode & 077) != 0) {
+		r = POGO_ERR_CONFIG;
+		xasprintf(cause,
+		    "token file %s: mode %04o is accessible by group or "
+		    "others; chmod 600 it",
+		    path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	close(fd);
+	fd = -1;
+	if ((r = pogo_str_read_file(path, TOKENS_FILE_MAX, &buf, &len)) != 0) {
+		xasprintf(cause, "token file %s: cannot read it", path);
+		goto out;
+	}
+	t = xcalloc(1, sizeof(*t));
+	for (line = buf; line != NULL && *line != '\0'; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		for (p = line; tokens_space(*p); p++)
+			;
+		if (*p == '\0' || *p == '#')
+			continue;
+		user = p;
+		for (ulen = 0; p[ulen] != '\0' && !tokens_space(p[ulen]);
+		     ulen++)
+			;
+		for (p += ulen; tokens_space(*p); p++)
+			;
+		tok = p;
+		for (tlen = 0; p[tlen] != '\0' && !tokens_space(p[tlen]);
+		     tlen++)
+			;
+		for (p += tlen; tokens_space(*p); p++)
+			;
+		if (tlen == 0 || *p != '\0') {
+			r = POGO_ERR_CONFIG;
+			xasprintf(cause,
+			    "token file %s, line %zu: expected '<user> "
+			    "<token>'",
+			    path, lineno);
+			goto out;
+		}
+		if (tlen < TOKEN_MIN) {
+			r = POGO_ERR_CONFIG;
+			xasprintf(cause,
+			    "token file %s, line %zu: the token has fewer than "
+			    "%d characters",
+			    path, lineno, TOKEN_MIN);
+			goto out;
+		}
+		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
+		t->v[t->n].user = xstrndup(user, ulen);
+		t->v[t->n].token = xstrndup(tok, tlen);
+		t->v[t->n].len = tlen;
+		t->n++;
+	}
+	*out = t;
+	t = NULL;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	if (buf != NULL) {
+		explicit_bzero(buf, len);
+		free(buf);
+	}
+	pogo_api_tokens_free(t);
+	return r;
+}
+
+const char *
+pogo_api_tokens_user(
+    const struct pogo_api_tokens *t, const char *token, size_t len)
+{
+	const char *user = NULL;
+	size_t i;
+
+	if (t == NULL || token == NULL || len < TOKEN_MIN)
+		return NULL;
+	for (i = 0; i < t->n; i++) {
+		/* The lengths are not secret; the bytes are. */
+		if (t->v[i].len == len &&
+		    mbedtls_ct_memcmp(t->v[i].token, token, len) == 0 &&
+		    user == NULL)
+			user = t->v[i].user;
+	}
+	return user;
+}
+
+static bool
+auth_prefix(const char *path, const char *prefix)
+{
+	size_t n = strlen(prefix);
+
+	return strncmp(path, prefix, n) == 0 &&
+	    (path[n] == '\0' || path[n] == '/');
+}
+
+enum pogo_api_need
+pogo_api_need(const char *method, const char *path)
+{
+	if (strcmp(path, "/status") == 0 || strcmp(path, "/v1/ping") == 0 ||
+	    auth_prefix(path, "/ui"))
+		return POGO_API_NEED_NONE;
+	if (auth_prefix(path, "/v1/admin") ||
+	    auth_prefix(path, "/v1/namespaces"))
+		return strcmp(method, "GET") == 0 &&
+		        auth_prefix(path, "/v1/namespaces")
+		    ? POGO_API_NEED_USER
+		    : POGO_API_NEED_ADMIN;
+	if (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+		return POGO_API_NEED_USER;
+	/* POST /v1/jobs submits; any other POST operates on a job. */
+	if (strcmp(path, "/v1/jobs") == 0)
+		return POGO_API_NEED_USER;
+	return POGO_API_NEED_OWNER;
+}
+
+int
+pogo_api_allowed(bool authenticated, enum pogo_api_need need, const char *user,
+    bool admin, const char *owner)
+{
+	if (!authenticated || need == POGO_API_NEED_NONE)
+		return 0;
+	if (user == NULL)
+		return POGO_API_UNAUTH;
+	switch (need) {
+	case POGO_API_NEED_USER:
+		return 0;
+	case POGO_API_NEED_OWNER:
+		if (admin || (owner != NULL && strcmp(owner, user) == 0))
+			return 0;
+		return POGO_API_DENIED;
+	case POGO_API_NEED_ADMIN:
+	default:
+		return admin ? 0 : POGO_API_DENIED;
+	}
+}
+
+bool
+pogo_api_origin_ok(const char *origin, const char *self)
+{
+	if (origin == NULL)
+		return true;
+	return self != NULL && strcasecmp(origin, self) == 0;
+}

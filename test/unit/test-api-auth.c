@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/api-auth.c (SPEC 11.1): the token file (mode, format,
+ * short tokens, lookup), what each request needs, who may do it, and the
+ * Origin check.
+ */
+#include "pogo/compat.h"
+
+#include <sys/stat.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/api-auth.h"
+
+#define TOK_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define TOK_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static char tk_path[64];
+
+static void
+tk_write(const char *text, mode_t mode)
+{
+	FILE *f;
+	int fd;
+
+	snprintf(tk_path, sizeof(tk_path), "/tmp/pogo-tokens-XXXXXX");
+	ASSERT((fd = mkstemp(tk_path)) >= 0);
+	ASSERT((f = fdopen(fd, "w")) != NULL);
+	fputs(text, f);
+	fclose(f);
+	ASSERT_EQ(chmod(tk_path, mode), 0);
+}
+
+TEST(tokens_file_maps_tokens_to_users)
+{
+	struct pogo_api_tokens *t = NULL;
+	char *cause = NULL;
+
+	tk_write("# users\n\nalice " TOK_A "\n  bob\t" TOK_B "  \r\n", 0600);
+	ASSERT_OK(pogo_api_tokens_load(tk_path, &t, &cause));
+	ASSERT(cause == NULL);
+	ASSERT_EQ(pogo_api_tokens_count(t), 2);
+	ASSERT_STR_EQ(pogo_api_tokens_user(t, TOK_A, strlen(TOK_A)), "alice");
+	ASSERT_STR_EQ(pogo_api_tokens_user(t, TOK_B, strlen(TOK_B)), "bob");
+	/* One byte off, a prefix, a longer one, nothing. */
+	ASSERT_NULL(pogo_api_tokens_user(t, TOK_A "a", strlen(TOK_A) + 1));
+	ASSERT_NULL(pogo_api_tokens_user(t, TOK_A, strlen(TOK_A) - 1));
+	ASSERT_NULL(pogo_api_tokens_user(
+	    t, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaab", strlen(TOK_A)));
+	ASSERT_NULL(pogo_api_tokens_user(t, "", 0));
+	pogo_api_tokens_free(t);
+	unlink(tk_path);
+	/* 0400 is stricter than 0600: fine. */
+	tk_write("alice " TOK_A "\n", 0400);
+	ASSERT_OK(pogo_api_tokens_load(tk_path, &t, &cause));
+	pogo_api_tokens_free(t);
+	unlink(tk_path);
+}
+
+TEST(tokens_file_readable_by_others_is_refused)
+{
+	static const mode_t modes[] = { 0644, 0640, 0604, 0620, 0602, 0610 };
+	struct pogo_api_tokens *t = NULL;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+		tk_write("alice " TOK_A "\n", modes[i]);
+		ASSERT(pogo_api_tokens_load(tk_path, &t, &cause) < 0);
+		ASSERT_NULL(t);
+		ASSERT(cause != NULL);
+		ASSERT(strstr(cause, "group or others") != NULL);
+		free(cause);
+		cause = NULL;
+		unlink(tk_path);
+	}
+}
+
+TEST(tokens_file_bad_lines)
+{
+	static const char *bad[] = {
+		"alice\n",
+		"alice short\n",
+		"alice " TOK_A " extra\n",
+	};
+	struct pogo_api_tokens *t = NULL;
+	char *cause = NULL;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		tk_write(bad[i], 0600);
+		ASSERT(pogo_api_tokens_load(tk_path, &t, &cause) < 0);
+		ASSERT_NULL(t);
+		ASSERT(strstr(cause, "line 1") != NULL);
+		free(cause);
+		cause = NULL;
+		unlink(tk_path);
+	}
+	ASSERT(pogo_api_tokens_load("/nonexistent/tokens", &t, &cause) < 0);
+	ASSERT(cause != NULL);
+	free(cause);
+}
+
+TEST(needs)
+{
+	ASSERT_EQ(pogo_api_need("GET", "/status"), POGO_API_NEED_NONE);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/ping"), POGO_API_NEED_NONE);
+	ASSERT_EQ(pogo_api_need("GET", "/ui/index.html"), POGO_API_NEED_NONE);
+	ASSERT_EQ(pogo_api_need("GET", "/uix"), POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs"), POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/jobs"), POGO_API_NEED_USER);
+	ASSERT_EQ(
+	    pogo_api_need("POST", "/v1/jobs/p0000000001"), POGO_API_NEED_OWNER);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/namespaces"), POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/namespaces/ns/constraint"),
+	    POGO_API_NEED_ADMIN);
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/v1/admin/workers"), POGO_API_NEED_ADMIN);
+}
+
+TEST(authorisation)
+{
+	/* api.auth none: everything. */
+	ASSERT_EQ(
+	    pogo_api_allowed(false, POGO_API_NEED_ADMIN, NULL, false, NULL), 0);
+	/* Authenticated modes. */
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_NONE, NULL, false, NULL), 0);
+	ASSERT_EQ(pogo_api_allowed(true, POGO_API_NEED_USER, NULL, false, NULL),
+	    POGO_API_UNAUTH);
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_USER, "bob", false, NULL), 0);
+	/* A-AUTHZ: bob halting alice's job; the admin carol may. */
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_OWNER, "bob", false, "alice"),
+	    POGO_API_DENIED);
+	ASSERT_EQ(pogo_api_allowed(
+	              true, POGO_API_NEED_OWNER, "alice", false, "alice"),
+	    0);
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_OWNER, "carol", true, "alice"),
+	    0);
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_OWNER, "bob", false, NULL),
+	    POGO_API_DENIED);
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_ADMIN, "alice", false, NULL),
+	    POGO_API_DENIED);
+	ASSERT_EQ(
+	    pogo_api_allowed(true, POGO_API_NEED_ADMIN, "carol", true, NULL),
+	    0);
+}
+
+TEST(origin)
+{
+	ASSERT(pogo_api_origin_ok(NULL, "https://api.example:7657"));
+	ASSERT(pogo_api_origin_ok(
+	    "https://api.example:7657", "https://api.example:7657"));
+	/* A-CSRF */
+	ASSERT(!pogo_api_origin_ok(
+	    "https://evil.example", "https://api.example:7657"));
+	ASSERT(!pogo_api_origin_ok(
+	    "http://api.example:7657", "https://api.example:7657"));
+	ASSERT(!pogo_api_origin_ok("null", NULL));
+}
