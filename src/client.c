@@ -349,6 +349,11 @@ pogo_client_envelope(int status, const char *body, size_t len,
 		    &all, "HTTP %d %s", status, pogo_http_status_text(status));
 	if (all == NULL && pogo_json_kind(resp) == POGO_JSON_NONE)
 		xasprintf(&all, "HTTP %d: no response in the answer", status);
+	if (all != NULL && all[0] == '\0') {
+		free(all);
+		xasprintf(&all, "HTTP %d %s: an error without a message",
+		    status, pogo_http_status_text(status));
+	}
 	if (all != NULL) {
 		pogo_json_free(doc);
 		*errp = all;

@@ -144,6 +144,14 @@ TEST(envelope)
 	free(err);
 	err = envelope_error(200, "{\"meta\":{}}");
 	ASSERT_STR_EQ(err, "HTTP 200: no response in the answer");
+	free(
+	    err); /* An error without words still says what happened (fuzz-client). */
+	err = envelope_error(
+	    200, "{\"meta\":{\"rc\":\"nok\"},\"response\":{\"message\":\"\"}}");
+	ASSERT_STR_EQ(err, "HTTP 200 OK: an error without a message");
+	free(err);
+	err = envelope_error(409, "{\"errors\":[\"\"]}");
+	ASSERT_STR_EQ(err, "HTTP 409 Conflict: an error without a message");
 	free(err);
 }
 
