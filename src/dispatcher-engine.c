@@ -734,8 +734,68 @@ deng_kill(struct pogo_dispatcher *d, uint64_t n, void *arg)
 	return 0;
 }
 
+static int
+deng_resume(struct pogo_dispatcher *d, uint64_t n, void *arg)
+{
+	struct djob *dj = deng_find_n(arg, n);
+
+	if (dj == NULL)
+		return POGO_ERR_NOTFOUND;
+	/* XXX(#10): a job that needs secrets not cached is refused here. */
+	return pogo_job_resume(dj->job);
+}
+
+static int
+deng_retry(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
+    size_t nhosts, int *results, void *arg)
+{
+	struct djob *dj = deng_find_n(arg, n);
+	size_t i;
+
+	if (dj == NULL)
+		return POGO_ERR_NOTFOUND;
+	if (pogo_job_expired(dj->job))
+		return POGO_ERR_TIMEOUT;
+	for (i = 0; i < nhosts; i++)
+		results[i] = pogo_job_retry(dj->job, hosts[i]) == 0;
+	return 0;
+}
+
+static int
+deng_skip(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
+    size_t nhosts, int *results, void *arg)
+{
+	struct djob *dj = deng_find_n(arg, n);
+	size_t i;
+
+	if (dj == NULL)
+		return POGO_ERR_NOTFOUND;
+	for (i = 0; i < nhosts; i++)
+		results[i] = pogo_job_skip(dj->job, hosts[i]) == 0;
+	return 0;
+}
+
+static int
+deng_alter(struct pogo_dispatcher *d, uint64_t n, const char *attr,
+    const char *value, void *arg)
+{
+	struct deng *eng = arg;
+	struct djob *dj = deng_find_n(eng, n);
+	int r;
+
+	if (dj == NULL)
+		return POGO_ERR_NOTFOUND;
+	if ((r = pogo_job_alter(dj->job, attr, value)) != 0)
+		return r == POGO_ERR_NOTFOUND ? UV_EINVAL : r;
+	if ((r = pogo_store_job_alter(eng->st, n, attr, value)) != 0)
+		log_error("job %s: cannot store %s: %s", dj->id, attr,
+		    pogo_strerror(r));
+	return 0;
+}
+
 static const struct pogo_dispatcher_engine deng_table = { deng_submitted,
-	deng_stop, deng_jobs_active, deng_halt, deng_kill };
+	deng_stop, deng_jobs_active, deng_halt, deng_kill, deng_resume,
+	deng_retry, deng_skip, deng_alter };
 
 struct pogo_exec *
 pogo_dispatcher_engine_start(

@@ -121,6 +121,7 @@ static void disp_whoami(struct pogo_http_req *req, void *arg);
 static void disp_namespaces(struct pogo_http_req *req, void *arg);
 static void disp_namespace(struct pogo_http_req *req, void *arg);
 static void disp_notyet(struct pogo_http_req *req, void *arg);
+static void disp_jobop(struct pogo_http_req *req, void *arg);
 
 /*
  * The control port's routes: SPEC 7.5 and 11.3.  Rows answered by
@@ -137,7 +138,7 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "POST", "/v1/jobs", disp_notyet, 0 },
 	{ "GET", "/v1/jobs/last/:user", disp_last, 0 },
 	{ "GET", "/v1/jobs/:jobid", disp_job, 0 },
-	{ "POST", "/v1/jobs/:jobid", disp_notyet, 0 },
+	{ "POST", "/v1/jobs/:jobid", disp_jobop, 0 },
 	{ "GET", "/v1/jobs/:jobid/log", disp_log, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts", disp_hosts, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts/:host", disp_output, 0 },
@@ -287,9 +288,9 @@ disp_notyet(struct pogo_http_req *req, void *arg)
 }
 
 /*
- * Anything no route knows.  Below /v1 the form of SPEC 11.3, with the
- * method and the path below /v1; elsewhere the control port's of SPEC 7.5
- * (the API's 404 outside /v1, /status and /ui/ is the API's own).
+ * Anything no route knows.  Below /v1 the 400 of SPEC 11.3, with the
+ * method and the path below /v1; elsewhere SPEC 11.3's 404 (the control
+ * port serves no /ui/), in SPEC 7.5's form.
  */
 static void
 disp_unknown(struct pogo_http_req *req, void *arg)
@@ -297,12 +298,12 @@ disp_unknown(struct pogo_http_req *req, void *arg)
 	struct pogo_dispatcher *d = arg;
 	const char *path = pogo_http_req_path(req);
 
-	if (strncmp(path, "/v1/", 4) == 0)
+	if (strncmp(path, "/v1/", 4) == 0 || strcmp(path, "/v1") == 0)
 		disp_error(d, req, 400, "unknown request: %s '%s'",
 		    pogo_http_req_method(req), path + 3);
 	else
 		pogo_http_respond_error(
-		    req, 400, "unknown request: '%s'", path);
+		    req, 404, "unknown request: '%s'", path);
 }
 
 /*
@@ -1153,6 +1154,302 @@ disp_req_job(struct pogo_dispatcher *d, struct pogo_http_req *req)
 		return NULL;
 	}
 	return j;
+}
+
+/*
+ * A job operation whose changes are queued to the store: answered with
+ * doc after their commit (SPEC 6.3), as a submission is.
+ */
+struct disp_jobop {
+	struct pogo_dispatcher *d;
+	struct pogo_http_req *req;
+	struct pogo_json *doc;
+};
+
+static void
+disp_jobop_commit_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct disp_jobop *op = arg;
+
+	if (status != 0) {
+		log_error("job operation: %s", pogo_strerror(status));
+		pogo_json_free(op->doc);
+		disp_error(
+		    op->d, op->req, 500, "store: %s", pogo_strerror(status));
+		disp_store_failed(op->d);
+	} else
+		disp_respond(op->req, 200, op->doc);
+	free(op);
+}
+
+/* Answer {"message": msg[, "results": [...]]} once the changes are
+ * committed. */
+static void
+disp_jobop_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const char *msg, const int *results, size_t n)
+{
+	struct disp_jobop *op = xcalloc(1, sizeof(*op));
+	struct pogo_json *resp, *a;
+	size_t i;
+
+	op->d = d;
+	op->req = req;
+	op->doc = disp_envelope(d, NULL);
+	resp = pogo_json_add_object(op->doc, "response");
+	pogo_json_add_string(resp, "message", msg);
+	if (results != NULL) {
+		a = pogo_json_add_array(resp, "results");
+		for (i = 0; i < n; i++)
+			pogo_json_add_number(a, NULL, results[i]);
+	}
+	pogo_store_after_commit(d->store, disp_jobop_commit_cb, op);
+}
+
+/* Is the stored job halted or deadlocked (resumable)? */
+static bool
+disp_job_resumable(const struct pogo_store_job *j)
+{
+	return j->state == POGO_JOB_HALTED || j->state == POGO_JOB_DEADLOCKED;
+}
+
+/*
+ * The engine has no such job although the store has it: a job that
+ * ended before this dispatcher started is not reloaded for an operation.
+ */
+static void
+disp_jobop_unloaded(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const char *id, const char *what)
+{
+	/* XXX(#9): reload an ended job of the store on demand. */
+	disp_error(d, req, 409,
+	    "job %s was not run by this dispatcher; cannot %s", id, what);
+}
+
+static void
+disp_jobop_halt(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, const char *id)
+{
+	const char *reason = pogo_http_req_param(req, "reason");
+	char *msg;
+	int r;
+
+	if (reason == NULL || reason[0] == '\0')
+		reason = "halted by user";
+	r = pogo_dispatcher_job_halt(d, j->job, reason);
+	if (r == POGO_ERR_NOTFOUND || r == POGO_ERR_STATE) {
+		disp_error(d, req, 409, "job %s not active; cannot halt", id);
+		return;
+	}
+	if (r != 0) {
+		disp_error(d, req, 500, "cannot halt job %s: %s", id,
+		    pogo_strerror(r));
+		return;
+	}
+	log_info("job=%s: halted: %s", id, reason);
+	xasprintf(&msg, "job %s halted", id);
+	disp_jobop_answer(d, req, msg, NULL, 0);
+	free(msg);
+}
+
+/*
+ * jobresume.  XXX(#10): the secret fields of SPEC 5.5 (D-5) hook in
+ * here: replace the cached secrets before the engine resumes, and refuse
+ * with 409 "job <jobid> has no secrets; give them with the request" when
+ * the job needs secrets that are not cached.
+ */
+static void
+disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, const char *id)
+{
+	char *msg;
+	int r = POGO_ERR_NOTIMPL;
+
+	if (d->engine != NULL && d->engine->resume != NULL && !d->stopping)
+		r = d->engine->resume(d, j->job, d->engine_arg);
+	if (r == POGO_ERR_NOTFOUND && disp_job_resumable(j)) {
+		disp_jobop_unloaded(d, req, id, "resume");
+		return;
+	}
+	if (r == POGO_ERR_NOTFOUND || r == POGO_ERR_STATE) {
+		disp_error(d, req, 409, "job %s not halted; cannot resume", id);
+		return;
+	}
+	if (r != 0) {
+		disp_error(d, req, 500, "cannot resume job %s: %s", id,
+		    pogo_strerror(r));
+		return;
+	}
+	log_info("job=%s: resumed", id);
+	xasprintf(&msg, "job %s resumed", id);
+	disp_jobop_answer(d, req, msg, NULL, 0);
+	free(msg);
+}
+
+/*
+ * The request's `host` values, each a host of the job; false with the
+ * 400 answered.
+ */
+static bool
+disp_jobop_hosts(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, struct pogo_strv *hosts)
+{
+	const char *h;
+	uint32_t idx;
+	size_t i;
+	int r;
+
+	for (i = 0; (h = pogo_http_req_param_nth(req, "host", i)) != NULL;
+	     i++) {
+		if ((r = pogo_store_host_find(d->store, j->job, h, &idx)) ==
+		    POGO_ERR_NOTFOUND) {
+			disp_error(d, req, 400, "no host %s in job", h);
+			return false;
+		}
+		if (r != 0) {
+			disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+			return false;
+		}
+		pogo_strv_push(hosts, h);
+	}
+	if (hosts->n == 0) {
+		disp_error(d, req, 400, "Mandatory field 'host' missing");
+		return false;
+	}
+	return true;
+}
+
+/* jobretry and jobskip: results per host, in the request's order. */
+static void
+disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, const char *id, bool retry)
+{
+	struct pogo_strv hosts = { 0 };
+	int *results = NULL;
+	char *msg;
+	size_t i, k = 0;
+	int r = POGO_ERR_NOTIMPL;
+
+	/* Expired: start_time + job_timeout <= now (SPEC 5.5). */
+	if (retry && j->job_timeout != 0 &&
+	    j->start_time + (double)j->job_timeout <= disp_now()) {
+		disp_error(d, req, 409, "jobid %s has expired", id);
+		return;
+	}
+	if (!disp_jobop_hosts(d, req, j, &hosts))
+		goto out;
+	results = xcalloc(hosts.n, sizeof(*results));
+	if (d->engine != NULL && !d->stopping &&
+	    (retry ? d->engine->retry : d->engine->skip) != NULL)
+		r = (retry ? d->engine->retry : d->engine->skip)(d, j->job,
+		    (const char *const *)hosts.v, hosts.n, results,
+		    d->engine_arg);
+	if (r == POGO_ERR_TIMEOUT) {
+		disp_error(d, req, 409, "jobid %s has expired", id);
+		goto out;
+	}
+	if (r == POGO_ERR_NOTFOUND) {
+		disp_jobop_unloaded(d, req, id, retry ? "retry" : "skip");
+		goto out;
+	}
+	if (r != 0) {
+		disp_error(d, req, 500, "cannot %s in job %s: %s",
+		    retry ? "retry" : "skip", id, pogo_strerror(r));
+		goto out;
+	}
+	for (i = 0; i < hosts.n; i++)
+		k += results[i] != 0;
+	if (retry)
+		xasprintf(&msg, "retry requested for %zu host(s)", k);
+	else
+		xasprintf(&msg, "skipped %zu host(s)", k);
+	log_info("job=%s: %s", id, msg);
+	disp_jobop_answer(d, req, msg, results, hosts.n);
+	free(msg);
+out:
+	free(results);
+	pogo_strv_clear(&hosts);
+}
+
+/*
+ * jobalter: every attribute/value pair is checked before any is set;
+ * a job the engine does not run (ended) changes in the store only.
+ */
+static void
+disp_jobop_alter(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, const char *id)
+{
+	const char *a, *v;
+	char *msg;
+	size_t i, n;
+	int r;
+
+	for (n = 0; pogo_http_req_param_nth(req, "attribute", n) != NULL; n++)
+		;
+	if (n == 0) {
+		disp_error(d, req, 400, "Mandatory field 'attribute' missing");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		a = pogo_http_req_param_nth(req, "attribute", i);
+		v = pogo_http_req_param_nth(req, "value", i);
+		if (v == NULL || pogo_job_alter_check(a, v) != 0) {
+			disp_error(d, req, 400, "failed to set %s=%s for %s", a,
+			    v != NULL ? v : "", id);
+			return;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		a = pogo_http_req_param_nth(req, "attribute", i);
+		v = pogo_http_req_param_nth(req, "value", i);
+		r = POGO_ERR_NOTFOUND;
+		if (d->engine != NULL && d->engine->alter != NULL &&
+		    !d->stopping)
+			r = d->engine->alter(d, j->job, a, v, d->engine_arg);
+		if (r == POGO_ERR_NOTFOUND)
+			r = pogo_store_job_alter(d->store, j->job, a, v);
+		if (r != 0) {
+			disp_error(d, req, 500, "failed to set %s=%s for %s", a,
+			    v, id);
+			return;
+		}
+		log_info("job=%s: altered %s", id, a);
+	}
+	xasprintf(&msg, "job %s altered", id);
+	disp_jobop_answer(d, req, msg, NULL, 0);
+	free(msg);
+}
+
+/*
+ * POST /v1/jobs/:jobid with command=jobhalt, jobresume, jobretry,
+ * jobskip or jobalter (SPEC 5.5, 11.3): 404 for an unknown job, 409 for
+ * a state conflict, 400 for a bad command, host or attribute; answered
+ * after the changes are committed.
+ */
+static void
+disp_jobop(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	const char *cmd = pogo_http_req_param(req, "command");
+	const char *id = pogo_http_req_route_param(req, "jobid");
+	struct pogo_store_job *j;
+
+	if ((j = disp_req_job(d, req)) == NULL)
+		return;
+	if (cmd == NULL)
+		cmd = "";
+	if (strcmp(cmd, "jobhalt") == 0)
+		disp_jobop_halt(d, req, j, id);
+	else if (strcmp(cmd, "jobresume") == 0)
+		disp_jobop_resume(d, req, j, id);
+	else if (strcmp(cmd, "jobretry") == 0)
+		disp_jobop_hostop(d, req, j, id, true);
+	else if (strcmp(cmd, "jobskip") == 0)
+		disp_jobop_hostop(d, req, j, id, false);
+	else if (strcmp(cmd, "jobalter") == 0)
+		disp_jobop_alter(d, req, j, id);
+	else
+		disp_error(d, req, 400, "unknown job command '%s'", cmd);
+	pogo_store_job_free(j);
 }
 
 /* Paging parameters (SPEC 11.2); false with a 400 answered. */

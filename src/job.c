@@ -23,6 +23,7 @@
 #include "pogo/job.h"
 #include "pogo/log.h"
 #include "pogo/sched.h"
+#include "pogo/str.h"
 #include "pogo/strtab.h"
 #include "pogo/xmalloc.h"
 
@@ -122,6 +123,8 @@ struct pogo_job {
 	uint32_t nadopt;
 	bool loaded; /* pogo_job_load() done, pogo_job_start() due */
 	bool secrets_lost;
+	/* Commands replaced by pogo_job_alter(), which tasks may borrow. */
+	struct pogo_strv old_commands;
 };
 
 static const char *job_state_names[] = { "gathering", "running", "finished",
@@ -917,6 +920,78 @@ pogo_job_skip(struct pogo_job *job, const char *host)
 	return 0;
 }
 
+bool
+pogo_job_expired(const struct pogo_job *job)
+{
+	return job_expired(job);
+}
+
+/* A value of jobalter: a boolean (1/0/true/false), false if not one. */
+static bool
+job_parse_bool(const char *s, bool *vp)
+{
+	if (strcmp(s, "1") == 0 || strcmp(s, "true") == 0)
+		*vp = true;
+	else if (strcmp(s, "0") == 0 || strcmp(s, "false") == 0)
+		*vp = false;
+	else
+		return false;
+	return true;
+}
+
+int
+pogo_job_alter_check(const char *attr, const char *value)
+{
+	long long n;
+	bool b;
+
+	if (strcmp(attr, "timeout") == 0 || strcmp(attr, "retry") == 0) {
+		if (pogo_strtonum(value, 0, UINT_MAX, &n) != 0)
+			return UV_EINVAL;
+	} else if (strcmp(attr, "prehook") == 0 ||
+	    strcmp(attr, "posthook") == 0 || strcmp(attr, "lock") == 0) {
+		if (!job_parse_bool(value, &b))
+			return UV_EINVAL;
+	} else if (strcmp(attr, "command") == 0) {
+		if (value[0] == '\0')
+			return UV_EINVAL;
+	} else if (strcmp(attr, "message") != 0)
+		return POGO_ERR_NOTFOUND;
+	return 0;
+}
+
+int
+pogo_job_alter(struct pogo_job *job, const char *attr, const char *value)
+{
+	long long n = 0;
+	bool b = false;
+	int r;
+
+	if ((r = pogo_job_alter_check(attr, value)) != 0)
+		return r;
+	if (strcmp(attr, "timeout") == 0 || strcmp(attr, "retry") == 0)
+		(void)pogo_strtonum(value, 0, UINT_MAX, &n);
+	else
+		(void)job_parse_bool(value, &b);
+	if (strcmp(attr, "timeout") == 0)
+		job->timeout = (unsigned)n;
+	else if (strcmp(attr, "retry") == 0)
+		job->stub.retry = (unsigned)n;
+	else if (strcmp(attr, "prehook") == 0)
+		job->stub.prehook = b;
+	else if (strcmp(attr, "posthook") == 0)
+		job->stub.posthook = b;
+	else if (strcmp(attr, "lock") == 0)
+		job->stub.lock = b;
+	else if (strcmp(attr, "command") == 0) {
+		/* Tasks in flight borrow the old one until the close. */
+		pogo_strv_push(&job->old_commands, job->command);
+		free(job->command);
+		job->command = xstrdup(value);
+	}
+	return 0;
+}
+
 void
 pogo_job_kill(struct pogo_job *job)
 {
@@ -1021,6 +1096,7 @@ job_timer_closed(uv_handle_t *h)
 	free(job->log);
 	free(job->id);
 	free(job->command);
+	pogo_strv_clear(&job->old_commands);
 	free(job->run_as);
 	job_stub_clear(&job->stub);
 	free(job);

@@ -22,7 +22,12 @@
  *   Long polls on a job's log are answered after the commit too.
  * - Stopping closes the jobs, the dispatch and the executor.
  *
- * - halt and kill (pogo_dispatcher_job_halt(), _kill()) reach the job.
+ * - halt and kill (pogo_dispatcher_job_halt(), _kill()) reach the job,
+ *   and so do resume, retry, skip and alter (SPEC 5.5) of the control
+ *   port's POST /v1/jobs/:jobid; their state changes reach the store
+ *   through the listener as any other, an alter through
+ *   pogo_store_job_alter().  Only jobs this engine holds are reached: a
+ *   job that ended before a restart is not reloaded (XXX(#9)).
  * - At the start (before the worker port listens), every active job of
  *   the store is reloaded (SPEC 6.4, job.h pogo_job_load()): all of them
  *   before any dispatches, so that a namespace's counters hold every
@@ -31,8 +36,6 @@
  *   period starting now); expired jobs are halted "timeout reached", jobs
  *   with secrets "dispatcher restarted" (XXX(#10): the secret cache); a
  *   job stored part-way is halted "cannot store the job".
- *
- * XXX(#9): the other job operations of SPEC 5.5 are not here yet.
  */
 #ifndef POGO_DISPATCHER_ENGINE_H
 #define POGO_DISPATCHER_ENGINE_H

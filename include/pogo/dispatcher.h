@@ -20,8 +20,10 @@
  * The control port serves GET /status, POST /v1/jobsubmit (the checks
  * of SPEC 5.1 in their order, with their messages), GET /v1/jobs/:jobid,
  * /v1/jobs/:jobid/hosts, /v1/jobs/:jobid/hosts/:host and
- * /v1/jobs/:jobid/log (SPEC 11.3-11.4, answered from the store), and POST
- * /v1/admin/nomas.  The other routes of SPEC 11.3 are rows of the route
+ * /v1/jobs/:jobid/log (SPEC 11.3-11.4, answered from the store), POST
+ * /v1/admin/nomas, and POST /v1/jobs/:jobid's job operations (SPEC 5.5:
+ * jobhalt, jobresume, jobretry, jobskip, jobalter) through the engine,
+ * answered after their commit.  The other routes of SPEC 11.3 are rows of the route
  * table already, answered 501 until they are implemented.
  *
  * A submission is stored in its initial state: the job record
@@ -100,6 +102,24 @@ struct pogo_dispatcher_engine {
 	int (*halt)(struct pogo_dispatcher *d, uint64_t job, const char *reason,
 	    void *arg);
 	int (*kill)(struct pogo_dispatcher *d, uint64_t job, void *arg);
+	/*
+	 * The other operations of SPEC 5.5 (may be NULL).  resume: 0,
+	 * POGO_ERR_NOTFOUND or POGO_ERR_STATE (not halted or deadlocked).
+	 * retry and skip: hosts[0..n-1] are host names of the job (checked
+	 * by the caller); results[i] is set to 1 for a host changed, 0 for
+	 * another; 0, POGO_ERR_NOTFOUND, or POGO_ERR_TIMEOUT (retry of an
+	 * expired job: nothing changed).  alter: 0, POGO_ERR_NOTFOUND, or
+	 * UV_EINVAL for a bad attribute or value (job.h pogo_job_alter()).
+	 * Every change is queued to the store by the engine; the caller
+	 * answers after the commit.
+	 */
+	int (*resume)(struct pogo_dispatcher *d, uint64_t job, void *arg);
+	int (*retry)(struct pogo_dispatcher *d, uint64_t job,
+	    const char *const *hosts, size_t n, int *results, void *arg);
+	int (*skip)(struct pogo_dispatcher *d, uint64_t job,
+	    const char *const *hosts, size_t n, int *results, void *arg);
+	int (*alter)(struct pogo_dispatcher *d, uint64_t job, const char *attr,
+	    const char *value, void *arg);
 };
 
 /*
@@ -221,7 +241,7 @@ void pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job);
  * Operations on a job from this process, through the engine (pogo one's
  * Ctrl-C: halt with "halted by user", then kill).  0, POGO_ERR_NOTFOUND,
  * POGO_ERR_STATE, or POGO_ERR_NOTIMPL without an engine that has them.
- * XXX(#9): POST /v1/jobs/:jobid (jobhalt) will call the same.
+ * POST /v1/jobs/:jobid (jobhalt) calls the same.
  */
 int pogo_dispatcher_job_halt(
     struct pogo_dispatcher *d, uint64_t job, const char *reason);

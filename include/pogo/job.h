@@ -255,6 +255,19 @@ int pogo_job_halt(struct pogo_job *job, const char *reason);
 int pogo_job_resume(struct pogo_job *job);
 int pogo_job_retry(struct pogo_job *job, const char *host);
 int pogo_job_skip(struct pogo_job *job, const char *host);
+/* Has the job expired (start_time + job_timeout <= now, SPEC 5.5)? */
+bool pogo_job_expired(const struct pogo_job *job);
+/*
+ * jobalter (SPEC 5.5): set attr to value for the hosts handed over
+ * afterwards.  "timeout" and "retry" take a non-negative integer,
+ * "prehook", "posthook" and "lock" 1/0/true/false, "command" non-empty
+ * text, "message" anything (the job record's, not the job's).  0,
+ * POGO_ERR_NOTFOUND for another attribute, UV_EINVAL for a bad value;
+ * nothing changes on an error.
+ */
+int pogo_job_alter(struct pogo_job *job, const char *attr, const char *value);
+/* The checks of pogo_job_alter() alone, for a job not at hand. */
+int pogo_job_alter_check(const char *attr, const char *value);
 /* Stop every running task ("killed"); used on a second Ctrl-C. */
 void pogo_job_kill(struct pogo_job *job);
 

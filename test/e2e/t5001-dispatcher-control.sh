@@ -193,7 +193,7 @@ cp_get '/v1/jobs/p0000000000/hosts?max=x'
 expect_eq "bad max code" "$code" 400
 expect_eq "bad max" "$(jget 'j["errors"]')" "[\"invalid value for 'max'\"]"
 cp_get /nowhere
-expect_eq "unknown path code" "$code" 400
+expect_eq "unknown path code" "$code" 404
 expect_eq "unknown path" "$(jget 'j["errors"]')" \
     "[\"unknown request: '/nowhere'\"]"
 cp_get /status

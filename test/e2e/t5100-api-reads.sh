@@ -120,7 +120,7 @@ cp_post /v1/admin/nomas -d enable=0
 cp_post /v1/admin/nomas -d enable=2
 expect_eq "nomas bad enable" "$code" 400
 
-# Error forms of SPEC 11.3 below /v1; SPEC 7.5's outside it.
+# Error forms of SPEC 11.3: 400 below /v1, 404 outside it.
 cp_get /v1/nothing/here
 expect_eq "unknown v1 code" "$code" 400
 expect_eq "unknown v1" "$(jget 'j["errors"]')" \
@@ -131,7 +131,7 @@ expect_eq "unknown method code" "$code" 400
 expect_eq "unknown method" "$(jget 'j["errors"]')" \
     "[\"unknown request: DELETE '/jobs'\"]"
 cp_get /nowhere
-expect_eq "outside v1 code" "$code" 400
+expect_eq "outside v1 code" "$code" 404
 expect_eq "outside v1" "$(jget 'j["errors"]')" \
     "[\"unknown request: '/nowhere'\"]"
 
