@@ -734,15 +734,28 @@ deng_kill(struct pogo_dispatcher *d, uint64_t n, void *arg)
 	return 0;
 }
 
+/* A resume or retry made an ended job active again: count it. */
+static void
+deng_reactivated(struct djob *dj)
+{
+	if (dj->ended && pogo_job_state(dj->job) == POGO_JOB_RUNNING) {
+		dj->ended = false;
+		dj->eng->nactive++;
+	}
+}
+
 static int
 deng_resume(struct pogo_dispatcher *d, uint64_t n, void *arg)
 {
 	struct djob *dj = deng_find_n(arg, n);
+	int r;
 
 	if (dj == NULL)
 		return POGO_ERR_NOTFOUND;
 	/* XXX(#10): a job that needs secrets not cached is refused here. */
-	return pogo_job_resume(dj->job);
+	if ((r = pogo_job_resume(dj->job)) == 0)
+		deng_reactivated(dj);
+	return r;
 }
 
 static int
@@ -758,6 +771,7 @@ deng_retry(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
 		return POGO_ERR_TIMEOUT;
 	for (i = 0; i < nhosts; i++)
 		results[i] = pogo_job_retry(dj->job, hosts[i]) == 0;
+	deng_reactivated(dj);
 	return 0;
 }
 
