@@ -27,6 +27,7 @@
 #include "pogo/xmalloc.h"
 
 #define PIDFILE_MAX 256
+#define PIDFILE_NAME 180 /* bytes of a task id's file name, before ".pid" */
 
 struct pogo_pidfile {
 	uv_work_t work;
@@ -64,14 +65,14 @@ pogo_pidfile_starttime(pid_t pid)
 	return v;
 }
 
-/* The boot's id into out (37 bytes), or "". */
+/* The boot's id into out (37 bytes), or "-" when it cannot be read. */
 static void
 pidfile_boot_id(char out[37])
 {
 	char *buf = NULL;
 	size_t len;
 
-	out[0] = '\0';
+	snprintf(out, 37, "-");
 	if (pogo_str_read_file(
 	        "/proc/sys/kernel/random/boot_id", 64, &buf, &len) != 0)
 		return;
@@ -166,21 +167,35 @@ pogo_pidfile_new(uv_loop_t *loop, const char *dir, const char *name, pid_t pgid,
     void (*written)(void *arg), void *arg)
 {
 	struct pogo_pidfile *pf = xcalloc(1, sizeof(*pf));
-	char safe[128];
-	size_t i;
+	char safe[PIDFILE_NAME + 24];
+	uint64_t h = 14695981039346656037ull; /* FNV-1a */
+	size_t i, o = 0;
 	int r;
 
-	/* The name is a task id from the network: no path in it. */
-	for (i = 0; name[i] != '\0' && i < sizeof(safe) - 1; i++) {
-		safe[i] = (isalnum((unsigned char)name[i]) ||
-		              strchr("_.:-", name[i]) != NULL)
-		    ? name[i]
-		    : '_';
+	/*
+	 * The name is a task id from the network: never a path, and two ids
+	 * never share a file.  Bytes other than [A-Za-z0-9_.:-] and a leading
+	 * '.' become %XX; a long name keeps its start and gets its hash.
+	 */
+	for (i = 0; name[i] != '\0'; i++) {
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ull;
+		if (o >= PIDFILE_NAME)
+			continue;
+		if ((isalnum((unsigned char)name[i]) ||
+		        strchr("_:-", name[i]) != NULL ||
+		        (name[i] == '.' && i > 0)))
+			safe[o++] = name[i];
+		else
+			o += (size_t)snprintf(safe + o, sizeof(safe) - o,
+			    "%%%02X", (unsigned char)name[i]);
 	}
-	safe[i] = '\0';
-	if (safe[0] == '.' || safe[0] == '\0')
-		safe[0] = '_';
-	xasprintf(&pf->path, "%s/%s.pid", dir, safe);
+	if (o >= PIDFILE_NAME)
+		o = PIDFILE_NAME +
+		    (size_t)snprintf(safe + PIDFILE_NAME,
+		        sizeof(safe) - PIDFILE_NAME, "%%%016llx",
+		        (unsigned long long)h);
+	safe[o] = '\0';
+	xasprintf(&pf->path, "%s/%s.pid", dir, o == 0 ? "%" : safe);
 	pf->pgid = pgid;
 	pf->written_cb = written;
 	pf->written_arg = arg;
@@ -229,10 +244,19 @@ pidfile_reap_one(const char *dir, const char *name, const char *boot)
 		goto remove;
 	}
 	/* A running worker's task: not ours to touch. */
-	if (strcmp(fboot, boot) == 0 && pidfile_alive((pid_t)wpid, wstart))
+	if ((strcmp(fboot, boot) == 0 || strcmp(boot, "-") == 0 ||
+	        strcmp(fboot, "-") == 0) &&
+	    pidfile_alive((pid_t)wpid, wstart))
 		goto out;
 	if (strcmp(fboot, boot) != 0)
 		goto remove; /* another boot: nothing of it runs */
+	/* Without the boot or the leader's start time, nothing is proven. */
+	if (strcmp(boot, "-") == 0 || start == 0) {
+		log_warn("%s: cannot tell whether process group %ld is the "
+		         "task's; not signalled, removed",
+		    path, pgid);
+		goto remove;
+	}
 	now = pogo_pidfile_starttime((pid_t)pgid);
 	/* A live process with the group's id is its leader, or a reuse. */
 	if (now != 0 && now != start)

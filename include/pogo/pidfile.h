@@ -15,7 +15,8 @@
  * (/proc/sys/kernel/random/boot_id).  pogo_pidfile_reap() leaves alone the
  * files of a worker that still runs (two workers may share a state
  * directory) and kills only what is provably the task's group: nothing
- * from another boot; a live leader only if its start time matches; a
+ * from another boot or when the boot or the leader's start time is
+ * unknown; a live leader only if its start time matches; a
  * group whose leader is gone by its id, which Linux does not reuse while
  * a member lives.
  */
@@ -31,8 +32,10 @@ struct pogo_pidfile;
 /*
  * Write <dir>/<name>.pid for the process group pgid, in libuv's thread
  * pool (the loop never waits on the disk).  name (a task id, from the
- * network) has every byte but [A-Za-z0-9_.:-] and a leading '.' turned
- * into '_', and is cut at 127 bytes.  written(arg) (may be NULL) is
+ * network) is never a path and two ids never share a file: bytes other
+ * than [A-Za-z0-9_.:-] and a leading '.' are written %XX, and a name
+ * longer than 180 bytes keeps its start and gets a hash of the whole.
+ * written(arg) (may be NULL) is
  * called from the loop once the write is over, also when it failed (a
  * failure is logged, as a warning), never from within this call.
  */

@@ -169,7 +169,7 @@ TEST(removed_at_once)
 	pogo_pidfile_remove(pf, pf_removed, &removed);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(removed, 1);
-	ASSERT(!pf_exists("_._.._x_y.pid"));
+	ASSERT(!pf_exists("%2E.%2F..%2Fx%2Fy.pid"));
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	pf_rmdir();
 }
@@ -185,10 +185,50 @@ TEST(task_id_is_not_a_path)
 	ASSERT_OK(pogo_proc_loop_init(&loop));
 	pf = pogo_pidfile_new(&loop, pf_dir, "../../x/y", getpid(), NULL, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	ASSERT(pf_exists("_._.._x_y.pid"));
+	ASSERT(pf_exists("%2E.%2F..%2Fx%2Fy.pid"));
 	pogo_pidfile_remove(pf, pf_removed, &removed);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	ASSERT(!pf_exists("_._.._x_y.pid"));
+	ASSERT(!pf_exists("%2E.%2F..%2Fx%2Fy.pid"));
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	pf_rmdir();
+}
+
+/* Two task ids, two files, whatever bytes they hold or their length. */
+TEST(task_ids_never_share_a_file)
+{
+	struct pogo_pidfile *pf[4];
+	char a[300], b[300];
+	struct dirent *de;
+	uv_loop_t loop;
+	int removed = 0, n = 0, i;
+	DIR *d;
+
+	pf_mkdir();
+	memset(a, 'a', sizeof(a) - 1);
+	a[sizeof(a) - 1] = '\0';
+	memcpy(b, a, sizeof(b));
+	b[sizeof(b) - 2] = 'b';
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	pf[0] = pogo_pidfile_new(&loop, pf_dir, "x/y", getpid(), NULL, NULL);
+	pf[1] = pogo_pidfile_new(&loop, pf_dir, "x_y", getpid(), NULL, NULL);
+	pf[2] = pogo_pidfile_new(&loop, pf_dir, a, getpid(), NULL, NULL);
+	pf[3] = pogo_pidfile_new(&loop, pf_dir, b, getpid(), NULL, NULL);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT((d = opendir(pf_dir)) != NULL);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] != '.') {
+			ASSERT(strlen(de->d_name) < 255);
+			n++;
+		}
+	}
+	closedir(d);
+	ASSERT_EQ(n, 4);
+	ASSERT(pf_exists("x%2Fy.pid"));
+	ASSERT(pf_exists("x_y.pid"));
+	for (i = 0; i < 4; i++)
+		pogo_pidfile_remove(pf[i], pf_removed, &removed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(removed, 4);
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	pf_rmdir();
 }
@@ -225,6 +265,11 @@ TEST(reap)
 	    pogo_pidfile_starttime(reused) - 1, (long)gone_worker, me + 1,
 	    boot);
 	pf_write("t5.pid", "junk\n");
+	/* The leader's start time or the boot unknown: never signalled. */
+	pf_write("t6.pid", "%ld %llu %ld %llu %s\n", (long)mine, 0ull,
+	    (long)gone_worker, me + 1, boot);
+	pf_write("t7.pid", "%ld %llu %ld %llu %s\n", (long)mine,
+	    pogo_pidfile_starttime(mine), (long)gone_worker, me + 1, "-");
 	pf_write("notes.txt", "%d %d\n", 1, 2);
 	ASSERT_EQ(pogo_pidfile_reap(pf_dir, &cause), 1);
 	ASSERT(cause == NULL);
@@ -234,6 +279,8 @@ TEST(reap)
 	ASSERT(!pf_exists("t3.pid"));
 	ASSERT(!pf_exists("t4.pid"));
 	ASSERT(!pf_exists("t5.pid"));
+	ASSERT(!pf_exists("t6.pid"));
+	ASSERT(!pf_exists("t7.pid"));
 	ASSERT(pf_exists("notes.txt"));
 	ASSERT_EQ(kill(mine, 0), 0);
 	ASSERT_EQ(kill(other_boot, 0), 0);
