@@ -188,9 +188,23 @@ auth_prefix(const char *path, const char *prefix)
 	    (path[n] == '\0' || path[n] == '/');
 }
 
+/*
+ * A path the rules below cannot judge by its prefix: not absolute, or
+ * with a query, an escape, a dot segment or an empty segment left in it.
+ */
+static bool
+auth_unclear(const char *path)
+{
+	return path[0] != '/' || strpbrk(path, "?#%\\") != NULL ||
+	    strstr(path, "/.") != NULL || strstr(path, "//") != NULL;
+}
+
 enum pogo_api_need
 pogo_api_need(const char *method, const char *path)
 {
+	/* The caller routes on the decoded, normalised path alone. */
+	if (auth_unclear(path))
+		return POGO_API_NEED_ADMIN;
 	if (strcmp(path, "/status") == 0 || strcmp(path, "/v1/ping") == 0 ||
 	    auth_prefix(path, "/ui"))
 		return POGO_API_NEED_NONE;

@@ -48,7 +48,9 @@ enum pogo_api_need {
  * What a request with this method and path (without the query) needs:
  * POST /v1/jobs submits (USER); any other POST operates on the job that
  * the path names (OWNER: the caller asks the control port for the
- * owner); GET /v1/namespaces is a read.
+ * owner); GET /v1/namespaces is a read.  A path that is not absolute
+ * or still holds a query, an escape, a dot segment or an empty segment
+ * needs ADMIN: route on the decoded, normalised path given here.
  */
 enum pogo_api_need pogo_api_need(const char *method, const char *path);
 

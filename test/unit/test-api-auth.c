@@ -122,6 +122,16 @@ TEST(needs)
 	    POGO_API_NEED_ADMIN);
 	ASSERT_EQ(
 	    pogo_api_need("GET", "/v1/admin/workers"), POGO_API_NEED_ADMIN);
+	/* Paths a prefix cannot judge ask for the most (review). */
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/ui/../v1/admin/x"), POGO_API_NEED_ADMIN);
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/ui/%2e%2e/v1/admin"), POGO_API_NEED_ADMIN);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/admin?a=1"), POGO_API_NEED_ADMIN);
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/v1/namespaces?x"), POGO_API_NEED_ADMIN);
+	ASSERT_EQ(pogo_api_need("GET", "//v1/admin"), POGO_API_NEED_ADMIN);
+	ASSERT_EQ(pogo_api_need("GET", "v1/jobs"), POGO_API_NEED_ADMIN);
 }
 
 TEST(authorisation)
