@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "pogo/dispatcher.h"
 #include "pogo/error.h"
 #include "pogo/exec-remote.h"
 #include "pogo/log.h"
@@ -230,8 +231,33 @@ remote_find(struct remote *e, const char *task_id)
 	return container_of(run, struct rtask, run);
 }
 
+/* Does worker wk hold the key of secrets s (NULL: none needed)? */
+static bool
+remote_key_ok(const struct rworker *wk, const struct pogo_dispatcher_secrets *s)
+{
+	const char *kid;
+
+	if (s == NULL || s->key_id == NULL)
+		return true;
+	kid = wk->w != NULL ? pogo_peer_worker_key_id(wk->w) : NULL;
+	return kid != NULL && strcmp(kid, s->key_id) == 0;
+}
+
+/* The secrets of t's job (opts.secrets): 0 and *sp, or UV_EAGAIN. */
+static int
+remote_secrets(struct remote *e, const struct pogo_exec_task *t,
+    const struct pogo_dispatcher_secrets **sp)
+{
+	*sp = NULL;
+	if (e->o.secrets == NULL)
+		return 0;
+	return e->o.secrets(t, sp, e->o.arg);
+}
+
+/* A command to wk; a run carries the secret boxes sec (or NULL). */
 static void
-remote_command(struct rworker *wk, enum pogo_msg_type type, struct rtask *rt)
+remote_command(struct rworker *wk, enum pogo_msg_type type, struct rtask *rt,
+    const struct pogo_dispatcher_secrets *sec)
 {
 	const struct pogo_exec_task *t = rt->t;
 	const struct pogo_exec_stub *s = t->stub;
@@ -263,7 +289,14 @@ remote_command(struct rworker *wk, enum pogo_msg_type type, struct rtask *rt)
 			/* As submitted and stored: base64 (SPEC 5.1, 8.3). */
 			m.task.exe_data = (char *)s->exe_data;
 		}
-		/* XXX(#10): the job's encrypted secrets (t->secrets). */
+		/* The boxes as the client sent them (SPEC 8.3, 10.3). */
+		if (sec != NULL) {
+			m.task.password = (char *)sec->password;
+			m.task.client_private_key =
+			    (char *)sec->client_private_key;
+			m.task.pvt_key_passphrase =
+			    (char *)sec->pvt_key_passphrase;
+		}
 	}
 	c = xcalloc(1, sizeof(*c));
 	c->type = type;
@@ -293,6 +326,7 @@ remote_send_cb(void *cookie, int status)
 {
 	struct rtask *rt = cookie;
 	struct remote *e = rt->e;
+	const struct pogo_dispatcher_secrets *s = NULL;
 
 	remote_commit_status(e, status);
 	if (!rt->done && e->failed) {
@@ -310,9 +344,12 @@ remote_send_cb(void *cookie, int status)
 			rtask_fail(rt, "killed");
 		else if (rt->wk->w == NULL)
 			rtask_requeue(rt); /* lost before it was sent */
+		else if (remote_secrets(e, rt->t, &s) != 0 ||
+		    !remote_key_ok(rt->wk, s))
+			rtask_requeue(rt); /* its secrets went meanwhile */
 		else {
 			rt->sent = true;
-			remote_command(rt->wk, POGO_MSG_RUN, rt);
+			remote_command(rt->wk, POGO_MSG_RUN, rt, s);
 		}
 	}
 	rtask_unref(rt);
@@ -323,16 +360,27 @@ static int
 remote_start(struct pogo_exec *base, struct pogo_exec_task *t)
 {
 	struct remote *e = (struct remote *)base;
+	const struct pogo_dispatcher_secrets *s;
 	struct rworker *wk, *pick = NULL;
 	struct rtask *rt;
-	uint32_t n = 0, v;
+	uint32_t n = 0, v, other = 0;
+	int r;
 
 	if (e->closing)
 		return UV_ECANCELED;
-	/* A random worker with free capacity (SPEC 7.2). */
+	if ((r = remote_secrets(e, t, &s)) != 0)
+		return r;
+	/*
+	 * A random worker with free capacity and, for a job with secrets,
+	 * their key (SPEC 7.2).
+	 */
 	for (wk = e->workers; wk != NULL; wk = wk->next) {
 		if (wk->w == NULL || wk->busy || wk->inflight >= wk->max_tasks)
 			continue;
+		if (!remote_key_ok(wk, s)) {
+			other++;
+			continue;
+		}
 		n++;
 		if (uv_random(NULL, NULL, &v, sizeof(v), 0, NULL) != 0)
 			v = 0;
@@ -340,7 +388,7 @@ remote_start(struct pogo_exec *base, struct pogo_exec_task *t)
 			pick = wk;
 	}
 	if (pick == NULL)
-		return UV_EBUSY;
+		return other > 0 ? UV_EAGAIN : UV_EBUSY;
 	if (e->o.assign != NULL)
 		e->o.assign(t, pick->name, pick->instance, e->o.arg);
 	rt = xcalloc(1, sizeof(*rt));
@@ -365,7 +413,7 @@ remote_kill(struct pogo_exec *base, struct pogo_exec_task *t)
 		return;
 	rt->killed = true;
 	if (rt->sent && rt->wk->w != NULL)
-		remote_command(rt->wk, POGO_MSG_TASKKILL, rt);
+		remote_command(rt->wk, POGO_MSG_TASKKILL, rt, NULL);
 	/* Unsent: the send's barrier ends it.  Lost: the grace rule. */
 }
 
@@ -735,7 +783,7 @@ remote_adopt(struct pogo_exec *base, struct pogo_exec_task *t,
 	t->priv = rt;
 	pogo_exec_run_adopt(&e->base, &rt->run, t, started_at);
 	if (wk->w != NULL)
-		remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+		remote_command(wk, POGO_MSG_TASKSTATUS, rt, NULL);
 	else
 		remote_grace_arm(e);
 	return 0;
@@ -794,10 +842,10 @@ again:
 			wk->refs++;
 			rt->wk = wk;
 			rworker_unref(old);
-			remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+			remote_command(wk, POGO_MSG_TASKSTATUS, rt, NULL);
 			/* A kill asked for while it was lost (SPEC 8.3). */
 			if (rt->killed)
-				remote_command(wk, POGO_MSG_TASKKILL, rt);
+				remote_command(wk, POGO_MSG_TASKKILL, rt, NULL);
 		}
 		rworker_unref(old);
 		goto again; /* old may be gone */

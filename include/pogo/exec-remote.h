@@ -17,6 +17,14 @@
  *   UV_EBUSY (the task waits at the head of the queue).  The `run` goes
  *   out from opts.barrier's callback: the engine commits the task's
  *   `ready` state, id and worker first (SPEC 6.3).
+ * - A task of a job with secrets (opts.secrets) goes only to a worker
+ *   whose hello key_id is the boxes' key_id, and only while they are
+ *   cached: otherwise start() refuses with UV_EAGAIN (this task waits,
+ *   tasks of other jobs may go; UV_EBUSY when no worker has room at
+ *   all).  The boxes go in the run's task_data (password,
+ *   client_private_key, pvt_key_passphrase); a task whose secrets are
+ *   gone when its run is to be sent is given back unstarted
+ *   (result.requeue).
  * - A `busy` answer marks the worker full until it reports a finished
  *   task, and gives the task back unstarted (result.requeue: the engine
  *   puts it at the head of the queue).  Another refusal fails the host
@@ -61,6 +69,7 @@
 
 #include "pogo/exec.h"
 
+struct pogo_dispatcher_secrets;
 struct pogo_msg;
 struct pogo_peer_worker;
 
@@ -82,6 +91,15 @@ struct pogo_exec_remote_opts {
 	 */
 	void (*assign)(struct pogo_exec_task *t, const char *worker,
 	    const char *instance, void *arg);
+	/*
+	 * The secret boxes of t's job (SPEC 7.2, 8.3; may be NULL: no job
+	 * has secrets), asked when t starts and again when its run is sent:
+	 * 0 with *sp NULL for a job without secrets, or with its boxes and
+	 * their key_id (borrowed for the call); UV_EAGAIN for a job whose
+	 * secrets are not cached (SPEC 7.4).
+	 */
+	int (*secrets)(const struct pogo_exec_task *t,
+	    const struct pogo_dispatcher_secrets **sp, void *arg);
 	/* A worker gained room (hello, a task ended on a busy worker). */
 	void (*kick)(void *arg);
 	void *arg;

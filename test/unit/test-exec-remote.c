@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "pogo/dispatcher.h"
 #include "pogo/error.h"
 #include "pogo/exec-remote.h"
 #include "pogo/peer.h"
@@ -32,6 +33,11 @@ struct rt {
 	int runs, kills, statuses;
 	char run_task[64], run_host[64], run_cmd[64], run_name[16];
 	char run_job[32], run_user[16];
+	char run_pw[64], run_key[64], run_kpp[64];
+	/* the job's secrets (opts.secrets); need_secrets without: EAGAIN */
+	const struct pogo_dispatcher_secrets *secrets;
+	bool need_secrets;
+	int secret_asks;
 	const char *answer;        /* NULL: OK */
 	const char *status_answer; /* to taskstatus; NULL: ack */
 	/* events */
@@ -99,6 +105,9 @@ cl_command(struct pogo_peer_client *cl, struct pogo_peer_link *l,
 		cp(t->run_name, sizeof(t->run_name), m->task.task_name);
 		cp(t->run_job, sizeof(t->run_job), m->task.job_id);
 		cp(t->run_user, sizeof(t->run_user), m->task.user);
+		cp(t->run_pw, sizeof(t->run_pw), m->task.password);
+		cp(t->run_key, sizeof(t->run_key), m->task.client_private_key);
+		cp(t->run_kpp, sizeof(t->run_kpp), m->task.pvt_key_passphrase);
 		pogo_peer_link_reply(
 		    l, m->task_id, t->answer != NULL, t->answer, -1);
 		return;
@@ -194,6 +203,17 @@ assign(struct pogo_exec_task *t, const char *worker, const char *instance,
 	t->user = "alice";
 }
 
+static int
+secrets(const struct pogo_exec_task *task,
+    const struct pogo_dispatcher_secrets **sp, void *arg)
+{
+	struct rt *t = arg;
+
+	t->secret_asks++;
+	*sp = t->secrets;
+	return t->need_secrets && t->secrets == NULL ? UV_EAGAIN : 0;
+}
+
 #define WAIT_UNTIL(t, cond)                                  \
 	do {                                                 \
 		uint64_t end_ = uv_hrtime() + 5000000000ULL; \
@@ -218,6 +238,7 @@ rt_init(struct rt *t, uint64_t grace_ms, bool with_barrier)
 	memset(&o, 0, sizeof(o));
 	o.kick = kick;
 	o.assign = assign;
+	o.secrets = secrets;
 	o.barrier = with_barrier ? barrier : NULL;
 	o.arg = t;
 	o.grace_ms = grace_ms;
@@ -236,7 +257,8 @@ rt_init(struct rt *t, uint64_t grace_ms, bool with_barrier)
 
 /* A worker name of max_tasks, with instance (NULL: a random one). */
 static struct pogo_peer_client *
-rt_worker(struct rt *t, const char *name, int max_tasks, const char *instance)
+rt_worker_key(struct rt *t, const char *name, int max_tasks,
+    const char *instance, const char *key_id)
 {
 	struct pogo_peer_client_opts o;
 	struct pogo_peer_client *cl;
@@ -251,9 +273,16 @@ rt_worker(struct rt *t, const char *name, int max_tasks, const char *instance)
 	o.name = name;
 	o.instance = instance;
 	o.max_tasks = max_tasks;
+	o.key_id = key_id;
 	o.reconnect_delay = 0;
 	ASSERT_OK(pogo_peer_client_new(&t->loop, &o, &cl_cbs, t, &cl, &cause));
 	return cl;
+}
+
+static struct pogo_peer_client *
+rt_worker(struct rt *t, const char *name, int max_tasks, const char *instance)
+{
+	return rt_worker_key(t, name, max_tasks, instance, NULL);
 }
 
 static void
@@ -865,5 +894,78 @@ TEST(two_lost_records_of_one_name_are_both_resolved)
 	WAIT_UNTIL(&t, t.dones == 2);
 	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
 	ASSERT_EQ(t.runs, 0);
+	rt_done(&t);
+}
+
+#define KEY_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define KEY_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+TEST(secrets_go_only_to_a_worker_of_their_key_in_task_data)
+{
+	struct pogo_dispatcher_secrets sec = { "BOX-PW", "BOX-KEY", "BOX-KPP",
+		KEY_B };
+	struct pogo_exec_task task, task2, task3;
+	struct pogo_peer_client *cla, *cl0;
+	struct rt t;
+	int i;
+
+	rt_init(&t, 0, true);
+	t.secrets = &sec;
+	t.need_secrets = true;
+	cla = rt_worker_key(&t, "wa", 4, NULL, KEY_A);
+	cl0 = rt_worker_key(&t, "w0", 4, NULL, NULL);
+	WAIT_UNTIL(&t, t.kicks >= 2);
+	task_init(&task, "127.0.0.1:7655-1");
+	/* Room, but no worker of key B: this task waits, others may go. */
+	for (i = 0; i < 20; i++)
+		ASSERT_EQ(t.e->ops->start(t.e, &task), UV_EAGAIN);
+	ASSERT_EQ(t.e->inflight, 0);
+	t.cl = rt_worker_key(&t, "wb", 1, NULL, KEY_B);
+	WAIT_UNTIL(&t, t.kicks >= 3);
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	ASSERT_STR_EQ(pogo_exec_remote_worker(&task, NULL), "wb");
+	WAIT_UNTIL(&t, t.runs == 1);
+	ASSERT_STR_EQ(t.run_pw, "BOX-PW");
+	ASSERT_STR_EQ(t.run_key, "BOX-KEY");
+	ASSERT_STR_EQ(t.run_kpp, "BOX-KPP");
+	/* wb is full: the next task of the job waits, wa has room. */
+	task_init(&task2, "127.0.0.1:7655-2");
+	ASSERT_EQ(t.e->ops->start(t.e, &task2), UV_EAGAIN);
+	/* A job without secrets goes anywhere, without boxes. */
+	t.secrets = NULL;
+	t.need_secrets = false;
+	task_init(&task3, "127.0.0.1:7655-3");
+	ASSERT_OK(t.e->ops->start(t.e, &task3));
+	WAIT_UNTIL(&t, t.runs == 2);
+	ASSERT_STR_EQ(t.run_pw, "(null)");
+	ASSERT_STR_EQ(t.run_key, "(null)");
+	pogo_peer_client_close(cla, NULL, NULL);
+	pogo_peer_client_close(cl0, NULL, NULL);
+	rt_done(&t);
+}
+
+TEST(secrets_not_cached_the_task_waits_also_at_the_send)
+{
+	struct pogo_dispatcher_secrets sec = { "BOX-PW", NULL, NULL, KEY_B };
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 0, true);
+	t.need_secrets = true;
+	t.cl = rt_worker_key(&t, "wb", 2, NULL, KEY_B);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_EQ(t.e->ops->start(t.e, &task), UV_EAGAIN);
+	ASSERT_EQ(t.e->inflight, 0);
+	/* Cached at the start, dropped before the run goes: back, unsent. */
+	t.secrets = &sec;
+	t.hold = true;
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	t.secrets = NULL;
+	t.hold = false;
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT(t.res.requeue);
+	ASSERT_EQ(t.runs, 0);
+	ASSERT_EQ(t.e->inflight, 0);
 	rt_done(&t);
 }
