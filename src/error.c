@@ -33,6 +33,7 @@ static const struct {
 	{ POGO_ERR_CRYPTO, "ERR_CRYPTO", "cryptographic operation failed" },
 	{ POGO_ERR_DECRYPT, "ERR_DECRYPT", "cannot decrypt job secrets" },
 	{ POGO_ERR_NOKEY, "ERR_NOKEY", "Worker key not defined" },
+	{ POGO_ERR_NOWORKER, "ERR_NOWORKER", "no worker for this task" },
 };
 
 const char *

@@ -243,7 +243,7 @@ remote_key_ok(const struct rworker *wk, const struct pogo_dispatcher_secrets *s)
 	return kid != NULL && strcmp(kid, s->key_id) == 0;
 }
 
-/* The secrets of t's job (opts.secrets): 0 and *sp, or UV_EAGAIN. */
+/* The secrets of t's job (opts.secrets): 0 and *sp, or an error. */
 static int
 remote_secrets(struct remote *e, const struct pogo_exec_task *t,
     const struct pogo_dispatcher_secrets **sp)
@@ -388,7 +388,7 @@ remote_start(struct pogo_exec *base, struct pogo_exec_task *t)
 			pick = wk;
 	}
 	if (pick == NULL)
-		return other > 0 ? UV_EAGAIN : UV_EBUSY;
+		return other > 0 ? POGO_ERR_NOWORKER : UV_EBUSY;
 	if (e->o.assign != NULL)
 		e->o.assign(t, pick->name, pick->instance, e->o.arg);
 	rt = xcalloc(1, sizeof(*rt));

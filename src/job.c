@@ -269,7 +269,7 @@ static bool
 job_refusal_passes(int rc)
 {
 	return rc == UV_EAGAIN || rc == UV_EMFILE || rc == UV_ENFILE ||
-	    rc == UV_ENOMEM || rc == UV_EBUSY;
+	    rc == UV_ENOMEM || rc == UV_EBUSY || rc == POGO_ERR_NOWORKER;
 }
 
 static void dispatch_drain(struct pogo_dispatch *d);
@@ -436,6 +436,12 @@ job_exec(struct pogo_job *job, uint32_t t)
 			return 0;
 		}
 	}
+	if (rc == POGO_ERR_NOWORKER) {
+		/* No worker for this task now; the others may go. */
+		job_host_set(job, t, POGO_HOST_WAITING, -1, false,
+		    "waiting for a worker");
+		return rc;
+	}
 	if (rc != 0) {
 		/* Refused for now, or no task number yet: try again later. */
 		xasprintf(&msg, "waiting for a worker: cannot run task: %s",
@@ -455,7 +461,9 @@ job_exec(struct pogo_job *job, uint32_t t)
 static void
 dispatch_drain(struct pogo_dispatch *d)
 {
-	struct dispatch_entry e;
+	struct dispatch_entry e, *skip = NULL;
+	size_t nskip = 0, cap = 0, i;
+	int rc;
 
 	if (d->draining)
 		return;
@@ -466,13 +474,23 @@ dispatch_drain(struct pogo_dispatch *d)
 		e.job->queued--;
 		if (d->head == d->n)
 			d->head = d->n = 0;
-		if (job_exec(e.job, e.t) != 0) {
+		if ((rc = job_exec(e.job, e.t)) == POGO_ERR_NOWORKER) {
+			/* No worker for it now: it keeps its place. */
+			if (nskip == cap) {
+				cap = cap ? cap * 2 : 16;
+				skip = xreallocarray(skip, cap, sizeof(*skip));
+			}
+			skip[nskip++] = e;
+		} else if (rc != 0) {
 			/* Refused: it stays first in line. */
 			dispatch_push(d, e.job, e.t, true);
 			dispatch_refused(d);
 			break;
 		}
 	}
+	for (i = nskip; i-- > 0;)
+		dispatch_push(d, skip[i].job, skip[i].t, true);
+	free(skip);
 	d->draining = false;
 }
 
@@ -482,9 +500,12 @@ job_sched_run(struct pogo_sched *s, uint32_t t, void *arg)
 {
 	struct pogo_job *job = arg;
 	struct pogo_dispatch *d = job->d;
+	int rc;
 
 	if (!d->draining && d->head == d->n && dispatch_room(d)) {
-		if (job_exec(job, t) != 0) {
+		if ((rc = job_exec(job, t)) == POGO_ERR_NOWORKER)
+			dispatch_push(d, job, t, false);
+		else if (rc != 0) {
 			dispatch_push(d, job, t, true);
 			dispatch_refused(d);
 		}
@@ -493,6 +514,13 @@ job_sched_run(struct pogo_sched *s, uint32_t t, void *arg)
 	dispatch_push(d, job, t, false);
 	job_host_set(
 	    job, t, POGO_HOST_WAITING, -1, false, "waiting for a worker");
+	/*
+	 * Room, and no refusal: the queue holds tasks no worker may take
+	 * now (POGO_ERR_NOWORKER); this one may go, at the next loop turn.
+	 */
+	if (!d->draining && dispatch_room(d) &&
+	    !uv_is_active((uv_handle_t *)&d->retry))
+		uv_timer_start(&d->retry, dispatch_retry_cb, 0, 0);
 }
 
 static void

@@ -32,6 +32,7 @@ enum pogo_err {
 	POGO_ERR_CRYPTO = -20016,
 	POGO_ERR_DECRYPT = -20017,
 	POGO_ERR_NOKEY = -20018,
+	POGO_ERR_NOWORKER = -20019,
 };
 
 /* Text for r (never NULL; unknown codes give a generic text). */

@@ -19,9 +19,9 @@
  *   `ready` state, id and worker first (SPEC 6.3).
  * - A task of a job with secrets (opts.secrets) goes only to a worker
  *   whose hello key_id is the boxes' key_id, and only while they are
- *   cached: otherwise start() refuses with UV_EAGAIN (this task waits,
- *   tasks of other jobs may go; UV_EBUSY when no worker has room at
- *   all).  The boxes go in the run's task_data (password,
+ *   cached: otherwise start() refuses with POGO_ERR_NOWORKER (this task
+ *   waits, tasks behind it may go, job.h; UV_EBUSY when no worker has
+ *   room at all).  The boxes go in the run's task_data (password,
  *   client_private_key, pvt_key_passphrase); a task whose secrets are
  *   gone when its run is to be sent is given back unstarted
  *   (result.requeue).
@@ -95,8 +95,8 @@ struct pogo_exec_remote_opts {
 	 * The secret boxes of t's job (SPEC 7.2, 8.3; may be NULL: no job
 	 * has secrets), asked when t starts and again when its run is sent:
 	 * 0 with *sp NULL for a job without secrets, or with its boxes and
-	 * their key_id (borrowed for the call); UV_EAGAIN for a job whose
-	 * secrets are not cached (SPEC 7.4).
+	 * their key_id (borrowed for the call); POGO_ERR_NOWORKER for a job
+	 * whose secrets are not cached (SPEC 7.4).
 	 */
 	int (*secrets)(const struct pogo_exec_task *t,
 	    const struct pogo_dispatcher_secrets **sp, void *arg);

@@ -34,6 +34,11 @@
  *   (a done event with result->requeue: a late `busy`, or taskstatus
  *   `unknown`) goes back to the head of the queue the same way, or, if its
  *   job was halted meanwhile, becomes `halted` and gives its units back.
+ * - A start refused with POGO_ERR_NOWORKER (no connected worker may take
+ *   this task: its job's secrets are for another key, or not cached, SPEC
+ *   7.2) is no run either: the host waits (`waiting for a worker`) in its
+ *   place in the queue, and the tasks behind it are served; it is tried
+ *   again at the next drain (a kick, a task's end).
  * - Task ids are <prefix><n> with n from the caller's counter (next_task,
  *   for example the store's pogo_store_next_task()), so they are unique
  *   across jobs and, with a stored counter, across restarts (SPEC 6.4).

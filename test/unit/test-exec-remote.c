@@ -34,7 +34,7 @@ struct rt {
 	char run_task[64], run_host[64], run_cmd[64], run_name[16];
 	char run_job[32], run_user[16];
 	char run_pw[64], run_key[64], run_kpp[64];
-	/* the job's secrets (opts.secrets); need_secrets without: EAGAIN */
+	/* the job's secrets (opts.secrets); need_secrets without: NOWORKER */
 	const struct pogo_dispatcher_secrets *secrets;
 	bool need_secrets;
 	int secret_asks;
@@ -211,7 +211,7 @@ secrets(const struct pogo_exec_task *task,
 
 	t->secret_asks++;
 	*sp = t->secrets;
-	return t->need_secrets && t->secrets == NULL ? UV_EAGAIN : 0;
+	return t->need_secrets && t->secrets == NULL ? POGO_ERR_NOWORKER : 0;
 }
 
 #define WAIT_UNTIL(t, cond)                                  \
@@ -918,7 +918,7 @@ TEST(secrets_go_only_to_a_worker_of_their_key_in_task_data)
 	task_init(&task, "127.0.0.1:7655-1");
 	/* Room, but no worker of key B: this task waits, others may go. */
 	for (i = 0; i < 20; i++)
-		ASSERT_EQ(t.e->ops->start(t.e, &task), UV_EAGAIN);
+		ASSERT_EQ(t.e->ops->start(t.e, &task), POGO_ERR_NOWORKER);
 	ASSERT_EQ(t.e->inflight, 0);
 	t.cl = rt_worker_key(&t, "wb", 1, NULL, KEY_B);
 	WAIT_UNTIL(&t, t.kicks >= 3);
@@ -930,7 +930,7 @@ TEST(secrets_go_only_to_a_worker_of_their_key_in_task_data)
 	ASSERT_STR_EQ(t.run_kpp, "BOX-KPP");
 	/* wb is full: the next task of the job waits, wa has room. */
 	task_init(&task2, "127.0.0.1:7655-2");
-	ASSERT_EQ(t.e->ops->start(t.e, &task2), UV_EAGAIN);
+	ASSERT_EQ(t.e->ops->start(t.e, &task2), POGO_ERR_NOWORKER);
 	/* A job without secrets goes anywhere, without boxes. */
 	t.secrets = NULL;
 	t.need_secrets = false;
@@ -955,7 +955,7 @@ TEST(secrets_not_cached_the_task_waits_also_at_the_send)
 	t.cl = rt_worker_key(&t, "wb", 2, NULL, KEY_B);
 	WAIT_UNTIL(&t, t.kicks >= 1);
 	task_init(&task, "127.0.0.1:7655-1");
-	ASSERT_EQ(t.e->ops->start(t.e, &task), UV_EAGAIN);
+	ASSERT_EQ(t.e->ops->start(t.e, &task), POGO_ERR_NOWORKER);
 	ASSERT_EQ(t.e->inflight, 0);
 	/* Cached at the start, dropped before the run goes: back, unsent. */
 	t.secrets = &sec;

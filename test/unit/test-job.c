@@ -52,6 +52,7 @@ struct fake_exec {
 	const char *cancel;       /* hosts refused for good (UV_ECANCELED) */
 	struct pogo_strv adopted; /* "id@worker/instance" adopted, in order */
 	bool no_adopt;            /* adopt refuses */
+	const char *nowork;       /* hosts refused POGO_ERR_NOWORKER (no key) */
 };
 
 static bool
@@ -130,6 +131,8 @@ fake_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	fe->starts++;
 	if (fake_in(fe->cancel, t->host))
 		return UV_ECANCELED;
+	if (fake_in(fe->nowork, t->host))
+		return POGO_ERR_NOWORKER;
 	if (fe->accept_first > 0)
 		fe->accept_first--;
 	else if (fe->refuse > 0) {
@@ -1208,6 +1211,39 @@ TEST(busy_executor_full_until_a_task_ends)
 	ASSERT_STR_EQ(m.fe.hosts.v[1], "a2");
 	ASSERT_STR_EQ(m.fe.hosts.v[2], "b1");
 	ASSERT_LT(m.fe.last_start - t0, POGO_DISPATCH_RETRY_MS);
+	ASSERT(strstr(m.j[0].lines, "failed") == NULL);
+	multi_free(&m);
+}
+
+/*
+ * SPEC 7.2: a task no connected worker can take (its job's secrets are
+ * for a key no worker with room holds, or not cached) waits in its place,
+ * `waiting for a worker`, never failed, while the tasks of other jobs
+ * behind it go; a kick (a worker connects) tries it again.
+ */
+TEST(task_for_no_worker_waits_in_place_others_go)
+{
+	struct multi m;
+
+	multi_setup(&m, NULL, 10, 1, false);
+	m.fe.nowork = "a1,a2";
+	multi_add(&m, "p0000000001", "a1,a2");
+	multi_add(&m, "p0000000002", "b1,b2");
+	pogo_job_start(m.j[0].job);
+	pogo_job_start(m.j[1].job);
+	uv_timer_start(&m.guard, stop_loop, 300, 0);
+	uv_run(&m.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(pogo_job_count(m.j[1].job, POGO_HOST_FINISHED), 2);
+	ASSERT_EQ(pogo_job_state(m.j[1].job), POGO_JOB_FINISHED);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_WAITING), 2);
+	ASSERT_EQ(pogo_dispatch_queued(m.d), 2);
+	ASSERT(strstr(m.j[0].lines,
+	           "a1 waiting waiting for a worker run=0\n") != NULL);
+	ASSERT(strstr(m.j[0].lines, "cannot run task") == NULL);
+	m.fe.nowork = NULL;
+	pogo_dispatch_kick(m.d);
+	multi_go(&m, 5000);
+	ASSERT_EQ(pogo_job_count(m.j[0].job, POGO_HOST_FINISHED), 2);
 	ASSERT(strstr(m.j[0].lines, "failed") == NULL);
 	multi_free(&m);
 }
