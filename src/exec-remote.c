@@ -684,9 +684,9 @@ remote_move_tasks(struct remote *e, struct rworker *old, struct rworker *wk)
 		rworker_unref(old); /* the caller holds another reference */
 		if (!rt->sent)
 			continue;
-		remote_command(wk, POGO_MSG_TASKSTATUS, rt);
+		remote_command(wk, POGO_MSG_TASKSTATUS, rt, NULL);
 		if (rt->killed)
-			remote_command(wk, POGO_MSG_TASKKILL, rt);
+			remote_command(wk, POGO_MSG_TASKKILL, rt, NULL);
 	}
 }
 
