@@ -876,12 +876,6 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		free(w);
 		return POGO_ERR_CONFIG;
 	}
-	memset(&lo, 0, sizeof(lo));
-	lo.max_tasks = cfg->worker.max_tasks;
-	lo.max_output = cfg->worker.max_output;
-	lo.pid_dir = pid_dir = worker_pid_dir(cfg);
-	w->local = pogo_exec_local_new(loop, &lo, &worker_exec_events, w);
-	free(pid_dir);
 	if (cfg->worker.hook_dir[0] != '\0')
 		w->hook_dir = xstrdup(cfg->worker.hook_dir);
 	if (opts != NULL && opts->clock != NULL)
@@ -913,8 +907,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	r = pogo_peer_client_new(loop, &po, &worker_peer_cbs, w, &w->cl, cause);
 	free(dv);
 	if (r != 0) {
-		/* Nothing ran: the executors free themselves on the loop. */
-		w->local->ops->close(w->local, worker_exec_abandoned, NULL);
+		/* Nothing ran: the executor frees itself on the loop. */
 		w->ssh->ops->close(w->ssh, worker_exec_abandoned, NULL);
 		pogo_clock_timer_free(w->deadline);
 		pogo_dedup_free(w->dedup);
@@ -925,6 +918,16 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		free(w);
 		return r;
 	}
+	/*
+	 * Only a start that is going to run touches the state directory
+	 * (pid files, leftovers killed): a refused one makes nothing.
+	 */
+	memset(&lo, 0, sizeof(lo));
+	lo.max_tasks = cfg->worker.max_tasks;
+	lo.max_output = cfg->worker.max_output;
+	lo.pid_dir = pid_dir = worker_pid_dir(cfg);
+	w->local = pogo_exec_local_new(loop, &lo, &worker_exec_events, w);
+	free(pid_dir);
 	log_info("worker %s (instance %s, max_tasks %u) connecting to %zu "
 	         "dispatcher%s",
 	    cfg->worker.name, pogo_peer_client_instance(w->cl), w->max_tasks,
