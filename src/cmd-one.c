@@ -21,8 +21,6 @@
 #include <unistd.h>
 #include <uv.h>
 
-#include <mbedtls/base64.h>
-
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
 #include "pogo/dispatcher.h"
@@ -40,6 +38,7 @@
 #include "pogo/ssh.h"
 #include "pogo/str.h"
 #include "pogo/tail.h"
+#include "pogo/tls.h"
 #include "pogo/target.h"
 #include "pogo/worker.h"
 #include "pogo/xmalloc.h"
@@ -1084,13 +1083,8 @@ one_pair_submit(struct one_pair *op)
 		f[n++] =
 		    (struct pogo_dispatcher_field){ "config", op->config_text };
 	if (a->stub.exe_name != NULL) {
-		len = strlen(a->stub.exe_data);
-		(void)mbedtls_base64_encode(NULL, 0, &olen,
-		    (const unsigned char *)a->stub.exe_data, len);
-		b64 = xmalloc(olen + 1);
-		if (mbedtls_base64_encode((unsigned char *)b64, olen + 1, &olen,
-		        (const unsigned char *)a->stub.exe_data, len) != 0)
-			POGO_BUG("base64 of %zu bytes", len);
+		b64 = pogo_tls_base64_encode(
+		    a->stub.exe_data, strlen(a->stub.exe_data));
 		pogo_strv_take(&own, b64);
 		f[n++] = (struct pogo_dispatcher_field){ "exe_name",
 			a->stub.exe_name };
