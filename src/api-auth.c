@@ -16,11 +16,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <mbedtls/constant_time.h>
-
 #include "pogo/api-auth.h"
 #include "pogo/error.h"
 #include "pogo/str.h"
+#include "pogo/tls.h"
 #include "pogo/xmalloc.h"
 
 #define TOKENS_FILE_MAX (1024 * 1024)
@@ -172,7 +171,7 @@ pogo_api_tokens_user(
 	for (i = 0; i < t->n; i++) {
 		/* The lengths are not secret; the bytes are. */
 		if (t->v[i].len == len &&
-		    mbedtls_ct_memcmp(t->v[i].token, token, len) == 0 &&
+		    pogo_mbed_ct_equal(t->v[i].token, token, len) &&
 		    user == NULL)
 			user = t->v[i].user;
 	}

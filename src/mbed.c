@@ -3,16 +3,19 @@
 
 /*
  * The random generator and the error translation that the files including
- * mbedTLS share (src/mbed-int.h).
+ * mbedTLS share (src/mbed-int.h), and mbedTLS's constant-time comparison
+ * for the files that do not include it (pogo/tls.h).
  */
 #include "pogo/compat.h"
 
+#include <mbedtls/constant_time.h>
 #include <mbedtls/error.h>
 #include <mbedtls/platform_util.h>
 
 #include "mbed-int.h"
 #include "pogo/error.h"
 #include "pogo/log.h"
+#include "pogo/tls.h"
 
 int
 pogo_mbed_rng_init(struct pogo_mbed_rng *rng)
@@ -51,4 +54,10 @@ pogo_mbed_err(int e)
 	mbedtls_strerror(e, buf, sizeof(buf));
 	log_debug("mbedTLS: -0x%04x %s", (unsigned)-e, buf);
 	return POGO_ERR_CRYPTO;
+}
+
+bool
+pogo_mbed_ct_equal(const void *a, const void *b, size_t len)
+{
+	return mbedtls_ct_memcmp(a, b, len) == 0;
 }

@@ -5,7 +5,8 @@
  * The boundary to mbedTLS.  Only these files include its headers: src/tls.c
  * (TLS, base64), src/box.c (secret boxes), src/ca.c and src/ca-p12.c
  * (pogo ca, PKCS#12) and src/mbed.c with src/mbed-int.h (their random
- * generator and error translation).  mbedTLS's negative error codes
+ * generator and error translation, and a constant-time comparison for the
+ * files that do not include mbedTLS).  mbedTLS's negative error codes
  * overlap errno and never leave those files raw: they become POGO_ERR_*
  * codes there.
  *
@@ -36,6 +37,12 @@
 
 /* mbedTLS's version string. */
 const char *pogo_tls_version(void);
+
+/*
+ * Whether a[0..len) and b[0..len) hold the same bytes, in a time that
+ * depends on len only (mbedTLS's mbedtls_ct_memcmp; src/mbed.c).
+ */
+bool pogo_mbed_ct_equal(const void *a, const void *b, size_t len);
 
 /* Standard base64 of data[0..len), NUL-terminated (the caller frees). */
 char *pogo_tls_base64_encode(const void *data, size_t len);

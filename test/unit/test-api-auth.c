@@ -17,6 +17,7 @@
 
 #include "harness.h"
 #include "pogo/api-auth.h"
+#include "pogo/tls.h"
 
 #define TOK_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 #define TOK_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
@@ -35,6 +36,16 @@ tk_write(const char *text, mode_t mode)
 	fputs(text, f);
 	fclose(f);
 	ASSERT_EQ(chmod(tk_path, mode), 0);
+}
+
+/* The constant-time comparison the token lookup goes through (src/mbed.c). */
+TEST(ct_equal)
+{
+	ASSERT(pogo_mbed_ct_equal(TOK_A, TOK_A "x", strlen(TOK_A)));
+	ASSERT(pogo_mbed_ct_equal("", "x", 0));
+	ASSERT(!pogo_mbed_ct_equal(TOK_A, TOK_B, strlen(TOK_A)));
+	ASSERT(!pogo_mbed_ct_equal("abcX", "abcY", 4));
+	ASSERT(!pogo_mbed_ct_equal("Xbcd", "Ybcd", 4));
 }
 
 TEST(tokens_file_maps_tokens_to_users)
