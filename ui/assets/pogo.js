@@ -1,0 +1,2 @@
+'use strict';
+document.getElementById('main').textContent = 'pogo web UI';
