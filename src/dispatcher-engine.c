@@ -407,21 +407,82 @@ deng_dispatch(struct deng *eng)
 	return eng->dispatch;
 }
 
-/* A job that cannot be built is halted with the reason. */
+/* Hosts stored in flight of a job that cannot run, and the log's end. */
+struct deng_lost {
+	struct deng *eng;
+	uint64_t n;
+	uint32_t next; /* the next log index; 0: no log to append to */
+	double now;
+};
+
+/*
+ * A host stored `ready` or `running` of a job that cannot be reloaded has
+ * no job to report to: it is failed "lost contact with worker" (SPEC
+ * 6.4.5, 7.3) and keeps its run count, as when its worker is lost.
+ */
+static int
+deng_lose_host(const struct pogo_store_host *sh, void *arg)
+{
+	static const char msg[] = "lost contact with worker";
+	struct deng_lost *l = arg;
+	struct pogo_store_host h;
+	struct pogo_store_entry e;
+	int r;
+
+	if (sh->state != POGO_HOST_READY && sh->state != POGO_HOST_RUNNING)
+		return 0;
+	h = *sh;
+	h.state = POGO_HOST_FAILED;
+	h.message = msg;
+	h.exitstatus = -1;
+	h.finish_time = l->now;
+	log_warn("job p%010" PRIu64 ": host %s: %s", l->n, sh->name, msg);
+	if ((r = pogo_store_host_set(l->eng->st, l->n, &h)) != 0) {
+		log_error("job p%010" PRIu64 ": cannot store host %s: %s", l->n,
+		    sh->name, pogo_strerror(r));
+		return 0;
+	}
+	if (l->next == 0)
+		return 0;
+	memset(&e, 0, sizeof(e));
+	e.index = l->next++;
+	e.time = l->now;
+	e.host = sh->idx;
+	e.state = POGO_HOST_FAILED;
+	e.message = msg;
+	e.exitstatus = -1;
+	e.run = sh->runs > 0 ? sh->runs - 1 : 0;
+	(void)pogo_store_log_append(l->eng->st, l->n, &e);
+	return 0;
+}
+
+/*
+ * A job that cannot be built is halted with the reason, after its hosts
+ * in flight are resolved (nothing would ever resolve them otherwise).
+ */
 static void
 deng_refuse(struct deng *eng, uint64_t n, const char *why)
 {
 	struct pogo_store_entry e;
-	uint32_t len = 0;
-	double now = pogo_exec_now();
+	struct deng_lost l;
+	int r;
 
 	log_error("job p%010" PRIu64 ": %s", n, why);
-	(void)pogo_store_job_state(eng->st, n, POGO_JOB_HALTED, why, now);
-	if (pogo_store_log_length(eng->st, n, &len) != 0 || len == 0)
+	memset(&l, 0, sizeof(l));
+	l.eng = eng;
+	l.n = n;
+	l.now = pogo_exec_now();
+	if (pogo_store_log_length(eng->st, n, &l.next) != 0)
+		l.next = 0;
+	if ((r = pogo_store_hosts(eng->st, n, 0, 0, deng_lose_host, &l)) != 0)
+		log_error("job p%010" PRIu64 ": cannot read its hosts: %s", n,
+		    pogo_strerror(r));
+	(void)pogo_store_job_state(eng->st, n, POGO_JOB_HALTED, why, l.now);
+	if (l.next == 0)
 		return;
 	memset(&e, 0, sizeof(e));
-	e.index = len;
-	e.time = now;
+	e.index = l.next;
+	e.time = l.now;
 	e.host = -1;
 	e.state = POGO_JOB_HALTED;
 	e.message = why;
@@ -435,12 +496,12 @@ deng_refuse(struct deng *eng, uint64_t n, const char *why)
  * halted with the reason.
  */
 static struct djob *
-deng_build(struct deng *eng, uint64_t n)
+deng_build(struct deng *eng, uint64_t n, bool reload)
 {
 	struct pogo_job_opts jopts;
 	struct pogo_strv hosts = { 0 };
 	struct djob *dj;
-	char *cause = NULL;
+	char *cause = NULL, *why;
 	size_t i;
 	int r;
 
@@ -452,7 +513,8 @@ deng_build(struct deng *eng, uint64_t n)
 	if ((r = pogo_store_job_get(eng->st, n, &dj->rec)) != 0 ||
 	    (r = pogo_store_hosts(eng->st, n, 0, 0, deng_host_cb, &hosts)) !=
 	        0) {
-		xasprintf(&cause, "cannot load the job: %s", pogo_strerror(r));
+		xasprintf(&cause, "%s: %s",
+		    reload ? "store" : "cannot load the job", pogo_strerror(r));
 		goto fail;
 	}
 	dj->nhosts = (uint32_t)hosts.n;
@@ -499,6 +561,13 @@ deng_build(struct deng *eng, uint64_t n)
 	deng_link(eng, dj);
 	return dj;
 fail:
+	if (reload) {
+		/* Say what failed: the reload, then why. */
+		xasprintf(&why, "cannot reload the job: %s",
+		    cause != NULL ? cause : pogo_strerror(r));
+		free(cause);
+		cause = why;
+	}
 	deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
 	free(cause);
 	pogo_strv_clear(&hosts);
@@ -515,7 +584,7 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 
 	/* XXX(#10): secrets go to the secret cache (SPEC 7.4). */
 	(void)secrets;
-	if ((dj = deng_build(eng, n)) != NULL)
+	if ((dj = deng_build(eng, n, false)) != NULL)
 		pogo_job_start(dj->job);
 }
 
@@ -527,17 +596,28 @@ deng_count_output(const struct pogo_store_output *o, void *arg)
 	return 0;
 }
 
+/* A job being reloaded, and what failed (SPEC 6.4). */
+struct deng_load {
+	struct djob *dj;
+	uint32_t next; /* the log index expected next */
+	char *cause;
+};
+
 /* A stored host of a job being reloaded (SPEC 6.4). */
 static int
 deng_load_host(const struct pogo_store_host *sh, void *arg)
 {
-	struct djob *dj = arg;
+	struct deng_load *ld = arg;
+	struct djob *dj = ld->dj;
 	struct pogo_job_stored_host jh;
 	struct dhost *h;
 	int r;
 
-	if (sh->idx >= dj->nhosts)
+	if (sh->idx >= dj->nhosts) {
+		xasprintf(
+		    &ld->cause, "host %" PRIu32 " is out of range", sh->idx);
 		return POGO_ERR_STATE;
+	}
 	h = &dj->hosts[sh->idx];
 	h->runs = sh->runs;
 	h->start_time = sh->start_time;
@@ -565,17 +645,24 @@ deng_load_host(const struct pogo_store_host *sh, void *arg)
 		    0, 0, deng_count_output, &h->seq);
 	}
 	if ((r = pogo_job_load_host(dj->job, &jh)) != 0)
-		log_error("job %s: cannot reload host %s: %s", dj->id, sh->name,
-		    pogo_strerror(r));
+		xasprintf(&ld->cause, "host %s: state %d: %s", sh->name,
+		    sh->state, pogo_strerror(r));
 	return r;
 }
 
 static int
 deng_load_entry(const struct pogo_store_entry *se, void *arg)
 {
-	struct djob *dj = arg;
+	struct deng_load *ld = arg;
 	struct pogo_job_entry e;
+	int r;
 
+	if (se->index != ld->next) {
+		xasprintf(
+		    &ld->cause, "log entry %" PRIu32 " is missing", ld->next);
+		return POGO_ERR_STATE;
+	}
+	ld->next++;
 	memset(&e, 0, sizeof(e));
 	e.index = se->index;
 	e.time = se->time;
@@ -585,7 +672,52 @@ deng_load_entry(const struct pogo_store_entry *se, void *arg)
 	e.exitstatus = se->exitstatus;
 	e.run = se->run;
 	e.output = se->output;
-	return pogo_job_load_entry(dj->job, &e);
+	if ((r = pogo_job_load_entry(ld->dj->job, &e)) != 0)
+		xasprintf(&ld->cause, "log entry %" PRIu32 ": %s", se->index,
+		    se->host >= 0 && se->host_name == NULL ? "unknown host"
+		                                           : pogo_strerror(r));
+	return r;
+}
+
+/*
+ * Give the loaded job dj what was stored: its log, its hosts, its state.
+ * Returns 0, or an error and *causep (what failed; the caller frees it).
+ */
+static int
+deng_load(struct deng *eng, struct djob *dj, char **causep)
+{
+	struct deng_load ld;
+	int r;
+
+	memset(&ld, 0, sizeof(ld));
+	ld.dj = dj;
+	*causep = NULL;
+	if (dj->rec->state == POGO_JOB_GATHERING &&
+	    dj->nhosts < dj->rec->host_count) {
+		xasprintf(causep,
+		    "stored part-way (%" PRIu32 " of %" PRIu32 " hosts)",
+		    dj->nhosts, dj->rec->host_count);
+		return POGO_ERR_STATE;
+	}
+	/* A visitor's error only stops the read: its cause tells. */
+	r = pogo_store_log(eng->st, dj->n, 0, 0, deng_load_entry, &ld);
+	if (r == 0 && ld.cause == NULL)
+		r = pogo_store_hosts(eng->st, dj->n, 0, 0, deng_load_host, &ld);
+	if (r == 0 && ld.cause != NULL)
+		r = POGO_ERR_STATE;
+	if (r == 0 && ld.next == 0) {
+		xasprintf(&ld.cause, "log entry 0 is missing");
+		r = POGO_ERR_STATE;
+	}
+	if (r == 0 &&
+	    (r = pogo_job_load(dj->job, (enum pogo_job_state)dj->rec->state,
+	         dj->rec->has_password || dj->rec->has_key)) != 0)
+		xasprintf(&ld.cause, "state %s: %s",
+		    pogo_job_state_name(dj->rec->state), pogo_strerror(r));
+	if (r != 0 && ld.cause == NULL)
+		xasprintf(&ld.cause, "store: %s", pogo_strerror(r));
+	*causep = ld.cause;
+	return r;
 }
 
 static int
@@ -609,34 +741,24 @@ deng_restore(struct deng *eng)
 {
 	struct pogo_idv active = { 0 }, loaded = { 0 };
 	struct djob *dj;
-	uint32_t nstored;
+	char *cause, *why;
 	size_t i, k;
 	int r;
 
 	if ((r = pogo_store_jobs(eng->st, deng_active_job, &active)) != 0)
 		log_error("cannot reload the jobs: %s", pogo_strerror(r));
 	for (i = 0; i < active.n; i++) {
-		if ((dj = deng_build(eng, active.v[i])) == NULL)
+		if ((dj = deng_build(eng, active.v[i], true)) == NULL)
 			continue;
-		nstored = dj->nhosts;
-		if (dj->rec->state == POGO_JOB_GATHERING &&
-		    nstored < dj->rec->host_count)
-			r = POGO_ERR_STATE; /* interrupted while stored */
-		else if ((r = pogo_store_log(eng->st, dj->n, 0, 0,
-		              deng_load_entry, dj)) == 0 &&
-		    (r = pogo_store_hosts(
-		         eng->st, dj->n, 0, 0, deng_load_host, dj)) == 0)
-			r = pogo_job_load(dj->job,
-			    (enum pogo_job_state)dj->rec->state,
-			    dj->rec->has_password || dj->rec->has_key);
-		if (r != 0) {
+		if ((r = deng_load(eng, dj, &cause)) != 0) {
 			/* Unlinked, closed and halted, as if never built. */
 			deng_unlink(eng, dj);
 			pogo_job_close(dj->job, NULL, NULL);
 			dj->eng = NULL;
-			deng_refuse(eng, dj->n,
-			    r == POGO_ERR_STATE ? "cannot store the job"
-			                        : "cannot reload the job");
+			xasprintf(&why, "cannot reload the job: %s", cause);
+			deng_refuse(eng, dj->n, why);
+			free(why);
+			free(cause);
 			djob_unref(dj);
 			continue;
 		}

@@ -34,8 +34,13 @@
  *   job's units; hosts in flight are adopted by the remote executor with
  *   their stored task id, worker and instance (SPEC 7.3's rule, its grace
  *   period starting now); expired jobs are halted "timeout reached", jobs
- *   with secrets "dispatcher restarted" (XXX(#10): the secret cache); a
- *   job stored part-way is halted "cannot store the job".
+ *   with secrets "dispatcher restarted" (XXX(#10): the secret cache).
+ *   A job that cannot be reloaded (stored part-way, a gap in its log, a
+ *   host row or state out of range, a configuration that no longer
+ *   parses, a store read error) is halted "cannot reload the job: <what
+ *   failed>", after its hosts stored `ready` or `running` are failed
+ *   "lost contact with worker" (SPEC 6.4.5: nothing else would ever
+ *   resolve them; their workers' reports find no job).
  */
 #ifndef POGO_DISPATCHER_ENGINE_H
 #define POGO_DISPATCHER_ENGINE_H

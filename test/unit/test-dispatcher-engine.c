@@ -1,0 +1,313 @@
+/* SPDX-License-Identifier: MIT */
+/* Copyright (c) 2026 The pogo authors */
+
+/*
+ * Unit tests of src/dispatcher-engine.c: a dispatcher with the engine on
+ * one loop, over a store in a temporary state directory that a test seeds
+ * through store.h first (what a dispatcher killed at some point left),
+ * and no worker connected.  Restart (SPEC 6.4): a job that cannot be
+ * reloaded is halted with what failed, its hosts in flight failed "lost
+ * contact with worker".
+ */
+#include "pogo/compat.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness.h"
+#include "pogo/cfg.h"
+#include "pogo/dispatcher-engine.h"
+#include "pogo/dispatcher.h"
+#include "pogo/job.h"
+#include "pogo/proc.h"
+#include "pogo/store.h"
+#include "pogo/xmalloc.h"
+
+struct efx {
+	char dir[64];
+	uv_loop_t loop;
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
+	struct pogo_store *st; /* the seeding store, then the dispatcher's */
+	int flag;
+};
+
+static void
+efx_flag_cb(void *arg)
+{
+	((struct efx *)arg)->flag++;
+}
+
+static void
+efx_commit_cb(struct pogo_store *st, int status, void *arg)
+{
+	ASSERT_OK(status);
+	((struct efx *)arg)->flag++;
+}
+
+/* Run the loop until everything queued so far is committed. */
+static void
+efx_commit(struct efx *fx)
+{
+	int i;
+
+	fx->flag = 0;
+	pogo_store_after_commit(fx->st, efx_commit_cb, fx);
+	for (i = 0; i < 100000 && fx->flag == 0; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT_EQ(fx->flag, 1);
+}
+
+/* A temporary state directory and a store on it to seed. */
+static void
+efx_seed(struct efx *fx)
+{
+	struct pogo_store_opts o = { 0 };
+	char *cause = NULL;
+
+	memset(fx, 0, sizeof(*fx));
+	strlcpy(fx->dir, "/tmp/pogo-test-deng.XXXXXX", sizeof(fx->dir));
+	ASSERT(mkdtemp(fx->dir) != NULL);
+	ASSERT_OK(pogo_proc_loop_init(&fx->loop));
+	o.state_dir = fx->dir;
+	if (pogo_store_open(&fx->loop, &o, &fx->st, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "store: %s", cause);
+}
+
+/* Close the seeding store, start a dispatcher and its engine on it. */
+static void
+efx_start(struct efx *fx)
+{
+	struct pogo_cfg_src src = { .home = "/nonexistent" };
+	static const char text[] = "dispatcher:\n"
+	                           "  control_listen: 127.0.0.1:0\n"
+	                           "  worker_listen: 127.0.0.1:0\n";
+	char *cause = NULL;
+	int i;
+
+	if (fx->st != NULL) {
+		fx->flag = 0;
+		pogo_store_close(fx->st, efx_flag_cb, fx);
+		for (i = 0; i < 100000 && fx->flag == 0; i++)
+			uv_run(&fx->loop, UV_RUN_ONCE);
+		ASSERT_EQ(fx->flag, 1);
+	}
+	if (fx->cfg == NULL) {
+		if (pogo_cfg_load_text(text, strlen(text), "test", &src,
+		        &fx->cfg, &cause) != 0)
+			harness_fail(__FILE__, __LINE__, "cfg: %s", cause);
+		free(fx->cfg->state_dir);
+		fx->cfg->state_dir = xstrdup(fx->dir);
+	}
+	if (pogo_dispatcher_start(&fx->loop, fx->cfg, &fx->d, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "start: %s", cause);
+	(void)pogo_dispatcher_engine_start(fx->d, &fx->loop, fx->cfg);
+	fx->st = pogo_dispatcher_store(fx->d);
+	efx_commit(fx);
+}
+
+/* Stop the dispatcher (the state directory stays). */
+static void
+efx_stop(struct efx *fx)
+{
+	int i;
+
+	fx->flag = 0;
+	pogo_dispatcher_stop(fx->d, efx_flag_cb, fx);
+	for (i = 0; i < 100000 && fx->flag == 0; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT_EQ(fx->flag, 1);
+	fx->d = NULL;
+	fx->st = NULL;
+}
+
+/* Stop, check that no handle is left, remove the state directory. */
+static void
+efx_end(struct efx *fx)
+{
+	static const char *const names[] = { "pogo.db", "pogo.db-wal",
+		"pogo.db-shm", "dispatcher.lock" };
+	char p[128];
+	size_t i;
+
+	if (fx->d != NULL)
+		efx_stop(fx);
+	ASSERT_OK(pogo_proc_loop_close(&fx->loop));
+	pogo_cfg_free(fx->cfg);
+	for (i = 0; i < POGO_NELEM(names); i++) {
+		snprintf(p, sizeof(p), "%s/%s", fx->dir, names[i]);
+		(void)unlink(p);
+	}
+	ASSERT_EQ(rmdir(fx->dir), 0);
+}
+
+static const char *const hosts2[] = { "h1", "h2" };
+
+/* Seed job n, `running`, on h1 and h2 with config (NULL: none). */
+static void
+seed_job(struct efx *fx, uint64_t n, const char *config, unsigned job_timeout,
+    double start_time)
+{
+	const char *range[] = { "h[1-2]" };
+	struct pogo_store_job j = { .job = n,
+		.state = POGO_JOB_RUNNING,
+		.state_message = "constraints computed",
+		.user = "alice",
+		.command = "true",
+		.task_name = "local",
+		.config = config,
+		.timeout = 600,
+		.job_timeout = job_timeout,
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = start_time,
+		.range = range,
+		.nrange = 1 };
+	uint64_t got;
+
+	ASSERT_OK(pogo_store_next_job(fx->st, &got));
+	ASSERT_EQ(got, n);
+	ASSERT_OK(pogo_store_job_insert(fx->st, &j, hosts2, 2));
+}
+
+/* Seed log entry idx of job n (host -1: a job entry). */
+static void
+seed_entry(struct efx *fx, uint64_t n, uint32_t idx, double time, int64_t host,
+    int state, const char *message, uint32_t run)
+{
+	struct pogo_store_entry e = { .index = idx,
+		.time = time,
+		.host = host,
+		.state = state,
+		.message = message,
+		.exitstatus = -1,
+		.run = run };
+
+	ASSERT_OK(pogo_store_log_append(fx->st, n, &e));
+}
+
+/* Seed host idx of job n in state with runs (and a task when in flight). */
+static void
+seed_host(struct efx *fx, uint64_t n, uint32_t idx, int state,
+    const char *message, uint32_t runs)
+{
+	struct pogo_store_host h = { .idx = idx,
+		.state = state,
+		.message = message,
+		.exitstatus = -1,
+		.runs = runs };
+
+	if (state == POGO_HOST_READY || state == POGO_HOST_RUNNING) {
+		h.task_id = "127.0.0.1:1-7";
+		h.worker = "w1";
+		h.worker_instance = "0123456789abcdef0123456789abcdef";
+		h.start_time = 1000;
+	}
+	ASSERT_OK(pogo_store_host_set(fx->st, n, &h));
+}
+
+struct hostv {
+	int state;
+	char message[128];
+	int exitstatus;
+	uint32_t runs;
+};
+
+static int
+hostv_cb(const struct pogo_store_host *h, void *arg)
+{
+	struct hostv *v = arg;
+
+	v->state = h->state;
+	strlcpy(v->message, h->message != NULL ? h->message : "",
+	    sizeof(v->message));
+	v->exitstatus = h->exitstatus;
+	v->runs = h->runs;
+	return 1;
+}
+
+/* The stored state of host idx of job n. */
+static struct hostv
+host_of(struct efx *fx, uint64_t n, uint32_t idx)
+{
+	struct hostv v;
+
+	memset(&v, 0, sizeof(v));
+	v.state = -1;
+	ASSERT_OK(pogo_store_hosts(fx->st, n, idx, 1, hostv_cb, &v));
+	return v;
+}
+
+/* The stored record of job n (free it). */
+static struct pogo_store_job *
+job_of(struct efx *fx, uint64_t n)
+{
+	struct pogo_store_job *j = NULL;
+
+	ASSERT_OK(pogo_store_job_get(fx->st, n, &j));
+	return j;
+}
+
+/* A job stored `running` with h1 in flight, entries 0-1 and 3 (a gap). */
+static void
+seed_running_with_gap(struct efx *fx, uint64_t n, const char *config)
+{
+	seed_job(fx, n, config, 0, 1000);
+	seed_entry(fx, n, 0, 1000, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
+	seed_entry(
+	    fx, n, 1, 1000, -1, POGO_JOB_RUNNING, "constraints computed", 0);
+	seed_host(fx, n, 0, POGO_HOST_RUNNING, "started", 1);
+	seed_entry(fx, n, 3, 1001, 0, POGO_HOST_RUNNING, "started", 0);
+}
+
+/*
+ * Review finding 2: a job that cannot be reloaded (here: a gap in its
+ * log; a configuration that does not parse) is halted with what failed,
+ * and its host in flight is resolved: failed "lost contact with
+ * worker", counted so, and logged.
+ */
+TEST(restore_failure_resolves_hosts_in_flight)
+{
+	struct efx fx;
+	struct pogo_store_job *j;
+	struct hostv h;
+	uint32_t counts[POGO_HOST_NSTATES], len = 0;
+
+	efx_seed(&fx);
+	seed_running_with_gap(&fx, 0, NULL);
+	seed_running_with_gap(&fx, 1, "tag: [");
+	efx_start(&fx);
+
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT_STR_EQ(
+	    j->state_message, "cannot reload the job: log entry 2 is missing");
+	pogo_store_job_free(j);
+	j = job_of(&fx, 1);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT(strncmp(j->state_message, "cannot reload the job: ", 23) == 0);
+	ASSERT(strstr(j->state_message, "cannot store") == NULL);
+	pogo_store_job_free(j);
+
+	h = host_of(&fx, 0, 0);
+	ASSERT_EQ(h.state, POGO_HOST_FAILED);
+	ASSERT_STR_EQ(h.message, "lost contact with worker");
+	ASSERT_EQ(h.exitstatus, -1);
+	ASSERT_EQ(h.runs, 1);
+	h = host_of(&fx, 1, 0);
+	ASSERT_EQ(h.state, POGO_HOST_FAILED);
+	ASSERT_STR_EQ(h.message, "lost contact with worker");
+	/* The waiting host is left as it is: the job is halted. */
+	h = host_of(&fx, 0, 1);
+	ASSERT_EQ(h.state, POGO_HOST_WAITING);
+
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, counts, POGO_HOST_NSTATES));
+	ASSERT_EQ(counts[POGO_HOST_RUNNING], 0);
+	ASSERT_EQ(counts[POGO_HOST_FAILED], 1);
+	/* Logged after what was stored: the host's entry, the job's. */
+	ASSERT_OK(pogo_store_log_length(fx.st, 0, &len));
+	ASSERT_EQ(len, 6);
+	efx_end(&fx);
+}
