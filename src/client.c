@@ -691,11 +691,26 @@ pogo_client_request(struct pogo_client *c, const char *method,
     const char *target, const char *body, uint64_t timeout_ms,
     pogo_client_cb cb, void *arg)
 {
+	struct pogo_client_msg m = { 0 };
+
+	m.method = method;
+	m.target = target;
+	m.body = body;
+	m.len = body != NULL ? strlen(body) : 0;
+	m.timeout_ms = timeout_ms;
+	pogo_client_send(c, &m, cb, arg);
+}
+
+void
+pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
+    pogo_client_cb cb, void *arg)
+{
 	struct client_req *q = xcalloc(1, sizeof(*q));
 	struct sockaddr_storage ss;
 	struct addrinfo hints;
-	char port[16], *auth = NULL, *hosthdr;
+	char port[16], *auth = NULL, *hosthdr, *head, *ct = NULL;
 	bool v6 = strchr(c->url.host, ':') != NULL;
+	uint64_t timeout_ms = m->timeout_ms;
 	int r;
 
 	POGO_ASSERT(c->req == NULL && !c->freeing);
@@ -713,15 +728,25 @@ pogo_client_request(struct pogo_client *c, const char *method,
 	else
 		xasprintf(&hosthdr, v6 ? "[%s]:%d" : "%s:%d", c->url.host,
 		    c->url.port);
-	r = xasprintf(&q->out,
+	if (m->body != NULL)
+		xasprintf(&ct, "Content-Type: %s\r\n",
+		    m->content_type != NULL
+		        ? m->content_type
+		        : "application/x-www-form-urlencoded");
+	r = xasprintf(&head,
 	    "%s %s%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
-	    "Accept: application/json\r\nUser-Agent: pogo\r\n%s"
-	    "%s%s%zu\r\n\r\n%s",
-	    method, c->url.prefix, target, hosthdr, auth != NULL ? auth : "",
-	    body != NULL ? "Content-Type: application/x-www-form-urlencoded\r\n"
-	                 : "",
-	    "Content-Length: ", body != NULL ? strlen(body) : 0,
-	    body != NULL ? body : "");
+	    "Accept: application/json\r\nUser-Agent: pogo\r\n%s%s%s"
+	    "Content-Length: %zu\r\n\r\n",
+	    m->method, c->url.prefix, m->target, hosthdr,
+	    auth != NULL ? auth : "", m->headers != NULL ? m->headers : "",
+	    ct != NULL ? ct : "", m->body != NULL ? m->len : 0);
+	q->out = xmalloc((size_t)r + (m->body != NULL ? m->len : 0) + 1);
+	memcpy(q->out, head, (size_t)r);
+	if (m->body != NULL)
+		memcpy(q->out + r, m->body, m->len);
+	r += m->body != NULL ? (int)m->len : 0;
+	pogo_freezero(head, strlen(head));
+	free(ct);
 	q->outlen = (size_t)r;
 	if (auth != NULL)
 		pogo_freezero(auth, strlen(auth));
@@ -811,6 +836,13 @@ client_maybe_free(struct pogo_client *c)
 	if (c->token != NULL)
 		pogo_freezero(c->token, strlen(c->token));
 	free(c);
+}
+
+void
+pogo_client_cancel(struct pogo_client *c)
+{
+	if (c->req != NULL)
+		req_finish(c->req, UV_ECANCELED, "cancelled");
 }
 
 void

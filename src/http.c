@@ -515,6 +515,12 @@ pogo_http_req_path(struct pogo_http_req *req)
 	return req->path;
 }
 
+const char *
+pogo_http_req_target(struct pogo_http_req *req)
+{
+	return req->target.p;
+}
+
 int
 pogo_http_req_route_flags(struct pogo_http_req *req)
 {

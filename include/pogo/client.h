@@ -139,6 +139,23 @@ void pogo_client_request(struct pogo_client *c, const char *method,
     pogo_client_cb cb, void *arg);
 
 /*
+ * The same with everything said: more header lines (NULL, or lines each
+ * ending "\r\n"), the body's content type (NULL: form-encoded) and its
+ * length (it may hold any byte).  For the API's forwarding (api.c).
+ */
+struct pogo_client_msg {
+	const char *method;
+	const char *target;
+	const char *headers;
+	const char *content_type;
+	const char *body; /* NULL: none */
+	size_t len;
+	uint64_t timeout_ms;
+};
+void pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
+    pogo_client_cb cb, void *arg);
+
+/*
  * Run the loop until one request is answered: 0 with *docp and *respp
  * as pogo_client_envelope gives them, or an error with *errp (the
  * envelope's error, or the transport's cause).  *statusp (may be NULL)
@@ -148,6 +165,12 @@ int pogo_client_call(struct pogo_client *c, const char *method,
     const char *target, const char *body, uint64_t timeout_ms,
     struct pogo_json **docp, const struct pogo_json **respp, int *statusp,
     char **errp);
+
+/*
+ * End the request in flight, if any: its callback gets UV_ECANCELED
+ * ("cancelled") now, from this call.
+ */
+void pogo_client_cancel(struct pogo_client *c);
 
 /* Free the client; the loop must run on until its handles are closed. */
 void pogo_client_free(struct pogo_client *c);

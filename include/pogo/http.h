@@ -208,6 +208,9 @@ const char *pogo_http_req_method(struct pogo_http_req *req);
 /* The path as sent, percent-encoded, without the query string. */
 const char *pogo_http_req_path(struct pogo_http_req *req);
 
+/* The request target as sent: the path and the query string, if any. */
+const char *pogo_http_req_target(struct pogo_http_req *req);
+
 /* The matched route's flags (0 in the fallback). */
 int pogo_http_req_route_flags(struct pogo_http_req *req);
 

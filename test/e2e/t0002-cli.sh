@@ -47,14 +47,9 @@ grep -q "^usage: pogo dispatcher" "$T/out" || fail "dispatcher -h: no usage"
 "$POGO" submit >"$T/out" 2>"$T/err"
 expect_eq "submit status" $? 2
 expect_eq "submit" "$(cat "$T/err")" "Mandatory parameter targets missing"
-for c in api; do
-	"$POGO" "$c" -h >"$T/out" || fail "$c -h failed"
-	grep -q "^usage: pogo $c" "$T/out" || fail "$c -h: no usage"
-	"$POGO" "$c" >"$T/out" 2>"$T/err"
-	expect_eq "$c status" $? 2
-	grep -q "not implemented yet" "$T/err" || fail "$c does not say so"
-	[ -s "$T/out" ] && fail "$c printed on stdout"
-done
+# pogo api runs (t5130): here only its usage line.
+"$POGO" api -h >"$T/out" || fail "api -h failed"
+grep -q "^usage: pogo api" "$T/out" || fail "api -h: no usage"
 "$POGO" help frobnicate >/dev/null 2>&1
 expect_eq "help unknown" $? 2
 echo "PASS $E2E_NAME"

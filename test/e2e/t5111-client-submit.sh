@@ -1,7 +1,7 @@
 #!/bin/sh
 # pogo submit (SPEC 12.4) against a real dispatcher and worker running
-# local tasks, through test/e2e/api-standin.py (POST /v1/jobs of 11.5 in
-# front of the control port, until `pogo api` exists): the job line, the
+# local tasks, through `pogo api` (POST /v1/jobs of 11.5 in front of the
+# control port): the job line, the
 # job fields it sends (user, targets, @FILE, --local, --file, --retry,
 # --timeout, --concurrent, --message, requesthost, invoked_as, client),
 # --json, a refused job (exit 1, the message on stderr) and usage errors
@@ -9,15 +9,12 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
+. "$(dirname "$0")/api.sh"
 
 start_dispatcher
 start_worker w1 -o worker.max_tasks=8
-python3 "$POGO_SRC/test/e2e/api-standin.py" "$CP" >"$T/standin.out" \
-    2>"$T/standin.log" &
-E2E_PIDS="$E2E_PIDS $!"
-standin_up() { [ -s "$T/standin.out" ]; }
-wait_for 20 "the API stand-in" standin_up
-API=http://127.0.0.1:$(cat "$T/standin.out")
+start_api
+API=http://$API
 POGO_CLIENT_CONFIG=$T/client.yaml
 export POGO_CLIENT_CONFIG
 printf 'api: %s\ntimeout: 77\n' "$API" >"$T/client.yaml"
