@@ -19,6 +19,7 @@
 #include "pogo/http.h"
 #include "pogo/json.h"
 #include "pogo/log.h"
+#include "pogo/ui.h"
 #include "pogo/xmalloc.h"
 
 /*
@@ -111,12 +112,23 @@ api_root(struct pogo_http_req *req, void *arg)
 	pogo_http_respond(req, 302, "text/plain", "", 0);
 }
 
-/* GET /ui/...: not embedded yet. */
+/* GET /ui/...: the embedded web UI (SPEC 11.6, ui.h). */
 static void
 api_ui(struct pogo_api *a, struct pogo_http_req *req)
 {
-	/* XXX(#12): pogo_ui_find() of ui.h once the web UI lands. */
-	pogo_http_respond_error(req, 404, "no web UI in this build");
+	const struct pogo_ui_file *f =
+	    pogo_ui_find(pogo_http_req_path(req) + strlen("/ui/"));
+
+	if (f == NULL) {
+		pogo_http_respond_error(
+		    req, 404, "not found: '%s'", pogo_http_req_path(req));
+		return;
+	}
+	if (f->cache_control != NULL)
+		pogo_http_req_add_header(
+		    req, "Cache-Control", f->cache_control);
+	pogo_http_respond(
+	    req, 200, f->content_type, (const char *)f->data, f->len);
 }
 
 static void

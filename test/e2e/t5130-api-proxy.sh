@@ -28,6 +28,15 @@ expect_eq "not under /v1" "$code" 404
 code=$(curl -s -o /dev/null -w '%{http_code} %{redirect_url}' --max-time 20 \
     "http://$API/") || fail "curl /"
 expect_eq "GET /" "$code" "302 http://$API/ui/"
+# The web UI (SPEC 11.6, U-1): index.html for /ui/ and any page path.
+code=$(curl -s -o "$T/ui.html" -w '%{http_code} %{content_type}' \
+    --max-time 20 "http://$API/ui/") || fail "curl /ui/"
+expect_eq "/ui/" "$code" "200 text/html; charset=utf-8"
+api_get /ui/job/p0000000000
+expect_eq "/ui/job/..." "$code" 200
+cmp -s "$T/body" "$T/ui.html" || fail "/ui/job/... is not index.html"
+api_get /ui/assets/nope.js
+expect_eq "missing asset" "$code" 404
 api_get '/v1/jobs?format=xml'
 expect_eq "format" "$code $(jget 'j["errors"]')" \
     "400 [\"format 'xml' not known\"]"
