@@ -40,7 +40,7 @@ struct local_exec {
 	void (*close_cb)(void *);
 	void *close_arg;
 	uv_timer_t close_timer;
-	char *pid_dir; /* opts.pid_dir's copy */
+	struct pogo_pidfile_dir *pid_dir; /* opts.pid_dir's files, or NULL */
 };
 
 struct local_task {
@@ -575,13 +575,13 @@ local_started_cb(uv_timer_t *tm)
 		local_close_task(lt);
 		return;
 	}
-	if (le->opts.pid_dir == NULL) {
+	if (le->pid_dir == NULL) {
 		local_announce(lt);
 		return;
 	}
 	/* SPEC 9.10: started once a next worker could find it. */
-	lt->pidfile = pogo_pidfile_new(le->loop, le->opts.pid_dir,
-	    lt->t->task_id, lt->proc.pid, local_pid_written, lt);
+	lt->pidfile = pogo_pidfile_new(
+	    le->pid_dir, lt->t->task_id, lt->proc.pid, local_pid_written, lt);
 	lt->handles++;
 }
 
@@ -692,7 +692,8 @@ local_close_timer_closed(uv_handle_t *h)
 	struct local_exec *le = h->data;
 
 	le->close_cb(le->close_arg);
-	free(le->pid_dir);
+	/* Each task's pid file was removed before its task was freed. */
+	pogo_pidfile_dir_free(le->pid_dir);
 	free(le);
 }
 
@@ -732,8 +733,9 @@ pogo_exec_local_new(uv_loop_t *loop, const struct pogo_exec_local_opts *opts,
 	le->base.max_tasks = opts->max_tasks ? opts->max_tasks : 256;
 	le->loop = loop;
 	le->opts = *opts;
+	le->opts.pid_dir = NULL; /* the caller's string */
 	if (opts->pid_dir != NULL)
-		le->opts.pid_dir = le->pid_dir = xstrdup(opts->pid_dir);
+		le->pid_dir = pogo_pidfile_dir_new(loop, opts->pid_dir);
 	uv_timer_init(loop, &le->close_timer);
 	le->close_timer.data = le;
 	return &le->base;

@@ -3,8 +3,9 @@
 
 /*
  * Pid files of running local tasks (SPEC 9.10; pidfile.h).  Writes and
- * removals run in libuv's thread pool; the reaping at start is
- * synchronous, before the loop runs.
+ * removals run in libuv's thread pool, in batches of a directory, one
+ * batch at a time; the reaping at start is synchronous, before the loop
+ * runs.
  */
 #include "pogo/compat.h"
 
@@ -27,14 +28,35 @@
 #include "pogo/xmalloc.h"
 
 #define PIDFILE_MAX 256
-#define PIDFILE_NAME 180 /* bytes of a task id's file name, before ".pid" */
+#define PIDFILE_NAME 180   /* bytes of a task id's file name, before ".pid" */
+#define PROC_STAT_MAX 2048 /* /proc/PID/stat: 52 numbers and a name */
+
+struct pogo_pidfile_dir {
+	uv_loop_t *loop;
+	uv_work_t work;
+	char *dir;
+	struct pogo_pidfile *queue;  /* asked for, not under way yet */
+	struct pogo_pidfile **qtail; /* where the next one goes */
+	struct pogo_pidfile *batch;  /* under way in the thread pool */
+	size_t files;                /* not freed yet */
+	unsigned long batches;
+	bool busy;    /* a batch is under way */
+	bool freeing; /* free once it ends */
+	/*
+	 * " <worker-pid> <worker-start> <boot-id>\n", made by the first
+	 * batch's thread and read by the next ones' (one at a time).
+	 */
+	bool have_self;
+	char self[96];
+};
 
 struct pogo_pidfile {
-	uv_work_t work;
+	struct pogo_pidfile_dir *d;
+	struct pogo_pidfile *next; /* on d's queue or batch */
 	char *path;
 	pid_t pgid;
 	int err;      /* of the write, in the thread */
-	bool written; /* the write's after-work ran */
+	bool written; /* the write's batch ended */
 	bool remove;  /* removal asked for */
 	void (*written_cb)(void *);
 	void *written_arg;
@@ -42,60 +64,79 @@ struct pogo_pidfile {
 	void *arg;
 };
 
+/*
+ * Read path (a /proc file, short) into buf[0..size), NUL-terminated,
+ * without allocating (it runs in the thread pool too).  Returns its
+ * length, or -1.
+ */
+static ssize_t
+pidfile_read(const char *path, char *buf, size_t size)
+{
+	size_t off = 0;
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	while (off < size - 1) {
+		if ((n = read(fd, buf + off, size - 1 - off)) < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		off += (size_t)n;
+	}
+	close(fd);
+	buf[off] = '\0';
+	return (ssize_t)off;
+}
+
 unsigned long long
 pogo_pidfile_starttime(pid_t pid)
 {
-	char path[64], *buf = NULL, *p;
-	unsigned long long v = 0;
-	size_t len;
+	char path[64], buf[PROC_STAT_MAX], *p;
 	int i;
 
 	snprintf(path, sizeof(path), "/proc/%ld/stat", (long)pid);
-	if (pogo_str_read_file(path, 4096, &buf, &len) != 0)
+	if (pidfile_read(path, buf, sizeof(buf)) < 0)
 		return 0;
 	/* After the command name, which may hold spaces and ')'. */
-	if ((p = strrchr(buf, ')')) != NULL) {
-		/* Field 3 follows ") "; the start time is field 22. */
-		for (i = 2; i < 22 && p != NULL; i++)
-			p = strchr(p + 1, ' ');
-		if (p != NULL)
-			v = strtoull(p + 1, NULL, 10);
-	}
-	free(buf);
-	return v;
+	if ((p = strrchr(buf, ')')) == NULL)
+		return 0;
+	/* Field 3 follows ") "; the start time is field 22. */
+	for (i = 2; i < 22 && p != NULL; i++)
+		p = strchr(p + 1, ' ');
+	return p != NULL ? strtoull(p + 1, NULL, 10) : 0;
 }
 
 /* The boot's id into out (37 bytes), or "-" when it cannot be read. */
 static void
 pidfile_boot_id(char out[37])
 {
-	char *buf = NULL;
-	size_t len;
+	char buf[64];
 
 	snprintf(out, 37, "-");
-	if (pogo_str_read_file(
-	        "/proc/sys/kernel/random/boot_id", 64, &buf, &len) != 0)
-		return;
-	if (len >= 36) {
+	if (pidfile_read("/proc/sys/kernel/random/boot_id", buf, sizeof(buf)) >=
+	    36) {
 		memcpy(out, buf, 36);
 		out[36] = '\0';
 	}
-	free(buf);
 }
 
+/* In the thread: write pf's file. */
 static void
-pidfile_write_work(uv_work_t *req)
+pidfile_write(struct pogo_pidfile_dir *d, struct pogo_pidfile *pf)
 {
-	struct pogo_pidfile *pf = req->data;
-	char line[PIDFILE_MAX], boot[37];
+	char line[PIDFILE_MAX];
 	size_t n, off = 0;
 	ssize_t w;
 	int fd;
 
-	pidfile_boot_id(boot);
-	n = (size_t)snprintf(line, sizeof(line), "%ld %llu %ld %llu %s\n",
-	    (long)pf->pgid, pogo_pidfile_starttime(pf->pgid), (long)getpid(),
-	    pogo_pidfile_starttime(getpid()), boot);
+	n = (size_t)snprintf(line, sizeof(line), "%ld %llu%s", (long)pf->pgid,
+	    pogo_pidfile_starttime(pf->pgid), d->self);
 	fd = open(pf->path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		pf->err = -errno;
@@ -114,63 +155,140 @@ pidfile_write_work(uv_work_t *req)
 		pf->err = -errno;
 }
 
+/* In the thread: a batch's writes and removals, in their order. */
 static void
-pidfile_unlink_work(uv_work_t *req)
+pidfile_batch_work(uv_work_t *req)
 {
-	struct pogo_pidfile *pf = req->data;
+	struct pogo_pidfile_dir *d = req->data;
+	struct pogo_pidfile *pf;
+	char boot[37];
 
-	(void)unlink(pf->path);
+	if (!d->have_self) {
+		pidfile_boot_id(boot);
+		snprintf(d->self, sizeof(d->self), " %ld %llu %s\n",
+		    (long)getpid(), pogo_pidfile_starttime(getpid()), boot);
+		d->have_self = true;
+	}
+	for (pf = d->batch; pf != NULL; pf = pf->next) {
+		if (pf->written)
+			(void)unlink(pf->path);
+		else
+			pidfile_write(d, pf);
+	}
 }
 
-static void
-pidfile_unlinked(uv_work_t *req, int status)
-{
-	struct pogo_pidfile *pf = req->data;
+static void pidfile_batch_done(uv_work_t *req, int status);
 
-	if (pf->done != NULL)
-		pf->done(pf->arg);
-	free(pf->path);
-	free(pf);
+static void
+pidfile_enqueue(struct pogo_pidfile *pf)
+{
+	struct pogo_pidfile_dir *d = pf->d;
+
+	pf->next = NULL;
+	*d->qtail = pf;
+	d->qtail = &pf->next;
 }
 
+/* Start the next batch unless one is under way. */
 static void
-pidfile_start_unlink(struct pogo_pidfile *pf)
+pidfile_kick(struct pogo_pidfile_dir *d)
 {
-	uv_loop_t *loop = pf->work.loop;
-
 	int r;
 
+	if (d->busy || d->queue == NULL)
+		return;
+	d->batch = d->queue;
+	d->queue = NULL;
+	d->qtail = &d->queue;
+	d->busy = true;
+	d->batches++;
 	/* Fails only without a work callback. */
-	if ((r = uv_queue_work(
-	         loop, &pf->work, pidfile_unlink_work, pidfile_unlinked)) != 0)
+	if ((r = uv_queue_work(d->loop, &d->work, pidfile_batch_work,
+	         pidfile_batch_done)) != 0)
 		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
 }
 
 static void
-pidfile_written(uv_work_t *req, int status)
+pidfile_batch_done(uv_work_t *req, int status)
 {
-	struct pogo_pidfile *pf = req->data;
+	struct pogo_pidfile_dir *d = req->data;
+	struct pogo_pidfile *pf, *next;
+	bool removed;
 
-	pf->written = true;
-	if (pf->err != 0)
-		log_warn("cannot write %s: %s (a worker killed now would "
-		         "leave its task running)",
-		    pf->path, strerror(-pf->err));
-	if (pf->written_cb != NULL)
-		pf->written_cb(pf->written_arg);
-	if (pf->remove)
-		pidfile_start_unlink(pf);
+	next = d->batch;
+	d->batch = NULL;
+	while ((pf = next) != NULL) {
+		next = pf->next;
+		if (pf->written) {
+			/* Removed. */
+			d->files--;
+			if (pf->done != NULL)
+				pf->done(pf->arg);
+			free(pf->path);
+			free(pf);
+			continue;
+		}
+		/* A removal asked for from written_cb queues itself. */
+		removed = pf->remove;
+		pf->written = true;
+		if (pf->err != 0)
+			log_warn("cannot write %s: %s (a worker killed now "
+			         "would leave its task running)",
+			    pf->path, strerror(-pf->err));
+		if (pf->written_cb != NULL)
+			pf->written_cb(pf->written_arg);
+		if (removed)
+			pidfile_enqueue(pf);
+	}
+	d->busy = false;
+	if (d->freeing) {
+		pogo_pidfile_dir_free(d);
+		return;
+	}
+	pidfile_kick(d);
+}
+
+struct pogo_pidfile_dir *
+pogo_pidfile_dir_new(uv_loop_t *loop, const char *dir)
+{
+	struct pogo_pidfile_dir *d = xcalloc(1, sizeof(*d));
+
+	d->loop = loop;
+	d->dir = xstrdup(dir);
+	d->qtail = &d->queue;
+	d->work.data = d;
+	return d;
+}
+
+void
+pogo_pidfile_dir_free(struct pogo_pidfile_dir *d)
+{
+	if (d == NULL)
+		return;
+	if (d->files != 0)
+		POGO_BUG("%zu pid files of %s not removed", d->files, d->dir);
+	if (d->busy) {
+		d->freeing = true;
+		return;
+	}
+	free(d->dir);
+	free(d);
+}
+
+unsigned long
+pogo_pidfile_dir_batches(const struct pogo_pidfile_dir *d)
+{
+	return d->batches;
 }
 
 struct pogo_pidfile *
-pogo_pidfile_new(uv_loop_t *loop, const char *dir, const char *name, pid_t pgid,
+pogo_pidfile_new(struct pogo_pidfile_dir *d, const char *name, pid_t pgid,
     void (*written)(void *arg), void *arg)
 {
 	struct pogo_pidfile *pf = xcalloc(1, sizeof(*pf));
 	char safe[PIDFILE_NAME + 24];
 	uint64_t h = 14695981039346656037ull; /* FNV-1a */
 	size_t i, o = 0;
-	int r;
 
 	/*
 	 * The name is a task id from the network: never a path, and two ids
@@ -195,15 +313,14 @@ pogo_pidfile_new(uv_loop_t *loop, const char *dir, const char *name, pid_t pgid,
 		        sizeof(safe) - PIDFILE_NAME, "%%%016llx",
 		        (unsigned long long)h);
 	safe[o] = '\0';
-	xasprintf(&pf->path, "%s/%s.pid", dir, o == 0 ? "%" : safe);
+	xasprintf(&pf->path, "%s/%s.pid", d->dir, o == 0 ? "%" : safe);
+	pf->d = d;
 	pf->pgid = pgid;
 	pf->written_cb = written;
 	pf->written_arg = arg;
-	pf->work.data = pf;
-	/* Fails only without a work callback. */
-	if ((r = uv_queue_work(
-	         loop, &pf->work, pidfile_write_work, pidfile_written)) != 0)
-		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
+	d->files++;
+	pidfile_enqueue(pf);
+	pidfile_kick(d);
 	return pf;
 }
 
@@ -213,8 +330,11 @@ pogo_pidfile_remove(struct pogo_pidfile *pf, void (*done)(void *), void *arg)
 	pf->done = done;
 	pf->arg = arg;
 	pf->remove = true;
-	if (pf->written)
-		pidfile_start_unlink(pf);
+	/* Otherwise its write's batch queues the removal. */
+	if (pf->written) {
+		pidfile_enqueue(pf);
+		pidfile_kick(pf->d);
+	}
 }
 
 /* Is pid running and started at start (ticks since boot)? */

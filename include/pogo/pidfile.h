@@ -27,27 +27,46 @@
 
 #include <uv.h>
 
+struct pogo_pidfile_dir;
 struct pogo_pidfile;
 
 /*
- * Write <dir>/<name>.pid for the process group pgid, in libuv's thread
- * pool (the loop never waits on the disk).  name (a task id, from the
- * network) is never a path and two ids never share a file: bytes other
- * than [A-Za-z0-9_.:-] and a leading '.' are written %XX, and a name
- * longer than 180 bytes keeps its start and gets a hash of the whole.
- * written(arg) (may be NULL) is
- * called from the loop once the write is over, also when it failed (a
- * failure is logged, as a warning), never from within this call.
+ * The pid files of one directory, dir.  Their writes and removals run in
+ * libuv's thread pool (the loop never waits on the disk), in batches: one
+ * batch at a time holds every write and removal asked for since the last
+ * one started, so that many tasks cost one thread-pool round trip, and
+ * the thread does no allocation.  The boot's id and the worker's own pid
+ * and start time are read once, by the first batch.
  */
-struct pogo_pidfile *pogo_pidfile_new(uv_loop_t *loop, const char *dir,
+struct pogo_pidfile_dir *pogo_pidfile_dir_new(uv_loop_t *loop, const char *dir);
+
+/*
+ * Free d, once each of its files was removed (their done callbacks
+ * called); a batch still under way frees it when it ends.
+ */
+void pogo_pidfile_dir_free(struct pogo_pidfile_dir *d);
+
+/*
+ * Write <dir>/<name>.pid for the process group pgid, with d's next batch.
+ * name (a task id, from the network) is never a path and two ids never
+ * share a file: bytes other than [A-Za-z0-9_.:-] and a leading '.' are
+ * written %XX, and a name longer than 180 bytes keeps its start and gets a
+ * hash of the whole.  written(arg) (may be NULL) is called from the loop
+ * once the write is over, also when it failed (a failure is logged, as a
+ * warning), never from within this call.
+ */
+struct pogo_pidfile *pogo_pidfile_new(struct pogo_pidfile_dir *d,
     const char *name, pid_t pgid, void (*written)(void *arg), void *arg);
 
 /*
- * Remove the file once it is written, in the thread pool, then call
+ * Remove the file once it is written, with a later batch, then call
  * done(arg) from the loop and free pf.  Call once.
  */
 void pogo_pidfile_remove(
     struct pogo_pidfile *pf, void (*done)(void *arg), void *arg);
+
+/* The batches d ran so far (the thread-pool round trips; for tests). */
+unsigned long pogo_pidfile_dir_batches(const struct pogo_pidfile_dir *d);
 
 /*
  * At a worker's start, before its loop runs (it blocks): for each *.pid

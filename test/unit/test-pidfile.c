@@ -23,6 +23,8 @@
 #include "pogo/proc.h"
 #include "pogo/str.h"
 
+#define PF_MANY 64
+
 static char pf_dir[64];
 
 static void
@@ -128,6 +130,7 @@ TEST(written_while_running_then_removed)
 {
 	struct pogo_pidfile *pf;
 	char path[128], *buf = NULL, boot[64], want[256];
+	struct pogo_pidfile_dir *d;
 	uv_loop_t loop;
 	size_t len;
 	int removed = 0, written = 0, i;
@@ -135,8 +138,8 @@ TEST(written_while_running_then_removed)
 	pf_mkdir();
 	pf_boot(boot);
 	ASSERT_OK(pogo_proc_loop_init(&loop));
-	pf = pogo_pidfile_new(
-	    &loop, pf_dir, "one-7", getpid(), pf_removed, &written);
+	d = pogo_pidfile_dir_new(&loop, pf_dir);
+	pf = pogo_pidfile_new(d, "one-7", getpid(), pf_removed, &written);
 	snprintf(path, sizeof(path), "%s/one-7.pid", pf_dir);
 	for (i = 0; i < 1000 && access(path, F_OK) != 0; i++)
 		uv_run(&loop, UV_RUN_ONCE);
@@ -152,6 +155,7 @@ TEST(written_while_running_then_removed)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(removed, 1);
 	ASSERT(access(path, F_OK) != 0);
+	pogo_pidfile_dir_free(d);
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	pf_rmdir();
 }
@@ -160,16 +164,19 @@ TEST(written_while_running_then_removed)
 TEST(removed_at_once)
 {
 	struct pogo_pidfile *pf;
+	struct pogo_pidfile_dir *d;
 	uv_loop_t loop;
 	int removed = 0;
 
 	pf_mkdir();
 	ASSERT_OK(pogo_proc_loop_init(&loop));
-	pf = pogo_pidfile_new(&loop, pf_dir, "../../x/y", getpid(), NULL, NULL);
+	d = pogo_pidfile_dir_new(&loop, pf_dir);
+	pf = pogo_pidfile_new(d, "../../x/y", getpid(), NULL, NULL);
 	pogo_pidfile_remove(pf, pf_removed, &removed);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(removed, 1);
 	ASSERT(!pf_exists("%2E.%2F..%2Fx%2Fy.pid"));
+	pogo_pidfile_dir_free(d);
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	pf_rmdir();
 }
@@ -178,17 +185,20 @@ TEST(removed_at_once)
 TEST(task_id_is_not_a_path)
 {
 	struct pogo_pidfile *pf;
+	struct pogo_pidfile_dir *d;
 	uv_loop_t loop;
 	int removed = 0;
 
 	pf_mkdir();
 	ASSERT_OK(pogo_proc_loop_init(&loop));
-	pf = pogo_pidfile_new(&loop, pf_dir, "../../x/y", getpid(), NULL, NULL);
+	d = pogo_pidfile_dir_new(&loop, pf_dir);
+	pf = pogo_pidfile_new(d, "../../x/y", getpid(), NULL, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT(pf_exists("%2E.%2F..%2Fx%2Fy.pid"));
 	pogo_pidfile_remove(pf, pf_removed, &removed);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT(!pf_exists("%2E.%2F..%2Fx%2Fy.pid"));
+	pogo_pidfile_dir_free(d);
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	pf_rmdir();
 }
@@ -199,9 +209,10 @@ TEST(task_ids_never_share_a_file)
 	struct pogo_pidfile *pf[4];
 	char a[300], b[300];
 	struct dirent *de;
+	struct pogo_pidfile_dir *d;
 	uv_loop_t loop;
 	int removed = 0, n = 0, i;
-	DIR *d;
+	DIR *dp;
 
 	pf_mkdir();
 	memset(a, 'a', sizeof(a) - 1);
@@ -209,19 +220,20 @@ TEST(task_ids_never_share_a_file)
 	memcpy(b, a, sizeof(b));
 	b[sizeof(b) - 2] = 'b';
 	ASSERT_OK(pogo_proc_loop_init(&loop));
-	pf[0] = pogo_pidfile_new(&loop, pf_dir, "x/y", getpid(), NULL, NULL);
-	pf[1] = pogo_pidfile_new(&loop, pf_dir, "x_y", getpid(), NULL, NULL);
-	pf[2] = pogo_pidfile_new(&loop, pf_dir, a, getpid(), NULL, NULL);
-	pf[3] = pogo_pidfile_new(&loop, pf_dir, b, getpid(), NULL, NULL);
+	d = pogo_pidfile_dir_new(&loop, pf_dir);
+	pf[0] = pogo_pidfile_new(d, "x/y", getpid(), NULL, NULL);
+	pf[1] = pogo_pidfile_new(d, "x_y", getpid(), NULL, NULL);
+	pf[2] = pogo_pidfile_new(d, a, getpid(), NULL, NULL);
+	pf[3] = pogo_pidfile_new(d, b, getpid(), NULL, NULL);
 	uv_run(&loop, UV_RUN_DEFAULT);
-	ASSERT((d = opendir(pf_dir)) != NULL);
-	while ((de = readdir(d)) != NULL) {
+	ASSERT((dp = opendir(pf_dir)) != NULL);
+	while ((de = readdir(dp)) != NULL) {
 		if (de->d_name[0] != '.') {
 			ASSERT(strlen(de->d_name) < 255);
 			n++;
 		}
 	}
-	closedir(d);
+	closedir(dp);
 	ASSERT_EQ(n, 4);
 	ASSERT(pf_exists("x%2Fy.pid"));
 	ASSERT(pf_exists("x_y.pid"));
@@ -229,6 +241,151 @@ TEST(task_ids_never_share_a_file)
 		pogo_pidfile_remove(pf[i], pf_removed, &removed);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(removed, 4);
+	pogo_pidfile_dir_free(d);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	pf_rmdir();
+}
+
+/*
+ * Many tasks cost few thread-pool round trips: the files asked for while a
+ * batch is under way go together in the next one, each with its own
+ * content; removals too.
+ */
+TEST(files_go_in_batches)
+{
+	struct pogo_pidfile *pf[PF_MANY];
+	struct pogo_pidfile_dir *d;
+	char name[32], path[128], *buf = NULL, want[256], boot[64];
+	unsigned long after_writes;
+	uv_loop_t loop;
+	int removed = 0, written = 0, i;
+	pid_t g[2];
+	size_t len;
+
+	pf_mkdir();
+	pf_boot(boot);
+	g[0] = pf_group();
+	g[1] = pf_group();
+	while (pogo_pidfile_starttime(g[0]) == 0 ||
+	    pogo_pidfile_starttime(g[1]) == 0)
+		uv_sleep(1);
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	d = pogo_pidfile_dir_new(&loop, pf_dir);
+	for (i = 0; i < PF_MANY; i++) {
+		snprintf(name, sizeof(name), "t%d", i);
+		pf[i] =
+		    pogo_pidfile_new(d, name, g[i % 2], pf_removed, &written);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(written, PF_MANY);
+	/* The first alone (nothing was under way), the others together. */
+	after_writes = pogo_pidfile_dir_batches(d);
+	ASSERT(after_writes >= 1 && after_writes <= 2);
+	for (i = 0; i < PF_MANY; i++) {
+		snprintf(path, sizeof(path), "%s/t%d.pid", pf_dir, i);
+		ASSERT_OK(pogo_str_read_file(path, 256, &buf, &len));
+		snprintf(want, sizeof(want), "%ld %llu %ld %llu %s\n",
+		    (long)g[i % 2], pogo_pidfile_starttime(g[i % 2]),
+		    (long)getpid(), pogo_pidfile_starttime(getpid()), boot);
+		ASSERT_STR_EQ(buf, want);
+		free(buf);
+	}
+	for (i = 0; i < PF_MANY; i++)
+		pogo_pidfile_remove(pf[i], pf_removed, &removed);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(removed, PF_MANY);
+	ASSERT(pogo_pidfile_dir_batches(d) - after_writes >= 1 &&
+	    pogo_pidfile_dir_batches(d) - after_writes <= 2);
+	for (i = 0; i < PF_MANY; i++) {
+		snprintf(name, sizeof(name), "t%d.pid", i);
+		ASSERT(!pf_exists(name));
+	}
+	pogo_pidfile_dir_free(d);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	for (i = 0; i < 2; i++) {
+		ASSERT_EQ(kill(g[i], SIGKILL), 0);
+		ASSERT(pf_died(g[i]));
+	}
+	pf_rmdir();
+}
+
+struct pf_free_arg {
+	struct pogo_pidfile_dir *d;
+	int removed;
+};
+
+static void
+pf_removed_free(void *arg)
+{
+	struct pf_free_arg *fa = arg;
+
+	/* From within the batch's end: d goes once it is over. */
+	pogo_pidfile_dir_free(fa->d);
+	fa->removed++;
+}
+
+struct pf_now {
+	struct pogo_pidfile *pf;
+	int written, removed;
+};
+
+static void
+pf_now_removed(void *arg)
+{
+	((struct pf_now *)arg)->removed++;
+}
+
+static void
+pf_now_written(void *arg)
+{
+	struct pf_now *n = arg;
+
+	n->written++;
+	pogo_pidfile_remove(n->pf, pf_now_removed, n);
+}
+
+/* Removed from its written callback (a task that ended meanwhile): once. */
+TEST(removed_from_written)
+{
+	struct pf_now n[3] = { { NULL, 0, 0 } };
+	struct pogo_pidfile_dir *d;
+	uv_loop_t loop;
+	int i;
+
+	pf_mkdir();
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	d = pogo_pidfile_dir_new(&loop, pf_dir);
+	n[0].pf = pogo_pidfile_new(d, "n0", getpid(), pf_now_written, &n[0]);
+	n[1].pf = pogo_pidfile_new(d, "n1", getpid(), pf_now_written, &n[1]);
+	n[2].pf = pogo_pidfile_new(d, "n2", getpid(), pf_now_written, &n[2]);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(n[i].written, 1);
+		ASSERT_EQ(n[i].removed, 1);
+	}
+	ASSERT(!pf_exists("n0.pid"));
+	ASSERT(!pf_exists("n1.pid"));
+	ASSERT(!pf_exists("n2.pid"));
+	pogo_pidfile_dir_free(d);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	pf_rmdir();
+}
+
+/* The directory freed by its last file's removal (exec-local's close). */
+TEST(dir_freed_from_the_last_removal)
+{
+	struct pf_free_arg fa = { NULL, 0 };
+	struct pogo_pidfile *pf;
+	uv_loop_t loop;
+
+	pf_mkdir();
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	fa.d = pogo_pidfile_dir_new(&loop, pf_dir);
+	pf = pogo_pidfile_new(fa.d, "last", getpid(), NULL, NULL);
+	pogo_pidfile_remove(pf, pf_removed_free, &fa);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(fa.removed, 1);
+	ASSERT(!pf_exists("last.pid"));
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	pf_rmdir();
 }
