@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -51,6 +52,47 @@ pogo_proc_loop_init(uv_loop_t *loop)
 		replaced = true;
 	}
 	return uv_loop_init(loop);
+}
+
+static void
+proc_pool_noop(uv_work_t *req)
+{
+	(void)req;
+}
+
+static void
+proc_pool_started(uv_work_t *req, int status)
+{
+	free(req);
+}
+
+void
+pogo_proc_pool_start(uv_loop_t *loop)
+{
+	static const int sync[] = { SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGSEGV,
+		SIGSYS, SIGTRAP };
+	static bool started;
+	sigset_t set, old;
+	uv_work_t *req;
+	size_t i;
+	int r;
+
+	if (started)
+		return;
+	started = true;
+	/* A fault's signal is the faulting thread's: never blocked. */
+	sigfillset(&set);
+	for (i = 0; i < sizeof(sync) / sizeof(sync[0]); i++)
+		sigdelset(&set, sync[i]);
+	if ((r = pthread_sigmask(SIG_BLOCK, &set, &old)) != 0)
+		POGO_BUG("pthread_sigmask: %s", strerror(r));
+	req = xcalloc(1, sizeof(*req));
+	/* Fails only without a work callback. */
+	if ((r = uv_queue_work(loop, req, proc_pool_noop, proc_pool_started)) !=
+	    0)
+		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
+	if ((r = pthread_sigmask(SIG_SETMASK, &old, NULL)) != 0)
+		POGO_BUG("pthread_sigmask: %s", strerror(r));
 }
 
 static void

@@ -25,6 +25,7 @@
 #include "pogo/outbatch.h"
 #include "pogo/peer.h"
 #include "pogo/pidfile.h"
+#include "pogo/proc.h"
 #include "pogo/ssh.h"
 #include "pogo/tls.h"
 #include "pogo/worker.h"
@@ -852,6 +853,11 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	*cause = NULL;
 	if ((r = pogo_ssh_init(cause)) != 0)
 		return r;
+	/*
+	 * Before anything uses the pool (the dispatchers' names, pid files):
+	 * each local task's SIGCHLD is the loop thread's alone.
+	 */
+	pogo_proc_pool_start(loop);
 	w = xcalloc(1, sizeof(*w));
 	/*
 	 * The worker key (tls.key) opens job secrets (SPEC 10.3); its KID is

@@ -33,6 +33,18 @@ int pogo_proc_loop_init(uv_loop_t *loop);
  */
 int pogo_proc_loop_close(uv_loop_t *loop);
 
+/*
+ * Start libuv's thread pool now (otherwise its first use starts it), with
+ * the asynchronous signals blocked, a mask its threads inherit: the
+ * process's signals then reach the loop thread only.  A worker's SIGCHLD
+ * for each local task would otherwise often wake an idle pool thread,
+ * whose handler writes to pages that each fork has just made
+ * copy-on-write: page faults and TLB shoot-downs on every task.  Call it
+ * before anything uses the pool (once is enough; later calls do nothing);
+ * its no-op work ends on loop's next run.
+ */
+void pogo_proc_pool_start(uv_loop_t *loop);
+
 struct pogo_proc;
 
 /*

@@ -11,6 +11,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <pthread.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -152,6 +153,62 @@ child_start(const char *pid_file, const char *log_file)
 	free(want);
 	ASSERT(wait_for_text(log_file, " I started\n"));
 	return pid;
+}
+
+struct pool_mask {
+	int chld, term, segv; /* 1: blocked in a pool thread */
+};
+
+static void
+pool_mask_work(uv_work_t *req)
+{
+	struct pool_mask *m = req->data;
+	sigset_t cur;
+
+	ASSERT_EQ(pthread_sigmask(SIG_BLOCK, NULL, &cur), 0);
+	m->chld = sigismember(&cur, SIGCHLD);
+	m->term = sigismember(&cur, SIGTERM);
+	m->segv = sigismember(&cur, SIGSEGV);
+}
+
+static void
+pool_mask_done(uv_work_t *req, int status)
+{
+	ASSERT_EQ(status, 0);
+}
+
+/*
+ * The pool's threads never take the process's signals (a worker's SIGCHLD
+ * goes to the loop thread), a fault's excepted; the loop thread's mask is
+ * as it was.  (No other test here uses the pool before this one.)
+ */
+TEST(pool_threads_block_signals)
+{
+	struct pool_mask m = { -1, -1, -1 };
+	sigset_t cur;
+	uv_work_t req;
+	uv_loop_t loop;
+	int i;
+
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	pogo_proc_pool_start(&loop);
+	pogo_proc_pool_start(&loop);
+	ASSERT_EQ(pthread_sigmask(SIG_BLOCK, NULL, &cur), 0);
+	ASSERT_EQ(sigismember(&cur, SIGCHLD), 0);
+	ASSERT_EQ(sigismember(&cur, SIGTERM), 0);
+	/* Each of the pool's threads, whichever takes the work. */
+	for (i = 0; i < 16; i++) {
+		m.chld = m.term = m.segv = -1;
+		req.data = &m;
+		ASSERT_EQ(
+		    uv_queue_work(&loop, &req, pool_mask_work, pool_mask_done),
+		    0);
+		ASSERT_EQ(uv_run(&loop, UV_RUN_DEFAULT), 0);
+		ASSERT_EQ(m.chld, 1);
+		ASSERT_EQ(m.term, 1);
+		ASSERT_EQ(m.segv, 0);
+	}
+	ASSERT_OK(pogo_proc_loop_close(&loop));
 }
 
 TEST(signals_child)
