@@ -20,7 +20,7 @@ pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
     procps psmisc sudo netcat-openbsd bsdutils python3 python3-cryptography
-    time pdsh clustershell pssh"
+    time pdsh clustershell pssh chromium nodejs"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -55,6 +55,25 @@ if [ -n "$missing" ]; then
 	echo "deps: installing$missing"
 	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    --no-install-recommends $missing >/dev/null
+fi
+
+# npm: Debian's package, unless the machine's nodejs already brings one
+# (a nodejs built elsewhere conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+	echo "deps: installing npm"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    --no-install-recommends npm >/dev/null
+fi
+# playwright-core from the npm registry, for the browser tests of the web
+# UI (t7001): it drives Debian's chromium and downloads no browser.
+pw_version=1.57.0
+pw_dir=$prefix/node/node_modules/playwright-core
+if [ "$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$pw_dir/package.json" \
+    2>/dev/null)" != "$pw_version" ]; then
+	echo "deps: npm install playwright-core@$pw_version"
+	mkdir -p "$prefix/node"
+	PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$prefix/node" \
+	    --no-audit --no-fund --silent "playwright-core@$pw_version"
 fi
 
 [ -f "$stamp" ] && exit 0

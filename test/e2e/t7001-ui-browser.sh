@@ -1,0 +1,78 @@
+#!/bin/sh
+# The web UI in a real browser (SPEC 11.6, 13.9, issue 12): Debian's
+# chromium driven headless by playwright-core (installed by
+# third_party/deps.sh), against `pogo api` in front of a real dispatcher
+# and worker running local tasks.  test/e2e/ui-browser.js checks U-1 and
+# U-2 in the browser, the job list and its filters, the job page's live
+# rows (running -> finished / failed within 1 s of the log entry, no
+# reload) in SPEC's colours with text labels, Retry, Halt, Skip of
+# several hosts, Resume, the output page following a host, and that no
+# request went to another origin.  Screenshots of the job list, a job
+# page mid-rollout and an output page go to <build>/ui-screenshots/.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+. "$(dirname "$0")/dispatcher.sh"
+. "$(dirname "$0")/api.sh"
+
+PW=$POGO_SRC/build/third_party/node/node_modules/playwright-core
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+have node "the browser tests" || skip "no node"
+[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (third_party/deps.sh installs it)"
+[ -d "$PW" ] || skip "no playwright-core in $PW (third_party/deps.sh)"
+SHOTS=$(dirname "$POGO")/ui-screenshots
+mkdir -p "$SHOTS" || fail "cannot make $SHOTS"
+
+start_dispatcher
+start_worker uw1 -o worker.max_tasks=8
+start_api
+
+nl='
+'
+# A command that waits until $T/go-<name> exists (at most 120 s).
+waitcmd() {
+	echo "i=0; while [ ! -e $T/go-$1 ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done"
+}
+# asubmit FIELDS...: POST /v1/jobs through pogo api; the job id in $JID.
+asubmit() {
+	as_n=$#
+	for f; do
+		set -- "$@" --data-urlencode "$f"
+	done
+	shift "$as_n"
+	api_post /v1/jobs "$@"
+	expect_eq "submit" "$code $(jget 'j["meta"]["rc"]')" "200 ok"
+	JID=$(jget 'j["response"]["jobid"]')
+}
+state_is() { job_is "$1" state "$2"; }
+
+asubmit range=d1,d2 user=alice task_name=local command=true
+JDONE=$JID
+asubmit range=b1 user=bob task_name=local command=true
+JBOB=$JID
+for j in $JDONE $JBOB; do
+	wait_for 30 "$j finished" state_is "$j" finished
+done
+# l1..l3 run at once, each until its go-file; l2 then fails.
+asubmit range=l1,l2,l3 user=alice task_name=local concurrent=0 \
+    command="echo out-\$POGO_HOST; echo err-\$POGO_HOST >&2; $(waitcmd "\$POGO_HOST"); echo after-\$POGO_HOST; test \$POGO_HOST != l2 || exit 3"
+JLIVE=$JID
+# One host at a time, for Halt, Skip and Resume.
+cfg="tag: {all: [h1, h2, h3, h4]}${nl}constraint: {\$all: {max_parallel: 1}}$nl"
+asubmit range=h1,h2,h3,h4 user=alice task_name=local config="$cfg" \
+    command="$(waitcmd "h-\$POGO_HOST")"
+JOPS=$JID
+wait_for 30 "l3 running" host_is "$JLIVE" l3 state running
+
+JOBS=$(printf '{"done": "%s", "bob": "%s", "live": "%s", "ops": "%s"}' \
+    "$JDONE" "$JBOB" "$JLIVE" "$JOPS")
+PW=$PW API=$API T=$T SHOTS=$SHOTS JOBS=$JOBS TOKENS=${TOKENS:-} \
+    CHROMIUM=$CHROMIUM timeout 300 node "$POGO_SRC/test/e2e/ui-browser.js" \
+    >"$T/browser.log" 2>&1
+brc=$?
+cat "$T/browser.log"
+[ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
+for s in job-list job-page output-page; do
+	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
+done
+stop_api
+stop_dispatcher_cleanly
