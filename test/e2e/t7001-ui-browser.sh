@@ -63,6 +63,23 @@ asubmit range=h1,h2,h3,h4 user=alice task_name=local config="$cfg" \
 JOPS=$JID
 wait_for 30 "l3 running" host_is "$JLIVE" l3 state running
 
+# Worker keys (RSA, EC P-256) for the boxes the page seals (SPEC 10.3):
+# opened by pogo's own box.c (box-tool) and by Python's cryptography.
+have openssl "the page's secret boxes" || fail "no openssl"
+openssl req -x509 -newkey rsa:3072 -nodes -keyout "$T/rsa.key" \
+    -out "$T/rsa.crt" -subj /CN=w-rsa -days 1 2>/dev/null ||
+    fail "openssl rsa"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+    -keyout "$T/ec.key" -out "$T/ec.crt" -subj /CN=w-ec -days 1 \
+    2>/dev/null || fail "openssl ec"
+spki() {
+	openssl x509 -in "$1" -pubkey -noout |
+	    openssl pkey -pubin -outform DER | base64 -w0
+}
+SEAL_RSA=$(spki "$T/rsa.crt")
+SEAL_EC=$(spki "$T/ec.crt")
+export SEAL_RSA SEAL_EC
+
 JOBS=$(printf '{"done": "%s", "bob": "%s", "live": "%s", "ops": "%s"}' \
     "$JDONE" "$JBOB" "$JLIVE" "$JOPS")
 PW=$PW API=$API T=$T SHOTS=$SHOTS JOBS=$JOBS TOKENS=${TOKENS:-} \
@@ -71,6 +88,17 @@ PW=$PW API=$API T=$T SHOTS=$SHOTS JOBS=$JOBS TOKENS=${TOKENS:-} \
 brc=$?
 cat "$T/browser.log"
 [ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
+TOOL=$(dirname "$POGO")/box-tool
+for k in rsa ec; do
+	[ -s "$T/box-$k.b64" ] || fail "the page sealed no $k box"
+	got=$("$TOOL" open "$T/$k.key" <"$T/box-$k.b64") ||
+	    fail "box-tool cannot open the page's $k box"
+	expect_eq "the page's $k box, opened by box.c" "$got" "pässwörd $k"
+	got=$(python3 "$POGO_SRC/test/e2e/box-interop.py" open "$T/$k.key" \
+	    <"$T/box-$k.b64") || fail "cryptography cannot open the $k box"
+	expect_eq "the page's $k box, opened by cryptography" "$got" \
+	    "pässwörd $k"
+done
 for s in job-list job-page output-page; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
 done

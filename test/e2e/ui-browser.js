@@ -328,6 +328,80 @@ async function main() {
     await cctx.close();
   }
 
+  // ---- disabled for a user who may not act --------------------------
+  // whoami answered by the test (pogo api's own token mode is checked
+  // above when TOKENS is set): bob may read alice's job but not act on
+  // it; alice (the owner) and carol (an admin) may.
+  async function asUser(me) {
+    const c = await browser.newContext();
+    c.on('request', (r) => requests.push(r.url()));
+    await c.route(API + '/v1/whoami*', (route) => route.fulfill({
+      status: 200, contentType: 'application/json',
+      body: JSON.stringify({ meta: {}, response: me }) }));
+    const p = await c.newPage();
+    await p.goto(API + '/ui/job/' + JOBS.live);
+    await p.waitForSelector('tr[data-host="l2"]');
+    const b = await p.$$eval('#halt, #resume, button.retry, button.skip',
+      (bs) => bs.map((x) => [x.id || x.className, x.disabled]));
+    await c.close();
+    return b;
+  }
+  let bs = await asUser({ user: 'bob', auth: 'token', admin: false });
+  check(bs.length >= 8 && bs.every(([, d]) => d),
+    'bob (not the owner) sees every action disabled', JSON.stringify(bs));
+  bs = await asUser({ user: 'alice', auth: 'token', admin: false });
+  check(bs.some(([k, d]) => k === 'retry' && !d),
+    'alice (the owner) may retry', JSON.stringify(bs));
+  bs = await asUser({ user: 'carol', auth: 'token', admin: true });
+  check(bs.some(([k, d]) => k === 'retry' && !d),
+    'carol (an admin) may retry', JSON.stringify(bs));
+
+  // ---- a 401 asks for the token, kept in sessionStorage -------------
+  {
+    const good = 'tok-' + 'a'.repeat(40);
+    const c = await browser.newContext();
+    const auths = [];
+    c.on('request', (r) => requests.push(r.url()));
+    await c.route(API + '/v1/**', (route) => {
+      const a = route.request().headers().authorization || '';
+      auths.push(a);
+      if (a === 'Bearer ' + good) return route.continue();
+      return route.fulfill({ status: 401, contentType: 'application/json',
+        headers: { 'WWW-Authenticate': 'Bearer' },
+        body: JSON.stringify({ meta: {}, errors: ['authentication required'] }) });
+    });
+    const p = await c.newPage();
+    await p.goto(API + '/ui/');
+    await p.waitForSelector('#token-input');
+    await p.keyboard.type('wrong-token');
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('.login .error:has-text("not accepted")');
+    ok('a 401 asks for the token; a wrong one is said so');
+    await p.fill('#token-input', good);
+    await p.keyboard.press('Enter');
+    await p.waitForSelector('#all-jobs tbody tr[data-jobid]');
+    check(await p.evaluate(() => sessionStorage.getItem('pogo.token')) === good,
+      'the token is kept in sessionStorage');
+    await p.goto(API + '/ui/job/' + JOBS.done);
+    await p.waitForSelector('tr[data-host="d1"]');
+    check(!(await p.$('#token-input')) &&
+      auths[auths.length - 1] === 'Bearer ' + good,
+    'the next page sends it without asking');
+    await c.close();
+  }
+
+  // ---- the password sealed in the page (SPEC 10.3) ------------------
+  for (const kind of ['rsa', 'ec']) {
+    const spki = process.env['SEAL_' + kind.toUpperCase()];
+    if (!spki) continue;
+    const box = await page.evaluate(async ([s, pw]) => {
+      const der = Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
+      return POGO.sealSecret(der, pw);
+    }, [spki, 'pässwörd ' + kind]);
+    fs.writeFileSync(path.join(T, 'box-' + kind + '.b64'), box + '\n');
+    ok('a ' + kind + ' box sealed with Web Crypto');
+  }
+
   // ---- no request to another origin ---------------------------------
   const foreign = requests.filter((u) => new URL(u).origin !== API);
   check(requests.length > 10 && foreign.length === 0,
