@@ -15,6 +15,8 @@
 #include <mbedtls/gcm.h>
 #include <mbedtls/hkdf.h>
 #include <mbedtls/md.h>
+#include <mbedtls/oid.h>
+#include <mbedtls/pem.h>
 #include <mbedtls/pk.h>
 #include <mbedtls/platform_util.h>
 #include <mbedtls/rsa.h>
@@ -183,6 +185,98 @@ const char *
 pogo_box_key_id_hex(const struct pogo_box_key *k)
 {
 	return k->kid_hex;
+}
+
+int
+pogo_box_key_cert(const struct pogo_box_key *k, struct pogo_box_cert *c)
+{
+	unsigned char der[2048], *pem = NULL;
+	const mbedtls_x509_time *u;
+	char subject[512];
+	size_t plen, n;
+	int e, r = POGO_ERR_CRYPTO;
+
+	memset(c, 0, sizeof(*c));
+	if (k->pkp != &k->crt.pk)
+		return POGO_ERR_NOTFOUND;
+	if ((e = mbedtls_pk_write_pubkey_der(
+	         (mbedtls_pk_context *)k->pkp, der, sizeof(der))) <= 0)
+		goto out;
+	c->spki = pogo_tls_base64_encode(der + sizeof(der) - e, (size_t)e);
+	plen = 4 * (k->crt.raw.len / 3 + 1) + k->crt.raw.len / 32 + 128;
+	pem = xmalloc(plen);
+	if (mbedtls_pem_write_buffer("-----BEGIN CERTIFICATE-----\n",
+	        "-----END CERTIFICATE-----\n", k->crt.raw.p, k->crt.raw.len,
+	        pem, plen, &n) != 0)
+		goto out;
+	c->pem = xstrdup((char *)pem);
+	if (mbedtls_x509_dn_gets(subject, sizeof(subject), &k->crt.subject) < 0)
+		goto out;
+	c->subject = xstrdup(subject);
+	u = &k->crt.valid_to;
+	xasprintf(&c->not_after, "%04d-%02d-%02dT%02d:%02d:%02dZ", u->year,
+	    u->mon, u->day, u->hour, u->min, u->sec);
+	c->key_id = xstrdup(k->kid_hex);
+	r = 0;
+out:
+	free(pem);
+	if (r != 0)
+		pogo_box_cert_release(c);
+	return r;
+}
+
+void
+pogo_box_cert_release(struct pogo_box_cert *c)
+{
+	free(c->key_id);
+	free(c->pem);
+	free(c->spki);
+	free(c->subject);
+	free(c->not_after);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+pogo_box_key_verify(
+    const struct pogo_box_key *k, const char *ca_path, char **cause)
+{
+	const mbedtls_x509_name *n;
+	mbedtls_x509_crt ca;
+	uint32_t flags = 0;
+	char info[256];
+	bool worker = false;
+	int r = POGO_ERR_CRYPTO;
+
+	*cause = NULL;
+	mbedtls_x509_crt_init(&ca);
+	if (k->pkp != &k->crt.pk) {
+		xasprintf(cause, "the worker key is not a certificate");
+		goto out;
+	}
+	if (mbedtls_x509_crt_parse_file(&ca, ca_path) != 0) {
+		xasprintf(cause, "%s: not a CA certificate", ca_path);
+		goto out;
+	}
+	if (mbedtls_x509_crt_verify((mbedtls_x509_crt *)&k->crt, &ca, NULL,
+	        NULL, &flags, NULL, NULL) != 0) {
+		mbedtls_x509_crt_verify_info(info, sizeof(info), "", flags);
+		info[strcspn(info, "\n")] = '\0';
+		xasprintf(cause, "%s", info);
+		goto out;
+	}
+	for (n = &k->crt.subject; n != NULL; n = n->next)
+		if (n->oid.p != NULL &&
+		    MBEDTLS_OID_CMP(MBEDTLS_OID_AT_ORG_UNIT, &n->oid) == 0 &&
+		    n->val.len == 6 && memcmp(n->val.p, "worker", 6) == 0)
+			worker = true;
+	if (!worker) {
+		xasprintf(cause, "the certificate is not of kind worker");
+		goto out;
+	}
+	r = 0;
+out:
+	mbedtls_x509_crt_free(&ca);
+	return r;
 }
 
 /*

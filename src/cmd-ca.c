@@ -9,9 +9,9 @@
 
 #include <fcntl.h>
 #include <getopt.h>
-#include <termios.h>
 #include <unistd.h>
 
+#include "pogo/askpass.h"
 #include "pogo/ca.h"
 #include "pogo/cmd.h"
 #include "pogo/error.h"
@@ -33,72 +33,14 @@ const struct pogo_cmd pogo_cmd_ca = {
 	.main = cmd_ca_main,
 };
 
-#define CA_PASSWORD_MAX 1024
-
-/* Read one line from fd into buf (at most size - 1 bytes, no newline). */
-static void
-ca_read_line(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-	ssize_t r;
-	char c;
-
-	for (;;) {
-		r = read(fd, &c, 1);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r != 1 || c == '\n')
-			break;
-		if (n + 1 < size)
-			buf[n++] = c;
-	}
-	buf[n] = '\0';
-	explicit_bzero(&c, sizeof(c));
-}
-
-/*
- * Read a password after prompt (SPEC 12.1): from the terminal with echo
- * off, or one line of standard input without a prompt.
- * XXX(#10): cmd-one.c has the same prompt with the signal handling of
- * readpassphrase(3); both should share one module.
- */
-static char *
-ca_read_password(const char *prompt)
-{
-	struct termios t, saved;
-	char buf[CA_PASSWORD_MAX], *pw;
-	bool noecho = false;
-	int fd;
-
-	if (isatty(STDIN_FILENO) &&
-	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
-		if (tcgetattr(fd, &t) == 0) {
-			saved = t;
-			t.c_lflag &= ~(tcflag_t)ECHO;
-			noecho = tcsetattr(fd, TCSAFLUSH, &t) == 0;
-		}
-		(void)!write(fd, prompt, strlen(prompt));
-		ca_read_line(fd, buf, sizeof(buf));
-		if (noecho)
-			tcsetattr(fd, TCSAFLUSH, &saved);
-		(void)!write(fd, "\n", 1);
-		close(fd);
-	} else
-		ca_read_line(STDIN_FILENO, buf, sizeof(buf));
-	buf[strcspn(buf, "\r")] = '\0';
-	pw = xstrdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return pw;
-}
-
 /* Ask for the PKCS#12 password twice; NULL (with a message) on failure. */
 static char *
 ca_ask_password(void)
 {
 	char *a, *b;
 
-	a = ca_read_password("Password: ");
-	b = ca_read_password("Password (again): ");
+	a = pogo_askpass("Password: ");
+	b = pogo_askpass("Password (again): ");
 	if (strcmp(a, b) != 0 || *a == '\0') {
 		fprintf(stderr, "pogo ca: %s\n",
 		    *a == '\0' ? "the password is empty"

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "pogo/client-secrets.h"
 #include "pogo/client.h"
 #include "pogo/cmd.h"
 #include "pogo/error.h"
@@ -186,6 +187,29 @@ cl_call(struct cl *cl, const char *method, const char *target, const char *body,
 		return POGO_EXIT_FAIL;
 	}
 	return POGO_EXIT_OK;
+}
+
+/*
+ * The secret fields of -p and -i (client-secrets.h) appended to *bodyp;
+ * on failure prints "pogo <cmd>: <why>" and returns the exit status.
+ */
+static int
+cl_secrets(struct cl *cl, bool password, const char *identity, char **bodyp)
+{
+	struct pogo_client_secrets_opts o;
+	char *cause = NULL;
+	int r;
+
+	memset(&o, 0, sizeof(o));
+	o.password = password;
+	o.identity = identity;
+	o.worker_cert = cl->cfg.worker_cert;
+	o.ca = cl->cfg.ca;
+	if ((r = pogo_client_secrets_add(cl->c, &o, bodyp, &cause)) == 0)
+		return POGO_EXIT_OK;
+	fprintf(stderr, "pogo %s: %s\n", cl->cmd->name, cause);
+	free(cause);
+	return r == POGO_ERR_CONFIG ? POGO_EXIT_USAGE : POGO_EXIT_FAIL;
 }
 
 static void
@@ -998,7 +1022,8 @@ const struct pogo_cmd pogo_cmd_halt = {
 
 const struct pogo_cmd pogo_cmd_resume = {
 	.name = "resume",
-	.usage = "[client options] JOB [--json]",
+	.usage = "[client options] JOB [-p|--password] [-i|--identity FILE] "
+	         "[--json]",
 	.summary = "resume a halted or deadlocked job",
 	.flags = POGO_CMD_LOOP,
 	.main = cmd_op_main,
@@ -1006,7 +1031,8 @@ const struct pogo_cmd pogo_cmd_resume = {
 
 const struct pogo_cmd pogo_cmd_retry = {
 	.name = "retry",
-	.usage = "[client options] JOB HOST... [--json]",
+	.usage = "[client options] JOB HOST... [-p|--password] "
+	         "[-i|--identity FILE] [--json]",
 	.summary = "run hosts of a job again",
 	.flags = POGO_CMD_LOOP,
 	.main = cmd_op_main,
@@ -1023,11 +1049,17 @@ const struct pogo_cmd pogo_cmd_skip = {
 static int
 cmd_op_main(int argc, char **argv, struct pogo_ctx *ctx)
 {
+	/* resume and retry: own; halt: own + 3; skip: own + 4. */
 	static const struct option own[] = {
+		{ "password", no_argument, NULL, 'p' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ NULL, 0, NULL, 0 },
 		{ "reason", required_argument, NULL, CL_REASON },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct pogo_cmd *cmd;
+	const char *identity = NULL;
+	bool password = false, secrets;
 	const struct pogo_json *resp, *res;
 	struct pogo_json *doc = NULL;
 	struct pogo_strv hosts = { 0 };
@@ -1050,11 +1082,20 @@ cmd_op_main(int argc, char **argv, struct pogo_ctx *ctx)
 	done = cmd == &pogo_cmd_retry ? "retried" : "skipped";
 	if ((rc = cl_init(&cl, cmd)) != 0)
 		return rc;
-	while ((c = cl_getopt(&cl, argc, argv, "v",
-	            cmd == &pogo_cmd_halt ? own : own + 1)) != -1) {
+	secrets = cmd == &pogo_cmd_resume || cmd == &pogo_cmd_retry;
+	while ((c = cl_getopt(&cl, argc, argv, secrets ? "vpi:" : "v",
+	            cmd == &pogo_cmd_halt ? own + 3
+	                : secrets         ? own
+	                                  : own + 4)) != -1) {
 		switch (c) {
 		case CL_REASON:
 			reason = optarg;
+			break;
+		case 'p':
+			password = true;
+			break;
+		case 'i':
+			identity = optarg;
 			break;
 		default:
 			goto usage;
@@ -1085,6 +1126,8 @@ cmd_op_main(int argc, char **argv, struct pogo_ctx *ctx)
 		free(msg);
 		pogo_client_urlenc(&body, hosts.v[i]);
 	}
+	if ((rc = cl_secrets(&cl, password, identity, &body)) != 0)
+		goto out;
 	xasprintf(&path, "/v1/jobs/%s", id);
 	if ((rc = cl_call(&cl, "POST", path, body, 0, &doc, &resp)) != 0)
 		goto out;
@@ -1114,14 +1157,15 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* pogo submit (SPEC 12.4; -p, -i and --follow not yet) */
+/* pogo submit (SPEC 12.4; --follow not yet) */
 
 static int cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx);
 
 const struct pogo_cmd pogo_cmd_submit = {
 	.name = "submit",
 	.usage = "[client options] --targets LIST --command CMD "
-	         "[--config FILE | --namespace NAME] [--timeout S] "
+	         "[--config FILE | --namespace NAME] [-p|--password] "
+	         "[-i|--identity FILE] [--timeout S] "
 	         "[--job-timeout S] [--run-as USER] [--ssh-user USER] "
 	         "[--retry N] [--prehook] [--posthook] [--lock] "
 	         "[--concurrent N|N%] [--file SCRIPT] [--local] "
@@ -1229,8 +1273,12 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 		{ "file", required_argument, NULL, SUB_FILE },
 		{ "local", no_argument, NULL, SUB_LOCAL },
 		{ "message", required_argument, NULL, SUB_MESSAGE },
+		{ "password", no_argument, NULL, 'p' },
+		{ "identity", required_argument, NULL, 'i' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const char *identity = NULL;
+	bool password = false;
 	const char *targets = NULL, *command = NULL, *config = NULL;
 	const char *ns = NULL, *timeout = NULL, *job_timeout = NULL;
 	const char *run_as = NULL, *ssh_user = NULL, *retry = NULL;
@@ -1248,8 +1296,14 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 
 	if ((rc = cl_init(&cl, &pogo_cmd_submit)) != 0)
 		return rc;
-	while ((c = cl_getopt(&cl, argc, argv, "v", own)) != -1) {
+	while ((c = cl_getopt(&cl, argc, argv, "vpi:", own)) != -1) {
 		switch (c) {
+		case 'p':
+			password = true;
+			break;
+		case 'i':
+			identity = optarg;
+			break;
 		case SUB_TARGETS:
 			targets = optarg;
 			break;
@@ -1405,6 +1459,8 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 	xasprintf(&client, "pogo %s", POGO_VERSION);
 	cl_field(&body, "client", client);
 	free(client);
+	if ((rc = cl_secrets(&cl, password, identity, &body)) != 0)
+		goto out;
 	if ((rc = cl_call(&cl, "POST", "/v1/jobs", body, 0, &doc, &resp)) != 0)
 		goto out;
 	id = pogo_json_string(pogo_json_get(resp, "jobid"), NULL);

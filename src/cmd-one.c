@@ -17,10 +17,10 @@
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
-#include <termios.h>
 #include <unistd.h>
 #include <uv.h>
 
+#include "pogo/askpass.h"
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
 #include "pogo/dispatcher.h"
@@ -169,106 +169,6 @@ static const struct pogo_follow_source one_source = {
 	.stop = one_stop_cb,
 	.pause = one_pause_cb,
 };
-
-/* The signal that interrupted the secret's prompt; 0 if none. */
-static volatile sig_atomic_t one_pw_signal;
-
-static void
-one_pw_signal_cb(int sig)
-{
-	one_pw_signal = sig;
-}
-
-/*
- * One line of fd into buf (without the newline), a byte at a time, unless
- * a signal comes first.
- */
-static void
-one_read_line(int fd, char *buf, size_t size)
-{
-	size_t n = 0;
-	ssize_t r;
-	char c;
-
-	while (n + 1 < size && one_pw_signal == 0) {
-		r = read(fd, &c, 1);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r != 1 || c == '\n')
-			break;
-		buf[n++] = c;
-	}
-	buf[n] = '\0';
-	explicit_bzero(&c, sizeof(c));
-}
-
-/*
- * Read a password or passphrase after prompt (SPEC 12.1): the terminal with
- * echo off, or one line of stdin without a prompt.  The terminal's modes
- * come back even when a signal (Ctrl-C, a hangup) ends the prompt; the
- * signal is then delivered again, to its old handler, as OpenSSH's
- * readpassphrase() does.
- */
-static char *
-one_read_secret(const char *prompt)
-{
-	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP,
-		SIGTTIN, SIGTTOU };
-	struct sigaction sa, old[POGO_NELEM(sigs)];
-	struct termios t, saved;
-	char buf[1024], *pw;
-	size_t len, i;
-	bool noecho;
-	int fd, sig;
-
-	/*
-	 * read(2), not stdio: no stream buffer keeps a copy of the secret.
-	 * Echo goes off before the prompt is written, so nothing typed after
-	 * the prompt appears is echoed or flushed.  A stop (Ctrl-Z) restores
-	 * the terminal, stops, and asks again once continued, as
-	 * readpassphrase(3) does; any other signal is delivered after the
-	 * terminal is restored.
-	 */
-restart:
-	noecho = false;
-	if (isatty(STDIN_FILENO) &&
-	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
-		one_pw_signal = 0;
-		memset(&sa, 0, sizeof(sa));
-		sigemptyset(&sa.sa_mask);
-		sa.sa_handler = one_pw_signal_cb; /* no SA_RESTART */
-		for (i = 0; i < POGO_NELEM(sigs); i++) {
-			sigaction(sigs[i], &sa, &old[i]);
-			if (old[i].sa_handler == SIG_IGN)
-				sigaction(sigs[i], &old[i], NULL);
-		}
-		if (tcgetattr(fd, &t) == 0) {
-			saved = t;
-			t.c_lflag &= ~(tcflag_t)ECHO;
-			noecho = tcsetattr(fd, TCSAFLUSH, &t) == 0;
-		}
-		(void)!write(fd, prompt, strlen(prompt));
-		one_read_line(fd, buf, sizeof(buf));
-		if (noecho)
-			tcsetattr(fd, TCSAFLUSH, &saved);
-		(void)!write(fd, "\n", 1);
-		close(fd);
-		for (i = 0; i < POGO_NELEM(sigs); i++)
-			sigaction(sigs[i], &old[i], NULL);
-		if ((sig = one_pw_signal) != 0) {
-			explicit_bzero(buf, sizeof(buf));
-			kill(getpid(), sig);
-			if (sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU)
-				goto restart;
-		}
-	} else
-		one_read_line(STDIN_FILENO, buf, sizeof(buf));
-	len = strcspn(buf, "\r\n");
-	buf[len] = '\0';
-	pw = xstrdup(buf);
-	explicit_bzero(buf, sizeof(buf));
-	return pw;
-}
 
 static void
 one_resolved_cb(struct pogo_resolver *res, int status, void *arg)
@@ -1332,10 +1232,10 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			ret = POGO_EXIT_NOJOB;
 			goto out;
 		}
-		a.ssh.ask_secret = one_read_secret;
+		a.ssh.ask_secret = pogo_askpass;
 		one_pool_size(a.ssh.max_handshakes);
 		if (a.ask_password) {
-			password = one_read_secret("Password: ");
+			password = pogo_askpass("Password: ");
 			a.ssh.password = password;
 		}
 	}

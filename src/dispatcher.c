@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "pogo/box.h"
 #include "pogo/cfg.h"
 #include "pogo/dispatcher.h"
 #include "pogo/error.h"
@@ -92,6 +93,7 @@ struct pogo_dispatcher {
 
 	struct disp_wait *waits;
 	struct pogo_dispatcher_watch *watches;
+	struct pogo_box_cert wcert; /* api.worker_cert; key_id NULL: none */
 	bool stopping;
 	bool failed; /* a commit failed */
 	void (*fatal_cb)(struct pogo_dispatcher *d, void *arg);
@@ -121,6 +123,7 @@ static void disp_whoami(struct pogo_http_req *req, void *arg);
 static void disp_namespaces(struct pogo_http_req *req, void *arg);
 static void disp_namespace(struct pogo_http_req *req, void *arg);
 static void disp_notyet(struct pogo_http_req *req, void *arg);
+static void disp_workercert(struct pogo_http_req *req, void *arg);
 static void disp_jobop(struct pogo_http_req *req, void *arg);
 
 /*
@@ -133,7 +136,7 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "POST", "/v1/jobsubmit", disp_submit, 0 },
 	{ "GET", "/v1/ping", disp_ping, 0 },
 	{ "GET", "/v1/whoami", disp_whoami, 0 },
-	{ "GET", "/v1/workercert", disp_notyet, 0 },
+	{ "GET", "/v1/workercert", disp_workercert, 0 },
 	{ "GET", "/v1/jobs", disp_jobs, 0 },
 	{ "POST", "/v1/jobs", disp_notyet, 0 },
 	{ "GET", "/v1/jobs/last/:user", disp_last, 0 },
@@ -349,6 +352,62 @@ disp_whoami(struct pogo_http_req *req, void *arg)
 	pogo_json_add_bool(
 	    resp, "admin", admin != NULL && strcmp(admin, "1") == 0);
 	disp_respond(req, 200, doc);
+}
+
+/*
+ * GET /v1/workercert (SPEC 11.3): the worker certificate clients encrypt
+ * secrets for (SPEC 10.3), api.worker_cert.
+ * XXX(#11): without api.worker_cert, SPEC 1.6 wants the certificates of
+ * the connected workers; the worker port keeps only their key_id, so the
+ * list is empty then.
+ */
+static void
+disp_workercert(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct pogo_json *doc = disp_envelope(d, NULL);
+	struct pogo_json *resp = pogo_json_add_object(doc, "response");
+	struct pogo_json *certs = pogo_json_add_array(resp, "certs"), *c;
+
+	if (d->wcert.key_id != NULL) {
+		c = pogo_json_add_object(certs, NULL);
+		pogo_json_add_string(c, "key_id", d->wcert.key_id);
+		pogo_json_add_string(c, "pem", d->wcert.pem);
+		pogo_json_add_string(c, "spki", d->wcert.spki);
+		pogo_json_add_string(c, "subject", d->wcert.subject);
+		pogo_json_add_string(c, "not_after", d->wcert.not_after);
+	}
+	disp_respond(req, 200, doc);
+}
+
+/*
+ * api.worker_cert (SPEC 1.6) into d->wcert: a certificate with an RSA
+ * (2048 bits or more) or EC P-256 key.  0, or POGO_ERR_CONFIG with *cause.
+ */
+static int
+disp_load_workercert(struct pogo_dispatcher *d, char **cause)
+{
+	const char *path = d->cfg->api.worker_cert;
+	struct pogo_box_key *k = NULL;
+	int r;
+
+	if (path == NULL || path[0] == '\0')
+		return 0;
+	if ((r = pogo_box_key_load(path, &k)) != 0 ||
+	    (r = pogo_box_key_cert(k, &d->wcert)) != 0) {
+		if (r == POGO_ERR_CRYPTO || r == POGO_ERR_NOTFOUND)
+			xasprintf(cause,
+			    "api.worker_cert: %s: not a certificate with an "
+			    "RSA (2048 bits or more) or EC P-256 key",
+			    path);
+		else
+			xasprintf(cause, "api.worker_cert: %s: %s", path,
+			    pogo_strerror(r));
+		pogo_box_key_free(k);
+		return POGO_ERR_CONFIG;
+	}
+	pogo_box_key_free(k);
+	return 0;
 }
 
 /* GET /v1/namespaces: sorted names; the dispatcher keeps none yet. */
@@ -2173,6 +2232,8 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	d->cfg = cfg;
 	if (gethostname(d->hostname, sizeof(d->hostname) - 1) != 0)
 		pogo_strlcpy(d->hostname, "localhost", sizeof(d->hostname));
+	if ((r = disp_load_workercert(d, cause)) != 0)
+		goto out;
 	so.state_dir = cfg->state_dir[0] != '\0' ? cfg->state_dir : NULL;
 	if ((r = pogo_store_open(loop, &so, &d->store, cause)) != 0)
 		goto out;
@@ -2206,6 +2267,7 @@ out:
 			pogo_http_server_close(d->http, NULL, NULL);
 		if (d->store != NULL)
 			pogo_store_close(d->store, NULL, NULL);
+		pogo_box_cert_release(&d->wcert);
 		free(d);
 	}
 	return r;
@@ -2224,6 +2286,7 @@ disp_store_closed_cb(void *arg)
 		free(x);
 	}
 	log_debug("dispatcher stopped");
+	pogo_box_cert_release(&d->wcert);
 	free(d);
 	if (cb != NULL)
 		cb(cbarg);

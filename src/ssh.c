@@ -2714,6 +2714,18 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 }
 
 int
+pogo_ssh_key_check(const char *text, const char *passphrase)
+{
+	ssh_key key = NULL;
+	int rc;
+
+	rc = ssh_pki_import_privkey_base64(text, passphrase,
+	    passphrase == NULL ? ssh_no_passphrase : NULL, NULL, &key);
+	ssh_key_free(key);
+	return rc == SSH_OK ? 0 : POGO_ERR_SSH;
+}
+
+int
 pogo_ssh_init(char **cause)
 {
 	static bool done;

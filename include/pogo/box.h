@@ -39,6 +39,35 @@ int pogo_box_key_parse(const void *buf, size_t len, struct pogo_box_key **kp);
 /* pogo_box_key_parse() on the contents of the file path. */
 int pogo_box_key_load(const char *path, struct pogo_box_key **kp);
 
+/*
+ * What GET /v1/workercert says of a worker certificate (SPEC 11.3), owned
+ * strings: key_id (SPEC 8.3), pem (the certificate), spki (base64 of the
+ * DER SubjectPublicKeyInfo), subject ("CN=w1, OU=worker, O=pogo"),
+ * not_after ("YYYY-MM-DDTHH:MM:SSZ").
+ */
+struct pogo_box_cert {
+	char *key_id;
+	char *pem;
+	char *spki;
+	char *subject;
+	char *not_after;
+};
+
+/*
+ * The fields of k's certificate into c.  Returns 0, or POGO_ERR_NOTFOUND
+ * when k was not parsed from a certificate, POGO_ERR_CRYPTO otherwise.
+ */
+int pogo_box_key_cert(const struct pogo_box_key *k, struct pogo_box_cert *c);
+void pogo_box_cert_release(struct pogo_box_cert *c);
+
+/*
+ * Does k's certificate chain to the CA certificate(s) of the PEM file
+ * ca_path, inside its validity dates, with the kind (OU) worker (SPEC
+ * 10.1)?  0, or POGO_ERR_CRYPTO with *cause (freed by the caller).
+ */
+int pogo_box_key_verify(
+    const struct pogo_box_key *k, const char *ca_path, char **cause);
+
 /* Free k and wipe its private part; NULL-safe. */
 void pogo_box_key_free(struct pogo_box_key *k);
 

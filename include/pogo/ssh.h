@@ -79,6 +79,14 @@ struct pogo_exec *pogo_exec_ssh_new(uv_loop_t *loop,
     const struct pogo_ssh_opts *opts, const struct pogo_exec_events *ev,
     void *ev_arg, char **cause);
 
+/*
+ * Does text (the bytes of a private key file, NUL-terminated) import as
+ * an SSH private key, with passphrase (NULL: none, and an encrypted key
+ * fails)?  For a client that sends a key as a job secret (SPEC 12.4).
+ * 0, or POGO_ERR_SSH.  Needs pogo_ssh_init().
+ */
+int pogo_ssh_key_check(const char *text, const char *passphrase);
+
 /* Q(s) of SPEC 9.5: s in single quotes, each ' written as '\''. */
 char *pogo_ssh_quote(const char *s);
 
