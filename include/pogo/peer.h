@@ -25,9 +25,13 @@
  * Worker side: a client connects to every dispatcher it is given (one
  * link each), after the reconnect delay (a random whole number of
  * seconds in [0, N-1]) plus a backoff that grows while attempts keep
- * failing (from backoff_min_ms, doubling, to backoff_max_ms; reset by a
- * greeting), and again after any error or end of connection.  After the
- * greeting it sends its hello.  Reports (task_started, task_done) go
+ * failing (from backoff_min_ms, doubling, to backoff_max_ms), and again
+ * after any error or end of connection.  A connection that fails before
+ * the greeting is a failure, and so is a session that ends less than a
+ * heartbeat interval (ping_ms) after its greeting, so that a dispatcher
+ * that greets and hangs up at once is not hammered; only a session that
+ * lasted ping_ms resets the backoff.  After the greeting it sends its
+ * hello.  Reports (task_started, task_done) go
  * through one queue processor per link (retries for ever, timeout 10 s)
  * that is kept across connections: a report is never lost while the
  * process lives.

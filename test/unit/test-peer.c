@@ -880,6 +880,43 @@ TEST(connect_refused_backs_off_then_connects)
 	pt_done(&t);
 }
 
+/*
+ * peer.h: a session cut short after its greeting is a failure (the
+ * backoff keeps growing); one that lasted a heartbeat interval resets it.
+ */
+TEST(short_sessions_back_off_long_one_resets)
+{
+	struct pt t;
+
+	pt_init(&t);
+	pt_server(&t);
+	pt_client(&t, t.port);
+	WAIT_GE(&t, ups, 1);
+	/* Cut at once: one failure, the minimum backoff. */
+	pogo_peer_worker_close(t.w, UV_ECONNRESET);
+	WAIT_GE(&t, cdowns, 1);
+	spin_turns(&t, 20);
+	ASSERT_EQ(t.ups, 1);
+	pogo_clock_manual_advance(t.clock, POGO_PEER_BACKOFF_MIN_MS);
+	WAIT_GE(&t, ups, 2);
+	/* Cut at once again: two failures, twice the minimum. */
+	pogo_peer_worker_close(t.w, UV_ECONNRESET);
+	WAIT_GE(&t, cdowns, 2);
+	pogo_clock_manual_advance(t.clock, POGO_PEER_BACKOFF_MIN_MS);
+	spin_turns(&t, 20);
+	ASSERT_EQ(t.ups, 2);
+	pogo_clock_manual_advance(t.clock, POGO_PEER_BACKOFF_MIN_MS);
+	WAIT_GE(&t, ups, 3);
+	/* A session of a heartbeat interval: no backoff after it. */
+	pogo_clock_manual_advance(t.clock, POGO_HEARTBEAT_PING_MS);
+	spin_turns(&t, 20);
+	pogo_peer_worker_close(t.w, UV_ECONNRESET);
+	WAIT_GE(&t, cdowns, 3);
+	pogo_clock_manual_advance(t.clock, 0);
+	WAIT_GE(&t, ups, 4);
+	pt_done(&t);
+}
+
 static void
 cl_closed(struct pogo_peer_client *cl, int status, void *arg)
 {
