@@ -358,6 +358,28 @@ deng_output(struct pogo_job *job, const char *host, uint32_t run,
 		    pogo_strerror(r));
 }
 
+/*
+ * An ended job is freed once its last entries are committed, unless an
+ * operation made it active again meanwhile: a long-running dispatcher
+ * holds only its active jobs; an operation on an ended one reloads it
+ * from the store (deng_get()).
+ */
+static void
+deng_free_cb(struct pogo_store *st, int status, void *arg)
+{
+	struct djob *dj = arg;
+	struct deng *eng = dj->eng;
+
+	if (eng != NULL && dj->ended && deng_find_n(eng, dj->n) == dj) {
+		log_debug("job %s: ended, freed", dj->id);
+		deng_unlink(eng, dj);
+		pogo_job_close(dj->job, NULL, NULL);
+		dj->eng = NULL;
+		djob_unref(dj); /* the engine's */
+	}
+	djob_unref(dj);
+}
+
 static void
 deng_end(struct pogo_job *job, void *arg)
 {
@@ -366,6 +388,10 @@ deng_end(struct pogo_job *job, void *arg)
 	if (!dj->ended && dj->eng != NULL && deng_find_n(dj->eng, dj->n) == dj)
 		dj->eng->nactive--;
 	dj->ended = true;
+	if (dj->eng != NULL) {
+		dj->refs++;
+		pogo_store_after_commit(dj->eng->st, deng_free_cb, dj);
+	}
 }
 
 static const struct pogo_job_listener deng_listener = { deng_entry, deng_output,
@@ -490,13 +516,20 @@ deng_refuse(struct deng *eng, uint64_t n, const char *why)
 	(void)pogo_store_log_append(eng->st, n, &e);
 }
 
+/* Why a job is built: what a failure does. */
+enum deng_why {
+	DENG_SUBMITTED, /* halted with the reason */
+	DENG_RESTART,   /* halted "cannot reload the job: <reason>" */
+	DENG_DEMAND,    /* an ended job for an operation: logged only */
+};
+
 /*
  * Build job n from its stored record on the engine's dispatch (not
- * started).  Returns the job, or NULL when it cannot be built: it is then
- * halted with the reason.
+ * started).  Returns the job, or NULL when it cannot be built (see enum
+ * deng_why).
  */
 static struct djob *
-deng_build(struct deng *eng, uint64_t n, bool reload)
+deng_build(struct deng *eng, uint64_t n, enum deng_why mode)
 {
 	struct pogo_job_opts jopts;
 	struct pogo_strv hosts = { 0 };
@@ -514,7 +547,8 @@ deng_build(struct deng *eng, uint64_t n, bool reload)
 	    (r = pogo_store_hosts(eng->st, n, 0, 0, deng_host_cb, &hosts)) !=
 	        0) {
 		xasprintf(&cause, "%s: %s",
-		    reload ? "store" : "cannot load the job", pogo_strerror(r));
+		    mode != DENG_SUBMITTED ? "store" : "cannot load the job",
+		    pogo_strerror(r));
 		goto fail;
 	}
 	dj->nhosts = (uint32_t)hosts.n;
@@ -561,14 +595,17 @@ deng_build(struct deng *eng, uint64_t n, bool reload)
 	deng_link(eng, dj);
 	return dj;
 fail:
-	if (reload) {
+	if (mode != DENG_SUBMITTED) {
 		/* Say what failed: the reload, then why. */
 		xasprintf(&why, "cannot reload the job: %s",
 		    cause != NULL ? cause : pogo_strerror(r));
 		free(cause);
 		cause = why;
 	}
-	deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
+	if (mode == DENG_DEMAND)
+		log_error("job %s: %s", dj->id, cause);
+	else
+		deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
 	free(cause);
 	pogo_strv_clear(&hosts);
 	djob_unref(dj);
@@ -584,7 +621,7 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 
 	/* XXX(#10): secrets go to the secret cache (SPEC 7.4). */
 	(void)secrets;
-	if ((dj = deng_build(eng, n, false)) != NULL)
+	if ((dj = deng_build(eng, n, DENG_SUBMITTED)) != NULL)
 		pogo_job_start(dj->job);
 }
 
@@ -720,14 +757,26 @@ deng_load(struct deng *eng, struct djob *dj, char **causep)
 	return r;
 }
 
+struct deng_scan {
+	struct deng *eng;
+	struct pogo_idv v;
+};
+
+/* Active jobs, and halted ones with hosts in flight (SPEC 6.4.5). */
 static int
 deng_active_job(const struct pogo_store_job *j, void *arg)
 {
-	struct pogo_idv *v = arg;
+	struct deng_scan *sc = arg;
+	uint32_t n[POGO_HOST_NSTATES];
 
 	/* Job numbers of one dispatcher fit: it counts them from 0. */
 	if (j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING)
-		pogo_idv_push(v, (uint32_t)j->job);
+		pogo_idv_push(&sc->v, (uint32_t)j->job);
+	else if (j->state == POGO_JOB_HALTED &&
+	    pogo_store_host_counts(sc->eng->st, j->job, n, POGO_NELEM(n)) ==
+	        0 &&
+	    n[POGO_HOST_READY] + n[POGO_HOST_RUNNING] > 0)
+		pogo_idv_push(&sc->v, (uint32_t)j->job);
 	return 0;
 }
 
@@ -739,16 +788,19 @@ deng_active_job(const struct pogo_store_job *j, void *arg)
 static void
 deng_restore(struct deng *eng)
 {
-	struct pogo_idv active = { 0 }, loaded = { 0 };
+	struct deng_scan sc = { 0 };
+	struct pogo_idv loaded = { 0 };
+	struct pogo_idv *active = &sc.v;
 	struct djob *dj;
 	char *cause, *why;
 	size_t i, k;
 	int r;
 
-	if ((r = pogo_store_jobs(eng->st, deng_active_job, &active)) != 0)
+	sc.eng = eng;
+	if ((r = pogo_store_jobs(eng->st, deng_active_job, &sc)) != 0)
 		log_error("cannot reload the jobs: %s", pogo_strerror(r));
-	for (i = 0; i < active.n; i++) {
-		if ((dj = deng_build(eng, active.v[i], true)) == NULL)
+	for (i = 0; i < active->n; i++) {
+		if ((dj = deng_build(eng, active->v[i], DENG_RESTART)) == NULL)
 			continue;
 		if ((r = deng_load(eng, dj, &cause)) != 0) {
 			/* Unlinked, closed and halted, as if never built. */
@@ -762,7 +814,7 @@ deng_restore(struct deng *eng)
 			djob_unref(dj);
 			continue;
 		}
-		pogo_idv_push(&loaded, active.v[i]);
+		pogo_idv_push(&loaded, active->v[i]);
 	}
 	for (k = 0; k < loaded.n; k++) {
 		if ((dj = deng_find_n(eng, loaded.v[k])) != NULL) {
@@ -771,7 +823,7 @@ deng_restore(struct deng *eng)
 			pogo_job_start(dj->job);
 		}
 	}
-	pogo_idv_clear(&active);
+	pogo_idv_clear(active);
 	pogo_idv_clear(&loaded);
 }
 
@@ -835,6 +887,55 @@ deng_stop(
 		deng_dispatch_closed(eng);
 }
 
+/*
+ * The engine's job n; a job of the store that ended (in this process or
+ * before a restart) is reloaded from the store and started as a loaded
+ * job (job.h), so that resume, retry and skip apply to it (SPEC 5.5,
+ * 6.4); it is freed again once it ends again (deng_free_cb()).  NULL and
+ * *rp: POGO_ERR_NOTFOUND (no such job, or one not handed over yet), or
+ * POGO_ERR_STORE (it cannot be reloaded; logged).
+ */
+static struct djob *
+deng_get(struct deng *eng, uint64_t n, int *rp)
+{
+	struct pogo_store_job *rec = NULL;
+	struct djob *dj;
+	char *cause = NULL;
+	int r, state;
+
+	*rp = 0;
+	if ((dj = deng_find_n(eng, n)) != NULL)
+		return dj;
+	if ((r = pogo_store_job_get(eng->st, n, &rec)) != 0) {
+		*rp = r == POGO_ERR_NOTFOUND ? r : POGO_ERR_STORE;
+		return NULL;
+	}
+	state = rec->state;
+	pogo_store_job_free(rec);
+	if (state == POGO_JOB_GATHERING || state == POGO_JOB_RUNNING) {
+		*rp = POGO_ERR_NOTFOUND;
+		return NULL;
+	}
+	if ((dj = deng_build(eng, n, DENG_DEMAND)) == NULL) {
+		*rp = POGO_ERR_STORE;
+		return NULL;
+	}
+	if ((r = deng_load(eng, dj, &cause)) != 0) {
+		log_error("job %s: cannot reload the job: %s", dj->id, cause);
+		free(cause);
+		deng_unlink(eng, dj);
+		pogo_job_close(dj->job, NULL, NULL);
+		dj->eng = NULL;
+		djob_unref(dj);
+		*rp = POGO_ERR_STORE;
+		return NULL;
+	}
+	log_info("job %s: reloaded from the store (%s)", dj->id,
+	    pogo_job_state_name(dj->rec->state));
+	pogo_job_start(dj->job);
+	return dj;
+}
+
 static int
 deng_halt(struct pogo_dispatcher *d, uint64_t n, const char *reason, void *arg)
 {
@@ -869,11 +970,11 @@ deng_reactivated(struct djob *dj)
 static int
 deng_resume(struct pogo_dispatcher *d, uint64_t n, void *arg)
 {
-	struct djob *dj = deng_find_n(arg, n);
+	struct djob *dj;
 	int r;
 
-	if (dj == NULL)
-		return POGO_ERR_NOTFOUND;
+	if ((dj = deng_get(arg, n, &r)) == NULL)
+		return r;
 	/* XXX(#10): a job that needs secrets not cached is refused here. */
 	if ((r = pogo_job_resume(dj->job)) == 0)
 		deng_reactivated(dj);
@@ -884,11 +985,12 @@ static int
 deng_retry(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
     size_t nhosts, int *results, void *arg)
 {
-	struct djob *dj = deng_find_n(arg, n);
+	struct djob *dj;
 	size_t i;
+	int r;
 
-	if (dj == NULL)
-		return POGO_ERR_NOTFOUND;
+	if ((dj = deng_get(arg, n, &r)) == NULL)
+		return r;
 	if (pogo_job_expired(dj->job))
 		return POGO_ERR_TIMEOUT;
 	for (i = 0; i < nhosts; i++)
@@ -901,11 +1003,12 @@ static int
 deng_skip(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
     size_t nhosts, int *results, void *arg)
 {
-	struct djob *dj = deng_find_n(arg, n);
+	struct djob *dj;
 	size_t i;
+	int r;
 
-	if (dj == NULL)
-		return POGO_ERR_NOTFOUND;
+	if ((dj = deng_get(arg, n, &r)) == NULL)
+		return r;
 	for (i = 0; i < nhosts; i++)
 		results[i] = pogo_job_skip(dj->job, hosts[i]) == 0;
 	return 0;

@@ -1264,26 +1264,6 @@ disp_jobop_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	pogo_store_after_commit(d->store, disp_jobop_commit_cb, op);
 }
 
-/* Is the stored job halted or deadlocked (resumable)? */
-static bool
-disp_job_resumable(const struct pogo_store_job *j)
-{
-	return j->state == POGO_JOB_HALTED || j->state == POGO_JOB_DEADLOCKED;
-}
-
-/*
- * The engine has no such job although the store has it: a job that
- * ended before this dispatcher started is not reloaded for an operation.
- */
-static void
-disp_jobop_unloaded(struct pogo_dispatcher *d, struct pogo_http_req *req,
-    const char *id, const char *what)
-{
-	/* XXX(#9): reload an ended job of the store on demand. */
-	disp_error(d, req, 409,
-	    "job %s was not run by this dispatcher; cannot %s", id, what);
-}
-
 static void
 disp_jobop_halt(struct pogo_dispatcher *d, struct pogo_http_req *req,
     const struct pogo_store_job *j, const char *id)
@@ -1323,12 +1303,9 @@ disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	char *msg;
 	int r = POGO_ERR_NOTIMPL;
 
+	/* The engine reloads a job that ended from the store. */
 	if (d->engine != NULL && d->engine->resume != NULL && !d->stopping)
 		r = d->engine->resume(d, j->job, d->engine_arg);
-	if (r == POGO_ERR_NOTFOUND && disp_job_resumable(j)) {
-		disp_jobop_unloaded(d, req, id, "resume");
-		return;
-	}
 	if (r == POGO_ERR_NOTFOUND || r == POGO_ERR_STATE) {
 		disp_error(d, req, 409, "job %s not halted; cannot resume", id);
 		return;
@@ -1404,10 +1381,6 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		    d->engine_arg);
 	if (r == POGO_ERR_TIMEOUT) {
 		disp_error(d, req, 409, "jobid %s has expired", id);
-		goto out;
-	}
-	if (r == POGO_ERR_NOTFOUND) {
-		disp_jobop_unloaded(d, req, id, retry ? "retry" : "skip");
 		goto out;
 	}
 	if (r != 0) {

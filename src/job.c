@@ -1332,8 +1332,7 @@ pogo_job_load(
 	uint32_t t;
 	int r;
 
-	if (job->started || job->nlog == 0 ||
-	    (state != POGO_JOB_GATHERING && state != POGO_JOB_RUNNING))
+	if (job->started || job->nlog == 0 || (unsigned)state > POGO_JOB_HALTED)
 		return POGO_ERR_STATE;
 	st = xreallocarray(NULL, job->nhosts + 1, sizeof(*st));
 	for (t = 0; t < job->nhosts; t++) {
@@ -1361,6 +1360,9 @@ pogo_job_load(
 	free(st);
 	if (r != 0)
 		return r;
+	/* An ended job released its units, but for hosts still in flight. */
+	if (state != POGO_JOB_GATHERING && state != POGO_JOB_RUNNING)
+		pogo_sched_halt(job->sched);
 	job->state = state;
 	job->started = true;
 	job->loaded = true;
@@ -1403,6 +1405,11 @@ job_start_loaded(struct pogo_job *job)
 		pogo_sched_task_finished(job->sched, a->t, POGO_SCHED_FAILED);
 	}
 	job_adopt_clear(job);
+	if (!job_active(job)) {
+		/* It stays as it was: it ends once nothing is in flight. */
+		job_maybe_end(job);
+		return;
+	}
 	if (job->state == POGO_JOB_GATHERING)
 		job_start_hosts(job);
 	if (job_expired(job))

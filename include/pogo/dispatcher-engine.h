@@ -26,10 +26,16 @@
  *   and so do resume, retry, skip and alter (SPEC 5.5) of the control
  *   port's POST /v1/jobs/:jobid; their state changes reach the store
  *   through the listener as any other, an alter through
- *   pogo_store_job_alter().  Only jobs this engine holds are reached: a
- *   job that ended before a restart is not reloaded (XXX(#9)).
+ *   pogo_store_job_alter().
+ * - Memory holds the active jobs only: a job that ends is freed once its
+ *   last entries are committed.  resume, retry and skip of an ended job
+ *   (in this process or before a restart) reload it from the store
+ *   first, as at a restart, in its ended state (job.h pogo_job_load());
+ *   halt and kill need no ended job, and an alter of one changes its
+ *   record, which a reload reads.
  * - At the start (before the worker port listens), every active job of
- *   the store is reloaded (SPEC 6.4, job.h pogo_job_load()): all of them
+ *   the store, and every halted one with hosts in flight, is reloaded
+ *   (SPEC 6.4, job.h pogo_job_load()): all of them
  *   before any dispatches, so that a namespace's counters hold every
  *   job's units; hosts in flight are adopted by the remote executor with
  *   their stored task id, worker and instance (SPEC 7.3's rule, its grace

@@ -103,12 +103,15 @@ struct pogo_dispatcher_engine {
 	    void *arg);
 	int (*kill)(struct pogo_dispatcher *d, uint64_t job, void *arg);
 	/*
-	 * The other operations of SPEC 5.5 (may be NULL).  resume: 0,
-	 * POGO_ERR_NOTFOUND or POGO_ERR_STATE (not halted or deadlocked).
+	 * The other operations of SPEC 5.5 (may be NULL), on any job of
+	 * the store, the engine reloading one that ended (before a restart
+	 * too).  resume: 0, POGO_ERR_NOTFOUND (no such job, or one not
+	 * handed to the engine yet), POGO_ERR_STORE (it cannot be reloaded)
+	 * or POGO_ERR_STATE (not halted or deadlocked).
 	 * retry and skip: hosts[0..n-1] are host names of the job (checked
 	 * by the caller); results[i] is set to 1 for a host changed, 0 for
-	 * another; 0, POGO_ERR_NOTFOUND, or POGO_ERR_TIMEOUT (retry of an
-	 * expired job: nothing changed).  alter: 0, POGO_ERR_NOTFOUND, or
+	 * another; 0, POGO_ERR_NOTFOUND, POGO_ERR_STORE, or
+	 * POGO_ERR_TIMEOUT (retry of an expired job: nothing changed).  alter: 0, POGO_ERR_NOTFOUND, or
 	 * UV_EINVAL for a bad attribute or value (job.h pogo_job_alter()).
 	 * Every change is queued to the store by the engine; the caller
 	 * answers after the commit.

@@ -211,11 +211,12 @@ void pogo_job_start(struct pogo_job *job);
  * every log entry in order (pogo_job_load_entry(): e->index must be the
  * job's next one, e->host a host name or NULL, e->task_id ignored),
  * every host's state (pogo_job_load_host()), then pogo_job_load() with
- * the job's stored state, which must be active.  None of them calls the
- * listener.  pogo_job_load() restores the schedule (pogo_sched_restore():
- * hosts in flight and failed hosts hold their units again) and dispatches
- * nothing: load every job of a dispatch first, then pogo_job_start() each
- * one, which
+ * the job's stored state (any: an ended job is reloaded on demand).  None
+ * of them calls the listener.  pogo_job_load() restores the schedule (pogo_sched_restore():
+ * hosts in flight and failed hosts hold their units again; a job stored
+ * ended, `finished`, `deadlocked` or `halted`, holds only those of its
+ * hosts in flight, as it did when it ended) and dispatches nothing: load
+ * every job of a dispatch first, then pogo_job_start() each one, which
  *   - hands every host that was `ready` or `running` to the executor's
  *     adopt op (with its stored task id, worker and instance), never
  *     running it again; a host the executor cannot adopt is `failed`,
@@ -226,7 +227,11 @@ void pogo_job_start(struct pogo_job *job);
  *     secrets were lost (secrets_lost) with "dispatcher restarted"
  *     (waiting hosts become `halted`, hosts in flight finish);
  *   - otherwise re-arms the job timeout from start_time (entry 0's
- *     time) and runs the first dispatch pass.
+ *     time) and runs the first dispatch pass;
+ *   - for a job stored ended, does nothing more: it stays in its state
+ *     (the listener's end once no host is in flight), and the job
+ *     operations (resume, retry, skip) apply to it as to a job that
+ *     ended in this process.
  * Task numbers come from the dispatch's counter as for any run.
  */
 struct pogo_job_stored_host {
@@ -245,7 +250,7 @@ struct pogo_job_stored_host {
 int pogo_job_load_entry(struct pogo_job *job, const struct pogo_job_entry *e);
 int pogo_job_load_host(
     struct pogo_job *job, const struct pogo_job_stored_host *h);
-/* 0, or POGO_ERR_STATE (no entry 0, state not active, job started). */
+/* 0, or POGO_ERR_STATE (no entry 0, no such state, job started). */
 int pogo_job_load(
     struct pogo_job *job, enum pogo_job_state state, bool secrets_lost);
 

@@ -7,7 +7,9 @@
  * through store.h first (what a dispatcher killed at some point left),
  * and no worker connected.  Restart (SPEC 6.4): a job that cannot be
  * reloaded is halted with what failed, its hosts in flight failed "lost
- * contact with worker".
+ * contact with worker".  The job operations of the control port (SPEC
+ * 5.5) on jobs that ended before the restart, and on jobs that ended in
+ * this process (freed, then reloaded from the store on demand).
  */
 #include "pogo/compat.h"
 
@@ -20,6 +22,7 @@
 #include "pogo/dispatcher-engine.h"
 #include "pogo/dispatcher.h"
 #include "pogo/job.h"
+#include "pogo/log.h"
 #include "pogo/proc.h"
 #include "pogo/store.h"
 #include "pogo/xmalloc.h"
@@ -309,5 +312,265 @@ TEST(restore_failure_resolves_hosts_in_flight)
 	/* Logged after what was stored: the host's entry, the job's. */
 	ASSERT_OK(pogo_store_log_length(fx.st, 0, &len));
 	ASSERT_EQ(len, 6);
+	efx_end(&fx);
+}
+
+/* A client: one request with Connection: close, the whole answer. */
+struct client {
+	uv_tcp_t tcp;
+	uv_connect_t conn;
+	uv_write_t wr;
+	char *req;
+	char buf[65536];
+	size_t len;
+	bool done;
+};
+
+static void
+client_alloc_cb(uv_handle_t *h, size_t size, uv_buf_t *b)
+{
+	struct client *c = h->data;
+
+	b->base = c->buf + c->len;
+	b->len = sizeof(c->buf) - 1 - c->len;
+}
+
+static void
+client_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *b)
+{
+	struct client *c = s->data;
+
+	if (n > 0) {
+		c->len += (size_t)n;
+		c->buf[c->len] = '\0';
+		return;
+	}
+	if (n < 0) {
+		c->done = true;
+		uv_close((uv_handle_t *)s, NULL);
+	}
+}
+
+static void
+client_write_cb(uv_write_t *w, int status)
+{
+	ASSERT_OK(status);
+}
+
+static void
+client_connect_cb(uv_connect_t *cr, int status)
+{
+	struct client *c = cr->data;
+	uv_buf_t b = uv_buf_init(c->req, (unsigned)strlen(c->req));
+
+	ASSERT_OK(status);
+	ASSERT_OK(
+	    uv_write(&c->wr, (uv_stream_t *)&c->tcp, &b, 1, client_write_cb));
+	ASSERT_OK(uv_read_start(
+	    (uv_stream_t *)&c->tcp, client_alloc_cb, client_read_cb));
+}
+
+/* POST form to /v1/jobs/p<n>; the whole answer in c->buf. */
+static void
+post_op(struct efx *fx, struct client *c, uint64_t n, const char *form)
+{
+	struct sockaddr_storage ss;
+	int i;
+
+	memset(c, 0, sizeof(*c));
+	xasprintf(&c->req,
+	    "POST /v1/jobs/p%010llu HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    (unsigned long long)n, strlen(form), form);
+	ASSERT_OK(pogo_dispatcher_control_address(fx->d, &ss));
+	ASSERT_OK(uv_tcp_init(&fx->loop, &c->tcp));
+	c->tcp.data = c;
+	c->conn.data = c;
+	ASSERT_OK(uv_tcp_connect(
+	    &c->conn, &c->tcp, (struct sockaddr *)&ss, client_connect_cb));
+	for (i = 0; i < 100000 && !c->done; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT(c->done);
+	free(c->req);
+}
+
+/* Expect an answer with status and text in its body. */
+#define ASSERT_ANSWER(c, status, text)                                    \
+	do {                                                              \
+		char want_[32];                                           \
+		snprintf(want_, sizeof(want_), "HTTP/1.1 %d ", (status)); \
+		if (strncmp((c)->buf, want_, strlen(want_)) != 0 ||       \
+		    strstr((c)->buf, (text)) == NULL)                     \
+			harness_fail(__FILE__, __LINE__,                  \
+			    "want %s... %s, got: %s", want_, (text),      \
+			    (c)->buf);                                    \
+	} while (0)
+
+/* The log lines of the test, for what the engine says it did. */
+static char logbuf[65536];
+static size_t loglen;
+
+static void
+log_capture(const char *line, size_t len, void *arg)
+{
+	if (loglen + len < sizeof(logbuf)) {
+		memcpy(logbuf + loglen, line, len);
+		loglen += len;
+		logbuf[loglen] = '\0';
+	}
+	fwrite(line, 1, len, stderr);
+}
+
+/* How many times s occurs in the captured log. */
+static int
+log_count(const char *s)
+{
+	const char *p = logbuf;
+	int n = 0;
+
+	while ((p = strstr(p, s)) != NULL) {
+		n++;
+		p += strlen(s);
+	}
+	return n;
+}
+
+/*
+ * Seed job n ended in state (finished or halted, its message), h1 failed
+ * (exit 3, after h1_runs runs), h2 in h2_state, with a whole log.
+ */
+static void
+seed_ended(struct efx *fx, uint64_t n, int state, const char *message,
+    int h2_state, unsigned job_timeout, double start)
+{
+	struct pogo_store_host h1 = { .idx = 0,
+		.state = POGO_HOST_FAILED,
+		.message = "exited with status 3",
+		.exitstatus = 3,
+		.runs = 1,
+		.start_time = start + 1,
+		.finish_time = start + 2 };
+	struct pogo_store_entry e = { .index = 2,
+		.time = start + 2,
+		.host = 0,
+		.state = POGO_HOST_FAILED,
+		.message = "exited with status 3",
+		.exitstatus = 3 };
+
+	seed_job(fx, n, NULL, job_timeout, start);
+	seed_entry(fx, n, 0, start, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
+	seed_entry(
+	    fx, n, 1, start, -1, POGO_JOB_RUNNING, "constraints computed", 0);
+	ASSERT_OK(pogo_store_host_set(fx->st, n, &h1));
+	ASSERT_OK(pogo_store_log_append(fx->st, n, &e));
+	seed_host(fx, n, 1, h2_state,
+	    h2_state == POGO_HOST_FINISHED ? "exited with status 0"
+	                                   : "job halted",
+	    h2_state == POGO_HOST_FINISHED ? 1 : 0);
+	seed_entry(fx, n, 3, start + 2, 1, h2_state, "", 0);
+	seed_entry(fx, n, 4, start + 3, -1, state, message, 0);
+	ASSERT_OK(pogo_store_job_state(fx->st, n, state, message, start + 3));
+}
+
+/*
+ * A job that ended before the restart: jobretry reloads it from the
+ * store (was 409 "was not run by this dispatcher"), the host waits
+ * again and the job runs, its log going on after what was stored.  Once
+ * it ends again (halted here), it is freed: the next operation reloads
+ * it again.  Resume of a finished job is refused as before (the job
+ * reloaded for it is freed again).
+ */
+TEST(ended_job_reloaded_for_operations)
+{
+	struct efx fx;
+	struct client c;
+	struct pogo_store_job *j;
+	struct hostv h;
+	uint32_t len = 0;
+
+	loglen = 0;
+	pogo_log_set_writer(log_capture, NULL);
+	efx_seed(&fx);
+	seed_ended(&fx, 0, POGO_JOB_FINISHED, "no more hosts to run",
+	    POGO_HOST_FINISHED, 0, 1000);
+	efx_start(&fx);
+	ASSERT_EQ(log_count("reloaded"), 0);
+
+	post_op(&fx, &c, 0, "command=jobresume");
+	ASSERT_ANSWER(&c, 409, "job p0000000000 not halted; cannot resume");
+	ASSERT_EQ(log_count("job p0000000000: reloaded from the store "
+	                    "(finished)"),
+	    1);
+	/* Still ended, freed after the commit: the retry reloads it. */
+	post_op(&fx, &c, 0, "command=jobretry&host=h1");
+	ASSERT_ANSWER(&c, 200, "retry requested for 1 host(s)");
+	ASSERT_EQ(log_count("job p0000000000: reloaded from the store "
+	                    "(finished)"),
+	    2);
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_RUNNING);
+	ASSERT_STR_EQ(j->state_message, "job resumed by retry request");
+	pogo_store_job_free(j);
+	h = host_of(&fx, 0, 0);
+	ASSERT_EQ(h.state, POGO_HOST_WAITING);
+	h = host_of(&fx, 0, 1);
+	ASSERT_EQ(h.state, POGO_HOST_FINISHED);
+	ASSERT_OK(pogo_store_log_length(fx.st, 0, &len));
+	ASSERT_LT(5, len);
+
+	/* Ended in this process: freed, and reloaded for the resume. */
+	ASSERT_OK(pogo_dispatcher_job_halt(fx.d, 0, "stop it"));
+	efx_commit(&fx);
+	h = host_of(&fx, 0, 0);
+	ASSERT_EQ(h.state, POGO_HOST_HALTED);
+	post_op(&fx, &c, 0, "command=jobresume");
+	ASSERT_ANSWER(&c, 200, "job p0000000000 resumed");
+	ASSERT_EQ(log_count("job p0000000000: reloaded from the store "
+	                    "(halted)"),
+	    1);
+	h = host_of(&fx, 0, 0);
+	ASSERT_EQ(h.state, POGO_HOST_WAITING);
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_RUNNING);
+	pogo_store_job_free(j);
+	/* Active now: the engine holds it, nothing is reloaded. */
+	ASSERT_OK(pogo_dispatcher_job_halt(fx.d, 0, NULL));
+	ASSERT_EQ(log_count("reloaded from the store"), 3);
+	efx_end(&fx);
+	pogo_log_set_writer(NULL, NULL);
+}
+
+/*
+ * jobskip of a host of a job halted before the restart; jobretry of an
+ * expired job is refused (409) and changes nothing.
+ */
+TEST(ended_job_skip_and_expired_retry)
+{
+	struct efx fx;
+	struct client c;
+	struct hostv h;
+
+	efx_seed(&fx);
+	seed_ended(&fx, 0, POGO_JOB_HALTED, "halted by user", POGO_HOST_HALTED,
+	    0, 1000);
+	seed_ended(&fx, 1, POGO_JOB_FINISHED, "no more hosts to run",
+	    POGO_HOST_FINISHED, 10, 1000);
+	efx_start(&fx);
+
+	post_op(&fx, &c, 0, "command=jobskip&host=h2&host=h1");
+	ASSERT_ANSWER(&c, 200, "skipped 2 host(s)");
+	h = host_of(&fx, 0, 1);
+	ASSERT_EQ(h.state, POGO_HOST_SKIPPED);
+	ASSERT_STR_EQ(h.message, "skipped by user");
+	h = host_of(&fx, 0, 0);
+	ASSERT_EQ(h.state, POGO_HOST_SKIPPED);
+
+	post_op(&fx, &c, 1, "command=jobretry&host=h1");
+	ASSERT_ANSWER(&c, 409, "jobid p0000000001 has expired");
+	h = host_of(&fx, 1, 0);
+	ASSERT_EQ(h.state, POGO_HOST_FAILED);
 	efx_end(&fx);
 }

@@ -1552,7 +1552,7 @@ TEST(load_gathering_job_is_built_as_at_submission)
 	run_free(&r);
 }
 
-TEST(load_refuses_an_inactive_state)
+TEST(load_refuses_no_entry_0_and_an_unknown_state)
 {
 	struct run r;
 	struct pogo_job_entry e;
@@ -1565,7 +1565,41 @@ TEST(load_refuses_an_inactive_state)
 	e.message = "job created; fetching host info";
 	e.exitstatus = -1;
 	ASSERT_OK(pogo_job_load_entry(r.job, &e));
-	ASSERT_EQ(
-	    pogo_job_load(r.job, POGO_JOB_FINISHED, false), POGO_ERR_STATE);
+	ASSERT_EQ(pogo_job_load(
+	              r.job, (enum pogo_job_state)(POGO_JOB_HALTED + 1), false),
+	    POGO_ERR_STATE);
+	run_free(&r);
+}
+
+/*
+ * A job stored ended (reloaded for an operation, SPEC 5.5): its start
+ * runs nothing and logs nothing, it ends at once; a retry of its failed
+ * host runs it, the failed host taking its unit back (SPEC 3.6).
+ */
+TEST(load_ended_job_stays_ended_until_retried)
+{
+	struct run r;
+
+	run_setup(&r, CFG_LIMIT2, "h1,h2,h3", 10, 1, 0);
+	run_load(
+	    &r, pogo_exec_now(), POGO_JOB_FINISHED, "h1=f h2=o h3=o", false);
+	pogo_job_start(r.job);
+	run_go(&r);
+	ASSERT_EQ(r.ends, 1);
+	ASSERT_EQ(r.fe.starts, 0);
+	ASSERT_STR_EQ(r.lines, "");
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT_EQ(pogo_job_resume(r.job), POGO_ERR_STATE);
+	ASSERT_OK(pogo_job_retry(r.job, "h1"));
+	run_go(&r);
+	ASSERT_EQ(r.fe.starts, 1);
+	ASSERT_EQ(r.ends, 2);
+	ASSERT_EQ(pogo_job_state(r.job), POGO_JOB_FINISHED);
+	ASSERT(
+	    strncmp(r.lines,
+	        "h1 waiting retry requested -1\n"
+	        "job running job resumed by retry request -1\n",
+	        strlen("h1 waiting retry requested -1\n"
+	               "job running job resumed by retry request -1\n")) == 0);
 	run_free(&r);
 }
