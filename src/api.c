@@ -12,13 +12,16 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "pogo/api-auth.h"
 #include "pogo/api.h"
 #include "pogo/cfg.h"
 #include "pogo/client.h"
 #include "pogo/error.h"
 #include "pogo/http.h"
 #include "pogo/json.h"
+#include "pogo/str.h"
 #include "pogo/log.h"
+#include "pogo/tls.h"
 #include "pogo/ui.h"
 #include "pogo/xmalloc.h"
 
@@ -34,7 +37,9 @@ struct pogo_api {
 	uv_loop_t *loop;
 	const struct pogo_cfg *cfg;
 	struct pogo_http_server *http;
-	char *upstream; /* the control port's URL */
+	char *upstream;                 /* the control port's URL */
+	struct pogo_tls *tls;           /* to the control port, or NULL */
+	struct pogo_api_tokens *tokens; /* api.auth token */
 	char hostname[256];
 	struct api_fwd *fwds; /* requests waiting for the dispatcher */
 	bool stopping;
@@ -47,9 +52,15 @@ struct api_fwd {
 	struct pogo_api *a;
 	struct pogo_http_req *req; /* NULL once answered */
 	struct pogo_client *client;
-	bool submit; /* POST /v1/jobs: answer in SPEC 11.5's envelope */
+	bool submit;   /* POST /v1/jobs: answer in SPEC 11.5's envelope */
+	bool lookup;   /* asking for the job's owner first */
+	char *headers; /* X-Pogo-User, X-Pogo-Admin, X-Pogo-Auth */
+	char *user;    /* the authenticated user, or NULL */
+	bool admin;
 	struct api_fwd *prev, *next;
 };
+
+static void api_send(struct api_fwd *f);
 
 static void api_forward(struct pogo_http_req *req, void *arg);
 static void api_root(struct pogo_http_req *req, void *arg);
@@ -143,6 +154,8 @@ api_fwd_free(struct api_fwd *f)
 	if (f->next != NULL)
 		f->next->prev = f->prev;
 	pogo_client_free(f->client);
+	free(f->headers);
+	free(f->user);
 	free(f);
 }
 
@@ -182,6 +195,36 @@ out:
 	pogo_json_free(in);
 }
 
+/*
+ * The owner of the job that a job operation names (GET /v1/jobs/:jobid
+ * answered 200): allowed, the operation goes on; else 403.
+ */
+static void
+api_owner_cb(struct api_fwd *f, const char *body, size_t len)
+{
+	struct pogo_api *a = f->a;
+	struct pogo_json *doc = NULL;
+	const struct pogo_json *job;
+	char *owner = NULL;
+
+	if (pogo_json_parse_object(body, len, &doc) == 0 &&
+	    (job = pogo_json_get(pogo_json_get(doc, "response"), "job")) !=
+	        NULL)
+		owner = pogo_json_string(pogo_json_get(job, "user"), NULL);
+	pogo_json_free(doc);
+	f->lookup = false;
+	if (pogo_api_allowed(
+	        true, POGO_API_NEED_OWNER, f->user, f->admin, owner) != 0) {
+		free(owner);
+		api_error(a, f->req, NULL, 403, "permission denied");
+		f->req = NULL;
+		api_fwd_free(f);
+		return;
+	}
+	free(owner);
+	api_send(f);
+}
+
 /* The control port answered (or could not be reached). */
 static void
 api_forward_cb(int err, const char *cause, int status, const char *body,
@@ -192,6 +235,10 @@ api_forward_cb(int err, const char *cause, int status, const char *body,
 
 	if (f->req == NULL)
 		goto out;
+	if (f->lookup && err == 0 && status == 200) {
+		api_owner_cb(f, body, len);
+		return;
+	}
 	if (err == UV_ECANCELED)
 		/* Stopping, or the client went away (the answer is lost). */
 		api_error(a, f->req, "fail", 503, "the API is stopping");
@@ -222,39 +269,90 @@ api_abort_cb(struct pogo_http_req *req, void *arg)
 	pogo_client_cancel(f->client);
 }
 
-/* Forward req to the control port. */
-static void
-api_forward(struct pogo_http_req *req, void *arg)
+/*
+ * The authenticated user of req (SPEC 11.1), or NULL: the CN of a
+ * verified client certificate (cert), or the user a bearer token maps to
+ * (token).  A name with a control character is no user.
+ */
+static const char *
+api_user(struct pogo_api *a, struct pogo_http_req *req)
 {
-	struct pogo_api *a = arg;
-	struct pogo_client_opts o = { 0 };
+	const char *user = NULL, *h, *p;
+
+	switch (a->cfg->api.auth) {
+	case POGO_CFG_AUTH_CERT:
+		user = pogo_http_req_tls_peer(req);
+		break;
+	case POGO_CFG_AUTH_TOKEN:
+		h = pogo_http_req_header(req, "Authorization");
+		if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+			return NULL;
+		h += 7;
+		h += strspn(h, " ");
+		user = pogo_api_tokens_user(a->tokens, h, strlen(h));
+		break;
+	case POGO_CFG_AUTH_NONE:
+		return NULL;
+	}
+	if (user == NULL || user[0] == '\0')
+		return NULL;
+	for (p = user; *p != '\0'; p++) {
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			return NULL;
+	}
+	return user;
+}
+
+static bool
+api_is_admin(struct pogo_api *a, const char *user)
+{
+	size_t i;
+
+	for (i = 0; user != NULL && i < a->cfg->api.nadmins; i++) {
+		if (strcmp(a->cfg->api.admins[i], user) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* The API's own origin as the client reached it (SPEC 11.1). */
+static char *
+api_self_origin(struct pogo_http_req *req)
+{
+	const char *host = pogo_http_req_header(req, "Host");
+	char *s;
+
+	if (host == NULL)
+		return NULL;
+	xasprintf(
+	    &s, "%s://%s", pogo_http_req_is_tls(req) ? "https" : "http", host);
+	return s;
+}
+
+/* Send f's request (or its owner lookup) to the control port. */
+static void
+api_send(struct api_fwd *f)
+{
+	struct pogo_http_req *req = f->req;
 	struct pogo_client_msg m = { 0 };
-	struct api_fwd *f;
-	const char *target = pogo_http_req_target(req), *q;
-	char *cause = NULL, *sub = NULL;
+	const char *target = pogo_http_req_target(req), *q, *id;
+	char *sub = NULL;
 	size_t len;
 
-	if (a->stopping) {
-		api_error(a, req, "fail", 503, "the API is stopping");
-		return;
-	}
-	f = xcalloc(1, sizeof(*f));
-	f->a = a;
-	f->req = req;
-	o.api = a->upstream;
-	if (pogo_client_new(a->loop, &o, &f->client, &cause) != 0) {
-		api_error(a, req, "fail", 500,
-		    "problem in communication with dispatcher: %s", cause);
-		free(cause);
-		free(f);
-		return;
-	}
-	f->next = a->fwds;
-	if (a->fwds != NULL)
-		a->fwds->prev = f;
-	a->fwds = f;
 	m.method = pogo_http_req_method(req);
 	m.target = target;
+	m.headers = f->headers;
+	m.timeout_ms = API_FORWARD_TIMEOUT_MS;
+	if (f->lookup) {
+		/* /v1/jobs/<jobid>...: the job's owner. */
+		id = pogo_http_req_path(req) + strlen("/v1/jobs/");
+		xasprintf(&sub, "/v1/jobs/%.*s", (int)strcspn(id, "/"), id);
+		m.method = "GET";
+		m.target = sub;
+		pogo_client_send(f->client, &m, api_forward_cb, f);
+		free(sub);
+		return;
+	}
 	if (strcmp(m.method, "POST") == 0 &&
 	    strcmp(pogo_http_req_path(req), "/v1/jobs") == 0) {
 		/* SPEC 11.5: a submission is the control port's jobsubmit. */
@@ -268,10 +366,98 @@ api_forward(struct pogo_http_req *req, void *arg)
 	if (len == 0 && strcmp(m.method, "POST") != 0)
 		m.body = NULL;
 	m.content_type = pogo_http_req_header(req, "Content-Type");
-	m.timeout_ms = API_FORWARD_TIMEOUT_MS;
-	pogo_http_req_on_abort(req, api_abort_cb, f);
 	pogo_client_send(f->client, &m, api_forward_cb, f);
 	free(sub);
+}
+
+/*
+ * A request for the control port: the Origin check, authentication and
+ * authorisation (SPEC 11.1), then forwarded with the user in
+ * X-Pogo-User and X-Pogo-Admin (the client's own X-Pogo-* headers are
+ * never passed on: only these are sent).
+ */
+static void
+api_forward(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_api *a = arg;
+	struct pogo_client_opts o = { 0 };
+	const char *method = pogo_http_req_method(req);
+	const char *path = pogo_http_req_path(req);
+	bool authenticated = a->cfg->api.auth != POGO_CFG_AUTH_NONE;
+	enum pogo_api_need need = pogo_api_need(method, path);
+	const char *user = NULL;
+	struct api_fwd *f;
+	char *self, *cause = NULL;
+	bool admin = false, ok;
+	int r;
+
+	if (a->stopping) {
+		api_error(a, req, "fail", 503, "the API is stopping");
+		return;
+	}
+	if (strcmp(method, "POST") == 0) {
+		self = api_self_origin(req);
+		ok = pogo_api_origin_ok(
+		    pogo_http_req_header(req, "Origin"), self);
+		free(self);
+		if (!ok) {
+			api_error(
+			    a, req, NULL, 403, "cross-origin request refused");
+			return;
+		}
+	}
+	if (authenticated) {
+		user = api_user(a, req);
+		admin = api_is_admin(a, user);
+	}
+	r = pogo_api_allowed(authenticated,
+	    need == POGO_API_NEED_OWNER ? POGO_API_NEED_USER : need, user,
+	    admin, NULL);
+	if (r == POGO_API_UNAUTH) {
+		if (a->cfg->api.auth == POGO_CFG_AUTH_TOKEN)
+			pogo_http_req_add_header(
+			    req, "WWW-Authenticate", "Bearer");
+		api_error(a, req, NULL, 401, "authentication required");
+		return;
+	}
+	if (r != 0) {
+		api_error(a, req, NULL, 403, "permission denied");
+		return;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->a = a;
+	f->req = req;
+	o.api = a->upstream;
+	o.tls = a->tls;
+	if (pogo_client_new(a->loop, &o, &f->client, &cause) != 0) {
+		api_error(a, req, "fail", 500,
+		    "problem in communication with dispatcher: %s", cause);
+		free(cause);
+		free(f);
+		return;
+	}
+	f->next = a->fwds;
+	if (a->fwds != NULL)
+		a->fwds->prev = f;
+	a->fwds = f;
+	f->headers = xstrdup("");
+	if (user != NULL) {
+		f->user = xstrdup(user);
+		f->admin = admin;
+		free(f->headers);
+		xasprintf(&f->headers,
+		    "X-Pogo-User: %s\r\n%sX-Pogo-Auth: %s\r\n", user,
+		    admin ? "X-Pogo-Admin: 1\r\n" : "",
+		    a->cfg->api.auth == POGO_CFG_AUTH_CERT ? "cert" : "token");
+	}
+	/*
+	 * An owner's operation by a user who is no admin: whose job?  (Any
+	 * POST that names no job is answered by the control port.)
+	 */
+	f->lookup = need == POGO_API_NEED_OWNER && authenticated && !admin &&
+	    strncmp(path, "/v1/jobs/", 9) == 0;
+	pogo_http_req_on_abort(req, api_abort_cb, f);
+	api_send(f);
 }
 
 /* Every path the table does not name. */
@@ -295,13 +481,16 @@ api_other(struct pogo_http_req *req, void *arg)
 
 int
 pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
-    struct pogo_api **ap, char **cause)
+    const struct sockaddr *upstream, struct pogo_api **ap, char **cause)
 {
 	struct pogo_api *a = NULL;
 	struct pogo_http_config hc = { 0 };
 	struct pogo_http_listen hl = { 0 };
+	struct pogo_tls_opts to, so;
+	struct pogo_tls *tls;
 	struct sockaddr_storage ss, bound;
 	const struct pogo_cfg_addr *up = &cfg->api.dispatcher;
+	bool has_tls = cfg->tls.cert[0] != '\0';
 	char addr[64], *c = NULL;
 	int r;
 
@@ -312,8 +501,9 @@ pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		free(c);
 		return r;
 	}
-	if ((r = pogo_http_check_loopback((struct sockaddr *)&ss,
-	         cfg->tls.cert[0] != '\0', cfg->insecure, &c)) != 0) {
+	/* The loopback rule (SPEC 10.1, 11.1). */
+	if ((r = pogo_http_check_loopback(
+	         (struct sockaddr *)&ss, has_tls, cfg->insecure, &c)) != 0) {
 		free(c);
 		xasprintf(cause,
 		    "refusing to listen on %s without TLS; use --insecure to "
@@ -321,14 +511,64 @@ pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		    cfg->api.listen.str);
 		return r;
 	}
+	if (cfg->api.auth == POGO_CFG_AUTH_NONE && !cfg->insecure &&
+	    !pogo_http_addr_is_loopback((struct sockaddr *)&ss)) {
+		xasprintf(cause,
+		    "refusing to serve the API on %s without authentication; "
+		    "use --insecure to override",
+		    cfg->api.listen.str);
+		return POGO_ERR_CONFIG;
+	}
+	if (cfg->api.auth == POGO_CFG_AUTH_CERT && !has_tls) {
+		xasprintf(
+		    cause, "api.auth cert needs TLS: tls.cert is not set");
+		return POGO_ERR_CONFIG;
+	}
+	if (cfg->api.auth == POGO_CFG_AUTH_TOKEN &&
+	    cfg->api.token_file[0] == '\0') {
+		xasprintf(cause, "api.auth token: api.token_file is not set");
+		return POGO_ERR_CONFIG;
+	}
 	a = xcalloc(1, sizeof(*a));
 	a->loop = loop;
 	a->cfg = cfg;
+	if (cfg->api.auth == POGO_CFG_AUTH_TOKEN &&
+	    (r = pogo_api_tokens_load(cfg->api.token_file, &a->tokens, &c)) !=
+	        0) {
+		xasprintf(cause, "api.token_file: %s", c);
+		goto out;
+	}
+	/*
+	 * TLS (SPEC 10.1): the API presents tls.cert (of kind dispatcher)
+	 * to its clients, who may present one of kind client, and to the
+	 * control port, which must present one of kind dispatcher.  Every
+	 * item is checked now, so that a missing one stops start-up.
+	 */
+	if (pogo_tls_opts_from_cfg(&to, cfg)) {
+		so = to;
+		so.server = true;
+		so.peer_kind = "client";
+		so.peer_optional = true;
+		if ((r = pogo_tls_new(&so, &tls, cause)) != 0)
+			goto out;
+		pogo_tls_free(tls);
+		hl.tls = &so;
+		to.server = false;
+		to.peer_kind = "dispatcher";
+		if ((r = pogo_tls_new(&to, &a->tls, cause)) != 0)
+			goto out;
+	}
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
 		pogo_strlcpy(a->hostname, "localhost", sizeof(a->hostname));
-	xasprintf(&a->upstream,
-	    strchr(up->host, ':') != NULL ? "http://[%s]:%d" : "http://%s:%d",
-	    up->host, up->port);
+	if (upstream != NULL) {
+		pogo_http_format_addr(upstream, addr, sizeof(addr));
+		xasprintf(&a->upstream, "%s://%s",
+		    a->tls != NULL ? "https" : "http", addr);
+	} else
+		xasprintf(&a->upstream,
+		    strchr(up->host, ':') != NULL ? "%s://[%s]:%d"
+		                                  : "%s://%s:%d",
+		    a->tls != NULL ? "https" : "http", up->host, up->port);
 	hc.routes = api_routes;
 	hc.nroutes = POGO_NELEM(api_routes);
 	hc.unknown = api_other;
@@ -355,10 +595,32 @@ out:
 	if (a != NULL) {
 		if (a->http != NULL)
 			pogo_http_server_close(a->http, NULL, NULL);
+		pogo_tls_free(a->tls);
+		pogo_api_tokens_free(a->tokens);
 		free(a->upstream);
 		free(a);
 	}
 	return r;
+}
+
+void
+pogo_api_reload(struct pogo_api *a)
+{
+	struct pogo_api_tokens *t;
+	char *cause = NULL;
+
+	if (a->cfg->api.auth != POGO_CFG_AUTH_TOKEN)
+		return;
+	if (pogo_api_tokens_load(a->cfg->api.token_file, &t, &cause) != 0) {
+		log_error(
+		    "SIGHUP: api.token_file: %s; the old tokens stay", cause);
+		free(cause);
+		return;
+	}
+	pogo_api_tokens_free(a->tokens);
+	a->tokens = t;
+	log_info("SIGHUP: %zu tokens read from %s", pogo_api_tokens_count(t),
+	    a->cfg->api.token_file);
 }
 
 int
@@ -374,6 +636,8 @@ api_http_closed_cb(struct pogo_http_server *srv, int status, void *arg)
 	void (*cb)(void *) = a->stop_cb;
 	void *cbarg = a->stop_arg;
 
+	pogo_tls_free(a->tls);
+	pogo_api_tokens_free(a->tokens);
 	free(a->upstream);
 	free(a);
 	log_debug("api stopped");

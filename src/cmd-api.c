@@ -34,6 +34,16 @@ const struct pogo_cmd pogo_cmd_api = {
 
 enum { OPT_LISTEN = POGO_CMD_OPT_INSECURE + 1 };
 
+/* SIGHUP: re-read the token file. */
+static void
+cmd_api_hup(struct pogo_proc *p, void *arg)
+{
+	struct pogo_api **ap = arg;
+
+	if (*ap != NULL)
+		pogo_api_reload(*ap);
+}
+
 /* SIGTERM or SIGINT: stop the component; the loop then ends. */
 static void
 cmd_api_stop(struct pogo_proc *p, int signum, void *arg)
@@ -95,13 +105,15 @@ cmd_api_main(int argc, char **argv, struct pogo_ctx *ctx)
 	po.log_file = cfg->log_file;
 	po.pid_file = cfg->pid_file;
 	po.stop = cmd_api_stop;
+	po.hup = cmd_api_hup;
 	po.arg = &a;
 	if (pogo_proc_new(&po, &p, &cause) != 0) {
 		fprintf(stderr, "pogo api: %s\n", cause);
 		r = POGO_EXIT_FAIL;
 		goto out;
 	}
-	if ((r = pogo_api_start(pogo_proc_loop(p), cfg, &a, &cause)) != 0) {
+	if ((r = pogo_api_start(pogo_proc_loop(p), cfg, NULL, &a, &cause)) !=
+	    0) {
 		fprintf(stderr, "pogo api: %s\n", cause);
 		if (cfg->log_file[0] != '\0')
 			log_error("%s", cause);

@@ -5,8 +5,9 @@
  * pogo dispatcher (SPEC 7.1, 12.6): options and configuration, then the
  * dispatcher component run through proc.c (signals, log and pid files).
  * SIGTERM and SIGINT stop it gracefully (exit 0 when the loop closed
- * cleanly); a start-up failure exits 1.  The API component (-a) is not
- * implemented yet and says so.
+ * cleanly); a start-up failure exits 1.  With -a the API component
+ * (api.h) runs in the same process, forwarding to this dispatcher's
+ * control port.
  */
 #include "pogo/compat.h"
 
@@ -14,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "pogo/api.h"
 #include "pogo/cfg.h"
 #include "pogo/cmd.h"
 #include "pogo/dispatcher-engine.h"
@@ -36,7 +38,8 @@ const struct pogo_cmd pogo_cmd_dispatcher = {
 /* The running component: NULL once it is stopping. */
 struct cmd_dispatcher {
 	struct pogo_dispatcher *d;
-	bool failed; /* its store failed: exit with a failure */
+	struct pogo_api *api; /* -a */
+	bool failed;          /* its store failed: exit with a failure */
 };
 
 /* SIGTERM or SIGINT: stop the component; the loop then ends. */
@@ -45,9 +48,22 @@ cmd_dispatcher_stop(struct pogo_proc *p, int signum, void *arg)
 {
 	struct cmd_dispatcher *cd = arg;
 
+	if (cd->api != NULL)
+		pogo_api_stop(cd->api, NULL, NULL);
+	cd->api = NULL;
 	if (cd->d != NULL)
 		pogo_dispatcher_stop(cd->d, NULL, NULL);
 	cd->d = NULL;
+}
+
+/* SIGHUP: the API re-reads its token file. */
+static void
+cmd_dispatcher_hup(struct pogo_proc *p, void *arg)
+{
+	struct cmd_dispatcher *cd = arg;
+
+	if (cd->api != NULL)
+		pogo_api_reload(cd->api);
 }
 
 /* The store failed to commit: stop as on SIGTERM, then fail. */
@@ -74,6 +90,7 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct cmd_dispatcher cd = { 0 };
 	struct pogo_exec *remote;
 	struct pogo_cfg *cfg = NULL;
+	struct sockaddr_storage control;
 	char *cause = NULL;
 	bool api = false;
 	int c, r;
@@ -94,18 +111,12 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		goto usage;
 	if ((r = pogo_cmd_daemon_load(&pogo_cmd_dispatcher, &opt, &cfg)) != 0)
 		goto out;
-	if (api) {
-		/* XXX(#9): the API component comes with the next issue. */
-		fprintf(
-		    stderr, "pogo dispatcher: --api: not implemented yet\n");
-		r = POGO_EXIT_USAGE;
-		goto out;
-	}
 	pogo_log_set_role("dispatcher");
 	pogo_log_level = cfg->log_level;
 	po.log_file = cfg->log_file;
 	po.pid_file = cfg->pid_file;
 	po.stop = cmd_dispatcher_stop;
+	po.hup = cmd_dispatcher_hup;
 	po.arg = &cd;
 	if (pogo_proc_new(&po, &p, &cause) != 0) {
 		fprintf(stderr, "pogo dispatcher: %s\n", cause);
@@ -139,6 +150,21 @@ cmd_dispatcher_main(int argc, char **argv, struct pogo_ctx *ctx)
 		goto out;
 	}
 	pogo_dispatcher_set_fatal(cd.d, cmd_dispatcher_fatal, &cd);
+	if (api) {
+		pogo_dispatcher_control_address(cd.d, &control);
+		if ((r = pogo_api_start(pogo_proc_loop(p), cfg,
+		         (struct sockaddr *)&control, &cd.api, &cause)) != 0) {
+			fprintf(stderr, "pogo dispatcher: %s\n", cause);
+			if (cfg->log_file[0] != '\0')
+				log_error("%s", cause);
+			cmd_dispatcher_stop(NULL, 0, &cd);
+			pogo_proc_run(p);
+			pogo_proc_free(p);
+			r = r == POGO_ERR_CONFIG ? POGO_EXIT_USAGE
+			                         : POGO_EXIT_FAIL;
+			goto out;
+		}
+	}
 	pogo_proc_run(p);
 	r = pogo_proc_free(p) == 0 && !cd.failed ? POGO_EXIT_OK
 	                                         : POGO_EXIT_FAIL;

@@ -589,6 +589,18 @@ pogo_http_req_body(struct pogo_http_req *req, size_t *lenp)
 	return req->body.p != NULL ? req->body.p : "";
 }
 
+bool
+pogo_http_req_is_tls(struct pogo_http_req *req)
+{
+	return pogo_stream_is_tls(req->conn->stream);
+}
+
+const char *
+pogo_http_req_tls_peer(struct pogo_http_req *req)
+{
+	return pogo_stream_peer_name(req->conn->stream);
+}
+
 void
 pogo_http_req_peer(struct pogo_http_req *req, char *buf, size_t len)
 {

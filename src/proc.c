@@ -120,6 +120,7 @@ struct pogo_proc {
 	bool stopping;
 	bool log_opened;
 	pogo_proc_stop_cb stop;
+	void (*hup)(struct pogo_proc *p, void *arg);
 	void *arg;
 	char *pid_file; /* set once this process holds the file */
 	int pid_fd;     /* its descriptor, locked (flock) for our life */
@@ -171,6 +172,8 @@ proc_signal_cb(uv_signal_t *h, int signum)
 			        : pogo_strerror(r));
 		else
 			log_info("SIGHUP: log file reopened");
+		if (p->hup != NULL)
+			p->hup(p, p->arg);
 		break;
 	case SIGUSR2:
 		r = pogo_log_cycle_level();
@@ -298,6 +301,7 @@ pogo_proc_new(
 	p = xcalloc(1, sizeof(*p));
 	p->pid_fd = -1;
 	p->stop = opts->stop;
+	p->hup = opts->hup;
 	p->arg = opts->arg;
 	if ((r = pogo_proc_loop_init(&p->loop)) != 0) {
 		xasprintf(cause, "event loop: %s", pogo_strerror(r));

@@ -110,6 +110,7 @@ static const int tls_suites[] = {
 struct pogo_tls {
 	bool server;
 	bool has_ca;
+	bool peer_optional;
 	char *peer_kind;
 	char *hostname; /* client: the subjectAltName to find, or NULL */
 	unsigned char (*pins)[32];
@@ -381,6 +382,7 @@ pogo_tls_new(
 	*cause = NULL;
 	tls = xcalloc(1, sizeof(*tls));
 	tls->server = o->server;
+	tls->peer_optional = o->server && o->peer_optional;
 	tls->peer_kind = xstrdup(o->peer_kind != NULL ? o->peer_kind : "");
 	if (!o->server && o->hostname != NULL)
 		tls->hostname = xstrdup(o->hostname);
@@ -429,9 +431,14 @@ pogo_tls_new(
 	mbedtls_ssl_conf_renegotiation(
 	    &tls->conf, MBEDTLS_SSL_RENEGOTIATION_DISABLED);
 	if (tls->has_ca) {
+		/*
+		 * An optional peer certificate is checked as OPTIONAL too;
+		 * tls_check_peer() refuses one that fails.
+		 */
 		mbedtls_ssl_conf_ca_chain(&tls->conf, &tls->ca, NULL);
-		mbedtls_ssl_conf_authmode(
-		    &tls->conf, MBEDTLS_SSL_VERIFY_REQUIRED);
+		mbedtls_ssl_conf_authmode(&tls->conf,
+		    tls->peer_optional ? MBEDTLS_SSL_VERIFY_OPTIONAL
+		                       : MBEDTLS_SSL_VERIFY_REQUIRED);
 	} else {
 		/*
 		 * Pins only: mbedTLS wants a CA for REQUIRED, so the chain
@@ -555,6 +562,10 @@ tls_check_peer(struct pogo_tls_session *s, char **cause)
 	uint32_t flags = mbedtls_ssl_get_verify_result(&s->ssl);
 	char info[256];
 
+	if (peer == NULL && s->tls->peer_optional) {
+		s->cn[0] = '\0';
+		return 0;
+	}
 	if (peer == NULL) {
 		xasprintf(cause, "the peer sent no certificate");
 		return POGO_ERR_TLS;

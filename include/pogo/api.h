@@ -31,13 +31,20 @@ struct pogo_api;
 struct pogo_cfg;
 
 /*
- * Start the API on loop with cfg (borrowed: it must outlive the API).
+ * Start the API on loop with cfg (borrowed: it must outlive the API),
+ * forwarding to upstream (NULL: api.dispatcher; pogo dispatcher -a
+ * gives its own control port).  Loads the token file (api.auth token)
+ * and the TLS files: call it before the loop runs.
  * Returns 0 and *ap, or a negative code and *cause (freed by the
- * caller): POGO_ERR_CONFIG for the loopback rule or a bad address, or
+ * caller): POGO_ERR_CONFIG for the loopback rule, a bad address, a TLS
+ * item or the token file, or
  * a libuv error of bind or listen.  Nothing is left open on failure.
  */
 int pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
-    struct pogo_api **ap, char **cause);
+    const struct sockaddr *upstream, struct pogo_api **ap, char **cause);
+
+/* SIGHUP: re-read api.token_file (blocks); a bad file keeps the old. */
+void pogo_api_reload(struct pogo_api *a);
 
 /* Stop a (see above); cb(arg) (may be NULL) once a is freed.  Once. */
 void pogo_api_stop(struct pogo_api *a, void (*cb)(void *arg), void *arg);

@@ -110,6 +110,13 @@ struct pogo_client_opts {
 	const char *api; /* the URL */
 	const char *ca, *cert, *key;
 	const char *token; /* NULL: no Authorization header */
+	/*
+	 * A TLS configuration made by the caller (borrowed: it must outlive
+	 * the client), used for an https URL instead of one made of ca,
+	 * cert and key: pogo api's, for the control port (no file is read
+	 * on the loop, and no host name is checked, SPEC 10.1).
+	 */
+	struct pogo_tls *tls;
 };
 
 /*

@@ -238,6 +238,13 @@ const char *pogo_http_req_header(struct pogo_http_req *req, const char *name);
 /* The body as received (chunked bodies decoded); never NULL. */
 const char *pogo_http_req_body(struct pogo_http_req *req, size_t *lenp);
 
+/*
+ * Over TLS: whether the connection is TLS, and the CN of the client
+ * certificate it verified ("" without one, and on a plain connection).
+ */
+bool pogo_http_req_is_tls(struct pogo_http_req *req);
+const char *pogo_http_req_tls_peer(struct pogo_http_req *req);
+
 /* The client's address as "ip:port" into buf (at least 64 bytes). */
 void pogo_http_req_peer(struct pogo_http_req *req, char *buf, size_t len);
 

@@ -58,6 +58,9 @@ struct pogo_proc_opts {
 	const char *pid_file; /* NULL or "": none */
 	pogo_proc_stop_cb stop;
 	void *arg;
+	/* Called on the loop for every SIGHUP, after the log file (may be
+	 * NULL): pogo api re-reads its token file. */
+	void (*hup)(struct pogo_proc *p, void *arg);
 };
 
 /*

@@ -73,6 +73,12 @@ struct pogo_tls_opts {
 	/* Client only: the name the peer's subjectAltName must hold. */
 	const char *hostname;
 	bool no_cert; /* client only: cert and key may be unset */
+	/*
+	 * Server only: a client may send no certificate (pogo api, where
+	 * the user may authenticate otherwise); one it sends is verified
+	 * all the same, and the session's peer name stays "" without one.
+	 */
+	bool peer_optional;
 };
 
 struct pogo_cfg;
