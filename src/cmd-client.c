@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "pogo/client-follow.h"
 #include "pogo/client-secrets.h"
 #include "pogo/client.h"
 #include "pogo/cmd.h"
@@ -65,6 +66,7 @@ struct cl {
 	uv_loop_t loop;
 	bool loop_ok;
 	struct pogo_client *c;
+	struct pogo_client_opts opts; /* c's, for more connections */
 	bool json;
 	int verbose;
 	uint64_t t0; /* uv_hrtime() at the start */
@@ -144,6 +146,7 @@ cl_connect(struct cl *cl)
 	o.cert = cl->cfg.cert;
 	o.key = cl->cfg.key;
 	o.token = cl->cfg.token;
+	cl->opts = o;
 	if (uv_loop_init(&cl->loop) != 0) {
 		fprintf(stderr, "pogo %s: cannot start the event loop\n",
 		    cl->cmd->name);
@@ -1157,7 +1160,7 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* pogo submit (SPEC 12.4; --follow not yet) */
+/* pogo submit (SPEC 12.4) */
 
 static int cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx);
 
@@ -1169,7 +1172,7 @@ const struct pogo_cmd pogo_cmd_submit = {
 	         "[--job-timeout S] [--run-as USER] [--ssh-user USER] "
 	         "[--retry N] [--prehook] [--posthook] [--lock] "
 	         "[--concurrent N|N%] [--file SCRIPT] [--local] "
-	         "[--message TEXT] [--json]",
+	         "[--message TEXT] [--follow] [--json]",
 	.summary = "submit a job to the API",
 	.flags = POGO_CMD_LOOP,
 	.main = cmd_submit_main,
@@ -1192,6 +1195,7 @@ enum {
 	SUB_FILE,
 	SUB_LOCAL,
 	SUB_MESSAGE,
+	SUB_FOLLOW,
 };
 
 /* Append "&name=value" (or "name=value" first) to *bodyp. */
@@ -1275,10 +1279,14 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 		{ "message", required_argument, NULL, SUB_MESSAGE },
 		{ "password", no_argument, NULL, 'p' },
 		{ "identity", required_argument, NULL, 'i' },
+		{ "follow", no_argument, NULL, SUB_FOLLOW },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *identity = NULL;
-	bool password = false;
+	bool password = false, follow = false;
+	const struct pogo_json *job;
+	struct pogo_json *jdoc = NULL;
+	double nhosts;
 	const char *targets = NULL, *command = NULL, *config = NULL;
 	const char *ns = NULL, *timeout = NULL, *job_timeout = NULL;
 	const char *run_as = NULL, *ssh_user = NULL, *retry = NULL;
@@ -1303,6 +1311,9 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 			break;
 		case 'i':
 			identity = optarg;
+			break;
+		case SUB_FOLLOW:
+			follow = true;
 			break;
 		case SUB_TARGETS:
 			targets = optarg;
@@ -1469,7 +1480,22 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 		rc = POGO_EXIT_FAIL;
 		goto out;
 	}
-	if (cl.json)
+	if (follow) {
+		/* The job line on stderr, then what pogo one prints. */
+		fprintf(stderr, "%s; %s/ui/job/%s\n", id, pogo_client_api(cl.c),
+		    id);
+		xasprintf(&s, "/v1/jobs/%s", id);
+		rc = cl_call(&cl, "GET", s, NULL, 0, &jdoc, &job);
+		free(s);
+		if (rc != 0) {
+			rc = POGO_EXIT_NOJOB;
+			goto out;
+		}
+		nhosts = pogo_json_number(
+		    pogo_json_get(pogo_json_get(job, "job"), "host_count"));
+		rc = pogo_client_follow(&cl.loop, &cl.opts, id,
+		    nhosts > 0 ? (uint32_t)nhosts : 0, cl.json);
+	} else if (cl.json)
 		cl_print_json(resp);
 	else
 		printf("%s; %s/ui/job/%s\n", id, pogo_client_api(cl.c), id);
@@ -1477,6 +1503,7 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 usage:
 	rc = cl_usage(&cl);
 out:
+	pogo_json_free(jdoc);
 	free(id);
 	free(inv);
 	free(user);
