@@ -108,6 +108,10 @@ for k in rsa ec; do
 	    "pässwörd $k"
 done
 touch "$T/go-big"
+got=$("$TOOL" open "$T/rsa.key" <"$T/box-page.b64") ||
+    fail "box-tool cannot open the password the page posted"
+expect_eq "the page's retry password, opened by box.c" "$got" \
+    "typed pässword"
 for s in job-list job-page output-page; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
 done

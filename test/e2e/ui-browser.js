@@ -19,6 +19,9 @@ const T = process.env.T;
 const SHOTS = process.env.SHOTS;
 const JOBS = JSON.parse(process.env.JOBS);
 const TOKENS = JSON.parse(process.env.TOKENS || '{}');
+// Under ASan and UBSan the daemons are slower: the time bounds, which
+// hold for the release build, are three times as long (as in the t9 tests).
+const SLOW = process.env.POGO_SANITIZED === '1' ? 3 : 1;
 const COLOURS = {
   failed: 'rgb(217, 83, 79)', finished: 'rgb(92, 184, 92)',
   unreachable: 'rgb(139, 90, 43)', deadlocked: 'rgb(240, 173, 78)',
@@ -109,10 +112,10 @@ async function turnsWithin1s(page, job, host, state) {
     JSON.stringify(r));
   const seen = await page.evaluate((k) => window.__seen[k], host + ' ' + state);
   const at = await entryTime(job, host, state);
-  check(seen !== undefined && at !== null && seen - at < 1.0 &&
+  check(seen !== undefined && at !== null && seen - at < 1.0 * SLOW &&
     seen - at > -0.05,
     host + ' turned ' + state + ' ' + (seen - at).toFixed(3) +
-    ' s after the log entry (< 1 s, no reload)');
+    ' s after the log entry (< ' + SLOW + ' s, no reload)');
 }
 
 async function main() {
@@ -338,11 +341,25 @@ async function main() {
     const all = await page.$eval('#host-filter option', (o) => o.textContent);
     check(n === 100 && all === 'all (10000)', '10,000 hosts: ' + n +
       ' rows drawn of ' + all + ', page ready in ' + load.toFixed(2) + ' s');
-    check(load < 15, 'the 10,000-host page loads within 15 s');
-    t = Date.now();
-    await page.click('nav.pager button:has-text("Next")');
-    await page.waitForSelector('tr[data-host="n101"]');
-    const next = (Date.now() - t) / 1000;
+    check(load < 15 * SLOW, 'the 10,000-host page loads within ' +
+      15 * SLOW + ' s');
+    // Next, measured in the page: the click to the redrawn rows.
+    const next = await page.evaluate(() => new Promise((res) => {
+      const first = () => document.querySelector('tr[data-host]').dataset.host;
+      const first1 = first();
+      const t0 = performance.now();
+      const obs = new MutationObserver(() => {
+        if (first() === first1) return;
+        obs.disconnect();
+        res((performance.now() - t0) / 1000);
+      });
+      obs.observe(document.getElementById('hosts'),
+        { subtree: true, childList: true });
+      Array.from(document.querySelectorAll('nav.pager button'))
+        .find((b) => b.textContent === 'Next').click();
+    }));
+    check(await page.$eval('nav.pager button.current',
+      (b) => b.textContent) === '2', 'on page 2 of the hosts');
     // The filter's cost measured in the page: change to the redrawn rows.
     const filt = await page.evaluate(() => new Promise((res) => {
       const sel = document.getElementById('host-filter');
@@ -358,8 +375,9 @@ async function main() {
       sel.value = 'running';
       sel.dispatchEvent(new Event('change'));
     }));
-    check(next < 1 && filt < 1, 'Next page in ' + next.toFixed(3) +
-      ' s, state filter in ' + filt.toFixed(3) + ' s (< 1 s each)');
+    check(next < SLOW && filt < SLOW, 'Next page in ' + next.toFixed(3) +
+      ' s, state filter in ' + filt.toFixed(3) + ' s (< ' + SLOW +
+      ' s each)');
     t = Date.now();
     const busy = await page.evaluate(() => new Promise((res) => {
       const t0 = performance.now();
@@ -446,6 +464,47 @@ async function main() {
     }, [spki, 'pässwörd ' + kind]);
     fs.writeFileSync(path.join(T, 'box-' + kind + '.b64'), box + '\n');
     ok('a ' + kind + ' box sealed with Web Crypto');
+  }
+
+  // ---- a retry with a password, from the page -----------------------
+  // The job is made to need secrets and the worker certificate is the
+  // test's RSA one (both answered by the test); the operation is caught
+  // before the dispatcher, and its password field must be a box that
+  // opens to what was typed.
+  if (process.env.SEAL_RSA) {
+    const c = await browser.newContext();
+    c.on('request', (r) => requests.push(r.url()));
+    let posted = null;
+    await c.route(API + '/v1/workercert*', (route) => route.fulfill({
+      status: 200, contentType: 'application/json',
+      body: JSON.stringify({ meta: {}, response: { certs: [{
+        key_id: 'test', spki: process.env.SEAL_RSA }] } }) }));
+    await c.route(API + '/v1/jobs/' + JOBS.live, async (route) => {
+      if (route.request().method() === 'POST') {
+        posted = route.request().postData();
+        return route.fulfill({ status: 200, contentType: 'application/json',
+          body: JSON.stringify({ meta: {}, response: {
+            message: 'retry requested for 1 host(s)', results: [1] } }) });
+      }
+      const r = await route.fetch();
+      const j = await r.json();
+      j.response.job.has_password = true;
+      return route.fulfill({ response: r, body: JSON.stringify(j) });
+    });
+    const p = await c.newPage();
+    await p.goto(API + '/ui/job/' + JOBS.live);
+    await p.waitForSelector('tr[data-host="l2"]');
+    check(await p.isVisible('#secret-password'),
+      'a job with secrets shows the password field');
+    await p.fill('#secret-password', 'typed pässword');
+    await p.click('tr[data-host="l2"] button.retry');
+    await until('the retry posted', () => posted !== null);
+    const form = new URLSearchParams(posted);
+    check(form.get('command') === 'jobretry' && form.get('host') === 'l2' &&
+      !posted.includes('typed') && form.get('password'),
+    'the retry carries a sealed password, never the clear one');
+    fs.writeFileSync(path.join(T, 'box-page.b64'), form.get('password') + '\n');
+    await c.close();
   }
 
   // ---- no request to another origin ---------------------------------

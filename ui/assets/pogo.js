@@ -450,7 +450,7 @@ const POGO = (function () {
       text: 'Skip selected', onclick: () => hostOp('jobskip',
         Array.from(selected)) });
     const stateSel = el('select', { id: 'host-filter', onchange: () => {
-      filter = stateSel.value; page = 0; dirty(true); } });
+      filter = stateSel.value; page = 0; dirty(true, null); } });
     const selAll = el('input', { type: 'checkbox', id: 'select-page',
       'aria-label': 'Select every host on this page',
       onchange: () => {
@@ -458,7 +458,7 @@ const POGO = (function () {
           (page + 1) * HOSTS_PER_PAGE)) {
           if (selAll.checked) selected.add(h); else selected.delete(h);
         }
-        dirty(false);
+        dirty(false, null);
       } });
     const tbody = el('tbody');
     const table = el('table.hosts', { id: 'hosts' },
@@ -511,12 +511,16 @@ const POGO = (function () {
       return c;
     }
 
+    let summaryKey = '';
     function renderSummary() {
       const c = counts();
+      const key = JSON.stringify(c);
+      if (key === summaryKey) return;
+      summaryKey = key;
       summary.replaceChildren(...HOST_STATES.filter((s) => c[s]).map((s) =>
         el('li', {}, el('button.link', { type: 'button',
           'data-state': s, onclick: () => { stateSel.value = s; filter = s;
-            page = 0; dirty(true); } }, stateLabel(s), ' ' + c[s]))));
+            page = 0; dirty(true, null); } }, stateLabel(s), ' ' + c[s]))));
       const cur = stateSel.value;
       stateSel.replaceChildren(el('option', { value: '',
         text: 'all (' + hosts.size + ')' }),
@@ -580,21 +584,42 @@ const POGO = (function () {
         : [el('tr', {}, el('td.empty', { colspan: 10,
           text: 'No hosts in this state.' }))]));
       selAll.checked = rows.length > 0 && rows.every((n) => selected.has(n));
-      pagerBox.replaceChildren(vis.length > HOSTS_PER_PAGE
-        ? pager(page, pages, (p) => { page = p; dirty(false); }) : '');
+      // The pager is redrawn only when it changes (a button being
+      // clicked must not be replaced under the pointer).
+      const key = vis.length > HOSTS_PER_PAGE ? page + '/' + pages : '';
+      if (key !== pagerKey) {
+        pagerKey = key;
+        pagerBox.replaceChildren(key ? pager(page, pages, (p) => {
+          page = p; dirty(false, null); }) : '');
+      }
       updateSelButtons();
     }
 
-    // Redraws are batched: many log entries make one redraw.
+    // Redraws are batched: many log entries make one redraw, and the
+    // host table is redrawn only when a row it shows changed (changed:
+    // the hosts that did; null: redraw anyway).
     let pending = null;
-    function dirty(refilter) {
+    let pagerKey = null;
+    let redrawAll = false;
+    const changedHosts = new Set();
+    function dirty(refilter, changed) {
       if (refilter) visCache = null;
+      if (refilter || !changed) redrawAll = true;
+      else for (const h of changed) changedHosts.add(h);
       if (pending) return;
       pending = setTimeout(() => {
         pending = null;
         renderFields();
         renderSummary();
-        renderTable();
+        const rows = visible().slice(page * HOSTS_PER_PAGE,
+          (page + 1) * HOSTS_PER_PAGE);
+        if (redrawAll || rows.some((h) => changedHosts.has(h))) {
+          renderTable();
+        } else {
+          updateSelButtons();
+        }
+        redrawAll = false;
+        changedHosts.clear();
         main.dataset.rendered = String(Date.now());
       }, 30);
     }
@@ -607,8 +632,8 @@ const POGO = (function () {
         return;
       }
       const h = hosts.get(e.host);
-      if (!h) return;
-      const refilter = filter && h.state !== e.state;
+      if (!h) return false;
+      const refilter = filter !== '' && h.state !== e.state;
       h.state = e.state;
       h.message = e.message;
       if (e.exitstatus !== undefined) h.exitstatus = e.exitstatus;
@@ -623,7 +648,7 @@ const POGO = (function () {
         e.state !== 'deadlocked' && e.state !== 'skipped') {
         h.finish_time = e.time;
       }
-      if (refilter) visCache = null;
+      return refilter;
     }
 
     async function follow() {
@@ -633,10 +658,15 @@ const POGO = (function () {
           const j = await api('/jobs/' + jobid + '/log?max=1000&offset=' +
             next + '&wait=25');
           const es = j.response.joblog;
-          for (const e of es) apply(e);
+          const changed = new Set();
+          let refilter = false;
+          for (const e of es) {
+            if (apply(e)) refilter = true;
+            if (e.host) changed.add(e.host);
+          }
           next += es.length;
           if (j.meta.state) job.state = j.meta.state;
-          if (es.length) dirty(filter !== '');
+          if (es.length) dirty(refilter, changed);
           delay = 1000;
         } catch (e) {
           notice(status, 'Live updates: ' + e.message + '; trying again',
@@ -667,7 +697,7 @@ const POGO = (function () {
       for (const h of list) form.push(['host', h]);
       return operate(form, cmd === 'jobretry').then(() => {
         selected.clear();
-        dirty(false);
+        dirty(false, null);
       });
     }
 
