@@ -29,6 +29,7 @@
 #include <poll.h>
 #include <pwd.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -2135,10 +2136,31 @@ ssh_exit_finish(struct ssh_task *st)
 	ssh_finish(st);
 }
 
+/* Bytes wait in st's socket, not read by libssh yet. */
+static bool
+ssh_unread(struct ssh_task *st)
+{
+	int n = 0;
+
+	return st->fd >= 0 && ioctl(st->fd, FIONREAD, &n) == 0 && n > 0;
+}
+
 static void
 ssh_linger_cb(uv_timer_t *tm)
 {
-	ssh_exit_finish(tm->data);
+	struct ssh_task *st = tm->data;
+
+	/*
+	 * Output held back for a slow reader is not abandoned, nor output
+	 * still waiting in the socket because the loop could not read it in
+	 * time: only a quiet, open channel is given up.
+	 */
+	if ((st->se->paused && ssh_held_back(st)) || ssh_unread(st)) {
+		uv_timer_start(
+		    &st->timer, ssh_linger_cb, POGO_EXEC_LINGER_MS, 0);
+		return;
+	}
+	ssh_exit_finish(st);
 }
 
 /* The command runs: pump libssh, then act on what it reported. */
