@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "pogo/cfg.h"
+#include "pogo/clock.h"
 #include "pogo/dispatcher-engine.h"
 #include "pogo/dispatcher.h"
 #include "pogo/error.h"
@@ -20,6 +21,7 @@
 #include "pogo/job.h"
 #include "pogo/log.h"
 #include "pogo/sched-config.h"
+#include "pogo/secret-cache.h"
 #include "pogo/store.h"
 #include "pogo/strtab.h"
 #include "pogo/xmalloc.h"
@@ -60,6 +62,8 @@ struct deng {
 	struct pogo_store *st;
 	struct pogo_exec *exec;
 	struct pogo_dispatch *dispatch;
+	struct pogo_clock *clock;
+	struct pogo_secret_cache *secrets; /* SPEC 7.4 */
 	struct djob *jobs;
 	struct djob **byn; /* job n -> its engine job (numbers are dense) */
 	size_t nbyn;
@@ -211,6 +215,67 @@ deng_assign(struct pogo_exec_task *t, const char *worker, const char *instance,
 	free(h->instance);
 	h->worker = xstrdup(worker);
 	h->instance = xstrdup(instance);
+}
+
+/* Does the job need secrets (SPEC 5.5: submitted with a secret field)? */
+static bool
+deng_needs_secrets(const struct djob *dj)
+{
+	return dj->rec->key_id != NULL;
+}
+
+/* The boxes of t's job for the executor (exec-remote.h opts.secrets). */
+static int
+deng_secrets(const struct pogo_exec_task *t,
+    const struct pogo_dispatcher_secrets **sp, void *arg)
+{
+	struct deng *eng = arg;
+	struct djob *dj = deng_find(eng, t->data);
+
+	*sp = NULL;
+	if (dj == NULL || !deng_needs_secrets(dj))
+		return 0;
+	if (eng->secrets == NULL ||
+	    (*sp = pogo_secret_cache_get(eng->secrets, dj->n)) == NULL)
+		return POGO_ERR_NOWORKER;
+	return 0;
+}
+
+/*
+ * Cache the secrets of job dj (SPEC 7.4): they expire job_timeout + 60 s
+ * from now; without job_timeout, 60 s after the job ends.
+ */
+static void
+deng_cache_secrets(struct djob *dj, const struct pogo_dispatcher_secrets *s)
+{
+	uint64_t ms = 0;
+
+	if (dj->rec->job_timeout > 0)
+		ms = ((uint64_t)dj->rec->job_timeout + 60) * 1000;
+	pogo_secret_cache_put(dj->eng->secrets, dj->n, s, ms);
+}
+
+/*
+ * The secrets of a resume or retry (SPEC 5.5): given (with a key_id),
+ * they replace the cached ones and their expiry restarts (SPEC 7.4);
+ * else a job that needs secrets must still have them cached.  0,
+ * POGO_ERR_RANGE (for another worker key, or for a job that needs none)
+ * or POGO_ERR_NOKEY.
+ */
+static int
+deng_take_secrets(struct djob *dj, const struct pogo_dispatcher_secrets *s)
+{
+	if (s != NULL && s->key_id != NULL) {
+		if (!deng_needs_secrets(dj) ||
+		    strcmp(s->key_id, dj->rec->key_id) != 0)
+			return POGO_ERR_RANGE;
+		deng_cache_secrets(dj, s);
+		return 0;
+	}
+	if (deng_needs_secrets(dj) &&
+	    pogo_secret_cache_get(dj->eng->secrets, dj->n) == NULL)
+		return POGO_ERR_NOKEY;
+	return 0;
 }
 
 static void
@@ -388,6 +453,10 @@ deng_end(struct pogo_job *job, void *arg)
 	if (!dj->ended && dj->eng != NULL && deng_find_n(dj->eng, dj->n) == dj)
 		dj->eng->nactive--;
 	dj->ended = true;
+	/* Kept for a retry (SPEC 7.4); without a timer, for 60 s. */
+	if (dj->eng != NULL && dj->eng->secrets != NULL &&
+	    dj->rec->job_timeout == 0)
+		pogo_secret_cache_expire_in(dj->eng->secrets, dj->n, 60 * 1000);
 	if (dj->eng != NULL) {
 		dj->refs++;
 		pogo_store_after_commit(dj->eng->st, deng_free_cb, dj);
@@ -619,10 +688,12 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 	struct deng *eng = arg;
 	struct djob *dj;
 
-	/* XXX(#10): secrets go to the secret cache (SPEC 7.4). */
-	(void)secrets;
-	if ((dj = deng_build(eng, n, DENG_SUBMITTED)) != NULL)
-		pogo_job_start(dj->job);
+	if ((dj = deng_build(eng, n, DENG_SUBMITTED)) == NULL)
+		return;
+	if (deng_needs_secrets(dj) && secrets != NULL &&
+	    secrets->key_id != NULL)
+		deng_cache_secrets(dj, secrets);
+	pogo_job_start(dj->job);
 }
 
 /* Count a run's stored output records (the next one's seq). */
@@ -748,7 +819,7 @@ deng_load(struct deng *eng, struct djob *dj, char **causep)
 	}
 	if (r == 0 &&
 	    (r = pogo_job_load(dj->job, (enum pogo_job_state)dj->rec->state,
-	         dj->rec->has_password || dj->rec->has_key)) != 0)
+	         deng_needs_secrets(dj))) != 0)
 		xasprintf(&ld.cause, "state %s: %s",
 		    pogo_job_state_name(dj->rec->state), pogo_strerror(r));
 	if (r != 0 && ld.cause == NULL)
@@ -868,6 +939,11 @@ deng_stop(
 	eng->done = done;
 	eng->darg = darg;
 	eng->closing = 2; /* the executor, then the dispatch */
+	/* Every cached secret is wiped (SPEC 7.4, 10.4). */
+	pogo_secret_cache_free(eng->secrets);
+	eng->secrets = NULL;
+	pogo_clock_free(eng->clock);
+	eng->clock = NULL;
 	/*
 	 * The executor first: it forgets the tasks in flight, which the
 	 * workers keep running (SPEC 6.4 resolves them at the next start);
@@ -967,15 +1043,25 @@ deng_reactivated(struct djob *dj)
 	}
 }
 
+/*
+ * jobresume (SPEC 5.5): new secrets replace the cached ones once the job
+ * is known to be resumable; a job that needs secrets not cached is
+ * refused (SPEC 7.4).
+ */
 static int
-deng_resume(struct pogo_dispatcher *d, uint64_t n, void *arg)
+deng_resume(struct pogo_dispatcher *d, uint64_t n,
+    const struct pogo_dispatcher_secrets *secrets, void *arg)
 {
 	struct djob *dj;
 	int r;
 
 	if ((dj = deng_get(arg, n, &r)) == NULL)
 		return r;
-	/* XXX(#10): a job that needs secrets not cached is refused here. */
+	if (pogo_job_state(dj->job) != POGO_JOB_HALTED &&
+	    pogo_job_state(dj->job) != POGO_JOB_DEADLOCKED)
+		return POGO_ERR_STATE;
+	if ((r = deng_take_secrets(dj, secrets)) != 0)
+		return r;
 	if ((r = pogo_job_resume(dj->job)) == 0)
 		deng_reactivated(dj);
 	return r;
@@ -1046,9 +1132,12 @@ pogo_dispatcher_engine_start(
 	eng->d = d;
 	eng->loop = loop;
 	eng->st = pogo_dispatcher_store(d);
+	eng->clock = pogo_clock_uv_new(loop);
+	eng->secrets = pogo_secret_cache_new(eng->clock);
 	memset(&o, 0, sizeof(o));
 	o.barrier = deng_barrier;
 	o.assign = deng_assign;
+	o.secrets = deng_secrets;
 	o.kick = deng_kick;
 	o.arg = eng;
 	o.grace_ms = (uint64_t)cfg->dispatcher.lost_worker_grace * 1000;

@@ -1291,34 +1291,89 @@ disp_jobop_halt(struct pogo_dispatcher *d, struct pogo_http_req *req,
 }
 
 /*
- * jobresume.  XXX(#10): the secret fields of SPEC 5.5 (D-5) hook in
- * here: replace the cached secrets before the engine resumes, and refuse
- * with 409 "job <jobid> has no secrets; give them with the request" when
- * the job needs secrets that are not cached.
+ * The secret fields of a job operation (SPEC 5.5: resume and retry take
+ * those of a submission, SPEC 5.1): *sp holds them, to be freed with
+ * disp_submit_free(), and sec borrows them (key_id NULL: none given).
+ * false with the 400 answered.
+ */
+static bool
+disp_jobop_secrets(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    struct disp_submit **sp, struct pogo_dispatcher_secrets *sec)
+{
+	struct pogo_dispatcher_field *v;
+	struct disp_fields f = { 0 };
+	struct disp_submit *s = xcalloc(1, sizeof(*s));
+	char *msg = NULL;
+	size_t i;
+	int r;
+
+	*sp = s;
+	memset(sec, 0, sizeof(*sec));
+	f.n = pogo_http_req_nparams(req);
+	v = xcalloc(f.n + 1, sizeof(*v));
+	for (i = 0; i < f.n; i++)
+		pogo_http_req_param_at(req, i, &v[i].name, &v[i].value);
+	f.v = v;
+	r = disp_submit_secrets(&f, s, &msg);
+	free(v);
+	if (r != 0) {
+		disp_error(d, req, 400, "%s", msg);
+		free(msg);
+		return false;
+	}
+	sec->password = s->password;
+	sec->client_private_key = s->client_private_key;
+	sec->pvt_key_passphrase = s->pvt_key_passphrase;
+	sec->key_id = s->key_id;
+	return true;
+}
+
+/*
+ * jobresume: its secret fields replace the cached secrets (SPEC 7.4,
+ * D-5); a job that needs secrets no longer cached, given none, is
+ * refused.
  */
 static void
 disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
     const struct pogo_store_job *j, const char *id)
 {
+	struct pogo_dispatcher_secrets sec;
+	struct disp_submit *s;
 	char *msg;
 	int r = POGO_ERR_NOTIMPL;
 
+	if (!disp_jobop_secrets(d, req, &s, &sec))
+		goto out;
 	/* The engine reloads a job that ended from the store. */
 	if (d->engine != NULL && d->engine->resume != NULL && !d->stopping)
-		r = d->engine->resume(d, j->job, d->engine_arg);
+		r = d->engine->resume(
+		    d, j->job, sec.key_id != NULL ? &sec : NULL, d->engine_arg);
 	if (r == POGO_ERR_NOTFOUND || r == POGO_ERR_STATE) {
 		disp_error(d, req, 409, "job %s not halted; cannot resume", id);
-		return;
+		goto out;
+	}
+	if (r == POGO_ERR_NOKEY) {
+		disp_error(d, req, 409,
+		    "job %s has no secrets; give them with the request", id);
+		goto out;
+	}
+	if (r == POGO_ERR_RANGE) {
+		disp_error(
+		    d, req, 400, "secrets encrypted for different worker keys");
+		goto out;
 	}
 	if (r != 0) {
 		disp_error(d, req, 500, "cannot resume job %s: %s", id,
 		    pogo_strerror(r));
-		return;
+		goto out;
 	}
-	log_info("job=%s: resumed", id);
+	log_info("job=%s: resumed%s", id,
+	    sec.key_id != NULL ? " with new secrets" : "");
 	xasprintf(&msg, "job %s resumed", id);
 	disp_jobop_answer(d, req, msg, NULL, 0);
 	free(msg);
+out:
+	disp_submit_free(s);
 }
 
 /*

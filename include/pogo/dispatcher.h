@@ -105,9 +105,14 @@ struct pogo_dispatcher_engine {
 	/*
 	 * The other operations of SPEC 5.5 (may be NULL), on any job of
 	 * the store, the engine reloading one that ended (before a restart
-	 * too).  resume: 0, POGO_ERR_NOTFOUND (no such job, or one not
-	 * handed to the engine yet), POGO_ERR_STORE (it cannot be reloaded)
-	 * or POGO_ERR_STATE (not halted or deadlocked).
+	 * too).  resume: secrets (NULL or without key_id: none given)
+	 * replace the cached ones (SPEC 7.4) once the job is known to be
+	 * resumable; 0, POGO_ERR_NOTFOUND (no such job, or one not handed
+	 * to the engine yet), POGO_ERR_STORE (it cannot be reloaded),
+	 * POGO_ERR_STATE (not halted or deadlocked), POGO_ERR_RANGE
+	 * (secrets for another worker key than the job's, or for a job that
+	 * needs none) or POGO_ERR_NOKEY (the job needs secrets and none are
+	 * cached).
 	 * retry and skip: hosts[0..n-1] are host names of the job (checked
 	 * by the caller); results[i] is set to 1 for a host changed, 0 for
 	 * another; 0, POGO_ERR_NOTFOUND, POGO_ERR_STORE, or
@@ -116,7 +121,8 @@ struct pogo_dispatcher_engine {
 	 * Every change is queued to the store by the engine; the caller
 	 * answers after the commit.
 	 */
-	int (*resume)(struct pogo_dispatcher *d, uint64_t job, void *arg);
+	int (*resume)(struct pogo_dispatcher *d, uint64_t job,
+	    const struct pogo_dispatcher_secrets *secrets, void *arg);
 	int (*retry)(struct pogo_dispatcher *d, uint64_t job,
 	    const char *const *hosts, size_t n, int *results, void *arg);
 	int (*skip)(struct pogo_dispatcher *d, uint64_t job,
