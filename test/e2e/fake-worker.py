@@ -8,9 +8,11 @@
 # machine, one at a time, reporting task_started, task_output (one record
 # per line) and task_done, each report resent until the dispatcher
 # acknowledges it (SPEC 8.4).
-#   python3 fake-worker.py HOST:PORT NAME MAX_TASKS LOG
+#   python3 fake-worker.py HOST:PORT NAME MAX_TASKS LOG [KEY_ID [TASKS]]
 # It appends what it does to LOG ("run <task_id> <host>", "ack") and runs
 # until the connection ends or it is killed.  Every wait is bounded.
+# KEY_ID (64 hex, or "-" for null) is the hello's key_id; each run's
+# inner task_data is appended to the file TASKS, one JSON line each.
 import json
 import os
 import socket
@@ -19,6 +21,8 @@ import sys
 import time
 
 addr, name, max_tasks, logpath = sys.argv[1:5]
+key_id = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] != "-" else None
+tasks = open(sys.argv[6], "a", buffering=1) if len(sys.argv) > 6 else None
 host, port = addr.rsplit(":", 1)
 log = open(logpath, "a", buffering=1)
 s = socket.create_connection((host, int(port)), timeout=20)
@@ -63,7 +67,7 @@ g = recv()
 assert g.get("msg") == "Hello, worker.", g
 send({"channel": 0, "msg": "hello", "protocol": "2.0", "worker": name,
       "instance": os.urandom(16).hex(), "max_tasks": int(max_tasks),
-      "key_id": None})
+      "key_id": key_id})
 while True:
     m = backlog.pop(0) if backlog else recv()
     if m.get("channel") != 2:
@@ -76,6 +80,8 @@ while True:
     send({"channel": 2, "type": "reply", "ok": 0, "task_id": tid,
           "msg": "OK"})
     td = m["task_data"]["task_data"]
+    if tasks is not None:
+        tasks.write(json.dumps(td, sort_keys=True) + "\n")
     log.write("run %s %s %s %s\n" % (tid, m["host"],
               m["task_data"]["task_name"], td.get("job_id")))
     t0 = time.time()
