@@ -40,13 +40,22 @@
  *   job's units; hosts in flight are adopted by the remote executor with
  *   their stored task id, worker and instance (SPEC 7.3's rule, its grace
  *   period starting now); expired jobs are halted "timeout reached", jobs
- *   with secrets "dispatcher restarted" (XXX(#10): the secret cache).
+ *   with secrets "dispatcher restarted" (their secrets were only in
+ *   the cache).
  *   A job that cannot be reloaded (stored part-way, a gap in its log, a
  *   host row or state out of range, a configuration that no longer
  *   parses, a store read error) is halted "cannot reload the job: <what
  *   failed>", after its hosts stored `ready` or `running` are failed
  *   "lost contact with worker" (SPEC 6.4.5: nothing else would ever
  *   resolve them; their workers' reports find no job).
+ * - The secret cache (SPEC 7.4, secret-cache.h): a submission's boxes are
+ *   cached for job_timeout + 60 s (no timer without job_timeout: 60 s
+ *   after the job ends); a task of a job that needs secrets (its stored
+ *   key_id) goes only to a worker of that key_id and only while they are
+ *   cached (exec-remote.h opts.secrets), else it waits `waiting for a
+ *   worker`.  resume (the engine's op, POST /v1/jobs/:jobid jobresume)
+ *   replaces them with the boxes it is given.  Every entry is wiped when
+ *   it is dropped, and all of them at the stop.
  */
 #ifndef POGO_DISPATCHER_ENGINE_H
 #define POGO_DISPATCHER_ENGINE_H

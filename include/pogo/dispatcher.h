@@ -195,9 +195,10 @@ typedef void (*pogo_dispatcher_submit_cb)(
  * form, fields (borrowed for the call; a field may repeat, as range
  * does) checked by the same code with the same messages, stored the
  * same way, and the engine told after the commit, as for any job.  from
- * names the submitter in the log.  Secrets are not taken here.
- * XXX(#10): a secret box is the only way a secret enters a dispatcher;
- * until they exist, pair.h says how pogo one's password travels.
+ * names the submitter in the log.  Secret fields are secret boxes (SPEC
+ * 5.1, 10.3), checked as the form's are (one worker key for all); a
+ * secret box is the only way a secret enters a dispatcher (pair.h says
+ * how pogo one's password travels).
  * Returns 0, then cb is called once, later, from the loop; or an error
  * and *msg, the refusal (SPEC 5.1's message; the caller frees it), and
  * cb is never called.
