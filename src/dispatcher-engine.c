@@ -1069,7 +1069,8 @@ deng_resume(struct pogo_dispatcher *d, uint64_t n,
 
 static int
 deng_retry(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
-    size_t nhosts, int *results, void *arg)
+    size_t nhosts, const struct pogo_dispatcher_secrets *secrets, int *results,
+    void *arg)
 {
 	struct djob *dj;
 	size_t i;
@@ -1079,9 +1080,15 @@ deng_retry(struct pogo_dispatcher *d, uint64_t n, const char *const *hosts,
 		return r;
 	if (pogo_job_expired(dj->job))
 		return POGO_ERR_TIMEOUT;
+	/* Missing secrets as for resume (SPEC 5.5). */
+	if ((r = deng_take_secrets(dj, secrets)) != 0)
+		return r;
 	for (i = 0; i < nhosts; i++)
 		results[i] = pogo_job_retry(dj->job, hosts[i]) == 0;
 	deng_reactivated(dj);
+	/* Still ended, new secrets without a timer go 60 s on (SPEC 7.4). */
+	if (dj->ended && dj->rec->job_timeout == 0)
+		pogo_secret_cache_expire_in(dj->eng->secrets, n, 60 * 1000);
 	return 0;
 }
 

@@ -1414,6 +1414,8 @@ static void
 disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
     const struct pogo_store_job *j, const char *id, bool retry)
 {
+	struct pogo_dispatcher_secrets sec = { 0 };
+	struct disp_submit *s = NULL;
 	struct pogo_strv hosts = { 0 };
 	int *results = NULL;
 	char *msg;
@@ -1428,12 +1430,29 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	}
 	if (!disp_jobop_hosts(d, req, j, &hosts))
 		goto out;
+	/* retry takes the secret fields (SPEC 5.5), as resume does. */
+	if (retry && !disp_jobop_secrets(d, req, &s, &sec))
+		goto out;
 	results = xcalloc(hosts.n, sizeof(*results));
-	if (d->engine != NULL && !d->stopping &&
-	    (retry ? d->engine->retry : d->engine->skip) != NULL)
-		r = (retry ? d->engine->retry : d->engine->skip)(d, j->job,
-		    (const char *const *)hosts.v, hosts.n, results,
+	if (d->engine == NULL || d->stopping)
+		;
+	else if (retry && d->engine->retry != NULL)
+		r = d->engine->retry(d, j->job, (const char *const *)hosts.v,
+		    hosts.n, sec.key_id != NULL ? &sec : NULL, results,
 		    d->engine_arg);
+	else if (!retry && d->engine->skip != NULL)
+		r = d->engine->skip(d, j->job, (const char *const *)hosts.v,
+		    hosts.n, results, d->engine_arg);
+	if (r == POGO_ERR_NOKEY) {
+		disp_error(d, req, 409,
+		    "job %s has no secrets; give them with the request", id);
+		goto out;
+	}
+	if (r == POGO_ERR_RANGE) {
+		disp_error(
+		    d, req, 400, "secrets encrypted for different worker keys");
+		goto out;
+	}
 	if (r == POGO_ERR_TIMEOUT) {
 		disp_error(d, req, 409, "jobid %s has expired", id);
 		goto out;
@@ -1453,6 +1472,8 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	disp_jobop_answer(d, req, msg, results, hosts.n);
 	free(msg);
 out:
+	if (s != NULL)
+		disp_submit_free(s);
 	free(results);
 	pogo_strv_clear(&hosts);
 }

@@ -113,6 +113,7 @@ struct pogo_dispatcher_engine {
 	 * (secrets for another worker key than the job's, or for a job that
 	 * needs none) or POGO_ERR_NOKEY (the job needs secrets and none are
 	 * cached).
+	 * retry takes secrets as resume does (and its errors).
 	 * retry and skip: hosts[0..n-1] are host names of the job (checked
 	 * by the caller); results[i] is set to 1 for a host changed, 0 for
 	 * another; 0, POGO_ERR_NOTFOUND, POGO_ERR_STORE, or
@@ -124,7 +125,9 @@ struct pogo_dispatcher_engine {
 	int (*resume)(struct pogo_dispatcher *d, uint64_t job,
 	    const struct pogo_dispatcher_secrets *secrets, void *arg);
 	int (*retry)(struct pogo_dispatcher *d, uint64_t job,
-	    const char *const *hosts, size_t n, int *results, void *arg);
+	    const char *const *hosts, size_t n,
+	    const struct pogo_dispatcher_secrets *secrets, int *results,
+	    void *arg);
 	int (*skip)(struct pogo_dispatcher *d, uint64_t job,
 	    const char *const *hosts, size_t n, int *results, void *arg);
 	int (*alter)(struct pogo_dispatcher *d, uint64_t job, const char *attr,

@@ -140,6 +140,23 @@ wait_for 30 "the resumed job to finish" state_is "$J2" finished
 grep "\"$J2\"" "$T/fb2.td" | grep -q "\"password\": \"$BOX\"" ||
     fail "the resumed task had no box: $(cat "$T/fb2.td")"
 
+# jobretry takes the secret fields too (SPEC 5.5): a box for another key
+# is refused, the job's own replaces the cached one and the run has it.
+cp_post "/v1/jobs/$J2" --data-urlencode command=jobretry \
+    --data-urlencode host=d1 --data-urlencode password="$BOXA"
+expect_eq "retry with a box for another key" "$code" 400
+expect_eq "its message" "$(jget 'j["errors"][0]')" \
+    "secrets encrypted for different worker keys"
+cp_post "/v1/jobs/$J2" --data-urlencode command=jobretry \
+    --data-urlencode host=d1 --data-urlencode password="$BOX"
+expect_eq "retry with secrets" "$code" 200
+runs_of_j2() {
+	[ "$(grep -c "\"$J2\".*\"password\": \"$BOX\"\|\"password\": \"$BOX\".*\"$J2\"" \
+	    "$T/fb2.td")" -ge 2 ]
+}
+wait_for 30 "the retried run with its box" runs_of_j2
+wait_for 30 "the retried job to finish" state_is "$J2" finished
+
 # Every read of the jobs, and /status, for the scan.
 for j in "$J0" "$J1" "$J2"; do
 	cp_get "/v1/jobs/$j"
