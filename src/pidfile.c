@@ -377,10 +377,22 @@ pidfile_reap_one(const char *dir, const char *name, const char *boot)
 		    path, pgid);
 		goto remove;
 	}
+	/*
+	 * Only the group's live leader, started when the file says, proves
+	 * the group is the task's: once the task's group ended, its id may
+	 * name another group whose leader exited while members live (a
+	 * daemon's double fork), so a group without its leader is left alone.
+	 */
 	now = pogo_pidfile_starttime((pid_t)pgid);
-	/* A live process with the group's id is its leader, or a reuse. */
-	if (now != 0 && now != start)
+	if (now == 0) {
+		log_warn("%s: the leader of process group %ld is gone; cannot "
+		         "tell whether the group is the task's; not signalled, "
+		         "removed",
+		    path, pgid);
 		goto remove;
+	}
+	if (now != start)
+		goto remove; /* the group's id names another process now */
 	if (kill(-(pid_t)pgid, SIGKILL) == 0) {
 		log_warn("killed process group %ld, left running by a worker "
 		         "that ended (%s)",

@@ -390,6 +390,54 @@ TEST(dir_freed_from_the_last_removal)
 	pf_rmdir();
 }
 
+/*
+ * A group whose leader is gone proves nothing: after the task's group
+ * ended, its id may name another group whose leader exited while its
+ * members live (a daemon's double fork, a pipeline's first process).
+ */
+TEST(leaderless_group_is_not_signalled)
+{
+	unsigned long long me = pogo_pidfile_starttime(getpid());
+	pid_t gone_worker, leader, member = 0;
+	char boot[64], *cause = NULL;
+	int fds[2], st;
+
+	pf_mkdir();
+	pf_boot(boot);
+	if ((gone_worker = fork()) == 0)
+		_exit(0);
+	ASSERT(waitpid(gone_worker, &st, 0) == gone_worker);
+	ASSERT_EQ(pipe(fds), 0);
+	if ((leader = fork()) == 0) {
+		pid_t m;
+
+		setsid();
+		if ((m = fork()) == 0) {
+			execl("/bin/sleep", "sleep", "30", (char *)NULL);
+			_exit(127);
+		}
+		if (write(fds[1], &m, sizeof(m)) != (ssize_t)sizeof(m))
+			_exit(1);
+		_exit(0);
+	}
+	ASSERT(leader > 0);
+	ASSERT_EQ(
+	    read(fds[0], &member, sizeof(member)), (ssize_t)sizeof(member));
+	close(fds[0]);
+	close(fds[1]);
+	ASSERT(waitpid(leader, &st, 0) == leader);
+	ASSERT(member > 0);
+	ASSERT_EQ(getpgid(member), leader);
+	pf_write("t1.pid", "%ld %llu %ld %llu %s\n", (long)leader, 12345ull,
+	    (long)gone_worker, me + 1, boot);
+	ASSERT_EQ(pogo_pidfile_reap(pf_dir, &cause), 0);
+	ASSERT(cause == NULL);
+	ASSERT(!pf_exists("t1.pid"));
+	ASSERT_EQ(kill(member, 0), 0);
+	kill(member, SIGKILL);
+	pf_rmdir();
+}
+
 TEST(reap)
 {
 	unsigned long long me = pogo_pidfile_starttime(getpid());
