@@ -19,7 +19,9 @@
 #include "pogo/error.h"
 #include "pogo/exec-remote.h"
 #include "pogo/job.h"
+#include "pogo/json.h"
 #include "pogo/log.h"
+#include "pogo/sched.h"
 #include "pogo/sched-config.h"
 #include "pogo/secret-cache.h"
 #include "pogo/store.h"
@@ -332,6 +334,53 @@ deng_final(int state)
 	    state == POGO_HOST_DEADLOCKED || state == POGO_HOST_SKIPPED;
 }
 
+/* Store one output record of host i's run (its next seq). */
+static void
+deng_record(struct djob *dj, uint32_t i, uint32_t run,
+    enum pogo_store_out_type type, const char *data, size_t len, bool eol,
+    double time)
+{
+	struct dhost *h = &dj->hosts[i];
+	struct pogo_store_output o;
+	int r;
+
+	if (h->seqrun != run) {
+		h->seqrun = run;
+		h->seq = 0;
+	}
+	memset(&o, 0, sizeof(o));
+	o.host = i;
+	o.run = run;
+	o.seq = h->seq++;
+	o.ts = time;
+	o.type = type;
+	o.data = data;
+	o.len = len;
+	o.eol = eol;
+	if ((r = pogo_store_output_append(dj->eng->st, dj->n, &o)) != 0)
+		log_error("job %s: cannot store output of %s: %s", dj->id,
+		    pogo_strtab_get(dj->names, i), pogo_strerror(r));
+}
+
+/*
+ * The last record of a run (SPEC 5.8): EXIT with the exit status, or
+ * ERROR with the host message when the run ended without one.
+ */
+static void
+deng_output_end(struct djob *dj, uint32_t i, const struct pogo_job_entry *e)
+{
+	char status[16];
+
+	if (e->exitstatus >= 0) {
+		snprintf(status, sizeof(status), "%d", e->exitstatus);
+		deng_record(dj, i, e->run, POGO_STORE_OUT_EXIT, status,
+		    strlen(status), true, e->time);
+	} else
+		deng_record(dj, i, e->run, POGO_STORE_OUT_ERROR,
+		    e->message != NULL ? e->message : "",
+		    e->message != NULL ? strlen(e->message) : 0, true, e->time);
+}
+
 static void
 deng_entry(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
 {
@@ -386,6 +435,11 @@ deng_entry(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
 	if ((r = pogo_store_host_set(dj->eng->st, dj->n, &sh)) != 0)
 		log_error("job %s: cannot store host %s: %s", dj->id, e->host,
 		    pogo_strerror(r));
+	/* The entry that ends a run ends its output too (SPEC 5.8). */
+	if ((e->state == POGO_HOST_FINISHED || e->state == POGO_HOST_FAILED ||
+	        e->state == POGO_HOST_UNREACHABLE) &&
+	    h->runs > e->run)
+		deng_output_end(dj, i, e);
 	deng_log(dj, e, i);
 }
 
@@ -395,32 +449,15 @@ deng_output(struct pogo_job *job, const char *host, uint32_t run,
     double time, void *arg)
 {
 	struct djob *dj = arg;
-	struct pogo_store_output o;
-	struct dhost *h;
 	uint32_t i;
-	int r;
 
 	i = pogo_strtab_find(dj->names, host, strlen(host));
 	if (i == POGO_STRTAB_NONE || i >= dj->nhosts)
 		return;
-	h = &dj->hosts[i];
-	if (h->seqrun != run) {
-		h->seqrun = run;
-		h->seq = 0;
-	}
-	memset(&o, 0, sizeof(o));
-	o.host = i;
-	o.run = run;
-	o.seq = h->seq++;
-	o.ts = time;
-	o.type = type == POGO_OUT_STDERR ? POGO_STORE_OUT_STDERR
-	                                 : POGO_STORE_OUT_STDOUT;
-	o.data = data;
-	o.len = len;
-	o.eol = eol;
-	if ((r = pogo_store_output_append(dj->eng->st, dj->n, &o)) != 0)
-		log_error("job %s: cannot store output of %s: %s", dj->id, host,
-		    pogo_strerror(r));
+	deng_record(dj, i, run,
+	    type == POGO_OUT_STDERR ? POGO_STORE_OUT_STDERR
+	                            : POGO_STORE_OUT_STDOUT,
+	    data, len, eol, time);
 }
 
 /*
@@ -1125,9 +1162,110 @@ deng_alter(struct pogo_dispatcher *d, uint64_t n, const char *attr,
 	return 0;
 }
 
+/* A group of GET /v1/namespaces/:ns/locks being gathered. */
+struct deng_lock {
+	const char *group; /* borrowed from a schedule */
+	uint32_t limit;
+	int used;
+	struct pogo_json *holders; /* its array in the answer */
+};
+
+static int
+deng_lock_cmp(const void *a, const void *b)
+{
+	return strcmp((*(struct deng_lock *const *)a)->group,
+	    (*(struct deng_lock *const *)b)->group);
+}
+
+/* Does dj share the counters of namespace ns? */
+static bool
+deng_in_scope(const struct djob *dj, const char *ns)
+{
+	return dj->rec->namespace != NULL &&
+	    strcmp(dj->rec->namespace, ns) == 0 &&
+	    dj->rec->concurrent == NULL && pogo_job_sched(dj->job) != NULL;
+}
+
+/*
+ * The counters of namespace ns (SPEC 3.5): every group of the jobs that
+ * share its registry, with the smallest limit among them (each job
+ * checks its own), the shared `used`, and the hosts holding units.  A
+ * job with `concurrent` has counters of its own, outside the scope.
+ */
+static void
+deng_locks(struct pogo_dispatcher *d, const char *ns, struct pogo_json *locks,
+    void *arg)
+{
+	struct deng *eng = arg;
+	struct pogo_strtab *names = pogo_strtab_new();
+	struct deng_lock *lk = NULL, **order = NULL;
+	struct pogo_json *o, *h;
+	const struct pogo_sched *s;
+	const uint32_t *groups;
+	const char *name;
+	struct djob *dj;
+	size_t nlk = 0, ng, i;
+	uint32_t g, t, id;
+	bool added;
+
+	for (dj = eng->jobs; dj != NULL; dj = dj->next) {
+		if (!deng_in_scope(dj, ns))
+			continue;
+		s = pogo_job_sched(dj->job);
+		for (g = 0; g < pogo_sched_ngroups(s); g++) {
+			name = pogo_sched_group_name(s, g);
+			id = pogo_strtab_intern(
+			    names, name, strlen(name), &added);
+			if (added) {
+				lk = xreallocarray(lk, nlk + 1, sizeof(*lk));
+				lk[nlk].group = name;
+				lk[nlk].limit = pogo_sched_group_limit(s, g);
+				lk[nlk].holders = NULL;
+				nlk++;
+			}
+			if (pogo_sched_group_limit(s, g) < lk[id].limit)
+				lk[id].limit = pogo_sched_group_limit(s, g);
+			lk[id].used = pogo_sched_group_used(s, g);
+		}
+	}
+	order = xcalloc(nlk + 1, sizeof(*order));
+	for (i = 0; i < nlk; i++)
+		order[i] = &lk[i];
+	qsort(order, nlk, sizeof(*order), deng_lock_cmp);
+	for (i = 0; i < nlk; i++) {
+		o = pogo_json_add_object(locks, NULL);
+		pogo_json_add_string(o, "group", order[i]->group);
+		pogo_json_add_number(o, "limit", (double)order[i]->limit);
+		pogo_json_add_number(o, "used", (double)order[i]->used);
+		order[i]->holders = pogo_json_add_array(o, "holders");
+	}
+	for (dj = eng->jobs; dj != NULL; dj = dj->next) {
+		if (!deng_in_scope(dj, ns))
+			continue;
+		s = pogo_job_sched(dj->job);
+		for (t = 0; t < pogo_sched_ntasks(s); t++) {
+			if (!pogo_sched_task_holds_units(s, t))
+				continue;
+			groups = pogo_sched_task_groups(s, t, &ng);
+			for (i = 0; i < ng; i++) {
+				name = pogo_sched_group_name(s, groups[i]);
+				id =
+				    pogo_strtab_find(names, name, strlen(name));
+				h = pogo_json_add_object(lk[id].holders, NULL);
+				pogo_json_add_string(h, "jobid", dj->id);
+				pogo_json_add_string(
+				    h, "host", pogo_sched_task_host(s, t));
+			}
+		}
+	}
+	free(order);
+	free(lk);
+	pogo_strtab_free(names);
+}
+
 static const struct pogo_dispatcher_engine deng_table = { deng_submitted,
 	deng_stop, deng_jobs_active, deng_halt, deng_kill, deng_resume,
-	deng_retry, deng_skip, deng_alter };
+	deng_retry, deng_skip, deng_alter, deng_locks };
 
 struct pogo_exec *
 pogo_dispatcher_engine_start(

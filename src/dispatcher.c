@@ -26,6 +26,7 @@
 #include "pogo/job.h"
 #include "pogo/json.h"
 #include "pogo/log.h"
+#include "pogo/namespace.h"
 #include "pogo/sched-config.h"
 #include "pogo/store.h"
 #include "pogo/str.h"
@@ -53,6 +54,14 @@ struct disp_fields {
 	const struct pogo_dispatcher_field *v;
 	size_t n;
 	const char *auth; /* the API's X-Pogo-User, or NULL */
+	/*
+	 * The namespaces read for it (SPEC 2.10), off the loop: the text of
+	 * the one `config` names, or else of `namespace` (NULL: none such),
+	 * and whether `namespace` names one.  A caller in this process has
+	 * none read: every name is unknown to it.
+	 */
+	const char *ns_config;
+	bool ns_exists;
 };
 
 /* A submission being stored, a chunk of hosts per loop turn. */
@@ -122,14 +131,16 @@ static void disp_last(struct pogo_http_req *req, void *arg);
 static void disp_whoami(struct pogo_http_req *req, void *arg);
 static void disp_namespaces(struct pogo_http_req *req, void *arg);
 static void disp_namespace(struct pogo_http_req *req, void *arg);
-static void disp_notyet(struct pogo_http_req *req, void *arg);
+static void disp_ns_locks(struct pogo_http_req *req, void *arg);
+static void disp_ns_tags(struct pogo_http_req *req, void *arg);
+static void disp_ns_constraints(struct pogo_http_req *req, void *arg);
+static void disp_ns_put(struct pogo_http_req *req, void *arg);
 static void disp_workercert(struct pogo_http_req *req, void *arg);
 static void disp_jobop(struct pogo_http_req *req, void *arg);
 
 /*
- * The control port's routes: SPEC 7.5 and 11.3.  Rows answered by
- * disp_notyet are the rest of v1, to be filled in by the issue that
- * brings the API.  "last/:user" comes before ":jobid/..." on purpose.
+ * The control port's routes: SPEC 7.5 and 11.3, every endpoint of v1.
+ * "last/:user" comes before ":jobid/..." on purpose.
  */
 static const struct pogo_http_route disp_routes[] = {
 	{ "GET", "/status", disp_status, 0 },
@@ -138,7 +149,7 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "GET", "/v1/whoami", disp_whoami, 0 },
 	{ "GET", "/v1/workercert", disp_workercert, 0 },
 	{ "GET", "/v1/jobs", disp_jobs, 0 },
-	{ "POST", "/v1/jobs", disp_notyet, 0 },
+	{ "POST", "/v1/jobs", disp_submit, 0 },
 	{ "GET", "/v1/jobs/last/:user", disp_last, 0 },
 	{ "GET", "/v1/jobs/:jobid", disp_job, 0 },
 	{ "POST", "/v1/jobs/:jobid", disp_jobop, 0 },
@@ -147,10 +158,10 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "GET", "/v1/jobs/:jobid/hosts/:host", disp_output, 0 },
 	{ "GET", "/v1/namespaces", disp_namespaces, 0 },
 	{ "GET", "/v1/namespaces/:ns", disp_namespace, 0 },
-	{ "GET", "/v1/namespaces/:ns/locks", disp_namespace, 0 },
-	{ "GET", "/v1/namespaces/:ns/hosts/:host/tags", disp_namespace, 0 },
-	{ "GET", "/v1/namespaces/:ns/constraints", disp_namespace, 0 },
-	{ "POST", "/v1/namespaces/:ns/constraints", disp_notyet,
+	{ "GET", "/v1/namespaces/:ns/locks", disp_ns_locks, 0 },
+	{ "GET", "/v1/namespaces/:ns/hosts/:host/tags", disp_ns_tags, 0 },
+	{ "GET", "/v1/namespaces/:ns/constraints", disp_ns_constraints, 0 },
+	{ "POST", "/v1/namespaces/:ns/constraints", disp_ns_put,
 	    DISP_ROUTE_ADMIN },
 	{ "GET", "/v1/admin/nomas", disp_nomas_get, DISP_ROUTE_ADMIN },
 	{ "POST", "/v1/admin/nomas", disp_nomas, DISP_ROUTE_ADMIN },
@@ -280,16 +291,6 @@ disp_submit_answer(struct pogo_http_req *req, int status, const char *rc,
 	disp_respond_plain(req, status, doc);
 }
 
-/* Routes of v1 that are not implemented yet (SPEC 11.3's 501). */
-static void
-disp_notyet(struct pogo_http_req *req, void *arg)
-{
-	struct pogo_dispatcher *d = arg;
-
-	disp_error(d, req, 501, "not implemented yet: %s '%s'",
-	    pogo_http_req_method(req), pogo_http_req_path(req));
-}
-
 /*
  * Anything no route knows.  Below /v1 the 400 of SPEC 11.3, with the
  * method and the path below /v1; elsewhere SPEC 11.3's 404 (the control
@@ -410,28 +411,358 @@ disp_load_workercert(struct pogo_dispatcher *d, char **cause)
 	return 0;
 }
 
-/* GET /v1/namespaces: sorted names; the dispatcher keeps none yet. */
+/*
+ * Namespaces (SPEC 2.10, 11.3): the files of dispatcher.namespace_dir,
+ * read, listed and written in the thread pool (namespace.h), with the
+ * parse and build of their configuration.  The request is answered back
+ * on the loop; the HTTP server waits for it when it closes.
+ */
+enum disp_ns_op {
+	DISP_NS_LIST,
+	DISP_NS_GET,
+	DISP_NS_LOCKS,
+	DISP_NS_TAGS,
+	DISP_NS_CONSTRAINTS,
+	DISP_NS_PUT,
+	DISP_NS_SUBMIT,
+};
+
+struct disp_ns_work {
+	uv_work_t work;
+	struct pogo_dispatcher *d;
+	struct pogo_http_req *req;
+	enum disp_ns_op op;
+	char *dir;
+	char *name;  /* the namespace (a submission: config's name) */
+	char *scope; /* a submission's namespace field, or NULL */
+	char *host;  /* DISP_NS_TAGS */
+	char *text;  /* read, or to write */
+	size_t len;
+	struct pogo_strv list; /* names or tags */
+	long long nhosts;      /* configured hosts; -1 if it does not build */
+	bool scope_exists;
+	int r;       /* 0, POGO_ERR_NOTFOUND, POGO_ERR_CONFIG, other */
+	char *cause; /* of POGO_ERR_CONFIG and the others */
+	/* DISP_NS_SUBMIT: the request's fields, copied. */
+	struct pogo_dispatcher_field *fields;
+	size_t nfields;
+};
+
+static void disp_submit_resolved(struct disp_ns_work *w);
+
+static void
+disp_ns_work_free(struct disp_ns_work *w)
+{
+	size_t i;
+
+	for (i = 0; i < w->nfields; i++) {
+		free((char *)w->fields[i].name);
+		free((char *)w->fields[i].value);
+	}
+	free(w->fields);
+	free(w->dir);
+	free(w->name);
+	free(w->scope);
+	free(w->host);
+	free(w->text);
+	free(w->cause);
+	pogo_strv_clear(&w->list);
+	free(w);
+}
+
+/*
+ * Parse and build text as a job would (SPEC 2.11); with external
+ * references it is only parsed (resolvers run when a job gathers).
+ * Returns 0 and *cfgp (may be NULL), or POGO_ERR_CONFIG with *cause.
+ */
+static int
+disp_config_check(
+    const char *text, size_t len, struct pogo_sched_config **cfgp, char **cause)
+{
+	struct pogo_sched_config *sc = NULL;
+	int r;
+
+	if (cfgp != NULL)
+		*cfgp = NULL;
+	r = pogo_sched_config_parse(text, len, &sc, cause);
+	if (r == 0 && pogo_sched_config_nrefs(sc) == 0)
+		r = pogo_sched_config_build(sc, cause);
+	else if (r == 0 && cfgp != NULL) {
+		/* Not built: it answers no host questions. */
+		pogo_sched_config_free(sc);
+		sc = NULL;
+	}
+	if (r != 0 || cfgp == NULL)
+		pogo_sched_config_free(sc);
+	else
+		*cfgp = sc;
+	return r;
+}
+
+/* In the thread pool: the file work of w->op. */
+static void
+disp_ns_work_cb(uv_work_t *req)
+{
+	struct disp_ns_work *w = req->data;
+	struct pogo_sched_config *sc = NULL;
+	char *text = NULL, *cause = NULL;
+	size_t len;
+
+	switch (w->op) {
+	case DISP_NS_LIST:
+		w->r = pogo_namespace_list(w->dir, &w->list, &w->cause);
+		return;
+	case DISP_NS_PUT:
+		if ((w->r = disp_config_check(
+		         w->text, w->len, NULL, &w->cause)) != 0)
+			return;
+		w->r = pogo_namespace_write(
+		    w->dir, w->name, w->text, w->len, &w->cause);
+		return;
+	case DISP_NS_SUBMIT:
+		if (w->scope != NULL) {
+			if (pogo_namespace_read(
+			        w->dir, w->scope, &text, &len, &cause) == 0)
+				w->scope_exists = true;
+			/* Another error: a refusal, logged on the loop. */
+			if (cause != NULL && w->cause == NULL)
+				w->cause = cause;
+			else
+				free(cause);
+			cause = NULL;
+		}
+		if (w->name == NULL) {
+			/* namespace alone chooses the configuration. */
+			w->text = text;
+			w->len = w->scope_exists ? len : 0;
+			return;
+		}
+		free(text);
+		w->r = pogo_namespace_read(
+		    w->dir, w->name, &w->text, &w->len, &cause);
+		if (cause != NULL && w->cause == NULL)
+			w->cause = cause;
+		else
+			free(cause);
+		return;
+	default:
+		break;
+	}
+	if ((w->r = pogo_namespace_read(
+	         w->dir, w->name, &w->text, &w->len, &w->cause)) != 0)
+		return;
+	if (w->op == DISP_NS_GET || w->op == DISP_NS_TAGS) {
+		w->nhosts = -1;
+		if (disp_config_check(w->text, w->len, &sc, &cause) == 0 &&
+		    sc != NULL) {
+			w->nhosts = pogo_sched_config_nconfigured(sc);
+			if (w->op == DISP_NS_TAGS)
+				pogo_sched_config_host_tags(
+				    sc, w->host, &w->list);
+		} else if (w->op == DISP_NS_TAGS) {
+			/* No tags from a configuration that does not build. */
+			w->r = POGO_ERR_CONFIG;
+			w->cause = cause != NULL
+			    ? cause
+			    : xstrdup("configurations with resolvers "
+			              "are not supported here");
+			cause = NULL;
+		}
+		free(cause);
+		pogo_sched_config_free(sc);
+	}
+}
+
+/* Back on the loop: answer w's request. */
+static void
+disp_ns_after_cb(uv_work_t *req, int status)
+{
+	struct disp_ns_work *w = req->data;
+	struct pogo_dispatcher *d = w->d;
+	struct pogo_json *doc, *resp, *a;
+	size_t i;
+
+	if (w->op == DISP_NS_SUBMIT) {
+		disp_submit_resolved(w);
+		disp_ns_work_free(w);
+		return;
+	}
+	if (w->r == POGO_ERR_NOTFOUND) {
+		disp_error(d, w->req, 404, "no such namespace '%s'", w->name);
+		goto out;
+	}
+	if (w->r == POGO_ERR_CONFIG && w->op == DISP_NS_PUT) {
+		disp_error(d, w->req, 400, "%s", w->cause);
+		goto out;
+	}
+	if (w->r != 0) {
+		log_error("namespace %s: %s", w->name != NULL ? w->name : "*",
+		    w->cause != NULL ? w->cause : pogo_strerror(w->r));
+		disp_error(d, w->req, 500, "namespace: %s",
+		    w->cause != NULL ? w->cause : pogo_strerror(w->r));
+		goto out;
+	}
+	doc = disp_envelope(d, NULL);
+	resp = pogo_json_add_object(doc, "response");
+	switch (w->op) {
+	case DISP_NS_LIST:
+		a = pogo_json_add_array(resp, "namespaces");
+		for (i = 0; i < w->list.n; i++)
+			pogo_json_add_string(a, NULL, w->list.v[i]);
+		break;
+	case DISP_NS_GET:
+		pogo_json_add_string(resp, "namespace", w->name);
+		pogo_json_add_bytes(resp, "config", w->text, w->len);
+		if (w->nhosts >= 0)
+			pogo_json_add_number(resp, "hosts", (double)w->nhosts);
+		else
+			pogo_json_add_null(resp, "hosts");
+		break;
+	case DISP_NS_LOCKS:
+		/* The counters are the engine's, in memory (SPEC 3.5). */
+		a = pogo_json_add_array(resp, "locks");
+		if (d->engine != NULL && d->engine->locks != NULL)
+			d->engine->locks(d, w->name, a, d->engine_arg);
+		break;
+	case DISP_NS_TAGS:
+		a = pogo_json_add_array(resp, "tags");
+		for (i = 0; i < w->list.n; i++)
+			pogo_json_add_string(a, NULL, w->list.v[i]);
+		break;
+	case DISP_NS_CONSTRAINTS:
+		pogo_json_add_bytes(resp, "config", w->text, w->len);
+		break;
+	case DISP_NS_PUT:
+		log_info("namespace %s: updated", w->name);
+		xasprintf(&w->cause, "namespace %s updated", w->name);
+		pogo_json_add_string(resp, "message", w->cause);
+		break;
+	default:
+		break;
+	}
+	disp_respond(w->req, 200, doc);
+out:
+	disp_ns_work_free(w);
+}
+
+/* Queue w (its op and fields set) to the thread pool. */
+static void
+disp_ns_queue(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    struct disp_ns_work *w)
+{
+	int r;
+
+	w->d = d;
+	w->req = req;
+	w->dir = xstrdup(d->cfg->dispatcher.namespace_dir);
+	w->work.data = w;
+	if ((r = uv_queue_work(
+	         d->loop, &w->work, disp_ns_work_cb, disp_ns_after_cb)) != 0)
+		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
+}
+
+/* A work of op on the request's :ns, or a 404 for a name that cannot be
+ * a namespace (no path is made from it). */
+static struct disp_ns_work *
+disp_ns_new(
+    struct pogo_dispatcher *d, struct pogo_http_req *req, enum disp_ns_op op)
+{
+	const char *ns = pogo_http_req_route_param(req, "ns");
+	struct disp_ns_work *w;
+
+	if (ns == NULL || !pogo_namespace_name_valid(ns)) {
+		disp_error(d, req, 404, "no such namespace '%s'",
+		    ns != NULL ? ns : "");
+		return NULL;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->op = op;
+	w->name = xstrdup(ns);
+	return w;
+}
+
+/* GET /v1/namespaces: the names, sorted. */
 static void
 disp_namespaces(struct pogo_http_req *req, void *arg)
 {
-	struct pogo_dispatcher *d = arg;
-	struct pogo_json *doc = disp_envelope(d, NULL);
-	struct pogo_json *resp = pogo_json_add_object(doc, "response");
+	struct disp_ns_work *w = xcalloc(1, sizeof(*w));
 
-	/* XXX(#9): namespaces are not stored yet (see disp_submit_config). */
-	pogo_json_add_array(resp, "namespaces");
-	disp_respond(req, 200, doc);
+	w->op = DISP_NS_LIST;
+	disp_ns_queue(arg, req, w);
 }
 
-/* GET /v1/namespaces/:ns[/locks|/hosts/:host/tags|/constraints]: every
- * namespace is unknown until they are stored (XXX(#9)). */
+/* GET /v1/namespaces/:ns: name, configuration and its host count. */
 static void
 disp_namespace(struct pogo_http_req *req, void *arg)
 {
-	struct pogo_dispatcher *d = arg;
+	struct disp_ns_work *w;
 
-	disp_error(d, req, 404, "no such namespace '%s'",
-	    pogo_http_req_route_param(req, "ns"));
+	if ((w = disp_ns_new(arg, req, DISP_NS_GET)) != NULL)
+		disp_ns_queue(arg, req, w);
+}
+
+/* GET /v1/namespaces/:ns/locks: the scope's current counters. */
+static void
+disp_ns_locks(struct pogo_http_req *req, void *arg)
+{
+	struct disp_ns_work *w;
+
+	if ((w = disp_ns_new(arg, req, DISP_NS_LOCKS)) != NULL)
+		disp_ns_queue(arg, req, w);
+}
+
+/* GET /v1/namespaces/:ns/hosts/:host/tags: the host's tags, sorted. */
+static void
+disp_ns_tags(struct pogo_http_req *req, void *arg)
+{
+	struct disp_ns_work *w;
+
+	if ((w = disp_ns_new(arg, req, DISP_NS_TAGS)) != NULL) {
+		w->host = xstrdup(pogo_http_req_route_param(req, "host"));
+		disp_ns_queue(arg, req, w);
+	}
+}
+
+/* GET /v1/namespaces/:ns/constraints: the configuration. */
+static void
+disp_ns_constraints(struct pogo_http_req *req, void *arg)
+{
+	struct disp_ns_work *w;
+
+	if ((w = disp_ns_new(arg, req, DISP_NS_CONSTRAINTS)) != NULL)
+		disp_ns_queue(arg, req, w);
+}
+
+/*
+ * POST /v1/namespaces/:ns/constraints with config=<YAML> (admin): the
+ * configuration is checked as a job's would be (400 with the error of
+ * SPEC 2.11), then replaces the file atomically (or creates it).
+ */
+static void
+disp_ns_put(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	const char *config = pogo_http_req_param(req, "config");
+	const char *ns = pogo_http_req_route_param(req, "ns");
+	struct disp_ns_work *w;
+
+	if (!disp_admin_ok(d, req))
+		return;
+	if (ns == NULL || !pogo_namespace_name_valid(ns)) {
+		disp_error(d, req, 400, "invalid namespace name '%s'",
+		    ns != NULL ? ns : "");
+		return;
+	}
+	if (config == NULL) {
+		disp_error(d, req, 400, "Mandatory field 'config' missing");
+		return;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->op = DISP_NS_PUT;
+	w->name = xstrdup(ns);
+	w->len = strlen(config);
+	w->text = xstrdup(config);
+	disp_ns_queue(d, req, w);
 }
 
 static void
@@ -511,7 +842,7 @@ disp_concurrent_valid(const char *s)
 	return n > 0 && (s[n] == '\0' || (s[n] == '%' && s[n + 1] == '\0'));
 }
 
-/* Is s a name of [A-Za-z0-9_.-]+ (exe_name; a namespace as config)? */
+/* Is s a name of [A-Za-z0-9_.-]+ (exe_name)? */
 static bool
 disp_name_valid(const char *s)
 {
@@ -519,13 +850,6 @@ disp_name_valid(const char *s)
 	    s[strspn(s,
 	        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 	        "0123456789_.-")] == '\0';
-}
-
-/* Is s a namespace name, [A-Za-z0-9_][A-Za-z0-9_.-]* (SPEC 2.10)? */
-static bool
-disp_ns_valid(const char *s)
-{
-	return s[0] != '.' && s[0] != '-' && disp_name_valid(s);
 }
 
 /* A parameter, NULL when absent or empty. */
@@ -590,28 +914,14 @@ disp_submit_targets(
 	return 0;
 }
 
-/* Check a configuration given as YAML text (SPEC 2.11). */
+/* Check a job's configuration, YAML text (SPEC 2.11). */
 static int
 disp_submit_config(const char *config, char **msg)
 {
-	struct pogo_sched_config *sc = NULL;
 	char *cause = NULL;
 	int r;
 
-	/*
-	 * Without a newline, config names a namespace (SPEC 2.10).
-	 * XXX(#9): the dispatcher has none until the namespace routes exist.
-	 */
-	if (strchr(config, '\n') == NULL) {
-		xasprintf(msg, "no such namespace '%s'", config);
-		return POGO_ERR_CONFIG;
-	}
-	r = pogo_sched_config_parse(config, strlen(config), &sc, &cause);
-	/* With external references, resolvers run while gathering. */
-	if (r == 0 && pogo_sched_config_nrefs(sc) == 0)
-		r = pogo_sched_config_build(sc, &cause);
-	pogo_sched_config_free(sc);
-	if (r != 0)
+	if ((r = disp_config_check(config, strlen(config), NULL, &cause)) != 0)
 		*msg = cause;
 	return r;
 }
@@ -806,16 +1116,28 @@ disp_submit_check(struct pogo_dispatcher *d, const struct disp_fields *req,
 	j->user = auth != NULL ? auth : user;
 	if ((r = disp_submit_targets(req, s, msg)) != 0)
 		return r;
-	if ((config = disp_field(req, "config")) != NULL &&
-	    (r = disp_submit_config(config, msg)) != 0)
-		return r;
-	j->config = config;
-	/* A name that cannot be a namespace names none (SPEC 2.10). */
-	if ((j->namespace = disp_field(req, "namespace")) != NULL &&
-	    !disp_ns_valid(j->namespace)) {
+	/*
+	 * SPEC 2.10: YAML text (it has a newline), else the namespace config
+	 * names, else the one namespace names; the job keeps the text it
+	 * runs with, so a later edit of the namespace does not change it.
+	 */
+	config = disp_field(req, "config");
+	j->namespace = disp_field(req, "namespace");
+	if (config != NULL && strchr(config, '\n') == NULL) {
+		if (req->ns_config == NULL) {
+			xasprintf(msg, "no such namespace '%s'", config);
+			return POGO_ERR_CONFIG;
+		}
+		config = req->ns_config;
+	} else if (config == NULL && j->namespace != NULL)
+		config = req->ns_config;
+	if (j->namespace != NULL && !req->ns_exists) {
 		xasprintf(msg, "no such namespace '%s'", j->namespace);
 		return POGO_ERR_CONFIG;
 	}
+	if (config != NULL && (r = disp_submit_config(config, msg)) != 0)
+		return r;
+	j->config = config;
 	if ((r = disp_submit_values(req, j, msg)) != 0)
 		return r;
 	j->run_as = disp_field(req, "run_as");
@@ -1037,42 +1359,119 @@ out:
 	return r;
 }
 
+/*
+ * Answer a submission: POST /v1/jobsubmit in SPEC 7.5's bare form, POST
+ * /v1/jobs in SPEC 11.5's envelope ({"meta": {"rc", "status",
+ * "hostname"}, "response": {"message"[, "jobid"]}}; a failure of the
+ * dispatcher itself is rc "fail" with the message in errors).
+ */
+static void
+disp_submit_reply(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    int status, const char *rc, const char *msg, const char *jobid)
+{
+	struct pogo_json *doc, *meta, *resp;
+
+	if (strcmp(pogo_http_req_path(req), "/v1/jobs") != 0) {
+		disp_submit_answer(req, status, rc, msg, jobid);
+		return;
+	}
+	doc = disp_envelope(d, &meta);
+	if (status != 200)
+		rc = "fail";
+	pogo_json_add_string(meta, "rc", rc);
+	pogo_json_add_number(meta, "status", (double)status);
+	if (status != 200) {
+		pogo_json_add_string(
+		    pogo_json_add_array(doc, "errors"), NULL, msg);
+	} else {
+		resp = pogo_json_add_object(doc, "response");
+		pogo_json_add_string(resp, "message", msg);
+		if (jobid != NULL)
+			pogo_json_add_string(resp, "jobid", jobid);
+	}
+	disp_respond(req, status, doc);
+}
+
 /* The control port's answer to a submission, after its commit. */
 static void
 disp_submit_http_cb(
     struct pogo_dispatcher *d, int status, const char *jobid, void *arg)
 {
 	if (status != 0)
-		disp_submit_answer(arg, 500, "nok",
+		disp_submit_reply(d, arg, 500, "nok",
 		    "dispatcher CP: cannot store the job", NULL);
 	else
-		disp_submit_answer(
-		    arg, 200, "ok", "dispatcher CP: job received", jobid);
+		disp_submit_reply(
+		    d, arg, 200, "ok", "dispatcher CP: job received", jobid);
 }
 
-/* POST /v1/jobsubmit: check, store, answer after the commit. */
+/* The namespaces are read (or none was needed): check, store, answer. */
+static void
+disp_submit_resolved(struct disp_ns_work *w)
+{
+	struct pogo_dispatcher *d = w->d;
+	struct pogo_http_req *req = w->req;
+	struct disp_fields f = { 0 };
+	char peer[64], *msg = NULL;
+	int http;
+
+	if (w->cause != NULL)
+		log_warn("jobsubmit: %s", w->cause);
+	if (d->stopping) {
+		disp_submit_reply(
+		    d, req, 500, "nok", "dispatcher is stopping", NULL);
+		return;
+	}
+	f.v = w->fields;
+	f.n = w->nfields;
+	f.auth = pogo_http_req_header(req, "X-Pogo-User");
+	f.ns_config = w->r == 0 ? w->text : NULL;
+	f.ns_exists = w->scope_exists;
+	pogo_http_req_peer(req, peer, sizeof(peer));
+	if (disp_submit_fields(
+	        d, &f, peer, disp_submit_http_cb, req, &msg, &http) != 0)
+		disp_submit_reply(d, req, http, "nok", msg, NULL);
+	free(msg);
+}
+
+/*
+ * POST /v1/jobsubmit (SPEC 7.5) and POST /v1/jobs (SPEC 11.5): the
+ * fields, copied, go to the thread pool when a namespace is to be read
+ * (SPEC 2.10), then are checked and stored; the answer comes after the
+ * commit.
+ */
 static void
 disp_submit(struct pogo_http_req *req, void *arg)
 {
 	struct pogo_dispatcher *d = arg;
-	struct pogo_dispatcher_field *v;
-	struct disp_fields f = { 0 };
-	char peer[64], *msg = NULL;
+	struct disp_ns_work *w = xcalloc(1, sizeof(*w));
+	const char *name, *value, *config;
 	size_t i;
-	int http;
 
-	f.n = pogo_http_req_nparams(req);
-	v = xcalloc(f.n + 1, sizeof(*v));
-	for (i = 0; i < f.n; i++)
-		pogo_http_req_param_at(req, i, &v[i].name, &v[i].value);
-	f.v = v;
-	f.auth = pogo_http_req_header(req, "X-Pogo-User");
-	pogo_http_req_peer(req, peer, sizeof(peer));
-	if (disp_submit_fields(
-	        d, &f, peer, disp_submit_http_cb, req, &msg, &http) != 0)
-		disp_submit_answer(req, http, "nok", msg, NULL);
-	free(msg);
-	free(v);
+	w->nfields = pogo_http_req_nparams(req);
+	w->fields = xcalloc(w->nfields + 1, sizeof(*w->fields));
+	for (i = 0; i < w->nfields; i++) {
+		pogo_http_req_param_at(req, i, &name, &value);
+		w->fields[i].name = xstrdup(name);
+		w->fields[i].value = xstrdup(value);
+	}
+	w->op = DISP_NS_SUBMIT;
+	config = disp_param(req, "config");
+	if (config != NULL && strchr(config, '\n') == NULL &&
+	    pogo_namespace_name_valid(config))
+		w->name = xstrdup(config);
+	if ((value = disp_param(req, "namespace")) != NULL &&
+	    pogo_namespace_name_valid(value))
+		w->scope = xstrdup(value);
+	if (w->name == NULL && w->scope == NULL) {
+		w->d = d;
+		w->req = req;
+		w->r = POGO_ERR_NOTFOUND;
+		disp_submit_resolved(w);
+		disp_ns_work_free(w);
+		return;
+	}
+	disp_ns_queue(d, req, w);
 }
 
 int
@@ -1122,23 +1521,27 @@ disp_nomas_commit_cb(struct pogo_store *st, int status, void *arg)
 	free(n);
 }
 
-/* POST /v1/admin/nomas with enable=1|0 (SPEC 11.3): answered after the
- * setting's commit. */
+/*
+ * POST /v1/admin/nomas with enable=1|0 (SPEC 11.3): enable=1 accepts new
+ * jobs, enable=0 refuses them ("no más", A-NOMAS); answered after the
+ * setting's commit.
+ */
 static void
 disp_nomas(struct pogo_http_req *req, void *arg)
 {
 	struct pogo_dispatcher *d = arg;
 	struct disp_nomas *n;
 	const char *v = pogo_http_req_param(req, "enable");
-	bool on;
+	bool enable, on;
 	int r;
 
 	if (!disp_admin_ok(d, req))
 		return;
-	if (v == NULL || !disp_parse_bool(v, &on)) {
+	if (v == NULL || !disp_parse_bool(v, &enable)) {
 		disp_error(d, req, 400, "invalid value for 'enable'");
 		return;
 	}
+	on = !enable;
 	if ((r = pogo_store_setting_set(d->store, "nomas", on ? "1" : "0")) !=
 	    0) {
 		log_error("nomas: %s", pogo_strerror(r));

@@ -1061,3 +1061,33 @@ pogo_sched_config_tag_members(
 	*np = cfg->tags[id].nmembers;
 	return cfg->tags[id].members;
 }
+
+static int
+sc_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void
+pogo_sched_config_host_tags(
+    struct pogo_sched_config *cfg, const char *host, struct pogo_strv *tags)
+{
+	size_t first = tags->n;
+	uint32_t hid, id, i;
+
+	POGO_ASSERT(cfg->built);
+	hid = pogo_strtab_find(cfg->hosts, host, strlen(host));
+	if (hid == POGO_STRTAB_NONE)
+		return;
+	for (id = 0; id < cfg->ntags; id++) {
+		sc_members(cfg, id);
+		for (i = 0; i < cfg->tags[id].nmembers; i++) {
+			if (cfg->tags[id].members[i] == hid) {
+				pogo_strv_push(
+				    tags, pogo_strtab_get(cfg->tagnames, id));
+				break;
+			}
+		}
+	}
+	qsort(tags->v + first, tags->n - first, sizeof(*tags->v), sc_strcmp);
+}

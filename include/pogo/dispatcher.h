@@ -53,6 +53,7 @@
 struct pogo_cfg;
 struct pogo_dispatcher;
 struct pogo_dispatcher_watch;
+struct pogo_json;
 struct pogo_store;
 
 /* Longest wait of a log long poll (SPEC 11.3), in seconds. */
@@ -132,6 +133,14 @@ struct pogo_dispatcher_engine {
 	    const char *const *hosts, size_t n, int *results, void *arg);
 	int (*alter)(struct pogo_dispatcher *d, uint64_t job, const char *attr,
 	    const char *value, void *arg);
+	/*
+	 * The constraint counters of namespace ns (SPEC 3.5; may be NULL):
+	 * adds to the array locks one object per group, in name order,
+	 * {"group", "limit", "used", "holders": [{"jobid", "host"}]}
+	 * (GET /v1/namespaces/:ns/locks).
+	 */
+	void (*locks)(struct pogo_dispatcher *d, const char *ns,
+	    struct pogo_json *locks, void *arg);
 };
 
 /*

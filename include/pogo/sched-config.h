@@ -106,6 +106,14 @@ const uint32_t *pogo_sched_config_group_hosts(
 const uint32_t *pogo_sched_config_tag_members(
     struct pogo_sched_config *cfg, const char *tag, size_t *np);
 
+/*
+ * Every tag path (without '$') whose members include host, in byte
+ * order, appended to tags (GET /v1/namespaces/:ns/hosts/:host/tags).
+ * Valid after build.
+ */
+void pogo_sched_config_host_tags(
+    struct pogo_sched_config *cfg, const char *host, struct pogo_strv *tags);
+
 /* Parse a max_parallel value; G is the group size.  0 or POGO_ERR_CONFIG. */
 int pogo_sched_config_limit(const char *value, size_t g, uint32_t *limitp);
 

@@ -3,7 +3,8 @@
 #
 # Helpers for the tests of `pogo dispatcher` (t50xx), sourced after lib.sh:
 #   start_dispatcher ARGS...  start it on an ephemeral loopback control
-#                 port with state in $T/state; wait for its "Listening
+#                 port with state in $T/state and namespaces in $DNS
+#                 ($T/namespaces); wait for its "Listening
 #                 on" line and set $DPID and $CP (host:port)
 #   cp_get PATH [CURL ARGS...]   GET; body in $T/body, status in $code
 #   cp_post PATH [CURL ARGS...]  POST the same way
@@ -32,7 +33,10 @@ have curl "the control port" || skip "no curl"
 have python3 "JSON checks" || skip "no python3"
 
 DSTATE=$T/state
-printf 'state_dir: %s\n' "$DSTATE" >"$T/pogo.yaml"
+# Namespaces (SPEC 2.10) in $T/namespaces, none unless a test writes one.
+DNS=$T/namespaces
+printf 'state_dir: %s\ndispatcher:\n  namespace_dir: %s\n' "$DSTATE" "$DNS" \
+    >"$T/pogo.yaml"
 
 listening() {
 	grep -q ' Listening on ' "$T/dispatcher.log" 2>/dev/null ||

@@ -264,21 +264,22 @@ expect_eq "secret flags" "$(jget '[j["response"]["job"][k] for k in
 grep -rqF -e "$pw" -e "$key" -e PASSWORDBOX -e PRIVATEKEYBOX "$DSTATE" &&
     fail "a secret reached the state directory"
 
-# No más: the last rule of SPEC 5.1.
-cp_post /v1/admin/nomas -d enable=1
+# No más: the last rule of SPEC 5.1 (A-NOMAS: enable=0 refuses).
+cp_post /v1/admin/nomas -d enable=0
 expect_eq "nomas code" "$code" 200
 expect_eq "nomas" "$(jget 'j["response"]')" '{"accepting": false}'
 expect_refused "dispatcher is not accepting new jobs" range=h1 \
     command=true user=u
 expect_refused "task type local does not support run_as" range=h1 \
     command=true user=u task_name=local run_as=root
-cp_post /v1/admin/nomas -d enable=0
+cp_post /v1/admin/nomas -d enable=1
 expect_eq "nomas off" "$(jget 'j["response"]')" '{"accepting": true}'
 submit range=h2 command=true user=u
 expect_eq "accepting again" "$(jget 'j["jobid"]')" p0000000003
 
 # A page holds at most 10,000 items (pogo-dispatcher(8)); meta.count is
 # still the total.
+mkdir -p "$DNS" && echo 'tag: {t: [h1]}' >"$DNS/ok_ns-1.x.yaml" || fail "ns"
 submit range='big[1-10005]' command=true user=u namespace=ok_ns-1.x
 expect_eq "big job" "$rc_field" ok
 bid=$(jget 'j["jobid"]')

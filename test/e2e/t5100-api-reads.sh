@@ -1,13 +1,14 @@
 #!/bin/sh
 # The control port's reads of SPEC 11.3 that change no job, on a real
 # `pogo dispatcher`: the job list with its filters and paging (meta.count),
-# last/:user, whoami, namespaces (the dispatcher knows none yet), admin
+# last/:user, whoami, namespaces (none here; t5130 has them), admin
 # nomas (admin only when a user is forwarded), the error forms of 11.3;
 # through curl and Python's http.client on one keep-alive connection.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
 
+mkdir -p "$DNS" && echo 'tag: {t: [h5]}' >"$DNS/ns1.yaml" || fail "ns1"
 start_dispatcher
 
 # An empty list: count 0, no jobs.
@@ -83,23 +84,23 @@ cp_get /v1/whoami -H 'X-Pogo-User: root' -H 'X-Pogo-Admin: 1' \
 expect_eq "whoami admin" "$(jget 'j["response"]')" \
     '{"admin": true, "auth": "token", "user": "root"}'
 
-# Namespaces: none known to the dispatcher yet.
+# Namespaces: ns1 alone; others are unknown.
 cp_get /v1/namespaces
 expect_eq "namespaces code" "$code" 200
-expect_eq "namespaces" "$(jget 'j["response"]')" '{"namespaces": []}'
-for p in /v1/namespaces/ns1 /v1/namespaces/ns1/locks \
-    /v1/namespaces/ns1/hosts/h1/tags /v1/namespaces/ns1/constraints; do
+expect_eq "namespaces" "$(jget 'j["response"]')" '{"namespaces": ["ns1"]}'
+for p in /v1/namespaces/ns2 /v1/namespaces/ns2/locks \
+    /v1/namespaces/ns2/hosts/h1/tags /v1/namespaces/ns2/constraints; do
 	cp_get "$p"
 	expect_eq "$p code" "$code" 404
 	expect_eq "$p error" "$(jget 'j["errors"]')" \
-	    "[\"no such namespace 'ns1'\"]"
+	    "[\"no such namespace 'ns2'\"]"
 done
 
 # No más: read and set; a forwarded user needs X-Pogo-Admin: 1.
 cp_get /v1/admin/nomas
 expect_eq "nomas read code" "$code" 200
 expect_eq "nomas read" "$(jget 'j["response"]')" '{"accepting": true}'
-cp_post /v1/admin/nomas -d enable=1 -H 'X-Pogo-User: alice'
+cp_post /v1/admin/nomas -d enable=0 -H 'X-Pogo-User: alice'
 expect_eq "nomas by a user code" "$code" 403
 expect_eq "nomas by a user" "$(jget 'j["errors"]')" '["permission denied"]'
 cp_get /v1/admin/nomas -H 'X-Pogo-User: alice'
@@ -110,13 +111,13 @@ cp_get /v1/admin/nomas -H 'X-Pogo-User;'
 expect_eq "nomas read with an empty user" "$code" 200
 cp_get /v1/admin/nomas
 expect_eq "nomas unchanged" "$(jget 'j["response"]')" '{"accepting": true}'
-cp_post /v1/admin/nomas -d enable=1 -H 'X-Pogo-User: root' \
+cp_post /v1/admin/nomas -d enable=0 -H 'X-Pogo-User: root' \
     -H 'X-Pogo-Admin: 1'
 expect_eq "nomas by an admin" "$(jget '[j["response"], "'"$code"'"]')" \
     '[{"accepting": false}, "200"]'
 cp_get /v1/admin/nomas -H 'X-Pogo-User: root' -H 'X-Pogo-Admin: 1'
 expect_eq "nomas read after" "$(jget 'j["response"]')" '{"accepting": false}'
-cp_post /v1/admin/nomas -d enable=0
+cp_post /v1/admin/nomas -d enable=1
 cp_post /v1/admin/nomas -d enable=2
 expect_eq "nomas bad enable" "$code" 400
 
@@ -157,7 +158,7 @@ assert s == 200 and j["response"]["job"]["jobid"] == "p0000000004", j
 s, j = get("/v1/whoami", {"X-Pogo-User": "bob"})
 assert j["response"] == {"user": "bob", "auth": "none", "admin": False}, j
 s, j = get("/v1/namespaces")
-assert s == 200 and j["response"]["namespaces"] == [], j
+assert s == 200 and j["response"]["namespaces"] == ["ns1"], j
 s, j = get("/v1/admin/nomas")
 assert s == 200 and j["response"]["accepting"] is True, j
 s, j = get("/v1/jobs/last/nobody")

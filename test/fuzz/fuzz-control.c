@@ -142,7 +142,9 @@ fz_start(void)
 	struct pogo_cfg_src src = { .home = "/nonexistent" };
 	static const char text[] = "dispatcher:\n"
 	                           "  control_listen: 127.0.0.1:0\n"
-	                           "  worker_listen: 127.0.0.1:0\n";
+	                           "  worker_listen: 127.0.0.1:0\n"
+	                           /* Never written: its parent is missing. */
+	                           "  namespace_dir: /nonexistent/ns\n";
 	char *cause = NULL;
 
 	if (fz_cfg == NULL) {

@@ -283,3 +283,35 @@ TEST(host_entry_budget)
 	    "configuration");
 	free(cause);
 }
+
+/* GET /v1/namespaces/:ns/hosts/:host/tags (A-NS): every tag holding the
+ * host, through parents and ranges, sorted. */
+TEST(host_tags)
+{
+	struct pogo_sched_config *cfg =
+	    cfg_ok("tag:\n"
+	           "  colo:\n"
+	           "    north_america: [host1, host2, host3]\n"
+	           "    south_east_asia: [host4, host5, host6]\n"
+	           "  web: [\"host[2-4]\", host6]\n"
+	           "  aaa: [host3]\n");
+	struct pogo_strv t = { 0 };
+	const char *const want[] = { "aaa", "colo", "colo.north_america",
+		"web" };
+	size_t i;
+
+	pogo_sched_config_host_tags(cfg, "host3", &t);
+	ASSERT_EQ(t.n, POGO_NELEM(want));
+	for (i = 0; i < t.n; i++)
+		ASSERT_STR_EQ(t.v[i], want[i]);
+	pogo_strv_clear(&t);
+	pogo_sched_config_host_tags(cfg, "host6", &t);
+	ASSERT_EQ(t.n, 3);
+	ASSERT_STR_EQ(t.v[0], "colo");
+	ASSERT_STR_EQ(t.v[1], "colo.south_east_asia");
+	ASSERT_STR_EQ(t.v[2], "web");
+	pogo_strv_clear(&t);
+	pogo_sched_config_host_tags(cfg, "nohost", &t);
+	ASSERT_EQ(t.n, 0);
+	pogo_sched_config_free(cfg);
+}

@@ -1,0 +1,172 @@
+#!/bin/sh
+# SPEC 13.8's API tests on the control port of a real `pogo dispatcher`
+# with a real `pogo worker` running local tasks: A-006 (/status, ping),
+# A-026 (the jobs of Appendix A on a fresh dispatcher), A-PAGE, A-WAIT
+# (the log's long poll, its bounds measured by the client against the
+# entries' server-side times, never slept), A-NOMAS.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+. "$(dirname "$0")/dispatcher.sh"
+
+start_dispatcher
+start_worker aw1 -o worker.max_tasks=16
+
+# A-006: one worker "<name> 127.0.0.1:<port>", a version; ping.
+wait_for 30 "the worker at /status" sh -c \
+    "curl -s http://$CP/status | grep -q 'aw1 127'"
+cp_get /status
+expect_eq "status code" "$code" 200
+expect_eq "A-006 workers" "$(jget 'len(j["workers"])')" 1
+jget 'j["workers"][0]' | grep -Eq '^aw1 127\.0\.0\.1:[0-9]+$' ||
+    fail "A-006 worker entry: $(cat "$T/body")"
+[ -n "$(jget 'j["pogo_version"]')" ] || fail "A-006 no pogo_version"
+cp_get /v1/ping
+expect_eq "A-006 ping" "$(jget 'j["response"]["ping"]')" pong
+
+# A-026: Appendix A, in order, on this fresh dispatcher.
+while IFS='|' read -r user cmd range; do
+	submit user="$user" command="$cmd" range="$range" task_name=local
+	expect_eq "submission of [$cmd]" "$rc_field" ok
+done <<'EOJ'
+sallyfoo|: find /some/directory -type f -mmin -20|host[1-4].pub.example.com
+sallyfoo|whoami; uptime|host[6-8].example.com
+johnqdoe|: 'rpm -q httpd && apachectl -k graceful'|host[1-4].example.com
+johnqdoe|: sudo apachectl -k restart|host2.example.com
+sallyfoo|uptime|host2.example.com
+joebob|df -h|storehost[8-9].example.com
+gandalf|echo you shall not pass|host1.example.com
+EOJ
+expect_eq "last job id" "$(jget 'j["jobid"]')" p0000000006
+for i in 0 1 2 3 4 5 6; do
+	wait_for 60 "p000000000$i finished" job_is "p000000000$i" state finished
+done
+cp_get /v1/jobs
+expect_eq "A-026 newest first" "$(jget 'j["response"]["jobs"][0]["jobid"]')" \
+    p0000000006
+cp_get /v1/jobs/p0000000003
+expect_eq "A-026 command" "$(jget 'j["response"]["job"]["command"]')" \
+    ': sudo apachectl -k restart'
+cp_get /v1/jobs/p0000000004/log
+expect_eq "A-026 first log entry" "$(jget '([j["response"]["joblog"][0][k]
+    for k in ("range", "type", "state")] +
+    [len(j["response"]["joblog"][0]["message"]) > 0])')" \
+    '[["host2.example.com"], "jobstate", "gathering", true]'
+expect_eq "A-026 last log entry" "$(jget '([j["response"]["joblog"][-1][k]
+    for k in ("type", "state")] +
+    [len(j["response"]["joblog"][-1]["message"]) > 0])')" \
+    '["jobstate", "finished", true]'
+cp_get /v1/jobs/p0000000000/hosts
+expect_eq "A-026 hosts of p0" "$(jget '[len(j["response"]["hosts"]),
+    "host3.pub.example.com" in j["response"]["hosts"]]')" '[4, true]'
+cp_get /v1/jobs/p0000000002/hosts
+expect_eq "A-026 host2 of p2" \
+    "$(jget 'j["response"]["hosts"]["host2.example.com"]["state"]')" finished
+cp_get /v1/jobs/p0000000001/hosts/host8.example.com
+expect_eq "A-026 last output record of host8" \
+    "$(jget '[j["response"]["output"][-1][k] for k in ("type", "data")]')" \
+    '["EXIT", "0"]'
+cp_get /v1/jobs/last/gandalf
+expect_eq "A-026 last of gandalf" "$(jget 'j["response"]["job"]["jobid"]')" \
+    p0000000006
+cp_get '/v1/jobs?user=sallyfoo'
+expect_eq "A-026 sallyfoo's count" "$(jget 'j["meta"]["count"]')" 3
+
+# A-PAGE: 7 hosts.
+submit user=u command=true range='pg[1-7]' task_name=local
+JP=$(jget 'j["jobid"]')
+cp_get "/v1/jobs/$JP/hosts?max=3&offset=6"
+expect_eq "A-PAGE offset 6" "$(jget '[sorted(j["response"]["hosts"]),
+    j["meta"]["count"]]')" '[["pg7"], 7]'
+cp_get "/v1/jobs/$JP/hosts?max=3&offset=7"
+expect_eq "A-PAGE offset 7" "$(jget '[j["response"]["hosts"],
+    j["meta"]["count"]]')" '[{}, 7]'
+cp_get "/v1/jobs/$JP/hosts?max=0"
+expect_eq "A-PAGE max 0" "$(jget 'sorted(j["response"]["hosts"])')" \
+    '["pg1", "pg2", "pg3", "pg4", "pg5", "pg6", "pg7"]'
+cp_get "/v1/jobs/$JP/hosts?max=3&offset=2"
+expect_eq "A-PAGE a middle page in name order" \
+    "$(jget 'list(j["response"]["hosts"])')" '["pg3", "pg4", "pg5"]'
+
+# A-WAIT: a job whose host waits for $T/go-w.  The poll is sent at the
+# log's end; the next entry (the host's end) comes when the file is made.
+# The answer must come within 0.2 s of that entry's time, which the
+# dispatcher stamped; a poll on a job where nothing happens answers an
+# empty list after 5 s.
+waitcmd="i=0; while [ ! -e $T/go-w ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done"
+submit user=u command="$waitcmd" range=w1 task_name=local
+JW=$(jget 'j["jobid"]')
+submit user=u command="$(echo "$waitcmd" | sed 's/go-w/go-q/')" range=w2 \
+    task_name=local
+JQ=$(jget 'j["jobid"]')
+wait_for 30 "w1 running" host_is "$JW" w1 state running
+wait_for 30 "w2 running" host_is "$JQ" w2 state running
+python3 - "$CP" "$JW" "$JQ" "$T/go-w" <<'EOP' || fail "A-WAIT"
+import http.client, json, os, sys, threading, time
+cp, jw, jq, go = sys.argv[1:5]
+host, port = cp.rsplit(":", 1)
+
+def get(path, timeout=30):
+    c = http.client.HTTPConnection(host, int(port), timeout=timeout)
+    c.request("GET", path)
+    r = c.getresponse()
+    body = json.loads(r.read())
+    c.close()
+    return r.status, body
+
+s, j = get("/v1/jobs/%s/log" % jw)
+count = j["meta"]["count"]
+assert s == 200 and count == len(j["response"]["joblog"]), j
+res = {}
+def poll():
+    res["sent"] = time.time()
+    res["status"], res["body"] = get(
+        "/v1/jobs/%s/log?offset=%d&wait=5" % (jw, count))
+    res["answered"] = time.time()
+t = threading.Thread(target=poll)
+t.start()
+# The entry must come after the poll reached the dispatcher (checked
+# below from the entry's time): half a second is the scenario, no wait
+# for a condition.
+time.sleep(0.5)
+assert "answered" not in res, ("answered before any entry", res)
+open(go, "w").close()
+t.join(30)
+assert res["status"] == 200, res
+log = res["body"]["response"]["joblog"]
+assert len(log) >= 1 and log[0]["index"] == count, res
+entry_time = log[0]["time"]
+lag = res["answered"] - entry_time
+waited = res["answered"] - res["sent"]
+print("A-WAIT: entry %d at +%.3f s after the poll, answered %.1f ms after it"
+      % (count, entry_time - res["sent"], lag * 1000))
+assert entry_time > res["sent"], ("the entry came before the poll", res)
+assert 0 <= lag <= 0.2, ("answered %.3f s after the entry" % lag, res)
+
+# Nothing happens on jq until go-q: an empty list after 5 s.
+s, j = get("/v1/jobs/%s/log" % jq)
+count = j["meta"]["count"]
+t0 = time.time()
+s, j = get("/v1/jobs/%s/log?offset=%d&wait=5" % (jq, count))
+el = time.time() - t0
+print("A-WAIT: an idle poll answered after %.3f s" % el)
+assert s == 200 and j["response"]["joblog"] == [], j
+assert j["meta"]["count"] == count, j
+assert 4.99 <= el <= 6.5, ("idle poll took %.3f s" % el)
+EOP
+wait_for 30 "$JW finished" job_is "$JW" state finished
+
+# A-NOMAS: enable=0 stops accepting new jobs, enable=1 accepts again.
+cp_post /v1/admin/nomas -d enable=0
+expect_eq "A-NOMAS enable=0" "$(jget '[j["response"], "'"$code"'"]')" \
+    '[{"accepting": false}, "200"]'
+expect_refused "dispatcher is not accepting new jobs" user=u command=true \
+    range=n1 task_name=local
+cp_post /v1/admin/nomas -d enable=1
+expect_eq "A-NOMAS enable=1" "$(jget 'j["response"]')" '{"accepting": true}'
+submit user=u command=true range=n1 task_name=local
+expect_eq "A-NOMAS accepted again" "$rc_field" ok
+
+touch "$T/go-q"
+wait_for 30 "$JQ finished" job_is "$JQ" state finished
+stop_dispatcher_cleanly
+echo "PASS $E2E_NAME"
