@@ -9,11 +9,15 @@
 
 #include <sys/stat.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "pogo/api-auth.h"
@@ -248,4 +252,39 @@ pogo_api_origin_ok(const char *origin, const char *self)
 	if (origin == NULL)
 		return true;
 	return self != NULL && strcasecmp(origin, self) == 0;
+}
+
+bool
+pogo_api_host_ok(const char *host, bool loopback_listener)
+{
+	struct in6_addr a6;
+	struct in_addr a4;
+	char name[64];
+	const char *end;
+	size_t len;
+
+	if (!loopback_listener || host == NULL)
+		return true;
+	if (host[0] == '[') {
+		/* [v6]:port */
+		if ((end = strchr(host, ']')) == NULL ||
+		    (end[1] != '\0' && end[1] != ':'))
+			return false;
+		host++;
+	} else if ((end = strchr(host, ':')) == NULL)
+		end = host + strlen(host);
+	else if (strchr(end + 1, ':') != NULL)
+		return false; /* v6 without brackets: not a Host */
+	if ((len = (size_t)(end - host)) == 0 || len >= sizeof(name))
+		return false;
+	memcpy(name, host, len);
+	name[len] = '\0';
+	if (strcasecmp(name, "localhost") == 0)
+		return true;
+	if (inet_pton(AF_INET, name, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, name, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6) ||
+		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
+	return false;
 }

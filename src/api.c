@@ -41,6 +41,7 @@ struct pogo_api {
 	struct pogo_tls *tls;           /* to the control port, or NULL */
 	struct pogo_api_tokens *tokens; /* api.auth token */
 	char hostname[256];
+	bool loopback;        /* api.listen is a loopback address */
 	struct api_fwd *fwds; /* requests waiting for the dispatcher */
 	bool stopping;
 	void (*stop_cb)(void *);
@@ -395,6 +396,11 @@ api_forward(struct pogo_http_req *req, void *arg)
 		api_error(a, req, "fail", 503, "the API is stopping");
 		return;
 	}
+	if (!pogo_api_host_ok(pogo_http_req_header(req, "Host"), a->loopback)) {
+		api_error(a, req, NULL, 421,
+		    "misdirected request: the Host is not a loopback name");
+		return;
+	}
 	if (strcmp(method, "POST") == 0) {
 		self = api_self_origin(req);
 		ok = pogo_api_origin_ok(
@@ -532,6 +538,7 @@ pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	a = xcalloc(1, sizeof(*a));
 	a->loop = loop;
 	a->cfg = cfg;
+	a->loopback = pogo_http_addr_is_loopback((struct sockaddr *)&ss);
 	if (cfg->api.auth == POGO_CFG_AUTH_TOKEN &&
 	    (r = pogo_api_tokens_load(cfg->api.token_file, &a->tokens, &c)) !=
 	        0) {

@@ -254,6 +254,8 @@ pogo_http_status_text(int status)
 		return "URI Too Long";
 	case 415:
 		return "Unsupported Media Type";
+	case 421:
+		return "Misdirected Request";
 	case 431:
 		return "Request Header Fields Too Large";
 	case 500:

@@ -74,4 +74,14 @@ int pogo_api_allowed(bool authenticated, enum pogo_api_need need,
  */
 bool pogo_api_origin_ok(const char *origin, const char *self);
 
+/*
+ * Whether a request whose Host header is host (NULL: none) may be served
+ * by an API listening on a loopback address: only for a loopback name
+ * ("localhost" or a loopback IP literal, any port).  Under DNS rebinding
+ * a web page's own name points at 127.0.0.1 and its requests carry that
+ * name in Host and Origin, which then agree; the caller refuses them
+ * with 421.  Always true for other listeners (they need credentials).
+ */
+bool pogo_api_host_ok(const char *host, bool loopback_listener);
+
 #endif

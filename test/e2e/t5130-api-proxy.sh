@@ -5,7 +5,8 @@
 # /ui/, other paths 404; keep-alive and pipelined requests (Python
 # http.client and a raw socket); a long poll does not hold up other
 # clients; a dispatcher that is down or garbles gives 500 "problem in
-# communication with dispatcher: ..."; SIGTERM stops it cleanly.
+# communication with dispatcher: ..."; a Host that is not a loopback name
+# gets 421 (DNS rebinding); SIGTERM stops it cleanly.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
@@ -61,6 +62,24 @@ api_get '/v1/jobs?user=u1&format=json-pretty'
 expect_eq "query passed on" "$(jget 'j["meta"]["count"]')" 1
 head -c 40 "$T/body" | grep -q '^{$' || fail "not pretty: $(head -c 40 "$T/body")"
 
+# DNS rebinding: a web page whose own name was re-pointed at 127.0.0.1
+# sends that name in Host and Origin, which agree; a loopback API serves
+# loopback names only (421), so nothing is submitted or read.
+port=${API##*:}
+api_post /v1/jobs -H "Host: evil.example:$port" \
+    -H "Origin: http://evil.example:$port" --data-urlencode 'range=h9' \
+    --data-urlencode 'command=true' --data-urlencode 'user=rebind'
+expect_eq "rebinding submit" "$code $(jget 'j["errors"]')" \
+    '421 ["misdirected request: the Host is not a loopback name"]'
+api_get /v1/jobs -H "Host: evil.example:$port"
+expect_eq "rebinding read" "$code" 421
+api_get '/v1/jobs?user=rebind'
+expect_eq "nothing submitted" "$code $(jget 'j["meta"]["count"]')" "200 0"
+api_get /v1/ping -H "Host: localhost:$port"
+expect_eq "localhost" "$code" 200
+api_get /v1/ping -H "Host: [::1]:$port"
+expect_eq "[::1]" "$code" 200
+
 # Keep-alive and pipelining, with a long poll of another client waiting.
 curl -s -o "$T/poll.out" --max-time 30 \
     "http://$API/v1/jobs/p0000000000/log?offset=99&wait=8" &
@@ -87,9 +106,9 @@ j = json.loads(r.read())
 assert j["meta"]["rc"] == "ok" and j["response"]["jobid"] == "p0000000001", j
 # Three requests in one write; three answers in order.
 s = socket.create_connection((host, int(port)), timeout=10)
-req = ("GET /v1/jobs/p0000000000 HTTP/1.1\r\nHost: x\r\n\r\n"
-       "GET /v1/nope HTTP/1.1\r\nHost: x\r\n\r\n"
-       "GET /v1/jobs/p0000000001 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+req = ("GET /v1/jobs/p0000000000 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+       "GET /v1/nope HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+       "GET /v1/jobs/p0000000001 HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
 s.sendall(req.encode())
 data = b""
 while True:

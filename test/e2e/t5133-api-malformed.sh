@@ -20,7 +20,7 @@ port = int(port)
 def ping():
     t0 = time.monotonic()
     s = socket.create_connection((host, port), timeout=10)
-    s.sendall(b"GET /v1/ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    s.sendall(b"GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
     d = b""
     while True:
         x = s.recv(65536)
@@ -33,7 +33,7 @@ def ping():
 
 # A header over 64 KiB: 431, the connection closed.
 s = socket.create_connection((host, port), timeout=10)
-s.sendall(b"GET /v1/ping HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
+s.sendall(b"GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 70000 + b"\r\n\r\n")
 d = s.recv(65536)
 assert d.startswith(b"HTTP/1.1 431"), d[:80]
 s.close()
@@ -41,11 +41,11 @@ ping()
 
 # A body shorter than its Content-Length, the client waiting: others go on.
 short = socket.create_connection((host, port), timeout=10)
-short.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n"
+short.sendall(b"POST /v1/jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100\r\n"
               b"Content-Type: application/x-www-form-urlencoded\r\n\r\nrange=h1")
 # A slowloris client: a byte at a time.
 slow = socket.create_connection((host, port), timeout=10)
-req = b"GET /v1/ping HTTP/1.1\r\nHost: x\r\n\r\n"
+req = b"GET /v1/ping HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 for i in range(5):
     slow.send(req[i:i + 1])
     ping()

@@ -178,6 +178,31 @@ TEST(authorisation)
 	    0);
 }
 
+TEST(host_on_loopback)
+{
+	ASSERT(pogo_api_host_ok("127.0.0.1:7657", true));
+	ASSERT(pogo_api_host_ok("127.0.0.1", true));
+	ASSERT(pogo_api_host_ok("127.1.2.3:80", true));
+	ASSERT(pogo_api_host_ok("localhost:7657", true));
+	ASSERT(pogo_api_host_ok("LocalHost", true));
+	ASSERT(pogo_api_host_ok("[::1]:7657", true));
+	ASSERT(pogo_api_host_ok("[::ffff:127.0.0.1]:7657", true));
+	ASSERT(pogo_api_host_ok(NULL, true));
+	/* DNS rebinding: the page's own name, pointed at 127.0.0.1. */
+	ASSERT(!pogo_api_host_ok("evil.example:7657", true));
+	ASSERT(!pogo_api_host_ok("127.attacker.example:7657", true));
+	ASSERT(!pogo_api_host_ok("localhost.evil.example", true));
+	ASSERT(!pogo_api_host_ok("10.0.0.1:7657", true));
+	ASSERT(!pogo_api_host_ok("[::2]:7657", true));
+	ASSERT(!pogo_api_host_ok("[::1", true));
+	ASSERT(!pogo_api_host_ok("[::1]x", true));
+	ASSERT(!pogo_api_host_ok("::1", true));
+	ASSERT(!pogo_api_host_ok("", true));
+	ASSERT(!pogo_api_host_ok(":7657", true));
+	/* Other listeners need credentials: any name. */
+	ASSERT(pogo_api_host_ok("api.example:7657", false));
+}
+
 TEST(origin)
 {
 	ASSERT(pogo_api_origin_ok(NULL, "https://api.example:7657"));
