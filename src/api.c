@@ -474,7 +474,11 @@ api_other(struct pogo_http_req *req, void *arg)
 	const char *path = pogo_http_req_path(req);
 	const char *method = pogo_http_req_method(req);
 
-	if (strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0)
+	if (strcmp(path, "/v1/jobsubmit") == 0)
+		/* The control port's own submission: not an API endpoint. */
+		api_error(a, req, NULL, 400, "unknown request: %s '%s'", method,
+		    path + 3);
+	else if (strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0)
 		api_forward(req, arg);
 	else if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
 	    strncmp(path, "/ui/", 4) == 0)

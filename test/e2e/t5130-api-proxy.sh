@@ -55,6 +55,11 @@ api_post /v1/jobs --data-urlencode 'command=true' --data-urlencode 'user=u1'
 expect_eq "refused status" "$code" 200
 expect_eq "refused" "$(jget '[j["meta"]["rc"], j["response"]["message"]]')" \
     '["nok", "Mandatory field '"'"'range'"'"' missing"]'
+# The control port's own jobsubmit is not an API endpoint (SPEC 11.3).
+api_post /v1/jobsubmit --data-urlencode 'range=h8' \
+    --data-urlencode 'command=true' --data-urlencode 'user=direct'
+expect_eq "jobsubmit through the API" "$code $(jget 'j["errors"]')" \
+    "400 [\"unknown request: POST '/jobsubmit'\"]"
 api_get /v1/jobs/p0000000000
 expect_eq "job through the API" "$code $(jget 'j["response"]["job"]["user"]')" \
     "200 u1"
