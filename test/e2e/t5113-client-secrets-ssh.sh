@@ -145,40 +145,34 @@ out=$(printf '%s\n' "$TEST_PASSWORD" |
 expect_eq "job line" "$out" "p0000000000; $API/ui/job/p0000000000"
 expect_eq "has_password" "$(in_ns "$POGO" status -v 0 |
     sed -n 's/^ *has_password: //p')" true
-if grep -q 'XXX(#10): secrets go to the secret cache' \
-    "$POGO_SRC/src/dispatcher-engine.c"; then
-	echo "$E2E_NAME: the dispatcher caches no secrets yet (#10):" \
-	    "the authentication steps are not run"
-else
-	wait_for 60 "the password job to end" tjob_is p0000000000 state finished
-	thost_is p0000000000 127.0.0.1 state finished ||
-	    fail "password job: $(cat "$T/body")"
-	expect_eq "password job output" "$(in_ns "$POGO" output 0 127.0.0.1)" hi-pw
+wait_for 60 "the password job to end" tjob_is p0000000000 state finished
+thost_is p0000000000 127.0.0.1 state finished ||
+    fail "password job: $(cat "$T/body")"
+expect_eq "password job output" "$(in_ns "$POGO" output 0 127.0.0.1)" hi-pw
 
-	# -i: an encrypted key and its passphrase, no password.
-	out=$(printf '%s\n' "$PHRASE" |
-	    in_ns "$POGO" submit -i "$T/jobkey" $JOB --command 'echo hi-key') ||
-	    fail "submit -i: $out"
-	wait_for 60 "the key job to end" tjob_is p0000000001 state finished
-	thost_is p0000000001 127.0.0.1 state finished ||
-	    fail "key job: $(cat "$T/body")"
-	expect_eq "key job output" "$(in_ns "$POGO" output 1 127.0.0.1)" hi-key
-	# A wrong password (--worker-cert: the same key from a file), then
-	# pogo retry -p with the right one.
-	out=$(printf 'not-the-password\n' |
-	    in_ns "$POGO" submit -p --worker-cert "$C/worker.crt" $JOB \
-	    --command 'echo hi-retry') || fail "submit wrong -p: $out"
-	expect_eq "job line 2" "$out" "p0000000002; $API/ui/job/p0000000002"
-	wait_for 60 "the wrong password to fail" thost_is p0000000002 127.0.0.1 \
-	    state failed
-	out=$(printf '%s\n' "$TEST_PASSWORD" |
-	    in_ns "$POGO" retry -p 2 127.0.0.1) || fail "retry -p: $out"
-	expect_eq "retry -p" "$out" "retry requested for 1 host(s)
+# -i: an encrypted key and its passphrase, no password.
+out=$(printf '%s\n' "$PHRASE" |
+    in_ns "$POGO" submit -i "$T/jobkey" $JOB --command 'echo hi-key') ||
+    fail "submit -i: $out"
+wait_for 60 "the key job to end" tjob_is p0000000001 state finished
+thost_is p0000000001 127.0.0.1 state finished ||
+    fail "key job: $(cat "$T/body")"
+expect_eq "key job output" "$(in_ns "$POGO" output 1 127.0.0.1)" hi-key
+# A wrong password (--worker-cert: the same key from a file), then
+# pogo retry -p with the right one.
+out=$(printf 'not-the-password\n' |
+    in_ns "$POGO" submit -p --worker-cert "$C/worker.crt" $JOB \
+    --command 'echo hi-retry') || fail "submit wrong -p: $out"
+expect_eq "job line 2" "$out" "p0000000002; $API/ui/job/p0000000002"
+wait_for 60 "the wrong password to fail" thost_is p0000000002 127.0.0.1 \
+    state failed
+out=$(printf '%s\n' "$TEST_PASSWORD" |
+    in_ns "$POGO" retry -p 2 127.0.0.1) || fail "retry -p: $out"
+expect_eq "retry -p" "$out" "retry requested for 1 host(s)
 127.0.0.1: retried"
-	wait_for 60 "the retried host to finish" thost_is p0000000002 127.0.0.1 \
-	    state finished
-	expect_eq "retried output" "$(in_ns "$POGO" output 2 127.0.0.1)" hi-retry
-fi
+wait_for 60 "the retried host to finish" thost_is p0000000002 127.0.0.1 \
+    state finished
+expect_eq "retried output" "$(in_ns "$POGO" output 2 127.0.0.1)" hi-retry
 
 # No secret anywhere pogo writes: the store, the logs, the answers.
 stop_dispatcher_cleanly
