@@ -288,3 +288,13 @@ pogo_api_host_ok(const char *host, bool loopback_listener)
 		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
 	return false;
 }
+
+bool
+pogo_api_fetch_ok(const char *site, const char *mode, const char *method)
+{
+	if (site == NULL || strcmp(site, "same-origin") == 0 ||
+	    strcmp(site, "none") == 0)
+		return true;
+	return mode != NULL && strcmp(mode, "navigate") == 0 &&
+	    (strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0);
+}

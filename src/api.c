@@ -139,6 +139,10 @@ api_ui(struct pogo_api *a, struct pogo_http_req *req)
 	if (f->cache_control != NULL)
 		pogo_http_req_add_header(
 		    req, "Cache-Control", f->cache_control);
+	/* Never inside another site's frame (its buttons act). */
+	pogo_http_req_add_header(req, "X-Frame-Options", "DENY");
+	pogo_http_req_add_header(
+	    req, "Content-Security-Policy", "frame-ancestors 'none'");
 	pogo_http_respond(
 	    req, 200, f->content_type, (const char *)f->data, f->len);
 }
@@ -399,6 +403,11 @@ api_forward(struct pogo_http_req *req, void *arg)
 	if (!pogo_api_host_ok(pogo_http_req_header(req, "Host"), a->loopback)) {
 		api_error(a, req, NULL, 421,
 		    "misdirected request: the Host is not a loopback name");
+		return;
+	}
+	if (!pogo_api_fetch_ok(pogo_http_req_header(req, "Sec-Fetch-Site"),
+	        pogo_http_req_header(req, "Sec-Fetch-Mode"), method)) {
+		api_error(a, req, NULL, 403, "cross-origin request refused");
 		return;
 	}
 	if (strcmp(method, "POST") == 0) {

@@ -84,4 +84,16 @@ bool pogo_api_origin_ok(const char *origin, const char *self);
  */
 bool pogo_api_host_ok(const char *host, bool loopback_listener);
 
+/*
+ * Whether a request with the browser's Sec-Fetch-Site and Sec-Fetch-Mode
+ * headers (NULL: absent, as from curl or an older browser) may pass:
+ * same-origin and user-typed ("none") requests, and another site's plain
+ * GET or HEAD navigation (a link: the page that linked cannot read the
+ * answer).  Refused: another site's script, fetch or form, which under
+ * JSONP (cb=, SPEC 11.2) or ambient credentials (a client certificate)
+ * would read or act as the operator.  The caller answers 403
+ * "cross-origin request refused".
+ */
+bool pogo_api_fetch_ok(const char *site, const char *mode, const char *method);
+
 #endif

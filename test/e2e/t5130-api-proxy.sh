@@ -84,6 +84,24 @@ api_get /v1/ping -H "Host: localhost:$port"
 expect_eq "localhost" "$code" 200
 api_get /v1/ping -H "Host: [::1]:$port"
 expect_eq "[::1]" "$code" 200
+# Another site's <script src=...?cb=> (JSONP with the operator's ambient
+# credentials) is refused from the browser's Sec-Fetch-* headers; a link
+# from another site (a navigation) and the UI's own requests pass.
+api_get '/v1/jobs?cb=steal' -H 'Sec-Fetch-Site: cross-site' \
+    -H 'Sec-Fetch-Mode: no-cors' -H 'Sec-Fetch-Dest: script'
+expect_eq "cross-site script" "$code $(head -c 5 "$T/body")" "403 {\"met"
+grep -q steal "$T/body" && fail "cross-site script got the data"
+api_get '/v1/jobs?cb=steal' -H 'Sec-Fetch-Site: same-origin' \
+    -H 'Sec-Fetch-Mode: no-cors'
+expect_eq "same-origin JSONP" "$code $(head -c 6 "$T/body")" "200 steal("
+api_get /v1/ping -H 'Sec-Fetch-Site: cross-site' -H 'Sec-Fetch-Mode: navigate'
+expect_eq "cross-site link" "$code" 200
+# The UI is never framed by another site.
+curl -s -D "$T/ui.hdr" -o /dev/null --max-time 20 "http://$API/ui/" ||
+    fail "curl /ui/ headers"
+grep -qi "^X-Frame-Options: DENY" "$T/ui.hdr" || fail "no X-Frame-Options"
+grep -qi "^Content-Security-Policy: frame-ancestors 'none'" "$T/ui.hdr" ||
+    fail "no frame-ancestors"
 
 # Keep-alive and pipelining, with a long poll of another client waiting.
 curl -s -o "$T/poll.out" --max-time 30 \

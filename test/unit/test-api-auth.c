@@ -203,6 +203,22 @@ TEST(host_on_loopback)
 	ASSERT(pogo_api_host_ok("api.example:7657", false));
 }
 
+TEST(fetch_metadata)
+{
+	/* curl, older browsers, same origin, typed by the user. */
+	ASSERT(pogo_api_fetch_ok(NULL, NULL, "POST"));
+	ASSERT(pogo_api_fetch_ok("same-origin", "cors", "POST"));
+	ASSERT(pogo_api_fetch_ok("none", "navigate", "GET"));
+	/* Another site's link: the page cannot read the answer. */
+	ASSERT(pogo_api_fetch_ok("cross-site", "navigate", "GET"));
+	/* Another site's <script src=...?cb=>, fetch or form. */
+	ASSERT(!pogo_api_fetch_ok("cross-site", "no-cors", "GET"));
+	ASSERT(!pogo_api_fetch_ok("same-site", "no-cors", "GET"));
+	ASSERT(!pogo_api_fetch_ok("cross-site", "cors", "GET"));
+	ASSERT(!pogo_api_fetch_ok("cross-site", "navigate", "POST"));
+	ASSERT(!pogo_api_fetch_ok("cross-site", NULL, "GET"));
+}
+
 TEST(origin)
 {
 	ASSERT(pogo_api_origin_ok(NULL, "https://api.example:7657"));
