@@ -9,9 +9,6 @@
 
 #include <sys/stat.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +19,7 @@
 
 #include "pogo/api-auth.h"
 #include "pogo/error.h"
+#include "pogo/http.h"
 #include "pogo/str.h"
 #include "pogo/tls.h"
 #include "pogo/xmalloc.h"
@@ -257,8 +255,6 @@ pogo_api_origin_ok(const char *origin, const char *self)
 bool
 pogo_api_host_ok(const char *host, bool loopback_listener)
 {
-	struct in6_addr a6;
-	struct in_addr a4;
 	char name[64];
 	const char *end;
 	size_t len;
@@ -279,14 +275,7 @@ pogo_api_host_ok(const char *host, bool loopback_listener)
 		return false;
 	memcpy(name, host, len);
 	name[len] = '\0';
-	if (strcasecmp(name, "localhost") == 0)
-		return true;
-	if (inet_pton(AF_INET, name, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, name, &a6) == 1)
-		return IN6_IS_ADDR_LOOPBACK(&a6) ||
-		    (IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127);
-	return false;
+	return pogo_http_name_is_loopback(name);
 }
 
 bool

@@ -12,19 +12,12 @@
 #include "pogo/client-secrets.h"
 #include "pogo/client.h"
 #include "pogo/error.h"
+#include "pogo/http.h"
 #include "pogo/json.h"
 #include "pogo/proto.h"
 #include "pogo/ssh.h"
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
-
-/* Is the API's host a loopback address (SPEC 12.4's fetch without a CA)? */
-static bool
-secrets_loopback(const char *host)
-{
-	return strcmp(host, "localhost") == 0 || strcmp(host, "::1") == 0 ||
-	    strncmp(host, "127.", 4) == 0;
-}
 
 /*
  * The worker certificate: the file o->worker_cert, else the first of GET
@@ -55,7 +48,8 @@ secrets_worker_key(struct pogo_client *c,
 	}
 	if ((r = pogo_client_url_parse(pogo_client_api(c), &u, cause)) != 0)
 		return POGO_ERR_CONFIG;
-	if (o->ca == NULL && !secrets_loopback(u.host)) {
+	/* SPEC 12.4: without a CA, only from a loopback API. */
+	if (o->ca == NULL && !pogo_http_name_is_loopback(u.host)) {
 		xasprintf(cause,
 		    "no worker certificate: give --worker-cert, or a CA "
 		    "(--ca) to check the API's /v1/workercert");

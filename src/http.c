@@ -291,6 +291,25 @@ pogo_http_addr_is_loopback(const struct sockaddr *addr)
 	return IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr) && b[12] == 127;
 }
 
+bool
+pogo_http_name_is_loopback(const char *name)
+{
+	struct sockaddr_in6 sin6;
+	struct sockaddr_in sin;
+
+	if (strcasecmp(name, "localhost") == 0)
+		return true;
+	memset(&sin, 0, sizeof(sin));
+	memset(&sin6, 0, sizeof(sin6));
+	sin.sin_family = AF_INET;
+	sin6.sin6_family = AF_INET6;
+	if (inet_pton(AF_INET, name, &sin.sin_addr) == 1)
+		return pogo_http_addr_is_loopback((struct sockaddr *)&sin);
+	if (inet_pton(AF_INET6, name, &sin6.sin6_addr) == 1)
+		return pogo_http_addr_is_loopback((struct sockaddr *)&sin6);
+	return false;
+}
+
 void
 pogo_http_format_addr(const struct sockaddr *addr, char *buf, size_t len)
 {

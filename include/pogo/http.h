@@ -136,6 +136,14 @@ int pogo_http_check_loopback(
 bool pogo_http_addr_is_loopback(const struct sockaddr *addr);
 
 /*
+ * True for a host name that is loopback without a name lookup:
+ * "localhost" (any case) or a numeric address that
+ * pogo_http_addr_is_loopback() accepts ("127.0.0.1", "::1", without
+ * brackets or port).  "127.evil.example" is not.
+ */
+bool pogo_http_name_is_loopback(const char *name);
+
+/*
  * Parses a numeric "IPv4:port" or "[IPv6]:port" into *ss.  Returns 0 or
  * POGO_ERR_CONFIG with *cause set (freed by the caller).
  */

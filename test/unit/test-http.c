@@ -23,6 +23,24 @@
 #include "pogo/http.h"
 #include "pogo/xmalloc.h"
 
+/* Loopback names without a lookup (the client's and the API's checks). */
+TEST(name_is_loopback)
+{
+	ASSERT(pogo_http_name_is_loopback("localhost"));
+	ASSERT(pogo_http_name_is_loopback("LOCALHOST"));
+	ASSERT(pogo_http_name_is_loopback("127.0.0.1"));
+	ASSERT(pogo_http_name_is_loopback("127.9.8.7"));
+	ASSERT(pogo_http_name_is_loopback("::1"));
+	ASSERT(pogo_http_name_is_loopback("::ffff:127.0.0.1"));
+	ASSERT(!pogo_http_name_is_loopback("127.attacker.example"));
+	ASSERT(!pogo_http_name_is_loopback("127.0.0.1.evil.example"));
+	ASSERT(!pogo_http_name_is_loopback("localhost.evil.example"));
+	ASSERT(!pogo_http_name_is_loopback("128.0.0.1"));
+	ASSERT(!pogo_http_name_is_loopback("::2"));
+	ASSERT(!pogo_http_name_is_loopback("[::1]"));
+	ASSERT(!pogo_http_name_is_loopback(""));
+}
+
 TEST(parse_addr)
 {
 	struct sockaddr_storage ss;
