@@ -1217,8 +1217,8 @@ cl_field(char **bodyp, const char *name, const char *value)
 static int
 cl_targets(struct cl *cl, const char *arg, char **bodyp)
 {
-	char *text = NULL, *cur, *line;
-	size_t len;
+	char *text = NULL, *cur, *line, *enc, *acc = NULL;
+	size_t len, alen = 0, acap = 0, need;
 	int r, n = 0;
 
 	if (arg[0] != '@') {
@@ -1231,13 +1231,23 @@ cl_targets(struct cl *cl, const char *arg, char **bodyp)
 		    pogo_strerror(r));
 		return POGO_EXIT_USAGE;
 	}
+	/* One growing buffer: a field at a time would copy it each time. */
 	cur = text;
 	while ((line = pogo_str_next_line(&cur)) != NULL) {
 		line += strspn(line, " \t\r");
 		line[strcspn(line, "\r")] = '\0';
 		if (line[0] == '\0' || line[0] == '#')
 			continue;
-		cl_field(bodyp, "range", line);
+		enc = NULL;
+		pogo_client_urlenc(&enc, line);
+		need = alen + strlen("&range=") + strlen(enc) + 1;
+		if (need > acap) {
+			acap = need > 2 * acap ? need : 2 * acap;
+			acc = xreallocarray(acc, 1, acap);
+		}
+		alen += (size_t)snprintf(acc + alen, acap - alen, "%srange=%s",
+		    n > 0 ? "&" : "", enc);
+		free(enc);
 		n++;
 	}
 	free(text);
@@ -1245,6 +1255,14 @@ cl_targets(struct cl *cl, const char *arg, char **bodyp)
 		fprintf(stderr, "pogo %s: %s: no targets\n", cl->cmd->name,
 		    arg + 1);
 		return POGO_EXIT_USAGE;
+	}
+	if (*bodyp == NULL)
+		*bodyp = acc;
+	else {
+		cur = *bodyp;
+		xasprintf(bodyp, "%s&%s", cur, acc);
+		free(cur);
+		free(acc);
 	}
 	return POGO_EXIT_OK;
 }

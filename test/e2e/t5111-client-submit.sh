@@ -50,6 +50,18 @@ expect_eq "script job" "$(jget '[j["response"]["job"][k] for k in ("range",
 "$POGO" output 1 a2 | grep -qx "script on a2" ||
     fail "script output: $("$POGO" output 1 a2)"
 
+# A big @FILE (SPEC 5.2 allows a million hosts) is sent, not hung on: its
+# body used to be rebuilt for every line (200,000 lines: hours).  Nobody
+# listens on the port, so the submission fails once the body is built.
+python3 -c 'import sys
+for i in range(200000): sys.stdout.write("bighost%06d.example\n" % i)' \
+    >"$T/big"
+timeout 120 "$POGO" submit --api "http://127.0.0.1:$(e2e_port 3)" \
+    --targets "@$T/big" --command true >"$T/out" 2>"$T/err"
+rc=$?
+[ "$rc" -ne 124 ] || fail "a 200,000-line @FILE took more than 120 s"
+grep -q "connection refused" "$T/err" || fail "big @FILE: $(cat "$T/err")"
+
 # Refused by the dispatcher: exit 1, its message on stderr.
 "$POGO" submit --targets=-x --command true >"$T/out" 2>"$T/err"
 expect_eq "refused exit" $? 1
