@@ -490,9 +490,15 @@ deng_end(struct pogo_job *job, void *arg)
 	if (!dj->ended && dj->eng != NULL && deng_find_n(dj->eng, dj->n) == dj)
 		dj->eng->nactive--;
 	dj->ended = true;
-	/* Kept for a retry (SPEC 7.4); without a timer, for 60 s. */
+	/*
+	 * Kept for a retry (SPEC 7.4); without a timer, for 60 s after the
+	 * job ends (finished or deadlocked: a halted job keeps them for its
+	 * resume).
+	 */
 	if (dj->eng != NULL && dj->eng->secrets != NULL &&
-	    dj->rec->job_timeout == 0)
+	    dj->rec->job_timeout == 0 &&
+	    (pogo_job_state(job) == POGO_JOB_FINISHED ||
+	        pogo_job_state(job) == POGO_JOB_DEADLOCKED))
 		pogo_secret_cache_expire_in(dj->eng->secrets, dj->n, 60 * 1000);
 	if (dj->eng != NULL) {
 		dj->refs++;
@@ -1070,13 +1076,19 @@ deng_kill(struct pogo_dispatcher *d, uint64_t n, void *arg)
 	return 0;
 }
 
-/* A resume or retry made an ended job active again: count it. */
+/*
+ * A resume or retry made an ended job active again: count it, and stop
+ * the 60 s its secrets had left after the end (SPEC 7.4: a job without
+ * job_timeout keeps them while it runs).
+ */
 static void
 deng_reactivated(struct djob *dj)
 {
 	if (dj->ended && pogo_job_state(dj->job) == POGO_JOB_RUNNING) {
 		dj->ended = false;
 		dj->eng->nactive++;
+		if (dj->rec->job_timeout == 0)
+			pogo_secret_cache_expire_in(dj->eng->secrets, dj->n, 0);
 	}
 }
 

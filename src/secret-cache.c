@@ -144,8 +144,12 @@ pogo_secret_cache_expire_in(
 {
 	size_t i = secret_find(sc, job);
 
-	if (i < sc->n)
+	if (i >= sc->n)
+		return;
+	if (ms > 0)
 		pogo_clock_timer_start(sc->v[i]->timer, ms);
+	else
+		pogo_clock_timer_stop(sc->v[i]->timer);
 }
 
 void

@@ -43,7 +43,8 @@ const struct pogo_dispatcher_secrets *pogo_secret_cache_get(
 
 /*
  * (Re)start the expiry of job's entry: ms from now (SPEC 7.4: 60 s after
- * the end of a job without job_timeout).  Nothing if job has no entry.
+ * the end of a job without job_timeout); 0 stops it (the job runs again:
+ * no timer until it ends again).  Nothing if job has no entry.
  */
 void pogo_secret_cache_expire_in(
     struct pogo_secret_cache *sc, uint64_t job, uint64_t ms);

@@ -114,6 +114,29 @@ TEST(entries)
 	pogo_clock_free(c);
 }
 
+/*
+ * A job without job_timeout made active again (resume, retry) before its
+ * 60 s after the end ran out: the timer stops, the entry stays until the
+ * job ends again.
+ */
+TEST(expiry_stopped)
+{
+	struct pogo_clock *c = pogo_clock_manual_new(1000);
+	struct pogo_secret_cache *sc = pogo_secret_cache_new(c);
+
+	pogo_secret_cache_put(sc, 1, &secrets, 0);
+	pogo_secret_cache_expire_in(sc, 1, 60000);
+	pogo_clock_manual_advance(c, 30000);
+	pogo_secret_cache_expire_in(sc, 1, 0);
+	pogo_clock_manual_advance(c, 86400 * 1000ULL);
+	ASSERT(pogo_secret_cache_get(sc, 1) != NULL);
+	pogo_secret_cache_expire_in(sc, 1, 60000);
+	pogo_clock_manual_advance(c, 60000);
+	ASSERT_NULL(pogo_secret_cache_get(sc, 1));
+	pogo_secret_cache_free(sc);
+	pogo_clock_free(c);
+}
+
 /* Many entries expiring in one turn, in any order. */
 TEST(many)
 {
