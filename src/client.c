@@ -512,7 +512,6 @@ struct pogo_client {
 	uv_loop_t *loop;
 	struct pogo_clock *clock;
 	struct pogo_tls *tls;
-	bool tls_borrowed;
 	struct pogo_client_url url;
 	char *api;
 	char *token;
@@ -798,10 +797,9 @@ pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
 		c->api[--n] = '\0';
 	if (o->token != NULL)
 		c->token = xstrdup(o->token);
-	if (c->url.tls && o->tls != NULL) {
-		c->tls = o->tls;
-		c->tls_borrowed = true;
-	} else if (c->url.tls) {
+	if (c->url.tls && o->tls != NULL)
+		c->tls = pogo_tls_ref(o->tls);
+	else if (c->url.tls) {
 		memset(&to, 0, sizeof(to));
 		to.ca_cert = o->ca;
 		to.cert = o->cert;
@@ -834,8 +832,7 @@ client_maybe_free(struct pogo_client *c)
 	if (!c->freeing || c->nalive > 0)
 		return;
 	pogo_clock_free(c->clock);
-	if (!c->tls_borrowed)
-		pogo_tls_free(c->tls);
+	pogo_tls_free(c->tls);
 	pogo_client_url_release(&c->url);
 	free(c->api);
 	if (c->token != NULL)

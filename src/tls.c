@@ -108,6 +108,7 @@ static const int tls_suites[] = {
 };
 
 struct pogo_tls {
+	unsigned refs; /* the maker's and each pogo_tls_ref()'s */
 	bool server;
 	bool has_ca;
 	bool peer_optional;
@@ -381,6 +382,7 @@ pogo_tls_new(
 	*tlsp = NULL;
 	*cause = NULL;
 	tls = xcalloc(1, sizeof(*tls));
+	tls->refs = 1;
 	tls->server = o->server;
 	tls->peer_optional = o->server && o->peer_optional;
 	tls->peer_kind = xstrdup(o->peer_kind != NULL ? o->peer_kind : "");
@@ -455,10 +457,17 @@ fail:
 	return r;
 }
 
+struct pogo_tls *
+pogo_tls_ref(struct pogo_tls *tls)
+{
+	tls->refs++;
+	return tls;
+}
+
 void
 pogo_tls_free(struct pogo_tls *tls)
 {
-	if (tls == NULL)
+	if (tls == NULL || --tls->refs > 0)
 		return;
 	mbedtls_ssl_config_free(&tls->conf);
 	mbedtls_pk_free(&tls->pk);

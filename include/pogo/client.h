@@ -111,8 +111,9 @@ struct pogo_client_opts {
 	const char *ca, *cert, *key;
 	const char *token; /* NULL: no Authorization header */
 	/*
-	 * A TLS configuration made by the caller (borrowed: it must outlive
-	 * the client), used for an https URL instead of one made of ca,
+	 * A TLS configuration made by the caller (the client holds it with
+	 * pogo_tls_ref() until its last session is freed, so the caller may
+	 * free it at any time), used for an https URL instead of one made of ca,
 	 * cert and key: pogo api's, for the control port (no file is read
 	 * on the loop, and no host name is checked, SPEC 10.1).
 	 */

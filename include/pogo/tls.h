@@ -99,7 +99,15 @@ bool pogo_tls_opts_from_cfg(
  */
 int pogo_tls_new(
     const struct pogo_tls_opts *opts, struct pogo_tls **tlsp, char **cause);
-/* Free a configuration (NULL-safe); its sessions must be freed first. */
+/*
+ * Another holder of tls (a client that borrows its maker's): tls stays
+ * until each holder and its maker have called pogo_tls_free().
+ */
+struct pogo_tls *pogo_tls_ref(struct pogo_tls *tls);
+/*
+ * Give up a hold on a configuration (NULL-safe): freed with the last;
+ * the holder's own sessions must be freed first.
+ */
 void pogo_tls_free(struct pogo_tls *tls);
 
 /*

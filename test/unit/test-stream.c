@@ -379,6 +379,26 @@ TEST(tls_pair)
 }
 
 /*
+ * A configuration held by another (a client borrowing pogo api's) stays
+ * usable after its maker lets go: pogo api freed its configuration while
+ * cancelled clients' sessions still pointed at it (review4 F-S).
+ */
+TEST(tls_ref_outlives_its_maker)
+{
+	struct pogo_tls *tls =
+	    st_tls(false, "worker", "ca.crt", NULL, "dispatcher");
+	struct pogo_tls *held = pogo_tls_ref(tls);
+	struct pogo_tls_session *s;
+
+	ASSERT(held == tls);
+	pogo_tls_free(tls);
+	s = pogo_tls_session_new(held);
+	ASSERT(s != NULL);
+	pogo_tls_session_free(s);
+	pogo_tls_free(held);
+}
+
+/*
  * A TLS write without a callback after the stream was shut down: libuv
  * refuses it and the caller gets the error, with nothing freed twice.
  */
