@@ -41,7 +41,7 @@ struct pogo_api {
 	struct pogo_tls *tls;           /* to the control port, or NULL */
 	struct pogo_api_tokens *tokens; /* api.auth token */
 	char hostname[256];
-	bool loopback;        /* api.listen is a loopback address */
+	bool loopback;        /* auth none on a loopback api.listen */
 	struct api_fwd *fwds; /* requests waiting for the dispatcher */
 	bool stopping;
 	void (*stop_cb)(void *);
@@ -551,7 +551,13 @@ pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	a = xcalloc(1, sizeof(*a));
 	a->loop = loop;
 	a->cfg = cfg;
-	a->loopback = pogo_http_addr_is_loopback((struct sockaddr *)&ss);
+	/*
+	 * The Host rule against DNS rebinding, for auth none only: with
+	 * credentials a rebound page has none to send, and a reverse proxy
+	 * in front passes the public name.
+	 */
+	a->loopback = cfg->api.auth == POGO_CFG_AUTH_NONE &&
+	    pogo_http_addr_is_loopback((struct sockaddr *)&ss);
 	if (cfg->api.auth == POGO_CFG_AUTH_TOKEN &&
 	    (r = pogo_api_tokens_load(cfg->api.token_file, &a->tokens, &c)) !=
 	        0) {

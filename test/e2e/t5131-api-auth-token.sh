@@ -50,6 +50,11 @@ for p in /status /v1/ping /ui/; do
 	expect_eq "$p without a token" "$code" 200
 done
 
+# Behind a reverse proxy the Host is the public name: with a token the
+# loopback Host rule (for auth none, against DNS rebinding) does not apply.
+api_get /v1/whoami -H "Authorization: Bearer $TA" -H 'Host: pogo.example'
+expect_eq "public Host with a token" "$code $(jget 'j["response"]["user"]')" \
+    "200 alice"
 # The user comes from the token; the client's own X-Pogo-* headers are
 # dropped.
 api_get /v1/whoami -H "Authorization: Bearer $TA" -H 'X-Pogo-User: carol' \
