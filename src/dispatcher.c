@@ -472,7 +472,9 @@ disp_ns_work_free(struct disp_ns_work *w)
 
 /*
  * Parse and build text as a job would (SPEC 2.11); with external
- * references it is only parsed (resolvers run when a job gathers).
+ * references it is only parsed.  XXX(#9): the engine does not run
+ * resolvers yet, so such a job is accepted here and halted when it
+ * gathers (dispatcher-engine.c).
  * Returns 0 and *cfgp (may be NULL), or POGO_ERR_CONFIG with *cause.
  */
 static int
