@@ -1022,10 +1022,8 @@ one_pair_ready_cb(struct pogo_pair *p, int status, void *arg)
 static int
 one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 {
-	static const char text[] = "dispatcher:\n"
-	                           "  control_listen: 127.0.0.1:0\n"
-	                           "  worker_listen: 127.0.0.1:0\n"
-	                           "worker:\n"
+	/* The pair listens on nothing (pair.h): no port to configure. */
+	static const char text[] = "worker:\n"
 	                           "  name: one\n"
 	                           "  reconnect_delay: 0\n"
 	                           "  use_local_identity: true\n";

@@ -122,8 +122,16 @@ dpeer_address(struct pogo_dispatcher *d, struct sockaddr_storage *ss, void *arg)
 	return pogo_peer_server_address(dp->srv, ss);
 }
 
+static int
+dpeer_link(struct pogo_dispatcher *d, uv_os_sock_t *sockp, void *arg)
+{
+	struct dpeer *dp = arg;
+
+	return pogo_peer_server_link(dp->srv, sockp);
+}
+
 static const struct pogo_dispatcher_peer dpeer_table = { dpeer_workers,
-	dpeer_stop, dpeer_address };
+	dpeer_stop, dpeer_address, dpeer_link };
 
 int
 pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
@@ -138,7 +146,10 @@ pogo_dispatcher_peer_start(struct pogo_dispatcher *d, uv_loop_t *loop,
 
 	*cause = NULL;
 	pogo_peer_server_opts_init(&o);
-	o.listen = cfg->dispatcher.worker_listen.str;
+	/* No worker port: workers of this process only (link). */
+	o.listen = cfg->dispatcher.worker_listen.str[0] != '\0'
+	    ? cfg->dispatcher.worker_listen.str
+	    : NULL;
 	o.insecure = cfg->insecure;
 	if (pogo_tls_opts_from_cfg(&to, cfg))
 		o.tls = &to;

@@ -2663,10 +2663,13 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 
 	*dp = NULL;
 	*cause = NULL;
-	if ((r = disp_check_listen(cfg, "dispatcher.control_listen",
-	         &cfg->dispatcher.control_listen, &control, cause)) != 0 ||
-	    (r = disp_check_listen(cfg, "dispatcher.worker_listen",
-	         &cfg->dispatcher.worker_listen, &worker, cause)) != 0)
+	/* An empty address: no such port (pair.h; never from a file). */
+	if ((cfg->dispatcher.control_listen.str[0] != '\0' &&
+	        (r = disp_check_listen(cfg, "dispatcher.control_listen",
+	             &cfg->dispatcher.control_listen, &control, cause)) != 0) ||
+	    (cfg->dispatcher.worker_listen.str[0] != '\0' &&
+	        (r = disp_check_listen(cfg, "dispatcher.worker_listen",
+	             &cfg->dispatcher.worker_listen, &worker, cause)) != 0))
 		return r;
 	/*
 	 * TLS (SPEC 10.1): the control port wants the API server's
@@ -2701,15 +2704,19 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	}
 	hl.addr = (struct sockaddr *)&control;
 	hl.insecure = cfg->insecure;
-	if ((r = pogo_http_server_listen(d->http, &hl, &c)) != 0) {
+	if (cfg->dispatcher.control_listen.str[0] == '\0')
+		log_debug("no control port");
+	else if ((r = pogo_http_server_listen(d->http, &hl, &c)) != 0) {
 		xasprintf(cause, "control port %s: %s",
 		    cfg->dispatcher.control_listen.str,
 		    c != NULL ? c : pogo_strerror(r));
 		goto out;
+	} else {
+		pogo_http_server_address(d->http, &bound);
+		pogo_http_format_addr(
+		    (struct sockaddr *)&bound, addr, sizeof(addr));
+		log_info("Listening on %s", addr);
 	}
-	pogo_http_server_address(d->http, &bound);
-	pogo_http_format_addr((struct sockaddr *)&bound, addr, sizeof(addr));
-	log_info("Listening on %s", addr);
 	*dp = d;
 	d = NULL;
 	r = 0;
@@ -2850,6 +2857,14 @@ pogo_dispatcher_worker_address(
 	if (d->peer == NULL || d->peer->address == NULL)
 		return UV_EINVAL;
 	return d->peer->address(d, ss, d->peer_arg);
+}
+
+int
+pogo_dispatcher_worker_link(struct pogo_dispatcher *d, uv_os_sock_t *sockp)
+{
+	if (d->stopping || d->peer == NULL || d->peer->link == NULL)
+		return UV_ECANCELED;
+	return d->peer->link(d, sockp, d->peer_arg);
 }
 
 struct pogo_dispatcher_watch *

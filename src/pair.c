@@ -14,7 +14,6 @@
 #include "pogo/dispatcher.h"
 #include "pogo/error.h"
 #include "pogo/exec-remote.h"
-#include "pogo/http.h"
 #include "pogo/log.h"
 #include "pogo/pair.h"
 #include "pogo/worker.h"
@@ -36,26 +35,24 @@ struct pogo_pair {
 	void *arg;
 };
 
-/* Point cfg's worker at addr, the dispatcher's worker port. */
-static int
-pair_worker_cfg(
-    struct pogo_cfg *cfg, const struct sockaddr_storage *ss, char **cause)
+/* An address meaning "no port" (dispatcher.h). */
+static void
+pair_no_port(struct pogo_cfg_addr *a)
 {
-	struct pogo_cfg_addr a;
-	char addr[64];
-	size_t i;
-	int r;
+	pogo_cfg_addr_release(a);
+	a->str = xstrdup("");
+	a->host = xstrdup("");
+}
 
-	pogo_http_format_addr((const struct sockaddr *)ss, addr, sizeof(addr));
-	if ((r = pogo_cfg_parse_addr(addr, false, &a, cause)) != 0)
-		return r;
-	for (i = 0; i < cfg->worker.ndispatchers; i++)
-		pogo_cfg_addr_release(&cfg->worker.dispatchers[i]);
-	free(cfg->worker.dispatchers);
-	cfg->worker.dispatchers = xcalloc(1, sizeof(a));
-	cfg->worker.dispatchers[0] = a;
-	cfg->worker.ndispatchers = 1;
-	return 0;
+/* The worker's way to the dispatcher: a socketpair, no port. */
+static int
+pair_link(void *arg, uv_os_sock_t *sockp)
+{
+	struct pogo_pair *p = arg;
+
+	if (p->d == NULL)
+		return UV_ECANCELED;
+	return pogo_dispatcher_worker_link(p->d, sockp);
 }
 
 static void
@@ -101,13 +98,16 @@ pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
     const struct pogo_worker_opts *wopts, const char *prefix,
     struct pogo_pair **pp, char **cause)
 {
+	struct pogo_worker_opts wo;
 	struct pogo_pair *p;
 	struct pogo_exec *remote;
-	struct sockaddr_storage ss;
 	int r;
 
 	*pp = NULL;
 	*cause = NULL;
+	/* No control port, no worker port (review3 finding 1). */
+	pair_no_port(&cfg->dispatcher.control_listen);
+	pair_no_port(&cfg->dispatcher.worker_listen);
 	p = xcalloc(1, sizeof(*p));
 	if ((r = pogo_dispatcher_start(loop, cfg, &p->d, cause)) != 0) {
 		free(p);
@@ -121,12 +121,13 @@ pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
 		goto fail;
 	if (prefix != NULL)
 		pogo_exec_remote_set_prefix(remote, prefix);
-	if ((r = pogo_dispatcher_worker_address(p->d, &ss)) != 0) {
-		xasprintf(cause, "worker port: %s", pogo_strerror(r));
-		goto fail;
-	}
-	if ((r = pair_worker_cfg(cfg, &ss, cause)) != 0 ||
-	    (r = pogo_worker_start(loop, cfg, wopts, &p->w, cause)) != 0)
+	if (wopts != NULL)
+		wo = *wopts;
+	else
+		memset(&wo, 0, sizeof(wo));
+	wo.link = pair_link;
+	wo.link_arg = p;
+	if ((r = pogo_worker_start(loop, cfg, &wo, &p->w, cause)) != 0)
 		goto fail;
 	*pp = p;
 	return 0;

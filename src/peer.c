@@ -5,7 +5,9 @@
  * Protocol connections (peer.h): the dispatcher's worker port and the
  * worker's links to its dispatchers, over one connection core.
  *
- * A struct peer_conn is one TCP connection: its read buffer feeds a wire
+ * A struct peer_conn is one TCP connection, or one end of a socketpair
+ * (a dispatcher and a worker of one process, peer.h's links): its read
+ * buffer feeds a wire
  * reader, its heartbeat pings and declares silence, and it writes lines.
  * Its owner (a server-side worker, or a client-side link) is told about
  * messages, bad lines, the start of its close and the end of it through
@@ -22,7 +24,10 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/socket.h>
+
 #include <netinet/in.h>
+#include <unistd.h>
 
 #include "pogo/cfg.h"
 #include "pogo/error.h"
@@ -139,13 +144,13 @@ static const struct pogo_heartbeat_cbs conn_hb_cbs = { conn_hb_ping,
 	conn_hb_dead };
 
 /*
- * A new conn on loop, TLS with tls (NULL: plain); the caller connects or
- * accepts it, then starts it.
+ * A new conn on loop, a TCP or pipe handle (kind), TLS with tls (NULL:
+ * plain); the caller connects, accepts or opens it, then starts it.
  */
 static struct peer_conn *
-conn_new(uv_loop_t *loop, struct pogo_tls *tls, const struct peer_conn_ops *ops,
-    void *owner, struct pogo_clock *clock, uint64_t ping_ms,
-    uint64_t silence_ms, size_t size)
+conn_new(uv_loop_t *loop, enum pogo_stream_kind kind, struct pogo_tls *tls,
+    const struct peer_conn_ops *ops, void *owner, struct pogo_clock *clock,
+    uint64_t ping_ms, uint64_t silence_ms, size_t size)
 {
 	struct peer_conn *c = xcalloc(1, size);
 
@@ -154,8 +159,8 @@ conn_new(uv_loop_t *loop, struct pogo_tls *tls, const struct peer_conn_ops *ops,
 	c->clock = clock;
 	c->ping_ms = ping_ms;
 	c->silence_ms = silence_ms;
-	c->stream = pogo_stream_new(
-	    loop, POGO_STREAM_TCP, tls, clock, POGO_STREAM_HANDSHAKE_MS);
+	c->stream =
+	    pogo_stream_new(loop, kind, tls, clock, POGO_STREAM_HANDSHAKE_MS);
 	c->wire = pogo_wire_new(0, &conn_wire_cbs, c);
 	return c;
 }
@@ -320,6 +325,7 @@ struct peer_cmd {
 struct pogo_peer_server {
 	uv_loop_t *loop;
 	uv_tcp_t listener;
+	bool listening; /* not for a server of links alone */
 	uv_timer_t closer;
 	struct pogo_clock *clock;
 	bool own_clock;
@@ -635,24 +641,15 @@ srv_hello_timeout(struct pogo_clock_timer *t, void *arg)
 	conn_close(w->c, POGO_ERR_TIMEOUT);
 }
 
-static void
-srv_connection_cb(uv_stream_t *s, int status)
+/* A new connection of srv, in its list; the caller accepts or opens it. */
+static struct pogo_peer_worker *
+srv_conn_new(struct pogo_peer_server *srv, enum pogo_stream_kind kind)
 {
-	struct pogo_peer_server *srv = s->data;
 	struct pogo_peer_worker *w;
-	struct sockaddr_storage ss;
-	struct pogo_msg m;
-	int len = sizeof(ss), r;
 
-	if (status < 0) {
-		log_warn("worker port: accept: %s", pogo_strerror(status));
-		return;
-	}
-	if (srv->closing)
-		return;
 	w = xcalloc(1, sizeof(*w));
 	w->srv = srv;
-	w->c = conn_new(srv->loop, srv->tls, &srv_conn_ops, w, srv->clock,
+	w->c = conn_new(srv->loop, kind, srv->tls, &srv_conn_ops, w, srv->clock,
 	    srv->ping_ms, srv->silence_ms, sizeof(*w->c));
 	w->q = pogo_queue_new(srv->clock, srv->command_timeout_ms,
 	    srv->command_retries, &srv_queue_cbs, w);
@@ -662,18 +659,17 @@ srv_connection_cb(uv_stream_t *s, int status)
 		srv->conns->prev = w;
 	srv->conns = w;
 	srv->nconns++;
-	if ((r = uv_accept(s, pogo_stream_uv(w->c->stream))) != 0) {
-		log_warn("worker port: accept: %s", pogo_strerror(r));
-		snprintf(w->c->who, sizeof(w->c->who), "worker at ?");
-		conn_close(w->c, r);
-		return;
-	}
-	if (uv_tcp_getpeername(pogo_stream_tcp(w->c->stream),
-	        (struct sockaddr *)&ss, &len) == 0)
-		pogo_http_format_addr(
-		    (struct sockaddr *)&ss, w->addr, sizeof(w->addr));
-	else
-		snprintf(w->addr, sizeof(w->addr), "?");
+	return w;
+}
+
+/* w is connected (w->addr set): the cap, then read, greet, wait hello. */
+static void
+srv_conn_begin(struct pogo_peer_worker *w)
+{
+	struct pogo_peer_server *srv = w->srv;
+	struct pogo_msg m;
+	int r;
+
 	snprintf(w->c->who, sizeof(w->c->who), "worker at %s", w->addr);
 	log_debug("%s: connection accepted", w->c->who);
 	if (srv->nunhello >= srv->max_unhello) {
@@ -702,6 +698,63 @@ srv_connection_cb(uv_stream_t *s, int status)
 	conn_write_msg(w->c, &m);
 }
 
+static void
+srv_connection_cb(uv_stream_t *s, int status)
+{
+	struct pogo_peer_server *srv = s->data;
+	struct pogo_peer_worker *w;
+	struct sockaddr_storage ss;
+	int len = sizeof(ss), r;
+
+	if (status < 0) {
+		log_warn("worker port: accept: %s", pogo_strerror(status));
+		return;
+	}
+	if (srv->closing)
+		return;
+	w = srv_conn_new(srv, POGO_STREAM_TCP);
+	if ((r = uv_accept(s, pogo_stream_uv(w->c->stream))) != 0) {
+		log_warn("worker port: accept: %s", pogo_strerror(r));
+		snprintf(w->c->who, sizeof(w->c->who), "worker at ?");
+		conn_close(w->c, r);
+		return;
+	}
+	if (uv_tcp_getpeername(pogo_stream_tcp(w->c->stream),
+	        (struct sockaddr *)&ss, &len) == 0)
+		pogo_http_format_addr(
+		    (struct sockaddr *)&ss, w->addr, sizeof(w->addr));
+	else
+		snprintf(w->addr, sizeof(w->addr), "?");
+	srv_conn_begin(w);
+}
+
+int
+pogo_peer_server_link(struct pogo_peer_server *srv, uv_os_sock_t *sockp)
+{
+	struct pogo_peer_worker *w;
+	uv_os_sock_t sv[2];
+	int r;
+
+	if (srv->closing)
+		return UV_ECANCELED;
+	/* Both ends non-blocking: the caller's goes to a uv_pipe_t too. */
+	if ((r = uv_socketpair(
+	         SOCK_STREAM, 0, sv, UV_NONBLOCK_PIPE, UV_NONBLOCK_PIPE)) != 0)
+		return r;
+	w = srv_conn_new(srv, POGO_STREAM_PIPE);
+	snprintf(w->addr, sizeof(w->addr), "%s", POGO_PEER_LINK_ADDR);
+	if ((r = uv_pipe_open(pogo_stream_pipe(w->c->stream), sv[0])) != 0) {
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		snprintf(w->c->who, sizeof(w->c->who), "worker at %s", w->addr);
+		conn_close(w->c, r);
+		return r;
+	}
+	*sockp = sv[1];
+	srv_conn_begin(w);
+	return 0;
+}
+
 int
 pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
     const struct pogo_peer_server_cbs *cbs, void *arg,
@@ -716,12 +769,15 @@ pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
 
 	*srvp = NULL;
 	*cause = NULL;
-	if ((r = pogo_http_parse_addr(opts->listen, &ss, cause)) != 0)
-		return r;
-	if ((r = pogo_http_check_loopback((struct sockaddr *)&ss,
-	         opts->tls != NULL, opts->insecure, cause)) != 0)
-		return r;
-	pogo_http_format_addr((struct sockaddr *)&ss, text, sizeof(text));
+	if (opts->listen != NULL) {
+		if ((r = pogo_http_parse_addr(opts->listen, &ss, cause)) != 0)
+			return r;
+		if ((r = pogo_http_check_loopback((struct sockaddr *)&ss,
+		         opts->tls != NULL, opts->insecure, cause)) != 0)
+			return r;
+		pogo_http_format_addr(
+		    (struct sockaddr *)&ss, text, sizeof(text));
+	}
 	if (opts->tls != NULL) {
 		to = *opts->tls;
 		to.server = true;
@@ -748,8 +804,13 @@ pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
 	}
 	uv_timer_init(loop, &srv->closer);
 	srv->closer.data = srv;
+	if (opts->listen == NULL) {
+		*srvp = srv;
+		return 0;
+	}
 	uv_tcp_init(loop, &srv->listener);
 	srv->listener.data = srv;
+	srv->listening = true;
 	if ((r = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0)) != 0 ||
 	    (r = uv_listen(
 	         (uv_stream_t *)&srv->listener, 128, srv_connection_cb)) != 0) {
@@ -767,6 +828,8 @@ pogo_peer_server_address(
 {
 	int len = sizeof(*ss);
 
+	if (!srv->listening)
+		return UV_EINVAL;
 	return uv_tcp_getsockname(&srv->listener, (struct sockaddr *)ss, &len);
 }
 
@@ -840,9 +903,12 @@ pogo_peer_server_close(
 	srv->closing = true;
 	srv->close_cb = cb;
 	srv->close_arg = arg;
-	srv->nclose = 2;
+	srv->nclose = 1;
 	uv_close((uv_handle_t *)&srv->closer, srv_handle_closed);
-	uv_close((uv_handle_t *)&srv->listener, srv_handle_closed);
+	if (srv->listening) {
+		srv->nclose++;
+		uv_close((uv_handle_t *)&srv->listener, srv_handle_closed);
+	}
 	for (w = srv->conns; w != NULL; w = w->next)
 		conn_close(w->c, UV_ECANCELED);
 }
@@ -986,6 +1052,8 @@ struct pogo_peer_link {
 
 struct pogo_peer_client {
 	uv_loop_t *loop;
+	pogo_peer_link_fn link; /* or NULL: TCP */
+	void *link_arg;
 	uv_timer_t closer;
 	struct pogo_clock *clock;
 	bool own_clock;
@@ -1262,8 +1330,8 @@ link_connect(struct pogo_peer_link *l, const struct sockaddr *sa)
 	struct peer_conn *c;
 	int r;
 
-	c = conn_new(cl->loop, cl->tls, &link_conn_ops, l, cl->clock,
-	    cl->ping_ms, cl->silence_ms, sizeof(*c));
+	c = conn_new(cl->loop, POGO_STREAM_TCP, cl->tls, &link_conn_ops, l,
+	    cl->clock, cl->ping_ms, cl->silence_ms, sizeof(*c));
 	snprintf(c->who, sizeof(c->who), "dispatcher %s", l->addr);
 	l->conn = c;
 	l->state = LINK_CONNECT;
@@ -1315,6 +1383,33 @@ link_abandon_resolve(struct pogo_peer_link *l)
 	l->res = NULL;
 }
 
+/* A dispatcher of this process: one end of a socketpair from cl->link. */
+static void
+link_open(struct pogo_peer_link *l)
+{
+	struct pogo_peer_client *cl = l->cl;
+	struct peer_conn *c;
+	uv_os_sock_t sock;
+	int r;
+
+	c = conn_new(cl->loop, POGO_STREAM_PIPE, cl->tls, &link_conn_ops, l,
+	    cl->clock, cl->ping_ms, cl->silence_ms, sizeof(*c));
+	snprintf(c->who, sizeof(c->who), "dispatcher %s", l->addr);
+	l->conn = c;
+	l->state = LINK_GREET;
+	if ((r = cl->link(cl->link_arg, &sock)) != 0) {
+		conn_close(c, r);
+		return;
+	}
+	if ((r = uv_pipe_open(pogo_stream_pipe(c->stream), sock)) != 0) {
+		(void)close(sock);
+		conn_close(c, r);
+		return;
+	}
+	if ((r = conn_start(c)) != 0)
+		conn_close(c, r);
+}
+
 /* Start an attempt: resolve (names only), connect, wait for greeting. */
 static void
 link_attempt(struct pogo_peer_link *l)
@@ -1326,6 +1421,10 @@ link_attempt(struct pogo_peer_link *l)
 	int r;
 
 	pogo_clock_timer_start(l->timer, cl->connect_timeout_ms);
+	if (cl->link != NULL) {
+		link_open(l);
+		return;
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (uv_ip4_addr(l->host, l->port, (struct sockaddr_in *)&ss) == 0 ||
 	    uv_ip6_addr(l->host, l->port, (struct sockaddr_in6 *)&ss) == 0) {
@@ -1426,7 +1525,7 @@ pogo_peer_client_new(uv_loop_t *loop, const struct pogo_peer_client_opts *opts,
 
 	*clp = NULL;
 	*cause = NULL;
-	if (opts->ndispatchers == 0) {
+	if (opts->ndispatchers == 0 && opts->link == NULL) {
 		xasprintf(cause, "no dispatcher to connect to");
 		goto out;
 	}
@@ -1437,14 +1536,24 @@ pogo_peer_client_new(uv_loop_t *loop, const struct pogo_peer_client_opts *opts,
 		if ((r = pogo_tls_new(&to, &tls, cause)) != 0)
 			goto out;
 	}
-	addrs = xcalloc(opts->ndispatchers, sizeof(*addrs));
-	for (n = 0; n < opts->ndispatchers; n++) {
-		if ((r = pogo_cfg_parse_addr(
-		         opts->dispatchers[n], false, &addrs[n], cause)) != 0)
-			goto out;
+	if (opts->link != NULL) {
+		/* One link, to the dispatcher of this process. */
+		addrs = xcalloc(1, sizeof(*addrs));
+		addrs[0].str = xstrdup(POGO_PEER_LINK_ADDR);
+		addrs[0].host = xstrdup("");
+		n = 1;
+	} else {
+		addrs = xcalloc(opts->ndispatchers, sizeof(*addrs));
+		for (n = 0; n < opts->ndispatchers; n++) {
+			if ((r = pogo_cfg_parse_addr(opts->dispatchers[n],
+			         false, &addrs[n], cause)) != 0)
+				goto out;
+		}
 	}
 	cl = xcalloc(1, sizeof(*cl));
 	cl->loop = loop;
+	cl->link = opts->link;
+	cl->link_arg = opts->link_arg;
 	cl->tls = tls;
 	tls = NULL;
 	cl->cbs = cbs;

@@ -903,6 +903,10 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	pogo_peer_client_opts_init(&po);
 	po.dispatchers = dv;
 	po.ndispatchers = cfg->worker.ndispatchers;
+	if (opts != NULL && opts->link != NULL) {
+		po.link = opts->link;
+		po.link_arg = opts->link_arg;
+	}
 	if (pogo_tls_opts_from_cfg(&to, cfg))
 		po.tls = &to;
 	po.name = cfg->worker.name;

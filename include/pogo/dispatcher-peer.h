@@ -5,7 +5,8 @@
  * The dispatcher's worker port: peer.c's server (peer.h) plugged into a
  * dispatcher component (dispatcher.h) as its worker connection layer
  * (pogo_dispatcher_set_peer).  It listens on dispatcher.worker_listen,
- * logs "Listening on <host>:<port>", keeps the registry of workers that
+ * logs "Listening on <host>:<port>" (an empty worker_listen: no port,
+ * only workers of this process, pogo_dispatcher_worker_link()), keeps the registry of workers that
  * said hello (GET /status lists them, N-001) and is stopped by the
  * dispatcher after its engine.
  *

@@ -12,6 +12,10 @@
  *       ports, opens the store in cfg->state_dir ("" for an in-memory
  *       store: `pogo one` without --state-dir) and listens on
  *       dispatcher.control_listen, logging "Listening on <host>:<port>".
+ *       An empty control_listen or worker_listen (set by code: a file's
+ *       empty value is the default) means no such port: `pogo one`'s
+ *       pair (pair.h) listens on nothing, its worker linked by
+ *       pogo_dispatcher_worker_link().
  *   pogo_dispatcher_stop(d, cb, arg)
  *       stops listening, lets every pending request be answered, stops
  *       the engine and the worker layer (when plugged in), closes the
@@ -159,6 +163,8 @@ struct pogo_dispatcher_peer {
 	/* The worker port's bound address (may be NULL). */
 	int (*address)(
 	    struct pogo_dispatcher *d, struct sockaddr_storage *ss, void *arg);
+	/* A worker of this process: pogo_dispatcher_worker_link(). */
+	int (*link)(struct pogo_dispatcher *d, uv_os_sock_t *sockp, void *arg);
 };
 
 /*
@@ -251,6 +257,14 @@ int pogo_dispatcher_control_address(
  */
 int pogo_dispatcher_worker_address(
     struct pogo_dispatcher *d, struct sockaddr_storage *ss);
+
+/*
+ * A worker of this process (pair.h) connects without a port: 0 and one
+ * end of a connected socketpair in *sockp (the caller's to own; the other
+ * end is a connection of the worker layer, peer.h), or UV_ECANCELED once
+ * d is stopping or without a worker layer, or a libuv error.
+ */
+int pogo_dispatcher_worker_link(struct pogo_dispatcher *d, uv_os_sock_t *sockp);
 
 /*
  * The engine appended a log entry of job: answer the long polls waiting

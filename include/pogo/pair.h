@@ -9,17 +9,18 @@
  *
  *   pogo_pair_start(loop, cfg, wopts, &p, &cause)
  *       starts the dispatcher component (dispatcher.h) with its engine
- *       (dispatcher-engine.h) and worker port (dispatcher-peer.h) on
- *       cfg->dispatcher.control_listen and .worker_listen (127.0.0.1:0
- *       for ephemeral loopback ports; the loopback rule of SPEC 10.1
- *       applies as for the daemon), its store in cfg->state_dir ("" for
- *       an in-memory store, SPEC 6.1), then the worker component
- *       (worker.h) with cfg->worker.* and wopts, its only dispatcher the
- *       dispatcher's bound worker port (cfg->worker.dispatchers is
- *       replaced with it: cfg is the caller's and must outlive p).
- *       When prefix is given, task ids are "<prefix>-<n>" instead of
- *       "<worker-listen-host>:<port>-<n>" (SPEC 7.2: pogo one uses
- *       "one-<n>").
+ *       (dispatcher-engine.h) and worker layer (dispatcher-peer.h), its
+ *       store in cfg->state_dir ("" for an in-memory store, SPEC 6.1),
+ *       then the worker component (worker.h) with cfg->worker.* and
+ *       wopts.  The pair listens on nothing (review3 finding 1: a port,
+ *       even on loopback, lets any local user submit jobs that run as
+ *       this user, or pose as its worker): it has no control port (its
+ *       owner calls the dispatcher's functions) and its worker is linked
+ *       to the dispatcher by a socketpair (peer.h, worker.h's link), a
+ *       new one per connection.  cfg's control_listen and worker_listen
+ *       are emptied for that (cfg is the caller's and must outlive p).
+ *       When prefix is given, task ids are "<prefix>-<n>" (SPEC 7.2:
+ *       pogo one uses "one-<n>").
  *   pogo_pair_ready(p, timeout_ms, cb, arg)
  *       calls cb when the worker has said hello to the dispatcher.
  *   pogo_pair_stop(p, cb, arg)
@@ -28,8 +29,8 @@
  *
  * The plan for `pogo one` on this pair (issue 9; steps not landed yet are
  * marked XXX(#9) where they will go):
- *   1. cmd-one.c parses its options into a struct pogo_cfg: control and
- *      worker ports 127.0.0.1:0, state_dir from --state-dir or "",
+ *   1. cmd-one.c parses its options into a struct pogo_cfg:
+ *      state_dir from --state-dir or "",
  *      worker.reconnect_delay 0 (the worker connects at once),
  *      worker.max_tasks from --concurrency, max_handshakes, max_output,
  *      hook_dir, worker.ssh.* from -i, -F, --known-hosts,
@@ -46,7 +47,7 @@
  *      --posthook, --lock its stub fields: they reach the worker in
  *      task_data (SPEC 8.3) as for any job.  XXX(#10): -p's password has
  *      no secret box yet; it may travel only in task_data's secrets slot
- *      over this in-process loopback connection, is never stored, logged
+ *      over this in-process socketpair, is never stored, logged
  *      or written to a file, and is wiped after the job.
  *   3. It follows the job as a remote follower would (tail.h): the
  *      job's log entries and output records read from the store after

@@ -36,6 +36,14 @@
  * that is kept across connections: a report is never lost while the
  * process lives.
  *
+ * In one process (pair.h), the two sides need no port: a server without
+ * a listen address listens on nothing, and pogo_peer_server_link() makes
+ * a socketpair, keeps one end as an accepted connection and hands the
+ * other to a client whose opts.link gets it (no file system name, no
+ * port: nobody else can reach either side).  Such a link is logged as
+ * "in-process"; it is greeted, says hello and reconnects (a new pair of
+ * sockets) as a TCP link does.
+ *
  * Both sides: a line that is not a JSON object is logged and ignored; a
  * line longer than 4 MiB closes the connection (N-MALFORMED).  A ping is
  * sent after ping_ms without hearing from the peer and answered by a
@@ -67,6 +75,9 @@
 #include "pogo/clock.h"
 #include "pogo/proto.h"
 #include "pogo/tls.h"
+
+/* The address of a link inside one process, in logs and GET /status. */
+#define POGO_PEER_LINK_ADDR "in-process"
 
 /* Defaults (SPEC 1.5, 8.4). */
 #define POGO_PEER_COMMAND_TIMEOUT_MS 5000
@@ -127,8 +138,9 @@ struct pogo_peer_server_cbs {
 };
 
 struct pogo_peer_server_opts {
-	const char *listen; /* numeric "HOST:PORT", "[V6]:PORT"; port 0 ok */
-	bool insecure;      /* allow a non-loopback address without TLS */
+	/* numeric "HOST:PORT", "[V6]:PORT"; port 0 ok; NULL: no listener */
+	const char *listen;
+	bool insecure; /* allow a non-loopback address without TLS */
 	/* TLS (borrowed; server and peer_kind are set here), NULL: plain */
 	const struct pogo_tls_opts *tls;
 	struct pogo_clock *clock; /* NULL: a clock on the loop */
@@ -155,9 +167,17 @@ int pogo_peer_server_new(uv_loop_t *loop,
     const struct pogo_peer_server_cbs *cbs, void *arg,
     struct pogo_peer_server **srvp, char **cause);
 
-/* The bound address (for port 0). */
+/* The bound address (for port 0); UV_EINVAL without a listener. */
 int pogo_peer_server_address(
     struct pogo_peer_server *srv, struct sockaddr_storage *ss);
+
+/*
+ * A worker of this process: a connected socketpair, one end accepted by
+ * srv now (greeted, counted as a connection without hello), the other
+ * in *sockp for the caller (non-blocking, close-on-exec), who owns it.
+ * Returns 0, UV_ECANCELED once srv is closing, or a libuv error.
+ */
+int pogo_peer_server_link(struct pogo_peer_server *srv, uv_os_sock_t *sockp);
 
 /*
  * The registry: workers that said hello and are still connected, in the
@@ -254,9 +274,22 @@ struct pogo_peer_client_cbs {
 	    const char *task_id, void *arg);
 };
 
+/*
+ * A client's way to its dispatcher of this process: 0 and a connected
+ * socket in *sockp, which the client owns from then on, or an error (a
+ * failed attempt).  pogo_peer_server_link() on the caller's server.
+ */
+typedef int (*pogo_peer_link_fn)(void *arg, uv_os_sock_t *sockp);
+
 struct pogo_peer_client_opts {
 	const char *const *dispatchers; /* "HOST:PORT" each; names resolve */
 	size_t ndispatchers;
+	/*
+	 * Or, instead of dispatchers: one link, each attempt getting its
+	 * socket from link(link_arg, &sock) (see above).
+	 */
+	pogo_peer_link_fn link;
+	void *link_arg;
 	const struct pogo_tls_opts *tls; /* as for the server */
 	const char *name;                /* the hello's worker */
 	const char *instance;            /* 32 hex; NULL: a random one */

@@ -56,8 +56,15 @@ struct pogo_worker;
 
 struct pogo_worker_opts {
 	struct pogo_clock *clock; /* NULL: a clock on the loop */
-	uint64_t stop_ms;         /* 0: POGO_WORKER_STOP_MS */
-	size_t dedup_done;        /* 0: POGO_WORKER_DEDUP_DONE */
+	/*
+	 * A dispatcher of this process instead of worker.dispatchers
+	 * (pair.h): each connection's socket from link(link_arg, &sock)
+	 * (peer.h pogo_peer_link_fn); NULL: the configured dispatchers.
+	 */
+	int (*link)(void *link_arg, uv_os_sock_t *sockp);
+	void *link_arg;
+	uint64_t stop_ms;  /* 0: POGO_WORKER_STOP_MS */
+	size_t dedup_done; /* 0: POGO_WORKER_DEDUP_DONE */
 };
 
 /*

@@ -3,8 +3,8 @@
 
 /*
  * Unit tests of src/pair.c: a dispatcher (in-memory store, engine, worker
- * port) and a worker started in one process on one loop, on ephemeral
- * loopback ports, as pogo one will run them.  A job submitted through
+ * layer) and a worker started in one process on one loop, linked by a
+ * socketpair and listening on nothing, as pogo one runs them.  A job submitted through
  * pogo_dispatcher_submit() (the control port's submission path, without
  * HTTP) runs on the worker's local executor with task ids "one-<n>"
  * (SPEC 7.2), its hosts and log end in the store, a refused submission
@@ -213,6 +213,37 @@ TEST(a_job_runs_through_both_components_in_one_process)
 	pogo_cfg_free(cfg);
 }
 
+TEST(the_pair_listens_on_nothing)
+{
+	struct pogo_cfg *cfg = test_cfg();
+	struct pogo_pair *p = NULL;
+	struct pogo_dispatcher *d;
+	struct sockaddr_storage ss;
+	struct pt t;
+	uv_loop_t loop;
+	char *cause = NULL;
+	int i;
+
+	/* Ports in the configuration are not used (review3 finding 1). */
+	memset(&t, 0, sizeof(t));
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause));
+	d = pogo_pair_dispatcher(p);
+	ASSERT(pogo_dispatcher_control_address(d, &ss) != 0);
+	ASSERT(pogo_dispatcher_worker_address(d, &ss) != 0);
+	/* The worker says hello all the same, over its socketpair. */
+	pogo_pair_ready(p, 60000, ready_cb, &t);
+	for (i = 0; i < 100000 && t.readies == 0; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(t.readies, 1);
+	ASSERT_OK(t.ready_status);
+	pogo_pair_stop(p, stopped_cb, &t);
+	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
+	ASSERT(t.stopped);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
 TEST(a_failed_start_leaves_nothing_open)
 {
 	struct pogo_cfg *cfg = test_cfg();
@@ -220,14 +251,13 @@ TEST(a_failed_start_leaves_nothing_open)
 	uv_loop_t loop;
 	char *cause = NULL;
 
-	/* The loopback rule of the daemon holds for the pair too. */
-	free(cfg->dispatcher.worker_listen.str);
-	cfg->dispatcher.worker_listen.str = xstrdup("192.0.2.1:0");
+	/* A state directory that cannot be one. */
+	free(cfg->state_dir);
+	cfg->state_dir = xstrdup("/dev/null/pogo");
 	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_EQ(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause),
-	    POGO_ERR_CONFIG);
+	ASSERT(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause) != 0);
 	ASSERT_NULL(p);
-	ASSERT(strstr(cause, "refusing to listen on 192.0.2.1:0") != NULL);
+	ASSERT(cause != NULL);
 	free(cause);
 	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
 	ASSERT_OK(uv_loop_close(&loop));
