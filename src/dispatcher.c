@@ -28,6 +28,7 @@
 #include "pogo/log.h"
 #include "pogo/namespace.h"
 #include "pogo/sched-config.h"
+#include "pogo/sched-view.h"
 #include "pogo/store.h"
 #include "pogo/str.h"
 #include "pogo/target.h"
@@ -129,6 +130,7 @@ static void disp_nomas_get(struct pogo_http_req *req, void *arg);
 static void disp_jobs(struct pogo_http_req *req, void *arg);
 static void disp_last(struct pogo_http_req *req, void *arg);
 static void disp_whoami(struct pogo_http_req *req, void *arg);
+static void disp_schedule(struct pogo_http_req *req, void *arg);
 static void disp_namespaces(struct pogo_http_req *req, void *arg);
 static void disp_namespace(struct pogo_http_req *req, void *arg);
 static void disp_ns_locks(struct pogo_http_req *req, void *arg);
@@ -156,6 +158,7 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "GET", "/v1/jobs/:jobid/log", disp_log, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts", disp_hosts, 0 },
 	{ "GET", "/v1/jobs/:jobid/hosts/:host", disp_output, 0 },
+	{ "GET", "/v1/jobs/:jobid/schedule", disp_schedule, 0 },
 	{ "GET", "/v1/namespaces", disp_namespaces, 0 },
 	{ "GET", "/v1/namespaces/:ns", disp_namespace, 0 },
 	{ "GET", "/v1/namespaces/:ns/locks", disp_ns_locks, 0 },
@@ -2361,6 +2364,130 @@ disp_host_runs(const struct pogo_store_host *h, void *arg)
 {
 	*(uint32_t *)arg = h->runs;
 	return 1;
+}
+
+/* GET /v1/jobs/:jobid/schedule, built in the thread pool. */
+struct disp_sched_work {
+	uv_work_t work;
+	struct pogo_http_req *req;
+	char hostname[256];
+	char *config;
+	char *concurrent;
+	struct pogo_strv hosts;
+	uint8_t *states;
+	size_t cap;
+	bool active;
+	uint32_t max;
+	struct pogo_json *doc;
+	char *cause;
+	int r;
+};
+
+static void
+disp_sched_work_free(struct disp_sched_work *w)
+{
+	free(w->config);
+	free(w->concurrent);
+	free(w->states);
+	free(w->cause);
+	pogo_strv_clear(&w->hosts);
+	free(w);
+}
+
+static int
+disp_sched_host(const struct pogo_store_host *h, void *arg)
+{
+	struct disp_sched_work *w = arg;
+
+	if (w->hosts.n == w->cap) {
+		w->cap = w->cap == 0 ? 64 : w->cap * 2;
+		w->states = xreallocarray(w->states, w->cap, 1);
+	}
+	w->states[w->hosts.n] = (uint8_t)h->state;
+	pogo_strv_push(&w->hosts, h->name);
+	return 0;
+}
+
+static void
+disp_sched_work_cb(uv_work_t *req)
+{
+	struct disp_sched_work *w = req->data;
+	struct pogo_json *meta, *resp;
+
+	w->doc = pogo_json_new_object();
+	meta = pogo_json_add_object(w->doc, "meta");
+	pogo_json_add_string(meta, "hostname", w->hostname);
+	pogo_json_add_number(meta, "count", (double)w->hosts.n);
+	resp = pogo_json_add_object(w->doc, "response");
+	w->r = pogo_sched_view(w->config, w->concurrent, &w->hosts, w->states,
+	    w->active, w->max, pogo_json_add_object(resp, "schedule"),
+	    &w->cause);
+}
+
+static void
+disp_sched_after_cb(uv_work_t *req, int status)
+{
+	struct disp_sched_work *w = req->data;
+	struct pogo_json *errors;
+
+	if (w->r != 0) {
+		/* The envelope without its response: an error of 11.2. */
+		pogo_json_free(w->doc);
+		w->doc = pogo_json_new_object();
+		pogo_json_add_string(pogo_json_add_object(w->doc, "meta"),
+		    "hostname", w->hostname);
+		errors = pogo_json_add_array(w->doc, "errors");
+		pogo_json_add_string(errors, NULL,
+		    w->cause != NULL ? w->cause : pogo_strerror(w->r));
+		disp_respond(w->req, 409, w->doc);
+	} else
+		disp_respond(w->req, 200, w->doc);
+	disp_sched_work_free(w);
+}
+
+/*
+ * GET /v1/jobs/:jobid/schedule[?max=N]: the job's threads and slots as
+ * pogo schedule prints them, each slot's progress and the job's groups
+ * (sched-view.h), at most max (default 100) host names per slot and per
+ * group's holders.  The hosts are read here, on the loop, as the engine
+ * reads them to build a job; the schedule is built in the thread pool.
+ * A configuration that does not build (resolvers): 409.
+ */
+static void
+disp_schedule(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_dispatcher *d = arg;
+	struct disp_sched_work *w;
+	struct pogo_store_job *j;
+	uint32_t offset, max;
+	int r;
+
+	if (!disp_req_page(d, req, 100, &offset, &max))
+		return;
+	if ((j = disp_req_job(d, req)) == NULL)
+		return;
+	w = xcalloc(1, sizeof(*w));
+	w->req = req;
+	w->max = max;
+	memcpy(w->hostname, d->hostname, sizeof(w->hostname));
+	w->config = j->config != NULL ? xstrdup(j->config) : NULL;
+	w->concurrent = j->concurrent != NULL ? xstrdup(j->concurrent) : NULL;
+	w->active =
+	    j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING;
+	if ((r = pogo_store_hosts(
+	         d->store, j->job, 0, 0, disp_sched_host, w)) != 0) {
+		log_error("store: hosts of p%010llu: %s",
+		    (unsigned long long)j->job, pogo_strerror(r));
+		pogo_store_job_free(j);
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		disp_sched_work_free(w);
+		return;
+	}
+	pogo_store_job_free(j);
+	w->work.data = w;
+	if ((r = uv_queue_work(d->loop, &w->work, disp_sched_work_cb,
+	         disp_sched_after_cb)) != 0)
+		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
 }
 
 /* GET /v1/jobs/:jobid/hosts/:host[?run=N]: one run's output (SPEC 5.8). */
