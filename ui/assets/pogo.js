@@ -390,6 +390,152 @@ const POGO = (function () {
     setInterval(load, 15000);
   }
 
+  // ---- the schedule and constraint views of a job --------------------
+
+  // A slot's hosts by progress (halted and deadlocked ones: stopped).
+  function slotProgress(sum) {
+    const n = (...st) => st.reduce((a, x) => a + (sum[x] || 0), 0);
+    return { done: n('finished', 'skipped'), failed: n('failed', 'unreachable'),
+      running: n('ready', 'running'), waiting: n('waiting'),
+      stopped: n('halted', 'deadlocked') };
+  }
+
+  const PROGRESS = [['done', 'finished'], ['failed', 'failed'],
+    ['running', 'running'], ['waiting', 'waiting'], ['stopped', 'halted']];
+
+  // A bar of coloured parts, each also said in words next to it.
+  function progressEl(p, count) {
+    const bar = el('span.bar', { 'aria-hidden': 'true' });
+    const words = [];
+    for (const [k, st] of PROGRESS) {
+      if (!p[k]) continue;
+      const seg = el('span.seg.st-' + st);
+      seg.style.flexGrow = String(p[k]);
+      bar.append(seg);
+      words.push(p[k] + ' ' + k);
+    }
+    return el('span.progress', {}, bar, ' ', el('span.words', {
+      text: (words.join(', ') || 'no hosts') + ' (of ' + count + ')' }));
+  }
+
+  // The schedule as `pogo schedule` prints it: a row of slot names and a
+  // row of slot hosts per thread, here with each slot's progress.
+  function scheduleTable(v) {
+    const m = Math.max(1, ...v.threads.map((t) => t.slots.length));
+    const head = el('tr', {}, el('th', { scope: 'col', text: 'Thread' }),
+      Array.from({ length: m }, (_, i) => el('th', { scope: 'col',
+        text: 'slot-' + (i + 1) })));
+    const body = el('tbody');
+    for (const t of v.threads) {
+      const names = el('tr', { 'data-thread': t.name },
+        el('th', { scope: 'row', rowspan: 2, text: t.name }));
+      const hosts = el('tr', { 'data-thread': t.name });
+      t.slots.forEach((s, i) => {
+        const p = slotProgress(s.summary);
+        const active = t.active_slot === i;
+        names.append(el('td.slotname' + (active ? '.active' : ''), {},
+          el('span.name', { text: '[' + s.name + ']' }),
+          active ? el('span.tag', { text: 'active' }) : ''));
+        const more = s.count - s.hosts.length;
+        hosts.append(el('td.slot', { 'data-slot': s.name,
+          'data-done': p.done, 'data-failed': p.failed,
+          'data-running': p.running, 'data-waiting': p.waiting,
+          'data-count': s.count },
+        progressEl(p, s.count),
+        el('div.slothosts', { text: s.hosts.join(', ') +
+          (more > 0 ? ' and ' + more + ' more' : '') })));
+      });
+      for (let i = t.slots.length; i < m; i++) {
+        names.append(el('td'));
+        hosts.append(el('td'));
+      }
+      body.append(names, hosts);
+    }
+    return el('table.schedule', { id: 'schedule' },
+      el('caption', {
+        text: 'Threads and slots, as pogo schedule prints them' }),
+      el('thead', {}, head), body);
+  }
+
+  // Each constraint group of the job: its limit, the units in use and
+  // who holds them.  A job in a namespace shares its counters with the
+  // namespace's other jobs: their use and holders come from the
+  // namespace's locks (SPEC 3.5); a job's own limit is what it checks.
+  function constraintTable(v, locks, jobid) {
+    const byName = new Map((locks || []).map((l) => [l.group, l]));
+    const rows = v.groups.map((g) => {
+      const l = byName.get(g.name);
+      const used = l ? l.used : g.used;
+      const holders = l ? l.holders.map((h) => h.jobid === jobid ? h.host
+        : h.host + ' (' + h.jobid + ')') : g.holders;
+      const full = used >= g.limit;
+      return el('tr', { 'data-group': g.name, 'data-limit': g.limit,
+        'data-used': used },
+      el('th', { scope: 'row', text: g.name }),
+      el('td.num', { text: g.limit }),
+      el('td', {}, el('span.units' + (full ? '.full' : ''), {
+        text: used + ' of ' + g.limit + (full ? ' (full)' : '') })),
+      el('td.num', { text: g.count }),
+      el('td.holders', { text: holders.length ? holders.join(', ') : '—' }));
+    });
+    return el('table.constraints', { id: 'constraints' },
+      el('caption', { text: 'Units in use per constraint group' }),
+      el('thead', {}, el('tr', {}, ['Group', 'Limit', 'Used', 'Hosts in group',
+        'Held by'].map((h) => el('th', { scope: 'col', text: h })))),
+      el('tbody', {}, rows.length ? rows : el('tr', {}, el('td.empty', {
+        colspan: 5, text: 'This job has no constraint groups.' }))));
+  }
+
+  // Why a host waits, in words, from its state message (SPEC 5.4) and
+  // the job's schedule view and locks.
+  function whyWaiting(host, h, v, locks) {
+    const msg = h.message || '';
+    if (h.state !== 'waiting') {
+      return [host + ' is not waiting: it is ' + h.state +
+        (msg ? ' (' + msg + ')' : '') + '.'];
+    }
+    const out = ['The dispatcher says: “' + msg + '”.'];
+    const m = /^waiting for (.*)$/.exec(msg);
+    if (msg === 'determining run order...') {
+      out.push('The job is being scheduled; its hosts start in a moment.');
+    } else if (m && m[1] === 'a worker') {
+      out.push('Its constraint units are taken, but no worker has a free ' +
+        'task slot yet (or none can decrypt the job\'s secrets). It ' +
+        'starts as soon as one does.');
+    } else if (m && v) {
+      const byLock = new Map((locks || []).map((l) => [l.group, l]));
+      for (const name of m[1].split(', ')) {
+        const g = v.groups.find((x) => x.name === name);
+        let slot = null;
+        for (const t of v.threads) {
+          for (const s of t.slots) if (s.name === name) slot = s;
+        }
+        if (g) {
+          const l = byLock.get(name);
+          const used = l ? l.used : g.used;
+          const holders = l ? l.holders.map((x) => x.host) : g.holders;
+          out.push('Constraint group ' + name + ' is full: ' + used +
+            ' of its ' + g.limit + ' unit(s) are in use' +
+            (holders.length ? ', held by ' + holders.join(', ') : '') +
+            '. A host holds its unit while it runs, and after it fails ' +
+            'until it is retried or skipped.');
+        } else if (slot) {
+          const p = slotProgress(slot.summary);
+          out.push('Sequence: every host of slot ' + name + ' must end ' +
+            'first; ' + (p.done + p.failed) + ' of its ' + slot.count +
+            ' have (' + p.running + ' running, ' + p.waiting +
+            ' waiting).');
+        } else {
+          out.push('It waits for ' + name + '.');
+        }
+      }
+    } else if (msg === 'retry requested' || msg === 'job resumed') {
+      out.push('It was put back to run and waits for its turn: its ' +
+        'sequence and its constraint groups decide when.');
+    }
+    return out;
+  }
+
   // ---- the job page (/ui/job/<jobid>) --------------------------------
 
   const HOSTS_PER_PAGE = 100;
@@ -468,9 +614,20 @@ const POGO = (function () {
           'Output', 'Actions'].map((h) => el('th', { scope: 'col', text: h })))),
       tbody);
     const pagerBox = el('div');
+    const schedBox = el('section.view', { 'aria-labelledby': 'sched-title' },
+      el('h2', { id: 'sched-title', text: 'Schedule' }));
+    const consBox = el('section.view', { 'aria-labelledby': 'cons-title' },
+      el('h2', { id: 'cons-title', text: 'Constraints' }));
+    const whyTitle = el('h2', { id: 'why-title' });
+    const whyList = el('ul');
+    const why = el('section.why', { id: 'why', hidden: true, tabindex: -1,
+      'aria-labelledby': 'why-title',
+      onkeydown: (ev) => { if (ev.key === 'Escape') closeWhy(); } },
+    whyTitle, whyList, el('button', { type: 'button', id: 'why-close',
+      text: 'Close', onclick: () => closeWhy() }));
     main.append(fields, el('h2', { text: 'Summary' }), summary,
       el('div.actions', {}, halt, ' ', resume, ' ', retrySel, ' ', skipSel),
-      pwBox, actStatus,
+      pwBox, actStatus, schedBox, consBox, why,
       el('p', {}, el('label', { for: 'host-filter', text: 'Show hosts ' }),
         stateSel),
       table, pagerBox);
@@ -557,12 +714,73 @@ const POGO = (function () {
         el('td.num', { text: h.runs || 0 }),
         el('td', {}, out),
         el('td.rowact', {},
+          h.state === 'waiting' ? el('button', { type: 'button', text: 'Why?',
+            class: 'why', 'aria-label': 'Why is ' + n + ' waiting?',
+            onclick: () => openWhy(n) }) : '', ' ',
           el('button', { type: 'button', text: 'Retry', class: 'retry',
             disabled: !may || !canRetry(h), title: whyNot,
             onclick: () => hostOp('jobretry', [n]) }), ' ',
           el('button', { type: 'button', text: 'Skip', class: 'skip',
             disabled: !may || !canSkip(h), title: whyNot,
             onclick: () => hostOp('jobskip', [n]) })));
+    }
+
+    // The schedule and constraint views, reloaded after log entries
+    // (one request at a time) and every 5 s while the job is active
+    // (a namespace's other jobs change its locks too).
+    let view = null;
+    let locks = null;
+    let viewsBusy = false;
+    let viewsAgain = false;
+    async function loadViews() {
+      try {
+        const v = (await api('/jobs/' + jobid + '/schedule?max=50'))
+          .response.schedule;
+        let l = null;
+        if (job.namespace && !job.concurrent && v.groups.length) {
+          l = (await api('/namespaces/' + encodeURIComponent(job.namespace) +
+            '/locks')).response.locks;
+        }
+        view = v;
+        locks = l;
+        schedBox.replaceChildren(schedBox.firstChild, scheduleTable(v));
+        consBox.replaceChildren(consBox.firstChild,
+          constraintTable(v, l, jobid));
+        if (whyHost) renderWhy();
+        main.dataset.views = String(Date.now());
+      } catch (e) {
+        schedBox.replaceChildren(schedBox.firstChild,
+          el('p.notice.error', { text: e.message }));
+      }
+    }
+    async function refreshViews() {
+      if (viewsBusy) { viewsAgain = true; return; }
+      viewsBusy = true;
+      do { viewsAgain = false; await loadViews(); } while (viewsAgain);
+      viewsBusy = false;
+    }
+
+    // The "why is this host waiting" panel: focus moves to it, Escape or
+    // Close puts it back on the button that opened it.
+    let whyHost = null;
+    function renderWhy() {
+      whyTitle.textContent = 'Why is ' + whyHost + ' waiting?';
+      whyList.replaceChildren(...whyWaiting(whyHost, hosts.get(whyHost),
+        view, locks).map((t) => el('li', { text: t })));
+    }
+    function openWhy(n) {
+      whyHost = n;
+      renderWhy();
+      why.hidden = false;
+      why.focus();
+    }
+    function closeWhy() {
+      const n = whyHost;
+      why.hidden = true;
+      whyHost = null;
+      const b = tbody.querySelector('tr[data-host="' + CSS.escape(n) +
+        '"] button:not([disabled])');
+      (b || main).focus();
     }
 
     function updateSelButtons() {
@@ -618,6 +836,7 @@ const POGO = (function () {
         } else {
           updateSelButtons();
         }
+        if (whyHost && (changedHosts.has(whyHost) || redrawAll)) renderWhy();
         redrawAll = false;
         changedHosts.clear();
         main.dataset.rendered = String(Date.now());
@@ -666,7 +885,7 @@ const POGO = (function () {
           }
           next += es.length;
           if (j.meta.state) job.state = j.meta.state;
-          if (es.length) dirty(refilter, changed);
+          if (es.length) { dirty(refilter, changed); refreshViews(); }
           delay = 1000;
         } catch (e) {
           notice(status, 'Live updates: ' + e.message + '; trying again',
@@ -706,6 +925,8 @@ const POGO = (function () {
     renderTable();
     main.dataset.rendered = String(Date.now());
     follow();
+    await loadViews();
+    setInterval(() => { if (ACTIVE.has(job.state)) refreshViews(); }, 5000);
   }
 
   // ---- the host output page (/ui/job/<jobid>/<host>) -----------------

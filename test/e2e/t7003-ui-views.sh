@@ -1,0 +1,105 @@
+#!/bin/sh
+# The web UI's schedule and constraint views, the "why is this host
+# waiting" panel and keyboard use, in a real browser (issue 12, "beyond
+# the original"; Debian's chromium driven by playwright-core, as t7001),
+# against `pogo api` in front of a real dispatcher and worker running
+# local tasks.  First GET /v1/jobs/:jobid/schedule itself: its table is
+# `pogo schedule --targets`'s byte for byte, its slots' progress follows
+# the hosts.  Then test/e2e/ui-views.js checks the schedule view (threads
+# and slots as pogo schedule prints them, progress changing live without
+# a reload), the constraint view of a namespace job (limit, units used,
+# holders; the peak seen reaches the limit and never passes it), the panel
+# of a waiting host (the group's holders, the sequence's slot) and the
+# keyboard (tab order in document order, a visible focus ring, Enter and
+# Space on actions, Escape).  Screenshots go to <build>/ui-screenshots/.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+. "$(dirname "$0")/dispatcher.sh"
+. "$(dirname "$0")/api.sh"
+
+PW=$POGO_SRC/build/third_party/node/node_modules/playwright-core
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+have node "the browser tests" || skip "no node"
+[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (third_party/deps.sh installs it)"
+[ -d "$PW" ] || skip "no playwright-core in $PW (third_party/deps.sh)"
+SHOTS=$(dirname "$POGO")/ui-screenshots
+mkdir -p "$SHOTS" || fail "cannot make $SHOTS"
+
+start_dispatcher
+start_worker uv1 -o worker.max_tasks=8
+start_api
+
+nl='
+'
+# A command that waits until $T/go-<name> exists (at most 120 s).
+waitcmd() {
+	echo "i=0; while [ ! -e $T/go-$1 ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done"
+}
+asubmit() {
+	as_n=$#
+	for f; do
+		set -- "$@" --data-urlencode "$f"
+	done
+	shift "$as_n"
+	api_post /v1/jobs "$@"
+	expect_eq "submit" "$code $(jget 'j["meta"]["rc"]')" "200 ok"
+	JID=$(jget 'j["response"]["jobid"]')
+}
+state_is() { job_is "$1" state "$2"; }
+
+# A sequence: s1, s2 before s3, s4; x1 outside the configuration.
+seqcfg="tag:${nl}  colo:${nl}    one: [s1, s2]${nl}    two: [s3, s4]${nl}sequence:${nl}  - \$colo.one${nl}  - \$colo.two$nl"
+printf '%s' "$seqcfg" >"$T/seq.yaml"
+asubmit range=s1,s2,s3,s4,x1 user=alice task_name=local config="$seqcfg" \
+    command="$(waitcmd "s-\$POGO_HOST")"
+JSEQ=$JID
+wait_for 30 "s1 running" host_is "$JSEQ" s1 state running
+wait_for 30 "s2 running" host_is "$JSEQ" s2 state running
+
+# The endpoint: pogo schedule's table, byte for byte, and the progress.
+api_get "/v1/jobs/$JSEQ/schedule"
+expect_eq "GET schedule" "$code" 200
+python3 -c 'import json, sys
+sys.stdout.write(json.load(open(sys.argv[1]))["response"]["schedule"]["table"])' \
+    "$T/body" >"$T/api-table" || fail "no table in $(cat "$T/body")"
+"$POGO" schedule "$T/seq.yaml" --targets s1,s2,s3,s4,x1 >"$T/cli-table" ||
+    fail "pogo schedule failed"
+cmp "$T/api-table" "$T/cli-table" ||
+    fail "the endpoint's table differs from pogo schedule's: $(diff "$T/cli-table" "$T/api-table")"
+expect_eq "slot 1 progress" \
+    "$(jget '[s["summary"] for s in j["response"]["schedule"]["threads"][0]["slots"]]')" \
+    '[{"running": 2}, {"waiting": 2}]'
+expect_eq "active slots" \
+    "$(jget '[t["active_slot"] for t in j["response"]["schedule"]["threads"]]')" \
+    '[0, 0]'
+api_get "/v1/jobs/$JSEQ/schedule?max=1"
+expect_eq "max=1 lists one host a slot" \
+    "$(jget '[len(s["hosts"]) for s in j["response"]["schedule"]["threads"][0]["slots"]]')" \
+    '[1, 1]'
+api_get "/v1/jobs/p0000999999/schedule"
+expect_eq "schedule of no job" "$code $(jget 'j["errors"]')" \
+    '404 ["no such job p0000999999"]'
+
+# A namespace whose group `all` lets two of c1..c5 run at once.
+nscfg="tag: {all: [c1, c2, c3, c4, c5]}${nl}constraint: {\$all: {max_parallel: 2}}$nl"
+api_post /v1/namespaces/web/constraints --data-urlencode "config=$nscfg"
+expect_eq "namespace web" "$code" 200
+asubmit range=c1,c2,c3,c4,c5 user=alice task_name=local namespace=web \
+    command="$(waitcmd "c-\$POGO_HOST")"
+JCON=$JID
+wait_for 30 "the constraint job running" state_is "$JCON" running
+
+JOBS=$(printf '{"seq": "%s", "con": "%s"}' "$JSEQ" "$JCON")
+PW=$PW API=$API T=$T SHOTS=$SHOTS JOBS=$JOBS CHROMIUM=$CHROMIUM \
+    timeout 300 node "$POGO_SRC/test/e2e/ui-views.js" >"$T/browser.log" 2>&1
+brc=$?
+cat "$T/browser.log"
+[ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
+for s in schedule-view constraint-view why-panel; do
+	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
+done
+for h in s1 s2 s3 s4 x1 c1 c2 c3 c4 c5; do
+	touch "$T/go-s-$h" "$T/go-c-$h"
+done
+stop_api
+stop_dispatcher_cleanly

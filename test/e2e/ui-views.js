@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The pogo authors
+//
+// The web UI's schedule and constraint views, the "why is this host
+// waiting" panel and keyboard use (issue 12), in headless Chromium driven
+// by playwright-core, against the `pogo api` that t7003-ui-views.sh
+// started.  Environment: PW, API, T, SHOTS, JOBS ({"seq", "con"}), as in
+// ui-browser.js.  Prints one line per check; exits non-zero at the first
+// failure.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require(process.env.PW);
+
+const API = 'http://' + process.env.API;
+const T = process.env.T;
+const SHOTS = process.env.SHOTS;
+const JOBS = JSON.parse(process.env.JOBS);
+const SLOW = process.env.POGO_SANITIZED === '1' ? 3 : 1;
+
+function ok(what) { console.log('ok - ' + what); }
+function check(cond, what, detail) {
+  if (!cond) throw new Error('FAILED: ' + what + (detail ? ': ' + detail : ''));
+  ok(what);
+}
+function go(name) { fs.writeFileSync(path.join(T, 'go-' + name), ''); }
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function apiGet(p) {
+  const r = await fetch(API + '/v1' + p);
+  return r.json();
+}
+
+// Poll fn (bounded) until it returns a true value.
+async function until(what, fn, secs) {
+  const end = Date.now() + (secs || 30) * SLOW * 1000;
+  let last;
+  while (Date.now() < end) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    await sleep(100);
+  }
+  throw new Error('FAILED: timed out waiting for ' + what + ' (' +
+    JSON.stringify(last) + ')');
+}
+
+// The rows of pogo schedule's table: [thread, cells...] per physical line.
+function tableRows(text) {
+  return text.split('\n').filter((l) => /^\| /.test(l))
+    .map((l) => l.split('|').slice(1, -1).map((c) => c.trim()))
+    .filter((c) => c[0] !== 'Thread' && c[0] !== 'Schedule');
+}
+
+// The page's schedule: the same rows, read from the DOM.
+function pageRows(page) {
+  return page.$$eval('#schedule tbody tr', (trs) => trs.map((tr) => {
+    const th = tr.querySelector('th');
+    const cells = Array.from(tr.querySelectorAll('td')).map((td) => {
+      const n = td.querySelector('.name');
+      if (n) return n.textContent;
+      const h = td.querySelector('.slothosts');
+      return h ? h.textContent : td.textContent;
+    });
+    return [th ? th.textContent : ''].concat(cells);
+  }));
+}
+
+// The progress of slot i of thread th on the page.
+function slotInfo(page, th, i) {
+  return page.evaluate(([th, i]) => {
+    const rows = document.querySelectorAll('#schedule tbody tr[data-thread="' +
+      th + '"]');
+    if (rows.length < 2) return null;
+    const name = rows[0].querySelectorAll('td')[i];
+    const td = rows[1].querySelectorAll('td')[i];
+    return { done: Number(td.dataset.done), failed: Number(td.dataset.failed),
+      running: Number(td.dataset.running), waiting: Number(td.dataset.waiting),
+      active: name.classList.contains('active'),
+      words: td.querySelector('.words').textContent };
+  }, [th, i]);
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox'] });
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const requests = [];
+  ctx.on('request', (r) => requests.push(r.url()));
+  const page = await ctx.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  let loads = 0;
+  page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads++; });
+  page.setDefaultTimeout(30000 * SLOW);
+
+  // ---- the schedule view ---------------------------------------------
+  const seq = JOBS.seq;
+  await page.goto(API + '/ui/job/' + seq);
+  await page.waitForSelector('#schedule td.slot');
+  const view = (await apiGet('/jobs/' + seq + '/schedule')).response.schedule;
+  const want = tableRows(view.table);
+  const got = await pageRows(page);
+  check(JSON.stringify(got) === JSON.stringify(want),
+    'the schedule view has pogo schedule\'s threads, slots and hosts',
+    JSON.stringify(got) + ' vs ' + JSON.stringify(want));
+  const th0 = view.threads[0].name;
+  const slot1 = view.threads[0].slots[0].name;
+  let s = await slotInfo(page, th0, 0);
+  check(s.running === 2 && s.done === 0 && s.active,
+    'slot 1 active, 2 running: ' + s.words);
+  s = await slotInfo(page, th0, 1);
+  check(s.waiting === 2 && !s.active, 'slot 2 waits: ' + s.words);
+
+  // The panel of s3, which waits for slot 1 (SPEC 5.4's message).
+  await page.click('tr[data-host="s3"] button.why');
+  await until('the why panel of s3', () => page.evaluate(() =>
+    !document.getElementById('why').hidden));
+  let text = await page.$eval('#why', (e) => e.textContent);
+  check(text.includes('waiting for ' + slot1) &&
+    text.includes('Sequence: every host of slot ' + slot1 +
+      ' must end first; 0 of its 2 have (2 running'),
+  's3 is waiting for slot ' + slot1 + ', said in words', text);
+  await page.click('#why-close');
+
+  const loads0 = loads;
+  go('s-s1');
+  await until('s1 done in the schedule view', async () => {
+    const x = await slotInfo(page, th0, 0);
+    return x.done === 1 && x.running === 1;
+  }, 15);
+  ok('slot 1 shows 1 done, 1 running, live');
+  await page.screenshot({ path: path.join(SHOTS, 'schedule-view.png'),
+    fullPage: true });
+  go('s-s2');
+  await until('slot 2 active and running', async () => {
+    const x = await slotInfo(page, th0, 1);
+    return x.active && x.running === 2;
+  }, 15);
+  s = await slotInfo(page, th0, 0);
+  check(s.done === 2 && !s.active, 'slot 1 complete: ' + s.words);
+  check(loads === loads0, 'the schedule view changed without a reload');
+
+  // ---- the constraint view -------------------------------------------
+  const con = JOBS.con;
+  await page.goto(API + '/ui/job/' + con);
+  await page.waitForSelector('#constraints tr[data-group]');
+  await page.evaluate(() => {
+    window.__peak = 0;
+    window.__over = false;
+    const note = () => {
+      for (const r of document.querySelectorAll('#constraints tr[data-group]')) {
+        const u = Number(r.dataset.used);
+        window.__peak = Math.max(window.__peak, u);
+        if (u > Number(r.dataset.limit)) window.__over = true;
+      }
+    };
+    note();
+    new MutationObserver(note).observe(document.getElementById('main'),
+      { subtree: true, childList: true, attributes: true });
+  });
+  const groupRow = () => page.$eval('#constraints tr[data-group]', (r) => ({
+    group: r.dataset.group, limit: Number(r.dataset.limit),
+    used: Number(r.dataset.used),
+    holders: r.querySelector('td.holders').textContent }));
+  // The page's holders are the namespace's locks (SPEC 3.5).
+  async function holdersMatch() {
+    const g = await groupRow();
+    const l = (await apiGet('/namespaces/web/locks')).response.locks
+      .find((x) => x.group === g.group);
+    const a = g.holders.split(', ').sort().join(', ');
+    const b = l.holders.map((h) => h.host).sort().join(', ');
+    return a === b && g.used === l.used && g.used === 2 ? g : null;
+  }
+  let g = await until('2 of 2 units held, as the locks say', holdersMatch, 20);
+  check(g.limit === 2, 'group ' + g.group + ' limit 2, used 2, held by ' +
+    g.holders);
+  await page.screenshot({ path: path.join(SHOTS, 'constraint-view.png'),
+    fullPage: true });
+
+  // ---- keyboard: Tab to a waiting host's Why? button ------------------
+  const hosts = (await apiGet('/jobs/' + con + '/hosts')).response.hosts;
+  const waiter = Object.keys(hosts).sort().find((h) =>
+    hosts[h].state === 'waiting');
+  check(waiter && /^waiting for /.test(hosts[waiter].message),
+    waiter + ' waits: ' + (waiter && hosts[waiter].message));
+  await page.evaluate(() => { document.activeElement.blur(); window.scrollTo(0, 0); });
+  let steps = 0;
+  let reached = false;
+  const order = [];
+  for (; steps < 300 && !reached; steps++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate((w) => {
+      const a = document.activeElement;
+      if (!a || a === document.body) return null;
+      const all = Array.from(document.querySelectorAll('*'));
+      const cs = getComputedStyle(a);
+      return { idx: all.indexOf(a), tag: a.tagName,
+        text: (a.textContent || a.getAttribute('aria-label') || '').slice(0, 30),
+        ring: cs.outlineStyle !== 'none' && parseFloat(cs.outlineWidth) >= 2,
+        target: a.matches('tr[data-host="' + w + '"] button.why') };
+    }, waiter);
+    if (!f) continue;
+    order.push(f);
+    reached = f.target;
+  }
+  check(reached, 'Tab reaches the Why? button of ' + waiter + ' in ' + steps +
+    ' steps');
+  check(order.every((f, i) => i === 0 || f.idx > order[i - 1].idx),
+    'the tab order is the document order (' + order.length + ' stops)');
+  const noRing = order.filter((f) => !f.ring);
+  check(noRing.length === 0, 'every stop shows a focus ring',
+    JSON.stringify(noRing.slice(0, 3)));
+  await page.keyboard.press('Enter');
+  await until('the why panel open', () => page.evaluate(() =>
+    !document.getElementById('why').hidden &&
+    document.activeElement.id === 'why'));
+  text = await page.$eval('#why', (e) => e.textContent);
+  g = await groupRow();
+  check(text.includes('Constraint group ' + g.group + ' is full: 2 of its 2 ' +
+    'unit(s) are in use, held by ') &&
+    g.holders.split(', ').every((h) => text.includes(h)),
+  'Enter opens the panel, focused: ' + waiter + ' waits for ' + g.group +
+    ', held by ' + g.holders, text);
+  await page.screenshot({ path: path.join(SHOTS, 'why-panel.png'),
+    fullPage: true });
+  await page.keyboard.press('Escape');
+  const back = await page.evaluate((w) => {
+    const a = document.activeElement;
+    return document.getElementById('why').hidden &&
+      a.matches('tr[data-host="' + w + '"] button.why');
+  }, waiter);
+  check(back, 'Escape closes the panel and focus goes back to its button');
+
+  // Space on a summary button filters the host table.
+  await page.focus('ul.summary button[data-state="waiting"]');
+  await page.keyboard.press('Space');
+  await until('the waiting filter', () => page.evaluate(() =>
+    document.getElementById('host-filter').value === 'waiting' &&
+    Array.from(document.querySelectorAll('#hosts tbody tr[data-host]'))
+      .every((r) => r.dataset.state === 'waiting')));
+  ok('Space on the "waiting" summary button filters the hosts');
+
+  // A holder ends: the next host takes its unit, never past the limit.
+  const first = g.holders.split(', ')[0];
+  go('c-' + first);
+  await until(first + ' gone from the holders', async () => {
+    const x = await holdersMatch();
+    return x && !x.holders.split(', ').includes(first) ? x : null;
+  }, 20);
+  const peak = await page.evaluate(() => [window.__peak, window.__over]);
+  check(peak[0] === 2 && !peak[1], 'the view\'s peak reached the limit (' +
+    peak[0] + ' of 2) and never passed it');
+
+  // Enter on Halt, from the keyboard.
+  await page.focus('#halt');
+  await page.keyboard.press('Enter');
+  await until('the job halted', async () =>
+    (await apiGet('/jobs/' + con)).response.job.state === 'halted', 20);
+  ok('Enter on Halt halts the job');
+
+  check(errors.length === 0, 'no page errors', errors.join('; '));
+  const foreign = requests.filter((u) => !u.startsWith(API + '/'));
+  check(foreign.length === 0, 'no request to another origin',
+    foreign.join(' '));
+  await browser.close();
+}
+
+main().catch((e) => { console.error(e.message || e); process.exit(1); });
