@@ -400,6 +400,12 @@ api_forward(struct pogo_http_req *req, void *arg)
 		api_error(a, req, "fail", 503, "the API is stopping");
 		return;
 	}
+	if (need == POGO_API_NEED_UNKNOWN) {
+		/* Fail closed: only the endpoints of SPEC 11.3 go on. */
+		api_error(a, req, NULL, 400, "unknown request: %s '%s'", method,
+		    strncmp(path, "/v1", 3) == 0 ? path + 3 : path);
+		return;
+	}
 	if (!pogo_api_host_ok(pogo_http_req_header(req, "Host"), a->loopback)) {
 		api_error(a, req, NULL, 421,
 		    "misdirected request: the Host is not a loopback name");
@@ -466,11 +472,10 @@ api_forward(struct pogo_http_req *req, void *arg)
 		    a->cfg->api.auth == POGO_CFG_AUTH_CERT ? "cert" : "token");
 	}
 	/*
-	 * An owner's operation by a user who is no admin: whose job?  (Any
-	 * POST that names no job is answered by the control port.)
+	 * An owner's operation (POST /v1/jobs/:jobid) by a user who is no
+	 * admin: whose job?
 	 */
-	f->lookup = need == POGO_API_NEED_OWNER && authenticated && !admin &&
-	    strncmp(path, "/v1/jobs/", 9) == 0;
+	f->lookup = need == POGO_API_NEED_OWNER && authenticated && !admin;
 	pogo_http_req_on_abort(req, api_abort_cb, f);
 	api_send(f);
 }
@@ -483,11 +488,7 @@ api_other(struct pogo_http_req *req, void *arg)
 	const char *path = pogo_http_req_path(req);
 	const char *method = pogo_http_req_method(req);
 
-	if (strcmp(path, "/v1/jobsubmit") == 0)
-		/* The control port's own submission: not an API endpoint. */
-		api_error(a, req, NULL, 400, "unknown request: %s '%s'", method,
-		    path + 3);
-	else if (strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0)
+	if (strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0)
 		api_forward(req, arg);
 	else if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
 	    strncmp(path, "/ui/", 4) == 0)

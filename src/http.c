@@ -505,6 +505,16 @@ fail:
 	return false;
 }
 
+bool
+pogo_http_route_matches(const char *pattern, const char *path)
+{
+	struct http_pairs params = { 0 };
+	bool r = http_route_match(pattern, path, &params);
+
+	http_pairs_clear(&params);
+	return r;
+}
+
 /* The request object. */
 
 static void

@@ -38,19 +38,23 @@ void pogo_api_tokens_free(struct pogo_api_tokens *t);
 
 /* What a request needs (SPEC 11.1, "Authorisation"). */
 enum pogo_api_need {
-	POGO_API_NEED_NONE,  /* /status, /v1/ping, /ui/ */
-	POGO_API_NEED_USER,  /* reads, submissions */
-	POGO_API_NEED_OWNER, /* halt, resume, retry, skip, alter */
-	POGO_API_NEED_ADMIN, /* namespaces, /v1/admin/ */
+	POGO_API_NEED_NONE,    /* /status, /v1/ping, /ui/ */
+	POGO_API_NEED_USER,    /* reads, submissions */
+	POGO_API_NEED_OWNER,   /* halt, resume, retry, skip, alter */
+	POGO_API_NEED_ADMIN,   /* namespace changes, /v1/admin/ */
+	POGO_API_NEED_UNKNOWN, /* no endpoint: answered 400, never sent on */
 };
 
 /*
- * What a request with this method and path (without the query) needs:
- * POST /v1/jobs submits (USER); any other POST operates on the job that
- * the path names (OWNER: the caller asks the control port for the
- * owner); GET /v1/namespaces is a read.  A path that is not absolute
- * or still holds a query, an escape, a dot segment or an empty segment
- * needs ADMIN: route on the decoded, normalised path given here.
+ * What a request with this method and path (the raw target without its
+ * query) needs.  The path is matched against the endpoints of SPEC 11.3
+ * exactly as the control port's router matches it (literal segments
+ * byte for byte, parameters percent-decoded), so that the decision is
+ * about the route the control port will take: a host "fe80::1" escaped
+ * as "fe80%3A%3A1" is a read like any other.  POST /v1/jobs submits
+ * (USER); POST /v1/jobs/:jobid operates on that job (OWNER: the caller
+ * asks the control port for the owner).  Anything else, or any method
+ * but GET, HEAD and POST, is UNKNOWN: the API refuses it (fail closed).
  */
 enum pogo_api_need pogo_api_need(const char *method, const char *path);
 

@@ -144,6 +144,13 @@ bool pogo_http_addr_is_loopback(const struct sockaddr *addr);
 bool pogo_http_name_is_loopback(const char *name);
 
 /*
+ * Does path (the raw target without its query) match the route pattern
+ * as the server routes it: literal segments byte for byte, a ":name"
+ * segment any non-empty segment that percent-decodes (no %00)?
+ */
+bool pogo_http_route_matches(const char *pattern, const char *path);
+
+/*
  * Parses a numeric "IPv4:port" or "[IPv6]:port" into *ss.  Returns 0 or
  * POGO_ERR_CONFIG with *cause set (freed by the caller).
  */

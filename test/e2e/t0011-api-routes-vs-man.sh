@@ -26,6 +26,20 @@ table() {
 } | sort -u >"$T/routes"
 [ "$(wc -l <"$T/routes")" -ge 20 ] || fail "route tables not found: $(cat "$T/routes")"
 
+# pogo api sends on only what its authorisation table knows (src/api-auth.c
+# auth_routes, review4 F-P): the same routes as the control port's table.
+awk '/^} auth_routes\[\] = \{/ {on = 1; next} on && /^};/ {exit}
+    on && /\{ *"[A-Z]+", *"\// {print}' "$POGO_SRC/src/api-auth.c" |
+    sed 's/.*{ *"\([A-Z]*\)", *"\([^"]*\)".*/\1 \2/' | sort >"$T/auth"
+awk '$0 ~ "pogo_http_route disp_routes\\[\\] = \\{" {on = 1; next}
+    on && /^};/ {exit}
+    on && /\{ *"[A-Z]+", *"\// {print}' "$POGO_SRC/src/dispatcher.c" |
+    sed 's/.*{ *"\([A-Z]*\)", *"\([^"]*\)".*/\1 \2/' |
+    grep -v '^POST /v1/jobsubmit$' | sort >"$T/disp"
+[ "$(wc -l <"$T/auth")" -ge 18 ] || fail "auth_routes not found: $(cat "$T/auth")"
+diff "$T/disp" "$T/auth" >"$T/diff" ||
+    fail "disp_routes (<) and api-auth.c auth_routes (>) differ: $(cat "$T/diff")"
+
 mandoc -Tascii -Owidth=400 "$POGO_SRC/man/pogo-api.8" | sed 's/.\x08//g' |
     awk '/^ENDPOINTS/ {on = 1; next} on && /^[A-Z]/ {exit} on' \
     >"$T/endpoints"

@@ -157,6 +157,15 @@ jget 'j["errors"][0]' | grep -q '^problem in communication with dispatcher: ' ||
     fail "down: $(cat "$T/body")"
 api_post /v1/jobs --data-urlencode 'range=h1' --data-urlencode 'command=true'
 expect_eq "submit, dispatcher down" "$code" 500
+# Only the endpoints of SPEC 11.3 are sent on (review4 F-P, fail closed):
+# an unknown request is the API's own 400, not the dispatcher's.
+for r in "POST /v1/admin/workers" "POST /v1/whoami" "POST /v1/jobs/p0000000000/hosts" \
+    "GET /v1/nope" "PUT /v1/jobs"; do
+	code=$(curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
+	    -X "${r%% *}" -d x=1 "http://$API${r#* }") || fail "curl $r"
+	expect_eq "$r, dispatcher down" "$code $(jget 'j["errors"]')" \
+	    "400 [\"unknown request: ${r%% *} '${r#* /v1}'\"]"
+done
 stop_api
 
 # A dispatcher that answers garbage.

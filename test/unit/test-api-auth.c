@@ -122,27 +122,57 @@ TEST(needs)
 {
 	ASSERT_EQ(pogo_api_need("GET", "/status"), POGO_API_NEED_NONE);
 	ASSERT_EQ(pogo_api_need("GET", "/v1/ping"), POGO_API_NEED_NONE);
+	ASSERT_EQ(pogo_api_need("HEAD", "/v1/ping"), POGO_API_NEED_NONE);
 	ASSERT_EQ(pogo_api_need("GET", "/ui/index.html"), POGO_API_NEED_NONE);
-	ASSERT_EQ(pogo_api_need("GET", "/uix"), POGO_API_NEED_USER);
 	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs"), POGO_API_NEED_USER);
 	ASSERT_EQ(pogo_api_need("POST", "/v1/jobs"), POGO_API_NEED_USER);
 	ASSERT_EQ(
 	    pogo_api_need("POST", "/v1/jobs/p0000000001"), POGO_API_NEED_OWNER);
 	ASSERT_EQ(pogo_api_need("GET", "/v1/namespaces"), POGO_API_NEED_USER);
-	ASSERT_EQ(pogo_api_need("POST", "/v1/namespaces/ns/constraint"),
+	ASSERT_EQ(pogo_api_need("GET", "/v1/namespaces/ns/constraints"),
+	    POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/namespaces/ns/constraints"),
 	    POGO_API_NEED_ADMIN);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/admin/nomas"), POGO_API_NEED_ADMIN);
 	ASSERT_EQ(
-	    pogo_api_need("GET", "/v1/admin/workers"), POGO_API_NEED_ADMIN);
-	/* Paths a prefix cannot judge ask for the most (review). */
+	    pogo_api_need("POST", "/v1/admin/nomas"), POGO_API_NEED_ADMIN);
+	/* Escaped parameters are judged decoded (review4 F-D). */
 	ASSERT_EQ(
-	    pogo_api_need("GET", "/ui/../v1/admin/x"), POGO_API_NEED_ADMIN);
+	    pogo_api_need("GET", "/v1/jobs/p0000000001/hosts/fe80%3A%3A1"),
+	    POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs/p0000000001/hosts/h%2525"),
+	    POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs/last/Alice%20Smith"),
+	    POGO_API_NEED_USER);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/jobs/%70000000001"),
+	    POGO_API_NEED_OWNER);
+	/* Unknown requests fail closed (review4 F-P). */
 	ASSERT_EQ(
-	    pogo_api_need("GET", "/ui/%2e%2e/v1/admin"), POGO_API_NEED_ADMIN);
-	ASSERT_EQ(pogo_api_need("POST", "/v1/admin?a=1"), POGO_API_NEED_ADMIN);
+	    pogo_api_need("POST", "/v1/admin/workers"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/whoami"), POGO_API_NEED_UNKNOWN);
 	ASSERT_EQ(
-	    pogo_api_need("GET", "/v1/namespaces?x"), POGO_API_NEED_ADMIN);
-	ASSERT_EQ(pogo_api_need("GET", "//v1/admin"), POGO_API_NEED_ADMIN);
-	ASSERT_EQ(pogo_api_need("GET", "v1/jobs"), POGO_API_NEED_ADMIN);
+	    pogo_api_need("POST", "/v1/jobsubmit"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("POST", "/v1/jobs/p0000000001/hosts"),
+	    POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("PUT", "/v1/jobs"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("DELETE", "/v1/jobs/p0000000001"),
+	    POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("GET", "/uix"), POGO_API_NEED_UNKNOWN);
+	/* Paths the control port would not route either. */
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/ui/../v1/admin/x"), POGO_API_NEED_NONE);
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/v1/%61dmin/nomas"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs/../admin/nomas"),
+	    POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/v1/jobs//hosts"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs/"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("GET", "//v1/admin"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("GET", "v1/jobs"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(
+	    pogo_api_need("GET", "/v1/jobs/p%00/hosts"), POGO_API_NEED_UNKNOWN);
+	ASSERT_EQ(pogo_api_need("GET", "/v1/jobs/p%zz"), POGO_API_NEED_UNKNOWN);
 }
 
 TEST(authorisation)
