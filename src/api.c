@@ -23,6 +23,7 @@
 #include "pogo/log.h"
 #include "pogo/tls.h"
 #include "pogo/ui.h"
+#include "pogo/version.h"
 #include "pogo/xmalloc.h"
 
 /*
@@ -65,6 +66,7 @@ static void api_send(struct api_fwd *f);
 
 static void api_forward(struct pogo_http_req *req, void *arg);
 static void api_root(struct pogo_http_req *req, void *arg);
+static void api_status(struct pogo_http_req *req, void *arg);
 
 /*
  * The API's own routes; every other path goes to api_other: /v1/...
@@ -72,7 +74,7 @@ static void api_root(struct pogo_http_req *req, void *arg);
  */
 static const struct pogo_http_route api_routes[] = {
 	{ "GET", "/", api_root, 0 },
-	{ "GET", "/status", api_forward, 0 },
+	{ "GET", "/status", api_status, 0 },
 };
 
 /* {"meta": {"rc": rc, "status": status, "hostname": ...}, ...}. */
@@ -122,6 +124,20 @@ api_root(struct pogo_http_req *req, void *arg)
 {
 	pogo_http_req_add_header(req, "Location", "/ui/");
 	pogo_http_respond(req, 302, "text/plain", "", 0);
+}
+
+/*
+ * GET /status: SPEC 11.3's bare {"pogo_version": ...}, answered here.
+ * It needs no credentials, so the control port's richer /status (its
+ * workers' names and addresses, its load; SPEC 7.5) is not passed on.
+ */
+static void
+api_status(struct pogo_http_req *req, void *arg)
+{
+	struct pogo_json *doc = pogo_json_new_object();
+
+	pogo_json_add_string(doc, "pogo_version", POGO_VERSION);
+	api_respond_doc(req, 200, doc);
 }
 
 /* GET /ui/...: the embedded web UI (SPEC 11.6, ui.h). */

@@ -19,6 +19,9 @@ api_get /status
 expect_eq "/status" "$code" 200
 expect_eq "/status version" "$(jget 'j["pogo_version"]')" \
     "$("$POGO" version | head -n 1 | cut -d' ' -f2)"
+# SPEC 11.3's bare object: not the control port's workers and load
+# (review4 F-C: no credentials are needed for it).
+expect_eq "/status keys" "$(jget 'sorted(j)')" '["pogo_version"]'
 api_get /v1/ping
 expect_eq "ping" "$code $(jget 'j["response"]["ping"]')" "200 pong"
 api_get /v1/nope
@@ -157,6 +160,9 @@ jget 'j["errors"][0]' | grep -q '^problem in communication with dispatcher: ' ||
     fail "down: $(cat "$T/body")"
 api_post /v1/jobs --data-urlencode 'range=h1' --data-urlencode 'command=true'
 expect_eq "submit, dispatcher down" "$code" 500
+api_get /status
+expect_eq "/status, dispatcher down" "$code $(jget 'sorted(j)')" \
+    '200 ["pogo_version"]'
 # Only the endpoints of SPEC 11.3 are sent on (review4 F-P, fail closed):
 # an unknown request is the API's own 400, not the dispatcher's.
 for r in "POST /v1/admin/workers" "POST /v1/whoami" "POST /v1/jobs/p0000000000/hosts" \
