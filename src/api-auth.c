@@ -203,6 +203,7 @@ static const struct {
 	{ "GET", "/v1/jobs/:jobid/log", POGO_API_NEED_USER },
 	{ "GET", "/v1/jobs/:jobid/hosts", POGO_API_NEED_USER },
 	{ "GET", "/v1/jobs/:jobid/hosts/:host", POGO_API_NEED_USER },
+	{ "GET", "/v1/jobs/:jobid/schedule", POGO_API_NEED_USER },
 	{ "GET", "/v1/namespaces", POGO_API_NEED_USER },
 	{ "GET", "/v1/namespaces/:ns", POGO_API_NEED_USER },
 	{ "GET", "/v1/namespaces/:ns/locks", POGO_API_NEED_USER },
