@@ -1,0 +1,177 @@
+#!/bin/sh
+# The web UI with real authentication and a real SSH login (SPEC 11.1,
+# 11.6, 10.3; issue 12), in Debian's chromium driven headless by
+# playwright-core (test/e2e/ui-auth-ssh.js).  A dispatcher and a worker
+# over TLS (certificates from `pogo ca`; api.worker_cert is the worker's
+# RSA certificate), `pogo api` over HTTPS in token mode with a token
+# file of three users (alice owns the jobs, carol is an admin, bob is
+# neither) and a real sshd whose logins need the test user's password;
+# everything, the browser too, runs in the sshd's network namespace.
+#  - The page asks for the token, then shows the user of the real
+#    /v1/whoami; Halt, Retry and Skip are enabled for alice and carol and
+#    disabled for bob, and bob's forced Halt is refused (403, the job runs
+#    on).
+#  - A job submitted by `pogo submit -p` with a wrong password fails on
+#    its two hosts; alice types the right password into the page and
+#    clicks Retry selected: the page seals it with Web Crypto for the
+#    worker certificate (the box opens with the worker key to what was
+#    typed), the worker decrypts it, sshd logs password logins from both
+#    hosts after the retry, and both hosts finish with their output.
+#  - Neither password is in the dispatcher's state, any log or the
+#    browser's request log; no request went to another origin.
+# Screenshots go to <build>/ui-screenshots/t7002-*.png.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+. "$(dirname "$0")/dispatcher.sh"
+. "$(dirname "$0")/tls.sh"
+
+PW=$POGO_SRC/build/third_party/node/node_modules/playwright-core
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+have node "the browser tests" || skip "no node"
+[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (third_party/deps.sh installs it)"
+[ -d "$PW" ] || skip "no playwright-core in $PW (third_party/deps.sh)"
+SHOTS=$(dirname "$POGO")/ui-screenshots
+mkdir -p "$SHOTS" || fail "cannot make $SHOTS"
+
+SSHD_PASSWORD=yes
+start_sshd
+POGO_CA=$POGO make_certs
+tls_dispatcher_yaml
+
+# Everything runs in the sshd's namespace, whose loopback holds the
+# targets.  `ip netns exec` executes pogo itself: $! is pogo's pid.
+start_pogo() {
+	role=$1
+	shift
+	ip netns exec "$E2E_NS" "$POGO" "$role" "$@" >"$T/$role.out" \
+	    2>"$T/$role.log" &
+	E2E_PIDS="$E2E_PIDS $!"
+	POGO_PID=$!
+}
+cps_get() {
+	p=$1
+	shift
+	code=$(in_ns curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
+	    --cacert "$C/ca.crt" --cert "$C/dispatcher.crt" \
+	    --key "$C/dispatcher.key" "$@" "https://$CP$p") ||
+	    fail "curl GET https $p failed"
+}
+tjob_is() {
+	cps_get "/v1/jobs/$1"
+	[ "$code" = 200 ] &&
+	    [ "$(jget "j['response']['job']['$2']")" = "$3" ]
+}
+thost_is() {
+	cps_get "/v1/jobs/$1/hosts"
+	[ "$code" = 200 ] &&
+	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
+}
+
+start_dispatcher -o api.worker_cert="$C/worker.crt"
+wait_for 10 "the worker port's Listening line" worker_port
+ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null --dispatcher "$WP" \
+    -o worker.reconnect_delay=0 -o worker.name=w1 \
+    -o "tls.cert=$C/worker.crt" -o "tls.key=$C/worker.key" \
+    -o "tls.ca_cert=$C/ca.crt" -o worker.ssh.port="$SSHD_PORT" \
+    -v >"$T/worker.out" 2>"$T/worker.log" &
+E2E_PIDS="$E2E_PIDS $!"
+wait_for 30 "the worker in /status" nworkers 1
+
+# pogo api over HTTPS (the dispatcher certificate, SAN 127.0.0.1), to the
+# TLS control port, in token mode: a real token file, mode 0600.
+TA=alice-7002aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa
+TB=bob-7002bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb
+TC=carol-7002cccccccccccccccccccccccccccccccc
+printf 'alice %s\nbob %s\ncarol %s\n' "$TA" "$TB" "$TC" >"$T/tokens"
+chmod 600 "$T/tokens"
+start_pogo api -f "$T/pogo.yaml" -o api.listen=127.0.0.1:0 \
+    -o "api.dispatcher=$CP" -o api.auth=token \
+    -o "api.token_file=$T/tokens" -o 'api.admins=[carol]'
+APID=$POGO_PID
+api_listening() {
+	grep -q ' Listening on ' "$T/api.log" 2>/dev/null ||
+	    { alive "$APID" || fail "pogo api exited"; return 1; }
+}
+wait_for 30 "the API's Listening line" api_listening
+API=https://$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
+    "$T/api.log" | head -n 1)
+[ "$API" != https:// ] || fail "no API address in the log"
+
+POGO_CLIENT_CONFIG=$T/client.yaml
+export POGO_CLIENT_CONFIG
+printf 'api: %s\nca: %s\n' "$API" "$C/ca.crt" >"$T/client.yaml"
+JOB="--ssh-user $TEST_USER"
+WRONG=not-the-7002-password
+
+# The job to retry: a wrong password, both hosts fail to log in.
+out=$(printf '%s\n' "$WRONG" | POGO_TOKEN=$TA in_ns "$POGO" submit -p \
+    --targets 127.0.0.1,127.0.0.2 $JOB \
+    --command 'echo "ran-as-$(id -un) on $POGO_HOST"') ||
+    fail "submit -p: $out"
+JFAIL=${out%%;*}
+for h in 127.0.0.1 127.0.0.2; do
+	wait_for 60 "$h to fail with the wrong password" thost_is "$JFAIL" \
+	    "$h" state failed
+done
+wait_for 30 "the failed job to end" tjob_is "$JFAIL" state finished
+grep -q "Failed password for $TEST_USER from 127.0.0.1 " "$T/sshd.log" ||
+    fail "sshd saw no wrong password"
+# A running job (the right password), until $T/go-run exists.
+out=$(printf '%s\n' "$TEST_PASSWORD" | POGO_TOKEN=$TA in_ns "$POGO" \
+    submit -p --targets 127.0.0.3 $JOB --command "i=0; while [ ! -e $T/go-run ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; echo released") ||
+    fail "submit -p (running): $out"
+JRUN=${out%%;*}
+wait_for 60 "the running job's host" thost_is "$JRUN" 127.0.0.3 state \
+    running
+expect_eq "the owner" "$(in_ns env POGO_TOKEN="$TB" "$POGO" status -v \
+    "$JFAIL" | sed -n 's/^ *user: //p')" alice
+before=$(wc -l <"$T/sshd.log")
+
+TOKENS=$(printf '{"alice": "%s", "bob": "%s", "carol": "%s"}' "$TA" \
+    "$TB" "$TC")
+JOBS=$(printf '{"fail": "%s", "run": "%s"}' "$JFAIL" "$JRUN")
+in_ns env PW="$PW" API="$API" T="$T" SHOTS="$SHOTS" JOBS="$JOBS" \
+    TOKENS="$TOKENS" SECRET="$TEST_PASSWORD" CHROMIUM="$CHROMIUM" \
+    POGO_SANITIZED="${POGO_SANITIZED:-0}" \
+    timeout 300 node "$POGO_SRC/test/e2e/ui-auth-ssh.js" \
+    >"$T/browser.log" 2>&1
+brc=$?
+cat "$T/browser.log"
+[ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
+
+# The retry's password field was a box for the worker key, opening to
+# what was typed (SPEC 10.3).
+[ -s "$T/box-retry.b64" ] || fail "the page posted no password box"
+got=$("$(dirname "$POGO")/box-tool" open "$C/worker.key" \
+    <"$T/box-retry.b64") || fail "the worker key cannot open the page's box"
+expect_eq "the page's box, opened with the worker key" "$got" \
+    "$TEST_PASSWORD"
+# Both hosts finished after the retry, logged in with the password.
+for h in 127.0.0.1 127.0.0.2; do
+	thost_is "$JFAIL" "$h" state finished ||
+	    fail "$h after the retry: $(cat "$T/body")"
+	expect_eq "$h's output" "$(in_ns env POGO_TOKEN="$TA" "$POGO" output \
+	    "$JFAIL" "$h")" "ran-as-$TEST_USER on $h"
+	tail -n "+$((before + 1))" "$T/sshd.log" |
+	    grep -q "Accepted password for $TEST_USER from $h " ||
+	    fail "sshd logged no password login from $h after the retry"
+done
+if grep -q "Accepted publickey\|Accepted keyboard" "$T/sshd.log"; then
+	fail "a login without the password"
+fi
+touch "$T/go-run"
+wait_for 60 "the running job to end" tjob_is "$JRUN" state finished
+thost_is "$JRUN" 127.0.0.3 state finished || fail "run: $(cat "$T/body")"
+
+for s in auth-bob auth-retried; do
+	[ -s "$SHOTS/t7002-$s.png" ] || fail "no screenshot t7002-$s.png"
+done
+stop_dispatcher_cleanly
+# No password anywhere pogo or the browser wrote.
+[ -s "$T/requests.log" ] || fail "no browser request log"
+for s in "$TEST_PASSWORD" "$WRONG"; do
+	if grep -ral -F -- "$s" "$DSTATE" "$T"/*.log; then
+		fail "a password was written: $s"
+	fi
+done
+echo "PASS $E2E_NAME"

@@ -1,0 +1,197 @@
+// SPDX-License-Identifier: MIT
+// Copyright (c) 2026 The pogo authors
+//
+// The web UI with real users and a real SSH password (SPEC 11.1, 11.6,
+// 10.3; issue 12): headless Chromium driven by playwright-core, against
+// the `pogo api` (HTTPS, token mode) that t7002-ui-auth-ssh.sh started in
+// front of a real dispatcher, worker and sshd.
+// Environment: PW (playwright-core's directory), API (https://host:port),
+// T (the test's directory), SHOTS (where the screenshots go), JOBS ({fail,
+// run}: the job whose hosts failed for a wrong password, a running job;
+// both alice's), TOKENS (user -> token: alice the owner, carol an admin,
+// bob neither), SECRET (the password to type).
+// Writes $T/requests.log (every request of the browser: method, URL,
+// headers, body) and $T/box-retry.b64 (the retry's password field).
+// Prints one line per check; exits non-zero at the first failure.
+'use strict';
+const fs = require('fs');
+const path = require('path');
+const { chromium } = require(process.env.PW);
+
+const API = process.env.API;
+const T = process.env.T;
+const SHOTS = process.env.SHOTS;
+const JOBS = JSON.parse(process.env.JOBS);
+const TOKENS = JSON.parse(process.env.TOKENS);
+const SECRET = process.env.SECRET;
+const SLOW = process.env.POGO_SANITIZED === '1' ? 3 : 1;
+
+function ok(what) { console.log('ok - ' + what); }
+function check(cond, what, detail) {
+  if (!cond) throw new Error('FAILED: ' + what + (detail ? ': ' + detail : ''));
+  ok(what);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+// Poll fn (bounded) until it returns a true value.
+async function until(what, fn, secs) {
+  const end = Date.now() + (secs || 30) * SLOW * 1000;
+  let last;
+  while (Date.now() < end) {
+    try { last = await fn(); if (last) return last; } catch (e) { last = e; }
+    await sleep(100);
+  }
+  throw new Error('FAILED: timed out waiting for ' + what + ' (' + last + ')');
+}
+
+// A GET of the API from inside the page, with the page's own token.
+function pageGet(page, p) {
+  return page.evaluate(async (p) => {
+    const r = await fetch('/v1' + p, { headers: { Authorization: 'Bearer ' +
+      sessionStorage.getItem('pogo.token') } });
+    return r.json();
+  }, p);
+}
+
+async function main() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox'] });
+  const requests = [];
+  const log = fs.createWriteStream(path.join(T, 'requests.log'));
+  // A browser context per user (its own sessionStorage), each request
+  // logged with its headers and body.
+  async function userContext() {
+    const c = await browser.newContext({ ignoreHTTPSErrors: true,
+      viewport: { width: 1280, height: 900 } });
+    c.on('request', (r) => {
+      requests.push(r.url());
+      log.write(JSON.stringify({ method: r.method(), url: r.url(),
+        headers: r.headers(), body: r.postData() }) + '\n');
+    });
+    return c;
+  }
+  async function signIn(p, user) {
+    await p.waitForSelector('#token-input');
+    await p.fill('#token-input', TOKENS[user]);
+    await p.press('#token-input', 'Enter');
+    await p.waitForSelector('#token-input', { state: 'detached' });
+  }
+  // The user's job page: signed in, rows drawn, the user shown.
+  async function jobPage(c, user, job, host) {
+    const p = await c.newPage();
+    p.on('pageerror', (e) => { throw new Error('page error: ' + e.message); });
+    await p.goto(API + '/ui/job/' + job);
+    if (!(await p.evaluate(() => sessionStorage.getItem('pogo.token')))) {
+      await signIn(p, user);
+    }
+    await p.waitForSelector('tr[data-host="' + host + '"]');
+    return p;
+  }
+  const disabled = (p, sel) => p.$$eval(sel, (bs) => bs.map((b) => b.disabled));
+
+  // ---- who may act: alice (owner), carol (admin), bob (neither) ------
+  const pages = {};
+  for (const user of ['alice', 'carol', 'bob']) {
+    const c = await userContext();
+    const run = await jobPage(c, user, JOBS.run, '127.0.0.3');
+    check(await run.evaluate(() => window.isSecureContext &&
+      location.protocol === 'https:'), user + ': an HTTPS secure context');
+    // The page's user comes from pogo api's /v1/whoami for the token.
+    const who = await until(user + ' shown', () => run.$eval('#who',
+      (w) => w.textContent));
+    check(who === (user === 'carol' ? 'carol (admin)' : user),
+      user + ' is shown as ' + who);
+    await until(user + ': the running job drawn', () => run.$eval('dl.fields',
+      (d) => d.dataset.state === 'running'));
+    const halt = (await disabled(run, '#halt'))[0];
+    const fail = await jobPage(c, user, JOBS.fail, '127.0.0.2');
+    await fail.check('#select-page');
+    const row = await disabled(fail,
+      'tr[data-host] button.retry, tr[data-host] button.skip');
+    const sel = await disabled(fail, '#retry-selected, #skip-selected');
+    const all = [halt, ...row, ...sel];
+    if (user === 'bob') {
+      check(all.length === 7 && all.every((d) => d),
+        'bob sees Halt, Retry, Skip and the selection\'s buttons disabled',
+        JSON.stringify(all));
+      const title = await fail.$eval('tr[data-host] button.retry',
+        (b) => b.title);
+      check(/only alice or an administrator/.test(title),
+        'bob is told why: ' + title);
+      await fail.screenshot({ path: path.join(SHOTS, 't7002-auth-bob.png'),
+        fullPage: true });
+    } else {
+      check(all.length === 7 && all.every((d) => !d),
+        user + ' sees Halt, Retry, Skip and the selection\'s buttons enabled',
+        JSON.stringify(all));
+    }
+    await fail.uncheck('#select-page');
+    pages[user] = { c, run, fail };
+  }
+
+  // ---- bob's forced Halt is refused ----------------------------------
+  {
+    const p = pages.bob.run;
+    const answer = p.waitForResponse((r) => r.request().method() === 'POST' &&
+      r.url() === API + '/v1/jobs/' + JOBS.run);
+    await p.$eval('#halt', (b) => { b.disabled = false; });
+    await p.click('#halt');
+    const r = await answer;
+    check(r.status() === 403, 'bob\'s forced Halt: HTTP ' + r.status());
+    await p.waitForSelector('.notice.error:has-text("permission denied")');
+    ok('the page says "permission denied"');
+    const j = await pageGet(p, '/jobs/' + JOBS.run);
+    check(j.response.job.state === 'running', 'the job runs on');
+  }
+
+  // ---- alice retries with the password typed into the page -----------
+  {
+    const p = pages.alice.fail;
+    check(await p.isVisible('#secret-password'),
+      'a job with a password shows the password field');
+    const posted = p.waitForRequest((r) => r.method() === 'POST' &&
+      r.url() === API + '/v1/jobs/' + JOBS.fail);
+    await p.fill('#secret-password', SECRET);
+    await p.check('#select-page');
+    await p.click('#retry-selected');
+    const body = (await posted).postData();
+    const form = new URLSearchParams(body);
+    check(form.get('command') === 'jobretry' &&
+      form.getAll('host').sort().join(' ') === '127.0.0.1 127.0.0.2' &&
+      form.get('password') && !body.includes(SECRET),
+    'the retry of both hosts carries a sealed password, not the clear one');
+    fs.writeFileSync(path.join(T, 'box-retry.b64'),
+      form.get('password') + '\n');
+    await p.waitForSelector(
+      '.notice:has-text("retry requested for 2 host(s)")');
+    ok('the retry was accepted');
+    check(await p.$eval('#secret-password', (i) => i.value === ''),
+      'the password field is emptied');
+    for (const h of ['127.0.0.1', '127.0.0.2']) {
+      await until(h + ' finished on the page', () => p.$eval(
+        'tr[data-host="' + h + '"]', (r) => r.dataset.state === 'finished'),
+      60);
+      ok(h + ' finished after the retry, seen live');
+    }
+    const hs = (await pageGet(p, '/jobs/' + JOBS.fail + '/hosts'))
+      .response.hosts;
+    check(hs['127.0.0.1'].runs === 2 && hs['127.0.0.2'].runs === 2,
+      'both hosts ran twice');
+    await p.screenshot({ path: path.join(SHOTS, 't7002-auth-retried.png'),
+      fullPage: true });
+  }
+
+  for (const u of Object.keys(pages)) await pages[u].c.close();
+  await new Promise((r) => log.end(r));
+  // ---- no request to another origin ---------------------------------
+  const foreign = requests.filter((u) => new URL(u).origin !== API);
+  check(requests.length > 10 && foreign.length === 0,
+    requests.length + ' requests, none to another origin', foreign.join(' '));
+  await browser.close();
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e && e.stack ? e.stack : String(e));
+  process.exit(1);
+});
