@@ -9,7 +9,8 @@
 // T (the test's directory), SHOTS (where the screenshots go), JOBS ({fail,
 // run}: the job whose hosts failed for a wrong password, a running job;
 // both alice's), TOKENS (user -> token: alice the owner, carol an admin,
-// bob neither), SECRET (the password to type).
+// bob neither), APISPKI (the base64 SHA-256 of the API certificate's key,
+// which the browser trusts), SECRET (the password to type).
 // Writes $T/requests.log (every request of the browser: method, URL,
 // headers, body) and $T/box-retry.b64 (the retry's password field).
 // Prints one line per check; exits non-zero at the first failure.
@@ -56,13 +57,14 @@ function pageGet(page, p) {
 async function main() {
   const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox'] });
+    args: ['--no-sandbox', '--ignore-certificate-errors-spki-list=' +
+      process.env.APISPKI] });
   const requests = [];
   const log = fs.createWriteStream(path.join(T, 'requests.log'));
   // A browser context per user (its own sessionStorage), each request
   // logged with its headers and body.
   async function userContext() {
-    const c = await browser.newContext({ ignoreHTTPSErrors: true,
+    const c = await browser.newContext({
       viewport: { width: 1280, height: 900 } });
     c.on('request', (r) => {
       requests.push(r.url());
