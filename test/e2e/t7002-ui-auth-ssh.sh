@@ -15,8 +15,10 @@
 #    its two hosts; alice types the right password into the page and
 #    clicks Retry selected: the page seals it with Web Crypto for the
 #    worker certificate (the box opens with the worker key to what was
-#    typed), the worker decrypts it, sshd logs password logins from both
+#    typed), the worker decrypts it, sshd logs password logins to both
 #    hosts after the retry, and both hosts finish with their output.
+#    Another such job's host is retried from its output page, with the
+#    password typed there.
 #  - Neither password is in the dispatcher's state, any log or the
 #    browser's request log; no request went to another origin.
 # Screenshots go to <build>/ui-screenshots/t7002-*.png.
@@ -122,8 +124,16 @@ for h in 127.0.0.1 127.0.0.2; do
 	    "$h" state failed
 done
 wait_for 30 "the failed job to end" tjob_is "$JFAIL" state finished
+# A second one, retried from its host's output page.
+out=$(printf '%s\n' "$WRONG" | POGO_TOKEN=$TA in_ns "$POGO" submit -p \
+    --targets 127.0.0.4 $JOB \
+    --command 'echo "ran-as-$(id -un) on $POGO_HOST"') ||
+    fail "submit -p: $out"
+JONE=${out%%;*}
+wait_for 60 "127.0.0.4 to fail with the wrong password" thost_is "$JONE" \
+    127.0.0.4 state failed
 expect_eq "sshd's refused passwords" "$(pw_logins 1 Failed | xargs)" \
-    "127.0.0.1 127.0.0.2"
+    "127.0.0.1 127.0.0.2 127.0.0.4"
 # A running job (the right password), until $T/go-run exists.
 out=$(printf '%s\n' "$TEST_PASSWORD" | POGO_TOKEN=$TA in_ns "$POGO" \
     submit -p --targets 127.0.0.3 $JOB --command "i=0; while [ ! -e $T/go-run ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; echo released") ||
@@ -142,7 +152,8 @@ APISPKI=$(openssl x509 -in "$C/dispatcher.crt" -pubkey -noout |
     base64 -w0) || fail "the API certificate's key"
 TOKENS=$(printf '{"alice": "%s", "bob": "%s", "carol": "%s"}' "$TA" \
     "$TB" "$TC")
-JOBS=$(printf '{"fail": "%s", "run": "%s"}' "$JFAIL" "$JRUN")
+JOBS=$(printf '{"fail": "%s", "run": "%s", "one": "%s"}' "$JFAIL" \
+    "$JRUN" "$JONE")
 in_ns env PW="$PW" API="$API" T="$T" SHOTS="$SHOTS" JOBS="$JOBS" \
     TOKENS="$TOKENS" APISPKI="$APISPKI" SECRET="$TEST_PASSWORD" CHROMIUM="$CHROMIUM" \
     POGO_SANITIZED="${POGO_SANITIZED:-0}" \
@@ -157,20 +168,25 @@ fi
 
 # The retry's password field was a box for the worker key, opening to
 # what was typed (SPEC 10.3).
-[ -s "$T/box-retry.b64" ] || fail "the page posted no password box"
-got=$("$(dirname "$POGO")/box-tool" open "$C/worker.key" \
-    <"$T/box-retry.b64") || fail "the worker key cannot open the page's box"
-expect_eq "the page's box, opened with the worker key" "$got" \
-    "$TEST_PASSWORD"
-# Both hosts finished after the retry, logged in with the password.
-for h in 127.0.0.1 127.0.0.2; do
-	thost_is "$JFAIL" "$h" state finished ||
-	    fail "$h after the retry: $(cat "$T/body")"
-	expect_eq "$h's output" "$(in_ns env POGO_TOKEN="$TA" "$POGO" output \
-	    "$JFAIL" "$h")" "ran-as-$TEST_USER on $h"
+for b in retry retry-one; do
+	[ -s "$T/box-$b.b64" ] || fail "the page posted no password box ($b)"
+	got=$("$(dirname "$POGO")/box-tool" open "$C/worker.key" \
+	    <"$T/box-$b.b64") ||
+	    fail "the worker key cannot open the page's box ($b)"
+	expect_eq "the page's box ($b), opened with the worker key" "$got" \
+	    "$TEST_PASSWORD"
 done
-expect_eq "sshd's password logins after the retry" \
-    "$(pw_logins "$((before + 1))" Accepted | xargs)" "127.0.0.1 127.0.0.2"
+# The hosts finished after the retries, logged in with the password.
+for jh in "$JFAIL 127.0.0.1" "$JFAIL 127.0.0.2" "$JONE 127.0.0.4"; do
+	set -- $jh
+	thost_is "$1" "$2" state finished ||
+	    fail "$2 after the retry: $(cat "$T/body")"
+	expect_eq "$2's output" "$(in_ns env POGO_TOKEN="$TA" "$POGO" output \
+	    "$1" "$2")" "ran-as-$TEST_USER on $2"
+done
+expect_eq "sshd's password logins after the retries" \
+    "$(pw_logins "$((before + 1))" Accepted | xargs)" \
+    "127.0.0.1 127.0.0.2 127.0.0.4"
 if grep -q "Accepted publickey\|Accepted keyboard" "$T/sshd.log"; then
 	fail "a login without the password"
 fi
@@ -178,7 +194,7 @@ touch "$T/go-run"
 wait_for 60 "the running job to end" tjob_is "$JRUN" state finished
 thost_is "$JRUN" 127.0.0.3 state finished || fail "run: $(cat "$T/body")"
 
-for s in auth-bob auth-retried; do
+for s in auth-bob auth-retried auth-output-retried; do
 	[ -s "$SHOTS/t7002-$s.png" ] || fail "no screenshot t7002-$s.png"
 done
 stop_dispatcher_cleanly

@@ -7,12 +7,14 @@
 // front of a real dispatcher, worker and sshd.
 // Environment: PW (playwright-core's directory), API (https://host:port),
 // T (the test's directory), SHOTS (where the screenshots go), JOBS ({fail,
-// run}: the job whose hosts failed for a wrong password, a running job;
-// both alice's), TOKENS (user -> token: alice the owner, carol an admin,
-// bob neither), APISPKI (the base64 SHA-256 of the API certificate's key,
-// which the browser trusts), SECRET (the password to type).
+// run, one}: a job whose two hosts failed for a wrong password, a running
+// job, a job whose one host failed so; all alice's), TOKENS (user ->
+// token: alice the owner, carol an admin, bob neither), APISPKI (the
+// base64 SHA-256 of the API certificate's key, which the browser trusts),
+// SECRET (the password to type).
 // Writes $T/requests.log (every request of the browser: method, URL,
-// headers, body) and $T/box-retry.b64 (the retry's password field).
+// headers, body), $T/box-retry.b64 and $T/box-retry-one.b64 (the
+// retries' password fields).
 // Prints one line per check; exits non-zero at the first failure.
 'use strict';
 const fs = require('fs');
@@ -182,6 +184,37 @@ async function main() {
       'both hosts ran twice');
     await p.screenshot({ path: path.join(SHOTS, 't7002-auth-retried.png'),
       fullPage: true });
+  }
+
+  // ---- ... and from a host's output page ------------------------------
+  {
+    // The same tab: its sessionStorage holds alice's token.
+    const p = pages.alice.fail;
+    await p.goto(API + '/ui/job/' + JOBS.one + '/127.0.0.4');
+    await until('the output page drawn', () => p.$eval('#final',
+      (f) => f.textContent !== ''));
+    check(await p.isVisible('#secret-password'),
+      'the output page of a job with a password shows the password field');
+    const posted = p.waitForRequest((r) => r.method() === 'POST' &&
+      r.url() === API + '/v1/jobs/' + JOBS.one);
+    await p.fill('#secret-password', SECRET);
+    await p.click('#retry');
+    const body = (await posted).postData();
+    const form = new URLSearchParams(body);
+    check(form.get('command') === 'jobretry' &&
+      form.get('host') === '127.0.0.4' && form.get('password') &&
+      !body.includes(SECRET),
+    'the retry from the output page carries a sealed password');
+    fs.writeFileSync(path.join(T, 'box-retry-one.b64'),
+      form.get('password') + '\n');
+    await until('the second run followed to EXIT 0', () => p.$eval('#main',
+      (m) => m.querySelector('#final').textContent === 'EXIT 0' &&
+        m.querySelector('#output').textContent.includes('ran-as-')), 60);
+    ok('the output page follows the retried run to EXIT 0');
+    check(await p.$eval('#secret-password', (i) => i.value === ''),
+      'the password field is emptied');
+    await p.screenshot({ path: path.join(SHOTS,
+      't7002-auth-output-retried.png'), fullPage: true });
   }
 
   for (const u of Object.keys(pages)) await pages[u].c.close();
