@@ -209,8 +209,16 @@ async function main() {
       form.get('password') + '\n');
     await until('the second run followed to EXIT 0', () => p.$eval('#main',
       (m) => m.querySelector('#final').textContent === 'EXIT 0' &&
-        m.querySelector('#output').textContent.includes('ran-as-')), 60);
+        m.querySelector('#output').textContent.includes('ran-as-')), 60)
+      .catch(async (e) => {
+        console.error(await p.$eval('#main', (m) => m.innerHTML));
+        console.error(JSON.stringify(await pageGet(p, '/jobs/' + JOBS.one +
+          '/log')));
+        throw e;
+      });
     ok('the output page follows the retried run to EXIT 0');
+    check(await p.$eval('#run', (r) => r.value) === '1',
+      'the run selector shows run 1');
     check(await p.$eval('#secret-password', (i) => i.value === ''),
       'the password field is emptied');
     await p.screenshot({ path: path.join(SHOTS,

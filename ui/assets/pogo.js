@@ -261,6 +261,18 @@ const POGO = (function () {
     return form;
   }
 
+  // The password field of a page whose operations may need secrets,
+  // shown at once for a job with a password (or when the dispatcher asks
+  // for secrets): [its paragraph, its input].
+  function secretField(job) {
+    const pw = el('input', { type: 'password', id: 'secret-password',
+      autocomplete: 'off', size: 24 });
+    const box = el('p.secret', { hidden: !job.has_password },
+      el('label', { for: 'secret-password',
+        text: 'Password (encrypted here for the worker) ' }), pw);
+    return [box, pw];
+  }
+
   // ---- the job list (/ui/) -------------------------------------------
 
   const PER_PAGE = 25;
@@ -579,11 +591,7 @@ const POGO = (function () {
     const fields = el('dl.fields');
     const summary = el('ul.summary', { 'aria-label': 'Hosts per state' });
     const actStatus = el('p.notice', { role: 'status', 'aria-live': 'polite' });
-    const pw = el('input', { type: 'password', id: 'secret-password',
-      autocomplete: 'off', size: 24 });
-    const pwBox = el('p.secret', { hidden: !job.has_password },
-      el('label', { for: 'secret-password',
-        text: 'Password (encrypted here for the worker) ' }), pw);
+    const [pwBox, pw] = secretField(job);
     const halt = el('button', { type: 'button', id: 'halt', text: 'Halt',
       onclick: () => operate([['command', 'jobhalt']]) });
     const resume = el('button', { type: 'button', id: 'resume',
@@ -955,9 +963,10 @@ const POGO = (function () {
       onclick: () => op('jobretry') });
     const skip = el('button', { type: 'button', id: 'skip', text: 'Skip',
       onclick: () => op('jobskip') });
+    const [pwBox, pw] = secretField(job);
     main.append(hostState,
       el('p', {}, el('label', { for: 'run', text: 'Run ' }), runSel, ' ',
-        retry, ' ', skip), actStatus, pre, final);
+        retry, ' ', skip), pwBox, actStatus, pre, final);
     let runs = 0;
     let run = -1;
     let follow = true;
@@ -988,6 +997,7 @@ const POGO = (function () {
           el('option', { value: i, text: String(i) + (i === want - 1
             ? ' (latest)' : ''), selected: i === run })));
       }
+      if (run >= 0) runSel.value = String(run);
     }
 
     function showFinal(type, data) {
@@ -1028,16 +1038,24 @@ const POGO = (function () {
       if (atEnd) pre.scrollTop = pre.scrollHeight;
     }
 
-    // Read the chosen run from `count` on.
+    // Read the chosen run from `count` on.  Following the latest run, a
+    // newer one (a retry) is shown from its start as soon as the API
+    // counts it, log entry or not.
     async function load(reset) {
-      if (reset) { pre.replaceChildren(); final.textContent = '';
-        final.className = 'final'; count = 0; ended = false; }
-      const q = run >= 0 ? '&run=' + run : '';
       for (let i = 0; i < 100; i++) {
+        if (reset) { pre.replaceChildren(); final.textContent = '';
+          final.className = 'final'; count = 0; ended = false; }
+        reset = false;
+        const q = run >= 0 ? '&run=' + run : '';
         const j = await api('/jobs/' + jobid + '/hosts/' +
           encodeURIComponent(host) + '?max=2000&offset=' + count + q);
         runs = j.meta.runs;
         if (run < 0) run = Math.max(0, runs - 1);
+        else if (follow && run < runs - 1) {
+          run = runs - 1;
+          reset = true;
+          continue;
+        }
         addRecords(j.response.output);
         count += j.response.output.length;
         if (count >= j.meta.count) break;
@@ -1068,7 +1086,10 @@ const POGO = (function () {
             if (m && Number(m[1]) + 1 > runs) {
               runs = Number(m[1]) + 1;
               h.runs = runs;
-              if (follow) { run = runs - 1; changed = 'run'; }
+            }
+            if (m && follow && Number(m[1]) > run) {
+              run = Number(m[1]);
+              changed = 'run';
             }
             changed = changed || true;
           }
@@ -1097,12 +1118,20 @@ const POGO = (function () {
       }
     }
 
+    // A retry carries the typed password, sealed for the worker.
     async function op(cmd) {
       try {
+        const form = await withSecret([['command', cmd], ['host', host]],
+          cmd === 'jobretry' ? pw.value : '');
         const j = await api('/jobs/' + encodeURIComponent(jobid),
-          { method: 'POST', form: [['command', cmd], ['host', host]] });
+          { method: 'POST', form });
         notice(actStatus, j.response.message || 'done');
-      } catch (e) { notice(actStatus, e.message, true); }
+        // The retried run is followed when it starts.
+        if (cmd === 'jobretry') { pw.value = ''; follow = true; }
+      } catch (e) {
+        notice(actStatus, e.message, true);
+        if (/secrets/.test(e.message)) { pwBox.hidden = false; pw.focus(); }
+      }
     }
 
     try {
