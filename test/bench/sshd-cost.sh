@@ -15,14 +15,17 @@
 # and the command included), so other load on the machine inflates it
 # only through caches and frequency, not by adding time; wall time is
 # not measured.
+# SSHDCOST_CMD (true): the command (CMD below); SSHDCOST_FANOUT (1): how
+# many sessions run at once (pogo's --concurrency and --max-handshakes,
+# xargs -P for ssh), to see what running many at once does to sshd.
 # Variants (SSHDCOST_VARIANTS; default: all but pogo-each, pogo2 and
 # pogo3 only when their binary is given):
-#   ssh-true   ssh -F cfg HOST true
-#   ssh-line   ssh -F cfg HOST 'exec env PATH=... POGO_JOB_ID=... POGO_HOST=... sh -c '\''true'\'''
-#              (pogo's exec line before issue 8 item 2)
-#   ssh-sh     ssh -F cfg HOST 'exec sh -c '\''export PATH=... POGO_JOB_ID=... POGO_HOST=...; true'\'''
+#   ssh-true   ssh -F cfg HOST CMD
+#   ssh-line   ssh -F cfg HOST 'exec env PATH=... POGO_JOB_ID=... POGO_HOST=... sh -c '\''CMD'\'''
+#              (SPEC 9.5's direct-mode line, pogo's before issue 8 item 2)
+#   ssh-sh     ssh -F cfg HOST 'exec sh -c '\''export PATH=... POGO_JOB_ID=... POGO_HOST=...; CMD'\'''
 #              (pogo's exec line after it)
-#   pogo       pogo one -F cfg --concurrency 1 --run-command true
+#   pogo       pogo one -F cfg --concurrency 1 --run-command CMD
 #   pogo-each  one pogo one per session, --targets HOST (as ssh: a new
 #              client process for each session)
 #   pogo2      the same with the binary $SSHDCOST_POGO2, pogo3 with
@@ -37,6 +40,8 @@ POGO_SRC=$PWD
 export POGO_SRC
 N=${SSHDCOST_N:-25}
 ROUNDS=${SSHDCOST_ROUNDS:-8}
+CMD=${SSHDCOST_CMD:-true}
+K=${SSHDCOST_FANOUT:-1}
 VARIANTS="ssh-true ssh-line ssh-sh pogo"
 [ -z "${SSHDCOST_POGO2:-}" ] || VARIANTS="$VARIANTS pogo2"
 [ -z "${SSHDCOST_POGO3:-}" ] || VARIANTS="$VARIANTS pogo3"
@@ -63,8 +68,9 @@ batch() {
 		pogo3) bin=$SSHDCOST_POGO3 ;;
 		esac
 		in_ns "$bin" one -F "$T/ssh_config" --host-key-check off \
-		    --connect-timeout 300 --concurrency 1 --targets "@$T/hosts" \
-		    --run-command true >"$T/out" 2>"$T/err"
+		    --connect-timeout 300 --concurrency "$K" \
+		    --max-handshakes "$K" --targets "@$T/hosts" \
+		    --run-command "$CMD" >"$T/out" 2>"$T/err"
 		ok=$(grep -c ': Success$' "$T/out")
 		;;
 	pogo-each)
@@ -72,22 +78,25 @@ batch() {
 		while read -r h; do
 			in_ns "$POGO" one -F "$T/ssh_config" \
 			    --host-key-check off --connect-timeout 300 \
-			    --targets "$h" --run-command true </dev/null \
+			    --targets "$h" --run-command "$CMD" </dev/null \
 			    >"$T/out" 2>"$T/err" &&
 			    grep -q ': Success$' "$T/out" && ok=$((ok + 1))
 		done <"$T/hosts"
 		;;
 	ssh-*)
-		ok=0
-		while read -r h; do
-			case $1 in
-			ssh-true) c=true ;;
-			ssh-line) c="exec env PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='$h' sh -c 'true'" ;;
-			ssh-sh) c="exec sh -c 'export PATH=$P POGO_JOB_ID='\\''p0000000001'\\'' POGO_HOST='\\''$h'\\''; true'" ;;
-			esac
-			in_ns ssh -F "$T/ssh_config" "$h" "$c" </dev/null \
-			    >/dev/null 2>>"$T/err" && ok=$((ok + 1))
-		done <"$T/hosts"
+		case $1 in
+		ssh-true) c=$CMD ;;
+		ssh-line) c="exec env PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='%h' sh -c '$CMD'" ;;
+		ssh-sh) c="exec sh -c 'export PATH=$P POGO_JOB_ID='\\''p0000000001'\\'' POGO_HOST='\\''%h'\\''; $CMD'" ;;
+		esac
+		# K at a time; the host's name replaces %h, as pogo's line
+		# names it.
+		: >"$T/ok"
+		xargs -P "$K" -I HOST sh -c 'c=$(printf "%s" "$1" |
+		    sed "s/%h/$4/g"); ip netns exec "$3" ssh -F "$2/ssh_config" \
+		    "$4" "$c" </dev/null >/dev/null 2>>"$2/err" &&
+		    echo ok >>"$2/ok"' sh "$c" "$T" "$E2E_NS" HOST <"$T/hosts"
+		ok=$(wc -l <"$T/ok")
 		;;
 	esac
 	[ "$ok" = "$N" ] && return 0
@@ -97,7 +106,8 @@ batch() {
 	return 1
 }
 
-echo "sshd-cost: $(nproc) cores; $N sessions per batch, $ROUNDS rounds;" \
+echo "sshd-cost: $(nproc) cores; $N sessions per batch ($K at once) of" \
+    "'$CMD', $ROUNDS rounds;" \
     "load before: $(uptime | sed 's/.*load average: //')"
 : >"$T/results"
 for r in $(seq 1 "$ROUNDS"); do
@@ -140,4 +150,4 @@ for v in $VARIANTS; do
 	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %.3f |\n", $1, $2,
 	        $3, $4, $5 }'
 done
-echo "($ROUNDS batches of $N sessions per variant, one session at a time)"
+echo "($ROUNDS batches of $N sessions of '$CMD' per variant, $K at a time)"
