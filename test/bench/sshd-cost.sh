@@ -92,10 +92,10 @@ batch() {
 		# K at a time; the host's name replaces %h, as pogo's line
 		# names it.
 		: >"$T/ok"
-		xargs -P "$K" -I HOST sh -c 'c=$(printf "%s" "$1" |
+		xargs -P "$K" -I @H@ sh -c 'c=$(printf "%s" "$1" |
 		    sed "s/%h/$4/g"); ip netns exec "$3" ssh -F "$2/ssh_config" \
 		    "$4" "$c" </dev/null >/dev/null 2>>"$2/err" &&
-		    echo ok >>"$2/ok"' sh "$c" "$T" "$E2E_NS" HOST <"$T/hosts"
+		    echo ok >>"$2/ok"' sh "$c" "$T" "$E2E_NS" @H@ <"$T/hosts"
 		ok=$(wc -l <"$T/ok")
 		;;
 	esac
