@@ -9,7 +9,8 @@
 # the order rotated by one per round; SSHDCOST_ROUNDS (8) rounds.  A
 # batch's figure is the sshd cgroup's usage_usec over the batch, after
 # the cgroup is back to the listener alone, divided by the batch's
-# sessions; the median over the rounds is printed, with the quartiles.
+# sessions; the median over the rounds is printed, with the quartiles,
+# and the mean number of sshd processes during the batch (sampled).
 # A batch in which a session failed is reported and left out.
 # CPU time in a cgroup counts only sshd's own processes (the login shell
 # and the command included), so other load on the machine inflates it
@@ -116,13 +117,22 @@ for r in $(seq 1 "$ROUNDS"); do
 	for v in $order; do
 		cg_wait "$CG_SSHD" 1
 		s0=$(cg_usec "$CG_SSHD")
+		# sshd's processes, sampled every 0.1 s (at most 10 minutes)
+		(i=0; while [ $i -lt 6000 ]; do
+			wc -l <"$CG_SSHD/cgroup.procs"; sleep 0.1; i=$((i + 1))
+		done) >"$T/procs" &
+		sampler=$!
 		batch "$v"
 		okb=$?
+		kill $sampler 2>/dev/null
+		wait $sampler 2>/dev/null
 		cg_wait "$CG_SSHD" 1
 		s1=$(cg_usec "$CG_SSHD")
 		[ $okb = 0 ] || continue
-		echo "$r $v $s0 $s1" | awk -v n="$N" \
-		    '{ printf "%s %s %.2f\n", $1, $2, ($4 - $3) / 1000 / n }' |
+		procs=$(awk '{ s += $1 - 1 } END { printf "%.1f", NR ? s / NR : 0 }' \
+		    "$T/procs")
+		echo "$r $v $s0 $s1 $procs" | awk -v n="$N" \
+		    '{ printf "%s %s %.2f %s\n", $1, $2, ($4 - $3) / 1000 / n, $5 }' |
 		    tee -a "$T/results"
 	done
 done
@@ -143,11 +153,15 @@ ratio() {
 	    "$T/results" | median
 }
 echo
-echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true, same round (median) |"
-echo "| --- | ---: | ---: | ---: |"
+# procs VARIANT: the median over its batches of sshd's mean process
+# count, the listener left out (each session is about 3: monitor, user
+# child, the command's shell).
+procs() { awk -v v="$1" '$2 == v { print $4 }' "$T/results" | median; }
+echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true, same round (median) | sshd processes, mean |"
+echo "| --- | ---: | ---: | ---: | ---: |"
 for v in $VARIANTS; do
-	echo "$v $(q "$v" 0.5) $(q "$v" 0.25) $(q "$v" 0.75) $(ratio "$v")" |
-	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %.3f |\n", $1, $2,
-	        $3, $4, $5 }'
+	echo "$v $(q "$v" 0.5) $(q "$v" 0.25) $(q "$v" 0.75) $(ratio "$v") $(procs "$v")" |
+	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %.3f | %.1f |\n", $1, $2,
+	        $3, $4, $5, $6 }'
 done
 echo "($ROUNDS batches of $N sessions of '$CMD' per variant, $K at a time)"
