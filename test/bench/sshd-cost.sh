@@ -26,6 +26,8 @@
 #              (SPEC 9.5's direct-mode line, pogo's before issue 8 item 2)
 #   ssh-sh     ssh -F cfg HOST 'exec sh -c '\''export PATH=... POGO_JOB_ID=... POGO_HOST=...; CMD'\'''
 #              (pogo's exec line after it)
+#   ssh-login  ssh -F cfg HOST 'export PATH=... POGO_JOB_ID=... POGO_HOST=...; CMD'
+#              (the same in the login shell, without sh -c; not a default)
 #   pogo       pogo one -F cfg --concurrency 1 --run-command CMD
 #   pogo-each  one pogo one per session, --targets HOST (as ssh: a new
 #              client process for each session)
@@ -89,6 +91,7 @@ batch() {
 		ssh-true) c=$CMD ;;
 		ssh-line) c="exec env PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='%h' sh -c '$CMD'" ;;
 		ssh-sh) c="exec sh -c 'export PATH=$P POGO_JOB_ID='\\''p0000000001'\\'' POGO_HOST='\\''%h'\\''; $CMD'" ;;
+		ssh-login) c="export PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='%h'; $CMD" ;;
 		esac
 		# K at a time; the host's name replaces %h, as pogo's line
 		# names it.
