@@ -62,11 +62,16 @@ struct worker_task {
 	struct pogo_exec_result res;
 	bool exec_done; /* the executor's done event came */
 	bool killed;
+	/* The boxes are being opened in the thread pool (worker_open_work). */
+	bool opening;
+	int open_status; /* the pool's result: 0 or POGO_ERR_DECRYPT */
+	uv_work_t open_req;
 	struct worker_task *next;
 	struct worker_task *prev;
 };
 
 struct pogo_worker {
+	uv_loop_t *loop;
 	struct pogo_clock *clock;
 	bool own_clock;
 	struct pogo_peer_client *cl;
@@ -77,6 +82,7 @@ struct pogo_worker {
 	struct pogo_exec *local;
 	struct pogo_exec *ssh;
 	struct pogo_box_key *key; /* tls.key, for job secrets; or NULL */
+	unsigned opening;         /* tasks whose boxes the pool opens */
 	unsigned execs_open;
 	bool paused_local;
 	bool paused_ssh;
@@ -172,13 +178,21 @@ worker_task_find(struct pogo_worker *w, const char *task_id)
 	return NULL;
 }
 
-/* Ask the executor to stop a task still running (its done event comes). */
+/*
+ * Ask the executor to stop a task still running (its done event comes);
+ * a task whose boxes are being opened is never started
+ * (worker_open_done), its opening cancelled if it has not begun.
+ */
 static void
 worker_task_kill(struct worker_task *wt)
 {
 	if (wt->exec_done || wt->killed)
 		return;
 	wt->killed = true;
+	if (wt->opening) {
+		(void)uv_cancel((uv_req_t *)&wt->open_req);
+		return;
+	}
 	wt->e->ops->kill(wt->e, &wt->t);
 }
 
@@ -204,7 +218,8 @@ worker_check_pause(struct pogo_worker *w, struct pogo_exec *e)
 	if (e->ops->pause == NULL || w->finishing)
 		return;
 	for (wt = w->tasks; wt != NULL; wt = wt->next) {
-		if (wt->e != e || wt->exec_done)
+		/* Not started yet (its boxes opening): no output. */
+		if (wt->e != e || wt->exec_done || wt->ob == NULL)
 			continue;
 		n = pogo_outbatch_pending(wt->ob);
 		if (n > WORKER_OUTPUT_HELD)
@@ -373,43 +388,127 @@ worker_decode_script(struct pogo_proto_task *d)
 	return 0;
 }
 
-/*
- * Open the boxes of an SSH task (SPEC 8.3, 10.3) with the worker key.
- * Returns 0 with wt->sec set (or no secrets), POGO_ERR_NOKEY when the
- * task has secrets and the worker no key, POGO_ERR_DECRYPT when a box
- * does not open.
- * XXX(#10): each box costs a private-key operation on the loop (a few ms
- * for RSA-3072), for every task of a job; a job's plaintexts could be
- * shared by its tasks in flight.
- */
-static int
-worker_open_secrets(struct pogo_worker *w, struct worker_task *wt)
+static bool
+worker_has_secrets(const struct pogo_proto_task *d)
 {
-	struct pogo_proto_task *d = &wt->data;
-	int r;
+	return d->password != NULL || d->client_private_key != NULL ||
+	    d->pvt_key_passphrase != NULL;
+}
 
-	if (d->password == NULL && d->client_private_key == NULL &&
-	    d->pvt_key_passphrase == NULL)
-		return 0;
-	if (w->key == NULL)
-		return POGO_ERR_NOKEY;
+/*
+ * In the thread pool: open the boxes of an SSH task (SPEC 8.3, 10.3) with
+ * the worker key, a private-key operation each (a few ms for RSA-3072),
+ * so that the loop goes on serving links, output and other tasks.  Reads
+ * only the task's boxes and the key (both left alone on the loop
+ * meanwhile: the key is freed after the last opening, worker_open_done),
+ * writes only the task's clear secrets.  open_status is 0, or
+ * POGO_ERR_DECRYPT when a box does not open.
+ */
+static void
+worker_open_work(uv_work_t *req)
+{
+	struct worker_task *wt = req->data;
+	const struct pogo_box_key *k = wt->w->key;
+	struct pogo_proto_task *d = &wt->data;
+	int r = 0;
+
 	if (d->password != NULL &&
 	    (r = pogo_box_open_base64(
-	         w->key, d->password, &wt->password, &wt->password_len)) != 0)
-		return r;
+	         k, d->password, &wt->password, &wt->password_len)) != 0)
+		goto out;
 	if (d->client_private_key != NULL &&
 	    (r = pogo_box_open_base64(
-	         w->key, d->client_private_key, &wt->key, &wt->key_len)) != 0)
-		return r;
-	if (d->pvt_key_passphrase != NULL &&
-	    (r = pogo_box_open_base64(w->key, d->pvt_key_passphrase,
-	         &wt->passphrase, &wt->passphrase_len)) != 0)
-		return r;
+	         k, d->client_private_key, &wt->key, &wt->key_len)) != 0)
+		goto out;
+	if (d->pvt_key_passphrase != NULL)
+		r = pogo_box_open_base64(k, d->pvt_key_passphrase,
+		    &wt->passphrase, &wt->passphrase_len);
+out:
+	wt->open_status = r;
+}
+
+/* A task that ends before its executor: reported done, freed. */
+static void
+worker_task_fail(struct worker_task *wt, int rc, const char *msg)
+{
+	struct pogo_worker *w = wt->w;
+
+	worker_report_done(wt->l, wt->task_id, rc, msg);
+	pogo_dedup_done_held(w->dedup, wt->task_id);
+	worker_task_free(wt);
+	worker_check_stop(w);
+}
+
+/*
+ * Start wt on its executor; the run's reply is sent from here unless
+ * `replied` (a task whose boxes were opened in the pool was accepted at
+ * once: a refusal is then its task_done).
+ */
+static void
+worker_task_exec(struct worker_task *wt, bool replied)
+{
+	struct pogo_worker *w = wt->w;
+	struct pogo_exec *e = wt->e;
+	char *text;
+	int r;
+
+	if ((r = e->ops->start(e, &wt->t)) != 0) {
+		if (!replied && worker_refusal_passes(r)) {
+			pogo_dedup_forget(w->dedup, wt->task_id);
+			pogo_peer_link_reply(wt->l, wt->task_id, 1, "busy", -1);
+			worker_task_free(wt);
+			return;
+		}
+		if (!replied)
+			pogo_peer_link_reply(wt->l, wt->task_id, 0, NULL, -1);
+		xasprintf(&text, "cannot start the task: %s", pogo_strerror(r));
+		log_info("task %s host %s: %s", wt->task_id, wt->host, text);
+		worker_task_fail(wt, 255, text);
+		free(text);
+		return;
+	}
+	wt->ob = pogo_outbatch_new(w->clock, &worker_ob_cbs, wt);
+	if (!replied)
+		pogo_peer_link_reply(wt->l, wt->task_id, 0, NULL, -1);
+	log_info("task %s host %s: %s task accepted", wt->task_id, wt->host,
+	    wt->data.task_name);
+}
+
+/* The pool opened (or not) a task's boxes: start it, or report why not. */
+static void
+worker_open_done(uv_work_t *req, int status)
+{
+	struct worker_task *wt = req->data;
+	struct pogo_worker *w = wt->w;
+	const char *msg;
+
+	wt->opening = false;
+	POGO_ASSERT(w->opening > 0);
+	w->opening--;
+	if (w->finishing) {
+		/* Its report would be lost with the process (worker_finish). */
+		worker_task_free(wt);
+		if (w->opening == 0)
+			worker_execs_close(w);
+		return;
+	}
+	if (status == UV_ECANCELED || wt->killed) {
+		log_info("task %s host %s: killed", wt->task_id, wt->host);
+		worker_task_fail(wt, -1, "killed");
+		return;
+	}
+	if (wt->open_status != 0) {
+		/* SPEC 9.8's message; never a word of the box. */
+		msg = "cannot decrypt job secrets";
+		log_warn("task %s host %s: %s", wt->task_id, wt->host, msg);
+		worker_task_fail(wt, -1, msg);
+		return;
+	}
 	wt->sec.password = wt->password;
 	wt->sec.client_private_key = wt->key;
 	wt->sec.pvt_key_passphrase = wt->passphrase;
 	wt->t.secrets = &wt->sec;
-	return 0;
+	worker_task_exec(wt, true);
 }
 
 /* Run m on e; the reply is sent from here. */
@@ -457,9 +556,7 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 		pogo_peer_link_reply(l, wt->task_id, 0, NULL, -1);
 		log_info(
 		    "task %s host %s: invalid exe_data", wt->task_id, wt->host);
-		worker_report_done(l, wt->task_id, 255, "invalid exe_data");
-		pogo_dedup_done_held(w->dedup, wt->task_id);
-		worker_task_free(wt);
+		worker_task_fail(wt, 255, "invalid exe_data");
 		return;
 	}
 	if (d->retry > 0 || d->prehook || d->posthook || d->lock ||
@@ -474,38 +571,32 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 		wt->t.stub = &wt->stub;
 	}
 	/* Local tasks ignore secrets (SPEC 9.11). */
-	if (e == w->ssh && (r = worker_open_secrets(w, wt)) != 0) {
-		pogo_peer_link_reply(l, wt->task_id, 0, NULL, -1);
-		/* SPEC 9.8's messages; never a word of the box. */
-		msg = r == POGO_ERR_NOKEY ? "Worker key not defined"
-		                          : "cannot decrypt job secrets";
-		log_warn("task %s host %s: %s", wt->task_id, wt->host, msg);
-		worker_report_done(l, wt->task_id, -1, msg);
-		pogo_dedup_done_held(w->dedup, wt->task_id);
-		worker_task_free(wt);
+	if (e != w->ssh || !worker_has_secrets(d)) {
+		worker_task_exec(wt, false);
 		return;
 	}
-	if ((r = e->ops->start(e, &wt->t)) != 0) {
-		if (worker_refusal_passes(r)) {
-			pogo_dedup_forget(w->dedup, wt->task_id);
-			pogo_peer_link_reply(l, wt->task_id, 1, "busy", -1);
-		} else {
-			pogo_peer_link_reply(l, wt->task_id, 0, NULL, -1);
-			xasprintf(&text, "cannot start the task: %s",
-			    pogo_strerror(r));
-			log_info(
-			    "task %s host %s: %s", wt->task_id, wt->host, text);
-			worker_report_done(l, wt->task_id, 255, text);
-			free(text);
-			pogo_dedup_done_held(w->dedup, wt->task_id);
-		}
-		worker_task_free(wt);
-		return;
-	}
-	wt->ob = pogo_outbatch_new(w->clock, &worker_ob_cbs, wt);
 	pogo_peer_link_reply(l, wt->task_id, 0, NULL, -1);
-	log_info("task %s host %s: %s task accepted", wt->task_id, wt->host,
-	    d->task_name);
+	if (w->key == NULL) {
+		msg = "Worker key not defined"; /* SPEC 9.8 */
+		log_warn("task %s host %s: %s", wt->task_id, wt->host, msg);
+		worker_task_fail(wt, -1, msg);
+		return;
+	}
+	/*
+	 * Accepted at once, opened in the pool: the next run comes (the
+	 * dispatcher waits for each reply, SPEC 8.4), others' output and
+	 * pings go on meanwhile.
+	 */
+	wt->open_req.data = wt;
+	if ((r = uv_queue_work(w->loop, &wt->open_req, worker_open_work,
+	         worker_open_done)) != 0) {
+		xasprintf(&text, "cannot start the task: %s", uv_strerror(r));
+		worker_task_fail(wt, 255, text);
+		free(text);
+		return;
+	}
+	wt->opening = true;
+	w->opening++;
 }
 
 static void
@@ -660,7 +751,9 @@ worker_finish(struct pogo_worker *w, int status)
 		else
 			worker_task_kill(wt);
 	}
-	worker_execs_close(w);
+	/* Tasks still opening their boxes close them (worker_open_done). */
+	if (w->opening == 0)
+		worker_execs_close(w);
 }
 
 /* Reports still to deliver to dispatchers that are up. */
@@ -859,6 +952,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	 */
 	pogo_proc_pool_start(loop);
 	w = xcalloc(1, sizeof(*w));
+	w->loop = loop;
 	/*
 	 * The worker key (tls.key) opens job secrets (SPEC 10.3); its KID is
 	 * the key_id of the hello.  Without it, a task with secrets fails

@@ -518,11 +518,11 @@ wt_run_secrets(struct wt *t, const char *task_id, const char *name,
 
 /*
  * A CA in dir with a dispatcher certificate for 127.0.0.1 and a worker
- * certificate (EC, quicker than the default RSA), as `pogo ca` makes
- * them; the worker's key parsed.
+ * certificate with a key of type kt (EC is quicker than the default RSA),
+ * as `pogo ca` makes them; the worker's key parsed.
  */
 static struct pogo_box_key *
-wt_tls_make(const char *dir)
+wt_tls_make(const char *dir, enum pogo_ca_key_type kt)
 {
 	struct pogo_ca_init ci = { 0 };
 	struct pogo_ca_issue is = { 0 };
@@ -546,7 +546,7 @@ wt_tls_make(const char *dir)
 	is.name = "w1";
 	is.sans = NULL;
 	is.nsans = 0;
-	is.key_type = POGO_CA_KEY_EC;
+	is.key_type = kt;
 	xasprintf(&path, "%s/worker-w1", dir);
 	is.prefix = path;
 	ASSERT_OK(pogo_ca_issue(&is, &fpr, &cause));
@@ -628,7 +628,7 @@ TEST(secrets_boxes_open_with_the_worker_key)
 
 	ASSERT(mkdtemp(dir) != NULL);
 	snprintf(cadir, sizeof(cadir), "%s/ca", dir);
-	mine = wt_tls_make(cadir);
+	mine = wt_tls_make(cadir, POGO_CA_KEY_EC);
 	ASSERT_OK(pogo_ca_key_generate(POGO_CA_KEY_EC, &pem, &n));
 	ASSERT_OK(pogo_box_key_parse(pem, n, &other));
 	pogo_freezero(pem, n);
@@ -708,4 +708,77 @@ TEST(secrets_bad_worker_key_file)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_OK(uv_loop_close(&loop));
 	pogo_cfg_free(cfg);
+}
+
+/*
+ * #10: a task's boxes are opened in the thread pool, not on the loop.
+ * Many runs with boxes, then a status: while they are accepted, no turn
+ * of the loop lasts as long as opening one task's boxes (on the loop,
+ * every run's turn did), and the tasks still go on to their host with
+ * their secrets (here: connection refused).
+ */
+TEST(secrets_opened_off_the_loop)
+{
+	enum { N = 100 };
+	struct pogo_box_key *mine;
+	char dir[] = "/tmp/pogo-test-worker-XXXXXX", cadir[64], id[16];
+	char *pw, *pass, *clear;
+	struct pogo_msg m;
+	struct wt t;
+	uint64_t t0, t1, one, cost = UINT64_MAX, turn, longest = 0, end;
+	size_t n;
+	int i, slow = 0;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(cadir, sizeof(cadir), "%s/ca", dir);
+	mine = wt_tls_make(cadir, POGO_CA_KEY_RSA);
+	ASSERT_OK(pogo_box_seal_base64(mine, "pw-1234", 7, &pw));
+	ASSERT_OK(pogo_box_seal_base64(mine, "phrase", 6, &pass));
+	/* What opening one task's boxes costs here, at best. */
+	for (i = 0; i < 20; i++) {
+		t0 = uv_hrtime();
+		ASSERT_OK(pogo_box_open_base64(mine, pw, &clear, &n));
+		pogo_freezero(clear, n);
+		ASSERT_OK(pogo_box_open_base64(mine, pass, &clear, &n));
+		pogo_freezero(clear, n);
+		if ((one = uv_hrtime() - t0) < cost)
+			cost = one;
+	}
+	wt_tls_dir = cadir;
+	wt_init(&t);
+	wt_tls_dir = NULL;
+	t0 = uv_hrtime();
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "b%d", i);
+		wt_run_secrets(&t, id, "ssh", pw, NULL, pass);
+	}
+	pogo_proto_msg_init(&m, POGO_MSG_STATUS);
+	pogo_peer_worker_command(t.pw, &m, NULL);
+	/* Stop-and-wait (SPEC 8.4): the status's reply is the last. */
+	end = t0 + 60 * 1000000000ULL;
+	while (t.replies < N + 1 && uv_hrtime() < end) {
+		t1 = uv_hrtime();
+		uv_run(&t.loop, UV_RUN_NOWAIT);
+		turn = uv_hrtime() - t1;
+		if (turn >= cost)
+			slow++;
+		if (turn > longest)
+			longest = turn;
+		usleep(1000);
+	}
+	ASSERT_EQ(t.replies, N + 1);
+	fprintf(stderr,
+	    "opening a task's boxes: %.2f ms; %d runs and a status answered "
+	    "in %.1f ms; %d turns of the loop as long, the longest %.2f ms\n",
+	    cost / 1e6, N, (uv_hrtime() - t0) / 1e6, slow, longest / 1e6);
+	ASSERT(slow < N / 5);
+	WAIT_TICKING_GE(&t, reports, N);
+	ASSERT_EQ(t.reports, N);
+	ASSERT_STR_EQ(t.done_message, "cannot connect: connection refused");
+	wt_done(&t);
+	free(pw);
+	free(pass);
+	pogo_box_key_free(mine);
+	wt_tls_remove(cadir);
+	ASSERT_OK(rmdir(dir));
 }
