@@ -51,6 +51,7 @@ struct cfg_raw_dispatcher {
 	char *resolver_path;
 	char *lost_worker_grace;
 	char *retention_days;
+	char *local_tasks_for_all;
 };
 
 struct cfg_raw_ssh {
@@ -140,6 +141,8 @@ static const cyaml_schema_field_t cfg_dispatcher_fields[] = {
 	CFG_SCALAR(
 	    "lost_worker_grace", struct cfg_raw_dispatcher, lost_worker_grace),
 	CFG_SCALAR("retention_days", struct cfg_raw_dispatcher, retention_days),
+	CFG_SCALAR("local_tasks_for_all", struct cfg_raw_dispatcher,
+	    local_tasks_for_all),
 	CYAML_FIELD_END,
 };
 
@@ -924,7 +927,10 @@ cfg_convert(struct cfg_ctx *c, struct cfg_raw *raw, const char *hostname,
 	        &cfg->dispatcher.lost_worker_grace) != 0 ||
 	    cfg_uint(c, "dispatcher.retention_days", d->retention_days, 0, 0,
 	        36600, "a number of days",
-	        &cfg->dispatcher.retention_days) != 0)
+	        &cfg->dispatcher.retention_days) != 0 ||
+	    cfg_bool(c, "dispatcher.local_tasks_for_all",
+	        d->local_tasks_for_all, false,
+	        &cfg->dispatcher.local_tasks_for_all) != 0)
 		return POGO_ERR_CONFIG;
 
 	if (cfg_string(

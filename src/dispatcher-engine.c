@@ -261,15 +261,16 @@ deng_cache_secrets(struct djob *dj, const struct pogo_dispatcher_secrets *s)
  * The secrets of a resume or retry (SPEC 5.5): given (with a key_id),
  * they replace the cached ones and their expiry restarts (SPEC 7.4);
  * else a job that needs secrets must still have them cached.  0,
- * POGO_ERR_RANGE (for another worker key, or for a job that needs none)
- * or POGO_ERR_NOKEY.
+ * POGO_ERR_RANGE (for another worker key), POGO_ERR_USAGE (for a job
+ * submitted without secrets) or POGO_ERR_NOKEY.
  */
 static int
 deng_take_secrets(struct djob *dj, const struct pogo_dispatcher_secrets *s)
 {
 	if (s != NULL && s->key_id != NULL) {
-		if (!deng_needs_secrets(dj) ||
-		    strcmp(s->key_id, dj->rec->key_id) != 0)
+		if (!deng_needs_secrets(dj))
+			return POGO_ERR_USAGE;
+		if (strcmp(s->key_id, dj->rec->key_id) != 0)
 			return POGO_ERR_RANGE;
 		deng_cache_secrets(dj, s);
 		return 0;

@@ -55,6 +55,7 @@ struct disp_fields {
 	const struct pogo_dispatcher_field *v;
 	size_t n;
 	const char *auth; /* the API's X-Pogo-User, or NULL */
+	bool admin;       /* the API's X-Pogo-Admin: 1 */
 	/*
 	 * The namespaces read for it (SPEC 2.10), off the loop: the text of
 	 * the one `config` names, or else of `namespace` (NULL: none such),
@@ -1105,6 +1106,21 @@ disp_submit_check(struct pogo_dispatcher *d, const struct disp_fields *req,
 		xasprintf(msg, "Invalid task name %s", j->task_name);
 		return POGO_ERR_CONFIG;
 	}
+	/*
+	 * A local task is a shell as the worker's user, who holds the worker
+	 * key that opens every job's secrets (#10, review4 F-F): for the
+	 * API's admins only, unless dispatcher.local_tasks_for_all; a
+	 * request without a user (no authentication: the operator, pogo
+	 * one) may, as for the admin routes (disp_admin_ok).
+	 */
+	if (strcmp(j->task_name, "local") == 0 && req->auth != NULL &&
+	    req->auth[0] != '\0' && !req->admin &&
+	    !d->cfg->dispatcher.local_tasks_for_all) {
+		xasprintf(msg,
+		    "task type local is for admins only "
+		    "(dispatcher.local_tasks_for_all)");
+		return POGO_ERR_CONFIG;
+	}
 	/* The API forwards its authenticated user (SPEC 7.5). */
 	auth = req->auth;
 	user = disp_field(req, "user");
@@ -1417,6 +1433,7 @@ disp_submit_resolved(struct disp_ns_work *w)
 	struct pogo_dispatcher *d = w->d;
 	struct pogo_http_req *req = w->req;
 	struct disp_fields f = { 0 };
+	const char *admin;
 	char peer[64], *msg = NULL;
 	int http;
 
@@ -1430,6 +1447,8 @@ disp_submit_resolved(struct disp_ns_work *w)
 	f.v = w->fields;
 	f.n = w->nfields;
 	f.auth = pogo_http_req_header(req, "X-Pogo-User");
+	admin = pogo_http_req_header(req, "X-Pogo-Admin");
+	f.admin = admin != NULL && strcmp(admin, "1") == 0;
 	f.ns_config = w->r == 0 ? w->text : NULL;
 	f.ns_exists = w->scope_exists;
 	pogo_http_req_peer(req, peer, sizeof(peer));
@@ -1770,6 +1789,13 @@ disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		    d, req, 400, "secrets encrypted for different worker keys");
 		goto out;
 	}
+	if (r == POGO_ERR_USAGE) {
+		disp_error(d, req, 400,
+		    "job %s was submitted without secrets; they cannot be "
+		    "added to it",
+		    id);
+		goto out;
+	}
 	if (r != 0) {
 		disp_error(d, req, 500, "cannot resume job %s: %s", id,
 		    pogo_strerror(r));
@@ -1859,6 +1885,13 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	if (r == POGO_ERR_RANGE) {
 		disp_error(
 		    d, req, 400, "secrets encrypted for different worker keys");
+		goto out;
+	}
+	if (r == POGO_ERR_USAGE) {
+		disp_error(d, req, 400,
+		    "job %s was submitted without secrets; they cannot be "
+		    "added to it",
+		    id);
 		goto out;
 	}
 	if (r == POGO_ERR_TIMEOUT) {

@@ -92,6 +92,11 @@ struct pogo_cfg {
 		char *resolver_path;
 		unsigned lost_worker_grace;
 		unsigned retention_days;
+		/*
+		 * Local tasks (a shell as the worker's user) for every user
+		 * of the API, not only its admins (#10, review4 F-F).
+		 */
+		bool local_tasks_for_all;
 	} dispatcher;
 	struct {
 		char *name;

@@ -115,9 +115,10 @@ struct pogo_dispatcher_engine {
 	 * resumable; 0, POGO_ERR_NOTFOUND (no such job, or one not handed
 	 * to the engine yet), POGO_ERR_STORE (it cannot be reloaded),
 	 * POGO_ERR_STATE (not halted or deadlocked), POGO_ERR_RANGE
-	 * (secrets for another worker key than the job's, or for a job that
-	 * needs none) or POGO_ERR_NOKEY (the job needs secrets and none are
-	 * cached).
+	 * (secrets for another worker key than the job's), POGO_ERR_USAGE
+	 * (secrets for a job submitted without any: its tasks may go to
+	 * any worker, it cannot take them later) or POGO_ERR_NOKEY (the
+	 * job needs secrets and none are cached).
 	 * retry takes secrets as resume does (and its errors).
 	 * retry and skip: hosts[0..n-1] are host names of the job (checked
 	 * by the caller); results[i] is set to 1 for a host changed, 0 for

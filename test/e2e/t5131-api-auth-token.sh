@@ -61,6 +61,26 @@ api_get /v1/whoami -H "Authorization: Bearer $TA" -H 'X-Pogo-User: carol' \
     -H 'X-Pogo-Admin: 1'
 expect_eq "whoami" "$(jget 'j["response"]')" \
     '{"admin": false, "auth": "token", "user": "alice"}'
+# #10, review4 F-F: a local task is a shell as the worker's user (who holds
+# the key to every job's secrets): for admins only, unless the dispatcher
+# says dispatcher.local_tasks_for_all.
+api_post /v1/jobs -H "Authorization: Bearer $TA" -H 'X-Pogo-Admin: 1' \
+    -d 'range=h1' -d 'command=id' -d task_name=local
+expect_eq "alice's local task" \
+    "$code $(jget 'j["meta"]["rc"]') $(jget 'j["response"]["message"]')" \
+    "200 nok task type local is for admins only (dispatcher.local_tasks_for_all)"
+api_post /v1/jobs -H "Authorization: Bearer $TC" -d 'range=h1' \
+    -d 'command=true' -d task_name=local
+expect_eq "the admin's local task" "$code $(jget 'j["meta"]["rc"]')" "200 ok"
+JC=$(jget 'j["response"]["jobid"]')
+wait_for 30 "the admin's local task" job_is "$JC" state finished
+# The same ports: the worker and the API reconnect.
+worker_port || fail "no worker port"
+CP0=$CP
+stop_dispatcher_cleanly
+mv "$T/dispatcher.log" "$T/dispatcher-0.log"
+start_dispatcher -o dispatcher.local_tasks_for_all=true \
+    -o "dispatcher.control_listen=$CP0" -o "dispatcher.worker_listen=$WP"
 api_post /v1/jobs -H "Authorization: Bearer $TA" -H 'X-Pogo-User: bob' \
     -d 'range=h1' -d 'command=sleep 60' -d task_name=local
 expect_eq "alice submits" "$code $(jget 'j["meta"]["rc"]')" "200 ok"
@@ -147,7 +167,7 @@ api3() {
 	[ -n "$API" ]
 }
 wait_for 20 "the API's Listening line" api3
-api_get /v1/jobs/p0000000000
+api_get "/v1/jobs/$J"
 expect_eq "dispatcher -a" "$code $(jget 'j["response"]["job"]["user"]')" \
     "200 alice"
 api_post /v1/jobs -d range=h1 -d command=true -d task_name=local -d user=u

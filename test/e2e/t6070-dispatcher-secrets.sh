@@ -87,6 +87,14 @@ J1=$(jget 'j["jobid"]')
 ksubmit range=n1 command='echo plain job' user=u task_name=local
 J0=$(jget 'j["jobid"]')
 wait_for 30 "the job without secrets to finish" state_is "$J0" finished
+# #10: secrets given to a job submitted without any are refused with what
+# is wrong, not as boxes for different keys; the job is left as it was.
+cp_post "/v1/jobs/$J0" --data-urlencode command=jobretry \
+    --data-urlencode host=n1 --data-urlencode password="$BOX"
+expect_eq "retry of a job without secrets, with secrets" "$code" 400
+expect_eq "its message" "$(jget 'j["errors"][0]')" \
+    "job $J0 was submitted without secrets; they cannot be added to it"
+state_is "$J0" finished || fail "after the refused retry: $(cat "$T/body")"
 host_is "$J1" s1 state waiting || fail "s1: $(cat "$T/body")"
 host_is "$J1" s1 message "waiting for a worker" || fail "s1: $(cat "$T/body")"
 state_is "$J1" running || fail "job 1: $(cat "$T/body")"

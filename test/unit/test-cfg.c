@@ -97,6 +97,7 @@ TEST(defaults)
 	ASSERT_STR_EQ(cfg->dispatcher.resolver_path, "/etc/pogo/resolvers");
 	ASSERT_EQ(cfg->dispatcher.lost_worker_grace, 60);
 	ASSERT_EQ(cfg->dispatcher.retention_days, 0);
+	ASSERT(!cfg->dispatcher.local_tasks_for_all);
 	ASSERT_STR_EQ(cfg->worker.name, "box1");
 	ASSERT_EQ(cfg->worker.ndispatchers, 1);
 	ASSERT_STR_EQ(cfg->worker.dispatchers[0].host, "127.0.0.1");
@@ -170,6 +171,7 @@ TEST(every_key)
 	    "  resolver_path: /a:~/b\n"
 	    "  lost_worker_grace: 30\n"
 	    "  retention_days: 90\n"
+	    "  local_tasks_for_all: true\n"
 	    "worker:\n"
 	    "  name: w-1\n"
 	    "  dispatchers:\n"
@@ -219,6 +221,7 @@ TEST(every_key)
 	ASSERT_STR_EQ(cfg->dispatcher.resolver_path, "/a:/home/u/b");
 	ASSERT_EQ(cfg->dispatcher.lost_worker_grace, 30);
 	ASSERT_EQ(cfg->dispatcher.retention_days, 90);
+	ASSERT(cfg->dispatcher.local_tasks_for_all);
 	ASSERT_STR_EQ(cfg->worker.name, "w-1");
 	ASSERT_EQ(cfg->worker.ndispatchers, 2);
 	ASSERT_STR_EQ(cfg->worker.dispatchers[0].host, "10.0.0.1");
