@@ -15,7 +15,8 @@ POGO_CA=$POGO make_certs
 tls_dispatcher_yaml
 "$POGO" ca issue client bob --dir "$C/ca-dir" --out "$C/bob" >/dev/null ||
     fail "cannot issue bob"
-start_dispatcher
+# alice, no admin, runs local tasks below: only with the switch (#10).
+start_dispatcher -o dispatcher.local_tasks_for_all=true
 start_worker_tls() {
 	worker_port || fail "no worker port"
 	start_tls_worker w1 worker
