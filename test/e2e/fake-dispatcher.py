@@ -700,6 +700,29 @@ def scenario_secrets_nokey(lsock, a):
     p.close()
 
 
+def scenario_secrets_kbdint(lsock, a):
+    """A task's password box answers keyboard-interactive (SPEC 9.4,
+    9.6): sshd has password authentication off; a box of a wrong
+    password fails to log in."""
+    e = os.environ
+    p = accept(lsock)
+    greet(p, key_id=e["KEY_ID"])
+    tk = Tasks(p)
+    run_ok(tk, task("q1", "ssh", "echo kbdint-ok", host="127.0.0.1",
+                    password=e["BOX_PW"]))
+    run_ok(tk, task("q2", "ssh", "echo never", host="127.0.0.2",
+                    password=e["BOX_WRONG"], connect_timeout=15))
+    d = tk.wait_done("q1", 60)
+    check("q1 done", (d["rc"], d["state"], d["message"]),
+          (0, "finished", "ok"))
+    check("q1 output", [r["data"] for r in tk.records("q1")],
+          ["kbdint-ok"])
+    d = tk.wait_done("q2", 60)
+    check("q2 done", (d["state"], d["message"]),
+          ("failed", "authentication failed"))
+    p.close()
+
+
 SCENARIOS = {
     "protocol": scenario_protocol,
     "reconnect-report": scenario_reconnect_report,
@@ -713,6 +736,7 @@ SCENARIOS = {
     "ssh-nokeys": scenario_ssh_nokeys,
     "secrets": scenario_secrets,
     "secrets-nokey": scenario_secrets_nokey,
+    "secrets-kbdint": scenario_secrets_kbdint,
 }
 
 
