@@ -4,7 +4,8 @@
 /*
  * The API component (api.h, SPEC 11): http.c serves the clients, client.c
  * forwards each request to the control port, and the answer goes back.
- * Nothing here blocks the loop and nothing is kept between requests.
+ * Nothing here blocks the loop and nothing is kept between requests but
+ * a few kept-alive connections to the control port (client.h's pool).
  */
 #include "pogo/compat.h"
 
@@ -31,6 +32,14 @@
  * POGO_DISPATCHER_MAX_WAIT (60 s) at the dispatcher, and a few more.
  */
 #define API_FORWARD_TIMEOUT_MS 75000
+/*
+ * Idle kept-alive connections to the control port (review4 F-K: one
+ * connection, and with TLS a mutual-TLS handshake on both loops, per
+ * forwarded request), each for at most 30 s: the control port closes
+ * its own after 60 s (POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS).
+ */
+#define API_POOL_MAX 16
+#define API_POOL_IDLE_MS 30000
 
 struct api_fwd;
 
@@ -40,6 +49,7 @@ struct pogo_api {
 	struct pogo_http_server *http;
 	char *upstream;                 /* the control port's URL */
 	struct pogo_tls *tls;           /* to the control port, or NULL */
+	struct pogo_client_pool *pool;  /* kept-alive connections to it */
 	struct pogo_api_tokens *tokens; /* api.auth token */
 	char hostname[256];
 	bool loopback;        /* auth none on a loopback api.listen */
@@ -361,6 +371,12 @@ api_send(struct api_fwd *f)
 	size_t len;
 
 	m.method = pogo_http_req_method(req);
+	/*
+	 * A HEAD goes up as a GET: http.c answers the client's HEAD with
+	 * the GET's headers and no body (review3 11, review4 F-Q).
+	 */
+	if (strcmp(m.method, "HEAD") == 0)
+		m.method = "GET";
 	m.target = target;
 	m.headers = f->headers;
 	m.timeout_ms = API_FORWARD_TIMEOUT_MS;
@@ -466,6 +482,7 @@ api_forward(struct pogo_http_req *req, void *arg)
 	f->req = req;
 	o.api = a->upstream;
 	o.tls = a->tls;
+	o.pool = a->pool;
 	if (pogo_client_new(a->loop, &o, &f->client, &cause) != 0) {
 		api_error(a, req, "fail", 500,
 		    "problem in communication with dispatcher: %s", cause);
@@ -505,6 +522,9 @@ api_other(struct pogo_http_req *req, void *arg)
 	const char *method = pogo_http_req_method(req);
 
 	if (strcmp(path, "/v1") == 0 || strncmp(path, "/v1/", 4) == 0)
+		api_forward(req, arg);
+	else if (strcmp(method, "HEAD") == 0 && strcmp(path, "/status") == 0)
+		/* (The table's GET /status, for a HEAD.) */
 		api_forward(req, arg);
 	else if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
 	    strncmp(path, "/ui/", 4) == 0)
@@ -601,6 +621,8 @@ pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		if ((r = pogo_tls_new(&to, &a->tls, cause)) != 0)
 			goto out;
 	}
+	a->pool =
+	    pogo_client_pool_new(loop, a->tls, API_POOL_MAX, API_POOL_IDLE_MS);
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
 		pogo_strlcpy(a->hostname, "localhost", sizeof(a->hostname));
 	if (upstream != NULL) {
@@ -638,6 +660,7 @@ out:
 	if (a != NULL) {
 		if (a->http != NULL)
 			pogo_http_server_close(a->http, NULL, NULL);
+		pogo_client_pool_free(a->pool);
 		pogo_tls_free(a->tls);
 		pogo_api_tokens_free(a->tokens);
 		free(a->upstream);
@@ -697,5 +720,8 @@ pogo_api_stop(struct pogo_api *a, void (*cb)(void *arg), void *arg)
 	/* Answer the waiting requests now (503); each frees its forward. */
 	while (a->fwds != NULL)
 		pogo_client_cancel(a->fwds->client);
+	/* Its idle connections close; those of requests, with them. */
+	pogo_client_pool_free(a->pool);
+	a->pool = NULL;
 	pogo_http_server_close(a->http, api_http_closed_cb, a);
 }

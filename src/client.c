@@ -375,6 +375,9 @@ struct pogo_client_parser {
 	size_t len, cap;
 	bool over;
 	bool complete;
+	bool head;       /* the answer to a HEAD: no body */
+	bool keep_alive; /* the connection may carry another request */
+	bool extra;      /* bytes after the answer */
 	int status;
 };
 
@@ -384,6 +387,9 @@ parser_on_headers_complete(llhttp_t *h)
 	struct pogo_client_parser *p = h->data;
 
 	p->status = h->status_code;
+	/* llhttp's way to say that the answer has no body. */
+	if (p->head)
+		return 1;
 	if (h->content_length > p->max && (h->flags & F_CONTENT_LENGTH)) {
 		p->over = true;
 		return -1;
@@ -417,6 +423,7 @@ parser_on_message_complete(llhttp_t *h)
 	struct pogo_client_parser *p = h->data;
 
 	p->complete = true;
+	p->keep_alive = llhttp_should_keep_alive(h) != 0;
 	return HPE_PAUSED;
 }
 
@@ -455,11 +462,18 @@ int
 pogo_client_parser_feed(
     struct pogo_client_parser *p, const char *data, size_t len, char **cause)
 {
+	llhttp_errno_t err;
+
 	if (p->complete) {
 		*cause = NULL;
+		p->extra = p->extra || len > 0;
 		return 1;
 	}
-	return parser_result(p, llhttp_execute(&p->http, data, len), cause);
+	err = llhttp_execute(&p->http, data, len);
+	if (p->complete && err == HPE_PAUSED &&
+	    llhttp_get_error_pos(&p->http) != data + len)
+		p->extra = true;
+	return parser_result(p, err, cause);
 }
 
 int
@@ -507,11 +521,13 @@ pogo_client_parser_free(struct pogo_client_parser *p)
 /* Requests. */
 
 struct client_req;
+struct pool_conn;
 
 struct pogo_client {
 	uv_loop_t *loop;
 	struct pogo_clock *clock;
 	struct pogo_tls *tls;
+	struct pogo_client_pool *pool; /* borrowed, or NULL */
 	struct pogo_client_url url;
 	char *api;
 	char *token;
@@ -533,9 +549,165 @@ struct client_req {
 	pogo_client_cb cb;
 	void *arg;
 	bool done;
+	bool head;       /* a HEAD: the answer has no body */
+	bool idempotent; /* GET or HEAD: may be sent again */
+	bool reused;     /* on a kept-alive connection of the pool */
+	bool retried;    /* sent again once already */
+	bool written;    /* the whole request went out */
+	bool answered;   /* a byte of the answer came */
+};
+
+/*
+ * The pool (client.h): idle connections, the most recently used first.
+ * Every stream made for a client of the pool uses the pool's clock and
+ * TLS configuration, so that it may outlive its client; the pool lives
+ * on until the last of them is closed.
+ */
+struct pogo_client_pool {
+	struct pogo_clock *clock;
+	struct pogo_tls *tls; /* held, or NULL */
+	size_t max;
+	uint64_t idle_ms;
+	struct pool_conn *idle;
+	size_t nidle;
+	unsigned nstreams; /* streams of the pool not closed yet */
+	uint64_t opened;
+	bool freeing;
+};
+
+struct pool_conn {
+	struct pogo_client_pool *pool;
+	struct pogo_stream *stream;
+	struct pogo_clock_timer *timer;
+	struct pool_conn *prev, *next;
 };
 
 static void client_maybe_free(struct pogo_client *c);
+static void req_read(
+    struct pogo_stream *s, ssize_t n, const char *buf, void *arg);
+static void req_written(struct pogo_stream *s, int status, void *arg);
+static void req_dial(struct client_req *q);
+
+static void
+pool_maybe_free(struct pogo_client_pool *p)
+{
+	if (!p->freeing || p->nstreams > 0)
+		return;
+	pogo_clock_free(p->clock);
+	pogo_tls_free(p->tls);
+	free(p);
+}
+
+/* A stream of the pool is closed (whoever had it). */
+static void
+pool_stream_closed(struct pogo_stream *s, void *arg)
+{
+	struct pogo_client_pool *p = arg;
+
+	p->nstreams--;
+	pool_maybe_free(p);
+}
+
+/* Take pc out of the idle list; its stream is the caller's. */
+static struct pogo_stream *
+pool_unlink(struct pool_conn *pc)
+{
+	struct pogo_client_pool *p = pc->pool;
+	struct pogo_stream *s = pc->stream;
+
+	if (pc->prev != NULL)
+		pc->prev->next = pc->next;
+	else
+		p->idle = pc->next;
+	if (pc->next != NULL)
+		pc->next->prev = pc->prev;
+	p->nidle--;
+	pogo_clock_timer_free(pc->timer);
+	free(pc);
+	return s;
+}
+
+static void
+pool_drop(struct pool_conn *pc)
+{
+	struct pogo_client_pool *p = pc->pool;
+
+	pogo_stream_close(pool_unlink(pc), pool_stream_closed, p);
+}
+
+/*
+ * An idle connection said something (the server closed it, or sent what
+ * no request asked for): it is done.
+ */
+static void
+pool_idle_read(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
+{
+	pool_drop(arg);
+}
+
+static void
+pool_idle_timeout(struct pogo_clock_timer *t, void *arg)
+{
+	pool_drop(arg);
+}
+
+/* Keep s idle; false when the pool is full (s stays the caller's). */
+static bool
+pool_put(struct pogo_client_pool *p, struct pogo_stream *s)
+{
+	struct pool_conn *pc;
+
+	if (p->freeing || p->nidle >= p->max)
+		return false;
+	pc = xcalloc(1, sizeof(*pc));
+	pc->pool = p;
+	pc->stream = s;
+	pc->next = p->idle;
+	if (p->idle != NULL)
+		p->idle->prev = pc;
+	p->idle = pc;
+	p->nidle++;
+	pogo_stream_set_read_cb(s, pool_idle_read, pc);
+	pc->timer = pogo_clock_timer_new(p->clock, pool_idle_timeout, pc);
+	pogo_clock_timer_start(pc->timer, p->idle_ms);
+	return true;
+}
+
+struct pogo_client_pool *
+pogo_client_pool_new(
+    uv_loop_t *loop, struct pogo_tls *tls, size_t max, uint64_t idle_ms)
+{
+	struct pogo_client_pool *p = xcalloc(1, sizeof(*p));
+
+	p->clock = pogo_clock_uv_new(loop);
+	p->tls = tls != NULL ? pogo_tls_ref(tls) : NULL;
+	p->max = max;
+	p->idle_ms = idle_ms;
+	return p;
+}
+
+void
+pogo_client_pool_free(struct pogo_client_pool *p)
+{
+	if (p == NULL)
+		return;
+	p->freeing = true;
+	while (p->idle != NULL)
+		pool_drop(p->idle);
+	pool_maybe_free(p);
+}
+
+uint64_t
+pogo_client_pool_opened(const struct pogo_client_pool *p)
+{
+	return p->opened;
+}
+
+size_t
+pogo_client_pool_idle(const struct pogo_client_pool *p)
+{
+	return p->nidle;
+}
 
 static void
 req_free(struct client_req *q)
@@ -554,6 +726,8 @@ req_stream_closed(struct pogo_stream *s, void *arg)
 {
 	struct client_req *q = arg;
 
+	if (q->c->pool != NULL)
+		pool_stream_closed(s, q->c->pool);
 	q->stream = NULL;
 	if (!q->resolving)
 		req_free(q);
@@ -563,6 +737,7 @@ req_stream_closed(struct pogo_stream *s, void *arg)
 static void
 req_finish(struct client_req *q, int err, const char *cause)
 {
+	struct pogo_client_pool *pool = q->c->pool;
 	const char *body = "";
 	size_t len = 0;
 	int status = 0;
@@ -580,8 +755,49 @@ req_finish(struct client_req *q, int err, const char *cause)
 	q->cb(err, cause, status, body, len, q->arg);
 	if (q->resolving)
 		uv_cancel((uv_req_t *)&q->resolve);
+	/*
+	 * A complete answer on a connection the server keeps open, with
+	 * nothing more on it and the request written out: it may carry
+	 * another request.
+	 */
+	if (err == 0 && pool != NULL && q->stream != NULL && q->written &&
+	    !pogo_stream_closing(q->stream) && q->parser->keep_alive &&
+	    !q->parser->extra && pool_put(pool, q->stream)) {
+		q->stream = NULL;
+		req_free(q);
+		return;
+	}
 	if (q->stream != NULL && !pogo_stream_closing(q->stream))
 		pogo_stream_close(q->stream, req_stream_closed, q);
+}
+
+/*
+ * q's connection failed.  A request sent on a kept-alive connection
+ * that the server closed before answering (it may have closed it just
+ * as the request left) is sent once more on a new connection, if sending
+ * it again is harmless (GET, HEAD); anything else is answered err.
+ */
+static void
+req_fail(struct client_req *q, int err, const char *cause)
+{
+	struct pogo_stream *s = q->stream;
+
+	if (!q->reused || q->retried || q->answered || !q->idempotent) {
+		req_finish(q, err, cause);
+		return;
+	}
+	log_debug("client: a kept-alive connection failed (%s); sending "
+	          "again on a new one",
+	    cause != NULL ? cause : pogo_strerror(err));
+	q->retried = true;
+	q->reused = false;
+	q->written = false;
+	q->stream = NULL;
+	pogo_stream_close(s, pool_stream_closed, q->c->pool);
+	pogo_client_parser_free(q->parser);
+	q->parser = pogo_client_parser_new(POGO_CLIENT_MAX_BODY);
+	q->parser->head = q->head;
+	req_dial(q);
 }
 
 static void
@@ -597,18 +813,24 @@ req_read(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
 	char *cause = NULL, *msg;
 	int r;
 
-	if (q->done)
+	if (q->done || s != q->stream)
 		return;
-	if (n > 0)
+	if (n > 0) {
+		q->answered = true;
 		r = pogo_client_parser_feed(q->parser, buf, (size_t)n, &cause);
-	else if (n == UV_EOF)
+	} else if (n == UV_EOF && !q->answered) {
+		req_fail(q, (int)n,
+		    "the connection closed before the answer "
+		    "was complete");
+		return;
+	} else if (n == UV_EOF)
 		r = pogo_client_parser_eof(q->parser, &cause);
 	else {
 		if (pogo_stream_cause(s)[0] != '\0')
 			msg = xstrdup(pogo_stream_cause(s));
 		else
 			msg = xstrdup(uv_strerror((int)n));
-		req_finish(q, (int)n, msg);
+		req_fail(q, (int)n, msg);
 		free(msg);
 		return;
 	}
@@ -624,8 +846,23 @@ req_written(struct pogo_stream *s, int status, void *arg)
 {
 	struct client_req *q = arg;
 
-	if (status < 0 && status != UV_ECANCELED && !q->done)
-		req_finish(q, status, uv_strerror(status));
+	if (status == UV_ECANCELED || q->done || s != q->stream)
+		return;
+	if (status < 0)
+		req_fail(q, status, uv_strerror(status));
+	else
+		q->written = true;
+}
+
+/* Send q's request on its connected stream. */
+static void
+req_send(struct client_req *q)
+{
+	int r;
+
+	if ((r = pogo_stream_write(
+	         q->stream, q->out, q->outlen, req_written, q)) != 0)
+		req_fail(q, r, uv_strerror(r));
 }
 
 static void
@@ -640,20 +877,28 @@ req_connected(uv_connect_t *creq, int status)
 		req_finish(q, status, uv_strerror(status));
 		return;
 	}
-	if ((r = pogo_stream_start(q->stream, req_read, q)) != 0 ||
-	    (r = pogo_stream_write(
-	         q->stream, q->out, q->outlen, req_written, q)) != 0)
+	if ((r = pogo_stream_start(q->stream, req_read, q)) != 0) {
 		req_finish(q, r, uv_strerror(r));
+		return;
+	}
+	req_send(q);
 }
 
 static void
 req_connect(struct client_req *q, const struct sockaddr *sa)
 {
 	struct pogo_client *c = q->c;
+	struct pogo_client_pool *pool = c->pool;
 	int r;
 
-	q->stream = pogo_stream_new(c->loop, POGO_STREAM_TCP, c->tls, c->clock,
-	    POGO_STREAM_HANDSHAKE_MS);
+	if (pool != NULL) {
+		q->stream = pogo_stream_new(c->loop, POGO_STREAM_TCP, pool->tls,
+		    pool->clock, POGO_STREAM_HANDSHAKE_MS);
+		pool->nstreams++;
+		pool->opened++;
+	} else
+		q->stream = pogo_stream_new(c->loop, POGO_STREAM_TCP, c->tls,
+		    c->clock, POGO_STREAM_HANDSHAKE_MS);
 	if ((r = uv_tcp_connect(&q->connect, pogo_stream_tcp(q->stream), sa,
 	         req_connected)) != 0)
 		req_finish(q, r, uv_strerror(r));
@@ -686,6 +931,38 @@ req_resolved(uv_getaddrinfo_t *rreq, int status, struct addrinfo *res)
 	uv_freeaddrinfo(res);
 }
 
+/* A new connection for q: its address, then connect. */
+static void
+req_dial(struct client_req *q)
+{
+	struct pogo_client *c = q->c;
+	struct sockaddr_storage ss;
+	struct addrinfo hints;
+	char port[16];
+	int r;
+
+	memset(&ss, 0, sizeof(ss));
+	if (uv_ip4_addr(c->url.host, c->url.port, (struct sockaddr_in *)&ss) ==
+	        0 ||
+	    uv_ip6_addr(c->url.host, c->url.port, (struct sockaddr_in6 *)&ss) ==
+	        0) {
+		req_connect(q, (struct sockaddr *)&ss);
+		return;
+	}
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	snprintf(port, sizeof(port), "%d", c->url.port);
+	q->resolving = true;
+	if ((r = uv_getaddrinfo(c->loop, &q->resolve, req_resolved, c->url.host,
+	         port, &hints)) != 0) {
+		q->resolving = false;
+		req_finish(q, r, uv_strerror(r));
+		if (q->stream == NULL)
+			req_free(q);
+	}
+}
+
 void
 pogo_client_request(struct pogo_client *c, const char *method,
     const char *target, const char *body, uint64_t timeout_ms,
@@ -706,18 +983,21 @@ pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
     pogo_client_cb cb, void *arg)
 {
 	struct client_req *q = xcalloc(1, sizeof(*q));
-	struct sockaddr_storage ss;
-	struct addrinfo hints;
-	char port[16], *auth = NULL, *hosthdr, *head, *ct = NULL;
+	struct pogo_client_pool *pool = c->pool;
+	char *auth = NULL, *hosthdr, *head, *ct = NULL;
 	bool v6 = strchr(c->url.host, ':') != NULL;
 	uint64_t timeout_ms = m->timeout_ms;
 	int r;
 
 	POGO_ASSERT(c->req == NULL && !c->freeing);
+	POGO_ASSERT(pool == NULL || !pool->freeing);
 	q->c = c;
 	q->cb = cb;
 	q->arg = arg;
+	q->head = strcmp(m->method, "HEAD") == 0;
+	q->idempotent = q->head || strcmp(m->method, "GET") == 0;
 	q->parser = pogo_client_parser_new(POGO_CLIENT_MAX_BODY);
+	q->parser->head = q->head;
 	c->req = q;
 	c->nalive++;
 	if (c->token != NULL)
@@ -733,11 +1013,13 @@ pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
 		    m->content_type != NULL
 		        ? m->content_type
 		        : "application/x-www-form-urlencoded");
+	/* With a pool the connection stays open (HTTP/1.1's default). */
 	r = xasprintf(&head,
-	    "%s %s%s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n"
+	    "%s %s%s HTTP/1.1\r\nHost: %s\r\n%s"
 	    "Accept: application/json\r\nUser-Agent: pogo\r\n%s%s%s"
 	    "Content-Length: %zu\r\n\r\n",
 	    m->method, c->url.prefix, m->target, hosthdr,
+	    pool != NULL ? "" : "Connection: close\r\n",
 	    auth != NULL ? auth : "", m->headers != NULL ? m->headers : "",
 	    ct != NULL ? ct : "", m->body != NULL ? m->len : 0);
 	q->out = xmalloc((size_t)r + (m->body != NULL ? m->len : 0) + 1);
@@ -754,25 +1036,19 @@ pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
 	q->timer = pogo_clock_timer_new(c->clock, req_timeout, q);
 	pogo_clock_timer_start(
 	    q->timer, timeout_ms != 0 ? timeout_ms : POGO_CLIENT_TIMEOUT_MS);
-	memset(&ss, 0, sizeof(ss));
-	if (uv_ip4_addr(c->url.host, c->url.port, (struct sockaddr_in *)&ss) ==
-	        0 ||
-	    uv_ip6_addr(c->url.host, c->url.port, (struct sockaddr_in6 *)&ss) ==
-	        0) {
-		req_connect(q, (struct sockaddr *)&ss);
+	/*
+	 * An idle connection of the pool for a request that may be sent
+	 * again if the server closed it meanwhile; any other request opens
+	 * its own (its connection joins the pool afterwards).
+	 */
+	if (pool != NULL && q->idempotent && pool->idle != NULL) {
+		q->stream = pool_unlink(pool->idle);
+		q->reused = true;
+		pogo_stream_set_read_cb(q->stream, req_read, q);
+		req_send(q);
 		return;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	snprintf(port, sizeof(port), "%d", c->url.port);
-	q->resolving = true;
-	if ((r = uv_getaddrinfo(c->loop, &q->resolve, req_resolved, c->url.host,
-	         port, &hints)) != 0) {
-		q->resolving = false;
-		req_finish(q, r, uv_strerror(r));
-		req_free(q);
-	}
+	req_dial(q);
 }
 
 int
@@ -791,6 +1067,7 @@ pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
 		return r;
 	}
 	c->loop = loop;
+	c->pool = o->pool;
 	c->api = xstrdup(o->api);
 	n = strlen(c->api);
 	while (n > 0 && c->api[n - 1] == '/')

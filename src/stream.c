@@ -358,6 +358,14 @@ pogo_stream_start(struct pogo_stream *s, pogo_stream_read_cb read_cb, void *arg)
 }
 
 void
+pogo_stream_set_read_cb(
+    struct pogo_stream *s, pogo_stream_read_cb read_cb, void *arg)
+{
+	s->read_cb = read_cb;
+	s->arg = arg;
+}
+
+void
 pogo_stream_read_stop(struct pogo_stream *s)
 {
 	s->reading = false;

@@ -8,8 +8,9 @@
  * API's host name checked against its certificate's subjectAltName), the
  * answer parsed by llhttp with a bounded body, and the v1 envelope of
  * SPEC 11.2 read back.  Every request opens its own connection and asks
- * for "Connection: close"; a token (SPEC 11.1) goes out as
- * "Authorization: Bearer <token>".
+ * for "Connection: close", unless the client draws on a pool of
+ * kept-alive connections (pogo api's to the control port); a token
+ * (SPEC 11.1) goes out as "Authorization: Bearer <token>".
  *
  * The pure parts (URL, job-id shorthands, envelope, the response parser)
  * are separate functions for the unit tests and the fuzz target.
@@ -22,6 +23,7 @@
 struct pogo_client;
 struct pogo_json;
 struct pogo_client_parser;
+struct pogo_tls;
 
 /* The largest answer body the client takes (the API's own bodies). */
 #define POGO_CLIENT_MAX_BODY (64 * 1024 * 1024)
@@ -106,6 +108,30 @@ const char *pogo_client_parser_body(
     const struct pogo_client_parser *p, size_t *lenp);
 void pogo_client_parser_free(struct pogo_client_parser *p);
 
+/*
+ * A pool of kept-alive connections to one server, for the clients that
+ * name it (pogo api's, to the control port: review4 F-K).  A request
+ * that may be sent twice (GET, HEAD) takes an idle connection if there
+ * is one, else opens one; any other request opens its own.  After a
+ * complete answer on a connection the server keeps open, the connection
+ * waits in the pool, at most max of them, each at most idle_ms (less
+ * than the server's own idle time), and closes when the server closes
+ * it.  A request whose kept-alive connection fails before any byte of
+ * the answer came (the server closed it as the request left) is sent
+ * once more on a new connection.  tls (held; NULL: plain) must be the
+ * clients' configuration.  pogo_client_pool_free() closes the idle
+ * connections; the pool's memory goes when the last connection that a
+ * request still holds is closed.
+ */
+struct pogo_client_pool;
+
+struct pogo_client_pool *pogo_client_pool_new(
+    uv_loop_t *loop, struct pogo_tls *tls, size_t max, uint64_t idle_ms);
+void pogo_client_pool_free(struct pogo_client_pool *p);
+/* Connections opened so far, and idle now (for the tests). */
+uint64_t pogo_client_pool_opened(const struct pogo_client_pool *p);
+size_t pogo_client_pool_idle(const struct pogo_client_pool *p);
+
 struct pogo_client_opts {
 	const char *api; /* the URL */
 	const char *ca, *cert, *key;
@@ -118,6 +144,8 @@ struct pogo_client_opts {
 	 * on the loop, and no host name is checked, SPEC 10.1).
 	 */
 	struct pogo_tls *tls;
+	/* Kept-alive connections (borrowed), or NULL: one per request. */
+	struct pogo_client_pool *pool;
 };
 
 /*

@@ -75,6 +75,9 @@ const char *pogo_stream_cause(const struct pogo_stream *s);
  */
 int pogo_stream_start(
     struct pogo_stream *s, pogo_stream_read_cb read_cb, void *arg);
+/* Deliver the next reads to read_cb(s, n, buf, arg) (a new owner). */
+void pogo_stream_set_read_cb(
+    struct pogo_stream *s, pogo_stream_read_cb read_cb, void *arg);
 /* Stop and restart delivering reads (back-pressure). */
 void pogo_stream_read_stop(struct pogo_stream *s);
 int pogo_stream_read_start(struct pogo_stream *s);
