@@ -96,8 +96,8 @@ cport=${CP##*:}
 before=$(conns "$cport")
 # shellcheck disable=SC2086
 curl -s --max-time 60 --cacert "$C/ca.crt" \
-    $(echo "$urls" | sed 's|http://|https://|g') >/dev/null ||
-    fail "curl over HTTPS"
+    $(echo "$urls" | sed "s|http://[^/]*/|https://$API/|g") >/dev/null ||
+    fail "curl over HTTPS: $?"
 after=$(conns "$cport")
 echo "control port sockets with TLS: $before before, $after after 20 requests"
 [ $((after - before)) -le 4 ] ||
