@@ -164,6 +164,11 @@ stage bench-dispatch env DISPATCH_RATE_HOSTS=${DISPATCH_RATE_HOSTS:-5000} \
 # (TLS_P4_HOSTS=2000).
 stage bench-tls env TLS_P4_HOSTS=${TLS_P4_HOSTS:-500} \
     nice sh test/bench/tls.sh build/pogo
+# The API's figures (issue 11): GET /v1/jobs/:id/hosts of a 10,000-host
+# job by wrk at 64 connections through pogo api (plain and TLS) and
+# direct, and the log?wait wake-up latency of 200 followers; about 3
+# minutes.
+stage bench-api nice sh test/bench/api.sh build/pogo
 # Measurements, side by side with pdsh, ClusterShell and parallel-ssh:
 # printed, and not part of the pass/fail count.
 stage fanout sh test/bench/fanout.sh build/pogo || status=$status

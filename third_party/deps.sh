@@ -20,7 +20,7 @@ pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
     procps psmisc sudo netcat-openbsd bsdutils python3 python3-cryptography
-    time pdsh clustershell pssh chromium nodejs"
+    time pdsh clustershell pssh chromium nodejs wrk"
 
 as_root() {
 	if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

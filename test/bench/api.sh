@@ -6,7 +6,8 @@
 #   reads  GET /v1/jobs/:id/hosts (its default page, 500 hosts) of a job
 #          of APIBENCH_HOSTS (10,000) `local` hosts, by `wrk` at
 #          APIBENCH_CONNS (64) connections for APIBENCH_SECS (10) seconds
-#          each: requests per second and wrk's latency percentiles.
+#          each, after a warm-up run of APIBENCH_WARMUP (5) seconds:
+#          requests per second and wrk's latency percentiles.
 #          Through pogo api plain, through pogo api with TLS (HTTPS to the
 #          API and mutual TLS from the API to the control port: a second
 #          dispatcher with tls.*), and the control port directly (plain
@@ -35,6 +36,7 @@ export POGO_SRC
 HOSTS=${APIBENCH_HOSTS:-10000}
 CONNS=${APIBENCH_CONNS:-64}
 SECS=${APIBENCH_SECS:-10}
+WARMUP=${APIBENCH_WARMUP:-5}
 FOLLOWERS=${APIBENCH_FOLLOWERS:-200}
 WAKE_SECS=${APIBENCH_WAKE_SECS:-20}
 CMD=${APIBENCH_CMD:-sleep 0.2}
@@ -194,8 +196,13 @@ submit() {
 	fi || fail "submission failed: $JOB"
 }
 
-# reads NAME URL: wrk on URL; prints a line of figures.
+# reads NAME URL: wrk on URL (after a warm-up run of $WARMUP s, not
+# counted: connections made, TLS handshakes done); prints a line of
+# figures.
 reads() {
+	timeout $((WARMUP + 30)) wrk -t 2 -c "$CONNS" -d "${WARMUP}s" \
+	    --timeout 10s "$2" >"$T/wrk-$1-warmup.out" 2>&1 ||
+	    { cat "$T/wrk-$1-warmup.out"; fail "wrk ($1, warm-up) failed"; }
 	timeout $((SECS + 30)) wrk -t 2 -c "$CONNS" -d "${SECS}s" --timeout 10s \
 	    --latency "$2" >"$T/wrk-$1.out" 2>&1 ||
 	    { cat "$T/wrk-$1.out"; fail "wrk ($1) failed"; }
