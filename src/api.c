@@ -36,9 +36,12 @@
  * Idle kept-alive connections to the control port (review4 F-K: one
  * connection, and with TLS a mutual-TLS handshake on both loops, per
  * forwarded request), each for at most 30 s: the control port closes
- * its own after 60 s (POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS).
+ * its own after 60 s (POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS).  With fewer
+ * than the clients' concurrency, answers that come back together close
+ * the surplus and the next requests open (and handshake) again: 16
+ * left test/bench/api.sh's 64 wrk connections at 3 requests/s with TLS.
  */
-#define API_POOL_MAX 16
+#define API_POOL_MAX 64
 #define API_POOL_IDLE_MS 30000
 
 struct api_fwd;
