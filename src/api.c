@@ -528,7 +528,7 @@ api_other(struct pogo_http_req *req, void *arg)
 		api_forward(req, arg);
 	else if (strcmp(method, "HEAD") == 0 && strcmp(path, "/status") == 0)
 		/* (The table's GET /status, for a HEAD.) */
-		api_forward(req, arg);
+		api_status(req, arg);
 	else if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0) &&
 	    strncmp(path, "/ui/", 4) == 0)
 		api_ui(a, req);
