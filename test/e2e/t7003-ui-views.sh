@@ -12,6 +12,7 @@
 # of a waiting host (the group's holders, the sequence's slot) and the
 # keyboard (tab order in document order, a visible focus ring, Enter and
 # Space on actions, Escape).  Screenshots go to <build>/ui-screenshots/.
+# Last, with token authentication, the schedule needs what the job needs.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
@@ -97,6 +98,24 @@ cat "$T/browser.log"
 [ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
 for s in schedule-view constraint-view why-panel; do
 	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
+done
+stop_api
+mv "$T/api.log" "$T/api-none.log"
+
+# The schedule is read as the job is (SPEC 11.1): 401 without a token,
+# 200 for any user, the owner or not.
+TA=alice-0123456789abcdef0123456789abcdef
+TB=bob-0123456789abcdef0123456789abcdef00
+printf 'alice %s\nbob %s\n' "$TA" "$TB" >"$T/tokens"
+chmod 600 "$T/tokens"
+start_api -o api.auth=token -o "api.token_file=$T/tokens"
+for p in "/v1/jobs/$JSEQ" "/v1/jobs/$JSEQ/schedule"; do
+	api_get "$p"
+	expect_eq "$p without a token" "$code" 401
+	api_get "$p" -H "Authorization: Bearer $TB"
+	expect_eq "$p as bob (not the owner)" "$code" 200
+	api_get "$p" -H "Authorization: Bearer ${TB}x"
+	expect_eq "$p with a wrong token" "$code" 401
 done
 for h in s1 s2 s3 s4 x1 c1 c2 c3 c4 c5; do
 	touch "$T/go-s-$h" "$T/go-c-$h"

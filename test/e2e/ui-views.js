@@ -89,6 +89,12 @@ async function main() {
   const page = await ctx.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  const logged = [];
+  page.on('console', (m) => logged.push(m.type() + ': ' + m.text()));
+  process.on('exit', (c) => {
+    if (c) console.error('page errors: ' + errors.join('; ') +
+      '\nconsole: ' + logged.join('\n'));
+  });
   let loads = 0;
   page.on('framenavigated', (f) => { if (f === page.mainFrame()) loads++; });
   page.setDefaultTimeout(30000 * SLOW);
@@ -251,7 +257,21 @@ async function main() {
   check(peak[0] === 2 && !peak[1], 'the view\'s peak reached the limit (' +
     peak[0] + ' of 2) and never passed it');
 
+  // The output page of a waiting host says why, too.
+  const hs = (await apiGet('/jobs/' + con + '/hosts')).response.hosts;
+  const w2 = Object.keys(hs).sort().find((h) => hs[h].state === 'waiting');
+  await page.goto(API + '/ui/job/' + con + '/' + w2);
+  await until('the output page says why ' + w2 + ' waits', () =>
+    page.evaluate((want) => {
+      const e = document.getElementById('why-output');
+      return e && e.textContent.includes(want) ? { text: e.textContent }
+        : false;
+    }, 'Constraint group ' + g.group + ' is full: 2 of its 2'));
+  ok('the output page of ' + w2 + ' says why it waits');
+
   // Enter on Halt, from the keyboard.
+  await page.goto(API + '/ui/job/' + con);
+  await page.waitForSelector('#constraints tr[data-group]');
   await page.focus('#halt');
   await page.keyboard.press('Enter');
   await until('the job halted', async () =>

@@ -498,6 +498,19 @@ const POGO = (function () {
         colspan: 5, text: 'This job has no constraint groups.' }))));
   }
 
+  // The schedule view of a job and, for a job in a namespace, the
+  // namespace's locks (null otherwise).
+  async function fetchViews(jobid, job) {
+    const v = (await api('/jobs/' + encodeURIComponent(jobid) +
+      '/schedule?max=50')).response.schedule;
+    let l = null;
+    if (job.namespace && !job.concurrent && v.groups.length) {
+      l = (await api('/namespaces/' + encodeURIComponent(job.namespace) +
+        '/locks')).response.locks;
+    }
+    return [v, l];
+  }
+
   // Why a host waits, in words, from its state message (SPEC 5.4) and
   // the job's schedule view and locks.
   function whyWaiting(host, h, v, locks) {
@@ -742,13 +755,7 @@ const POGO = (function () {
     let viewsAgain = false;
     async function loadViews() {
       try {
-        const v = (await api('/jobs/' + jobid + '/schedule?max=50'))
-          .response.schedule;
-        let l = null;
-        if (job.namespace && !job.concurrent && v.groups.length) {
-          l = (await api('/namespaces/' + encodeURIComponent(job.namespace) +
-            '/locks')).response.locks;
-        }
+        const [v, l] = await fetchViews(jobid, job);
         view = v;
         locks = l;
         schedBox.replaceChildren(schedBox.firstChild, scheduleTable(v));
@@ -764,7 +771,13 @@ const POGO = (function () {
     async function refreshViews() {
       if (viewsBusy) { viewsAgain = true; return; }
       viewsBusy = true;
-      do { viewsAgain = false; await loadViews(); } while (viewsAgain);
+      do {
+        viewsAgain = false;
+        const t0 = Date.now();
+        await loadViews();
+        // At most one reload a second, however fast the log moves.
+        await new Promise((r) => setTimeout(r, t0 + 1000 - Date.now()));
+      } while (viewsAgain);
       viewsBusy = false;
     }
 
@@ -953,6 +966,8 @@ const POGO = (function () {
     const whyNot = may ? '' : 'only ' + (job.user || 'the owner') +
       ' or an administrator may do this';
     const hostState = el('p.hoststate');
+    const whyBox = el('ul.why', { id: 'why-output',
+      'aria-label': 'Why this host is waiting' });
     const runSel = el('select', { id: 'run', onchange: () => {
       run = Number(runSel.value); follow = run === runs - 1; load(true); } });
     const pre = el('pre.output', { id: 'output', tabindex: 0,
@@ -964,7 +979,7 @@ const POGO = (function () {
     const skip = el('button', { type: 'button', id: 'skip', text: 'Skip',
       onclick: () => op('jobskip') });
     const [pwBox, pw] = secretField(job);
-    main.append(hostState,
+    main.append(hostState, whyBox,
       el('p', {}, el('label', { for: 'run', text: 'Run ' }), runSel, ' ',
         retry, ' ', skip), pwBox, actStatus, pre, final);
     let runs = 0;
@@ -991,6 +1006,7 @@ const POGO = (function () {
       retry.disabled = !may || !RETRYABLE.has(h.state) || !!job.is_expired;
       skip.disabled = !may || !SKIPPABLE.has(h.state);
       retry.title = skip.title = whyNot;
+      explain();
       const want = Math.max(runs, h.runs || 0);
       if (want !== runSel.options.length) {
         runSel.replaceChildren(...Array.from({ length: want }, (_, i) =>
@@ -998,6 +1014,22 @@ const POGO = (function () {
             ? ' (latest)' : ''), selected: i === run })));
       }
       if (run >= 0) runSel.value = String(run);
+    }
+
+    // A waiting host says why, from its message and the job's views.
+    let whyBusy = false;
+    async function explain() {
+      if (h.state !== 'waiting') { whyBox.replaceChildren(); return; }
+      if (whyBusy) return;
+      whyBusy = true;
+      try {
+        const [v, l] = await fetchViews(jobid, job);
+        whyBox.replaceChildren(...whyWaiting(host, h, v, l).map((t) =>
+          el('li', { text: t })));
+      } catch (e) {
+        whyBox.replaceChildren(el('li', { text: h.message || '' }));
+      }
+      whyBusy = false;
     }
 
     function showFinal(type, data) {
