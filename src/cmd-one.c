@@ -859,6 +859,22 @@ one_pair_close(struct one_pair *op)
 	op->p = NULL;
 }
 
+/*
+ * The store failed to commit (review3 finding 9): the job can no longer
+ * end, so pogo one stops with an error instead of waiting for ever.
+ */
+static void
+one_pair_fatal_cb(struct pogo_pair *p, void *arg)
+{
+	struct one_pair *op = arg;
+
+	fprintf(stderr,
+	    "pogo one: the job's store failed; stopping (the running "
+	    "tasks are killed)\n");
+	op->exitcode = POGO_EXIT_FAIL;
+	one_pair_close(op);
+}
+
 static void
 one_pair_end_cb(struct pogo_tail *t, void *arg)
 {
@@ -1154,6 +1170,7 @@ one_run_pair(
 		free(cause);
 	} else {
 		op->d = pogo_pair_dispatcher(op->p);
+		pogo_pair_set_fatal(op->p, one_pair_fatal_cb, op);
 		pogo_pair_ready(op->p, 30000, one_pair_ready_cb, op);
 	}
 	uv_run(&op->loop, UV_RUN_DEFAULT);

@@ -2781,6 +2781,13 @@ pogo_dispatcher_log_appended(struct pogo_dispatcher *d, uint64_t job)
  * The component.
  */
 
+/* The store's first failed commit (store.h opts.broken). */
+static void
+disp_store_broken_cb(struct pogo_store *st, int status, void *arg)
+{
+	disp_store_failed(arg);
+}
+
 /* Check one listen address against the loopback rule (SPEC 10.1). */
 static int
 disp_check_listen(const struct pogo_cfg *cfg, const char *what,
@@ -2852,6 +2859,8 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	if ((r = disp_load_workercert(d, cause)) != 0)
 		goto out;
 	so.state_dir = cfg->state_dir[0] != '\0' ? cfg->state_dir : NULL;
+	so.broken = disp_store_broken_cb;
+	so.broken_arg = d;
 	if ((r = pogo_store_open(loop, &so, &d->store, cause)) != 0)
 		goto out;
 	hc.routes = disp_routes;

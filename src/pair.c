@@ -30,7 +30,10 @@ struct pogo_pair {
 	uint64_t ready_left;      /* polls before giving up */
 	pogo_pair_ready_cb ready_cb;
 	void *ready_arg;
-	int status; /* the worker's stop status */
+	int status;  /* the worker's stop status */
+	bool failed; /* the store failed to commit */
+	pogo_pair_fatal_cb fatal_cb;
+	void *fatal_arg;
 	void (*cb)(int status, void *arg);
 	void *arg;
 };
@@ -42,6 +45,17 @@ pair_no_port(struct pogo_cfg_addr *a)
 	pogo_cfg_addr_release(a);
 	a->str = xstrdup("");
 	a->host = xstrdup("");
+}
+
+/* The store failed (review3 finding 9): the owner stops the pair. */
+static void
+pair_fatal(struct pogo_dispatcher *d, void *arg)
+{
+	struct pogo_pair *p = arg;
+
+	p->failed = true;
+	if (p->fatal_cb != NULL)
+		p->fatal_cb(p, p->fatal_arg);
 }
 
 /* The worker's way to the dispatcher: a socketpair, no port. */
@@ -86,7 +100,7 @@ pair_worker_stopped_cb(struct pogo_worker *w, int status, void *arg)
 	struct pogo_pair *p = arg;
 
 	p->w = NULL;
-	p->status = status;
+	p->status = p->failed ? POGO_ERR_STORE : status;
 	if (p->d != NULL)
 		pogo_dispatcher_stop(p->d, pair_dispatcher_stopped_cb, p);
 	else
@@ -115,6 +129,7 @@ pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
 	}
 	uv_timer_init(loop, &p->timer);
 	p->timer.data = p;
+	pogo_dispatcher_set_fatal(p->d, pair_fatal, p);
 	p->remote = remote = pogo_dispatcher_engine_start(p->d, loop, cfg);
 	if ((r = pogo_dispatcher_peer_start(p->d, loop, cfg, remote, cause)) !=
 	    0)
@@ -175,7 +190,22 @@ pogo_pair_stop(
 	p->ready_cb = NULL;
 	p->cb = cb;
 	p->arg = arg;
-	pogo_worker_stop(p->w, pair_worker_stopped_cb, p);
+	p->fatal_cb = NULL;
+	/*
+	 * After a failed commit nothing the worker reports can be recorded
+	 * (the dispatcher holds its acknowledgements): no graceful stop.
+	 */
+	if (p->failed)
+		pogo_worker_abort(p->w, pair_worker_stopped_cb, p);
+	else
+		pogo_worker_stop(p->w, pair_worker_stopped_cb, p);
+}
+
+void
+pogo_pair_set_fatal(struct pogo_pair *p, pogo_pair_fatal_cb cb, void *arg)
+{
+	p->fatal_cb = cb;
+	p->fatal_arg = arg;
 }
 
 struct pogo_dispatcher *

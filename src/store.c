@@ -237,6 +237,8 @@ struct store_out {
 
 struct pogo_store {
 	uv_loop_t *loop;
+	pogo_store_commit_cb broken_cb; /* opts.broken */
+	void *broken_arg;
 	sqlite3 *db;
 	sqlite3 *ckdb; /* the checkpoint connection; NULL in memory */
 	sqlite3_stmt *stmt[S_NSTMT];
@@ -436,6 +438,10 @@ store_commit(struct pogo_store *st)
 			log_error(
 			    "store: commit failed: %s", sqlite3_errmsg(st->db));
 			(void)store_step(st, S_ROLLBACK);
+			/* opts.broken, once, from the loop as a waiter. */
+			if (st->broken == 0 && st->broken_cb != NULL)
+				pogo_store_after_commit(
+				    st, st->broken_cb, st->broken_arg);
 			st->broken = r;
 		}
 		dt = uv_hrtime() - t0;
@@ -983,6 +989,8 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 	*cause = NULL;
 	st = xcalloc(1, sizeof(*st));
 	st->loop = loop;
+	st->broken_cb = opts->broken;
+	st->broken_arg = opts->broken_arg;
 	st->lockfd = -1;
 	st->next_task = 1;
 	st->out_ms =

@@ -1059,6 +1059,13 @@ pogo_worker_stop(struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg)
 }
 
 void
+pogo_worker_abort(struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg)
+{
+	pogo_worker_stop(w, cb, arg);
+	worker_finish(w, UV_ECANCELED);
+}
+
+void
 pogo_worker_peaks(
     const struct pogo_worker *w, unsigned *inflightp, unsigned *handshakesp)
 {

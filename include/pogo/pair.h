@@ -119,7 +119,10 @@ int pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
 /*
  * Stop the pair: cb(status, arg) once, from the loop, when both
  * components are closed; status is the worker's stop status (worker.h:
- * 0, or POGO_ERR_TIMEOUT).  p is freed then.  Call once.
+ * 0, or POGO_ERR_TIMEOUT), or POGO_ERR_STORE after the store failed
+ * (then the worker's running tasks are killed at once and its reports
+ * dropped: nothing can be recorded any more).  p is freed then.  Call
+ * once.
  */
 void pogo_pair_stop(
     struct pogo_pair *p, void (*cb)(int status, void *arg), void *arg);
@@ -133,6 +136,15 @@ void pogo_pair_stop(
 typedef void (*pogo_pair_ready_cb)(struct pogo_pair *p, int status, void *arg);
 void pogo_pair_ready(
     struct pogo_pair *p, uint64_t timeout_ms, pogo_pair_ready_cb cb, void *arg);
+
+/*
+ * cb(p, arg) once, from the loop, when a commit of the dispatcher's store
+ * failed (review3 finding 9; store.h: every later write fails, the job
+ * can no longer end): the owner must stop the pair and exit with an
+ * error.  Without it, the failure is only logged.
+ */
+typedef void (*pogo_pair_fatal_cb)(struct pogo_pair *p, void *arg);
+void pogo_pair_set_fatal(struct pogo_pair *p, pogo_pair_fatal_cb cb, void *arg);
 
 /* The components, for submissions, reads and tests. */
 struct pogo_dispatcher *pogo_pair_dispatcher(struct pogo_pair *p);

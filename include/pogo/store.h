@@ -89,6 +89,13 @@ struct pogo_store_opts {
 	unsigned output_interval_ms;
 	/* WAL pages that trigger a checkpoint in the pool; 0: 1000. */
 	unsigned checkpoint_pages;
+	/*
+	 * Called once (may be NULL), from the loop, after the first commit
+	 * that failed, with its status, whether or not an after-commit
+	 * callback was waiting on it (pogo one's job would never end).
+	 */
+	void (*broken)(struct pogo_store *st, int status, void *arg);
+	void *broken_arg;
 };
 
 /*

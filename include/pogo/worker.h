@@ -91,4 +91,12 @@ typedef void (*pogo_worker_stop_cb)(
  */
 void pogo_worker_stop(struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg);
 
+/*
+ * Stop at once, not gracefully: running tasks are killed and reports not
+ * delivered are dropped (pair.h: the dispatcher's store failed, nothing
+ * can be recorded).  cb as for pogo_worker_stop(), with UV_ECANCELED.
+ */
+void pogo_worker_abort(
+    struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg);
+
 #endif

@@ -13,6 +13,7 @@
  */
 #include "pogo/compat.h"
 
+#include <sqlite3.h>
 #include <string.h>
 
 #include "harness.h"
@@ -61,6 +62,7 @@ struct pt {
 	int waited; /* entries "waiting for a worker" */
 	int readies;
 	int ready_status;
+	int fatals;
 };
 
 static void
@@ -209,6 +211,68 @@ TEST(a_job_runs_through_both_components_in_one_process)
 	ASSERT(t.stopped);
 	ASSERT_OK(t.stop_status);
 	ASSERT_EQ(t.answers, 1);
+	ASSERT_OK(uv_loop_close(&loop));
+	pogo_cfg_free(cfg);
+}
+
+static void
+fatal_cb(struct pogo_pair *p, void *arg)
+{
+	struct pt *t = arg;
+
+	t->fatals++;
+	/* What pogo one does: stop the pair. */
+	pogo_pair_stop(p, stopped_cb, t);
+}
+
+/*
+ * Review3 finding 9: a commit of the pair's store that fails (here the
+ * fault is SQLite's memory refused, as SQLITE_NOMEM of an in-memory
+ * store would be) stops the pair through its fatal callback, the running
+ * task killed and the stop's status POGO_ERR_STORE, instead of a job
+ * that never ends.
+ */
+TEST(a_failed_commit_stops_the_pair)
+{
+	static const struct pogo_dispatcher_field job[] = {
+		{ "range", "h1" },
+		{ "command",
+		    "i=0; while [ $i -lt 600 ]; do echo line $i; sleep 0.1; "
+		    "i=$((i+1)); done" },
+		{ "user", "u" },
+		{ "task_name", "local" },
+	};
+	struct pogo_cfg *cfg = test_cfg();
+	struct pogo_pair *p = NULL;
+	struct pogo_dispatcher *d;
+	struct pt t;
+	uv_loop_t loop;
+	char *cause = NULL, *msg = NULL;
+	uint64_t t0;
+	int i;
+
+	memset(&t, 0, sizeof(t));
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_pair_start(&loop, cfg, NULL, "one", &p, &cause));
+	d = pogo_pair_dispatcher(p);
+	pogo_pair_set_fatal(p, fatal_cb, &t);
+	ASSERT_OK(pogo_dispatcher_submit(
+	    d, job, POGO_NELEM(job), "test", submitted_cb, &t, &msg));
+	for (i = 0; i < 1000000 && job_state(d, 0) != POGO_JOB_RUNNING; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(job_state(d, 0), POGO_JOB_RUNNING);
+	/* The fault: from now on SQLite can allocate nothing. */
+	t0 = uv_hrtime();
+	sqlite3_hard_heap_limit64(1);
+	for (i = 0; i < 1000000 && !t.stopped; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	sqlite3_hard_heap_limit64(0);
+	ASSERT_EQ(t.fatals, 1);
+	ASSERT(t.stopped);
+	ASSERT_EQ(t.stop_status, POGO_ERR_STORE);
+	/* Not the 60 s of a graceful stop: the task was killed. */
+	ASSERT_LT((uv_hrtime() - t0) / 1000000, 30000);
+	ASSERT_OK(uv_run(&loop, UV_RUN_DEFAULT));
 	ASSERT_OK(uv_loop_close(&loop));
 	pogo_cfg_free(cfg);
 }
