@@ -1487,7 +1487,13 @@ disp_submit(struct pogo_http_req *req, void *arg)
 	if ((value = disp_param(req, "namespace")) != NULL &&
 	    pogo_namespace_name_valid(value))
 		w->scope = xstrdup(value);
-	if (w->name == NULL && w->scope == NULL) {
+	/*
+	 * A config that names no namespace is refused as such (SPEC 2.10),
+	 * never run with the configuration of namespace (review4 F-H).
+	 */
+	if ((config != NULL && strchr(config, '\n') == NULL &&
+	        w->name == NULL) ||
+	    (w->name == NULL && w->scope == NULL)) {
 		w->d = d;
 		w->req = req;
 		w->r = POGO_ERR_NOTFOUND;

@@ -127,6 +127,12 @@ expect_refused "no such namespace 'c'" range=h1 command=true user=u \
     namespace=c
 expect_refused "no such namespace '.hidden'" range=h1 command=true user=u \
     config=.hidden
+# A config that is no namespace name, beside a namespace that exists: not
+# run with the namespace's configuration (review4 F-H, SPEC 2.10).
+expect_refused "no such namespace '../a'" range=h1 command=true user=u \
+    config=../a namespace=b
+expect_refused "no such namespace 'my ns'" range=h1 command=true user=u \
+    config='my ns' namespace=b
 cp_get "/v1/jobs/$J1"
 jraw 'j["response"]["job"]["config"]' >"$T/j1.got"
 cmp -s "$NS/a.yaml" "$T/j1.got" || fail "job 1's config: $(cat "$T/j1.got")"
