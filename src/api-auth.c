@@ -67,6 +67,57 @@ tokens_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
+/* Up to TOKENS_FILE_MAX bytes of fd into *bufp (NUL-terminated). */
+static int
+auth_read_fd(int fd, char **bufp, size_t *lenp)
+{
+	size_t cap = 4096, len = 0;
+	char *buf = xmalloc(cap), *nbuf;
+	ssize_t n;
+
+	for (;;) {
+		if (len + 1 >= cap) {
+			if (cap >= TOKENS_FILE_MAX) {
+				pogo_freezero(buf, cap);
+				return POGO_ERR_CONFIG;
+			}
+			/* Grown by hand: realloc would leave a copy behind. */
+			nbuf = xmalloc(cap * 2);
+			memcpy(nbuf, buf, len);
+			pogo_freezero(buf, cap);
+			buf = nbuf;
+			cap *= 2;
+		}
+		if ((n = read(fd, buf + len, cap - len - 1)) < 0) {
+			if (errno == EINTR)
+				continue;
+			n = POGO_ERR_ERRNO(errno);
+			pogo_freezero(buf, cap);
+			return (int)n;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	return 0;
+}
+
+static bool
+auth_token_known(const struct pogo_api_tokens *t, const char *tok, size_t tlen)
+{
+	size_t i;
+
+	for (i = 0; i < t->n; i++) {
+		if (t->v[i].len == tlen &&
+		    pogo_mbed_ct_equal(t->v[i].token, tok, tlen))
+			return true;
+	}
+	return false;
+}
+
 int
 pogo_api_tokens_load(
     const char *path, struct pogo_api_tokens **out, char **cause)
@@ -98,10 +149,16 @@ pogo_api_tokens_load(
 		    path, (unsigned)(st.st_mode & 07777));
 		goto out;
 	}
-	close(fd);
-	fd = -1;
-	if ((r = pogo_str_read_file(path, TOKENS_FILE_MAX, &buf, &len)) != 0) {
-		xasprintf(cause, "token file %s: cannot read it", path);
+	/* The bytes of the file checked, not of a second open by name. */
+	if ((r = auth_read_fd(fd, &buf, &len)) != 0) {
+		xasprintf(cause, "token file %s: %s", path,
+		    r == POGO_ERR_CONFIG ? "larger than 1 MiB"
+		                         : pogo_strerror(r));
+		goto out;
+	}
+	if (memchr(buf, '\0', len) != NULL) {
+		r = POGO_ERR_CONFIG;
+		xasprintf(cause, "token file %s: it holds a NUL byte", path);
 		goto out;
 	}
 	t = xcalloc(1, sizeof(*t));
@@ -139,6 +196,14 @@ pogo_api_tokens_load(
 			    "token file %s, line %zu: the token has fewer than "
 			    "%d characters",
 			    path, lineno, TOKEN_MIN);
+			goto out;
+		}
+		if (auth_token_known(t, tok, tlen)) {
+			r = POGO_ERR_CONFIG;
+			xasprintf(cause,
+			    "token file %s, line %zu: the token of an earlier "
+			    "line",
+			    path, lineno);
 			goto out;
 		}
 		t->v = xreallocarray(t->v, t->n + 1, sizeof(*t->v));
@@ -254,11 +319,17 @@ pogo_api_allowed(bool authenticated, enum pogo_api_need need, const char *user,
 }
 
 bool
-pogo_api_origin_ok(const char *origin, const char *self)
+pogo_api_origin_ok(const char *origin, const char *host, bool tls)
 {
 	if (origin == NULL)
 		return true;
-	return self != NULL && strcasecmp(origin, self) == 0;
+	if (host == NULL || host[0] == '\0')
+		return false;
+	if (strncasecmp(origin, "https://", 8) == 0)
+		return strcasecmp(origin + 8, host) == 0;
+	if (!tls && strncasecmp(origin, "http://", 7) == 0)
+		return strcasecmp(origin + 7, host) == 0;
+	return false;
 }
 
 bool

@@ -349,20 +349,6 @@ api_is_admin(struct pogo_api *a, const char *user)
 	return false;
 }
 
-/* The API's own origin as the client reached it (SPEC 11.1). */
-static char *
-api_self_origin(struct pogo_http_req *req)
-{
-	const char *host = pogo_http_req_header(req, "Host");
-	char *s;
-
-	if (host == NULL)
-		return NULL;
-	xasprintf(
-	    &s, "%s://%s", pogo_http_req_is_tls(req) ? "https" : "http", host);
-	return s;
-}
-
 /* Send f's request (or its owner lookup) to the control port. */
 static void
 api_send(struct api_fwd *f)
@@ -427,8 +413,8 @@ api_forward(struct pogo_http_req *req, void *arg)
 	enum pogo_api_need need = pogo_api_need(method, path);
 	const char *user = NULL;
 	struct api_fwd *f;
-	char *self, *cause = NULL;
-	bool admin = false, ok;
+	char *cause = NULL;
+	bool admin = false;
 	int r;
 
 	if (a->stopping) {
@@ -452,11 +438,9 @@ api_forward(struct pogo_http_req *req, void *arg)
 		return;
 	}
 	if (strcmp(method, "POST") == 0) {
-		self = api_self_origin(req);
-		ok = pogo_api_origin_ok(
-		    pogo_http_req_header(req, "Origin"), self);
-		free(self);
-		if (!ok) {
+		if (!pogo_api_origin_ok(pogo_http_req_header(req, "Origin"),
+		        pogo_http_req_header(req, "Host"),
+		        pogo_http_req_is_tls(req))) {
 			api_error(
 			    a, req, NULL, 403, "cross-origin request refused");
 			return;

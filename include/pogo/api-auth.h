@@ -72,11 +72,15 @@ int pogo_api_allowed(bool authenticated, enum pogo_api_need need,
 
 /*
  * Whether a POST with the Origin header origin (NULL: none) may pass:
- * true without the header or when it equals self ("<scheme>://<host>"
- * as the client reached the API, from the Host header).  The caller
- * refuses the rest with 403 "cross-origin request refused".
+ * true without the header, or when it is the API's own origin for the
+ * Host header host: "https://<host>", and "http://<host>" when the
+ * request came over plain HTTP (tls false).  The https form of the same
+ * host is accepted over HTTP too, for the same-host TLS reverse proxy in
+ * front of a loopback API (review4 F-R): a page of another site has
+ * another host in its Origin, and its browser puts ours in Host.  The
+ * caller refuses the rest with 403 "cross-origin request refused".
  */
-bool pogo_api_origin_ok(const char *origin, const char *self);
+bool pogo_api_origin_ok(const char *origin, const char *host, bool tls);
 
 /*
  * Whether a request whose Host header is host (NULL: none) may be served

@@ -124,6 +124,15 @@ api_post "/v1/jobs/$J" -H "Authorization: Bearer $TC" \
     -H 'Origin: https://evil.example' -d command=jobhalt
 expect_eq "cross-origin" "$code $(jget 'j["errors"]')" \
     '403 ["cross-origin request refused"]'
+# Behind a same-host TLS reverse proxy (review4 F-R): the page's Origin is
+# the https form of the Host passed on; another host's is still refused.
+api_post "/v1/jobs/$J" -H "Authorization: Bearer $TC" -H 'Host: pogo.example' \
+    -H 'Origin: https://pogo.example' -d command=jobresume
+expect_eq "https origin of the Host" "$code $(jget 'j["errors"]')" \
+    "409 [\"job $J not halted; cannot resume\"]"
+api_post "/v1/jobs/$J" -H "Authorization: Bearer $TC" -H 'Host: pogo.example' \
+    -H 'Origin: https://evil.example' -d command=jobresume
+expect_eq "https origin of another host" "$code" 403
 api_post "/v1/jobs/$J" -H "Authorization: Bearer $TC" \
     -H "Origin: http://$API" -d command=jobhalt
 expect_eq "carol halts" "$code $(jget 'j["response"]["message"]')" \

@@ -95,6 +95,7 @@ TEST(tokens_file_readable_by_others_is_refused)
 
 TEST(tokens_file_bad_lines)
 {
+	FILE *f;
 	static const char *bad[] = {
 		"alice\n",
 		"alice short\n",
@@ -113,6 +114,24 @@ TEST(tokens_file_bad_lines)
 		cause = NULL;
 		unlink(tk_path);
 	}
+	/* review3 12: a NUL byte, a token given twice. */
+	tk_write("alice " TOK_A "\n", 0600);
+	ASSERT((f = fopen(tk_path, "a")) != NULL);
+	fwrite("\0bob " TOK_B "\n", 1, strlen(TOK_B) + 6, f);
+	fclose(f);
+	ASSERT(pogo_api_tokens_load(tk_path, &t, &cause) < 0);
+	ASSERT_NULL(t);
+	ASSERT(strstr(cause, "NUL") != NULL);
+	free(cause);
+	cause = NULL;
+	unlink(tk_path);
+	tk_write("alice " TOK_A "\nbob " TOK_A "\n", 0600);
+	ASSERT(pogo_api_tokens_load(tk_path, &t, &cause) < 0);
+	ASSERT_NULL(t);
+	ASSERT(strstr(cause, "line 2") != NULL);
+	free(cause);
+	cause = NULL;
+	unlink(tk_path);
 	ASSERT(pogo_api_tokens_load("/nonexistent/tokens", &t, &cause) < 0);
 	ASSERT(cause != NULL);
 	free(cause);
@@ -251,13 +270,24 @@ TEST(fetch_metadata)
 
 TEST(origin)
 {
-	ASSERT(pogo_api_origin_ok(NULL, "https://api.example:7657"));
+	ASSERT(pogo_api_origin_ok(NULL, "api.example:7657", true));
 	ASSERT(pogo_api_origin_ok(
-	    "https://api.example:7657", "https://api.example:7657"));
+	    "https://api.example:7657", "api.example:7657", true));
+	ASSERT(pogo_api_origin_ok(
+	    "http://127.0.0.1:7657", "127.0.0.1:7657", false));
 	/* A-CSRF */
 	ASSERT(!pogo_api_origin_ok(
-	    "https://evil.example", "https://api.example:7657"));
+	    "https://evil.example", "api.example:7657", true));
 	ASSERT(!pogo_api_origin_ok(
-	    "http://api.example:7657", "https://api.example:7657"));
-	ASSERT(!pogo_api_origin_ok("null", NULL));
+	    "https://evil.example", "api.example:7657", false));
+	ASSERT(!pogo_api_origin_ok(
+	    "http://api.example:7657", "api.example:7657", true));
+	ASSERT(!pogo_api_origin_ok(
+	    "https://api.example:7657.evil", "api.example:7657", false));
+	ASSERT(!pogo_api_origin_ok("null", "api.example", false));
+	ASSERT(!pogo_api_origin_ok("https://api.example", NULL, false));
+	ASSERT(!pogo_api_origin_ok("https://", "", false));
+	/* review4 F-R: a TLS proxy in front of a plain API, same host. */
+	ASSERT(
+	    pogo_api_origin_ok("https://pogo.example", "pogo.example", false));
 }
