@@ -300,6 +300,31 @@ pogo_client_urlenc(char **bufp, const char *s)
 /* ------------------------------------------------------------------ */
 /* The envelope. */
 
+/*
+ * An upper bound of the number of values in the JSON text s[0..len): one
+ * more than the commas, colons and openings outside strings.
+ */
+static size_t
+client_json_values(const char *s, size_t len)
+{
+	size_t i, n = 1;
+	bool str = false;
+
+	for (i = 0; i < len; i++) {
+		if (str) {
+			if (s[i] == '\\')
+				i++;
+			else if (s[i] == '"')
+				str = false;
+		} else if (s[i] == '"')
+			str = true;
+		else if (s[i] == ',' || s[i] == ':' || s[i] == '[' ||
+		    s[i] == '{')
+			n++;
+	}
+	return n;
+}
+
 int
 pogo_client_envelope(int status, const char *body, size_t len,
     struct pogo_json **docp, const struct pogo_json **respp, char **errp)
@@ -311,6 +336,13 @@ pogo_client_envelope(int status, const char *body, size_t len,
 	*docp = NULL;
 	*respp = NULL;
 	*errp = NULL;
+	/* Counted first: a tree costs some 80 bytes a value (review3 10). */
+	if (client_json_values(body, len) > POGO_CLIENT_MAX_VALUES) {
+		xasprintf(errp,
+		    "HTTP %d %s: the answer has more than %d values", status,
+		    pogo_http_status_text(status), POGO_CLIENT_MAX_VALUES);
+		return POGO_ERR_PROTOCOL;
+	}
 	if (pogo_json_parse_object(body, len, &doc) != 0) {
 		xasprintf(errp, "HTTP %d %s: not JSON", status,
 		    pogo_http_status_text(status));
@@ -715,7 +747,9 @@ req_free(struct client_req *q)
 	struct pogo_client *c = q->c;
 
 	pogo_client_parser_free(q->parser);
-	free(q->out);
+	/* The request written held the token (and maybe secret boxes). */
+	if (q->out != NULL)
+		pogo_freezero(q->out, q->outlen);
 	free(q);
 	c->nalive--;
 	client_maybe_free(c);
@@ -1066,6 +1100,17 @@ pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
 		free(c);
 		return r;
 	}
+	/* SPEC 11.1: a token over HTTPS, or HTTP on loopback only. */
+	if (o->token != NULL && !c->url.tls && !o->insecure &&
+	    !pogo_http_name_is_loopback(c->url.host)) {
+		xasprintf(cause,
+		    "refusing to send the token over plain HTTP to %s; use "
+		    "https",
+		    c->url.host);
+		pogo_client_url_release(&c->url);
+		free(c);
+		return POGO_ERR_CONFIG;
+	}
 	c->loop = loop;
 	c->pool = o->pool;
 	c->api = xstrdup(o->api);
@@ -1139,10 +1184,13 @@ struct client_call {
 	int err;
 	char *cause;
 	int status;
-	char *body;
-	size_t len;
+	int r;
+	struct pogo_json *doc;
+	const struct pogo_json *resp;
+	char *errmsg;
 };
 
+/* The envelope read from the body borrowed for the call: no copy. */
 static void
 client_call_cb(int err, const char *cause, int status, const char *body,
     size_t len, void *arg)
@@ -1153,8 +1201,9 @@ client_call_cb(int err, const char *cause, int status, const char *body,
 	cc->err = err;
 	cc->cause = cause != NULL ? xstrdup(cause) : NULL;
 	cc->status = status;
-	cc->body = xstrndup(body, len);
-	cc->len = len;
+	if (err == 0)
+		cc->r = pogo_client_envelope(
+		    status, body, len, &cc->doc, &cc->resp, &cc->errmsg);
 }
 
 int
@@ -1163,7 +1212,6 @@ pogo_client_call(struct pogo_client *c, const char *method, const char *target,
     const struct pogo_json **respp, int *statusp, char **errp)
 {
 	struct client_call cc;
-	int r;
 
 	memset(&cc, 0, sizeof(cc));
 	*docp = NULL;
@@ -1178,11 +1226,11 @@ pogo_client_call(struct pogo_client *c, const char *method, const char *target,
 	if (cc.err != 0) {
 		*errp = cc.cause != NULL ? cc.cause
 		                         : xstrdup(pogo_strerror(cc.err));
-		free(cc.body);
 		return cc.err;
 	}
-	r = pogo_client_envelope(cc.status, cc.body, cc.len, docp, respp, errp);
-	free(cc.body);
+	*docp = cc.doc;
+	*respp = cc.resp;
+	*errp = cc.errmsg;
 	free(cc.cause);
-	return r;
+	return cc.r;
 }

@@ -12,6 +12,7 @@
 
 #include <getopt.h>
 #include <pwd.h>
+#include <math.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -134,6 +135,7 @@ static int
 cl_connect(struct cl *cl)
 {
 	struct pogo_client_opts o;
+	const char *e;
 	char *cause = NULL;
 
 	if (cl->cfg.api == NULL)
@@ -146,6 +148,8 @@ cl_connect(struct cl *cl)
 	o.cert = cl->cfg.cert;
 	o.key = cl->cfg.key;
 	o.token = cl->cfg.token;
+	o.insecure =
+	    (e = getenv("POGO_INSECURE")) != NULL && strcmp(e, "1") == 0;
 	cl->opts = o;
 	if (uv_loop_init(&cl->loop) != 0) {
 		fprintf(stderr, "pogo %s: cannot start the event loop\n",
@@ -249,6 +253,24 @@ cl_str(const struct pogo_json *o, const char *key)
 	return s != NULL ? s : xstrdup("");
 }
 
+/*
+ * A number of the API's as an integer: 0 for NaN or null, clamped to
+ * [-2^62, 2^62] (a cast of a double out of range is undefined).
+ */
+static long long
+cl_ll(const struct pogo_json *v)
+{
+	double d = pogo_json_number(v);
+
+	if (isnan(d))
+		return 0;
+	if (d > 4611686018427387904.0)
+		return 4611686018427387904LL;
+	if (d < -4611686018427387904.0)
+		return -4611686018427387904LL;
+	return (long long)d;
+}
+
 /* A value as text: strings as they are, lists comma-joined, null "". */
 static char *
 cl_text(const struct pogo_json *v)
@@ -266,7 +288,8 @@ cl_text(const struct pogo_json *v)
 		return xstrdup(pogo_json_bool(v) ? "true" : "false");
 	case POGO_JSON_NUMBER:
 		d = pogo_json_number(v);
-		if (d == (double)(long long)d)
+		if (d >= -4611686018427387904.0 && d <= 4611686018427387904.0 &&
+		    d == (double)(long long)d)
 			xasprintf(&s, "%lld", (long long)d);
 		else
 			xasprintf(&s, "%.6f", d);
@@ -348,11 +371,18 @@ cl_jobid(struct cl *cl, const char *arg, char *out, size_t len)
 	free(path);
 	if (rc != 0)
 		return rc;
+	/* Checked: it goes into the next requests' paths (review3 13). */
 	id = cl_str(pogo_json_get(resp, "job"), "jobid");
-	snprintf(out, len, "%s", id);
+	rc = POGO_EXIT_OK;
+	if (id == NULL || pogo_client_jobid(id, out, len) != 0 ||
+	    strcmp(id, out) != 0) {
+		fprintf(stderr, "pogo %s: the API answered an invalid job id\n",
+		    cl->cmd->name);
+		rc = POGO_EXIT_FAIL;
+	}
 	free(id);
 	pogo_json_free(doc);
-	return POGO_EXIT_OK;
+	return rc;
 }
 
 /*
@@ -687,8 +717,8 @@ cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx)
 		    0)
 			goto out;
 		hosts = pogo_json_get(resp, "hosts");
-		count = (long long)pogo_json_number(
-		    pogo_json_get(pogo_json_get(hdoc, "meta"), "count"));
+		count =
+		    cl_ll(pogo_json_get(pogo_json_get(hdoc, "meta"), "count"));
 		for (h = pogo_json_first(hosts); h != NULL;
 		     h = pogo_json_next(h), offset++) {
 			if (!cl_in_set(pattern != NULL ? &set : NULL,
@@ -787,8 +817,9 @@ cl_log_entry(
 		free(host);
 		return;
 	}
-	t = (time_t)pogo_json_number(pogo_json_get(e, "time"));
-	localtime_r(&t, &tm);
+	t = (time_t)cl_ll(pogo_json_get(e, "time"));
+	if (localtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
 	strftime(tbuf, sizeof(tbuf), "%b %e %H:%M:%S UTC%z", &tm);
 	if (host != NULL)
 		xasprintf(&type, "host/%s", host);
@@ -882,8 +913,7 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 			got = true;
 		}
 		meta = pogo_json_get(doc, "meta");
-		count =
-		    (long long)pogo_json_number(pogo_json_get(meta, "count"));
+		count = cl_ll(pogo_json_get(meta, "count"));
 		waited = wait;
 		wait = false;
 		if (offset < count && got)
@@ -891,8 +921,7 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 		if (!follow)
 			break;
 		state = cl_str(meta, "state");
-		inflight = (long long)pogo_json_number(
-		    pogo_json_get(meta, "in_flight"));
+		inflight = cl_ll(pogo_json_get(meta, "in_flight"));
 		active = cl_job_active(state) || inflight > 0;
 		free(state);
 		if (!active && offset >= count)
@@ -996,8 +1025,8 @@ cmd_output_main(int argc, char **argv, struct pogo_ctx *ctx)
 			free(type);
 			free(data);
 		}
-		count = (long long)pogo_json_number(
-		    pogo_json_get(pogo_json_get(doc, "meta"), "count"));
+		count =
+		    cl_ll(pogo_json_get(pogo_json_get(doc, "meta"), "count"));
 		if (offset >= count)
 			break;
 	}
@@ -1313,7 +1342,8 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 	const struct pogo_json *resp;
 	struct pogo_json *doc = NULL;
 	char *body = NULL, *text = NULL, *user = NULL, *s, *id = NULL;
-	char host[256], *inv = NULL, *b64, *client;
+	char host[256], *inv = NULL, *b64, *client, *err = NULL, idbuf[32];
+	int status = 0;
 	const char *base;
 	long long v;
 	size_t len;
@@ -1471,8 +1501,14 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 		cl_field(&body, "task_name", "local");
 	if (message != NULL)
 		cl_field(&body, "message", message);
-	if ((rc = cl_connect(&cl)) != 0 || (rc = cl_user(&cl, &user)) != 0)
+	if ((rc = cl_connect(&cl)) != 0)
 		goto out;
+	if ((rc = cl_user(&cl, &user)) != 0) {
+		/* SPEC 12.4: with --follow, 3 when the API cannot be reached. */
+		if (follow)
+			rc = POGO_EXIT_NOJOB;
+		goto out;
+	}
 	cl_field(&body, "user", user);
 	if (gethostname(host, sizeof(host) - 1) == 0) {
 		host[sizeof(host) - 1] = '\0';
@@ -1490,12 +1526,25 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 	free(client);
 	if ((rc = cl_secrets(&cl, password, identity, &body)) != 0)
 		goto out;
-	if ((rc = cl_call(&cl, "POST", "/v1/jobs", body, 0, &doc, &resp)) != 0)
+	if (pogo_client_call(cl.c, "POST", "/v1/jobs", body, 0, &doc, &resp,
+	        &status, &err) != 0) {
+		fprintf(stderr, "pogo submit: %s\n", err);
+		free(err);
+		/*
+		 * SPEC 12.4: --follow exits 3 when the API cannot be reached
+		 * (no answer, or its 500 for a dispatcher it cannot reach); a
+		 * refused job is 1.
+		 */
+		rc = follow && (status == 0 || status >= 500) ? POGO_EXIT_NOJOB
+		                                              : POGO_EXIT_FAIL;
 		goto out;
+	}
 	id = pogo_json_string(pogo_json_get(resp, "jobid"), NULL);
-	if (id == NULL) {
-		fprintf(stderr, "pogo submit: the API answered no job id\n");
-		rc = POGO_EXIT_FAIL;
+	if (id == NULL || pogo_client_jobid(id, idbuf, sizeof(idbuf)) != 0 ||
+	    strcmp(id, idbuf) != 0) {
+		fprintf(
+		    stderr, "pogo submit: the API answered no valid job id\n");
+		rc = follow ? POGO_EXIT_NOJOB : POGO_EXIT_FAIL;
 		goto out;
 	}
 	if (follow) {
@@ -1512,7 +1561,8 @@ cmd_submit_main(int argc, char **argv, struct pogo_ctx *ctx)
 		nhosts = pogo_json_number(
 		    pogo_json_get(pogo_json_get(job, "job"), "host_count"));
 		rc = pogo_client_follow(&cl.loop, &cl.opts, id,
-		    nhosts > 0 ? (uint32_t)nhosts : 0, cl.json);
+		    nhosts > 0 && nhosts <= UINT32_MAX ? (uint32_t)nhosts : 0,
+		    cl.json);
 	} else if (cl.json)
 		cl_print_json(resp);
 	else

@@ -27,6 +27,11 @@ struct pogo_tls;
 
 /* The largest answer body the client takes (the API's own bodies). */
 #define POGO_CLIENT_MAX_BODY (64 * 1024 * 1024)
+/*
+ * The most values an answer may hold (its tree costs some 80 bytes a
+ * value; the largest page, 10,000 output records, holds some 60,000).
+ */
+#define POGO_CLIENT_MAX_VALUES 1000000
 /* Milliseconds for a whole request, long polls aside. */
 #define POGO_CLIENT_TIMEOUT_MS 30000
 
@@ -136,6 +141,8 @@ struct pogo_client_opts {
 	const char *api; /* the URL */
 	const char *ca, *cert, *key;
 	const char *token; /* NULL: no Authorization header */
+	/* Send token over plain HTTP to a host that is not loopback. */
+	bool insecure;
 	/*
 	 * A TLS configuration made by the caller (the client holds it with
 	 * pogo_tls_ref() until its last session is freed, so the caller may
@@ -150,7 +157,8 @@ struct pogo_client_opts {
 
 /*
  * A client of the API on loop.  Returns 0 with *cp, or POGO_ERR_CONFIG
- * with *cause (the URL, the TLS files).
+ * with *cause (the URL, the TLS files, or a token for plain HTTP to a
+ * host that is not loopback without insecure: SPEC 11.1).
  */
 int pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
     struct pogo_client **cp, char **cause);

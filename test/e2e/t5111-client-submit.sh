@@ -61,6 +61,15 @@ timeout 120 "$POGO" submit --api "http://127.0.0.1:$(e2e_port 3)" \
 rc=$?
 [ "$rc" -ne 124 ] || fail "a 200,000-line @FILE took more than 120 s"
 grep -q "connection refused" "$T/err" || fail "big @FILE: $(cat "$T/err")"
+expect_eq "API unreachable, exit" "$rc" 1
+# With --follow (and --json) the codes of pogo one: 3, the job could not
+# run at all (SPEC 12.4, 1.7).
+for f in --follow "--follow --json"; do
+	"$POGO" submit --api "http://127.0.0.1:$(e2e_port 3)" --targets h1 \
+	    --command true $f >"$T/out" 2>"$T/err"
+	expect_eq "API unreachable, $f" "$? $(cat "$T/err")" \
+	    "3 pogo submit: connection refused"
+done
 
 # Refused by the dispatcher: exit 1, its message on stderr.
 "$POGO" submit --targets=-x --command true >"$T/out" 2>"$T/err"

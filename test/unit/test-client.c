@@ -5,6 +5,7 @@
 #include "pogo/compat.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -296,4 +297,81 @@ TEST(cfg_file_and_token)
 	pogo_client_cfg_release(&cfg);
 	unlink(tok);
 	rmdir(dir);
+}
+
+/* review3 8: a token over plain HTTP goes to loopback only (SPEC 11.1). */
+TEST(token_over_http_loopback_only)
+{
+	static const char *ok[] = { "http://127.0.0.1:7657", "http://[::1]:1",
+		"http://localhost:7657" };
+	struct pogo_client_opts o = { 0 };
+	struct pogo_client *c;
+	uv_loop_t loop;
+	char *cause = NULL;
+	size_t i;
+
+	ASSERT_EQ(uv_loop_init(&loop), 0);
+	o.token = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	o.api = "http://192.0.2.1:7657";
+	ASSERT(pogo_client_new(&loop, &o, &c, &cause) < 0);
+	ASSERT(cause != NULL && strstr(cause, "192.0.2.1") != NULL);
+	free(cause);
+	cause = NULL;
+	o.api = "http://127.attacker.example:7657";
+	ASSERT(pogo_client_new(&loop, &o, &c, &cause) < 0);
+	free(cause);
+	cause = NULL;
+	/* The opt-in; and without a token anything goes. */
+	o.api = "http://192.0.2.1:7657";
+	o.insecure = true;
+	ASSERT_OK(pogo_client_new(&loop, &o, &c, &cause));
+	pogo_client_free(c);
+	o.insecure = false;
+	o.token = NULL;
+	ASSERT_OK(pogo_client_new(&loop, &o, &c, &cause));
+	pogo_client_free(c);
+	o.token = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+		o.api = ok[i];
+		ASSERT_OK(pogo_client_new(&loop, &o, &c, &cause));
+		pogo_client_free(c);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(uv_loop_close(&loop), 0);
+}
+
+/*
+ * review3 10: an answer of many small values (each some 80 bytes as a
+ * tree) is refused before the tree is built; a large string is not.
+ */
+TEST(envelope_bounds_values)
+{
+	const struct pogo_json *resp;
+	struct pogo_json *doc;
+	size_t n = POGO_CLIENT_MAX_VALUES + 1, i, len;
+	char *body, *p, *err = NULL;
+
+	body = malloc(64 + 2 * n);
+	ASSERT(body != NULL);
+	p = body + snprintf(body, 64, "{\"meta\":{},\"response\":{\"x\":[");
+	for (i = 0; i < n; i++) {
+		*p++ = '0';
+		*p++ = ',';
+	}
+	p[-1] = ']';
+	memcpy(p, "}}", 2);
+	p += 2;
+	len = (size_t)(p - body);
+	ASSERT(pogo_client_envelope(200, body, len, &doc, &resp, &err) ==
+	    POGO_ERR_PROTOCOL);
+	ASSERT_NULL(doc);
+	ASSERT(err != NULL && strstr(err, "more than 1000000 values") != NULL);
+	free(err);
+	/* The same bytes as one string: one value. */
+	memset(body, 'a', len);
+	memcpy(body, "{\"response\":\"", 13);
+	memcpy(body + len - 2, "\"}", 2);
+	ASSERT_OK(pogo_client_envelope(200, body, len, &doc, &resp, &err));
+	pogo_json_free(doc);
+	free(body);
 }
