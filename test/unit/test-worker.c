@@ -782,3 +782,45 @@ TEST(secrets_opened_off_the_loop)
 	wt_tls_remove(cadir);
 	ASSERT_OK(rmdir(dir));
 }
+
+/*
+ * #10: a stop that reaches its deadline while tasks' boxes are still
+ * being opened in the pool: they are cancelled or dropped, none starts,
+ * and the worker ends (the pool's callbacks before the executors close).
+ */
+TEST(secrets_stop_while_opening)
+{
+	enum { N = 20 };
+	struct pogo_box_key *mine;
+	char dir[] = "/tmp/pogo-test-worker-XXXXXX", cadir[64], id[16];
+	char *pw, *pass;
+	struct wt t;
+	int i;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(cadir, sizeof(cadir), "%s/ca", dir);
+	mine = wt_tls_make(cadir, POGO_CA_KEY_RSA);
+	ASSERT_OK(pogo_box_seal_base64(mine, "pw-1234", 7, &pw));
+	ASSERT_OK(pogo_box_seal_base64(mine, "phrase", 6, &pass));
+	wt_tls_dir = cadir;
+	wt_init(&t);
+	wt_tls_dir = NULL;
+	for (i = 0; i < N; i++) {
+		snprintf(id, sizeof(id), "c%d", i);
+		wt_run_secrets(&t, id, "ssh", pw, NULL, pass);
+	}
+	WAIT_GE(&t, replies, N);
+	pogo_worker_stop(t.w, wt_stopped, &t);
+	/* Both deadlines: the wait for tasks, then for their reports. */
+	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS);
+	uv_run(&t.loop, UV_RUN_NOWAIT);
+	pogo_clock_manual_advance(t.clock, POGO_WORKER_STOP_MS);
+	WAIT_TICKING_FLAG(&t, stopped);
+	ASSERT_EQ(t.started, 0);
+	wt_done(&t);
+	free(pw);
+	free(pass);
+	pogo_box_key_free(mine);
+	wt_tls_remove(cadir);
+	ASSERT_OK(rmdir(dir));
+}
