@@ -223,6 +223,58 @@ proc_file_cause(char **cause, const char *what, const char *path, int r)
 	return r;
 }
 
+int
+pogo_proc_dir_lock(const char *dir, const char *name, int *fdp, char **cause)
+{
+	char *path = NULL, line[32];
+	long long pid;
+	int fd = -1, n, r;
+
+	*fdp = -1;
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+		r = POGO_ERR_ERRNO(errno);
+		xasprintf(
+		    cause, "state directory %s: %s", dir, strerror(errno));
+		goto out;
+	}
+	xasprintf(&path, "%s/%s", dir, name);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd == -1) {
+		r = POGO_ERR_ERRNO(errno);
+		xasprintf(cause, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno == EWOULDBLOCK) {
+			r = UV_EBUSY;
+			if ((pid = proc_pidfile_read(fd)) != 0)
+				xasprintf(cause,
+				    "state directory %s is in use by pid %lld",
+				    dir, pid);
+			else
+				xasprintf(
+				    cause, "state directory %s is in use", dir);
+		} else {
+			r = POGO_ERR_ERRNO(errno);
+			xasprintf(
+			    cause, "%s: flock: %s", path, strerror(errno));
+		}
+		goto out;
+	}
+	/* Only for the message above: the lock is what counts. */
+	n = snprintf(line, sizeof(line), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, line, (size_t)n, 0) != n)
+		log_warn("%s: cannot write the pid: %s", path, strerror(errno));
+	*fdp = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return r;
+}
+
 /*
  * Take the pid file: open (or create) it, lock it (flock), then write
  * this process's pid.  The lock, not the pid in the file, says whether a

@@ -24,6 +24,7 @@
 
 #include "pogo/error.h"
 #include "pogo/log.h"
+#include "pogo/proc.h"
 #include "pogo/store.h"
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
@@ -747,44 +748,6 @@ store_wal_hook(void *arg, sqlite3 *db, const char *name, int npages)
 	return SQLITE_OK;
 }
 
-/* Take the state directory's lock (SPEC 6.1). */
-static int
-store_lock(struct pogo_store *st, char **cause)
-{
-	char *path = NULL;
-	int r;
-
-	if (mkdir(st->dir, 0700) != 0 && errno != EEXIST) {
-		r = POGO_ERR_ERRNO(errno);
-		xasprintf(
-		    cause, "state directory %s: %s", st->dir, strerror(errno));
-		goto out;
-	}
-	xasprintf(&path, "%s/dispatcher.lock", st->dir);
-	st->lockfd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (st->lockfd == -1) {
-		r = POGO_ERR_ERRNO(errno);
-		xasprintf(cause, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (flock(st->lockfd, LOCK_EX | LOCK_NB) != 0) {
-		if (errno == EWOULDBLOCK) {
-			r = UV_EBUSY;
-			xasprintf(
-			    cause, "state directory %s is in use", st->dir);
-		} else {
-			r = POGO_ERR_ERRNO(errno);
-			xasprintf(
-			    cause, "%s: flock: %s", path, strerror(errno));
-		}
-		goto out;
-	}
-	r = 0;
-out:
-	free(path);
-	return r;
-}
-
 /* Bring the schema to POGO_STORE_SCHEMA_VERSION, or refuse a newer one. */
 static int
 store_migrate(struct pogo_store *st, const char *path, char **cause)
@@ -1001,7 +964,9 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 	waitq_init(&st->ready);
 	if (opts->state_dir != NULL) {
 		st->dir = xstrdup(opts->state_dir);
-		if ((r = store_lock(st, cause)) != 0)
+		/* SPEC 6.1: one dispatcher per state directory. */
+		if ((r = pogo_proc_dir_lock(
+		         st->dir, "dispatcher.lock", &st->lockfd, cause)) != 0)
 			goto fail;
 	}
 	if ((r = store_open_db(st, cause)) != 0)

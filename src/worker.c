@@ -81,6 +81,7 @@ struct pogo_worker {
 	struct worker_task *tasks;
 	struct pogo_exec *local;
 	struct pogo_exec *ssh;
+	int lockfd; /* <state_dir>/worker.lock, held (flock) until the end */
 	struct pogo_box_key *key; /* tls.key, for job secrets; or NULL */
 	unsigned opening;         /* tasks whose boxes the pool opens */
 	unsigned execs_open;
@@ -706,6 +707,8 @@ worker_client_closed(struct pogo_peer_client *cl, int status, void *arg)
 		pogo_clock_free(w->clock);
 	pogo_box_key_free(w->key);
 	free(w->hook_dir);
+	if (w->lockfd != -1)
+		close(w->lockfd);
 	free(w);
 }
 
@@ -953,6 +956,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	pogo_proc_pool_start(loop);
 	w = xcalloc(1, sizeof(*w));
 	w->loop = loop;
+	w->lockfd = -1;
 	/*
 	 * The worker key (tls.key) opens job secrets (SPEC 10.3); its KID is
 	 * the key_id of the hello.  Without it, a task with secrets fails
@@ -968,11 +972,25 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		free(w);
 		return POGO_ERR_CONFIG;
 	}
+	/*
+	 * One worker per state directory, held before its pid files are
+	 * read: a second worker would kill the first one's live tasks as
+	 * left running by a worker that ended.
+	 */
+	if (cfg->state_dir != NULL && cfg->state_dir[0] != '\0' &&
+	    (r = pogo_proc_dir_lock(
+	         cfg->state_dir, "worker.lock", &w->lockfd, cause)) != 0) {
+		pogo_box_key_free(w->key);
+		free(w);
+		return r;
+	}
 	worker_ssh_opts(cfg, &so);
 	w->ssh = pogo_exec_ssh_new(loop, &so, &worker_exec_events, w, cause);
 	pogo_strv_clear(&so.identities);
 	if (w->ssh == NULL) {
 		pogo_box_key_free(w->key);
+		if (w->lockfd != -1)
+			close(w->lockfd);
 		free(w);
 		return POGO_ERR_CONFIG;
 	}
@@ -1019,12 +1037,14 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 			pogo_clock_free(w->clock);
 		pogo_box_key_free(w->key);
 		free(w->hook_dir);
+		if (w->lockfd != -1)
+			close(w->lockfd);
 		free(w);
 		return r;
 	}
 	/*
-	 * Only a start that is going to run touches the state directory
-	 * (pid files, leftovers killed): a refused one makes nothing.
+	 * Only a start that is going to run touches the pid files
+	 * (leftovers killed): a refused one kills nothing.
 	 */
 	memset(&lo, 0, sizeof(lo));
 	lo.max_tasks = cfg->worker.max_tasks;

@@ -72,6 +72,18 @@ struct pogo_proc_opts {
 int pogo_proc_new(
     const struct pogo_proc_opts *opts, struct pogo_proc **pp, char **cause);
 
+/*
+ * Hold a state directory (SPEC 6.1, 9.10): make dir (0700) if needed,
+ * open <dir>/<name> and take its exclusive flock without waiting, then
+ * write this process's pid in it.  The lock lasts while *fdp is open
+ * (the caller closes it at its end; the process's death releases it).
+ * Returns 0 with *fdp; UV_EBUSY with *cause "state directory DIR is in
+ * use by pid N" when another process holds it; or another error with
+ * *cause naming the file.
+ */
+int pogo_proc_dir_lock(
+    const char *dir, const char *name, int *fdp, char **cause);
+
 /* The loop, for the roles' _start(loop, cfg). */
 uv_loop_t *pogo_proc_loop(struct pogo_proc *p);
 

@@ -45,7 +45,7 @@ start_dispatcher
 "$POGO" dispatcher -f "$T/pogo.yaml" -o dispatcher.control_listen=127.0.0.1:0 \
     -o dispatcher.worker_listen=127.0.0.1:0 >"$T/out" 2>"$T/err"
 expect_eq "second dispatcher status" "$?" 1
-grep -qxF "pogo dispatcher: state directory $DSTATE is in use" "$T/err" ||
+grep -qF "pogo dispatcher: state directory $DSTATE is in use by pid" "$T/err" ||
     fail "second dispatcher: $(cat "$T/err")"
 
 # The log line format of SPEC 12.6.

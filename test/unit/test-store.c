@@ -614,7 +614,8 @@ TEST(second_process_refused)
 	close(fds[0]);
 	ASSERT_EQ(waitpid(pid, &status, 0), pid);
 	ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	snprintf(want, sizeof(want), "state directory %s is in use", fx.dir);
+	snprintf(want, sizeof(want), "state directory %s is in use by pid %ld",
+	    fx.dir, (long)getpid());
 	ASSERT_STR_EQ(buf, want);
 	fx_close(&fx);
 	fx_rm(&fx);
