@@ -51,9 +51,10 @@ struct local_task {
 	uv_pipe_t in; /* stub mode: the stub goes in here */
 	uv_pipe_t out;
 	uv_pipe_t err;
-	uv_timer_t timer;             /* start, timeout, kill grace, linger */
-	uv_timer_t quiet;             /* partial-line flush */
-	struct pogo_exec_limit limit; /* the timeout, on timer */
+	uv_timer_t timer;               /* start, timeout, kill grace, linger */
+	uv_timer_t quiet;               /* partial-line flush */
+	struct pogo_exec_limit limit;   /* the timeout, on timer */
+	struct pogo_exec_linger linger; /* after the exit */
 	struct pogo_output o_out;
 	struct pogo_output o_err;
 	uv_write_t wreq;
@@ -343,6 +344,9 @@ local_pause(struct pogo_exec *e, bool paused)
 		    lt->started && !lt->exited && !lt->stopping && !lt->done;
 		if (paused)
 			holds = holds && local_held_back(lt);
+		if (lt->started && lt->exited && !lt->stopping && !lt->done)
+			pogo_exec_linger_pause(&lt->linger, &lt->timer, paused,
+			    paused && local_held_back(lt));
 		if (paused)
 			pogo_exec_limit_freeze(&lt->limit, &lt->timer, holds);
 		else
@@ -360,15 +364,19 @@ static void
 local_linger_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
+	bool unread = local_held_back(lt);
+	uint64_t ms;
 
 	/*
 	 * Output held back by a slow reader is not abandoned, nor output
 	 * still waiting in a pipe because the loop could not read it in
-	 * time (a loaded machine): only an open, empty pipe is given up.
+	 * time (a loaded machine): only an open, empty pipe is given up, or
+	 * one still busy when the command's timeout is spent (exec.h).
 	 */
-	if (lt->le->paused || local_held_back(lt)) {
-		uv_timer_start(
-		    &lt->timer, local_linger_cb, POGO_EXEC_LINGER_MS, 0);
+	ms = pogo_exec_linger_next(
+	    &lt->linger, &lt->timer, lt->le->paused && unread, unread);
+	if (ms > 0) {
+		uv_timer_start(&lt->timer, local_linger_cb, ms, 0);
 		return;
 	}
 	/* Background processes keep the pipes open: stop waiting. */
@@ -380,6 +388,8 @@ local_linger_cb(uv_timer_t *tm)
 static void
 local_exited(struct local_task *lt)
 {
+	uint64_t ms;
+
 	if (lt->stopping) {
 		/*
 		 * Being stopped: while something of the group holds the
@@ -389,10 +399,11 @@ local_exited(struct local_task *lt)
 		local_maybe_done(lt);
 		return;
 	}
+	/* The timer still holds the timeout: it started, nothing stops. */
+	ms = pogo_exec_linger_start(&lt->linger, &lt->limit, &lt->timer, true);
 	uv_timer_stop(&lt->timer);
 	if (!(lt->eof_out && lt->eof_err))
-		uv_timer_start(
-		    &lt->timer, local_linger_cb, POGO_EXEC_LINGER_MS, 0);
+		uv_timer_start(&lt->timer, local_linger_cb, ms, 0);
 	local_maybe_done(lt);
 }
 
@@ -604,17 +615,17 @@ local_announce(struct local_task *lt)
 	pogo_exec_run_started(&le->base, &lt->run);
 	if (lt->stopping)
 		local_start_grace(lt);
-	if (lt->exited) {
-		local_exited(lt);
-		return;
+	else {
+		/* Stub mode: the stub times attempts, this the whole run
+		 * (9.10); it bounds the linger of one that exited already. */
+		limit =
+		    lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
+		if (limit > 0)
+			pogo_exec_limit_start(&lt->limit, &lt->timer,
+			    local_timeout_cb, limit * 1000, le->paused);
 	}
-	if (lt->stopping)
-		return;
-	/* Stub mode: the stub times attempts, this the whole run (9.10). */
-	limit = lt->stubmode ? pogo_stub_run_limit(lt->t) : lt->t->timeout;
-	if (limit > 0)
-		pogo_exec_limit_start(&lt->limit, &lt->timer, local_timeout_cb,
-		    limit * 1000, le->paused);
+	if (lt->exited)
+		local_exited(lt);
 }
 
 static int

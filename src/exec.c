@@ -8,6 +8,8 @@
  */
 #include "pogo/compat.h"
 
+#include <string.h>
+
 #include "pogo/error.h"
 #include "pogo/exec.h"
 #include "pogo/log.h"
@@ -201,6 +203,7 @@ pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb,
 {
 	l->left_ms = ms;
 	l->frozen = paused;
+	l->set = true;
 	if (!paused)
 		uv_timer_start(tm, cb, ms, 0);
 }
@@ -220,6 +223,63 @@ pogo_exec_limit_postpone(struct pogo_exec_limit *l)
 {
 	l->left_ms = POGO_EXEC_LIMIT_AFTER_MS;
 	l->frozen = true;
+}
+
+uint64_t
+pogo_exec_linger_start(struct pogo_exec_linger *lg,
+    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds)
+{
+	memset(lg, 0, sizeof(*lg));
+	lg->none = !l->set;
+	if (l->set && l->frozen) {
+		lg->frozen = true;
+		lg->left_ms = l->left_ms;
+	} else if (l->set) {
+		/* Not held: running on tm, or run out. */
+		lg->due = uv_now(tm->loop);
+		if (holds && uv_is_active((const uv_handle_t *)tm))
+			lg->due += uv_timer_get_due_in(tm);
+	}
+	return POGO_EXEC_LINGER_MS;
+}
+
+/* What the linger's limit has left now. */
+static uint64_t
+exec_linger_left(const struct pogo_exec_linger *lg, const uv_timer_t *tm)
+{
+	uint64_t now = uv_now(tm->loop);
+
+	if (lg->frozen)
+		return lg->left_ms;
+	return lg->due > now ? lg->due - now : 0;
+}
+
+void
+pogo_exec_linger_pause(
+    struct pogo_exec_linger *lg, const uv_timer_t *tm, bool paused, bool held)
+{
+	if (lg->none)
+		return;
+	if (paused && held && !lg->frozen) {
+		lg->left_ms = exec_linger_left(lg, tm);
+		lg->frozen = true;
+	} else if (!paused && lg->frozen) {
+		lg->due = uv_now(tm->loop) + lg->left_ms;
+		lg->frozen = false;
+	}
+}
+
+uint64_t
+pogo_exec_linger_next(
+    struct pogo_exec_linger *lg, const uv_timer_t *tm, bool held, bool unread)
+{
+	uint64_t left;
+
+	if (held || (unread && lg->none))
+		return POGO_EXEC_LINGER_MS;
+	if (!unread || (left = exec_linger_left(lg, tm)) == 0)
+		return 0;
+	return left < POGO_EXEC_LINGER_MS ? left : POGO_EXEC_LINGER_MS;
 }
 
 void

@@ -163,7 +163,8 @@ struct ssh_task {
 	uv_timer_t timer; /* connect, channel and command timeouts, the
 	                     stop's grace, the linger, deferred finish */
 	uv_timer_t quiet; /* partial-line flush, prompts */
-	struct pogo_exec_limit limit; /* the command timeout, on timer */
+	struct pogo_exec_limit limit;   /* the command timeout, on timer */
+	struct pogo_exec_linger linger; /* after the exit status */
 	uv_getaddrinfo_t gai;
 	struct addrinfo *ai_list;
 	struct addrinfo *ai;
@@ -253,6 +254,7 @@ static void ssh_finish(struct ssh_task *st);
 static void ssh_deferred_finish_cb(uv_timer_t *tm);
 static void ssh_kh_hostkeys(struct ssh_task *st);
 static void ssh_linger_cb(uv_timer_t *tm);
+static bool ssh_limit_holds(const struct ssh_task *st);
 static void ssh_close_timer_closed(uv_handle_t *h);
 
 const char *
@@ -2149,15 +2151,18 @@ static void
 ssh_linger_cb(uv_timer_t *tm)
 {
 	struct ssh_task *st = tm->data;
+	uint64_t ms;
 
 	/*
 	 * Output held back for a slow reader is not abandoned, nor output
 	 * still waiting in the socket because the loop could not read it in
-	 * time: only a quiet, open channel is given up.
+	 * time: only a quiet, open channel is given up, or one still busy
+	 * when the command's timeout is spent (exec.h).
 	 */
-	if ((st->se->paused && ssh_held_back(st)) || ssh_unread(st)) {
-		uv_timer_start(
-		    &st->timer, ssh_linger_cb, POGO_EXEC_LINGER_MS, 0);
+	ms = pogo_exec_linger_next(&st->linger, &st->timer,
+	    st->se->paused && ssh_held_back(st), ssh_unread(st));
+	if (ms > 0) {
+		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 		return;
 	}
 	ssh_exit_finish(st);
@@ -2167,6 +2172,7 @@ ssh_linger_cb(uv_timer_t *tm)
 static void
 ssh_running(struct ssh_task *st)
 {
+	uint64_t ms;
 	int rc;
 
 	if (!ssh_channel_is_eof(st->ch))
@@ -2212,10 +2218,11 @@ ssh_running(struct ssh_task *st)
 	 */
 	if ((st->got_status || st->got_signal) && !st->lingering &&
 	    !st->stopping) {
+		ms = pogo_exec_linger_start(
+		    &st->linger, &st->limit, &st->timer, ssh_limit_holds(st));
 		st->lingering = true;
 		uv_timer_stop(&st->timer);
-		uv_timer_start(
-		    &st->timer, ssh_linger_cb, POGO_EXEC_LINGER_MS, 0);
+		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 	}
 	if (rc == SSH_ERROR ||
 	    (ssh_get_status(st->s) & (SSH_CLOSED | SSH_CLOSED_ERROR))) {
@@ -2645,6 +2652,9 @@ ssh_pause(struct pogo_exec *e, bool paused)
 	se->paused = paused;
 	/* The command timeouts wait while the commands wait for us. */
 	for (st = se->run_head; st != NULL; st = st->run_next) {
+		if (st->lingering && !st->finished && !st->killed)
+			pogo_exec_linger_pause(&st->linger, &st->timer, paused,
+			    paused && ssh_held_back(st));
 		if (paused)
 			pogo_exec_limit_freeze(&st->limit, &st->timer,
 			    ssh_limit_holds(st) && ssh_held_back(st));

@@ -21,9 +21,9 @@
  * then KILL after the grace; the done event comes when the command is
  * gone, or POGO_EXEC_LINGER_MS after the KILL with POGO_EXEC_MAY_RUN added
  * to the message when the target did not confirm it.  A command whose exit
- * status has come is finished POGO_EXEC_LINGER_MS later at the latest,
- * even if something it started still holds its output open; a kill then
- * changes nothing.
+ * status has come is finished once its output is closed, or is found quiet
+ * POGO_EXEC_LINGER_MS later, even if something it started still holds it
+ * open (struct pogo_exec_linger); a kill then changes nothing.
  *
  * A remote peer fits the same contract: the dispatcher's worker executor
  * sends a task's fields as the task_data of SPEC 8.3, and the worker runs
@@ -46,9 +46,10 @@
 
 /*
  * After a command's exit status, how long an executor still collects
- * output: a background process (a daemon) may keep the command's output
- * open for ever, so the host is finished when this ends (pogo-one(1)).
- * Also how long an executor waits for a command to die after SIGKILL.
+ * output before it looks again: a background process (a daemon) may keep
+ * the command's output open for ever, so the host is finished when the
+ * output is quiet then (struct pogo_exec_linger, pogo-one(1)).  Also how
+ * long an executor waits for a command to die after SIGKILL.
  */
 #define POGO_EXEC_LINGER_MS 1000
 /* TERM -> KILL when a command is stopped (SPEC 1.5). */
@@ -293,6 +294,7 @@ double pogo_exec_now(void);
 struct pogo_exec_limit {
 	uint64_t left_ms;
 	bool frozen;
+	bool set; /* started: the command has a limit */
 };
 
 /* Start the limit on tm, or keep it frozen if the output is held back. */
@@ -306,6 +308,36 @@ void pogo_exec_limit_postpone(struct pogo_exec_limit *l);
 /* The output flows: go on with the time left, if tm still holds it. */
 void pogo_exec_limit_thaw(
     struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds);
+
+/*
+ * The linger after a command's exit status, in ticks of
+ * POGO_EXEC_LINGER_MS.  At each tick the executor says whether output is
+ * held back for a slow reader and whether some waits unread (in a pipe or
+ * socket: the loop could not read it in time, or something the command
+ * started still writes); it is given up on a quiet output only.  The time
+ * its limit had left at the exit status still bounds it, standing still
+ * as the limit does while output is held back (the executor tells each
+ * pause), so a background process writing without end (`yes &`) keeps
+ * the host no longer than its timeout.
+ */
+struct pogo_exec_linger {
+	uint64_t left_ms; /* while frozen */
+	uint64_t due;     /* the loop's time it runs out, while not */
+	bool frozen;
+	bool none; /* the command has no limit */
+};
+
+/* Start: the first tick's length (arm the executor's timer, tm, with
+ * it); holds says whether tm still holds the limit l. */
+uint64_t pogo_exec_linger_start(struct pogo_exec_linger *lg,
+    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds);
+/* The executor pauses (held: output of this command is held back) or
+ * goes on; tm is the task's timer, for its loop. */
+void pogo_exec_linger_pause(
+    struct pogo_exec_linger *lg, const uv_timer_t *tm, bool paused, bool held);
+/* A tick ended: the next one's length, or 0 to finish now. */
+uint64_t pogo_exec_linger_next(
+    struct pogo_exec_linger *lg, const uv_timer_t *tm, bool held, bool unread);
 
 /* Fill r with a state, exit status (-1: none) and message. */
 void pogo_exec_result_set(struct pogo_exec_result *r,
