@@ -62,7 +62,7 @@ proxy_count() {
 start_worker() {
 	sw_name=$1
 	shift
-	"$POGO" worker -f /dev/null --dispatcher "$PP" \
+	"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$PP" \
 	    -o worker.reconnect_delay=0 -o worker.name="$sw_name" "$@" \
 	    >>"$T/worker.out" 2>>"$T/worker.log" &
 	WPID=$!

@@ -40,7 +40,7 @@ host_is "$J" h1 state waiting || fail "h1 is not waiting"
 job_is "$J" running || fail "the job is not running"
 
 if [ -n "${T5050_REAL_WORKER:-}" ]; then
-	"$POGO" worker -f /dev/null --dispatcher "$WP" \
+	"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" \
 	    -o worker.reconnect_delay=0 -o worker.name=rw1 \
 	    -o worker.max_tasks=4 >"$T/worker.out" 2>>"$T/worker.log" &
 else

@@ -14,7 +14,7 @@ worker_port() {
 	[ -n "$WP" ]
 }
 wait_for 10 "the worker port's Listening line" worker_port
-"$POGO" worker -f /dev/null --dispatcher "$WP" -o worker.reconnect_delay=0 \
+"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" -o worker.reconnect_delay=0 \
     -o worker.name=rw1 >"$T/worker.out" 2>>"$T/worker.log" &
 WPID=$!
 E2E_PIDS="$E2E_PIDS $WPID"

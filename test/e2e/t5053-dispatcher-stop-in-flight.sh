@@ -17,7 +17,7 @@ for sig in TERM INT; do
 		[ -n "$WP" ]
 	}
 	wait_for 10 "the worker port's Listening line" worker_port
-	"$POGO" worker -f /dev/null --dispatcher "$WP" \
+	"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" \
 	    -o worker.reconnect_delay=0 -o worker.name=rw1 \
 	    >"$T/worker.out" 2>>"$T/worker.log" &
 	WPID=$!

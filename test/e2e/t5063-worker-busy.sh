@@ -9,7 +9,7 @@ e2e_init
 
 start_dispatcher
 wait_for 10 "the worker port's Listening line" worker_port
-"$POGO" worker -f /dev/null --dispatcher "$WP" -o worker.reconnect_delay=0 \
+"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" -o worker.reconnect_delay=0 \
     -o worker.name=bw1 -o worker.max_tasks=1 \
     >"$T/worker.out" 2>>"$T/worker.log" &
 E2E_PIDS="$E2E_PIDS $!"

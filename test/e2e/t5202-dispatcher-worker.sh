@@ -19,7 +19,7 @@ wait_for 10 "the worker port's Listening line" worker_port
 [ "$WP" != "$CP" ] || fail "one address for both ports"
 
 start_worker() {
-	"$POGO" worker -f /dev/null --dispatcher "$WP" \
+	"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" \
 	    -o worker.reconnect_delay=0 -o worker.name=wn1 \
 	    >"$T/worker.out" 2>>"$T/worker.log" &
 	WPID=$!

@@ -35,7 +35,7 @@ scenario() {
 	FAKE_PID=$!
 	E2E_PIDS="$E2E_PIDS $FAKE_PID"
 	wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
-	ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null \
+	ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" \
 	    --dispatcher "127.0.0.1:$PORT" -o worker.reconnect_delay=0 \
 	    -o worker.name=wtest -o worker.max_tasks=3 \
 	    -o pid_file="$T/w.pid" -v "$@" \

@@ -79,7 +79,7 @@ pw_logins() {
 
 start_dispatcher -o api.worker_cert="$C/worker.crt"
 wait_for 10 "the worker port's Listening line" worker_port
-ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null --dispatcher "$WP" \
+ip netns exec "$E2E_NS" "$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" \
     -o worker.reconnect_delay=0 -o worker.name=w1 -o "state_dir=$T/wstate" \
     -o "tls.cert=$C/worker.crt" -o "tls.key=$C/worker.key" \
     -o "tls.ca_cert=$C/ca.crt" -o worker.ssh.port="$SSHD_PORT" \

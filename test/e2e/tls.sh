@@ -44,7 +44,7 @@ start_tls_worker() {
 	sw_name=$1
 	sw_cert=$2
 	shift 2
-	"$POGO" worker -f /dev/null --dispatcher "$WP" \
+	"$POGO" worker -f /dev/null -o state_dir="$(mktemp -d "$T/ws.XXXXXX")" --dispatcher "$WP" \
 	    -o worker.reconnect_delay=0 -o "worker.name=$sw_name" \
 	    -o "tls.cert=$C/$sw_cert.crt" -o "tls.key=$C/$sw_cert.key" \
 	    "$@" >"$T/worker-$sw_name.out" 2>>"$T/worker-$sw_name.log" &
