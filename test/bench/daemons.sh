@@ -133,7 +133,8 @@ daemons() {
 		# shellcheck disable=SC2046
 		"$POGO" worker -f /dev/null --dispatcher "$WP" \
 		    -o worker.name=bw$i -o worker.max_tasks="$2" \
-		    -o worker.reconnect_delay=0 $(tls_opts worker) \
+		    -o worker.reconnect_delay=0 -o state_dir="$T/wstate$i" \
+		    $(tls_opts worker) \
 		    >/dev/null 2>>"$T/worker$i.log" &
 		WPIDS="$WPIDS $!"
 		E2E_PIDS="$E2E_PIDS $!"

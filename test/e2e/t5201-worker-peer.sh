@@ -28,7 +28,8 @@ fake() {
 worker() {
 	start_pogo worker -f /dev/null --dispatcher "127.0.0.1:$PORT" \
 	    -o worker.reconnect_delay=0 -o worker.name=wtest \
-	    -o worker.max_tasks=3 -o pid_file="$T/w.pid" -v
+	    -o worker.max_tasks=3 -o pid_file="$T/w.pid" \
+	    -o state_dir="$T/wstate" -v
 	WORKER_PID=$POGO_PID
 }
 

@@ -105,7 +105,7 @@ scenario() {
 	    --dispatcher "127.0.0.1:$PORT" -o worker.reconnect_delay=0 \
 	    -o worker.name=wtest -o worker.max_tasks=3 \
 	    -o worker.ssh.user="$TEST_USER" -o worker.ssh.port="$SSHD_PORT" \
-	    -o pid_file="$T/w.pid" -v "$@" \
+	    -o pid_file="$T/w.pid" -o state_dir="$T/wstate" -v "$@" \
 	    >"$T/worker-$name.out" 2>"$T/worker-$name.log" &
 	WORKER_PID=$!
 	E2E_PIDS="$E2E_PIDS $WORKER_PID"
@@ -147,7 +147,8 @@ created=$(grep -hE 'O_CREAT|O_WRONLY|O_RDWR|creat\(' "$T"/strace-secrets* |
 echo "$created" | grep -qxF "$T/w.pid" || fail "strace saw no pid file"
 for f in $created; do
 	case $f in
-	"$T/w.pid" | "$HOME/.ssh/known_hosts" | "$HOME/.ssh/known_hosts".*) ;;
+	"$T/w.pid" | "$T/wstate/worker.lock" | "$HOME/.ssh/known_hosts" | \
+	    "$HOME/.ssh/known_hosts".*) ;;
 	*) fail "X-037: the worker created or wrote $f" ;;
 	esac
 done

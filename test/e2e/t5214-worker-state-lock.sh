@@ -3,7 +3,8 @@
 # task (its pid file in $T/wstate/worker); worker B started on the same
 # state directory refuses to start (exit 1, "state directory ... is in
 # use by pid <A>") instead of killing A's live task as left running by a
-# worker that ended; A's task still runs, and B starts once A has gone.
+# worker that ended; A's task still runs, and B starts once A has died
+# (SIGKILL), reaping the task A left.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$POGO_SRC/test/e2e/dispatcher.sh"
@@ -37,13 +38,15 @@ grep -q "killed" "$T/b.err" && fail "worker B killed something"
 alive "$tpid" || fail "worker B killed worker A's task"
 host_is "$J" h1 state running || fail "h1 no longer running"
 
-# A ends (its task killed with it); B may then start on the directory.
-kill -TERM "$APID"
+# A dies (SIGKILL: its lock goes with it, its task is left running); B
+# then starts on the directory and reaps the task A left behind.
+kill -KILL "$APID"
 wait_for 30 "worker A to exit" not_alive "$APID"
-wait_for 30 "the task to end" not_alive "$tpid"
+alive "$tpid" || fail "the task ended with worker A"
 start_worker wb -o state_dir="$WS"
 wait_for 30 "worker B's lock" grep -qx "$WPID" "$WS/worker.lock"
 alive "$WPID" || fail "worker B did not start after A"
+wait_for 30 "worker B to reap A's task" not_alive "$tpid"
 kill -TERM "$WPID"
 wait_for 30 "worker B to exit" not_alive "$WPID"
 wait "$WPID"
