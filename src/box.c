@@ -133,6 +133,14 @@ pogo_box_key_parse(const void *buf, size_t len, struct pogo_box_key **kp)
 	if ((r = box_key_version(k->pkp)) < 0)
 		goto out;
 	k->version = r;
+	/*
+	 * OAEP with SHA-256, set once here: the worker opens boxes with one
+	 * key in several pool threads, which must only read the context's
+	 * settings (mbedTLS locks the private operation itself).
+	 */
+	if (k->version == POGO_BOX_V1)
+		mbedtls_rsa_set_padding(mbedtls_pk_rsa(*k->pkp),
+		    MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
 	if ((r = box_key_kid(k)) != 0)
 		goto out;
 	*kp = k;
@@ -395,8 +403,6 @@ box_seal(const struct pogo_box_key *k, const void *p, size_t len,
 		              pogo_mbed_rng_cb(&rng, key, sizeof(key)))) != 0)
 			goto out;
 		rsa = mbedtls_pk_rsa(*k->pkp);
-		mbedtls_rsa_set_padding(
-		    rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
 		if ((r = pogo_mbed_err(mbedtls_rsa_rsaes_oaep_encrypt(rsa,
 		         pogo_mbed_rng_cb, &rng, MBEDTLS_RSA_PUBLIC, NULL, 0,
 		         sizeof(key), key, at))) != 0)
@@ -485,7 +491,6 @@ box_open_v1(const struct pogo_box_key *k, const uint8_t *ek,
 	mbedtls_rsa_context *rsa = mbedtls_pk_rsa(*k->pkp);
 	size_t n = 0;
 
-	mbedtls_rsa_set_padding(rsa, MBEDTLS_RSA_PKCS_V21, MBEDTLS_MD_SHA256);
 	if (mbedtls_rsa_rsaes_oaep_decrypt(rsa, pogo_mbed_rng_cb, rng,
 	        MBEDTLS_RSA_PRIVATE, NULL, 0, &n, ek, key, BOX_KEY_LEN) != 0 ||
 	    n != BOX_KEY_LEN)
