@@ -22,11 +22,13 @@
 #include <mbedtls/rsa.h>
 #include <mbedtls/sha256.h>
 #include <mbedtls/x509_crt.h>
+#include <uv.h>
 
 #include "box-int.h"
 #include "mbed-int.h"
 #include "pogo/box.h"
 #include "pogo/error.h"
+#include "pogo/log.h"
 #include "pogo/proto.h"
 #include "pogo/str.h"
 #include "pogo/tls.h"
@@ -47,6 +49,13 @@ struct pogo_box_key {
 	int version;
 	uint8_t kid[POGO_BOX_KID_LEN];
 	char kid_hex[2 * POGO_BOX_KID_LEN + 1];
+	/*
+	 * Held around each use of the key's context: mbedTLS changes it
+	 * during a private-key operation (RSA blinding, the EC group's
+	 * cached comb table), and the worker opens boxes in several pool
+	 * threads with one key.
+	 */
+	uv_mutex_t lock;
 };
 
 /* The box version that suits pk, or POGO_ERR_CRYPTO. */
@@ -117,6 +126,8 @@ pogo_box_key_parse(const void *buf, size_t len, struct pogo_box_key **kp)
 	if (strstr((char *)b, "-----BEGIN ") != NULL)
 		n = len + 1;
 	k = xcalloc(1, sizeof(*k));
+	if (uv_mutex_init(&k->lock) != 0)
+		fatalx("box: cannot make a mutex");
 	mbedtls_x509_crt_init(&k->crt);
 	mbedtls_pk_init(&k->pk);
 	if (mbedtls_x509_crt_parse(&k->crt, b, n) == 0)
@@ -174,6 +185,7 @@ pogo_box_key_free(struct pogo_box_key *k)
 		return;
 	mbedtls_x509_crt_free(&k->crt);
 	mbedtls_pk_free(&k->pk); /* wipes the private key */
+	uv_mutex_destroy(&k->lock);
 	pogo_freezero(k, sizeof(*k));
 }
 
@@ -403,12 +415,20 @@ box_seal(const struct pogo_box_key *k, const void *p, size_t len,
 		              pogo_mbed_rng_cb(&rng, key, sizeof(key)))) != 0)
 			goto out;
 		rsa = mbedtls_pk_rsa(*k->pkp);
-		if ((r = pogo_mbed_err(mbedtls_rsa_rsaes_oaep_encrypt(rsa,
-		         pogo_mbed_rng_cb, &rng, MBEDTLS_RSA_PUBLIC, NULL, 0,
-		         sizeof(key), key, at))) != 0)
+		uv_mutex_lock((uv_mutex_t *)&k->lock);
+		r = pogo_mbed_err(
+		    mbedtls_rsa_rsaes_oaep_encrypt(rsa, pogo_mbed_rng_cb, &rng,
+		        MBEDTLS_RSA_PUBLIC, NULL, 0, sizeof(key), key, at));
+		uv_mutex_unlock((uv_mutex_t *)&k->lock);
+		if (r != 0)
 			goto out;
-	} else if ((r = box_seal_v2(k, seed, &rng, at, key)) != 0)
-		goto out;
+	} else {
+		uv_mutex_lock((uv_mutex_t *)&k->lock);
+		r = box_seal_v2(k, seed, &rng, at, key);
+		uv_mutex_unlock((uv_mutex_t *)&k->lock);
+		if (r != 0)
+			goto out;
+	}
 	at += wrap;
 	if (iv != NULL)
 		memcpy(at, iv, BOX_IV_LEN);
@@ -547,10 +567,12 @@ pogo_box_open(const struct pogo_box_key *k, const uint8_t *box, size_t boxlen,
 	if (boxlen < head + BOX_IV_LEN + BOX_TAG_LEN)
 		goto out;
 	len = boxlen - head - BOX_IV_LEN - BOX_TAG_LEN;
+	uv_mutex_lock((uv_mutex_t *)&k->lock);
 	if (k->version == POGO_BOX_V1)
 		r = box_open_v1(k, box + BOX_HEAD_LEN, &rng, key);
 	else
 		r = box_open_v2(k, box + BOX_HEAD_LEN, &rng, key);
+	uv_mutex_unlock((uv_mutex_t *)&k->lock);
 	if (r != 0)
 		goto out;
 	iv = box + head;

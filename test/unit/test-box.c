@@ -9,6 +9,8 @@
  */
 #include "pogo/compat.h"
 
+#include <uv.h>
+
 #include "../../src/box-int.h"
 #include "harness.h"
 #include "pogo/box.h"
@@ -343,4 +345,79 @@ TEST(key_id_of_box)
 	b64[1] = 'l';
 	ASSERT_EQ(pogo_box_key_id_base64(b64, hex), POGO_BOX_V2);
 	free(b64);
+}
+
+/*
+ * One key opened from several threads at once, as the worker's pool does:
+ * every box opens to its secret.  The EC boxes have the group's generator
+ * as their EPK (ephemeral key 1), the point whose comb table mbedTLS
+ * caches in the key's own group on its first use; each round opens with a
+ * freshly parsed key, so the threads race for that first use: without the
+ * key's lock two of them could free the table a third still reads.
+ */
+#define BOX_THREADS 8
+#define BOX_ROUNDS 40
+
+struct box_open_arg {
+	struct pogo_box_key *k;
+	const uint8_t *box;
+	size_t n;
+	uv_barrier_t *start;
+	int bad;
+};
+
+static void
+box_open_thread(void *arg)
+{
+	struct box_open_arg *a = arg;
+	char *p;
+	size_t n;
+
+	uv_barrier_wait(a->start);
+	if (pogo_box_open(a->k, a->box, a->n, &p, &n) != 0 || n != 6 ||
+	    memcmp(p, "secret", 6) != 0)
+		a->bad++;
+	else
+		pogo_freezero(p, n);
+}
+
+static void
+box_open_race(struct pogo_box_key *(*load)(void), struct pogo_box_key *seal)
+{
+	static const uint8_t iv[12] = { 1 };
+	struct box_open_arg args[BOX_THREADS];
+	struct pogo_box_key *k;
+	uv_thread_t t[BOX_THREADS];
+	uv_barrier_t start;
+	uint8_t seed[32] = { 0 }, *box;
+	size_t i, r, n;
+
+	seed[31] = 1;
+	ASSERT_OK(pogo_box_seal_fixed(seal, "secret", 6, seed, iv, &box, &n));
+	for (r = 0; r < BOX_ROUNDS; r++) {
+		k = load();
+		ASSERT_OK(uv_barrier_init(&start, BOX_THREADS));
+		for (i = 0; i < BOX_THREADS; i++) {
+			args[i] = (struct box_open_arg){ k, box, n, &start, 0 };
+			ASSERT_OK(
+			    uv_thread_create(&t[i], box_open_thread, &args[i]));
+		}
+		for (i = 0; i < BOX_THREADS; i++) {
+			ASSERT_OK(uv_thread_join(&t[i]));
+			ASSERT_EQ(args[i].bad, 0);
+		}
+		uv_barrier_destroy(&start);
+		if (k != rsa_key)
+			pogo_box_key_free(k);
+	}
+	free(box);
+}
+
+TEST(open_from_threads)
+{
+	struct pogo_box_key *pub = kat_public();
+
+	box_open_race(kat_private, pub);
+	pogo_box_key_free(pub);
+	box_open_race(rsa, rsa());
 }
