@@ -407,6 +407,8 @@ store_call_end(struct pogo_store *st, int r)
 	return r;
 }
 
+static void store_wait(struct pogo_store *, pogo_store_commit_cb, void *);
+
 static int
 store_begin(struct pogo_store *st)
 {
@@ -439,10 +441,14 @@ store_commit(struct pogo_store *st)
 			log_error(
 			    "store: commit failed: %s", sqlite3_errmsg(st->db));
 			(void)store_step(st, S_ROLLBACK);
-			/* opts.broken, once, from the loop as a waiter. */
+			st->in_txn = false;
+			/*
+			 * opts.broken, once, from the loop as a waiter; broken
+			 * first, and no output flushed: nothing is written
+			 * after the failure, not even from here.
+			 */
 			if (st->broken == 0 && st->broken_cb != NULL)
-				pogo_store_after_commit(
-				    st, st->broken_cb, st->broken_arg);
+				store_wait(st, st->broken_cb, st->broken_arg);
 			st->broken = r;
 		}
 		dt = uv_hrtime() - t0;
@@ -608,19 +614,26 @@ store_commit_point(struct pogo_store *st)
 	}
 }
 
-void
-pogo_store_after_commit(
-    struct pogo_store *st, pogo_store_commit_cb cb, void *arg)
+/* Queue cb for the end of the open transaction (or the next turn). */
+static void
+store_wait(struct pogo_store *st, pogo_store_commit_cb cb, void *arg)
 {
 	struct store_waiter *w = xcalloc(1, sizeof(*w));
 
 	w->cb = cb;
 	w->arg = arg;
-	/* Output queued so far is part of "every change so far". */
-	if (st->nout > 0 && !st->closing)
-		(void)store_output_flush(st);
 	waitq_push(&st->waiting, w);
 	store_arm(st);
+}
+
+void
+pogo_store_after_commit(
+    struct pogo_store *st, pogo_store_commit_cb cb, void *arg)
+{
+	/* Output queued so far is part of "every change so far". */
+	if (st->nout > 0 && !st->closing && st->broken == 0)
+		(void)store_output_flush(st);
+	store_wait(st, cb, arg);
 }
 
 /* The checkpoint connection's commits: the WAL's size after each. */

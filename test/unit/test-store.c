@@ -19,6 +19,7 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -890,6 +891,71 @@ ticker_cb(uv_timer_t *t)
 	ASSERT_OK(pogo_store_output_append(k->fx->st, 0, &o));
 	if (++k->n == k->turns)
 		uv_timer_stop(t);
+}
+
+static void
+broken_count_cb(struct pogo_store *st, int status, void *arg)
+{
+	if (status == 0)
+		_exit(5);
+	(*(int *)arg)++;
+}
+
+/*
+ * A commit that fails while output is buffered, made by the write that
+ * fills a batch: opts.broken is called once, and nothing is written
+ * after the failure (a file-size limit makes the WAL's writes fail).  It
+ * used to flush the output from inside the failing commit, outside any
+ * transaction, and to commit again from there, without end (a stack
+ * overflow).  In a child: the limit and the crash stay there.
+ */
+TEST(failed_commit_with_buffered_output_breaks_once)
+{
+	struct fixture fx;
+	pid_t pid;
+	int status;
+
+	fx_dir(&fx);
+	pid = fork();
+	ASSERT(pid != -1);
+	if (pid == 0) {
+		struct pogo_store_opts o = { 0 };
+		struct pogo_store_output out = { .ts = 1,
+			.type = POGO_STORE_OUT_STDOUT,
+			.data = "x",
+			.len = 1,
+			.eol = true };
+		struct pogo_store_host h = { .state = 1, .exitstatus = -1 };
+		struct rlimit rl = { 4096, 4096 };
+		int nbroken = 0, turns = 0;
+		uint32_t i;
+
+		o.state_dir = fx.dir;
+		o.output_interval_ms = 60000;
+		o.broken = broken_count_cb;
+		o.broken_arg = &nbroken;
+		fx_open(&fx, &o);
+		insert_job(fx.st, 0, "true");
+		fx_commit(&fx);
+		ASSERT_OK(pogo_store_output_append(fx.st, 0, &out));
+		(void)signal(SIGXFSZ, SIG_IGN);
+		ASSERT_OK(setrlimit(RLIMIT_FSIZE, &rl));
+		for (i = 0; i < POGO_STORE_MAX_BATCH + 8; i++) {
+			h.idx = i % 3;
+			h.runs = i;
+			(void)pogo_store_host_set(fx.st, 0, &h);
+		}
+		while (nbroken == 0 && turns++ < 1000)
+			uv_run(&fx.loop, UV_RUN_ONCE);
+		_exit(nbroken == 1 ? 0 : 6);
+	}
+	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	ASSERT(WIFEXITED(status));
+	ASSERT_EQ(WEXITSTATUS(status), 0);
+	fx_open(&fx, NULL);
+	ASSERT_EQ(njobs(fx.st), 1);
+	fx_close(&fx);
+	fx_rm(&fx);
 }
 
 TEST(output_alone_is_committed_in_batches)
