@@ -1073,6 +1073,26 @@ disp_submit_values(
 	return 0;
 }
 
+#define DISP_LOCAL_ADMINS \
+	"task type local is for admins only (dispatcher.local_tasks_for_all)"
+
+/*
+ * May this user run a local job's command?  A local task is a shell as the
+ * worker's user, who holds the worker key that opens every job's secrets
+ * (#10, review4 F-F): for the API's admins only, unless
+ * dispatcher.local_tasks_for_all; a request without a user (no
+ * authentication: the operator, pogo one) may, as for the admin routes
+ * (disp_admin_ok).
+ */
+static bool
+disp_local_ok(const struct pogo_dispatcher *d, const char *user, bool admin,
+    const char *task_name)
+{
+	return task_name == NULL || strcmp(task_name, "local") != 0 ||
+	    user == NULL || user[0] == '\0' || admin ||
+	    d->cfg->dispatcher.local_tasks_for_all;
+}
+
 /*
  * The checks of SPEC 5.1, in its order.  Returns 0 with j (its strings
  * borrowed from req) and s's hosts and secrets, or an error with *msg,
@@ -1106,19 +1126,8 @@ disp_submit_check(struct pogo_dispatcher *d, const struct disp_fields *req,
 		xasprintf(msg, "Invalid task name %s", j->task_name);
 		return POGO_ERR_CONFIG;
 	}
-	/*
-	 * A local task is a shell as the worker's user, who holds the worker
-	 * key that opens every job's secrets (#10, review4 F-F): for the
-	 * API's admins only, unless dispatcher.local_tasks_for_all; a
-	 * request without a user (no authentication: the operator, pogo
-	 * one) may, as for the admin routes (disp_admin_ok).
-	 */
-	if (strcmp(j->task_name, "local") == 0 && req->auth != NULL &&
-	    req->auth[0] != '\0' && !req->admin &&
-	    !d->cfg->dispatcher.local_tasks_for_all) {
-		xasprintf(msg,
-		    "task type local is for admins only "
-		    "(dispatcher.local_tasks_for_all)");
+	if (!disp_local_ok(d, req->auth, req->admin, j->task_name)) {
+		xasprintf(msg, "%s", DISP_LOCAL_ADMINS);
 		return POGO_ERR_CONFIG;
 	}
 	/* The API forwards its authenticated user (SPEC 7.5). */
@@ -1986,13 +1995,21 @@ disp_jobop(struct pogo_http_req *req, void *arg)
 	struct pogo_dispatcher *d = arg;
 	const char *cmd = pogo_http_req_param(req, "command");
 	const char *id = pogo_http_req_route_param(req, "jobid");
+	const char *admin = pogo_http_req_header(req, "X-Pogo-Admin");
 	struct pogo_store_job *j;
 
 	if ((j = disp_req_job(d, req)) == NULL)
 		return;
 	if (cmd == NULL)
 		cmd = "";
-	if (strcmp(cmd, "jobhalt") == 0)
+	/* What runs a local job's command again is judged as submitting it
+	 * (review5 9): halt and skip stop things and stay the owner's. */
+	if ((strcmp(cmd, "jobresume") == 0 || strcmp(cmd, "jobretry") == 0 ||
+	        strcmp(cmd, "jobalter") == 0) &&
+	    !disp_local_ok(d, pogo_http_req_header(req, "X-Pogo-User"),
+	        admin != NULL && strcmp(admin, "1") == 0, j->task_name))
+		disp_error(d, req, 403, "%s", DISP_LOCAL_ADMINS);
+	else if (strcmp(cmd, "jobhalt") == 0)
 		disp_jobop_halt(d, req, j, id);
 	else if (strcmp(cmd, "jobresume") == 0)
 		disp_jobop_resume(d, req, j, id);

@@ -137,6 +137,23 @@ api_post "/v1/jobs/$J" -H "Authorization: Bearer $TC" \
     -H "Origin: http://$API" -d command=jobhalt
 expect_eq "carol halts" "$code $(jget 'j["response"]["message"]')" \
     "200 job $J halted"
+# The switch off again: alice's local job, submitted while it was on, may
+# not run a command again (resume, retry, alter); an admin's may (review5 9).
+stop_dispatcher_cleanly
+mv "$T/dispatcher.log" "$T/dispatcher-0b.log"
+start_dispatcher -o "dispatcher.control_listen=$CP0" \
+    -o "dispatcher.worker_listen=$WP"
+for op in 'command=jobresume' 'command=jobretry&host=h1' \
+    'command=jobalter&attribute=command&value=id'; do
+	api_post "/v1/jobs/$J" -H "Authorization: Bearer $TA" -d "$op"
+	expect_eq "alice: $op" "$code $(jget 'j["errors"]')" \
+	    '403 ["task type local is for admins only (dispatcher.local_tasks_for_all)"]'
+done
+api_post "/v1/jobs/$J" -H "Authorization: Bearer $TC" \
+    -d command=jobalter -d attribute=command -d value=true
+expect_eq "carol alters" "$code" 200
+api_get "/v1/jobs/$J" -H "Authorization: Bearer $TA"
+expect_eq "the command" "$(jget 'j["response"]["job"]["command"]')" true
 
 # A body over 8 MiB: 413 before it is forwarded.
 head -c 9437184 /dev/zero | tr '\0' 'a' >"$T/big"
