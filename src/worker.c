@@ -931,6 +931,24 @@ worker_pid_dir(const struct pogo_cfg *cfg)
 	return dir;
 }
 
+/* Are cfg's TLS items, if any, complete and loadable? */
+static int
+worker_tls_check(const struct pogo_cfg *cfg, char **cause)
+{
+	struct pogo_tls_opts to;
+	struct pogo_tls *tls;
+	int r;
+
+	if (!pogo_tls_opts_from_cfg(&to, cfg))
+		return 0;
+	to.server = false;
+	to.peer_kind = "dispatcher";
+	if ((r = pogo_tls_new(&to, &tls, cause)) != 0)
+		return r;
+	pogo_tls_free(tls);
+	return 0;
+}
+
 int
 pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
     const struct pogo_worker_opts *opts, struct pogo_worker **wp, char **cause)
@@ -975,11 +993,14 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	/*
 	 * One worker per state directory, held before its pid files are
 	 * read: a second worker would kill the first one's live tasks as
-	 * left running by a worker that ended.
+	 * left running by a worker that ended.  The lock makes the
+	 * directory, so the TLS items are checked first: a start refused
+	 * for them makes nothing (t6051).
 	 */
-	if (cfg->state_dir != NULL && cfg->state_dir[0] != '\0' &&
-	    (r = pogo_proc_dir_lock(
-	         cfg->state_dir, "worker.lock", &w->lockfd, cause)) != 0) {
+	if ((r = worker_tls_check(cfg, cause)) != 0 ||
+	    (cfg->state_dir != NULL && cfg->state_dir[0] != '\0' &&
+	        (r = pogo_proc_dir_lock(
+	             cfg->state_dir, "worker.lock", &w->lockfd, cause)) != 0)) {
 		pogo_box_key_free(w->key);
 		free(w);
 		return r;
