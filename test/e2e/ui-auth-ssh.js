@@ -108,13 +108,27 @@ async function main() {
       user + ' is shown as ' + who);
     await until(user + ': the running job drawn', () => run.$eval('dl.fields',
       (d) => d.dataset.state === 'running'));
-    const halt = (await disabled(run, '#halt'))[0];
     const fail = await jobPage(c, user, JOBS.fail, '127.0.0.2');
+    await until(user + ': the failed job\'s two rows', () => fail.$$eval(
+      'tr[data-host] button.retry', (bs) => bs.length === 2));
     await fail.check('#select-page');
-    const row = await disabled(fail,
-      'tr[data-host] button.retry, tr[data-host] button.skip');
-    const sel = await disabled(fail, '#retry-selected, #skip-selected');
-    const all = [halt, ...row, ...sel];
+    // The buttons are drawn first and judged once whoami and the job's
+    // owner are in: wait for the verdict (a button's title tells it).
+    await until(user + ': the buttons judged', () => fail.$eval(
+      'tr[data-host] button.retry', (b) => b.title !== ''
+        || !b.disabled));
+    const readAll = async () => [
+      (await disabled(run, '#halt'))[0],
+      ...await disabled(fail,
+        'tr[data-host] button.retry, tr[data-host] button.skip'),
+      ...await disabled(fail, '#retry-selected, #skip-selected')];
+    let all = await readAll();
+    if (user !== 'bob') {
+      all = await until(user + ': the buttons enabled', async () => {
+        const a = await readAll();
+        return a.every((d) => !d) ? a : null;
+      }).catch(() => all);
+    }
     if (user === 'bob') {
       check(all.length === 7 && all.every((d) => d),
         'bob sees Halt, Retry, Skip and the selection\'s buttons disabled',
