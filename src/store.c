@@ -407,7 +407,8 @@ store_call_end(struct pogo_store *st, int r)
 	return r;
 }
 
-static void store_wait(struct pogo_store *, pogo_store_commit_cb, void *);
+static void store_wait(
+    struct pogo_store *st, pogo_store_commit_cb cb, void *arg);
 
 static int
 store_begin(struct pogo_store *st)
@@ -443,9 +444,9 @@ store_commit(struct pogo_store *st)
 			(void)store_step(st, S_ROLLBACK);
 			st->in_txn = false;
 			/*
-			 * opts.broken, once, from the loop as a waiter; broken
-			 * first, and no output flushed: nothing is written
-			 * after the failure, not even from here.
+			 * opts.broken, once, from the loop as a waiter, queued
+			 * without flushing output: nothing is written after
+			 * the failure, not even from here.
 			 */
 			if (st->broken == 0 && st->broken_cb != NULL)
 				store_wait(st, st->broken_cb, st->broken_arg);
