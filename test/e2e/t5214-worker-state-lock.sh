@@ -22,6 +22,7 @@ wait_for 30 "h1 running on wa" host_is "$J" h1 state running
 wait_for 30 "the task's pid file" sh -c "ls '$WS/worker/' | grep -q ."
 wait_for 30 "the task's pid" test -s "$T/task.pid"
 tpid=$(cat "$T/task.pid")
+E2E_PIDS="$E2E_PIDS $tpid" # killed at exit if B failed to reap it
 alive "$tpid" || fail "the task is not running"
 
 "$POGO" worker -f /dev/null --dispatcher "$WP" -o worker.name=wb \
