@@ -112,8 +112,9 @@ async function main() {
     await until(user + ': the failed job\'s two rows', () => fail.$$eval(
       'tr[data-host] button.retry', (bs) => bs.length === 2));
     await fail.check('#select-page');
-    // The buttons are drawn first and judged once whoami and the job's
-    // owner are in: wait for the verdict (a button's title tells it).
+    // The page's own updates (the 'select page' click, live log entries)
+    // land after the click returns: wait for the row's verdict, then poll
+    // the buttons until they settle.
     await until(user + ': the buttons judged', () => fail.$eval(
       'tr[data-host] button.retry', (b) => b.title !== ''
         || !b.disabled));
