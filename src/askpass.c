@@ -74,7 +74,6 @@ restart:
 	askpass_signal = 0;
 	if (isatty(STDIN_FILENO) &&
 	    (fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) >= 0) {
-		askpass_signal = 0;
 		memset(&sa, 0, sizeof(sa));
 		sigemptyset(&sa.sa_mask);
 		sa.sa_handler = askpass_signal_cb; /* no SA_RESTART */

@@ -67,6 +67,7 @@ pogo_namespace_list(const char *dir, struct pogo_strv *names, char **cause)
 	DIR *dp;
 	size_t first = names->n, len, slen = strlen(NS_SUFFIX);
 	char *name;
+	int r;
 
 	if ((dp = opendir(dir)) == NULL) {
 		if (errno == ENOENT)
@@ -74,7 +75,10 @@ pogo_namespace_list(const char *dir, struct pogo_strv *names, char **cause)
 		xasprintf(cause, "%s: %s", dir, strerror(errno));
 		return POGO_ERR_ERRNO(errno);
 	}
-	while ((de = readdir(dp)) != NULL) {
+	for (;;) {
+		errno = 0;
+		if ((de = readdir(dp)) == NULL)
+			break;
 		len = strlen(de->d_name);
 		if (len <= slen ||
 		    strcmp(de->d_name + len - slen, NS_SUFFIX) != 0)
@@ -84,6 +88,15 @@ pogo_namespace_list(const char *dir, struct pogo_strv *names, char **cause)
 			pogo_strv_take(names, name);
 		else
 			free(name);
+	}
+	if (errno != 0) {
+		/* A failed read lists nothing rather than part of the list. */
+		r = errno;
+		closedir(dp);
+		while (names->n > first)
+			free(names->v[--names->n]);
+		xasprintf(cause, "%s: %s", dir, strerror(r));
+		return POGO_ERR_ERRNO(r);
 	}
 	closedir(dp);
 	qsort(names->v + first, names->n - first, sizeof(*names->v), ns_strcmp);
