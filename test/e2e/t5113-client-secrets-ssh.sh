@@ -8,7 +8,9 @@
 # pogo submit -i with an encrypted key and its passphrase; a wrong
 # password, then pogo retry -p with the right one; a worker certificate
 # of another CA refused with --ca (exit 2); --worker-cert; a dispatcher
-# whose api.worker_cert is no certificate does not start.  No password,
+# whose api.worker_cert is no certificate does not start; D-5 (SIGKILL
+# of the dispatcher under a job with a password, pogo resume -p after
+# the restart).  No password,
 # passphrase or key line in the store, the logs or the answers.
 . "$(dirname "$0")/lib.sh"
 e2e_init
@@ -174,10 +176,95 @@ wait_for 60 "the retried host to finish" thost_is p0000000002 127.0.0.1 \
     state finished
 expect_eq "retried output" "$(in_ns "$POGO" output 2 127.0.0.1)" hi-retry
 
+# D-5 from the client: a job with a password whose first host is running
+# (the second waits: --concurrent 1) when the dispatcher is SIGKILLed.
+# The password is in no file of the state directory; restarted on the
+# same state, the dispatcher halts the job "dispatcher restarted" (its
+# secrets were in memory only); pogo resume without them is refused,
+# pogo resume -p with the password typed at the terminal runs the
+# second host through sshd.
+GATE=$T/d5-go
+D5CMD="i=0; while [ ! -e $GATE ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done; echo d5-ran"
+out=$(printf '%s\n' "$TEST_PASSWORD" |
+    in_ns "$POGO" submit -p --targets 127.0.0.2,127.0.0.3 --concurrent 1 \
+    --ssh-user "$TEST_USER" --command "$D5CMD") || fail "submit D-5: $out"
+J5=p0000000003
+expect_eq "D-5 job line" "$out" "$J5; $API/ui/job/$J5"
+wait_for 60 "the first D-5 host to run" thost_is $J5 127.0.0.2 state running
+thost_is $J5 127.0.0.3 state waiting || fail "D-5 second host: $(cat "$T/body")"
+stop_dispatcher KILL
+grep -ral -F -- "$TEST_PASSWORD" "$DSTATE" &&
+    fail "the password is in the state directory"
+mv "$T/dispatcher.log" "$T/dispatcher-1.log"
+start_dispatcher -o api.worker_cert="$C/worker.crt" \
+    -o "dispatcher.control_listen=$CP" -o "dispatcher.worker_listen=$WP"
+wait_for 60 "the worker back" nworkers 1
+tjob_is $J5 state halted || fail "D-5 after the restart: $(cat "$T/body")"
+tjob_is $J5 state_message "dispatcher restarted" ||
+    fail "D-5 after the restart: $(cat "$T/body")"
+in_ns "$POGO" resume $J5 >"$T/out" 2>"$T/err"
+expect_eq "resume without the password: exit" $? 1
+expect_eq "resume without the password" "$(cat "$T/err")" \
+    "pogo resume: job $J5 has no secrets; give them with the request"
+# The running host goes on through the restart and ends.
+touch "$GATE"
+wait_for 60 "the first D-5 host to finish" thost_is $J5 127.0.0.2 state finished
+tjob_is $J5 state halted || fail "D-5 before the resume: $(cat "$T/body")"
+# pogo resume -p on a terminal (SPEC 12.1): the prompt, no echo.
+cat >"$T/tty.py" <<'EOP'
+import fcntl, os, select, subprocess, sys, termios, time
+
+def read_until(fd, text, end):
+    buf = b""
+    while text not in buf:
+        left = end - time.time()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            sys.exit("no %r in %r" % (text, buf))
+        buf += os.read(fd, 1024)
+    return buf
+
+master, slave = os.openpty()
+def child():
+    os.setsid()
+    fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+p = subprocess.Popen(sys.argv[2:], stdin=slave, stdout=slave, stderr=slave,
+                     preexec_fn=child)
+end = time.time() + 30
+seen = read_until(master, b"Password: ", end)
+os.write(master, sys.argv[1].encode() + b"\n")
+while p.poll() is None and time.time() < end:
+    if select.select([master], [], [], 0.1)[0]:
+        try:
+            seen += os.read(master, 4096)
+        except OSError:
+            break
+if p.poll() is None:
+    p.kill()
+    sys.exit("no exit: %r" % seen)
+while select.select([master], [], [], 0)[0]:
+    try:
+        b = os.read(master, 4096)
+    except OSError:
+        break
+    if not b:
+        break
+    seen += b
+sys.stdout.write(seen.decode(errors="replace").replace("\r\n", "\n"))
+sys.exit(p.returncode)
+EOP
+in_ns python3 "$T/tty.py" "$TEST_PASSWORD" "$POGO" resume -p $J5 >"$T/tty.out" 2>&1
+expect_eq "resume -p exit" $? 0
+expect_eq "resume -p on the terminal" "$(cat "$T/tty.out")" "Password: 
+job $J5 resumed"
+wait_for 60 "the resumed D-5 job to end" tjob_is $J5 state finished
+thost_is $J5 127.0.0.3 state finished || fail "D-5 resumed: $(cat "$T/body")"
+expect_eq "D-5 resumed host's output" "$(in_ns "$POGO" output $J5 127.0.0.3)" d5-ran
+expect_eq "D-5 first host's output" "$(in_ns "$POGO" output $J5 127.0.0.2)" d5-ran
+
 # No secret anywhere pogo writes: the store, the logs, the answers.
 stop_dispatcher_cleanly
 for s in "$TEST_PASSWORD" not-the-password "$PHRASE" "$KEYLINE"; do
-	if grep -ral -F -- "$s" "$DSTATE" "$T/dispatcher.log" \
+	if grep -ral -F -- "$s" "$DSTATE" "$T"/dispatcher*.log \
 	    "$T/worker.log" "$T/api.log" "$T/body"; then
 		fail "a secret was written: $s"
 	fi
