@@ -3,7 +3,9 @@
 # worker: the same jobs as `pogo one` prints them, per-host lines byte for
 # byte on stdout, the same summary form on stderr and the same exit
 # status (0 all well, 1 a host failed); the job line on stderr; the first
-# Ctrl-C halts the job (hosts not started are Halted, exit 1).
+# Ctrl-C halts the job (hosts not started are Halted, exit 1) and the
+# second stops following at once (exit 1, the job halted); --follow
+# --json prints pogo one's JSON events but the output ones.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
@@ -83,6 +85,104 @@ wait "$SUB"
 expect_eq "Ctrl-C exit" $? 1
 job_is p0000000002 state halted || fail "the job is not halted"
 grep -qx 'h1: Halted' "$T/int.out" || fail "Ctrl-C: $(cat "$T/int.out")"
+
+# A second Ctrl-C (SPEC 12.4, pogo-submit(1)): the first halts the job
+# and following goes on while h3 runs; the second stops following at
+# once (h3 still running, the job still halted) and exits 1.
+GATE=$T/gate
+GATED="i=0; while [ ! -e $GATE ] && [ \$i -lt 600 ]; do sleep 0.1; i=\$((i + 1)); done"
+"$POGO" submit --local --targets h1,h2,h3 --config "$T/seq.yaml" \
+    --command "$GATED" --follow >"$T/int2.out" 2>"$T/int2.err" &
+SUB=$!
+E2E_PIDS="$E2E_PIDS $SUB"
+started2() { grep -q '^h3: Running target' "$T/int2.out"; }
+wait_for 30 "h3 to start" started2
+kill -INT "$SUB"
+wait_for 30 "the job to be halted" job_is p0000000003 state halted
+host_is p0000000003 h3 state running || fail "h3: $(cat "$T/body")"
+alive "$SUB" || fail "the first Ctrl-C ended following: $(cat "$T/int2.err")"
+kill -INT "$SUB"
+i=0
+while alive "$SUB" && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+alive "$SUB" && fail "pogo submit --follow did not end at the second Ctrl-C"
+wait "$SUB"
+expect_eq "second Ctrl-C exit" $? 1
+host_is p0000000003 h3 state running ||
+    fail "h3 did not run on after the second Ctrl-C: $(cat "$T/body")"
+job_is p0000000003 state halted || fail "the job is not halted"
+grep -q '^h3: Success' "$T/int2.out" && fail "followed to the end"
+touch "$GATE"
+wait_for 60 "h3 to finish" host_is p0000000003 h3 state finished
+job_is p0000000003 state halted || fail "the job is not halted at the end"
+
+# --follow --json: one JSON object per line, the events of pogo one
+# --json on the same job but the output ones (job ids and times aside),
+# every host's start and end among them, the summary last; the same
+# exit status.
+JCMD='echo "out $POGO_HOST"; test "$POGO_HOST" != h2 || exit 3'
+"$POGO" one --local --targets h1,h2,h3 --config "$T/seq.yaml" \
+    --run-command "$JCMD" --json >"$T/json.one.out" 2>"$T/json.one.err"
+one_rc=$?
+"$POGO" submit --local --targets h1,h2,h3 --config "$T/seq.yaml" \
+    --command "$JCMD" --follow --json >"$T/json.sub.out" 2>"$T/json.sub.err"
+expect_eq "--json exit status" $? "$one_rc"
+expect_eq "--json exit" "$one_rc" 1
+expect_eq "--json job line" "$(head -n 1 "$T/json.sub.err")" \
+    "p0000000004; http://$API/ui/job/p0000000004"
+python3 - "$T/json.one.out" "$T/json.sub.out" <<'EOP' || fail "--follow --json"
+import json, sys
+
+def events(path):
+    out = []
+    for n, line in enumerate(open(path), 1):
+        try:
+            e = json.loads(line)
+        except ValueError as err:
+            sys.exit("%s:%d: not JSON (%s): %r" % (path, n, err, line))
+        if not isinstance(e, dict) or "event" not in e:
+            sys.exit("%s:%d: not an event: %r" % (path, n, line))
+        out.append(e)
+    return out
+
+def key(e):
+    # What must agree; ids, times and counters of the run aside.
+    if e["event"] == "summary":
+        return ("summary",) + tuple((k, e[k]) for k in
+            ("hosts", "ok", "failed", "unreachable", "deadlocked",
+             "halted", "skipped", "exit"))
+    return tuple((k, e.get(k)) for k in
+        ("event", "host", "state", "message", "exitstatus"))
+
+one, sub = events(sys.argv[1]), events(sys.argv[2])
+if any(e["event"] == "output" for e in sub):
+    sys.exit("output events in --follow --json")
+want = [key(e) for e in one if e["event"] != "output"]
+got = [key(e) for e in sub]
+if got != want:
+    sys.exit("pogo one --json (want) and submit --follow --json (got) "
+        "differ:\nwant %s\ngot  %s" % (want, got))
+if [e["event"] for e in sub].count("summary") != 1 or \
+        sub[-1]["event"] != "summary":
+    sys.exit("the summary is not last, once: %r" % sub[-1])
+s = sub[-1]
+if (s["hosts"], s["ok"], s["failed"], s["exit"]) != (3, 2, 1, 1):
+    sys.exit("summary: %r" % s)
+for h in ("h1", "h2", "h3"):
+    states = [e["state"] for e in sub
+              if e["event"] == "host" and e["host"] == h]
+    if "running" not in states or states[-1] not in ("finished", "failed"):
+        sys.exit("%s: no start and end in %r" % (h, states))
+for e in sub:
+    if e["event"] != "summary" and e["job"] != "p0000000004":
+        sys.exit("another job: %r" % e)
+print("%d events" % len(sub))
+EOP
+expect_eq "--json summary line" \
+    "$(tail -n 1 "$T/json.sub.err" | sed 's/ in [0-9.]* s$//')" \
+    "3 hosts: 2 ok, 1 failed, 0 unreachable"
 
 stop_api
 stop_dispatcher_cleanly
