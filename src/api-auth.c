@@ -249,7 +249,7 @@ pogo_api_tokens_user(
  * Every request the API forwards (SPEC 11.3) and what it needs: the
  * control port's routes (dispatcher.c disp_routes) but its own POST
  * /v1/jobsubmit, matched as the control port's router matches them
- * (t0011 checks the two tables name the same routes).
+ * (unit.api-auth checks the two tables name the same routes).
  */
 static const struct {
 	const char *method;
@@ -278,6 +278,18 @@ static const struct {
 	{ "GET", "/v1/admin/nomas", POGO_API_NEED_ADMIN },
 	{ "POST", "/v1/admin/nomas", POGO_API_NEED_ADMIN },
 };
+
+bool
+pogo_api_auth_route(size_t i, const char **method, const char **pattern,
+    enum pogo_api_need *need)
+{
+	if (i >= POGO_NELEM(auth_routes))
+		return false;
+	*method = auth_routes[i].method;
+	*pattern = auth_routes[i].pattern;
+	*need = auth_routes[i].need;
+	return true;
+}
 
 enum pogo_api_need
 pogo_api_need(const char *method, const char *path)

@@ -90,6 +90,16 @@ static const struct pogo_http_route api_routes[] = {
 	{ "GET", "/status", api_status, 0 },
 };
 
+bool
+pogo_api_route(size_t i, const char **method, const char **pattern)
+{
+	if (i >= POGO_NELEM(api_routes))
+		return false;
+	*method = api_routes[i].method;
+	*pattern = api_routes[i].pattern;
+	return true;
+}
+
 /* {"meta": {"rc": rc, "status": status, "hostname": ...}, ...}. */
 static struct pogo_json *
 api_envelope(struct pogo_api *a, const char *rc, int status)

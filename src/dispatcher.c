@@ -171,6 +171,18 @@ static const struct pogo_http_route disp_routes[] = {
 	{ "POST", "/v1/admin/nomas", disp_nomas, DISP_ROUTE_ADMIN },
 };
 
+bool
+pogo_dispatcher_route(
+    size_t i, const char **method, const char **pattern, bool *admin)
+{
+	if (i >= POGO_NELEM(disp_routes))
+		return false;
+	*method = disp_routes[i].method;
+	*pattern = disp_routes[i].pattern;
+	*admin = (disp_routes[i].flags & DISP_ROUTE_ADMIN) != 0;
+	return true;
+}
+
 /* Wall-clock time in seconds, for the job record and the log. */
 static double
 disp_now(void)

@@ -59,6 +59,15 @@ enum pogo_api_need {
 enum pogo_api_need pogo_api_need(const char *method, const char *path);
 
 /*
+ * Row i of the table pogo_api_need() decides from: its method, its
+ * pattern (written as the control port's routes write theirs, see
+ * pogo_dispatcher_route()) and what it needs, all static.  Returns false
+ * past the last row.  For the test that the two tables agree.
+ */
+bool pogo_api_auth_route(size_t i, const char **method, const char **pattern,
+    enum pogo_api_need *need);
+
+/*
  * Whether user (NULL: not authenticated), admin or not, may do what need
  * asks on a job owned by owner (NULL when need is not OWNER or the
  * owner is unknown).  With authenticated false (api.auth none) all is

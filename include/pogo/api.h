@@ -49,6 +49,13 @@ void pogo_api_reload(struct pogo_api *a);
 /* Stop a (see above); cb(arg) (may be NULL) once a is freed.  Once. */
 void pogo_api_stop(struct pogo_api *a, void (*cb)(void *arg), void *arg);
 
+/*
+ * Row i of the API's own route table (what it answers itself rather than
+ * forwards): its method and pattern, both static.  Returns false past the
+ * last row.  For the test that pogo-api(8) names every route.
+ */
+bool pogo_api_route(size_t i, const char **method, const char **pattern);
+
 /* The bound address (port 0 resolved). */
 int pogo_api_address(struct pogo_api *a, struct sockaddr_storage *ss);
 

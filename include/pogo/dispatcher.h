@@ -189,6 +189,16 @@ int pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 void pogo_dispatcher_stop(
     struct pogo_dispatcher *d, void (*cb)(void *arg), void *arg);
 
+/*
+ * Row i of the control port's route table (SPEC 7.5, 11.3): its method
+ * and pattern ("/v1/jobs/:jobid/log"), both static, and whether it is for
+ * admins only when the API forwards a user.  Returns false past the last
+ * row.  For the tests that pogo api's table and pogo-api(8) name the same
+ * routes.
+ */
+bool pogo_dispatcher_route(
+    size_t i, const char **method, const char **pattern, bool *admin);
+
 /* Plug in the engine or the worker layer (tables borrowed; see above). */
 void pogo_dispatcher_set_engine(struct pogo_dispatcher *d,
     const struct pogo_dispatcher_engine *engine, void *arg);
