@@ -5,7 +5,8 @@
 # status (0 all well, 1 a host failed); the job line on stderr; the first
 # Ctrl-C halts the job (hosts not started are Halted, exit 1) and the
 # second stops following at once (exit 1, the job halted); --follow
-# --json prints pogo one's JSON events but the output ones.
+# --json prints pogo one's JSON events but the output ones; pogo log -f
+# --json follows an active job to its end in JSON lines.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
@@ -183,6 +184,39 @@ EOP
 expect_eq "--json summary line" \
     "$(tail -n 1 "$T/json.sub.err" | sed 's/ in [0-9.]* s$//')" \
     "3 hosts: 2 ok, 1 failed, 0 unreachable"
+
+# pogo log -f --json (SPEC 12.5) on an active job: it follows until the
+# job ends, one JSON entry per line, each host's start and end among them.
+rm -f "$GATE"
+out=$("$POGO" submit --local --targets h1,h2 --command "$GATED") ||
+    fail "submit: $out"
+"$POGO" log -f --json p0000000005 >"$T/logf.out" 2>"$T/logf.err" &
+LOGF=$!
+E2E_PIDS="$E2E_PIDS $LOGF"
+wait_for 30 "a host to run" host_is p0000000005 h1 state running
+alive "$LOGF" || fail "pogo log -f ended on an active job: $(cat "$T/logf.err")"
+touch "$GATE"
+i=0
+while alive "$LOGF" && [ $i -lt 600 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+alive "$LOGF" && fail "pogo log -f did not end with the job"
+wait "$LOGF"
+expect_eq "pogo log -f exit" $? 0
+python3 - "$T/logf.out" <<'EOP' || fail "pogo log -f --json"
+import json, sys
+entries = []
+for n, line in enumerate(open(sys.argv[1]), 1):
+    try:
+        entries.append(json.loads(line))
+    except ValueError as err:
+        sys.exit("line %d: not JSON (%s): %r" % (n, err, line))
+for h in ("h1", "h2"):
+    states = [e.get("state") for e in entries if e.get("host") == h]
+    if "running" not in states or states[-1] != "finished":
+        sys.exit("%s: %r in %r" % (h, states, entries))
+EOP
 
 stop_api
 stop_dispatcher_cleanly
