@@ -1,0 +1,188 @@
+#!/bin/sh
+# README.md's "A secure deployment in five commands" works as written:
+# its shell block is run as is (build/pogo replaced by the binary under
+# test, HOME a fresh directory, the password on standard input), with one
+# wait a reader does by eye (the API's Listening line before `pogo
+# submit`).  Then, with the daemons still up:
+#   - pogo submit exited 0 and printed its three hosts' Success and the
+#     summary; the job is finished, user alice (the client certificate),
+#     has_password, and its three hosts finished, run by w1 (its log);
+#   - the worker port speaks only TLS with client certificates: w1 is
+#     listed (the control port asked over HTTPS with the dispatcher's
+#     certificate), a plain-TCP peer sending a worker's hello gets no
+#     greeting and is logged as refused, a worker with a certificate of
+#     another CA is refused and not listed;
+#   - the API takes no request without a client certificate (401);
+#   - the password is in no file under HOME (state, WAL, logs) and not
+#     in the output;
+# and both daemons exit 0 on SIGTERM, sent to the PIDs the block's `&`
+# lines started (every process the test starts is ended by PID).  It
+# uses the default ports 7655-7657 of loopback, as the README does
+# (CTest's RESOURCE_LOCK keeps it apart from readme-daemons).
+: "${POGO:?}" "${POGO_SRC:?}"
+for c in curl python3 bash; do
+	command -v $c >/dev/null || { echo "readme-secure: no $c"; exit 1; }
+done
+T=$(mktemp -d "${TMPDIR:-/tmp}/pogo-readme.XXXXXX") || exit 1
+# Whatever happens, the processes the block started end (by PID).
+cleanup() {
+	for p in $(cat "$T/pids" 2>/dev/null); do
+		kill -s KILL "$p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+sed -n '/^## A secure deployment in five commands/,/^## /p' \
+    "$POGO_SRC/README.md" | sed -n '/^```sh$/,/^```$/p' |
+    sed '1d;$d' >"$T/block.sh"
+grep -q 'pogo submit' "$T/block.sh" || { echo "readme-secure: no block"; exit 1; }
+python3 - "$T/block.sh" "$T/run.sh" "$POGO" "$T/pids" <<'EOP' || exit 1
+import re, sys
+block, run, pogo, pids = sys.argv[1:5]
+src = open(block).read().replace("build/pogo", pogo)
+# Each background command's PID, for the end and for the cleanup.
+src, n = re.subn(r"&([ \t]*#[^\n]*)?\n", "&\\1\necho $! >>%s\n" % pids, src)
+if n != 2:
+    sys.exit("readme-secure: %d background commands, not 2" % n)
+line = pogo + " submit"
+if src.count(line) != 1:
+    sys.exit("readme-secure: the block has no line %r" % line)
+src = src.replace(line, "i=0; until grep -q 'Listening on 127.0.0.1:7657' "
+    "~/.pogo/dispatcher.log || [ $i -ge 300 ]; do sleep 0.1; "
+    "i=$((i + 1)); done; " + line, 1)
+open(run, "w").write(src + "echo \"submit exit $?\"\n")
+EOP
+cat >>"$T/run.sh" <<'EOS'
+# The checks, with the daemons up.  K: the block's files.
+K=$HOME/.pogo
+ok() { echo "ok: $*"; }
+bad() { echo "FAIL: $*"; }
+api() {
+	curl -s --max-time 20 --cacert "$K/ca/ca.crt" --cert "$K/client.crt" \
+	    --key "$K/client.key" "https://127.0.0.1:7657$1" </dev/null
+}
+control() {
+	curl -s --max-time 20 --cacert "$K/ca/ca.crt" \
+	    --cert "$K/dispatcher.crt" --key "$K/dispatcher.key" \
+	    "https://127.0.0.1:7656$1" </dev/null
+}
+jfield() {
+	python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+J=p0000000000
+api "/v1/jobs/$J" >job.json
+jfield 'j["response"]["job"]["state"], j["response"]["job"]["user"], j["response"]["job"]["has_password"]' \
+    <job.json >job.txt
+[ "$(cat job.txt)" = "('finished', 'alice', True)" ] && ok "job" ||
+    bad "job: $(cat job.txt) $(cat job.json)"
+api "/v1/jobs/$J/hosts" >hosts.json
+jfield 'sorted((h, v["state"]) for h, v in j["response"]["hosts"].items())' \
+    <hosts.json >hosts.txt
+[ "$(cat hosts.txt)" = "[('web1', 'finished'), ('web2', 'finished'), ('web3', 'finished')]" ] &&
+    [ "$(grep -c ' host web[1-3]: ok$' "$K/w1.log")" -eq 3 ] &&
+    ok "hosts" || bad "hosts: $(cat hosts.txt) $(cat hosts.json)"
+control /status >status.json
+jfield 'j["workers"]' <status.json >workers.txt
+grep -Eqx "\['w1 127\.0\.0\.1:[0-9]+'\]" workers.txt && ok "w1 listed" ||
+    bad "workers: $(cat status.json)"
+# A plain-TCP peer with a worker's hello: no greeting, refused.
+python3 - >plain.txt <<'EOPY'
+import socket, time
+s = socket.create_connection(("127.0.0.1", 7655), timeout=20)
+s.sendall(b'{"channel": 0, "msg": "hello", "protocol": "2.0", '
+    b'"worker": "plain", "instance": "' + b"0" * 32 + b'", '
+    b'"max_tasks": 1, "key_id": null}\n')
+got = b""
+end = time.time() + 20
+while time.time() < end:
+    try:
+        d = s.recv(4096)
+    except (ConnectionResetError, socket.timeout):
+        break
+    if not d:
+        break
+    got += d
+print("greeted" if b"Hello, worker" in got else "not greeted")
+EOPY
+i=0
+until [ "$(grep -c ': TLS: ' "$K/dispatcher.log")" -ge 1 ] || [ $i -ge 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+[ "$(cat plain.txt)" = "not greeted" ] &&
+    [ "$(grep -c ': TLS: ' "$K/dispatcher.log")" -eq 1 ] &&
+    ok "plain TCP refused" ||
+    bad "plain TCP: $(cat plain.txt); $(grep TLS "$K/dispatcher.log")"
+# A worker whose certificate another CA signed.
+O=$PWD/other
+"$POGO" ca init --dir "$O" >/dev/null &&
+    "$POGO" ca issue worker w9 --dir "$O" --out "$O/worker" >/dev/null ||
+    bad "the other CA"
+"$POGO" worker -f /dev/null --dispatcher 127.0.0.1:7655 -o worker.name=w9 \
+    -o state_dir="$O/w9" -o tls.cert="$O/worker.crt" -o tls.key="$O/worker.key" \
+    -o tls.ca_cert="$K/ca/ca.crt" -o worker.reconnect_delay=0 2>w9.log </dev/null &
+W9=$!
+echo $W9 >>"$PIDS"
+i=0
+until grep -q ': TLS: the peer certificate: .*not correctly signed' "$K/dispatcher.log" ||
+    [ $i -ge 300 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+control /status >status.json
+jfield 'j["workers"]' <status.json >workers.txt
+grep -q ': TLS: the peer certificate: .*not correctly signed' "$K/dispatcher.log" &&
+    ! grep -q 'worker w9 ' "$K/dispatcher.log" &&
+    grep -Eqx "\['w1 127\.0\.0\.1:[0-9]+'\]" workers.txt && ok "other CA refused" ||
+    bad "other CA: $(cat workers.txt); $(grep -e TLS -e w9 "$K/dispatcher.log")"
+kill "$W9"
+wait "$W9"
+# The API without a client certificate.
+code=$(curl -s --max-time 20 --cacert "$K/ca/ca.crt" -o /dev/null \
+    -w '%{http_code}' "https://127.0.0.1:7657/v1/jobs" </dev/null)
+[ "$code" = 401 ] && ok "no client certificate: 401" || bad "no certificate: $code"
+# The password: in no file.
+if grep -rlF -e "$CANARY" "$HOME"; then
+	bad "the password is in a file"
+else
+	ok "the password is in no file"
+fi
+# SIGTERM to each daemon, by PID: graceful, exit 0.
+for p in $(sed -n 1,2p "$PIDS"); do
+	kill "$p"
+	wait "$p"
+	echo "exit $?"
+done
+EOS
+CANARY=readme-secure-$$-canary-$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$CANARY" >"$T/pw"
+mkdir "$T/home" "$T/work"
+(cd "$T/work" && HOME=$T/home CANARY=$CANARY PIDS=$T/pids POGO=$POGO \
+    timeout 240 bash "$T/run.sh" <"$T/pw" >"$T/out" 2>&1)
+rc=$?
+fail() {
+	echo "readme-secure: $1"
+	cat "$T/out"
+	for f in "$T"/home/.pogo/*.log; do
+		echo "== $f"
+		tail -n 20 "$f"
+	done
+	exit 1
+}
+[ $rc -eq 0 ] || fail "the block exited $rc"
+grep -q '^submit exit 0$' "$T/out" || fail "pogo submit did not exit 0"
+for h in web1 web2 web3; do
+	grep -qx "$h: Success" "$T/out" || fail "no '$h: Success'"
+done
+grep -q '^3 hosts: 3 ok, 0 failed, 0 unreachable' "$T/out" ||
+    fail "no summary line"
+grep -q '^FAIL: ' "$T/out" && fail "a check failed"
+n=$(grep -c '^ok: ' "$T/out")
+[ "$n" -eq 7 ] || fail "$n checks passed, not 7"
+grep -qF -e "$CANARY" "$T/out" && fail "the password is in the output"
+[ "$(grep -c '^exit 0$' "$T/out")" -eq 2 ] || fail "a daemon did not exit 0"
+for p in $(cat "$T/pids"); do
+	kill -s 0 "$p" 2>/dev/null && fail "process $p is still running"
+done
+echo "readme-secure: five commands, 3 hosts finished on w1 over mutual TLS, plain TCP and another CA refused, no password on disk, clean exits"
