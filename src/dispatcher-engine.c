@@ -1276,9 +1276,38 @@ deng_locks(struct pogo_dispatcher *d, const char *ns, struct pogo_json *locks,
 	pogo_strtab_free(names);
 }
 
+/*
+ * The hosts of a job in memory (GET /v1/jobs/:jobid/schedule), copied
+ * in job order: the names the job was built with, the states its
+ * scheduler holds.  A job that ended may still be held until its last
+ * entries are committed; one reloaded for an operation is held again.
+ */
+static int
+deng_hosts(struct pogo_dispatcher *d, uint64_t n, struct pogo_strv *hosts,
+    uint8_t **states, void *arg)
+{
+	struct djob *dj = deng_find_n(arg, n);
+	enum pogo_host_state hs;
+	uint32_t i, count;
+	const char *name;
+	int exitstatus;
+
+	if (dj == NULL || dj->job == NULL)
+		return POGO_ERR_NOTFOUND;
+	count = pogo_strtab_count(dj->names);
+	*states = xcalloc((size_t)count + 1, 1);
+	for (i = 0; i < count; i++) {
+		name = pogo_strtab_get(dj->names, i);
+		pogo_strv_push(hosts, name);
+		if (pogo_job_host(dj->job, name, &hs, &exitstatus) == 0)
+			(*states)[i] = (uint8_t)hs;
+	}
+	return 0;
+}
+
 static const struct pogo_dispatcher_engine deng_table = { deng_submitted,
 	deng_stop, deng_jobs_active, deng_halt, deng_kill, deng_resume,
-	deng_retry, deng_skip, deng_alter, deng_locks };
+	deng_retry, deng_skip, deng_alter, deng_locks, deng_hosts };
 
 struct pogo_exec *
 pogo_dispatcher_engine_start(

@@ -1568,6 +1568,7 @@ store_hosts_visit(
 
 	st->busy[q] = true;
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		st->stats.host_rows++;
 		memset(&h, 0, sizeof(h));
 		h.idx = (uint32_t)sqlite3_column_int64(s, 0);
 		h.name = (const char *)sqlite3_column_text(s, 1);

@@ -59,6 +59,7 @@ struct pogo_dispatcher;
 struct pogo_dispatcher_watch;
 struct pogo_json;
 struct pogo_store;
+struct pogo_strv;
 
 /* Longest wait of a log long poll (SPEC 11.3), in seconds. */
 #define POGO_DISPATCHER_MAX_WAIT 60
@@ -146,6 +147,16 @@ struct pogo_dispatcher_engine {
 	 */
 	void (*locks)(struct pogo_dispatcher *d, const char *ns,
 	    struct pogo_json *locks, void *arg);
+	/*
+	 * The hosts of a job the engine holds in memory (may be NULL), for
+	 * GET /v1/jobs/:jobid/schedule without reading the store: pushes
+	 * its host names in job order to hosts and sets *states to a new
+	 * array (freed by the caller) of their states (enum
+	 * pogo_host_state).  0, or POGO_ERR_NOTFOUND when the engine does
+	 * not hold the job (hosts and *states untouched).
+	 */
+	int (*hosts)(struct pogo_dispatcher *d, uint64_t job,
+	    struct pogo_strv *hosts, uint8_t **states, void *arg);
 };
 
 /*

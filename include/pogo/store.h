@@ -364,6 +364,7 @@ struct pogo_store_stats {
 	uint64_t wal_pages;      /* pages written to the WAL by commits */
 	uint64_t wal_pages_max;  /* the longest the WAL was, in pages */
 	uint64_t wal_restarts;   /* times the WAL started again from its head */
+	uint64_t host_rows;      /* host rows read (pogo_store_hosts*()) */
 };
 void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
 

@@ -22,6 +22,7 @@
 #include "pogo/dispatcher.h"
 #include "pogo/job.h"
 #include "pogo/store.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 /* A configuration with an in-memory store on ephemeral loopback ports. */
@@ -703,4 +704,352 @@ TEST(summary_and_host_pages_follow_host_states)
 	uv_run(&loop, UV_RUN_DEFAULT);
 	ASSERT_OK(uv_loop_close(&loop));
 	pogo_cfg_free(cfg);
+}
+
+/*
+ * GET /v1/jobs/:jobid/schedule (issue 12, review5 finding 3): the hosts
+ * of a job are read from the store at most once per change of the job
+ * (its log's length), however many requests ask, and not at all for a
+ * job the engine holds; at most POGO_DISPATCHER_SCHED_BUILDS builds run
+ * at once, a request beyond them gets 503 at once and a request for a
+ * build already running waits for it; a configuration with resolvers
+ * gets 409.
+ */
+
+/* Host rows the store has read so far. */
+static uint64_t
+host_rows(struct pogo_dispatcher *d)
+{
+	struct pogo_store_stats st;
+
+	pogo_store_stats(pogo_dispatcher_store(d), &st);
+	return st.host_rows;
+}
+
+static void
+guard_cb(uv_timer_t *t)
+{
+	*(bool *)t->data = true;
+}
+
+/* Run the loop until done(arg), for at most 10 s. */
+static void
+run_until(uv_loop_t *loop, bool (*done)(void *), void *arg)
+{
+	uv_timer_t guard;
+	bool expired = false;
+	int i;
+
+	ASSERT_OK(uv_timer_init(loop, &guard));
+	guard.data = &expired;
+	ASSERT_OK(uv_timer_start(&guard, guard_cb, 10000, 0));
+	for (i = 0; i < 100000 && !expired && !done(arg); i++)
+		uv_run(loop, UV_RUN_ONCE);
+	uv_close((uv_handle_t *)&guard, NULL);
+	uv_run(loop, UV_RUN_NOWAIT);
+	ASSERT(done(arg));
+}
+
+struct rows_above {
+	struct pogo_dispatcher *d;
+	uint64_t rows;
+};
+
+static bool
+rows_above(void *arg)
+{
+	struct rows_above *ra = arg;
+
+	return host_rows(ra->d) > ra->rows;
+}
+
+/* Run the loop until the store has read more than rows host rows. */
+static void
+wait_host_rows(uv_loop_t *loop, struct pogo_dispatcher *d, uint64_t rows)
+{
+	struct rows_above ra = { d, rows };
+
+	run_until(loop, rows_above, &ra);
+}
+
+static bool
+client_done(void *arg)
+{
+	return ((struct client *)arg)->done;
+}
+
+static void
+submit(uv_loop_t *loop, struct pogo_dispatcher *d, const char *query,
+    const char *jobid)
+{
+	struct client c;
+	char *req;
+
+	xasprintf(&req,
+	    "POST /v1/jobsubmit?%s&command=x&user=u HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+	    query);
+	client_run(loop, d, &c, req);
+	free(req);
+	if (strstr(c.buf, jobid) == NULL)
+		harness_fail(__FILE__, __LINE__, "submit: %s", c.buf);
+}
+
+static char *
+sched_req(const char *jobid, unsigned max)
+{
+	char *req;
+
+	xasprintf(&req,
+	    "GET /v1/jobs/%s/schedule?max=%u HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n",
+	    jobid, max);
+	return req;
+}
+
+static void
+dispatcher_end(uv_loop_t *loop, struct pogo_dispatcher *d,
+    struct pogo_cfg *cfg)
+{
+	pogo_dispatcher_stop(d, NULL, NULL);
+	uv_run(loop, UV_RUN_DEFAULT);
+	ASSERT_OK(uv_loop_close(loop));
+	pogo_cfg_free(cfg);
+}
+
+TEST(schedule_reads_the_store_once_per_change)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct client *c = xcalloc(20, sizeof(*c));
+	uv_loop_t loop;
+	char *cause = NULL, *req;
+	uint64_t rows;
+	int i;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	submit(&loop, d, "range=h[1-10000]", "p0000000000");
+	rows = host_rows(d);
+
+	/* 20 browsers at once: one read of the 10,000 hosts. */
+	req = sched_req("p0000000000", 5);
+	for (i = 0; i < 20; i++)
+		client_start(&loop, d, &c[i], req);
+	for (i = 0; i < 20; i++)
+		client_wait(&loop, &c[i]);
+	free(req);
+	ASSERT_EQ(host_rows(d) - rows, 10000);
+	for (i = 0; i < 20; i++) {
+		ASSERT(strncmp(c[i].buf, "HTTP/1.1 200 ", 13) == 0);
+		/* The same answer from the meta on (the Date may differ). */
+		ASSERT_STR_EQ(strstr(c[i].buf, "{\"meta\""),
+		    strstr(c[0].buf, "{\"meta\""));
+	}
+	ASSERT(strstr(c[0].buf,
+	           "\"slots\":[{\"name\":\"\",\"count\":10000,"
+	           "\"summary\":{\"waiting\":10000},") != NULL);
+
+	/* A change (a host's state and its log entry): read once more. */
+	set_host(d, 0, POGO_HOST_FINISHED);
+	append_entry(d, 1);
+	rows = host_rows(d);
+	req = sched_req("p0000000000", 5);
+	client_run(&loop, d, &c[0], req);
+	client_run(&loop, d, &c[1], req);
+	free(req);
+	ASSERT_EQ(host_rows(d) - rows, 10000);
+	ASSERT(strstr(c[0].buf,
+	           "\"summary\":{\"waiting\":9999,\"finished\":1},") != NULL);
+	ASSERT_STR_EQ(
+	    strstr(c[0].buf, "{\"meta\""), strstr(c[1].buf, "{\"meta\""));
+
+	free(c);
+	dispatcher_end(&loop, d, cfg);
+}
+
+/* A stub engine holding job 0, h1..h12, h3 failed (the store: waiting). */
+static int
+engine_hosts(struct pogo_dispatcher *d, uint64_t job, struct pogo_strv *hosts,
+    uint8_t **states, void *arg)
+{
+	char name[16];
+	int i;
+
+	if (job != 0)
+		return POGO_ERR_NOTFOUND;
+	*states = xcalloc(12, 1);
+	for (i = 0; i < 12; i++) {
+		snprintf(name, sizeof(name), "h%d", i + 1);
+		pogo_strv_push(hosts, name);
+		(*states)[i] = i == 2 ? POGO_HOST_FAILED : POGO_HOST_WAITING;
+	}
+	return 0;
+}
+
+TEST(schedule_of_an_engine_job_reads_no_host_row)
+{
+	static const struct pogo_dispatcher_engine engine = {
+		.hosts = engine_hosts,
+	};
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+	uint64_t rows;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	submit(&loop, d, "range=h[1-12]", "p0000000000");
+	submit(&loop, d, "range=h[1-12]", "p0000000001");
+	pogo_dispatcher_set_engine(d, &engine, NULL);
+	rows = host_rows(d);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/schedule");
+	ASSERT(strstr(c.buf, "\"summary\":{\"waiting\":11,\"failed\":1},") !=
+	    NULL);
+	ASSERT_EQ(host_rows(d), rows);
+	/* A job the engine does not hold: from the store. */
+	get(&loop, d, &c, "/v1/jobs/p0000000001/schedule");
+	ASSERT(strstr(c.buf, "\"summary\":{\"waiting\":12},") != NULL);
+	ASSERT_EQ(host_rows(d) - rows, 12);
+	dispatcher_end(&loop, d, cfg);
+}
+
+/* Work items that hold every thread of the pool until released. */
+#define BLOCKERS 64
+struct blockers {
+	uv_mutex_t mu;
+	uv_cond_t cv;
+	bool go;
+	int done;
+	uv_work_t w[BLOCKERS];
+};
+
+static void
+blocker_work_cb(uv_work_t *w)
+{
+	struct blockers *b = w->data;
+
+	uv_mutex_lock(&b->mu);
+	while (!b->go)
+		uv_cond_wait(&b->cv, &b->mu);
+	uv_mutex_unlock(&b->mu);
+}
+
+static void
+blocker_after_cb(uv_work_t *w, int status)
+{
+	((struct blockers *)w->data)->done++;
+}
+
+TEST(schedule_builds_are_capped)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct blockers b;
+	struct client a, bb, cc, dd;
+	const char *env = getenv("UV_THREADPOOL_SIZE");
+	uv_loop_t loop;
+	char *cause = NULL, *req;
+	uint64_t rows;
+	long long threads = 4;
+	int i;
+
+	/* Queued behind BLOCKERS items, no build can start. */
+	if (env != NULL)
+		ASSERT_OK(pogo_strtonum(env, 1, 1024, &threads));
+	ASSERT_LE(threads, BLOCKERS);
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	submit(&loop, d, "range=h[1-12]", "p0000000000");
+	submit(&loop, d, "range=h[1-12]", "p0000000001");
+	memset(&b, 0, sizeof(b));
+	ASSERT_OK(uv_mutex_init(&b.mu));
+	ASSERT_OK(uv_cond_init(&b.cv));
+	for (i = 0; i < BLOCKERS; i++) {
+		b.w[i].data = &b;
+		ASSERT_OK(uv_queue_work(
+		    &loop, &b.w[i], blocker_work_cb, blocker_after_cb));
+	}
+
+	/* Two builds (each job's hosts read once): the cap. */
+	rows = host_rows(d);
+	req = sched_req("p0000000000", 1);
+	client_start(&loop, d, &a, req);
+	free(req);
+	wait_host_rows(&loop, d, rows);
+	rows = host_rows(d);
+	req = sched_req("p0000000001", 1);
+	client_start(&loop, d, &bb, req);
+	free(req);
+	wait_host_rows(&loop, d, rows);
+	rows = host_rows(d);
+	/* The first one's again: it waits for that build. */
+	req = sched_req("p0000000000", 1);
+	client_start(&loop, d, &dd, req);
+	free(req);
+	/* A third build: refused at once, nothing read. */
+	req = sched_req("p0000000000", 3);
+	client_start(&loop, d, &cc, req);
+	free(req);
+	run_until(&loop, client_done, &cc);
+	free(cc.req);
+	ASSERT(strncmp(cc.buf, "HTTP/1.1 503 ", 13) == 0);
+	ASSERT(strstr(cc.buf, "\r\nRetry-After: 1\r\n") != NULL);
+	ASSERT(strstr(cc.buf,
+	           "\"errors\":[\"too many schedules being built (at most 2 "
+	           "at once); try again later\"]") != NULL);
+	ASSERT_EQ(host_rows(d), rows);
+	ASSERT(!a.done && !bb.done);
+
+	uv_mutex_lock(&b.mu);
+	b.go = true;
+	uv_cond_broadcast(&b.cv);
+	uv_mutex_unlock(&b.mu);
+	client_wait(&loop, &a);
+	client_wait(&loop, &bb);
+	client_wait(&loop, &dd);
+	ASSERT(strncmp(a.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT(strncmp(bb.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT(strncmp(dd.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT_STR_EQ(strstr(a.buf, "{\"meta\""), strstr(dd.buf, "{\"meta\""));
+	ASSERT_EQ(host_rows(d), rows);
+	for (i = 0; i < 100000 && b.done < BLOCKERS; i++)
+		uv_run(&loop, UV_RUN_ONCE);
+	ASSERT_EQ(b.done, BLOCKERS);
+	/* Once they are built, the 503 was only for then. */
+	req = sched_req("p0000000000", 3);
+	client_run(&loop, d, &cc, req);
+	free(req);
+	ASSERT(strncmp(cc.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT_EQ(host_rows(d), rows);
+	uv_cond_destroy(&b.cv);
+	uv_mutex_destroy(&b.mu);
+	dispatcher_end(&loop, d, cfg);
+}
+
+/* SPEC 11.2's envelope with the cause, pogo's 409 (pogo-api.8). */
+TEST(schedule_of_a_configuration_with_resolvers_is_409)
+{
+	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
+	struct pogo_dispatcher *d = NULL;
+	struct client c;
+	uv_loop_t loop;
+	char *cause = NULL;
+
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	submit(&loop, d,
+	    "range=a&config=tag%3A%0Asequence%3A%20%5B%22myres%20arg%22%5D%0A",
+	    "p0000000000");
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/schedule HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n\r\n");
+	ASSERT(strncmp(c.buf, "HTTP/1.1 409 ", 13) == 0);
+	ASSERT(strstr(c.buf, "{\"meta\":{\"hostname\":\"") != NULL);
+	ASSERT(strstr(c.buf,
+	           "\"errors\":[\"configurations with resolvers are not "
+	           "supported by the dispatcher yet\"]}\n") != NULL);
+	dispatcher_end(&loop, d, cfg);
 }
