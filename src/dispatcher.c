@@ -104,6 +104,9 @@ struct pogo_dispatcher {
 
 	struct disp_wait *waits;
 	struct pogo_dispatcher_watch *watches;
+	/* GET .../schedule's answers, newest first; nscheds being built. */
+	struct disp_sched *scheds;
+	unsigned nscheds;
 	struct pogo_box_cert wcert; /* api.worker_cert; key_id NULL: none */
 	bool stopping;
 	bool failed; /* a commit failed */
@@ -218,6 +221,60 @@ disp_cb_valid(const char *s)
 }
 
 /*
+ * Does the request ask for a format this answers (SPEC 11.2): `format`
+ * json or json-pretty (*prettyp), `cb` a valid JSONP name?  Else it is
+ * answered 400 and false returned.
+ */
+static bool
+disp_format_ok(struct pogo_http_req *req, bool *prettyp)
+{
+	const char *format = pogo_http_req_param(req, "format");
+	const char *cb = pogo_http_req_param(req, "cb");
+	char *s, *msg;
+
+	if (format != NULL && strcmp(format, "json") != 0 &&
+	    strcmp(format, "json-pretty") != 0) {
+		xasprintf(&msg, "format '%s' not known", format);
+		s = pogo_json_errors(msg);
+		pogo_http_respond_json(req, 400, s);
+		free(msg);
+		free(s);
+		return false;
+	}
+	if (cb != NULL && !disp_cb_valid(cb)) {
+		s = pogo_json_errors("invalid value for 'cb'");
+		pogo_http_respond_json(req, 400, s);
+		free(s);
+		return false;
+	}
+	*prettyp = format != NULL && strcmp(format, "json-pretty") == 0;
+	return true;
+}
+
+/*
+ * Answer with s[0..len), a printed document ending with its newline,
+ * wrapped as JSONP when the request has a `cb` (checked by
+ * disp_format_ok()).
+ */
+static void
+disp_respond_text(
+    struct pogo_http_req *req, int status, const char *s, size_t len)
+{
+	const char *cb = pogo_http_req_param(req, "cb");
+	char *w;
+	int n;
+
+	if (cb == NULL) {
+		pogo_http_respond(req, status, "application/json", s, len);
+		return;
+	}
+	/* name(json) and the final newline. */
+	n = xasprintf(&w, "%s(%.*s)\n", cb, (int)(len - 1), s);
+	pogo_http_respond(req, status, "application/json", w, (size_t)n);
+	free(w);
+}
+
+/*
  * Answer with doc in the request's format (SPEC 11.2): `format` json or
  * json-pretty, `cb` wrapping it as JSONP.  An unknown format or a bad
  * callback name is a 400 instead.
@@ -225,40 +282,17 @@ disp_cb_valid(const char *s)
 static void
 disp_respond(struct pogo_http_req *req, int status, struct pogo_json *doc)
 {
-	const char *format = pogo_http_req_param(req, "format");
-	const char *cb = pogo_http_req_param(req, "cb");
-	char *s, *w, *msg;
 	size_t len;
+	bool pretty;
+	char *s;
 
-	if (format != NULL && strcmp(format, "json") != 0 &&
-	    strcmp(format, "json-pretty") != 0) {
+	if (!disp_format_ok(req, &pretty)) {
 		pogo_json_free(doc);
-		xasprintf(&msg, "format '%s' not known", format);
-		s = pogo_json_errors(msg);
-		pogo_http_respond_json(req, 400, s);
-		free(msg);
-		free(s);
 		return;
 	}
-	if (cb != NULL && !disp_cb_valid(cb)) {
-		pogo_json_free(doc);
-		s = pogo_json_errors("invalid value for 'cb'");
-		pogo_http_respond_json(req, 400, s);
-		free(s);
-		return;
-	}
-	if (format != NULL && strcmp(format, "json-pretty") == 0)
-		s = pogo_json_print_pretty(doc, &len);
-	else
-		s = pogo_json_print_line(doc, &len);
-	if (cb != NULL) {
-		/* name(json) and the final newline. */
-		s[len - 1] = '\0';
-		len = (size_t)xasprintf(&w, "%s(%s)\n", cb, s);
-		free(s);
-		s = w;
-	}
-	pogo_http_respond(req, status, "application/json", s, len);
+	s = pretty ? pogo_json_print_pretty(doc, &len)
+	           : pogo_json_print_line(doc, &len);
+	disp_respond_text(req, status, s, len);
 	free(s);
 }
 
@@ -2434,126 +2468,299 @@ disp_host_runs(const struct pogo_store_host *h, void *arg)
 	return 1;
 }
 
-/* GET /v1/jobs/:jobid/schedule, built in the thread pool. */
-struct disp_sched_work {
+/*
+ * GET /v1/jobs/:jobid/schedule.  A job's hosts and their states at one
+ * generation of the job, shared read-only by the builds that use them.
+ */
+struct disp_sched_hosts {
+	unsigned refs;
+	struct pogo_strv hosts;
+	uint8_t *states;
+	size_t cap; /* of states, read from the store */
+};
+
+/*
+ * One answer: built in the thread pool while its requests wait (reqs),
+ * then kept for the next requests with the same key until the job
+ * changes or newer answers push it out (POGO_DISPATCHER_SCHED_KEEP).
+ * The key: the job at generation gen (its log's length: every change of
+ * a host's or the job's state appends an entry, SPEC 5.7), whether it is
+ * active, max and the print format.  Only the loop touches the list;
+ * the pool reads the inputs and writes status and text.
+ */
+struct disp_sched {
 	uv_work_t work;
-	struct pogo_http_req *req;
+	struct pogo_dispatcher *d;
+	struct disp_sched *next;
+	uint64_t job;
+	uint32_t gen;
+	bool active;
+	uint32_t max;
+	bool pretty;
 	char hostname[256];
 	char *config;
 	char *concurrent;
-	struct pogo_strv hosts;
-	uint8_t *states;
-	size_t cap;
-	bool active;
-	uint32_t max;
-	struct pogo_json *doc;
-	char *cause;
-	int r;
+	struct disp_sched_hosts *hosts;
+	struct pogo_http_req **reqs; /* POGO_DISPATCHER_SCHED_WAITERS */
+	size_t nreqs;
+	bool built;
+	int status;
+	char *text;
+	size_t len;
 };
 
 static void
-disp_sched_work_free(struct disp_sched_work *w)
+disp_sched_hosts_unref(struct disp_sched_hosts *h)
 {
-	free(w->config);
-	free(w->concurrent);
-	free(w->states);
-	free(w->cause);
-	pogo_strv_clear(&w->hosts);
-	free(w);
+	if (h == NULL || --h->refs > 0)
+		return;
+	pogo_strv_clear(&h->hosts);
+	free(h->states);
+	free(h);
+}
+
+static void
+disp_sched_free(struct disp_sched *s)
+{
+	disp_sched_hosts_unref(s->hosts);
+	free(s->config);
+	free(s->concurrent);
+	free(s->reqs);
+	free(s->text);
+	free(s);
 }
 
 static int
 disp_sched_host(const struct pogo_store_host *h, void *arg)
 {
-	struct disp_sched_work *w = arg;
+	struct disp_sched_hosts *sh = arg;
 
-	if (w->hosts.n == w->cap) {
-		w->cap = w->cap == 0 ? 64 : w->cap * 2;
-		w->states = xreallocarray(w->states, w->cap, 1);
-	}
-	w->states[w->hosts.n] = (uint8_t)h->state;
-	pogo_strv_push(&w->hosts, h->name);
+	if (sh->hosts.n == sh->cap)
+		return 1; /* more rows than the job's host count */
+	sh->states[sh->hosts.n] = (uint8_t)h->state;
+	pogo_strv_push(&sh->hosts, h->name);
 	return 0;
 }
 
-static void
-disp_sched_work_cb(uv_work_t *req)
+/*
+ * The hosts of job j at generation gen: those of another answer of the
+ * same generation, else the engine's memory, else the store (one read
+ * per generation while an answer of it is kept).  NULL and a 500
+ * answered on a store error.
+ */
+static struct disp_sched_hosts *
+disp_sched_hosts(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, uint32_t gen)
 {
-	struct disp_sched_work *w = req->data;
-	struct pogo_json *meta, *resp;
+	struct disp_sched_hosts *sh;
+	struct disp_sched *s;
+	int r;
 
-	w->doc = pogo_json_new_object();
-	meta = pogo_json_add_object(w->doc, "meta");
-	pogo_json_add_string(meta, "hostname", w->hostname);
-	pogo_json_add_number(meta, "count", (double)w->hosts.n);
-	resp = pogo_json_add_object(w->doc, "response");
-	w->r = pogo_sched_view(w->config, w->concurrent, &w->hosts, w->states,
-	    w->active, w->max, pogo_json_add_object(resp, "schedule"),
-	    &w->cause);
+	for (s = d->scheds; s != NULL; s = s->next) {
+		if (s->job == j->job && s->gen == gen) {
+			s->hosts->refs++;
+			return s->hosts;
+		}
+	}
+	sh = xcalloc(1, sizeof(*sh));
+	sh->refs = 1;
+	if (d->engine != NULL && d->engine->hosts != NULL &&
+	    d->engine->hosts(
+	        d, j->job, &sh->hosts, &sh->states, d->engine_arg) == 0)
+		return sh;
+	sh->cap = j->host_count;
+	sh->states = xcalloc(sh->cap + 1, 1);
+	if ((r = pogo_store_hosts(d->store, j->job, 0, j->host_count,
+	         disp_sched_host, sh)) != 0) {
+		log_error("store: hosts of p%010llu: %s",
+		    (unsigned long long)j->job, pogo_strerror(r));
+		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
+		disp_sched_hosts_unref(sh);
+		return NULL;
+	}
+	return sh;
 }
 
 static void
-disp_sched_after_cb(uv_work_t *req, int status)
+disp_sched_work_cb(uv_work_t *work)
 {
-	struct disp_sched_work *w = req->data;
-	struct pogo_json *errors;
+	struct disp_sched *s = work->data;
+	struct pogo_json *doc, *meta, *errors;
+	char *cause = NULL;
+	int r;
 
-	if (w->r != 0) {
+	doc = pogo_json_new_object();
+	meta = pogo_json_add_object(doc, "meta");
+	pogo_json_add_string(meta, "hostname", s->hostname);
+	pogo_json_add_number(meta, "count", (double)s->hosts->hosts.n);
+	r = pogo_sched_view(s->config, s->concurrent, &s->hosts->hosts,
+	    s->hosts->states, s->active, s->max,
+	    pogo_json_add_object(
+	        pogo_json_add_object(doc, "response"), "schedule"),
+	    &cause);
+	s->status = 200;
+	if (r != 0) {
 		/* The envelope without its response: an error of 11.2. */
-		pogo_json_free(w->doc);
-		w->doc = pogo_json_new_object();
-		pogo_json_add_string(pogo_json_add_object(w->doc, "meta"),
-		    "hostname", w->hostname);
-		errors = pogo_json_add_array(w->doc, "errors");
-		pogo_json_add_string(errors, NULL,
-		    w->cause != NULL ? w->cause : pogo_strerror(w->r));
-		disp_respond(w->req, 409, w->doc);
-	} else
-		disp_respond(w->req, 200, w->doc);
-	disp_sched_work_free(w);
+		pogo_json_free(doc);
+		doc = pogo_json_new_object();
+		pogo_json_add_string(
+		    pogo_json_add_object(doc, "meta"), "hostname", s->hostname);
+		errors = pogo_json_add_array(doc, "errors");
+		pogo_json_add_string(
+		    errors, NULL, cause != NULL ? cause : pogo_strerror(r));
+		s->status = 409;
+	}
+	free(cause);
+	s->text = s->pretty ? pogo_json_print_pretty(doc, &s->len)
+	                    : pogo_json_print_line(doc, &s->len);
+}
+
+/* Answer every request waiting for s; s is freed when d stops. */
+static void
+disp_sched_after_cb(uv_work_t *work, int status)
+{
+	struct disp_sched *s = work->data;
+	struct pogo_dispatcher *d = s->d;
+	struct pogo_http_req **reqs = s->reqs;
+	size_t nreqs = s->nreqs, i;
+	struct disp_sched **pp;
+	bool stopping = d->stopping;
+
+	d->nscheds--;
+	s->built = true;
+	s->reqs = NULL;
+	s->nreqs = 0;
+	if (stopping) {
+		/* d may be freed once the last request is answered. */
+		for (pp = &d->scheds; *pp != s; pp = &(*pp)->next)
+			;
+		*pp = s->next;
+	}
+	for (i = 0; i < nreqs; i++)
+		disp_respond_text(reqs[i], s->status, s->text, s->len);
+	free(reqs);
+	if (stopping)
+		disp_sched_free(s);
+}
+
+/*
+ * Drop the answers of job that are of another generation, and the built
+ * answers beyond the newest POGO_DISPATCHER_SCHED_KEEP.  Answers being
+ * built stay: their requests wait for them.
+ */
+static void
+disp_sched_trim(struct pogo_dispatcher *d, uint64_t job, uint32_t gen)
+{
+	struct disp_sched **pp, *s;
+	unsigned kept = 0;
+
+	for (pp = &d->scheds; (s = *pp) != NULL;) {
+		if (s->built &&
+		    ((s->job == job && s->gen != gen) ||
+		        ++kept > POGO_DISPATCHER_SCHED_KEEP)) {
+			*pp = s->next;
+			disp_sched_free(s);
+		} else
+			pp = &s->next;
+	}
 }
 
 /*
  * GET /v1/jobs/:jobid/schedule[?max=N]: the job's threads and slots as
  * pogo schedule prints them, each slot's progress and the job's groups
  * (sched-view.h), at most max (default 100) host names per slot and per
- * group's holders.  The hosts are read here, on the loop, as the engine
- * reads them to build a job; the schedule is built in the thread pool.
- * A configuration that does not build (resolvers): 409.
+ * group's holders.  A configuration that does not build (resolvers):
+ * 409 with the cause.
+ *
+ * The cost on the loop is bounded, however many browsers poll a large
+ * job (review5 finding 3).  The store's connection belongs to the loop
+ * (store.h), so the hosts cannot be read in the pool; instead:
+ * - an answer is kept per job, generation (the log's length), max and
+ *   format, and a request with the same key gets it as it is, or waits
+ *   for its build (at most POGO_DISPATCHER_SCHED_WAITERS requests);
+ * - a new answer takes its hosts and states from another answer of the
+ *   same generation, else from the engine's memory (an active job), else
+ *   from the store (an ended job): at most one read of the job's hosts
+ *   per change of the job while its answers are kept;
+ * - the schedule is built and printed in the thread pool, at most
+ *   POGO_DISPATCHER_SCHED_BUILDS at once: a request that needs another
+ *   build gets 503 "too many schedules being built" with Retry-After.
  */
 static void
 disp_schedule(struct pogo_http_req *req, void *arg)
 {
 	struct pogo_dispatcher *d = arg;
-	struct disp_sched_work *w;
+	struct disp_sched *s;
+	struct disp_sched_hosts *sh;
 	struct pogo_store_job *j;
-	uint32_t offset, max;
+	uint32_t offset, max, gen;
+	bool pretty, active;
 	int r;
 
-	if (!disp_req_page(d, req, 100, &offset, &max))
+	if (!disp_req_page(d, req, 100, &offset, &max) ||
+	    !disp_format_ok(req, &pretty))
 		return;
 	if ((j = disp_req_job(d, req)) == NULL)
 		return;
-	w = xcalloc(1, sizeof(*w));
-	w->req = req;
-	w->max = max;
-	memcpy(w->hostname, d->hostname, sizeof(w->hostname));
-	w->config = j->config != NULL ? xstrdup(j->config) : NULL;
-	w->concurrent = j->concurrent != NULL ? xstrdup(j->concurrent) : NULL;
-	w->active =
-	    j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING;
-	if ((r = pogo_store_hosts(
-	         d->store, j->job, 0, 0, disp_sched_host, w)) != 0) {
-		log_error("store: hosts of p%010llu: %s",
-		    (unsigned long long)j->job, pogo_strerror(r));
-		pogo_store_job_free(j);
+	if ((r = pogo_store_log_length(d->store, j->job, &gen)) != 0) {
 		disp_error(d, req, 500, "store: %s", pogo_strerror(r));
-		disp_sched_work_free(w);
+		pogo_store_job_free(j);
 		return;
 	}
+	active = j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING;
+	disp_sched_trim(d, j->job, gen);
+	for (s = d->scheds; s != NULL; s = s->next)
+		if (s->job == j->job && s->gen == gen && s->active == active &&
+		    s->max == max && s->pretty == pretty)
+			break;
+	if (s != NULL && s->built) {
+		pogo_store_job_free(j);
+		disp_respond_text(req, s->status, s->text, s->len);
+		return;
+	}
+	if (s != NULL || d->nscheds == POGO_DISPATCHER_SCHED_BUILDS)
+		pogo_store_job_free(j);
+	if (s != NULL && s->nreqs < POGO_DISPATCHER_SCHED_WAITERS) {
+		s->reqs[s->nreqs++] = req;
+		return;
+	}
+	if (s != NULL || d->nscheds == POGO_DISPATCHER_SCHED_BUILDS) {
+		pogo_http_req_add_header(req, "Retry-After", "1");
+		if (s != NULL)
+			disp_error(d, req, 503,
+			    "too many requests waiting for this schedule "
+			    "(at most %d); try again later",
+			    POGO_DISPATCHER_SCHED_WAITERS);
+		else
+			disp_error(d, req, 503,
+			    "too many schedules being built (at most %d at "
+			    "once); try again later",
+			    POGO_DISPATCHER_SCHED_BUILDS);
+		return;
+	}
+	if ((sh = disp_sched_hosts(d, req, j, gen)) == NULL) {
+		pogo_store_job_free(j);
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
+	s->d = d;
+	s->job = j->job;
+	s->gen = gen;
+	s->active = active;
+	s->max = max;
+	s->pretty = pretty;
+	memcpy(s->hostname, d->hostname, sizeof(s->hostname));
+	s->config = j->config != NULL ? xstrdup(j->config) : NULL;
+	s->concurrent = j->concurrent != NULL ? xstrdup(j->concurrent) : NULL;
 	pogo_store_job_free(j);
-	w->work.data = w;
-	if ((r = uv_queue_work(d->loop, &w->work, disp_sched_work_cb,
+	s->hosts = sh;
+	s->reqs = xcalloc(POGO_DISPATCHER_SCHED_WAITERS, sizeof(*s->reqs));
+	s->reqs[s->nreqs++] = req;
+	s->next = d->scheds;
+	d->scheds = s;
+	d->nscheds++;
+	s->work.data = s;
+	if ((r = uv_queue_work(d->loop, &s->work, disp_sched_work_cb,
 	         disp_sched_after_cb)) != 0)
 		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
 }
@@ -2945,10 +3152,16 @@ disp_store_closed_cb(void *arg)
 	void (*cb)(void *) = d->stop_cb;
 	void *cbarg = d->stop_arg;
 	struct pogo_dispatcher_watch *x;
+	struct disp_sched *sched;
 
 	while ((x = d->watches) != NULL) {
 		d->watches = x->next;
 		free(x);
+	}
+	/* Every request is answered: no schedule is being built. */
+	while ((sched = d->scheds) != NULL) {
+		d->scheds = sched->next;
+		disp_sched_free(sched);
 	}
 	log_debug("dispatcher stopped");
 	pogo_box_cert_release(&d->wcert);

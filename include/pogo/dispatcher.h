@@ -66,6 +66,14 @@ struct pogo_strv;
 /* The largest page of a paged list (SPEC 11.2); a larger `max` gives
  * this many items, meta.count still the total. */
 #define POGO_DISPATCHER_MAX_PAGE 10000
+/*
+ * GET /v1/jobs/:jobid/schedule: schedules built at once in the thread
+ * pool (a request needing another gets 503), requests waiting for one
+ * build, and built answers kept until their job changes.
+ */
+#define POGO_DISPATCHER_SCHED_BUILDS 2
+#define POGO_DISPATCHER_SCHED_WAITERS 64
+#define POGO_DISPATCHER_SCHED_KEEP 8
 /* Hosts inserted per loop turn while a job is stored (store.h). */
 #define POGO_DISPATCHER_INSERT_CHUNK 4096
 /* The longest `command` (SPEC 5.1) and attached script, in bytes. */

@@ -808,8 +808,7 @@ sched_req(const char *jobid, unsigned max)
 }
 
 static void
-dispatcher_end(uv_loop_t *loop, struct pogo_dispatcher *d,
-    struct pogo_cfg *cfg)
+dispatcher_end(uv_loop_t *loop, struct pogo_dispatcher *d, struct pogo_cfg *cfg)
 {
 	pogo_dispatcher_stop(d, NULL, NULL);
 	uv_run(loop, UV_RUN_DEFAULT);
@@ -847,7 +846,7 @@ TEST(schedule_reads_the_store_once_per_change)
 		    strstr(c[0].buf, "{\"meta\""));
 	}
 	ASSERT(strstr(c[0].buf,
-	           "\"slots\":[{\"name\":\"\",\"count\":10000,"
+	           "\"slots\":[{\"name\":\"unconstrained\",\"count\":10000,"
 	           "\"summary\":{\"waiting\":10000},") != NULL);
 
 	/* A change (a host's state and its log entry): read once more. */
