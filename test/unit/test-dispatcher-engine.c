@@ -9,7 +9,8 @@
  * reloaded is halted with what failed, its hosts in flight failed "lost
  * contact with worker".  The job operations of the control port (SPEC
  * 5.5) on jobs that ended before the restart, and on jobs that ended in
- * this process (freed, then reloaded from the store on demand).
+ * this process (freed, then reloaded from the store on demand).  The
+ * schedule of a job the engine holds comes from its memory.
  */
 #include "pogo/compat.h"
 
@@ -370,20 +371,15 @@ client_connect_cb(uv_connect_t *cr, int status)
 	    (uv_stream_t *)&c->tcp, client_alloc_cb, client_read_cb));
 }
 
-/* POST form to /v1/jobs/p<n>; the whole answer in c->buf. */
+/* Send req (taken) to the control port; the whole answer in c->buf. */
 static void
-post_op(struct efx *fx, struct client *c, uint64_t n, const char *form)
+request(struct efx *fx, struct client *c, char *req)
 {
 	struct sockaddr_storage ss;
 	int i;
 
 	memset(c, 0, sizeof(*c));
-	xasprintf(&c->req,
-	    "POST /v1/jobs/p%010llu HTTP/1.1\r\nHost: x\r\n"
-	    "Connection: close\r\n"
-	    "Content-Type: application/x-www-form-urlencoded\r\n"
-	    "Content-Length: %zu\r\n\r\n%s",
-	    (unsigned long long)n, strlen(form), form);
+	c->req = req;
 	ASSERT_OK(pogo_dispatcher_control_address(fx->d, &ss));
 	ASSERT_OK(uv_tcp_init(&fx->loop, &c->tcp));
 	c->tcp.data = c;
@@ -394,6 +390,32 @@ post_op(struct efx *fx, struct client *c, uint64_t n, const char *form)
 		uv_run(&fx->loop, UV_RUN_ONCE);
 	ASSERT(c->done);
 	free(c->req);
+}
+
+/* POST form to /v1/jobs/p<n>; the whole answer in c->buf. */
+static void
+post_op(struct efx *fx, struct client *c, uint64_t n, const char *form)
+{
+	char *req;
+
+	xasprintf(&req,
+	    "POST /v1/jobs/p%010llu HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    (unsigned long long)n, strlen(form), form);
+	request(fx, c, req);
+}
+
+/* GET path; the whole answer in c->buf. */
+static void
+get(struct efx *fx, struct client *c, const char *path)
+{
+	char *req;
+
+	xasprintf(&req,
+	    "GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", path);
+	request(fx, c, req);
 }
 
 /* Expect an answer with status and text in its body. */
@@ -572,5 +594,45 @@ TEST(ended_job_skip_and_expired_retry)
 	ASSERT_ANSWER(&c, 409, "jobid p0000000001 has expired");
 	h = host_of(&fx, 1, 0);
 	ASSERT_EQ(h.state, POGO_HOST_FAILED);
+	efx_end(&fx);
+}
+
+/* Host rows the dispatcher's store has read so far. */
+static uint64_t
+host_rows(struct efx *fx)
+{
+	struct pogo_store_stats st;
+
+	pogo_store_stats(fx->st, &st);
+	return st.host_rows;
+}
+
+/*
+ * GET /v1/jobs/:jobid/schedule (review5 finding 3): a job the engine
+ * holds is answered from its memory, without reading a host row; an
+ * ended one from the store.
+ */
+TEST(schedule_of_a_held_job_from_memory)
+{
+	struct efx fx;
+	struct client c;
+	uint64_t rows;
+
+	efx_seed(&fx);
+	seed_ended(&fx, 0, POGO_JOB_FINISHED, "no more hosts to run",
+	    POGO_HOST_FINISHED, 0, 1000);
+	efx_start(&fx);
+	rows = host_rows(&fx);
+	get(&fx, &c, "/v1/jobs/p0000000000/schedule");
+	ASSERT_ANSWER(&c, 200, "\"summary\":{\"finished\":1,\"failed\":1}");
+	ASSERT_EQ(host_rows(&fx) - rows, 2);
+
+	/* Reloaded and running again, h1 waiting: the engine's. */
+	post_op(&fx, &c, 0, "command=jobretry&host=h1");
+	ASSERT_ANSWER(&c, 200, "retry requested for 1 host(s)");
+	rows = host_rows(&fx);
+	get(&fx, &c, "/v1/jobs/p0000000000/schedule");
+	ASSERT_ANSWER(&c, 200, "\"summary\":{\"waiting\":1,\"finished\":1}");
+	ASSERT_EQ(host_rows(&fx), rows);
 	efx_end(&fx);
 }

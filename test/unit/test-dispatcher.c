@@ -10,7 +10,9 @@
  * leaves no handle open.  A log long poll wakes when the engine appends
  * an entry.  Start-up refusals name their cause.  A job's summary, its
  * log's in_flight and its host pages (count, name order, state filter)
- * follow the stored host states.
+ * follow the stored host states.  A job's schedule reads its hosts once
+ * per change of the job, however many ask, builds are capped (503), and
+ * a configuration with resolvers gets 409.
  * The HTTP routes are tested end to end by test/e2e/t5001.
  */
 #include "pogo/compat.h"
