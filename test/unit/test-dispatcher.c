@@ -809,6 +809,20 @@ sched_req(const char *jobid, unsigned max)
 	return req;
 }
 
+/* A dispatcher without engine on loop (initialised here), its cfg. */
+static struct pogo_dispatcher *
+dispatcher_begin(uv_loop_t *loop, struct pogo_cfg **cfgp)
+{
+	struct pogo_dispatcher *d = NULL;
+	char *cause = NULL;
+
+	*cfgp = test_cfg("127.0.0.1:0", "");
+	ASSERT_OK(uv_loop_init(loop));
+	if (pogo_dispatcher_start(loop, *cfgp, &d, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "start: %s", cause);
+	return d;
+}
+
 static void
 dispatcher_end(uv_loop_t *loop, struct pogo_dispatcher *d, struct pogo_cfg *cfg)
 {
@@ -820,16 +834,15 @@ dispatcher_end(uv_loop_t *loop, struct pogo_dispatcher *d, struct pogo_cfg *cfg)
 
 TEST(schedule_reads_the_store_once_per_change)
 {
-	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
-	struct pogo_dispatcher *d = NULL;
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
 	struct client *c = xcalloc(20, sizeof(*c));
 	uv_loop_t loop;
-	char *cause = NULL, *req;
+	char *req;
 	uint64_t rows;
 	int i;
 
-	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	d = dispatcher_begin(&loop, &cfg);
 	submit(&loop, d, "range=h[1-10000]", "p0000000000");
 	rows = host_rows(d);
 
@@ -893,15 +906,13 @@ TEST(schedule_of_an_engine_job_reads_no_host_row)
 	static const struct pogo_dispatcher_engine engine = {
 		.hosts = engine_hosts,
 	};
-	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
-	struct pogo_dispatcher *d = NULL;
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
 	struct client c;
 	uv_loop_t loop;
-	char *cause = NULL;
 	uint64_t rows;
 
-	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	d = dispatcher_begin(&loop, &cfg);
 	submit(&loop, d, "range=h[1-12]", "p0000000000");
 	submit(&loop, d, "range=h[1-12]", "p0000000001");
 	pogo_dispatcher_set_engine(d, &engine, NULL);
@@ -946,13 +957,13 @@ blocker_after_cb(uv_work_t *w, int status)
 
 TEST(schedule_builds_are_capped)
 {
-	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
-	struct pogo_dispatcher *d = NULL;
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
 	struct blockers b;
 	struct client a, bb, cc, dd;
 	const char *env = getenv("UV_THREADPOOL_SIZE");
 	uv_loop_t loop;
-	char *cause = NULL, *req;
+	char *req;
 	uint64_t rows;
 	long long threads = 4;
 	int i;
@@ -961,8 +972,7 @@ TEST(schedule_builds_are_capped)
 	if (env != NULL)
 		ASSERT_OK(pogo_strtonum(env, 1, 1024, &threads));
 	ASSERT_LE(threads, BLOCKERS);
-	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	d = dispatcher_begin(&loop, &cfg);
 	submit(&loop, d, "range=h[1-12]", "p0000000000");
 	submit(&loop, d, "range=h[1-12]", "p0000000001");
 	memset(&b, 0, sizeof(b));
@@ -1033,14 +1043,12 @@ TEST(schedule_builds_are_capped)
 /* SPEC 11.2's envelope with the cause, pogo's 409 (pogo-api.8). */
 TEST(schedule_of_a_configuration_with_resolvers_is_409)
 {
-	struct pogo_cfg *cfg = test_cfg("127.0.0.1:0", "");
-	struct pogo_dispatcher *d = NULL;
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
 	struct client c;
 	uv_loop_t loop;
-	char *cause = NULL;
 
-	ASSERT_OK(uv_loop_init(&loop));
-	ASSERT_OK(pogo_dispatcher_start(&loop, cfg, &d, &cause));
+	d = dispatcher_begin(&loop, &cfg);
 	submit(&loop, d,
 	    "range=a&config=tag%3A%0Asequence%3A%20%5B%22myres%20arg%22%5D%0A",
 	    "p0000000000");
