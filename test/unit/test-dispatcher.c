@@ -925,6 +925,19 @@ TEST(schedule_of_an_engine_job_reads_no_host_row)
 	get(&loop, d, &c, "/v1/jobs/p0000000001/schedule");
 	ASSERT(strstr(c.buf, "\"summary\":{\"waiting\":12},") != NULL);
 	ASSERT_EQ(host_rows(d) - rows, 12);
+	/* The kept answer in each request's format (SPEC 11.2). */
+	get(&loop, d, &c, "/v1/jobs/p0000000001/schedule?cb=f");
+	ASSERT(strstr(c.buf, "\r\n\r\nf({\"meta\":{") != NULL);
+	ASSERT(strstr(c.buf, "})\n") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000001/schedule?format=json-pretty");
+	ASSERT(strstr(c.buf, "\r\n\r\n{\n  \"meta\": {\n") != NULL);
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000001/schedule?format=xml HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strncmp(c.buf, "HTTP/1.1 400 ", 13) == 0);
+	ASSERT(
+	    strstr(c.buf, "\"errors\":[\"format 'xml' not known\"]") != NULL);
+	ASSERT_EQ(host_rows(d) - rows, 12);
 	dispatcher_end(&loop, d, cfg);
 }
 
