@@ -12,41 +12,8 @@
 # answered by the test); the token prompt on 401; the password box sealed
 # in the page opened by box.c and by Python.  Screenshots of the job list, a job
 # page mid-rollout and an output page go to <build>/ui-screenshots/.
-. "$(dirname "$0")/lib.sh"
-e2e_init
-. "$(dirname "$0")/dispatcher.sh"
-. "$(dirname "$0")/api.sh"
-
-PW=$POGO_SRC/build/third_party/node/node_modules/playwright-core
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-have node "the browser tests" || skip "no node"
-[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (third_party/deps.sh installs it)"
-[ -d "$PW" ] || skip "no playwright-core in $PW (third_party/deps.sh)"
-SHOTS=$(dirname "$POGO")/ui-screenshots
-mkdir -p "$SHOTS" || fail "cannot make $SHOTS"
-
-start_dispatcher
-start_worker uw1 -o worker.max_tasks=8
-start_api
-
-nl='
-'
-# A command that waits until $T/go-<name> exists (at most 120 s).
-waitcmd() {
-	echo "i=0; while [ ! -e $T/go-$1 ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done"
-}
-# asubmit FIELDS...: POST /v1/jobs through pogo api; the job id in $JID.
-asubmit() {
-	as_n=$#
-	for f; do
-		set -- "$@" --data-urlencode "$f"
-	done
-	shift "$as_n"
-	api_post /v1/jobs "$@"
-	expect_eq "submit" "$code $(jget 'j["meta"]["rc"]')" "200 ok"
-	JID=$(jget 'j["response"]["jobid"]')
-}
-state_is() { job_is "$1" state "$2"; }
+. "$(dirname "$0")/ui.sh"
+ui_local_start uw1
 
 asubmit range=d1,d2 user=alice task_name=local command=true
 JDONE=$JID
@@ -90,12 +57,7 @@ export SEAL_RSA SEAL_EC
 
 JOBS=$(printf '{"done": "%s", "bob": "%s", "live": "%s", "ops": "%s", "big": "%s"}' \
     "$JDONE" "$JBOB" "$JLIVE" "$JOPS" "$JBIG")
-PW=$PW API=$API T=$T SHOTS=$SHOTS JOBS=$JOBS TOKENS=${TOKENS:-} \
-    CHROMIUM=$CHROMIUM timeout 300 node "$POGO_SRC/test/e2e/ui-browser.js" \
-    >"$T/browser.log" 2>&1
-brc=$?
-cat "$T/browser.log"
-[ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
+ui_browser ui-browser.js JOBS="$JOBS" TOKENS="${TOKENS:-}"
 TOOL=$(dirname "$POGO")/box-tool
 for k in rsa ec; do
 	[ -s "$T/box-$k.b64" ] || fail "the page sealed no $k box"
@@ -112,8 +74,6 @@ got=$("$TOOL" open "$T/rsa.key" <"$T/box-page.b64") ||
     fail "box-tool cannot open the password the page posted"
 expect_eq "the page's retry password, opened by box.c" "$got" \
     "typed pässword"
-for s in job-list job-page output-page; do
-	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
-done
+ui_shots job-list job-page output-page
 stop_api
 stop_dispatcher_cleanly

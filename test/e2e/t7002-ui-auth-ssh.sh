@@ -22,18 +22,8 @@
 #  - Neither password is in the dispatcher's state, any log or the
 #    browser's request log; no request went to another origin.
 # Screenshots go to <build>/ui-screenshots/t7002-*.png.
-. "$(dirname "$0")/lib.sh"
-e2e_init
-. "$(dirname "$0")/dispatcher.sh"
+. "$(dirname "$0")/ui.sh"
 . "$(dirname "$0")/tls.sh"
-
-PW=$POGO_SRC/build/third_party/node/node_modules/playwright-core
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-have node "the browser tests" || skip "no node"
-[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (third_party/deps.sh installs it)"
-[ -d "$PW" ] || skip "no playwright-core in $PW (third_party/deps.sh)"
-SHOTS=$(dirname "$POGO")/ui-screenshots
-mkdir -p "$SHOTS" || fail "cannot make $SHOTS"
 
 SSHD_PASSWORD=yes
 start_sshd
@@ -154,14 +144,9 @@ TOKENS=$(printf '{"alice": "%s", "bob": "%s", "carol": "%s"}' "$TA" \
     "$TB" "$TC")
 JOBS=$(printf '{"fail": "%s", "run": "%s", "one": "%s"}' "$JFAIL" \
     "$JRUN" "$JONE")
-in_ns env PW="$PW" API="$API" T="$T" SHOTS="$SHOTS" JOBS="$JOBS" \
-    TOKENS="$TOKENS" APISPKI="$APISPKI" SECRET="$TEST_PASSWORD" CHROMIUM="$CHROMIUM" \
-    POGO_SANITIZED="${POGO_SANITIZED:-0}" \
-    timeout 300 node "$POGO_SRC/test/e2e/ui-auth-ssh.js" \
-    >"$T/browser.log" 2>&1
-brc=$?
-cat "$T/browser.log"
-[ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
+UI_IN=in_ns
+ui_browser ui-auth-ssh.js JOBS="$JOBS" TOKENS="$TOKENS" APISPKI="$APISPKI" \
+    SECRET="$TEST_PASSWORD"
 if grep 'TLS handshake' "$T/api.log"; then
 	fail "a TLS handshake with pogo api failed"
 fi
@@ -194,9 +179,7 @@ touch "$T/go-run"
 wait_for 60 "the running job to end" tjob_is "$JRUN" state finished
 thost_is "$JRUN" 127.0.0.3 state finished || fail "run: $(cat "$T/body")"
 
-for s in auth-bob auth-retried auth-output-retried; do
-	[ -s "$SHOTS/t7002-$s.png" ] || fail "no screenshot t7002-$s.png"
-done
+ui_shots t7002-auth-bob t7002-auth-retried t7002-auth-output-retried
 stop_dispatcher_cleanly
 # No password anywhere pogo or the browser wrote.
 [ -s "$T/requests.log" ] || fail "no browser request log"

@@ -13,40 +13,8 @@
 # keyboard (tab order in document order, a visible focus ring, Enter and
 # Space on actions, Escape).  Screenshots go to <build>/ui-screenshots/.
 # Last, with token authentication, the schedule needs what the job needs.
-. "$(dirname "$0")/lib.sh"
-e2e_init
-. "$(dirname "$0")/dispatcher.sh"
-. "$(dirname "$0")/api.sh"
-
-PW=$POGO_SRC/build/third_party/node/node_modules/playwright-core
-CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
-have node "the browser tests" || skip "no node"
-[ -x "$CHROMIUM" ] || skip "no $CHROMIUM (third_party/deps.sh installs it)"
-[ -d "$PW" ] || skip "no playwright-core in $PW (third_party/deps.sh)"
-SHOTS=$(dirname "$POGO")/ui-screenshots
-mkdir -p "$SHOTS" || fail "cannot make $SHOTS"
-
-start_dispatcher
-start_worker uv1 -o worker.max_tasks=8
-start_api
-
-nl='
-'
-# A command that waits until $T/go-<name> exists (at most 120 s).
-waitcmd() {
-	echo "i=0; while [ ! -e $T/go-$1 ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done"
-}
-asubmit() {
-	as_n=$#
-	for f; do
-		set -- "$@" --data-urlencode "$f"
-	done
-	shift "$as_n"
-	api_post /v1/jobs "$@"
-	expect_eq "submit" "$code $(jget 'j["meta"]["rc"]')" "200 ok"
-	JID=$(jget 'j["response"]["jobid"]')
-}
-state_is() { job_is "$1" state "$2"; }
+. "$(dirname "$0")/ui.sh"
+ui_local_start uv1
 
 # A sequence: s1, s2 before s3, s4; x1 outside the configuration.
 seqcfg="tag:${nl}  colo:${nl}    one: [s1, s2]${nl}    two: [s3, s4]${nl}sequence:${nl}  - \$colo.one${nl}  - \$colo.two$nl"
@@ -91,14 +59,8 @@ JCON=$JID
 wait_for 30 "the constraint job running" state_is "$JCON" running
 
 JOBS=$(printf '{"seq": "%s", "con": "%s"}' "$JSEQ" "$JCON")
-PW=$PW API=$API T=$T SHOTS=$SHOTS JOBS=$JOBS CHROMIUM=$CHROMIUM \
-    timeout 300 node "$POGO_SRC/test/e2e/ui-views.js" >"$T/browser.log" 2>&1
-brc=$?
-cat "$T/browser.log"
-[ $brc -eq 0 ] || fail "the browser checks failed (exit $brc)"
-for s in schedule-view constraint-view why-panel; do
-	[ -s "$SHOTS/$s.png" ] || fail "no screenshot $s.png"
-done
+ui_browser ui-views.js JOBS="$JOBS"
+ui_shots schedule-view constraint-view why-panel
 stop_api
 mv "$T/api.log" "$T/api-none.log"
 
