@@ -19,6 +19,11 @@
 #    hosts after the retry, and both hosts finish with their output.
 #    Another such job's host is retried from its output page, with the
 #    password typed there.
+#  - A job with the right password, halted after one of its two hosts,
+#    loses its secrets in a dispatcher restart: Resume from the page
+#    without the password is refused (409) and the page moves to the
+#    password field; typed there, Resume (from the keyboard) seals it
+#    for the worker, the other host logs in with it and the job finishes.
 #  - Neither password is in the dispatcher's state, any log or the
 #    browser's request log; no request went to another origin.
 # Screenshots go to <build>/ui-screenshots/t7002-*.png.
@@ -124,6 +129,36 @@ wait_for 60 "127.0.0.4 to fail with the wrong password" thost_is "$JONE" \
     127.0.0.4 state failed
 expect_eq "sshd's refused passwords" "$(pw_logins 1 Failed | xargs)" \
     "127.0.0.1 127.0.0.2 127.0.0.4"
+# A job to resume (SPEC 5.5): 127.0.0.5 and .6 one at a time, with the
+# right password; halted while the first runs, which then finishes.  The
+# dispatcher restarts (on the same ports), so the job's secrets are gone:
+# its resume needs the password again.
+in_flight() {
+	cps_get "/v1/jobs/$JRES/hosts"
+	[ "$code" = 200 ] && FIRST=$(jget '" ".join(h for h, v in
+	    j["response"]["hosts"].items() if v["state"] == "running")') &&
+	    [ -n "$FIRST" ]
+}
+out=$(printf '%s\n' "$TEST_PASSWORD" | POGO_TOKEN=$TA in_ns "$POGO" \
+    submit -p --targets 127.0.0.5,127.0.0.6 --concurrent 1 $JOB \
+    --command "i=0; while [ ! -e $T/go-res ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; echo \"ran-as-\$(id -un) on \$POGO_HOST\"") ||
+    fail "submit -p (to resume): $out"
+JRES=${out%%;*}
+wait_for 60 "a host of the job to resume running" in_flight
+case $FIRST in
+127.0.0.5) SECOND=127.0.0.6 ;;
+127.0.0.6) SECOND=127.0.0.5 ;;
+*) fail "running at once with --concurrent 1: $FIRST" ;;
+esac
+out=$(POGO_TOKEN=$TA in_ns "$POGO" halt "$JRES") || fail "halt: $out"
+touch "$T/go-res"
+wait_for 60 "the halted job's running host to finish" thost_is "$JRES" \
+    "$FIRST" state finished
+wait_for 30 "the job to be halted" tjob_is "$JRES" state halted
+thost_is "$JRES" "$SECOND" state halted || fail "$SECOND: $(cat "$T/body")"
+restart_dispatcher TERM -o api.worker_cert="$C/worker.crt" \
+    -o "dispatcher.control_listen=$CP" -o "dispatcher.worker_listen=$WP"
+wait_for 30 "the worker back in /status" nworkers 1
 # A running job (the right password), until $T/go-run exists.
 out=$(printf '%s\n' "$TEST_PASSWORD" | POGO_TOKEN=$TA in_ns "$POGO" \
     submit -p --targets 127.0.0.3 $JOB --command "i=0; while [ ! -e $T/go-run ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done; echo released") ||
@@ -142,8 +177,8 @@ APISPKI=$(openssl x509 -in "$C/dispatcher.crt" -pubkey -noout |
     base64 -w0) || fail "the API certificate's key"
 TOKENS=$(printf '{"alice": "%s", "bob": "%s", "carol": "%s"}' "$TA" \
     "$TB" "$TC")
-JOBS=$(printf '{"fail": "%s", "run": "%s", "one": "%s"}' "$JFAIL" \
-    "$JRUN" "$JONE")
+JOBS=$(printf '{"fail": "%s", "run": "%s", "one": "%s", "res": "%s"}' \
+    "$JFAIL" "$JRUN" "$JONE" "$JRES")
 UI_IN=in_ns
 ui_browser ui-auth-ssh.js JOBS="$JOBS" TOKENS="$TOKENS" APISPKI="$APISPKI" \
     SECRET="$TEST_PASSWORD"
@@ -153,7 +188,7 @@ fi
 
 # The retry's password field was a box for the worker key, opening to
 # what was typed (SPEC 10.3).
-for b in retry retry-one; do
+for b in retry retry-one resume; do
 	[ -s "$T/box-$b.b64" ] || fail "the page posted no password box ($b)"
 	got=$("$(dirname "$POGO")/box-tool" open "$C/worker.key" \
 	    <"$T/box-$b.b64") ||
@@ -162,16 +197,18 @@ for b in retry retry-one; do
 	    "$TEST_PASSWORD"
 done
 # The hosts finished after the retries, logged in with the password.
-for jh in "$JFAIL 127.0.0.1" "$JFAIL 127.0.0.2" "$JONE 127.0.0.4"; do
+for jh in "$JFAIL 127.0.0.1" "$JFAIL 127.0.0.2" "$JONE 127.0.0.4" \
+    "$JRES $SECOND"; do
 	set -- $jh
 	thost_is "$1" "$2" state finished ||
 	    fail "$2 after the retry: $(cat "$T/body")"
 	expect_eq "$2's output" "$(in_ns env POGO_TOKEN="$TA" "$POGO" output \
 	    "$1" "$2")" "ran-as-$TEST_USER on $2"
 done
-expect_eq "sshd's password logins after the retries" \
+expect_eq "sshd's password logins after the retries and the resume" \
     "$(pw_logins "$((before + 1))" Accepted | xargs)" \
-    "127.0.0.1 127.0.0.2 127.0.0.4"
+    "127.0.0.1 127.0.0.2 127.0.0.4 $SECOND"
+tjob_is "$JRES" state finished || fail "the resumed job: $(cat "$T/body")"
 if grep -q "Accepted publickey\|Accepted keyboard" "$T/sshd.log"; then
 	fail "a login without the password"
 fi
@@ -179,7 +216,8 @@ touch "$T/go-run"
 wait_for 60 "the running job to end" tjob_is "$JRUN" state finished
 thost_is "$JRUN" 127.0.0.3 state finished || fail "run: $(cat "$T/body")"
 
-ui_shots t7002-auth-bob t7002-auth-retried t7002-auth-output-retried
+ui_shots t7002-auth-bob t7002-auth-retried t7002-auth-output-retried \
+    t7002-auth-resumed
 stop_dispatcher_cleanly
 # No password anywhere pogo or the browser wrote.
 [ -s "$T/requests.log" ] || fail "no browser request log"

@@ -8,13 +8,14 @@
 // Environment: PW (playwright-core's directory), API (https://host:port),
 // T (the test's directory), SHOTS (where the screenshots go), JOBS ({fail,
 // run, one}: a job whose two hosts failed for a wrong password, a running
-// job, a job whose one host failed so; all alice's), TOKENS (user ->
+// job, a job whose one host failed so, a job halted after one of its two
+// hosts whose secrets the dispatcher lost in a restart; all alice's), TOKENS (user ->
 // token: alice the owner, carol an admin, bob neither), APISPKI (the
 // base64 SHA-256 of the API certificate's key, which the browser trusts),
 // SECRET (the password to type).
 // Writes $T/requests.log (every request of the browser: method, URL,
-// headers, body), $T/box-retry.b64 and $T/box-retry-one.b64 (the
-// retries' password fields).
+// headers, body), $T/box-retry.b64, $T/box-retry-one.b64 and
+// $T/box-resume.b64 (the retries' and the resume's password fields).
 // Prints one line per check; exits non-zero at the first failure.
 'use strict';
 const fs = require('fs');
@@ -238,6 +239,54 @@ async function main() {
       'the password field is emptied');
     await p.screenshot({ path: path.join(SHOTS,
       't7002-auth-output-retried.png'), fullPage: true });
+  }
+
+  // ---- alice resumes a halted job whose secrets the dispatcher lost ---
+  {
+    const p = pages.alice.fail;
+    const url = API + '/v1/jobs/' + JOBS.res;
+    await p.goto(API + '/ui/job/' + JOBS.res);
+    await until('the halted job drawn', () => p.$eval('dl.fields',
+      (d) => d.dataset.state === 'halted'));
+    check(await p.isVisible('#secret-password') &&
+      !(await p.$eval('#resume', (b) => b.disabled)),
+    'the halted job shows the password field and Resume enabled');
+    // Without the password: the restarted dispatcher has none.
+    const refused = p.waitForResponse((r) => r.request().method() === 'POST' &&
+      r.url() === url);
+    await p.click('#resume');
+    const r = await refused;
+    check(r.status() === 409 &&
+      !new URLSearchParams(r.request().postData()).has('password'),
+    'a Resume without the password is refused: HTTP ' + r.status());
+    await p.waitForSelector('.notice.error:has-text("has no secrets")');
+    check(await p.evaluate(() => document.activeElement.id ===
+      'secret-password'), 'the page says so and moves to the password field');
+    // The password typed, then Resume from the keyboard.
+    const posted = p.waitForRequest((q) => q.method() === 'POST' &&
+      q.url() === url);
+    await p.keyboard.type(SECRET);
+    await p.focus('#resume');
+    await p.keyboard.press('Enter');
+    const body = (await posted).postData();
+    const form = new URLSearchParams(body);
+    check(form.get('command') === 'jobresume' && form.get('password') &&
+      !body.includes(SECRET),
+    'the resume carries a sealed password, not the clear one');
+    fs.writeFileSync(path.join(T, 'box-resume.b64'),
+      form.get('password') + '\n');
+    await p.waitForSelector('.notice:not(.error):has-text("resumed")');
+    ok('the resume was accepted');
+    check(await p.$eval('#secret-password', (i) => i.value === ''),
+      'the password field is emptied');
+    await until('both hosts finished on the page', () => p.$$eval(
+      'tr[data-host]', (rs) => rs.length === 2 &&
+        rs.every((x) => x.dataset.state === 'finished')), 60);
+    await until('the job finished on the page', () => p.$eval('dl.fields',
+      (d) => d.dataset.state === 'finished'), 30);
+    ok('the halted host ran after the resume and the job finished, seen live');
+    await p.screenshot({ path: path.join(SHOTS, 't7002-auth-resumed.png'),
+      fullPage: true });
   }
 
   for (const u of Object.keys(pages)) await pages[u].c.close();
