@@ -11,7 +11,11 @@
 # holders; the peak seen reaches the limit and never passes it), the panel
 # of a waiting host (the group's holders, the sequence's slot) and the
 # keyboard (tab order in document order, a visible focus ring, Enter and
-# Space on actions, Escape).  Screenshots go to <build>/ui-screenshots/.
+# Space on actions, Escape).  Last, a 10,000-host job of 20 sequence slots
+# and 1,020 groups: the page asks for at most ?max= hosts a slot or group,
+# draws 10 slots and 50 groups (those in use first) with the totals and
+# what it leaves out, and Enter on a Why? button answers, telling a slot
+# from a group of the same name.  Screenshots go to <build>/ui-screenshots/.
 # Last, with token authentication, the schedule needs what the job needs.
 . "$(dirname "$0")/ui.sh"
 ui_local_start uv1
@@ -58,7 +62,35 @@ asubmit range=c1,c2,c3,c4,c5 user=alice task_name=local namespace=web \
 JCON=$JID
 wait_for 30 "the constraint job running" state_is "$JCON" running
 
-JOBS=$(printf '{"seq": "%s", "con": "%s"}' "$JSEQ" "$JCON")
+# 10,000 hosts n1..n10000: 20 colos of 500 in one sequence, two at a
+# time in a colo (which leaves the worker's other task slots to the jobs
+# above), 1,000 racks of 10 with one unit each: a thread of 20 slots and
+# 1,020 groups.
+awk 'BEGIN {
+	print "tag:"; print "  colo:"
+	for (c = 1; c <= 20; c++)
+		printf "    c%d: \"n[%d-%d]\"\n", c, (c - 1) * 500 + 1, c * 500
+	print "  rack:"
+	for (r = 1; r <= 1000; r++)
+		printf "    r%d: \"n[%d-%d]\"\n", r, (r - 1) * 10 + 1, r * 10
+	print "sequence:"
+	for (c = 1; c <= 20; c++)
+		printf "  - $colo.c%d\n", c
+	print "constraint:"; print "  $rack: {max_parallel: 1}"
+	print "  $colo: {max_parallel: 2}"
+}' >"$T/big.yaml" || fail "awk"
+asubmit range='n[1-10000]' user=alice task_name=local \
+    config="$(cat "$T/big.yaml")" command="$(waitcmd big)"
+JBIG=$JID
+# Its first slot's progress, from its schedule (cheaper than its hosts).
+big_running() {
+	api_get "/v1/jobs/$JBIG/schedule?max=1"
+	[ "$code" = 200 ] && [ "$(jget 'j["response"]["schedule"]["threads"][0]["slots"][0]["summary"].get("running", 0)')" -gt 0 ]
+}
+wait_for 60 "a host of the 10,000-host job running" big_running
+
+JOBS=$(printf '{"seq": "%s", "con": "%s", "big": "%s"}' "$JSEQ" "$JCON" \
+    "$JBIG")
 ui_browser ui-views.js JOBS="$JOBS"
 ui_shots schedule-view constraint-view why-panel
 stop_api
@@ -79,6 +111,7 @@ for p in "/v1/jobs/$JSEQ" "/v1/jobs/$JSEQ/schedule"; do
 	api_get "$p" -H "Authorization: Bearer ${TB}x"
 	expect_eq "$p with a wrong token" "$code" 401
 done
+touch "$T/go-big"
 for h in s1 s2 s3 s4 x1 c1 c2 c3 c4 c5; do
 	touch "$T/go-s-$h" "$T/go-c-$h"
 done

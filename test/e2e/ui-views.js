@@ -4,7 +4,8 @@
 // The web UI's schedule and constraint views, the "why is this host
 // waiting" panel and keyboard use (issue 12), in headless Chromium driven
 // by playwright-core, against the `pogo api` that t7003-ui-views.sh
-// started.  Environment: PW, API, T, SHOTS, JOBS ({"seq", "con"}), as in
+// started; last, the views of a 10,000-host job stay bounded and usable.
+// Environment: PW, API, T, SHOTS, JOBS ({"seq", "con", "big"}), as in
 // ui-browser.js.  Prints one line per check; exits non-zero at the first
 // failure.
 'use strict';
@@ -277,6 +278,110 @@ async function main() {
   await until('the job halted', async () =>
     (await apiGet('/jobs/' + con)).response.job.state === 'halted', 20);
   ok('Enter on Halt halts the job');
+
+  // ---- 10,000 hosts: a thread of 20 slots, 1,020 groups --------------
+  const big = JOBS.big;
+  const answer = page.waitForResponse((r) => r.url().startsWith(API +
+    '/v1/jobs/' + big + '/schedule'));
+  await page.goto(API + '/ui/job/' + big);
+  const r = await answer;
+  const max = Number(new URL(r.url()).searchParams.get('max'));
+  const pv = (await r.json()).response.schedule;
+  const size = (await r.body()).length;
+  check(max >= 1 && max <= 100 &&
+    pv.threads.every((t) => t.slots.every((x) => x.hosts.length <= max)) &&
+    pv.groups.every((x) => x.holders.length <= max) && size < 2e6,
+  'the page asks for at most ' + max + ' hosts a slot or group (' + size +
+    ' bytes)');
+  await page.waitForSelector('#constraints tr[data-group]');
+  await page.waitForSelector('#schedule td.slot');
+  // The whole view, from the API: what the page must sum up.
+  const full = async () => (await apiGet('/jobs/' + big + '/schedule?max=1'))
+    .response.schedule;
+  let fv = await full();
+  const nslots = fv.threads.reduce((a, t) => a + t.slots.length, 0);
+  const nhosts = fv.threads.reduce((a, t) => a + t.slots.reduce((b, x) =>
+    b + x.count, 0), 0);
+  check(fv.groups.length === 1020 && fv.threads[0].slots.length === 20 &&
+    nslots === 21 && nhosts === 10000,
+  'the job has 1,020 groups and 21 slots of 10,000 hosts', JSON.stringify(
+    [fv.groups.length, fv.threads.map((t) => [t.name, t.slots.length])]));
+  const dom = await page.evaluate(() => {
+    const q = (s) => document.querySelectorAll(s);
+    return { slots: q('#schedule td.slot').length,
+      names: Array.from(q('#schedule td.slotname .name'), (e) => e.textContent),
+      more: Array.from(q('#schedule td.more'), (e) => e.textContent),
+      caption: document.querySelector('#schedule caption').textContent,
+      first: document.querySelector('#schedule td.slot .slothosts').textContent,
+      groups: q('#constraints tr[data-group]').length,
+      gmore: Array.from(q('#constraints tr.more'), (e) => e.textContent),
+      gcaption: document.querySelector('#constraints caption').textContent,
+      hostRows: q('#hosts tbody tr').length,
+      elements: document.getElementsByTagName('*').length };
+  });
+  check(dom.slots === 11 && dom.names[0] === '[$colo.c1]' &&
+    dom.names[9] === '[$colo.c10]' && dom.names[10] === '[unconstrained]' &&
+    dom.more.length === 1 && /^10 more slots \(5000 hosts\)/.test(dom.more[0]),
+  'the schedule view draws 10 of the thread\'s 20 slots and says "' +
+    dom.more[0] + '"', JSON.stringify(dom.names));
+  check(dom.caption.includes('21 slots, 10000 hosts') &&
+    dom.first.endsWith(' and ' + (500 - max) + ' more'),
+  'it gives the totals ("' + dom.caption + '") and the slot\'s first ' + max +
+    ' hosts');
+  check(dom.groups <= 50 && dom.gmore.length === 1 &&
+    dom.gmore[0].startsWith((1020 - dom.groups) + ' more groups') &&
+    dom.gcaption.includes('1020 groups'),
+  'the constraint view draws ' + dom.groups + ' of 1,020 groups and says "' +
+    dom.gmore[0] + '"', dom.gcaption);
+  check(dom.hostRows <= 100 && dom.elements < 5000,
+    'bounded: ' + dom.hostRows + ' host rows, ' + dom.elements +
+      ' elements in the page');
+  // The groups in use come first, as many as the API says.
+  const inUse = await until('the page\'s groups in use as the API\'s',
+    async () => {
+      fv = await full();
+      const want = fv.groups.filter((x) => x.used > 0).map((x) => x.name);
+      const got = await page.$$eval('#constraints tr[data-group]', (rs) =>
+        rs.map((x) => [x.dataset.group, Number(x.dataset.used)]));
+      const head = got.slice(0, want.length);
+      return want.length > 0 && head.every((x) => x[1] > 0) &&
+        head.map((x) => x[0]).sort().join() === want.sort().join() &&
+        got.slice(want.length).every((x) => x[1] === 0) ? want : null;
+    }, 20);
+  check(await page.$eval('#constraints caption', (c, n) => c.textContent
+    .includes(n + ' in use'), inUse.length), inUse.length +
+    ' groups in use, drawn first: ' + inUse.slice(0, 4).join(', '));
+  // Enter on a Why? button answers from the views: n10000, on the first
+  // page, waits for slot $colo.c19, which the schedule view does not draw.
+  await page.focus('tr[data-host="n10000"] button.why');
+  await page.keyboard.press('Enter');
+  await until('the why panel of n10000', () => page.evaluate(() =>
+    !document.getElementById('why').hidden &&
+    document.activeElement.id === 'why'));
+  text = await page.$eval('#why', (e) => e.textContent);
+  check(text.includes('Sequence: every host of slot $colo.c19 must end ' +
+    'first; 0 of its 500 have (0 running, 500 waiting)'),
+  'Enter on n10000\'s Why? says it waits for $colo.c19, in words', text);
+  await page.screenshot({ path: path.join(SHOTS, 'big-views.png') });
+  await page.keyboard.press('Escape');
+  check(await page.evaluate(() => document.getElementById('why').hidden &&
+    document.activeElement.matches('tr[data-host="n10000"] button.why')),
+  'Escape closes it and focus goes back');
+  // n1000 (slot $colo.c2) waits for $colo.c1, the slot and the group of
+  // the same name: while the group is full, either may hold it.
+  await page.focus('tr[data-host="n1000"] button.why');
+  await page.keyboard.press('Enter');
+  text = await until('the why panel of n1000 with a full $colo.c1',
+    () => page.evaluate(() => {
+      const w = document.getElementById('why');
+      return !w.hidden && /Constraint group \$colo\.c1 is full/
+        .test(w.textContent) ? w.textContent : null;
+    }));
+  check(text.includes('$colo.c1 is a constraint group and a sequence ' +
+    'slot; either may hold n1000') && text.includes('Sequence: every host ' +
+    'of slot $colo.c1 must end first; 0 of its 500 have (2 running'),
+  'n1000\'s panel gives both: the full group and the slot', text);
+  await page.keyboard.press('Escape');
 
   check(errors.length === 0, 'no page errors', errors.join('; '));
   const foreign = requests.filter((u) => !u.startsWith(API + '/'));

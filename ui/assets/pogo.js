@@ -430,21 +430,48 @@ const POGO = (function () {
       text: (words.join(', ') || 'no hosts') + ' (of ' + count + ')' }));
   }
 
+  // A job of thousands of hosts keeps its views small: a thread draws at
+  // most SLOTS_SHOWN slots, from the one before its active slot, and the
+  // constraint view at most GROUPS_SHOWN groups, those in use first; the
+  // rest is counted in a cell of its own.
+  const SLOTS_SHOWN = 10;
+  const GROUPS_SHOWN = 50;
+
+  const plural = (n, word) => n + ' ' + word + (n === 1 ? '' : 's');
+  const hostsOf = (slots) => slots.reduce((a, s) => a + s.count, 0);
+
   // The schedule as `pogo schedule` prints it: a row of slot names and a
   // row of slot hosts per thread, here with each slot's progress.
   function scheduleTable(v) {
-    const m = Math.max(1, ...v.threads.map((t) => t.slots.length));
+    const wins = v.threads.map((t) => {
+      const n = t.slots.length;
+      if (n <= SLOTS_SHOWN) return [0, n];
+      const a = t.active_slot === null ? n : t.active_slot;
+      const from = Math.max(0, Math.min(a - 1, n - SLOTS_SHOWN));
+      return [from, from + SLOTS_SHOWN];
+    });
+    const cut = v.threads.some((t, i) => wins[i][1] - wins[i][0] <
+      t.slots.length);
+    const m = Math.max(1, ...v.threads.map((t, i) => wins[i][1] -
+      wins[i][0] + (wins[i][0] > 0) + (wins[i][1] < t.slots.length)));
     const head = el('tr', {}, el('th', { scope: 'col', text: 'Thread' }),
-      Array.from({ length: m }, (_, i) => el('th', { scope: 'col',
-        text: 'slot-' + (i + 1) })));
+      cut ? el('th', { scope: 'col', colspan: m, text: 'Slots' })
+        : Array.from({ length: m }, (_, i) => el('th', { scope: 'col',
+          text: 'slot-' + (i + 1) })));
     const body = el('tbody');
-    for (const t of v.threads) {
+    // A cell for the slots a thread does not draw.
+    const elided = (slots, where) => el('td.more', { rowspan: 2,
+      text: plural(slots.length, where + ' slot') + ' (' +
+        plural(hostsOf(slots), 'host') + ')' });
+    v.threads.forEach((t, ti) => {
+      const [from, to] = wins[ti];
       const names = el('tr', { 'data-thread': t.name },
         el('th', { scope: 'row', rowspan: 2, text: t.name }));
       const hosts = el('tr', { 'data-thread': t.name });
-      t.slots.forEach((s, i) => {
+      if (from > 0) names.append(elided(t.slots.slice(0, from), 'earlier'));
+      t.slots.slice(from, to).forEach((s, j) => {
         const p = slotProgress(s.summary);
-        const active = t.active_slot === i;
+        const active = t.active_slot === from + j;
         names.append(el('td.slotname' + (active ? '.active' : ''), {},
           el('span.name', { text: '[' + s.name + ']' }),
           active ? el('span.tag', { text: 'active' }) : ''));
@@ -457,15 +484,26 @@ const POGO = (function () {
         el('div.slothosts', { text: s.hosts.join(', ') +
           (more > 0 ? ' and ' + more + ' more' : '') })));
       });
-      for (let i = t.slots.length; i < m; i++) {
+      if (to < t.slots.length) {
+        names.append(elided(t.slots.slice(to), 'more'));
+      }
+      const spans = (from > 0) + (to < t.slots.length);
+      for (let i = names.children.length - 1; i < m; i++) {
         names.append(el('td'));
+      }
+      for (let i = hosts.children.length + spans; i < m; i++) {
         hosts.append(el('td'));
       }
       body.append(names, hosts);
-    }
+    });
+    const nslots = v.threads.reduce((a, t) => a + t.slots.length, 0);
     return el('table.schedule', { id: 'schedule' },
       el('caption', {
-        text: 'Threads and slots, as pogo schedule prints them' }),
+        text: 'Threads and slots, as pogo schedule prints them: ' +
+          plural(v.threads.length, 'thread') + ', ' +
+          plural(nslots, 'slot') + ', ' +
+          plural(v.threads.reduce((a, t) => a + hostsOf(t.slots), 0),
+            'host') }),
       el('thead', {}, head), body);
   }
 
@@ -475,9 +513,13 @@ const POGO = (function () {
   // namespace's locks (SPEC 3.5); a job's own limit is what it checks.
   function constraintTable(v, locks, jobid) {
     const byName = new Map((locks || []).map((l) => [l.group, l]));
-    const rows = v.groups.map((g) => {
+    const all = v.groups.map((g) => {
       const l = byName.get(g.name);
-      const used = l ? l.used : g.used;
+      return { g, l, used: l ? l.used : g.used };
+    });
+    const busy = all.filter((x) => x.used > 0);
+    const order = busy.concat(all.filter((x) => x.used <= 0));
+    const rows = order.slice(0, GROUPS_SHOWN).map(({ g, l, used }) => {
       const holders = l ? l.holders.map((h) => h.jobid === jobid ? h.host
         : h.host + ' (' + h.jobid + ')') : g.holders;
       const full = used >= g.limit;
@@ -490,8 +532,16 @@ const POGO = (function () {
       el('td.num', { text: g.count }),
       el('td.holders', { text: holders.length ? holders.join(', ') : '—' }));
     });
+    const rest = order.length - rows.length;
+    if (rest > 0) {
+      const restBusy = Math.max(0, busy.length - rows.length);
+      rows.push(el('tr.more', {}, el('td', { colspan: 5,
+        text: plural(rest, 'more group') + ', ' +
+          (restBusy ? restBusy + ' of them in use' : 'none in use') })));
+    }
     return el('table.constraints', { id: 'constraints' },
-      el('caption', { text: 'Units in use per constraint group' }),
+      el('caption', { text: 'Units in use per constraint group: ' +
+        plural(all.length, 'group') + ', ' + busy.length + ' in use' }),
       el('thead', {}, el('tr', {}, ['Group', 'Limit', 'Used', 'Hosts in group',
         'Held by'].map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, rows.length ? rows : el('tr', {}, el('td.empty', {
@@ -535,24 +585,33 @@ const POGO = (function () {
         for (const t of v.threads) {
           for (const s of t.slots) if (s.name === name) slot = s;
         }
-        if (g) {
-          const l = byLock.get(name);
-          const used = l ? l.used : g.used;
+        // A slot and a per-value group may share a name ($colo.c1): a
+        // group that is not full holds no host, a slot that has ended
+        // neither; when both may, the page says both.
+        const l = g && byLock.get(name);
+        const used = l ? l.used : g ? g.used : 0;
+        const p = slot && slotProgress(slot.summary);
+        const full = g && used >= g.limit;
+        const open = slot && p.done + p.failed < slot.count;
+        if (full && open) {
+          out.push(name + ' is a constraint group and a sequence slot; ' +
+            'either may hold ' + host + '.');
+        }
+        if (g && (full || !slot)) {
           const holders = l ? l.holders.map((x) => x.host) : g.holders;
           out.push('Constraint group ' + name + ' is full: ' + used +
             ' of its ' + g.limit + ' unit(s) are in use' +
             (holders.length ? ', held by ' + holders.join(', ') : '') +
             '. A host holds its unit while it runs, and after it fails ' +
             'until it is retried or skipped.');
-        } else if (slot) {
-          const p = slotProgress(slot.summary);
+        }
+        if (slot && (!full || open)) {
           out.push('Sequence: every host of slot ' + name + ' must end ' +
             'first; ' + (p.done + p.failed) + ' of its ' + slot.count +
             ' have (' + p.running + ' running, ' + p.waiting +
             ' waiting).');
-        } else {
-          out.push('It waits for ' + name + '.');
         }
+        if (!g && !slot) out.push('It waits for ' + name + '.');
       }
     } else if (msg === 'retry requested' || msg === 'job resumed') {
       out.push('It was put back to run and waits for its turn: its ' +
