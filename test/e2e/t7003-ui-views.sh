@@ -85,7 +85,8 @@ JBIG=$JID
 # Its first slot's progress, from its schedule (cheaper than its hosts).
 big_running() {
 	api_get "/v1/jobs/$JBIG/schedule?max=1"
-	[ "$code" = 200 ] && [ "$(jget 'j["response"]["schedule"]["threads"][0]["slots"][0]["summary"].get("running", 0)')" -gt 0 ]
+	br='j["response"]["schedule"]["threads"][0]["slots"][0]["summary"]'
+	[ "$code" = 200 ] && [ "$(jget "$br.get('running', 0)")" -gt 0 ]
 }
 wait_for 60 "a host of the 10,000-host job running" big_running
 

@@ -7,12 +7,12 @@
 // front of a real dispatcher, worker and sshd.
 // Environment: PW (playwright-core's directory), API (https://host:port),
 // T (the test's directory), SHOTS (where the screenshots go), JOBS ({fail,
-// run, one}: a job whose two hosts failed for a wrong password, a running
-// job, a job whose one host failed so, a job halted after one of its two
-// hosts whose secrets the dispatcher lost in a restart; all alice's), TOKENS (user ->
-// token: alice the owner, carol an admin, bob neither), APISPKI (the
-// base64 SHA-256 of the API certificate's key, which the browser trusts),
-// SECRET (the password to type).
+// run, one, res}: a job whose two hosts failed for a wrong password, a
+// running job, a job whose one host failed so, a job halted after one of
+// its two hosts whose secrets the dispatcher lost in a restart; all
+// alice's), TOKENS (user -> token: alice the owner, carol an admin, bob
+// neither), APISPKI (the base64 SHA-256 of the API certificate's key,
+// which the browser trusts), SECRET (the password to type).
 // Writes $T/requests.log (every request of the browser: method, URL,
 // headers, body), $T/box-retry.b64, $T/box-retry-one.b64 and
 // $T/box-resume.b64 (the retries' and the resume's password fields).

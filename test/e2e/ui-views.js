@@ -296,8 +296,9 @@ async function main() {
   await page.waitForSelector('#constraints tr[data-group]');
   await page.waitForSelector('#schedule td.slot');
   // The whole view, from the API: what the page must sum up.
-  const full = async () => (await apiGet('/jobs/' + big + '/schedule?max=1'))
-    .response.schedule;
+  // (A 503 when the dispatcher builds two schedules already: again.)
+  const full = () => until('the schedule of ' + big, async () =>
+    (await apiGet('/jobs/' + big + '/schedule?max=1')).response.schedule);
   let fv = await full();
   const nslots = fv.threads.reduce((a, t) => a + t.slots.length, 0);
   const nhosts = fv.threads.reduce((a, t) => a + t.slots.reduce((b, x) =>

@@ -823,8 +823,11 @@ const POGO = (function () {
         if (whyHost) renderWhy();
         main.dataset.views = String(Date.now());
       } catch (e) {
+        // A busy dispatcher (503) or a lost connection: the last view
+        // stays below the error until a reload answers.
         schedBox.replaceChildren(schedBox.firstChild,
-          el('p.notice.error', { text: e.message }));
+          el('p.notice.error', { text: e.message }),
+          schedBox.querySelector('#schedule') || '');
       }
     }
     async function refreshViews() {
