@@ -2854,24 +2854,18 @@ disp_add_entry(const struct pogo_store_entry *e, void *arg)
 }
 
 /*
- * Answer a log request of job j; with wait > 0 and nothing at offset,
- * return false without answering.
+ * The answer to a log request of job j (count entries): at most max
+ * entries from offset.
  */
-static bool
-disp_log_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
-    const struct pogo_store_job *j, bool may_wait)
+static struct pogo_json *
+disp_log_doc(struct pogo_dispatcher *d, const struct pogo_store_job *j,
+    uint32_t offset, uint32_t max, uint32_t count)
 {
 	struct disp_entries es = { 0 };
 	struct disp_counts c = { { 0 } };
 	struct pogo_json *doc, *meta, *resp;
 	char jobid[32];
-	uint32_t offset, max, count = 0;
 
-	if (!disp_req_page(d, req, 300, &offset, &max))
-		return true;
-	pogo_store_log_length(d->store, j->job, &count);
-	if (may_wait && offset >= count)
-		return false;
 	disp_counts_get(d, j->job, &c);
 	snprintf(jobid, sizeof(jobid), "p%010llu", (unsigned long long)j->job);
 	doc = disp_envelope(d, &meta);
@@ -2884,7 +2878,36 @@ disp_log_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	es.jobid = jobid;
 	es.job = j;
 	pogo_store_log(d->store, j->job, offset, max, disp_add_entry, &es);
-	disp_respond(req, 200, doc);
+	return doc;
+}
+
+/* disp_log_doc() printed (pretty: json-pretty), ending with a newline. */
+static char *
+disp_log_doc_print(struct pogo_dispatcher *d, const struct pogo_store_job *j,
+    uint32_t offset, uint32_t max, uint32_t count, bool pretty, size_t *lenp)
+{
+	struct pogo_json *doc = disp_log_doc(d, j, offset, max, count);
+
+	return pretty ? pogo_json_print_pretty(doc, lenp)
+	              : pogo_json_print_line(doc, lenp);
+}
+
+/*
+ * Answer a log request of job j; with wait > 0 and nothing at offset,
+ * return false without answering.
+ */
+static bool
+disp_log_answer(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j, bool may_wait)
+{
+	uint32_t offset, max, count = 0;
+
+	if (!disp_req_page(d, req, 300, &offset, &max))
+		return true;
+	pogo_store_log_length(d->store, j->job, &count);
+	if (may_wait && offset >= count)
+		return false;
+	disp_respond(req, 200, disp_log_doc(d, j, offset, max, count));
 	return true;
 }
 
@@ -2970,15 +2993,78 @@ disp_log(struct pogo_http_req *req, void *arg)
 	d->waits = w;
 }
 
+/*
+ * The printed answer to the long polls of one job that asked for the same
+ * page in the same format: built once for all of them (200 followers of a
+ * job are woken by the same entry; test/bench/api.sh's wake stage).  A
+ * JSONP `cb` wraps it for each.
+ */
+struct disp_log_body {
+	uint32_t offset, max;
+	bool pretty;
+	char *s;
+	size_t len;
+};
+
+/* The different bodies kept for one wake-up; others are built each. */
+#define DISP_LOG_BODIES 8
+
+/*
+ * Answer the long poll w (out of the list) of job j (NULL: gone), whose
+ * log holds count entries, with a body of bodies[0..*nbodies) if one was
+ * built for the same page and format, else a new one, kept there if there
+ * is room.  The same bytes disp_log_answer() would send.
+ */
+static void
+disp_wait_answer(struct pogo_dispatcher *d, struct disp_wait *w,
+    const struct pogo_store_job *j, uint32_t count,
+    struct disp_log_body *bodies, size_t *nbodies)
+{
+	struct pogo_http_req *req = w->req;
+	struct disp_log_body *b = NULL, one;
+	uint32_t offset, max;
+	bool pretty;
+	size_t i;
+
+	w->req = NULL;
+	if (j == NULL)
+		disp_error(d, req, 404, "no such job p%010llu",
+		    (unsigned long long)w->job);
+	else if (disp_req_page(d, req, 300, &offset, &max) &&
+	    disp_format_ok(req, &pretty)) {
+		for (i = 0; i < *nbodies && b == NULL; i++) {
+			if (bodies[i].offset == offset &&
+			    bodies[i].max == max && bodies[i].pretty == pretty)
+				b = &bodies[i];
+		}
+		if (b == NULL) {
+			b = *nbodies < DISP_LOG_BODIES ? &bodies[(*nbodies)++]
+			                               : &one;
+			b->offset = offset;
+			b->max = max;
+			b->pretty = pretty;
+			b->s = disp_log_doc_print(
+			    d, j, offset, max, count, pretty, &b->len);
+		}
+		disp_respond_text(req, 200, b->s, b->len);
+		if (b == &one)
+			free(one.s);
+	}
+	uv_close((uv_handle_t *)&w->timer, disp_wait_close_cb);
+}
+
 /* The commit of a new entry has happened: answer its long polls. */
 static void
 disp_log_commit_cb(struct pogo_store *st, int status, void *arg)
 {
 	struct pogo_dispatcher *d = ((struct disp_wait *)arg)->d;
 	uint64_t job = ((struct disp_wait *)arg)->job;
-	struct disp_wait *w, *next;
+	struct disp_wait *w, **pp, *ready = NULL;
 	struct pogo_dispatcher_watch *x, *xnext;
+	struct disp_log_body bodies[DISP_LOG_BODIES];
+	struct pogo_store_job *j = NULL;
 	uint32_t count = 0;
+	size_t nbodies = 0, i;
 
 	free(arg);
 	/* Readers in this process first; fn may unwatch its own watch. */
@@ -2987,14 +3073,29 @@ disp_log_commit_cb(struct pogo_store *st, int status, void *arg)
 		if (x->job == job)
 			x->fn(d, job, x->arg);
 	}
-	/* Only the polls whose entry exists now. */
+	/* Only the polls whose entry exists now, the oldest first. */
 	if (pogo_store_log_length(d->store, job, &count) != 0)
 		return;
-	for (w = d->waits; w != NULL; w = next) {
-		next = w->next;
-		if (w->job == job && w->offset < count)
-			disp_wait_end(w);
+	for (pp = &d->waits; (w = *pp) != NULL;) {
+		if (w->job == job && w->offset < count) {
+			*pp = w->next;
+			w->next = ready;
+			ready = w;
+		} else
+			pp = &w->next;
 	}
+	if (ready == NULL)
+		return;
+	/* The job, its counts and its entries are read once for them all. */
+	if (pogo_store_job_get(d->store, job, &j) != 0)
+		j = NULL;
+	while ((w = ready) != NULL) {
+		ready = w->next;
+		disp_wait_answer(d, w, j, count, bodies, &nbodies);
+	}
+	for (i = 0; i < nbodies; i++)
+		free(bodies[i].s);
+	pogo_store_job_free(j);
 }
 
 void

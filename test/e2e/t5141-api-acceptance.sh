@@ -87,11 +87,14 @@ cp_get "/v1/jobs/$JP/hosts?max=3&offset=2"
 expect_eq "A-PAGE a middle page in name order" \
     "$(jget 'list(j["response"]["hosts"])')" '["pg3", "pg4", "pg5"]'
 
-# A-WAIT: a job whose host waits for $T/go-w.  The poll is sent at the
+# A-WAIT: a job whose host waits for $T/go-w.  The polls are sent at the
 # log's end; the next entry (the host's end) comes when the file is made.
-# The answer must come within 0.2 s of that entry's time, which the
+# Each answer must come within 0.2 s of that entry's time, which the
 # dispatcher stamped; a poll on a job where nothing happens answers an
-# empty list after 5 s.
+# empty list after 5 s.  Polls of different forms woken by the same
+# entry (the dispatcher builds one body per form for them all) each get
+# their own: two alike the same bytes, max=1 one entry, json-pretty
+# several lines, cb=f JSONP, and a poll one entry further on starts there.
 waitcmd="i=0; while [ ! -e $T/go-w ] && [ \$i -lt 1200 ]; do sleep 0.1; i=\$((i+1)); done"
 submit user=u command="$waitcmd" range=w1 task_name=local
 JW=$(jget 'j["jobid"]')
@@ -105,42 +108,64 @@ import http.client, json, os, sys, threading, time
 cp, jw, jq, go = sys.argv[1:5]
 host, port = cp.rsplit(":", 1)
 
-def get(path, timeout=30):
+def get_raw(path, timeout=30):
     c = http.client.HTTPConnection(host, int(port), timeout=timeout)
     c.request("GET", path)
     r = c.getresponse()
-    body = json.loads(r.read())
+    raw = r.read()
     c.close()
-    return r.status, body
+    return r.status, raw
+
+def get(path, timeout=30):
+    s, raw = get_raw(path, timeout)
+    return s, json.loads(raw)
 
 s, j = get("/v1/jobs/%s/log" % jw)
 count = j["meta"]["count"]
 assert s == 200 and count == len(j["response"]["joblog"]), j
-res = {}
-def poll():
-    res["sent"] = time.time()
-    res["status"], res["body"] = get(
-        "/v1/jobs/%s/log?offset=%d&wait=5" % (jw, count))
-    res["answered"] = time.time()
-t = threading.Thread(target=poll)
-t.start()
-# The entry must come after the poll reached the dispatcher (checked
+# name: (offset, the rest of the query)
+polls = {"a1": (count, ""), "a2": (count, ""), "max1": (count, "&max=1"),
+         "pretty": (count, "&format=json-pretty"), "cb": (count, "&cb=f"),
+         "next": (count + 1, "")}
+res = {n: {} for n in polls}
+def poll(n):
+    r = res[n]
+    r["sent"] = time.time()
+    r["status"], r["raw"] = get_raw("/v1/jobs/%s/log?offset=%d&wait=5%s"
+        % (jw, polls[n][0], polls[n][1]))
+    r["answered"] = time.time()
+ts = [threading.Thread(target=poll, args=(n,)) for n in polls]
+for t in ts:
+    t.start()
+# The entry must come after the polls reached the dispatcher (checked
 # below from the entry's time): half a second is the scenario, no wait
 # for a condition.
 time.sleep(0.5)
-assert "answered" not in res, ("answered before any entry", res)
+for n in polls:
+    assert "answered" not in res[n], ("answered before any entry", n, res[n])
 open(go, "w").close()
-t.join(30)
-assert res["status"] == 200, res
-log = res["body"]["response"]["joblog"]
-assert len(log) >= 1 and log[0]["index"] == count, res
-entry_time = log[0]["time"]
-lag = res["answered"] - entry_time
-waited = res["answered"] - res["sent"]
-print("A-WAIT: entry %d at +%.3f s after the poll, answered %.1f ms after it"
-      % (count, entry_time - res["sent"], lag * 1000))
-assert entry_time > res["sent"], ("the entry came before the poll", res)
-assert 0 <= lag <= 0.2, ("answered %.3f s after the entry" % lag, res)
+for t in ts:
+    t.join(30)
+for n, (offset, q) in polls.items():
+    r = res[n]
+    assert r.get("status") == 200, (n, r)
+    raw = r["raw"]
+    if n == "cb":
+        assert raw.startswith(b"f(") and raw.endswith(b")\n"), (n, raw)
+        raw = raw[2:-2]
+    r["body"] = json.loads(raw)
+    log = r["body"]["response"]["joblog"]
+    assert len(log) >= 1 and log[0]["index"] == offset, (n, r)
+    entry_time = log[0]["time"]
+    lag = r["answered"] - entry_time
+    print("A-WAIT %s: entry %d at +%.3f s after the poll, answered %.1f ms "
+          "after it" % (n, offset, entry_time - r["sent"], lag * 1000))
+    assert entry_time > r["sent"], ("the entry came before the poll", n, r)
+    assert 0 <= lag <= 0.2, ("answered %.3f s after the entry" % lag, n, r)
+assert res["a1"]["raw"] == res["a2"]["raw"], (res["a1"], res["a2"])
+assert len(res["max1"]["body"]["response"]["joblog"]) == 1, res["max1"]
+assert res["pretty"]["raw"].count(b"\n") > 3, res["pretty"]
+assert res["a1"]["raw"].count(b"\n") == 1, res["a1"]
 
 # Nothing happens on jq until go-q: an empty list after 5 s.
 s, j = get("/v1/jobs/%s/log" % jq)
