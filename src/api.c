@@ -39,9 +39,12 @@
  * its own after 60 s (POGO_HTTP_DEFAULT_IDLE_TIMEOUT_MS).  With fewer
  * than the clients' concurrency, answers that come back together close
  * the surplus and the next requests open (and handshake) again: 16
- * left test/bench/api.sh's 64 wrk connections at 3 requests/s with TLS.
+ * left test/bench/api.sh's 64 wrk connections at 3 requests/s with TLS;
+ * 64 closed 136 of its 200 long polls' connections at every wake-up, and
+ * their polls connected again at once (wake p99 about 100 ms through the
+ * API against 20-40 ms with 256, same machine, interleaved runs).
  */
-#define API_POOL_MAX 64
+#define API_POOL_MAX 256
 #define API_POOL_IDLE_MS 30000
 
 struct api_fwd;

@@ -1489,6 +1489,15 @@ pogo_http_server_new(uv_loop_t *loop, const struct pogo_http_config *cfg,
 	return 0;
 }
 
+/*
+ * Connections the kernel may hold before they are accepted (capped by
+ * net.core.somaxconn).  With 128, pogo api's 200 long polls of a job,
+ * answered together and sent again on new connections to the control
+ * port, overflowed it: the dropped SYNs came again after 1 s
+ * (TcpExtListenDrops; test/bench/api.sh's wake stage, max ~1 s).
+ */
+#define HTTP_BACKLOG 4096
+
 int
 pogo_http_server_listen(struct pogo_http_server *srv,
     const struct pogo_http_listen *how, char **cause)
@@ -1514,7 +1523,7 @@ pogo_http_server_listen(struct pogo_http_server *srv,
 	srv->listener.data = srv;
 	srv->listening = true;
 	if ((r = uv_tcp_bind(&srv->listener, how->addr, 0)) != 0 ||
-	    (r = uv_listen((uv_stream_t *)&srv->listener, 128,
+	    (r = uv_listen((uv_stream_t *)&srv->listener, HTTP_BACKLOG,
 	         server_connection_cb)) != 0) {
 		xasprintf(cause, "listen on %s: %s", text, uv_strerror(r));
 		return r;
