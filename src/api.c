@@ -56,6 +56,9 @@ struct pogo_api {
 	char *upstream;                 /* the control port's URL */
 	struct pogo_tls *tls;           /* to the control port, or NULL */
 	struct pogo_client_pool *pool;  /* kept-alive connections to it */
+	/* Bytes of the control port's answers held now (api.max_buffered). */
+	struct pogo_client_budget budget;
+	unsigned nlong; /* long polls forwarded now (api.max_long_polls) */
 	struct pogo_api_tokens *tokens; /* api.auth token */
 	char hostname[256];
 	bool loopback;        /* auth none on a loopback api.listen */
@@ -72,6 +75,7 @@ struct api_fwd {
 	struct pogo_client *client;
 	bool submit;   /* POST /v1/jobs: answer in SPEC 11.5's envelope */
 	bool lookup;   /* asking for the job's owner first */
+	bool long_poll; /* counted in nlong */
 	char *headers; /* X-Pogo-User, X-Pogo-Admin, X-Pogo-Auth */
 	char *user;    /* the authenticated user, or NULL */
 	bool admin;
@@ -200,6 +204,8 @@ api_fwd_free(struct api_fwd *f)
 		a->fwds = f->next;
 	if (f->next != NULL)
 		f->next->prev = f->prev;
+	if (f->long_poll)
+		a->nlong--;
 	pogo_client_free(f->client);
 	free(f->headers);
 	free(f->user);
@@ -289,6 +295,10 @@ api_forward_cb(int err, const char *cause, int status, const char *body,
 	if (err == UV_ECANCELED)
 		/* Stopping, or the client went away (the answer is lost). */
 		api_error(a, f->req, "fail", 503, "the API is stopping");
+	else if (err == POGO_ERR_LIMIT)
+		/* Over api.max_buffered: not held, not passed on. */
+		api_error(a, f->req, "fail", 502,
+		    "problem in communication with dispatcher: %s", cause);
 	else if (err != 0)
 		api_error(a, f->req, "fail", 500,
 		    "problem in communication with dispatcher: %s",
@@ -362,6 +372,30 @@ api_is_admin(struct pogo_api *a, const char *user)
 	return false;
 }
 
+/*
+ * Is req a long poll of a job's log (GET or HEAD /v1/jobs/:jobid/log with
+ * a wait of at least a second)?
+ */
+static bool
+api_is_long_poll(struct pogo_http_req *req)
+{
+	const char *path = pogo_http_req_path(req), *p, *w;
+	const char *method = pogo_http_req_method(req);
+	long long wait;
+	size_t n;
+
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return false;
+	if (strncmp(path, "/v1/jobs/", 9) != 0)
+		return false;
+	p = path + 9;
+	n = strcspn(p, "/");
+	if (n == 0 || strcmp(p + n, "/log") != 0)
+		return false;
+	w = pogo_http_req_param(req, "wait");
+	return w != NULL && pogo_strtonum(w, 1, UINT32_MAX, &wait) == 0;
+}
+
 /* Send f's request (or its owner lookup) to the control port. */
 static void
 api_send(struct api_fwd *f)
@@ -427,7 +461,7 @@ api_forward(struct pogo_http_req *req, void *arg)
 	const char *user = NULL;
 	struct api_fwd *f;
 	char *cause = NULL;
-	bool admin = false;
+	bool admin = false, long_poll;
 	int r;
 
 	if (a->stopping) {
@@ -477,12 +511,26 @@ api_forward(struct pogo_http_req *req, void *arg)
 		api_error(a, req, NULL, 403, "permission denied");
 		return;
 	}
+	long_poll = api_is_long_poll(req);
+	if (long_poll && a->nlong >= a->cfg->api.max_long_polls) {
+		/*
+		 * Each holds a connection here and at the control port for
+		 * up to a minute: the client comes back later rather than
+		 * polling at once in a loop.
+		 */
+		pogo_http_req_add_header(req, "Retry-After", "1");
+		api_error(a, req, "fail", 503,
+		    "too many long polls (%u); try again later",
+		    a->cfg->api.max_long_polls);
+		return;
+	}
 	f = xcalloc(1, sizeof(*f));
 	f->a = a;
 	f->req = req;
 	o.api = a->upstream;
 	o.tls = a->tls;
 	o.pool = a->pool;
+	o.budget = &a->budget;
 	if (pogo_client_new(a->loop, &o, &f->client, &cause) != 0) {
 		api_error(a, req, "fail", 500,
 		    "problem in communication with dispatcher: %s", cause);
@@ -494,6 +542,9 @@ api_forward(struct pogo_http_req *req, void *arg)
 	if (a->fwds != NULL)
 		a->fwds->prev = f;
 	a->fwds = f;
+	f->long_poll = long_poll;
+	if (long_poll)
+		a->nlong++;
 	f->headers = xstrdup("");
 	if (user != NULL) {
 		f->user = xstrdup(user);
@@ -623,6 +674,7 @@ pogo_api_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	}
 	a->pool =
 	    pogo_client_pool_new(loop, a->tls, API_POOL_MAX, API_POOL_IDLE_MS);
+	a->budget.max = cfg->api.max_buffered;
 	if (gethostname(a->hostname, sizeof(a->hostname) - 1) != 0)
 		pogo_strlcpy(a->hostname, "localhost", sizeof(a->hostname));
 	if (upstream != NULL) {

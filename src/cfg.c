@@ -42,6 +42,8 @@ struct cfg_raw_api {
 	char **admins;
 	uint32_t admins_count;
 	char *worker_cert;
+	char *max_long_polls;
+	char *max_buffered;
 };
 
 struct cfg_raw_dispatcher {
@@ -128,6 +130,8 @@ static const cyaml_schema_field_t cfg_api_fields[] = {
 	CFG_LIST("admins", struct cfg_raw_api, admins, &cfg_entry_name,
 	    POGO_CFG_MAX_ADMINS),
 	CFG_PATH("worker_cert", struct cfg_raw_api, worker_cert),
+	CFG_SCALAR("max_long_polls", struct cfg_raw_api, max_long_polls),
+	CFG_SCALAR("max_buffered", struct cfg_raw_api, max_buffered),
 	CYAML_FIELD_END,
 };
 
@@ -896,7 +900,11 @@ cfg_convert(struct cfg_ctx *c, struct cfg_raw *raw, const char *hostname,
 	    cfg_path(c, "api.token_file", a->token_file, "",
 	        &cfg->api.token_file) != 0 ||
 	    cfg_path(c, "api.worker_cert", a->worker_cert, "",
-	        &cfg->api.worker_cert) != 0)
+	        &cfg->api.worker_cert) != 0 ||
+	    cfg_uint(c, "api.max_long_polls", a->max_long_polls, 512, 1,
+	        100000, "a number", &cfg->api.max_long_polls) != 0 ||
+	    cfg_uint(c, "api.max_buffered", a->max_buffered, 268435456, 65536,
+	        INT32_MAX, "a number of bytes", &cfg->api.max_buffered) != 0)
 		return POGO_ERR_CONFIG;
 	cfg->api.auth = (enum pogo_cfg_auth)v;
 	cfg->api.admins = xcalloc(a->admins_count + 1, sizeof(char *));

@@ -406,6 +406,9 @@ struct pogo_client_parser {
 	char *body;
 	size_t len, cap;
 	bool over;
+	bool over_budget; /* over budget's room rather than max */
+	struct pogo_client_budget *budget; /* shared, or NULL */
+	size_t charged;                     /* bytes counted in budget */
 	bool complete;
 	bool head;       /* the answer to a HEAD: no body */
 	bool keep_alive; /* the connection may carry another request */
@@ -426,6 +429,11 @@ parser_on_headers_complete(llhttp_t *h)
 		p->over = true;
 		return -1;
 	}
+	if (p->budget != NULL && (h->flags & F_CONTENT_LENGTH) &&
+	    h->content_length > p->budget->max - p->budget->used) {
+		p->over = p->over_budget = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -437,6 +445,14 @@ parser_on_body(llhttp_t *h, const char *at, size_t n)
 	if (n > p->max - p->len) {
 		p->over = true;
 		return -1;
+	}
+	if (p->budget != NULL) {
+		if (n > p->budget->max - p->budget->used) {
+			p->over = p->over_budget = true;
+			return -1;
+		}
+		p->budget->used += n;
+		p->charged += n;
 	}
 	if (p->len + n + 1 > p->cap) {
 		p->cap =
@@ -457,6 +473,30 @@ parser_on_message_complete(llhttp_t *h)
 	p->complete = true;
 	p->keep_alive = llhttp_should_keep_alive(h) != 0;
 	return HPE_PAUSED;
+}
+
+/* Give back what p counted in its budget, and leave it. */
+static void
+parser_unbudget(struct pogo_client_parser *p)
+{
+	if (p->budget != NULL)
+		p->budget->used -= p->charged;
+	p->charged = 0;
+	p->budget = NULL;
+}
+
+void
+pogo_client_parser_set_budget(
+    struct pogo_client_parser *p, struct pogo_client_budget *b)
+{
+	parser_unbudget(p);
+	p->budget = b;
+}
+
+bool
+pogo_client_parser_over(const struct pogo_client_parser *p)
+{
+	return p->over;
 }
 
 struct pogo_client_parser *
@@ -482,7 +522,11 @@ parser_result(struct pogo_client_parser *p, llhttp_errno_t err, char **cause)
 		return 1;
 	if (err == HPE_OK)
 		return 0;
-	if (p->over)
+	if (p->over_budget)
+		xasprintf(cause,
+		    "the answers held at once would be larger than %zu bytes",
+		    p->budget->max);
+	else if (p->over)
 		xasprintf(cause, "the answer is larger than %zu bytes", p->max);
 	else
 		xasprintf(cause, "malformed HTTP answer: %s",
@@ -545,6 +589,7 @@ pogo_client_parser_free(struct pogo_client_parser *p)
 {
 	if (p == NULL)
 		return;
+	parser_unbudget(p);
 	free(p->body);
 	free(p);
 }
@@ -564,6 +609,8 @@ struct pogo_client {
 	char *api;
 	char *token;
 	struct client_req *req; /* the request in flight */
+	size_t max_body;
+	struct pogo_client_budget *budget; /* borrowed, or NULL */
 	unsigned nalive;        /* requests not freed yet */
 	bool freeing;
 };
@@ -741,6 +788,15 @@ pogo_client_pool_idle(const struct pogo_client_pool *p)
 	return p->nidle;
 }
 
+/* A new parser for q's answer. */
+static void
+req_parser(struct client_req *q)
+{
+	q->parser = pogo_client_parser_new(q->c->max_body);
+	q->parser->head = q->head;
+	pogo_client_parser_set_budget(q->parser, q->c->budget);
+}
+
 static void
 req_free(struct client_req *q)
 {
@@ -787,6 +843,9 @@ req_finish(struct client_req *q, int err, const char *cause)
 	if (q->parser != NULL)
 		status = pogo_client_parser_status(q->parser);
 	q->cb(err, cause, status, body, len, q->arg);
+	/* (Now: the budget's owner may be gone when q is freed.) */
+	if (q->parser != NULL)
+		parser_unbudget(q->parser);
 	if (q->resolving)
 		uv_cancel((uv_req_t *)&q->resolve);
 	/*
@@ -829,8 +888,7 @@ req_fail(struct client_req *q, int err, const char *cause)
 	q->stream = NULL;
 	pogo_stream_close(s, pool_stream_closed, q->c->pool);
 	pogo_client_parser_free(q->parser);
-	q->parser = pogo_client_parser_new(POGO_CLIENT_MAX_BODY);
-	q->parser->head = q->head;
+	req_parser(q);
 	req_dial(q);
 }
 
@@ -871,7 +929,7 @@ req_read(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
 	if (r == 1)
 		req_finish(q, 0, NULL);
 	else if (r < 0)
-		req_finish(q, r, cause);
+		req_finish(q, q->parser->over ? POGO_ERR_LIMIT : r, cause);
 	free(cause);
 }
 
@@ -1030,8 +1088,7 @@ pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
 	q->arg = arg;
 	q->head = strcmp(m->method, "HEAD") == 0;
 	q->idempotent = q->head || strcmp(m->method, "GET") == 0;
-	q->parser = pogo_client_parser_new(POGO_CLIENT_MAX_BODY);
-	q->parser->head = q->head;
+	req_parser(q);
 	c->req = q;
 	c->nalive++;
 	if (c->token != NULL)
@@ -1113,6 +1170,8 @@ pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
 	}
 	c->loop = loop;
 	c->pool = o->pool;
+	c->max_body = o->max_body != 0 ? o->max_body : POGO_CLIENT_MAX_BODY;
+	c->budget = o->budget;
 	c->api = xstrdup(o->api);
 	n = strlen(c->api);
 	while (n > 0 && c->api[n - 1] == '/')

@@ -84,6 +84,8 @@ struct pogo_cfg {
 		char **admins;
 		size_t nadmins;
 		char *worker_cert;
+		unsigned max_long_polls; /* long polls forwarded at once */
+		unsigned max_buffered;   /* bytes of answers held at once */
 	} api;
 	struct {
 		struct pogo_cfg_addr worker_listen;

@@ -105,6 +105,21 @@ int pogo_client_envelope(int status, const char *body, size_t len,
  * pogo_client_parser_eof ends a body delimited by the connection's end.
  */
 struct pogo_client_parser *pogo_client_parser_new(size_t max);
+/*
+ * A budget shared by several parsers: the body bytes they hold at once
+ * (used) at most max; an answer that would go over it is refused as one
+ * over the parser's own max is ("the answers held at once would be larger
+ * than <max> bytes").  A parser gives its bytes back when it is freed or
+ * given another budget (NULL: none).
+ */
+struct pogo_client_budget {
+	size_t max;
+	size_t used;
+};
+void pogo_client_parser_set_budget(
+    struct pogo_client_parser *p, struct pogo_client_budget *b);
+/* Was the answer refused for its size (max or budget)? */
+bool pogo_client_parser_over(const struct pogo_client_parser *p);
 int pogo_client_parser_feed(
     struct pogo_client_parser *p, const char *data, size_t len, char **cause);
 int pogo_client_parser_eof(struct pogo_client_parser *p, char **cause);
@@ -153,6 +168,14 @@ struct pogo_client_opts {
 	struct pogo_tls *tls;
 	/* Kept-alive connections (borrowed), or NULL: one per request. */
 	struct pogo_client_pool *pool;
+	/* The largest answer body taken (0: POGO_CLIENT_MAX_BODY). */
+	size_t max_body;
+	/*
+	 * The budget of answer bytes held at once, shared with other
+	 * clients (borrowed; it must outlive every request in flight: a
+	 * request gives its bytes back right after its callback), or NULL.
+	 */
+	struct pogo_client_budget *budget;
 };
 
 /*
@@ -168,7 +191,8 @@ const char *pogo_client_api(const struct pogo_client *c);
 /*
  * The answer of one request: err 0 and the HTTP status and body
  * (borrowed for the call), or err < 0 with cause ("connection refused",
- * the TLS refusal, "timed out", ...).
+ * the TLS refusal, "timed out", ...); POGO_ERR_LIMIT for an answer over
+ * max_body or the budget.
  */
 typedef void (*pogo_client_cb)(int err, const char *cause, int status,
     const char *body, size_t len, void *arg);

@@ -204,6 +204,58 @@ TEST(parser_lengths)
 	pogo_client_parser_free(p);
 }
 
+TEST(parser_budget)
+{
+	struct pogo_client_budget b = { 10, 0 };
+	struct pogo_client_parser *p1, *p2, *p3;
+	char *cause;
+
+	/* p1 holds 6 bytes of 10: p2's 5 more are refused, chunk by chunk. */
+	p1 = pogo_client_parser_new(1024);
+	pogo_client_parser_set_budget(p1, &b);
+	ASSERT_EQ(feed(p1,
+	              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	              "6\r\nabcdef\r\n",
+	              100, &cause),
+	    0);
+	ASSERT_EQ(b.used, 6);
+	p2 = pogo_client_parser_new(1024);
+	pogo_client_parser_set_budget(p2, &b);
+	ASSERT_EQ(feed(p2,
+	              "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	              "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
+	              100, &cause),
+	    POGO_ERR_PROTOCOL);
+	ASSERT_STR_EQ(cause,
+	    "the answers held at once would be larger than 10 bytes");
+	ASSERT(pogo_client_parser_over(p2));
+	free(cause);
+	pogo_client_parser_free(p2);
+	ASSERT_EQ(b.used, 6);
+	/* ... and from its Content-Length, before the body. */
+	p3 = pogo_client_parser_new(1024);
+	pogo_client_parser_set_budget(p3, &b);
+	ASSERT_EQ(feed(p3, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
+	              100, &cause),
+	    POGO_ERR_PROTOCOL);
+	free(cause);
+	pogo_client_parser_free(p3);
+	/* p1 gives its bytes back when freed; 10 fit again. */
+	pogo_client_parser_free(p1);
+	ASSERT_EQ(b.used, 0);
+	p3 = pogo_client_parser_new(1024);
+	pogo_client_parser_set_budget(p3, &b);
+	ASSERT_EQ(feed(p3,
+	              "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n"
+	              "0123456789",
+	              3, &cause),
+	    1);
+	ASSERT(!pogo_client_parser_over(p3));
+	ASSERT_EQ(b.used, 10);
+	pogo_client_parser_free(p3);
+	ASSERT_EQ(b.used, 0);
+}
+
 TEST(parser_refusals)
 {
 	struct pogo_client_parser *p;
