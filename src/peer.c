@@ -337,6 +337,9 @@ struct pogo_peer_server {
 	uint64_t hello_timeout_ms;
 	unsigned nunhello; /* open connections that have not said hello */
 	bool refusing;     /* logged that nunhello reached max_unhello */
+	/* A connection libuv holds for us, not accepted while nunhello is
+	 * at the cap; libuv stops reading the listener until we do. */
+	bool accept_waiting;
 	const struct pogo_peer_server_cbs *cbs;
 	void *arg;
 	struct pogo_peer_worker *conns; /* every connection */
@@ -472,7 +475,12 @@ srv_unregister(struct pogo_peer_server *srv, struct pogo_peer_worker *w)
 	}
 }
 
-/* w said hello or is closing: it no longer counts against the cap. */
+static void srv_accept(struct pogo_peer_server *srv);
+
+/*
+ * w said hello or is closing: it no longer counts against the cap, and a
+ * connection waiting for a slot is accepted.
+ */
 static void
 srv_uncount(struct pogo_peer_worker *w)
 {
@@ -482,7 +490,13 @@ srv_uncount(struct pogo_peer_worker *w)
 		return;
 	w->unhello = false;
 	srv->nunhello--;
-	if (srv->nunhello < srv->max_unhello)
+	if (srv->nunhello >= srv->max_unhello)
+		return;
+	if (srv->accept_waiting && !srv->closing) {
+		/* The crowd goes on: no new warning for it. */
+		srv->accept_waiting = false;
+		srv_accept(srv);
+	} else
 		srv->refusing = false;
 }
 
@@ -698,22 +712,17 @@ srv_conn_begin(struct pogo_peer_worker *w)
 	conn_write_msg(w->c, &m);
 }
 
+/* Accept the connection libuv holds (it then reads the listener again). */
 static void
-srv_connection_cb(uv_stream_t *s, int status)
+srv_accept(struct pogo_peer_server *srv)
 {
-	struct pogo_peer_server *srv = s->data;
 	struct pogo_peer_worker *w;
 	struct sockaddr_storage ss;
 	int len = sizeof(ss), r;
 
-	if (status < 0) {
-		log_warn("worker port: accept: %s", pogo_strerror(status));
-		return;
-	}
-	if (srv->closing)
-		return;
 	w = srv_conn_new(srv, POGO_STREAM_TCP);
-	if ((r = uv_accept(s, pogo_stream_uv(w->c->stream))) != 0) {
+	if ((r = uv_accept((uv_stream_t *)&srv->listener,
+	         pogo_stream_uv(w->c->stream))) != 0) {
 		log_warn("worker port: accept: %s", pogo_strerror(r));
 		snprintf(w->c->who, sizeof(w->c->who), "worker at ?");
 		conn_close(w->c, r);
@@ -726,6 +735,38 @@ srv_connection_cb(uv_stream_t *s, int status)
 	else
 		snprintf(w->addr, sizeof(w->addr), "?");
 	srv_conn_begin(w);
+}
+
+/*
+ * A new connection on the worker port.  With max_unhello connections
+ * still before their hello it is left to wait (libuv holds it, the
+ * kernel queues the next ones in the listen backlog) and accepted when
+ * one of them says hello or closes (srv_uncount): a herd of reconnecting
+ * workers is served in turn instead of being reset into its backoff,
+ * and a crowd that never says hello still holds no more than the cap.
+ */
+static void
+srv_connection_cb(uv_stream_t *s, int status)
+{
+	struct pogo_peer_server *srv = s->data;
+
+	if (status < 0) {
+		log_warn("worker port: accept: %s", pogo_strerror(status));
+		return;
+	}
+	if (srv->closing)
+		return;
+	if (srv->nunhello >= srv->max_unhello) {
+		/* Said once per crowd, not once per connection. */
+		if (!srv->refusing)
+			log_warn("worker port: %u connections have not said "
+			         "hello yet; the next ones wait",
+			    srv->nunhello);
+		srv->refusing = true;
+		srv->accept_waiting = true;
+		return;
+	}
+	srv_accept(srv);
 }
 
 int

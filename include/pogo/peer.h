@@ -89,8 +89,9 @@
 #define POGO_PEER_BACKOFF_MAX_MS 5000
 /*
  * Connections of the worker port that have not said hello yet: at most
- * this many (beyond, a new one is closed at once), each for at most
- * this long.
+ * this many (beyond, the next ones wait in the listen backlog and are
+ * accepted as these say hello or close), each for at most this long
+ * from its accept.
  */
 #define POGO_PEER_MAX_UNHELLO 64
 #define POGO_PEER_HELLO_TIMEOUT_MS 10000

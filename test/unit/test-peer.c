@@ -560,6 +560,13 @@ static const char *raw_hello =
     "\"raw\",\"instance\":\"0123456789abcdef0123456789abcdef\","
     "\"max_tasks\":2,\"key_id\":null}\n";
 
+/*
+ * At most max_unhello connections without hello: the next ones wait in
+ * the listen backlog, neither greeted nor closed, and are accepted in
+ * turn as slots free (a herd of reconnecting workers is served as fast
+ * as the handshakes go, not reset into their backoff); each has
+ * hello_timeout_ms from its accept.
+ */
 TEST(connections_without_hello_are_bounded_and_timed)
 {
 	struct pt t;
@@ -573,23 +580,37 @@ TEST(connections_without_hello_are_bounded_and_timed)
 	WAIT_RAW(&t, r1, "\"msg\":\"Hello, worker.\"");
 	r2 = raw_connect(t.port);
 	WAIT_RAW(&t, r2, "\"msg\":\"Hello, worker.\"");
-	/* A third one without hello is one too many: closed, no greeting. */
+	/* A third one waits: not greeted, not closed. */
 	r3 = raw_connect(t.port);
-	ASSERT(spin_until(&t, cond_raw_eof, r3));
+	spin_turns(&t, 50);
+	ASSERT(!r3->eof);
 	ASSERT_NULL(strstr(r3->buf, "Hello, worker."));
-	raw_free(r3);
 	ASSERT_EQ(pogo_peer_server_nconns(t.srv), 2);
-	/* r1 says hello: it no longer counts, a new one is greeted. */
+	/* r1 says hello: it no longer counts, r3 is accepted and greeted. */
 	raw_line(&t, r1, raw_hello);
 	WAIT_GE(&t, ups, 1);
+	WAIT_RAW(&t, r3, "\"msg\":\"Hello, worker.\"");
+	/* r4 waits behind r2 and r3. */
 	r4 = raw_connect(t.port);
-	WAIT_RAW(&t, r4, "\"msg\":\"Hello, worker.\"");
-	/* No hello within hello_timeout_ms: closed (the worker stays). */
+	spin_turns(&t, 50);
+	ASSERT(!r4->eof);
+	ASSERT_NULL(strstr(r4->buf, "Hello, worker."));
+	ASSERT_EQ(pogo_peer_server_nconns(t.srv), 3);
+	/* No hello within hello_timeout_ms: closed (the worker stays); r4
+	 * is greeted in their place and has its own time. */
 	pogo_clock_manual_advance(t.clock, POGO_PEER_HELLO_TIMEOUT_MS - 1);
 	spin_turns(&t, 20);
 	ASSERT(!r2->eof);
+	ASSERT(!r3->eof);
 	pogo_clock_manual_advance(t.clock, 1);
 	ASSERT(spin_until(&t, cond_raw_eof, r2));
+	ASSERT(spin_until(&t, cond_raw_eof, r3));
+	WAIT_RAW(&t, r4, "\"msg\":\"Hello, worker.\"");
+	ASSERT(!r4->eof);
+	pogo_clock_manual_advance(t.clock, POGO_PEER_HELLO_TIMEOUT_MS - 1);
+	spin_turns(&t, 20);
+	ASSERT(!r4->eof);
+	pogo_clock_manual_advance(t.clock, 1);
 	ASSERT(spin_until(&t, cond_raw_eof, r4));
 	ASSERT(!r1->eof);
 	ASSERT_EQ(pogo_peer_server_nworkers(t.srv), 1);
