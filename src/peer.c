@@ -853,8 +853,8 @@ pogo_peer_server_new(uv_loop_t *loop, const struct pogo_peer_server_opts *opts,
 	srv->listener.data = srv;
 	srv->listening = true;
 	if ((r = uv_tcp_bind(&srv->listener, (struct sockaddr *)&ss, 0)) != 0 ||
-	    (r = uv_listen(
-	         (uv_stream_t *)&srv->listener, 128, srv_connection_cb)) != 0) {
+	    (r = uv_listen((uv_stream_t *)&srv->listener,
+	         POGO_PEER_LISTEN_BACKLOG, srv_connection_cb)) != 0) {
 		xasprintf(cause, "listen on %s: %s", text, uv_strerror(r));
 		pogo_peer_server_close(srv, NULL, NULL);
 		return r;

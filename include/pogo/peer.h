@@ -95,6 +95,13 @@
  */
 #define POGO_PEER_MAX_UNHELLO 64
 #define POGO_PEER_HELLO_TIMEOUT_MS 10000
+/*
+ * Connections the kernel may hold on the worker port before they are
+ * accepted (capped by net.core.somaxconn): beyond the cap above, a herd
+ * of reconnecting workers waits there; with 128, 200 TLS workers
+ * overflowed it into 1 s SYN retransmits.
+ */
+#define POGO_PEER_LISTEN_BACKLOG 4096
 /* Bytes waiting to be written to a peer that does not read: then close. */
 #define POGO_PEER_MAX_WRITE_QUEUE (64u * 1024 * 1024)
 
