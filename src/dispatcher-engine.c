@@ -160,6 +160,20 @@ deng_unlink(struct deng *eng, struct djob *dj)
 		eng->nactive--;
 }
 
+/*
+ * Drop the engine's hold on dj: out of the index and the list, its job
+ * closed, its engine forgotten (a pending wake-up or commit finds none)
+ * and the engine's reference released (dj may be freed).
+ */
+static void
+deng_drop(struct deng *eng, struct djob *dj)
+{
+	deng_unlink(eng, dj);
+	pogo_job_close(dj->job, NULL, NULL);
+	dj->eng = NULL;
+	djob_unref(dj);
+}
+
 static void
 deng_barrier_cb(struct pogo_store *st, int status, void *arg)
 {
@@ -475,10 +489,7 @@ deng_free_cb(struct pogo_store *st, int status, void *arg)
 
 	if (eng != NULL && dj->ended && deng_find_n(eng, dj->n) == dj) {
 		log_debug("job %s: ended, freed", dj->id);
-		deng_unlink(eng, dj);
-		pogo_job_close(dj->job, NULL, NULL);
-		dj->eng = NULL;
-		djob_unref(dj); /* the engine's */
+		deng_drop(eng, dj);
 	}
 	djob_unref(dj);
 }
@@ -918,15 +929,12 @@ deng_restore(struct deng *eng)
 		if ((dj = deng_build(eng, active->v[i], DENG_RESTART)) == NULL)
 			continue;
 		if ((r = deng_load(eng, dj, &cause)) != 0) {
-			/* Unlinked, closed and halted, as if never built. */
-			deng_unlink(eng, dj);
-			pogo_job_close(dj->job, NULL, NULL);
-			dj->eng = NULL;
+			/* Dropped and halted, as if never built. */
+			deng_drop(eng, dj);
 			xasprintf(&why, "cannot reload the job: %s", cause);
-			deng_refuse(eng, dj->n, why);
+			deng_refuse(eng, active->v[i], why);
 			free(why);
 			free(cause);
-			djob_unref(dj);
 			continue;
 		}
 		pogo_idv_push(&loaded, active->v[i]);
@@ -995,11 +1003,8 @@ deng_stop(
 	 */
 	eng->exec->ops->close(eng->exec, deng_closed_one, eng);
 	while ((dj = eng->jobs) != NULL) {
-		deng_unlink(eng, dj);
 		pogo_job_abandon(dj->job);
-		pogo_job_close(dj->job, NULL, NULL);
-		dj->eng = NULL; /* a pending wake-up finds no engine */
-		djob_unref(dj);
+		deng_drop(eng, dj);
 	}
 	if (eng->dispatch != NULL)
 		pogo_dispatch_close(eng->dispatch, deng_dispatch_closed, eng);
@@ -1043,10 +1048,7 @@ deng_get(struct deng *eng, uint64_t n, int *rp)
 	if ((r = deng_load(eng, dj, &cause)) != 0) {
 		log_error("job %s: cannot reload the job: %s", dj->id, cause);
 		free(cause);
-		deng_unlink(eng, dj);
-		pogo_job_close(dj->job, NULL, NULL);
-		dj->eng = NULL;
-		djob_unref(dj);
+		deng_drop(eng, dj);
 		*rp = POGO_ERR_STORE;
 		return NULL;
 	}
