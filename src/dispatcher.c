@@ -913,6 +913,28 @@ disp_param(struct pogo_http_req *req, const char *name)
 	return v != NULL && v[0] != '\0' ? v : NULL;
 }
 
+/*
+ * The request's fields (its form), in order, as an array of *np entries
+ * and a zeroed one: each name and value borrowed from req, or with copy,
+ * copied (the caller frees each and the array).
+ */
+static struct pogo_dispatcher_field *
+disp_req_fields(struct pogo_http_req *req, bool copy, size_t *np)
+{
+	struct pogo_dispatcher_field *v;
+	const char *name, *value;
+	size_t i, n = pogo_http_req_nparams(req);
+
+	v = xcalloc(n + 1, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		pogo_http_req_param_at(req, i, &name, &value);
+		v[i].name = copy ? xstrdup(name) : name;
+		v[i].value = copy ? xstrdup(value) : value;
+	}
+	*np = n;
+	return v;
+}
+
 /* The nth value of field name (repeated fields: range), or NULL. */
 static const char *
 disp_field_nth(const struct disp_fields *f, const char *name, size_t nth)
@@ -1524,16 +1546,9 @@ disp_submit(struct pogo_http_req *req, void *arg)
 {
 	struct pogo_dispatcher *d = arg;
 	struct disp_ns_work *w = xcalloc(1, sizeof(*w));
-	const char *name, *value, *config;
-	size_t i;
+	const char *value, *config;
 
-	w->nfields = pogo_http_req_nparams(req);
-	w->fields = xcalloc(w->nfields + 1, sizeof(*w->fields));
-	for (i = 0; i < w->nfields; i++) {
-		pogo_http_req_param_at(req, i, &name, &value);
-		w->fields[i].name = xstrdup(name);
-		w->fields[i].value = xstrdup(value);
-	}
+	w->fields = disp_req_fields(req, true, &w->nfields);
 	w->op = DISP_NS_SUBMIT;
 	config = disp_param(req, "config");
 	if (config != NULL && strchr(config, '\n') == NULL &&
@@ -1792,16 +1807,11 @@ disp_jobop_secrets(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	struct disp_fields f = { 0 };
 	struct disp_submit *s = xcalloc(1, sizeof(*s));
 	char *msg = NULL;
-	size_t i;
 	int r;
 
 	*sp = s;
 	memset(sec, 0, sizeof(*sec));
-	f.n = pogo_http_req_nparams(req);
-	v = xcalloc(f.n + 1, sizeof(*v));
-	for (i = 0; i < f.n; i++)
-		pogo_http_req_param_at(req, i, &v[i].name, &v[i].value);
-	f.v = v;
+	f.v = v = disp_req_fields(req, false, &f.n);
 	r = disp_submit_secrets(&f, s, &msg);
 	free(v);
 	if (r != 0) {
@@ -1814,6 +1824,36 @@ disp_jobop_secrets(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	sec->pvt_key_passphrase = s->pvt_key_passphrase;
 	sec->key_id = s->key_id;
 	return true;
+}
+
+/*
+ * Answer the engine's refusal of a resume's or a retry's secrets (SPEC
+ * 5.5, 7.4): r POGO_ERR_NOKEY (the job needs secrets no longer cached,
+ * and none were given), POGO_ERR_RANGE (boxes for different worker keys)
+ * or POGO_ERR_USAGE (a job submitted without secrets).  true if r was
+ * one of those, answered.
+ */
+static bool
+disp_jobop_secret_error(
+    struct pogo_dispatcher *d, struct pogo_http_req *req, const char *id, int r)
+{
+	switch (r) {
+	case POGO_ERR_NOKEY:
+		disp_error(d, req, 409,
+		    "job %s has no secrets; give them with the request", id);
+		return true;
+	case POGO_ERR_RANGE:
+		disp_error(
+		    d, req, 400, "secrets encrypted for different worker keys");
+		return true;
+	case POGO_ERR_USAGE:
+		disp_error(d, req, 400,
+		    "job %s was submitted without secrets; they cannot be "
+		    "added to it",
+		    id);
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -1840,23 +1880,8 @@ disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		disp_error(d, req, 409, "job %s not halted; cannot resume", id);
 		goto out;
 	}
-	if (r == POGO_ERR_NOKEY) {
-		disp_error(d, req, 409,
-		    "job %s has no secrets; give them with the request", id);
+	if (disp_jobop_secret_error(d, req, id, r))
 		goto out;
-	}
-	if (r == POGO_ERR_RANGE) {
-		disp_error(
-		    d, req, 400, "secrets encrypted for different worker keys");
-		goto out;
-	}
-	if (r == POGO_ERR_USAGE) {
-		disp_error(d, req, 400,
-		    "job %s was submitted without secrets; they cannot be "
-		    "added to it",
-		    id);
-		goto out;
-	}
 	if (r != 0) {
 		disp_error(d, req, 500, "cannot resume job %s: %s", id,
 		    pogo_strerror(r));
@@ -1938,23 +1963,8 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	else if (!retry && d->engine->skip != NULL)
 		r = d->engine->skip(d, j->job, (const char *const *)hosts.v,
 		    hosts.n, results, d->engine_arg);
-	if (r == POGO_ERR_NOKEY) {
-		disp_error(d, req, 409,
-		    "job %s has no secrets; give them with the request", id);
+	if (disp_jobop_secret_error(d, req, id, r))
 		goto out;
-	}
-	if (r == POGO_ERR_RANGE) {
-		disp_error(
-		    d, req, 400, "secrets encrypted for different worker keys");
-		goto out;
-	}
-	if (r == POGO_ERR_USAGE) {
-		disp_error(d, req, 400,
-		    "job %s was submitted without secrets; they cannot be "
-		    "added to it",
-		    id);
-		goto out;
-	}
 	if (r == POGO_ERR_TIMEOUT) {
 		disp_error(d, req, 409, "jobid %s has expired", id);
 		goto out;
