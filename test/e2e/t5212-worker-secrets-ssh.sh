@@ -13,18 +13,9 @@ command -v python3 >/dev/null 2>&1 || skip "no python3"
 have ssh-keygen "the job's key" || skip "no ssh-keygen"
 SSHD_PASSWORD=yes
 start_sshd
-FAKE=$POGO_SRC/test/e2e/fake-dispatcher.py
-TOOL=$(dirname "$POGO")/box-tool
-PORT=$(e2e_port 1)
-CA=$T/ca
-
 # The CA, the dispatcher's certificate, the worker's (RSA: version 1
 # boxes) and another worker's (EC).
-"$POGO" ca init --dir "$CA" >/dev/null || fail "ca init"
-"$POGO" ca issue dispatcher d1 --dir "$CA" --san 127.0.0.1 \
-    --out "$CA/d1" >/dev/null || fail "issue d1"
-"$POGO" ca issue worker w1 --dir "$CA" --out "$CA/w1" >/dev/null ||
-    fail "issue w1"
+. "$(dirname "$0")/worker-secrets.sh"
 "$POGO" ca issue worker w2 --dir "$CA" --key-type ec --out "$CA/w2" \
     >/dev/null || fail "issue w2"
 
@@ -41,9 +32,6 @@ cat "$T/jobkey.pub" >>"$T/authorized_keys"
 KEYLINE=$(sed -n 3p "$T/jobkey")
 [ ${#KEYLINE} -ge 60 ] || fail "no key line"
 
-KEY_ID=$("$TOOL" kid "$CA/w1.crt") || fail "kid"
-BOX_PW=$(printf '%s' "$TEST_PASSWORD" | "$TOOL" seal "$CA/w1.crt") ||
-    fail "seal"
 BOX_PW_OTHER=$(printf '%s' "$TEST_PASSWORD" | "$TOOL" seal "$CA/w2.crt")
 BOX_KEY=$("$TOOL" seal "$CA/w1.crt" <"$T/jobkey")
 BOX_PHRASE=$(printf '%s' "$PHRASE" | "$TOOL" seal "$CA/w1.crt")
@@ -62,66 +50,6 @@ if have sudo "W-SUDO through a worker"; then
 	SUDO_OK=1
 fi
 export SUDO_OK
-
-not_alive() {
-	! alive "$1"
-}
-
-# scenario NAME TLS TRACE WORKER_ARGS...: the fake dispatcher's scenario
-# NAME (over TLS when TLS is 1) against a worker (under strace when TRACE
-# is 1), both in the namespace; the worker then stops cleanly.
-# LeakSanitizer does not work under ptrace: a traced worker of a
-# sanitized build checks no leaks (an untraced run does).
-run_worker() {
-	if [ "$trace" = 1 ]; then
-		ip netns exec "$E2E_NS" strace -f -qq \
-		    -e trace=open,openat,creat -o "$T/strace-$name" env \
-		    ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
-		    "$POGO" "$@"
-	else
-		ip netns exec "$E2E_NS" "$POGO" "$@"
-	fi
-}
-
-scenario() {
-	name=$1
-	tls=$2
-	trace=$3
-	shift 3
-	rm -f "$T/ready" "$T/w.pid"
-	if [ "$tls" = 1 ]; then
-		FAKE_TLS_CERT=$CA/d1.crt FAKE_TLS_KEY=$CA/d1.key \
-		    FAKE_TLS_CA=$CA/ca.crt
-	else
-		FAKE_TLS_CERT= FAKE_TLS_KEY= FAKE_TLS_CA=
-	fi
-	export FAKE_TLS_CERT FAKE_TLS_KEY FAKE_TLS_CA
-	ip netns exec "$E2E_NS" python3 "$FAKE" "$name" "$PORT" \
-	    "$T/worker.log" "$T/w.pid" "$T/ready" >"$T/fake-$name.log" 2>&1 &
-	FAKE_PID=$!
-	E2E_PIDS="$E2E_PIDS $FAKE_PID"
-	wait_for 10 "the fake dispatcher to listen" test -f "$T/ready"
-	run_worker worker -f /dev/null \
-	    --dispatcher "127.0.0.1:$PORT" -o worker.reconnect_delay=0 \
-	    -o worker.name=wtest -o worker.max_tasks=3 \
-	    -o worker.ssh.user="$TEST_USER" -o worker.ssh.port="$SSHD_PORT" \
-	    -o pid_file="$T/w.pid" -o state_dir="$T/wstate" -v "$@" \
-	    >"$T/worker-$name.out" 2>"$T/worker-$name.log" &
-	WORKER_PID=$!
-	E2E_PIDS="$E2E_PIDS $WORKER_PID"
-	wait_for 120 "the fake dispatcher ($name)" not_alive "$FAKE_PID"
-	wait "$FAKE_PID"
-	[ $? -eq 0 ] || fail "scenario $name: $(tail -n 3 "$T/fake-$name.log")"
-	alive "$WORKER_PID" || fail "the worker died"
-	# The worker's own pid (under strace, or a shell's child).
-	kill -TERM "$(cat "$T/w.pid")"
-	wait_for 30 "the worker to exit" not_alive "$WORKER_PID"
-	wait "$WORKER_PID"
-	expect_eq "worker exit status ($name)" "$?" 0
-	grep -q "loop not closed cleanly" "$T/worker-$name.log" &&
-	    fail "the worker left a handle open"
-	return 0
-}
 
 touch "$T/marker"
 sleep_until_newer() {
