@@ -33,11 +33,8 @@
 # an answer that is not 200, no figure) fails the script.
 # Usage: test/bench/api.sh [build/pogo]
 set -u
-POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
-export POGO
-cd "$(dirname "$0")/../.." || exit 1
-POGO_SRC=$PWD
-export POGO_SRC
+. "$(dirname "$0")/lib.sh"
+bench_root "$@"
 HOSTS=${APIBENCH_HOSTS:-10000}
 CONNS=${APIBENCH_CONNS:-64}
 SECS=${APIBENCH_SECS:-10}
@@ -51,32 +48,11 @@ stage() {
 	return 1
 }
 
-E2E_NAME=api-bench
+bench_init api-bench
 . test/bench/daemons.sh
 . test/e2e/tls.sh
 command -v wrk >/dev/null || fail "no wrk (Debian package wrk)"
 POGO_CA=$POGO make_certs
-
-# The job: submitted to the control port, its id printed.
-cat >"$T/submit.py" <<'EOP'
-import http.client, json, ssl, sys, urllib.parse
-cp, hosts, cmd = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-h, p = cp.rsplit(":", 1)
-if len(sys.argv) > 4:
-    ctx = ssl.create_default_context(cafile=sys.argv[4])
-    ctx.load_cert_chain(sys.argv[5], sys.argv[6])
-    c = http.client.HTTPSConnection(h, int(p), timeout=60, context=ctx)
-else:
-    c = http.client.HTTPConnection(h, int(p), timeout=60)
-body = urllib.parse.urlencode({"range": "h[1-%d]" % hosts, "user": "bench",
-    "task_name": "local", "command": cmd, "concurrent": "1"})
-c.request("POST", "/v1/jobsubmit", body,
-    {"Content-Type": "application/x-www-form-urlencoded"})
-r = json.loads(c.getresponse().read())
-if r.get("rc") != "ok":
-    sys.exit("submit refused: %s" % r)
-print(r["jobid"])
-EOP
 
 # The followers: one non-blocking socket each, in one selector loop that
 # only reads and timestamps while answers come in (the JSON of an answer
@@ -201,8 +177,7 @@ api_start() {
 	AN=$an
 	: >>"$T/api-$an.log"
 	wait_for 30 "pogo api's listener" api_listening
-	API=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
-	    "$T/api-$an.log" | sed -n 1p)
+	API=$(listen_addr "$T/api-$an.log" 1)
 }
 
 api_listening() {
@@ -212,12 +187,7 @@ api_listening() {
 
 # submit: the job of $HOSTS hosts on the daemons; sets $JOB.
 submit() {
-	if [ "$DTLS" = tls ]; then
-		JOB=$(python3 "$T/submit.py" "$CP" "$HOSTS" "$CMD" \
-		    "$C/ca.crt" "$C/dispatcher.crt" "$C/dispatcher.key")
-	else
-		JOB=$(python3 "$T/submit.py" "$CP" "$HOSTS" "$CMD")
-	fi || fail "submission failed: $JOB"
+	JOB=$(submit_job "$HOSTS" "$CMD" 1) || fail "submission failed: $JOB"
 }
 
 # reads NAME URL: wrk on URL (after a warm-up run of $WARMUP s, not

@@ -1,9 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The pogo authors
 #
-# Helpers shared by the daemon benchmarks (dispatch.sh, tls.sh), sourced
-# from the source tree's root with $POGO and $E2E_NAME set: it sources
-# test/e2e/lib.sh and calls e2e_init, then defines
+# Helpers shared by the daemon benchmarks (dispatch.sh, tls.sh, api.sh),
+# sourced after test/bench/lib.sh's bench_root and bench_init; it defines
 #   daemons N MAXTASKS [tls]  a fresh state directory, a dispatcher on
 #               ephemeral loopback ports, N workers (bw1 ...); with tls,
 #               TLS on both ports with the certificates of $C (tls.sh's
@@ -13,45 +12,54 @@
 #               each must exit 0 within 30 s (reap PID), and leaves
 #               E2E_PIDS (its PID may be reused)
 #   cp_get PATH  GET from the control port (HTTPS when $DTLS is tls)
+#   listen_addr LOG N  the address of the Nth "Listening on" line of LOG
 #   drive HOSTS LIMIT  submit a job of HOSTS local hosts running `true`
 #               and poll it (at most LIMIT s): prints "wall dispatched"
 #               (seconds from the submission's answer to the first poll
 #               that saw the job finished, and to the first that saw no
 #               host waiting); fails unless every host finished
+#   submit_job HOSTS CMD CONCURRENT  submit a job of HOSTS local hosts
+#               running CMD, CONCURRENT at a time; prints its id
 #   run_daemons MODE HOSTS  one P4 run (MODE plain or tls) through a
 #               dispatcher and 2 workers of max_tasks $CONC / 2; appends
 #               its wall to $T/p4-daemons (plain) or $T/p4-daemons-tls
 #   rounds N CMD1 CMD2 ARGS...  N rounds of CMD1 ARGS and CMD2 ARGS,
 #               the order swapped every round (CMDs are split into words)
 #   cpu PID     the process's own user + system CPU seconds so far
-#   median      the median of the numbers on standard input
 #   ratio A B   A / B with two decimals
 
-. test/e2e/lib.sh
-e2e_init
 [ -x "$POGO" ] || fail "no pogo binary at $POGO"
 command -v python3 >/dev/null || fail "no python3 (the job's driver)"
 
-# The driver: the control port's job submission and polling, over one
-# kept-alive connection (HTTPS with the dispatcher-kind certificate, the
-# API server's, when CA CERT KEY are given).
+# The driver: the control port's job submission (CONCURRENT empty: no
+# such field) and, unless LIMIT is 0 (then it prints the job's id),
+# polling, over one kept-alive connection (HTTPS with the dispatcher-kind
+# certificate, the API server's, when CA CERT KEY are given).
+# Arguments: CP HOSTS LIMIT CMD CONCURRENT [CA CERT KEY].
 cat >"$T/drive.py" <<'EOP'
 import http.client, json, ssl, sys, time, urllib.parse
 cp, hosts, limit = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+cmd, conc = sys.argv[4], sys.argv[5]
 h, p = cp.rsplit(":", 1)
-if len(sys.argv) > 4:
-    ctx = ssl.create_default_context(cafile=sys.argv[4])
-    ctx.load_cert_chain(sys.argv[5], sys.argv[6])
+if len(sys.argv) > 6:
+    ctx = ssl.create_default_context(cafile=sys.argv[6])
+    ctx.load_cert_chain(sys.argv[7], sys.argv[8])
     c = http.client.HTTPSConnection(h, int(p), timeout=60, context=ctx)
 else:
     c = http.client.HTTPConnection(h, int(p), timeout=60)
-body = urllib.parse.urlencode({"range": "h[1-%d]" % hosts, "user": "bench",
-    "task_name": "local", "command": "true"})
+fields = {"range": "h[1-%d]" % hosts, "user": "bench",
+    "task_name": "local", "command": cmd}
+if conc:
+    fields["concurrent"] = conc
+body = urllib.parse.urlencode(fields)
 c.request("POST", "/v1/jobsubmit", body,
     {"Content-Type": "application/x-www-form-urlencoded"})
 r = json.loads(c.getresponse().read())
 if r.get("rc") != "ok":
     sys.exit("submit refused: %s" % r)
+if limit == 0:
+    print(r["jobid"])
+    sys.exit(0)
 start = time.monotonic()
 dispatched = None
 while time.monotonic() - start < limit:
@@ -75,11 +83,6 @@ cpu() {
 	    "/proc/$1/stat"
 }
 
-median() {
-	sort -g | awk '{ v[NR] = $1 } END {
-	    if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
-}
-
 ratio() {
 	echo "$1 $2" | awk '{ printf "%.2f", $1 / $2 }'
 }
@@ -100,13 +103,27 @@ cp_get() {
 	fi
 }
 
-drive() {
+listen_addr() {
+	sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' "$1" |
+	    sed -n "$2p"
+}
+
+# drive_py HOSTS LIMIT CMD CONCURRENT: drive.py on the control port.
+drive_py() {
 	if [ "$DTLS" = tls ]; then
-		python3 "$T/drive.py" "$CP" "$1" "$2" "$C/ca.crt" \
+		python3 "$T/drive.py" "$CP" "$@" "$C/ca.crt" \
 		    "$C/dispatcher.crt" "$C/dispatcher.key"
 	else
-		python3 "$T/drive.py" "$CP" "$1" "$2"
+		python3 "$T/drive.py" "$CP" "$@"
 	fi
+}
+
+drive() {
+	drive_py "$1" "$2" true ""
+}
+
+submit_job() {
+	drive_py "$1" 0 "$2" "$3"
 }
 
 # ($C holds no blank, so the options split into words.)
@@ -123,10 +140,8 @@ daemons() {
 	DPID=$!
 	E2E_PIDS="$E2E_PIDS $DPID"
 	wait_for 30 "the dispatcher's listeners" listening
-	CP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
-	    "$T/dispatcher.log" | sed -n 1p)
-	WP=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
-	    "$T/dispatcher.log" | sed -n 2p)
+	CP=$(listen_addr "$T/dispatcher.log" 1)
+	WP=$(listen_addr "$T/dispatcher.log" 2)
 	WPIDS=""
 	i=1
 	while [ $i -le "$1" ]; do

@@ -19,17 +19,14 @@
 # fails (a host not finished, a daemon gone, no figure) fails the script.
 # Usage: test/bench/dispatch.sh [build/pogo]
 set -u
-POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
-export POGO
-cd "$(dirname "$0")/../.." || exit 1
-POGO_SRC=$PWD
-export POGO_SRC
+. "$(dirname "$0")/lib.sh"
+bench_root "$@"
 RUNS=${DISPATCH_RUNS:-3}
 P4_HOSTS=${DISPATCH_P4_HOSTS:-2000}
 RATE_HOSTS=${DISPATCH_RATE_HOSTS:-20000}
 CONC=${DISPATCH_CONCURRENCY:-256}
 
-E2E_NAME=dispatch-bench
+bench_init dispatch-bench
 . test/bench/daemons.sh
 
 # run_one HOSTS: one P4 run of pogo one; appends its wall to $T/p4-one.

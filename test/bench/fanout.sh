@@ -20,20 +20,13 @@
 # Usage (root): test/bench/fanout.sh [build/pogo]
 # (FANOUT_RUNS=3 rounds, FANOUT_HOSTS=300 hosts)
 set -u
-POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
-export POGO
-cd "$(dirname "$0")/../.." || exit 1
-POGO_SRC=$PWD
-export POGO_SRC
+. "$(dirname "$0")/lib.sh"
+bench_root "$@"
 RUNS=${FANOUT_RUNS:-3}
 NHOSTS=${FANOUT_HOSTS:-300}
 TOOLS="pogo pdsh clush pssh"
 
-. test/e2e/lib.sh
-. test/bench/lib.sh
-E2E_NAME=fanout
-E2E_NUM=1998
-e2e_init
+bench_init fanout 1998
 for t in pdsh clush parallel-ssh python3; do
 	command -v $t >/dev/null || skip "no $t (third_party/deps.sh installs it)"
 done
@@ -140,8 +133,7 @@ echo "fanout: $(nproc) cores; load before: $(uptime | sed 's/.*load/load/')"
 : >"$T/kex"
 for r in $(seq 1 "$RUNS"); do
 	# Rotate the tools' order by one each round.
-	order=$(echo $TOOLS | awk -v r=$r '{ for (i = 0; i < NF; i++)
-	    printf "%s ", $(((i + r - 1) % NF) + 1) }')
+	order=$(rotate "$r" $TOOLS)
 	for w in W1 W2 W3; do
 		case $w in
 		W1) f=32 cmd=true ;;

@@ -1,8 +1,22 @@
 # SPDX-License-Identifier: MIT
 # Copyright (c) 2026 The pogo authors
 #
-# Helpers shared by the SSH benchmarks (fanout.sh, sshd-cost.sh), on top of
-# test/e2e/lib.sh (source that first, then call e2e_init):
+# Helpers shared by the benchmarks (api.sh, tls.sh, dispatch.sh,
+# fanout.sh, sshd-cost.sh), each of which starts
+#   set -u
+#   . "$(dirname "$0")/lib.sh"
+#   bench_root "$@"
+#   bench_init NAME [NUM]
+# bench_root [POGO]: $POGO, the binary (default build/pogo, relative to
+#                         the directory the script started in), made
+#                         absolute and exported; the script then runs in
+#                         the source tree's root, $POGO_SRC, exported
+# bench_init NAME [NUM]: test/e2e/lib.sh sourced and e2e_init called, the
+#                         test's name NAME ($T is pogo-NAME.*) and number
+#                         NUM (e2e_port's ports)
+#   median                  the median of the numbers on standard input
+#   rotate R WORDS...       WORDS rotated left by R - 1 (round R's order)
+# The SSH benchmarks' (fanout.sh, sshd-cost.sh), after bench_init:
 #   bench_cgroups NAME...   make one cgroup v2 per NAME; CG_<NAME> names it
 #                           (removed at exit by bench_cleanup)
 #   cg_wait DIR N           wait (at most 20 s) until at most N processes
@@ -15,9 +29,30 @@
 #                           host-key check, BatchMode
 #   bench_hosts N           $T/hosts, N addresses 127.0.30.1 ...
 #   in_cg CG CMD...         run CMD in the namespace, inside cgroup CG
-#   median                  the median of the numbers on standard input
 
 BENCH_CGS=""
+
+bench_root() {
+	POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
+	export POGO
+	cd "$(dirname "$0")/../.." || exit 1
+	POGO_SRC=$PWD
+	export POGO_SRC
+}
+
+bench_init() {
+	. test/e2e/lib.sh
+	E2E_NAME=$1
+	E2E_NUM=${2:-}
+	e2e_init
+}
+
+rotate() {
+	ro_r=$1
+	shift
+	echo "$@" | awk -v r="$ro_r" '{ for (i = 0; i < NF; i++)
+	    printf "%s ", $(((i + r - 1) % NF) + 1) }'
+}
 
 bench_cleanup() {
 	rc=$?

@@ -36,11 +36,8 @@
 # Usage (root): test/bench/sshd-cost.sh [build/pogo]
 # SSHDCOST_LOGLEVEL (INFO): sshd's LogLevel; SSHDCOST_LOG=FILE keeps its log.
 set -u
-POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
-export POGO
-cd "$(dirname "$0")/../.." || exit 1
-POGO_SRC=$PWD
-export POGO_SRC
+. "$(dirname "$0")/lib.sh"
+bench_root "$@"
 N=${SSHDCOST_N:-25}
 ROUNDS=${SSHDCOST_ROUNDS:-8}
 CMD=${SSHDCOST_CMD:-true}
@@ -50,11 +47,7 @@ VARIANTS="ssh-true ssh-line ssh-sh pogo"
 [ -z "${SSHDCOST_POGO3:-}" ] || VARIANTS="$VARIANTS pogo3"
 VARIANTS=${SSHDCOST_VARIANTS:-$VARIANTS}
 
-. test/e2e/lib.sh
-. test/bench/lib.sh
-E2E_NAME=sshd-cost
-E2E_NUM=1997
-e2e_init
+bench_init sshd-cost 1997
 bench_cgroups sshd
 bench_sshd "$CG_SSHD" "${SSHDCOST_LOGLEVEL:-INFO}"
 bench_ssh_config
@@ -115,8 +108,7 @@ echo "sshd-cost: $(nproc) cores; $N sessions per batch ($K at once) of" \
     "load before: $(uptime | sed 's/.*load average: //')"
 : >"$T/results"
 for r in $(seq 1 "$ROUNDS"); do
-	order=$(echo $VARIANTS | awk -v r=$r '{ for (i = 0; i < NF; i++)
-	    printf "%s ", $(((i + r - 1) % NF) + 1) }')
+	order=$(rotate "$r" $VARIANTS)
 	for v in $order; do
 		cg_wait "$CG_SSHD" 1
 		s0=$(cg_usec "$CG_SSHD")

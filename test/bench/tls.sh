@@ -33,18 +33,15 @@
 # the script.
 # Usage: test/bench/tls.sh [build/pogo]
 set -u
-POGO=$(cd "$(dirname "${1:-build/pogo}")" && pwd)/$(basename "${1:-build/pogo}")
-export POGO
-cd "$(dirname "$0")/../.." || exit 1
-POGO_SRC=$PWD
-export POGO_SRC
+. "$(dirname "$0")/lib.sh"
+bench_root "$@"
 RUNS=${TLS_RUNS:-3}
 P4_HOSTS=${TLS_P4_HOSTS:-2000}
 CONC=${TLS_CONCURRENCY:-256}
 HS_WORKERS=${TLS_HS_WORKERS:-200}
 HS_ROUNDS=${TLS_HS_ROUNDS:-3}
 
-E2E_NAME=tls-bench
+bench_init tls-bench
 . test/bench/daemons.sh
 . test/e2e/tls.sh
 POGO_CA=$POGO make_certs
