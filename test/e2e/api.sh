@@ -6,6 +6,8 @@
 #   start_api ARGS...  `pogo api` on an ephemeral loopback port in front
 #                 of $CP; waits for its "Listening on" line and sets $APID
 #                 and $API (host:port); its log is $T/api.log
+#   api_wait      the same wait for a `pogo api` the test started itself
+#                 ($APID, logging to $T/api.log): sets $API
 #   api_get PATH [CURL ARGS...]   GET; body in $T/body, status in $code
 #   api_post PATH [CURL ARGS...]  POST the same way
 #   stop_api      SIGTERM; it exits 0 within 20 s with every handle closed
@@ -19,6 +21,10 @@ api_listening() {
 start_api() {
 	start_pogo api -f "$T/pogo.yaml" -o api.listen=127.0.0.1:0 -o "api.dispatcher=$CP" "$@"
 	APID=$POGO_PID
+	api_wait
+}
+
+api_wait() {
 	wait_for 30 "the API's Listening line" api_listening
 	API=$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
 	    "$T/api.log" | head -n 1)

@@ -16,6 +16,7 @@
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
 . "$(dirname "$0")/tls.sh"
+. "$(dirname "$0")/api.sh"
 have ssh-keygen "the job's key" || skip "no ssh-keygen"
 . "$(dirname "$0")/tls-ssh.sh"
 
@@ -74,13 +75,8 @@ ip netns exec "$E2E_NS" "$POGO" api -f "$T/api.yaml" \
     2>"$T/api.log" &
 APID=$!
 E2E_PIDS="$E2E_PIDS $APID"
-api_listening() {
-	grep -q ' Listening on ' "$T/api.log" 2>/dev/null ||
-	    { alive "$APID" || fail "pogo api exited"; return 1; }
-}
-wait_for 30 "the API's Listening line" api_listening
-API=http://$(sed -n 's/.* Listening on \(127\.0\.0\.1:[0-9]*\).*/\1/p' \
-    "$T/api.log" | head -n 1)
+api_wait
+API=http://$API
 POGO_CLIENT_CONFIG=$T/client.yaml
 export POGO_CLIENT_CONFIG
 printf 'api: %s\n' "$API" >"$T/client.yaml"
