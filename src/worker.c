@@ -34,6 +34,13 @@
 /* Output held per task before the executor is paused (SPEC 9.9: 1 MiB). */
 #define WORKER_OUTPUT_HELD (1024u * 1024)
 
+/*
+ * How long a task accepted at once and then refused for now by its
+ * executor (worker_task_hold) waits before its start is tried again, at
+ * most (a task of the worker that ends tries it at once).
+ */
+#define WORKER_RETRY_MS 1000
+
 struct pogo_worker;
 
 /*
@@ -66,6 +73,8 @@ struct worker_task {
 	bool opening;
 	int open_status; /* the pool's result: 0 or POGO_ERR_DECRYPT */
 	uv_work_t open_req;
+	/* Accepted, its start refused for now: tried again (_hold). */
+	bool held;
 	struct worker_task *next;
 	struct worker_task *prev;
 };
@@ -82,8 +91,10 @@ struct pogo_worker {
 	struct pogo_exec *local;
 	struct pogo_exec *ssh;
 	int lockfd; /* <state_dir>/worker.lock, held (flock) until the end */
-	struct pogo_box_key *key; /* tls.key, for job secrets; or NULL */
-	unsigned opening;         /* tasks whose boxes the pool opens */
+	struct pogo_box_key *key;       /* tls.key, for job secrets; or NULL */
+	unsigned opening;               /* tasks whose boxes the pool opens */
+	unsigned held;                  /* tasks whose start waits (_hold) */
+	struct pogo_clock_timer *retry; /* tries the held tasks again */
 	unsigned execs_open;
 	bool paused_local;
 	bool paused_ssh;
@@ -142,6 +153,8 @@ worker_task_free(struct worker_task *wt)
 	if (wt->next != NULL)
 		wt->next->prev = wt->prev;
 	w->running--;
+	if (wt->held)
+		w->held--;
 	pogo_outbatch_free(wt->ob);
 	free(wt->task_id);
 	free(wt->host);
@@ -182,7 +195,8 @@ worker_task_find(struct pogo_worker *w, const char *task_id)
 /*
  * Ask the executor to stop a task still running (its done event comes);
  * a task whose boxes are being opened is never started
- * (worker_open_done), its opening cancelled if it has not begun.
+ * (worker_open_done), its opening cancelled if it has not begun; a held
+ * one ends `killed` from the retry timer (worker_retry_cb).
  */
 static void
 worker_task_kill(struct worker_task *wt)
@@ -192,6 +206,11 @@ worker_task_kill(struct worker_task *wt)
 	wt->killed = true;
 	if (wt->opening) {
 		(void)uv_cancel((uv_req_t *)&wt->open_req);
+		return;
+	}
+	if (wt->held) {
+		/* Ended from the timer: callers walk the task list. */
+		pogo_clock_timer_start(wt->w->retry, 0);
 		return;
 	}
 	wt->e->ops->kill(wt->e, &wt->t);
@@ -338,6 +357,9 @@ worker_ev_done(
 
 	wt->res = *r;
 	wt->exec_done = true;
+	/* Room: a held task is tried again (from the loop, not here). */
+	if (w->held > 0)
+		pogo_clock_timer_start(w->retry, 0);
 	if (r->requeue) {
 		/* Never started here: the dispatcher runs it elsewhere. */
 		pogo_exec_result_set(&wt->res, POGO_EXEC_FAILED, -1,
@@ -441,11 +463,35 @@ worker_task_fail(struct worker_task *wt, int rc, const char *msg)
 }
 
 /*
- * Start wt on its executor; the run's reply is sent from here unless
- * `replied` (a task whose boxes were opened in the pool was accepted at
- * once: a refusal is then its task_done).
+ * A task accepted at once (its boxes opened in the pool) whose start the
+ * executor refused for now (exec.h: out of descriptors, full): it cannot
+ * be answered `busy` any more (SPEC 8.3: the run was acknowledged), and
+ * it never ran, so its host must not fail.  The worker keeps it, counts
+ * as full (runs and status are answered `busy`, so the dispatcher sends
+ * its other tasks elsewhere, SPEC 7.2), and tries its start again when a
+ * task of its ends or after WORKER_RETRY_MS (worker_retry_cb).
  */
 static void
+worker_task_hold(struct worker_task *wt, int r)
+{
+	struct pogo_worker *w = wt->w;
+
+	log_info("task %s host %s: cannot start the task for now (%s): "
+	         "held, tried again",
+	    wt->task_id, wt->host, pogo_strerror(r));
+	wt->held = true;
+	w->held++;
+	if (!pogo_clock_timer_active(w->retry))
+		pogo_clock_timer_start(w->retry, WORKER_RETRY_MS);
+}
+
+/*
+ * Start wt on its executor; the run's reply is sent from here unless
+ * `replied` (a task whose boxes were opened in the pool was accepted at
+ * once: a refusal that passes holds it, worker_task_hold; another is its
+ * task_done).  Returns true when wt was held.
+ */
+static bool
 worker_task_exec(struct worker_task *wt, bool replied)
 {
 	struct pogo_worker *w = wt->w;
@@ -458,7 +504,11 @@ worker_task_exec(struct worker_task *wt, bool replied)
 			pogo_dedup_forget(w->dedup, wt->task_id);
 			pogo_peer_link_reply(wt->l, wt->task_id, 1, "busy", -1);
 			worker_task_free(wt);
-			return;
+			return false;
+		}
+		if (worker_refusal_passes(r)) {
+			worker_task_hold(wt, r);
+			return true;
 		}
 		if (!replied)
 			pogo_peer_link_reply(wt->l, wt->task_id, 0, NULL, -1);
@@ -466,13 +516,47 @@ worker_task_exec(struct worker_task *wt, bool replied)
 		log_info("task %s host %s: %s", wt->task_id, wt->host, text);
 		worker_task_fail(wt, 255, text);
 		free(text);
-		return;
+		return false;
 	}
 	wt->ob = pogo_outbatch_new(w->clock, &worker_ob_cbs, wt);
 	if (!replied)
 		pogo_peer_link_reply(wt->l, wt->task_id, 0, NULL, -1);
 	log_info("task %s host %s: %s task accepted", wt->task_id, wt->host,
 	    wt->data.task_name);
+	return false;
+}
+
+/*
+ * The held tasks (worker_task_hold): killed ones end `killed`, the
+ * others are started again until the executor refuses one more; those
+ * left wait WORKER_RETRY_MS more.  One task is taken at a time from the
+ * list's head: ending one may free others (worker_check_stop).
+ */
+static void
+worker_retry_cb(struct pogo_clock_timer *t, void *arg)
+{
+	struct pogo_worker *w = arg;
+	struct worker_task *wt;
+	bool refused = false;
+
+	while (!w->finishing && w->held > 0) {
+		for (wt = w->tasks; wt != NULL; wt = wt->next) {
+			if (wt->held && (wt->killed || !refused))
+				break;
+		}
+		if (wt == NULL)
+			break;
+		wt->held = false;
+		w->held--;
+		if (wt->killed) {
+			log_info(
+			    "task %s host %s: killed", wt->task_id, wt->host);
+			worker_task_fail(wt, -1, "killed");
+		} else if (worker_task_exec(wt, true))
+			refused = true;
+	}
+	if (!w->finishing && w->held > 0 && !pogo_clock_timer_active(w->retry))
+		pogo_clock_timer_start(w->retry, WORKER_RETRY_MS);
 }
 
 /* The pool opened (or not) a task's boxes: start it, or report why not. */
@@ -509,7 +593,7 @@ worker_open_done(uv_work_t *req, int status)
 	wt->sec.client_private_key = wt->key;
 	wt->sec.pvt_key_passphrase = wt->passphrase;
 	wt->t.secrets = &wt->sec;
-	worker_task_exec(wt, true);
+	(void)worker_task_exec(wt, true);
 }
 
 /* Run m on e; the reply is sent from here. */
@@ -573,7 +657,7 @@ worker_task_start(struct pogo_worker *w, struct pogo_peer_link *l,
 	}
 	/* Local tasks ignore secrets (SPEC 9.11). */
 	if (e != w->ssh || !worker_has_secrets(d)) {
-		worker_task_exec(wt, false);
+		(void)worker_task_exec(wt, false);
 		return;
 	}
 	pogo_peer_link_reply(l, wt->task_id, 0, NULL, -1);
@@ -626,8 +710,11 @@ worker_run(struct pogo_worker *w, struct pogo_peer_link *l, struct pogo_msg *m)
 		return;
 	}
 	if (strcmp(name, "ssh") == 0 || strcmp(name, "local") == 0) {
-		if (w->running >= w->max_tasks) {
-			/* Full (SPEC 9.2): the dispatcher keeps the task. */
+		if (w->running >= w->max_tasks || w->held > 0) {
+			/*
+			 * Full (SPEC 9.2), or a task waits for room
+			 * (worker_task_hold): the dispatcher keeps the task.
+			 */
 			pogo_dedup_forget(w->dedup, m->task_id);
 			pogo_peer_link_reply(l, m->task_id, 1, "busy", -1);
 			return;
@@ -686,7 +773,9 @@ worker_command(struct pogo_peer_client *cl, struct pogo_peer_link *l,
 		break;
 	case POGO_MSG_STATUS:
 		pogo_peer_link_reply(l, m->task_id, 0,
-		    w->stopping || w->running >= w->max_tasks ? "busy" : "ok",
+		    w->stopping || w->running >= w->max_tasks || w->held > 0
+		        ? "busy"
+		        : "ok",
 		    (int)w->running);
 		break;
 	default:
@@ -700,6 +789,7 @@ worker_client_closed(struct pogo_peer_client *cl, int status, void *arg)
 	struct pogo_worker *w = arg;
 
 	pogo_clock_timer_free(w->deadline);
+	pogo_clock_timer_free(w->retry);
 	pogo_dedup_free(w->dedup);
 	if (w->stop_cb != NULL)
 		w->stop_cb(w, w->stop_status, w->stop_arg);
@@ -741,6 +831,7 @@ worker_finish(struct pogo_worker *w, int status)
 	w->finishing = true;
 	w->stop_status = status;
 	pogo_clock_timer_stop(w->deadline);
+	pogo_clock_timer_stop(w->retry);
 	/*
 	 * What is left: tasks whose output still leaves (their reports are
 	 * lost with the process) are dropped; tasks still running are
@@ -749,7 +840,7 @@ worker_finish(struct pogo_worker *w, int status)
 	 */
 	for (wt = w->tasks; wt != NULL; wt = next) {
 		next = wt->next;
-		if (wt->exec_done)
+		if (wt->exec_done || wt->held)
 			worker_task_free(wt);
 		else
 			worker_task_kill(wt);
@@ -958,6 +1049,8 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	struct pogo_exec_local_opts lo;
 	struct pogo_ssh_opts so;
 	struct pogo_worker *w;
+	struct pogo_exec *(*ssh_new)(uv_loop_t *, const struct pogo_ssh_opts *,
+	    const struct pogo_exec_events *, void *, char **);
 	const char **dv;
 	char *pid_dir;
 	size_t i;
@@ -1006,7 +1099,9 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		return r;
 	}
 	worker_ssh_opts(cfg, &so);
-	w->ssh = pogo_exec_ssh_new(loop, &so, &worker_exec_events, w, cause);
+	ssh_new = opts != NULL && opts->ssh_new != NULL ? opts->ssh_new
+	                                                : pogo_exec_ssh_new;
+	w->ssh = ssh_new(loop, &so, &worker_exec_events, w, cause);
 	pogo_strv_clear(&so.identities);
 	if (w->ssh == NULL) {
 		pogo_box_key_free(w->key);
@@ -1030,6 +1125,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	    opts != NULL && opts->dedup_done != 0 ? opts->dedup_done
 	                                          : POGO_WORKER_DEDUP_DONE);
 	w->deadline = pogo_clock_timer_new(w->clock, worker_deadline, w);
+	w->retry = pogo_clock_timer_new(w->clock, worker_retry_cb, w);
 	dv = xcalloc(cfg->worker.ndispatchers, sizeof(*dv));
 	for (i = 0; i < cfg->worker.ndispatchers; i++)
 		dv[i] = cfg->worker.dispatchers[i].str;
@@ -1053,6 +1149,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		/* Nothing ran: the executor frees itself on the loop. */
 		w->ssh->ops->close(w->ssh, worker_exec_abandoned, NULL);
 		pogo_clock_timer_free(w->deadline);
+		pogo_clock_timer_free(w->retry);
 		pogo_dedup_free(w->dedup);
 		if (w->own_clock)
 			pogo_clock_free(w->clock);

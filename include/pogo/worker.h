@@ -14,7 +14,11 @@
  * arrives in base64 and is decoded for the stub; a run whose exe_data is
  * not base64 is reported done with rc 255, "invalid exe_data"); it counts
  * against max_tasks from the run until its task_done is queued, and a run
- * beyond them is answered `busy`.  Its output records leave numbered and
+ * beyond them is answered `busy`.  A task with secrets is acknowledged
+ * at once and its boxes opened in the thread pool; a start its executor
+ * then refuses for now (exec.h) holds it: started again when a task ends
+ * or after a second, the worker answering `busy` meanwhile; a kill ends
+ * it `killed`.  Its output records leave numbered and
  * batched (outbatch.h) on the link that issued it, task_done after the
  * last of them, with the worker's start and end times, rc, signal and
  * record count.  An executor whose tasks hold more than 1 MiB of unsent
@@ -45,6 +49,9 @@
 #define POGO_WORKER_STOP_MS 60000
 
 struct pogo_cfg;
+struct pogo_exec;
+struct pogo_exec_events;
+struct pogo_ssh_opts;
 struct pogo_worker;
 
 /* Knobs for tests; NULL for the daemon's defaults. */
@@ -65,6 +72,14 @@ struct pogo_worker_opts {
 	void *link_arg;
 	uint64_t stop_ms;  /* 0: POGO_WORKER_STOP_MS */
 	size_t dedup_done; /* 0: POGO_WORKER_DEDUP_DONE */
+	/*
+	 * Makes the SSH executor (the arguments of pogo_exec_ssh_new());
+	 * NULL: pogo_exec_ssh_new().  Tests wrap its ops, for example to
+	 * refuse a start for now (exec.h).
+	 */
+	struct pogo_exec *(*ssh_new)(uv_loop_t *loop,
+	    const struct pogo_ssh_opts *opts, const struct pogo_exec_events *ev,
+	    void *ev_arg, char **cause);
 };
 
 /*

@@ -21,6 +21,7 @@
 #include "pogo/cfg.h"
 #include "pogo/peer.h"
 #include "pogo/proc.h"
+#include "pogo/ssh.h"
 #include "pogo/tls.h"
 #include "pogo/worker.h"
 #include "pogo/xmalloc.h"
@@ -140,6 +141,42 @@ wt_stopped(struct pogo_worker *w, int status, void *arg)
 }
 
 static size_t wt_dedup_done; /* the worker's opts.dedup_done */
+
+/*
+ * The worker's SSH executor, its start refusing the next wt_refusals
+ * starts with wt_refusal (exec.h: a refusal that passes).
+ */
+static struct pogo_exec_ops wt_ops;
+static const struct pogo_exec_ops *wt_real_ops;
+static int wt_refusals;
+static int wt_refusal;
+static int wt_refused; /* starts refused so far */
+
+static int
+wt_refusing_start(struct pogo_exec *e, struct pogo_exec_task *t)
+{
+	if (wt_refusals > 0) {
+		wt_refusals--;
+		wt_refused++;
+		return wt_refusal;
+	}
+	return wt_real_ops->start(e, t);
+}
+
+static struct pogo_exec *
+wt_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
+    const struct pogo_exec_events *ev, void *ev_arg, char **cause)
+{
+	struct pogo_exec *e;
+
+	if ((e = pogo_exec_ssh_new(loop, opts, ev, ev_arg, cause)) == NULL)
+		return NULL;
+	wt_real_ops = e->ops;
+	wt_ops = *e->ops;
+	wt_ops.start = wt_refusing_start;
+	e->ops = &wt_ops;
+	return e;
+}
 /* A CA directory (wt_tls_make) for TLS on both sides; NULL: no TLS. */
 static const char *wt_tls_dir;
 
@@ -224,6 +261,7 @@ wt_setup(struct wt *t, struct wt *b)
 	ASSERT_OK(pogo_cfg_load_text("", 0, "t.yaml", &src, &t->cfg, &cause));
 	wo.clock = t->clock;
 	wo.dedup_done = wt_dedup_done;
+	wo.ssh_new = wt_ssh_new;
 	ASSERT_OK(pogo_worker_start(&t->loop, t->cfg, &wo, &t->w, &cause));
 	pogo_clock_manual_advance(t->clock, 0);
 	WAIT_GE(t, ups, 1);
@@ -820,6 +858,82 @@ TEST(secrets_stop_while_opening)
 	wt_done(&t);
 	free(pw);
 	free(pass);
+	pogo_box_key_free(mine);
+	wt_tls_remove(cadir);
+	ASSERT_OK(rmdir(dir));
+}
+
+/*
+ * #9 (review5 4): a task with secrets is accepted at once (its boxes are
+ * opened in the pool, SPEC 8.3); a start its executor then refuses for
+ * now (UV_EMFILE, UV_EBUSY) does not fail the host: the worker holds the
+ * task and answers `busy` to runs and status meanwhile, as a full worker
+ * does (SPEC 7.2, 8.3), starts it again once a task of its ends or
+ * POGO_WORKER_RETRY_MS pass, and a kill ends it `killed`.
+ */
+TEST(secrets_start_refused_for_now_is_held)
+{
+	static const int refusals[] = { UV_EMFILE, UV_EBUSY };
+	struct pogo_box_key *mine;
+	char dir[] = "/tmp/pogo-test-worker-XXXXXX", cadir[64], id[16];
+	struct pogo_msg m;
+	char *pw;
+	struct wt t;
+	int i, r;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(cadir, sizeof(cadir), "%s/ca", dir);
+	mine = wt_tls_make(cadir, POGO_CA_KEY_EC);
+	ASSERT_OK(pogo_box_seal_base64(mine, "pw-1234", 7, &pw));
+	wt_tls_dir = cadir;
+	wt_init(&t);
+	wt_tls_dir = NULL;
+	wt_refused = 0;
+	for (i = 0; i < (int)POGO_NELEM(refusals); i++) {
+		r = 4 * i;
+		wt_refusal = refusals[i];
+		wt_refusals = 1;
+		snprintf(id, sizeof(id), "h%d", i);
+		wt_run_secrets(&t, id, "ssh", pw, NULL, NULL);
+		WAIT_GE(&t, replies, r + 1);
+		ASSERT_EQ(t.reply_ok, 0);
+		/* Refused once its boxes are open: held, the worker full. */
+		ASSERT(wt_spin(&t, &wt_refused, i + 1, NULL, 0));
+		wt_run(&t, "probe", "local");
+		WAIT_GE(&t, replies, r + 2);
+		ASSERT_EQ(t.reports, i);
+		ASSERT_EQ(t.reply_ok, 1);
+		ASSERT_STR_EQ(t.reply_text, "busy");
+		pogo_proto_msg_init(&m, POGO_MSG_STATUS);
+		pogo_peer_worker_command(t.pw, &m, NULL);
+		WAIT_GE(&t, replies, r + 3);
+		ASSERT_STR_EQ(t.reply_text, "busy");
+		ASSERT_EQ(t.reports, i);
+		/* Started again later: on to its host (connection refused). */
+		WAIT_TICKING_GE(&t, reports, i + 1);
+		ASSERT_STR_EQ(
+		    t.done_message, "cannot connect: connection refused");
+		pogo_proto_msg_init(&m, POGO_MSG_STATUS);
+		pogo_peer_worker_command(t.pw, &m, NULL);
+		WAIT_GE(&t, replies, r + 4);
+		ASSERT_STR_EQ(t.reply_text, "ok");
+	}
+	/* A held task killed: done, `killed`, never started. */
+	wt_refusal = UV_EMFILE;
+	wt_refusals = 1000000;
+	wt_run_secrets(&t, "k1", "ssh", pw, NULL, NULL);
+	WAIT_GE(&t, replies, 9);
+	ASSERT_EQ(t.reply_ok, 0);
+	ASSERT(wt_spin(&t, &wt_refused, 3, NULL, 0));
+	pogo_proto_msg_init(&m, POGO_MSG_TASKKILL);
+	m.task_id = (char *)"k1";
+	pogo_peer_worker_command(t.pw, &m, NULL);
+	WAIT_TICKING_GE(&t, reports, 3);
+	ASSERT_STR_EQ(t.done_message, "killed");
+	ASSERT_EQ(t.started, 0);
+	wt_refusals = 0;
+	wt_done(&t);
+	free(pw);
 	pogo_box_key_free(mine);
 	wt_tls_remove(cadir);
 	ASSERT_OK(rmdir(dir));
