@@ -505,9 +505,11 @@ disp_ns_work_free(struct disp_ns_work *w)
 {
 	size_t i;
 
+	/* Copies of the request's fields: the secret boxes among them. */
 	for (i = 0; i < w->nfields; i++) {
 		free((char *)w->fields[i].name);
-		free((char *)w->fields[i].value);
+		pogo_freezero(
+		    (char *)w->fields[i].value, strlen(w->fields[i].value));
 	}
 	free(w->fields);
 	free(w->dir);

@@ -32,7 +32,12 @@
 
 #define POGO_HTTP_PIPELINE_MAX (64 * 1024)
 
-/* A growable byte buffer with a hard cap, counted in the server's stats. */
+/*
+ * A growable byte buffer with a hard cap, counted in the server's stats.
+ * A request's bytes may carry a job's secret boxes (SPEC 10.4): every
+ * request buffer is wiped when it is released or outgrown, and input
+ * already parsed is wiped where it stood.
+ */
 struct http_buf {
 	char *p;
 	size_t len;
@@ -152,6 +157,22 @@ http_account(struct pogo_http_server *srv, ssize_t delta)
 }
 
 /*
+ * A new block of cap bytes holding the len first bytes of p (cap bytes
+ * long, wiped and freed): realloc would leave a moved block's bytes
+ * behind.
+ */
+static char *
+http_grow(char *p, size_t len, size_t oldcap, size_t cap)
+{
+	char *n = xmalloc(cap);
+
+	if (len > 0)
+		memcpy(n, p, len);
+	pogo_freezero(p, oldcap);
+	return n;
+}
+
+/*
  * Appends data to b unless that would pass max (returns -1) or the
  * server's cap on the bytes of all requests together (returns -2), and
  * then allocates nothing; growth doubles, capped at max plus one NUL.
@@ -173,7 +194,7 @@ http_buf_add(struct pogo_http_server *srv, struct http_buf *b, const char *data,
 		if (srv->stats.buffered > total ||
 		    cap - b->cap > total - srv->stats.buffered)
 			return -2;
-		b->p = xreallocarray(b->p, 1, cap);
+		b->p = http_grow(b->p, b->len, b->cap, cap);
 		http_account(srv, (ssize_t)(cap - b->cap));
 		b->cap = cap;
 	}
@@ -187,7 +208,7 @@ static void
 http_buf_release(struct pogo_http_server *srv, struct http_buf *b)
 {
 	http_account(srv, -(ssize_t)b->cap);
-	free(b->p);
+	pogo_freezero(b->p, b->cap);
 	memset(b, 0, sizeof(*b));
 }
 
@@ -208,9 +229,11 @@ http_pairs_clear(struct http_pairs *ps)
 {
 	size_t i;
 
+	/* A form's values may be a job's secret boxes (http_buf). */
 	for (i = 0; i < ps->n; i++) {
 		free(ps->v[i].name);
-		free(ps->v[i].value);
+		if (ps->v[i].value != NULL)
+			pogo_freezero(ps->v[i].value, strlen(ps->v[i].value));
 	}
 	free(ps->v);
 	memset(ps, 0, sizeof(*ps));
@@ -894,7 +917,7 @@ on_message_complete(llhttp_t *p)
 static void
 conn_free_input(struct http_conn *c)
 {
-	free(c->in);
+	pogo_freezero(c->in, c->incap);
 	c->in = NULL;
 	http_account(c->srv, -(ssize_t)c->incap);
 	c->incap = 0;
@@ -1199,6 +1222,8 @@ conn_process(struct http_conn *c)
 			POGO_ASSERT(used <= c->inlen);
 			memmove(c->in, c->in + used, c->inlen - used);
 			c->inlen -= used;
+			/* The request's bytes left behind (http_buf). */
+			explicit_bzero(c->in + c->inlen, used);
 			if (err == HPE_PAUSED)
 				llhttp_resume(&c->parser);
 			else {
@@ -1258,7 +1283,7 @@ conn_read_cb(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
 	}
 	if (c->inlen + (size_t)n > c->incap) {
 		cap = c->inlen + (size_t)n;
-		c->in = xreallocarray(c->in, 1, cap);
+		c->in = http_grow(c->in, c->inlen, c->incap, cap);
 		http_account(c->srv, (ssize_t)(cap - c->incap));
 		c->incap = cap;
 	}

@@ -295,6 +295,8 @@ stream_process(struct pogo_stream *s)
 			return;
 		}
 		s->read_cb(s, n, s->pbuf, s->arg);
+		/* Read by now: a request may carry secrets (SPEC 10.4). */
+		explicit_bzero(s->pbuf, (size_t)n);
 	}
 }
 
@@ -334,6 +336,9 @@ stream_read_cb(uv_stream_t *h, ssize_t n, const uv_buf_t *buf)
 		pogo_tls_session_feed(s->tls, buf->base, (size_t)n);
 	stream_process(s);
 out:
+	/* Plain bytes may carry secrets (SPEC 10.4): wiped, not just freed. */
+	if (n > 0)
+		explicit_bzero(buf->base, (size_t)n);
 	free(buf->base);
 }
 
