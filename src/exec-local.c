@@ -23,6 +23,7 @@
 
 #include "pogo/error.h"
 #include "pogo/exec-local.h"
+#include "pogo/log.h"
 #include "pogo/output.h"
 #include "pogo/pidfile.h"
 #include "pogo/stub.h"
@@ -70,6 +71,7 @@ struct local_task {
 	bool eof_err;
 	bool stopping; /* TERM sent */
 	bool killed;   /* KILL sent after the grace */
+	bool cut;      /* killed after its exit: the linger ends at once */
 	bool have_result;
 	bool done;
 	int64_t status;
@@ -367,6 +369,14 @@ local_linger_cb(uv_timer_t *tm)
 	bool unread = local_held_back(lt);
 	uint64_t ms;
 
+	if (lt->cut) {
+		/* Killed (exec.h): what is left of its group goes too. */
+		(void)local_signal(lt, SIGKILL);
+		local_stop_reading(lt);
+		local_maybe_done(lt);
+		return;
+	}
+
 	/*
 	 * Output held back by a slow reader is not abandoned, nor output
 	 * still waiting in a pipe because the loop could not read it in
@@ -401,9 +411,15 @@ local_exited(struct local_task *lt)
 	}
 	/* The timer still holds the timeout: it started, nothing stops. */
 	ms = pogo_exec_linger_start(&lt->linger, &lt->limit, &lt->timer, true);
+	if (lt->cut)
+		ms = 0;
 	uv_timer_stop(&lt->timer);
-	if (!(lt->eof_out && lt->eof_err))
+	if (!(lt->eof_out && lt->eof_err)) {
+		log_debug("task %s host %s: exited, its output still open: "
+		          "lingering",
+		    lt->t->task_id, lt->t->host);
 		uv_timer_start(&lt->timer, local_linger_cb, ms, 0);
+	}
 	local_maybe_done(lt);
 }
 
@@ -687,9 +703,22 @@ local_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 {
 	struct local_task *lt = t->priv;
 
-	/* A command that exited ends with its linger, shortly. */
-	if (lt == NULL || lt->done || (lt->exited && !lt->stopping))
+	if (lt == NULL || lt->done)
 		return;
+	if (lt->exited && !lt->stopping) {
+		/*
+		 * It exited: its result stands.  A linger (something it
+		 * started holds its output) ends now, from the loop
+		 * (local_linger_cb); before the started event, local_exited()
+		 * begins it so.
+		 */
+		lt->cut = true;
+		if (lt->started) {
+			uv_timer_stop(&lt->timer);
+			uv_timer_start(&lt->timer, local_linger_cb, 0, 0);
+		}
+		return;
+	}
 	if (!lt->have_result) {
 		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1, "killed");
 		lt->have_result = true;

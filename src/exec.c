@@ -230,11 +230,13 @@ pogo_exec_linger_start(struct pogo_exec_linger *lg,
     const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds)
 {
 	memset(lg, 0, sizeof(*lg));
-	lg->none = !l->set;
-	if (l->set && l->frozen) {
+	if (!l->set) {
+		/* No limit (timeout 0): the linger still has a bound. */
+		lg->due = uv_now(tm->loop) + POGO_EXEC_LINGER_MAX_MS;
+	} else if (l->frozen) {
 		lg->frozen = true;
 		lg->left_ms = l->left_ms;
-	} else if (l->set) {
+	} else {
 		/* Not held: running on tm, or run out. */
 		lg->due = uv_now(tm->loop);
 		if (holds && uv_is_active((const uv_handle_t *)tm))
@@ -258,8 +260,6 @@ void
 pogo_exec_linger_pause(
     struct pogo_exec_linger *lg, const uv_timer_t *tm, bool paused, bool held)
 {
-	if (lg->none)
-		return;
 	if (paused && held && !lg->frozen) {
 		lg->left_ms = exec_linger_left(lg, tm);
 		lg->frozen = true;
@@ -275,7 +275,7 @@ pogo_exec_linger_next(
 {
 	uint64_t left;
 
-	if (held || (unread && lg->none))
+	if (held)
 		return POGO_EXEC_LINGER_MS;
 	if (!unread || (left = exec_linger_left(lg, tm)) == 0)
 		return 0;

@@ -226,6 +226,7 @@ struct ssh_task {
 	bool stopping;  /* TERM sent (or due at the exec) */
 	bool killed;    /* killed before the exec: ends from the loop */
 	bool lingering; /* the exit status came; finish soon */
+	bool cut;       /* killed while lingering: finish now */
 	bool have_result;
 	bool finished;
 	struct pogo_exec_result res;
@@ -2153,6 +2154,11 @@ ssh_linger_cb(uv_timer_t *tm)
 	struct ssh_task *st = tm->data;
 	uint64_t ms;
 
+	if (st->cut) {
+		/* Killed (exec.h): the channel closes with the session. */
+		ssh_exit_finish(st);
+		return;
+	}
 	/*
 	 * Output held back for a slow reader is not abandoned, nor output
 	 * still waiting in the socket because the loop could not read it in
@@ -2221,6 +2227,9 @@ ssh_running(struct ssh_task *st)
 		ms = pogo_exec_linger_start(
 		    &st->linger, &st->limit, &st->timer, ssh_limit_holds(st));
 		st->lingering = true;
+		log_debug("task %s host %s: exited, its output still open: "
+		          "lingering",
+		    st->t->task_id, st->name);
 		uv_timer_stop(&st->timer);
 		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 	}
@@ -2518,9 +2527,18 @@ ssh_kill(struct pogo_exec *e, struct pogo_exec_task *t)
 {
 	struct ssh_task *st = t->priv;
 
-	/* A command whose exit status came ends with it, shortly. */
-	if (st == NULL || st->finished || st->killed || st->lingering)
+	if (st == NULL || st->finished || st->killed || st->cut)
 		return;
+	if (st->lingering) {
+		/*
+		 * Its exit status came and stands; the linger (something it
+		 * started holds the channel) ends now, from the loop.
+		 */
+		st->cut = true;
+		uv_timer_stop(&st->timer);
+		uv_timer_start(&st->timer, ssh_linger_cb, 0, 0);
+		return;
+	}
 	ssh_result(st, POGO_EXEC_FAILED, -1, "killed");
 	/*
 	 * The race of issue 9 (ssh_kill against the exec, on st->quiet):

@@ -23,7 +23,9 @@
  * to the message when the target did not confirm it.  A command whose exit
  * status has come is finished once its output is closed, or is found quiet
  * POGO_EXEC_LINGER_MS later, even if something it started still holds it
- * open (struct pogo_exec_linger); a kill then changes nothing.
+ * open (struct pogo_exec_linger).  A kill then ends the linger at once,
+ * the command's result kept: what is left of a local command's process
+ * group gets SIGKILL, an SSH command's channel is closed.
  *
  * A remote peer fits the same contract: the dispatcher's worker executor
  * sends a task's fields as the task_data of SPEC 8.3, and the worker runs
@@ -52,6 +54,12 @@
  * long an executor waits for a command to die after SIGKILL.
  */
 #define POGO_EXEC_LINGER_MS 1000
+/*
+ * The bound of the linger of a command without a time limit (timeout 0):
+ * a background process writing without end keeps its host no longer
+ * (pogo-one(1), pogo.yaml(5)).
+ */
+#define POGO_EXEC_LINGER_MAX_MS 10000
 /* TERM -> KILL when a command is stopped (SPEC 1.5). */
 #define POGO_EXEC_KILL_GRACE_MS 10000
 /* Appended to the message of a stop the target did not confirm. */
@@ -315,16 +323,16 @@ void pogo_exec_limit_thaw(
  * held back for a slow reader and whether some waits unread (in a pipe or
  * socket: the loop could not read it in time, or something the command
  * started still writes); it is given up on a quiet output only.  The time
- * its limit had left at the exit status still bounds it, standing still
+ * its limit had left at the exit status still bounds it, or
+ * POGO_EXEC_LINGER_MAX_MS for a command without a limit, standing still
  * as the limit does while output is held back (the executor tells each
  * pause), so a background process writing without end (`yes &`) keeps
- * the host no longer than its timeout.
+ * the host no longer than its timeout, or than that bound.
  */
 struct pogo_exec_linger {
 	uint64_t left_ms; /* while frozen */
 	uint64_t due;     /* the loop's time it runs out, while not */
 	bool frozen;
-	bool none; /* the command has no limit */
 };
 
 /* Start: the first tick's length (arm the executor's timer, tm, with
