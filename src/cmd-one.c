@@ -1230,7 +1230,7 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			fprintf(stderr, "%s\n", cause);
 			goto out;
 		}
-		table = pogo_sched_table(dry);
+		table = pogo_sched_table(dry, UINT32_MAX);
 		fputs(table, stdout);
 		free(table);
 		pogo_sched_free(dry);

@@ -140,7 +140,7 @@ cmd_schedule_main(int argc, char **argv, struct pogo_ctx *ctx)
 	if (pogo_sched_new(cfg, &hosts, NULL, NULL, &cbs, NULL, &s, &cause) !=
 	    0)
 		goto out;
-	table = pogo_sched_table(s);
+	table = pogo_sched_table(s, UINT32_MAX);
 	fputs(table, stdout);
 	ret = fflush(stdout) == 0 ? POGO_EXIT_OK : POGO_EXIT_FAIL;
 out:

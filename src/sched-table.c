@@ -136,27 +136,36 @@ table_rule(struct table_out *o, const size_t *w, size_t ncol, char edge)
 	table_put(o, "\n", 1);
 }
 
-/* Text of a slot's host cell: the slot's hosts joined with ", ". */
+/*
+ * Text of a slot's host cell: the slot's first max hosts joined with
+ * ", ", then "... N more" if the slot has N more.
+ */
 static char *
-table_hosts(const struct pogo_sched *s, uint32_t th, uint32_t sl)
+table_hosts(const struct pogo_sched *s, uint32_t th, uint32_t sl, uint32_t max)
 {
 	struct table_out o = { 0 };
 	uint32_t first, n, i;
 	const char *h;
+	char more[48];
 
 	pogo_sched_slot_tasks(s, th, sl, &first, &n);
 	table_put(&o, "", 0);
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && i < max; i++) {
 		if (i > 0)
 			table_put(&o, ", ", 2);
 		h = pogo_sched_task_host(s, first + i);
 		table_put(&o, h, strlen(h));
 	}
+	if (i < n) {
+		snprintf(more, sizeof(more), "%s... %" PRIu32 " more",
+		    i > 0 ? ", " : "", n - i);
+		table_put(&o, more, strlen(more));
+	}
 	return o.buf;
 }
 
 char *
-pogo_sched_table(const struct pogo_sched *s)
+pogo_sched_table(const struct pogo_sched *s, uint32_t max)
 {
 	struct table_out o = { 0 };
 	struct table_cell *cells;
@@ -181,7 +190,7 @@ pogo_sched_table(const struct pogo_sched *s)
 			    &text, "[%s]", pogo_sched_slot_name(s, th, sl));
 			table_wrap(&cells[th * 2 * ncol + 1 + sl], text, true);
 			free(text);
-			text = table_hosts(s, th, sl);
+			text = table_hosts(s, th, sl, max);
 			table_wrap(
 			    &cells[(th * 2 + 1) * ncol + 1 + sl], text, true);
 			free(text);

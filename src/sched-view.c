@@ -178,7 +178,7 @@ pogo_sched_view(const char *config, const char *concurrent,
 	view_threads(s, ts, max, o);
 	view_groups(s, max, o);
 	if (ntasks <= POGO_SCHED_VIEW_TABLE_MAX) {
-		table = pogo_sched_table(s);
+		table = pogo_sched_table(s, max);
 		pogo_json_add_string(o, "table", table);
 		free(table);
 	} else

@@ -30,8 +30,10 @@ struct pogo_strv;
  *       first max host names in slot order]}]}],
  *   "groups": [{"name", "limit", "count": the job's hosts in the group,
  *       "used": units in use, "holders": [the first max holding hosts]}],
- *   "table": the text of pogo schedule, or null above
- *       POGO_SCHED_VIEW_TABLE_MAX hosts.
+ *   "table": the text of pogo schedule, each slot's cell with its first
+ *       max hosts and "... N more" for the rest (the whole text when no
+ *       slot has more than max), or null above POGO_SCHED_VIEW_TABLE_MAX
+ *       hosts.
  * config is the job's configuration (YAML) or NULL, concurrent its
  * `concurrent` or NULL, hosts its hosts in job order and states[i] the
  * state (enum pogo_host_state) of hosts->v[i]; active says whether the

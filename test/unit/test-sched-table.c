@@ -64,7 +64,7 @@ golden(const char *name, bool has_targets)
 		}
 	} else
 		sim_init(&m, yaml, targets);
-	table = pogo_sched_table(m.s);
+	table = pogo_sched_table(m.s, UINT32_MAX);
 	ASSERT_STR_EQ(table, expect);
 	free(table);
 	sim_free(&m);

@@ -266,6 +266,125 @@ TEST(no_table_for_a_huge_job)
 	pogo_strv_clear(&hosts);
 }
 
+/*
+ * The view of n1..n10000 in 20 sequence slots of 500 (the web UI's
+ * 10,000-host case), all waiting, as one JSON line of *lenp bytes.
+ */
+static char *
+view_big(uint32_t max, size_t *lenp)
+{
+	struct pogo_strv hosts = { 0 };
+	struct pogo_json *o = pogo_json_new_object();
+	char *cfg = xstrdup("tag:\n  colo:\n"), *seq = xstrdup("sequence:\n");
+	char *cause = NULL, *s, *t, name[32];
+	uint8_t *states;
+	size_t i;
+
+	for (i = 1; i <= 20; i++) {
+		t = cfg;
+		xasprintf(&cfg, "%s    c%zu: \"n[%zu-%zu]\"\n", t, i,
+		    (i - 1) * 500 + 1, i * 500);
+		free(t);
+		t = seq;
+		xasprintf(&seq, "%s  - $colo.c%zu\n", t, i);
+		free(t);
+	}
+	t = cfg;
+	xasprintf(&cfg, "%s%s", t, seq);
+	free(t);
+	states = xcalloc(10000, 1);
+	for (i = 1; i <= 10000; i++) {
+		snprintf(name, sizeof(name), "n%zu", i);
+		pogo_strv_push(&hosts, name);
+	}
+	ASSERT_OK(pogo_sched_view(
+	    cfg, NULL, &hosts, states, true, max, o, &cause));
+	s = pogo_json_print_line(o, lenp);
+	pogo_strv_clear(&hosts);
+	free(states);
+	free(seq);
+	free(cfg);
+	return s;
+}
+
+/* The host names in a table's cells ("n" and digits), counted. */
+static size_t
+table_hosts(const char *table)
+{
+	size_t n = 0, l;
+	const char *p = table;
+
+	while (*p != '\0') {
+		l = strcspn(p, " |,\n");
+		if (l > 1 && p[0] == 'n' && strspn(p + 1, "0123456789") == l - 1)
+			n++;
+		p += l > 0 ? l : 1;
+	}
+	return n;
+}
+
+/* How many times needle occurs in s. */
+static size_t
+occurrences(const char *s, const char *needle)
+{
+	size_t n = 0;
+
+	while ((s = strstr(s, needle)) != NULL) {
+		n++;
+		s += strlen(needle);
+	}
+	return n;
+}
+
+/*
+ * max bounds the table's cells as it does the lists: a slot of more than
+ * max hosts shows its first max and "... N more".  The web UI's answer
+ * for a 10,000-host job (max=50) was 159 KB, mostly the table.
+ */
+TEST(max_bounds_the_table)
+{
+	const struct pogo_json *sl, *h;
+	struct pogo_json *doc;
+	char *s, *table, *name;
+	size_t len, k, i;
+
+	s = view_big(50, &len);
+	ASSERT_OK(pogo_json_parse_object(s, strlen(s), &doc));
+	table = pogo_json_string(pogo_json_get(doc, "table"), NULL);
+	ASSERT(table != NULL);
+	ASSERT_EQ(table_hosts(table), 20 * 50);
+	ASSERT_EQ(occurrences(table, "... 450 more"), 20);
+	/* The hosts shown are those the slots list, in the same order. */
+	sl = pogo_json_first(pogo_json_get(
+	    pogo_json_first(pogo_json_get(doc, "threads")), "slots"));
+	for (k = 0; sl != NULL; sl = pogo_json_next(sl), k++) {
+		i = 0;
+		for (h = pogo_json_first(pogo_json_get(sl, "hosts")); h != NULL;
+		     h = pogo_json_next(h), i++) {
+			name = pogo_json_string(h, NULL);
+			ASSERT(strstr(table, name) != NULL);
+			free(name);
+		}
+		ASSERT_EQ(i, 50);
+	}
+	ASSERT_EQ(k, 20);
+	printf("# max=50: %zu bytes\n", len);
+	ASSERT(len < 40000);
+	free(table);
+	pogo_json_free(doc);
+	free(s);
+
+	/* max of a slot's size or more: the whole table, as before. */
+	s = view_big(500, &len);
+	ASSERT_OK(pogo_json_parse_object(s, strlen(s), &doc));
+	table = pogo_json_string(pogo_json_get(doc, "table"), NULL);
+	ASSERT_EQ(table_hosts(table), 10000);
+	ASSERT_NULL(strstr(table, "more"));
+	free(table);
+	pogo_json_free(doc);
+	free(s);
+}
+
 /* A configuration that does not build, or has resolver references. */
 TEST(errors)
 {
