@@ -2508,6 +2508,7 @@ struct disp_sched {
 	uint32_t gen;
 	bool active;
 	uint32_t max;
+	bool table;
 	bool pretty;
 	char hostname[256];
 	char *config;
@@ -2606,7 +2607,7 @@ disp_sched_work_cb(uv_work_t *work)
 	pogo_json_add_string(meta, "hostname", s->hostname);
 	pogo_json_add_number(meta, "count", (double)s->hosts->hosts.n);
 	r = pogo_sched_view(s->config, s->concurrent, &s->hosts->hosts,
-	    s->hosts->states, s->active, s->max,
+	    s->hosts->states, s->active, s->max, s->table,
 	    pogo_json_add_object(
 	        pogo_json_add_object(doc, "response"), "schedule"),
 	    &cause);
@@ -2678,17 +2679,18 @@ disp_sched_trim(struct pogo_dispatcher *d, uint64_t job, uint32_t gen)
 }
 
 /*
- * GET /v1/jobs/:jobid/schedule[?max=N]: the job's threads and slots as
- * pogo schedule prints them, each slot's progress and the job's groups
- * (sched-view.h), at most max (default 100) host names per slot and per
- * group's holders.  A configuration that does not build (resolvers):
- * 409 with the cause.
+ * GET /v1/jobs/:jobid/schedule[?max=N&table=0]: the job's threads and
+ * slots as pogo schedule prints them, each slot's progress and the job's
+ * groups (sched-view.h), at most max (default 100) host names per slot,
+ * per group's holders and per slot's cell of the table; table=0 leaves
+ * the table out (null).  A configuration that does not build
+ * (resolvers): 409 with the cause.
  *
  * The cost on the loop is bounded, however many browsers poll a large
  * job (review5 finding 3).  The store's connection belongs to the loop
  * (store.h), so the hosts cannot be read in the pool; instead:
- * - an answer is kept per job, generation (the log's length), max and
- *   format, and a request with the same key gets it as it is, or waits
+ * - an answer is kept per job, generation (the log's length), max,
+ *   table and format, and a request with the same key gets it as it is, or waits
  *   for its build (at most POGO_DISPATCHER_SCHED_WAITERS requests);
  * - a new answer takes its hosts and states from another answer of the
  *   same generation, else from the engine's memory (an active job), else
@@ -2706,12 +2708,20 @@ disp_schedule(struct pogo_http_req *req, void *arg)
 	struct disp_sched_hosts *sh;
 	struct pogo_store_job *j;
 	uint32_t offset, max, gen;
-	bool pretty, active;
+	bool pretty, active, table = true;
+	const char *v;
 	int r;
 
 	if (!disp_req_page(d, req, 100, &offset, &max) ||
 	    !disp_format_ok(req, &pretty))
 		return;
+	if ((v = disp_param(req, "table")) != NULL) {
+		if (strcmp(v, "0") != 0 && strcmp(v, "1") != 0) {
+			disp_error(d, req, 400, "invalid value for 'table'");
+			return;
+		}
+		table = v[0] == '1';
+	}
 	if ((j = disp_req_job(d, req)) == NULL)
 		return;
 	if ((r = pogo_store_log_length(d->store, j->job, &gen)) != 0) {
@@ -2723,7 +2733,7 @@ disp_schedule(struct pogo_http_req *req, void *arg)
 	disp_sched_trim(d, j->job, gen);
 	for (s = d->scheds; s != NULL; s = s->next)
 		if (s->job == j->job && s->gen == gen && s->active == active &&
-		    s->max == max && s->pretty == pretty)
+		    s->max == max && s->table == table && s->pretty == pretty)
 			break;
 	if (s != NULL && s->built) {
 		pogo_store_job_free(j);
@@ -2760,6 +2770,7 @@ disp_schedule(struct pogo_http_req *req, void *arg)
 	s->gen = gen;
 	s->active = active;
 	s->max = max;
+	s->table = table;
 	s->pretty = pretty;
 	memcpy(s->hostname, d->hostname, sizeof(s->hostname));
 	s->config = j->config != NULL ? xstrdup(j->config) : NULL;

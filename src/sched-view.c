@@ -130,7 +130,7 @@ view_groups(const struct pogo_sched *s, uint32_t max, struct pogo_json *o)
 int
 pogo_sched_view(const char *config, const char *concurrent,
     const struct pogo_strv *hosts, const uint8_t *states, bool active,
-    uint32_t max, struct pogo_json *o, char **cause)
+    uint32_t max, bool with_table, struct pogo_json *o, char **cause)
 {
 	static const struct pogo_sched_cbs cbs = { 0 };
 	struct pogo_sched_config *cfg = NULL;
@@ -177,7 +177,7 @@ pogo_sched_view(const char *config, const char *concurrent,
 		pogo_sched_halt(s);
 	view_threads(s, ts, max, o);
 	view_groups(s, max, o);
-	if (ntasks <= POGO_SCHED_VIEW_TABLE_MAX) {
+	if (with_table && ntasks <= POGO_SCHED_VIEW_TABLE_MAX) {
 		table = pogo_sched_table(s, max);
 		pogo_json_add_string(o, "table", table);
 		free(table);

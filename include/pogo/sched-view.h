@@ -32,8 +32,8 @@ struct pogo_strv;
  *       "used": units in use, "holders": [the first max holding hosts]}],
  *   "table": the text of pogo schedule, each slot's cell with its first
  *       max hosts and "... N more" for the rest (the whole text when no
- *       slot has more than max), or null above POGO_SCHED_VIEW_TABLE_MAX
- *       hosts.
+ *       slot has more than max), or null without with_table or above
+ *       POGO_SCHED_VIEW_TABLE_MAX hosts.
  * config is the job's configuration (YAML) or NULL, concurrent its
  * `concurrent` or NULL, hosts its hosts in job order and states[i] the
  * state (enum pogo_host_state) of hosts->v[i]; active says whether the
@@ -45,6 +45,6 @@ struct pogo_strv;
  */
 int pogo_sched_view(const char *config, const char *concurrent,
     const struct pogo_strv *hosts, const uint8_t *states, bool active,
-    uint32_t max, struct pogo_json *o, char **cause);
+    uint32_t max, bool with_table, struct pogo_json *o, char **cause);
 
 #endif

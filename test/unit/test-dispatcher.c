@@ -941,6 +941,39 @@ TEST(schedule_of_an_engine_job_reads_no_host_row)
 	dispatcher_end(&loop, d, cfg);
 }
 
+/*
+ * ?table=0 leaves the text of pogo schedule out ("table": null), for a
+ * client that draws its own (the web UI); an answer kept without it is
+ * not given to a request that wants it.
+ */
+TEST(schedule_table_0_leaves_the_table_out)
+{
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
+	struct client c;
+	uv_loop_t loop;
+
+	d = dispatcher_begin(&loop, &cfg);
+	submit(&loop, d, "range=h[1-12]", "p0000000000");
+	get(&loop, d, &c, "/v1/jobs/p0000000000/schedule?max=5&table=0");
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT(strstr(c.buf, "\"table\":null}") != NULL);
+	ASSERT(strstr(c.buf,
+	           "\"hosts\":[\"h1\",\"h2\",\"h3\",\"h4\",\"h5\"]") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/schedule?max=5");
+	ASSERT(strstr(c.buf, "\"table\":\".---") != NULL);
+	ASSERT(strstr(c.buf, "... 7 more") != NULL);
+	get(&loop, d, &c, "/v1/jobs/p0000000000/schedule?max=5&table=1");
+	ASSERT(strstr(c.buf, "\"table\":\".---") != NULL);
+	client_run(&loop, d, &c,
+	    "GET /v1/jobs/p0000000000/schedule?table=no HTTP/1.1\r\n"
+	    "Host: x\r\nConnection: close\r\n\r\n");
+	ASSERT(strncmp(c.buf, "HTTP/1.1 400 ", 13) == 0);
+	ASSERT(strstr(c.buf, "\"errors\":[\"invalid value for 'table'\"]") !=
+	    NULL);
+	dispatcher_end(&loop, d, cfg);
+}
+
 /* Work items that hold every thread of the pool until released. */
 #define BLOCKERS 64
 struct blockers {

@@ -52,7 +52,7 @@ view(const char *config, const char *concurrent, const char *spec, bool active,
 		pogo_strv_push(&hosts, w);
 	}
 	r = pogo_sched_view(
-	    config, concurrent, &hosts, states, active, max, o, &cause);
+	    config, concurrent, &hosts, states, active, max, true, o, &cause);
 	if (rp != NULL)
 		*rp = r;
 	if (causep != NULL)
@@ -250,8 +250,8 @@ TEST(no_table_for_a_huge_job)
 		snprintf(name, sizeof(name), "n%zu", i);
 		pogo_strv_push(&hosts, name);
 	}
-	ASSERT_OK(
-	    pogo_sched_view(NULL, NULL, &hosts, states, true, 2, o, &cause));
+	ASSERT_OK(pogo_sched_view(
+	    NULL, NULL, &hosts, states, true, 2, true, o, &cause));
 	s = pogo_json_print_line(o, &len);
 	v = member(s, "table");
 	ASSERT_STR_EQ(v, "null");
@@ -298,7 +298,7 @@ view_big(uint32_t max, size_t *lenp)
 		pogo_strv_push(&hosts, name);
 	}
 	ASSERT_OK(pogo_sched_view(
-	    cfg, NULL, &hosts, states, true, max, o, &cause));
+	    cfg, NULL, &hosts, states, true, max, true, o, &cause));
 	s = pogo_json_print_line(o, lenp);
 	pogo_strv_clear(&hosts);
 	free(states);
@@ -316,7 +316,8 @@ table_hosts(const char *table)
 
 	while (*p != '\0') {
 		l = strcspn(p, " |,\n");
-		if (l > 1 && p[0] == 'n' && strspn(p + 1, "0123456789") == l - 1)
+		if (l > 1 && p[0] == 'n' &&
+		    strspn(p + 1, "0123456789") == l - 1)
 			n++;
 		p += l > 0 ? l : 1;
 	}

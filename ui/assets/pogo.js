@@ -549,10 +549,11 @@ const POGO = (function () {
   }
 
   // The schedule view of a job and, for a job in a namespace, the
-  // namespace's locks (null otherwise).
+  // namespace's locks (null otherwise).  The page draws its own table:
+  // the answer leaves pogo schedule's text out (table=0).
   async function fetchViews(jobid, job) {
     const v = (await api('/jobs/' + encodeURIComponent(jobid) +
-      '/schedule?max=50')).response.schedule;
+      '/schedule?max=50&table=0')).response.schedule;
     let l = null;
     if (job.namespace && !job.concurrent && v.groups.length) {
       l = (await api('/namespaces/' + encodeURIComponent(job.namespace) +
