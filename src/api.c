@@ -285,6 +285,7 @@ api_forward_cb(int err, const char *cause, int status, const char *body,
 {
 	struct api_fwd *f = arg;
 	struct pogo_api *a = f->a;
+	const char *ra;
 
 	if (f->req == NULL)
 		goto out;
@@ -309,9 +310,17 @@ api_forward_cb(int err, const char *cause, int status, const char *body,
 		    status);
 	else if (f->submit && status == 200)
 		api_submit_answer(f, body, len);
-	else
+	else {
+		/*
+		 * Of the answer's headers only Retry-After (a schedule's or
+		 * a job's 503: when to try again) is the client's; the
+		 * others are the control port's own or hop-by-hop.
+		 */
+		if ((ra = pogo_client_retry_after(f->client)) != NULL)
+			pogo_http_req_add_header(f->req, "Retry-After", ra);
 		pogo_http_respond(
 		    f->req, status, "application/json", body, len);
+	}
 out:
 	f->req = NULL;
 	api_fwd_free(f);

@@ -414,7 +414,74 @@ struct pogo_client_parser {
 	bool keep_alive; /* the connection may carry another request */
 	bool extra;      /* bytes after the answer */
 	int status;
+	/* The header being read: its name (longer ones: ignored). */
+	char field[16];
+	size_t fieldlen;
+	bool field_long;
+	bool in_retry_after; /* reading a Retry-After's value */
+	/* Retry-After: its value, how many came, whether it was too long. */
+	char retry_after[12];
+	size_t ralen;
+	unsigned nretry_after;
+	bool ra_long;
 };
+
+static int
+parser_on_header_field(llhttp_t *h, const char *at, size_t n)
+{
+	struct pogo_client_parser *p = h->data;
+
+	if (n >= sizeof(p->field) - p->fieldlen)
+		p->field_long = true;
+	else {
+		memcpy(p->field + p->fieldlen, at, n);
+		p->fieldlen += n;
+	}
+	return 0;
+}
+
+static int
+parser_on_header_field_complete(llhttp_t *h)
+{
+	struct pogo_client_parser *p = h->data;
+
+	p->field[p->fieldlen] = '\0';
+	p->in_retry_after =
+	    !p->field_long && strcasecmp(p->field, "Retry-After") == 0;
+	if (p->in_retry_after) {
+		p->nretry_after++;
+		p->ralen = 0;
+	}
+	p->fieldlen = 0;
+	p->field_long = false;
+	return 0;
+}
+
+static int
+parser_on_header_value(llhttp_t *h, const char *at, size_t n)
+{
+	struct pogo_client_parser *p = h->data;
+
+	if (!p->in_retry_after)
+		return 0;
+	if (n >= sizeof(p->retry_after) - p->ralen)
+		p->ra_long = true;
+	else {
+		memcpy(p->retry_after + p->ralen, at, n);
+		p->ralen += n;
+	}
+	return 0;
+}
+
+static int
+parser_on_header_value_complete(llhttp_t *h)
+{
+	struct pogo_client_parser *p = h->data;
+
+	p->retry_after[p->ralen] = '\0';
+	p->in_retry_after = false;
+	return 0;
+}
 
 static int
 parser_on_headers_complete(llhttp_t *h)
@@ -505,6 +572,10 @@ pogo_client_parser_new(size_t max)
 	struct pogo_client_parser *p = xcalloc(1, sizeof(*p));
 
 	llhttp_settings_init(&p->settings);
+	p->settings.on_header_field = parser_on_header_field;
+	p->settings.on_header_field_complete = parser_on_header_field_complete;
+	p->settings.on_header_value = parser_on_header_value;
+	p->settings.on_header_value_complete = parser_on_header_value_complete;
 	p->settings.on_headers_complete = parser_on_headers_complete;
 	p->settings.on_body = parser_on_body;
 	p->settings.on_message_complete = parser_on_message_complete;
@@ -584,6 +655,15 @@ pogo_client_parser_body(const struct pogo_client_parser *p, size_t *lenp)
 	return p->body != NULL ? p->body : "";
 }
 
+const char *
+pogo_client_parser_retry_after(const struct pogo_client_parser *p)
+{
+	if (p->nretry_after != 1 || p->ra_long || p->ralen == 0 ||
+	    p->ralen > 9 || strspn(p->retry_after, "0123456789") != p->ralen)
+		return NULL;
+	return p->retry_after;
+}
+
 void
 pogo_client_parser_free(struct pogo_client_parser *p)
 {
@@ -611,6 +691,8 @@ struct pogo_client {
 	struct client_req *req; /* the request in flight */
 	size_t max_body;
 	struct pogo_client_budget *budget; /* borrowed, or NULL */
+	/* The answer's Retry-After, for its callback (or ""). */
+	char retry_after[12];
 	unsigned nalive;        /* requests not freed yet */
 	bool freeing;
 };
@@ -828,7 +910,7 @@ static void
 req_finish(struct client_req *q, int err, const char *cause)
 {
 	struct pogo_client_pool *pool = q->c->pool;
-	const char *body = "";
+	const char *body = "", *ra;
 	size_t len = 0;
 	int status = 0;
 
@@ -838,8 +920,13 @@ req_finish(struct client_req *q, int err, const char *cause)
 	q->c->req = NULL;
 	pogo_clock_timer_free(q->timer);
 	q->timer = NULL;
-	if (err == 0)
+	q->c->retry_after[0] = '\0';
+	if (err == 0) {
 		body = pogo_client_parser_body(q->parser, &len);
+		if ((ra = pogo_client_parser_retry_after(q->parser)) != NULL)
+			strlcpy(
+			    q->c->retry_after, ra, sizeof(q->c->retry_after));
+	}
 	if (q->parser != NULL)
 		status = pogo_client_parser_status(q->parser);
 	q->cb(err, cause, status, body, len, q->arg);
@@ -1199,6 +1286,12 @@ pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
 	c->clock = pogo_clock_uv_new(loop);
 	*cp = c;
 	return 0;
+}
+
+const char *
+pogo_client_retry_after(const struct pogo_client *c)
+{
+	return c->retry_after[0] != '\0' ? c->retry_after : NULL;
 }
 
 const char *

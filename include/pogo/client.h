@@ -126,6 +126,12 @@ int pogo_client_parser_eof(struct pogo_client_parser *p, char **cause);
 int pogo_client_parser_status(const struct pogo_client_parser *p);
 const char *pogo_client_parser_body(
     const struct pogo_client_parser *p, size_t *lenp);
+/*
+ * The answer's Retry-After if it is delay-seconds (1 to 9 digits) and
+ * came once, else NULL (an HTTP-date included: pogo's servers send
+ * seconds).  Borrowed from p.
+ */
+const char *pogo_client_parser_retry_after(const struct pogo_client_parser *p);
 void pogo_client_parser_free(struct pogo_client_parser *p);
 
 /*
@@ -187,6 +193,11 @@ int pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
     struct pogo_client **cp, char **cause);
 /* The API URL as given, without a final '/'. */
 const char *pogo_client_api(const struct pogo_client *c);
+/*
+ * In a request's callback: its answer's Retry-After
+ * (pogo_client_parser_retry_after()), or NULL.  Borrowed from c.
+ */
+const char *pogo_client_retry_after(const struct pogo_client *c);
 
 /*
  * The answer of one request: err 0 and the HTTP status and body

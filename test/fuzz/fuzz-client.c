@@ -26,7 +26,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pogo_client_parser *p;
 	const struct pogo_json *resp;
 	struct pogo_json *doc;
-	const char *body;
+	const char *body, *ra;
 	char *cause = NULL, *err;
 	size_t step, i, n, len;
 	int r = 0;
@@ -53,6 +53,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	body = pogo_client_parser_body(p, &len);
 	if (len > FZ_MAX_BODY)
+		abort();
+	/* What pogo api passes on: 1 to 9 digits, or nothing. */
+	ra = pogo_client_parser_retry_after(p);
+	if (ra != NULL &&
+	    (strlen(ra) < 1 || strlen(ra) > 9 ||
+	        strspn(ra, "0123456789") != strlen(ra)))
 		abort();
 	if (r == 1) {
 		if (pogo_client_parser_feed(p, "x", 1, &cause) != 1)

@@ -12,6 +12,7 @@
 #include "pogo/client.h"
 #include "pogo/error.h"
 #include "pogo/json.h"
+#include "pogo/xmalloc.h"
 
 TEST(jobid_shorthands)
 {
@@ -202,6 +203,51 @@ TEST(parser_lengths)
 	body = pogo_client_parser_body(p, &len);
 	ASSERT_EQ(len, 2);
 	pogo_client_parser_free(p);
+}
+
+/*
+ * Retry-After: delay-seconds given once, in any case and however the
+ * bytes are split; anything else is no Retry-After (what pogo api
+ * passes on, #12).
+ */
+TEST(parser_retry_after)
+{
+	static const struct {
+		const char *headers, *want;
+	} cases[] = {
+		{ "Retry-After: 1\r\n", "1" },
+		{ "retry-after:   120\r\nX-Retry-After-Not: 5\r\n", "120" },
+		{ "X-Long-Header-Name-Of-Sorts: 5\r\nRetry-After: 7\r\n", "7" },
+		{ "", NULL },
+		{ "Retry-After-X: 5\r\n", NULL },
+		{ "Retry-After: soon\r\n", NULL },
+		{ "Retry-After: Fri, 27 Nov 2026 10:00:00 GMT\r\n", NULL },
+		{ "Retry-After: 1234567890\r\n", NULL },
+		{ "Retry-After: -1\r\n", NULL },
+		{ "Retry-After: 1\r\nRetry-After: 2\r\n", NULL },
+	};
+	struct pogo_client_parser *p;
+	const char *ra;
+	char *s, *cause;
+	size_t i, n;
+
+	for (i = 0; i < POGO_NELEM(cases); i++) {
+		xasprintf(&s,
+		    "HTTP/1.1 503 Service Unavailable\r\n%s"
+		    "Content-Length: 2\r\n\r\n{}",
+		    cases[i].headers);
+		for (n = 1; n < 64; n *= 3) {
+			p = pogo_client_parser_new(1024);
+			ASSERT_EQ(feed(p, s, n, &cause), 1);
+			ra = pogo_client_parser_retry_after(p);
+			if (cases[i].want == NULL)
+				ASSERT_NULL(ra);
+			else
+				ASSERT_STR_EQ(ra, cases[i].want);
+			pogo_client_parser_free(p);
+		}
+		free(s);
+	}
 }
 
 TEST(parser_budget)
