@@ -53,9 +53,9 @@ struct pogo_api {
 	uv_loop_t *loop;
 	const struct pogo_cfg *cfg;
 	struct pogo_http_server *http;
-	char *upstream;                 /* the control port's URL */
-	struct pogo_tls *tls;           /* to the control port, or NULL */
-	struct pogo_client_pool *pool;  /* kept-alive connections to it */
+	char *upstream;                /* the control port's URL */
+	struct pogo_tls *tls;          /* to the control port, or NULL */
+	struct pogo_client_pool *pool; /* kept-alive connections to it */
 	/* Bytes of the control port's answers held now (api.max_buffered). */
 	struct pogo_client_budget budget;
 	unsigned nlong; /* long polls forwarded now (api.max_long_polls) */
@@ -73,11 +73,11 @@ struct api_fwd {
 	struct pogo_api *a;
 	struct pogo_http_req *req; /* NULL once answered */
 	struct pogo_client *client;
-	bool submit;   /* POST /v1/jobs: answer in SPEC 11.5's envelope */
-	bool lookup;   /* asking for the job's owner first */
+	bool submit;    /* POST /v1/jobs: answer in SPEC 11.5's envelope */
+	bool lookup;    /* asking for the job's owner first */
 	bool long_poll; /* counted in nlong */
-	char *headers; /* X-Pogo-User, X-Pogo-Admin, X-Pogo-Auth */
-	char *user;    /* the authenticated user, or NULL */
+	char *headers;  /* X-Pogo-User, X-Pogo-Admin, X-Pogo-Auth */
+	char *user;     /* the authenticated user, or NULL */
 	bool admin;
 	struct api_fwd *prev, *next;
 };

@@ -901,8 +901,8 @@ cfg_convert(struct cfg_ctx *c, struct cfg_raw *raw, const char *hostname,
 	        &cfg->api.token_file) != 0 ||
 	    cfg_path(c, "api.worker_cert", a->worker_cert, "",
 	        &cfg->api.worker_cert) != 0 ||
-	    cfg_uint(c, "api.max_long_polls", a->max_long_polls, 512, 1,
-	        100000, "a number", &cfg->api.max_long_polls) != 0 ||
+	    cfg_uint(c, "api.max_long_polls", a->max_long_polls, 512, 1, 100000,
+	        "a number", &cfg->api.max_long_polls) != 0 ||
 	    cfg_uint(c, "api.max_buffered", a->max_buffered, 268435456, 65536,
 	        INT32_MAX, "a number of bytes", &cfg->api.max_buffered) != 0)
 		return POGO_ERR_CONFIG;

@@ -408,7 +408,7 @@ struct pogo_client_parser {
 	bool over;
 	bool over_budget; /* over budget's room rather than max */
 	struct pogo_client_budget *budget; /* shared, or NULL */
-	size_t charged;                     /* bytes counted in budget */
+	size_t charged;                    /* bytes counted in budget */
 	bool complete;
 	bool head;       /* the answer to a HEAD: no body */
 	bool keep_alive; /* the connection may carry another request */
@@ -693,7 +693,7 @@ struct pogo_client {
 	struct pogo_client_budget *budget; /* borrowed, or NULL */
 	/* The answer's Retry-After, for its callback (or ""). */
 	char retry_after[12];
-	unsigned nalive;        /* requests not freed yet */
+	unsigned nalive; /* requests not freed yet */
 	bool freeing;
 };
 

@@ -272,8 +272,8 @@ TEST(parser_budget)
 	              "3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n",
 	              100, &cause),
 	    POGO_ERR_PROTOCOL);
-	ASSERT_STR_EQ(cause,
-	    "the answers held at once would be larger than 10 bytes");
+	ASSERT_STR_EQ(
+	    cause, "the answers held at once would be larger than 10 bytes");
 	ASSERT(pogo_client_parser_over(p2));
 	free(cause);
 	pogo_client_parser_free(p2);
@@ -281,8 +281,8 @@ TEST(parser_budget)
 	/* ... and from its Content-Length, before the body. */
 	p3 = pogo_client_parser_new(1024);
 	pogo_client_parser_set_budget(p3, &b);
-	ASSERT_EQ(feed(p3, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n",
-	              100, &cause),
+	ASSERT_EQ(feed(p3, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", 100,
+	              &cause),
 	    POGO_ERR_PROTOCOL);
 	free(cause);
 	pogo_client_parser_free(p3);
