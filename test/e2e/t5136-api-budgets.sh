@@ -87,6 +87,8 @@ python3 "$T/fake.py" "$T" >"$T/fake.log" 2>&1 &
 FPID=$!
 E2E_PIDS="$E2E_PIDS $FPID"
 wait_for 30 "the fake control port" test -s "$T/fake.port"
+# (start_api's upstream.)
+# shellcheck disable=SC2034
 CP=127.0.0.1:$(cat "$T/fake.port")
 start_api -o api.max_buffered=65536 -o api.max_long_polls=2
 
@@ -118,17 +120,19 @@ api_get /v1/ping
 expect_eq "ping after the 502s" "$code" 200
 
 # Two answers of 40,000 bytes, both half sent and held: one is refused.
-for k in 1 2; do
-	curl -s -o "$T/half$k.body" -w '%{http_code}' --max-time 40 \
-	    "http://$API/v1/jobs/p0000000003?k=$k" >"$T/half$k.code" &
-	eval "hpid$k=\$!"
-done
+half() {
+	curl -s -o "$T/half$1.body" -w '%{http_code}' --max-time 40 \
+	    "http://$API/v1/jobs/p0000000003?k=$1" >"$T/half$1.code"
+}
+half 1 &
+hpid1=$!
+half 2 &
+hpid2=$!
 wait_for 30 "both first halves sent" has_lines "$T/halves" 2
 one_done() {
 	[ -s "$T/half1.code" ] || [ -s "$T/half2.code" ]
 }
 wait_for 30 "one of the two answered" one_done
-# shellcheck disable=SC2154
 first=$(cat "$T/half1.code" "$T/half2.code")
 expect_eq "the first answered" "$first" 502
 touch "$T/release"
@@ -139,12 +143,15 @@ expect_eq "the two" "$(cat "$T/half1.code" "$T/half2.code" | fold -w3 |
 rm "$T/release"
 
 # api.max_long_polls 2: two held, the third 503 at once.
-for k in 1 2; do
+lpoll() {
 	curl -s -o /dev/null -w '%{http_code}' --max-time 40 \
-	    "http://$API/v1/jobs/p0000000002/log?offset=0&wait=30&k=$k" \
-	    >"$T/poll$k.code" &
-	eval "ppid$k=\$!"
-done
+	    "http://$API/v1/jobs/p0000000002/log?offset=0&wait=30&k=$1" \
+	    >"$T/poll$1.code"
+}
+lpoll 1 &
+ppid1=$!
+lpoll 2 &
+ppid2=$!
 wait_for 30 "two long polls at the control port" has_lines "$T/polls" 2
 code=$(curl -s -o "$T/body" -D "$T/hdr" -w '%{http_code}' --max-time 5 \
     "http://$API/v1/jobs/p0000000002/log?offset=0&wait=30&k=3") ||
@@ -157,7 +164,6 @@ expect_eq "polls at the control port" "$(lines "$T/polls")" 2
 api_get "/v1/jobs/p0000000002/log?offset=0"
 expect_eq "a read of the log without wait" "$code" 200
 touch "$T/release"
-# shellcheck disable=SC2154
 wait "$ppid1"
 wait "$ppid2"
 expect_eq "the two long polls" "$(cat "$T/poll1.code" "$T/poll2.code")" \
