@@ -527,6 +527,8 @@ api_forward(struct pogo_http_req *req, void *arg)
 		 * up to a minute: the client comes back later rather than
 		 * polling at once in a loop.
 		 */
+		log_debug(
+		    "api: a long poll refused: %u already forwarded", a->nlong);
 		pogo_http_req_add_header(req, "Retry-After", "1");
 		api_error(a, req, "fail", 503,
 		    "too many long polls (%u); try again later",

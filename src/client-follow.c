@@ -93,6 +93,14 @@ cf_log_cb(int err, const char *cause, int status, const char *body, size_t len,
 		cf_finish(cf, POGO_EXIT_NOJOB);
 		return;
 	}
+	if (status == 503 && cf->waited) {
+		/*
+		 * pogo api already forwards api.max_long_polls long polls
+		 * (Retry-After: 1), or is stopping: again in a second.
+		 */
+		uv_timer_start(&cf->pause, cf_pause_cb, 1000, 0);
+		return;
+	}
 	if (pogo_client_envelope(status, body, len, &doc, &resp, &msg) != 0) {
 		fprintf(stderr, "pogo submit: cannot follow job %s: %s\n",
 		    cf->jobid, msg);

@@ -781,6 +781,34 @@ cl_pause_closed(uv_handle_t *h)
 	free(h);
 }
 
+/*
+ * GET a page of the log (a long poll when wait): false with *rc (0 with
+ * *docp and *respp, or the exit status after the message), or true for a
+ * long poll answered 503, to be sent again a second later: pogo api
+ * already forwards api.max_long_polls of them (Retry-After: 1), or is
+ * stopping (the next try finds it back, or fails to connect).
+ */
+static bool
+cl_log_get(struct cl *cl, const char *path, bool wait, struct pogo_json **docp,
+    const struct pogo_json **respp, int *rc)
+{
+	char *err = NULL;
+	int status = 0;
+
+	*rc = POGO_EXIT_OK;
+	if (pogo_client_call(cl->c, "GET", path, NULL,
+	        (CL_WAIT_S + 30) * 1000ULL, docp, respp, &status, &err) == 0)
+		return false;
+	if (wait && status == 503) {
+		free(err);
+		return true;
+	}
+	fprintf(stderr, "pogo %s: %s\n", cl->cmd->name, err);
+	free(err);
+	*rc = POGO_EXIT_FAIL;
+	return false;
+}
+
 /* Let ms pass on the loop (a long poll the server answered at once). */
 static void
 cl_pause(struct cl *cl, uint64_t ms)
@@ -903,8 +931,11 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 		t = uv_hrtime();
 		pogo_json_free(doc);
 		doc = NULL;
-		if ((rc = cl_call(&cl, "GET", path, NULL,
-		         (CL_WAIT_S + 30) * 1000ULL, &doc, &resp)) != 0)
+		if (cl_log_get(&cl, path, wait, &doc, &resp, &rc)) {
+			cl_pause(&cl, 1000);
+			continue;
+		}
+		if (rc != 0)
 			goto out;
 		got = false;
 		for (e = pogo_json_first(pogo_json_get(resp, "joblog"));

@@ -8,6 +8,8 @@
 # - api.max_long_polls: with 2 log long polls held by the control port, a
 #   third is 503 at once with Retry-After; a log read without wait is
 #   still forwarded; once the two are answered a long poll goes through.
+#   `pogo log -f`, refused so, tries again a second later (it ended with
+#   an error) and follows the job to its end once the two are answered.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
@@ -17,7 +19,7 @@ e2e_init
 # $T/polls per long poll it holds (until $T/release exists, at most 30 s),
 # one line in $T/halves per answer of which it sent the first half.
 cat >"$T/fake.py" <<'EOP'
-import http.server, os, sys, time
+import http.server, json, os, sys, time
 T = sys.argv[1]
 
 def wait_release():
@@ -67,6 +69,20 @@ class H(http.server.BaseHTTPRequestHandler):
             self.chunked([big[:50000], big[50000:]], False)
         elif p.startswith("/v1/jobs/p0000000003"):
             self.chunked([half, b'"}\n'], True)
+        elif p.startswith("/v1/jobs/p0000000004/log"):
+            # A job that ends with its first entry, for pogo log -f.
+            if "wait=" in p:
+                with open(T + "/polls4", "a") as f:
+                    f.write(p + "\n")
+                self.whole(json.dumps({
+                    "meta": {"count": 1, "state": "finished",
+                             "in_flight": 0},
+                    "response": {"joblog": [{
+                        "index": 0, "time": time.time(), "type": "jobstate",
+                        "state": "finished", "message": "done"}]}}).encode())
+            else:
+                self.whole(b'{"meta": {"count": 0, "state": "running", '
+                           b'"in_flight": 1}, "response": {"joblog": []}}\n')
         elif p.startswith("/v1/jobs/p0000000002/log"):
             if "wait=" in p:
                 with open(T + "/polls", "a") as f:
@@ -90,7 +106,8 @@ wait_for 30 "the fake control port" test -s "$T/fake.port"
 # (start_api's upstream.)
 # shellcheck disable=SC2034
 CP=127.0.0.1:$(cat "$T/fake.port")
-start_api -o api.max_buffered=65536 -o api.max_long_polls=2
+start_api -o api.max_buffered=65536 -o api.max_long_polls=2 \
+    -o log_level=debug
 
 api_get /v1/ping
 expect_eq "ping" "$code" 200
@@ -163,11 +180,38 @@ expect_eq "its error" "$(err)" \
 expect_eq "polls at the control port" "$(lines "$T/polls")" 2
 api_get "/v1/jobs/p0000000002/log?offset=0"
 expect_eq "a read of the log without wait" "$code" 200
+# pogo log -f: its long poll refused, it waits and tries again.
+refusals() {
+	grep -c 'a long poll refused' "$T/api.log"
+}
+r0=$(refusals)
+"$POGO" log --api "http://$API" -f p0000000004 >"$T/log4.out" \
+    2>"$T/log4.err" &
+LPID=$!
+E2E_PIDS="$E2E_PIDS $LPID"
+refused_again() {
+	alive "$LPID" ||
+	    fail "pogo log -f ended on a 503: $(cat "$T/log4.err")"
+	[ "$(refusals)" -ge $((r0 + 2)) ]
+}
+wait_for 30 "two refusals of pogo log's long poll" refused_again
+alive "$LPID" ||
+    fail "pogo log -f ended on a 503: $(cat "$T/log4.err")"
+expect_eq "pogo log's polls at the control port" "$(lines "$T/polls4")" 0
 touch "$T/release"
 wait "$ppid1"
 wait "$ppid2"
 expect_eq "the two long polls" "$(cat "$T/poll1.code" "$T/poll2.code")" \
     200200
+ended() {
+	! alive "$LPID"
+}
+wait_for 30 "pogo log -f to end" ended
+wait "$LPID"
+expect_eq "pogo log -f's exit" "$?" 0
+expect_eq "pogo log's polls at the control port" "$(lines "$T/polls4")" 1
+grep -q "job => done" "$T/log4.out" || fail "pogo log -f: $(cat "$T/log4.out")"
+[ -s "$T/log4.err" ] && fail "pogo log -f said: $(cat "$T/log4.err")"
 api_get "/v1/jobs/p0000000002/log?offset=0&wait=30"
 expect_eq "a long poll after them" "$code" 200
 expect_eq "polls at the control port" "$(lines "$T/polls")" 3
