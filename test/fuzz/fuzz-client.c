@@ -6,8 +6,9 @@
  * (src/client.c) on what a server might answer.  The input is split in
  * pieces at the bytes its first byte says, fed in order, then the
  * connection ends.  Checks: a complete answer stays complete, its body is
- * never over the bound, and the envelope gives either a response or an
- * error text, never both.
+ * never over the bound nor over a shared budget (client.h), which counts
+ * exactly the body held and gets it back when the parser is freed, and
+ * the envelope gives either a response or an error text, never both.
  */
 #include "pogo/compat.h"
 
@@ -23,6 +24,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct pogo_client_budget budget = { FZ_MAX_BODY / 2, 0 };
 	struct pogo_client_parser *p;
 	const struct pogo_json *resp;
 	struct pogo_json *doc;
@@ -37,6 +39,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	data++;
 	size--;
 	p = pogo_client_parser_new(FZ_MAX_BODY);
+	pogo_client_parser_set_budget(p, &budget);
 	for (i = 0; i < size && r == 0; i += n) {
 		n = size - i < step ? size - i : step;
 		r = pogo_client_parser_feed(
@@ -52,7 +55,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r != 1 && r != POGO_ERR_PROTOCOL)
 		abort();
 	body = pogo_client_parser_body(p, &len);
-	if (len > FZ_MAX_BODY)
+	if (len > FZ_MAX_BODY || len > budget.max || budget.used != len)
 		abort();
 	/* What pogo api passes on: 1 to 9 digits, or nothing. */
 	ra = pogo_client_parser_retry_after(p);
@@ -73,5 +76,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(err);
 	}
 	pogo_client_parser_free(p);
+	if (budget.used != 0)
+		abort();
 	return 0;
 }
