@@ -14,16 +14,22 @@
  */
 #include "pogo/compat.h"
 
+#include <netinet/in.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "harness.h"
+#include "pogo/box.h"
+#include "pogo/ca.h"
 #include "pogo/cfg.h"
 #include "pogo/dispatcher-engine.h"
+#include "pogo/dispatcher-peer.h"
 #include "pogo/dispatcher.h"
 #include "pogo/job.h"
 #include "pogo/log.h"
+#include "pogo/peer.h"
 #include "pogo/proc.h"
 #include "pogo/store.h"
 #include "pogo/xmalloc.h"
@@ -35,6 +41,7 @@ struct efx {
 	struct pogo_dispatcher *d;
 	struct pogo_store *st; /* the seeding store, then the dispatcher's */
 	int flag;
+	bool worker_port; /* efx_start() starts the worker port too */
 };
 
 static void
@@ -87,6 +94,7 @@ efx_start(struct efx *fx)
 	static const char text[] = "dispatcher:\n"
 	                           "  control_listen: 127.0.0.1:0\n"
 	                           "  worker_listen: 127.0.0.1:0\n";
+	struct pogo_exec *remote;
 	char *cause = NULL;
 	int i;
 
@@ -106,7 +114,11 @@ efx_start(struct efx *fx)
 	}
 	if (pogo_dispatcher_start(&fx->loop, fx->cfg, &fx->d, &cause) != 0)
 		harness_fail(__FILE__, __LINE__, "start: %s", cause);
-	(void)pogo_dispatcher_engine_start(fx->d, &fx->loop, fx->cfg);
+	remote = pogo_dispatcher_engine_start(fx->d, &fx->loop, fx->cfg);
+	if (fx->worker_port &&
+	    pogo_dispatcher_peer_start(
+	        fx->d, &fx->loop, fx->cfg, remote, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "worker port: %s", cause);
 	fx->st = pogo_dispatcher_store(fx->d);
 	efx_commit(fx);
 }
@@ -147,6 +159,8 @@ efx_end(struct efx *fx)
 }
 
 static const char *const hosts2[] = { "h1", "h2" };
+/* The worker key the next seeded job's secrets are for (NULL: none). */
+static const char *seed_key_id;
 
 /* Seed job n, `running`, on h1 and h2 with config (NULL: none). */
 static void
@@ -167,7 +181,9 @@ seed_job(struct efx *fx, uint64_t n, const char *config, unsigned job_timeout,
 		.connect_timeout = -1,
 		.start_time = start_time,
 		.range = range,
-		.nrange = 1 };
+		.nrange = 1,
+		.has_password = seed_key_id != NULL,
+		.key_id = seed_key_id };
 	uint64_t got;
 
 	ASSERT_OK(pogo_store_next_job(fx->st, &got));
@@ -635,4 +651,273 @@ TEST(schedule_of_a_held_job_from_memory)
 	ASSERT_ANSWER(&c, 200, "\"summary\":{\"waiting\":1,\"finished\":1}");
 	ASSERT_EQ(host_rows(&fx), rows);
 	efx_end(&fx);
+}
+
+/*
+ * A worker for the secrets tests: the peer layer's client with a worker
+ * key's id in its hello, one task at a time; each run's password box is
+ * kept, and the run is reported finished at once.
+ */
+struct fw {
+	struct pogo_peer_client *cl;
+	int ups;
+	int runs;
+	char *password[8]; /* each run's box, in order (NULL: none) */
+	char host[8][8];
+	bool closed;
+};
+
+static void
+fw_up(struct pogo_peer_client *cl, struct pogo_peer_link *l, void *arg)
+{
+	((struct fw *)arg)->ups++;
+}
+
+static void
+fw_command(struct pogo_peer_client *cl, struct pogo_peer_link *l,
+    struct pogo_msg *m, void *arg)
+{
+	struct fw *w = arg;
+	struct pogo_msg r;
+
+	if (m->type != POGO_MSG_RUN) {
+		pogo_peer_link_reply(l, m->task_id, 0, "unknown", -1);
+		return;
+	}
+	pogo_peer_link_reply(l, m->task_id, 0, NULL, -1);
+	ASSERT_LT(w->runs, (int)POGO_NELEM(w->password));
+	w->password[w->runs] =
+	    m->task.password != NULL ? xstrdup(m->task.password) : NULL;
+	strlcpy(w->host[w->runs], m->host != NULL ? m->host : "",
+	    sizeof(w->host[0]));
+	w->runs++;
+	pogo_proto_msg_init(&r, POGO_MSG_TASK_STARTED);
+	r.task_id = m->task_id;
+	r.started_at = 2000;
+	pogo_peer_link_report(l, &r);
+	pogo_proto_msg_init(&r, POGO_MSG_TASK_DONE);
+	r.task_id = m->task_id;
+	r.rc = 0;
+	r.state = POGO_EXEC_FINISHED;
+	r.message = (char *)"ok";
+	r.started_at = 2000;
+	r.finished_at = 2001;
+	r.nrecords_total = 0;
+	pogo_peer_link_report(l, &r);
+}
+
+static const struct pogo_peer_client_cbs fw_cbs = { fw_up, NULL, fw_command,
+	NULL, NULL };
+
+/* Connect w, of worker key key_id, to fx's worker port. */
+static void
+fw_connect(struct efx *fx, struct fw *w, const char *key_id)
+{
+	struct pogo_peer_client_opts o;
+	struct sockaddr_storage ss;
+	char addr[64], *cause = NULL;
+	const char *dv[1] = { addr };
+	int i;
+
+	memset(w, 0, sizeof(*w));
+	ASSERT_OK(pogo_dispatcher_worker_address(fx->d, &ss));
+	snprintf(addr, sizeof(addr), "127.0.0.1:%u",
+	    ntohs(((struct sockaddr_in *)&ss)->sin_port));
+	pogo_peer_client_opts_init(&o);
+	o.dispatchers = dv;
+	o.ndispatchers = 1;
+	o.name = "w1";
+	o.max_tasks = 1;
+	o.key_id = key_id;
+	ASSERT_OK(
+	    pogo_peer_client_new(&fx->loop, &o, &fw_cbs, w, &w->cl, &cause));
+	for (i = 0; i < 100000 && w->ups == 0; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT_EQ(w->ups, 1);
+}
+
+static void
+fw_closed_cb(struct pogo_peer_client *cl, int status, void *arg)
+{
+	((struct fw *)arg)->closed = true;
+}
+
+static void
+fw_close(struct efx *fx, struct fw *w)
+{
+	int i;
+
+	pogo_peer_client_close(w->cl, fw_closed_cb, w);
+	for (i = 0; i < 100000 && !w->closed; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT(w->closed);
+	for (i = 0; i < w->runs; i++)
+		free(w->password[i]);
+}
+
+/* Run the loop until host idx of job n is stored in state (at most 20 s). */
+static void
+wait_host(struct efx *fx, uint64_t n, uint32_t idx, int state)
+{
+	uint64_t end = uv_hrtime() + 20 * 1000000000ULL;
+
+	while (host_of(fx, n, idx).state != state) {
+		if (uv_hrtime() > end)
+			harness_fail(__FILE__, __LINE__,
+			    "host %u of job %llu: state %d, not %d",
+			    (unsigned)idx, (unsigned long long)n,
+			    host_of(fx, n, idx).state, state);
+		uv_run(&fx->loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+}
+
+/* Run the loop until w had runs runs (at most 20 s). */
+static void
+wait_runs(struct efx *fx, struct fw *w, int runs)
+{
+	uint64_t end = uv_hrtime() + 20 * 1000000000ULL;
+
+	while (w->runs < runs) {
+		if (uv_hrtime() > end)
+			harness_fail(__FILE__, __LINE__,
+			    "%d runs, not %d; h1 state %d, h2 state %d %s",
+			    w->runs, runs, host_of(fx, 0, 0).state,
+			    host_of(fx, 0, 1).state, host_of(fx, 0, 1).message);
+		uv_run(&fx->loop, UV_RUN_NOWAIT);
+		usleep(1000);
+	}
+}
+
+/* box, percent-encoded for a form (base64's '+', '/', '='). */
+static char *
+form_value(const char *box)
+{
+	size_t len = 3 * strlen(box) + 1, i = 0;
+	char *v = xmalloc(len);
+
+	for (; *box != '\0'; box++) {
+		if (*box == '+' || *box == '/' || *box == '=')
+			i += (size_t)snprintf(
+			    v + i, len - i, "%%%02X", (unsigned char)*box);
+		else
+			v[i++] = *box;
+	}
+	v[i] = '\0';
+	return v;
+}
+
+/*
+ * #10: resume and retry of a job that needs secrets (SPEC 5.5, 7.4).
+ * Halted "dispatcher restarted" (its secrets were only in the cache): a
+ * resume without secrets is refused; a resume with new ones dispatches
+ * the waiting host with them, a retry with newer ones the retried host
+ * with those, a retry without secrets the cached ones; after a restart
+ * (the cache empty) a retry without secrets is refused and changes
+ * nothing.  Secrets for a job submitted without any are refused.
+ */
+TEST(resume_and_retry_dispatch_the_new_secrets)
+{
+	struct pogo_box_key *k, *other;
+	struct efx fx;
+	struct client c;
+	struct fw w;
+	struct hostv h;
+	char *pem = NULL, *a, *b, *x, *fa, *fb, *fx_, *form;
+	size_t n;
+
+	ASSERT_OK(pogo_ca_key_generate(POGO_CA_KEY_EC, &pem, &n));
+	ASSERT_OK(pogo_box_key_parse(pem, n, &k));
+	pogo_freezero(pem, n);
+	ASSERT_OK(pogo_box_seal_base64(k, "pw-A", 4, &a));
+	ASSERT_OK(pogo_box_seal_base64(k, "pw-B", 4, &b));
+	fa = form_value(a);
+	fb = form_value(b);
+
+	efx_seed(&fx);
+	fx.worker_port = true;
+	seed_key_id = pogo_box_key_id_hex(k);
+	seed_ended(&fx, 0, POGO_JOB_HALTED, "dispatcher restarted",
+	    POGO_HOST_HALTED, 0, 1000);
+	seed_key_id = NULL;
+	seed_ended(&fx, 1, POGO_JOB_HALTED, "halted by user", POGO_HOST_HALTED,
+	    0, 1000);
+	efx_start(&fx);
+	fw_connect(&fx, &w, pogo_box_key_id_hex(k));
+
+	/* Needs secrets, none cached, none given. */
+	post_op(&fx, &c, 0, "command=jobresume");
+	ASSERT_ANSWER(&c, 409,
+	    "job p0000000000 has no secrets; give them with the request");
+	ASSERT_EQ(host_of(&fx, 0, 1).state, POGO_HOST_HALTED);
+	/* Submitted without secrets: none can be added. */
+	xasprintf(&form, "command=jobresume&password=%s", fa);
+	post_op(&fx, &c, 1, form);
+	ASSERT_ANSWER(&c, 400,
+	    "job p0000000001 was submitted without secrets; they cannot be "
+	    "added to it");
+	ASSERT_EQ(host_of(&fx, 1, 1).state, POGO_HOST_HALTED);
+
+	/* Resumed with A: h2 (halted) runs with A. */
+	post_op(&fx, &c, 0, form);
+	free(form);
+	ASSERT_ANSWER(&c, 200, "job p0000000000 resumed");
+	wait_host(&fx, 0, 1, POGO_HOST_FINISHED);
+	ASSERT_EQ(w.runs, 1);
+	ASSERT_STR_EQ(w.host[0], "h2");
+	ASSERT(w.password[0] != NULL);
+	ASSERT_STR_EQ(w.password[0], a);
+
+	/* Secrets for another worker key: refused, nothing runs. */
+	ASSERT_OK(pogo_ca_key_generate(POGO_CA_KEY_EC, &pem, &n));
+	ASSERT_OK(pogo_box_key_parse(pem, n, &other));
+	pogo_freezero(pem, n);
+	ASSERT_OK(pogo_box_seal_base64(other, "pw-X", 4, &x));
+	fx_ = form_value(x);
+	xasprintf(&form, "command=jobretry&host=h1&password=%s", fx_);
+	post_op(&fx, &c, 0, form);
+	free(form);
+	ASSERT_ANSWER(&c, 400, "secrets encrypted for different worker keys");
+	ASSERT_EQ(host_of(&fx, 0, 0).state, POGO_HOST_FAILED);
+
+	/* Retried with B: h1 (failed) runs with B. */
+	xasprintf(&form, "command=jobretry&host=h1&password=%s", fb);
+	post_op(&fx, &c, 0, form);
+	free(form);
+	ASSERT_ANSWER(&c, 200, "retry requested for 1 host(s)");
+	wait_host(&fx, 0, 0, POGO_HOST_FINISHED);
+	ASSERT_EQ(w.runs, 2);
+	ASSERT_STR_EQ(w.host[1], "h1");
+	ASSERT(w.password[1] != NULL);
+	ASSERT_STR_EQ(w.password[1], b);
+
+	/* Retried without secrets while B is cached: h2 runs with B. */
+	post_op(&fx, &c, 0, "command=jobretry&host=h2");
+	ASSERT_ANSWER(&c, 200, "retry requested for 1 host(s)");
+	wait_runs(&fx, &w, 3);
+	wait_host(&fx, 0, 1, POGO_HOST_FINISHED);
+	ASSERT_EQ(w.runs, 3);
+	ASSERT_STR_EQ(w.host[2], "h2");
+	ASSERT(w.password[2] != NULL);
+	ASSERT_STR_EQ(w.password[2], b);
+	fw_close(&fx, &w);
+
+	/* A restart empties the cache: a retry without secrets is refused. */
+	efx_stop(&fx);
+	efx_start(&fx);
+	post_op(&fx, &c, 0, "command=jobretry&host=h1");
+	ASSERT_ANSWER(&c, 409,
+	    "job p0000000000 has no secrets; give them with the request");
+	h = host_of(&fx, 0, 0);
+	ASSERT_EQ(h.state, POGO_HOST_FINISHED);
+	ASSERT_EQ(h.runs, 2);
+	efx_end(&fx);
+	free(a);
+	free(b);
+	free(fa);
+	free(fb);
+	free(x);
+	free(fx_);
+	pogo_box_key_free(k);
+	pogo_box_key_free(other);
 }
