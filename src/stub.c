@@ -12,7 +12,13 @@
  *   `wait`, because POSIX lets a trapped signal interrupt `wait` but not a
  *   foreground command: HUP, INT, TERM and the watchdog's ALRM act at once;
  * - the watchdog is a background subshell that sleeps `timeout` seconds
- *   and sends ALRM to the stub; it is stopped after every attempt;
+ *   and sends ALRM to the stub; it is stopped after every attempt with
+ *   USR1, not TERM: the stub traps TERM, and a subshell inherits that
+ *   handler until it resets its traps, so a TERM that arrived before the
+ *   subshell had set its own trap was lost (dash: nearly always, for a
+ *   command that ends at once), the stub waited for the whole sleep and
+ *   then took its ALRM for a timeout; USR1, which the stub leaves at its
+ *   default, ends a subshell that has not set its trap yet;
  * - on a timeout or a signal the stub ignores TERM and sends it to its
  *   process group (kill 0), which holds the command and all it started:
  *   sshd and the local executor make the stub a process-group leader;
@@ -203,7 +209,8 @@ static const char stub_attempt[] =
     "\tpogo_wd=\n"
     "\tif [ \"$pogo_timeout\" -gt 0 ]; then\n"
     "\t\t(\n"
-    "\t\t\ttrap 'kill $pogo_s 2>/dev/null; exit 0' TERM\n"
+    "\t\t\tpogo_s=\n"
+    "\t\t\ttrap 'kill $pogo_s 2>/dev/null; exit 0' USR1\n"
     "\t\t\tsleep \"$pogo_timeout\" &\n"
     "\t\t\tpogo_s=$!\n"
     "\t\t\twait \"$pogo_s\" && kill -s ALRM $$\n"
@@ -212,7 +219,7 @@ static const char stub_attempt[] =
     "\tfi\n"
     "\tpogo_run sh -c \"$pogo_cmd\"\n"
     "\tif [ -n \"$pogo_wd\" ]; then\n"
-    "\t\tkill \"$pogo_wd\" 2>/dev/null\n"
+    "\t\tkill -s USR1 \"$pogo_wd\" 2>/dev/null\n"
     "\t\twait \"$pogo_wd\" 2>/dev/null\n"
     "\t\tpogo_wd=\n"
     "\tfi\n"

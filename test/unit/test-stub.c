@@ -381,6 +381,48 @@ TEST(retry_sh)
 	check_retry("sh");
 }
 
+/*
+ * The watchdog is stopped when an attempt ends, however fast the command
+ * is: a command that ends before the watchdog's subshell has set its own
+ * trap must not leave the stub waiting for the watchdog's sleep, nor be
+ * called a timeout when that sleep ends.  20 runs of `true` under a
+ * 30 s watchdog; each must end at once with exit 0.
+ */
+static void
+check_watchdog_stopped(const char *shell)
+{
+	struct pogo_exec_stub s = { .retry = 1 };
+	struct pogo_exec_task t = task("true", 30, &s);
+	char *sc = script(&t);
+	struct run r;
+	int i, slow = 0;
+
+	for (i = 0; i < 20; i++) {
+		r = run_stub(shell, sc, 0, NULL);
+		ASSERT_EQ(r.status, 0);
+		ASSERT(strstr(r.out, "pogo-worker: command exit 0\n") != NULL);
+		if (r.secs >= 10)
+			slow++;
+		free(r.out);
+	}
+	ASSERT_EQ(slow, 0);
+	free(sc);
+}
+
+TEST(watchdog_stopped_sh)
+{
+	setup();
+	check_watchdog_stopped("sh");
+}
+
+TEST(watchdog_stopped_bash)
+{
+	if (!have_bash())
+		harness_skip("no bash");
+	setup();
+	check_watchdog_stopped("bash");
+}
+
 TEST(retry_bash)
 {
 	if (!have_bash())
