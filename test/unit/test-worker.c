@@ -11,7 +11,9 @@
  */
 #include "pogo/compat.h"
 
+#include <ftw.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -28,6 +30,7 @@
 
 struct wt {
 	uv_loop_t loop;
+	char state_dir[64]; /* the worker's own, never /var/lib/pogo */
 	struct pogo_clock *clock;
 	struct pogo_peer_server *srv;
 	struct pogo_peer_worker *pw;
@@ -222,13 +225,20 @@ wt_listen(struct wt *on, struct wt *b)
  * side (named wu) or, with b, to t's and to a second one holding its
  * counters in b (named by default).
  */
+static int
+wt_remove(const char *path, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(path);
+}
+
 static void
 wt_setup(struct wt *t, struct wt *b)
 {
 	struct pogo_worker_opts wo = { 0 };
 	struct pogo_cfg_src src = { 0 };
-	char *cause = NULL, ov[6][512];
-	const char *ovp[6] = { ov[0], ov[1], ov[2], ov[3], ov[4], ov[5] };
+	char *cause = NULL, ov[7][512];
+	const char *ovp[7] = { ov[0], ov[1], ov[2], ov[3], ov[4], ov[5],
+		ov[6] };
 	size_t n;
 	int port;
 
@@ -246,6 +256,10 @@ wt_setup(struct wt *t, struct wt *b)
 	snprintf(ov[1], sizeof(ov[1]), "worker.reconnect_delay=0");
 	snprintf(ov[2], sizeof(ov[2]), "worker.name=wu");
 	n = b == NULL ? 3 : 2;
+	snprintf(t->state_dir, sizeof(t->state_dir),
+	    "/tmp/pogo-test-worker-state-XXXXXX");
+	ASSERT(mkdtemp(t->state_dir) != NULL);
+	snprintf(ov[n++], sizeof(ov[0]), "state_dir=%s", t->state_dir);
 	if (wt_tls_dir != NULL) {
 		snprintf(ov[n++], sizeof(ov[0]), "tls.ca_cert=%s/ca.crt",
 		    wt_tls_dir);
@@ -284,6 +298,7 @@ wt_done(struct wt *t)
 	ASSERT_OK(uv_loop_close(&t->loop));
 	pogo_clock_free(t->clock);
 	pogo_cfg_free(t->cfg);
+	ASSERT_OK(nftw(t->state_dir, wt_remove, 8, FTW_DEPTH | FTW_PHYS));
 }
 
 static void
