@@ -41,6 +41,7 @@ struct pogo_outbatch {
 	uint64_t first; /* number of recs[0] */
 	bool sent_once;
 	uint64_t last_sent;
+	uint64_t interval; /* ms between messages */
 	bool ended, drained;
 };
 
@@ -56,7 +57,14 @@ pogo_outbatch_new(
 	b->timer = pogo_clock_timer_new(clock, outbatch_timer_cb, b);
 	b->cbs = cbs;
 	b->arg = arg;
+	b->interval = POGO_OUTBATCH_INTERVAL_MS;
 	return b;
+}
+
+void
+pogo_outbatch_set_interval(struct pogo_outbatch *b, uint64_t ms)
+{
+	b->interval = ms;
 }
 
 void
@@ -81,8 +89,8 @@ outbatch_arm(struct pogo_outbatch *b)
 
 	if (pogo_clock_timer_active(b->timer))
 		return;
-	if (b->sent_once && b->last_sent + POGO_OUTBATCH_INTERVAL_MS > now)
-		at = b->last_sent + POGO_OUTBATCH_INTERVAL_MS;
+	if (b->sent_once && b->last_sent + b->interval > now)
+		at = b->last_sent + b->interval;
 	pogo_clock_timer_start(b->timer, at - now);
 }
 
@@ -146,13 +154,17 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 		}
 		b->sent_once = true;
 		b->last_sent = pogo_clock_now(b->clock);
+		/*
+		 * Not pending any more from send's point of view: the
+		 * worker resumes a paused executor from there.
+		 */
+		b->pending -= bytes + k * POGO_OUTBATCH_RECORD_OVERHEAD;
 		b->cbs->send(b, b->first, b->recs, k, b->arg);
 		for (i = 0; i < k; i++)
 			free(b->recs[i].data);
 		memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
 		b->n -= k;
 		b->first += k;
-		b->pending -= bytes + k * POGO_OUTBATCH_RECORD_OVERHEAD;
 		if (b->n > 0) {
 			outbatch_arm(b);
 			return;

@@ -43,6 +43,13 @@ struct pogo_outbatch_cbs {
 
 struct pogo_outbatch *pogo_outbatch_new(
     struct pogo_clock *clock, const struct pogo_outbatch_cbs *cbs, void *arg);
+/*
+ * The least time between two messages, POGO_OUTBATCH_INTERVAL_MS unless
+ * set; 0: a message on every clock turn (a worker linked to a dispatcher
+ * of its own process, worker.h output_unpaced).
+ */
+void pogo_outbatch_set_interval(struct pogo_outbatch *b, uint64_t ms);
+
 /* Free b and whatever it holds (NULL-safe); no callback after this. */
 void pogo_outbatch_free(struct pogo_outbatch *b);
 

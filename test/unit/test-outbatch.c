@@ -27,6 +27,7 @@ struct sent {
 	uint64_t drained_at;
 	char last[16];
 	bool last_eol;
+	size_t pending[MSG_MAX]; /* pogo_outbatch_pending() inside send */
 };
 
 static void
@@ -41,6 +42,7 @@ ob_send(struct pogo_outbatch *b, uint64_t first,
 	for (i = 0; i < n; i++)
 		bytes += recs[i].len;
 	s->at[s->msgs] = pogo_clock_now(s->c);
+	s->pending[s->msgs] = pogo_outbatch_pending(b);
 	s->first[s->msgs] = first;
 	s->n[s->msgs] = n;
 	s->bytes[s->msgs] = bytes;
@@ -310,4 +312,33 @@ TEST(hostile_streams_stay_decodable_and_under_the_line_limit)
 	/* NUL bytes. */
 	hostile_stream(&w, 3000, '\0', 100);
 	ASSERT_GE(w.msgs, 2);
+}
+
+/*
+ * Inside send, pending no longer counts the message being sent: the
+ * worker decides there whether to resume a paused executor (worker.c
+ * worker_ob_send).  Counted, a last message of many short records (a
+ * flood of `yes` lines: over 512 KiB of overhead in one message) kept
+ * the executor paused with nothing left to send, and the task waited
+ * for ever (t4022 through POGO_ONE_PAIR=1).
+ */
+TEST(pending_inside_send_excludes_the_message)
+{
+	struct sent s = { 0 };
+	struct pogo_outbatch *b;
+	int i;
+
+	s.c = pogo_clock_manual_new(0);
+	b = pogo_outbatch_new(s.c, &ob_cbs, &s);
+	for (i = 0; i < 1000; i++)
+		pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, "y", 1, true);
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    1000 * (1 + POGO_OUTBATCH_RECORD_OVERHEAD));
+	pogo_clock_manual_advance(s.c, 0);
+	ASSERT_EQ(s.msgs, 1);
+	ASSERT_EQ(s.n[0], 1000);
+	ASSERT_EQ(s.pending[0], 0);
+	ASSERT_EQ(pogo_outbatch_pending(b), 0);
+	pogo_outbatch_free(b);
+	pogo_clock_free(s.c);
 }
