@@ -36,6 +36,7 @@
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
 #include "pogo/ssh.h"
+#include "pogo/store.h"
 #include "pogo/str.h"
 #include "pogo/tail.h"
 #include "pogo/tls.h"
@@ -176,9 +177,14 @@ one_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 	*(int *)arg = status;
 }
 
-/* Parse, resolve and build the configuration of --config. */
+/*
+ * Parse, resolve and build the configuration of --config.  Without
+ * resolve, a configuration with external references is only parsed: the
+ * pair's dispatcher runs them while the job gathers (SPEC 2.11).
+ */
 static int
-one_config(const char *file, const char *path, struct pogo_sched_config **cfgp)
+one_config(const char *file, const char *path, bool resolve,
+    struct pogo_sched_config **cfgp)
 {
 	struct pogo_sched_config *cfg = NULL;
 	char *text = NULL, *cause = NULL;
@@ -193,6 +199,10 @@ one_config(const char *file, const char *path, struct pogo_sched_config **cfgp)
 	}
 	r = pogo_sched_config_parse(text, len, &cfg, &cause);
 	free(text);
+	if (r == 0 && !resolve && pogo_sched_config_nrefs(cfg) > 0) {
+		*cfgp = cfg;
+		return 0;
+	}
 	if (r == 0 && pogo_sched_config_nrefs(cfg) > 0) {
 		if ((r = pogo_proc_loop_init(&loop)) == 0) {
 			r = pogo_resolver_run(
@@ -829,6 +839,9 @@ one_pair_pause_cb(bool pause, void *arg)
 
 	if (op->tail != NULL)
 		pogo_tail_pause(op->tail, pause);
+	/* The commands wait on their pipes, as in-process (t1006). */
+	if (op->p != NULL)
+		pogo_worker_hold(pogo_pair_worker(op->p), pause);
 }
 
 static const struct pogo_follow_source one_pair_source = {
@@ -875,15 +888,44 @@ one_pair_fatal_cb(struct pogo_pair *p, void *arg)
 	one_pair_close(op);
 }
 
+/*
+ * A job halted while it gathered, for another reason than a halt: its
+ * configuration failed (SPEC 2.11: a resolver), an error before anything
+ * ran (SPEC 12.2: the message alone on stderr, exit 2).  Returns true
+ * after printing it.
+ */
+static bool
+one_pair_config_failed(struct one_pair *op, struct pogo_tail *t)
+{
+	struct pogo_store_job *j = NULL;
+	bool failed = false;
+
+	if (pogo_tail_ran(t) ||
+	    pogo_store_job_get(pogo_dispatcher_store(op->d), op->job, &j) != 0)
+		return false;
+	if (j->state == POGO_JOB_HALTED && j->state_message != NULL &&
+	    strcmp(j->state_message, "halted by user") != 0 &&
+	    strcmp(j->state_message, "timeout reached") != 0) {
+		fprintf(stderr, "%s\n", j->state_message);
+		failed = true;
+	}
+	pogo_store_job_free(j);
+	return failed;
+}
+
 static void
 one_pair_end_cb(struct pogo_tail *t, void *arg)
 {
 	struct one_pair *op = arg;
 	struct pogo_follow_stats stats;
 
+	if (one_pair_config_failed(op, t)) {
+		op->exitcode = POGO_EXIT_USAGE;
+		one_pair_close(op);
+		return;
+	}
 	memset(&stats, 0, sizeof(stats));
-	pogo_worker_peaks(pogo_pair_worker(op->p), &stats.peak_in_flight,
-	    &stats.peak_handshakes);
+	pogo_pair_peaks(op->p, &stats.peak_in_flight, &stats.peak_handshakes);
 	op->exitcode = pogo_follow_finish(op->follow, &stats);
 	one_pair_close(op);
 }
@@ -1056,6 +1098,8 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 	}
 	free(cfg->state_dir);
 	cfg->state_dir = xstrdup("");
+	free(cfg->dispatcher.resolver_path);
+	cfg->dispatcher.resolver_path = xstrdup(a->resolvers);
 	cfg->worker.max_tasks = a->concurrency;
 	cfg->worker.max_handshakes = a->ssh.max_handshakes;
 	cfg->worker.max_output = (unsigned)a->max_output;
@@ -1102,19 +1146,13 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 	return 0;
 }
 
-/*
- * The pair runs the job when POGO_ONE_PAIR=1, except what it cannot run
- * yet (pair.h): -p's password, and a --config with resolver references.
- */
+/* The pair runs the job when POGO_ONE_PAIR=1 (pair.h). */
 static bool
-one_use_pair(const struct one_args *a, const struct pogo_sched_config *cfg)
+one_use_pair(void)
 {
 	const char *e = getenv("POGO_ONE_PAIR");
 
-	if (e == NULL || strcmp(e, "1") != 0)
-		return false;
-	return !a->ask_password &&
-	    (cfg == NULL || pogo_sched_config_nrefs(cfg) == 0);
+	return e != NULL && strcmp(e, "1") == 0;
 }
 
 /* --config's text for the submission, ending in a newline (a text
@@ -1145,6 +1183,7 @@ one_run_pair(
     struct one_args *a, const char *config_text, struct pogo_strv *hosts)
 {
 	struct one_pair *op;
+	struct pogo_worker_opts wo;
 	char *cause = NULL;
 	int r, exitcode;
 
@@ -1164,10 +1203,22 @@ one_run_pair(
 		free(op);
 		return POGO_EXIT_NOJOB;
 	}
-	if (pogo_pair_start(&op->loop, op->cfg, NULL, "one", &op->p, &cause) !=
-	    0) {
+	/*
+	 * -p's password and the passphrase prompt stay in this process:
+	 * the worker's SSH executor gets them in memory (worker.h), the
+	 * dispatcher never sees them.
+	 */
+	memset(&wo, 0, sizeof(wo));
+	wo.password = a->ssh.password;
+	wo.ask_secret = a->ssh.ask_secret;
+	wo.output_unpaced = true;
+	if ((r = pogo_pair_start(
+	         &op->loop, op->cfg, &wo, "one", &op->p, &cause)) != 0) {
+		/* An identity file that is not a key: before anything ran. */
 		fprintf(stderr, "pogo one: %s\n", cause);
 		free(cause);
+		if (r == POGO_ERR_CONFIG)
+			op->exitcode = POGO_EXIT_USAGE;
 	} else {
 		op->d = pogo_pair_dispatcher(op->p);
 		pogo_pair_set_fatal(op->p, one_pair_fatal_cb, op);
@@ -1210,12 +1261,15 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_strv hosts = { 0 };
 	char *cause = NULL, *table, *password = NULL, *config_text = NULL;
 	size_t i;
+	bool pair;
 	int ret;
 
 	if ((ret = one_parse(argc, argv, &a)) != 0)
 		goto out;
 	ret = POGO_EXIT_USAGE;
-	if (a.config != NULL && one_config(a.config, a.resolvers, &cfg) != 0)
+	pair = one_use_pair() && !a.dry_run;
+	if (a.config != NULL &&
+	    one_config(a.config, a.resolvers, !pair, &cfg) != 0)
 		goto out;
 	/* Repeated --targets: the union, first occurrence kept (SPEC 5.2). */
 	for (i = 0; i < a.targets.n; i++) {
@@ -1254,7 +1308,7 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			a.ssh.password = password;
 		}
 	}
-	if (one_use_pair(&a, cfg)) {
+	if (pair) {
 		if (a.config != NULL &&
 		    one_config_text(a.config, &config_text) != 0)
 			goto out;

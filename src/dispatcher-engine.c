@@ -21,6 +21,7 @@
 #include "pogo/job.h"
 #include "pogo/json.h"
 #include "pogo/log.h"
+#include "pogo/resolver.h"
 #include "pogo/sched.h"
 #include "pogo/sched-config.h"
 #include "pogo/secret-cache.h"
@@ -67,12 +68,28 @@ struct deng {
 	struct pogo_clock *clock;
 	struct pogo_secret_cache *secrets; /* SPEC 7.4 */
 	struct djob *jobs;
+	struct dresolve *resolving; /* jobs gathering their resolvers */
+	uint64_t nresolving;
 	struct djob **byn; /* job n -> its engine job (numbers are dense) */
 	size_t nbyn;
 	uint64_t nactive; /* jobs not ended */
 	unsigned closing; /* jobs, dispatch, executor still closing */
 	void (*done)(void *darg);
 	void *darg;
+};
+
+/*
+ * A submitted job whose configuration's external references are being
+ * resolved (SPEC 2.7, 2.11: while it is `gathering`); eng NULL once the
+ * engine stopped (the resolver still runs: it has no cancel, and is
+ * bounded by its time limit).
+ */
+struct dresolve {
+	struct deng *eng;
+	uint64_t n;
+	struct pogo_sched_config *cfg;
+	char *halted; /* a halt asked for meanwhile: its reason */
+	struct dresolve *next;
 };
 
 struct dbarrier {
@@ -611,13 +628,17 @@ deng_lose_host(const struct pogo_store_host *sh, void *arg)
  * in flight are resolved (nothing would ever resolve them otherwise).
  */
 static void
-deng_refuse(struct deng *eng, uint64_t n, const char *why)
+deng_refuse(struct deng *eng, uint64_t n, const char *why, bool user)
 {
 	struct pogo_store_entry e;
 	struct deng_lost l;
 	int r;
 
-	log_error("job p%010" PRIu64 ": %s", n, why);
+	/* The user's configuration or halt: the job's log says it. */
+	if (user)
+		log_info("job p%010" PRIu64 ": halted: %s", n, why);
+	else
+		log_error("job p%010" PRIu64 ": %s", n, why);
 	memset(&l, 0, sizeof(l));
 	l.eng = eng;
 	l.n = n;
@@ -649,11 +670,14 @@ enum deng_why {
 
 /*
  * Build job n from its stored record on the engine's dispatch (not
- * started).  Returns the job, or NULL when it cannot be built (see enum
- * deng_why).
+ * started).  resolved (taken; may be NULL): the job's configuration,
+ * parsed and its external references resolved (deng_resolved_cb()),
+ * built here.  Returns the job, or NULL when it cannot be built (see
+ * enum deng_why).
  */
 static struct djob *
-deng_build(struct deng *eng, uint64_t n, enum deng_why mode)
+deng_build(struct deng *eng, uint64_t n, enum deng_why mode,
+    struct pogo_sched_config *resolved)
 {
 	struct pogo_job_opts jopts;
 	struct pogo_strv hosts = { 0 };
@@ -681,11 +705,20 @@ deng_build(struct deng *eng, uint64_t n, enum deng_why mode)
 	for (i = 0; i < hosts.n; i++)
 		(void)pogo_strtab_intern(
 		    dj->names, hosts.v[i], strlen(hosts.v[i]), NULL);
-	if (dj->rec->config != NULL) {
+	if (resolved != NULL) {
+		dj->cfg = resolved;
+		resolved = NULL;
+		if ((r = pogo_sched_config_build(dj->cfg, &cause)) != 0)
+			goto fail;
+	} else if (dj->rec->config != NULL) {
 		r = pogo_sched_config_parse(
 		    dj->rec->config, strlen(dj->rec->config), &dj->cfg, &cause);
 		if (r == 0 && pogo_sched_config_nrefs(dj->cfg) > 0) {
-			/* XXX(#9): resolvers run in the dispatcher. */
+			/*
+			 * XXX(#9): a submitted job's resolvers run while it
+			 * gathers (deng_submitted()); a reload after a
+			 * restart or for an operation does not run them yet.
+			 */
 			xasprintf(&cause,
 			    "configurations with resolvers are "
 			    "not supported by the dispatcher yet");
@@ -729,11 +762,45 @@ fail:
 	if (mode == DENG_DEMAND)
 		log_error("job %s: %s", dj->id, cause);
 	else
-		deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r));
+		deng_refuse(eng, n, cause != NULL ? cause : pogo_strerror(r),
+		    mode == DENG_SUBMITTED && r == POGO_ERR_CONFIG);
 	free(cause);
 	pogo_strv_clear(&hosts);
+	pogo_sched_config_free(resolved); /* not taken */
 	djob_unref(dj);
 	return NULL;
+}
+
+/* The resolvers of rs's job answered (resolver.h): build and start it. */
+static void
+deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
+{
+	struct dresolve *rs = arg, **pp;
+	struct deng *eng = rs->eng;
+	struct djob *dj;
+
+	if (eng == NULL) {
+		/* The engine stopped meanwhile. */
+		pogo_sched_config_free(rs->cfg);
+		free(rs->halted);
+		free(rs);
+		return;
+	}
+	for (pp = &eng->resolving; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == rs) {
+			*pp = rs->next;
+			break;
+		}
+	}
+	eng->nresolving--;
+	if (rs->halted != NULL) {
+		pogo_sched_config_free(rs->cfg);
+		deng_refuse(eng, rs->n, rs->halted, true);
+	} else if ((dj = deng_build(eng, rs->n, DENG_SUBMITTED, rs->cfg)) !=
+	    NULL)
+		pogo_job_start(dj->job);
+	free(rs->halted);
+	free(rs);
 }
 
 static void
@@ -743,7 +810,51 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 	struct deng *eng = arg;
 	struct djob *dj;
 
-	if ((dj = deng_build(eng, n, DENG_SUBMITTED)) == NULL)
+	struct pogo_store_job *rec = NULL;
+	struct pogo_sched_config *cfg = NULL;
+	struct dresolve *rs;
+	char *cause = NULL;
+	uint64_t ms = 0;
+
+	/*
+	 * External references (SPEC 2.7, 2.11): resolved while the job is
+	 * gathering, off the loop's critical path (resolver.h), then built;
+	 * a failure halts the job with the resolver's message.  Anything
+	 * else, a parse error too, is deng_build()'s.
+	 */
+	if (pogo_store_job_get(eng->st, n, &rec) == 0 && rec->config != NULL &&
+	    pogo_sched_config_parse(
+	        rec->config, strlen(rec->config), &cfg, &cause) == 0 &&
+	    pogo_sched_config_nrefs(cfg) > 0) {
+		/* The secrets are borrowed for this call: cache them now. */
+		if (rec->key_id != NULL && secrets != NULL &&
+		    secrets->key_id != NULL) {
+			if (rec->job_timeout > 0)
+				ms = ((uint64_t)rec->job_timeout + 60) * 1000;
+			pogo_secret_cache_put(eng->secrets, n, secrets, ms);
+		}
+		rs = xcalloc(1, sizeof(*rs));
+		rs->eng = eng;
+		rs->n = n;
+		rs->cfg = cfg;
+		if (pogo_resolver_run(eng->loop, cfg,
+		        pogo_dispatcher_cfg(d)->dispatcher.resolver_path, 0,
+		        deng_resolved_cb, rs) != 0) {
+			pogo_sched_config_free(cfg);
+			free(rs);
+			deng_refuse(eng, n, "cannot run the resolvers", false);
+		} else {
+			rs->next = eng->resolving;
+			eng->resolving = rs;
+			eng->nresolving++;
+		}
+		pogo_store_job_free(rec);
+		return;
+	}
+	free(cause);
+	pogo_sched_config_free(cfg);
+	pogo_store_job_free(rec);
+	if ((dj = deng_build(eng, n, DENG_SUBMITTED, NULL)) == NULL)
 		return;
 	if (deng_needs_secrets(dj) && secrets != NULL &&
 	    secrets->key_id != NULL)
@@ -926,13 +1037,14 @@ deng_restore(struct deng *eng)
 	if ((r = pogo_store_jobs(eng->st, deng_active_job, &sc)) != 0)
 		log_error("cannot reload the jobs: %s", pogo_strerror(r));
 	for (i = 0; i < active->n; i++) {
-		if ((dj = deng_build(eng, active->v[i], DENG_RESTART)) == NULL)
+		if ((dj = deng_build(eng, active->v[i], DENG_RESTART, NULL)) ==
+		    NULL)
 			continue;
 		if ((r = deng_load(eng, dj, &cause)) != 0) {
 			/* Dropped and halted, as if never built. */
 			deng_drop(eng, dj);
 			xasprintf(&why, "cannot reload the job: %s", cause);
-			deng_refuse(eng, active->v[i], why);
+			deng_refuse(eng, active->v[i], why, false);
 			free(why);
 			free(cause);
 			continue;
@@ -955,7 +1067,7 @@ deng_jobs_active(struct pogo_dispatcher *d, void *arg)
 {
 	struct deng *eng = arg;
 
-	return eng->nactive;
+	return eng->nactive + eng->nresolving;
 }
 
 static void
@@ -988,9 +1100,17 @@ deng_stop(
 	struct deng *eng = arg;
 	struct djob *dj;
 
+	struct dresolve *rs;
+
 	eng->done = done;
 	eng->darg = darg;
 	eng->closing = 2; /* the executor, then the dispatch */
+	/* Resolvers still running finish on their own (resolver.h). */
+	while ((rs = eng->resolving) != NULL) {
+		eng->resolving = rs->next;
+		rs->eng = NULL;
+	}
+	eng->nresolving = 0;
 	/* Every cached secret is wiped (SPEC 7.4, 10.4). */
 	pogo_secret_cache_free(eng->secrets);
 	eng->secrets = NULL;
@@ -1041,7 +1161,7 @@ deng_get(struct deng *eng, uint64_t n, int *rp)
 		*rp = POGO_ERR_NOTFOUND;
 		return NULL;
 	}
-	if ((dj = deng_build(eng, n, DENG_DEMAND)) == NULL) {
+	if ((dj = deng_build(eng, n, DENG_DEMAND, NULL)) == NULL) {
 		*rp = POGO_ERR_STORE;
 		return NULL;
 	}
@@ -1058,11 +1178,30 @@ deng_get(struct deng *eng, uint64_t n, int *rp)
 	return dj;
 }
 
+/* A job gathering its resolvers (deng_submitted()), or NULL. */
+static struct dresolve *
+deng_resolving(struct deng *eng, uint64_t n)
+{
+	struct dresolve *rs;
+
+	for (rs = eng->resolving; rs != NULL; rs = rs->next)
+		if (rs->n == n)
+			return rs;
+	return NULL;
+}
+
 static int
 deng_halt(struct pogo_dispatcher *d, uint64_t n, const char *reason, void *arg)
 {
 	struct djob *dj = deng_find_n(arg, n);
+	struct dresolve *rs;
 
+	if (dj == NULL && (rs = deng_resolving(arg, n)) != NULL) {
+		/* Halted when its resolvers answer (SPEC 5.3). */
+		if (rs->halted == NULL)
+			rs->halted = xstrdup(reason);
+		return 0;
+	}
 	if (dj == NULL)
 		return POGO_ERR_NOTFOUND;
 	return pogo_job_halt(dj->job, reason);
@@ -1072,7 +1211,14 @@ static int
 deng_kill(struct pogo_dispatcher *d, uint64_t n, void *arg)
 {
 	struct djob *dj = deng_find_n(arg, n);
+	struct dresolve *rs;
 
+	if (dj == NULL && (rs = deng_resolving(arg, n)) != NULL) {
+		/* Nothing runs yet: halted when its resolvers answer. */
+		if (rs->halted == NULL)
+			rs->halted = xstrdup("halted by user");
+		return 0;
+	}
 	if (dj == NULL)
 		return POGO_ERR_NOTFOUND;
 	pogo_job_kill(dj->job);

@@ -76,6 +76,8 @@ struct remote {
 	struct rturn *turns;
 	struct rturn **turns_tail;
 	char *prefix;
+	void (*hello_cb)(void *arg); /* pogo_exec_remote_on_hello() */
+	void *hello_arg;
 	unsigned pending; /* barrier callbacks still to come */
 	unsigned handles; /* open handles */
 	bool attached;
@@ -853,6 +855,18 @@ again:
 	remote_grace_arm(e);
 	if (e->o.kick != NULL)
 		e->o.kick(e->o.arg);
+	if (e->hello_cb != NULL && !e->closing)
+		e->hello_cb(e->hello_arg);
+}
+
+void
+pogo_exec_remote_on_hello(
+    struct pogo_exec *base, void (*cb)(void *arg), void *arg)
+{
+	struct remote *e = (struct remote *)base;
+
+	e->hello_cb = cb;
+	e->hello_arg = arg;
 }
 
 void

@@ -19,15 +19,12 @@
 #include "pogo/worker.h"
 #include "pogo/xmalloc.h"
 
-/* How often pogo_pair_ready() looks for the worker's hello. */
-#define PAIR_READY_POLL_MS 5
-
 struct pogo_pair {
 	struct pogo_dispatcher *d;
 	struct pogo_worker *w;
 	struct pogo_exec *remote; /* the engine's executor */
 	uv_timer_t timer;         /* pogo_pair_ready()'s */
-	uint64_t ready_left;      /* polls before giving up */
+	unsigned hellos;          /* the worker's hellos so far */
 	pogo_pair_ready_cb ready_cb;
 	void *ready_arg;
 	int status;  /* the worker's stop status */
@@ -37,6 +34,8 @@ struct pogo_pair {
 	void (*cb)(int status, void *arg);
 	void *arg;
 };
+
+static void pair_hello_cb(void *arg);
 
 /* An address meaning "no port" (dispatcher.h). */
 static void
@@ -136,6 +135,7 @@ pogo_pair_start(uv_loop_t *loop, struct pogo_cfg *cfg,
 		goto fail;
 	if (prefix != NULL)
 		pogo_exec_remote_set_prefix(remote, prefix);
+	pogo_exec_remote_on_hello(remote, pair_hello_cb, p);
 	if (wopts != NULL)
 		wo = *wopts;
 	else
@@ -151,23 +151,32 @@ fail:
 	return r;
 }
 
-/* The worker said hello once the remote executor has room. */
+/* pogo_pair_ready()'s answer, on its own loop turn. */
 static void
 pair_ready_timer_cb(uv_timer_t *tm)
 {
 	struct pogo_pair *p = tm->data;
 	pogo_pair_ready_cb cb = p->ready_cb;
-	int status;
 
-	if (p->remote->max_tasks > 0)
-		status = 0;
-	else if (p->ready_left-- > 0)
+	if (cb == NULL)
 		return;
-	else
-		status = POGO_ERR_TIMEOUT;
-	uv_timer_stop(&p->timer);
 	p->ready_cb = NULL;
-	cb(p, status, p->ready_arg);
+	cb(p, p->hellos > 0 ? 0 : POGO_ERR_TIMEOUT, p->ready_arg);
+}
+
+/*
+ * The dispatcher has the worker's hello (exec-remote.h): a waiting
+ * pogo_pair_ready() is answered on the next loop turn, out of the peer
+ * layer's event.
+ */
+static void
+pair_hello_cb(void *arg)
+{
+	struct pogo_pair *p = arg;
+
+	p->hellos++;
+	if (p->ready_cb != NULL)
+		uv_timer_start(&p->timer, pair_ready_timer_cb, 0, 0);
 }
 
 void
@@ -177,9 +186,8 @@ pogo_pair_ready(
 	POGO_ASSERT(p->ready_cb == NULL);
 	p->ready_cb = cb;
 	p->ready_arg = arg;
-	p->ready_left = timeout_ms / PAIR_READY_POLL_MS;
-	/* XXX(#9): polled; the dispatcher has no hook for a worker's hello. */
-	uv_timer_start(&p->timer, pair_ready_timer_cb, 0, PAIR_READY_POLL_MS);
+	uv_timer_start(
+	    &p->timer, pair_ready_timer_cb, p->hellos > 0 ? 0 : timeout_ms, 0);
 }
 
 void
@@ -188,6 +196,7 @@ pogo_pair_stop(
 {
 	uv_timer_stop(&p->timer);
 	p->ready_cb = NULL;
+	pogo_exec_remote_on_hello(p->remote, NULL, NULL);
 	p->cb = cb;
 	p->arg = arg;
 	p->fatal_cb = NULL;
@@ -218,4 +227,13 @@ struct pogo_worker *
 pogo_pair_worker(struct pogo_pair *p)
 {
 	return p->w;
+}
+
+void
+pogo_pair_peaks(struct pogo_pair *p, unsigned *inflightp, unsigned *handshakesp)
+{
+	unsigned inflight;
+
+	*inflightp = p->remote->peak_inflight;
+	pogo_worker_peaks(p->w, &inflight, handshakesp);
 }

@@ -98,8 +98,10 @@ struct pogo_worker {
 	unsigned execs_open;
 	bool paused_local;
 	bool paused_ssh;
-	bool killing;   /* the stop's wait for tasks is over */
-	char *hook_dir; /* NULL: the stub's default */
+	bool output_held;    /* pogo_worker_hold() */
+	bool output_unpaced; /* opts.output_unpaced */
+	bool killing;        /* the stop's wait for tasks is over */
+	char *hook_dir;      /* NULL: the stub's default */
 	bool stopping;
 	bool finishing;
 	uint64_t stop_ms;
@@ -247,6 +249,8 @@ worker_check_pause(struct pogo_worker *w, struct pogo_exec *e)
 		if (n > WORKER_OUTPUT_HELD / 2)
 			high = true;
 	}
+	if (w->output_held)
+		over = high = true;
 	if (!*paused && over) {
 		*paused = true;
 		e->ops->pause(e, true);
@@ -519,6 +523,8 @@ worker_task_exec(struct worker_task *wt, bool replied)
 		return false;
 	}
 	wt->ob = pogo_outbatch_new(w->clock, &worker_ob_cbs, wt);
+	if (w->output_unpaced)
+		pogo_outbatch_set_interval(wt->ob, 0);
 	if (!replied)
 		pogo_peer_link_reply(wt->l, wt->task_id, 0, NULL, -1);
 	log_info("task %s host %s: %s task accepted", wt->task_id, wt->host,
@@ -1099,6 +1105,10 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		return r;
 	}
 	worker_ssh_opts(cfg, &so);
+	if (opts != NULL) {
+		so.password = opts->password;
+		so.ask_secret = opts->ask_secret;
+	}
 	ssh_new = opts != NULL && opts->ssh_new != NULL ? opts->ssh_new
 	                                                : pogo_exec_ssh_new;
 	w->ssh = ssh_new(loop, &so, &worker_exec_events, w, cause);
@@ -1118,6 +1128,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		w->clock = pogo_clock_uv_new(loop);
 		w->own_clock = true;
 	}
+	w->output_unpaced = opts != NULL && opts->output_unpaced;
 	w->stop_ms = opts != NULL && opts->stop_ms != 0 ? opts->stop_ms
 	                                                : POGO_WORKER_STOP_MS;
 	w->max_tasks = cfg->worker.max_tasks;
@@ -1201,6 +1212,16 @@ pogo_worker_abort(struct pogo_worker *w, pogo_worker_stop_cb cb, void *arg)
 {
 	pogo_worker_stop(w, cb, arg);
 	worker_finish(w, UV_ECANCELED);
+}
+
+void
+pogo_worker_hold(struct pogo_worker *w, bool hold)
+{
+	if (w->output_held == hold)
+		return;
+	w->output_held = hold;
+	worker_check_pause(w, w->local);
+	worker_check_pause(w, w->ssh);
 }
 
 void

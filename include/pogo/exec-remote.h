@@ -124,6 +124,14 @@ void pogo_exec_remote_detach(struct pogo_exec *e);
 void pogo_exec_remote_set_prefix(struct pogo_exec *e, const char *addr);
 const char *pogo_exec_remote_prefix(const struct pogo_exec *e);
 
+/*
+ * cb(arg) after each worker's hello, once its room is counted and the
+ * engine kicked (pair.h: pogo one submits its job then); NULL: none.
+ * Called from the worker layer's event, so cb must not stop e.
+ */
+void pogo_exec_remote_on_hello(
+    struct pogo_exec *e, void (*cb)(void *arg), void *arg);
+
 /* The peer server's events (peer.h), forwarded by the worker layer. */
 void pogo_exec_remote_up(struct pogo_exec *e, struct pogo_peer_worker *w);
 void pogo_exec_remote_lost(

@@ -13,8 +13,12 @@
  *   (pogo_dispatcher_watch()), and once at the start.
  * - Output of a host's run is read from the store (which writes its
  *   buffered records first) every poll_ms while the run is in flight,
- *   and always before the entry that ends the run, so that a host's
- *   lines come before its final line.
+ *   once its `running` entry was fed (the follower opens the run's
+ *   --output-dir file there), and always before the entry that ends
+ *   the run, so that a host's lines come before its final line.
+ * - Entries are read TAIL_LOG_PAGE at a time and records
+ *   TAIL_OUT_PAGE at a time (tail.c): a long log is read over several
+ *   loop turns, never copied whole.
  * - pogo_tail_pause(true) stops the reading (a slow reader of stdout:
  *   the records wait in the store), false resumes it.
  * - When a log entry puts the job in a final state (SPEC 5.3) and no
@@ -50,6 +54,13 @@ typedef void (*pogo_tail_end_cb)(struct pogo_tail *t, void *arg);
 int pogo_tail_start(uv_loop_t *loop, struct pogo_dispatcher *d, uint64_t job,
     struct pogo_follow *f, uint64_t poll_ms, pogo_tail_end_cb end_cb, void *arg,
     struct pogo_tail **tp);
+
+/*
+ * Did the job's log say it was `running` (its schedule built)?  false
+ * for a job halted while gathering: its configuration failed (SPEC
+ * 2.11, a resolver), or a halt came first.
+ */
+bool pogo_tail_ran(const struct pogo_tail *t);
 
 /* Stop or resume reading (back-pressure from the follower's sinks). */
 void pogo_tail_pause(struct pogo_tail *t, bool pause);

@@ -70,6 +70,23 @@ struct pogo_worker_opts {
 	 */
 	int (*link)(void *link_arg, uv_os_sock_t *sockp);
 	void *link_arg;
+	/*
+	 * For a worker of this process only (pair.h: pogo one's -p and
+	 * its terminal): the SSH executor's password for tasks without
+	 * secrets (borrowed: it must outlive the worker; never sent,
+	 * stored or logged), and its ask_secret for the passphrase of an
+	 * encrypted identity file (ssh.h).  NULL: none, as for the daemon.
+	 */
+	const char *password;
+	char *(*ask_secret)(const char *prompt);
+	/*
+	 * task_output leaves on every loop turn instead of at most 10
+	 * messages a second per task (SPEC 8.3): for a link that crosses
+	 * no network (pair.h), where the pace only slowed a command that
+	 * prints much (640 KiB/s) down.  The 1 MiB held per task still
+	 * pauses the executor (SPEC 9.9).
+	 */
+	bool output_unpaced;
 	uint64_t stop_ms;  /* 0: POGO_WORKER_STOP_MS */
 	size_t dedup_done; /* 0: POGO_WORKER_DEDUP_DONE */
 	/*
@@ -96,6 +113,14 @@ int pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
  */
 void pogo_worker_peaks(
     const struct pogo_worker *w, unsigned *inflightp, unsigned *handshakesp);
+
+/*
+ * Hold (true) or release the output of the running tasks: while held,
+ * the executors are paused (exec.h pause: commands wait on their pipes,
+ * and their timeouts stand still as for a task over its 1 MiB, SPEC
+ * 9.9).  For an owner whose reader is slow (pair.h: pogo one's stdout).
+ */
+void pogo_worker_hold(struct pogo_worker *w, bool hold);
 
 typedef void (*pogo_worker_stop_cb)(
     struct pogo_worker *w, int status, void *arg);

@@ -392,3 +392,45 @@ TEST(output_dir_files_hold_exact_bytes)
 	ASSERT_OK(rmdir(dir));
 	tt_free(&t);
 }
+
+/*
+ * Each run's records reach its --output-dir file, many hosts in flight:
+ * the follower opens the file at the run's `running` entry, and the tail
+ * read the output of runs it had seen `ready` only (entries are read
+ * after their commit, output records before theirs), so most files of
+ * t1004's 3,000 hosts through the pair stayed empty.
+ */
+TEST(output_dir_many_hosts_each_file_has_its_output)
+{
+	static const struct pogo_dispatcher_field fields[] = {
+		{ "range", "h[1-300]" },
+		{ "command", "echo \"out $POGO_HOST\"" },
+		{ "user", "u" },
+		{ "task_name", "local" },
+	};
+	char dir[] = "/tmp/test-tail-many.XXXXXX", path[128], want[32];
+	char *text;
+	struct tt t;
+	int i, bad = 0;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	tt_start(&t, 64, fields, POGO_NELEM(fields), 300, false, dir);
+	for (i = 0; i < 10000000 && t.ends == 0; i++)
+		uv_run(&t.loop, UV_RUN_ONCE);
+	ASSERT_EQ(t.ends, 1);
+	ASSERT_EQ(pogo_follow_count(t.f, POGO_HOST_FINISHED), 300);
+	ASSERT_EQ(pogo_follow_finish(t.f, NULL), 0);
+	tt_close(&t);
+	for (i = 1; i <= 300; i++) {
+		snprintf(path, sizeof(path), "%s/h%d.0.txt", dir, i);
+		snprintf(want, sizeof(want), "out h%d\n", i);
+		text = slurp(path);
+		if (strcmp(text, want) != 0)
+			bad++;
+		free(text);
+		unlink(path);
+	}
+	ASSERT_EQ(bad, 0);
+	ASSERT_OK(rmdir(dir));
+	tt_free(&t);
+}
