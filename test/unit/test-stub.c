@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/ptrace.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -825,6 +826,138 @@ TEST(signal_in_pause)
 	ASSERT_EQ(r.status, 254);
 	free(r.out);
 	free(sc);
+}
+
+/*
+ * The watchdog told to stop before it ran a single instruction of its own.
+ * On a loaded machine the forked watchdog subshell may not run at all
+ * before the command has ended and the stub has signalled it (t5111: a
+ * local `echo` under retry 2 held for the whole 77 s timeout).  A signal
+ * that the stub traps (it used to be TERM) then reaches the child while it
+ * still has the stub's handler, and the shell drops it when the subshell
+ * resets its traps: the watchdog sleeps on, the stub waits for it, and the
+ * attempt ends as "command timed out".  ptrace forces that interleaving:
+ * the stub's first child, the watchdog, is held at its birth until the
+ * stub's stop signal is pending on it.
+ */
+static void
+check_watchdog_stopped_at_birth(const char *shell)
+{
+	struct pogo_exec_stub s = { .retry = 2 };
+	struct pogo_exec_task t = task("echo hi", 20, &s);
+	char *sc = script(&t), out[400], path[64], *status, *p, buf[256];
+	int in[2], fd, st, i;
+	unsigned long msg = 0;
+	pid_t pid, w, wd = -1;
+	double t0;
+	bool pending = false;
+
+	setup();
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ASSERT_EQ(pipe(in), 0);
+	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT(fd >= 0);
+	pid = fork();
+	ASSERT(pid >= 0);
+	if (pid == 0) {
+		setsid();
+		dup2(in[0], 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		close(in[0]);
+		close(in[1]);
+		close(fd);
+		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
+			_exit(126);
+		raise(SIGSTOP);
+		if (strcmp(shell, "bash") == 0)
+			execlp("bash", "bash", "--posix", "-s", (char *)NULL);
+		else
+			execl("/bin/sh", "sh", "-s", (char *)NULL);
+		_exit(127);
+	}
+	close(in[0]);
+	close(fd);
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFSTOPPED(st));
+	ASSERT_EQ(ptrace(PTRACE_SETOPTIONS, pid, NULL,
+	              (void *)(long)(PTRACE_O_TRACEFORK | PTRACE_O_EXITKILL)),
+	    0);
+	ASSERT_EQ(ptrace(PTRACE_CONT, pid, NULL, NULL), 0);
+	ASSERT_EQ(write(in[1], sc, strlen(sc)), (ssize_t)strlen(sc));
+	close(in[1]);
+	/* The stub's first fork is the watchdog of the first attempt. */
+	for (i = 0; i < 100 && wd < 0; i++) {
+		w = waitpid(pid, &st, 0);
+		ASSERT_EQ(w, pid);
+		ASSERT(WIFSTOPPED(st));
+		if (st >> 8 == (SIGTRAP | (PTRACE_EVENT_FORK << 8))) {
+			ASSERT_EQ(
+			    ptrace(PTRACE_GETEVENTMSG, pid, NULL, &msg), 0);
+			wd = (pid_t)msg;
+			ASSERT_EQ(ptrace(PTRACE_DETACH, pid, NULL, NULL), 0);
+		} else {
+			/* exec's SIGTRAP, or a signal for the stub */
+			ASSERT_EQ(ptrace(PTRACE_CONT, pid, NULL,
+			              (void *)(long)(WSTOPSIG(st) == SIGTRAP
+			                      ? 0
+			                      : WSTOPSIG(st))),
+			    0);
+		}
+	}
+	ASSERT(wd > 0);
+	/* Its birth stop: it stays there while the stub goes on. */
+	ASSERT_EQ(waitpid(wd, &st, __WALL), wd);
+	ASSERT(WIFSTOPPED(st));
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)wd);
+	for (i = 0; i < 1000 && !pending; i++) {
+		status = slurp(path);
+		p = strstr(status, "\nSigPnd:");
+		pending = p != NULL && strtoull(p + 8, NULL, 16) != 0;
+		p = strstr(status, "\nShdPnd:");
+		pending =
+		    pending || (p != NULL && strtoull(p + 8, NULL, 16) != 0);
+		free(status);
+		if (!pending)
+			pause_ms(10);
+	}
+	ASSERT(pending);
+	/* Let it run, the stub's signal first. */
+	t0 = now();
+	ASSERT_EQ(ptrace(PTRACE_DETACH, wd, NULL, NULL), 0);
+	for (i = 0; i < 1500; i++) {
+		if (waitpid(pid, &st, WNOHANG) == pid)
+			break;
+		pause_ms(10);
+	}
+	if (i == 1500) {
+		kill(-pid, SIGKILL);
+		waitpid(pid, &st, 0);
+	}
+	status = slurp(out);
+	/* Not the watchdog's 20 s: at once (the margin is for load). */
+	ASSERT(now() - t0 < 10);
+	ASSERT(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+	ASSERT(strstr(status, "hi\n") != NULL);
+	ASSERT(strstr(status, "pogo-worker: command exit 0\n") != NULL);
+	ASSERT(
+	    strstr(last_line(status, buf, sizeof(buf)), "timed out") == NULL);
+	ASSERT(gone(wd));
+	free(status);
+	free(sc);
+}
+
+TEST(watchdog_stopped_at_birth_sh)
+{
+	check_watchdog_stopped_at_birth("sh");
+}
+
+TEST(watchdog_stopped_at_birth_bash)
+{
+	if (!have_bash())
+		harness_skip("no bash");
+	check_watchdog_stopped_at_birth("bash");
 }
 
 TEST(cleanup)
