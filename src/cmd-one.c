@@ -958,7 +958,12 @@ one_pair_submitted_cb(
 	fopts.progress = !a->json && isatty(STDERR_FILENO);
 	fopts.signals = true;
 	fopts.output_dir = a->output_dir;
-	fopts.high = ONE_SINK_HIGH;
+	/*
+	 * Every byte queued for a slow reader is in the in-memory store
+	 * too: half the queue keeps pogo one's memory where in-process
+	 * pogo one keeps it (t1006 big-local: 16 MB over the base).
+	 */
+	fopts.high = ONE_SINK_HIGH / 2;
 	op->follow = pogo_follow_new(&op->loop, &fopts, &one_pair_source, op);
 	if ((r = pogo_tail_start(&op->loop, d, op->job, op->follow, 0,
 	         one_pair_end_cb, op, &op->tail)) != 0) {
