@@ -41,6 +41,9 @@ struct resolver_child {
 
 struct pogo_resolver {
 	uv_loop_t *loop;
+	char *path;
+	size_t next;                     /* the next child to start */
+	struct pogo_resolver *wait_next; /* in resolver_waiting */
 	struct pogo_sched_config *cfg;
 	pogo_resolver_done_cb cb;
 	void *arg;
@@ -52,6 +55,41 @@ struct pogo_resolver {
 	uint64_t timeout_ms;
 	bool called;
 };
+
+/*
+ * The children running in this process, all runs together, and the runs
+ * with children not started yet, in the order they came: at most
+ * POGO_RESOLVER_MAX_RUNNING children at once, however many references a
+ * configuration has and however many jobs resolve at once (a dispatcher
+ * resolves every submitted job's).
+ */
+static size_t resolver_running;
+static struct pogo_resolver *resolver_waiting, *resolver_waiting_last;
+
+static void resolver_start(
+    struct pogo_resolver *, struct resolver_child *, const char *);
+static void resolver_defer_cb(uv_timer_t *);
+
+/* Start what the limit allows, oldest run first. */
+static void
+resolver_fill(void)
+{
+	struct pogo_resolver *res;
+
+	while (resolver_running < POGO_RESOLVER_MAX_RUNNING &&
+	    (res = resolver_waiting) != NULL) {
+		if (res->next + 1 == res->nchildren) {
+			resolver_waiting = res->wait_next;
+			if (resolver_waiting == NULL)
+				resolver_waiting_last = NULL;
+		}
+		resolver_start(res, &res->children[res->next], res->path);
+		res->next++;
+		/* Every child failed to start: answered on the next turn. */
+		if (res->remaining == 0)
+			uv_timer_start(&res->defer, resolver_defer_cb, 0, 0);
+	}
+}
 
 static void
 resolver_handle_closed(uv_handle_t *h)
@@ -66,6 +104,7 @@ resolver_handle_closed(uv_handle_t *h)
 		free(res->children[i].failure);
 	}
 	free(res->children);
+	free(res->path);
 	free(res);
 }
 
@@ -137,10 +176,12 @@ resolver_child_done(struct resolver_child *ch)
 	if (ch->answered || !(ch->exited && ch->eof))
 		return;
 	ch->answered = true;
+	resolver_running--;
 	uv_timer_stop(&ch->timer);
 	resolver_answer(ch);
 	if (--res->remaining == 0)
 		resolver_finish(res);
+	resolver_fill();
 }
 
 static void
@@ -335,6 +376,7 @@ resolver_start(
 		goto fail;
 	}
 	ch->pid = ch->proc.pid;
+	resolver_running++;
 	uv_read_start(
 	    (uv_stream_t *)&ch->out, resolver_alloc_cb, resolver_read_cb);
 	uv_timer_start(&ch->timer, resolver_timer_cb, res->timeout_ms, 0);
@@ -375,11 +417,18 @@ pogo_resolver_run(uv_loop_t *loop, struct pogo_sched_config *cfg,
 	uv_timer_init(loop, &res->defer);
 	res->defer.data = res;
 	res->handles = 1;
-	for (i = 0; i < n; i++) {
+	res->path = path != NULL ? xstrdup(path) : NULL;
+	for (i = 0; i < n; i++)
 		res->children[i].ref = i;
-		resolver_start(res, &res->children[i], path);
+	if (n > 0) {
+		if (resolver_waiting_last != NULL)
+			resolver_waiting_last->wait_next = res;
+		else
+			resolver_waiting = res;
+		resolver_waiting_last = res;
 	}
-	/* Never call back from inside this function. */
+	/* Never call back from inside this function (resolver_fill()). */
+	resolver_fill();
 	if (res->remaining == 0)
 		uv_timer_start(&res->defer, resolver_defer_cb, 0, 0);
 	return 0;

@@ -23,13 +23,17 @@ struct pogo_strv;
 /* Time limit of one resolver run, and the most output it may print. */
 #define POGO_RESOLVER_TIMEOUT_MS 30000
 #define POGO_RESOLVER_MAX_OUTPUT (64 * 1024 * 1024)
+/* Resolver children running at once in a process, all runs together. */
+#define POGO_RESOLVER_MAX_RUNNING 16
 
 /* Called once when every reference has an answer (or a failure). */
 typedef void (*pogo_resolver_done_cb)(
     struct pogo_resolver *res, int status, void *arg);
 
 /*
- * Resolve every external reference of cfg (borrowed until the callback).
+ * Resolve every external reference of cfg (borrowed until the callback),
+ * at most POGO_RESOLVER_MAX_RUNNING resolvers at once in the process, for
+ * all runs together; the others wait, in order, for one to end.
  * path is a ':'-separated directory list.  timeout_ms 0 means the default
  * (POGO_RESOLVER_TIMEOUT_MS); the tests pass a short one.
  * Returns 0 and calls cb exactly once, later, from the loop (status 0:

@@ -17,6 +17,7 @@
 #include "pogo/resolver.h"
 #include "pogo/sched-config.h"
 #include "pogo/strtab.h"
+#include "pogo/xmalloc.h"
 
 static int done_calls;
 
@@ -68,12 +69,26 @@ resolve(const char *yaml, const char *path, uint64_t timeout_ms,
 	return cause;
 }
 
+/* The whole of a small file, NUL-terminated. */
+static char *
+slurp_file(const char *path)
+{
+	char *buf = xcalloc(1, 65536);
+	FILE *f = fopen(path, "r");
+
+	ASSERT(f != NULL);
+	(void)!fread(buf, 1, 65535, f);
+	fclose(f);
+	return buf;
+}
+
 /* Remove the scripts and their directories. */
 static void
 cleanup(void)
 {
 	static const char *files[] = { "a/Ex", "b/Ex", "b/Fail", "b/Slow",
-		"b/Bg", "b/Nul", "pids", "a", "b", "" };
+		"b/Bg", "b/Nul", "c/Peak", "peaks", "pids", "a", "b", "c",
+		"run", "" };
 	char p[256];
 	size_t i;
 
@@ -87,7 +102,7 @@ cleanup(void)
 static void
 setup(void)
 {
-	char d[128], body[256];
+	char d[128], body[512];
 
 	if (tmpdir[0] != '\0')
 		return;
@@ -106,6 +121,20 @@ setup(void)
 	    "sleep 30 & echo $! >%s/pids; echo $$ >>%s/pids; wait", tmpdir,
 	    tmpdir);
 	script(d, "Bg", body);
+	/*
+	 * Counts the Peak resolvers running (a file each in run/), waits
+	 * (at most 2 s) for the limit's worth, and writes the counts it saw.
+	 */
+	snprintf(d, sizeof(d), "%s/c", tmpdir);
+	snprintf(body, sizeof(body),
+	    "cd %s && : >run/$$ && i=0 && "
+	    "while [ $(ls run | wc -l) -lt %d ] && [ $i -lt 40 ]; do "
+	    "sleep 0.05; i=$((i + 1)); done; "
+	    "ls run | wc -l >>peaks; rm run/$$; echo \"h-$1\"",
+	    tmpdir, POGO_RESOLVER_MAX_RUNNING);
+	script(d, "Peak", body);
+	snprintf(d, sizeof(d), "%s/run", tmpdir);
+	mkdir(d, 0755);
 }
 
 TEST(output_and_arguments)
@@ -128,6 +157,62 @@ TEST(output_and_arguments)
 	ASSERT_STR_EQ(
 	    pogo_strtab_get(pogo_sched_config_hosts(cfg), v[2]), "spaced");
 	pogo_sched_config_free(cfg);
+}
+
+/*
+ * However many references, and however many runs at once (a dispatcher
+ * resolves every submitted job's configuration), at most
+ * POGO_RESOLVER_MAX_RUNNING resolvers run at once, and that many do.
+ */
+TEST(resolvers_at_once_are_bounded)
+{
+	struct pogo_sched_config *cfg[2] = { NULL, NULL };
+	char path[256], yaml[2][2048], *cause = NULL, *peaks, *line, *end;
+	long v;
+	int status[2] = { -1, -1 }, i, k, peak = 0, n = 0;
+	size_t len;
+	uv_loop_t loop;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/c", tmpdir);
+	for (k = 0; k < 2; k++) {
+		len = (size_t)snprintf(
+		    yaml[k], sizeof(yaml[k]), "tag:\nsequence: [");
+		for (i = 0; i < 30; i++)
+			len += (size_t)snprintf(yaml[k] + len,
+			    sizeof(yaml[k]) - len, "%s\"Peak r%d-%d\"",
+			    i ? ", " : "", k, i);
+		snprintf(yaml[k] + len, sizeof(yaml[k]) - len, "]\n");
+		ASSERT_OK(pogo_sched_config_parse(
+		    yaml[k], strlen(yaml[k]), &cfg[k], &cause));
+	}
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	done_calls = 0;
+	for (k = 0; k < 2; k++)
+		ASSERT_OK(pogo_resolver_run(
+		    &loop, cfg[k], path, 0, done_cb, &status[k]));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(done_calls, 2);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	for (k = 0; k < 2; k++) {
+		ASSERT_EQ(status[k], 0);
+		ASSERT_OK(pogo_sched_config_build(cfg[k], &cause));
+		pogo_sched_config_free(cfg[k]);
+	}
+	snprintf(path, sizeof(path), "%s/peaks", tmpdir);
+	peaks = slurp_file(path);
+	for (line = peaks; *line != '\0'; line = end) {
+		v = strtol(line, &end, 10);
+		ASSERT(end != line);
+		while (*end == ' ' || *end == '\n')
+			end++;
+		n++;
+		if (v > peak)
+			peak = (int)v;
+	}
+	free(peaks);
+	ASSERT_EQ(n, 60);
+	ASSERT_EQ(peak, POGO_RESOLVER_MAX_RUNNING);
 }
 
 TEST(first_directory_wins)
