@@ -691,6 +691,7 @@ struct pogo_client {
 	struct client_req *req; /* the request in flight */
 	size_t max_body;
 	struct pogo_client_budget *budget; /* borrowed, or NULL */
+	uint64_t refused_retry_ms;
 	/* The answer's Retry-After, for its callback (or ""). */
 	char retry_after[12];
 	unsigned nalive; /* requests not freed yet */
@@ -1258,6 +1259,7 @@ pogo_client_new(uv_loop_t *loop, const struct pogo_client_opts *o,
 	c->loop = loop;
 	c->pool = o->pool;
 	c->max_body = o->max_body != 0 ? o->max_body : POGO_CLIENT_MAX_BODY;
+	c->refused_retry_ms = o->refused_retry_ms;
 	c->budget = o->budget;
 	c->api = xstrdup(o->api);
 	n = strlen(c->api);
@@ -1358,21 +1360,54 @@ client_call_cb(int err, const char *cause, int status, const char *body,
 		    status, body, len, &cc->doc, &cc->resp, &cc->errmsg);
 }
 
+static void
+client_call_pause_cb(uv_timer_t *t)
+{
+}
+
+static void
+client_call_paused_cb(uv_handle_t *h)
+{
+	*(bool *)h->data = false;
+}
+
 int
 pogo_client_call(struct pogo_client *c, const char *method, const char *target,
     const char *body, uint64_t timeout_ms, struct pogo_json **docp,
     const struct pogo_json **respp, int *statusp, char **errp)
 {
 	struct client_call cc;
+	uint64_t start = uv_hrtime() / 1000000;
+	uv_timer_t pause;
+	bool paused = false;
 
-	memset(&cc, 0, sizeof(cc));
 	*docp = NULL;
 	*respp = NULL;
 	*errp = NULL;
-	pogo_client_request(
-	    c, method, target, body, timeout_ms, client_call_cb, &cc);
-	while (!cc.done)
-		uv_run(c->loop, UV_RUN_ONCE);
+	for (;;) {
+		memset(&cc, 0, sizeof(cc));
+		pogo_client_request(
+		    c, method, target, body, timeout_ms, client_call_cb, &cc);
+		while (!cc.done)
+			uv_run(c->loop, UV_RUN_ONCE);
+		if (cc.err != UV_ECONNREFUSED ||
+		    uv_hrtime() / 1000000 - start >= c->refused_retry_ms)
+			break;
+		free(cc.cause);
+		if (!paused) {
+			uv_timer_init(c->loop, &pause);
+			paused = true;
+		}
+		uv_timer_start(&pause, client_call_pause_cb, 100, 0);
+		while (uv_is_active((uv_handle_t *)&pause))
+			uv_run(c->loop, UV_RUN_ONCE);
+	}
+	if (paused) {
+		pause.data = &paused;
+		uv_close((uv_handle_t *)&pause, client_call_paused_cb);
+		while (paused)
+			uv_run(c->loop, UV_RUN_ONCE);
+	}
 	if (statusp != NULL)
 		*statusp = cc.status;
 	if (cc.err != 0) {

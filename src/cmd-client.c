@@ -59,6 +59,8 @@ enum {
 #define CL_PAGE_HOSTS 500
 #define CL_PAGE_OUTPUT 500
 #define CL_WAIT_S 25 /* the wait= of the log's long poll */
+/* A refused connection is tried again for this long (client.h). */
+#define CL_REFUSED_RETRY_MS 5000
 
 /* One client command run. */
 struct cl {
@@ -150,6 +152,9 @@ cl_connect(struct cl *cl)
 	o.token = cl->cfg.token;
 	o.insecure =
 	    (e = getenv("POGO_INSECURE")) != NULL && strcmp(e, "1") == 0;
+	/* ping reports what it finds at once; the others wait a moment. */
+	if (cl->cmd != &pogo_cmd_ping)
+		o.refused_retry_ms = CL_REFUSED_RETRY_MS;
 	cl->opts = o;
 	if (uv_loop_init(&cl->loop) != 0) {
 		fprintf(stderr, "pogo %s: cannot start the event loop\n",

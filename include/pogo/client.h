@@ -182,6 +182,13 @@ struct pogo_client_opts {
 	 * request gives its bytes back right after its callback), or NULL.
 	 */
 	struct pogo_client_budget *budget;
+	/*
+	 * pogo_client_call() tries a refused connection again, every
+	 * 100 ms, for up to this long (0: never): nothing was sent, so a
+	 * command typed right after the daemon's start, or during its
+	 * restart, waits for it instead of failing.
+	 */
+	uint64_t refused_retry_ms;
 };
 
 /*
@@ -235,7 +242,8 @@ void pogo_client_send(struct pogo_client *c, const struct pogo_client_msg *m,
     pogo_client_cb cb, void *arg);
 
 /*
- * Run the loop until one request is answered: 0 with *docp and *respp
+ * Run the loop until one request is answered (a refused connection is
+ * tried again for up to the options' refused_retry_ms): 0 with *docp and *respp
  * as pogo_client_envelope gives them, or an error with *errp (the
  * envelope's error, or the transport's cause).  *statusp (may be NULL)
  * gets the HTTP status (0 when there was none).

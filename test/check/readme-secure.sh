@@ -6,9 +6,10 @@
 # sshd (test/e2e/lib.sh start_sshd, SSHD_PASSWORD=yes: logins as the
 # test user need its password), whose 127.0.0.1-3 are the README's web1,
 # web2 and web3 by the HOME's ~/.ssh/config (HostName, User, Port) and
-# ~/.ssh/known_hosts (the sshd's host key), with one wait a reader does
-# by eye (the API's Listening line before `pogo submit`).  Then, with the
-# daemons still up:
+# ~/.ssh/known_hosts (the sshd's host key), and no wait added: pogo
+# submit, typed right after the daemons start, waits for the API (a
+# refused connection is tried again for 5 s).  Then, with the daemons
+# still up:
 #   - pogo submit exited 0 and printed its three hosts' Success and the
 #     summary; the job is finished, user alice (the client certificate),
 #     has_password, and its three hosts finished, run by w1 (its log),
@@ -74,9 +75,6 @@ if n != 2:
 line = pogo + " submit"
 if src.count(line) != 1:
     sys.exit("readme-secure: the block has no line %r" % line)
-src = src.replace(line, "i=0; until grep -q 'Listening on 127.0.0.1:7657' "
-    "~/.pogo/dispatcher.log || [ $i -ge 300 ]; do sleep 0.1; "
-    "i=$((i + 1)); done; " + line, 1)
 open(run, "w").write(src + "echo \"submit exit $?\"\n")
 EOP
 cat >>"$T/run.sh" <<'EOS'
