@@ -107,6 +107,10 @@ struct pogo_dispatcher {
 	/* GET .../schedule's answers, newest first; nscheds being built. */
 	struct disp_sched *scheds;
 	unsigned nscheds;
+	/* Built answers expire after sched_age ms; at most sched_bytes. */
+	uint64_t sched_age;
+	size_t sched_bytes;
+	uv_timer_t *sched_timer;
 	struct pogo_box_cert wcert; /* api.worker_cert; key_id NULL: none */
 	bool stopping;
 	bool failed; /* a commit failed */
@@ -2494,7 +2498,9 @@ struct disp_sched_hosts {
 /*
  * One answer: built in the thread pool while its requests wait (reqs),
  * then kept for the next requests with the same key until the job
- * changes or newer answers push it out (POGO_DISPATCHER_SCHED_KEEP).
+ * changes, it is POGO_DISPATCHER_SCHED_AGE_MS old, or newer answers push
+ * it out (POGO_DISPATCHER_SCHED_KEEP, POGO_DISPATCHER_SCHED_BYTES); once
+ * built it keeps its hosts only while another build of them runs.
  * The key: the job at generation gen (its log's length: every change of
  * a host's or the job's state appends an entry, SPEC 5.7), whether it is
  * active, max and the print format.  Only the loop touches the list;
@@ -2517,6 +2523,7 @@ struct disp_sched {
 	struct pogo_http_req **reqs; /* POGO_DISPATCHER_SCHED_WAITERS */
 	size_t nreqs;
 	bool built;
+	uint64_t built_at; /* uv_now() */
 	int status;
 	char *text;
 	size_t len;
@@ -2556,9 +2563,9 @@ disp_sched_host(const struct pogo_store_host *h, void *arg)
 }
 
 /*
- * The hosts of job j at generation gen: those of another answer of the
- * same generation, else the engine's memory, else the store (one read
- * per generation while an answer of it is kept).  NULL and a 500
+ * The hosts of job j at generation gen: those of another build of the
+ * same generation still running, else the engine's memory, else the
+ * store.  NULL and a 500
  * answered on a store error.
  */
 static struct disp_sched_hosts *
@@ -2570,7 +2577,7 @@ disp_sched_hosts(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	int r;
 
 	for (s = d->scheds; s != NULL; s = s->next) {
-		if (s->job == j->job && s->gen == gen) {
+		if (s->job == j->job && s->gen == gen && s->hosts != NULL) {
 			s->hosts->refs++;
 			return s->hosts;
 		}
@@ -2628,7 +2635,37 @@ disp_sched_work_cb(uv_work_t *work)
 	                    : pogo_json_print_line(doc, &s->len);
 }
 
-/* Answer every request waiting for s; s is freed when d stops. */
+static void disp_sched_trim(
+    struct pogo_dispatcher *d, bool byjob, uint64_t job, uint32_t gen);
+
+/* Expire what is due, then wait for the next built answer to expire. */
+static void
+disp_sched_timer_cb(uv_timer_t *t)
+{
+	struct pogo_dispatcher *d = t->data;
+	struct disp_sched *s;
+	uint64_t oldest = UINT64_MAX, now;
+
+	if (d->stopping)
+		return;
+	disp_sched_trim(d, false, 0, 0);
+	for (s = d->scheds; s != NULL; s = s->next)
+		if (s->built && s->built_at < oldest)
+			oldest = s->built_at;
+	if (oldest == UINT64_MAX) {
+		uv_timer_stop(t);
+		return;
+	}
+	now = uv_now(d->loop);
+	uv_timer_start(t, disp_sched_timer_cb,
+	    oldest + d->sched_age > now ? oldest + d->sched_age - now : 1, 0);
+}
+
+/*
+ * Answer every request waiting for s; s is freed when d stops.  Its
+ * hosts are let go unless another build of the same job and generation
+ * runs (then the last build to end lets them go for all).
+ */
 static void
 disp_sched_after_cb(uv_work_t *work, int status)
 {
@@ -2636,7 +2673,7 @@ disp_sched_after_cb(uv_work_t *work, int status)
 	struct pogo_dispatcher *d = s->d;
 	struct pogo_http_req **reqs = s->reqs;
 	size_t nreqs = s->nreqs, i;
-	struct disp_sched **pp;
+	struct disp_sched **pp, *o;
 	bool stopping = d->stopping;
 
 	d->nscheds--;
@@ -2652,29 +2689,56 @@ disp_sched_after_cb(uv_work_t *work, int status)
 	for (i = 0; i < nreqs; i++)
 		disp_respond_text(reqs[i], s->status, s->text, s->len);
 	free(reqs);
-	if (stopping)
+	if (stopping) {
 		disp_sched_free(s);
+		return;
+	}
+	s->built_at = uv_now(d->loop);
+	for (o = d->scheds; o != NULL; o = o->next)
+		if (!o->built && o->job == s->job && o->gen == s->gen)
+			break;
+	if (o == NULL) {
+		for (o = d->scheds; o != NULL; o = o->next) {
+			if (o->built && o->job == s->job && o->gen == s->gen &&
+			    o->hosts != NULL) {
+				disp_sched_hosts_unref(o->hosts);
+				o->hosts = NULL;
+			}
+		}
+	}
+	disp_sched_trim(d, false, 0, 0);
+	if (!uv_is_active((uv_handle_t *)d->sched_timer))
+		disp_sched_timer_cb(d->sched_timer);
 }
 
 /*
- * Drop the answers of job that are of another generation, and the built
- * answers beyond the newest POGO_DISPATCHER_SCHED_KEEP.  Answers being
- * built stay: their requests wait for them.
+ * Drop the built answers of job that are of another generation (byjob),
+ * those older than d->sched_age, and, newest first, those beyond
+ * POGO_DISPATCHER_SCHED_KEEP answers or d->sched_bytes in all.  Answers
+ * being built stay: their requests wait for them.
  */
 static void
-disp_sched_trim(struct pogo_dispatcher *d, uint64_t job, uint32_t gen)
+disp_sched_trim(
+    struct pogo_dispatcher *d, bool byjob, uint64_t job, uint32_t gen)
 {
 	struct disp_sched **pp, *s;
 	unsigned kept = 0;
+	size_t bytes = 0;
+	uint64_t now = uv_now(d->loop);
 
 	for (pp = &d->scheds; (s = *pp) != NULL;) {
 		if (s->built &&
-		    ((s->job == job && s->gen != gen) ||
+		    ((byjob && s->job == job && s->gen != gen) ||
+		        now - s->built_at >= d->sched_age ||
+		        s->len > d->sched_bytes - bytes ||
 		        ++kept > POGO_DISPATCHER_SCHED_KEEP)) {
 			*pp = s->next;
 			disp_sched_free(s);
-		} else
+		} else {
+			if (s->built)
+				bytes += s->len;
 			pp = &s->next;
+		}
 	}
 }
 
@@ -2690,12 +2754,15 @@ disp_sched_trim(struct pogo_dispatcher *d, uint64_t job, uint32_t gen)
  * job (review5 finding 3).  The store's connection belongs to the loop
  * (store.h), so the hosts cannot be read in the pool; instead:
  * - an answer is kept per job, generation (the log's length), max,
- *   table and format, and a request with the same key gets it as it is, or waits
- *   for its build (at most POGO_DISPATCHER_SCHED_WAITERS requests);
- * - a new answer takes its hosts and states from another answer of the
- *   same generation, else from the engine's memory (an active job), else
- *   from the store (an ended job): at most one read of the job's hosts
- *   per change of the job while its answers are kept;
+ *   table and format, and a request with the same key gets it as it is,
+ *   or waits for its build (at most POGO_DISPATCHER_SCHED_WAITERS
+ *   requests); built answers are kept at most
+ *   POGO_DISPATCHER_SCHED_AGE_MS, POGO_DISPATCHER_SCHED_KEEP of them and
+ *   POGO_DISPATCHER_SCHED_BYTES of text in all, and keep no hosts;
+ * - a new build takes its hosts and states from another build of the
+ *   same generation still running, else from the engine's memory (an
+ *   active job), else from the store (an ended job): the store is read
+ *   at most once per change for a key while its answer is kept;
  * - the schedule is built and printed in the thread pool, at most
  *   POGO_DISPATCHER_SCHED_BUILDS at once: a request that needs another
  *   build gets 503 "too many schedules being built" with Retry-After.
@@ -2730,7 +2797,7 @@ disp_schedule(struct pogo_http_req *req, void *arg)
 		return;
 	}
 	active = j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING;
-	disp_sched_trim(d, j->job, gen);
+	disp_sched_trim(d, true, j->job, gen);
 	for (s = d->scheds; s != NULL; s = s->next)
 		if (s->job == j->job && s->gen == gen && s->active == active &&
 		    s->max == max && s->table == table && s->pretty == pretty)
@@ -2786,6 +2853,32 @@ disp_schedule(struct pogo_http_req *req, void *arg)
 	if ((r = uv_queue_work(d->loop, &s->work, disp_sched_work_cb,
 	         disp_sched_after_cb)) != 0)
 		POGO_BUG("uv_queue_work: %s", uv_strerror(r));
+}
+
+void
+pogo_dispatcher_sched_stats(
+    struct pogo_dispatcher *d, struct pogo_dispatcher_sched_stats *st)
+{
+	struct disp_sched *s;
+
+	memset(st, 0, sizeof(*st));
+	for (s = d->scheds; s != NULL; s = s->next) {
+		if (s->built) {
+			st->kept++;
+			st->bytes += s->len;
+		} else
+			st->waiters += (unsigned)s->nreqs;
+		if (s->hosts != NULL)
+			st->hosts++;
+	}
+}
+
+void
+pogo_dispatcher_sched_limits(
+    struct pogo_dispatcher *d, uint64_t age_ms, size_t bytes)
+{
+	d->sched_age = age_ms;
+	d->sched_bytes = bytes;
 }
 
 /* GET /v1/jobs/:jobid/hosts/:host[?run=N]: one run's output (SPEC 5.8). */
@@ -3219,6 +3312,8 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	}
 	d = xcalloc(1, sizeof(*d));
 	d->loop = loop;
+	d->sched_age = POGO_DISPATCHER_SCHED_AGE_MS;
+	d->sched_bytes = POGO_DISPATCHER_SCHED_BYTES;
 	d->cfg = cfg;
 	if (gethostname(d->hostname, sizeof(d->hostname) - 1) != 0)
 		pogo_strlcpy(d->hostname, "localhost", sizeof(d->hostname));
@@ -3252,6 +3347,12 @@ pogo_dispatcher_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		    (struct sockaddr *)&bound, addr, sizeof(addr));
 		log_info("Listening on %s", addr);
 	}
+	/* Never keeps the loop alive; closed when d stops. */
+	d->sched_timer = xcalloc(1, sizeof(*d->sched_timer));
+	if ((r = uv_timer_init(loop, d->sched_timer)) != 0)
+		POGO_BUG("uv_timer_init: %s", uv_strerror(r));
+	d->sched_timer->data = d;
+	uv_unref((uv_handle_t *)d->sched_timer);
 	*dp = d;
 	d = NULL;
 	r = 0;
@@ -3267,6 +3368,12 @@ out:
 		free(d);
 	}
 	return r;
+}
+
+static void
+disp_sched_timer_closed_cb(uv_handle_t *h)
+{
+	free(h);
 }
 
 static void
@@ -3287,6 +3394,7 @@ disp_store_closed_cb(void *arg)
 		d->scheds = sched->next;
 		disp_sched_free(sched);
 	}
+	uv_close((uv_handle_t *)d->sched_timer, disp_sched_timer_closed_cb);
 	log_debug("dispatcher stopped");
 	pogo_box_cert_release(&d->wcert);
 	free(d);
@@ -3334,6 +3442,7 @@ pogo_dispatcher_stop(
 	d->stopping = true;
 	d->stop_cb = cb;
 	d->stop_arg = arg;
+	uv_timer_stop(d->sched_timer);
 	/* Long polls answer now, with what the log holds. */
 	while (d->waits != NULL)
 		disp_wait_end(d->waits);

@@ -74,6 +74,10 @@ struct pogo_strv;
 #define POGO_DISPATCHER_SCHED_BUILDS 2
 #define POGO_DISPATCHER_SCHED_WAITERS 64
 #define POGO_DISPATCHER_SCHED_KEEP 8
+/* Built answers are kept at most this long, and this many bytes of them
+ * in all (review7 finding 4). */
+#define POGO_DISPATCHER_SCHED_AGE_MS 60000
+#define POGO_DISPATCHER_SCHED_BYTES (16u * 1024 * 1024)
 /* Hosts inserted per loop turn while a job is stored (store.h). */
 #define POGO_DISPATCHER_INSERT_CHUNK 4096
 /* The longest `command` (SPEC 5.1) and attached script, in bytes. */
@@ -269,6 +273,23 @@ void pogo_dispatcher_set_fatal(struct pogo_dispatcher *d,
  * log it and call the fatal callback, once.
  */
 void pogo_dispatcher_store_failed(struct pogo_dispatcher *d);
+
+/*
+ * GET .../schedule's answers: built answers kept, the bytes of their
+ * texts, host lists still referenced (by answers built or being built),
+ * and requests waiting for builds.
+ */
+struct pogo_dispatcher_sched_stats {
+	unsigned kept;
+	size_t bytes;
+	unsigned hosts;
+	unsigned waiters;
+};
+void pogo_dispatcher_sched_stats(
+    struct pogo_dispatcher *d, struct pogo_dispatcher_sched_stats *st);
+/* For tests: keep built answers at most age_ms, bytes in all. */
+void pogo_dispatcher_sched_limits(
+    struct pogo_dispatcher *d, uint64_t age_ms, size_t bytes);
 
 /* The store, for the engine and the worker layer. */
 struct pogo_store *pogo_dispatcher_store(struct pogo_dispatcher *d);

@@ -711,7 +711,8 @@ TEST(summary_and_host_pages_follow_host_states)
 /*
  * GET /v1/jobs/:jobid/schedule (issue 12, review5 finding 3): the hosts
  * of a job are read from the store at most once per change of the job
- * (its log's length), however many requests ask, and not at all for a
+ * (its log's length) and key while its answer is kept, however many
+ * requests ask, and not at all for a
  * job the engine holds; at most POGO_DISPATCHER_SCHED_BUILDS builds run
  * at once, a request beyond them gets 503 at once and a request for a
  * build already running waits for it; a configuration with resolvers
@@ -931,13 +932,16 @@ TEST(schedule_of_an_engine_job_reads_no_host_row)
 	ASSERT(strstr(c.buf, "})\n") != NULL);
 	get(&loop, d, &c, "/v1/jobs/p0000000001/schedule?format=json-pretty");
 	ASSERT(strstr(c.buf, "\r\n\r\n{\n  \"meta\": {\n") != NULL);
+	/* Another key, built once no other build of the job runs: the
+	 * hosts were let go with the first answer (review7 finding 4). */
+	ASSERT_EQ(host_rows(d) - rows, 24);
 	client_run(&loop, d, &c,
 	    "GET /v1/jobs/p0000000001/schedule?format=xml HTTP/1.1\r\n"
 	    "Host: x\r\nConnection: close\r\n\r\n");
 	ASSERT(strncmp(c.buf, "HTTP/1.1 400 ", 13) == 0);
 	ASSERT(
 	    strstr(c.buf, "\"errors\":[\"format 'xml' not known\"]") != NULL);
-	ASSERT_EQ(host_rows(d) - rows, 12);
+	ASSERT_EQ(host_rows(d) - rows, 24);
 	dispatcher_end(&loop, d, cfg);
 }
 
@@ -1001,12 +1005,28 @@ blocker_after_cb(uv_work_t *w, int status)
 	((struct blockers *)w->data)->done++;
 }
 
+struct sched_waiters {
+	struct pogo_dispatcher *d;
+	unsigned waiters;
+};
+
+static bool
+sched_waiters_are(void *arg)
+{
+	struct sched_waiters *w = arg;
+	struct pogo_dispatcher_sched_stats st;
+
+	pogo_dispatcher_sched_stats(w->d, &st);
+	return st.waiters == w->waiters;
+}
+
 TEST(schedule_builds_are_capped)
 {
 	struct pogo_cfg *cfg;
 	struct pogo_dispatcher *d;
 	struct blockers b;
 	struct client a, bb, cc, dd;
+	struct sched_waiters ww;
 	const char *env = getenv("UV_THREADPOOL_SIZE");
 	uv_loop_t loop;
 	char *req;
@@ -1042,10 +1062,15 @@ TEST(schedule_builds_are_capped)
 	free(req);
 	wait_host_rows(&loop, d, rows);
 	rows = host_rows(d);
-	/* The first one's again: it waits for that build. */
+	/* The first one's again: it waits for that build (received while
+	 * a and bb wait: three waiters). */
 	req = sched_req("p0000000000", 1);
 	client_start(&loop, d, &dd, req);
 	free(req);
+	ww.d = d;
+	ww.waiters = 3;
+	run_until(&loop, sched_waiters_are, &ww);
+	ASSERT(!dd.done);
 	/* A third build: refused at once, nothing read. */
 	req = sched_req("p0000000000", 3);
 	client_start(&loop, d, &cc, req);
@@ -1058,7 +1083,7 @@ TEST(schedule_builds_are_capped)
 	           "\"errors\":[\"too many schedules being built (at most 2 "
 	           "at once); try again later\"]") != NULL);
 	ASSERT_EQ(host_rows(d), rows);
-	ASSERT(!a.done && !bb.done);
+	ASSERT(!a.done && !bb.done && !dd.done);
 
 	uv_mutex_lock(&b.mu);
 	b.go = true;
@@ -1075,14 +1100,131 @@ TEST(schedule_builds_are_capped)
 	for (i = 0; i < 100000 && b.done < BLOCKERS; i++)
 		uv_run(&loop, UV_RUN_ONCE);
 	ASSERT_EQ(b.done, BLOCKERS);
-	/* Once they are built, the 503 was only for then. */
+	/* Once they are built, the 503 was only for then (a new build:
+	 * the built answers keep no hosts, review7 finding 4). */
 	req = sched_req("p0000000000", 3);
 	client_run(&loop, d, &cc, req);
 	free(req);
 	ASSERT(strncmp(cc.buf, "HTTP/1.1 200 ", 13) == 0);
-	ASSERT_EQ(host_rows(d), rows);
+	ASSERT_EQ(host_rows(d) - rows, 12);
 	uv_cond_destroy(&b.cv);
 	uv_mutex_destroy(&b.mu);
+	dispatcher_end(&loop, d, cfg);
+}
+
+static bool
+sched_nothing_kept(void *arg)
+{
+	struct pogo_dispatcher_sched_stats st;
+
+	pogo_dispatcher_sched_stats(arg, &st);
+	return st.kept == 0 && st.bytes == 0 && st.hosts == 0;
+}
+
+static void
+tick_cb(uv_timer_t *t)
+{
+	(void)t;
+}
+
+/*
+ * A built answer keeps no host list (no other build of that change
+ * runs), and expires after its age (review7 finding 4); a timer that
+ * keeps the loop alive only while the test ticks.
+ */
+TEST(schedule_answers_expire_and_hold_no_hosts)
+{
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
+	struct pogo_dispatcher_sched_stats st;
+	struct client c;
+	uv_timer_t tick;
+	uv_loop_t loop;
+	char *req;
+	uint64_t rows, t0;
+
+	d = dispatcher_begin(&loop, &cfg);
+	pogo_dispatcher_sched_limits(d, 200, POGO_DISPATCHER_SCHED_BYTES);
+	submit(&loop, d, "range=h[1-1000]", "p0000000000");
+	req = sched_req("p0000000000", 5);
+	client_run(&loop, d, &c, req);
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+	pogo_dispatcher_sched_stats(d, &st);
+	ASSERT_EQ(st.kept, 1);
+	ASSERT(st.bytes > 0);
+	ASSERT_EQ(st.hosts, 0);
+	/* Kept: the same request reads nothing. */
+	rows = host_rows(d);
+	client_run(&loop, d, &c, req);
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT_EQ(host_rows(d), rows);
+
+	/* Nothing else happens: gone after 200 ms, not before. */
+	t0 = uv_now(&loop);
+	ASSERT_OK(uv_timer_init(&loop, &tick));
+	ASSERT_OK(uv_timer_start(&tick, tick_cb, 5, 5));
+	run_until(&loop, sched_nothing_kept, d);
+	uv_update_time(&loop);
+	ASSERT(uv_now(&loop) - t0 >= 150);
+	uv_close((uv_handle_t *)&tick, NULL);
+	uv_run(&loop, UV_RUN_NOWAIT);
+	/* Built again from the store. */
+	client_run(&loop, d, &c, req);
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT_EQ(host_rows(d) - rows, 1000);
+	free(req);
+	/* The expiry timer does not keep the loop alive (dispatcher_end). */
+	dispatcher_end(&loop, d, cfg);
+}
+
+/* The kept answers' texts are bounded in bytes: the oldest go first. */
+TEST(schedule_answers_are_capped_in_bytes)
+{
+	struct pogo_cfg *cfg;
+	struct pogo_dispatcher *d;
+	struct pogo_dispatcher_sched_stats st;
+	struct client c;
+	uv_loop_t loop;
+	char *req;
+	size_t one;
+	uint64_t rows;
+
+	d = dispatcher_begin(&loop, &cfg);
+	submit(&loop, d, "range=h[1-1000]", "p0000000000");
+	req = sched_req("p0000000000", 5);
+	client_run(&loop, d, &c, req);
+	free(req);
+	pogo_dispatcher_sched_stats(d, &st);
+	ASSERT_EQ(st.kept, 1);
+	one = st.bytes;
+	/* Room for two answers of about that size. */
+	pogo_dispatcher_sched_limits(
+	    d, POGO_DISPATCHER_SCHED_AGE_MS, 2 * one + one / 2);
+	req = sched_req("p0000000000", 6);
+	client_run(&loop, d, &c, req);
+	free(req);
+	req = sched_req("p0000000000", 7);
+	client_run(&loop, d, &c, req);
+	free(req);
+	pogo_dispatcher_sched_stats(d, &st);
+	ASSERT_EQ(st.kept, 2);
+	ASSERT(st.bytes <= 2 * one + one / 2);
+	/* The oldest (max=5) was dropped: read again. */
+	rows = host_rows(d);
+	req = sched_req("p0000000000", 5);
+	client_run(&loop, d, &c, req);
+	free(req);
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+	ASSERT_EQ(host_rows(d) - rows, 1000);
+	/* An answer larger than the cap is answered, not kept. */
+	pogo_dispatcher_sched_limits(d, POGO_DISPATCHER_SCHED_AGE_MS, 10);
+	req = sched_req("p0000000000", 8);
+	client_run(&loop, d, &c, req);
+	free(req);
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) == 0);
+	pogo_dispatcher_sched_stats(d, &st);
+	ASSERT_EQ(st.kept, 0);
+	ASSERT_EQ(st.bytes, 0);
 	dispatcher_end(&loop, d, cfg);
 }
 
