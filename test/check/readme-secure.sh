@@ -39,8 +39,10 @@ e2e_init
 # lib.sh's cleanup ends the sshd and removes the namespace.
 readme_cleanup() {
 	rc=$?
+	# Only those still running as ours: run.sh waited for them, and a
+	# PID reaped may have been reused (lib.sh e2e_ours).
 	for p in $(cat "$T/pids" 2>/dev/null); do
-		kill -s KILL "$p" 2>/dev/null
+		e2e_ours "$p" && kill -s KILL "$p" 2>/dev/null
 	done
 	(exit $rc)
 	e2e_cleanup
@@ -211,7 +213,7 @@ n=$(grep -c '^ok: ' "$T/out")
 grep -qF -e "$TEST_PASSWORD" "$T/out" && fail "the password is in the output"
 [ "$(grep -c '^exit 0$' "$T/out")" -eq 2 ] || fail "a daemon did not exit 0"
 for p in $(cat "$T/pids"); do
-	kill -s 0 "$p" 2>/dev/null && fail "process $p is still running"
+	e2e_ours "$p" && fail "process $p is still running"
 done
 # sshd: one accepted password login of the test user on each of
 # 127.0.0.1-3 (the "Connection from ... on ADDR" line of its client's

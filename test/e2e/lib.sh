@@ -23,7 +23,10 @@
 #                 test; its absence skips the section, and fails the
 #                 test with POGO_TEST_NO_SKIP=1
 #   wait_for SECS WHAT CMD...  poll CMD until it succeeds, or fail
-# Processes are stopped only by their recorded PIDs, never by name.
+#   e2e_ours PID  whether PID is still a running process of this test
+# Processes are stopped only by their recorded PIDs, never by name, and
+# only while they are the test's own (e2e_ours: a PID the test waited for
+# may have been reused).
 
 set -u
 
@@ -39,19 +42,30 @@ TEST_USER=pogot
 TEST_PASSWORD=pogo-test-pw
 SSHD_EXTRA=${SSHD_EXTRA:-}
 
+# e2e_ours PID: is PID still a running process of this test?  A PID in
+# $E2E_PIDS whose process the test already waited for may have been
+# reused by an unrelated process: only a process whose environment holds
+# this test's E2E_RUN (exported by e2e_init, inherited by everything the
+# test starts) is ours.  A zombie has no environment: not running.
+e2e_ours() {
+	[ -r "/proc/$1/environ" ] || return 1
+	{ tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null |
+	    grep -qxF "E2E_RUN=$T"
+}
+
 e2e_cleanup() {
 	rc=$?
 	for pid in $E2E_PIDS; do
-		kill "$pid" 2>/dev/null
+		e2e_ours "$pid" && kill "$pid" 2>/dev/null
 	done
 	for pid in $E2E_PIDS; do
 		# Give each process up to 5 s, then KILL it, by PID only.
 		i=0
-		while kill -0 "$pid" 2>/dev/null && [ $i -lt 50 ]; do
+		while e2e_ours "$pid" && [ $i -lt 50 ]; do
 			sleep 0.1
 			i=$((i + 1))
 		done
-		kill -9 "$pid" 2>/dev/null
+		e2e_ours "$pid" && kill -9 "$pid" 2>/dev/null
 	done
 	if [ -n "$E2E_NS" ]; then
 		# What the test's sshd started and left (a session whose
@@ -73,6 +87,8 @@ e2e_cleanup() {
 e2e_init() {
 	T=$(mktemp -d "${TMPDIR:-/tmp}/pogo-$E2E_NAME.XXXXXX") || exit 1
 	chmod 755 "$T"
+	# The mark of this test's processes (e2e_ours).
+	export E2E_RUN="$T"
 	trap e2e_cleanup EXIT
 	trap 'exit 1' INT TERM HUP
 	# A minimal environment: nothing of the developer's ~/.ssh is read.
