@@ -3107,6 +3107,9 @@ disp_log(struct pogo_http_req *req, void *arg)
 	pogo_http_req_on_abort(req, disp_wait_abort_cb, w);
 	w->next = d->waits;
 	d->waits = w;
+	/* t5141 A-WAIT counts these to know its polls wait. */
+	log_debug("a long poll of p%010llu waits for entry %u",
+	    (unsigned long long)w->job, w->offset);
 }
 
 /*

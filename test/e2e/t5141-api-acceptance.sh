@@ -8,7 +8,9 @@
 e2e_init
 . "$(dirname "$0")/dispatcher.sh"
 
-start_dispatcher
+# At debug level: A-WAIT counts the dispatcher's "a long poll ... waits"
+# lines.
+start_dispatcher -o log_level=debug
 start_worker aw1 -o worker.max_tasks=16
 
 # A-006: one worker "<name> 127.0.0.1:<port>", a version; ping.
@@ -103,9 +105,9 @@ submit user=u command="$(echo "$waitcmd" | sed 's/go-w/go-q/')" range=w2 \
 JQ=$(jget 'j["jobid"]')
 wait_for 30 "w1 running" host_is "$JW" w1 state running
 wait_for 30 "w2 running" host_is "$JQ" w2 state running
-python3 - "$CP" "$JW" "$JQ" "$T/go-w" <<'EOP' || fail "A-WAIT"
+python3 - "$CP" "$JW" "$JQ" "$T/go-w" "$T/dispatcher.log" <<'EOP' ||
 import http.client, json, os, sys, threading, time
-cp, jw, jq, go = sys.argv[1:5]
+cp, jw, jq, go, dlog = sys.argv[1:6]
 host, port = cp.rsplit(":", 1)
 
 def get_raw(path, timeout=30):
@@ -137,10 +139,17 @@ def poll(n):
 ts = [threading.Thread(target=poll, args=(n,)) for n in polls]
 for t in ts:
     t.start()
-# The entry must come after the polls reached the dispatcher (checked
-# below from the entry's time): half a second is the scenario, no wait
-# for a condition.
-time.sleep(0.5)
+# The entry is made only when the dispatcher has all six polls waiting
+# (its debug line per registered poll of this job, at most 10 s): a poll
+# that came after the entry would be answered at once, not woken by it.
+def waiting():
+    with open(dlog, "rb") as f:
+        return f.read().count(b"a long poll of %s waits for entry "
+                              % jw.encode())
+deadline = time.time() + 10
+while waiting() < len(polls) and time.time() < deadline:
+    time.sleep(0.02)
+assert waiting() == len(polls), ("polls waiting", waiting(), len(polls))
 for n in polls:
     assert "answered" not in res[n], ("answered before any entry", n, res[n])
 open(go, "w").close()
@@ -178,6 +187,7 @@ assert s == 200 and j["response"]["joblog"] == [], j
 assert j["meta"]["count"] == count, j
 assert 4.99 <= el <= 6.5, ("idle poll took %.3f s" % el)
 EOP
+    fail "A-WAIT"
 wait_for 30 "$JW finished" job_is "$JW" state finished
 
 # A-NOMAS: enable=0 stops accepting new jobs, enable=1 accepts again.
