@@ -114,9 +114,9 @@ cf_log_cb(int err, const char *cause, int status, const char *body, size_t len,
 		got = true;
 	}
 	meta = pogo_json_get(doc, "meta");
-	count = (long long)pogo_json_number(pogo_json_get(meta, "count"));
-	inflight =
-	    (long long)pogo_json_number(pogo_json_get(meta, "in_flight"));
+	/* Clamped: the API's numbers (review3 15). */
+	count = pogo_client_ll(pogo_json_get(meta, "count"));
+	inflight = pogo_client_ll(pogo_json_get(meta, "in_flight"));
 	state = pogo_json_string(pogo_json_get(meta, "state"), NULL);
 	if (cf->offset < count && got) {
 		cf_next(cf, false);

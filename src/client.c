@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <llhttp.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,20 @@ pogo_client_jobid(const char *arg, char *out, size_t len)
 		v = v * 10 + (arg[nl + i] - '0');
 	snprintf(out, len, "p%010lld", v);
 	return 0;
+}
+
+long long
+pogo_client_ll(const struct pogo_json *v)
+{
+	double d = pogo_json_number(v);
+
+	if (isnan(d))
+		return 0;
+	if (d > 4611686018427387904.0)
+		return 4611686018427387904LL;
+	if (d < -4611686018427387904.0)
+		return -4611686018427387904LL;
+	return (long long)d;
 }
 
 void

@@ -12,7 +12,6 @@
 
 #include <getopt.h>
 #include <pwd.h>
-#include <math.h>
 #include <time.h>
 #include <unistd.h>
 #include <uv.h>
@@ -256,24 +255,6 @@ cl_str(const struct pogo_json *o, const char *key)
 	char *s = pogo_json_string(pogo_json_get(o, key), NULL);
 
 	return s != NULL ? s : xstrdup("");
-}
-
-/*
- * A number of the API's as an integer: 0 for NaN or null, clamped to
- * [-2^62, 2^62] (a cast of a double out of range is undefined).
- */
-static long long
-cl_ll(const struct pogo_json *v)
-{
-	double d = pogo_json_number(v);
-
-	if (isnan(d))
-		return 0;
-	if (d > 4611686018427387904.0)
-		return 4611686018427387904LL;
-	if (d < -4611686018427387904.0)
-		return -4611686018427387904LL;
-	return (long long)d;
 }
 
 /* A value as text: strings as they are, lists comma-joined, null "". */
@@ -722,8 +703,8 @@ cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx)
 		    0)
 			goto out;
 		hosts = pogo_json_get(resp, "hosts");
-		count =
-		    cl_ll(pogo_json_get(pogo_json_get(hdoc, "meta"), "count"));
+		count = pogo_client_ll(
+		    pogo_json_get(pogo_json_get(hdoc, "meta"), "count"));
 		for (h = pogo_json_first(hosts); h != NULL;
 		     h = pogo_json_next(h), offset++) {
 			if (!cl_in_set(pattern != NULL ? &set : NULL,
@@ -850,7 +831,7 @@ cl_log_entry(
 		free(host);
 		return;
 	}
-	t = (time_t)cl_ll(pogo_json_get(e, "time"));
+	t = (time_t)pogo_client_ll(pogo_json_get(e, "time"));
 	if (localtime_r(&t, &tm) == NULL)
 		memset(&tm, 0, sizeof(tm));
 	strftime(tbuf, sizeof(tbuf), "%b %e %H:%M:%S UTC%z", &tm);
@@ -949,7 +930,7 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 			got = true;
 		}
 		meta = pogo_json_get(doc, "meta");
-		count = cl_ll(pogo_json_get(meta, "count"));
+		count = pogo_client_ll(pogo_json_get(meta, "count"));
 		waited = wait;
 		wait = false;
 		if (offset < count && got)
@@ -957,7 +938,7 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 		if (!follow)
 			break;
 		state = cl_str(meta, "state");
-		inflight = cl_ll(pogo_json_get(meta, "in_flight"));
+		inflight = pogo_client_ll(pogo_json_get(meta, "in_flight"));
 		active = cl_job_active(state) || inflight > 0;
 		free(state);
 		if (!active && offset >= count)
@@ -1061,8 +1042,8 @@ cmd_output_main(int argc, char **argv, struct pogo_ctx *ctx)
 			free(type);
 			free(data);
 		}
-		count =
-		    cl_ll(pogo_json_get(pogo_json_get(doc, "meta"), "count"));
+		count = pogo_client_ll(
+		    pogo_json_get(pogo_json_get(doc, "meta"), "count"));
 		if (offset >= count)
 			break;
 	}

@@ -84,6 +84,14 @@ void pogo_client_url_release(struct pogo_client_url *u);
  */
 int pogo_client_jobid(const char *arg, char *out, size_t len);
 
+struct pogo_json;
+/*
+ * A number of the API's as an integer: 0 for NaN, null or no number,
+ * clamped to [-2^62, 2^62] (a cast of a double out of range is
+ * undefined; review3 15).
+ */
+long long pogo_client_ll(const struct pogo_json *v);
+
 /* Append s percent-encoded (a query or form value) to *bufp. */
 void pogo_client_urlenc(char **bufp, const char *s);
 

@@ -473,3 +473,33 @@ TEST(envelope_bounds_values)
 	pogo_json_free(doc);
 	free(body);
 }
+
+TEST(numbers_clamped)
+{
+	static const char body[] =
+	    "{\"a\":1e300,\"b\":-1e300,\"c\":1.5e19,\"d\":-5,\"e\":null,"
+	    "\"f\":4611686018427387904,\"g\":-9.3e18,\"h\":1e999,"
+	    "\"i\":\"12\",\"j\":42.9}";
+	struct pogo_json *doc;
+
+	ASSERT_OK(pogo_json_parse_object(body, sizeof(body) - 1, &doc));
+	ASSERT_EQ(
+	    pogo_client_ll(pogo_json_get(doc, "a")), 4611686018427387904LL);
+	ASSERT_EQ(
+	    pogo_client_ll(pogo_json_get(doc, "b")), -4611686018427387904LL);
+	ASSERT_EQ(
+	    pogo_client_ll(pogo_json_get(doc, "c")), 4611686018427387904LL);
+	ASSERT_EQ(pogo_client_ll(pogo_json_get(doc, "d")), -5);
+	ASSERT_EQ(pogo_client_ll(pogo_json_get(doc, "e")), 0);
+	ASSERT_EQ(
+	    pogo_client_ll(pogo_json_get(doc, "f")), 4611686018427387904LL);
+	ASSERT_EQ(
+	    pogo_client_ll(pogo_json_get(doc, "g")), -4611686018427387904LL);
+	ASSERT_EQ(
+	    pogo_client_ll(pogo_json_get(doc, "h")), 4611686018427387904LL);
+	ASSERT_EQ(pogo_client_ll(pogo_json_get(doc, "i")), 0);
+	ASSERT_EQ(pogo_client_ll(pogo_json_get(doc, "j")), 42);
+	ASSERT_EQ(pogo_client_ll(pogo_json_get(doc, "nothing")), 0);
+	ASSERT_EQ(pogo_client_ll(NULL), 0);
+	pogo_json_free(doc);
+}
