@@ -11,7 +11,12 @@
 # holders; the peak seen reaches the limit and never passes it), the panel
 # of a waiting host (the group's holders, the sequence's slot) and the
 # keyboard (tab order in document order, a visible focus ring, Enter and
-# Space on actions, Escape).  Last, a 10,000-host job of 20 sequence slots
+# Space on actions, Escape).  Then the halted job's page, whose first
+# schedule request the browser answers 503 with Retry-After: 1 (a test of
+# the page's behaviour with the dispatcher's answer while it builds two
+# schedules, review7 2): the page asks again a second later and draws the
+# views without a reload; answered 503 every time, it shows the error
+# after its fifth try.  Last, a 10,000-host job of 20 sequence slots
 # and 1,020 groups: the page asks for at most ?max= hosts a slot or group,
 # draws 10 slots and 50 groups (those in use first) with the totals and
 # what it leaves out, and Enter on a Why? button answers, telling a slot

@@ -279,6 +279,56 @@ async function main() {
     (await apiGet('/jobs/' + con)).response.job.state === 'halted', 20);
   ok('Enter on Halt halts the job');
 
+  // ---- a 503 from the schedule on the first load of an ended job ------
+  // The dispatcher answers 503 with Retry-After: 1 while it builds two
+  // schedules already (review7 2).  This is a test of the page's behaviour
+  // with that answer, so the browser's route gives the page's first
+  // schedule request of the halted job that answer itself, as the
+  // dispatcher would, and lets the later ones through.  A halted job gets
+  // no 5 s reload and no new log entries: the page must ask again itself.
+  const schedOf = (j) => (u) => u.pathname === '/v1/jobs/' + j + '/schedule';
+  const busy = (rt) => rt.fulfill({ status: 503,
+    headers: { 'Retry-After': '1', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ meta: { rc: 'fail' }, errors: ['too many ' +
+      'schedules being built (at most 2 at once); try again later'] }) });
+  const schedError = () => page.evaluate(() => {
+    const e = document.querySelector('section[aria-labelledby="sched-title"]' +
+      ' .notice.error');
+    return e ? e.textContent : null;
+  });
+  // The job's page from above still polls: off it first, so that every
+  // request routed is the new page's.
+  await page.goto('about:blank');
+  const asked = [];
+  let shownMeanwhile = null;
+  await page.route(schedOf(con), async (rt) => {
+    asked.push(Date.now());
+    if (asked.length === 1) return busy(rt);
+    if (asked.length === 2) shownMeanwhile = await schedError();
+    return rt.continue();
+  });
+  const loads1 = loads;
+  await page.goto(API + '/ui/job/' + con);
+  await until('the views of the halted job after a 503', async () =>
+    await page.$('#constraints tr[data-group]') &&
+    await page.$('#schedule') && (await schedError()) === null, 15);
+  check(asked.length >= 2 && asked[1] - asked[0] >= 900,
+    'the page asked again ' + (asked[1] - asked[0]) + ' ms after the 503 ' +
+    '(Retry-After: 1)');
+  check(shownMeanwhile === null, 'no error shown while it waited',
+    shownMeanwhile);
+  check(loads === loads1 + 1, 'the views came without a reload');
+  await page.unroute(schedOf(con));
+  // Busy every time: the error shows once the page has asked 5 times.
+  await page.goto('about:blank');
+  asked.length = 0;
+  await page.route(schedOf(con), (rt) => { asked.push(Date.now()); busy(rt); });
+  await page.goto(API + '/ui/job/' + con);
+  const err = await until('the error after the tries', schedError, 20);
+  check(asked.length === 5 && /too many schedules being built/.test(err),
+    'after ' + asked.length + ' answers 503 the page shows "' + err + '"');
+  await page.unroute(schedOf(con));
+
   // ---- 10,000 hosts: a thread of 20 slots, 1,020 groups --------------
   const big = JOBS.big;
   const answer = page.waitForResponse((r) => r.url().startsWith(API +

@@ -98,10 +98,11 @@ const POGO = (function () {
   // ---- the API, with token authentication ----------------------------
 
   class ApiError extends Error {
-    constructor(status, msg, body) {
+    constructor(status, msg, body, retryAfter) {
       super(msg);
       this.status = status;
       this.body = body;
+      this.retryAfter = retryAfter; // the Retry-After header, or null
     }
   }
 
@@ -161,7 +162,7 @@ const POGO = (function () {
       if (!r.ok || !j) {
         const msg = j && j.errors && j.errors.length ? j.errors.join('; ')
           : 'HTTP ' + r.status + ' ' + r.statusText;
-        throw new ApiError(r.status, msg, j);
+        throw new ApiError(r.status, msg, j, r.headers.get('Retry-After'));
       }
       return j;
     }
@@ -548,11 +549,34 @@ const POGO = (function () {
         colspan: 5, text: 'This job has no constraint groups.' }))));
   }
 
+  // api(path), asked again after a 503's Retry-After (in seconds; 1 if
+  // none or not a number, at most 10), SCHED_TRIES times in all: the
+  // dispatcher answers 503 while it builds two schedules already, and a
+  // page whose job has ended asks for its views only once.
+  const SCHED_TRIES = 5;
+  async function apiBusyRetry(path) {
+    for (let i = 1; ; i++) {
+      try {
+        return await api(path);
+      } catch (e) {
+        if (!(e instanceof ApiError) || e.status !== 503 || i >= SCHED_TRIES) {
+          throw e;
+        }
+        const ra = /^[0-9]+$/.test(e.retryAfter || '')
+          ? Number(e.retryAfter) : 1;
+        const secs = Math.min(Math.max(ra, 1), 10);
+        await new Promise((r) => setTimeout(r, secs * 1000));
+      }
+    }
+  }
+
   // The schedule view of a job and, for a job in a namespace, the
   // namespace's locks (null otherwise).  The page draws its own table:
-  // the answer leaves pogo schedule's text out (table=0).
+  // the answer leaves pogo schedule's text out (table=0).  A busy
+  // dispatcher's 503 is asked again (apiBusyRetry): the caller keeps what
+  // it shows meanwhile and gets the error only after the last try.
   async function fetchViews(jobid, job) {
-    const v = (await api('/jobs/' + encodeURIComponent(jobid) +
+    const v = (await apiBusyRetry('/jobs/' + encodeURIComponent(jobid) +
       '/schedule?max=50&table=0')).response.schedule;
     let l = null;
     if (job.namespace && !job.concurrent && v.groups.length) {
@@ -824,8 +848,9 @@ const POGO = (function () {
         if (whyHost) renderWhy();
         main.dataset.views = String(Date.now());
       } catch (e) {
-        // A busy dispatcher (503) or a lost connection: the last view
-        // stays below the error until a reload answers.
+        // A dispatcher still busy after fetchViews' tries (503) or a lost
+        // connection: the last view stays below the error until a reload
+        // answers.
         schedBox.replaceChildren(schedBox.firstChild,
           el('p.notice.error', { text: e.message }),
           schedBox.querySelector('#schedule') || '');
