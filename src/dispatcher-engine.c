@@ -1105,11 +1105,17 @@ deng_stop(
 	eng->done = done;
 	eng->darg = darg;
 	eng->closing = 2; /* the executor, then the dispatch */
-	/* Resolvers still running finish on their own (resolver.h). */
+	/*
+	 * Resolvers still running are killed, not waited for (a stop would
+	 * otherwise wait up to their 30 s); the jobs stay gathering in the
+	 * store, for deng_restore() at the next start, and the callbacks
+	 * find no engine.
+	 */
 	while ((rs = eng->resolving) != NULL) {
 		eng->resolving = rs->next;
 		rs->eng = NULL;
 	}
+	pogo_resolver_cancel_all(eng->loop);
 	eng->nresolving = 0;
 	/* Every cached secret is wiped (SPEC 7.4, 10.4). */
 	pogo_secret_cache_free(eng->secrets);

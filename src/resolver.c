@@ -44,6 +44,8 @@ struct pogo_resolver {
 	char *path;
 	size_t next;                     /* the next child to start */
 	struct pogo_resolver *wait_next; /* in resolver_waiting */
+	struct pogo_resolver *all_next;  /* in resolver_all until called */
+	bool cancelled;
 	struct pogo_sched_config *cfg;
 	pogo_resolver_done_cb cb;
 	void *arg;
@@ -65,6 +67,7 @@ struct pogo_resolver {
  */
 static size_t resolver_running;
 static struct pogo_resolver *resolver_waiting, *resolver_waiting_last;
+static struct pogo_resolver *resolver_all; /* runs not called back yet */
 
 static void resolver_start(
     struct pogo_resolver *, struct resolver_child *, const char *);
@@ -111,9 +114,17 @@ resolver_handle_closed(uv_handle_t *h)
 static void
 resolver_finish(struct pogo_resolver *res)
 {
+	struct pogo_resolver **pp;
+
 	if (res->called)
 		return;
 	res->called = true;
+	for (pp = &resolver_all; *pp != NULL; pp = &(*pp)->all_next) {
+		if (*pp == res) {
+			*pp = res->all_next;
+			break;
+		}
+	}
 	res->cb(res, 0, res->arg);
 	uv_close((uv_handle_t *)&res->defer, resolver_handle_closed);
 }
@@ -420,6 +431,8 @@ pogo_resolver_run(uv_loop_t *loop, struct pogo_sched_config *cfg,
 	res->path = path != NULL ? xstrdup(path) : NULL;
 	for (i = 0; i < n; i++)
 		res->children[i].ref = i;
+	res->all_next = resolver_all;
+	resolver_all = res;
 	if (n > 0) {
 		if (resolver_waiting_last != NULL)
 			resolver_waiting_last->wait_next = res;
@@ -432,4 +445,43 @@ pogo_resolver_run(uv_loop_t *loop, struct pogo_sched_config *cfg,
 	if (res->remaining == 0)
 		uv_timer_start(&res->defer, resolver_defer_cb, 0, 0);
 	return 0;
+}
+
+void
+pogo_resolver_cancel_all(uv_loop_t *loop)
+{
+	struct pogo_resolver *res, **pp;
+	struct resolver_child *ch;
+
+	/* No more children of these runs: out of the waiting list. */
+	pp = &resolver_waiting;
+	resolver_waiting_last = NULL;
+	while ((res = *pp) != NULL) {
+		if (res->loop == loop) {
+			*pp = res->wait_next;
+			continue;
+		}
+		resolver_waiting_last = res;
+		pp = &res->wait_next;
+	}
+	for (res = resolver_all; res != NULL; res = res->all_next) {
+		if (res->loop != loop || res->cancelled)
+			continue;
+		res->cancelled = true;
+		/* The children not started: answered as cancelled. */
+		for (; res->next < res->nchildren; res->next++) {
+			ch = &res->children[res->next];
+			ch->res = res;
+			ch->failure = xstrdup("cancelled: the process stops");
+			ch->exited = ch->eof = ch->answered = true;
+			resolver_answer(ch);
+			res->remaining--;
+		}
+		/* The running ones: their whole process groups. */
+		for (ch = res->children; ch < res->children + res->next; ch++)
+			if (!ch->answered && ch->pid > 0)
+				kill(-ch->pid, SIGKILL);
+		if (res->remaining == 0)
+			uv_timer_start(&res->defer, resolver_defer_cb, 0, 0);
+	}
 }

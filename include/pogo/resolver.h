@@ -45,6 +45,13 @@ int pogo_resolver_run(uv_loop_t *loop, struct pogo_sched_config *cfg,
     const char *path, uint64_t timeout_ms, pogo_resolver_done_cb cb, void *arg);
 
 /*
+ * Stop every run on loop (a dispatcher that stops): children not started
+ * are answered as failed, running ones are killed with their process
+ * groups; each run still calls back, soon, from the loop.
+ */
+void pogo_resolver_cancel_all(uv_loop_t *loop);
+
+/*
  * A resolver's output, buf[0..len) followed by a NUL: append its hosts,
  * one per line (blanks around a name, blank lines and '#' lines are
  * ignored), to hosts; buf is cut up in place.  Output with a NUL byte is

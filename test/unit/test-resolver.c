@@ -215,6 +215,55 @@ TEST(resolvers_at_once_are_bounded)
 	ASSERT_EQ(peak, POGO_RESOLVER_MAX_RUNNING);
 }
 
+static void
+cancel_cb(uv_timer_t *t)
+{
+	pogo_resolver_cancel_all(t->loop);
+	uv_close((uv_handle_t *)t, NULL);
+}
+
+/*
+ * A process that stops (a dispatcher's SIGTERM) kills its resolvers
+ * instead of waiting up to their time limit: 20 references to a
+ * resolver that sleeps 30 s, 16 of them running, cancelled after 0.3 s;
+ * the run calls back at once with every reference failed.
+ */
+TEST(cancel_kills_the_running_and_drops_the_waiting)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char path[256], yaml[1024], *cause = NULL;
+	int status = -1, i;
+	size_t len;
+	uv_loop_t loop;
+	uv_timer_t t;
+	uint64_t t0;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/b", tmpdir);
+	len = (size_t)snprintf(yaml, sizeof(yaml), "tag:\nsequence: [");
+	for (i = 0; i < 20; i++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len,
+		    "%s\"Slow s%d\"", i ? ", " : "", i);
+	snprintf(yaml + len, sizeof(yaml) - len, "]\n");
+	ASSERT_OK(pogo_sched_config_parse(yaml, strlen(yaml), &cfg, &cause));
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	done_calls = 0;
+	t0 = uv_hrtime();
+	ASSERT_OK(pogo_resolver_run(&loop, cfg, path, 0, done_cb, &status));
+	uv_timer_init(&loop, &t);
+	uv_timer_start(&t, cancel_cb, 300, 0);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(done_calls, 1);
+	ASSERT_EQ(status, 0);
+	/* Well before the 30 s of the resolvers' sleep and time limit. */
+	ASSERT((uv_hrtime() - t0) / 1000000 < 10000);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	ASSERT(pogo_sched_config_build(cfg, &cause) != 0);
+	ASSERT(cause != NULL);
+	free(cause);
+	pogo_sched_config_free(cfg);
+}
+
 TEST(first_directory_wins)
 {
 	struct pogo_sched_config *cfg = NULL;
