@@ -60,7 +60,7 @@ struct pogo_resolver {
 
 /*
  * The children running in this process, all runs together, and the runs
- * with children not started yet, in the order they came: at most
+ * with children not started yet, served one child each in turn: at most
  * POGO_RESOLVER_MAX_RUNNING children at once, however many references a
  * configuration has and however many jobs resolve at once (a dispatcher
  * resolves every submitted job's).
@@ -81,10 +81,17 @@ resolver_fill(void)
 
 	while (resolver_running < POGO_RESOLVER_MAX_RUNNING &&
 	    (res = resolver_waiting) != NULL) {
-		if (res->next + 1 == res->nchildren) {
-			resolver_waiting = res->wait_next;
-			if (resolver_waiting == NULL)
-				resolver_waiting_last = NULL;
+		/* One child per run in turn: a small job is not held up. */
+		resolver_waiting = res->wait_next;
+		if (resolver_waiting == NULL)
+			resolver_waiting_last = NULL;
+		res->wait_next = NULL;
+		if (res->next + 1 < res->nchildren) {
+			if (resolver_waiting_last != NULL)
+				resolver_waiting_last->wait_next = res;
+			else
+				resolver_waiting = res;
+			resolver_waiting_last = res;
 		}
 		resolver_start(res, &res->children[res->next], res->path);
 		res->next++;

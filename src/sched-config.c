@@ -367,17 +367,29 @@ sc_walk_tag(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 	return 0;
 }
 
-/* Register an external reference for the caller to resolve. */
-static void
+/*
+ * Register an external reference for the caller to resolve; more than
+ * POGO_SCHED_CONFIG_MAX_REFS distinct ones is an error (each is a process
+ * to run, and a dispatcher runs every submitted job's).
+ */
+static int
 sc_add_ref(struct pogo_sched_config *cfg, const char *text,
     const struct pogo_yaml_node *at)
 {
 	bool added;
 	uint32_t id;
 
+	if (pogo_strtab_find(cfg->refnames, text, strlen(text)) !=
+	    POGO_STRTAB_NONE)
+		return 0;
+	if (cfg->nrefs >= POGO_SCHED_CONFIG_MAX_REFS) {
+		sc_error(cfg, at, "more than %u external references",
+		    POGO_SCHED_CONFIG_MAX_REFS);
+		return POGO_ERR_CONFIG;
+	}
 	id = pogo_strtab_intern(cfg->refnames, text, strlen(text), &added);
 	if (!added)
-		return;
+		return 0;
 	POGO_ASSERT(id == cfg->nrefs);
 	if ((cfg->nrefs & (cfg->nrefs - 1)) == 0)
 		cfg->refs = xreallocarray(cfg->refs,
@@ -387,6 +399,7 @@ sc_add_ref(struct pogo_sched_config *cfg, const char *text,
 	cfg->refs[id].line = at->line;
 	cfg->refs[id].col = at->col;
 	cfg->nrefs++;
+	return 0;
 }
 
 static bool
@@ -430,8 +443,9 @@ sc_walk_seq(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 	switch (n->kind) {
 	case POGO_YAML_MAP:
 		for (i = 0; i < n->n; i += 2) {
-			if (sc_is_external(n->items[i]->str))
-				sc_add_ref(cfg, n->items[i]->str, n->items[i]);
+			if (sc_is_external(n->items[i]->str) &&
+			    sc_add_ref(cfg, n->items[i]->str, n->items[i]) != 0)
+				return POGO_ERR_CONFIG;
 			pogo_strv_push(keys, n->items[i]->str);
 			r = sc_walk_seq(cfg, n->items[i + 1], keys);
 			free(keys->v[--keys->n]);
@@ -465,8 +479,9 @@ sc_walk_seq(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 					pogo_strv_push(
 					    &sl->filters, keys->v[j]);
 			}
-			if (sc_is_external(it->str))
-				sc_add_ref(cfg, it->str, it);
+			if (sc_is_external(it->str) &&
+			    sc_add_ref(cfg, it->str, it) != 0)
+				return POGO_ERR_CONFIG;
 		}
 		for (i = n->n; i > 0; i--) {
 			if ((r = sc_walk_seq(cfg, n->items[i - 1], keys)) != 0)
@@ -557,8 +572,9 @@ sc_walk_con(struct pogo_sched_config *cfg, const struct pogo_yaml_node *n,
 			has_mp = true;
 		} else if (v->kind == POGO_YAML_MAP ||
 		    (v->kind == POGO_YAML_SCALAR && v->null)) {
-			if (sc_is_external(k->str))
-				sc_add_ref(cfg, k->str, k);
+			if (sc_is_external(k->str) &&
+			    sc_add_ref(cfg, k->str, k) != 0)
+				return POGO_ERR_CONFIG;
 			pogo_strv_push(keys, k->str);
 			r = sc_walk_con(cfg, v, keys);
 			free(keys->v[--keys->n]);

@@ -33,7 +33,7 @@ typedef void (*pogo_resolver_done_cb)(
 /*
  * Resolve every external reference of cfg (borrowed until the callback),
  * at most POGO_RESOLVER_MAX_RUNNING resolvers at once in the process, for
- * all runs together; the others wait, in order, for one to end.
+ * all runs together; the waiting runs are served one child each in turn.
  * path is a ':'-separated directory list.  timeout_ms 0 means the default
  * (POGO_RESOLVER_TIMEOUT_MS); the tests pass a short one.
  * Returns 0 and calls cb exactly once, later, from the loop (status 0:

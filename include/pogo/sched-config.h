@@ -38,6 +38,8 @@ int pogo_sched_config_parse(const char *text, size_t len,
  * configuration".
  */
 #define POGO_SCHED_CONFIG_MAX_HOSTS 1000000u
+/* The most distinct external references (SPEC 2.7) of a configuration. */
+#define POGO_SCHED_CONFIG_MAX_REFS 1024u
 
 /*
  * The same with a smaller limit on the configuration's host entries (0

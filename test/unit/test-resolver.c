@@ -87,8 +87,8 @@ static void
 cleanup(void)
 {
 	static const char *files[] = { "a/Ex", "b/Ex", "b/Fail", "b/Slow",
-		"b/Bg", "b/Nul", "c/Peak", "peaks", "pids", "a", "b", "c",
-		"run", "" };
+		"b/Bg", "b/Nul", "c/Peak", "c/Log", "peaks", "starts", "pids",
+		"a", "b", "c", "run", "" };
 	char p[256];
 	size_t i;
 
@@ -133,6 +133,10 @@ setup(void)
 	    "ls run | wc -l >>peaks; rm run/$$; echo \"h-$1\"",
 	    tmpdir, POGO_RESOLVER_MAX_RUNNING);
 	script(d, "Peak", body);
+	/* Writes its argument to starts/, then takes 0.1 s. */
+	snprintf(body, sizeof(body),
+	    "echo \"$1\" >>%s/starts; sleep 0.1; echo \"h-$1\"", tmpdir);
+	script(d, "Log", body);
 	snprintf(d, sizeof(d), "%s/run", tmpdir);
 	mkdir(d, 0755);
 }
@@ -213,6 +217,57 @@ TEST(resolvers_at_once_are_bounded)
 	free(peaks);
 	ASSERT_EQ(n, 60);
 	ASSERT_EQ(peak, POGO_RESOLVER_MAX_RUNNING);
+}
+
+/*
+ * Runs that wait are served one resolver each in turn, not in order: a
+ * one-reference job that comes after a 100-reference one starts among
+ * the first free slots, not after the 100 (a dispatcher resolves every
+ * user's jobs).
+ */
+TEST(waiting_runs_take_turns)
+{
+	struct pogo_sched_config *big = NULL, *small = NULL;
+	char path[256], yaml[4096], *cause = NULL, *starts, *line, *nl;
+	int status[2] = { -1, -1 }, i, pos = 0, at = 0;
+	size_t len;
+	uv_loop_t loop;
+
+	setup();
+	snprintf(path, sizeof(path), "%s/c", tmpdir);
+	len = (size_t)snprintf(yaml, sizeof(yaml), "tag:\nsequence: [");
+	for (i = 0; i < 100; i++)
+		len += (size_t)snprintf(yaml + len, sizeof(yaml) - len,
+		    "%s\"Log big%d\"", i ? ", " : "", i);
+	snprintf(yaml + len, sizeof(yaml) - len, "]\n");
+	ASSERT_OK(pogo_sched_config_parse(yaml, strlen(yaml), &big, &cause));
+	ASSERT_OK(pogo_sched_config_parse("tag:\nsequence: [\"Log small\"]\n",
+	    strlen("tag:\nsequence: [\"Log small\"]\n"), &small, &cause));
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	done_calls = 0;
+	ASSERT_OK(pogo_resolver_run(&loop, big, path, 0, done_cb, &status[0]));
+	ASSERT_OK(
+	    pogo_resolver_run(&loop, small, path, 0, done_cb, &status[1]));
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(done_calls, 2);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+	ASSERT_EQ(status[0], 0);
+	ASSERT_EQ(status[1], 0);
+	pogo_sched_config_free(big);
+	pogo_sched_config_free(small);
+	snprintf(path, sizeof(path), "%s/starts", tmpdir);
+	starts = slurp_file(path);
+	for (line = starts; *line != '\0'; line = nl + 1) {
+		if ((nl = strchr(line, '\n')) == NULL)
+			break;
+		pos++;
+		if (strncmp(line, "small\n", 6) == 0)
+			at = pos;
+	}
+	free(starts);
+	ASSERT_EQ(pos, 101);
+	/* Round robin: about 17th; in order it would be 101st. */
+	ASSERT(at > 0 && at <= 40);
 }
 
 static void

@@ -151,6 +151,48 @@ TEST(resolver_names)
 	    "name");
 }
 
+/* At most POGO_SCHED_CONFIG_MAX_REFS distinct external references. */
+static char *
+many_refs(unsigned n, bool again)
+{
+	char *y = NULL, *t;
+	unsigned i;
+
+	xasprintf(&y, "tag:\nsequence: [");
+	for (i = 0; i < n; i++) {
+		xasprintf(&t, "%s%s\"R r%u\"", y, i ? ", " : "", again ? 0 : i);
+		free(y);
+		y = t;
+	}
+	xasprintf(&t, "%s]\n", y);
+	free(y);
+	return t;
+}
+
+TEST(external_references_bounded)
+{
+	struct pogo_sched_config *cfg = NULL;
+	char *y, *cause = NULL;
+
+	y = many_refs(POGO_SCHED_CONFIG_MAX_REFS, false);
+	ASSERT_OK(pogo_sched_config_parse(y, strlen(y), &cfg, &cause));
+	ASSERT_EQ(pogo_sched_config_nrefs(cfg), POGO_SCHED_CONFIG_MAX_REFS);
+	pogo_sched_config_free(cfg);
+	free(y);
+	/* The same reference many times is one. */
+	y = many_refs(POGO_SCHED_CONFIG_MAX_REFS + 10, true);
+	ASSERT_OK(pogo_sched_config_parse(y, strlen(y), &cfg, &cause));
+	ASSERT_EQ(pogo_sched_config_nrefs(cfg), 1);
+	pogo_sched_config_free(cfg);
+	free(y);
+	y = many_refs(POGO_SCHED_CONFIG_MAX_REFS + 1, false);
+	ASSERT_EQ(pogo_sched_config_parse(y, strlen(y), &cfg, &cause),
+	    POGO_ERR_CONFIG);
+	ASSERT(strstr(cause, "more than 1024 external references") != NULL);
+	free(cause);
+	free(y);
+}
+
 TEST(C_GLOB_in_tags)
 {
 	struct pogo_sched_config *cfg =
