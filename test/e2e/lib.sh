@@ -142,9 +142,16 @@ fail() {
 	exit 1
 }
 
-# e2e_port N: the Nth port of this test (20000 + number * 4 + N).
+# e2e_port N (0-3): the Nth port of this test, 1024 + (number / 1000) *
+# 3000 + (number % 1000) * 4 + N: below 28036, so never in Linux's
+# ephemeral range (32768-60999), where another test's outgoing
+# connection may hold it (t6052's 44208 was "already in use" in a clean-clone
+# run while t6080's 64 workers connected).  Distinct while a test number's
+# last three digits stay below 750.
 e2e_port() {
-	echo $((20000 + ${E2E_NUM:-0} * 4 + $1))
+	ep_n=$(echo "${E2E_NUM:-0}" | sed 's/^0*//')
+	ep_n=${ep_n:-0}
+	echo $((1024 + ep_n / 1000 * 3000 + ep_n % 1000 * 4 + $1))
 }
 
 in_ns() {
