@@ -73,7 +73,7 @@ static void resolver_start(
     struct pogo_resolver *, struct resolver_child *, const char *);
 static void resolver_defer_cb(uv_timer_t *);
 
-/* Start what the limit allows, oldest run first. */
+/* Start what the limit allows, one child per waiting run in turn. */
 static void
 resolver_fill(void)
 {
