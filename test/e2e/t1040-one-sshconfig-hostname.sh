@@ -1,0 +1,114 @@
+#!/bin/sh
+# A user's ~/.ssh/config just works with pogo one and no -l, --port or -i
+# (user bug: libssh 0.10.6 matched the Host lines that come after a
+# HostName against the new name, so a shared "Host web*" block after
+# per-host HostName blocks was ignored: wrong user, port 22).  OpenSSH's
+# rules (ssh_config(5)), checked against an sshd on two ports: Host
+# matches the name as typed; Match host the name after HostName, Match
+# originalhost the name as typed; the first value of a keyword wins; a
+# negated pattern anywhere on a Host line refuses the line; Include'd
+# files follow the same rules.  known_hosts in ~/.ssh names the hosts by
+# address and port, and pogo adds nothing to it.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+P1=$(e2e_port 1)
+SSHD_EXTRA="Port $P1"
+start_sshd
+P0=$SSHD_PORT
+cd "$T" || exit 1
+mkdir -m 700 "$HOME/.ssh" "$HOME/.ssh/conf.d" || fail "mkdir"
+key=$(cut -d' ' -f1,2 "$T/host_ed25519.pub")
+for i in 1 2 3 4 5 6 7 8 9; do
+	printf '[127.0.4.%s]:%s,[127.0.4.%s]:%s %s\n' "$i" "$P0" "$i" "$P1" \
+	    "$key"
+done >"$HOME/.ssh/known_hosts"
+cp "$HOME/.ssh/known_hosts" "$T/known_hosts.written"
+
+# run TARGETS: pogo one with no flag but the targets; each host prints
+# its login, the address and the port it was reached on; sorted in $T/got.
+run() {
+	in_ns "$POGO" one --show-output --targets "$1" \
+	    --run-command 'set -- $SSH_CONNECTION; echo "$(id -un) $3 $4"' \
+	    >"$T/out" 2>"$T/err"
+	rc=$?
+	grep -v ': Running target$' "$T/out" | sort >"$T/got"
+	return $rc
+}
+
+# 1. The user's file: one block a host for HostName, then one shared block
+# for User, Port and the key.
+cat >"$HOME/.ssh/config" <<EOC
+Host web1
+    HostName 127.0.4.1
+Host web2
+    HostName 127.0.4.2
+Host web*
+    User $TEST_USER
+    Port $P0
+    IdentityFile $T/id_ed25519
+EOC
+run web1,web2 || fail "shared block: $(cat "$T/out" "$T/err")"
+expect_eq "shared block" "$(cat "$T/got")" "web1: $TEST_USER 127.0.4.1 $P0
+web1: Success
+web2: $TEST_USER 127.0.4.2 $P0
+web2: Success"
+
+# 2. The other rules, each host reached on P1 only by the rule it tests
+# (P0 is the shared block's):
+#   web3: its own Port, before the shared block's, wins;
+#   web4: "Host web* !web4 !web7" does not apply to web4 (a negated
+#         pattern after a matching one still refuses the line);
+#   web5: Match originalhost web5 applies;
+#   web6: Match host 127.0.4.6 (its HostName) applies;
+#   web7: Match host web7 does not (the name after HostName is 127.0.4.7);
+#   web8: its block comes from an Include'd file.
+cat >"$HOME/.ssh/conf.d/web8.conf" <<EOC
+Host web8
+    HostName 127.0.4.8
+    Port $P1
+EOC
+cat >"$HOME/.ssh/config" <<EOC
+Include conf.d/*.conf
+Host web3
+    HostName 127.0.4.3
+    Port $P1
+Host web4
+    HostName 127.0.4.4
+Host web5
+    HostName 127.0.4.5
+Host web6
+    HostName 127.0.4.6
+Host web7
+    HostName 127.0.4.7
+Match originalhost web5
+    Port $P1
+Match host 127.0.4.6
+    Port $P1
+Match host web7
+    Port $P1
+Host web* !web4 !web7
+    Port $P1
+Host web*
+    User $TEST_USER
+    Port $P0
+    IdentityFile $T/id_ed25519
+EOC
+run web3,web4,web5,web6,web7,web8 ||
+    fail "rules: $(cat "$T/out" "$T/err")"
+expect_eq "rules" "$(cat "$T/got")" "web3: $TEST_USER 127.0.4.3 $P1
+web3: Success
+web4: $TEST_USER 127.0.4.4 $P0
+web4: Success
+web5: $TEST_USER 127.0.4.5 $P1
+web5: Success
+web6: $TEST_USER 127.0.4.6 $P1
+web6: Success
+web7: $TEST_USER 127.0.4.7 $P0
+web7: Success
+web8: $TEST_USER 127.0.4.8 $P1
+web8: Success"
+
+# Every host was known by its address and port: nothing was added.
+cmp -s "$HOME/.ssh/known_hosts" "$T/known_hosts.written" ||
+    fail "known_hosts changed: $(cat "$HOME/.ssh/known_hosts")"
+echo "PASS $E2E_NAME"
