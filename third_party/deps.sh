@@ -11,12 +11,13 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 prefix=${1:-$top/build/third_party}
 # Bump the version when the recipe below changes: existing prefixes rebuild.
-# The libssh and cJSON steps are still those of recipe v2, so a prefix
-# that has .deps-v2 keeps them and v3 only adds llhttp.
-stamp=$prefix/.deps-v3
-sshstamp=$prefix/.deps-v2
+# $sshstamp marks the libssh and cJSON steps: a prefix that has it keeps
+# them and only the later steps (llhttp) run again.  v4 patches libssh
+# (third_party/patches/), so older prefixes build everything again.
+stamp=$prefix/.deps-v4
+sshstamp=$prefix/.deps-v4-ssh
 
-pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev curl
+pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev patch curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
     libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
     procps psmisc sudo netcat-openbsd bsdutils python3 python3-cryptography
@@ -160,6 +161,17 @@ fetch_source cjson
 ls libssh_*.dsc cjson_*.dsc | sed 's/\.dsc$//' > "$prefix/versions.txt"
 
 sshdir=$(ls -d libssh-*/ | head -n1)
+# pogo's own patches of the Debian source (third_party/README.md): the
+# build stops if one does not apply, rather than build libssh without it.
+for p in "$top"/third_party/patches/libssh-*.patch; do
+	[ -f "$p" ] || continue
+	echo "deps: patching libssh: $(basename "$p")"
+	patch -d "$sshdir" -p1 --batch --forward --quiet <"$p" || {
+		echo "deps: $(basename "$p") does not apply to $sshdir" >&2
+		exit 1
+	}
+	echo "$(basename "$p" .patch)" >>"$prefix/versions.txt"
+done
 cmake -S "$sshdir" -B build-libssh -DCMAKE_BUILD_TYPE=Release \
     -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib \
     -DCMAKE_POSITION_INDEPENDENT_CODE=ON \

@@ -52,12 +52,14 @@ SSHD_PASSWORD=yes
 start_sshd
 # web1-3: the sshd on 127.0.0.1-3, as a user's ssh_config names hosts.
 mkdir -m 700 "$HOME/.ssh" "$T/work" || exit 1
-# (One block a host: libssh matches the Host lines after a HostName
-# against the new name, not web*.)
-for i in 1 2 3; do
-	printf 'Host web%s\n    HostName 127.0.0.%s\n    User %s\n    Port %s\n' \
-	    $i $i "$TEST_USER" "$SSHD_PORT"
-done >"$HOME/.ssh/config"
+# A block a host for its address, then one shared block (Host matches
+# the name as typed, not the HostName: third_party/patches/).
+{
+	for i in 1 2 3; do
+		printf 'Host web%s\n    HostName 127.0.0.%s\n' $i $i
+	done
+	printf 'Host web*\n    User %s\n    Port %s\n' "$TEST_USER" "$SSHD_PORT"
+} >"$HOME/.ssh/config"
 printf '[127.0.0.1]:%s,[127.0.0.2]:%s,[127.0.0.3]:%s %s\n' "$SSHD_PORT" \
     "$SSHD_PORT" "$SSHD_PORT" "$(cut -d' ' -f1,2 "$T/host_ed25519.pub")" \
     >"$HOME/.ssh/known_hosts"
