@@ -19,6 +19,13 @@
  * unknown; a live leader only if its start time matches; a
  * group whose leader is gone by its id, which Linux does not reuse while
  * a member lives.
+ *
+ * An ended task's file is not deleted but renamed to a spare,
+ * .spare-<worker-pid>-<k> (at most 1024), which a later task's write
+ * renames to its own name and overwrites: creating and deleting a file
+ * per task cost ext4 ten times a rename (its inode allocation).  The
+ * spares go when the directory is freed, and pogo_pidfile_reap() removes
+ * those of a worker that is gone (never signalling anything for them).
  */
 #ifndef POGO_PIDFILE_H
 #define POGO_PIDFILE_H
