@@ -16,6 +16,9 @@
 #   in_ns CMD...  run CMD inside that namespace (clients must)
 #   ssh_test ADDR CMD  the OpenSSH client as the test user, for checks
 #   start_pogo ROLE ARGS...  a pogo process in the background, logged
+#   start_fake_http SCRIPT  a fake HTTP server (fake-http.py) answering
+#                 with the handler class H of the Python file SCRIPT;
+#                 its port in $FAKE_PORT
 #   fail MSG      print every log of the test and exit 1
 #   skip MSG      exit 77 with a one-line reason; with POGO_TEST_NO_SKIP=1
 #                 (CI: .ci/run) a skip is a failure instead
@@ -304,6 +307,25 @@ start_pogo() {
 	"$POGO" "$role" "$@" >"$T/$role.out" 2>"$T/$role.log" &
 	E2E_PIDS="$E2E_PIDS $!"
 	POGO_PID=$!
+}
+
+# start_fake_http SCRIPT: a fake HTTP server (test/e2e/fake-http.py) in
+# the background, one of the test's processes, that answers with the
+# request handler class H of the Python file SCRIPT (in $T: SCRIPT finds
+# $T in sys.argv[1]); its output in SCRIPT's name with .log for .py, its
+# port in $FAKE_PORT once it listens.
+start_fake_http() {
+	rm -f "$T/fake.port"
+	python3 "$POGO_SRC/test/e2e/fake-http.py" "$1" "$T" \
+	    >"${1%.py}.log" 2>&1 &
+	FAKE_PID=$!
+	E2E_PIDS="$E2E_PIDS $FAKE_PID"
+	wait_for 30 "the fake HTTP server of $1" fake_http_listens
+	FAKE_PORT=$(cat "$T/fake.port")
+}
+fake_http_listens() {
+	alive "$FAKE_PID" || fail "the fake HTTP server ended"
+	test -s "$T/fake.port"
 }
 
 # alive PID: is the process running (a zombie is not)?

@@ -18,7 +18,7 @@ unset POGO_TOKEN POGO_CLIENT_CONFIG
 export TZ=UTC
 
 cat >"$T/fake.py" <<'EOP'
-import http.server, json, os, sys
+import http.server, json, sys
 T = sys.argv[1]
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -54,19 +54,9 @@ class H(http.server.BaseHTTPRequestHandler):
 
     do_GET = answer
     do_POST = answer
-
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-s.daemon_threads = True
-with open(T + "/fake.port.tmp", "w") as f:
-    f.write(str(s.server_address[1]))
-os.rename(T + "/fake.port.tmp", T + "/fake.port")
-s.serve_forever()
 EOP
-python3 "$T/fake.py" "$T" >"$T/fake.log" 2>&1 &
-FPID=$!
-E2E_PIDS="$E2E_PIDS $FPID"
-wait_for 30 "the fake API" test -s "$T/fake.port"
-API=http://127.0.0.1:$(cat "$T/fake.port")
+start_fake_http "$T/fake.py"
+API=http://127.0.0.1:$FAKE_PORT
 
 # answers JSON: the fake's answers from now on, its record emptied.
 answers() {

@@ -15,7 +15,7 @@ e2e_init
 . "$(dirname "$0")/dispatcher.sh"
 . "$(dirname "$0")/api.sh"
 
-# The fake control port: its port in $T/fake.port, one line in
+# The fake control port (start_fake_http): one line in
 # $T/polls per long poll it holds (until $T/release exists, at most 30 s),
 # one line in $T/halves per answer of which it sent the first half.
 cat >"$T/fake.py" <<'EOP'
@@ -91,21 +91,11 @@ class H(http.server.BaseHTTPRequestHandler):
             self.whole(b'{"response": {"joblog": []}}\n')
         else:
             self.send_error(404)
-
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-s.daemon_threads = True
-with open(T + "/fake.port.tmp", "w") as f:
-    f.write(str(s.server_address[1]))
-os.rename(T + "/fake.port.tmp", T + "/fake.port")
-s.serve_forever()
 EOP
-python3 "$T/fake.py" "$T" >"$T/fake.log" 2>&1 &
-FPID=$!
-E2E_PIDS="$E2E_PIDS $FPID"
-wait_for 30 "the fake control port" test -s "$T/fake.port"
+start_fake_http "$T/fake.py"
 # (start_api's upstream.)
 # shellcheck disable=SC2034
-CP=127.0.0.1:$(cat "$T/fake.port")
+CP=127.0.0.1:$FAKE_PORT
 start_api -o api.max_buffered=65536 -o api.max_long_polls=2 \
     -o log_level=debug
 

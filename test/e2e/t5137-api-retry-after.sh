@@ -16,7 +16,7 @@ e2e_init
 . "$(dirname "$0")/api.sh"
 
 cat >"$T/fake.py" <<'EOP'
-import http.server, os, sys
+import http.server, sys
 T = sys.argv[1]
 BUSY = (b'{"meta": {"rc": "fail", "status": 503}, "errors": ["too many '
         b'schedules being built (at most 2 at once); try again later"]}\n')
@@ -52,19 +52,9 @@ class H(http.server.BaseHTTPRequestHandler):
             self.answer(200, b'{"response": {"schedule": {}}}\n', [])
         else:
             self.send_error(404)
-
-s = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
-s.daemon_threads = True
-with open(T + "/fake.port.tmp", "w") as f:
-    f.write(str(s.server_address[1]))
-os.rename(T + "/fake.port.tmp", T + "/fake.port")
-s.serve_forever()
 EOP
-python3 "$T/fake.py" "$T" >"$T/fake.log" 2>&1 &
-FPID=$!
-E2E_PIDS="$E2E_PIDS $FPID"
-wait_for 30 "the fake control port" test -s "$T/fake.port"
-CP=127.0.0.1:$(cat "$T/fake.port")
+start_fake_http "$T/fake.py"
+CP=127.0.0.1:$FAKE_PORT
 start_api
 
 api_get /v1/ping

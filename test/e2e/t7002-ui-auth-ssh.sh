@@ -30,39 +30,9 @@
 . "$(dirname "$0")/ui.sh"
 . "$(dirname "$0")/tls.sh"
 
-SSHD_PASSWORD=yes
-start_sshd
-POGO_CA=$POGO make_certs
-tls_dispatcher_yaml
-
-# Everything runs in the sshd's namespace, whose loopback holds the
-# targets.  `ip netns exec` executes pogo itself: $! is pogo's pid.
-start_pogo() {
-	role=$1
-	shift
-	ip netns exec "$E2E_NS" "$POGO" "$role" "$@" >"$T/$role.out" \
-	    2>"$T/$role.log" &
-	E2E_PIDS="$E2E_PIDS $!"
-	POGO_PID=$!
-}
-cps_get() {
-	p=$1
-	shift
-	code=$(in_ns curl -s -o "$T/body" -w '%{http_code}' --max-time 20 \
-	    --cacert "$C/ca.crt" --cert "$C/dispatcher.crt" \
-	    --key "$C/dispatcher.key" "$@" "https://$CP$p") ||
-	    fail "curl GET https $p failed"
-}
-tjob_is() {
-	cps_get "/v1/jobs/$1"
-	[ "$code" = 200 ] &&
-	    [ "$(jget "j['response']['job']['$2']")" = "$3" ]
-}
-thost_is() {
-	cps_get "/v1/jobs/$1/hosts"
-	[ "$code" = 200 ] &&
-	    [ "$(jget "j['response']['hosts']['$2']['$3']")" = "$4" ]
-}
+# The sshd, the certificates and start_pogo in its namespace, cps_get,
+# tjob_is, thost_is.
+. "$(dirname "$0")/tls-ssh.sh"
 
 # pw_logins FROM OUTCOME: the addresses that sshd saw a password login
 # to (OUTCOME Accepted or Failed) from line FROM of its log on, one a line.

@@ -3,9 +3,9 @@
 #
 # The start of the tests that run a TLS dispatcher and worker (certificates
 # from `pogo ca`) against a real sshd whose logins need the test user's
-# password, everything in the sshd's network namespace (t5113; the
-# browser test t7002 starts the same way), sourced after lib.sh's
-# e2e_init, dispatcher.sh and tls.sh.  It starts the sshd
+# password, everything in the sshd's network namespace (t5113 and the
+# browser test t7002), sourced after lib.sh's e2e_init (or ui.sh),
+# dispatcher.sh and tls.sh.  It starts the sshd
 # (SSHD_PASSWORD=yes), makes the certificates (make_certs), writes the
 # dispatcher's TLS keys to $T/pogo.yaml (tls_dispatcher_yaml) and defines,
 # in place of lib.sh's and tls.sh's:

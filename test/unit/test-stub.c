@@ -96,21 +96,19 @@ struct run {
 };
 
 /*
- * Run script with shell ("sh" or "bash") in a new session, stdout and
- * stderr to a file.  With sig, send it to the stub once the output holds
- * wait_for.
+ * Start shell ("sh" or "bash") in a new session, reading its script from a
+ * pipe, stdout and stderr to the file out (of size outsize: dir/out).  With
+ * traced, the child is this process's tracee and stops (SIGSTOP) before it
+ * executes the shell.  Returns its pid; *to is the pipe's write end
+ * (stub_feed writes the script to it).
  */
-static struct run
-run_stub(const char *shell, const char *script, int sig, const char *wait_for)
+static pid_t
+stub_start(const char *shell, bool traced, int *to, char *out, size_t outsize)
 {
-	struct run r = { NULL, -1, 0 };
-	char out[400];
-	int in[2], fd, st, i;
+	int in[2], fd;
 	pid_t pid;
-	double t0 = now();
-	char *o;
 
-	snprintf(out, sizeof(out), "%s/out", dir);
+	snprintf(out, outsize, "%s/out", dir);
 	ASSERT_EQ(pipe(in), 0);
 	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	ASSERT(fd >= 0);
@@ -124,6 +122,11 @@ run_stub(const char *shell, const char *script, int sig, const char *wait_for)
 		close(in[0]);
 		close(in[1]);
 		close(fd);
+		if (traced) {
+			if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
+				_exit(126);
+			raise(SIGSTOP);
+		}
 		if (strcmp(shell, "bash") == 0)
 			execlp("bash", "bash", "--posix", "-s", (char *)NULL);
 		else
@@ -132,9 +135,55 @@ run_stub(const char *shell, const char *script, int sig, const char *wait_for)
 	}
 	close(in[0]);
 	close(fd);
-	ASSERT_EQ(
-	    write(in[1], script, strlen(script)), (ssize_t)strlen(script));
-	close(in[1]);
+	*to = in[1];
+	return pid;
+}
+
+/* Write script to the stub's input (to, from stub_start) and close it. */
+static void
+stub_feed(int to, const char *script)
+{
+	ASSERT_EQ(write(to, script, strlen(script)), (ssize_t)strlen(script));
+	close(to);
+}
+
+/*
+ * Wait at most ticks * 10 ms for the stub pid to end, its wait status in
+ * *st; if it has not ended by then, kill its session and reap it.  Returns
+ * whether it ended in time.
+ */
+static bool
+stub_wait(pid_t pid, int ticks, int *st)
+{
+	int i;
+
+	for (i = 0; i < ticks; i++) {
+		if (waitpid(pid, st, WNOHANG) == pid)
+			return true;
+		pause_ms(10);
+	}
+	kill(-pid, SIGKILL);
+	waitpid(pid, st, 0);
+	return false;
+}
+
+/*
+ * Run script with shell ("sh" or "bash") in a new session, stdout and
+ * stderr to a file.  With sig, send it to the stub once the output holds
+ * wait_for.
+ */
+static struct run
+run_stub(const char *shell, const char *script, int sig, const char *wait_for)
+{
+	struct run r = { NULL, -1, 0 };
+	char out[400];
+	int to, st, i;
+	pid_t pid;
+	double t0 = now();
+	char *o;
+
+	pid = stub_start(shell, false, &to, out, sizeof(out));
+	stub_feed(to, script);
 	if (sig != 0) {
 		for (i = 0; i < 1000; i++) {
 			o = slurp(out);
@@ -148,16 +197,8 @@ run_stub(const char *shell, const char *script, int sig, const char *wait_for)
 		ASSERT(i < 1000);
 		kill(pid, sig);
 	}
-	for (i = 0; i < 6000; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			break;
-		pause_ms(10);
-	}
-	if (i == 6000) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &st, 0);
+	if (!stub_wait(pid, 6000, &st))
 		harness_fail(__FILE__, __LINE__, "the stub did not end");
-	}
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r.out = slurp(out);
 	r.secs = now() - t0;
@@ -846,46 +887,21 @@ check_watchdog_stopped_at_birth(const char *shell)
 	struct pogo_exec_stub s = { .retry = 2 };
 	struct pogo_exec_task t = task("echo hi", 20, &s);
 	char *sc = script(&t), out[400], path[64], *status, *p, buf[256];
-	int in[2], fd, st, i;
+	int to, st, i;
 	unsigned long msg = 0;
 	pid_t pid, w, wd = -1;
 	double t0;
 	bool pending = false;
 
 	setup();
-	snprintf(out, sizeof(out), "%s/out", dir);
-	ASSERT_EQ(pipe(in), 0);
-	fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	ASSERT(fd >= 0);
-	pid = fork();
-	ASSERT(pid >= 0);
-	if (pid == 0) {
-		setsid();
-		dup2(in[0], 0);
-		dup2(fd, 1);
-		dup2(fd, 2);
-		close(in[0]);
-		close(in[1]);
-		close(fd);
-		if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) != 0)
-			_exit(126);
-		raise(SIGSTOP);
-		if (strcmp(shell, "bash") == 0)
-			execlp("bash", "bash", "--posix", "-s", (char *)NULL);
-		else
-			execl("/bin/sh", "sh", "-s", (char *)NULL);
-		_exit(127);
-	}
-	close(in[0]);
-	close(fd);
+	pid = stub_start(shell, true, &to, out, sizeof(out));
 	ASSERT_EQ(waitpid(pid, &st, 0), pid);
 	ASSERT(WIFSTOPPED(st));
 	ASSERT_EQ(ptrace(PTRACE_SETOPTIONS, pid, NULL,
 	              (void *)(long)(PTRACE_O_TRACEFORK | PTRACE_O_EXITKILL)),
 	    0);
 	ASSERT_EQ(ptrace(PTRACE_CONT, pid, NULL, NULL), 0);
-	ASSERT_EQ(write(in[1], sc, strlen(sc)), (ssize_t)strlen(sc));
-	close(in[1]);
+	stub_feed(to, sc);
 	/* The stub's first fork is the watchdog of the first attempt. */
 	for (i = 0; i < 100 && wd < 0; i++) {
 		w = waitpid(pid, &st, 0);
@@ -925,15 +941,7 @@ check_watchdog_stopped_at_birth(const char *shell)
 	/* Let it run, the stub's signal first. */
 	t0 = now();
 	ASSERT_EQ(ptrace(PTRACE_DETACH, wd, NULL, NULL), 0);
-	for (i = 0; i < 1500; i++) {
-		if (waitpid(pid, &st, WNOHANG) == pid)
-			break;
-		pause_ms(10);
-	}
-	if (i == 1500) {
-		kill(-pid, SIGKILL);
-		waitpid(pid, &st, 0);
-	}
+	stub_wait(pid, 1500, &st);
 	status = slurp(out);
 	/* Not the watchdog's 20 s: at once (the margin is for load). */
 	ASSERT(now() - t0 < 10);
