@@ -110,6 +110,15 @@ cf_log_cb(int err, const char *cause, int status, const char *body, size_t len,
 	}
 	for (e = pogo_json_first(pogo_json_get(resp, "joblog")); e != NULL;
 	     e = pogo_json_next(e), cf->offset++) {
+		/* A page that does not follow on (#9). */
+		if (!pogo_client_log_next(e, cf->offset)) {
+			fprintf(stderr,
+			    "pogo submit: cannot follow job %s: the API "
+			    "answered log entries out of order\n",
+			    cf->jobid);
+			cf_finish(cf, POGO_EXIT_NOJOB);
+			goto out;
+		}
 		(void)pogo_follow_entry_json(cf->follow, e);
 		got = true;
 	}

@@ -288,6 +288,15 @@ pogo_client_ll(const struct pogo_json *v)
 	return (long long)d;
 }
 
+bool
+pogo_client_log_next(const struct pogo_json *e, long long offset)
+{
+	const struct pogo_json *v = pogo_json_get(e, "index");
+
+	return pogo_json_kind(v) == POGO_JSON_NUMBER && offset >= 0 &&
+	    offset <= UINT32_MAX && pogo_json_number(v) == (double)offset;
+}
+
 void
 pogo_client_urlenc(char **bufp, const char *s)
 {

@@ -24,6 +24,7 @@
 #include "pogo/json.h"
 #include "pogo/range.h"
 #include "pogo/str.h"
+#include "pogo/target.h"
 #include "pogo/tls.h"
 #include "pogo/version.h"
 #include "pogo/xmalloc.h"
@@ -627,9 +628,9 @@ cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_json *doc = NULL, *hdoc = NULL;
 	const char *pattern = NULL, *state = NULL;
 	char id[32], *path = NULL, *s, *st;
-	long long count, offset = 0;
+	long long count, offset = 0, nhosts;
 	size_t i, w = 5;
-	bool first = true;
+	bool first = true, counted;
 	struct cl cl;
 	int c, rc;
 
@@ -686,7 +687,15 @@ cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx)
 		printf("%s,\"hosts\":{", s);
 		free(s);
 	}
-	/* The hosts, page by page, in ascending order. */
+	/*
+	 * The hosts, page by page, in ascending order: no more than the
+	 * job's host_count (at most POGO_TARGET_MAX_HOSTS), whatever the
+	 * API's count says (a count that never ends, #9).
+	 */
+	nhosts = pogo_client_ll(pogo_json_get(job, "host_count"));
+	counted = nhosts > 0 && nhosts <= POGO_TARGET_MAX_HOSTS;
+	if (!counted)
+		nhosts = POGO_TARGET_MAX_HOSTS;
 	for (c = 0;; c++) {
 		free(path);
 		xasprintf(&path, "/v1/jobs/%s/hosts?max=%d&offset=%lld", id,
@@ -726,6 +735,17 @@ cmd_status_main(int argc, char **argv, struct pogo_ctx *ctx)
 		}
 		if (pogo_json_first(hosts) == NULL || offset >= count)
 			break;
+		if (offset >= nhosts) {
+			fflush(stdout);
+			fprintf(stderr,
+			    counted ? "pogo status: the API answered more "
+			              "hosts than the job's %lld\n"
+			            : "pogo status: the API answered more "
+			              "than %lld hosts\n",
+			    nhosts);
+			rc = POGO_EXIT_FAIL;
+			goto out;
+		}
 	}
 	if (cl.json)
 		printf("}}\n");
@@ -926,6 +946,15 @@ cmd_log_main(int argc, char **argv, struct pogo_ctx *ctx)
 		got = false;
 		for (e = pogo_json_first(pogo_json_get(resp, "joblog"));
 		     e != NULL; e = pogo_json_next(e), offset++) {
+			/* A page that does not follow on (#9). */
+			if (!pogo_client_log_next(e, offset)) {
+				fflush(stdout);
+				fprintf(stderr,
+				    "pogo log: the API answered log entries "
+				    "out of order\n");
+				rc = POGO_EXIT_FAIL;
+				goto out;
+			}
 			cl_log_entry(&cl, e, pattern != NULL ? &set : NULL);
 			got = true;
 		}

@@ -92,6 +92,15 @@ struct pogo_json;
  */
 long long pogo_client_ll(const struct pogo_json *v);
 
+/*
+ * Whether e, an entry of a page of a job's log (SPEC 5.7), is entry
+ * number offset, the next one the client counts: entries come in order,
+ * each page from its offset on.  An API whose pages do not follow on (the
+ * same entries again, under a `count` that never ends) would have the
+ * client page for ever.  An index is below 2^32 (follow.c).
+ */
+bool pogo_client_log_next(const struct pogo_json *e, long long offset);
+
 /* Append s percent-encoded (a query or form value) to *bufp. */
 void pogo_client_urlenc(char **bufp, const char *s);
 

@@ -11,7 +11,12 @@
 # - numbers out of every integer's range (1e300, -1e300, 1.5e19, -5) for
 #   times and counts in jobs, status, log and submit --follow: the output
 #   is sane, the command exits normally, and nothing on stderr (under the
-#   sanitizers: no UBSan report of a cast out of range).
+#   sanitizers: no UBSan report of a cast out of range);
+# - a list that never ends, a count of 10^18 and every later page the
+#   same (#9): status pages the hosts no further than the job's
+#   host_count, and log, log -f and submit --follow take no page whose
+#   entries do not follow on from its offset: a clear error, exit 1 (3
+#   for submit --follow), after two pages.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 unset POGO_TOKEN POGO_CLIENT_CONFIG
@@ -65,12 +70,15 @@ answers() {
 	: >"$T/requests"
 }
 # run NAME ARGS...: pogo ARGS --api $API, bounded; rc, $T/out, $T/err.
+# (KILL 5 s after the TERM: submit --follow takes a TERM as Ctrl-C, a halt
+# of the job, and follows on.)
 run() {
 	n=$1
 	shift
-	timeout 60 "$POGO" "$@" --api "$API" >"$T/out" 2>"$T/err"
+	timeout -k 5 60 "$POGO" "$@" --api "$API" >"$T/out" 2>"$T/err"
 	rc=$?
-	[ $rc -ne 124 ] || fail "$n: pogo $* did not end in 60 s"
+	[ $rc -ne 124 ] && [ $rc -ne 137 ] ||
+	    fail "$n: pogo $* did not end in 60 s"
 }
 # requests_are NAME LINES: the request lines the fake got, methods and
 # paths only.
@@ -195,4 +203,46 @@ for count in -1e300 -5; do
 	    fail "submit --follow of $count: $(cat "$T/err")"
 	expect_eq "submit --follow of $count, exit" "$rc" 0
 done
+# --- #9: a list that never ends ---
+JOB2='"GET /v1/jobs/p0000000007": "{\"response\": {\"job\": {\"jobid\": \"p0000000007\", \"user\": \"u\", \"command\": \"true\", \"state\": \"running\", \"host_count\": 2}}}"'
+HOSTS1='{\"meta\": {\"count\": 1e18}, \"response\": {\"hosts\": {\"h1\": {\"state\": \"running\"}}}}'
+LOG2='{\"meta\": {\"count\": 1e18, \"in_flight\": 1, \"state\": \"running\"}, \"response\": {\"joblog\": [{\"index\": 0, \"time\": 1, \"type\": \"jobstate\", \"state\": \"running\", \"message\": \"m1\"}, {\"index\": 1, \"time\": 2, \"type\": \"jobstate\", \"state\": \"running\", \"message\": \"m2\"}]}}'
+answers "{$WHOAMI, $JOB2,
+    \"POST /v1/jobs\": \"{\\\"response\\\": {\\\"jobid\\\": \\\"p0000000007\\\"}}\",
+    \"GET /v1/jobs/p0000000007/hosts\": \"$HOSTS1\",
+    \"GET /v1/jobs/p0000000007/hosts#more\": \"$HOSTS1\",
+    \"GET /v1/jobs/p0000000007/log\": \"$LOG2\",
+    \"GET /v1/jobs/p0000000007/log#more\": \"$LOG2\"}"
+run "status of endless hosts" status p0000000007
+expect_eq "status of endless hosts, exit" "$rc" 1
+expect_eq "status of endless hosts, stderr" "$(cat "$T/err")" \
+    "pogo status: the API answered more hosts than the job's 2"
+expect_eq "status of endless hosts, host lines" \
+    "$(grep -c '^  h1 => running$' "$T/out")" 2
+requests_are "status of endless hosts" "GET /v1/jobs/p0000000007
+GET /v1/jobs/p0000000007/hosts?max=500&offset=0
+GET /v1/jobs/p0000000007/hosts?max=500&offset=1"
+for f in "" -f; do
+	: >"$T/requests"
+	run "log $f of an endless log" log p0000000007 $f
+	expect_eq "log $f of an endless log, exit" "$rc" 1
+	expect_eq "log $f of an endless log, stderr" "$(cat "$T/err")" \
+	    "pogo log: the API answered log entries out of order"
+	expect_eq "log $f of an endless log, lines" \
+	    "$(grep -c ' job => m[12]$' "$T/out")" 2
+	requests_are "log $f of an endless log" \
+	    "GET /v1/jobs/p0000000007/log?max=100&offset=0
+GET /v1/jobs/p0000000007/log?max=100&offset=2"
+done
+: >"$T/requests"
+run "submit --follow of an endless log" submit --targets h1 --command true \
+    --follow
+expect_eq "submit --follow of an endless log, exit" "$rc" 3
+grep -qxF "pogo submit: cannot follow job p0000000007: the API answered log entries out of order" \
+    "$T/err" || fail "submit --follow of an endless log: $(cat "$T/err")"
+requests_are "submit --follow of an endless log" "GET /v1/whoami
+POST /v1/jobs
+GET /v1/jobs/p0000000007
+GET /v1/jobs/p0000000007/log?max=100&offset=0
+GET /v1/jobs/p0000000007/log?max=100&offset=2"
 echo "PASS $E2E_NAME"

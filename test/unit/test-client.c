@@ -503,3 +503,25 @@ TEST(numbers_clamped)
 	ASSERT_EQ(pogo_client_ll(NULL), 0);
 	pogo_json_free(doc);
 }
+
+/* A log entry is the one due only with that very index (#9). */
+TEST(log_next)
+{
+	static const char body[] =
+	    "{\"a\":{\"index\":0},\"b\":{\"index\":4294967295},"
+	    "\"c\":{\"index\":4294967296},\"d\":{\"index\":\"3\"},"
+	    "\"e\":{\"index\":3.5},\"f\":{},\"g\":{\"index\":-1}}";
+	struct pogo_json *doc;
+
+	ASSERT_OK(pogo_json_parse_object(body, sizeof(body) - 1, &doc));
+	ASSERT(pogo_client_log_next(pogo_json_get(doc, "a"), 0));
+	ASSERT(!pogo_client_log_next(pogo_json_get(doc, "a"), 1));
+	ASSERT(pogo_client_log_next(pogo_json_get(doc, "b"), 4294967295LL));
+	ASSERT(!pogo_client_log_next(pogo_json_get(doc, "c"), 4294967296LL));
+	ASSERT(!pogo_client_log_next(pogo_json_get(doc, "d"), 3));
+	ASSERT(!pogo_client_log_next(pogo_json_get(doc, "e"), 3));
+	ASSERT(!pogo_client_log_next(pogo_json_get(doc, "f"), 0));
+	ASSERT(!pogo_client_log_next(pogo_json_get(doc, "g"), -1));
+	ASSERT(!pogo_client_log_next(NULL, 0));
+	pogo_json_free(doc);
+}
