@@ -661,6 +661,96 @@ deng_refuse(struct deng *eng, uint64_t n, const char *why, bool user)
 	(void)pogo_store_log_append(eng->st, n, &e);
 }
 
+/*
+ * Store the answers of cfg's external references with job n (SPEC 2.7:
+ * cached for the life of the schedule; 6.4: a reloaded job builds the
+ * same constraint groups from them, without running its resolvers).
+ */
+static int
+deng_store_refs(
+    struct deng *eng, uint64_t n, const struct pogo_sched_config *cfg)
+{
+	struct pogo_strv hosts = { 0 };
+	struct pogo_store_ref ref;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; r == 0 && i < pogo_sched_config_nrefs(cfg); i++) {
+		memset(&ref, 0, sizeof(ref));
+		if (!pogo_sched_config_ref_answer(cfg, i, &hosts, &ref.failure))
+			continue;
+		ref.idx = (uint32_t)i;
+		ref.ref = pogo_sched_config_ref(cfg, i);
+		ref.hosts = (const char *const *)hosts.v;
+		ref.nhosts = hosts.n;
+		r = pogo_store_job_ref_set(eng->st, n, &ref);
+		pogo_strv_clear(&hosts);
+	}
+	return r;
+}
+
+/* The stored answers being given to a configuration. */
+struct deng_refs {
+	struct pogo_sched_config *cfg;
+	size_t n; /* answers given */
+	char *cause;
+};
+
+static int
+deng_ref_cb(const struct pogo_store_ref *ref, void *arg)
+{
+	struct deng_refs *dr = arg;
+	struct pogo_strv hosts = { 0 };
+
+	if (ref->idx >= pogo_sched_config_nrefs(dr->cfg) ||
+	    strcmp(ref->ref, pogo_sched_config_ref(dr->cfg, ref->idx)) != 0) {
+		xasprintf(&dr->cause,
+		    "the stored answer of '%s' does not match its "
+		    "configuration",
+		    ref->ref);
+		return 1;
+	}
+	if (ref->failure != NULL) {
+		pogo_sched_config_fail_ref(dr->cfg, ref->idx, ref->failure);
+	} else {
+		/* A borrowed view: set_ref() copies the names. */
+		hosts.v = (char **)(uintptr_t)ref->hosts;
+		hosts.n = ref->nhosts;
+		pogo_sched_config_set_ref(dr->cfg, ref->idx, &hosts);
+	}
+	dr->n++;
+	return 0;
+}
+
+/*
+ * Answer cfg's external references with those stored with job n.
+ * Returns 0; or an error and *causep (a job stored before its answers
+ * were, by a pogo of schema 3).
+ */
+static int
+deng_load_refs(
+    struct deng *eng, uint64_t n, struct pogo_sched_config *cfg, char **causep)
+{
+	struct deng_refs dr = { .cfg = cfg };
+	int r;
+
+	if ((r = pogo_store_job_refs(eng->st, n, deng_ref_cb, &dr)) != 0) {
+		free(dr.cause);
+		xasprintf(causep, "store: %s", pogo_strerror(r));
+		return r;
+	}
+	if (dr.cause != NULL) {
+		*causep = dr.cause;
+		return POGO_ERR_STATE;
+	}
+	if (dr.n < pogo_sched_config_nrefs(cfg)) {
+		xasprintf(
+		    causep, "the answers of its resolvers were not stored");
+		return POGO_ERR_STATE;
+	}
+	return 0;
+}
+
 /* Why a job is built: what a failure does. */
 enum deng_why {
 	DENG_SUBMITTED, /* halted with the reason */
@@ -713,17 +803,10 @@ deng_build(struct deng *eng, uint64_t n, enum deng_why mode,
 	} else if (dj->rec->config != NULL) {
 		r = pogo_sched_config_parse(
 		    dj->rec->config, strlen(dj->rec->config), &dj->cfg, &cause);
-		if (r == 0 && pogo_sched_config_nrefs(dj->cfg) > 0) {
-			/*
-			 * XXX(#9): a submitted job's resolvers run while it
-			 * gathers (deng_submitted()); a reload after a
-			 * restart or for an operation does not run them yet.
-			 */
-			xasprintf(&cause,
-			    "configurations with resolvers are "
-			    "not supported by the dispatcher yet");
-			r = POGO_ERR_NOTIMPL;
-		}
+		/* Reloaded: the answers its resolvers gave when it was
+		 * gathering (deng_resolved_cb()). */
+		if (r == 0 && pogo_sched_config_nrefs(dj->cfg) > 0)
+			r = deng_load_refs(eng, n, dj->cfg, &cause);
 		if (r == 0)
 			r = pogo_sched_config_build(dj->cfg, &cause);
 		if (r != 0)
@@ -778,6 +861,8 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 	struct dresolve *rs = arg, **pp;
 	struct deng *eng = rs->eng;
 	struct djob *dj;
+	char *why;
+	int r;
 
 	if (eng == NULL) {
 		/* The engine stopped meanwhile. */
@@ -793,7 +878,13 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 		}
 	}
 	eng->nresolving--;
-	if (rs->halted != NULL) {
+	if ((r = deng_store_refs(eng, rs->n, rs->cfg)) != 0) {
+		pogo_sched_config_free(rs->cfg);
+		xasprintf(&why, "cannot store the answers of its resolvers: %s",
+		    pogo_strerror(r));
+		deng_refuse(eng, rs->n, why, false);
+		free(why);
+	} else if (rs->halted != NULL) {
 		pogo_sched_config_free(rs->cfg);
 		deng_refuse(eng, rs->n, rs->halted, true);
 	} else if ((dj = deng_build(eng, rs->n, DENG_SUBMITTED, rs->cfg)) !=
@@ -801,6 +892,35 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 		pogo_job_start(dj->job);
 	free(rs->halted);
 	free(rs);
+}
+
+/*
+ * Run the resolvers of job n's configuration cfg (taken), gathering
+ * (SPEC 2.11); halted (may be NULL): the reason it is halted with once
+ * they answer.
+ */
+static void
+deng_resolve(struct deng *eng, uint64_t n, struct pogo_sched_config *cfg,
+    const char *halted)
+{
+	struct dresolve *rs;
+
+	rs = xcalloc(1, sizeof(*rs));
+	rs->eng = eng;
+	rs->n = n;
+	rs->cfg = cfg;
+	if (pogo_resolver_run(eng->loop, cfg,
+	        pogo_dispatcher_cfg(eng->d)->dispatcher.resolver_path, 0,
+	        deng_resolved_cb, rs) != 0) {
+		pogo_sched_config_free(cfg);
+		free(rs);
+		deng_refuse(eng, n, "cannot run the resolvers", false);
+		return;
+	}
+	rs->halted = halted != NULL ? xstrdup(halted) : NULL;
+	rs->next = eng->resolving;
+	eng->resolving = rs;
+	eng->nresolving++;
 }
 
 static void
@@ -812,7 +932,6 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 
 	struct pogo_store_job *rec = NULL;
 	struct pogo_sched_config *cfg = NULL;
-	struct dresolve *rs;
 	char *cause = NULL;
 	uint64_t ms = 0;
 
@@ -833,21 +952,7 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 				ms = ((uint64_t)rec->job_timeout + 60) * 1000;
 			pogo_secret_cache_put(eng->secrets, n, secrets, ms);
 		}
-		rs = xcalloc(1, sizeof(*rs));
-		rs->eng = eng;
-		rs->n = n;
-		rs->cfg = cfg;
-		if (pogo_resolver_run(eng->loop, cfg,
-		        pogo_dispatcher_cfg(d)->dispatcher.resolver_path, 0,
-		        deng_resolved_cb, rs) != 0) {
-			pogo_sched_config_free(cfg);
-			free(rs);
-			deng_refuse(eng, n, "cannot run the resolvers", false);
-		} else {
-			rs->next = eng->resolving;
-			eng->resolving = rs;
-			eng->nresolving++;
-		}
+		deng_resolve(eng, n, cfg, NULL);
 		pogo_store_job_free(rec);
 		return;
 	}
@@ -997,7 +1102,50 @@ deng_load(struct deng *eng, struct djob *dj, char **causep)
 struct deng_scan {
 	struct deng *eng;
 	struct pogo_idv v;
+	struct pogo_idv resolve; /* gathering, resolvers never answered */
 };
+
+static int
+deng_count_ref(const struct pogo_store_ref *ref, void *arg)
+{
+	(*(size_t *)arg)++;
+	return 0;
+}
+
+/*
+ * Was job j (gathering) stopped before its resolvers' answers were
+ * stored?  Then it never ran a host: its resolvers run again, as at
+ * submission.
+ */
+static bool
+deng_unresolved(struct deng *eng, const struct pogo_store_job *j)
+{
+	struct pogo_sched_config *cfg = NULL;
+	uint32_t counts[POGO_HOST_NSTATES], nhosts = 0;
+	char *cause = NULL;
+	size_t nrefs = 0, stored = 0;
+	int i;
+
+	/* Stored part-way: deng_load() halts it. */
+	if (pogo_store_host_counts(
+	        eng->st, j->job, counts, POGO_NELEM(counts)) != 0)
+		return false;
+	for (i = 0; i < POGO_HOST_NSTATES; i++)
+		nhosts += counts[i];
+	if (j->config == NULL || nhosts < j->host_count ||
+	    pogo_sched_config_parse(
+	        j->config, strlen(j->config), &cfg, &cause) != 0) {
+		free(cause);
+		return false;
+	}
+	nrefs = pogo_sched_config_nrefs(cfg);
+	pogo_sched_config_free(cfg);
+	/* Not all stored (a commit between two of them): again, all. */
+	return nrefs > 0 &&
+	    pogo_store_job_refs(eng->st, j->job, deng_count_ref, &stored) ==
+	    0 &&
+	    stored < nrefs;
+}
 
 /* Active jobs, and halted ones with hosts in flight (SPEC 6.4.5). */
 static int
@@ -1007,7 +1155,9 @@ deng_active_job(const struct pogo_store_job *j, void *arg)
 	uint32_t n[POGO_HOST_NSTATES];
 
 	/* Job numbers of one dispatcher fit: it counts them from 0. */
-	if (j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING)
+	if (j->state == POGO_JOB_GATHERING && deng_unresolved(sc->eng, j))
+		pogo_idv_push(&sc->resolve, (uint32_t)j->job);
+	else if (j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING)
 		pogo_idv_push(&sc->v, (uint32_t)j->job);
 	else if (j->state == POGO_JOB_HALTED &&
 	    pogo_store_host_counts(sc->eng->st, j->job, n, POGO_NELEM(n)) ==
@@ -1028,8 +1178,10 @@ deng_restore(struct deng *eng)
 	struct deng_scan sc = { 0 };
 	struct pogo_idv loaded = { 0 };
 	struct pogo_idv *active = &sc.v;
+	struct pogo_store_job *rec;
+	struct pogo_sched_config *cfg;
 	struct djob *dj;
-	char *cause, *why;
+	char *cause = NULL, *why;
 	size_t i, k;
 	int r;
 
@@ -1058,7 +1210,29 @@ deng_restore(struct deng *eng)
 			pogo_job_start(dj->job);
 		}
 	}
+	/*
+	 * Stopped while its resolvers ran: nothing ran yet, they run again.
+	 * One that needs secrets lost them (SPEC 6.4): halted once they
+	 * answer, its answers stored for the resume.
+	 */
+	cause = NULL;
+	for (k = 0; k < sc.resolve.n; k++) {
+		if (pogo_store_job_get(eng->st, sc.resolve.v[k], &rec) != 0)
+			continue;
+		if (pogo_sched_config_parse(
+		        rec->config, strlen(rec->config), &cfg, &cause) == 0) {
+			log_info("job p%010" PRIu32 ": gathering again",
+			    sc.resolve.v[k]);
+			deng_resolve(eng, sc.resolve.v[k], cfg,
+			    rec->key_id != NULL ? "dispatcher restarted"
+			                        : NULL);
+		}
+		free(cause);
+		cause = NULL;
+		pogo_store_job_free(rec);
+	}
 	pogo_idv_clear(active);
+	pogo_idv_clear(&sc.resolve);
 	pogo_idv_clear(&loaded);
 }
 

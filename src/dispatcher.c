@@ -528,9 +528,8 @@ disp_ns_work_free(struct disp_ns_work *w)
 
 /*
  * Parse and build text as a job would (SPEC 2.11); with external
- * references it is only parsed.  XXX(#9): the engine does not run
- * resolvers yet, so such a job is accepted here and halted when it
- * gathers (dispatcher-engine.c).
+ * references it is only parsed: the engine runs its resolvers while the
+ * job gathers (dispatcher-engine.c), and a failure halts it then.
  * Returns 0 and *cfgp (may be NULL), or POGO_ERR_CONFIG with *cause.
  */
 static int
@@ -2518,6 +2517,8 @@ struct disp_sched {
 	bool pretty;
 	char hostname[256];
 	char *config;
+	struct pogo_sched_view_ref *refs; /* its answers (SPEC 2.7) */
+	size_t nrefs;
 	char *concurrent;
 	struct disp_sched_hosts *hosts;
 	struct pogo_http_req **reqs; /* POGO_DISPATCHER_SCHED_WAITERS */
@@ -2542,7 +2543,15 @@ disp_sched_hosts_unref(struct disp_sched_hosts *h)
 static void
 disp_sched_free(struct disp_sched *s)
 {
+	size_t i;
+
 	disp_sched_hosts_unref(s->hosts);
+	for (i = 0; i < s->nrefs; i++) {
+		free(s->refs[i].ref);
+		pogo_strv_clear(&s->refs[i].hosts);
+		free(s->refs[i].failure);
+	}
+	free(s->refs);
 	free(s->config);
 	free(s->concurrent);
 	free(s->reqs);
@@ -2601,6 +2610,27 @@ disp_sched_hosts(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	return sh;
 }
 
+/* A stored answer of the job's external references, for the view. */
+static int
+disp_sched_ref(const struct pogo_store_ref *ref, void *arg)
+{
+	struct disp_sched *s = arg;
+	struct pogo_sched_view_ref *v;
+	size_t i;
+
+	if ((s->nrefs & (s->nrefs + 1)) == 0 || s->refs == NULL)
+		s->refs =
+		    xreallocarray(s->refs, 2 * s->nrefs + 1, sizeof(*s->refs));
+	v = &s->refs[s->nrefs++];
+	memset(v, 0, sizeof(*v));
+	v->idx = ref->idx;
+	v->ref = xstrdup(ref->ref);
+	v->failure = ref->failure != NULL ? xstrdup(ref->failure) : NULL;
+	for (i = 0; i < ref->nhosts; i++)
+		pogo_strv_push(&v->hosts, ref->hosts[i]);
+	return 0;
+}
+
 static void
 disp_sched_work_cb(uv_work_t *work)
 {
@@ -2613,8 +2643,8 @@ disp_sched_work_cb(uv_work_t *work)
 	meta = pogo_json_add_object(doc, "meta");
 	pogo_json_add_string(meta, "hostname", s->hostname);
 	pogo_json_add_number(meta, "count", (double)s->hosts->hosts.n);
-	r = pogo_sched_view(s->config, s->concurrent, &s->hosts->hosts,
-	    s->hosts->states, s->active, s->max, s->table,
+	r = pogo_sched_view_refs(s->config, s->refs, s->nrefs, s->concurrent,
+	    &s->hosts->hosts, s->hosts->states, s->active, s->max, s->table,
 	    pogo_json_add_object(
 	        pogo_json_add_object(doc, "response"), "schedule"),
 	    &cause);
@@ -2842,6 +2872,11 @@ disp_schedule(struct pogo_http_req *req, void *arg)
 	memcpy(s->hostname, d->hostname, sizeof(s->hostname));
 	s->config = j->config != NULL ? xstrdup(j->config) : NULL;
 	s->concurrent = j->concurrent != NULL ? xstrdup(j->concurrent) : NULL;
+	/* Read on the loop as its hosts; the view runs in the pool. */
+	if (s->config != NULL &&
+	    (r = pogo_store_job_refs(d->store, j->job, disp_sched_ref, s)) != 0)
+		log_error("store: references of p%010llu: %s",
+		    (unsigned long long)j->job, pogo_strerror(r));
 	pogo_store_job_free(j);
 	s->hosts = sh;
 	s->reqs = xcalloc(POGO_DISPATCHER_SCHED_WAITERS, sizeof(*s->reqs));

@@ -725,6 +725,24 @@ pogo_sched_config_fail_ref(
 	cfg->refs[i].answered = true;
 }
 
+bool
+pogo_sched_config_ref_answer(const struct pogo_sched_config *cfg, size_t i,
+    struct pogo_strv *hosts, const char **failurep)
+{
+	const struct sc_ref *ref;
+	uint32_t j;
+
+	POGO_ASSERT(i < cfg->nrefs);
+	ref = &cfg->refs[i];
+	*failurep = ref->failure;
+	if (!ref->answered || ref->failure != NULL)
+		return ref->answered;
+	for (j = 0; j < ref->nhosts; j++)
+		pogo_strv_push(
+		    hosts, pogo_strtab_get(cfg->hosts, ref->hosts[j]));
+	return true;
+}
+
 /* A fresh stamp value; the stamp array is cleared on wrap-around. */
 static uint32_t
 sc_next_epoch(uint32_t *stamp, uint32_t n, uint32_t *epoch)

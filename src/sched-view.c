@@ -7,6 +7,8 @@
  */
 #include "pogo/compat.h"
 
+#include <string.h>
+
 #include "pogo/error.h"
 #include "pogo/job.h"
 #include "pogo/json.h"
@@ -132,6 +134,45 @@ pogo_sched_view(const char *config, const char *concurrent,
     const struct pogo_strv *hosts, const uint8_t *states, bool active,
     uint32_t max, bool with_table, struct pogo_json *o, char **cause)
 {
+	return pogo_sched_view_refs(config, NULL, 0, concurrent, hosts, states,
+	    active, max, with_table, o, cause);
+}
+
+/* Answer cfg's references with refs; every one must be answered. */
+static int
+view_answer(struct pogo_sched_config *cfg,
+    const struct pogo_sched_view_ref *refs, size_t nrefs, char **cause)
+{
+	size_t i, n = 0, want = pogo_sched_config_nrefs(cfg);
+
+	for (i = 0; i < nrefs; i++) {
+		if (refs[i].idx >= want ||
+		    strcmp(refs[i].ref,
+		        pogo_sched_config_ref(cfg, refs[i].idx)) != 0)
+			break;
+		if (refs[i].failure != NULL)
+			pogo_sched_config_fail_ref(
+			    cfg, refs[i].idx, refs[i].failure);
+		else
+			pogo_sched_config_set_ref(
+			    cfg, refs[i].idx, &refs[i].hosts);
+		n++;
+	}
+	if (n == nrefs && n == want)
+		return 0;
+	xasprintf(cause,
+	    n == nrefs ? "the answers of its resolvers were not stored"
+	               : "the stored answers of its resolvers do not match "
+	                 "its configuration");
+	return POGO_ERR_CONFIG;
+}
+
+int
+pogo_sched_view_refs(const char *config, const struct pogo_sched_view_ref *refs,
+    size_t nrefs, const char *concurrent, const struct pogo_strv *hosts,
+    const uint8_t *states, bool active, uint32_t max, bool with_table,
+    struct pogo_json *o, char **cause)
+{
 	static const struct pogo_sched_cbs cbs = { 0 };
 	struct pogo_sched_config *cfg = NULL;
 	struct pogo_sched *s = NULL;
@@ -147,14 +188,10 @@ pogo_sched_view(const char *config, const char *concurrent,
 		if ((r = pogo_sched_config_parse(
 		         config, strlen(config), &cfg, cause)) != 0)
 			goto out;
-		if (pogo_sched_config_nrefs(cfg) > 0) {
-			/* XXX(#9): as the engine, no resolvers here. */
-			xasprintf(cause,
-			    "configurations with resolvers are "
-			    "not supported by the dispatcher yet");
-			r = POGO_ERR_CONFIG;
+		/* Its groups as resolved at submission (SPEC 2.7). */
+		if (pogo_sched_config_nrefs(cfg) > 0 &&
+		    (r = view_answer(cfg, refs, nrefs, cause)) != 0)
 			goto out;
-		}
 		if ((r = pogo_sched_config_build(cfg, cause)) != 0)
 			goto out;
 	}

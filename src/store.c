@@ -104,6 +104,13 @@ static const char *const store_migrations[] = {
 	/* 2 -> 3: whether a newline ended each output record (SPEC 5.8: a
 	 * partial line has none); the records of schema 2 are lines. */
 	"ALTER TABLE output ADD COLUMN eol INTEGER NOT NULL DEFAULT 1;",
+	/* 3 -> 4: the answers of a job's external references at submission
+	 * (SPEC 2.7, 6.4): its hosts, one per line, or why it failed.  The
+	 * jobs of schema 3 have none. */
+	"CREATE TABLE job_refs (job INTEGER NOT NULL"
+	"  REFERENCES jobs (job) ON DELETE CASCADE,"
+	"  idx INTEGER NOT NULL, ref TEXT NOT NULL, hosts TEXT,"
+	"  failure TEXT, PRIMARY KEY (job, idx)) WITHOUT ROWID;",
 };
 
 #define STORE_JOB_COLUMNS                                                   \
@@ -144,6 +151,8 @@ enum store_stmt {
 	S_COUNTERS,
 	S_LIST,
 	S_LIST_COUNT,
+	S_REF_SET,
+	S_REFS,
 	S_NSTMT
 };
 
@@ -214,6 +223,10 @@ static const char *const store_sql[S_NSTMT] = {
 	    " (?1 IS NULL OR user = ?1) AND (?2 < 0 OR state = ?2)"
 	    " AND (?3 IS NULL OR namespace = ?3) AND (?4 IS NULL OR"
 	    " job IN (SELECT job FROM hosts WHERE name = ?4))",
+	[S_REF_SET] = "INSERT OR REPLACE INTO job_refs VALUES (?1, ?2, ?3,"
+	              " ?4, ?5)",
+	[S_REFS] = "SELECT idx, ref, hosts, failure FROM job_refs"
+	           " WHERE job = ?1 ORDER BY idx",
 };
 
 /* A callback waiting for a commit. */
@@ -1166,6 +1179,51 @@ pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job, uint32_t first,
 }
 
 int
+pogo_store_job_ref_set(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_ref *ref)
+{
+	sqlite3_stmt *s = st->stmt[S_REF_SET];
+	char *text = NULL;
+	size_t i, len = 0, n;
+	int r;
+
+	/* The hosts, each ended by a newline (names never hold one). */
+	for (i = 0; ref->failure == NULL && i < ref->nhosts; i++) {
+		if (strchr(ref->hosts[i], '\n') != NULL)
+			return UV_EINVAL;
+		len += strlen(ref->hosts[i]) + 1;
+	}
+	if (ref->failure == NULL) {
+		text = xmalloc(len + 1);
+		for (i = 0, len = 0; i < ref->nhosts; i++) {
+			n = strlen(ref->hosts[i]);
+			memcpy(text + len, ref->hosts[i], n);
+			text[len + n] = '\n';
+			len += n + 1;
+		}
+		text[len] = '\0';
+	}
+	if ((r = store_begin(st)) != 0) {
+		free(text);
+		return r;
+	}
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, ref->idx);
+	store_bind_str(s, 3, ref->ref);
+	if (text == NULL)
+		sqlite3_bind_null(s, 4);
+	else
+		sqlite3_bind_text64(
+		    s, 4, text, len, SQLITE_STATIC, SQLITE_UTF8);
+	store_bind_str(s, 5, ref->failure);
+	r = store_step(st, S_REF_SET);
+	free(text);
+	if (r != 0)
+		return r;
+	return store_changed(st);
+}
+
+int
 pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
     const char *message, double end_time)
 {
@@ -1698,6 +1756,49 @@ pogo_store_log(struct pogo_store *st, uint64_t job, uint32_t offset,
 		r = store_err(st->db, rc, "log");
 	sqlite3_reset(s);
 	st->busy[S_LOG] = false;
+	return r;
+}
+
+int
+pogo_store_job_refs(
+    struct pogo_store *st, uint64_t job, pogo_store_ref_fn fn, void *arg)
+{
+	sqlite3_stmt *s = st->stmt[S_REFS];
+	struct pogo_store_ref ref;
+	struct pogo_strv hosts = { 0 };
+	const char *p, *nl, *end;
+	int rc, r = 0;
+
+	if (st->busy[S_REFS])
+		return UV_EBUSY;
+	st->busy[S_REFS] = true;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		memset(&ref, 0, sizeof(ref));
+		ref.idx = (uint32_t)sqlite3_column_int64(s, 0);
+		ref.ref = (const char *)sqlite3_column_text(s, 1);
+		ref.failure = (const char *)sqlite3_column_text(s, 3);
+		p = (const char *)sqlite3_column_text(s, 2);
+		end = p != NULL ? p + sqlite3_column_bytes(s, 2) : NULL;
+		/* One name per line, each ended by its newline. */
+		while (p != NULL && p < end &&
+		    (nl = memchr(p, '\n', (size_t)(end - p))) != NULL) {
+			pogo_strv_take(&hosts, xstrndup(p, (size_t)(nl - p)));
+			p = nl + 1;
+		}
+		ref.hosts = (const char *const *)hosts.v;
+		ref.nhosts = hosts.n;
+		rc = fn(&ref, arg);
+		pogo_strv_clear(&hosts);
+		if (rc != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, "job references");
+	sqlite3_reset(s);
+	st->busy[S_REFS] = false;
 	return r;
 }
 

@@ -69,6 +69,15 @@ void pogo_sched_config_fail_ref(
     struct pogo_sched_config *cfg, size_t i, const char *reason);
 
 /*
+ * The answer of reference i: false while it has none; else true, with
+ * its hosts (in the order given to pogo_sched_config_set_ref()) appended
+ * to hosts, or *failurep set (borrowed) when it failed.  For the
+ * dispatcher, which stores the answers with the job (SPEC 6.4).
+ */
+bool pogo_sched_config_ref_answer(const struct pogo_sched_config *cfg, size_t i,
+    struct pogo_strv *hosts, const char **failurep);
+
+/*
  * Check a resolver reference: its first word must be a valid resolver
  * name.  Returns 0 or POGO_ERR_CONFIG.
  */

@@ -17,8 +17,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pogo/str.h"
+
 struct pogo_json;
-struct pogo_strv;
 
 /* Above this many hosts the answer has no ASCII table ("table": null). */
 #define POGO_SCHED_VIEW_TABLE_MAX 10000
@@ -40,11 +41,34 @@ struct pogo_strv;
  * job is active (gathering, running): an ended job holds units only for
  * its hosts in flight (pogo_sched_halt()).  Summaries leave out states
  * with no host.  Returns 0, or POGO_ERR_CONFIG with *cause (the
- * configuration does not build, has resolver references, or concurrent
+ * configuration does not build, has resolver references (see
+ * pogo_sched_view_refs()), or concurrent
  * is invalid); o is then unchanged.
  */
 int pogo_sched_view(const char *config, const char *concurrent,
     const struct pogo_strv *hosts, const uint8_t *states, bool active,
     uint32_t max, bool with_table, struct pogo_json *o, char **cause);
+
+/*
+ * The answer an external reference (SPEC 2.7) of a job's configuration
+ * got at submission, as the dispatcher stored it (store.h): reference idx
+ * (text ref) answered with hosts, or failed with failure.
+ */
+struct pogo_sched_view_ref {
+	uint32_t idx;
+	char *ref;
+	struct pogo_strv hosts;
+	char *failure; /* NULL: answered with hosts */
+};
+
+/*
+ * The same for a configuration with external references: refs[0..nrefs)
+ * answer them (every one must be answered, else POGO_ERR_CONFIG).
+ */
+int pogo_sched_view_refs(const char *config,
+    const struct pogo_sched_view_ref *refs, size_t nrefs,
+    const char *concurrent, const struct pogo_strv *hosts,
+    const uint8_t *states, bool active, uint32_t max, bool with_table,
+    struct pogo_json *o, char **cause);
 
 #endif

@@ -15,7 +15,9 @@
  * (next job number, next task number) and settings (`nomas`); per job
  * the number of hosts in each state, kept by the statements that write
  * host rows (schema 2), for the control port's summaries; per output
- * record whether a newline ended it (schema 3).  No function here takes
+ * record whether a newline ended it (schema 3); per job the answers its
+ * external references (SPEC 2.7) got when it was submitted, so that a
+ * reloaded job keeps its constraint groups (schema 4).  No function here takes
  * a password, key, passphrase or their encrypted forms (SPEC 6.2): the
  * job record only says whether secrets exist and for which worker key
  * (key_id).
@@ -76,7 +78,7 @@
 struct pogo_store;
 
 /* The schema version this pogo writes (PRAGMA user_version). */
-#define POGO_STORE_SCHEMA_VERSION 3
+#define POGO_STORE_SCHEMA_VERSION 4
 /* Changes per transaction before the store commits without waiting. */
 #define POGO_STORE_MAX_BATCH 4096
 /* Buffered output records (or 1 MiB of data) before they are written. */
@@ -189,6 +191,21 @@ struct pogo_store_output {
 	bool eol; /* a newline ended it; false: a partial line (schema 3) */
 };
 
+/*
+ * The answer an external reference (SPEC 2.7) of a job's configuration
+ * got at submission (schema 4): reference idx of the parsed configuration
+ * (its text ref, "Name arg ..."), and either its hosts in the order the
+ * resolver printed them (names without a newline) or, when it failed,
+ * failure (hosts then NULL).
+ */
+struct pogo_store_ref {
+	uint32_t idx;
+	const char *ref;
+	const char *const *hosts;
+	size_t nhosts;
+	const char *failure; /* NULL: answered with hosts */
+};
+
 /* Called after a commit: status 0, or a negative code if it failed. */
 typedef void (*pogo_store_commit_cb)(
     struct pogo_store *st, int status, void *arg);
@@ -203,6 +220,7 @@ typedef int (*pogo_store_host_fn)(const struct pogo_store_host *h, void *arg);
 typedef int (*pogo_store_entry_fn)(const struct pogo_store_entry *e, void *arg);
 typedef int (*pogo_store_output_fn)(
     const struct pogo_store_output *o, void *arg);
+typedef int (*pogo_store_ref_fn)(const struct pogo_store_ref *r, void *arg);
 
 /*
  * Open the store on loop: create <state_dir> (mode 0700) if it is missing,
@@ -261,6 +279,14 @@ int pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
 /* Queue hosts first, first + 1, ... of a job already inserted. */
 int pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job,
     uint32_t first, const char *const *hosts, size_t nhosts);
+/*
+ * Queue the answer of an external reference of a job already inserted
+ * (its resolvers answered while it was gathering); the same idx again
+ * replaces it.  Returns 0, UV_EINVAL (a host name holds a newline) or
+ * POGO_ERR_STORE.
+ */
+int pogo_store_job_ref_set(
+    struct pogo_store *st, uint64_t job, const struct pogo_store_ref *r);
 /* Queue a job's new state, message and end time (0: active). */
 int pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
     const char *message, double end_time);
@@ -318,6 +344,10 @@ int pogo_store_jobs_count(
 int pogo_store_job_get(
     struct pogo_store *st, uint64_t job, struct pogo_store_job **jp);
 void pogo_store_job_free(struct pogo_store_job *j);
+/* The stored answers of a job's external references, in idx order (none
+ * for a job without them, or one stored before schema 4). */
+int pogo_store_job_refs(
+    struct pogo_store *st, uint64_t job, pogo_store_ref_fn fn, void *arg);
 /* A job's hosts in target order, from host offset, at most max (0: all). */
 int pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
     uint32_t max, pogo_store_host_fn fn, void *arg);

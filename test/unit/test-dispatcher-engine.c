@@ -10,12 +10,16 @@
  * contact with worker".  The job operations of the control port (SPEC
  * 5.5) on jobs that ended before the restart, and on jobs that ended in
  * this process (freed, then reloaded from the store on demand).  The
- * schedule of a job the engine holds comes from its memory.
+ * schedule of a job the engine holds comes from its memory.  A job with
+ * external references (SPEC 2.7) is reloaded with the answers stored at
+ * submission; one stopped while gathering gathers again.
  */
 #include "pogo/compat.h"
 
 #include <netinet/in.h>
+#include <sys/stat.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -55,6 +59,18 @@ efx_commit_cb(struct pogo_store *st, int status, void *arg)
 {
 	ASSERT_OK(status);
 	((struct efx *)arg)->flag++;
+}
+
+static void
+efx_timeout_cb(uv_timer_t *t)
+{
+	((struct efx *)t->data)->flag++;
+}
+
+static void
+efx_closed_cb(uv_handle_t *h)
+{
+	((struct efx *)h->data)->flag++;
 }
 
 /* Run the loop until everything queued so far is committed. */
@@ -475,6 +491,9 @@ log_count(const char *s)
 	return n;
 }
 
+/* The configuration of the jobs seed_ended() seeds (NULL: none). */
+static const char *seed_ended_config;
+
 /*
  * Seed job n ended in state (finished or halted, its message), h1 failed
  * (exit 3, after h1_runs runs), h2 in h2_state, with a whole log.
@@ -497,7 +516,7 @@ seed_ended(struct efx *fx, uint64_t n, int state, const char *message,
 		.message = "exited with status 3",
 		.exitstatus = 3 };
 
-	seed_job(fx, n, NULL, job_timeout, start);
+	seed_job(fx, n, seed_ended_config, job_timeout, start);
 	seed_entry(fx, n, 0, start, -1, POGO_JOB_GATHERING,
 	    "job created; fetching host info", 0);
 	seed_entry(
@@ -651,6 +670,224 @@ TEST(schedule_of_a_held_job_from_memory)
 	ASSERT_ANSWER(&c, 200, "\"summary\":{\"waiting\":1,\"finished\":1}");
 	ASSERT_EQ(host_rows(&fx), rows);
 	efx_end(&fx);
+}
+
+/* A configuration with one external reference (SPEC 2.7) as a group. */
+static const char grp_config[] = "tag:\n"
+                                 "constraint:\n"
+                                 "  Grp one:\n"
+                                 "    max_parallel: 1\n";
+
+/* Store the answer h1, h2 of grp_config's reference with job n. */
+static void
+seed_grp_answer(struct efx *fx, uint64_t n)
+{
+	struct pogo_store_ref ref = {
+		.idx = 0, .ref = "Grp one", .hosts = hosts2, .nhosts = 2
+	};
+
+	ASSERT_OK(pogo_store_job_ref_set(fx->st, n, &ref));
+}
+
+/*
+ * Issue 9: a job whose configuration has an external reference is
+ * reloaded with the answer stored at submission, without running its
+ * resolver (there is no resolver path here): a running one (h1 in
+ * flight) after a restart keeps its group of 1, so h2 waits, and its
+ * schedule view shows the group; an ended one is reloaded for a retry.
+ * A job of schema 3, stored without its answers, is halted with why.
+ * Was: halted "cannot reload the job: configurations with resolvers are
+ * not supported by the dispatcher yet".
+ */
+TEST(reloaded_job_keeps_resolved_groups)
+{
+	struct efx fx;
+	struct client c;
+	struct pogo_store_job *j;
+	struct hostv h;
+
+	efx_seed(&fx);
+	seed_job(&fx, 0, grp_config, 0, 1000);
+	seed_entry(&fx, 0, 0, 1000, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
+	seed_entry(
+	    &fx, 0, 1, 1000, -1, POGO_JOB_RUNNING, "constraints computed", 0);
+	seed_host(&fx, 0, 0, POGO_HOST_RUNNING, "started", 1);
+	seed_entry(&fx, 0, 2, 1001, 0, POGO_HOST_RUNNING, "started", 0);
+	seed_grp_answer(&fx, 0);
+	/* As job 0, without its answer (a job of schema 3). */
+	seed_job(&fx, 1, grp_config, 0, 1000);
+	seed_entry(&fx, 1, 0, 1000, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
+	seed_entry(
+	    &fx, 1, 1, 1000, -1, POGO_JOB_RUNNING, "constraints computed", 0);
+	/* Ended, h1 failed. */
+	seed_ended_config = grp_config;
+	seed_ended(&fx, 2, POGO_JOB_FINISHED, "no more hosts to run",
+	    POGO_HOST_FINISHED, 0, 1000);
+	seed_grp_answer(&fx, 2);
+	efx_start(&fx);
+
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_RUNNING);
+	pogo_store_job_free(j);
+	h = host_of(&fx, 0, 1);
+	ASSERT_EQ(h.state, POGO_HOST_WAITING);
+	get(&fx, &c, "/v1/jobs/p0000000000/schedule");
+	ASSERT_ANSWER(&c, 200,
+	    "\"groups\":[{\"name\":\"Grp one\",\"limit\":1,\"count\":2,"
+	    "\"used\":1");
+	j = job_of(&fx, 1);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT_STR_EQ(j->state_message,
+	    "cannot reload the job: the answers of its resolvers were not "
+	    "stored");
+	pogo_store_job_free(j);
+
+	/* Ended: reloaded for a retry, the same group. */
+	post_op(&fx, &c, 2, "command=jobretry&host=h1");
+	ASSERT_ANSWER(&c, 200, "retry requested for 1 host(s)");
+	j = job_of(&fx, 2);
+	ASSERT_EQ(j->state, POGO_JOB_RUNNING);
+	pogo_store_job_free(j);
+	get(&fx, &c, "/v1/jobs/p0000000002/schedule");
+	ASSERT_ANSWER(&c, 200,
+	    "\"groups\":[{\"name\":\"Grp one\",\"limit\":1,\"count\":2");
+	seed_ended_config = NULL;
+	efx_end(&fx);
+}
+
+/* The number of stored answers of job n's references, and the first's
+ * hosts joined with ','. */
+struct refv {
+	int n;
+	char hosts[64];
+};
+
+static int
+refv_cb(const struct pogo_store_ref *ref, void *arg)
+{
+	struct refv *v = arg;
+	size_t i, len = 0;
+
+	if (v->n++ > 0)
+		return 0;
+	for (i = 0; i < ref->nhosts; i++)
+		len += (size_t)snprintf(v->hosts + len, sizeof(v->hosts) - len,
+		    "%s%s", i > 0 ? "," : "", ref->hosts[i]);
+	return 0;
+}
+
+static struct refv
+refs_of(struct efx *fx, uint64_t n)
+{
+	struct refv v;
+
+	memset(&v, 0, sizeof(v));
+	ASSERT_OK(pogo_store_job_refs(fx->st, n, refv_cb, &v));
+	return v;
+}
+
+/* Seed job n gathering with grp_config: only its first log entry. */
+static void
+seed_gathering(struct efx *fx, uint64_t n)
+{
+	seed_job(fx, n, grp_config, 0, 1000);
+	ASSERT_OK(pogo_store_job_state(fx->st, n, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0));
+	seed_entry(fx, n, 0, 1000, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
+}
+
+/*
+ * Run the loop until job n is stored in state; each turn waits for an
+ * event (the resolver's exit), bounded by a timer of 10 s.
+ */
+static void
+wait_job_state(struct efx *fx, uint64_t n, int state)
+{
+	struct pogo_store_job *j;
+	uv_timer_t t;
+	int i, now = -1;
+
+	ASSERT_OK(uv_timer_init(&fx->loop, &t));
+	ASSERT_OK(uv_timer_start(&t, efx_timeout_cb, 10000, 0));
+	t.data = fx;
+	fx->flag = 0;
+	for (i = 0; i < 100000 && fx->flag == 0; i++) {
+		j = job_of(fx, n);
+		now = j->state;
+		pogo_store_job_free(j);
+		if (now == state)
+			break;
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	}
+	fx->flag = 0;
+	uv_close((uv_handle_t *)&t, efx_closed_cb);
+	for (i = 0; i < 100000 && fx->flag == 0; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT_EQ(fx->flag, 1);
+	ASSERT_EQ(now, state);
+}
+
+/*
+ * Issue 9: a job still gathering when the dispatcher stopped (its
+ * resolvers had not answered: nothing ran) gathers again at the restart:
+ * its resolver runs, the answer is stored with it, and it runs.  One that
+ * needs secrets lost them (SPEC 6.4): halted "dispatcher restarted" once
+ * its resolver answered, the answer stored for its resume.
+ */
+TEST(gathering_job_resolves_again_after_restart)
+{
+	struct pogo_cfg_src src = { .home = "/nonexistent" };
+	char rdir[64], path[96], *text = NULL, *cause = NULL;
+	struct pogo_store_job *j;
+	struct refv v;
+	struct efx fx;
+	FILE *f;
+
+	strlcpy(rdir, "/tmp/pogo-test-deng-res.XXXXXX", sizeof(rdir));
+	ASSERT(mkdtemp(rdir) != NULL);
+	snprintf(path, sizeof(path), "%s/Grp", rdir);
+	ASSERT((f = fopen(path, "w")) != NULL);
+	fputs("#!/bin/sh\nprintf 'h2\\nh1\\n'\n", f);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_EQ(chmod(path, 0755), 0);
+
+	efx_seed(&fx);
+	seed_gathering(&fx, 0);
+	seed_key_id = "00112233445566778899aabbccddeeff"
+	              "00112233445566778899aabbccddeeff";
+	seed_gathering(&fx, 1);
+	seed_key_id = NULL;
+	xasprintf(&text,
+	    "dispatcher:\n"
+	    "  control_listen: 127.0.0.1:0\n"
+	    "  worker_listen: 127.0.0.1:0\n"
+	    "  resolver_path: %s\n",
+	    rdir);
+	if (pogo_cfg_load_text(
+	        text, strlen(text), "test", &src, &fx.cfg, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "cfg: %s", cause);
+	free(text);
+	free(fx.cfg->state_dir);
+	fx.cfg->state_dir = xstrdup(fx.dir);
+	efx_start(&fx);
+
+	wait_job_state(&fx, 0, POGO_JOB_RUNNING);
+	v = refs_of(&fx, 0);
+	ASSERT_EQ(v.n, 1);
+	ASSERT_STR_EQ(v.hosts, "h2,h1");
+	wait_job_state(&fx, 1, POGO_JOB_HALTED);
+	j = job_of(&fx, 1);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT_STR_EQ(j->state_message, "dispatcher restarted");
+	pogo_store_job_free(j);
+	v = refs_of(&fx, 1);
+	ASSERT_EQ(v.n, 1);
+	efx_end(&fx);
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(rmdir(rdir), 0);
 }
 
 /*

@@ -1229,7 +1229,8 @@ TEST(schedule_answers_are_capped_in_bytes)
 	dispatcher_end(&loop, d, cfg);
 }
 
-/* SPEC 11.2's envelope with the cause, pogo's 409 (pogo-api.8). */
+/* SPEC 11.2's envelope with the cause, pogo's 409 (pogo-api.8): no
+ * engine here, so the resolvers never answered (nothing is stored). */
 TEST(schedule_of_a_configuration_with_resolvers_is_409)
 {
 	struct pogo_cfg *cfg;
@@ -1247,7 +1248,7 @@ TEST(schedule_of_a_configuration_with_resolvers_is_409)
 	ASSERT(strncmp(c.buf, "HTTP/1.1 409 ", 13) == 0);
 	ASSERT(strstr(c.buf, "{\"meta\":{\"hostname\":\"") != NULL);
 	ASSERT(strstr(c.buf,
-	           "\"errors\":[\"configurations with resolvers are not "
-	           "supported by the dispatcher yet\"]}\n") != NULL);
+	           "\"errors\":[\"the answers of its resolvers were not "
+	           "stored\"]}\n") != NULL);
 	dispatcher_end(&loop, d, cfg);
 }

@@ -4,7 +4,8 @@
 /*
  * Unit tests of src/sched-view.c: the schedule of a stored job as data
  * (GET /v1/jobs/:jobid/schedule): threads and slots as pogo schedule
- * prints them, each slot's progress, groups with their holders, bounds.
+ * prints them, each slot's progress, groups with their holders, bounds;
+ * external references answered as stored.
  */
 #include "pogo/compat.h"
 
@@ -407,4 +408,57 @@ TEST(errors)
 	ASSERT_EQ(r, POGO_ERR_CONFIG);
 	ASSERT(cause != NULL);
 	free(cause);
+}
+
+/*
+ * Issue 9: a configuration with an external reference is viewed with
+ * the answer stored at submission (its group of the resolved hosts);
+ * without it, or with one of another reference, it is refused.
+ */
+TEST(external_reference_answered_from_the_store)
+{
+	static const char config[] = "tag:\n"
+	                             "constraint:\n"
+	                             "  Grp one:\n"
+	                             "    max_parallel: 1\n";
+	struct pogo_sched_view_ref ref = { .idx = 0, .ref = (char *)"Grp one" };
+	struct pogo_strv hosts = { 0 };
+	uint8_t states[3] = { POGO_HOST_RUNNING, POGO_HOST_WAITING,
+		POGO_HOST_WAITING };
+	struct pogo_json *o;
+	char *cause = NULL, *s;
+	size_t len;
+
+	pogo_strv_push(&ref.hosts, "a");
+	pogo_strv_push(&ref.hosts, "b");
+	pogo_strv_push(&hosts, "a");
+	pogo_strv_push(&hosts, "b");
+	pogo_strv_push(&hosts, "c");
+	o = pogo_json_new_object();
+	ASSERT_OK(pogo_sched_view_refs(
+	    config, &ref, 1, NULL, &hosts, states, true, 10, false, o, &cause));
+	s = pogo_json_print_line(o, &len);
+	ASSERT(strstr(s,
+	           "\"groups\":[{\"name\":\"Grp one\",\"limit\":1,"
+	           "\"count\":2,\"used\":1,\"holders\":[\"a\"]}]") != NULL);
+	free(s); /* o went with its printing */
+
+	o = pogo_json_new_object();
+	ASSERT_EQ(pogo_sched_view_refs(config, NULL, 0, NULL, &hosts, states,
+	              true, 10, false, o, &cause),
+	    POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause, "the answers of its resolvers were not stored");
+	free(cause);
+	cause = NULL;
+	ref.ref = (char *)"Grp two";
+	ASSERT_EQ(pogo_sched_view_refs(config, &ref, 1, NULL, &hosts, states,
+	              true, 10, false, o, &cause),
+	    POGO_ERR_CONFIG);
+	ASSERT_STR_EQ(cause,
+	    "the stored answers of its resolvers do not match its "
+	    "configuration");
+	free(cause);
+	pogo_json_free(o);
+	pogo_strv_clear(&ref.hosts);
+	pogo_strv_clear(&hosts);
 }

@@ -15,7 +15,9 @@
  * only itself; a visitor cannot restart the read it is called from; the
  * per-state host counts follow every change of the host rows (rolled-back
  * ones included) and survive a migration of a schema-1 database holding
- * real data; host pages in name order, with a state filter.
+ * real data; host pages in name order, with a state filter; the answers
+ * of a job's external references round-trip, and a schema-3 database
+ * is migrated to hold them.
  */
 #include "pogo/compat.h"
 
@@ -1815,6 +1817,170 @@ TEST(version_1_database_with_data_is_migrated)
 	ASSERT_EQ(n[POGO_HOST_WAITING], 3);
 	ASSERT_EQ(n[POGO_HOST_RUNNING], 3);
 	assert_counts_match_rows(fx.st, 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* The answers of a job's external references, as read back. */
+struct rcollect {
+	int n;
+	uint32_t idx[8];
+	char ref[8][32];
+	char hosts[8][64]; /* joined with ',' */
+	size_t nhosts[8];
+	char failure[8][64];
+	bool failed[8];
+};
+
+static int
+rcollect_cb(const struct pogo_store_ref *r, void *arg)
+{
+	struct rcollect *rc = arg;
+	size_t i, len;
+
+	ASSERT_LT(rc->n, 8);
+	rc->idx[rc->n] = r->idx;
+	strlcpy(rc->ref[rc->n], r->ref, sizeof(rc->ref[0]));
+	rc->nhosts[rc->n] = r->nhosts;
+	rc->hosts[rc->n][0] = '\0';
+	for (i = 0, len = 0; i < r->nhosts; i++) {
+		len += (size_t)snprintf(rc->hosts[rc->n] + len,
+		    sizeof(rc->hosts[0]) - len, "%s%s", i > 0 ? "," : "",
+		    r->hosts[i]);
+		ASSERT_LT(len, sizeof(rc->hosts[0]));
+	}
+	rc->failed[rc->n] = r->failure != NULL;
+	strlcpy(rc->failure[rc->n], r->failure != NULL ? r->failure : "",
+	    sizeof(rc->failure[0]));
+	rc->n++;
+	return 0;
+}
+
+/*
+ * Issue 9 (schema 4): the answers of a job's external references
+ * round-trip through a close and a reopen, in idx order: hosts in the
+ * resolver's order (duplicates and an empty answer kept), a failure, a
+ * replaced answer; a name with a newline is refused and leaves nothing;
+ * another job has none.
+ */
+TEST(job_refs_round_trip)
+{
+	struct fixture fx;
+	const char *const a[] = { "h2", "h1", "h2", "" };
+	const char *const b[] = { "x" };
+	const char *const nl[] = { "ok", "bad\nname" };
+	struct pogo_store_ref r0 = { .idx = 0, .ref = "Grp one" };
+	struct pogo_store_ref r1 = { .idx = 1, .ref = "Grp empty" };
+	struct pogo_store_ref r2 = {
+		.idx = 2, .ref = "Grp bad", .failure = "exited with status 1"
+	};
+	struct pogo_store_ref rn = { .idx = 3, .ref = "Grp nl" };
+	struct rcollect rc;
+	int pass;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	insert_job(fx.st, 0, "true");
+	insert_job(fx.st, 1, "true");
+	r0.hosts = b;
+	r0.nhosts = 1;
+	ASSERT_OK(pogo_store_job_ref_set(fx.st, 0, &r0));
+	/* The same idx again replaces it. */
+	r0.hosts = a;
+	r0.nhosts = 3;
+	ASSERT_OK(pogo_store_job_ref_set(fx.st, 0, &r0));
+	ASSERT_OK(pogo_store_job_ref_set(fx.st, 0, &r2));
+	ASSERT_OK(pogo_store_job_ref_set(fx.st, 0, &r1));
+	rn.hosts = nl;
+	rn.nhosts = 2;
+	ASSERT_EQ(pogo_store_job_ref_set(fx.st, 0, &rn), UV_EINVAL);
+	fx_commit(&fx);
+	for (pass = 0; pass < 2; pass++) {
+		memset(&rc, 0, sizeof(rc));
+		ASSERT_OK(pogo_store_job_refs(fx.st, 0, rcollect_cb, &rc));
+		ASSERT_EQ(rc.n, 3);
+		ASSERT_EQ(rc.idx[0], 0);
+		ASSERT_STR_EQ(rc.ref[0], "Grp one");
+		ASSERT_EQ(rc.nhosts[0], 3);
+		ASSERT_STR_EQ(rc.hosts[0], "h2,h1,h2");
+		ASSERT(!rc.failed[0]);
+		ASSERT_EQ(rc.idx[1], 1);
+		ASSERT_EQ(rc.nhosts[1], 0);
+		ASSERT(!rc.failed[1]);
+		ASSERT_EQ(rc.idx[2], 2);
+		ASSERT(rc.failed[2]);
+		ASSERT_STR_EQ(rc.failure[2], "exited with status 1");
+		ASSERT_EQ(rc.nhosts[2], 0);
+		memset(&rc, 0, sizeof(rc));
+		ASSERT_OK(pogo_store_job_refs(fx.st, 1, rcollect_cb, &rc));
+		ASSERT_EQ(rc.n, 0);
+		fx_close(&fx);
+		fx_open(&fx, NULL);
+	}
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/* Issue 9: a database of schema 3 (test/data/store/schema-3.sql, written
+ * by a real dispatcher and worker, a job with an external reference
+ * running) is migrated to schema 4: its jobs have no stored answers,
+ * which can then be stored; the rest is untouched. */
+TEST(version_3_database_with_data_is_migrated)
+{
+	const char *data = getenv("POGO_TEST_DATA");
+	const char *const hosts[] = { "r1", "r2", "r3" };
+	struct pogo_store_ref r0 = {
+		.idx = 0, .ref = "Grp one", .hosts = hosts, .nhosts = 3
+	};
+	struct fixture fx;
+	struct pogo_store_job *j = NULL;
+	struct rcollect rc;
+	sqlite3 *db = NULL;
+	char p[256], *sql = NULL, *err = NULL;
+	uint32_t n[POGO_HOST_NSTATES], len;
+	uint64_t next;
+	size_t sqllen;
+
+	snprintf(p, sizeof(p), "%s/store/schema-3.sql",
+	    data != NULL ? data : "test/data");
+	ASSERT_OK(pogo_str_read_file(p, 1 << 20, &sql, &sqllen));
+	fx_dir(&fx);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		harness_fail(__FILE__, __LINE__, "fixture: %s", err);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+	free(sql);
+	ASSERT_EQ(read_user_version(fx.dir), 3);
+
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_job_get(fx.st, 0, &j));
+	ASSERT(strstr(j->config, "Grp one:") != NULL);
+	ASSERT_EQ(j->state, POGO_JOB_RUNNING);
+	pogo_store_job_free(j);
+	memset(&rc, 0, sizeof(rc));
+	ASSERT_OK(pogo_store_job_refs(fx.st, 0, rcollect_cb, &rc));
+	ASSERT_EQ(rc.n, 0);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 1);
+	ASSERT_EQ(n[POGO_HOST_WAITING], 2);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FINISHED], 2);
+	assert_counts_match_rows(fx.st, 0);
+	ASSERT_OK(pogo_store_log_length(fx.st, 0, &len));
+	ASSERT_EQ(len, 10);
+	ASSERT_OK(pogo_store_next_job(fx.st, &next));
+	ASSERT_EQ(next, 2);
+	ASSERT_OK(pogo_store_job_ref_set(fx.st, 0, &r0));
+	fx_commit(&fx);
+	fx_close(&fx);
+	ASSERT_EQ(read_user_version(fx.dir), POGO_STORE_SCHEMA_VERSION);
+
+	fx_open(&fx, NULL);
+	memset(&rc, 0, sizeof(rc));
+	ASSERT_OK(pogo_store_job_refs(fx.st, 0, rcollect_cb, &rc));
+	ASSERT_EQ(rc.n, 1);
+	ASSERT_STR_EQ(rc.hosts[0], "r1,r2,r3");
 	fx_close(&fx);
 	fx_rm(&fx);
 }
