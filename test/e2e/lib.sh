@@ -300,10 +300,14 @@ ssh_test() {
 	    "$TEST_USER@$addr" "$@"
 }
 
-# start_pogo ROLE ARGS...: run "pogo ROLE ARGS" in the background.
+# start_pogo ROLE ARGS...: run "pogo ROLE ARGS" in the background.  Its
+# log is emptied first, here: the background child's own redirection may
+# come after the test's first look at the log, which would then read the
+# log of the ROLE started before (t5002 took its old ports).
 start_pogo() {
 	role=$1
 	shift
+	: >"$T/$role.log"
 	"$POGO" "$role" "$@" >"$T/$role.out" 2>"$T/$role.log" &
 	E2E_PIDS="$E2E_PIDS $!"
 	POGO_PID=$!

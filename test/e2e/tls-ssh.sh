@@ -24,6 +24,7 @@ tls_dispatcher_yaml
 start_pogo() {
 	role=$1
 	shift
+	: >"$T/$role.log" # as lib.sh's
 	ip netns exec "$E2E_NS" "$POGO" "$role" "$@" >"$T/$role.out" \
 	    2>"$T/$role.log" &
 	E2E_PIDS="$E2E_PIDS $!"
