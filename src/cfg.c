@@ -7,9 +7,10 @@
  *
  * Two steps.  libcyaml loads the document into a "raw" tree that mirrors
  * the file: every leaf is a string or a list of strings, NULL when absent
- * (or empty, or null).  -o overrides replace leaves of that tree, each
- * VALUE loaded by libcyaml with the leaf's own schema.  Then the raw tree
- * becomes struct pogo_cfg: defaults, strict numbers, addresses, paths.
+ * (or empty, or null; a listen address only when absent).  -o overrides
+ * replace leaves of that tree, each VALUE loaded by libcyaml with the
+ * leaf's own schema.  Then the raw tree becomes struct pogo_cfg:
+ * defaults, strict numbers, addresses, paths.
  */
 #include "pogo/compat.h"
 
@@ -100,6 +101,13 @@ struct cfg_raw {
 	CYAML_FIELD_STRING_PTR(key, CFG_OPT, st, m, 0, max)
 #define CFG_PATH(key, st, m) CFG_STR(key, st, m, POGO_CFG_MAX_STRING)
 #define CFG_SCALAR(key, st, m) CFG_STR(key, st, m, CFG_MAX_SCALAR)
+/*
+ * A listen address takes only absence as its default: an empty or null
+ * value loads as itself ("", "~", "null"), which cfg_addr refuses (#9).
+ */
+#define CFG_LISTEN(key, st, m)                                                \
+	CYAML_FIELD_STRING_PTR(key, CYAML_FLAG_OPTIONAL | CYAML_FLAG_POINTER, \
+	    st, m, 0, POGO_CFG_MAX_NAME)
 #define CFG_LIST(key, st, m, entry, max) \
 	CYAML_FIELD_SEQUENCE(key, CFG_OPT, st, m, entry, 0, max)
 #define CFG_SECTION(key, st, m, fields) \
@@ -122,7 +130,7 @@ static const cyaml_schema_field_t cfg_tls_fields[] = {
 };
 
 static const cyaml_schema_field_t cfg_api_fields[] = {
-	CFG_STR("listen", struct cfg_raw_api, listen, POGO_CFG_MAX_NAME),
+	CFG_LISTEN("listen", struct cfg_raw_api, listen),
 	CFG_STR(
 	    "dispatcher", struct cfg_raw_api, dispatcher, POGO_CFG_MAX_NAME),
 	CFG_SCALAR("auth", struct cfg_raw_api, auth),
@@ -136,10 +144,8 @@ static const cyaml_schema_field_t cfg_api_fields[] = {
 };
 
 static const cyaml_schema_field_t cfg_dispatcher_fields[] = {
-	CFG_STR("worker_listen", struct cfg_raw_dispatcher, worker_listen,
-	    POGO_CFG_MAX_NAME),
-	CFG_STR("control_listen", struct cfg_raw_dispatcher, control_listen,
-	    POGO_CFG_MAX_NAME),
+	CFG_LISTEN("worker_listen", struct cfg_raw_dispatcher, worker_listen),
+	CFG_LISTEN("control_listen", struct cfg_raw_dispatcher, control_listen),
 	CFG_PATH("namespace_dir", struct cfg_raw_dispatcher, namespace_dir),
 	CFG_PATH("resolver_path", struct cfg_raw_dispatcher, resolver_path),
 	CFG_SCALAR(
@@ -452,6 +458,12 @@ cfg_override(struct cfg_ctx *c, struct cfg_raw *raw, const char *kv)
 		base = *slot;
 		fields = f->value.mapping.fields;
 	}
+	/*
+	 * An empty VALUE is an empty value, as in the file (loaded as it is,
+	 * it would be no document at all).
+	 */
+	if (*value == '\0' && f->value.type != CYAML_SEQUENCE)
+		value = "\"\"";
 	pogo_strv_clear(&c->logs);
 	e = cyaml_load_data((const uint8_t *)value, strlen(value), &c->cc,
 	    &f->value, (cyaml_data_t **)&data,
@@ -798,8 +810,16 @@ static int
 cfg_addr(struct cfg_ctx *c, const char *key, const char *raw, const char *def,
     bool listen, struct pogo_cfg_addr *addr)
 {
+	static const char *const nulls[] = { "", "~", "null", "Null", "NULL" };
 	char *cause;
+	size_t i;
 
+	/* Not the default port, nor none (the code's empty address). */
+	for (i = 0; listen && raw != NULL && i < POGO_NELEM(nulls); i++)
+		if (strcmp(raw, nulls[i]) == 0)
+			return cfg_error(c, key,
+			    "an empty listen address; give HOST:PORT, or leave "
+			    "the key out for its default");
 	if (pogo_cfg_parse_addr(
 	        cfg_set(raw) ? raw : def, listen, addr, &cause) != 0) {
 		cfg_error(c, key, "%s", cause);

@@ -12,10 +12,10 @@
  *       ports, opens the store in cfg->state_dir ("" for an in-memory
  *       store: `pogo one` without --state-dir) and listens on
  *       dispatcher.control_listen, logging "Listening on <host>:<port>".
- *       An empty control_listen or worker_listen (set by code: a file's
- *       empty value is the default) means no such port: `pogo one`'s
- *       pair (pair.h) listens on nothing, its worker linked by
- *       pogo_dispatcher_worker_link().
+ *       An empty control_listen or worker_listen (set by code: cfg.c
+ *       refuses an empty one from a file or -o) means no such port:
+ *       `pogo one`'s pair (pair.h) listens on nothing, its worker linked
+ *       by pogo_dispatcher_worker_link().
  *   pogo_dispatcher_stop(d, cb, arg)
  *       stops listening, lets every pending request be answered, stops
  *       the engine and the worker layer (when plugged in), closes the

@@ -413,6 +413,64 @@ TEST(overrides_order_and_empty)
 	pogo_cfg_free(cfg);
 }
 
+static const struct pogo_cfg_addr *
+listen_of(const struct pogo_cfg *cfg, size_t i)
+{
+	if (i == 0)
+		return &cfg->api.listen;
+	return i == 1 ? &cfg->dispatcher.worker_listen
+	              : &cfg->dispatcher.control_listen;
+}
+
+/*
+ * A listen address that is empty or null, in the file or from -o, is an
+ * error that names the key (#9): it used to be the default port, where the
+ * code's empty address means no port at all (pogo one's pair).  Absent,
+ * the key is the default.
+ */
+TEST(listen_empty)
+{
+	static const char *const keys[] = { "api.listen",
+		"dispatcher.worker_listen", "dispatcher.control_listen" };
+	static const char *const values[] = { "", "\"\"", "''", "~", "null" };
+	const char *ov[2];
+	char text[128], want[256], o1[64], o2[64], *cause;
+	struct pogo_cfg *cfg;
+	size_t i, j, dot;
+
+	for (i = 0; i < POGO_NELEM(keys); i++) {
+		dot = strcspn(keys[i], ".");
+		for (j = 0; j < POGO_NELEM(values); j++) {
+			snprintf(text, sizeof(text), "%.*s:\n  %s: %s\n",
+			    (int)dot, keys[i], keys[i] + dot + 1, values[j]);
+			snprintf(want, sizeof(want),
+			    "t.yaml: %s: an empty listen address; give "
+			    "HOST:PORT, or leave the key out for its default",
+			    keys[i]);
+			expect_fail(text, NULL, 0, want);
+			snprintf(o1, sizeof(o1), "%s=%s", keys[i], values[j]);
+			ov[0] = o1;
+			snprintf(want, sizeof(want),
+			    "-o %s: %s: an empty listen address; give "
+			    "HOST:PORT, or leave the key out for its default",
+			    o1, keys[i]);
+			expect_fail("", ov, 1, want);
+		}
+		/* The last -o wins, empty or not. */
+		snprintf(o1, sizeof(o1), "%s=", keys[i]);
+		snprintf(o2, sizeof(o2), "%s=127.0.0.1:9", keys[i]);
+		ov[0] = o2;
+		ov[1] = o1;
+		expect_fail("", ov, 2, "an empty listen address");
+		ov[0] = o1;
+		ov[1] = o2;
+		cfg = load("", ov, 2, &cause);
+		ASSERT(cfg != NULL);
+		ASSERT_STR_EQ(listen_of(cfg, i)->str, "127.0.0.1:9");
+		pogo_cfg_free(cfg);
+	}
+}
+
 TEST(overrides_bad)
 {
 	const char *o1[] = { "dispatcher.bogus=1" };
