@@ -69,6 +69,8 @@ struct deng {
 	struct pogo_secret_cache *secrets; /* SPEC 7.4 */
 	struct djob *jobs;
 	struct dresolve *resolving; /* jobs gathering their resolvers */
+	struct dload *loading; /* ended jobs being reloaded (deng_load_op) */
+	unsigned nloading;
 	uint64_t nresolving;
 	struct djob **byn; /* job n -> its engine job (numbers are dense) */
 	size_t nbyn;
@@ -90,6 +92,41 @@ struct dresolve {
 	struct pogo_sched_config *cfg;
 	char *halted; /* a halt asked for meanwhile: its reason */
 	struct dresolve *next;
+};
+
+/*
+ * What is read of a job to reload it (deng_build(), deng_load()): its
+ * host rows and log entries, copied, in index order; read in pages, one
+ * per loop turn, for an ended job reloaded for an operation.
+ */
+struct dsnap {
+	struct pogo_store_host *hosts;
+	uint32_t nhosts;
+	struct pogo_store_entry *log;
+	uint32_t nlog;
+	uint32_t next_host; /* the next page's first index */
+	uint32_t next_entry;
+	bool hosts_done;
+	bool log_done;
+};
+
+/* Rows read per loop turn when a job is reloaded for an operation. */
+#define DENG_LOAD_ROWS 2048
+/* Reloads at once, and requests waiting for one. */
+#define DENG_LOADS 4
+#define DENG_LOAD_WAITERS 64
+
+/* An ended job being reloaded for operations (deng_load_op()). */
+struct dload {
+	struct deng *eng; /* NULL once the engine stopped */
+	uint64_t n;
+	struct dsnap snap;
+	struct {
+		void (*cb)(void *cookie, int status);
+		void *cookie;
+	} waiters[DENG_LOAD_WAITERS];
+	unsigned nwaiters;
+	struct dload *next;
 };
 
 struct dbarrier {
@@ -762,12 +799,12 @@ enum deng_why {
  * Build job n from its stored record on the engine's dispatch (not
  * started).  resolved (taken; may be NULL): the job's configuration,
  * parsed and its external references resolved (deng_resolved_cb()),
- * built here.  Returns the job, or NULL when it cannot be built (see
+ * built here.  snap (may be NULL: read here): its hosts, read already.  Returns the job, or NULL when it cannot be built (see
  * enum deng_why).
  */
 static struct djob *
 deng_build(struct deng *eng, uint64_t n, enum deng_why mode,
-    struct pogo_sched_config *resolved)
+    struct pogo_sched_config *resolved, const struct dsnap *snap)
 {
 	struct pogo_job_opts jopts;
 	struct pogo_strv hosts = { 0 };
@@ -781,9 +818,12 @@ deng_build(struct deng *eng, uint64_t n, enum deng_why mode,
 	dj->n = n;
 	dj->refs = 1;
 	snprintf(dj->id, sizeof(dj->id), "p%010" PRIu64, n);
+	for (i = 0; snap != NULL && i < snap->nhosts; i++)
+		pogo_strv_push(&hosts, snap->hosts[i].name);
 	if ((r = pogo_store_job_get(eng->st, n, &dj->rec)) != 0 ||
-	    (r = pogo_store_hosts(eng->st, n, 0, 0, deng_host_cb, &hosts)) !=
-	        0) {
+	    (snap == NULL &&
+	        (r = pogo_store_hosts(
+	             eng->st, n, 0, 0, deng_host_cb, &hosts)) != 0)) {
 		xasprintf(&cause, "%s: %s",
 		    mode != DENG_SUBMITTED ? "store" : "cannot load the job",
 		    pogo_strerror(r));
@@ -887,8 +927,8 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 	} else if (rs->halted != NULL) {
 		pogo_sched_config_free(rs->cfg);
 		deng_refuse(eng, rs->n, rs->halted, true);
-	} else if ((dj = deng_build(eng, rs->n, DENG_SUBMITTED, rs->cfg)) !=
-	    NULL)
+	} else if ((dj = deng_build(
+	                eng, rs->n, DENG_SUBMITTED, rs->cfg, NULL)) != NULL)
 		pogo_job_start(dj->job);
 	free(rs->halted);
 	free(rs);
@@ -959,7 +999,7 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 	free(cause);
 	pogo_sched_config_free(cfg);
 	pogo_store_job_free(rec);
-	if ((dj = deng_build(eng, n, DENG_SUBMITTED, NULL)) == NULL)
+	if ((dj = deng_build(eng, n, DENG_SUBMITTED, NULL, NULL)) == NULL)
 		return;
 	if (deng_needs_secrets(dj) && secrets != NULL &&
 	    secrets->key_id != NULL)
@@ -1059,13 +1099,16 @@ deng_load_entry(const struct pogo_store_entry *se, void *arg)
 }
 
 /*
- * Give the loaded job dj what was stored: its log, its hosts, its state.
- * Returns 0, or an error and *causep (what failed; the caller frees it).
+ * Give the loaded job dj what was stored: its log, its hosts, its state
+ * (from snap when not NULL, else read here).  Returns 0, or an error and
+ * *causep (what failed; the caller frees it).
  */
 static int
-deng_load(struct deng *eng, struct djob *dj, char **causep)
+deng_load(
+    struct deng *eng, struct djob *dj, const struct dsnap *snap, char **causep)
 {
 	struct deng_load ld;
+	uint32_t i;
 	int r;
 
 	memset(&ld, 0, sizeof(ld));
@@ -1079,9 +1122,19 @@ deng_load(struct deng *eng, struct djob *dj, char **causep)
 		return POGO_ERR_STATE;
 	}
 	/* A visitor's error only stops the read: its cause tells. */
-	r = pogo_store_log(eng->st, dj->n, 0, 0, deng_load_entry, &ld);
-	if (r == 0 && ld.cause == NULL)
-		r = pogo_store_hosts(eng->st, dj->n, 0, 0, deng_load_host, &ld);
+	if (snap != NULL) {
+		for (i = 0, r = 0; r == 0 && i < snap->nlog; i++)
+			r = deng_load_entry(&snap->log[i], &ld);
+		for (i = 0; r == 0 && i < snap->nhosts; i++)
+			r = deng_load_host(&snap->hosts[i], &ld);
+		if (ld.cause != NULL)
+			r = 0; /* told below */
+	} else {
+		r = pogo_store_log(eng->st, dj->n, 0, 0, deng_load_entry, &ld);
+		if (r == 0 && ld.cause == NULL)
+			r = pogo_store_hosts(
+			    eng->st, dj->n, 0, 0, deng_load_host, &ld);
+	}
 	if (r == 0 && ld.cause != NULL)
 		r = POGO_ERR_STATE;
 	if (r == 0 && ld.next == 0) {
@@ -1189,10 +1242,10 @@ deng_restore(struct deng *eng)
 	if ((r = pogo_store_jobs(eng->st, deng_active_job, &sc)) != 0)
 		log_error("cannot reload the jobs: %s", pogo_strerror(r));
 	for (i = 0; i < active->n; i++) {
-		if ((dj = deng_build(eng, active->v[i], DENG_RESTART, NULL)) ==
-		    NULL)
+		if ((dj = deng_build(
+		         eng, active->v[i], DENG_RESTART, NULL, NULL)) == NULL)
 			continue;
-		if ((r = deng_load(eng, dj, &cause)) != 0) {
+		if ((r = deng_load(eng, dj, NULL, &cause)) != 0) {
 			/* Dropped and halted, as if never built. */
 			deng_drop(eng, dj);
 			xasprintf(&why, "cannot reload the job: %s", cause);
@@ -1275,6 +1328,7 @@ deng_stop(
 	struct djob *dj;
 
 	struct dresolve *rs;
+	struct dload *ld;
 
 	eng->done = done;
 	eng->darg = darg;
@@ -1289,6 +1343,15 @@ deng_stop(
 		eng->resolving = rs->next;
 		rs->eng = NULL;
 	}
+	/*
+	 * Reloads in progress end at their next step, telling nobody: the
+	 * dispatcher has answered every request before it stops the engine.
+	 */
+	while ((ld = eng->loading) != NULL) {
+		eng->loading = ld->next;
+		ld->eng = NULL;
+	}
+	eng->nloading = 0;
 	pogo_resolver_cancel_all(eng->loop);
 	eng->nresolving = 0;
 	/* Every cached secret is wiped (SPEC 7.4, 10.4). */
@@ -1313,39 +1376,42 @@ deng_stop(
 }
 
 /*
- * The engine's job n; a job of the store that ended (in this process or
- * before a restart) is reloaded from the store and started as a loaded
- * job (job.h), so that resume, retry and skip apply to it (SPEC 5.5,
- * 6.4); it is freed again once it ends again (deng_free_cb()).  NULL and
- * *rp: POGO_ERR_NOTFOUND (no such job, or one not handed over yet), or
- * POGO_ERR_STORE (it cannot be reloaded; logged).
+ * May job n, not held, be reloaded for an operation?  0 (it ended), or
+ * the operation's error: POGO_ERR_NOTFOUND (no such job, or an active
+ * one not handed over yet), POGO_ERR_STORE.
  */
-static struct djob *
-deng_get(struct deng *eng, uint64_t n, int *rp)
+static int
+deng_reloadable(struct deng *eng, uint64_t n)
 {
 	struct pogo_store_job *rec = NULL;
-	struct djob *dj;
-	char *cause = NULL;
 	int r, state;
 
-	*rp = 0;
-	if ((dj = deng_find_n(eng, n)) != NULL)
-		return dj;
-	if ((r = pogo_store_job_get(eng->st, n, &rec)) != 0) {
-		*rp = r == POGO_ERR_NOTFOUND ? r : POGO_ERR_STORE;
-		return NULL;
-	}
+	if ((r = pogo_store_job_get(eng->st, n, &rec)) != 0)
+		return r == POGO_ERR_NOTFOUND ? r : POGO_ERR_STORE;
 	state = rec->state;
 	pogo_store_job_free(rec);
-	if (state == POGO_JOB_GATHERING || state == POGO_JOB_RUNNING) {
-		*rp = POGO_ERR_NOTFOUND;
-		return NULL;
-	}
-	if ((dj = deng_build(eng, n, DENG_DEMAND, NULL)) == NULL) {
+	if (state == POGO_JOB_GATHERING || state == POGO_JOB_RUNNING)
+		return POGO_ERR_NOTFOUND;
+	return 0;
+}
+
+/*
+ * Reload ended job n (its rows in snap, or read here when NULL) and
+ * start it as a loaded job; NULL and *rp POGO_ERR_STORE if it cannot be
+ * (logged).
+ */
+static struct djob *
+deng_reload(struct deng *eng, uint64_t n, const struct dsnap *snap, int *rp)
+{
+	struct djob *dj;
+	char *cause = NULL;
+	int r;
+
+	if ((dj = deng_build(eng, n, DENG_DEMAND, NULL, snap)) == NULL) {
 		*rp = POGO_ERR_STORE;
 		return NULL;
 	}
-	if ((r = deng_load(eng, dj, &cause)) != 0) {
+	if ((r = deng_load(eng, dj, snap, &cause)) != 0) {
 		log_error("job %s: cannot reload the job: %s", dj->id, cause);
 		free(cause);
 		deng_drop(eng, dj);
@@ -1355,7 +1421,203 @@ deng_get(struct deng *eng, uint64_t n, int *rp)
 	log_info("job %s: reloaded from the store (%s)", dj->id,
 	    pogo_job_state_name(dj->rec->state));
 	pogo_job_start(dj->job);
+	*rp = 0;
 	return dj;
+}
+
+/*
+ * The engine's job n; a job of the store that ended (in this process or
+ * before a restart) is reloaded from the store and started as a loaded
+ * job (job.h), so that resume, retry and skip apply to it (SPEC 5.5,
+ * 6.4); it is freed again once it ends again (deng_free_cb()).  NULL and
+ * *rp: POGO_ERR_NOTFOUND (no such job, or one not handed over yet), or
+ * POGO_ERR_STORE (it cannot be reloaded; logged).  The control port has
+ * the engine reload it first, a page of rows per loop turn
+ * (deng_load_op()); one not held here is read at once.
+ */
+static struct djob *
+deng_get(struct deng *eng, uint64_t n, int *rp)
+{
+	struct djob *dj;
+
+	*rp = 0;
+	if ((dj = deng_find_n(eng, n)) != NULL)
+		return dj;
+	if ((*rp = deng_reloadable(eng, n)) != 0)
+		return NULL;
+	return deng_reload(eng, n, NULL, rp);
+}
+
+static void
+dsnap_clear(struct dsnap *snap)
+{
+	uint32_t i;
+
+	for (i = 0; i < snap->nhosts; i++) {
+		free((char *)snap->hosts[i].name);
+		free((char *)snap->hosts[i].message);
+		free((char *)snap->hosts[i].task_id);
+		free((char *)snap->hosts[i].worker);
+		free((char *)snap->hosts[i].worker_instance);
+	}
+	for (i = 0; i < snap->nlog; i++) {
+		free((char *)snap->log[i].host_name);
+		free((char *)snap->log[i].message);
+	}
+	free(snap->hosts);
+	free(snap->log);
+	memset(snap, 0, sizeof(*snap));
+}
+
+static char *
+deng_strdup(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+static int
+deng_snap_host(const struct pogo_store_host *h, void *arg)
+{
+	struct dsnap *snap = arg;
+	struct pogo_store_host *c;
+
+	if ((snap->nhosts & (snap->nhosts - 1)) == 0)
+		snap->hosts = xreallocarray(snap->hosts,
+		    snap->nhosts ? (size_t)snap->nhosts * 2 : 1,
+		    sizeof(*snap->hosts));
+	c = &snap->hosts[snap->nhosts++];
+	*c = *h;
+	c->name = deng_strdup(h->name);
+	c->message = deng_strdup(h->message);
+	c->task_id = deng_strdup(h->task_id);
+	c->worker = deng_strdup(h->worker);
+	c->worker_instance = deng_strdup(h->worker_instance);
+	snap->next_host = h->idx + 1;
+	return 0;
+}
+
+static int
+deng_snap_entry(const struct pogo_store_entry *e, void *arg)
+{
+	struct dsnap *snap = arg;
+	struct pogo_store_entry *c;
+
+	if ((snap->nlog & (snap->nlog - 1)) == 0)
+		snap->log = xreallocarray(snap->log,
+		    snap->nlog ? (size_t)snap->nlog * 2 : 1,
+		    sizeof(*snap->log));
+	c = &snap->log[snap->nlog++];
+	*c = *e;
+	c->host_name = deng_strdup(e->host_name);
+	c->message = deng_strdup(e->message);
+	snap->next_entry = e->index + 1;
+	return 0;
+}
+
+/*
+ * Read the next page of job n's rows into snap: hosts, then log entries,
+ * at most DENG_LOAD_ROWS.  Returns 0 (snap->log_done: all read) or the
+ * store's error.
+ */
+static int
+deng_snap_page(struct deng *eng, uint64_t n, struct dsnap *snap)
+{
+	uint32_t before;
+	int r;
+
+	if (!snap->hosts_done) {
+		before = snap->nhosts;
+		r = pogo_store_hosts(eng->st, n, snap->next_host,
+		    DENG_LOAD_ROWS, deng_snap_host, snap);
+		snap->hosts_done = snap->nhosts - before < DENG_LOAD_ROWS;
+		return r;
+	}
+	before = snap->nlog;
+	r = pogo_store_log(eng->st, n, snap->next_entry, DENG_LOAD_ROWS,
+	    deng_snap_entry, snap);
+	snap->log_done = snap->nlog - before < DENG_LOAD_ROWS;
+	return r;
+}
+
+static struct dload *
+deng_loading(struct deng *eng, uint64_t n)
+{
+	struct dload *ld;
+
+	for (ld = eng->loading; ld != NULL; ld = ld->next)
+		if (ld->n == n)
+			return ld;
+	return NULL;
+}
+
+static void deng_load_step(struct pogo_store *st, int status, void *arg);
+
+/*
+ * The next page of a reload, a loop turn after the last (an after-commit
+ * callback is always later than its call); the last one builds the job
+ * from them, starts it and tells the waiters in the same turn.
+ */
+static void
+deng_load_step(struct pogo_store *st, int status, void *arg)
+{
+	struct dload *ld = arg, **pp;
+	struct deng *eng = ld->eng;
+	int r = status != 0 ? POGO_ERR_STORE : 0;
+	unsigned i;
+
+	if (eng == NULL) {
+		/* The engine stopped meanwhile: nobody waits. */
+		dsnap_clear(&ld->snap);
+		free(ld);
+		return;
+	}
+	if (r == 0 && (r = deng_snap_page(eng, ld->n, &ld->snap)) != 0)
+		r = POGO_ERR_STORE;
+	if (r == 0 && !ld->snap.log_done) {
+		pogo_store_after_commit(eng->st, deng_load_step, ld);
+		return;
+	}
+	for (pp = &eng->loading; *pp != ld; pp = &(*pp)->next)
+		;
+	*pp = ld->next;
+	eng->nloading--;
+	/* Its record is read now: an alter meanwhile is in it. */
+	if (r == 0 && deng_find_n(eng, ld->n) == NULL &&
+	    (r = deng_reloadable(eng, ld->n)) == 0)
+		(void)deng_reload(eng, ld->n, &ld->snap, &r);
+	dsnap_clear(&ld->snap);
+	for (i = 0; i < ld->nwaiters; i++)
+		ld->waiters[i].cb(ld->waiters[i].cookie, r);
+	free(ld);
+}
+
+/* pogo_dispatcher_engine.load (dispatcher.h). */
+static int
+deng_load_op(struct pogo_dispatcher *d, uint64_t n,
+    void (*cb)(void *cookie, int status), void *cookie, void *arg)
+{
+	struct deng *eng = arg;
+	struct dload *ld;
+
+	if (deng_find_n(eng, n) != NULL || deng_reloadable(eng, n) != 0)
+		return 0;
+	if ((ld = deng_loading(eng, n)) == NULL) {
+		if (eng->nloading == DENG_LOADS)
+			return UV_EBUSY;
+		ld = xcalloc(1, sizeof(*ld));
+		ld->eng = eng;
+		ld->n = n;
+		ld->next = eng->loading;
+		eng->loading = ld;
+		eng->nloading++;
+		pogo_store_after_commit(eng->st, deng_load_step, ld);
+	}
+	if (ld->nwaiters == DENG_LOAD_WAITERS)
+		return UV_EBUSY;
+	ld->waiters[ld->nwaiters].cb = cb;
+	ld->waiters[ld->nwaiters].cookie = cookie;
+	ld->nwaiters++;
+	return UV_EAGAIN;
 }
 
 /* A job gathering its resolvers (deng_submitted()), or NULL. */
@@ -1635,7 +1897,8 @@ deng_hosts(struct pogo_dispatcher *d, uint64_t n, struct pogo_strv *hosts,
 
 static const struct pogo_dispatcher_engine deng_table = { deng_submitted,
 	deng_stop, deng_jobs_active, deng_halt, deng_kill, deng_resume,
-	deng_retry, deng_skip, deng_alter, deng_locks, deng_hosts };
+	deng_retry, deng_skip, deng_alter, deng_locks, deng_hosts,
+	deng_load_op };
 
 struct pogo_exec *
 pogo_dispatcher_engine_start(

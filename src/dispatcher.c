@@ -1868,7 +1868,7 @@ disp_jobop_secret_error(
  */
 static void
 disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
-    const struct pogo_store_job *j, const char *id)
+    const struct pogo_store_job *j, const char *id, int loaded)
 {
 	struct pogo_dispatcher_secrets sec;
 	struct disp_submit *s;
@@ -1878,7 +1878,9 @@ disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	if (!disp_jobop_secrets(d, req, &s, &sec))
 		goto out;
 	/* The engine reloads a job that ended from the store. */
-	if (d->engine != NULL && d->engine->resume != NULL && !d->stopping)
+	if (loaded != 0)
+		r = loaded;
+	else if (d->engine != NULL && d->engine->resume != NULL && !d->stopping)
 		r = d->engine->resume(
 		    d, j->job, sec.key_id != NULL ? &sec : NULL, d->engine_arg);
 	if (r == POGO_ERR_NOTFOUND || r == POGO_ERR_STATE) {
@@ -1937,7 +1939,7 @@ disp_jobop_hosts(struct pogo_dispatcher *d, struct pogo_http_req *req,
 /* jobretry and jobskip: results per host, in the request's order. */
 static void
 disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
-    const struct pogo_store_job *j, const char *id, bool retry)
+    const struct pogo_store_job *j, const char *id, bool retry, int loaded)
 {
 	struct pogo_dispatcher_secrets sec = { 0 };
 	struct disp_submit *s = NULL;
@@ -1959,7 +1961,9 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	if (retry && !disp_jobop_secrets(d, req, &s, &sec))
 		goto out;
 	results = xcalloc(hosts.n, sizeof(*results));
-	if (d->engine == NULL || d->stopping)
+	if (loaded != 0)
+		r = loaded;
+	else if (d->engine == NULL || d->stopping)
 		;
 	else if (retry && d->engine->retry != NULL)
 		r = d->engine->retry(d, j->job, (const char *const *)hosts.v,
@@ -2050,10 +2054,74 @@ disp_jobop_alter(struct pogo_dispatcher *d, struct pogo_http_req *req,
  * a state conflict, 400 for a bad command, host or attribute; answered
  * after the changes are committed.
  */
+/* disp_jobop_run()'s loaded once the engine holds the job (errors are
+ * negative). */
+#define DISP_LOADED 1
+
+/* A job operation waiting for the engine to reload its job. */
+struct disp_jobop_wait {
+	struct pogo_dispatcher *d;
+	struct pogo_http_req *req;
+};
+
+static void disp_jobop_run(
+    struct pogo_dispatcher *d, struct pogo_http_req *req, int loaded);
+
+static void
+disp_jobop_loaded_cb(void *cookie, int status)
+{
+	struct disp_jobop_wait *w = cookie;
+
+	/* 0: the engine holds the job in this turn; else the answer. */
+	disp_jobop_run(w->d, w->req, status != 0 ? status : DISP_LOADED);
+	free(w);
+}
+
+/*
+ * Have the engine hold job j before an operation on it (a job that
+ * ended is reloaded a page of rows per loop turn, never all at once on
+ * the loop: dispatcher.h, load).  false: the request waits for it, or
+ * was answered (503).
+ */
+static bool
+disp_jobop_load(struct pogo_dispatcher *d, struct pogo_http_req *req,
+    const struct pogo_store_job *j)
+{
+	struct disp_jobop_wait *w;
+	int r;
+
+	if (d->stopping || d->engine == NULL || d->engine->load == NULL)
+		return true;
+	w = xcalloc(1, sizeof(*w));
+	w->d = d;
+	w->req = req;
+	r = d->engine->load(d, j->job, disp_jobop_loaded_cb, w, d->engine_arg);
+	if (r == UV_EAGAIN)
+		return false;
+	free(w);
+	if (r == UV_EBUSY) {
+		pogo_http_req_add_header(req, "Retry-After", "1");
+		disp_error(d, req, 503,
+		    "too many jobs being reloaded from the store; try again "
+		    "later");
+		return false;
+	}
+	return true;
+}
+
 static void
 disp_jobop(struct pogo_http_req *req, void *arg)
 {
-	struct pogo_dispatcher *d = arg;
+	disp_jobop_run(arg, req, 0);
+}
+
+/*
+ * loaded: 0 before the engine was asked to hold the job, DISP_LOADED
+ * once it holds it, or the operation's error from the reload.
+ */
+static void
+disp_jobop_run(struct pogo_dispatcher *d, struct pogo_http_req *req, int loaded)
+{
 	const char *cmd = pogo_http_req_param(req, "command");
 	const char *id = pogo_http_req_route_param(req, "jobid");
 	const char *admin = pogo_http_req_header(req, "X-Pogo-Admin");
@@ -2072,12 +2140,20 @@ disp_jobop(struct pogo_http_req *req, void *arg)
 		disp_error(d, req, 403, "%s", DISP_LOCAL_ADMINS);
 	else if (strcmp(cmd, "jobhalt") == 0)
 		disp_jobop_halt(d, req, j, id);
+	else if ((strcmp(cmd, "jobresume") == 0 ||
+	             strcmp(cmd, "jobretry") == 0 ||
+	             strcmp(cmd, "jobskip") == 0) &&
+	    loaded == 0 && !disp_jobop_load(d, req, j))
+		; /* waits for the reload, or answered */
 	else if (strcmp(cmd, "jobresume") == 0)
-		disp_jobop_resume(d, req, j, id);
+		disp_jobop_resume(
+		    d, req, j, id, loaded == DISP_LOADED ? 0 : loaded);
 	else if (strcmp(cmd, "jobretry") == 0)
-		disp_jobop_hostop(d, req, j, id, true);
+		disp_jobop_hostop(
+		    d, req, j, id, true, loaded == DISP_LOADED ? 0 : loaded);
 	else if (strcmp(cmd, "jobskip") == 0)
-		disp_jobop_hostop(d, req, j, id, false);
+		disp_jobop_hostop(
+		    d, req, j, id, false, loaded == DISP_LOADED ? 0 : loaded);
 	else if (strcmp(cmd, "jobalter") == 0)
 		disp_jobop_alter(d, req, j, id);
 	else

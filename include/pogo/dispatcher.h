@@ -169,6 +169,20 @@ struct pogo_dispatcher_engine {
 	 */
 	int (*hosts)(struct pogo_dispatcher *d, uint64_t job,
 	    struct pogo_strv *hosts, uint8_t **states, void *arg);
+	/*
+	 * Before resume, retry or skip (may be NULL): make the engine hold
+	 * job.  0: it holds it, or has nothing to reload (the operation
+	 * answers as without this call).  UV_EAGAIN: it reloads the job
+	 * (one that ended, SPEC 6.4) from the store a page of rows per loop
+	 * turn, so that a large job never holds the loop long, then calls
+	 * cb(cookie, status) once, from the loop: status 0 (it holds the
+	 * job until the end of that turn: do the operation from cb) or the
+	 * operation's error (POGO_ERR_NOTFOUND, POGO_ERR_STORE).  UV_EBUSY:
+	 * too many reloads or waiters at once (try again later).  cb is
+	 * never called once the engine stops.
+	 */
+	int (*load)(struct pogo_dispatcher *d, uint64_t job,
+	    void (*cb)(void *cookie, int status), void *cookie, void *arg);
 };
 
 /*

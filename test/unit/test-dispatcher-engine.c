@@ -12,13 +12,15 @@
  * this process (freed, then reloaded from the store on demand).  The
  * schedule of a job the engine holds comes from its memory.  A job with
  * external references (SPEC 2.7) is reloaded with the answers stored at
- * submission; one stopped while gathering gathers again.
+ * submission; one stopped while gathering gathers again.  An ended job
+ * is reloaded for an operation a page of rows per loop turn.
  */
 #include "pogo/compat.h"
 
 #include <netinet/in.h>
 #include <sys/stat.h>
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -403,12 +405,11 @@ client_connect_cb(uv_connect_t *cr, int status)
 	    (uv_stream_t *)&c->tcp, client_alloc_cb, client_read_cb));
 }
 
-/* Send req (taken) to the control port; the whole answer in c->buf. */
+/* Send req (taken) to the control port; the answer comes in c->buf. */
 static void
-request(struct efx *fx, struct client *c, char *req)
+request_start(struct efx *fx, struct client *c, char *req)
 {
 	struct sockaddr_storage ss;
-	int i;
 
 	memset(c, 0, sizeof(*c));
 	c->req = req;
@@ -418,10 +419,34 @@ request(struct efx *fx, struct client *c, char *req)
 	c->conn.data = c;
 	ASSERT_OK(uv_tcp_connect(
 	    &c->conn, &c->tcp, (struct sockaddr *)&ss, client_connect_cb));
+}
+
+/* Send req (taken) to the control port; the whole answer in c->buf. */
+static void
+request(struct efx *fx, struct client *c, char *req)
+{
+	int i;
+
+	request_start(fx, c, req);
 	for (i = 0; i < 100000 && !c->done; i++)
 		uv_run(&fx->loop, UV_RUN_ONCE);
 	ASSERT(c->done);
 	free(c->req);
+}
+
+/* POST form to /v1/jobs/p<n> as request_start(). */
+static void
+post_op_start(struct efx *fx, struct client *c, uint64_t n, const char *form)
+{
+	char *req;
+
+	xasprintf(&req,
+	    "POST /v1/jobs/p%010llu HTTP/1.1\r\nHost: x\r\n"
+	    "Connection: close\r\n"
+	    "Content-Type: application/x-www-form-urlencoded\r\n"
+	    "Content-Length: %zu\r\n\r\n%s",
+	    (unsigned long long)n, strlen(form), form);
+	request_start(fx, c, req);
 }
 
 /* POST form to /v1/jobs/p<n>; the whole answer in c->buf. */
@@ -888,6 +913,120 @@ TEST(gathering_job_resolves_again_after_restart)
 	efx_end(&fx);
 	ASSERT_EQ(unlink(path), 0);
 	ASSERT_EQ(rmdir(rdir), 0);
+}
+
+/* Host rows read per loop turn, the most in one turn. */
+struct turns {
+	struct efx *fx;
+	uv_check_t check;
+	uint64_t last;
+	uint64_t max;
+	unsigned n;
+};
+
+static void
+turns_cb(uv_check_t *h)
+{
+	struct turns *t = h->data;
+	uint64_t now = host_rows(t->fx);
+
+	if (now - t->last > t->max)
+		t->max = now - t->last;
+	t->last = now;
+	t->n++;
+}
+
+/*
+ * Finding F-I of issue 11's review: a job that ended is reloaded for an
+ * operation a page of rows per loop turn, never all at once on the loop:
+ * jobretry of a host of an ended job of 10,000 hosts (and as many log
+ * entries) reads at most 2,048 host rows in any one turn, over several
+ * turns, and answers as before; a second request for the same job while
+ * it loads waits for the same reload (the job is reloaded once).  Was:
+ * all 10,000 rows (and the log) read in the request's turn.
+ */
+TEST(ended_job_reloaded_a_page_per_loop_turn)
+{
+	enum { N = 10000 };
+	struct efx fx;
+	struct client c, c2;
+	struct turns t;
+	struct pogo_store_job j = { .job = 0,
+		.state = POGO_JOB_RUNNING,
+		.user = "alice",
+		.command = "true",
+		.task_name = "local",
+		.timeout = 600,
+		.ssh_port = -1,
+		.connect_timeout = -1,
+		.start_time = 1000 };
+	struct pogo_store_host h = { .exitstatus = 0,
+		.runs = 1,
+		.start_time = 1001,
+		.finish_time = 1002 };
+	char **names = xcalloc(N, sizeof(*names));
+	struct hostv hv;
+	uint64_t got;
+	uint32_t i;
+
+	loglen = 0;
+	pogo_log_set_writer(log_capture, NULL);
+	efx_seed(&fx);
+	for (i = 0; i < N; i++)
+		xasprintf(&names[i], "h%05" PRIu32, i);
+	ASSERT_OK(pogo_store_next_job(fx.st, &got));
+	ASSERT_OK(
+	    pogo_store_job_insert(fx.st, &j, (const char *const *)names, N));
+	seed_entry(&fx, 0, 0, 1000, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
+	seed_entry(
+	    &fx, 0, 1, 1000, -1, POGO_JOB_RUNNING, "constraints computed", 0);
+	for (i = 0; i < N; i++) {
+		h.idx = i;
+		h.state = i < 2 ? POGO_HOST_FAILED : POGO_HOST_FINISHED;
+		h.exitstatus = i < 2 ? 3 : 0;
+		h.message = i < 2 ? "exited with status 3" : "";
+		ASSERT_OK(pogo_store_host_set(fx.st, 0, &h));
+		seed_entry(&fx, 0, 2 + i, 1002, i, h.state, h.message, 0);
+	}
+	seed_entry(&fx, 0, 2 + N, 1003, -1, POGO_JOB_FINISHED,
+	    "no more hosts to run", 0);
+	ASSERT_OK(pogo_store_job_state(
+	    fx.st, 0, POGO_JOB_FINISHED, "no more hosts to run", 1003));
+	efx_start(&fx);
+
+	memset(&t, 0, sizeof(t));
+	t.fx = &fx;
+	t.last = host_rows(&fx);
+	ASSERT_OK(uv_check_init(&fx.loop, &t.check));
+	t.check.data = &t;
+	ASSERT_OK(uv_check_start(&t.check, turns_cb));
+	post_op_start(&fx, &c, 0, "command=jobretry&host=h00000");
+	post_op_start(&fx, &c2, 0, "command=jobretry&host=h00001");
+	for (i = 0; i < 100000 && !(c.done && c2.done); i++)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	ASSERT(c.done && c2.done);
+	free(c.req);
+	free(c2.req);
+	ASSERT_ANSWER(&c, 200, "retry requested for 1 host(s)");
+	ASSERT_ANSWER(&c2, 200, "retry requested for 1 host(s)");
+	ASSERT_LE(t.max, 2048);
+	ASSERT_LT(5, t.n);
+	ASSERT_EQ(log_count("job p0000000000: reloaded from the store "
+	                    "(finished)"),
+	    1);
+	hv = host_of(&fx, 0, 0);
+	ASSERT_EQ(hv.state, POGO_HOST_WAITING);
+	hv = host_of(&fx, 0, 1);
+	ASSERT_EQ(hv.state, POGO_HOST_WAITING);
+	hv = host_of(&fx, 0, 2);
+	ASSERT_EQ(hv.state, POGO_HOST_FINISHED);
+	uv_close((uv_handle_t *)&t.check, NULL);
+	efx_end(&fx);
+	pogo_log_set_writer(NULL, NULL);
+	for (i = 0; i < N; i++)
+		free(names[i]);
+	free(names);
 }
 
 /*
