@@ -2,10 +2,19 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * The local executor: one child process per task, started with uv_spawn in
- * a session and process group of its own, so that a timeout or a kill
+ * The local executor: one child process per task, started with posix_spawn
+ * in a session and process group of its own, so that a timeout or a kill
  * reaches every process the command started (TERM, then KILL after the
- * grace period).  Output goes through the record splitter of output.c and
+ * grace period).  posix_spawn (glibc: clone with CLONE_VM and CLONE_VFORK)
+ * copies neither the page tables nor the mappings of the process, as
+ * uv_spawn's fork does: that fork, its copy-on-write faults and the
+ * child's teardown of the copy before its exec were a third of a worker's
+ * CPU per local task (P4, test/bench/README.md).  The child's exit is
+ * watched through a pidfd on the loop (no SIGCHLD handler, no waitpid of
+ * every child at each signal).  Its stdout and stderr are pipes (uv_spawn
+ * made socket pairs); every signal is at its default and none is blocked,
+ * except that glibc's posix_spawn leaves its two internal signals (32 and
+ * 33, below SIGRTMIN) ignored.  Output goes through the record splitter of output.c and
  * is bounded by max_output.  Each task owns five handles and is freed when
  * the last one is closed.  The child is spawned on the loop turn after
  * start(), with the started event: until then the task can be withdrawn
@@ -16,8 +25,12 @@
 #include "pogo/compat.h"
 
 #include <sys/ioctl.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
 
+#include <fcntl.h>
 #include <signal.h>
+#include <spawn.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -48,8 +61,10 @@ struct local_task {
 	struct pogo_exec_run run; /* on le->base.runs until done */
 	struct local_exec *le;
 	struct pogo_exec_task *t;
-	uv_process_t proc;
-	uv_pipe_t in; /* stub mode: the stub goes in here */
+	pid_t pid;       /* the child, once spawned */
+	int pidfd;       /* its pidfd, watched by exitw; -1 */
+	uv_poll_t exitw; /* readable at the child's exit */
+	uv_pipe_t in;    /* stub mode: the stub goes in here */
 	uv_pipe_t out;
 	uv_pipe_t err;
 	uv_timer_t timer;               /* start, timeout, kill grace, linger */
@@ -86,6 +101,7 @@ static void local_announce(struct local_task *lt);
 static void local_pid_written(void *arg);
 static void local_timeout_cb(uv_timer_t *tm);
 static void local_close_timer_closed(uv_handle_t *h);
+static void local_exitw_closed(uv_handle_t *h);
 
 /* One of lt's handles (or its pid file) is closed: the last frees lt. */
 static void
@@ -123,12 +139,13 @@ local_close_task(struct local_task *lt)
 {
 	uv_handle_t *hs[] = { (uv_handle_t *)&lt->in, (uv_handle_t *)&lt->out,
 		(uv_handle_t *)&lt->err, (uv_handle_t *)&lt->timer,
-		(uv_handle_t *)&lt->quiet, (uv_handle_t *)&lt->proc };
+		(uv_handle_t *)&lt->quiet, (uv_handle_t *)&lt->exitw };
 	size_t i, n = lt->spawned ? 6 : 5;
 
 	for (i = 0; i < n; i++) {
 		if (!uv_is_closing(hs[i]))
-			uv_close(hs[i], local_handle_closed);
+			uv_close(hs[i],
+			    i == 5 ? local_exitw_closed : local_handle_closed);
 	}
 	if (lt->pidfile != NULL) {
 		pogo_pidfile_remove(lt->pidfile, local_pidfile_removed, lt);
@@ -144,9 +161,9 @@ local_close_task(struct local_task *lt)
 static int
 local_signal(struct local_task *lt, int sig)
 {
-	if (!lt->spawned || lt->done || lt->proc.pid <= 0)
+	if (!lt->spawned || lt->done || lt->pid <= 0)
 		return -1;
-	return kill(-lt->proc.pid, sig);
+	return kill(-lt->pid, sig);
 }
 
 /* Stop waiting: the pipes are done with, whoever still holds them. */
@@ -424,10 +441,8 @@ local_exited(struct local_task *lt)
 }
 
 static void
-local_exit_cb(uv_process_t *p, int64_t status, int sig)
+local_exit_cb(struct local_task *lt, int64_t status, int sig)
 {
-	struct local_task *lt = p->data;
-
 	lt->exited = true;
 	lt->status = status;
 	lt->signal = sig;
@@ -516,15 +531,151 @@ local_stub_written_cb(uv_write_t *req, int status)
 		uv_close((uv_handle_t *)&lt->in, local_handle_closed);
 }
 
+/* The child's pidfd is readable: it exited (reaped here). */
+static void
+local_exitw_cb(uv_poll_t *h, int status, int events)
+{
+	struct local_task *lt = h->data;
+	pid_t r;
+	int st;
+
+	do
+		r = waitpid(lt->pid, &st, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return; /* not yet */
+	uv_poll_stop(h);
+	if (r < 0) {
+		/* Reaped by someone else: its status is lost. */
+		log_warn("task %s host %s: cannot wait for process %ld: %s",
+		    lt->t->task_id, lt->t->host, (long)lt->pid,
+		    strerror(errno));
+		local_exit_cb(lt, 0, SIGKILL);
+		return;
+	}
+	/* As uv_spawn reported it: the status, or 0 and the signal. */
+	local_exit_cb(lt, WIFEXITED(st) ? WEXITSTATUS(st) : 0,
+	    WIFSIGNALED(st) ? WTERMSIG(st) : 0);
+}
+
+static void
+local_exitw_closed(uv_handle_t *h)
+{
+	struct local_task *lt = h->data;
+
+	if (lt->pidfd >= 0)
+		close(lt->pidfd);
+	lt->pidfd = -1;
+	local_unref(lt);
+}
+
+/* A pipe, both ends close-on-exec, above the standard descriptors. */
+static int
+local_pipe(int fds[2])
+{
+	int i, fd;
+
+	if (pipe2(fds, O_CLOEXEC) != 0)
+		return -errno;
+	for (i = 0; i < 2; i++) {
+		if (fds[i] > STDERR_FILENO)
+			continue;
+		/* A daemon started with 0, 1 or 2 closed. */
+		if ((fd = fcntl(fds[i], F_DUPFD_CLOEXEC, STDERR_FILENO + 1)) <
+		    0) {
+			fd = -errno;
+			close(fds[0]);
+			close(fds[1]);
+			return fd;
+		}
+		close(fds[i]);
+		fds[i] = fd;
+	}
+	return 0;
+}
+
+/*
+ * Start the child: `sh -c COMMAND` (or `sh -s` reading the stub on its
+ * standard input, else /dev/null there), stdout and stderr on pipes, in a
+ * session of its own, every signal at its default and none blocked (as
+ * uv_spawn did).  Returns 0, or a negative errno with nothing left open.
+ */
+static int
+local_posix_spawn(struct local_task *lt, char **args, char **env, int *in_w,
+    int *out_r, int *err_r)
+{
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t all, none;
+	int r;
+
+	if ((lt->stubmode && (r = local_pipe(in)) != 0) ||
+	    (r = local_pipe(out)) != 0 || (r = local_pipe(err)) != 0)
+		goto fail;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawnattr_init(&at);
+	if (lt->stubmode)
+		posix_spawn_file_actions_adddup2(&fa, in[0], STDIN_FILENO);
+	else
+		posix_spawn_file_actions_addopen(
+		    &fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], STDOUT_FILENO);
+	posix_spawn_file_actions_adddup2(&fa, err[1], STDERR_FILENO);
+	sigfillset(&all);
+	sigemptyset(&none);
+	posix_spawnattr_setsigdefault(&at, &all);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setflags(&at,
+	    POSIX_SPAWN_SETSID | POSIX_SPAWN_SETSIGDEF |
+	        POSIX_SPAWN_SETSIGMASK);
+	r = -posix_spawn(&lt->pid, "/bin/sh", &fa, &at, args, env);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	if (r != 0)
+		goto fail;
+	if ((lt->pidfd = pidfd_open(lt->pid, 0)) < 0) {
+		/* Out of descriptors: nothing could watch it, so it goes. */
+		r = -errno;
+		(void)kill(-lt->pid, SIGKILL);
+		(void)kill(lt->pid, SIGKILL);
+		while (waitpid(lt->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		lt->pid = 0;
+		goto fail;
+	}
+	if (lt->stubmode)
+		close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	*in_w = in[1];
+	*out_r = out[0];
+	*err_r = err[0];
+	return 0;
+fail:
+	if (in[0] >= 0) {
+		close(in[0]);
+		close(in[1]);
+	}
+	if (out[0] >= 0) {
+		close(out[0]);
+		close(out[1]);
+	}
+	if (err[0] >= 0) {
+		close(err[0]);
+		close(err[1]);
+	}
+	return r;
+}
+
 /* Spawn the child of lt (`sh -c`, or `sh -s` reading the stub). */
 static void
 local_spawn(struct local_task *lt)
 {
 	struct local_exec *le = lt->le;
 	struct pogo_exec_task *t = lt->t;
-	uv_process_options_t opt;
-	uv_stdio_container_t stdio[3];
 	char *args[4], **env;
+	int in_w = -1, out_r = -1, err_r = -1;
 	uv_buf_t buf;
 	size_t i;
 	int r;
@@ -533,37 +684,44 @@ local_spawn(struct local_task *lt)
 	args[1] = (char *)"-c";
 	args[2] = (char *)t->command;
 	args[3] = NULL;
-	stdio[0].flags = UV_IGNORE;
 	if (lt->stubmode) {
 		/* SPEC 9.11: the stub of 9.7, read by `sh -s`. */
 		args[1] = (char *)"-s";
 		args[2] = NULL;
-		stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
-		stdio[0].data.stream = (uv_stream_t *)&lt->in;
 	}
 	env = local_env(t);
-	memset(&opt, 0, sizeof(opt));
-	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[1].data.stream = (uv_stream_t *)&lt->out;
-	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[2].data.stream = (uv_stream_t *)&lt->err;
-	opt.file = "/bin/sh";
-	opt.args = args;
-	opt.env = env;
-	opt.stdio = stdio;
-	opt.stdio_count = 3;
-	opt.exit_cb = local_exit_cb;
-	opt.flags = UV_PROCESS_DETACHED; /* setsid: a process group */
-	r = uv_spawn(le->loop, &lt->proc, &opt);
-	lt->proc.data = lt;
-	lt->handles++;
+	r = local_posix_spawn(lt, args, env, &in_w, &out_r, &err_r);
+	for (i = 0; env[i] != NULL; i++)
+		free(env[i]);
+	free(env);
+	if (r == 0 &&
+	    (r = uv_poll_init(le->loop, &lt->exitw, lt->pidfd)) != 0) {
+		/* The child runs, unwatched: it goes (its pipes too). */
+		(void)kill(-lt->pid, SIGKILL);
+		while (waitpid(lt->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		close(lt->pidfd);
+		lt->pidfd = -1;
+		lt->pid = 0;
+		if (in_w >= 0)
+			close(in_w);
+		close(out_r);
+		close(err_r);
+	}
 	lt->spawned = r == 0;
 	if (r != 0) {
-		/* uv_spawn initialised the handle: close it now. */
+		/* SPEC 9.11: `cannot run command: <reason>` (local_started_cb) */
 		lt->spawn_error = xstrdup(uv_strerror(r));
 		lt->exited = lt->eof_out = lt->eof_err = true;
-		uv_close((uv_handle_t *)&lt->proc, local_handle_closed);
-	} else {
+		return;
+	}
+	lt->exitw.data = lt;
+	lt->handles++;
+	(void)uv_poll_start(&lt->exitw, UV_READABLE, local_exitw_cb);
+	(void)uv_pipe_open(&lt->out, out_r);
+	(void)uv_pipe_open(&lt->err, err_r);
+	if (lt->stubmode) {
+		(void)uv_pipe_open(&lt->in, in_w);
 		if (lt->stub != NULL) {
 			buf = uv_buf_init(lt->stub, (unsigned)strlen(lt->stub));
 			if (uv_write(&lt->wreq, (uv_stream_t *)&lt->in, &buf, 1,
@@ -572,9 +730,6 @@ local_spawn(struct local_task *lt)
 				    local_handle_closed);
 		}
 	}
-	for (i = 0; env[i] != NULL; i++)
-		free(env[i]);
-	free(env);
 }
 
 /* The loop turn after start(): spawn, then the started (or done) event. */
@@ -608,7 +763,7 @@ local_started_cb(uv_timer_t *tm)
 	}
 	/* SPEC 9.10: started once a next worker could find it. */
 	lt->pidfile = pogo_pidfile_new(
-	    le->pid_dir, lt->t->task_id, lt->proc.pid, local_pid_written, lt);
+	    le->pid_dir, lt->t->task_id, lt->pid, local_pid_written, lt);
 	lt->handles++;
 }
 
@@ -667,7 +822,8 @@ local_start(struct pogo_exec *e, struct pogo_exec_task *t)
 	uv_timer_init(le->loop, &lt->timer);
 	uv_timer_init(le->loop, &lt->quiet);
 	lt->in.data = lt->out.data = lt->err.data = lt;
-	lt->timer.data = lt->quiet.data = lt->proc.data = lt;
+	lt->timer.data = lt->quiet.data = lt->exitw.data = lt;
+	lt->pidfd = -1;
 	lt->wreq.data = lt;
 	lt->handles = 5;
 	pogo_output_init(&lt->o_out, POGO_OUT_STDOUT, false, local_record, lt);

@@ -302,11 +302,23 @@ TEST(output_bound)
 	    NULL);
 }
 
+static uint64_t lt_ms(void);
+
+/*
+ * Killed while it runs (100 ms after the start: one loop turn could
+ * block until the command's own exit, which a kill then no longer
+ * changes), it ends at once, `killed`.
+ */
 TEST(kill)
 {
-	struct lt *l = lt_run("sleep 30", 0, 0, true);
+	uint64_t t0 = lt_ms();
+	struct lt *l;
 
+	lt_kill_ms = 100;
+	l = lt_run("sleep 30", 0, 0, true);
+	lt_kill_ms = 0;
 	ASSERT_STR_EQ(l->r.msg, "killed");
+	ASSERT_LT(lt_ms() - t0, 10000);
 }
 
 TEST(partial_line_at_exit)
