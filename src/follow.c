@@ -200,7 +200,7 @@ pogo_follow_start(struct pogo_follow *f)
 		/*
 		 * A reader that went away (`| head`) must not end a rollout
 		 * half way: the sinks drop what they cannot write, the job
-		 * runs on.  Children get the default back from uv_spawn.
+		 * runs on.  Children get the default back (exec-local.c, uv_spawn).
 		 */
 		signal(SIGPIPE, SIG_IGN);
 	}
