@@ -8,8 +8,15 @@
  *
  * The matching follows OpenSSH's match.c: a pattern list is a comma list
  * of patterns with * and ?, each may be negated with !, a negated match
- * refuses the whole list.  Host compares the name as given, Match host the
- * name after HostName, both without case.
+ * refuses the whole list.  The order of the file matters, as in OpenSSH's
+ * readconf.c: Host and "Match originalhost" compare the name as given;
+ * "Match host" the HostName set so far (the name as given before any),
+ * both without case; "Match exec" sees the HostName, Port and User set so
+ * far.  The first HostName, Port and User win, so once one applies it is
+ * the final value the caller gives.  A Match line naming "final" asks for
+ * a second reading, where Host and "Match host" see the final HostName and
+ * "final" and "canonical" hold ("canonical" never holds otherwise: there
+ * is no canonicalisation).
  */
 #include "pogo/compat.h"
 
@@ -56,6 +63,11 @@ struct ssh_config_eval {
 	bool only_seen;
 	char **cause;
 	int r;
+	bool final_pass;   /* the second reading, for "Match final" */
+	bool want_final;   /* a Match line names "final" */
+	bool hostname_set; /* a HostName line applied (the first wins) */
+	bool port_set;     /* a Port line applied */
+	bool user_set;     /* a User line applied */
 };
 
 struct pogo_ssh_config *
@@ -280,20 +292,29 @@ pogo_ssh_config_expand(const char *v, const struct pogo_ssh_config_host *h)
 	return out;
 }
 
-/* Run a "Match exec" command with /bin/sh; true when it exits 0. */
+/*
+ * Run a "Match exec" command with the user's shell ($SHELL, else /bin/sh,
+ * as OpenSSH and libssh do); true when it exits 0.
+ */
 static bool
 ssh_config_exec(char *cmd)
 {
-	char sh[] = "sh", c[] = "-c";
-	char *argv[] = { sh, c, cmd, NULL };
+	const char *shell = getenv("SHELL");
+	char c[] = "-c", *argv[4];
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int st = -1;
 
+	if (shell == NULL || *shell == '\0')
+		shell = "/bin/sh";
+	argv[0] = (char *)shell;
+	argv[1] = c;
+	argv[2] = cmd;
+	argv[3] = NULL;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	if (posix_spawn(&pid, "/bin/sh", &fa, NULL, argv, environ) != 0) {
+	if (posix_spawn(&pid, shell, &fa, NULL, argv, environ) != 0) {
 		posix_spawn_file_actions_destroy(&fa);
 		return false;
 	}
@@ -303,9 +324,66 @@ ssh_config_exec(char *cmd)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
 }
 
-/* Does the block after line i hold a keyword this module reads? */
+/* The final host name: the caller's, else the name as given. */
+static const char *
+ssh_config_final_host(const struct pogo_ssh_config_host *h)
+{
+	return h->hostname != NULL ? h->hostname : h->name;
+}
+
+/*
+ * The host as a Match line sees it at this point of the file: HostName,
+ * Port and User so far (OpenSSH: 22 and the local user until set).
+ */
+static void
+ssh_config_so_far(
+    const struct ssh_config_eval *e, struct pogo_ssh_config_host *cur)
+{
+	const struct pogo_ssh_config_host *h = e->h;
+
+	*cur = *h;
+	cur->hostname = e->final_pass || e->hostname_set
+	    ? ssh_config_final_host(h)
+	    : h->name;
+	if (!e->final_pass && !e->port_set && !h->port_given)
+		cur->port = 22;
+	if (!e->final_pass && !e->user_set && !h->user_given)
+		cur->user = h->local_user;
+}
+
+/*
+ * Can a line of this keyword change what this module gives?  HostName,
+ * Port and User only until the first one applies, and only when the final
+ * value differs from the one before it: they change what a later Match
+ * line sees.
+ */
 static bool
-ssh_config_block_matters(const struct ssh_config_file *f, size_t i)
+ssh_config_keyword_matters(const struct ssh_config_eval *e, const char *kw)
+{
+	const struct pogo_ssh_config_host *h = e->h;
+
+	if (strcasecmp(kw, "identityfile") == 0 ||
+	    strcasecmp(kw, "identitiesonly") == 0 ||
+	    strcasecmp(kw, "include") == 0)
+		return true;
+	if (e->final_pass)
+		return false;
+	if (strcasecmp(kw, "hostname") == 0)
+		return !e->hostname_set && h->name != NULL &&
+		    strcasecmp(ssh_config_final_host(h), h->name) != 0;
+	if (strcasecmp(kw, "port") == 0)
+		return !e->port_set && !h->port_given && h->port != 22;
+	if (strcasecmp(kw, "user") == 0)
+		return !e->user_set && !h->user_given && h->user != NULL &&
+		    h->local_user != NULL &&
+		    strcmp(h->user, h->local_user) != 0;
+	return false;
+}
+
+/* Does the block after line i hold a keyword that matters? */
+static bool
+ssh_config_block_matters(
+    const struct ssh_config_eval *e, const struct ssh_config_file *f, size_t i)
 {
 	char *copy, *s, *kw;
 	bool hit = false, end = false;
@@ -316,47 +394,53 @@ ssh_config_block_matters(const struct ssh_config_file *f, size_t i)
 			if (strcasecmp(kw, "host") == 0 ||
 			    strcasecmp(kw, "match") == 0)
 				end = true;
-			else if (strcasecmp(kw, "identityfile") == 0 ||
-			    strcasecmp(kw, "identitiesonly") == 0 ||
-			    strcasecmp(kw, "include") == 0)
-				hit = true;
+			else
+				hit = ssh_config_keyword_matters(e, kw);
 		}
 		free(copy);
 	}
 	return hit;
 }
 
-/* A Match line: every criterion must hold (OpenSSH's match_cfg_line). */
+/*
+ * A Match line: every criterion must hold (OpenSSH's match_cfg_line).
+ * With eval false, only notes whether it names "final" (which OpenSSH
+ * does for every Match line it reads, whatever its other criteria).
+ */
 static bool
-ssh_config_match(struct ssh_config_eval *e, char *s)
+ssh_config_match(struct ssh_config_eval *e, char *s, bool eval)
 {
-	const struct pogo_ssh_config_host *h = e->h;
+	struct pogo_ssh_config_host cur;
 	char *kw, *arg, *cmd;
 	bool neg, ok, all = true;
 
+	ssh_config_so_far(e, &cur);
 	while ((kw = ssh_config_token(&s)) != NULL) {
 		neg = kw[0] == '!';
 		kw += neg;
-		if (strcasecmp(kw, "all") == 0 ||
-		    strcasecmp(kw, "canonical") == 0 ||
-		    strcasecmp(kw, "final") == 0) {
-			/* No canonicalisation pass: these do not restrict. */
+		if (strcasecmp(kw, "all") == 0)
 			ok = true;
+		else if (strcasecmp(kw, "canonical") == 0 ||
+		    strcasecmp(kw, "final") == 0) {
+			if (strcasecmp(kw, "final") == 0)
+				e->want_final = true;
+			ok = e->final_pass;
 		} else if ((arg = ssh_config_token(&s)) == NULL)
 			return false;
-		else if (!all)
-			continue; /* OpenSSH skips exec after a failure */
+		else if (!all || !eval)
+			continue; /* exec is skipped after a failure (OpenSSH) */
 		else if (strcasecmp(kw, "host") == 0)
-			ok = ssh_config_match_list(h->hostname, arg, true) == 1;
+			ok =
+			    ssh_config_match_list(cur.hostname, arg, true) == 1;
 		else if (strcasecmp(kw, "originalhost") == 0)
-			ok = ssh_config_match_list(h->name, arg, true) == 1;
+			ok = ssh_config_match_list(cur.name, arg, true) == 1;
 		else if (strcasecmp(kw, "user") == 0)
-			ok = ssh_config_match_list(h->user, arg, false) == 1;
+			ok = ssh_config_match_list(cur.user, arg, false) == 1;
 		else if (strcasecmp(kw, "localuser") == 0)
-			ok = ssh_config_match_list(h->local_user, arg, false) ==
-			    1;
+			ok = ssh_config_match_list(
+			         cur.local_user, arg, false) == 1;
 		else if (strcasecmp(kw, "exec") == 0) {
-			if ((cmd = pogo_ssh_config_expand(arg, h)) == NULL)
+			if ((cmd = pogo_ssh_config_expand(arg, &cur)) == NULL)
 				return false;
 			ok = ssh_config_exec(cmd);
 			free(cmd);
@@ -365,7 +449,7 @@ ssh_config_match(struct ssh_config_eval *e, char *s)
 		if (ok == neg)
 			all = false;
 	}
-	return all;
+	return eval && all;
 }
 
 static void ssh_config_eval_file(
@@ -402,6 +486,7 @@ ssh_config_eval_file(
 {
 	struct ssh_config_file *f;
 	char *copy, *s, *kw, *arg, *file;
+	const char *name;
 	size_t i, j;
 	int m;
 
@@ -415,9 +500,11 @@ ssh_config_eval_file(
 			goto next;
 		if (strcasecmp(kw, "host") == 0) {
 			*parsing = false;
+			/* The second reading matches the final name. */
+			name = e->final_pass ? ssh_config_final_host(e->h)
+			                     : e->h->name;
 			while ((arg = ssh_config_token(&s)) != NULL) {
-				m = ssh_config_match_list(
-				    e->h->name, arg, true);
+				m = ssh_config_match_list(name, arg, true);
 				if (m < 0) {
 					*parsing = false;
 					break;
@@ -426,10 +513,16 @@ ssh_config_eval_file(
 					*parsing = true;
 			}
 		} else if (strcasecmp(kw, "match") == 0) {
-			*parsing = ssh_config_block_matters(f, i) &&
-			    ssh_config_match(e, s);
+			*parsing = ssh_config_match(
+			    e, s, ssh_config_block_matters(e, f, i));
 		} else if (!*parsing)
 			;
+		else if (strcasecmp(kw, "hostname") == 0)
+			e->hostname_set = true;
+		else if (strcasecmp(kw, "port") == 0)
+			e->port_set = true;
+		else if (strcasecmp(kw, "user") == 0)
+			e->user_set = true;
 		else if (strcasecmp(kw, "include") == 0)
 			ssh_config_include(e, s, depth, parsing);
 		else if (strcasecmp(kw, "identitiesonly") == 0) {
@@ -481,6 +574,11 @@ pogo_ssh_config_identities(struct pogo_ssh_config *c,
 	e.only = only;
 	e.cause = cause;
 	ssh_config_eval_file(&e, c->path, 0, &parsing);
+	if (e.want_final && e.r == 0) {
+		e.final_pass = true;
+		parsing = true;
+		ssh_config_eval_file(&e, c->path, 0, &parsing);
+	}
 	return e.r;
 }
 

@@ -1252,6 +1252,9 @@ ssh_setup_identities(struct ssh_task *st, ssh_session s)
 	h.local_user = se->local_user;
 	h.home = se->home;
 	h.local_host = se->local_host;
+	/* Set before the ssh_config is read, as ssh(1)'s -l and -p. */
+	h.user_given = st->ssh_user != NULL || se->opts.user != NULL;
+	h.port_given = st->ssh_port != 0 || se->opts.port != 0;
 	for (i = 0; i < se->opts.identities.n; i++)
 		ssh_ident_add(st, ssh_ident_get(se, se->opts.identities.v[i]));
 	if (se->opts.given_identities_only) {

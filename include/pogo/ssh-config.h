@@ -11,9 +11,12 @@
  * those two keywords, with OpenSSH's rules: every IdentityFile of every
  * block that applies, in file order, without duplicates; the first
  * IdentitiesOnly wins; Include is followed; ~ and the %-tokens are expanded
- * with the final host name, port and user.  A block's condition is
- * evaluated only when the block holds one of those keywords (so a "Match
- * exec" elsewhere runs once, in libssh, not twice).
+ * with the final host name, port and user.  The Match lines see the file
+ * in order, as OpenSSH's do (HostName, Port and User so far; a second
+ * reading after "Match final").  A block's condition is evaluated only
+ * when the block holds one of those keywords, or a HostName, Port or User
+ * line that a later Match line may see (so a "Match exec" elsewhere runs
+ * once, in libssh, not twice).
  *
  * Files are read once and kept; the functions are safe to call from
  * several threads at once (a mutex guards the file cache).
@@ -36,6 +39,8 @@ struct pogo_ssh_config_host {
 	const char *local_user; /* %u */
 	const char *home;       /* ~ and %d */
 	const char *local_host; /* %l */
+	bool user_given;        /* user from -l: known before any User */
+	bool port_given;        /* port from --port: known before any Port */
 };
 
 /*

@@ -7,12 +7,18 @@
 # matches the name as typed; Match host the name after HostName, Match
 # originalhost the name as typed; the first value of a keyword wins; a
 # negated pattern anywhere on a Host line refuses the line; Include'd
-# files follow the same rules.  known_hosts in ~/.ssh names the hosts by
-# address and port, and pogo adds nothing to it.
+# files follow the same rules.  The keys pogo offers follow them too, in
+# file order: "Match host" sees the HostName set so far (user bug: a
+# "Match host" block above the HostName line added a key, and sshd's
+# MaxAuthTries refused the login).  known_hosts in ~/.ssh names the hosts
+# by address and port, and pogo adds nothing to it.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 P1=$(e2e_port 1)
-SSHD_EXTRA="Port $P1"
+# One failed key ends a login to 127.0.4.9 (part 3).
+SSHD_EXTRA="Port $P1
+Match LocalAddress 127.0.4.9
+    MaxAuthTries 1"
 start_sshd
 P0=$SSHD_PORT
 cd "$T" || exit 1
@@ -55,7 +61,7 @@ web2: $TEST_USER 127.0.4.2 $P0"
 # 2. The other rules, each host reached on P1 only by the rule it tests
 # (P0 is the shared block's):
 #   web3: its own Port, before the shared block's, wins;
-#   web4: "Host web* !web4 !web7" does not apply to web4 (a negated
+#   web4: "Host web4* !web4" does not apply to web4 (a negated
 #         pattern after a matching one still refuses the line);
 #   web5: Match originalhost web5 applies;
 #   web6: Match host 127.0.4.6 (its HostName) applies;
@@ -85,7 +91,7 @@ Match host 127.0.4.6
     Port $P1
 Match host web7
     Port $P1
-Host web* !web4 !web7
+Host web4* !web4
     Port $P1
 Host web*
     User $TEST_USER
@@ -100,6 +106,24 @@ web5: $TEST_USER 127.0.4.5 $P1
 web6: $TEST_USER 127.0.4.6 $P1
 web7: $TEST_USER 127.0.4.7 $P0
 web8: $TEST_USER 127.0.4.8 $P1"
+
+# 3. The keys: the "Match host 127.0.4.9" block above web9's HostName does
+# not apply (its key, not authorised, would use up MaxAuthTries 1), the one
+# below does (it names the only key sshd accepts).
+ssh-keygen -q -t ed25519 -N '' -C pogo-other -f "$T/other_ed25519" \
+    </dev/null || fail "ssh-keygen"
+cat >"$HOME/.ssh/config" <<EOC
+Match host 127.0.4.9
+    IdentityFile $T/other_ed25519
+Host web9
+    HostName 127.0.4.9
+    User $TEST_USER
+    Port $P0
+Match host 127.0.4.9
+    IdentityFile $T/id_ed25519
+EOC
+run web9 || fail "keys: $(cat "$T/out" "$T/err")"
+expect_eq "keys" "$(cat "$T/got")" "web9: $TEST_USER 127.0.4.9 $P0"
 
 # Every host was known by its address and port: nothing was added.
 cmp -s "$HOME/.ssh/known_hosts" "$T/known_hosts.written" ||

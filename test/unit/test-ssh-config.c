@@ -21,6 +21,8 @@ static const struct pogo_ssh_config_host host = {
 	.local_user = "alice",
 	.home = "/home/alice",
 	.local_host = "box.example",
+	.user_given = true, /* as with -l deploy -p 2222 */
+	.port_given = true,
 };
 
 /* Write text to DIR/name; returns the path (owned by the caller). */
@@ -144,6 +146,104 @@ TEST(match_criteria_and_include)
 	free(s);
 	unlink(inc);
 	free(inc);
+	rmdir(dir);
+	free(dir);
+}
+
+/*
+ * The order of the file matters, as in OpenSSH's readconf.c: "Match host"
+ * sees the HostName set so far (the name as given before any), Host and
+ * "Match originalhost" the name as given, the first HostName wins.  (User
+ * bug: a "Match host 10.0.0.1" block above "Host web1 / HostName
+ * 10.0.0.1" was applied, extra keys counted against sshd's MaxAuthTries.)
+ * The expected lists are those of ssh -G (OpenSSH 9.2) for the same file.
+ */
+TEST(match_host_sees_the_hostname_so_far)
+{
+	char *dir = tmpdir(), *s;
+
+	s = idents(dir,
+	    "Match host web1\n  IdentityFile /k/typed-above\n"
+	    "Match host 10.0.0.1\n  IdentityFile /k/above\n"
+	    "Host web1\n  HostName 10.0.0.1\n"
+	    "Host web*\n  HostName 10.9.9.9\n"
+	    "Match host 10.9.9.9\n  IdentityFile /k/second-hostname\n"
+	    "Match host 10.0.0.1\n  IdentityFile /k/below\n"
+	    "Match host web1\n  IdentityFile /k/typed-below\n"
+	    "Match originalhost web1 !host web1\n  IdentityFile /k/orig\n"
+	    "Host 10.0.0.1\n  IdentityFile /k/host-ip\n"
+	    "Match canonical\n  IdentityFile /k/canonical\n",
+	    &host, &(bool){ false });
+	ASSERT_STR_EQ(s, "/k/typed-above /k/below /k/orig");
+	free(s);
+	/* No HostName applies: "Match host" sees the name as given. */
+	s = idents(dir,
+	    "Host other\n  HostName 10.0.0.1\n"
+	    "Match host 10.0.0.1\n  IdentityFile /k/ip\n"
+	    "Match host web1\n  IdentityFile /k/typed\n",
+	    &host, &(bool){ false });
+	ASSERT_STR_EQ(s, "/k/typed");
+	free(s);
+	rmdir(dir);
+	free(dir);
+}
+
+/*
+ * "Match final" asks for a second reading, where Host and "Match host"
+ * see the final HostName and "final" and "canonical" hold (OpenSSH; there
+ * is no canonicalisation); IdentityFile adds, IdentitiesOnly keeps its
+ * first value.  Without it, "Match canonical" never holds.
+ */
+TEST(match_final_reads_the_file_again)
+{
+	char *dir = tmpdir(), *s;
+	bool only = false;
+
+	s = idents(dir,
+	    "Host web1\n  HostName 10.0.0.1\n"
+	    "Host 10.0.0.1\n  IdentityFile /k/host-ip\n"
+	    "Match !final\n  IdentityFile /k/notfinal\n"
+	    "Match canonical\n  IdentityFile /k/canonical\n"
+	    "Match final host 10.0.0.1\n  IdentityFile /k/final-host\n"
+	    "Match originalhost web1\n  IdentityFile /k/orig\n"
+	    "Match final originalhost 10.0.0.1\n  IdentityFile /k/no\n"
+	    "Match all\n  IdentityFile /k/notfinal\n  IdentitiesOnly yes\n"
+	    "Match final\n  IdentitiesOnly no\n",
+	    &host, &only);
+	ASSERT_STR_EQ(
+	    s, "/k/notfinal /k/orig /k/host-ip /k/canonical /k/final-host");
+	ASSERT(only);
+	free(s);
+	rmdir(dir);
+	free(dir);
+}
+
+/*
+ * "Match exec" expands %h %p %r with the values set so far (22 and the
+ * local user before any Port and User line), as OpenSSH does; -l and
+ * --port are known from the start.
+ */
+TEST(match_exec_sees_the_values_so_far)
+{
+	struct pogo_ssh_config_host fromcfg = host, given = host;
+	char *dir = tmpdir(), *s;
+	const char *text =
+	    "Match exec \"test %h:%p:%r:%n = web1:22:alice:web1\"\n"
+	    "  IdentityFile /k/early\n"
+	    "Host web1\n  HostName 10.0.0.1\n  Port 2222\n  User deploy\n"
+	    "Match exec \"test %h:%p:%r:%n = 10.0.0.1:2222:deploy:web1\"\n"
+	    "  IdentityFile /k/late\n";
+
+	fromcfg.user_given = false;
+	fromcfg.port_given = false;
+	s = idents(dir, text, &fromcfg, &(bool){ false });
+	ASSERT_STR_EQ(s, "/k/early /k/late");
+	free(s);
+	given.user = "bob";
+	given.port = 33;
+	s = idents(dir, text, &given, &(bool){ false });
+	ASSERT_STR_EQ(s, "");
+	free(s);
 	rmdir(dir);
 	free(dir);
 }
