@@ -2105,20 +2105,50 @@ ssh_kbdint(struct ssh_task *st)
 	}
 }
 
+/*
+ * The session closed during authentication.  A DISCONNECT from the server
+ * (sshd's "Too many authentication failures" once MaxAuthTries keys were
+ * refused) fails the host with its reason; libssh has closed the socket,
+ * so there is nothing left to wait for.
+ */
+static void
+ssh_fail_auth_closed(struct ssh_task *st)
+{
+	static const char pfx[] = "Received SSH_MSG_DISCONNECT: ";
+	const char *e = ssh_detail(st), *why;
+
+	if (strncmp(e, pfx, sizeof(pfx) - 1) != 0) {
+		ssh_fail_handshake(st);
+		return;
+	}
+	why = e + sizeof(pfx) - 1;
+	why += strspn(why, "0123456789");
+	why += *why == ':';
+	ssh_result(st, POGO_EXEC_FAILED, -1, "authentication failed: %s", why);
+	ssh_finish(st);
+}
+
 /* Turn an authentication return code into the next step. */
 static bool
 ssh_auth_rc(struct ssh_task *st, int rc, bool *tried)
 {
+	bool closed =
+	    (ssh_get_status(st->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) != 0;
+
 	switch (rc) {
 	case SSH_AUTH_AGAIN:
+		if (closed) {
+			ssh_fail_auth_closed(st);
+			return false;
+		}
 		ssh_wait(st);
 		return false;
 	case SSH_AUTH_SUCCESS:
 		ssh_auth_ok(st);
 		return true;
 	case SSH_AUTH_ERROR:
-		if (ssh_get_status(st->s) & (SSH_CLOSED | SSH_CLOSED_ERROR)) {
-			ssh_fail_handshake(st);
+		if (closed) {
+			ssh_fail_auth_closed(st);
 			return false;
 		}
 		/* FALLTHROUGH */

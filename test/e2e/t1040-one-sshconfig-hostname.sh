@@ -125,6 +125,21 @@ EOC
 run web9 || fail "keys: $(cat "$T/out" "$T/err")"
 expect_eq "keys" "$(cat "$T/got")" "web9: $TEST_USER 127.0.4.9 $P0"
 
+# 4. Too many keys for MaxAuthTries: the host fails at once with sshd's
+# reason (it waited for the connect timeout, "timed out", before).
+cat >"$HOME/.ssh/config" <<EOC
+Host web9
+    HostName 127.0.4.9
+    User $TEST_USER
+    Port $P0
+    IdentityFile $T/other_ed25519
+    IdentityFile $T/id_ed25519
+EOC
+in_ns "$POGO" one --connect-timeout 20 --targets web9 --run-command true \
+    >"$T/out" 2>"$T/err" && fail "too many keys: exit 0"
+grep -q 'web9: .*authentication failed: Too many authentication failures' "$T/out" ||
+    fail "too many keys: $(cat "$T/out" "$T/err")"
+
 # Every host was known by its address and port: nothing was added.
 cmp -s "$HOME/.ssh/known_hosts" "$T/known_hosts.written" ||
     fail "known_hosts changed: $(cat "$HOME/.ssh/known_hosts")"
