@@ -22,10 +22,14 @@
 #               running CMD, CONCURRENT at a time; prints its id
 #   run_daemons MODE HOSTS  one P4 run (MODE plain or tls) through a
 #               dispatcher and 2 workers of max_tasks $CONC / 2; appends
-#               its wall to $T/p4-daemons (plain) or $T/p4-daemons-tls
+#               its wall to $T/p4-daemons (plain) or $T/p4-daemons-tls,
+#               and the CPU the run cost the daemons (their commands
+#               included) to the same name with -cpu
 #   rounds N CMD1 CMD2 ARGS...  N rounds of CMD1 ARGS and CMD2 ARGS,
 #               the order swapped every round (CMDs are split into words)
 #   cpu PID     the process's own user + system CPU seconds so far
+#   tcpu PID    the same plus that of its children it reaped (a worker's
+#               commands)
 #   ratio A B   A / B with two decimals
 
 [ -x "$POGO" ] || fail "no pogo binary at $POGO"
@@ -81,6 +85,20 @@ EOP
 cpu() {
 	awk -v t="$(getconf CLK_TCK)" '{ printf "%.2f", ($14 + $15) / t }' \
 	    "/proc/$1/stat"
+}
+
+tcpu() {
+	awk -v t="$(getconf CLK_TCK)" \
+	    '{ printf "%.2f", ($14 + $15 + $16 + $17) / t }' "/proc/$1/stat"
+}
+
+# The daemons' CPU so far (tcpu of the dispatcher and every worker).
+daemons_cpu() {
+	dc=$(tcpu "$DPID")
+	for pid in $WPIDS; do
+		dc=$(echo "$dc $(tcpu "$pid")" | awk '{ printf "%.2f", $1 + $2 }')
+	done
+	echo "$dc"
 }
 
 ratio() {
@@ -204,12 +222,16 @@ gone() {
 
 run_daemons() {
 	daemons 2 $((CONC / 2)) "$1"
+	c0=$(daemons_cpu)
 	out=$(drive "$2" 900) || fail "P4 through the daemons ($1) failed: $out"
+	c1=$(echo "$(daemons_cpu) $c0" | awk '{ printf "%.2f", $1 - $2 }')
 	f=$T/p4-daemons
 	[ "$1" = plain ] || f=$T/p4-daemons-$1
 	echo "$out" | awk '{ print $1 }' >>"$f"
+	echo "$c1" >>"$f-cpu"
 	echo "  dispatcher + 2 workers ($1): ${out%% *} s" \
-	    "(dispatcher CPU $(cpu "$DPID") s)"
+	    "(dispatcher CPU $(cpu "$DPID") s; CPU of the run, commands" \
+	    "included, $c1 s)"
 	stop_daemons
 }
 

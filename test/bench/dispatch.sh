@@ -7,7 +7,11 @@
 #         same concurrency (pogo one's --concurrency DISPATCH_CONCURRENCY,
 #         256; each worker's max_tasks half of it).  DISPATCH_RUNS (3)
 #         rounds, interleaved, the order swapped every round; prints both
-#         walls' medians and their ratio (target: at most 1.2).
+#         walls' medians and their ratio (target: at most 1.2), then the
+#         medians of the CPU each side spent (pogo one's, the dispatcher's
+#         and the workers', the commands included), whose ratio predicts
+#         the walls' on an idle 2-core machine, where both sides are
+#         CPU-bound, and holds better than the walls' on a busy one.
 #   rate  DISPATCH_RATE_HOSTS (20,000) `local` hosts running `true` on 4
 #         workers (max_tasks 256 each), one run: tasks dispatched and
 #         completed per second, and the store's size per host (pogo.db and
@@ -29,10 +33,16 @@ CONC=${DISPATCH_CONCURRENCY:-256}
 bench_init dispatch-bench
 . test/bench/daemons.sh
 
-# run_one HOSTS: one P4 run of pogo one; appends its wall to $T/p4-one.
+# run_one HOSTS: one P4 run of pogo one; appends its wall to $T/p4-one
+# and its CPU, the commands' included, to $T/p4-one-cpu.
 run_one() {
 	t0=$(date +%s.%N)
-	"$POGO" one --local --targets "h[1-$1]" --run-command true \
+	python3 -c 'import resource, subprocess, sys
+r = subprocess.run(sys.argv[2:]).returncode
+u = resource.getrusage(resource.RUSAGE_CHILDREN)
+open(sys.argv[1], "a").write("%.2f\n" % (u.ru_utime + u.ru_stime))
+sys.exit(r)' "$T/p4-one-cpu" \
+	    "$POGO" one --local --targets "h[1-$1]" --run-command true \
 	    --concurrency "$CONC" >"$T/one.out" 2>"$T/one.log" ||
 	    fail "pogo one failed"
 	t1=$(date +%s.%N)
@@ -40,7 +50,7 @@ run_one() {
 	    fail "pogo one: $(tail -n 1 "$T/one.log")"
 	w=$(echo "$t0 $t1" | awk '{ printf "%.3f", $2 - $1 }')
 	echo "$w" >>"$T/p4-one"
-	echo "  pogo one --local: $w s"
+	echo "  pogo one --local: $w s (CPU $(tail -n 1 "$T/p4-one-cpu") s)"
 }
 
 echo "P4: $P4_HOSTS local hosts, true, concurrency $CONC, $RUNS rounds" \
@@ -51,6 +61,10 @@ md=$(median <"$T/p4-daemons")
 echo "P4 hosts=$P4_HOSTS runs=$RUNS one=${mo}s daemons=${md}s" \
     "ratio=$(ratio "$md" "$mo")" \
     "(medians; target ratio <= 1.2)"
+co=$(median <"$T/p4-one-cpu")
+cd=$(median <"$T/p4-daemons-cpu")
+echo "P4 cpu one=${co}s daemons=${cd}s ratio=$(ratio "$cd" "$co")" \
+    "(medians, the commands included)"
 
 echo "rate: $RATE_HOSTS local hosts, true, 4 workers of max_tasks 256" \
     "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
