@@ -14,6 +14,7 @@
 
 #include <fcntl.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -1036,6 +1037,10 @@ one_pair_submit(struct one_pair *op)
 		one_pair_num(&own, a->stub.retry) };
 	if (a->run_as != NULL)
 		f[n++] = (struct pogo_dispatcher_field){ "run_as", a->run_as };
+	/* -l wins over the ssh_config's User (SPEC 9.3), as in-process. */
+	if (a->ssh.user != NULL)
+		f[n++] =
+		    (struct pogo_dispatcher_field){ "ssh_user", a->ssh.user };
 	if (a->stub.prehook)
 		f[n++] = (struct pogo_dispatcher_field){ "prehook", "1" };
 	if (a->stub.posthook)
@@ -1092,6 +1097,7 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 	                           "  use_local_identity: true\n";
 	struct pogo_cfg_src src = { .hostname = "one" };
 	struct pogo_cfg *cfg = NULL;
+	struct passwd *pw;
 	char *cause = NULL;
 	size_t i;
 
@@ -1113,9 +1119,16 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 		free(cfg->worker.hook_dir);
 		cfg->worker.hook_dir = xstrdup(a->stub.hook_dir);
 	}
-	/* Without -l, the ssh_config's User, as in-process (worker.h). */
+	/*
+	 * -l is the job's ssh_user; without it, the ssh_config's User, else
+	 * the local user name (SPEC 9.3), as in-process: worker.ssh.user,
+	 * which comes before the job's user.
+	 */
+	pw = getpwuid(getuid());
 	free(cfg->worker.ssh.user);
-	cfg->worker.ssh.user = xstrdup(a->ssh.user != NULL ? a->ssh.user : "");
+	cfg->worker.ssh.user = xstrdup(a->ssh.user != NULL ? a->ssh.user
+	        : pw != NULL                               ? pw->pw_name
+	                                                   : "root");
 	if (a->ssh.port != 0)
 		cfg->worker.ssh.port = (int)a->ssh.port;
 	if (a->ssh.ssh_config != NULL) {

@@ -172,6 +172,7 @@ struct ssh_task {
 	char *user;
 	unsigned port;
 	char *ssh_user;           /* the task's, for the setup thread; NULL */
+	char *job_user;           /* the task's user, the last default; NULL */
 	unsigned ssh_port;        /* the task's; 0: none */
 	unsigned connect_timeout; /* seconds: the task's, or the option */
 	char *cmdline;
@@ -455,6 +456,7 @@ ssh_unref(struct ssh_task *st)
 	free(st->host);
 	free(st->user);
 	free(st->ssh_user);
+	free(st->job_user);
 	free(st->cmdline);
 	free(st->name);
 	free(st->ids);
@@ -1348,8 +1350,13 @@ ssh_session_setup(struct ssh_task *st)
 		    "ssh error: ProxyCommand and ProxyJump are not supported");
 		return -1;
 	}
+	/* Below the ssh_config's User (SPEC 9.3): the worker's, the job's. */
 	if (ssh_options_get(s, SSH_OPTIONS_USER, &v) == SSH_OK)
 		ssh_string_free_char(v);
+	else if (se->opts.default_user != NULL)
+		ssh_options_set(s, SSH_OPTIONS_USER, se->opts.default_user);
+	else if (st->job_user != NULL)
+		ssh_options_set(s, SSH_OPTIONS_USER, st->job_user);
 	else
 		ssh_options_set(s, SSH_OPTIONS_USER, se->local_user);
 	/* The task's ssh_port, else --port, wins over Port. */
@@ -2540,6 +2547,10 @@ ssh_start(struct pogo_exec *e, struct pogo_exec_task *t)
 		    pogo_ssh_command(t->job_id, t->host, t->command, t->run_as);
 	st->name = xstrdup(t->host);
 	st->ssh_user = t->ssh_user != NULL ? xstrdup(t->ssh_user) : NULL;
+	st->job_user =
+	    se->opts.task_user_default && t->user != NULL && t->user[0] != '\0'
+	    ? xstrdup(t->user)
+	    : NULL;
 	st->ssh_port = t->ssh_port;
 	st->connect_timeout = t->connect_timeout != 0
 	    ? t->connect_timeout

@@ -958,13 +958,14 @@ worker_ssh_opts(const struct pogo_cfg *cfg, struct pogo_ssh_opts *so)
 	so->connect_timeout = cfg->worker.ssh.connect_timeout;
 	so->max_output = cfg->worker.max_output;
 	/*
-	 * XXX(#9): the executor's user and port come before the ssh_config
-	 * (pogo one's -l and --port); worker.ssh.user and a port other than
-	 * the default 22 are passed so, and the job's user as the last
-	 * default login name is not used yet.
+	 * The login name (SPEC 5.1, 9.3): the job's ssh_user, else the
+	 * ssh_config's User, else worker.ssh.user, else the job's user.
+	 * XXX(#9): a worker.ssh.port other than 22 still comes before the
+	 * ssh_config's Port (the executor's port is pogo one's --port).
 	 */
-	so->user =
+	so->default_user =
 	    cfg->worker.ssh.user[0] != '\0' ? cfg->worker.ssh.user : NULL;
+	so->task_user_default = true;
 	so->port = cfg->worker.ssh.port > 0 && cfg->worker.ssh.port != 22
 	    ? (unsigned)cfg->worker.ssh.port
 	    : 0;

@@ -32,6 +32,17 @@ struct pogo_ssh_opts {
 	unsigned port;            /* 0: ssh_config, else 22 */
 	const char *ssh_config;   /* NULL: ~/.ssh/config if it exists */
 	const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
+	/*
+	 * The login name when neither the task's ssh_user, user nor the
+	 * ssh_config's User names one (a worker's worker.ssh.user, SPEC
+	 * 1.6, 9.3); NULL: none.
+	 */
+	const char *default_user;
+	/*
+	 * The task's user (who submitted the job) is the last default login
+	 * name, before the local user (a worker, SPEC 5.1, 9.3).
+	 */
+	bool task_user_default;
 	enum pogo_ssh_hostkey host_key_check;
 	struct pogo_strv identities; /* empty: libssh's defaults */
 	/*
