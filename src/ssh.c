@@ -160,6 +160,9 @@ struct ssh_task {
 	uv_poll_t poll;
 	bool poll_init;
 	int events;
+	bool stepping;    /* in ssh_step: a re-step can follow */
+	bool restep;      /* ssh_wait asked ssh_step to go round again */
+	unsigned resteps; /* re-steps left in this ssh_step */
 	uv_timer_t timer; /* connect, channel and command timeouts, the
 	                     stop's grace, the linger, deferred finish */
 	uv_timer_t quiet; /* partial-line flush, prompts */
@@ -907,14 +910,30 @@ ssh_watch(struct ssh_task *st, int events)
 	}
 }
 
-/* After a libssh call returned SSH_AGAIN: wait for the socket. */
+/*
+ * After a libssh call returned SSH_AGAIN: wait for the socket.  libssh
+ * asks for writability after every write it makes, with nothing left
+ * to send (it writes again only after its own poll saw the socket
+ * writable): within ssh_step, the call is made again at once instead,
+ * and its poll, which finds the socket writable, sends what waits, if
+ * anything.  That saves a wake-up of the loop and two changes of the
+ * watched events (each an epoll_ctl DEL and ADD in libuv) per packet
+ * sent.  ssh_step bounds the re-steps (SSH_RESTEPS); after them, or
+ * outside ssh_step, the loop watches for writability.
+ */
+#define SSH_RESTEPS 4
+
 static void
 ssh_wait(struct ssh_task *st)
 {
 	int ev = UV_READABLE;
 
-	if (st->s != NULL && (ssh_get_poll_flags(st->s) & SSH_WRITE_PENDING))
-		ev |= UV_WRITABLE;
+	if (st->s != NULL && (ssh_get_poll_flags(st->s) & SSH_WRITE_PENDING)) {
+		if (st->stepping && st->resteps > 0)
+			st->restep = true;
+		else
+			ev |= UV_WRITABLE;
+	}
 	ssh_watch(st, ev);
 }
 
@@ -2283,7 +2302,7 @@ ssh_running(struct ssh_task *st)
 
 /* Advance the state machine as far as libssh lets it go. */
 static void
-ssh_step(struct ssh_task *st)
+ssh_advance(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
 	uint64_t limit;
@@ -2465,6 +2484,25 @@ ssh_step(struct ssh_task *st)
 			return;
 		}
 	}
+}
+
+/* ssh_advance, again while it only waits to flush (ssh_wait). */
+static void
+ssh_step(struct ssh_task *st)
+{
+	if (st->stepping) {
+		ssh_advance(st);
+		return;
+	}
+	st->stepping = true;
+	st->resteps = SSH_RESTEPS;
+	do {
+		st->restep = false;
+		ssh_advance(st);
+	} while (
+	    st->restep && st->resteps-- > 0 && !st->finished && !st->killed);
+	st->stepping = false;
+	st->restep = false;
 }
 
 static void
