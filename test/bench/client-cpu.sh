@@ -1,0 +1,103 @@
+#!/bin/sh
+# pogo's client CPU per SSH host (issue 8), for one build or two side by
+# side: `pogo one` runs `true` on N loopback hosts at fan-out F (W1 of
+# fanout.sh) against one throwaway sshd, with fanout.sh's ssh_config
+# (KEX curve25519-sha256, ed25519 keys, chacha20-poly1305).
+# Two figures per build:
+#   - client CPU per host: the client cgroup's usage_usec over the run
+#     (the whole process tree, kernel time included), divided by N;
+#     CLIENTCPU_ROUNDS rounds, the builds' order rotated per round;
+#     median, minimum and maximum, and for a second build the median
+#     of its per-round ratio to the first (the load of a shared machine
+#     drifts from round to round; a round's two runs are adjacent);
+#   - with CLIENTCPU_CALLGRIND=1, instructions per host in user space,
+#     counted by valgrind's callgrind (the same on a busy machine as on a
+#     quiet one): (Ir of a run over 120 hosts - Ir over 20 hosts) / 100,
+#     which leaves out the start-up.
+# Usage (root): test/bench/client-cpu.sh [build/pogo [other/pogo]]
+# (CLIENTCPU_ROUNDS=5, CLIENTCPU_HOSTS=300, CLIENTCPU_FANOUT=32)
+set -u
+. "$(dirname "$0")/lib.sh"
+bench_root "${1:-build/pogo}"
+POGOS=$POGO
+if [ $# -ge 2 ]; then
+	POGOS="$POGOS $(cd "$(dirname "$2")" && pwd)/$(basename "$2")"
+fi
+ROUNDS=${CLIENTCPU_ROUNDS:-5}
+NHOSTS=${CLIENTCPU_HOSTS:-300}
+FAN=${CLIENTCPU_FANOUT:-32}
+
+bench_init client-cpu 1996
+bench_cgroups sshd client
+bench_sshd "$CG_SSHD" ERROR
+bench_ssh_config
+bench_hosts "$NHOSTS"
+
+# one BIN HOSTFILE [WRAPPER...]: pogo one over the hosts; the number of
+# hosts that succeeded on standard output.
+one() {
+	ob=$1
+	oh=$2
+	shift 2
+	in_cg "$CG_CLIENT" "$@" "$ob" one -F "$T/ssh_config" \
+	    --host-key-check off --connect-timeout 300 --concurrency "$FAN" \
+	    --max-handshakes "$FAN" --targets "@$oh" --run-command true \
+	    >"$T/out" 2>"$T/err"
+	grep -c ': Success$' "$T/out"
+}
+
+echo "client-cpu: $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
+: >"$T/results"
+for r in $(seq 1 "$ROUNDS"); do
+	for b in $(rotate "$r" $POGOS); do
+		cg_wait "$CG_CLIENT" 0
+		cg_wait "$CG_SSHD" 1
+		c0=$(cg_usec "$CG_CLIENT")
+		ok=$(one "$b" "$T/hosts")
+		cg_wait "$CG_CLIENT" 0
+		c1=$(cg_usec "$CG_CLIENT")
+		echo "$r $b $ok $c0 $c1" | awk -v n="$NHOSTS" \
+		    '{ printf "%s %s %s %.3f\n", $1, $2, $3, ($5 - $4) / 1000 / n }' |
+		    tee -a "$T/results"
+	done
+done
+echo "client-cpu: load after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo
+echo "| build | client CPU per host (median) | min | max | rounds | hosts that failed |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+for b in $POGOS; do
+	m=$(awk -v b="$b" '$2 == b { print $4 }' "$T/results" | median)
+	awk -v b="$b" -v m="$m" -v n="$NHOSTS" '$2 == b {
+	    if (min == "" || $4 < min) min = $4; if ($4 > max) max = $4
+	    k++; f += n - $3 }
+	    END { printf "| %s | %.3f ms | %.3f ms | %.3f ms | %d | %d |\n",
+	        b, m, min, max, k, f }' "$T/results"
+done
+
+awk -v n="$NHOSTS" '$3 != n { bad = 1 } END { exit bad }' "$T/results" ||
+    fail "hosts failed (the figures above are not comparable)"
+set -- $POGOS
+if [ $# -ge 2 ]; then
+	awk -v a="$1" -v b="$2" '$2 == a { x[$1] = $4 } $2 == b { y[$1] = $4 }
+	    END { for (r in x) if (r in y && x[r] > 0) print y[r] / x[r] }' \
+	    "$T/results" | median |
+	    awk '{ printf "\nsecond / first, same round (median of the rounds): %.3f\n", $1 }'
+fi
+
+[ "${CLIENTCPU_CALLGRIND:-0}" = 1 ] || exit 0
+command -v valgrind >/dev/null || skip "no valgrind for CLIENTCPU_CALLGRIND=1"
+head -n 20 "$T/hosts" >"$T/hosts20"
+head -n 120 "$T/hosts" >"$T/hosts120"
+echo
+echo "| build | user-space instructions per host (callgrind) |"
+echo "| --- | ---: |"
+for b in $POGOS; do
+	for n in 20 120; do
+		ok=$(one "$b" "$T/hosts$n" valgrind --tool=callgrind \
+		    --callgrind-out-file="$T/cg.$n")
+		[ "$ok" = "$n" ] || fail "$b under callgrind: $ok of $n hosts"
+		sed -n 's/.*I *refs: *//p' "$T/err" | tr -d , >"$T/ir.$n"
+	done
+	echo "$b $(cat "$T/ir.20") $(cat "$T/ir.120")" |
+	    awk '{ printf "| %s | %.0f |\n", $1, ($3 - $2) / 100 }'
+done
