@@ -345,9 +345,10 @@ ssh_config_so_far(
 	cur->hostname = e->final_pass || e->hostname_set
 	    ? ssh_config_final_host(h)
 	    : h->name;
-	if (!e->final_pass && !e->port_set && !h->port_given)
+	/* Port and User may first be set in the second reading. */
+	if (!e->port_set && !h->port_given)
 		cur->port = 22;
-	if (!e->final_pass && !e->user_set && !h->user_given)
+	if (!e->user_set && !h->user_given)
 		cur->user = h->local_user;
 }
 
@@ -366,10 +367,8 @@ ssh_config_keyword_matters(const struct ssh_config_eval *e, const char *kw)
 	    strcasecmp(kw, "identitiesonly") == 0 ||
 	    strcasecmp(kw, "include") == 0)
 		return true;
-	if (e->final_pass)
-		return false;
 	if (strcasecmp(kw, "hostname") == 0)
-		return !e->hostname_set && h->name != NULL &&
+		return !e->final_pass && !e->hostname_set && h->name != NULL &&
 		    strcasecmp(ssh_config_final_host(h), h->name) != 0;
 	if (strcasecmp(kw, "port") == 0)
 		return !e->port_set && !h->port_given && h->port != 22;

@@ -239,6 +239,17 @@ TEST(match_exec_sees_the_values_so_far)
 	s = idents(dir, text, &fromcfg, &(bool){ false });
 	ASSERT_STR_EQ(s, "/k/early /k/late");
 	free(s);
+	/* A User first set in the second reading: %r before it is local. */
+	s = idents(dir,
+	    "Match final\n  IdentityFile /k/f\n"
+	    "Match final exec \"test %r = alice\"\n"
+	    "  IdentityFile /k/before-user\n"
+	    "Match final\n  User deploy\n"
+	    "Match final exec \"test %r = deploy\"\n"
+	    "  IdentityFile /k/after-user\n",
+	    &fromcfg, &(bool){ false });
+	ASSERT_STR_EQ(s, "/k/f /k/before-user /k/after-user");
+	free(s);
 	given.user = "bob";
 	given.port = 33;
 	s = idents(dir, text, &given, &(bool){ false });
