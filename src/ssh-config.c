@@ -349,7 +349,8 @@ ssh_config_so_far(
 	if (!e->port_set && !h->port_given)
 		cur->port = 22;
 	if (!e->user_set && !h->user_given)
-		cur->user = h->local_user;
+		cur->user =
+		    h->default_user != NULL ? h->default_user : h->local_user;
 }
 
 /*
@@ -375,7 +376,9 @@ ssh_config_keyword_matters(const struct ssh_config_eval *e, const char *kw)
 	if (strcasecmp(kw, "user") == 0)
 		return !e->user_set && !h->user_given && h->user != NULL &&
 		    h->local_user != NULL &&
-		    strcmp(h->user, h->local_user) != 0;
+		    strcmp(h->user,
+		        h->default_user != NULL ? h->default_user
+		                                : h->local_user) != 0;
 	return false;
 }
 

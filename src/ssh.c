@@ -1279,6 +1279,10 @@ ssh_setup_identities(struct ssh_task *st, ssh_session s)
 	/* Set before the ssh_config is read, as ssh(1)'s -l and -p. */
 	h.user_given = st->ssh_user != NULL || se->opts.user != NULL;
 	h.port_given = st->ssh_port != 0 || se->opts.port != 0;
+	/* The login without a User line (ssh(1): the local user). */
+	h.default_user = se->opts.default_user != NULL ? se->opts.default_user
+	    : st->job_user != NULL                     ? st->job_user
+	                                               : se->local_user;
 	for (i = 0; i < se->opts.identities.n; i++)
 		ssh_ident_add(st, ssh_ident_get(se, se->opts.identities.v[i]));
 	if (se->opts.given_identities_only) {

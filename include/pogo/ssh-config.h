@@ -32,15 +32,17 @@ struct pogo_ssh_config;
 
 /* What the evaluation of one host knows; every field is borrowed. */
 struct pogo_ssh_config_host {
-	const char *name;       /* as given on the command line (%n) */
-	const char *hostname;   /* after HostName (%h) */
-	const char *user;       /* remote user (%r) */
-	unsigned port;          /* %p */
-	const char *local_user; /* %u */
-	const char *home;       /* ~ and %d */
-	const char *local_host; /* %l */
-	bool user_given;        /* user from -l: known before any User */
-	bool port_given;        /* port from --port: known before any Port */
+	const char *name;         /* as given on the command line (%n) */
+	const char *hostname;     /* after HostName (%h) */
+	const char *user;         /* remote user (%r) */
+	unsigned port;            /* %p */
+	const char *local_user;   /* %u */
+	const char *home;         /* ~ and %d */
+	const char *local_host;   /* %l */
+	const char *default_user; /* login before any User line (%r of a
+	                           * Match exec); NULL: local_user */
+	bool user_given;          /* user from -l: known before any User */
+	bool port_given;          /* port from --port: known before any Port */
 };
 
 /*

@@ -250,6 +250,15 @@ TEST(match_exec_sees_the_values_so_far)
 	    &fromcfg, &(bool){ false });
 	ASSERT_STR_EQ(s, "/k/f /k/before-user /k/after-user");
 	free(s);
+	/* pogo's login without a User line (a worker's) stands for ssh's
+	 * local user. */
+	fromcfg.default_user = "svc";
+	s = idents(dir,
+	    "Match exec \"test %r = svc\"\n  IdentityFile /k/svc\n"
+	    "Host web1\n  User deploy\n",
+	    &fromcfg, &(bool){ false });
+	ASSERT_STR_EQ(s, "/k/svc");
+	free(s);
 	given.user = "bob";
 	given.port = 33;
 	s = idents(dir, text, &given, &(bool){ false });
