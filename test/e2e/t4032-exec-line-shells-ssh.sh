@@ -3,7 +3,8 @@
 # runs it: sshd runs "<login shell> -c <request>"; here the request pogo
 # sends is recorded by a ForceCommand and run by sh, dash and bash; each
 # must give the command POGO_JOB_ID, POGO_HOST and PATH, run it with sh,
-# and pass its exit status.  (csh, tcsh and fish are not POSIX shells: a
+# and pass its exit status.  The request is SPEC 9.5's line, exactly
+# ("exec env ENV sh -c Q(cmd)"; issue 8 item 2 measured it).  (csh, tcsh and fish are not POSIX shells: a
 # newline or ! in the command breaks there, as pogo-one(1) says.)
 . "$(dirname "$0")/lib.sh"
 e2e_init
@@ -35,4 +36,8 @@ for s in $shells; do
 	    "$job|127.0.7.1|$path|sh
 it's \"quoted\""
 done
+# SPEC 9.5, byte for byte: Q(cmd) quotes each ' as '\''.
+q=$(printf '%s' "$cmd" | sed "s/'/'\\\\''/g")
+expect_eq "the exec request" "$line" \
+    "exec env PATH=$path POGO_JOB_ID='$job' POGO_HOST='127.0.7.1' sh -c '$q'"
 echo "PASS $E2E_NAME"
