@@ -22,17 +22,24 @@
 # Variants (SSHDCOST_VARIANTS; default: all but pogo-each, pogo2 and
 # pogo3 only when their binary is given):
 #   ssh-true   ssh -F cfg HOST CMD
+#   ssh-true2  the same again, a second batch per round: how far two
+#              batches of the same work differ (the noise)
 #   ssh-line   ssh -F cfg HOST 'exec env PATH=... POGO_JOB_ID=... POGO_HOST=... sh -c '\''CMD'\'''
-#              (SPEC 9.5's direct-mode line, pogo's before issue 8 item 2)
+#              (SPEC 9.5's direct-mode line, pogo's)
 #   ssh-sh     ssh -F cfg HOST 'exec sh -c '\''export PATH=... POGO_JOB_ID=... POGO_HOST=...; CMD'\'''
-#              (pogo's exec line after it)
+#              (sh exports ENV: env(1)'s exec saved; pogo's line
+#              from f098cfe until issue 8 item 2 measured both)
 #   ssh-login  ssh -F cfg HOST 'export PATH=... POGO_JOB_ID=... POGO_HOST=...; CMD'
 #              (the same in the login shell, without sh -c; not a default)
 #   pogo       pogo one -F cfg --concurrency 1 --run-command CMD
 #   pogo-each  one pogo one per session, --targets HOST (as ssh: a new
 #              client process for each session)
 #   pogo2      the same with the binary $SSHDCOST_POGO2, pogo3 with
-#   pogo3      $SSHDCOST_POGO3 (before/after comparisons in one run)
+#   pogo3      $SSHDCOST_POGO3 (before/after comparisons in one run;
+#              SSHDCOST_POGO2=build/pogo gives pogo against itself)
+# Each variant's per-round ratios to ssh-true and to pogo are printed
+# with their median and quartiles: ssh-true2 / ssh-true and (with
+# SSHDCOST_POGO2 the same binary) pogo2 / pogo show the noise.
 # Usage (root): test/bench/sshd-cost.sh [build/pogo]
 # SSHDCOST_LOGLEVEL (INFO): sshd's LogLevel; SSHDCOST_LOG=FILE keeps its log.
 set -u
@@ -42,7 +49,7 @@ N=${SSHDCOST_N:-25}
 ROUNDS=${SSHDCOST_ROUNDS:-8}
 CMD=${SSHDCOST_CMD:-true}
 K=${SSHDCOST_FANOUT:-1}
-VARIANTS="ssh-true ssh-line ssh-sh pogo"
+VARIANTS="ssh-true ssh-true2 ssh-line ssh-sh pogo"
 [ -z "${SSHDCOST_POGO2:-}" ] || VARIANTS="$VARIANTS pogo2"
 [ -z "${SSHDCOST_POGO3:-}" ] || VARIANTS="$VARIANTS pogo3"
 VARIANTS=${SSHDCOST_VARIANTS:-$VARIANTS}
@@ -81,7 +88,7 @@ batch() {
 		;;
 	ssh-*)
 		case $1 in
-		ssh-true) c=$CMD ;;
+		ssh-true | ssh-true2) c=$CMD ;;
 		ssh-line) c="exec env PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='%h' sh -c '$CMD'" ;;
 		ssh-sh) c="exec sh -c 'export PATH=$P POGO_JOB_ID='\\''p0000000001'\\'' POGO_HOST='\\''%h'\\''; $CMD'" ;;
 		ssh-login) c="export PATH=$P POGO_JOB_ID='p0000000001' POGO_HOST='%h'; $CMD" ;;
@@ -140,23 +147,27 @@ q() {
 	    awk -v p="$2" '{ x[NR] = $1 } END { i = 1 + (NR - 1) * p; j = int(i)
 	        printf "%.1f", x[j] + (i - j) * (x[j + 1 < NR ? j + 1 : NR] - x[j]) }'
 }
-# ratio VARIANT: the median over the rounds of VARIANT / ssh-true in the
-# same round (load on the machine drifts between rounds, less within one).
+# ratio VARIANT BASE: the per-round ratios VARIANT / BASE (load on the
+# machine drifts between rounds, less within one): "median q1-q3".
 ratio() {
-	awk -v v="$1" '$2 == "ssh-true" { b[$1] = $3 } $2 == v { x[$1] = $3 }
-	    END { for (r in x) if (b[r] > 0) print x[r] / b[r] }' \
-	    "$T/results" | median
+	awk -v v="$1" -v b="$2" '$2 == b { y[$1] = $3 } $2 == v { x[$1] = $3 }
+	    END { for (r in x) if (y[r] > 0) print x[r] / y[r] }' \
+	    "$T/results" | sort -g | awk '{ x[NR] = $1 }
+	    function q(p,  i, j) { i = 1 + (NR - 1) * p; j = int(i)
+	        return x[j] + (i - j) * (x[j + 1 < NR ? j + 1 : NR] - x[j]) }
+	    END { if (NR) printf "%.3f %.3f-%.3f", q(0.5), q(0.25), q(0.75)
+	        else printf "- -" }'
 }
 echo
 # procs VARIANT: the median over its batches of sshd's mean process
 # count, the listener left out (each session is about 3: monitor, user
 # child, the command's shell).
 procs() { awk -v v="$1" '$2 == v { print $4 }' "$T/results" | median; }
-echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true, same round (median) | sshd processes, mean |"
-echo "| --- | ---: | ---: | ---: | ---: |"
+echo "| variant | sshd CPU per session (median) | quartiles | / ssh-true, same round: median | quartiles | / pogo, same round: median | quartiles | sshd processes, mean |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for v in $VARIANTS; do
-	echo "$v $(q "$v" 0.5) $(q "$v" 0.25) $(q "$v" 0.75) $(ratio "$v") $(procs "$v")" |
-	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %.3f | %.1f |\n", $1, $2,
-	        $3, $4, $5, $6 }'
+	echo "$v $(q "$v" 0.5) $(q "$v" 0.25) $(q "$v" 0.75) $(ratio "$v" ssh-true) $(ratio "$v" pogo) $(procs "$v")" |
+	    awk '{ printf "| %s | %.1f ms | %.1f-%.1f ms | %s | %s | %s | %s | %.1f |\n",
+	        $1, $2, $3, $4, $5, $6, $7, $8, $9 }'
 done
 echo "($ROUNDS batches of $N sessions of '$CMD' per variant, $K at a time)"
