@@ -90,7 +90,14 @@ struct dresolve {
 	struct deng *eng;
 	uint64_t n;
 	struct pogo_sched_config *cfg;
-	char *halted; /* a halt asked for meanwhile: its reason */
+	/*
+	 * halted: the job is halted (stored: a halt asked for meanwhile, or
+	 * halted before a restart), its answers are only stored, for a
+	 * resume; else restart: built as a reloaded job (SPEC 6.4: its
+	 * timeout from its start, its lost secrets), else as a new one.
+	 */
+	bool halted;
+	bool restart;
 	struct dresolve *next;
 };
 
@@ -894,6 +901,9 @@ fail:
 	return NULL;
 }
 
+static int deng_load(
+    struct deng *eng, struct djob *dj, const struct dsnap *snap, char **causep);
+
 /* The resolvers of rs's job answered (resolver.h): build and start it. */
 static void
 deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
@@ -901,13 +911,12 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 	struct dresolve *rs = arg, **pp;
 	struct deng *eng = rs->eng;
 	struct djob *dj;
-	char *why;
+	char *why, *cause = NULL;
 	int r;
 
 	if (eng == NULL) {
 		/* The engine stopped meanwhile. */
 		pogo_sched_config_free(rs->cfg);
-		free(rs->halted);
 		free(rs);
 		return;
 	}
@@ -924,24 +933,35 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 		    pogo_strerror(r));
 		deng_refuse(eng, rs->n, why, false);
 		free(why);
-	} else if (rs->halted != NULL) {
+	} else if (rs->halted) {
+		/* Halted already: the answers are for its resume. */
 		pogo_sched_config_free(rs->cfg);
-		deng_refuse(eng, rs->n, rs->halted, true);
+	} else if (rs->restart) {
+		if ((dj = deng_build(
+		         eng, rs->n, DENG_RESTART, rs->cfg, NULL)) != NULL) {
+			if ((r = deng_load(eng, dj, NULL, &cause)) != 0) {
+				deng_drop(eng, dj);
+				xasprintf(
+				    &why, "cannot reload the job: %s", cause);
+				deng_refuse(eng, rs->n, why, false);
+				free(why);
+				free(cause);
+			} else
+				pogo_job_start(dj->job);
+		}
 	} else if ((dj = deng_build(
 	                eng, rs->n, DENG_SUBMITTED, rs->cfg, NULL)) != NULL)
 		pogo_job_start(dj->job);
-	free(rs->halted);
 	free(rs);
 }
 
 /*
  * Run the resolvers of job n's configuration cfg (taken), gathering
- * (SPEC 2.11); halted (may be NULL): the reason it is halted with once
- * they answer.
+ * (SPEC 2.11); restart, halted: as struct dresolve.
  */
 static void
 deng_resolve(struct deng *eng, uint64_t n, struct pogo_sched_config *cfg,
-    const char *halted)
+    bool restart, bool halted)
 {
 	struct dresolve *rs;
 
@@ -957,7 +977,8 @@ deng_resolve(struct deng *eng, uint64_t n, struct pogo_sched_config *cfg,
 		deng_refuse(eng, n, "cannot run the resolvers", false);
 		return;
 	}
-	rs->halted = halted != NULL ? xstrdup(halted) : NULL;
+	rs->halted = halted;
+	rs->restart = restart;
 	rs->next = eng->resolving;
 	eng->resolving = rs;
 	eng->nresolving++;
@@ -992,7 +1013,7 @@ deng_submitted(struct pogo_dispatcher *d, uint64_t n,
 				ms = ((uint64_t)rec->job_timeout + 60) * 1000;
 			pogo_secret_cache_put(eng->secrets, n, secrets, ms);
 		}
-		deng_resolve(eng, n, cfg, NULL);
+		deng_resolve(eng, n, cfg, false, false);
 		pogo_store_job_free(rec);
 		return;
 	}
@@ -1208,7 +1229,8 @@ deng_active_job(const struct pogo_store_job *j, void *arg)
 	uint32_t n[POGO_HOST_NSTATES];
 
 	/* Job numbers of one dispatcher fit: it counts them from 0. */
-	if (j->state == POGO_JOB_GATHERING && deng_unresolved(sc->eng, j))
+	if ((j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_HALTED) &&
+	    deng_unresolved(sc->eng, j))
 		pogo_idv_push(&sc->resolve, (uint32_t)j->job);
 	else if (j->state == POGO_JOB_GATHERING || j->state == POGO_JOB_RUNNING)
 		pogo_idv_push(&sc->v, (uint32_t)j->job);
@@ -1264,9 +1286,10 @@ deng_restore(struct deng *eng)
 		}
 	}
 	/*
-	 * Stopped while its resolvers ran: nothing ran yet, they run again.
-	 * One that needs secrets lost them (SPEC 6.4): halted once they
-	 * answer, its answers stored for the resume.
+	 * Stopped while its resolvers ran: nothing ran yet, they run again,
+	 * then it is reloaded as the others (SPEC 6.4: an expired one is
+	 * halted, one that needs secrets lost them).  One halted meanwhile
+	 * only stores their answers, for its resume.
 	 */
 	cause = NULL;
 	for (k = 0; k < sc.resolve.n; k++) {
@@ -1274,11 +1297,13 @@ deng_restore(struct deng *eng)
 			continue;
 		if (pogo_sched_config_parse(
 		        rec->config, strlen(rec->config), &cfg, &cause) == 0) {
-			log_info("job p%010" PRIu32 ": gathering again",
-			    sc.resolve.v[k]);
+			log_info("job p%010" PRIu32 ": %s again",
+			    sc.resolve.v[k],
+			    rec->state == POGO_JOB_GATHERING ? "gathering"
+			                                     : "resolving");
 			deng_resolve(eng, sc.resolve.v[k], cfg,
-			    rec->key_id != NULL ? "dispatcher restarted"
-			                        : NULL);
+			    rec->state == POGO_JOB_GATHERING,
+			    rec->state != POGO_JOB_GATHERING);
 		}
 		free(cause);
 		cause = NULL;
@@ -1639,9 +1664,11 @@ deng_halt(struct pogo_dispatcher *d, uint64_t n, const char *reason, void *arg)
 	struct dresolve *rs;
 
 	if (dj == NULL && (rs = deng_resolving(arg, n)) != NULL) {
-		/* Halted when its resolvers answer (SPEC 5.3). */
-		if (rs->halted == NULL)
-			rs->halted = xstrdup(reason);
+		/* Halted now, stored (SPEC 5.3); its answers still come. */
+		if (!rs->halted)
+			deng_refuse(arg, n,
+			    reason != NULL ? reason : "halted by user", true);
+		rs->halted = true;
 		return 0;
 	}
 	if (dj == NULL)
@@ -1656,9 +1683,10 @@ deng_kill(struct pogo_dispatcher *d, uint64_t n, void *arg)
 	struct dresolve *rs;
 
 	if (dj == NULL && (rs = deng_resolving(arg, n)) != NULL) {
-		/* Nothing runs yet: halted when its resolvers answer. */
-		if (rs->halted == NULL)
-			rs->halted = xstrdup("halted by user");
+		/* Nothing runs yet: halted now, as deng_halt(). */
+		if (!rs->halted)
+			deng_refuse(arg, n, "halted by user", true);
+		rs->halted = true;
 		return 0;
 	}
 	if (dj == NULL)

@@ -12,7 +12,8 @@
  * this process (freed, then reloaded from the store on demand).  The
  * schedule of a job the engine holds comes from its memory.  A job with
  * external references (SPEC 2.7) is reloaded with the answers stored at
- * submission; one stopped while gathering gathers again.  An ended job
+ * submission; one stopped while gathering gathers again, and one halted
+ * meanwhile stays halted.  An ended job
  * is reloaded for an operation a page of rows per loop turn.
  */
 #include "pogo/compat.h"
@@ -855,6 +856,30 @@ wait_job_state(struct efx *fx, uint64_t n, int state)
 	ASSERT_EQ(now, state);
 }
 
+/* Run the loop until job n has n_refs stored answers (bounded, 10 s). */
+static void
+wait_refs(struct efx *fx, uint64_t n, int n_refs)
+{
+	uv_timer_t t;
+	int i, now = -1;
+
+	ASSERT_OK(uv_timer_init(&fx->loop, &t));
+	ASSERT_OK(uv_timer_start(&t, efx_timeout_cb, 10000, 0));
+	t.data = fx;
+	fx->flag = 0;
+	for (i = 0; i < 100000 && fx->flag == 0; i++) {
+		if ((now = refs_of(fx, n).n) == n_refs)
+			break;
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	}
+	fx->flag = 0;
+	uv_close((uv_handle_t *)&t, efx_closed_cb);
+	for (i = 0; i < 100000 && fx->flag == 0; i++)
+		uv_run(&fx->loop, UV_RUN_ONCE);
+	ASSERT_EQ(fx->flag, 1);
+	ASSERT_EQ(now, n_refs);
+}
+
 /*
  * Issue 9: a job still gathering when the dispatcher stopped (its
  * resolvers had not answered: nothing ran) gathers again at the restart:
@@ -885,6 +910,12 @@ TEST(gathering_job_resolves_again_after_restart)
 	              "00112233445566778899aabbccddeeff";
 	seed_gathering(&fx, 1);
 	seed_key_id = NULL;
+	/* Its job timeout (10 s from its start at 1000) has passed. */
+	seed_job(&fx, 2, grp_config, 10, 1000);
+	ASSERT_OK(pogo_store_job_state(fx.st, 2, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0));
+	seed_entry(&fx, 2, 0, 1000, -1, POGO_JOB_GATHERING,
+	    "job created; fetching host info", 0);
 	xasprintf(&text,
 	    "dispatcher:\n"
 	    "  control_listen: 127.0.0.1:0\n"
@@ -910,8 +941,91 @@ TEST(gathering_job_resolves_again_after_restart)
 	pogo_store_job_free(j);
 	v = refs_of(&fx, 1);
 	ASSERT_EQ(v.n, 1);
+	/* Expired: halted, its timeout counted from its start (6.4.3). */
+	wait_job_state(&fx, 2, POGO_JOB_HALTED);
+	j = job_of(&fx, 2);
+	ASSERT_STR_EQ(j->state_message, "timeout reached");
+	pogo_store_job_free(j);
 	efx_end(&fx);
 	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(rmdir(rdir), 0);
+}
+
+/*
+ * review8 finding 2: a job halted while its resolvers run (here: again,
+ * after a restart) is halted in the store at once; stopped before they
+ * answer and started again, it stays halted and runs nothing: its
+ * resolvers run again only to store their answers, for its resume,
+ * which then runs it.  Was: the halt was kept in memory only, and the
+ * job ran after the restart.
+ */
+TEST(halt_while_gathering_is_kept_across_restart)
+{
+	struct pogo_cfg_src src = { .home = "/nonexistent" };
+	char rdir[64], path[96], gopath[96], *text = NULL, *cause = NULL;
+	struct pogo_store_job *j;
+	struct client c;
+	struct efx fx;
+	FILE *f;
+
+	strlcpy(rdir, "/tmp/pogo-test-deng-res.XXXXXX", sizeof(rdir));
+	ASSERT(mkdtemp(rdir) != NULL);
+	snprintf(path, sizeof(path), "%s/Grp", rdir);
+	snprintf(gopath, sizeof(gopath), "%s/go", rdir);
+	ASSERT((f = fopen(path, "w")) != NULL);
+	/* Answers once go exists (at most 20 s). */
+	fprintf(f,
+	    "#!/bin/sh\ni=0\nwhile [ ! -e %s ] && [ $i -lt 400 ]; do "
+	    "sleep 0.05; i=$((i + 1)); done\nprintf 'h1\\nh2\\n'\n",
+	    gopath);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_EQ(chmod(path, 0755), 0);
+
+	efx_seed(&fx);
+	seed_gathering(&fx, 0);
+	xasprintf(&text,
+	    "dispatcher:\n"
+	    "  control_listen: 127.0.0.1:0\n"
+	    "  worker_listen: 127.0.0.1:0\n"
+	    "  resolver_path: %s\n",
+	    rdir);
+	if (pogo_cfg_load_text(
+	        text, strlen(text), "test", &src, &fx.cfg, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "cfg: %s", cause);
+	free(text);
+	free(fx.cfg->state_dir);
+	fx.cfg->state_dir = xstrdup(fx.dir);
+	efx_start(&fx);
+	ASSERT_OK(pogo_dispatcher_job_halt(fx.d, 0, "stop it"));
+	efx_commit(&fx);
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT_STR_EQ(j->state_message, "stop it");
+	pogo_store_job_free(j);
+	ASSERT_EQ(refs_of(&fx, 0).n, 0);
+	efx_stop(&fx);
+
+	/* Started again: halted still; the answers come, nothing runs. */
+	f = fopen(gopath, "w");
+	ASSERT(f != NULL);
+	ASSERT_EQ(fclose(f), 0);
+	efx_start(&fx);
+	wait_refs(&fx, 0, 1);
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT_STR_EQ(j->state_message, "stop it");
+	pogo_store_job_free(j);
+	ASSERT_EQ(host_of(&fx, 0, 0).runs, 0);
+
+	/* The resume runs it, its groups from the stored answers. */
+	post_op(&fx, &c, 0, "command=jobresume");
+	ASSERT_ANSWER(&c, 200, "job p0000000000 resumed");
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_RUNNING);
+	pogo_store_job_free(j);
+	efx_end(&fx);
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(unlink(gopath), 0);
 	ASSERT_EQ(rmdir(rdir), 0);
 }
 
