@@ -26,4 +26,18 @@ struct pogo_exec *pogo_exec_local_new(uv_loop_t *loop,
     const struct pogo_exec_local_opts *opts, const struct pogo_exec_events *ev,
     void *ev_arg);
 
+/*
+ * Tests only (test-exec-local.c): fail the next spawn's pidfd_open (fail 1)
+ * or the watch of its pidfd (fail 2) as if out of descriptors; with spare,
+ * its child is not killed there but left to end by itself (to show that
+ * reaping it does not hold the loop).  pid is set to that child.  Reset
+ * after one use.
+ */
+struct pogo_exec_local_fault {
+	int fail;
+	bool spare;
+	pid_t pid;
+};
+extern struct pogo_exec_local_fault pogo_exec_local_fault;
+
 #endif

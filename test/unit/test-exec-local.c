@@ -13,6 +13,7 @@
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -945,4 +946,88 @@ TEST(unread_output_survives_a_stalled_loop)
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 	unlink(pidf);
 	rmdir(dir);
+}
+
+/* pid's state: 0 running, 1 ended (a zombie), 2 reaped (no child of ours). */
+static int
+lf_state(pid_t pid)
+{
+	siginfo_t si;
+
+	memset(&si, 0, sizeof(si));
+	if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) != 0) {
+		ASSERT_EQ(errno, ECHILD);
+		return 2;
+	}
+	return si.si_pid == 0 ? 0 : 1;
+}
+
+/*
+ * review8 7: a child whose pidfd cannot be had (fail 1) or watched (fail 2)
+ * fails its task (`cannot run command`) and is reaped without holding the
+ * loop: with spare, the child (not killed by the fault) still runs when the
+ * done event comes, and is reaped by the executor once it ends.
+ */
+static void
+lf_run(int fail, bool spare)
+{
+	static struct lt l;
+	struct pogo_exec_local_opts o = { 0 };
+	uint64_t end = uv_hrtime() + 20 * (uint64_t)1000000000;
+	int closed = 0;
+	pid_t pid;
+
+	memset(&l, 0, sizeof(l));
+	ASSERT_OK(pogo_proc_loop_init(&l.loop));
+	o.max_tasks = 4;
+	o.kill_grace_ms = 300;
+	l.e = pogo_exec_local_new(&l.loop, &o, &lt_ev, &l);
+	l.t.job_id = "p0000000042";
+	l.t.task_id = "some-id";
+	l.t.host = "h1";
+	/* Spared, it ends by itself (a bound on a blocking wait). */
+	l.t.command = "exec sleep 5";
+	pogo_exec_local_fault.fail = fail;
+	pogo_exec_local_fault.spare = spare;
+	pogo_exec_local_fault.pid = 0;
+	ASSERT_OK(l.e->ops->start(l.e, &l.t));
+	while (l.done == 0 && uv_hrtime() < end)
+		uv_run(&l.loop, UV_RUN_ONCE);
+	ASSERT_EQ(l.done, 1);
+	ASSERT_EQ(l.started, 0);
+	ASSERT_EQ(l.r.state, POGO_EXEC_FAILED);
+	ASSERT_STR_EQ(l.r.msg, "cannot run command: too many open files");
+	pid = pogo_exec_local_fault.pid;
+	ASSERT(pid > 0);
+	ASSERT_EQ(pogo_exec_local_fault.fail, 0);
+	if (spare) {
+		/* Nothing waited for it on the loop. */
+		ASSERT_EQ(lf_state(pid), 0);
+		ASSERT_OK(kill(pid, SIGKILL));
+	}
+	/* The executor reaps it, on the loop. */
+	while (lf_state(pid) != 2 && uv_hrtime() < end)
+		uv_run(&l.loop, UV_RUN_ONCE);
+	ASSERT_EQ(lf_state(pid), 2);
+	l.e->ops->close(l.e, lt_closed, &closed);
+	uv_run(&l.loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(closed, 1);
+	ASSERT_OK(pogo_proc_loop_close(&l.loop));
+	pogo_exec_local_fault.spare = false;
+}
+
+TEST(no_pidfd_fails_the_task_and_reaps_the_child)
+{
+	lf_run(1, false);
+}
+
+TEST(unwatched_child_fails_the_task_and_is_reaped)
+{
+	lf_run(2, false);
+}
+
+TEST(reaping_a_child_on_an_error_path_does_not_hold_the_loop)
+{
+	lf_run(1, true);
+	lf_run(2, true);
 }
