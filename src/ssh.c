@@ -2149,8 +2149,10 @@ ssh_kbdint(struct ssh_task *st)
 /*
  * The session closed during authentication.  A DISCONNECT from the server
  * (sshd's "Too many authentication failures" once MaxAuthTries keys were
- * refused) fails the host with its reason; libssh has closed the socket,
- * so there is nothing left to wait for.
+ * refused) fails the host with SPEC 9.8's "authentication failed"; the
+ * server's reason, text it chose, goes to the log (escaped by log.c,
+ * bounded here), not into the message the API and the summary show.
+ * libssh has closed the socket, so there is nothing left to wait for.
  */
 static void
 ssh_fail_auth_closed(struct ssh_task *st)
@@ -2165,7 +2167,11 @@ ssh_fail_auth_closed(struct ssh_task *st)
 	why = e + sizeof(pfx) - 1;
 	why += strspn(why, "0123456789");
 	why += *why == ':';
-	ssh_result(st, POGO_EXEC_FAILED, -1, "authentication failed: %s", why);
+	why += strspn(why, " ");
+	log_info("host=%s: authentication failed: the server disconnected: "
+	         "%.200s",
+	    st->t->host, why);
+	ssh_result(st, POGO_EXEC_FAILED, -1, "authentication failed");
 	ssh_finish(st);
 }
 
