@@ -1186,10 +1186,24 @@ deng_count_ref(const struct pogo_store_ref *ref, void *arg)
 	return 0;
 }
 
+/* A host that ran, or was given to a worker: *arg, and the read stops. */
+static int
+deng_host_ran(const struct pogo_store_host *h, void *arg)
+{
+	bool *ran = arg;
+
+	*ran =
+	    h->state != POGO_HOST_WAITING || h->runs > 0 || h->task_id != NULL;
+	return *ran;
+}
+
 /*
- * Was job j (gathering) stopped before its resolvers' answers were
- * stored?  Then it never ran a host: its resolvers run again, as at
- * submission.
+ * Was job j stopped before its resolvers' answers were stored, while
+ * gathering (still gathering, or halted then: review8 8)?  Then it never
+ * ran a host: its resolvers run again, as at submission.  A halted job
+ * that ran a host without stored answers (one of schema 3) is not
+ * resolved: its reload says "the answers of its resolvers were not
+ * stored", as a resume would build groups its hosts did not run under.
  */
 static bool
 deng_unresolved(struct deng *eng, const struct pogo_store_job *j)
@@ -1198,6 +1212,7 @@ deng_unresolved(struct deng *eng, const struct pogo_store_job *j)
 	uint32_t counts[POGO_HOST_NSTATES], nhosts = 0;
 	char *cause = NULL;
 	size_t nrefs = 0, stored = 0;
+	bool ran = false;
 	int i;
 
 	/* Stored part-way: deng_load() halts it. */
@@ -1215,10 +1230,17 @@ deng_unresolved(struct deng *eng, const struct pogo_store_job *j)
 	nrefs = pogo_sched_config_nrefs(cfg);
 	pogo_sched_config_free(cfg);
 	/* Not all stored (a commit between two of them): again, all. */
-	return nrefs > 0 &&
-	    pogo_store_job_refs(eng->st, j->job, deng_count_ref, &stored) ==
-	    0 &&
-	    stored < nrefs;
+	if (nrefs == 0 ||
+	    pogo_store_job_refs(eng->st, j->job, deng_count_ref, &stored) !=
+	        0 ||
+	    stored >= nrefs)
+		return false;
+	/* Halted: only if every host waits, none ran (read last, rarely). */
+	if (j->state == POGO_JOB_GATHERING)
+		return true;
+	return counts[POGO_HOST_WAITING] == nhosts &&
+	    pogo_store_hosts(eng->st, j->job, 0, 0, deng_host_ran, &ran) == 0 &&
+	    !ran;
 }
 
 /* Active jobs, and halted ones with hosts in flight (SPEC 6.4.5). */
@@ -1403,8 +1425,11 @@ deng_stop(
 /*
  * May job n, not held, be reloaded for an operation?  0 (it ended), or
  * the operation's error: POGO_ERR_NOTFOUND (no such job, or an active
- * one not handed over yet), POGO_ERR_STORE.
+ * one not handed over yet), UV_EBUSY (halted, its resolvers still run:
+ * review8 8), POGO_ERR_STORE.
  */
+static struct dresolve *deng_resolving(struct deng *eng, uint64_t n);
+
 static int
 deng_reloadable(struct deng *eng, uint64_t n)
 {
@@ -1417,6 +1442,9 @@ deng_reloadable(struct deng *eng, uint64_t n)
 	pogo_store_job_free(rec);
 	if (state == POGO_JOB_GATHERING || state == POGO_JOB_RUNNING)
 		return POGO_ERR_NOTFOUND;
+	/* Halted while its resolvers still run: built once they answer. */
+	if (deng_resolving(eng, n) != NULL)
+		return UV_EBUSY;
 	return 0;
 }
 

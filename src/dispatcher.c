@@ -1862,6 +1862,22 @@ disp_jobop_secret_error(
 }
 
 /*
+ * A halted job whose resolvers still run (the engine's UV_EBUSY: it is
+ * built once they answered, review8 8): 409, try again.  true: answered.
+ */
+static bool
+disp_jobop_resolving(
+    struct pogo_dispatcher *d, struct pogo_http_req *req, const char *id, int r)
+{
+	if (r != UV_EBUSY)
+		return false;
+	pogo_http_req_add_header(req, "Retry-After", "1");
+	disp_error(d, req, 409,
+	    "job %s: its resolvers are still running; try again", id);
+	return true;
+}
+
+/*
  * jobresume: its secret fields replace the cached secrets (SPEC 7.4,
  * D-5); a job that needs secrets no longer cached, given none, is
  * refused.
@@ -1887,6 +1903,8 @@ disp_jobop_resume(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		disp_error(d, req, 409, "job %s not halted; cannot resume", id);
 		goto out;
 	}
+	if (disp_jobop_resolving(d, req, id, r))
+		goto out;
 	if (disp_jobop_secret_error(d, req, id, r))
 		goto out;
 	if (r != 0) {
@@ -1978,6 +1996,8 @@ disp_jobop_hostop(struct pogo_dispatcher *d, struct pogo_http_req *req,
 		disp_error(d, req, 409, "jobid %s has expired", id);
 		goto out;
 	}
+	if (disp_jobop_resolving(d, req, id, r))
+		goto out;
 	if (r != 0) {
 		disp_error(d, req, 500, "cannot %s in job %s: %s",
 		    retry ? "retry" : "skip", id, pogo_strerror(r));

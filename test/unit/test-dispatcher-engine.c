@@ -1029,6 +1029,96 @@ TEST(halt_while_gathering_is_kept_across_restart)
 	ASSERT_EQ(rmdir(rdir), 0);
 }
 
+/*
+ * review8 finding 8: at a start, only a halted job that never ran a host
+ * (halted while gathering) runs its resolvers again.  A halted job that
+ * ran, without stored answers (a job of schema 3), does not: nothing
+ * resolves it at the start, it gets no answers (its resume cannot build
+ * groups its hosts did not run under).  A resume of the job whose
+ * resolvers still run is a 409 that says so; once they answered, it runs.
+ * Was: both resolved (two jobs active), the one that ran got today's
+ * answers, and the resume meanwhile a 500.
+ */
+TEST(halted_job_that_ran_is_not_resolved_again)
+{
+	struct pogo_cfg_src src = { .home = "/nonexistent" };
+	char rdir[64], path[96], gopath[96], *text = NULL, *cause = NULL;
+	struct pogo_store_job *j;
+	struct client c;
+	struct efx fx;
+	FILE *f;
+
+	strlcpy(rdir, "/tmp/pogo-test-deng-res.XXXXXX", sizeof(rdir));
+	ASSERT(mkdtemp(rdir) != NULL);
+	snprintf(path, sizeof(path), "%s/Grp", rdir);
+	snprintf(gopath, sizeof(gopath), "%s/go", rdir);
+	ASSERT((f = fopen(path, "w")) != NULL);
+	/* Answers once go exists (at most 20 s). */
+	fprintf(f,
+	    "#!/bin/sh\ni=0\nwhile [ ! -e %s ] && [ $i -lt 400 ]; do "
+	    "sleep 0.05; i=$((i + 1)); done\nprintf 'h1\\nh2\\n'\n",
+	    gopath);
+	ASSERT_EQ(fclose(f), 0);
+	ASSERT_EQ(chmod(path, 0755), 0);
+
+	efx_seed(&fx);
+	/* 0: ran (h1 failed), halted, no answers stored (schema 3). */
+	seed_ended_config = grp_config;
+	seed_ended(&fx, 0, POGO_JOB_HALTED, "halted by user", POGO_HOST_HALTED,
+	    0, 1000);
+	seed_ended_config = NULL;
+	/* 1: halted while gathering (its hosts waiting, none ran). */
+	seed_gathering(&fx, 1);
+	ASSERT_OK(
+	    pogo_store_job_state(fx.st, 1, POGO_JOB_HALTED, "stop it", 0));
+	xasprintf(&text,
+	    "dispatcher:\n"
+	    "  control_listen: 127.0.0.1:0\n"
+	    "  worker_listen: 127.0.0.1:0\n"
+	    "  resolver_path: %s\n",
+	    rdir);
+	if (pogo_cfg_load_text(
+	        text, strlen(text), "test", &src, &fx.cfg, &cause) != 0)
+		harness_fail(__FILE__, __LINE__, "cfg: %s", cause);
+	free(text);
+	free(fx.cfg->state_dir);
+	fx.cfg->state_dir = xstrdup(fx.dir);
+	efx_start(&fx);
+
+	/* Only job 1's resolvers run. */
+	get(&fx, &c, "/status");
+	ASSERT_ANSWER(&c, 200, "\"jobs_active\":1");
+	post_op(&fx, &c, 1, "command=jobresume");
+	ASSERT_ANSWER(&c, 409,
+	    "job p0000000001: its resolvers are still running; try again");
+	j = job_of(&fx, 1);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	pogo_store_job_free(j);
+
+	f = fopen(gopath, "w");
+	ASSERT(f != NULL);
+	ASSERT_EQ(fclose(f), 0);
+	wait_refs(&fx, 1, 1);
+	ASSERT_EQ(refs_of(&fx, 0).n, 0);
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	ASSERT_STR_EQ(j->state_message, "halted by user");
+	pogo_store_job_free(j);
+	post_op(&fx, &c, 0, "command=jobresume");
+	ASSERT(strncmp(c.buf, "HTTP/1.1 200 ", 13) != 0);
+	ASSERT_EQ(refs_of(&fx, 0).n, 0);
+	j = job_of(&fx, 0);
+	ASSERT_EQ(j->state, POGO_JOB_HALTED);
+	pogo_store_job_free(j);
+
+	post_op(&fx, &c, 1, "command=jobresume");
+	ASSERT_ANSWER(&c, 200, "job p0000000001 resumed");
+	efx_end(&fx);
+	ASSERT_EQ(unlink(path), 0);
+	ASSERT_EQ(unlink(gopath), 0);
+	ASSERT_EQ(rmdir(rdir), 0);
+}
+
 /* Host rows read per loop turn, the most in one turn. */
 struct turns {
 	struct efx *fx;
