@@ -1254,6 +1254,20 @@ ssh_setup_jobkey(struct ssh_task *st)
 }
 
 /*
+ * The login without -l, a task's ssh_user or a User line (SPEC 9.3): the
+ * worker's default_user, the job's user, the local user (ssh(1)'s).
+ */
+static const char *
+ssh_default_login(const struct ssh_task *st)
+{
+	const struct ssh_exec *se = st->se;
+
+	return se->opts.default_user != NULL ? se->opts.default_user
+	    : st->job_user != NULL           ? st->job_user
+	                                     : se->local_user;
+}
+
+/*
  * The identity files of this host, as OpenSSH orders them: -i first, then
  * every IdentityFile of the ssh_config that applies; the default names
  * only when neither names one.
@@ -1283,9 +1297,7 @@ ssh_setup_identities(struct ssh_task *st, ssh_session s)
 	h.user_given = st->ssh_user != NULL || se->opts.user != NULL;
 	h.port_given = st->ssh_port != 0 || se->opts.port != 0;
 	/* The login without a User line (ssh(1): the local user). */
-	h.default_user = se->opts.default_user != NULL ? se->opts.default_user
-	    : st->job_user != NULL                     ? st->job_user
-	                                               : se->local_user;
+	h.default_user = ssh_default_login(st);
 	for (i = 0; i < se->opts.identities.n; i++)
 		ssh_ident_add(st, ssh_ident_get(se, se->opts.identities.v[i]));
 	if (se->opts.given_identities_only) {
@@ -1359,6 +1371,13 @@ ssh_session_setup(struct ssh_task *st)
 		ssh_options_set(s, SSH_OPTIONS_USER, st->ssh_user);
 	else if (se->opts.user != NULL)
 		ssh_options_set(s, SSH_OPTIONS_USER, se->opts.user);
+	/*
+	 * "Match user" above any User line compares the login used without
+	 * one, as pogo's key reader does (ssh(1): the local user); only
+	 * Match reads it (third_party/patches/), so a User line still wins.
+	 */
+	ssh_options_set(
+	    s, SSH_OPTIONS_POGO_DEFAULT_USER, ssh_default_login(st));
 	if (se->config != NULL &&
 	    ssh_options_parse_config(s, se->config) != 0) {
 		ssh_setup_fail(st, POGO_EXEC_FAILED,
@@ -1382,12 +1401,8 @@ ssh_session_setup(struct ssh_task *st)
 	/* Below the ssh_config's User (SPEC 9.3): the worker's, the job's. */
 	if (ssh_options_get(s, SSH_OPTIONS_USER, &v) == SSH_OK)
 		ssh_string_free_char(v);
-	else if (se->opts.default_user != NULL)
-		ssh_options_set(s, SSH_OPTIONS_USER, se->opts.default_user);
-	else if (st->job_user != NULL)
-		ssh_options_set(s, SSH_OPTIONS_USER, st->job_user);
 	else
-		ssh_options_set(s, SSH_OPTIONS_USER, se->local_user);
+		ssh_options_set(s, SSH_OPTIONS_USER, ssh_default_login(st));
 	/* The task's ssh_port, else --port, wins over Port. */
 	if (st->ssh_port != 0 || se->opts.port != 0) {
 		port = st->ssh_port != 0 ? st->ssh_port : se->opts.port;

@@ -14,9 +14,10 @@ prefix=${1:-$top/build/third_party}
 # $sshstamp marks the libssh and cJSON steps: a prefix that has it keeps
 # them and only the later steps (llhttp) run again.  v4 patches libssh
 # (third_party/patches/), so older prefixes build everything again; v5
-# adds a second patch (the OpenSSL key pairs, issue 8).
-stamp=$prefix/.deps-v5
-sshstamp=$prefix/.deps-v5-ssh
+# adds a second patch (the OpenSSL key pairs, issue 8); v6: the first
+# patch also gives "Match user" the caller's default login.
+stamp=$prefix/.deps-v6
+sshstamp=$prefix/.deps-v6-ssh
 
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev patch curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev

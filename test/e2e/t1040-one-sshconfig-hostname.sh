@@ -149,6 +149,30 @@ n=$(grep -c ' I host=web9: .*Too many authentication failures' "$T/err")
 [ "$n" = 1 ] ||
     fail "too many keys: sshd's reason logged $n times: $(cat "$T/err")"
 
+# 5. "Match user" above any User line, no -l: it compares the login pogo
+# would use without one (the local user; pogo one's $USER on the pair),
+# as pogo's key reader does and ssh(1) does (user bug: libssh compared no
+# name, so "Match !user" applied and "Match user" did not: the block's
+# key was offered, its Port not).  The User line below still sets the
+# login.
+me=$(id -un)
+cat >"$HOME/.ssh/config" <<EOC
+Match !user $me
+    Port $P0
+Match user $me
+    Port $P1
+    IdentityFile $T/id_ed25519
+Host webu
+    HostName 127.0.4.1
+    User $TEST_USER
+EOC
+in_ns env USER="$me" "$POGO" one --show-output --targets webu \
+    --run-command 'set -- $SSH_CONNECTION; echo "$(id -un) $3 $4"' \
+    >"$T/out" 2>"$T/err" || fail "match user: $(cat "$T/out" "$T/err")"
+expect_eq "match user" \
+    "$(grep -Ev ': (Running target|Success)$' "$T/out")" \
+    "webu: $TEST_USER 127.0.4.1 $P1"
+
 # Every host was known by its address and port: nothing was added.
 cmp -s "$HOME/.ssh/known_hosts" "$T/known_hosts.written" ||
     fail "known_hosts changed: $(cat "$HOME/.ssh/known_hosts")"
