@@ -960,11 +960,16 @@ one_pair_submitted_cb(
 	fopts.signals = true;
 	fopts.output_dir = a->output_dir;
 	/*
-	 * Every byte queued for a slow reader is in the in-memory store
-	 * too: half the queue keeps pogo one's memory where in-process
-	 * pogo one keeps it (t1006 big-local: 16 MB over the base).
+	 * A slow reader holds the commands back (and their timeouts stand
+	 * still) once this much waits for it.  Less than in-process: the
+	 * output reaches the follower through the dispatcher, slower than
+	 * a command prints, with up to 4 MiB more in flight (worker.h), so
+	 * a hold at 4 MiB came after the timeout of a command printing 8 MB
+	 * in 3 s (t1006 paused-timeout-silent, a loaded machine), and the
+	 * memory stays where in-process pogo one keeps it (t1006 big-local:
+	 * 16 MB over the base).
 	 */
-	fopts.high = ONE_SINK_HIGH / 2;
+	fopts.high = ONE_SINK_HIGH / 8;
 	op->follow = pogo_follow_new(&op->loop, &fopts, &one_pair_source, op);
 	if ((r = pogo_tail_start(&op->loop, d, op->job, op->follow, 0,
 	         one_pair_end_cb, op, &op->tail)) != 0) {
@@ -973,6 +978,8 @@ one_pair_submitted_cb(
 		one_pair_close(op);
 		return;
 	}
+	/* Its one reader: what it read leaves the in-memory store. */
+	pogo_tail_forget(op->tail, true);
 	pogo_follow_start(op->follow);
 }
 

@@ -52,6 +52,7 @@ struct local_exec {
 	struct pogo_exec_local_opts opts;
 	unsigned tasks; /* alive, including closing */
 	bool paused;    /* output reading stopped (back-pressure) */
+	bool throttled; /* the same, the limits running on (exec.h) */
 	bool closing;
 	void (*close_cb)(void *);
 	void *close_arg;
@@ -324,7 +325,7 @@ local_quiet_cb(uv_timer_t *tm)
 	struct local_task *lt = tm->data;
 
 	/* Not quiet: its output is held back by a slow reader. */
-	if (lt->le->paused) {
+	if (lt->le->paused || lt->le->throttled) {
 		uv_timer_start(
 		    &lt->quiet, local_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
 		return;
@@ -447,9 +448,43 @@ local_pause(struct pogo_exec *e, bool paused)
 		else
 			pogo_exec_limit_thaw(
 			    &lt->limit, &lt->timer, local_timeout_cb, holds);
-		local_reading(lt, !paused);
+		/* Still throttled: the throttle's freeze, bounded. */
+		if (!paused && le->throttled)
+			pogo_exec_limit_throttle(&lt->limit, &lt->timer,
+			    holds && local_held_back(lt));
+		local_reading(lt, !paused && !le->throttled);
 		/* A partial line waits a whole quiet period from now. */
 		if (!paused && uv_is_active((uv_handle_t *)&lt->quiet))
+			uv_timer_start(&lt->quiet, local_quiet_cb,
+			    POGO_OUTPUT_QUIET_MS, 0);
+	}
+}
+
+/* exec.h: reading stops or goes on; the limits and the linger run on. */
+static void
+local_throttle(struct pogo_exec *e, bool on)
+{
+	struct local_exec *le = (struct local_exec *)e;
+	struct pogo_exec_run *r;
+	struct local_task *lt;
+	bool holds;
+
+	if (le->throttled == on)
+		return;
+	le->throttled = on;
+	for (r = e->runs; r != NULL; r = r->next) {
+		lt = container_of(r, struct local_task, run);
+		/* The timeout waits a while for us (exec.h). */
+		holds =
+		    lt->started && !lt->exited && !lt->stopping && !lt->done;
+		if (on && !le->paused)
+			pogo_exec_limit_throttle(&lt->limit, &lt->timer,
+			    holds && local_held_back(lt));
+		else if (!on && !le->paused)
+			pogo_exec_limit_thaw(
+			    &lt->limit, &lt->timer, local_timeout_cb, holds);
+		local_reading(lt, !on && !le->paused);
+		if (!on && uv_is_active((uv_handle_t *)&lt->quiet))
 			uv_timer_start(&lt->quiet, local_quiet_cb,
 			    POGO_OUTPUT_QUIET_MS, 0);
 	}
@@ -563,6 +598,11 @@ local_timeout_cb(uv_timer_t *tm)
 
 	if (lt->le->paused && local_held_back(lt)) {
 		pogo_exec_limit_postpone(&lt->limit);
+		return;
+	}
+	if (lt->le->throttled && pogo_exec_limit_may_stretch(&lt->limit) &&
+	    local_held_back(lt)) {
+		pogo_exec_limit_postpone_throttled(&lt->limit, &lt->timer);
 		return;
 	}
 	if (!lt->have_result) {
@@ -870,7 +910,7 @@ local_announce(struct local_task *lt)
 	uint64_t limit;
 
 	lt->started = true;
-	if (!le->paused)
+	if (!le->paused && !le->throttled)
 		local_reading(lt, true);
 	pogo_exec_run_started(&le->base, &lt->run);
 	if (lt->stopping)
@@ -1001,6 +1041,7 @@ static const struct pogo_exec_ops local_ops = {
 	.start = local_start,
 	.kill = local_kill,
 	.pause = local_pause,
+	.throttle = local_throttle,
 	.close = local_close,
 	.taskstatus = pogo_exec_taskstatus,
 	.withdraw = local_withdraw,

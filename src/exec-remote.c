@@ -991,6 +991,7 @@ pogo_exec_remote_report(
 	struct rworker *wk = pogo_peer_worker_data(w);
 	struct pogo_exec_result r;
 	struct rtask *rt;
+	char lost[80];
 	size_t i;
 
 	/*
@@ -1016,6 +1017,18 @@ pogo_exec_remote_report(
 	case POGO_MSG_TASK_DONE:
 		if (rt == NULL)
 			break;
+		/*
+		 * SPEC 8.3: records the worker dropped (9.9) or the link
+		 * lost are noted before the final record.
+		 */
+		if (m->nrecords_total > rt->run.records) {
+			snprintf(lost, sizeof(lost),
+			    "== output incomplete: %llu records lost ==",
+			    (unsigned long long)(m->nrecords_total -
+			        rt->run.records));
+			pogo_exec_run_output(&e->base, &rt->run,
+			    POGO_OUT_STDERR, lost, strlen(lost), true);
+		}
 		memset(&r, 0, sizeof(r));
 		pogo_exec_result_set(&r, m->state, m->rc, "%s",
 		    m->message != NULL ? m->message : "");

@@ -204,13 +204,58 @@ pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb,
 	l->left_ms = ms;
 	l->frozen = paused;
 	l->set = true;
+	l->stretch_ms = ms;
+	l->throttled = false;
 	if (!paused)
 		uv_timer_start(tm, cb, ms, 0);
+}
+
+/* A throttle's freeze ends (or becomes a pause's): count its time. */
+static void
+exec_limit_unthrottle(struct pogo_exec_limit *l, const uv_timer_t *tm)
+{
+	uint64_t used;
+
+	if (!l->throttled)
+		return;
+	used = uv_now(tm->loop) - l->throttled_at;
+	l->stretch_ms = used < l->stretch_ms ? l->stretch_ms - used : 0;
+	l->throttled = false;
+}
+
+bool
+pogo_exec_limit_may_stretch(const struct pogo_exec_limit *l)
+{
+	return l->set && l->stretch_ms > 0;
+}
+
+void
+pogo_exec_limit_throttle(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
+{
+	if (l->frozen || !holds || l->stretch_ms == 0 ||
+	    !uv_is_active((uv_handle_t *)tm))
+		return;
+	l->left_ms = uv_timer_get_due_in(tm);
+	l->frozen = true;
+	l->throttled = true;
+	l->throttled_at = uv_now(tm->loop);
+	uv_timer_stop(tm);
+}
+
+void
+pogo_exec_limit_postpone_throttled(
+    struct pogo_exec_limit *l, const uv_timer_t *tm)
+{
+	pogo_exec_limit_postpone(l);
+	l->throttled = true;
+	l->throttled_at = uv_now(tm->loop);
 }
 
 void
 pogo_exec_limit_freeze(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 {
+	/* Frozen by a throttle: from now on by the pause, without bound. */
+	exec_limit_unthrottle(l, tm);
 	if (l->frozen || !holds || !uv_is_active((uv_handle_t *)tm))
 		return;
 	l->left_ms = uv_timer_get_due_in(tm);
@@ -286,6 +331,7 @@ void
 pogo_exec_limit_thaw(
     struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds)
 {
+	exec_limit_unthrottle(l, tm);
 	if (!l->frozen)
 		return;
 	l->frozen = false;

@@ -38,10 +38,13 @@ struct pogo_outbatch {
 	struct pogo_proto_record *recs; /* waiting */
 	size_t n, cap;
 	size_t pending; /* data + per-record overhead waiting */
+	size_t held;    /* data + POGO_OUTBATCH_HELD_OVERHEAD a record */
 	uint64_t first; /* number of recs[0] */
 	bool sent_once;
 	uint64_t last_sent;
 	uint64_t interval; /* ms between messages */
+	size_t limit;      /* pending beyond it drops the oldest; 0: none */
+	uint64_t dropped;
 	bool ended, drained;
 };
 
@@ -65,6 +68,12 @@ void
 pogo_outbatch_set_interval(struct pogo_outbatch *b, uint64_t ms)
 {
 	b->interval = ms;
+}
+
+void
+pogo_outbatch_set_cap(struct pogo_outbatch *b, size_t bytes)
+{
+	b->limit = bytes;
 }
 
 void
@@ -94,6 +103,33 @@ outbatch_arm(struct pogo_outbatch *b)
 	pogo_clock_timer_start(b->timer, at - now);
 }
 
+/*
+ * SPEC 9.9: beyond the cap, the oldest unsent records go (the newest one
+ * always stays).  They keep their numbers: the next message's first says
+ * where the gap is, and pogo_outbatch_count() still counts them.
+ */
+static void
+outbatch_drop(struct pogo_outbatch *b)
+{
+	size_t k = 0, i;
+
+	if (b->limit == 0)
+		return;
+	while (b->held > b->limit && k + 1 < b->n) {
+		b->pending -= b->recs[k].len + POGO_OUTBATCH_RECORD_OVERHEAD;
+		b->held -= b->recs[k].len + POGO_OUTBATCH_HELD_OVERHEAD;
+		k++;
+	}
+	if (k == 0)
+		return;
+	for (i = 0; i < k; i++)
+		free(b->recs[i].data);
+	memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
+	b->n -= k;
+	b->first += k;
+	b->dropped += k;
+}
+
 void
 pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
     const char *data, size_t len, bool eol)
@@ -115,6 +151,8 @@ pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
 	r->len = len;
 	r->eol = eol;
 	b->pending += len + POGO_OUTBATCH_RECORD_OVERHEAD;
+	b->held += len + POGO_OUTBATCH_HELD_OVERHEAD;
+	outbatch_drop(b);
 	outbatch_arm(b);
 }
 
@@ -159,6 +197,7 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 		 * worker resumes a paused executor from there.
 		 */
 		b->pending -= bytes + k * POGO_OUTBATCH_RECORD_OVERHEAD;
+		b->held -= bytes + k * POGO_OUTBATCH_HELD_OVERHEAD;
 		b->cbs->send(b, b->first, b->recs, k, b->arg);
 		for (i = 0; i < k; i++)
 			free(b->recs[i].data);
@@ -186,4 +225,10 @@ size_t
 pogo_outbatch_pending(const struct pogo_outbatch *b)
 {
 	return b->pending;
+}
+
+uint64_t
+pogo_outbatch_dropped(const struct pogo_outbatch *b)
+{
+	return b->dropped;
 }

@@ -1811,6 +1811,14 @@ pogo_peer_link_report(struct pogo_peer_link *l, const struct pogo_msg *m)
 }
 
 size_t
+pogo_peer_link_unsent(const struct pogo_peer_link *l)
+{
+	if (!pogo_peer_link_up(l))
+		return 0;
+	return pogo_stream_write_queue_size(l->conn->stream);
+}
+
+size_t
 pogo_peer_link_pending(const struct pogo_peer_link *l)
 {
 	return l->q != NULL ? pogo_queue_len(l->q) : 0;

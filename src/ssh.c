@@ -135,7 +135,8 @@ struct ssh_exec {
 	 * handshakes; those can end at once, but are never on this list.
 	 */
 	struct ssh_task *run_head;
-	bool paused; /* output reading held back */
+	bool paused;    /* output reading held back */
+	bool throttled; /* the same, the limits running on (exec.h) */
 	uv_timer_t kick;
 	unsigned tasks;
 	bool closing;
@@ -762,7 +763,7 @@ ssh_quiet_cb(uv_timer_t *tm)
 	bool fail = false;
 
 	/* Not quiet: its output is held back by a slow reader. */
-	if (st->se->paused && !st->stopping) {
+	if ((st->se->paused || st->se->throttled) && !st->stopping) {
 		uv_timer_start(
 		    &st->quiet, ssh_quiet_cb, POGO_OUTPUT_QUIET_MS, 0);
 		return;
@@ -837,7 +838,7 @@ ssh_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	 * Back-pressure: leave the data in libssh's buffer; the channel
 	 * window closes and the command waits (ssh_pause).
 	 */
-	if (st->se->paused)
+	if (st->se->paused || st->se->throttled)
 		return 0;
 	if (max > 0 && st->bytes + take > max)
 		take = max - st->bytes;
@@ -1029,6 +1030,11 @@ ssh_command_timeout_cb(uv_timer_t *tm)
 
 	if (st->se->paused && ssh_held_back(st)) {
 		pogo_exec_limit_postpone(&st->limit);
+		return;
+	}
+	if (st->se->throttled && pogo_exec_limit_may_stretch(&st->limit) &&
+	    ssh_held_back(st)) {
+		pogo_exec_limit_postpone_throttled(&st->limit, &st->timer);
 		return;
 	}
 	ssh_result(st, POGO_EXEC_FAILED, -1, "timed out after %u seconds",
@@ -2257,11 +2263,13 @@ ssh_linger_cb(uv_timer_t *tm)
 	/*
 	 * Output held back for a slow reader is not abandoned, nor output
 	 * still waiting in the socket because the loop could not read it in
-	 * time: only a quiet, open channel is given up, or one still busy
-	 * when the command's timeout is spent (exec.h).
+	 * time, or in libssh's buffer while throttled: only a quiet, open
+	 * channel is given up, or one still busy when the command's timeout
+	 * is spent (exec.h).
 	 */
 	ms = pogo_exec_linger_next(&st->linger, &st->timer,
-	    st->se->paused && ssh_held_back(st), ssh_unread(st));
+	    st->se->paused && ssh_held_back(st),
+	    ssh_unread(st) || (st->se->throttled && ssh_held_back(st)));
 	if (ms > 0) {
 		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 		return;
@@ -2301,7 +2309,7 @@ ssh_running(struct ssh_task *st)
 	 * more packets for a channel at EOF whose status is known.
 	 */
 	/* Output held back for a slow reader is read before the end. */
-	if (st->se->paused && !st->stopping &&
+	if ((st->se->paused || st->se->throttled) && !st->stopping &&
 	    (ssh_channel_poll(st->ch, 0) > 0 ||
 	        ssh_channel_poll(st->ch, 1) > 0)) {
 		ssh_wait(st);
@@ -2775,13 +2783,13 @@ ssh_limit_holds(const struct ssh_task *st)
  * window again: no packet may come to deliver it otherwise), and each
  * task looks at its state again.  Called from the loop only.
  */
+static void ssh_read_held(struct ssh_exec *se);
+
 static void
 ssh_pause(struct pogo_exec *e, bool paused)
 {
 	struct ssh_exec *se = (struct ssh_exec *)e;
-	struct ssh_task *st, *next;
-	char buf[16384];
-	int n, k, i;
+	struct ssh_task *st;
 
 	if (se->paused == paused)
 		return;
@@ -2797,13 +2805,57 @@ ssh_pause(struct pogo_exec *e, bool paused)
 		else
 			pogo_exec_limit_thaw(&st->limit, &st->timer,
 			    ssh_command_timeout_cb, ssh_limit_holds(st));
+		/* Still throttled: the throttle's freeze, bounded. */
+		if (!paused && se->throttled)
+			pogo_exec_limit_throttle(&st->limit, &st->timer,
+			    ssh_limit_holds(st) && ssh_held_back(st));
 	}
-	if (paused)
+	if (paused || se->throttled)
 		return;
-	for (st = se->run_head; st != NULL && !se->paused; st = next) {
+	ssh_read_held(se);
+}
+
+/* exec.h: reading stops or goes on; the limits and the linger run on. */
+static void
+ssh_throttle(struct pogo_exec *e, bool on)
+{
+	struct ssh_exec *se = (struct ssh_exec *)e;
+	struct ssh_task *st;
+
+	if (se->throttled == on)
+		return;
+	se->throttled = on;
+	/* The command timeouts wait a while for us (exec.h). */
+	for (st = se->run_head; st != NULL && !se->paused; st = st->run_next) {
+		if (on)
+			pogo_exec_limit_throttle(&st->limit, &st->timer,
+			    ssh_limit_holds(st) && ssh_held_back(st));
+		else
+			pogo_exec_limit_thaw(&st->limit, &st->timer,
+			    ssh_command_timeout_cb, ssh_limit_holds(st));
+	}
+	if (!on && !se->paused)
+		ssh_read_held(se);
+}
+
+/*
+ * Reading goes on: the data libssh buffered meanwhile is read here (which
+ * opens the window again: no packet may come to deliver it otherwise),
+ * and each task looks at its state again.
+ */
+static void
+ssh_read_held(struct ssh_exec *se)
+{
+	struct ssh_task *st, *next;
+	char buf[16384];
+	int n, k, i;
+
+	for (st = se->run_head; st != NULL && !se->paused && !se->throttled;
+	     st = next) {
 		next = st->run_next;
 		for (k = 0; k < 2 && !st->finished; k++) {
-			for (i = 0; i < 256 && !se->paused && st->ch != NULL;
+			for (i = 0; i < 256 && !se->paused && !se->throttled &&
+			     st->ch != NULL;
 			     i++) {
 				n = ssh_channel_read_nonblocking(
 				    st->ch, buf, sizeof(buf), k);
@@ -2823,6 +2875,7 @@ static const struct pogo_exec_ops ssh_ops = {
 	.kill = ssh_kill,
 	.close = ssh_close,
 	.pause = ssh_pause,
+	.throttle = ssh_throttle,
 	.taskstatus = pogo_exec_taskstatus,
 	.withdraw = ssh_withdraw,
 };

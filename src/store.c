@@ -136,6 +136,7 @@ enum store_stmt {
 	S_HOST_SET,
 	S_LOG_INSERT,
 	S_OUT_INSERT,
+	S_OUT_FORGET,
 	S_SETTING_SET,
 	S_SETTING_GET,
 	S_JOBS,
@@ -182,6 +183,8 @@ static const char *const store_sql[S_NSTMT] = {
 	                 " ?8, ?9)",
 	[S_OUT_INSERT] = "INSERT OR IGNORE INTO output VALUES (?1, ?2, ?3, ?4,"
 	                 " ?5, ?6, ?7, ?8)",
+	[S_OUT_FORGET] = "DELETE FROM output WHERE job = ?1 AND host = ?2"
+	                 " AND run = ?3 AND seq < ?4",
 	[S_SETTING_SET] = "INSERT INTO settings VALUES (?1, ?2) ON CONFLICT"
 	                  " (name) DO UPDATE SET value = excluded.value",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
@@ -1392,6 +1395,31 @@ pogo_store_output_append(
 	b->o.data = NULL;
 	st->outbytes += o->len;
 	return 0;
+}
+
+int
+pogo_store_output_forget(struct pogo_store *st, uint64_t job, uint32_t host,
+    uint32_t run, uint32_t below)
+{
+	sqlite3_stmt *s = st->stmt[S_OUT_FORGET];
+	int r;
+
+	if (st->broken != 0)
+		return st->broken;
+	if (st->closing)
+		return UV_ECANCELED;
+	/* Buffered records of the run go in first, then out with the rest. */
+	if (st->nout > 0 && (r = store_output_flush(st)) != 0)
+		return r;
+	if ((r = store_begin(st)) != 0)
+		return r;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	sqlite3_bind_int64(s, 2, host);
+	sqlite3_bind_int64(s, 3, run);
+	sqlite3_bind_int64(s, 4, below);
+	if ((r = store_step(st, S_OUT_FORGET)) != 0)
+		return r;
+	return store_changed(st);
 }
 
 int

@@ -29,6 +29,7 @@ struct tail_host {
 	char *name;
 	uint32_t run;
 	uint32_t seen;
+	uint32_t forgot; /* records below it deleted from the store */
 	bool active;
 	bool running; /* its run's `running` entry was fed */
 };
@@ -68,6 +69,7 @@ struct pogo_tail {
 	bool ran;      /* a job entry left `gathering` for `running` */
 	bool paused;
 	bool ended;
+	bool forget; /* pogo_tail_forget() */
 	void (*close_cb)(void *arg);
 	void *close_arg;
 };
@@ -124,6 +126,25 @@ tail_record(const struct pogo_store_output *o, void *arg)
 	return 0;
 }
 
+/* pogo_tail_forget(): the records of host i's run fed so far go. */
+static void
+tail_forget(struct pogo_tail *t, uint32_t i)
+{
+	struct tail_host *h = &t->hosts[i];
+	int r;
+
+	if (!t->forget || h->seen <= h->forgot)
+		return;
+	if ((r = pogo_store_output_forget(t->st, t->job, i, h->run, h->seen)) !=
+	    0) {
+		log_warn("job p%010llu: cannot delete the output of %s read "
+		         "already: %s",
+		    (unsigned long long)t->job, h->name, pogo_strerror(r));
+		return;
+	}
+	h->forgot = h->seen;
+}
+
 /*
  * Feed the records of host i's run in flight not fed yet, a page at a
  * time; a pause from the follower stops it between pages.  Returns true
@@ -134,6 +155,7 @@ static bool
 tail_drain(struct pogo_tail *t, uint32_t i)
 {
 	struct tail_drain dr = { t, &t->hosts[i], 0 };
+	bool all;
 	int r;
 
 	for (;;) {
@@ -144,13 +166,20 @@ tail_drain(struct pogo_tail *t, uint32_t i)
 			          "%s",
 			    (unsigned long long)t->job, dr.h->name,
 			    pogo_strerror(r));
-			return true;
+			all = true;
+			break;
 		}
-		if (dr.n < TAIL_OUT_PAGE)
-			return true;
-		if (t->paused)
-			return false;
+		if (dr.n < TAIL_OUT_PAGE) {
+			all = true;
+			break;
+		}
+		if (t->paused) {
+			all = false;
+			break;
+		}
 	}
+	tail_forget(t, i);
+	return all;
 }
 
 static bool
@@ -195,6 +224,7 @@ tail_feed(struct pogo_tail *t, const struct tail_entry *e)
 			return false;
 		h->run = e->run;
 		h->seen = 0;
+		h->forgot = 0;
 		h->active = true;
 		h->running = false;
 	} else if (tail_host_final(e->state) && h->active && h->run == e->run) {
@@ -328,6 +358,12 @@ bool
 pogo_tail_ran(const struct pogo_tail *t)
 {
 	return t->ran;
+}
+
+void
+pogo_tail_forget(struct pogo_tail *t, bool forget)
+{
+	t->forget = forget;
 }
 
 void

@@ -221,6 +221,16 @@ struct pogo_exec_ops {
 	 */
 	int (*adopt)(struct pogo_exec *e, struct pogo_exec_task *t,
 	    const char *worker, const char *instance, double started_at);
+	/*
+	 * Throttle (may be NULL): with on true, stop reading the commands'
+	 * output as pause does, for a reader in this process (a worker
+	 * whose dispatcher, in the same process, stores slower than a
+	 * command prints).  The linger's bound runs on (SPEC 9.10), and a
+	 * limit stands still only as pogo_exec_limit_may_stretch() says.
+	 * Nothing is dropped.  Independent of pause: the output is read
+	 * when neither holds it.
+	 */
+	void (*throttle)(struct pogo_exec *e, bool on);
 };
 
 /*
@@ -301,9 +311,26 @@ double pogo_exec_now(void);
 #define POGO_EXEC_LIMIT_AFTER_MS 1000
 struct pogo_exec_limit {
 	uint64_t left_ms;
+	uint64_t stretch_ms;   /* what throttles may still add */
+	uint64_t throttled_at; /* the loop's time a throttle froze it */
+	bool throttled;        /* frozen by a throttle */
 	bool frozen;
 	bool set; /* started: the command has a limit */
 };
+
+/*
+ * A throttle (exec.h ops) freezes the limit too, but adds at most the
+ * limit's own length in all: time while the executor's own process is
+ * slower than the command prints does not count, up to that, so a
+ * command printing without end still ends (t4022).  A pause for a slow
+ * reader has no such bound.  may_stretch: some is left.
+ */
+void pogo_exec_limit_throttle(
+    struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
+bool pogo_exec_limit_may_stretch(const struct pogo_exec_limit *l);
+/* The limit ran out while throttled with some stretch left: wait. */
+void pogo_exec_limit_postpone_throttled(
+    struct pogo_exec_limit *l, const uv_timer_t *tm);
 
 /* Start the limit on tm, or keep it frozen if the output is held back. */
 void pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm,

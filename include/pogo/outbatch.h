@@ -17,10 +17,12 @@
  * timer, never from inside pogo_outbatch_add().  After pogo_outbatch_end()
  * the rest leaves at the same pace, then cbs->drained is called once
  * (from the timer too), and the worker queues task_done with
- * pogo_outbatch_count() records.  What waits is held in memory:
- * pogo_outbatch_pending() lets the worker pause a command that prints
- * faster than 640 KiB a second (exec.h's pause); it counts each record's
- * overhead too, so a flood of empty records pauses the command as well.
+ * pogo_outbatch_count() records.  What waits is held in memory, bounded
+ * by a cap (pogo_outbatch_set_cap(), SPEC 9.9: the oldest unsent records
+ * are dropped), or by the caller: pogo_outbatch_pending() lets a worker
+ * linked in its own process throttle a command that prints faster than
+ * its dispatcher stores (exec.h's throttle).  It counts each record's
+ * overhead too, so a flood of empty records counts as well.
  */
 #ifndef POGO_OUTBATCH_H
 #define POGO_OUTBATCH_H
@@ -31,6 +33,12 @@
 #define POGO_OUTBATCH_INTERVAL_MS 100
 /* JSON around one record's data, at least (outbatch.c). */
 #define POGO_OUTBATCH_RECORD_OVERHEAD 80
+/*
+ * What one waiting record costs against the cap besides its data: SPEC
+ * 9.9's 1 MiB is of output (20,000 lines of 10 bytes fit, t5210), yet a
+ * flood of empty records is bounded too.
+ */
+#define POGO_OUTBATCH_HELD_OVERHEAD 16
 
 struct pogo_outbatch;
 
@@ -50,6 +58,16 @@ struct pogo_outbatch *pogo_outbatch_new(
  */
 void pogo_outbatch_set_interval(struct pogo_outbatch *b, uint64_t ms);
 
+/*
+ * SPEC 9.9: at most bytes of unsent output wait (data, plus
+ * POGO_OUTBATCH_HELD_OVERHEAD a record); an add beyond it drops the
+ * oldest unsent records, never the one just added.  Dropped records keep their numbers (the next
+ * message's first skips them) and pogo_outbatch_count() still counts
+ * them, so the dispatcher sees how many it lacks.  0 (the default): no
+ * cap, the caller bounds what waits (a paused executor).
+ */
+void pogo_outbatch_set_cap(struct pogo_outbatch *b, size_t bytes);
+
 /* Free b and whatever it holds (NULL-safe); no callback after this. */
 void pogo_outbatch_free(struct pogo_outbatch *b);
 
@@ -63,5 +81,7 @@ void pogo_outbatch_end(struct pogo_outbatch *b);
 uint64_t pogo_outbatch_count(const struct pogo_outbatch *b);
 /* Bytes not sent yet: data plus POGO_OUTBATCH_RECORD_OVERHEAD a record. */
 size_t pogo_outbatch_pending(const struct pogo_outbatch *b);
+/* Records dropped by the cap so far. */
+uint64_t pogo_outbatch_dropped(const struct pogo_outbatch *b);
 
 #endif

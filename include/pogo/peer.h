@@ -368,6 +368,11 @@ void pogo_peer_link_report(struct pogo_peer_link *l, const struct pogo_msg *m);
 /* Reports queued, the unacknowledged one included. */
 size_t pogo_peer_link_pending(const struct pogo_peer_link *l);
 /*
+ * Bytes sent on the link that its connection has not handed to the
+ * kernel yet (the stream's write queue); 0 while it is not up.
+ */
+size_t pogo_peer_link_unsent(const struct pogo_peer_link *l);
+/*
  * Send m at once, outside the queue (task_output).  Returns 0, or
  * POGO_ERR_STATE when the link is not up (nothing is sent).
  */

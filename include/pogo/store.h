@@ -383,6 +383,15 @@ int pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
     uint32_t run, uint32_t offset, uint32_t max, pogo_store_output_fn fn,
     void *arg);
 
+/*
+ * Delete the output records of one host run numbered below `below` (a
+ * follower in this process has read them: pair.h, tail.h), so that an
+ * in-memory store holds what is still unread, not a job's whole output.
+ * Part of the open transaction, as any write.
+ */
+int pogo_store_output_forget(struct pogo_store *st, uint64_t job, uint32_t host,
+    uint32_t run, uint32_t below);
+
 /* Counters for tests and the bench: commits, changes, checkpoints. */
 struct pogo_store_stats {
 	uint64_t commits;

@@ -62,6 +62,15 @@ int pogo_tail_start(uv_loop_t *loop, struct pogo_dispatcher *d, uint64_t job,
  */
 bool pogo_tail_ran(const struct pogo_tail *t);
 
+/*
+ * With forget true, the output records fed to f are deleted from the
+ * store (pogo_store_output_forget()), a page at a time: an in-memory
+ * store (pogo one, SPEC 6.1) then holds the output not read yet, not the
+ * job's whole output (t4022: a background `yes` grew it without bound).
+ * Only for a follower that is the job's one reader.
+ */
+void pogo_tail_forget(struct pogo_tail *t, bool forget);
+
 /* Stop or resume reading (back-pressure from the follower's sinks). */
 void pogo_tail_pause(struct pogo_tail *t, bool pause);
 

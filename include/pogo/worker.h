@@ -21,8 +21,10 @@
  * it `killed`.  Its output records leave numbered and
  * batched (outbatch.h) on the link that issued it, task_done after the
  * last of them, with the worker's start and end times, rc, signal and
- * record count.  An executor whose tasks hold more than 1 MiB of unsent
- * output is paused (SPEC 9.9 drops the oldest records instead).  A run of
+ * record count.  A task holds at most 1 MiB of unsent output: beyond it
+ * the oldest unsent records are dropped (SPEC 9.9; they still count in
+ * task_done's records, and a warning says how many), and nothing pauses
+ * the command or its executor's other tasks.  A run of
  * any other task_name is acknowledged and reported done with rc 255 and
  * "invalid task name <name>" (SPEC 8.3).  Repeated runs are acknowledged
  * and not run again (N-DEDUP); taskstatus answers running (in flight),
@@ -83,8 +85,11 @@ struct pogo_worker_opts {
 	 * task_output leaves on every loop turn instead of at most 10
 	 * messages a second per task (SPEC 8.3): for a link that crosses
 	 * no network (pair.h), where the pace only slowed a command that
-	 * prints much (640 KiB/s) down.  The 1 MiB held per task still
-	 * pauses the executor (SPEC 9.9).
+	 * prints much (640 KiB/s) down.  Nothing is dropped then: an
+	 * executor whose tasks hold more than 4 MiB unsent is throttled
+	 * (exec.h: reading stops; the linger's bound runs on, and a time
+	 * limit stands still for at most its own length) while its
+	 * dispatcher, on the same loop, catches up.
 	 */
 	bool output_unpaced;
 	uint64_t stop_ms;  /* 0: POGO_WORKER_STOP_MS */
@@ -117,8 +122,8 @@ void pogo_worker_peaks(
 /*
  * Hold (true) or release the output of the running tasks: while held,
  * the executors are paused (exec.h pause: commands wait on their pipes,
- * and their timeouts stand still as for a task over its 1 MiB, SPEC
- * 9.9).  For an owner whose reader is slow (pair.h: pogo one's stdout).
+ * and the timeouts of those held back stand still, t1006).  For an owner
+ * whose reader is a person's slow terminal (pair.h: pogo one's stdout).
  */
 void pogo_worker_hold(struct pogo_worker *w, bool hold);
 

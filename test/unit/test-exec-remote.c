@@ -334,6 +334,9 @@ task_init(struct pogo_exec_task *task, const char *id)
 	task->command = "echo hi";
 }
 
+/* The records a task_done says the task produced (its "records"). */
+static uint64_t report_total;
+
 static void
 report_on(
     struct pogo_peer_link *l, enum pogo_msg_type type, const char *id, int rc)
@@ -360,7 +363,7 @@ report_on(
 		m.state = rc == 0 ? POGO_EXEC_FINISHED : POGO_EXEC_FAILED;
 		m.message = (char *)(rc == 0 ? "ok" : "exited with status 3");
 		m.finished_at = 3.0;
-		m.nrecords_total = 1;
+		m.nrecords_total = report_total;
 	}
 	pogo_peer_link_report(l, &m);
 }
@@ -448,6 +451,35 @@ TEST(reports_become_events_and_are_acknowledged)
 	WAIT_UNTIL(&t, t.barriers == 4);
 	WAIT_UNTIL(&t, pogo_peer_link_pending(rt_link(&t)) == 0);
 	ASSERT_EQ(t.dones, 1);
+	rt_done(&t);
+}
+
+/*
+ * SPEC 8.3, 9.9: records the worker dropped (more than 1 MiB unsent) or
+ * the link lost still count in task_done's records; the dispatcher notes
+ * the loss in a record before the final one.
+ */
+TEST(lost_records_are_noted_before_the_end)
+{
+	struct pogo_exec_task task;
+	struct rt t;
+
+	rt_init(&t, 0, true);
+	rt_client(&t, 1);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	WAIT_UNTIL(&t, t.runs == 1);
+	report(&t, POGO_MSG_TASK_STARTED, "127.0.0.1:7655-1", 0);
+	report(&t, POGO_MSG_TASK_OUTPUT, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.outputs == 1);
+	report_total = 4;
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-1", 0);
+	report_total = 0;
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.outputs, 2);
+	ASSERT_STR_EQ(t.out, "== output incomplete: 3 records lost ==");
+	ASSERT_EQ(t.res.records, 2);
 	rt_done(&t);
 }
 

@@ -199,7 +199,7 @@ fake_adopt(struct pogo_exec *e, struct pogo_exec_task *t, const char *worker,
 }
 
 static const struct pogo_exec_ops fake_ops = { fake_start, fake_kill,
-	fake_close, NULL, NULL, NULL, fake_adopt };
+	fake_close, NULL, NULL, NULL, fake_adopt, NULL };
 
 struct run {
 	uv_loop_t loop;

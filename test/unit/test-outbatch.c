@@ -342,3 +342,155 @@ TEST(pending_inside_send_excludes_the_message)
 	pogo_outbatch_free(b);
 	pogo_clock_free(s.c);
 }
+
+/* What a capped batcher delivered: numbers and the data of each record. */
+struct capped {
+	uint64_t next;     /* the number after the last record received */
+	uint64_t received; /* records received */
+	uint64_t gaps;     /* records skipped between messages */
+	unsigned last;     /* the number in the last record's data */
+	bool ordered;      /* data numbers only grow */
+	int drained;
+};
+
+static void
+capped_send(struct pogo_outbatch *b, uint64_t first,
+    const struct pogo_proto_record *recs, size_t n, void *arg)
+{
+	struct capped *c = arg;
+	unsigned v;
+	size_t i;
+
+	ASSERT_GE(first, c->next);
+	c->gaps += first - c->next;
+	for (i = 0; i < n; i++) {
+		v = (unsigned)strtoul(recs[i].data, NULL, 10);
+		if (c->received > 0 && v <= c->last)
+			c->ordered = false;
+		c->last = v;
+		c->received++;
+	}
+	c->next = first + n;
+}
+
+static void
+capped_drained(struct pogo_outbatch *b, void *arg)
+{
+	((struct capped *)arg)->drained++;
+}
+
+static const struct pogo_outbatch_cbs capped_cbs = { capped_send,
+	capped_drained };
+
+/*
+ * SPEC 9.9: at most the cap of unsent output waits; beyond it the oldest
+ * unsent records are dropped, the newest kept, and the dropped ones still
+ * count (a gap in the numbers, the same count for task_done).  Without a
+ * cap the worker paused the whole executor instead (t4022 through the
+ * pair: the linger of `yes &` never ended).
+ */
+TEST(cap_drops_the_oldest_unsent_records)
+{
+	struct capped c = { 0 };
+	struct pogo_clock *clock = pogo_clock_manual_new(0);
+	struct pogo_outbatch *b = pogo_outbatch_new(clock, &capped_cbs, &c);
+	char line[1024];
+	const size_t cap = 1024 * 1024;
+	unsigned i, total = 4000;
+	size_t rec = 1000 + POGO_OUTBATCH_HELD_OVERHEAD;
+
+	c.ordered = true;
+	pogo_outbatch_set_cap(b, cap);
+	/* One message leaves first: the gap comes after it. */
+	memset(line, 'x', sizeof(line));
+	snprintf(line, sizeof(line), "%010u", 0u);
+	line[10] = 'x';
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, line, 1000, true);
+	pogo_clock_manual_advance(clock, 0);
+	ASSERT_EQ(c.received, 1);
+	/* 4 MB without a clock turn: a worker whose link is slow. */
+	for (i = 1; i < total; i++) {
+		snprintf(line, sizeof(line), "%010u", i);
+		line[10] = 'x';
+		pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, line, 1000, true);
+		ASSERT_LE(pogo_outbatch_pending(b),
+		    (cap / rec) * (1000 + POGO_OUTBATCH_RECORD_OVERHEAD));
+	}
+	ASSERT_EQ(pogo_outbatch_count(b), total);
+	ASSERT_LT(0, pogo_outbatch_dropped(b));
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    (cap / rec) * (1000 + POGO_OUTBATCH_RECORD_OVERHEAD));
+	pogo_outbatch_end(b);
+	for (i = 0; i < 1000 && c.drained == 0; i++)
+		pogo_clock_manual_advance(clock, POGO_OUTBATCH_INTERVAL_MS);
+	ASSERT_EQ(c.drained, 1);
+	/* The newest were kept, in order, the last one among them. */
+	ASSERT(c.ordered);
+	ASSERT_EQ(c.last, total - 1);
+	ASSERT_EQ(c.next, total);
+	ASSERT_EQ(c.received, 1 + cap / rec);
+	ASSERT_EQ(c.gaps, pogo_outbatch_dropped(b));
+	ASSERT_EQ(c.received + c.gaps, total);
+	pogo_outbatch_free(b);
+	pogo_clock_free(clock);
+}
+
+/* A single record larger than the cap is kept (the newest always is). */
+TEST(cap_keeps_the_newest_record)
+{
+	struct capped c = { 0 };
+	struct pogo_clock *clock = pogo_clock_manual_new(0);
+	struct pogo_outbatch *b = pogo_outbatch_new(clock, &capped_cbs, &c);
+	char big[4096];
+
+	c.ordered = true;
+	memset(big, 'y', sizeof(big));
+	pogo_outbatch_set_cap(b, 1000);
+	snprintf(big, sizeof(big), "%010u", 1u);
+	big[10] = 'y';
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, big, sizeof(big), true);
+	snprintf(big, sizeof(big), "%010u", 2u);
+	big[10] = 'y';
+	pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, big, sizeof(big), true);
+	ASSERT_EQ(pogo_outbatch_dropped(b), 1);
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    sizeof(big) + POGO_OUTBATCH_RECORD_OVERHEAD);
+	pogo_outbatch_end(b);
+	pogo_clock_manual_advance(clock, 0);
+	ASSERT_EQ(c.received, 1);
+	ASSERT_EQ(c.last, 2);
+	ASSERT_EQ(c.next, 2);
+	ASSERT_EQ(c.drained, 1);
+	pogo_outbatch_free(b);
+	pogo_clock_free(clock);
+}
+
+/*
+ * The cap is of output: 20,000 lines of 10 bytes (200 KB, 1.8 MB by
+ * pogo_outbatch_pending()'s wire measure) added in one turn all stay
+ * (t5210 m1 lost 8,332 of them when the cap counted the JSON).
+ */
+TEST(cap_counts_output_not_json)
+{
+	struct capped c = { 0 };
+	struct pogo_clock *clock = pogo_clock_manual_new(0);
+	struct pogo_outbatch *b = pogo_outbatch_new(clock, &capped_cbs, &c);
+	char line[16];
+	unsigned i;
+
+	c.ordered = true;
+	pogo_outbatch_set_cap(b, 1024 * 1024);
+	for (i = 0; i < 20000; i++) {
+		snprintf(line, sizeof(line), "%010u", i);
+		pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT, line, 10, true);
+	}
+	ASSERT_LT(1024 * 1024, pogo_outbatch_pending(b));
+	ASSERT_EQ(pogo_outbatch_dropped(b), 0);
+	pogo_outbatch_end(b);
+	for (i = 0; i < 1000 && c.drained == 0; i++)
+		pogo_clock_manual_advance(clock, POGO_OUTBATCH_INTERVAL_MS);
+	ASSERT_EQ(c.received, 20000);
+	ASSERT_EQ(c.gaps, 0);
+	pogo_outbatch_free(b);
+	pogo_clock_free(clock);
+}
