@@ -477,6 +477,10 @@ local_throttle(struct pogo_exec *e, bool on)
 		/* The timeout waits a while for us (exec.h). */
 		holds =
 		    lt->started && !lt->exited && !lt->stopping && !lt->done;
+		if (lt->started && lt->exited && !lt->stopping && !lt->done &&
+		    !le->paused)
+			pogo_exec_linger_throttle(&lt->linger, &lt->limit,
+			    &lt->timer, on, local_held_back(lt));
 		if (on && !le->paused)
 			pogo_exec_limit_throttle(&lt->limit, &lt->timer,
 			    holds && local_held_back(lt));

@@ -301,10 +301,44 @@ exec_linger_left(const struct pogo_exec_linger *lg, const uv_timer_t *tm)
 	return lg->due > now ? lg->due - now : 0;
 }
 
+/* A throttle's freeze of the linger ends: its time comes off l's stretch. */
+static void
+exec_linger_unthrottle(struct pogo_exec_linger *lg, struct pogo_exec_limit *l,
+    const uv_timer_t *tm)
+{
+	uint64_t used;
+
+	if (!lg->throttled)
+		return;
+	used = uv_now(tm->loop) - lg->throttled_at;
+	if (l != NULL)
+		l->stretch_ms = used < l->stretch_ms ? l->stretch_ms - used : 0;
+	lg->throttled = false;
+}
+
+void
+pogo_exec_linger_throttle(struct pogo_exec_linger *lg,
+    struct pogo_exec_limit *l, const uv_timer_t *tm, bool on, bool held)
+{
+	if (on && held && !lg->frozen && l->set && l->stretch_ms > 0) {
+		lg->left_ms = exec_linger_left(lg, tm);
+		lg->frozen = true;
+		lg->throttled = true;
+		lg->throttled_at = uv_now(tm->loop);
+	} else if (!on && lg->throttled) {
+		exec_linger_unthrottle(lg, l, tm);
+		lg->due = uv_now(tm->loop) + lg->left_ms;
+		lg->frozen = false;
+	}
+}
+
 void
 pogo_exec_linger_pause(
     struct pogo_exec_linger *lg, const uv_timer_t *tm, bool paused, bool held)
 {
+	/* A throttle's freeze becomes the pause's (its stretch kept). */
+	if (paused && lg->throttled)
+		lg->throttled = false;
 	if (paused && held && !lg->frozen) {
 		lg->left_ms = exec_linger_left(lg, tm);
 		lg->frozen = true;

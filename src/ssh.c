@@ -2827,6 +2827,9 @@ ssh_throttle(struct pogo_exec *e, bool on)
 	se->throttled = on;
 	/* The command timeouts wait a while for us (exec.h). */
 	for (st = se->run_head; st != NULL && !se->paused; st = st->run_next) {
+		if (st->lingering && !st->finished && !st->killed)
+			pogo_exec_linger_throttle(&st->linger, &st->limit,
+			    &st->timer, on, ssh_held_back(st));
 		if (on)
 			pogo_exec_limit_throttle(&st->limit, &st->timer,
 			    ssh_limit_holds(st) && ssh_held_back(st));

@@ -359,6 +359,8 @@ void pogo_exec_limit_thaw(
 struct pogo_exec_linger {
 	uint64_t left_ms; /* while frozen */
 	uint64_t due;     /* the loop's time it runs out, while not */
+	uint64_t throttled_at;
+	bool throttled; /* frozen by a throttle */
 	bool frozen;
 };
 
@@ -370,6 +372,14 @@ uint64_t pogo_exec_linger_start(struct pogo_exec_linger *lg,
  * goes on; tm is the task's timer, for its loop. */
 void pogo_exec_linger_pause(
     struct pogo_exec_linger *lg, const uv_timer_t *tm, bool paused, bool held);
+/*
+ * The executor is throttled (on) or not any more; held: output of this
+ * command waits unread.  The bound stands still as the limit does for a
+ * throttle, taking from the same stretch (l, pogo_exec_limit_throttle):
+ * a background `yes` keeps its host at most twice its timeout (t4022).
+ */
+void pogo_exec_linger_throttle(struct pogo_exec_linger *lg,
+    struct pogo_exec_limit *l, const uv_timer_t *tm, bool on, bool held);
 /* A tick ended: the next one's length, or 0 to finish now. */
 uint64_t pogo_exec_linger_next(
     struct pogo_exec_linger *lg, const uv_timer_t *tm, bool held, bool unread);
