@@ -609,6 +609,10 @@ local_timeout_cb(uv_timer_t *tm)
 		pogo_exec_limit_postpone_throttled(&lt->limit, &lt->timer);
 		return;
 	}
+	/* Its output waits for us: a while longer, bounded (exec.h). */
+	if (!lt->have_result && local_held_back(lt) &&
+	    pogo_exec_limit_extend(&lt->limit, &lt->timer, local_timeout_cb))
+		return;
 	if (!lt->have_result) {
 		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
 		    "timed out after %u seconds", lt->t->timeout);

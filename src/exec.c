@@ -242,6 +242,21 @@ pogo_exec_limit_throttle(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 	uv_timer_stop(tm);
 }
 
+bool
+pogo_exec_limit_extend(
+    struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb)
+{
+	uint64_t ms = POGO_EXEC_LIMIT_AFTER_MS;
+
+	if (!l->set || l->stretch_ms == 0)
+		return false;
+	if (ms > l->stretch_ms)
+		ms = l->stretch_ms;
+	l->stretch_ms -= ms;
+	uv_timer_start(tm, cb, ms, 0);
+	return true;
+}
+
 void
 pogo_exec_limit_postpone_throttled(
     struct pogo_exec_limit *l, const uv_timer_t *tm)

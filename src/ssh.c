@@ -264,6 +264,7 @@ static void ssh_deferred_finish_cb(uv_timer_t *tm);
 static void ssh_kh_hostkeys(struct ssh_task *st);
 static void ssh_linger_cb(uv_timer_t *tm);
 static bool ssh_limit_holds(const struct ssh_task *st);
+static bool ssh_unread(struct ssh_task *st);
 static void ssh_close_timer_closed(uv_handle_t *h);
 
 const char *
@@ -1037,6 +1038,11 @@ ssh_command_timeout_cb(uv_timer_t *tm)
 		pogo_exec_limit_postpone_throttled(&st->limit, &st->timer);
 		return;
 	}
+	/* Its output waits for us: a while longer, bounded (exec.h). */
+	if ((ssh_held_back(st) || ssh_unread(st)) &&
+	    pogo_exec_limit_extend(
+	        &st->limit, &st->timer, ssh_command_timeout_cb))
+		return;
 	ssh_result(st, POGO_EXEC_FAILED, -1, "timed out after %u seconds",
 	    st->t->timeout);
 	st->res.timed_out = true;

@@ -328,6 +328,15 @@ struct pogo_exec_limit {
 void pogo_exec_limit_throttle(
     struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
 bool pogo_exec_limit_may_stretch(const struct pogo_exec_limit *l);
+/*
+ * The limit ran out while output of the command waits unread (pogo's
+ * loop behind it: a loaded machine, or a worker's dispatcher in the same
+ * process busy storing): the timer runs again for at most
+ * POGO_EXEC_LIMIT_AFTER_MS, taken from the same stretch.  Returns false
+ * when none is left (the command times out).
+ */
+bool pogo_exec_limit_extend(
+    struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb);
 /* The limit ran out while throttled with some stretch left: wait. */
 void pogo_exec_limit_postpone_throttled(
     struct pogo_exec_limit *l, const uv_timer_t *tm);
