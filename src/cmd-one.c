@@ -2,13 +2,14 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * pogo one: one job from this process (SPEC 12.2).  Option parsing, the
- * configuration, the target list and the wiring of the job engine to an
- * executor (SSH, or local with --local) on one loop.  The job's listener
- * feeds the follower (follow.h), which prints the default lines, --json
- * events, --output-dir files, the progress line and the summary, and
- * turns SIGINT, SIGTERM and SIGHUP into a halt of the job, a second one
- * into a kill of the running tasks.
+ * pogo one: one job from this process (SPEC 1.4, 12.2).  Option parsing,
+ * the configuration and the target list; then a dispatcher and a worker
+ * of this process (pair.h: an in-memory store, linked by a socketpair,
+ * no port), the job submitted to the dispatcher as any job is, and
+ * followed from the store (tail.h) into the follower (follow.h), which
+ * prints the default lines, --json events, --output-dir files, the
+ * progress line and the summary, and turns SIGINT, SIGTERM and SIGHUP
+ * into a halt of the job, a second one into a kill of the running tasks.
  */
 #include "pogo/compat.h"
 
@@ -26,7 +27,6 @@
 #include "pogo/cmd.h"
 #include "pogo/dispatcher.h"
 #include "pogo/error.h"
-#include "pogo/exec-local.h"
 #include "pogo/follow.h"
 #include "pogo/job.h"
 #include "pogo/log.h"
@@ -75,101 +75,6 @@ const struct pogo_cmd pogo_cmd_one = {
 	           "one)",
 	.flags = POGO_CMD_LOOP,
 	.main = cmd_one_main,
-};
-
-struct one {
-	uv_loop_t loop;
-	struct pogo_job *job;
-	struct pogo_exec *exec;
-	struct pogo_dispatch *dispatch;
-	struct pogo_follow *follow; /* the printers, summary and signals */
-	bool exec_closed;
-};
-
-/* The job's listener feeds the follower (follow.h). */
-static void
-one_entry_cb(struct pogo_job *job, const struct pogo_job_entry *e, void *arg)
-{
-	struct one *o = arg;
-	struct pogo_follow_entry fe;
-
-	fe.index = e->index;
-	fe.time = e->time;
-	fe.host = e->host;
-	fe.state = e->state;
-	fe.message = e->message;
-	fe.exitstatus = e->exitstatus;
-	fe.run = e->run;
-	pogo_follow_entry(o->follow, &fe);
-}
-
-static void
-one_output_cb(struct pogo_job *job, const char *host, uint32_t run,
-    enum pogo_out_type type, const char *data, size_t len, bool eol,
-    double time, void *arg)
-{
-	struct one *o = arg;
-	struct pogo_follow_record r;
-
-	r.host = host;
-	r.run = run;
-	r.type = type;
-	r.data = data;
-	r.len = len;
-	r.eol = eol;
-	r.time = time;
-	pogo_follow_output(o->follow, &r);
-}
-
-static void
-one_end_cb(struct pogo_job *job, void *arg)
-{
-	struct one *o = arg;
-
-	pogo_follow_end(o->follow);
-}
-
-static const struct pogo_job_listener one_listener = {
-	.entry = one_entry_cb,
-	.output = one_output_cb,
-	.end = one_end_cb,
-};
-
-/* The follower's source: Ctrl-C halts the job, a second one kills. */
-static void
-one_halt_cb(void *arg)
-{
-	struct one *o = arg;
-
-	pogo_job_halt(o->job, "halted by user");
-}
-
-static void
-one_stop_cb(void *arg)
-{
-	struct one *o = arg;
-
-	pogo_job_kill(o->job);
-}
-
-/*
- * Back-pressure: a slow reader of stdout or stderr pauses the executor's
- * reading of the commands' output.
- */
-static void
-one_pause_cb(bool pause, void *arg)
-{
-	struct one *o = arg;
-
-	if (o->exec_closed || o->exec->ops->pause == NULL)
-		return;
-	o->exec->ops->pause(o->exec, pause);
-}
-
-static const struct pogo_follow_source one_source = {
-	.halt = one_halt_cb,
-	.stop = one_stop_cb,
-	.pause = one_pause_cb,
 };
 
 static void
@@ -693,114 +598,9 @@ one_parse(int argc, char **argv, struct one_args *a)
 }
 
 /*
- * The follower counts hosts from the log entries alone, as pogo submit
- * --follow will: every change of a host's state must be logged (SPEC 5.4).
- */
-static void
-one_check_counts(struct one *o)
-{
-	int s;
-
-	for (s = 0; s < POGO_HOST_NSTATES; s++) {
-		if (pogo_follow_count(o->follow, s) !=
-		    pogo_job_count(o->job, (enum pogo_host_state)s))
-			log_error("%s hosts: the log says %u, the job %u",
-			    pogo_host_state_name((enum pogo_host_state)s),
-			    pogo_follow_count(o->follow, s),
-			    pogo_job_count(o->job, (enum pogo_host_state)s));
-	}
-}
-
-/* Run the job on the loop; returns the exit status. */
-static int
-one_run(
-    struct one_args *a, struct pogo_sched_config *cfg, struct pogo_strv *hosts)
-{
-	struct pogo_exec_local_opts lopts;
-	struct pogo_job_opts jopts;
-	struct pogo_follow_opts fopts;
-	struct pogo_follow_stats stats;
-	struct one *o;
-	char *cause = NULL;
-	int r, exitcode;
-
-	o = xcalloc(1, sizeof(*o));
-	if ((r = pogo_proc_loop_init(&o->loop)) != 0) {
-		fprintf(stderr, "pogo one: cannot create the loop: %s\n",
-		    uv_strerror(r));
-		free(o);
-		return POGO_EXIT_NOJOB;
-	}
-	if (a->local) {
-		memset(&lopts, 0, sizeof(lopts));
-		lopts.max_tasks = a->concurrency;
-		lopts.max_output = a->max_output;
-		o->exec = pogo_exec_local_new(&o->loop, &lopts, NULL, NULL);
-	} else if ((o->exec = pogo_exec_ssh_new(
-	                &o->loop, &a->ssh, NULL, NULL, &cause)) == NULL) {
-		fprintf(stderr, "pogo one: %s\n", cause);
-		free(cause);
-		pogo_proc_loop_close(&o->loop);
-		free(o);
-		return POGO_EXIT_USAGE;
-	}
-	o->dispatch = pogo_dispatch_new(&o->loop, o->exec, NULL);
-	memset(&jopts, 0, sizeof(jopts));
-	jopts.id = "p0000000000";
-	jopts.command = a->command;
-	jopts.run_as = a->run_as;
-	jopts.timeout = a->timeout;
-	jopts.job_timeout = a->job_timeout;
-	jopts.stub = a->stub;
-	if (pogo_job_new(&o->loop, cfg, hosts, &jopts, o->dispatch,
-	        &one_listener, o, &o->job, &cause) != 0) {
-		fprintf(stderr, "pogo one: %s\n", cause);
-		free(cause);
-		pogo_dispatch_close(o->dispatch, one_closed_cb, NULL);
-		o->exec->ops->close(o->exec, one_closed_cb, NULL);
-		pogo_proc_loop_close(&o->loop);
-		free(o);
-		return POGO_EXIT_USAGE;
-	}
-	memset(&fopts, 0, sizeof(fopts));
-	fopts.prog = "pogo one";
-	fopts.job = pogo_job_id(o->job);
-	fopts.nhosts = pogo_job_nhosts(o->job);
-	fopts.out_fd = STDOUT_FILENO;
-	fopts.err_fd = STDERR_FILENO;
-	fopts.json = a->json;
-	fopts.show_output = a->show_output;
-	fopts.progress = !a->json && isatty(STDERR_FILENO);
-	fopts.signals = true;
-	fopts.output_dir = a->output_dir;
-	fopts.high = ONE_SINK_HIGH;
-	o->follow = pogo_follow_new(&o->loop, &fopts, &one_source, o);
-	pogo_follow_start(o->follow);
-	pogo_job_start(o->job);
-	uv_run(&o->loop, UV_RUN_DEFAULT);
-
-	one_check_counts(o);
-	memset(&stats, 0, sizeof(stats));
-	stats.peak_in_flight = o->exec->peak_inflight;
-	stats.peak_handshakes = o->exec->peak_handshakes;
-	exitcode = pogo_follow_finish(o->follow, &stats);
-	pogo_job_close(o->job, one_closed_cb, NULL);
-	pogo_dispatch_close(o->dispatch, one_closed_cb, NULL);
-	o->exec_closed = true;
-	o->exec->ops->close(o->exec, one_closed_cb, NULL);
-	/* stdout first, then the summary on stderr. */
-	pogo_follow_close(o->follow, one_closed_cb, NULL);
-	uv_run(&o->loop, UV_RUN_DEFAULT);
-	if (pogo_proc_loop_close(&o->loop) != 0)
-		log_warn("the loop did not close cleanly");
-	free(o);
-	return exitcode;
-}
-
-/*
- * pogo one on a dispatcher and a worker of this process (pair.h), while
- * POGO_ONE_PAIR=1 in the environment asks for it (issue 9): the job is
- * submitted as any job is and followed from the store (tail.h).
+ * pogo one on a dispatcher and a worker of this process (pair.h, issue
+ * 9): the job is submitted as any job is and followed from the store
+ * (tail.h).
  */
 struct one_pair {
 	uv_loop_t loop;
@@ -1171,15 +971,6 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 	return 0;
 }
 
-/* The pair runs the job when POGO_ONE_PAIR=1 (pair.h). */
-static bool
-one_use_pair(void)
-{
-	const char *e = getenv("POGO_ONE_PAIR");
-
-	return e != NULL && strcmp(e, "1") == 0;
-}
-
 /* --config's text for the submission, ending in a newline (a text
  * without one names a namespace, SPEC 2.10). */
 static int
@@ -1286,15 +1077,14 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 	struct pogo_strv hosts = { 0 };
 	char *cause = NULL, *table, *password = NULL, *config_text = NULL;
 	size_t i;
-	bool pair;
 	int ret;
 
 	if ((ret = one_parse(argc, argv, &a)) != 0)
 		goto out;
 	ret = POGO_EXIT_USAGE;
-	pair = one_use_pair() && !a.dry_run;
+	/* Checked now; the dispatcher runs its resolvers (not --dry-run). */
 	if (a.config != NULL &&
-	    one_config(a.config, a.resolvers, !pair, &cfg) != 0)
+	    one_config(a.config, a.resolvers, a.dry_run, &cfg) != 0)
 		goto out;
 	/* Repeated --targets: the union, first occurrence kept (SPEC 5.2). */
 	for (i = 0; i < a.targets.n; i++) {
@@ -1333,13 +1123,9 @@ cmd_one_main(int argc, char **argv, struct pogo_ctx *ctx)
 			a.ssh.password = password;
 		}
 	}
-	if (pair) {
-		if (a.config != NULL &&
-		    one_config_text(a.config, &config_text) != 0)
-			goto out;
-		ret = one_run_pair(&a, config_text, &hosts);
-	} else
-		ret = one_run(&a, cfg, &hosts);
+	if (a.config != NULL && one_config_text(a.config, &config_text) != 0)
+		goto out;
+	ret = one_run_pair(&a, config_text, &hosts);
 out:
 	(void)ctx;
 	free(cause);

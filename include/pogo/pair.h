@@ -27,8 +27,7 @@
  *       stops the worker gracefully (its reports delivered), then the
  *       dispatcher (its last commit), then calls cb and frees p.
  *
- * The plan for `pogo one` on this pair (issue 9; steps not landed yet are
- * marked XXX(#9) where they will go):
+ * `pogo one` on this pair (issue 9), its only way:
  *   1. cmd-one.c parses its options into a struct pogo_cfg:
  *      state_dir from --state-dir or "",
  *      worker.reconnect_delay 0 (the worker connects at once),
@@ -54,36 +53,20 @@
  *      peaks come from pogo_worker_peaks().
  *   4. When the job ends and the follower has printed everything, the
  *      pair stops and pogo one exits with the follower's status.
- * Landed: the pair, pogo_pair_ready() (event-driven: the remote
- * executor's hello hook), pogo_dispatcher_submit(), tail.h (read in
- * pages), halt and kill, the summary's peaks (pogo_pair_peaks()), the
- * end of line of each output record (proto.h "eol", store schema 3),
- * and cmd-one.c's pair path behind POGO_ONE_PAIR=1 (steps 1-4; t1030):
- * the parsed targets submitted in order as one pattern of names, pogo
- * one's log at warning level unless -v (the info lines are the
- * components'), a --config file submitted ending in a newline, its
- * resolvers run by the dispatcher while the job gathers (--resolver-path
- * is dispatcher.resolver_path; a failure is the message alone and exit
- * 2, as in-process), -p's password and the passphrase prompt handed to
- * the worker in memory (worker.h: the SSH executor's password and
- * ask_secret for tasks without secrets; never in the dispatcher, the
- * store or the protocol), the worker's output unpaced (worker.h) and
- * held while pogo one's stdout is slow (pogo_worker_hold()).
- * Through the switch, on 2026-11-27 (a loaded 2-core machine), t1001,
- * t1002, t1003, t1005, t1006, t1030, t1031, t3001, t4001-t4006, t4010,
- * t4020, t4021, t4031, t4032 and t4040 passed.  What still keeps it off
- * by default, each a difference a pogo one test sees:
- *   - t4022 `yes & exit 0` with --max-output 0, local: the worker pauses
- *     its executor while more than 1 MiB waits unsent (SPEC 9.9), and
- *     the linger of exec.h never ends while output is held back, so the
- *     host never ends; and everything the background `yes` prints goes
- *     into the in-memory store (pogo one in-process throws it away).
- *   - t1004 and t1020 not run again after the fixes of this change
- *     (t1020 failed once under load, passed alone).
- *   - Speed: 2,000 local hosts with `true` took 84 to 96 s through the
- *     pair and the tail against 35 to 52 s for today's pogo one, on a
- *     machine loaded 16 on 2 cores (P4 asks for 1.2 at most); not
- *     measured again.
+ * Its worker is linked unpaced (worker.h output_unpaced): task_output
+ * leaves every loop turn, and a command printing faster than the
+ * dispatcher stores is throttled, never dropped (exec.h throttle: the
+ * linger's bound runs on, t4022; its timeout stands still for at most
+ * its own length, t1006); a slow reader of pogo one's
+ * stdout holds the commands back as in-process pogo one did
+ * (pogo_worker_hold(), exec.h pause: their timeouts stand still, t1006).
+ * The follower is the store's one reader: what it printed is deleted
+ * (pogo_tail_forget()), so the in-memory store holds only what waits.
+ * The in-process engine path of pogo one and POGO_ONE_PAIR went on
+ * 2026-11-27; every pogo one test passes through the pair.
+ * Still open:
+ *   - Speed: a job of many short tasks is slower than the in-process
+ *     path was (issue 9 P4; test/bench).
  *   - A job reloaded after a restart (a state directory) does not run
  *     its resolvers yet (dispatcher-engine.c XXX(#9)).
  */

@@ -1,16 +1,15 @@
 #!/bin/sh
-# pogo one on its dispatcher and worker (POGO_ONE_PAIR=1, issue 9, SPEC
-# 12.2): the job is submitted and followed from the store as pogo submit
-# --follow will.  What a user sees must not differ from the in-process
-# job: stderr holds the summary alone (no info line of the dispatcher or
-# the worker), the targets run in the order given (@FILE included,
-# repeats dropped), --output-dir files hold the exact bytes printed (a
-# partial last line, a line left waiting 0.5 s), and the exit status.
+# pogo one on its dispatcher and worker (issue 9, SPEC 1.4, 12.2): the
+# job is submitted and followed from the store as pogo submit --follow
+# will.  What a user sees is what the in-process job showed (that path
+# went on 2026-11-27): stderr holds the summary alone (no info line of
+# the dispatcher or the worker), the targets run in the order given
+# (@FILE included, repeats dropped), --output-dir files hold the exact
+# bytes printed (a partial last line, a line left waiting 0.5 s), and
+# the exit status.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 cd "$T" || exit 1
-POGO_ONE_PAIR=1
-export POGO_ONE_PAIR
 
 one() {
 	name=$1

@@ -8,8 +8,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 cd "$T" || exit 1
-POGO_ONE_PAIR=1
-export POGO_ONE_PAIR
 
 # The socket inodes of process $1, one a line.
 sock_inodes() {
