@@ -44,8 +44,6 @@
 
 extern char **environ;
 
-struct pogo_exec_local_fault pogo_exec_local_fault;
-
 struct local_exec {
 	struct pogo_exec base; /* first */
 	uv_loop_t *loop;
@@ -728,6 +726,9 @@ static int
 local_posix_spawn(struct local_task *lt, char **args, char **env, int *in_w,
     int *out_r, int *err_r)
 {
+	struct pogo_exec_local_fault nofault = { 0 };
+	struct pogo_exec_local_fault *fault =
+	    lt->le->opts.fault != NULL ? lt->le->opts.fault : &nofault;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -758,9 +759,9 @@ local_posix_spawn(struct local_task *lt, char **args, char **env, int *in_w,
 	posix_spawnattr_destroy(&at);
 	if (r != 0)
 		goto fail;
-	if (pogo_exec_local_fault.fail != 0)
-		pogo_exec_local_fault.pid = lt->pid;
-	if (pogo_exec_local_fault.fail == 1) {
+	if (fault->fail != 0)
+		fault->pid = lt->pid;
+	if (fault->fail == 1) {
 		lt->pidfd = -1;
 		errno = EMFILE;
 	} else
@@ -768,11 +769,11 @@ local_posix_spawn(struct local_task *lt, char **args, char **env, int *in_w,
 	if (lt->pidfd < 0) {
 		/* Out of descriptors: nothing could watch it, so it goes. */
 		r = -errno;
-		if (!pogo_exec_local_fault.spare) {
+		if (!fault->spare) {
 			(void)kill(-lt->pid, SIGKILL);
 			(void)kill(lt->pid, SIGKILL);
 		}
-		pogo_exec_local_fault.fail = 0;
+		fault->fail = 0;
 		local_reap(lt->le, lt->pid);
 		lt->pid = 0;
 		goto fail;
@@ -806,6 +807,9 @@ static void
 local_spawn(struct local_task *lt)
 {
 	struct local_exec *le = lt->le;
+	struct pogo_exec_local_fault nofault = { 0 };
+	struct pogo_exec_local_fault *fault =
+	    le->opts.fault != NULL ? le->opts.fault : &nofault;
 	struct pogo_exec_task *t = lt->t;
 	char *args[4], **env;
 	int in_w = -1, out_r = -1, err_r = -1;
@@ -827,14 +831,14 @@ local_spawn(struct local_task *lt)
 	for (i = 0; env[i] != NULL; i++)
 		free(env[i]);
 	free(env);
-	if (r == 0 && pogo_exec_local_fault.fail == 2) {
-		pogo_exec_local_fault.fail = 0;
+	if (r == 0 && fault->fail == 2) {
+		fault->fail = 0;
 		r = UV_EMFILE;
 	} else if (r == 0)
 		r = uv_poll_init(le->loop, &lt->exitw, lt->pidfd);
 	if (r != 0 && lt->pidfd >= 0) {
 		/* The child runs, unwatched: it goes (its pipes too). */
-		if (!pogo_exec_local_fault.spare)
+		if (!fault->spare)
 			(void)kill(-lt->pid, SIGKILL);
 		local_reap(le, lt->pid);
 		close(lt->pidfd);

@@ -973,6 +973,7 @@ lf_run(int fail, bool spare)
 {
 	static struct lt l;
 	struct pogo_exec_local_opts o = { 0 };
+	struct pogo_exec_local_fault fault = { 0 };
 	uint64_t end = uv_hrtime() + 20 * (uint64_t)1000000000;
 	int closed = 0;
 	pid_t pid;
@@ -981,15 +982,15 @@ lf_run(int fail, bool spare)
 	ASSERT_OK(pogo_proc_loop_init(&l.loop));
 	o.max_tasks = 4;
 	o.kill_grace_ms = 300;
+	o.fault = &fault;
 	l.e = pogo_exec_local_new(&l.loop, &o, &lt_ev, &l);
 	l.t.job_id = "p0000000042";
 	l.t.task_id = "some-id";
 	l.t.host = "h1";
 	/* Spared, it ends by itself (a bound on a blocking wait). */
 	l.t.command = "exec sleep 5";
-	pogo_exec_local_fault.fail = fail;
-	pogo_exec_local_fault.spare = spare;
-	pogo_exec_local_fault.pid = 0;
+	fault.fail = fail;
+	fault.spare = spare;
 	ASSERT_OK(l.e->ops->start(l.e, &l.t));
 	while (l.done == 0 && uv_hrtime() < end)
 		uv_run(&l.loop, UV_RUN_ONCE);
@@ -997,9 +998,9 @@ lf_run(int fail, bool spare)
 	ASSERT_EQ(l.started, 0);
 	ASSERT_EQ(l.r.state, POGO_EXEC_FAILED);
 	ASSERT_STR_EQ(l.r.msg, "cannot run command: too many open files");
-	pid = pogo_exec_local_fault.pid;
+	pid = fault.pid;
 	ASSERT(pid > 0);
-	ASSERT_EQ(pogo_exec_local_fault.fail, 0);
+	ASSERT_EQ(fault.fail, 0);
 	if (spare) {
 		/* Nothing waited for it on the loop. */
 		ASSERT_EQ(lf_state(pid), 0);
@@ -1013,7 +1014,6 @@ lf_run(int fail, bool spare)
 	uv_run(&l.loop, UV_RUN_DEFAULT);
 	ASSERT_EQ(closed, 1);
 	ASSERT_OK(pogo_proc_loop_close(&l.loop));
-	pogo_exec_local_fault.spare = false;
 }
 
 TEST(no_pidfd_fails_the_task_and_reaps_the_child)
