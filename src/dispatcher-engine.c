@@ -1083,6 +1083,8 @@ deng_load_host(const struct pogo_store_host *sh, void *arg)
 		h->seq = 0;
 		(void)pogo_store_output(dj->eng->st, dj->n, sh->idx, h->seqrun,
 		    0, 0, deng_count_output, &h->seq);
+		/* Stored, so not lost (SPEC 8.3): the adopted run counts them. */
+		jh.records = h->seq;
 	}
 	if ((r = pogo_job_load_host(dj->job, &jh)) != 0)
 		xasprintf(&ld->cause, "host %s: state %d: %s", sh->name,

@@ -576,7 +576,8 @@ remote_close(struct pogo_exec *base, void (*cb)(void *arg), void *arg)
 }
 
 static int remote_adopt(struct pogo_exec *base, struct pogo_exec_task *t,
-    const char *worker, const char *instance, double started_at);
+    const char *worker, const char *instance, double started_at,
+    uint64_t records);
 
 static const struct pogo_exec_ops remote_ops = {
 	.start = remote_start,
@@ -819,7 +820,8 @@ again:
  */
 static int
 remote_adopt(struct pogo_exec *base, struct pogo_exec_task *t,
-    const char *worker, const char *instance, double started_at)
+    const char *worker, const char *instance, double started_at,
+    uint64_t records)
 {
 	struct remote *e = (struct remote *)base;
 	struct rworker *wk, *live = NULL, *lost = NULL;
@@ -862,7 +864,7 @@ remote_adopt(struct pogo_exec *base, struct pogo_exec_task *t,
 	wk->refs++;
 	wk->inflight++;
 	t->priv = rt;
-	pogo_exec_run_adopt(&e->base, &rt->run, t, started_at);
+	pogo_exec_run_adopt(&e->base, &rt->run, t, started_at, records);
 	remote_index_add(e, rt);
 	if (wk->w != NULL)
 		remote_command(wk, POGO_MSG_TASKSTATUS, rt, NULL);
@@ -1019,7 +1021,9 @@ pogo_exec_remote_report(
 			break;
 		/*
 		 * SPEC 8.3: records the worker dropped (9.9) or the link
-		 * lost are noted before the final record.
+		 * lost are noted before the final record.  An adopted
+		 * run's count includes what was stored before the
+		 * dispatcher's restart (remote_adopt).
 		 */
 		if (m->nrecords_total > rt->run.records) {
 			snprintf(lost, sizeof(lost),

@@ -87,9 +87,10 @@ exec_run_unlink(struct pogo_exec *e, struct pogo_exec_run *r)
 
 void
 pogo_exec_run_adopt(struct pogo_exec *e, struct pogo_exec_run *r,
-    struct pogo_exec_task *t, double started_at)
+    struct pogo_exec_task *t, double started_at, uint64_t records)
 {
 	pogo_exec_run_add(e, r, t);
+	r->records = records;
 	if (started_at > 0) {
 		r->started = true;
 		r->started_at = started_at;

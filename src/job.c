@@ -55,6 +55,7 @@ struct job_adopt {
 	char *worker;
 	char *instance;
 	double started_at;
+	uint64_t records;
 };
 
 struct dispatch_entry {
@@ -1321,6 +1322,7 @@ pogo_job_load_host(struct pogo_job *job, const struct pogo_job_stored_host *sh)
 	a->worker = job_strdup(sh->worker);
 	a->instance = job_strdup(sh->instance);
 	a->started_at = sh->state == POGO_HOST_RUNNING ? sh->started_at : 0;
+	a->records = sh->records;
 	return 0;
 }
 
@@ -1388,8 +1390,8 @@ job_start_loaded(struct pogo_job *job)
 		rc = POGO_ERR_NOTIMPL;
 		if (h->has_id && a->worker != NULL && a->instance != NULL &&
 		    e->ops->adopt != NULL)
-			rc = e->ops->adopt(
-			    e, &h->task, a->worker, a->instance, a->started_at);
+			rc = e->ops->adopt(e, &h->task, a->worker, a->instance,
+			    a->started_at, a->records);
 		if (rc == 0) {
 			h->in_exec = true;
 			job->in_exec++;

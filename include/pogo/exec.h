@@ -214,13 +214,16 @@ struct pogo_exec_ops {
 	 * flight (a dispatcher's restart, SPEC 6.4) (may be NULL): t (its
 	 * task_id set) was handed to worker (name, instance; borrowed), and
 	 * its command started at started_at (seconds since the epoch; 0: not
-	 * known to have started).  Returns 0: t is in flight as after a
-	 * start() that was sent, and its done event comes once, later; or an
-	 * error and no event (the engine decides the host's fate).  Never
-	 * calls back.
+	 * known to have started); records: its output records the engine
+	 * stored already (the run's count starts there: SPEC 8.3's lost
+	 * records are those the worker counted and the engine never got).
+	 * Returns 0: t is in flight as after a start() that was sent, and
+	 * its done event comes once, later; or an error and no event (the
+	 * engine decides the host's fate).  Never calls back.
 	 */
 	int (*adopt)(struct pogo_exec *e, struct pogo_exec_task *t,
-	    const char *worker, const char *instance, double started_at);
+	    const char *worker, const char *instance, double started_at,
+	    uint64_t records);
 	/*
 	 * Throttle (may be NULL): with on true, stop reading the commands'
 	 * output as pause does, for a reader in this process (a worker
@@ -275,10 +278,11 @@ void pogo_exec_run_add(
     struct pogo_exec *e, struct pogo_exec_run *r, struct pogo_exec_task *t);
 /*
  * run_adopt: as run_add, for a task adopted (the adopt op); started_at
- * non-zero marks its command as started then, without an event.
+ * non-zero marks its command as started then, without an event; its
+ * records count from records (those stored before the adoption).
  */
 void pogo_exec_run_adopt(struct pogo_exec *e, struct pogo_exec_run *r,
-    struct pogo_exec_task *t, double started_at);
+    struct pogo_exec_task *t, double started_at, uint64_t records);
 void pogo_exec_run_started(struct pogo_exec *e, struct pogo_exec_run *r);
 void pogo_exec_run_output(struct pogo_exec *e, struct pogo_exec_run *r,
     enum pogo_out_type type, const char *data, size_t len, bool eol);

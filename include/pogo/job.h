@@ -245,6 +245,7 @@ struct pogo_job_stored_host {
 	const char *worker;
 	const char *instance;
 	double started_at; /* `running`: when its command started */
+	uint64_t records;  /* output records of the run in flight stored */
 };
 /* 0, or POGO_ERR_STATE (out of order, job started) / POGO_ERR_NOTFOUND. */
 int pogo_job_load_entry(struct pogo_job *job, const struct pogo_job_entry *e);

@@ -51,6 +51,7 @@ struct fake_exec {
 	uint64_t last_start;      /* uv_now() of the last accepted start */
 	const char *cancel;       /* hosts refused for good (UV_ECANCELED) */
 	struct pogo_strv adopted; /* "id@worker/instance" adopted, in order */
+	uint64_t adopted_records; /* their stored records, summed */
 	bool no_adopt;            /* adopt refuses */
 	const char *nowork;       /* hosts refused POGO_ERR_NOWORKER (no key) */
 };
@@ -174,7 +175,7 @@ fake_close(struct pogo_exec *e, void (*cb)(void *), void *arg)
 /* A task of an earlier life (SPEC 6.4): it ends after delay_ms. */
 static int
 fake_adopt(struct pogo_exec *e, struct pogo_exec_task *t, const char *worker,
-    const char *instance, double started_at)
+    const char *instance, double started_at, uint64_t records)
 {
 	struct fake_exec *fe = (struct fake_exec *)e;
 	struct fake_task *ft;
@@ -184,6 +185,7 @@ fake_adopt(struct pogo_exec *e, struct pogo_exec_task *t, const char *worker,
 		return POGO_ERR_NOTIMPL;
 	xasprintf(&s, "%s@%s/%s", t->task_id, worker, instance);
 	pogo_strv_push(&fe->adopted, s);
+	fe->adopted_records += records;
 	free(s);
 	ft = xcalloc(1, sizeof(*ft));
 	ft->fe = fe;
@@ -1358,6 +1360,7 @@ run_load(struct run *r, double start_time, enum pogo_job_state state,
 			h.task_id = tid;
 			h.worker = "w1";
 			h.instance = "i1";
+			h.records = 2; /* output stored before the restart */
 			break;
 		case 'y':
 			h.state = POGO_HOST_READY;
@@ -1413,6 +1416,8 @@ TEST(load_adopts_in_flight_hosts_and_goes_on)
 	/* h1 is adopted, never started again; h2's unit is still held. */
 	ASSERT_EQ(r.fe.adopted.n, 1);
 	ASSERT_STR_EQ(r.fe.adopted.v[0], "old-h1@w1/i1");
+	/* Its stored output counts for the run (SPEC 8.3's lost records). */
+	ASSERT_EQ(r.fe.adopted_records, 2);
 	ASSERT_EQ(r.fe.starts, 0);
 	ASSERT_EQ(pogo_job_inflight(r.job), 1);
 	run_go(&r);
