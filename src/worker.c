@@ -44,8 +44,14 @@
 #define WORKER_OUTPUT_HELD (1024u * 1024)
 #define WORKER_OUTPUT_LINKED (4 * WORKER_OUTPUT_HELD)
 #define WORKER_OUTPUT_CAP_LINKED (2 * WORKER_OUTPUT_LINKED)
-/* How often a throttled executor looks whether its link drained. */
-#define WORKER_THROTTLE_POLL_MS 1
+/*
+ * How often a throttled executor looks whether its link drained (no
+ * event says so).  The throttle is on while the dispatcher on the same
+ * loop is behind: a 1 ms poll woke that loop 1,000 times a second for as
+ * long as a big output lasted (review8 10).  10 ms is a tenth of the
+ * batcher's pace (outbatch.h).
+ */
+#define WORKER_THROTTLE_POLL_MS 10
 
 /*
  * How long a task accepted at once and then refused for now by its
