@@ -62,13 +62,9 @@
  * (pogo_worker_hold(), exec.h pause: their timeouts stand still, t1006).
  * The follower is the store's one reader: what it printed is deleted
  * (pogo_tail_forget()), so the in-memory store holds only what waits.
- * The in-process engine path of pogo one and POGO_ONE_PAIR went on
- * 2026-11-27; every pogo one test passes through the pair.
- * Still open:
- *   - Speed: a job of many short tasks is slower than the in-process
- *     path was (issue 9 P4; test/bench).
- *   - A job reloaded after a restart (a state directory) does not run
- *     its resolvers yet (dispatcher-engine.c XXX(#9)).
+ * Every pogo one test runs through the pair.
+ * Still open: a job of many short tasks costs more CPU than the
+ * in-process engine pogo one had before (issue 9 P4; test/bench).
  */
 #ifndef POGO_PAIR_H
 #define POGO_PAIR_H
