@@ -763,7 +763,7 @@ one_pair_submitted_cb(
 	 * A slow reader holds the commands back (and their timeouts stand
 	 * still) once this much waits for it.  Less than in-process: the
 	 * output reaches the follower through the dispatcher, slower than
-	 * a command prints, with up to 4 MiB more in flight (worker.h), so
+	 * a command prints, with up to 2 MiB more in flight (worker.h), so
 	 * a hold at 4 MiB came after the timeout of a command printing 8 MB
 	 * in 3 s (t1006 paused-timeout-silent, a loaded machine), and the
 	 * memory stays where in-process pogo one keeps it (t1006 big-local:

@@ -36,13 +36,14 @@
  * records are dropped.  On a link in this process (output_unpaced), the
  * executor is throttled instead beyond WORKER_OUTPUT_LINKED, counting
  * what the link's socket has not taken yet, and the cap is only a bound
- * (the throttle stops the reading within one read of it).  4 MiB keeps
- * the commands printing while the dispatcher stores: at 1 MiB, 60 MB of
- * output took 3 times longer than unthrottled (t1006 big-local, a loaded
- * machine).
+ * (the throttle stops the reading within one read of it).  2 MiB: 60 MB
+ * of output (t1006 big-local's command to /dev/null) took 7.7 and 9.1 s
+ * with 12-13 MB resident, 8.0 and 9.8 s with 16 MB at 4 MiB; at 4 MiB,
+ * t1006 big-local under ASan grew 16.8 MB while its reader slept (the
+ * bound is 16), all of it in flight to the store.
  */
 #define WORKER_OUTPUT_HELD (1024u * 1024)
-#define WORKER_OUTPUT_LINKED (4 * WORKER_OUTPUT_HELD)
+#define WORKER_OUTPUT_LINKED (2 * WORKER_OUTPUT_HELD)
 #define WORKER_OUTPUT_CAP_LINKED (2 * WORKER_OUTPUT_LINKED)
 /*
  * How often a throttled executor looks whether its link drained (no

@@ -86,7 +86,7 @@ struct pogo_worker_opts {
 	 * messages a second per task (SPEC 8.3): for a link that crosses
 	 * no network (pair.h), where the pace only slowed a command that
 	 * prints much (640 KiB/s) down.  Nothing is dropped then: an
-	 * executor whose tasks hold more than 4 MiB unsent is throttled
+	 * executor whose tasks hold more than 2 MiB unsent is throttled
 	 * (exec.h: reading stops; the linger's bound runs on, and a time
 	 * limit stands still for at most its own length) while its
 	 * dispatcher, on the same loop, catches up.
