@@ -70,7 +70,7 @@ const struct pogo_cmd pogo_cmd_one = {
 	         "[--lock] [--hook-dir DIR] [--file SCRIPT] [--local] "
 	         "[--output-dir DIR] [--json] "
 	         "[--show-output] [--dry-run] [--resolver-path PATH] "
-	         "[-v|--verbose]",
+	         "[--state-dir DIR] [-v|--verbose]",
 	.summary = "run one job from this process (dispatcher and worker in "
 	           "one)",
 	.flags = POGO_CMD_LOOP,
@@ -219,6 +219,7 @@ struct one_args {
 	const char *config;
 	const char *resolvers;
 	const char *output_dir;
+	const char *state_dir; /* --state-dir: the store's directory */
 	const char *run_as;
 	unsigned timeout;
 	unsigned job_timeout;
@@ -352,7 +353,7 @@ one_parse(int argc, char **argv, struct one_args *a)
 		OPT_LOCK,
 		OPT_HOOKDIR,
 		OPT_FILE,
-		OPT_LATER,
+		OPT_STATEDIR,
 	};
 	static const struct option longopts[] = {
 		{ "targets", required_argument, NULL, OPT_TARGETS },
@@ -385,8 +386,7 @@ one_parse(int argc, char **argv, struct one_args *a)
 		{ "lock", no_argument, NULL, OPT_LOCK },
 		{ "hook-dir", required_argument, NULL, OPT_HOOKDIR },
 		{ "file", required_argument, NULL, OPT_FILE },
-		/* SPEC 12.2 options that arrive later. */
-		{ "state-dir", required_argument, NULL, OPT_LATER },
+		{ "state-dir", required_argument, NULL, OPT_STATEDIR },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, idx;
@@ -525,11 +525,14 @@ one_parse(int argc, char **argv, struct one_args *a)
 		case 'v':
 			a->verbose++;
 			break;
-		case OPT_LATER:
-			fprintf(stderr,
-			    "pogo one: --%s is not implemented yet\n",
-			    longopts[idx].name);
-			return POGO_EXIT_USAGE;
+		case OPT_STATEDIR:
+			if (optarg[0] == '\0') {
+				fprintf(
+				    stderr, "pogo one: --state-dir is empty\n");
+				return POGO_EXIT_USAGE;
+			}
+			a->state_dir = optarg;
+			break;
 		default:
 			pogo_cmd_usage(&pogo_cmd_one, stderr);
 			return POGO_EXIT_USAGE;
@@ -778,8 +781,12 @@ one_pair_submitted_cb(
 		one_pair_close(op);
 		return;
 	}
-	/* Its one reader: what it read leaves the in-memory store. */
-	pogo_tail_forget(op->tail, true);
+	/*
+	 * Its one reader: what it read leaves the in-memory store.  A store
+	 * in --state-dir keeps it: it is the job's record (SPEC 6.1).
+	 */
+	if (op->a->state_dir == NULL)
+		pogo_tail_forget(op->tail, true);
 	pogo_follow_start(op->follow);
 }
 
@@ -914,8 +921,9 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 		free(cause);
 		return POGO_ERR_CONFIG;
 	}
+	/* SPEC 6.1: in memory unless --state-dir. */
 	free(cfg->state_dir);
-	cfg->state_dir = xstrdup("");
+	cfg->state_dir = xstrdup(a->state_dir != NULL ? a->state_dir : "");
 	free(cfg->dispatcher.resolver_path);
 	cfg->dispatcher.resolver_path = xstrdup(a->resolvers);
 	cfg->worker.max_tasks = a->concurrency;

@@ -90,8 +90,9 @@ one bad-user 2 --targets a --run-command true -l 'a;b'
 grep -q "invalid user name 'a;b'" "$T/err" || fail "bad user message"
 one bad-ssh-config 2 --targets a --run-command true -F "$T/no-such-config"
 one local-run-as 2 --local --targets a --run-command true --run-as root
-one not-yet 2 --local --targets a --run-command true --state-dir /tmp
-grep -q 'not implemented yet' "$T/err" || fail "--state-dir does not say so"
+one empty-state-dir 2 --local --targets a --run-command true --state-dir ''
+grep -qx 'pogo one: --state-dir is empty' "$T/err" ||
+    fail "empty --state-dir: $(cat "$T/err")"
 one file-and-command 2 --local --targets a --run-command true --file /dev/null
 one bad-retry 2 --local --targets a --run-command true --retry x
 
