@@ -2,9 +2,12 @@
 /* Copyright (c) 2026 The pogo authors */
 
 /*
- * Output batching (outbatch.h).  Records wait in an array; sent[] is the
- * index of the first unsent one, and the array is compacted when a
- * message leaves.  One timer paces the messages.
+ * Output batching (outbatch.h).  Records wait in recs[head..n): a message
+ * or a drop by the cap only moves head, and the array is compacted when
+ * the dead prefix is more than half of it (or to make room), so every
+ * record costs O(1) amortised however many wait (review8 11: a memmove
+ * of all waiting records on each add froze a worker running `yes`).  One
+ * timer paces the messages.
  */
 #include "pogo/compat.h"
 
@@ -35,11 +38,11 @@ struct pogo_outbatch {
 	struct pogo_clock_timer *timer;
 	const struct pogo_outbatch_cbs *cbs;
 	void *arg;
-	struct pogo_proto_record *recs; /* waiting */
-	size_t n, cap;
+	struct pogo_proto_record *recs; /* waiting: recs[head..n) */
+	size_t head, n, cap;
 	size_t pending; /* data + per-record overhead waiting */
 	size_t held;    /* data + POGO_OUTBATCH_HELD_OVERHEAD a record */
-	uint64_t first; /* number of recs[0] */
+	uint64_t first; /* number of recs[head] */
 	bool sent_once;
 	uint64_t last_sent;
 	uint64_t interval; /* ms between messages */
@@ -83,7 +86,7 @@ pogo_outbatch_free(struct pogo_outbatch *b)
 
 	if (b == NULL)
 		return;
-	for (i = 0; i < b->n; i++)
+	for (i = b->head; i < b->n; i++)
 		free(b->recs[i].data);
 	free(b->recs);
 	pogo_clock_timer_free(b->timer);
@@ -108,26 +111,44 @@ outbatch_arm(struct pogo_outbatch *b)
  * always stays).  They keep their numbers: the next message's first says
  * where the gap is, and pogo_outbatch_count() still counts them.
  */
+/*
+ * Move the live records to the front when the dead prefix is more than
+ * half of the array (force: whenever there is one): each compaction moves
+ * fewer records than died since the last, O(1) amortised a record.
+ */
+static void
+outbatch_compact(struct pogo_outbatch *b, bool force)
+{
+	if (b->head == 0 || (!force && b->head <= b->n / 2))
+		return;
+	memmove(
+	    b->recs, b->recs + b->head, (b->n - b->head) * sizeof(*b->recs));
+	b->n -= b->head;
+	b->head = 0;
+}
+
+/*
+ * SPEC 9.9: beyond the cap, the oldest unsent records go (the newest one
+ * always stays).  They keep their numbers: the next message's first says
+ * where the gap is, and pogo_outbatch_count() still counts them.
+ */
 static void
 outbatch_drop(struct pogo_outbatch *b)
 {
-	size_t k = 0, i;
+	struct pogo_proto_record *r;
 
-	if (b->limit == 0)
+	if (b->limit == 0 || b->held <= b->limit)
 		return;
-	while (b->held > b->limit && k + 1 < b->n) {
-		b->pending -= b->recs[k].len + POGO_OUTBATCH_RECORD_OVERHEAD;
-		b->held -= b->recs[k].len + POGO_OUTBATCH_HELD_OVERHEAD;
-		k++;
+	while (b->held > b->limit && b->head + 1 < b->n) {
+		r = &b->recs[b->head++];
+		b->pending -= r->len + POGO_OUTBATCH_RECORD_OVERHEAD;
+		b->held -= r->len + POGO_OUTBATCH_HELD_OVERHEAD;
+		free(r->data);
+		r->data = NULL;
+		b->first++;
+		b->dropped++;
 	}
-	if (k == 0)
-		return;
-	for (i = 0; i < k; i++)
-		free(b->recs[i].data);
-	memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
-	b->n -= k;
-	b->first += k;
-	b->dropped += k;
+	outbatch_compact(b, false);
 }
 
 void
@@ -138,6 +159,8 @@ pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
 
 	if (b->ended)
 		POGO_BUG("output added after the end");
+	if (b->n == b->cap)
+		outbatch_compact(b, true);
 	if (b->n == b->cap) {
 		b->cap = b->cap != 0 ? b->cap * 2 : 16;
 		b->recs = xreallocarray(b->recs, b->cap, sizeof(*b->recs));
@@ -168,16 +191,18 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 {
 	struct pogo_outbatch *b = arg;
 	size_t k = 0, bytes = 0, enc = 0, len, i;
+	struct pogo_proto_record *recs = b->recs + b->head;
+	size_t n = b->n - b->head;
 
-	if (b->n > 0) {
+	if (n > 0) {
 		/*
 		 * As many records as fit in one message, at least one: at
 		 * most POGO_PROTO_OUTPUT_MAX bytes of data, and at most
 		 * OUTBATCH_ENCODED_MAX encoded in the worst case, which also
 		 * keeps the count under POGO_PROTO_RECORDS_MAX.
 		 */
-		while (k < b->n) {
-			len = b->recs[k].len;
+		while (k < n) {
+			len = recs[k].len;
 			if (k > 0 &&
 			    (bytes + len > POGO_PROTO_OUTPUT_MAX ||
 			        enc + len * OUTBATCH_ESCAPE +
@@ -198,13 +223,18 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 		 */
 		b->pending -= bytes + k * POGO_OUTBATCH_RECORD_OVERHEAD;
 		b->held -= bytes + k * POGO_OUTBATCH_HELD_OVERHEAD;
-		b->cbs->send(b, b->first, b->recs, k, b->arg);
-		for (i = 0; i < k; i++)
-			free(b->recs[i].data);
-		memmove(b->recs, b->recs + k, (b->n - k) * sizeof(*b->recs));
-		b->n -= k;
+		b->cbs->send(b, b->first, recs, k, b->arg);
+		for (i = 0; i < k; i++) {
+			free(recs[i].data);
+			recs[i].data = NULL;
+		}
+		b->head += k;
 		b->first += k;
-		if (b->n > 0) {
+		if (b->head == b->n)
+			b->head = b->n = 0;
+		else
+			outbatch_compact(b, false);
+		if (b->head < b->n) {
 			outbatch_arm(b);
 			return;
 		}
@@ -218,7 +248,7 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 uint64_t
 pogo_outbatch_count(const struct pogo_outbatch *b)
 {
-	return b->first + b->n;
+	return b->first + (b->n - b->head);
 }
 
 size_t

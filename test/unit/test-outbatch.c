@@ -9,6 +9,10 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/wait.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include "harness.h"
 #include "pogo/clock.h"
 #include "pogo/outbatch.h"
@@ -493,4 +497,66 @@ TEST(cap_counts_output_not_json)
 	ASSERT_EQ(c.gaps, 0);
 	pogo_outbatch_free(b);
 	pogo_clock_free(clock);
+}
+
+/*
+ * review8 11: a million one-byte records under the 1 MiB cap, without a
+ * clock turn (`yes` on a daemon worker), cost O(1) each.  Dropping by a
+ * memmove of every waiting record (some 60,000 of them) took hours of
+ * memmove here and froze the worker; in a child bounded by alarm(20),
+ * which the linear drop meets some hundred times over.
+ */
+static void
+cap_flood_child(void)
+{
+	struct capped c = { 0 };
+	struct pogo_clock *clock = pogo_clock_manual_new(0);
+	struct pogo_outbatch *b = pogo_outbatch_new(clock, &capped_cbs, &c);
+	const size_t cap = 1024 * 1024, total = 1000000;
+	const size_t kept = cap / (1 + POGO_OUTBATCH_HELD_OVERHEAD);
+	size_t i;
+
+	alarm(20);
+	pogo_outbatch_set_cap(b, cap);
+	for (i = 0; i < total; i++)
+		pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT,
+		    i + 1 == total ? "7" : "y", 1, true);
+	ASSERT_EQ(pogo_outbatch_count(b), total);
+	ASSERT_EQ(pogo_outbatch_dropped(b), total - kept);
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    kept * (1 + POGO_OUTBATCH_RECORD_OVERHEAD));
+	/* A message leaves, then the flood goes on over the gap. */
+	pogo_clock_manual_advance(clock, 0);
+	ASSERT_LT(0, c.received);
+	for (i = 0; i < total; i++)
+		pogo_outbatch_add(b, 2.0, POGO_OUT_STDOUT,
+		    i + 1 == total ? "8" : "z", 1, true);
+	ASSERT_EQ(pogo_outbatch_count(b), 2 * total);
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    kept * (1 + POGO_OUTBATCH_RECORD_OVERHEAD));
+	pogo_outbatch_end(b);
+	for (i = 0; i < 100000 && c.drained == 0; i++)
+		pogo_clock_manual_advance(clock, POGO_OUTBATCH_INTERVAL_MS);
+	ASSERT_EQ(c.drained, 1);
+	ASSERT_EQ(c.last, 8);
+	ASSERT_EQ(c.next, 2 * total);
+	ASSERT_EQ(c.gaps, pogo_outbatch_dropped(b));
+	ASSERT_EQ(c.received + c.gaps, 2 * total);
+	ASSERT_EQ(pogo_outbatch_pending(b), 0);
+	pogo_outbatch_free(b);
+	pogo_clock_free(clock);
+	_exit(0);
+}
+
+TEST(cap_flood_of_short_records_is_linear)
+{
+	pid_t pid;
+	int st;
+
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0)
+		cap_flood_child();
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
 }

@@ -1,0 +1,40 @@
+#!/bin/sh
+# SPEC 9.9, 9.10 (review8 11): a `local` command that prints without end
+# (`yes`) with timeout 3 on a daemon worker is stopped and reported
+# `timed out after 3 seconds`, and the worker stays: no "lost contact",
+# and it runs the next job.  Dropping the oldest output beyond the 1 MiB
+# cap once cost a memmove of every waiting record per line, which froze
+# the worker inside its read callback (no heartbeat, no timeout) until
+# the dispatcher dropped it as lost.
+. "$(dirname "$0")/lib.sh"
+e2e_init
+. "$POGO_SRC/test/e2e/dispatcher.sh"
+
+start_dispatcher
+# No output limit: the timeout, not worker.max_output, ends it.
+start_worker w1 -o worker.max_output=2000000000
+submit range='r1' user=u task_name=local timeout=3 command=yes
+expect_eq "submit" "$rc_field" ok
+J=$(jget 'j["jobid"]')
+wait_for 30 "the job to end" job_is "$J" state finished
+cp_get "/v1/jobs/$J/hosts"
+expect_eq "message" "$(jget 'j["response"]["hosts"]["r1"]["message"]')" \
+    "timed out after 3 seconds"
+expect_eq "state" "$(jget 'j["response"]["hosts"]["r1"]["state"]')" failed
+grep -q "lost contact" "$T/dispatcher.log" "$T/worker.log" &&
+    fail "the worker was lost: $(grep "lost contact" "$T/dispatcher.log")"
+kill -0 "$WPID" || fail "the worker died"
+
+# The same worker runs the next job.
+submit range='r2' user=u task_name=local command='echo again'
+expect_eq "submit 2" "$rc_field" ok
+J2=$(jget 'j["jobid"]')
+wait_for 30 "the second job to end" job_is "$J2" state finished
+host_is "$J2" r2 state finished || fail "r2: $(cat "$T/body")"
+host_is "$J2" r2 exitstatus 0 || fail "r2: $(cat "$T/body")"
+
+kill -s TERM "$WPID"
+wait "$WPID"
+expect_eq "worker exit" "$?" 0
+stop_dispatcher_cleanly
+echo "PASS $E2E_NAME"
