@@ -51,6 +51,8 @@ struct local_exec {
 	unsigned tasks; /* alive, including closing */
 	bool paused;    /* output reading stopped (back-pressure) */
 	bool throttled; /* the same, the limits running on (exec.h) */
+	/* Ever paused or throttled: a limit may wait for us (exec.h). */
+	bool held_once;
 	bool closing;
 	void (*close_cb)(void *);
 	void *close_arg;
@@ -431,6 +433,7 @@ local_pause(struct pogo_exec *e, bool paused)
 	if (le->paused == paused)
 		return;
 	le->paused = paused;
+	le->held_once |= paused;
 	for (r = e->runs; r != NULL; r = r->next) {
 		lt = container_of(r, struct local_task, run);
 		/* The timeout waits while the command waits for us. */
@@ -470,6 +473,7 @@ local_throttle(struct pogo_exec *e, bool on)
 	if (le->throttled == on)
 		return;
 	le->throttled = on;
+	le->held_once |= on;
 	for (r = e->runs; r != NULL; r = r->next) {
 		lt = container_of(r, struct local_task, run);
 		/* The timeout waits a while for us (exec.h). */
@@ -607,8 +611,11 @@ local_timeout_cb(uv_timer_t *tm)
 		pogo_exec_limit_postpone_throttled(&lt->limit, &lt->timer);
 		return;
 	}
-	/* Its output waits for us: a while longer, bounded (exec.h). */
-	if (!lt->have_result && local_held_back(lt) &&
+	/*
+	 * Its output waits for pogo one's reader: a while longer, bounded
+	 * (exec.h).  Not on a daemon worker: SPEC 9.10.
+	 */
+	if (!lt->have_result && lt->le->held_once && local_held_back(lt) &&
 	    pogo_exec_limit_extend(&lt->limit, &lt->timer, local_timeout_cb))
 		return;
 	if (!lt->have_result) {

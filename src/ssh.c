@@ -137,6 +137,8 @@ struct ssh_exec {
 	struct ssh_task *run_head;
 	bool paused;    /* output reading held back */
 	bool throttled; /* the same, the limits running on (exec.h) */
+	/* Ever paused or throttled: a limit may wait for us (exec.h). */
+	bool held_once;
 	uv_timer_t kick;
 	unsigned tasks;
 	bool closing;
@@ -1038,8 +1040,11 @@ ssh_command_timeout_cb(uv_timer_t *tm)
 		pogo_exec_limit_postpone_throttled(&st->limit, &st->timer);
 		return;
 	}
-	/* Its output waits for us: a while longer, bounded (exec.h). */
-	if ((ssh_held_back(st) || ssh_unread(st)) &&
+	/*
+	 * Its output waits for pogo one's reader: a while longer, bounded
+	 * (exec.h).  Not on a daemon worker: SPEC 9.10.
+	 */
+	if (st->se->held_once && (ssh_held_back(st) || ssh_unread(st)) &&
 	    pogo_exec_limit_extend(
 	        &st->limit, &st->timer, ssh_command_timeout_cb))
 		return;
@@ -2800,6 +2805,7 @@ ssh_pause(struct pogo_exec *e, bool paused)
 	if (se->paused == paused)
 		return;
 	se->paused = paused;
+	se->held_once |= paused;
 	/* The command timeouts wait while the commands wait for us. */
 	for (st = se->run_head; st != NULL; st = st->run_next) {
 		if (st->lingering && !st->finished && !st->killed)
@@ -2831,6 +2837,7 @@ ssh_throttle(struct pogo_exec *e, bool on)
 	if (se->throttled == on)
 		return;
 	se->throttled = on;
+	se->held_once |= on;
 	/* The command timeouts wait a while for us (exec.h). */
 	for (st = se->run_head; st != NULL && !se->paused; st = st->run_next) {
 		if (st->lingering && !st->finished && !st->killed)

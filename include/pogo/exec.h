@@ -333,11 +333,14 @@ void pogo_exec_limit_throttle(
     struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
 bool pogo_exec_limit_may_stretch(const struct pogo_exec_limit *l);
 /*
- * The limit ran out while output of the command waits unread (pogo's
- * loop behind it: a loaded machine, or a worker's dispatcher in the same
+ * The limit ran out while output of the command waits unread and its
+ * executor was paused or throttled at some time (pogo one's own reader
+ * behind it: a slow terminal, or the pair's dispatcher in the same
  * process busy storing): the timer runs again for at most
  * POGO_EXEC_LIMIT_AFTER_MS, taken from the same stretch.  Returns false
- * when none is left (the command times out).
+ * when none is left (the command times out).  The executor decides when
+ * to ask: never for one that no reader of pogo's holds back (a daemon
+ * worker's, SPEC 9.10: a chatty command ends at its timeout).
  */
 bool pogo_exec_limit_extend(
     struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb);
