@@ -107,14 +107,11 @@ outbatch_arm(struct pogo_outbatch *b)
 }
 
 /*
- * SPEC 9.9: beyond the cap, the oldest unsent records go (the newest one
- * always stays).  They keep their numbers: the next message's first says
- * where the gap is, and pogo_outbatch_count() still counts them.
- */
-/*
  * Move the live records to the front when the dead prefix is more than
- * half of the array (force: whenever there is one): each compaction moves
- * fewer records than died since the last, O(1) amortised a record.
+ * half of the array (force: whenever there is one; pogo_outbatch_add()
+ * forces it only once a quarter of the array is dead): each compaction
+ * moves at most three records for each that died since the last, O(1)
+ * amortised a record.
  */
 static void
 outbatch_compact(struct pogo_outbatch *b, bool force)
@@ -159,7 +156,13 @@ pogo_outbatch_add(struct pogo_outbatch *b, double ts, enum pogo_out_type type,
 
 	if (b->ended)
 		POGO_BUG("output added after the end");
-	if (b->n == b->cap)
+	/*
+	 * Full: compact only if a quarter of the array is dead (each such
+	 * compaction follows at least cap/4 records gone since the last),
+	 * else grow, so a cap that keeps about as many records as the array
+	 * holds does not move them all again on every add.
+	 */
+	if (b->n == b->cap && b->head >= b->cap / 4)
 		outbatch_compact(b, true);
 	if (b->n == b->cap) {
 		b->cap = b->cap != 0 ? b->cap * 2 : 16;

@@ -548,6 +548,53 @@ cap_flood_child(void)
 	_exit(0);
 }
 
+/*
+ * A cap that keeps one record fewer than the waiting array holds (65,535
+ * one-byte records, an array of 65,536): the array sits full, and every
+ * add must not move all the waiting records again to make room.
+ */
+static void
+cap_flood_full_array_child(void)
+{
+	struct capped c = { 0 };
+	struct pogo_clock *clock = pogo_clock_manual_new(0);
+	struct pogo_outbatch *b = pogo_outbatch_new(clock, &capped_cbs, &c);
+	const size_t kept = 65535, total = 1000000;
+	size_t i;
+
+	alarm(20);
+	pogo_outbatch_set_cap(b, kept * (1 + POGO_OUTBATCH_HELD_OVERHEAD));
+	for (i = 0; i < total; i++)
+		pogo_outbatch_add(b, 1.0, POGO_OUT_STDOUT,
+		    i + 1 == total ? "7" : "y", 1, true);
+	ASSERT_EQ(pogo_outbatch_count(b), total);
+	ASSERT_EQ(pogo_outbatch_dropped(b), total - kept);
+	ASSERT_EQ(pogo_outbatch_pending(b),
+	    kept * (1 + POGO_OUTBATCH_RECORD_OVERHEAD));
+	pogo_outbatch_end(b);
+	for (i = 0; i < 100000 && c.drained == 0; i++)
+		pogo_clock_manual_advance(clock, POGO_OUTBATCH_INTERVAL_MS);
+	ASSERT_EQ(c.drained, 1);
+	ASSERT_EQ(c.last, 7);
+	ASSERT_EQ(c.received + c.gaps, total);
+	pogo_outbatch_free(b);
+	pogo_clock_free(clock);
+	_exit(0);
+}
+
+TEST(cap_flood_with_a_full_array_is_linear)
+{
+	pid_t pid;
+	int st;
+
+	ASSERT((pid = fork()) >= 0);
+	if (pid == 0)
+		cap_flood_full_array_child();
+	ASSERT_EQ(waitpid(pid, &st, 0), pid);
+	ASSERT(WIFEXITED(st));
+	ASSERT_EQ(WEXITSTATUS(st), 0);
+}
+
 TEST(cap_flood_of_short_records_is_linear)
 {
 	pid_t pid;
