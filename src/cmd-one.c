@@ -924,6 +924,8 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 	/* SPEC 6.1: in memory unless --state-dir. */
 	free(cfg->state_dir);
 	cfg->state_dir = xstrdup(a->state_dir != NULL ? a->state_dir : "");
+	/* A job left running in DIR by a killed pogo one is not ours. */
+	cfg->halt_earlier_jobs = true;
 	free(cfg->dispatcher.resolver_path);
 	cfg->dispatcher.resolver_path = xstrdup(a->resolvers);
 	cfg->worker.max_tasks = a->concurrency;

@@ -70,6 +70,7 @@ struct deng {
 	struct djob *jobs;
 	struct dresolve *resolving; /* jobs gathering their resolvers */
 	struct dload *loading; /* ended jobs being reloaded (deng_load_op) */
+	bool halt_earlier; /* cfg halt_earlier_jobs: pogo one's dispatcher */
 	unsigned nloading;
 	uint64_t nresolving;
 	struct djob **byn; /* job n -> its engine job (numbers are dense) */
@@ -1281,12 +1282,27 @@ deng_restore(struct deng *eng)
 	struct pogo_sched_config *cfg;
 	struct djob *dj;
 	char *cause = NULL, *why;
+	uint32_t n;
 	size_t i, k;
 	int r;
 
 	sc.eng = eng;
 	if ((r = pogo_store_jobs(eng->st, deng_active_job, &sc)) != 0)
 		log_error("cannot reload the jobs: %s", pogo_strerror(r));
+	if (eng->halt_earlier) {
+		/* pogo one: none continues; hosts in flight are resolved. */
+		for (k = 0; k < active->n + sc.resolve.n; k++) {
+			n = k < active->n ? active->v[k]
+			                  : sc.resolve.v[k - active->n];
+			log_warn("job p%010" PRIu32 " of an earlier run in the "
+			         "state directory: halted, not continued",
+			    n);
+			deng_refuse(eng, n,
+			    "a job of an earlier pogo one, not continued",
+			    true);
+		}
+		active->n = sc.resolve.n = 0;
+	}
 	for (i = 0; i < active->n; i++) {
 		if ((dj = deng_build(
 		         eng, active->v[i], DENG_RESTART, NULL, NULL)) == NULL)
@@ -1977,6 +1993,7 @@ pogo_dispatcher_engine_start(
 	o.kick = deng_kick;
 	o.arg = eng;
 	o.grace_ms = (uint64_t)cfg->dispatcher.lost_worker_grace * 1000;
+	eng->halt_earlier = cfg->halt_earlier_jobs;
 	eng->exec = pogo_exec_remote_new(loop, &o);
 	pogo_dispatcher_set_engine(d, &deng_table, eng);
 	deng_restore(eng);

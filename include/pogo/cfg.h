@@ -69,6 +69,12 @@ struct pogo_cfg {
 	char *log_file;
 	char *pid_file;
 	bool insecure;
+	/*
+	 * Not a key: pogo one's dispatcher halts the active jobs of an
+	 * earlier run that it finds in state_dir instead of continuing them
+	 * (SPEC 6.4 is the daemon's rule; pogo one runs only its own job).
+	 */
+	bool halt_earlier_jobs;
 	struct {
 		char *ca_cert;
 		char *cert;

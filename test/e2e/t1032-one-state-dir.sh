@@ -61,4 +61,26 @@ cp_get /v1/jobs/p0000000002
 expect_eq "no third job" "$code" 404
 stop_dispatcher_cleanly
 
+# A pogo one killed mid-job leaves its job running in DIR; the next
+# pogo one on DIR runs only its own job: the earlier one is halted, its
+# waiting host never runs and its running host does not run again.
+"$POGO" one --local --state-dir "$D" --targets k1,k2 --concurrency 1 \
+    --run-command "echo \$POGO_HOST >>$T/ran4; touch $T/started4; sleep 30" \
+    >"$T/out4" 2>"$T/err4" &
+P4=$!
+E2E_PIDS="$E2E_PIDS $P4"
+started4() { [ -e "$T/started4" ] || { alive "$P4" || fail "run 4 exited"; return 1; }; }
+wait_for 30 "the fourth run's command" started4
+kill -9 "$P4"
+wait "$P4" 2>/dev/null
+"$POGO" one --local --state-dir "$D" --targets z1 --run-command true \
+    >"$T/out5" 2>"$T/err5"
+expect_eq "fifth run's exit: $(cat "$T/err5")" "$?" 0
+expect_eq "hosts the killed job ran" "$(cat "$T/ran4")" k1
+start_dispatcher
+job_is p0000000002 state halted || fail "killed job: $(cat "$T/body")"
+grep -q 'earlier' "$T/body" || fail "halt message: $(cat "$T/body")"
+job_is p0000000003 state finished || fail "fifth job: $(cat "$T/body")"
+stop_dispatcher_cleanly
+
 echo "PASS $E2E_NAME"
