@@ -715,6 +715,8 @@ local_pipe(int fds[2])
 			fd = -errno;
 			close(fds[0]);
 			close(fds[1]);
+			fds[0] = fds[1] =
+			    -1; /* the caller closes what is >= 0 */
 			return fd;
 		}
 		close(fds[i]);

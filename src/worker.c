@@ -252,8 +252,21 @@ worker_task_kill(struct worker_task *wt)
  * oldest unsent records beyond WORKER_OUTPUT_HELD (SPEC 9.9), and one
  * noisy task never holds back the others.
  */
+/* Output of wt's command that waits: batched, or not passed on by its link. */
+static size_t
+worker_task_waiting(struct worker_task *wt)
+{
+	return pogo_outbatch_pending(wt->ob) + pogo_peer_link_unsent(wt->l);
+}
+
+/*
+ * grew: the task whose output just changed, or NULL.  While not
+ * throttled only it can go over, so only it is looked at (a walk of
+ * every task for each line of output was lines x tasks; review9 3).
+ */
 static void
-worker_check_pause(struct pogo_worker *w, struct pogo_exec *e)
+worker_check_pause(
+    struct pogo_worker *w, struct pogo_exec *e, struct worker_task *grew)
 {
 	struct worker_task *wt;
 	bool *paused = e == w->local ? &w->paused_local : &w->paused_ssh;
@@ -270,13 +283,18 @@ worker_check_pause(struct pogo_worker *w, struct pogo_exec *e)
 	}
 	if (e->ops->throttle == NULL || !w->output_unpaced)
 		return;
-	for (wt = w->tasks; wt != NULL; wt = wt->next) {
+	if (grew != NULL && !*throttled) {
+		if (grew->e != e || grew->exec_done || grew->ob == NULL ||
+		    worker_task_waiting(grew) <= WORKER_OUTPUT_LINKED)
+			return;
+		over = true;
+	}
+	for (wt = over ? NULL : w->tasks; wt != NULL; wt = wt->next) {
 		/* Not started yet (its boxes opening): no output. */
 		if (wt->e != e || wt->exec_done || wt->ob == NULL)
 			continue;
 		/* What its link has not passed on yet waits as well. */
-		n = pogo_outbatch_pending(wt->ob) +
-		    pogo_peer_link_unsent(wt->l);
+		n = worker_task_waiting(wt);
 		if (n > WORKER_OUTPUT_LINKED)
 			over = true;
 		if (n > WORKER_OUTPUT_LINKED / 2)
@@ -301,9 +319,9 @@ worker_drain_cb(struct pogo_clock_timer *t, void *arg)
 	struct pogo_worker *w = arg;
 
 	if (w->throttled_local)
-		worker_check_pause(w, w->local);
+		worker_check_pause(w, w->local, NULL);
 	if (w->throttled_ssh)
-		worker_check_pause(w, w->ssh);
+		worker_check_pause(w, w->ssh, NULL);
 }
 
 static void
@@ -320,7 +338,7 @@ worker_ob_send(struct pogo_outbatch *b, uint64_t first,
 	m.nrecords = n;
 	/* Not acknowledged nor resent (SPEC 8.3): lost with the link. */
 	(void)pogo_peer_link_send(wt->l, &m);
-	worker_check_pause(wt->w, wt->e);
+	worker_check_pause(wt->w, wt->e, wt);
 }
 
 /* SPEC 8.3's signal name ("TERM"), the number for others, or NULL. */
@@ -401,7 +419,7 @@ worker_ev_output(struct pogo_exec_task *t, enum pogo_out_type type,
 	if (wt->w->finishing)
 		return;
 	pogo_outbatch_add(wt->ob, pogo_exec_now(), type, data, len, eol);
-	worker_check_pause(wt->w, wt->e);
+	worker_check_pause(wt->w, wt->e, wt);
 }
 
 static void
@@ -426,7 +444,7 @@ worker_ev_done(
 		return;
 	}
 	pogo_outbatch_end(wt->ob);
-	worker_check_pause(w, wt->e);
+	worker_check_pause(w, wt->e, NULL);
 }
 
 static const struct pogo_exec_events worker_exec_events = {
@@ -1279,8 +1297,8 @@ pogo_worker_hold(struct pogo_worker *w, bool hold)
 	if (w->output_held == hold)
 		return;
 	w->output_held = hold;
-	worker_check_pause(w, w->local);
-	worker_check_pause(w, w->ssh);
+	worker_check_pause(w, w->local, NULL);
+	worker_check_pause(w, w->ssh, NULL);
 }
 
 void
