@@ -643,7 +643,7 @@ one_pair_pause_cb(bool pause, void *arg)
 
 	if (op->tail != NULL)
 		pogo_tail_pause(op->tail, pause);
-	/* The commands wait on their pipes, as in-process (t1006). */
+	/* The commands wait on their pipes (t1006). */
 	if (op->p != NULL)
 		pogo_worker_hold(pogo_pair_worker(op->p), pause);
 }
@@ -764,13 +764,12 @@ one_pair_submitted_cb(
 	fopts.output_dir = a->output_dir;
 	/*
 	 * A slow reader holds the commands back (and their timeouts stand
-	 * still) once this much waits for it.  Less than in-process: the
+	 * still) once this much waits for it.  The
 	 * output reaches the follower through the dispatcher, slower than
 	 * a command prints, with up to 2 MiB more in flight (worker.h), so
 	 * a hold at 4 MiB came after the timeout of a command printing 8 MB
 	 * in 3 s (t1006 paused-timeout-silent, a loaded machine), and the
-	 * memory stays where in-process pogo one keeps it (t1006 big-local:
-	 * 16 MB over the base).
+	 * memory stays bounded (t1006 big-local: 16 MB over the base).
 	 */
 	fopts.high = ONE_SINK_HIGH / 8;
 	op->follow = pogo_follow_new(&op->loop, &fopts, &one_pair_source, op);
@@ -851,7 +850,7 @@ one_pair_submit(struct one_pair *op)
 		one_pair_num(&own, a->stub.retry) };
 	if (a->run_as != NULL)
 		f[n++] = (struct pogo_dispatcher_field){ "run_as", a->run_as };
-	/* -l wins over the ssh_config's User (SPEC 9.3), as in-process. */
+	/* -l wins over the ssh_config's User (SPEC 9.3). */
 	if (a->ssh.user != NULL)
 		f[n++] =
 		    (struct pogo_dispatcher_field){ "ssh_user", a->ssh.user };
@@ -938,7 +937,7 @@ one_pair_cfg(struct one_args *a, struct pogo_cfg **cfgp)
 	}
 	/*
 	 * -l is the job's ssh_user; without it, the ssh_config's User, else
-	 * the local user name (SPEC 9.3), as in-process: worker.ssh.user,
+	 * the local user name (SPEC 9.3), passed as worker.ssh.user,
 	 * which comes before the job's user.
 	 */
 	pw = getpwuid(getuid());

@@ -1143,7 +1143,7 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 		return r;
 	/*
 	 * Before anything uses the pool (the dispatchers' names, pid files):
-	 * each local task's SIGCHLD is the loop thread's alone.
+	 * every signal is the loop thread's alone.
 	 */
 	pogo_proc_pool_start(loop);
 	w = xcalloc(1, sizeof(*w));

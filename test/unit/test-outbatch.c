@@ -324,7 +324,7 @@ TEST(hostile_streams_stay_decodable_and_under_the_line_limit)
  * worker_ob_send).  Counted, a last message of many short records (a
  * flood of `yes` lines: over 512 KiB of overhead in one message) kept
  * the executor paused with nothing left to send, and the task waited
- * for ever (t4022 through POGO_ONE_PAIR=1).
+ * for ever (t4022 on pogo one's pair).
  */
 TEST(pending_inside_send_excludes_the_message)
 {
