@@ -194,10 +194,11 @@ outbatch_timer_cb(struct pogo_clock_timer *t, void *arg)
 {
 	struct pogo_outbatch *b = arg;
 	size_t k = 0, bytes = 0, enc = 0, len, i;
-	struct pogo_proto_record *recs = b->recs + b->head;
+	struct pogo_proto_record *recs = NULL; /* b->recs is NULL at first */
 	size_t n = b->n - b->head;
 
 	if (n > 0) {
+		recs = b->recs + b->head;
 		/*
 		 * As many records as fit in one message, at least one: at
 		 * most POGO_PROTO_OUTPUT_MAX bytes of data, and at most
