@@ -23,9 +23,11 @@ for cmd in '' ' ' "$(printf ' \t\n')"; do
 	[ -s "$T/out" ] && fail "blank-command: stdout not empty"
 done
 
-# Repeated --targets: the union, first occurrence first (SPEC 5.2).
-one targets-union 0 --local --targets 'a[1-2]' --targets a2,b1 \
-    --run-command true
+# Repeated --targets: the union, first occurrence first (SPEC 5.2).  One
+# host at a time, so the lines come in the hosts' order, not in the order
+# three concurrent commands happen to end (a1 b1 a2 once in CI).
+one targets-union 0 --local --concurrency 1 --targets 'a[1-2]' \
+    --targets a2,b1 --run-command true
 expect_eq "targets-union" "$(grep Success "$T/out" | tr '\n' ' ')" \
     "a1: Success a2: Success b1: Success "
 
