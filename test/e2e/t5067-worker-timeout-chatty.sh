@@ -23,9 +23,14 @@ cp_get "/v1/jobs/$J/hosts"
 expect_eq "message" "$(jget 'j["response"]["hosts"]["r1"]["message"]')" \
     "timed out after 3 seconds"
 expect_eq "state" "$(jget 'j["response"]["hosts"]["r1"]["state"]')" failed
-# From the dispatcher's own times: 3 s and the stop, well under 6.
+# From the dispatcher's own times: 3 s and the stop, well under 6.  Under
+# the sanitizers (POGO_SANITIZED=1) one loop turn of a million records
+# takes a second or two (5.1 s in a clean-clone run), so only the release
+# build checks the bound that tells a stretched timeout (6 s) apart.
 took=$(jget 'round(j["response"]["hosts"]["r1"]["finish_time"] - j["response"]["hosts"]["r1"]["start_time"], 1)')
-awk -v t="$took" 'BEGIN { exit !(t >= 2.9 && t < 5) }' ||
+max=5
+[ "${POGO_SANITIZED:-0}" = 1 ] && max=10
+awk -v t="$took" -v max="$max" 'BEGIN { exit !(t >= 2.9 && t < max) }' ||
     fail "the task ran $took s, not its timeout of 3 s"
 grep -q "lost contact" "$T/dispatcher.log" "$T/worker.log" &&
     fail "the worker was lost: $(grep "lost contact" "$T/dispatcher.log")"
