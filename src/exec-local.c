@@ -199,6 +199,22 @@ local_reap(struct local_exec *le, pid_t pid)
 	uv_timer_start(&rp->timer, local_reaper_cb, 0, 0);
 }
 
+/*
+ * A child nothing can watch goes: SIGKILL to its group and to itself (its
+ * setsid may not have run yet), unless a test spares it, then it is
+ * reaped from the timer above.  lt's pid is forgotten.
+ */
+static void
+local_abandon(struct local_task *lt, bool spare)
+{
+	if (!spare) {
+		(void)kill(-lt->pid, SIGKILL);
+		(void)kill(lt->pid, SIGKILL);
+	}
+	local_reap(lt->le, lt->pid);
+	lt->pid = 0;
+}
+
 static void
 local_handle_closed(uv_handle_t *h)
 {
@@ -601,22 +617,14 @@ static void
 local_timeout_cb(uv_timer_t *tm)
 {
 	struct local_task *lt = tm->data;
+	struct pogo_exec_held h = { 0 };
 
-	if (lt->le->paused && local_held_back(lt)) {
-		pogo_exec_limit_postpone(&lt->limit);
-		return;
-	}
-	if (lt->le->throttled && pogo_exec_limit_may_stretch(&lt->limit) &&
-	    local_held_back(lt)) {
-		pogo_exec_limit_postpone_throttled(&lt->limit, &lt->timer);
-		return;
-	}
-	/*
-	 * Its output waits for pogo one's reader: a while longer, bounded
-	 * (exec.h).  Not on a daemon worker: SPEC 9.10.
-	 */
-	if (!lt->have_result && lt->le->held_once && local_held_back(lt) &&
-	    pogo_exec_limit_extend(&lt->limit, &lt->timer, local_timeout_cb))
+	h.paused = lt->le->paused;
+	h.throttled = lt->le->throttled;
+	h.once = lt->le->held_once && !lt->have_result;
+	h.back = h.unread = local_held_back(lt);
+	if (pogo_exec_limit_expired_waits(
+	        &lt->limit, &lt->timer, local_timeout_cb, &h))
 		return;
 	if (!lt->have_result) {
 		pogo_exec_result_set(&lt->res, POGO_EXEC_FAILED, -1,
@@ -715,8 +723,8 @@ local_pipe(int fds[2])
 			fd = -errno;
 			close(fds[0]);
 			close(fds[1]);
-			fds[0] = fds[1] =
-			    -1; /* the caller closes what is >= 0 */
+			/* The caller closes what is >= 0. */
+			fds[0] = fds[1] = -1;
 			return fd;
 		}
 		close(fds[i]);
@@ -778,13 +786,8 @@ local_posix_spawn(struct local_task *lt, char **args, char **env, int *in_w,
 	if (lt->pidfd < 0) {
 		/* Out of descriptors: nothing could watch it, so it goes. */
 		r = -errno;
-		if (!fault->spare) {
-			(void)kill(-lt->pid, SIGKILL);
-			(void)kill(lt->pid, SIGKILL);
-		}
 		fault->fail = 0;
-		local_reap(lt->le, lt->pid);
-		lt->pid = 0;
+		local_abandon(lt, fault->spare);
 		goto fail;
 	}
 	if (lt->stubmode)
@@ -847,12 +850,9 @@ local_spawn(struct local_task *lt)
 		r = uv_poll_init(le->loop, &lt->exitw, lt->pidfd);
 	if (r != 0 && lt->pidfd >= 0) {
 		/* The child runs, unwatched: it goes (its pipes too). */
-		if (!fault->spare)
-			(void)kill(-lt->pid, SIGKILL);
-		local_reap(le, lt->pid);
+		local_abandon(lt, fault->spare);
 		close(lt->pidfd);
 		lt->pidfd = -1;
-		lt->pid = 0;
 		if (in_w >= 0)
 			close(in_w);
 		close(out_r);

@@ -211,23 +211,24 @@ pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb,
 		uv_timer_start(tm, cb, ms, 0);
 }
 
+/* A throttle's freeze that began at since ends: its time off l's stretch. */
+static void
+exec_stretch_take(
+    struct pogo_exec_limit *l, uint64_t since, const uv_timer_t *tm)
+{
+	uint64_t used = uv_now(tm->loop) - since;
+
+	l->stretch_ms = used < l->stretch_ms ? l->stretch_ms - used : 0;
+}
+
 /* A throttle's freeze ends (or becomes a pause's): count its time. */
 static void
 exec_limit_unthrottle(struct pogo_exec_limit *l, const uv_timer_t *tm)
 {
-	uint64_t used;
-
 	if (!l->throttled)
 		return;
-	used = uv_now(tm->loop) - l->throttled_at;
-	l->stretch_ms = used < l->stretch_ms ? l->stretch_ms - used : 0;
+	exec_stretch_take(l, l->throttled_at, tm);
 	l->throttled = false;
-}
-
-bool
-pogo_exec_limit_may_stretch(const struct pogo_exec_limit *l)
-{
-	return l->set && l->stretch_ms > 0;
 }
 
 void
@@ -243,28 +244,39 @@ pogo_exec_limit_throttle(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 	uv_timer_stop(tm);
 }
 
+/* The limit ran out while the output is held back: wait for it. */
+static void
+exec_limit_postpone(struct pogo_exec_limit *l)
+{
+	l->left_ms = POGO_EXEC_LIMIT_AFTER_MS;
+	l->frozen = true;
+}
+
 bool
-pogo_exec_limit_extend(
-    struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb)
+pogo_exec_limit_expired_waits(struct pogo_exec_limit *l, uv_timer_t *tm,
+    uv_timer_cb cb, const struct pogo_exec_held *h)
 {
 	uint64_t ms = POGO_EXEC_LIMIT_AFTER_MS;
 
+	if (h->paused && h->back) {
+		exec_limit_postpone(l);
+		return true;
+	}
 	if (!l->set || l->stretch_ms == 0)
+		return false;
+	if (h->throttled && h->back) {
+		exec_limit_postpone(l);
+		l->throttled = true;
+		l->throttled_at = uv_now(tm->loop);
+		return true;
+	}
+	if (!h->once || !h->unread)
 		return false;
 	if (ms > l->stretch_ms)
 		ms = l->stretch_ms;
 	l->stretch_ms -= ms;
 	uv_timer_start(tm, cb, ms, 0);
 	return true;
-}
-
-void
-pogo_exec_limit_postpone_throttled(
-    struct pogo_exec_limit *l, const uv_timer_t *tm)
-{
-	pogo_exec_limit_postpone(l);
-	l->throttled = true;
-	l->throttled_at = uv_now(tm->loop);
 }
 
 void
@@ -277,13 +289,6 @@ pogo_exec_limit_freeze(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 	l->left_ms = uv_timer_get_due_in(tm);
 	l->frozen = true;
 	uv_timer_stop(tm);
-}
-
-void
-pogo_exec_limit_postpone(struct pogo_exec_limit *l)
-{
-	l->left_ms = POGO_EXEC_LIMIT_AFTER_MS;
-	l->frozen = true;
 }
 
 uint64_t
@@ -322,13 +327,10 @@ static void
 exec_linger_unthrottle(struct pogo_exec_linger *lg, struct pogo_exec_limit *l,
     const uv_timer_t *tm)
 {
-	uint64_t used;
-
 	if (!lg->throttled)
 		return;
-	used = uv_now(tm->loop) - lg->throttled_at;
 	if (l != NULL)
-		l->stretch_ms = used < l->stretch_ms ? l->stretch_ms - used : 0;
+		exec_stretch_take(l, lg->throttled_at, tm);
 	lg->throttled = false;
 }
 

@@ -1030,23 +1030,15 @@ static void
 ssh_command_timeout_cb(uv_timer_t *tm)
 {
 	struct ssh_task *st = tm->data;
+	struct pogo_exec_held h = { 0 };
 
-	if (st->se->paused && ssh_held_back(st)) {
-		pogo_exec_limit_postpone(&st->limit);
-		return;
-	}
-	if (st->se->throttled && pogo_exec_limit_may_stretch(&st->limit) &&
-	    ssh_held_back(st)) {
-		pogo_exec_limit_postpone_throttled(&st->limit, &st->timer);
-		return;
-	}
-	/*
-	 * Its output waits for pogo one's reader: a while longer, bounded
-	 * (exec.h).  Not on a daemon worker: SPEC 9.10.
-	 */
-	if (st->se->held_once && (ssh_held_back(st) || ssh_unread(st)) &&
-	    pogo_exec_limit_extend(
-	        &st->limit, &st->timer, ssh_command_timeout_cb))
+	h.paused = st->se->paused;
+	h.throttled = st->se->throttled;
+	h.once = st->se->held_once;
+	h.back = ssh_held_back(st);
+	h.unread = h.back || (h.once && ssh_unread(st));
+	if (pogo_exec_limit_expired_waits(
+	        &st->limit, &st->timer, ssh_command_timeout_cb, &h))
 		return;
 	ssh_result(st, POGO_EXEC_FAILED, -1, "timed out after %u seconds",
 	    st->t->timeout);

@@ -229,7 +229,8 @@ struct pogo_exec_ops {
 	 * output as pause does, for a reader in this process (a worker
 	 * whose dispatcher, in the same process, stores slower than a
 	 * command prints).  The linger's bound runs on (SPEC 9.10), and a
-	 * limit stands still only as pogo_exec_limit_may_stretch() says.
+	 * limit stands still only within its stretch
+	 * (pogo_exec_limit_throttle()).
 	 * Nothing is dropped.  Independent of pause: the output is read
 	 * when neither holds it.
 	 */
@@ -327,26 +328,34 @@ struct pogo_exec_limit {
  * limit's own length in all: time while the executor's own process is
  * slower than the command prints does not count, up to that, so a
  * command printing without end still ends (t4022).  A pause for a slow
- * reader has no such bound.  may_stretch: some is left.
+ * reader has no such bound.
  */
 void pogo_exec_limit_throttle(
     struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
-bool pogo_exec_limit_may_stretch(const struct pogo_exec_limit *l);
+
+/* What holds a command's output back when its limit runs out. */
+struct pogo_exec_held {
+	bool paused;    /* the executor is paused (a slow reader) */
+	bool throttled; /* the executor is throttled */
+	bool once;      /* it was paused or throttled at some time */
+	bool back;      /* output of the command waits for pogo's reader */
+	bool unread;    /* output waits unread (in a pipe or socket) */
+};
 /*
- * The limit ran out while output of the command waits unread and its
- * executor was paused or throttled at some time (pogo one's own reader
- * behind it: a slow terminal, or the pair's dispatcher in the same
- * process busy storing): the timer runs again for at most
- * POGO_EXEC_LIMIT_AFTER_MS, taken from the same stretch.  Returns false
- * when none is left (the command times out).  The executor decides when
- * to ask: never for one that no reader of pogo's holds back (a daemon
- * worker's, SPEC 9.10: a chatty command ends at its timeout).
+ * The limit on tm ran out.  Returns true when it waits instead of
+ * ending the command:
+ *   - paused with output held back: until the output flows (no bound);
+ *   - throttled with output held back: while some stretch is left;
+ *   - once held (pogo one's own reader behind it: a slow terminal, or
+ *     the pair's dispatcher in the same process busy storing) with output
+ *     unread: cb runs again after at most POGO_EXEC_LIMIT_AFTER_MS, taken
+ *     from the same stretch.
+ * False: the command times out now.  A daemon worker's executor is never
+ * paused or throttled, so a chatty command ends at its timeout (SPEC
+ * 9.10).
  */
-bool pogo_exec_limit_extend(
-    struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb);
-/* The limit ran out while throttled with some stretch left: wait. */
-void pogo_exec_limit_postpone_throttled(
-    struct pogo_exec_limit *l, const uv_timer_t *tm);
+bool pogo_exec_limit_expired_waits(struct pogo_exec_limit *l, uv_timer_t *tm,
+    uv_timer_cb cb, const struct pogo_exec_held *h);
 
 /* Start the limit on tm, or keep it frozen if the output is held back. */
 void pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm,
@@ -354,8 +363,6 @@ void pogo_exec_limit_start(struct pogo_exec_limit *l, uv_timer_t *tm,
 /* The output is held back: stop tm, keeping the time left, if it holds it. */
 void pogo_exec_limit_freeze(
     struct pogo_exec_limit *l, uv_timer_t *tm, bool holds);
-/* The limit ran out while the output is held back: wait for it. */
-void pogo_exec_limit_postpone(struct pogo_exec_limit *l);
 /* The output flows: go on with the time left, if tm still holds it. */
 void pogo_exec_limit_thaw(
     struct pogo_exec_limit *l, uv_timer_t *tm, uv_timer_cb cb, bool holds);
