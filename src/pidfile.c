@@ -408,6 +408,43 @@ pidfile_alive(pid_t pid, unsigned long long start)
 	return pid > 0 && start != 0 && pogo_pidfile_starttime(pid) == start;
 }
 
+/* A pid file's line: the group and the worker that wrote it (pidfile.h). */
+struct pidfile_line {
+	long pgid, wpid;
+	unsigned long long start, wstart;
+	char boot[64];
+};
+
+/*
+ * Read path's line into pl: 0; -1 when it cannot be read; 1 when it is no
+ * pid file of pogo's.
+ */
+static int
+pidfile_read_line(const char *path, struct pidfile_line *pl)
+{
+	char *buf = NULL;
+	size_t len;
+	int r;
+
+	if (pogo_str_read_file(path, PIDFILE_MAX, &buf, &len) != 0)
+		return -1;
+	r = sscanf(buf, "%ld %llu %ld %llu %63s", &pl->pgid, &pl->start,
+	        &pl->wpid, &pl->wstart, pl->boot) == 5
+	    ? 0
+	    : 1;
+	free(buf);
+	return r;
+}
+
+/* The worker that wrote pl runs still (this boot, or no boot to tell). */
+static bool
+pidfile_writer_alive(const struct pidfile_line *pl, const char *boot)
+{
+	return (strcmp(pl->boot, boot) == 0 || strcmp(boot, "-") == 0 ||
+	           strcmp(pl->boot, "-") == 0) &&
+	    pidfile_alive((pid_t)pl->wpid, pl->wstart);
+}
+
 /*
  * A spare (an ended task's file kept for reuse) at a worker's start: left
  * to a worker that still runs, else removed; never signalled.
@@ -415,23 +452,14 @@ pidfile_alive(pid_t pid, unsigned long long start)
 static void
 pidfile_reap_spare(const char *dir, const char *name, const char *boot)
 {
-	char *path = NULL, *buf = NULL, fboot[64];
-	unsigned long long start, wstart;
-	long pgid, wpid;
-	size_t len;
+	struct pidfile_line pl;
+	char *path = NULL;
 
 	xasprintf(&path, "%s/%s", dir, name);
-	if (pogo_str_read_file(path, PIDFILE_MAX, &buf, &len) == 0 &&
-	    sscanf(buf, "%ld %llu %ld %llu %63s", &pgid, &start, &wpid, &wstart,
-	        fboot) == 5 &&
-	    (strcmp(fboot, boot) == 0 || strcmp(boot, "-") == 0 ||
-	        strcmp(fboot, "-") == 0) &&
-	    pidfile_alive((pid_t)wpid, wstart))
-		goto out;
-	if (unlink(path) != 0 && errno != ENOENT)
+	if ((pidfile_read_line(path, &pl) != 0 ||
+	        !pidfile_writer_alive(&pl, boot)) &&
+	    unlink(path) != 0 && errno != ENOENT)
 		log_warn("cannot remove %s: %s", path, strerror(errno));
-out:
-	free(buf);
 	free(path);
 }
 
@@ -439,27 +467,25 @@ out:
 static int
 pidfile_reap_one(const char *dir, const char *name, const char *boot)
 {
-	char *path = NULL, *buf = NULL, fboot[64];
-	unsigned long long start, wstart, now;
-	long pgid, wpid;
-	size_t len;
-	int n = 0;
+	struct pidfile_line pl;
+	unsigned long long start, now;
+	char *path = NULL;
+	long pgid;
+	int n = 0, r;
 
 	xasprintf(&path, "%s/%s", dir, name);
-	if (pogo_str_read_file(path, PIDFILE_MAX, &buf, &len) != 0)
+	if ((r = pidfile_read_line(path, &pl)) < 0)
 		goto out;
-	if (sscanf(buf, "%ld %llu %ld %llu %63s", &pgid, &start, &wpid, &wstart,
-	        fboot) != 5 ||
-	    pgid <= 1 || wpid <= 0) {
+	if (r > 0 || pl.pgid <= 1 || pl.wpid <= 0) {
 		log_warn("%s: not a pid file of pogo's; removed", path);
 		goto remove;
 	}
+	pgid = pl.pgid;
+	start = pl.start;
 	/* A running worker's task: not ours to touch. */
-	if ((strcmp(fboot, boot) == 0 || strcmp(boot, "-") == 0 ||
-	        strcmp(fboot, "-") == 0) &&
-	    pidfile_alive((pid_t)wpid, wstart))
+	if (pidfile_writer_alive(&pl, boot))
 		goto out;
-	if (strcmp(fboot, boot) != 0)
+	if (strcmp(pl.boot, boot) != 0)
 		goto remove; /* another boot: nothing of it runs */
 	/* Without the boot or the leader's start time, nothing is proven. */
 	if (strcmp(boot, "-") == 0 || start == 0) {
@@ -494,7 +520,6 @@ remove:
 	if (unlink(path) != 0 && errno != ENOENT)
 		log_warn("cannot remove %s: %s", path, strerror(errno));
 out:
-	free(buf);
 	free(path);
 	return n;
 }
