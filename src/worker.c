@@ -241,6 +241,13 @@ worker_task_kill(struct worker_task *wt)
 	wt->e->ops->kill(wt->e, &wt->t);
 }
 
+/* Output of wt's command that waits: batched, or not passed on by its link. */
+static size_t
+worker_task_waiting(struct worker_task *wt)
+{
+	return pogo_outbatch_pending(wt->ob) + pogo_peer_link_unsent(wt->l);
+}
+
 /*
  * Back-pressure.  pogo_worker_hold() pauses both executors (exec.h: the
  * limits of commands held back stand still, as for a slow reader of
@@ -251,18 +258,10 @@ worker_task_kill(struct worker_task *wt)
  * half of it.  Otherwise nothing stops a command: the batcher drops the
  * oldest unsent records beyond WORKER_OUTPUT_HELD (SPEC 9.9), and one
  * noisy task never holds back the others.
- */
-/* Output of wt's command that waits: batched, or not passed on by its link. */
-static size_t
-worker_task_waiting(struct worker_task *wt)
-{
-	return pogo_outbatch_pending(wt->ob) + pogo_peer_link_unsent(wt->l);
-}
-
-/*
+ *
  * grew: the task whose output just changed, or NULL.  While not
  * throttled only it can go over, so only it is looked at (a walk of
- * every task for each line of output was lines x tasks; review9 3).
+ * every task for each line of output was lines x tasks).
  */
 static void
 worker_check_pause(
