@@ -905,6 +905,32 @@ fail:
 static int deng_load(
     struct deng *eng, struct djob *dj, const struct dsnap *snap, char **causep);
 
+/*
+ * Build job n as reloaded after a restart (resolved: its configuration
+ * answered, taken; NULL: from the store) and load its hosts and log, not
+ * started.  Returns it, or NULL: it could not be, and it is halted
+ * "cannot reload the job: <reason>" as if never built.
+ */
+static struct djob *
+deng_restart_job(
+    struct deng *eng, uint64_t n, struct pogo_sched_config *resolved)
+{
+	struct djob *dj;
+	char *cause = NULL, *why;
+
+	if ((dj = deng_build(eng, n, DENG_RESTART, resolved, NULL)) == NULL)
+		return NULL;
+	if (deng_load(eng, dj, NULL, &cause) != 0) {
+		deng_drop(eng, dj);
+		xasprintf(&why, "cannot reload the job: %s", cause);
+		deng_refuse(eng, n, why, false);
+		free(why);
+		free(cause);
+		return NULL;
+	}
+	return dj;
+}
+
 /* The resolvers of rs's job answered (resolver.h): build and start it. */
 static void
 deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
@@ -912,7 +938,7 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 	struct dresolve *rs = arg, **pp;
 	struct deng *eng = rs->eng;
 	struct djob *dj;
-	char *why, *cause = NULL;
+	char *why;
 	int r;
 
 	if (eng == NULL) {
@@ -938,18 +964,8 @@ deng_resolved_cb(struct pogo_resolver *res, int status, void *arg)
 		/* Halted already: the answers are for its resume. */
 		pogo_sched_config_free(rs->cfg);
 	} else if (rs->restart) {
-		if ((dj = deng_build(
-		         eng, rs->n, DENG_RESTART, rs->cfg, NULL)) != NULL) {
-			if ((r = deng_load(eng, dj, NULL, &cause)) != 0) {
-				deng_drop(eng, dj);
-				xasprintf(
-				    &why, "cannot reload the job: %s", cause);
-				deng_refuse(eng, rs->n, why, false);
-				free(why);
-				free(cause);
-			} else
-				pogo_job_start(dj->job);
-		}
+		if ((dj = deng_restart_job(eng, rs->n, rs->cfg)) != NULL)
+			pogo_job_start(dj->job);
 	} else if ((dj = deng_build(
 	                eng, rs->n, DENG_SUBMITTED, rs->cfg, NULL)) != NULL)
 		pogo_job_start(dj->job);
@@ -1281,7 +1297,7 @@ deng_restore(struct deng *eng)
 	struct pogo_store_job *rec;
 	struct pogo_sched_config *cfg;
 	struct djob *dj;
-	char *cause = NULL, *why;
+	char *cause = NULL;
 	uint32_t n;
 	size_t i, k;
 	int r;
@@ -1304,19 +1320,8 @@ deng_restore(struct deng *eng)
 		active->n = sc.resolve.n = 0;
 	}
 	for (i = 0; i < active->n; i++) {
-		if ((dj = deng_build(
-		         eng, active->v[i], DENG_RESTART, NULL, NULL)) == NULL)
-			continue;
-		if ((r = deng_load(eng, dj, NULL, &cause)) != 0) {
-			/* Dropped and halted, as if never built. */
-			deng_drop(eng, dj);
-			xasprintf(&why, "cannot reload the job: %s", cause);
-			deng_refuse(eng, active->v[i], why, false);
-			free(why);
-			free(cause);
-			continue;
-		}
-		pogo_idv_push(&loaded, active->v[i]);
+		if (deng_restart_job(eng, active->v[i], NULL) != NULL)
+			pogo_idv_push(&loaded, active->v[i]);
 	}
 	for (k = 0; k < loaded.n; k++) {
 		if ((dj = deng_find_n(eng, loaded.v[k])) != NULL) {
