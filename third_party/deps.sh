@@ -15,9 +15,13 @@ prefix=${1:-$top/build/third_party}
 # them and only the later steps (llhttp) run again.  v4 patches libssh
 # (third_party/patches/), so older prefixes build everything again; v5
 # adds a second patch (the OpenSSL key pairs, issue 8); v6: the first
-# patch also gives "Match user" the caller's default login.
-stamp=$prefix/.deps-v6
-sshstamp=$prefix/.deps-v6-ssh
+# patch also gives "Match user" the caller's default login.  Since v7 both
+# stamps also carry a checksum of the libssh patches, so a patch added,
+# changed or removed rebuilds libssh with no bump here.
+patchsum=$(cat "$top"/third_party/patches/libssh-*.patch 2>/dev/null |
+    cksum | cut -d' ' -f1)
+stamp=$prefix/.deps-v7-$patchsum
+sshstamp=$prefix/.deps-v7-$patchsum-ssh
 
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev patch curl
     libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
