@@ -15,7 +15,11 @@
 #     quiet one): (Ir of a run over 120 hosts - Ir over 20 hosts) / 100,
 #     which leaves out the start-up.
 # Usage (root): test/bench/client-cpu.sh [build/pogo [other/pogo]]
-# (CLIENTCPU_ROUNDS=5, CLIENTCPU_HOSTS=300, CLIENTCPU_FANOUT=32)
+# (CLIENTCPU_ROUNDS=5, CLIENTCPU_HOSTS=300, CLIENTCPU_FANOUT=32;
+# CLIENTCPU_KEEP=DIR keeps the callgrind profiles there, as
+# DIR/callgrind.BUILD.HOSTS for callgrind_annotate, and strace's tables
+# as DIR/strace.BUILD.HOSTS; BUILD is 1 or 2;
+# CLIENTCPU_STRACE=1 adds system calls per host, from strace -f -c)
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_root "${1:-build/pogo}"
@@ -84,20 +88,68 @@ if [ $# -ge 2 ]; then
 	    awk '{ printf "\nsecond / first, same round (median of the rounds): %.3f\n", $1 }'
 fi
 
-[ "${CLIENTCPU_CALLGRIND:-0}" = 1 ] || exit 0
-command -v valgrind >/dev/null || skip "no valgrind for CLIENTCPU_CALLGRIND=1"
+callgrind_table() {
+	echo
+	echo "| build | user-space instructions per host (callgrind) |"
+	echo "| --- | ---: |"
+	k=0
+	for b in $POGOS; do
+		k=$((k + 1))
+		for n in 20 120; do
+			ok=$(one "$b" "$T/hosts$n" valgrind --tool=callgrind \
+			    --callgrind-out-file="$T/cg.$n")
+			[ "$ok" = "$n" ] || fail "$b under callgrind: $ok of $n hosts"
+			sed -n 's/.*I *refs: *//p' "$T/err" | tr -d , >"$T/ir.$n"
+			if [ -n "${CLIENTCPU_KEEP:-}" ]; then
+				mkdir -p "$CLIENTCPU_KEEP" &&
+				    cp "$T/cg.$n" "$CLIENTCPU_KEEP/callgrind.$k.$n"
+			fi
+		done
+		echo "$b $(cat "$T/ir.20") $(cat "$T/ir.120")" |
+		    awk '{ printf "| %s | %.0f |\n", $1, ($3 - $2) / 100 }'
+	done
+}
+
+# System calls per host with CLIENTCPU_STRACE=1: strace -f -c of the same
+# runs, (calls over 120 hosts - calls over 20) / 100, in all and for the
+# calls that the connections between pogo's components make.
+strace_table() {
+	echo
+	echo "| build | system calls per host | epoll_ctl | write | writev | read | epoll_wait |"
+	echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+	k=0
+	for b in $POGOS; do
+		k=$((k + 1))
+		for n in 20 120; do
+			ok=$(one "$b" "$T/hosts$n" strace -f -c -o "$T/st.$n")
+			[ "$ok" = "$n" ] || fail "$b under strace: $ok of $n hosts"
+			if [ -n "${CLIENTCPU_KEEP:-}" ]; then
+				mkdir -p "$CLIENTCPU_KEEP" &&
+				    cp "$T/st.$n" "$CLIENTCPU_KEEP/strace.$k.$n"
+			fi
+		done
+		for n in 20 120; do
+			# (calls are the 4th column, with or without an errors one)
+			awk '$NF == "total" { t = $4 } { c[$NF] = $4 }
+			    END { printf "%d %d %d %d %d %d\n", t, c["epoll_ctl"],
+			        c["write"], c["writev"], c["read"], c["epoll_wait"] }' \
+			    "$T/st.$n" >"$T/sc.$n"
+		done
+		paste -d' ' "$T/sc.20" "$T/sc.120" | awk -v b="$b" '{
+		    printf "| %s |", b
+		    for (i = 1; i <= 6; i++) printf " %.1f |", ($(i + 6) - $i) / 100
+		    printf "\n" }'
+	done
+}
+
 head -n 20 "$T/hosts" >"$T/hosts20"
 head -n 120 "$T/hosts" >"$T/hosts120"
-echo
-echo "| build | user-space instructions per host (callgrind) |"
-echo "| --- | ---: |"
-for b in $POGOS; do
-	for n in 20 120; do
-		ok=$(one "$b" "$T/hosts$n" valgrind --tool=callgrind \
-		    --callgrind-out-file="$T/cg.$n")
-		[ "$ok" = "$n" ] || fail "$b under callgrind: $ok of $n hosts"
-		sed -n 's/.*I *refs: *//p' "$T/err" | tr -d , >"$T/ir.$n"
-	done
-	echo "$b $(cat "$T/ir.20") $(cat "$T/ir.120")" |
-	    awk '{ printf "| %s | %.0f |\n", $1, ($3 - $2) / 100 }'
-done
+if [ "${CLIENTCPU_CALLGRIND:-0}" = 1 ]; then
+	command -v valgrind >/dev/null ||
+	    skip "no valgrind for CLIENTCPU_CALLGRIND=1"
+	callgrind_table
+fi
+if [ "${CLIENTCPU_STRACE:-0}" = 1 ]; then
+	command -v strace >/dev/null || skip "no strace for CLIENTCPU_STRACE=1"
+	strace_table
+fi
