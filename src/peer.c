@@ -72,12 +72,6 @@ struct peer_conn {
 	char who[PEER_WHO_LEN]; /* for the log: who the peer is */
 };
 
-/* A line being written. */
-struct peer_write {
-	struct peer_conn *c;
-	char *line;
-};
-
 static void conn_close(struct peer_conn *c, int status);
 static void conn_write_msg(struct peer_conn *c, const struct pogo_msg *m);
 
@@ -178,6 +172,8 @@ conn_read_cb(struct pogo_stream *s, ssize_t nread, const char *buf, void *arg)
 			log_debug("%s: end of connection", c->who);
 		else if (nread == POGO_ERR_TLS || nread == POGO_ERR_TIMEOUT)
 			log_warn("%s: TLS: %s", c->who, pogo_stream_cause(s));
+		else if (pogo_stream_cause(s)[0] != '\0')
+			log_warn("%s: %s", c->who, pogo_stream_cause(s));
 		else
 			log_warn(
 			    "%s: read: %s", c->who, pogo_strerror((int)nread));
@@ -210,38 +206,19 @@ conn_start(struct peer_conn *c)
 	return 0;
 }
 
+/*
+ * Send one encoded line (borrowed).  Lines sent in one loop turn leave in
+ * one write (pogo_stream_send); a write that fails comes back through
+ * conn_read_cb.
+ */
 static void
-conn_write_cb(struct pogo_stream *s, int status, void *arg)
+conn_write_line(struct peer_conn *c, const char *line, size_t len)
 {
-	struct peer_write *pw = arg;
-	struct peer_conn *c = pw->c;
-
-	free(pw->line);
-	free(pw);
-	if (status < 0 && !c->closing) {
-		log_warn("%s: write: %s", c->who, pogo_strerror(status));
-		conn_close(c, status);
-	}
-}
-
-/* Write one encoded line (taken). */
-static void
-conn_write_line(struct peer_conn *c, char *line, size_t len)
-{
-	struct peer_write *pw;
 	int r;
 
-	if (c->closing) {
-		free(line);
+	if (c->closing)
 		return;
-	}
-	pw = xcalloc(1, sizeof(*pw));
-	pw->c = c;
-	pw->line = line;
-	if ((r = pogo_stream_write(c->stream, line, len, conn_write_cb, pw)) !=
-	    0) {
-		free(line);
-		free(pw);
+	if ((r = pogo_stream_send(c->stream, line, len)) != 0) {
 		log_warn("%s: write: %s", c->who, pogo_strerror(r));
 		conn_close(c, r);
 		return;
@@ -266,6 +243,7 @@ conn_write_msg(struct peer_conn *c, const struct pogo_msg *m)
 	line = pogo_proto_encode(m, &len);
 	log_debug3("%s: send %.*s", c->who, (int)(len - 1), line);
 	conn_write_line(c, line, len);
+	free(line);
 }
 
 static void
@@ -407,7 +385,7 @@ srv_queue_send(struct pogo_queue *q, void *item, unsigned attempt, void *arg)
 	if (attempt > 1)
 		log_info("%s: no reply to %s; sending it again (attempt %u)",
 		    worker_who(w), pc->what, attempt);
-	conn_write_line(w->c, xstrndup(pc->line, pc->len), pc->len);
+	conn_write_line(w->c, pc->line, pc->len);
 }
 
 static void
@@ -1175,7 +1153,7 @@ link_queue_send(struct pogo_queue *q, void *item, unsigned attempt, void *arg)
 		log_info("dispatcher %s: no reply to a report; sending it "
 		         "again (attempt %u)",
 		    l->addr, attempt);
-	conn_write_line(l->conn, xstrndup(lr->line, lr->len), lr->len);
+	conn_write_line(l->conn, lr->line, lr->len);
 }
 
 static void

@@ -17,6 +17,14 @@
  * end of input (or a read error) seen while plaintext may still be
  * buffered is kept in rerr and delivered once the session has nothing
  * left to give.
+ *
+ * pogo_stream_send() corks: its bytes are copied into out, and a prepare
+ * handle (flush) hands out to the socket before the loop next polls, so
+ * what is sent in one loop turn leaves in one write (and with TLS, in as
+ * few records as the session makes of it).  A flush first tries the
+ * socket directly (uv_try_write): a write the kernel takes whole needs no
+ * request, no callback turn and no epoll change; what it does not take
+ * goes out with uv_write.
  */
 #include "pogo/compat.h"
 
@@ -29,6 +37,8 @@
 #define STREAM_READ_SIZE (64u * 1024)
 #define STREAM_PLAIN_SIZE (16u * 1024)
 #define STREAM_CAUSE_LEN 256
+/* A corked buffer at most this large is kept for the next turn. */
+#define STREAM_OUT_KEEP (4u * 1024)
 
 struct stream_write {
 	uv_write_t req;
@@ -36,6 +46,7 @@ struct stream_write {
 	pogo_stream_write_cb cb;
 	void *arg;
 	char *cipher;     /* TLS: the records being written (owned) */
+	char *own;        /* sent bytes being written (owned) */
 	const char *data; /* waiting for the handshake: the plaintext */
 	size_t len;
 	struct stream_write *next;
@@ -55,7 +66,8 @@ struct pogo_stream {
 		uv_tcp_t tcp;
 		uv_pipe_t pipe;
 	} h;
-	uv_idle_t kick; /* TLS only */
+	uv_idle_t kick;     /* TLS only */
+	uv_prepare_t flush; /* active while out holds bytes */
 	struct pogo_tls_session *tls;
 	struct pogo_clock *clock;
 	struct pogo_clock_timer *hs_timer;
@@ -73,9 +85,15 @@ struct pogo_stream {
 	size_t pending_bytes;
 	char cause[STREAM_CAUSE_LEN];
 	char *pbuf; /* TLS: plaintext for the read callback */
+	char *out;  /* pogo_stream_send()'s bytes, not flushed yet */
+	size_t outlen, outcap;
+	int werr; /* a flush failed: told from the flush handle */
 };
 
 static void stream_process(struct pogo_stream *s);
+static void stream_flush(struct pogo_stream *s);
+static void stream_flush_cb(uv_prepare_t *h);
+static void stream_write_cb(uv_write_t *req, int status);
 
 struct pogo_stream *
 pogo_stream_new(uv_loop_t *loop, enum pogo_stream_kind kind,
@@ -89,6 +107,8 @@ pogo_stream_new(uv_loop_t *loop, enum pogo_stream_kind kind,
 		uv_tcp_init(loop, &s->h.tcp);
 	s->h.handle.data = s;
 	s->pending_tail = &s->pending;
+	uv_prepare_init(loop, &s->flush);
+	s->flush.data = s;
 	if (tls != NULL) {
 		if (clock == NULL)
 			fatalx("a TLS stream needs a clock");
@@ -159,6 +179,54 @@ stream_fail(struct pogo_stream *s, int r, const char *cause)
 	s->read_cb(s, r, NULL, s->arg);
 }
 
+/* A write of the stream's own failed: the owner learns it as a read. */
+static void
+stream_write_failed(struct pogo_stream *s, int r)
+{
+	char cause[STREAM_CAUSE_LEN];
+
+	snprintf(cause, sizeof(cause), "write: %s", uv_strerror(r));
+	stream_fail(s, r, cause);
+}
+
+/*
+ * Write len bytes of buf to the socket after everything before them:
+ * directly while nothing waits, with uv_write for what the kernel does not
+ * take.  Returns 0, or 1 when buf went to uv_write (the stream frees it
+ * then), or an error.  With keep false buf is the stream's in any case.
+ */
+static int
+stream_put(struct pogo_stream *s, char *buf, size_t len, bool keep)
+{
+	struct stream_write *w;
+	uv_buf_t b;
+	int n = 0, r;
+
+	if (uv_stream_get_write_queue_size(&s->h.stream) == 0) {
+		b = uv_buf_init(buf, (unsigned int)len);
+		n = uv_try_write(&s->h.stream, &b, 1);
+		if ((n >= 0 && (size_t)n == len) || (n < 0 && n != UV_EAGAIN)) {
+			if (!keep)
+				free(buf);
+			return n < 0 ? n : 0;
+		}
+		if (n < 0)
+			n = 0;
+	}
+	w = xcalloc(1, sizeof(*w));
+	w->s = s;
+	w->own = buf;
+	b = uv_buf_init(buf + n, (unsigned int)(len - (size_t)n));
+	if ((r = uv_write(&w->req, &s->h.stream, &b, 1, stream_write_cb)) !=
+	    0) {
+		if (!keep)
+			free(buf);
+		free(w);
+		return r;
+	}
+	return 1;
+}
+
 static void
 stream_write_cb(uv_write_t *req, int status)
 {
@@ -166,20 +234,21 @@ stream_write_cb(uv_write_t *req, int status)
 	struct pogo_stream *s = w->s;
 
 	free(w->cipher);
+	free(w->own);
 	if (w->cb != NULL)
 		w->cb(s, status, w->arg);
+	else if (status < 0 && status != UV_ECANCELED)
+		stream_write_failed(s, status);
 	free(w);
 }
 
 /*
  * TLS: write what the session has to send, then w->cb.  w may be NULL (a
- * write of the session's own, allocated here).  On error a w given stays
- * the caller's; one allocated here is freed.
+ * write of the session's own).  On error a w given stays the caller's.
  */
 static int
 stream_send_output(struct pogo_stream *s, struct stream_write *w)
 {
-	struct stream_write *mine = NULL;
 	uv_buf_t buf;
 	size_t len;
 	char *out;
@@ -188,17 +257,14 @@ stream_send_output(struct pogo_stream *s, struct stream_write *w)
 	out = pogo_tls_session_take_output(s->tls, &len);
 	if (out == NULL && w == NULL)
 		return 0;
-	if (w == NULL) {
-		w = mine = xcalloc(1, sizeof(*w));
-		w->s = s;
-	}
+	if (w == NULL)
+		return (r = stream_put(s, out, len, false)) < 0 ? r : 0;
 	w->cipher = out;
 	buf = uv_buf_init(out, (unsigned int)len);
 	if ((r = uv_write(&w->req, &s->h.stream, &buf, 1, stream_write_cb)) !=
 	    0) {
 		free(out);
 		w->cipher = NULL;
-		free(mine);
 		return r;
 	}
 	return 0;
@@ -280,6 +346,8 @@ stream_process(struct pogo_stream *s)
 		log_debug3("TLS handshake done with '%s'",
 		    pogo_tls_session_peer_name(s->tls));
 		stream_send_pending(s);
+		if (s->outlen > 0)
+			uv_prepare_start(&s->flush, stream_flush_cb);
 	}
 	while (s->reading && !s->closing && !s->failed) {
 		n = pogo_tls_session_read(s->tls, s->pbuf, STREAM_PLAIN_SIZE);
@@ -407,6 +475,8 @@ pogo_stream_write(struct pogo_stream *s, const char *data, size_t len,
 
 	if (s->closing)
 		return UV_EPIPE;
+	/* What was sent before goes first. */
+	stream_flush(s);
 	w = xcalloc(1, sizeof(*w));
 	w->s = s;
 	w->cb = cb;
@@ -431,10 +501,99 @@ pogo_stream_write(struct pogo_stream *s, const char *data, size_t len,
 	return r;
 }
 
+int
+pogo_stream_send(struct pogo_stream *s, const char *data, size_t len)
+{
+	struct stream_write *w;
+	size_t cap;
+
+	if (s->closing)
+		return UV_EPIPE;
+	if (len == 0)
+		return 0;
+	if (s->tls != NULL && !pogo_tls_session_ready(s->tls)) {
+		/* In order with pogo_stream_write()'s, after the handshake. */
+		w = xcalloc(1, sizeof(*w));
+		w->s = s;
+		w->own = xmalloc(len);
+		memcpy(w->own, data, len);
+		w->data = w->own;
+		w->len = len;
+		*s->pending_tail = w;
+		s->pending_tail = &w->next;
+		s->pending_bytes += len;
+		return 0;
+	}
+	if (s->outlen + len > s->outcap) {
+		cap = s->outcap > 0 ? s->outcap : 512;
+		while (cap < s->outlen + len)
+			cap = cap * 2 >= cap ? cap * 2 : s->outlen + len;
+		s->out = xreallocarray(s->out, cap, 1);
+		s->outcap = cap;
+	}
+	memcpy(s->out + s->outlen, data, len);
+	if (s->outlen == 0)
+		uv_prepare_start(&s->flush, stream_flush_cb);
+	s->outlen += len;
+	return 0;
+}
+
+/*
+ * Hand what pogo_stream_send() holds to the socket (plain) or the TLS
+ * session, now.  A failure reaches the owner as a read of the error, from
+ * the flush handle (never from inside the caller).
+ */
+static void
+stream_flush(struct pogo_stream *s)
+{
+	size_t len = s->outlen;
+	int r;
+
+	uv_prepare_stop(&s->flush);
+	if (len == 0)
+		return;
+	s->outlen = 0;
+	if (s->tls != NULL) {
+		r = pogo_tls_session_write(s->tls, s->out, len);
+		if (r == 0)
+			r = stream_send_output(s, NULL);
+	} else if ((r = stream_put(s, s->out, len, true)) == 1) {
+		/* uv_write has the buffer now. */
+		s->out = NULL;
+		s->outcap = 0;
+		r = 0;
+	}
+	/* A small buffer is kept for the next turn. */
+	if (s->outcap > STREAM_OUT_KEEP) {
+		free(s->out);
+		s->out = NULL;
+		s->outcap = 0;
+	}
+	if (r != 0 && s->werr == 0) {
+		s->werr = r;
+		if (!s->closing)
+			uv_prepare_start(&s->flush, stream_flush_cb);
+	}
+}
+
+static void
+stream_flush_cb(uv_prepare_t *h)
+{
+	struct pogo_stream *s = h->data;
+	int r;
+
+	stream_flush(s);
+	if ((r = s->werr) != 0) {
+		uv_prepare_stop(&s->flush);
+		stream_write_failed(s, r);
+	}
+}
+
 size_t
 pogo_stream_write_queue_size(const struct pogo_stream *s)
 {
-	return uv_stream_get_write_queue_size(&s->h.stream) + s->pending_bytes;
+	return uv_stream_get_write_queue_size(&s->h.stream) + s->pending_bytes +
+	    s->outlen;
 }
 
 static void
@@ -456,6 +615,7 @@ pogo_stream_shutdown(struct pogo_stream *s, pogo_stream_write_cb cb, void *arg)
 
 	if (s->closing)
 		return UV_EPIPE;
+	stream_flush(s);
 	if (s->tls != NULL && pogo_tls_session_ready(s->tls)) {
 		pogo_tls_session_close_notify(s->tls);
 		(void)stream_send_output(s, NULL);
@@ -481,8 +641,10 @@ stream_close_cb(uv_handle_t *h)
 		s->pending = w->next;
 		if (w->cb != NULL)
 			w->cb(s, UV_ECANCELED, w->arg);
+		free(w->own);
 		free(w);
 	}
+	free(s->out);
 	/* The session first: its configuration may go in the callback. */
 	pogo_tls_session_free(s->tls);
 	s->tls = NULL;
@@ -498,12 +660,15 @@ pogo_stream_close(struct pogo_stream *s, pogo_stream_close_cb cb, void *arg)
 	if (s->closing)
 		return;
 	s->closing = true;
+	/* What was sent goes out as far as the socket takes it now. */
+	stream_flush(s);
 	s->close_cb = cb;
 	s->close_arg = arg;
 	pogo_clock_timer_free(s->hs_timer);
 	s->hs_timer = NULL;
-	s->nclose = 1;
+	s->nclose = 2;
 	uv_close(&s->h.handle, stream_close_cb);
+	uv_close((uv_handle_t *)&s->flush, stream_close_cb);
 	if (s->tls != NULL) {
 		s->nclose++;
 		uv_close((uv_handle_t *)&s->kick, stream_close_cb);

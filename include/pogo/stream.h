@@ -85,11 +85,25 @@ int pogo_stream_read_start(struct pogo_stream *s);
 /*
  * Write len bytes of data (borrowed until cb is called), then cb (may be
  * NULL).  Returns 0 or an error (nothing is written and cb is not
- * called).  Writes go out in order.
+ * called).  Writes go out in order, after what was sent before.
  */
 int pogo_stream_write(struct pogo_stream *s, const char *data, size_t len,
     pogo_stream_write_cb cb, void *arg);
-/* Bytes accepted by write and not sent yet (on the wire side). */
+/*
+ * Send len bytes of data (copied), corked: everything sent during one
+ * loop turn leaves in one write (TLS: one pass through the session, so
+ * as few records as it makes) before the loop next waits for events,
+ * after the writes made before, in order.  Returns 0, or UV_EPIPE once
+ * the stream is closing.  No callback: a write that fails reaches the
+ * read callback as its error (n < 0, pogo_stream_cause() "write: ..."),
+ * as a read error would.  Closing the stream first hands what is held to
+ * the socket, as far as it takes it at once.
+ */
+int pogo_stream_send(struct pogo_stream *s, const char *data, size_t len);
+/*
+ * Bytes accepted by write or send and not sent yet (on the wire side),
+ * those held for the end of the loop turn included.
+ */
 size_t pogo_stream_write_queue_size(const struct pogo_stream *s);
 /*
  * End the sending side after the writes made so far (TLS: close_notify,

@@ -155,6 +155,7 @@ struct raw {
 	char buf[65536];
 	size_t len;
 	bool eof;
+	int reads; /* recv calls that got bytes: on SOCK_SEQPACKET, writes */
 };
 
 static void
@@ -172,6 +173,7 @@ raw_poll(struct raw *r)
 		if (n > 0) {
 			r->len += (size_t)n;
 			r->buf[r->len] = '\0';
+			r->reads++;
 			continue;
 		}
 		if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
@@ -968,5 +970,90 @@ TEST(hold_during_resolution_then_close)
 	uv_run(&t.loop, UV_RUN_DEFAULT);
 	ASSERT(t.closed);
 	ASSERT_EQ(t.cups, 0);
+	pt_done(&t);
+}
+
+/* cl_link's socket: one end of a SOCK_SEQPACKET pair, the other raw. */
+static int
+seq_link(void *arg, uv_os_sock_t *sockp)
+{
+	struct raw **rp = arg;
+	int sv[2];
+	size_t i;
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	*rp = xcalloc(1, sizeof(**rp));
+	(*rp)->fd = sv[1];
+	for (i = 0; i < POGO_NELEM(rawv); i++) {
+		if (rawv[i] == NULL) {
+			rawv[i] = *rp;
+			break;
+		}
+	}
+	*sockp = sv[0];
+	return 0;
+}
+
+/*
+ * Lines sent on a connection during one loop turn leave in one write
+ * (issue 8: fewer system calls, and with TLS fewer records): the
+ * dispatcher end is a SOCK_SEQPACKET socket, on which each write of the
+ * worker is one packet, so the reader counts the writes.  A line sent in
+ * a later turn is a write of its own.
+ */
+TEST(lines_of_one_turn_leave_in_one_write)
+{
+	struct pt t;
+	struct pogo_peer_client_opts o;
+	struct pogo_peer_link *l;
+	struct pogo_proto_record rec = { 1.5, POGO_OUT_STDOUT, NULL, 1, true };
+	struct pogo_msg m;
+	struct raw *r = NULL;
+	char *cause = NULL;
+	int before;
+
+	pt_init(&t);
+	pogo_peer_client_opts_init(&o);
+	o.link = seq_link;
+	o.link_arg = &r;
+	o.name = "w1";
+	o.max_tasks = 7;
+	o.reconnect_delay = 0;
+	o.clock = t.clock;
+	ASSERT_OK(
+	    pogo_peer_client_new(&t.loop, &o, &cl_cbs, &t, &t.cl, &cause));
+	pogo_clock_manual_advance(t.clock, 0);
+	spin_turns(&t, 3);
+	ASSERT(r != NULL);
+	raw_line(&t, r,
+	    "{\"channel\":0,\"msg\":\"Hello, worker.\","
+	    "\"protocol\":\"2.0\"}\n");
+	WAIT_GE(&t, cups, 1);
+	WAIT_RAW(&t, r, "\"msg\":\"hello\"");
+	l = pogo_peer_client_link(t.cl, 0);
+	before = r->reads;
+
+	pogo_proto_msg_init(&m, POGO_MSG_TASK_OUTPUT);
+	m.task_id = (char *)"t1";
+	m.records = &rec;
+	m.nrecords = 1;
+	rec.data = (char *)"a";
+	ASSERT_OK(pogo_peer_link_send(l, &m));
+	rec.data = (char *)"b";
+	m.first = 1;
+	ASSERT_OK(pogo_peer_link_send(l, &m));
+	pogo_peer_link_reply(l, "t0", 0, NULL, -1);
+	WAIT_RAW(&t, r, "\"msg\":\"OK\"");
+	ASSERT(strstr(r->buf, "\"data\":\"a\"") <
+	    strstr(r->buf, "\"data\":\"b\""));
+	ASSERT_EQ(r->reads - before, 1);
+
+	rec.data = (char *)"c";
+	m.first = 2;
+	ASSERT_OK(pogo_peer_link_send(l, &m));
+	WAIT_RAW(&t, r, "\"data\":\"c\"");
+	ASSERT_EQ(r->reads - before, 2);
 	pt_done(&t);
 }

@@ -9,10 +9,12 @@
  * s_client), a certificate of the wrong kind, an expired one, pins with
  * and without a CA, a wrong pin, and the handshake timeout on a manual
  * clock (a peer that connects and says nothing is dropped; another one
- * is not affected).  The missing items of T-MISSING.
+ * is not affected).  The missing items of T-MISSING.  pogo_stream_send()'s
+ * corking over a SOCK_SEQPACKET pair, where each write is one packet.
  */
 #include "pogo/compat.h"
 
+#include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <fcntl.h>
@@ -678,4 +680,117 @@ TEST(tls_parse_pin)
 	nocolon[63] = '\0';
 	ASSERT_EQ(pogo_tls_parse_pin(nocolon, b), POGO_ERR_CONFIG);
 	free(pin);
+}
+
+/* A plain stream on one end of a SOCK_SEQPACKET pair; *peerp the other. */
+static struct pogo_stream *
+st_seq_stream(uv_loop_t *loop, struct st_end *e, int *peerp)
+{
+	struct pogo_stream *s;
+	int sv[2];
+
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	s = pogo_stream_new(loop, POGO_STREAM_PIPE, NULL, NULL, 0);
+	ASSERT_OK(uv_pipe_open(pogo_stream_pipe(s), sv[0]));
+	ASSERT_OK(pogo_stream_start(s, st_read_cb, e));
+	*peerp = sv[1];
+	return s;
+}
+
+/* The next packet on fd (non-blocking) into buf: its length, or -1. */
+static ssize_t
+st_packet(int fd, char *buf, size_t len)
+{
+	ssize_t n = recv(fd, buf, len - 1, 0);
+
+	if (n >= 0)
+		buf[n] = '\0';
+	return n;
+}
+
+static void
+st_loop_fini(uv_loop_t *loop)
+{
+	int i;
+
+	for (i = 0; i < 100 && uv_loop_alive(loop); i++)
+		uv_run(loop, UV_RUN_NOWAIT);
+	ASSERT_OK(uv_loop_close(loop));
+}
+
+/*
+ * What is sent in one loop turn leaves in one write, before the loop
+ * waits; a write with a callback goes after what was sent before it; a
+ * send in a later turn is a write of its own; closing hands what is held
+ * to the socket.
+ */
+TEST(send_corks_a_turn)
+{
+	uv_loop_t loop;
+	struct st_end e;
+	char buf[256];
+	int peer, i;
+
+	memset(&e, 0, sizeof(e));
+	ASSERT_OK(uv_loop_init(&loop));
+	e.s = st_seq_stream(&loop, &e, &peer);
+	ASSERT_OK(pogo_stream_send(e.s, "a\n", 2));
+	ASSERT_OK(pogo_stream_send(e.s, "b\n", 2));
+	ASSERT_EQ(pogo_stream_write_queue_size(e.s), 4);
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), -1);
+	ASSERT_OK(pogo_stream_write(e.s, "c\n", 2, st_write_cb, &e));
+	ASSERT_OK(pogo_stream_send(e.s, "d\n", 2));
+	ASSERT_OK(pogo_stream_send(e.s, "e\n", 2));
+	for (i = 0; i < 10 && e.writes == 0; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	ASSERT_EQ(e.writes, 1);
+	ASSERT_EQ(pogo_stream_write_queue_size(e.s), 0);
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), 4);
+	ASSERT_STR_EQ(buf, "a\nb\n");
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), 2);
+	ASSERT_STR_EQ(buf, "c\n");
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), 4);
+	ASSERT_STR_EQ(buf, "d\ne\n");
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), -1);
+
+	/* A turn later: a write of its own. */
+	ASSERT_OK(pogo_stream_send(e.s, "f\n", 2));
+	uv_run(&loop, UV_RUN_NOWAIT);
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), 2);
+	ASSERT_STR_EQ(buf, "f\n");
+
+	/* Held at the close: it leaves all the same. */
+	ASSERT_OK(pogo_stream_send(e.s, "g\n", 2));
+	pogo_stream_close(e.s, st_close_cb, &e);
+	ASSERT_EQ(pogo_stream_send(e.s, "h\n", 2), UV_EPIPE);
+	ASSERT_EQ(st_packet(peer, buf, sizeof(buf)), 2);
+	ASSERT_STR_EQ(buf, "g\n");
+	st_loop_fini(&loop);
+	ASSERT(e.closed);
+	ASSERT_EQ(e.err, 0);
+	close(peer);
+}
+
+/* A corked write that fails reaches the owner as a read error. */
+TEST(send_failure_is_read_error)
+{
+	uv_loop_t loop;
+	struct st_end e;
+	int peer, i;
+
+	signal(SIGPIPE, SIG_IGN);
+	memset(&e, 0, sizeof(e));
+	ASSERT_OK(uv_loop_init(&loop));
+	e.s = st_seq_stream(&loop, &e, &peer);
+	close(peer);
+	ASSERT_OK(pogo_stream_send(e.s, "a\n", 2));
+	ASSERT_EQ(e.err, 0);
+	for (i = 0; i < 10 && e.err == 0; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	ASSERT_EQ(e.err, UV_EPIPE);
+	ASSERT(strncmp(e.cause, "write: ", 7) == 0);
+	pogo_stream_close(e.s, st_close_cb, &e);
+	st_loop_fini(&loop);
+	ASSERT(e.closed);
 }
