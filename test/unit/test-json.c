@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /* Copyright (c) 2026 The pogo authors */
 
-/* Unit tests of src/json.c: the event lines of SPEC 12.2. */
+/*
+ * Unit tests of src/json.c: the event lines of SPEC 12.2, documents, and
+ * the writer of the wire protocol.
+ */
 #include "pogo/compat.h"
+
+#include <math.h>
 
 #include "harness.h"
 #include "pogo/job.h"
@@ -223,4 +228,194 @@ TEST(print_pretty)
 	    "}\n");
 	ASSERT_EQ(len, strlen(s));
 	free(s);
+}
+
+/*
+ * The writer prints what the document interface prints for the same
+ * members: strings with every kind of byte, nesting, integers, true,
+ * false and null.
+ */
+TEST(writer_prints_as_documents_do)
+{
+	static const char data[] = "a\0\"\\\x01\t\n\x7f\xc3\xa9\xff\xe2\x82";
+	struct pogo_json_writer w;
+	struct pogo_json *o = pogo_json_new_object(), *a, *in;
+	char *doc, *line;
+	size_t dlen, llen;
+
+	pogo_json_add_number(o, "channel", 2);
+	pogo_json_add_bytes(o, "data", data, sizeof(data) - 1);
+	pogo_json_add_string(o, "none", NULL);
+	a = pogo_json_add_array(o, "records");
+	in = pogo_json_add_object(a, NULL);
+	pogo_json_add_number(in, "n", -42);
+	pogo_json_add_bool(in, "eol", false);
+	pogo_json_add_object(a, NULL);
+	in = pogo_json_add_object(o, "task_data");
+	pogo_json_add_bool(in, "lock", true);
+	pogo_json_add_null(in, "rc");
+	pogo_json_add_number(in, "records", 4294967296.0);
+	doc = pogo_json_print_line(o, &dlen);
+
+	pogo_json_writer_init(&w);
+	pogo_json_write_number(&w, "channel", 2);
+	pogo_json_write_bytes(&w, "data", data, sizeof(data) - 1);
+	pogo_json_write_string(&w, "none", NULL);
+	pogo_json_write_array(&w, "records");
+	pogo_json_write_object(&w, NULL);
+	pogo_json_write_number(&w, "n", -42);
+	pogo_json_write_bool(&w, "eol", false);
+	pogo_json_write_end(&w);
+	pogo_json_write_object(&w, NULL);
+	pogo_json_write_end(&w);
+	pogo_json_write_end(&w);
+	pogo_json_write_object(&w, "task_data");
+	pogo_json_write_bool(&w, "lock", true);
+	pogo_json_write_null(&w, "rc");
+	pogo_json_write_number(&w, "records", 4294967296.0);
+	line = pogo_json_writer_line(&w, &llen);
+	ASSERT_STR_EQ(line, doc);
+	ASSERT_EQ(llen, dlen);
+	free(doc);
+	free(line);
+}
+
+/* v written as member "v", then read back (NaN: not a number). */
+static double
+writer_round_trip(double v, char *text, size_t textlen)
+{
+	struct pogo_json_writer w;
+	struct pogo_json *doc;
+	char *line;
+	double back;
+	size_t len;
+
+	pogo_json_writer_init(&w);
+	pogo_json_write_number(&w, "v", v);
+	line = pogo_json_writer_line(&w, &len);
+	ASSERT_OK(pogo_json_parse_object(line, len, &doc));
+	if (pogo_json_kind(pogo_json_get(doc, "v")) == POGO_JSON_NUMBER)
+		back = pogo_json_number(pogo_json_get(doc, "v"));
+	else
+		back = NAN;
+	/* The number's text, between "v": and the closing brace. */
+	snprintf(text, textlen, "%.*s", (int)(len - 7), line + 5);
+	pogo_json_free(doc);
+	free(line);
+	return back;
+}
+
+/*
+ * Numbers read back as the same double (issue 8: the writer prints times
+ * without cJSON's three printf/scanf passes): integers, times with up to
+ * 6 decimals as pogo's clocks make them, and any other double (random
+ * bit patterns), which takes 17 significant digits.
+ */
+TEST(writer_numbers_read_back_exactly)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} fixed[] = {
+		{ 0, "0" },
+		{ -3, "-3" },
+		{ 1732525200.125, "1732525200.125" },
+		{ 1764262800.000001, "1764262800.000001" },
+		{ 0.5, "0.5" },
+		{ -12.25, "-12.25" },
+		{ 0.1, "0.1" },
+		{ 9007199254740991.0, "9007199254740991" },
+		{ 9007199254740992.0, "9007199254740992" },
+		{ 1e-7, "9.9999999999999995e-08" },
+		{ 1e300, "1.0000000000000001e+300" },
+	};
+	char text[64];
+	uint64_t x = 88172645463325252ULL, bits;
+	double v, back;
+	size_t i;
+	int k;
+
+	for (i = 0; i < POGO_NELEM(fixed); i++) {
+		back = writer_round_trip(fixed[i].v, text, sizeof(text));
+		ASSERT_STR_EQ(text, fixed[i].text);
+		ASSERT(back == fixed[i].v);
+	}
+	ASSERT(isnan(writer_round_trip(NAN, text, sizeof(text))));
+	ASSERT_STR_EQ(text, "null");
+	ASSERT(isnan(writer_round_trip(-INFINITY, text, sizeof(text))));
+	ASSERT_STR_EQ(text, "null");
+	/* Times as pogo_exec_now() makes them, over a few decades. */
+	for (k = 0; k < 20000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		v = (double)(x % 4000000000ULL) + (double)(x % 1000000) / 1e6;
+		back = writer_round_trip(v, text, sizeof(text));
+		if (back != v)
+			harness_fail(__FILE__, __LINE__,
+			    "%.17g printed as %s read back as %.17g", v, text,
+			    back);
+	}
+	/* Any finite double. */
+	for (k = 0; k < 20000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		bits = x;
+		memcpy(&v, &bits, sizeof(v));
+		if (!isfinite(v))
+			continue;
+		back = writer_round_trip(v, text, sizeof(text));
+		if (back != v)
+			harness_fail(__FILE__, __LINE__,
+			    "%.17g printed as %s read back as %.17g", v, text,
+			    back);
+	}
+}
+
+/*
+ * Plain ASCII is copied eight bytes at a time, control characters are
+ * looked for eight at a time: a byte that needs care is found wherever it
+ * sits in a word.  Written strings read back whole; a raw control byte
+ * anywhere in a line is refused.
+ */
+TEST(special_bytes_at_every_position)
+{
+	static const char *const special[] = { "\"", "\\", "\x01", "\n", "\x1f",
+		"\x7f", "\xc3\xa9", "\0" };
+	struct pogo_json_writer w;
+	struct pogo_json *doc;
+	char in[40], bad[64], *line, *back;
+	size_t i, p, n, len, blen;
+
+	for (i = 0; i < POGO_NELEM(special); i++) {
+		for (p = 0; p < 24; p++) {
+			n = special[i][0] != '\0' ? strlen(special[i]) : 1;
+			memset(in, 'a', sizeof(in));
+			memcpy(in + p, special[i], n);
+			len = p + n + 7;
+			pogo_json_writer_init(&w);
+			pogo_json_write_bytes(&w, "d", in, len);
+			line = pogo_json_writer_line(&w, &blen);
+			ASSERT_OK(pogo_json_parse_object(line, blen, &doc));
+			back = pogo_json_string(pogo_json_get(doc, "d"), &n);
+			ASSERT_EQ(n, len);
+			ASSERT_MEM_EQ(back, in, len);
+			free(back);
+			pogo_json_free(doc);
+			free(line);
+		}
+	}
+	for (p = 0; p < 30; p++) {
+		n = (size_t)snprintf(bad, sizeof(bad), "{\"d\":\"%.*s", (int)p,
+		    "0123456789"
+		    "0123456789012345678901234567890123456789");
+		bad[n++] = p % 2 == 0 ? '\x01' : '\x1f';
+		n += (size_t)snprintf(bad + n, sizeof(bad) - n, "x\"}");
+		ASSERT_EQ(pogo_json_parse_object(bad, n, &doc), POGO_ERR_JSON);
+		ASSERT_NULL(doc);
+		bad[5 + p + 1] = '\t';
+		ASSERT_OK(pogo_json_parse_object(bad, n, &doc));
+		pogo_json_free(doc);
+	}
 }
