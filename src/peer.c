@@ -294,8 +294,8 @@ conn_reply(struct peer_conn *c, int channel, const char *task_id, int ok,
 struct peer_cmd {
 	char *line;
 	size_t len;
-	char *task_id; /* or NULL (status) */
-	char *what;    /* for the log */
+	char *task_id;           /* or NULL (status) */
+	enum pogo_msg_type type; /* for the log */
 	void *cookie;
 	struct peer_cmd *next;
 };
@@ -353,7 +353,6 @@ peer_cmd_free(struct peer_cmd *pc)
 		return;
 	free(pc->line);
 	free(pc->task_id);
-	free(pc->what);
 	free(pc);
 }
 
@@ -383,8 +382,9 @@ srv_queue_send(struct pogo_queue *q, void *item, unsigned attempt, void *arg)
 	struct peer_cmd *pc = item;
 
 	if (attempt > 1)
-		log_info("%s: no reply to %s; sending it again (attempt %u)",
-		    worker_who(w), pc->what, attempt);
+		log_info("%s: no reply to %s %s; sending it again (attempt %u)",
+		    worker_who(w), pogo_proto_type_name(pc->type),
+		    pc->task_id != NULL ? pc->task_id : "", attempt);
 	conn_write_line(w->c, pc->line, pc->len);
 }
 
@@ -394,9 +394,11 @@ srv_queue_drop(struct pogo_queue *q, void *item, void *arg)
 	struct pogo_peer_worker *w = arg;
 	struct peer_cmd *pc = item;
 
-	log_warn("%s: no reply to %s after %d attempts; closing the "
+	log_warn("%s: no reply to %s %s after %d attempts; closing the "
 	         "connection",
-	    worker_who(w), pc->what, w->srv->command_retries + 1);
+	    worker_who(w), pogo_proto_type_name(pc->type),
+	    pc->task_id != NULL ? pc->task_id : "",
+	    w->srv->command_retries + 1);
 	if (w->dropped_tail != NULL)
 		w->dropped_tail->next = pc;
 	else
@@ -982,8 +984,7 @@ pogo_peer_worker_command(
 
 	pc->line = pogo_proto_encode(m, &pc->len);
 	pc->task_id = m->task_id != NULL ? xstrdup(m->task_id) : NULL;
-	xasprintf(&pc->what, "%s %s", pogo_proto_type_name(m->type),
-	    m->task_id != NULL ? m->task_id : "");
+	pc->type = m->type;
 	pc->cookie = cookie;
 	pogo_queue_push(w->q, pc);
 }
