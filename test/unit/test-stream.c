@@ -150,6 +150,7 @@ struct st_end {
 	char cause[256];
 	char peer[64];
 	int writes;
+	int reads; /* read callbacks with bytes: with TLS, records */
 	bool closed;
 };
 
@@ -177,6 +178,7 @@ st_read_cb(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
 		return;
 	}
 	snprintf(e->peer, sizeof(e->peer), "%s", pogo_stream_peer_name(s));
+	e->reads++;
 	if (e->ngot + (size_t)n < sizeof(e->got)) {
 		memcpy(e->got + e->ngot, buf, (size_t)n);
 		e->ngot += (size_t)n;
@@ -793,4 +795,36 @@ TEST(send_failure_is_read_error)
 	pogo_stream_close(e.s, st_close_cb, &e);
 	st_loop_fini(&loop);
 	ASSERT(e.closed);
+}
+
+/*
+ * With TLS, what is sent in one turn goes through the session at once:
+ * one record (the reader gets one TLS read for three lines), where three
+ * writes made three.
+ */
+TEST(tls_send_one_record_per_turn)
+{
+	struct st t;
+	uint64_t end;
+	int before;
+
+	st_init(&t, st_tls(true, "dispatcher", "ca.crt", NULL, "worker"),
+	    st_tls(false, "worker", "ca.crt", NULL, "dispatcher"));
+	st_exchange(&t);
+	ASSERT_EQ(t.cl.err, 0);
+	ASSERT_EQ(t.srv.err, 0);
+	before = t.cl.reads;
+	ASSERT_OK(pogo_stream_send(t.srv.s, "one\n", 4));
+	ASSERT_OK(pogo_stream_send(t.srv.s, "two\n", 4));
+	ASSERT_OK(pogo_stream_send(t.srv.s, "three\n", 6));
+	end = uv_hrtime() + 20ull * 1000 * 1000 * 1000;
+	while (t.cl.ngot < 14 + 14 && t.cl.err == 0) {
+		if (uv_hrtime() > end)
+			harness_fail(__FILE__, __LINE__, "timed out");
+		uv_run(&t.loop, UV_RUN_ONCE);
+	}
+	ASSERT_EQ(t.cl.err, 0);
+	ASSERT(memcmp(t.cl.got + 14, "one\ntwo\nthree\n", 14) == 0);
+	ASSERT_EQ(t.cl.reads - before, 1);
+	st_fini(&t);
 }
