@@ -7,8 +7,6 @@
  */
 #include "pogo/compat.h"
 
-#include <math.h>
-
 #include <cjson/cJSON.h>
 
 #include "pogo/error.h"
@@ -17,17 +15,6 @@
 #include "pogo/log.h"
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
-
-/*
- * Eight bytes at a time (SWAR): JSON_LESS(x, n) is non-zero when some
- * byte of x is below n (n <= 128; exact for "some", the bits it sets
- * may also mark bytes above such a byte), JSON_HAS(x, c) when some byte
- * is c.
- */
-#define JSON_ONES 0x0101010101010101ULL
-#define JSON_HIGHS (JSON_ONES * 0x80)
-#define JSON_LESS(x, n) (((x)-JSON_ONES * (n)) & ~(x)&JSON_HIGHS)
-#define JSON_HAS(x, c) JSON_LESS((x) ^ (JSON_ONES * (c)), 1)
 
 static void
 json_init(void)
@@ -59,8 +46,6 @@ json_print(cJSON *o)
 }
 
 static char *json_string(const char *data, size_t len);
-static void json_put(struct pogo_json_writer *w, const char *s, size_t n);
-static void json_reserve(struct pogo_json_writer *w, size_t n);
 
 char *
 pogo_json_event_entry(const char *job, const struct pogo_job_entry *e)
@@ -89,64 +74,22 @@ pogo_json_event_entry(const char *job, const struct pogo_job_entry *e)
 	return json_print(o);
 }
 
-/* Make room for n more bytes in w's buffer. */
-static void
-json_reserve(struct pogo_json_writer *w, size_t n)
-{
-	size_t cap;
-
-	if (n <= w->cap - w->len)
-		return;
-	cap = w->cap > 0 ? w->cap : 256;
-	while (cap - w->len < n)
-		cap = cap * 2 > cap ? cap * 2 : w->len + n;
-	w->buf = xreallocarray(w->buf, cap, 1);
-	w->cap = cap;
-}
-
-static void
-json_put(struct pogo_json_writer *w, const char *s, size_t n)
-{
-	json_reserve(w, n);
-	memcpy(w->buf + w->len, s, n);
-	w->len += n;
-}
-
 /*
- * data[0..len) as a JSON string literal appended to w, every byte kept:
- * cJSON takes NUL-terminated strings, and a record may hold NUL bytes
- * (SPEC 5.8), so this escapes as cJSON does and adds \u0000; invalid
- * UTF-8 becomes U+FFFD.
+ * data[0..len) as a JSON string literal, every byte kept: cJSON takes
+ * NUL-terminated strings, and a record may hold NUL bytes (SPEC 5.8), so
+ * this escapes as cJSON does and adds \u0000; invalid UTF-8 becomes
+ * U+FFFD.
  */
-static void
-json_put_string(struct pogo_json_writer *w, const char *data, size_t len)
+static char *
+json_string(const char *data, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	const unsigned char *u = (const unsigned char *)data;
-	uint64_t x;
-	char *p;
+	char *out = xmalloc(len * 6 + 3), *p = out;
 	size_t i = 0, n;
 
-	json_reserve(w, len * 6 + 2);
-	p = w->buf + w->len;
 	*p++ = '"';
 	while (i < len) {
-		/* Eight plain ASCII bytes: as they are. */
-		if (len - i >= 8) {
-			memcpy(&x, u + i, 8);
-			if ((JSON_LESS(x, 0x20) | (x & JSON_HIGHS) |
-			        JSON_HAS(x, '"') | JSON_HAS(x, '\\')) == 0) {
-				memcpy(p, u + i, 8);
-				p += 8;
-				i += 8;
-				continue;
-			}
-		}
-		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
-		    u[i] != '\\') {
-			*p++ = (char)u[i++];
-			continue;
-		}
 		if (u[i] >= 0x80) {
 			n = u[i] >= 0xf0 ? 4 : u[i] >= 0xe0 ? 3 : 2;
 			if (n > len - i ||
@@ -161,49 +104,46 @@ json_put_string(struct pogo_json_writer *w, const char *data, size_t len)
 			i += n;
 			continue;
 		}
-		*p++ = '\\';
 		switch (u[i]) {
 		case '"':
 		case '\\':
+			*p++ = '\\';
 			*p++ = (char)u[i];
 			break;
 		case '\b':
+			*p++ = '\\';
 			*p++ = 'b';
 			break;
 		case '\f':
+			*p++ = '\\';
 			*p++ = 'f';
 			break;
 		case '\n':
+			*p++ = '\\';
 			*p++ = 'n';
 			break;
 		case '\r':
+			*p++ = '\\';
 			*p++ = 'r';
 			break;
 		case '\t':
+			*p++ = '\\';
 			*p++ = 't';
 			break;
 		default:
-			memcpy(p, "u00", 3);
-			p[3] = hex[u[i] >> 4];
-			p[4] = hex[u[i] & 0xf];
-			p += 5;
+			if (u[i] < 0x20) {
+				memcpy(p, "\\u00", 4);
+				p[4] = hex[u[i] >> 4];
+				p[5] = hex[u[i] & 0xf];
+				p += 6;
+			} else
+				*p++ = (char)u[i];
 		}
 		i++;
 	}
 	*p++ = '"';
-	w->len = (size_t)(p - w->buf);
-}
-
-/* data[0..len) as a JSON string literal (json_put_string), a new string. */
-static char *
-json_string(const char *data, size_t len)
-{
-	struct pogo_json_writer w;
-
-	memset(&w, 0, sizeof(w));
-	json_put_string(&w, data, len);
-	json_put(&w, "", 1);
-	return w.buf;
+	*p = '\0';
+	return out;
 }
 
 char *
@@ -272,63 +212,38 @@ pogo_json_event_summary(uint32_t hosts, uint32_t ok, uint32_t failed,
 static char *
 json_map(const char *s, size_t len, size_t *outlenp)
 {
-	const char *bs;
 	char *out = NULL;
-	size_t i = 0, o = 0, from = 0;
+	size_t i = 0, o = 0;
 
-	while (i < len && (bs = memchr(s + i, '\\', len - i)) != NULL) {
-		i = (size_t)(bs - s);
+	while (i < len) {
+		if (s[i] != '\\' || i + 1 >= len) {
+			if (out != NULL)
+				out[o++] = s[i];
+			i++;
+			continue;
+		}
 		if (len - i >= 6 && memcmp(s + i + 1, "u000", 4) == 0 &&
 		    (s[i + 5] == '0' || s[i + 5] == '1')) {
-			/* Each 6-byte escape becomes 12 bytes. */
-			if (out == NULL)
+			if (out == NULL) {
+				/* Each 6-byte escape becomes 12 bytes. */
 				out = xmalloc(len * 2 + 1);
-			memcpy(out + o, s + from, i - from);
-			o += i - from;
+				memcpy(out, s, i);
+				o = i;
+			}
 			memcpy(out + o, "\\u0001\\u000", 11);
 			out[o + 11] = s[i + 5] == '0' ? '1' : '2';
 			o += 12;
 			i += 6;
-			from = i;
 			continue;
 		}
-		i += 2; /* the escaped character too */
+		if (out != NULL) {
+			out[o++] = s[i];
+			out[o++] = s[i + 1];
+		}
+		i += 2;
 	}
-	if (out == NULL)
-		return NULL;
-	memcpy(out + o, s + from, len - from);
-	*outlenp = o + len - from;
+	*outlenp = o;
 	return out;
-}
-
-static bool
-json_is_control(unsigned char c)
-{
-	return c < 0x20 && c != '\t' && c != '\n' && c != '\r';
-}
-
-/* Does s[0..len) hold a raw control character other than whitespace? */
-static bool
-json_has_control(const char *s, size_t len)
-{
-	const unsigned char *u = (const unsigned char *)s;
-	uint64_t x;
-	size_t i = 0, j;
-
-	for (; len - i >= 8; i += 8) {
-		memcpy(&x, u + i, 8);
-		if (JSON_LESS(x, 0x20) == 0)
-			continue;
-		for (j = i; j < i + 8; j++) {
-			if (json_is_control(u[j]))
-				return true;
-		}
-	}
-	for (; i < len; i++) {
-		if (json_is_control(u[i]))
-			return true;
-	}
-	return false;
 }
 
 int
@@ -336,13 +251,16 @@ pogo_json_parse_object(const char *s, size_t len, struct pogo_json **docp)
 {
 	const char *end = NULL, *p = s;
 	char *mapped;
-	size_t mlen = 0;
+	size_t mlen = 0, i;
 	cJSON *j;
 
 	*docp = NULL;
 	json_init();
-	if (json_has_control(s, len))
-		return POGO_ERR_JSON;
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)s[i] < 0x20 && s[i] != '\t' &&
+		    s[i] != '\n' && s[i] != '\r')
+			return POGO_ERR_JSON;
+	}
 	if ((mapped = json_map(s, len, &mlen)) != NULL) {
 		p = mapped;
 		len = mlen;
@@ -650,173 +568,4 @@ pogo_json_errors(const char *msg)
 	xasprintf(&out, "{\"errors\":[%s]}", s);
 	free(s);
 	return out;
-}
-
-/* The writer. */
-
-void
-pogo_json_writer_init(struct pogo_json_writer *w)
-{
-	memset(w, 0, sizeof(*w));
-	json_put(w, "{", 1);
-	w->close[w->depth++] = '}';
-}
-
-/* The separator and the key of the next value. */
-static void
-json_key(struct pogo_json_writer *w, const char *key)
-{
-	if (w->comma)
-		json_put(w, ",", 1);
-	w->comma = true;
-	if (key != NULL) {
-		json_put_string(w, key, strlen(key));
-		json_put(w, ":", 1);
-	}
-}
-
-void
-pogo_json_write_bytes(
-    struct pogo_json_writer *w, const char *key, const char *s, size_t len)
-{
-	json_key(w, key);
-	json_put_string(w, s, len);
-}
-
-void
-pogo_json_write_string(
-    struct pogo_json_writer *w, const char *key, const char *s)
-{
-	if (s == NULL)
-		pogo_json_write_null(w, key);
-	else
-		pogo_json_write_bytes(w, key, s, strlen(s));
-}
-
-/* The decimal digits of n, appended. */
-static void
-json_put_digits(struct pogo_json_writer *w, uint64_t n, unsigned mindigits)
-{
-	char tmp[24];
-	unsigned i = sizeof(tmp);
-
-	do {
-		tmp[--i] = (char)('0' + n % 10);
-		n /= 10;
-	} while (n > 0 || sizeof(tmp) - i < mindigits);
-	json_put(w, tmp + i, sizeof(tmp) - i);
-}
-
-/* 2^53: integers up to it are exact in a double. */
-#define JSON_INT_EXACT 9007199254740992.0
-/* Times of up to 6 decimals below it: their micros are exact integers. */
-#define JSON_MICRO_MAX 9e9
-
-void
-pogo_json_write_number(struct pogo_json_writer *w, const char *key, double v)
-{
-	char tmp[40];
-	double a = fabs(v);
-	uint64_t n;
-	unsigned frac;
-	int len;
-
-	json_key(w, key);
-	if (!isfinite(v)) {
-		json_put(w, "null", 4);
-		return;
-	}
-	if (v < 0)
-		json_put(w, "-", 1);
-	if (a == floor(a) && a < JSON_INT_EXACT) {
-		json_put_digits(w, (uint64_t)a, 1);
-		return;
-	}
-	/*
-	 * n / 1e6 of two exact doubles rounds as strtod() rounds the decimal
-	 * n / 10^6: when it gives a back, the fixed-point text reads back as a.
-	 */
-	if (a < JSON_MICRO_MAX) {
-		n = (uint64_t)llround(a * 1e6);
-		if ((double)n / 1e6 == a) {
-			json_put_digits(w, n / 1000000, 1);
-			frac = (unsigned)(n % 1000000);
-			len = 6;
-			while (frac % 10 == 0) {
-				frac /= 10;
-				len--;
-			}
-			json_put(w, ".", 1);
-			json_put_digits(w, frac, (unsigned)len);
-			return;
-		}
-	}
-	len = snprintf(tmp, sizeof(tmp), "%.17g", a);
-	json_put(w, tmp, (size_t)len);
-}
-
-void
-pogo_json_write_bool(struct pogo_json_writer *w, const char *key, bool v)
-{
-	json_key(w, key);
-	if (v)
-		json_put(w, "true", 4);
-	else
-		json_put(w, "false", 5);
-}
-
-void
-pogo_json_write_null(struct pogo_json_writer *w, const char *key)
-{
-	json_key(w, key);
-	json_put(w, "null", 4);
-}
-
-static void
-json_open(struct pogo_json_writer *w, const char *key, char open, char close)
-{
-	if (w->depth >= sizeof(w->close))
-		POGO_BUG("json: more than %zu levels", sizeof(w->close));
-	json_key(w, key);
-	json_put(w, &open, 1);
-	w->close[w->depth++] = close;
-	w->comma = false;
-}
-
-void
-pogo_json_write_object(struct pogo_json_writer *w, const char *key)
-{
-	json_open(w, key, '{', '}');
-}
-
-void
-pogo_json_write_array(struct pogo_json_writer *w, const char *key)
-{
-	json_open(w, key, '[', ']');
-}
-
-void
-pogo_json_write_end(struct pogo_json_writer *w)
-{
-	if (w->depth <= 1)
-		POGO_BUG("json: nothing to close");
-	w->depth--;
-	json_put(w, &w->close[w->depth], 1);
-	w->comma = true;
-}
-
-char *
-pogo_json_writer_line(struct pogo_json_writer *w, size_t *lenp)
-{
-	char *s;
-
-	while (w->depth > 0) {
-		w->depth--;
-		json_put(w, &w->close[w->depth], 1);
-	}
-	json_put(w, "\n", 2);
-	s = w->buf;
-	*lenp = w->len - 1;
-	memset(w, 0, sizeof(*w));
-	return s;
 }

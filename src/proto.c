@@ -116,98 +116,96 @@ pogo_proto_msg_clear(struct pogo_msg *m)
 	pogo_proto_msg_init(m, POGO_MSG_IGNORED);
 }
 
-/* Encoding: straight to text, members in SPEC's order (json.h's writer). */
+/* Encoding. */
 
 static void
-enc_str_opt(struct pogo_json_writer *w, const char *key, const char *s)
+enc_str_opt(struct pogo_json *o, const char *key, const char *s)
 {
 	if (s != NULL)
-		pogo_json_write_string(w, key, s);
+		pogo_json_add_string(o, key, s);
 }
 
 static void
-enc_int_opt(struct pogo_json_writer *w, const char *key, long long v)
+enc_int_opt(struct pogo_json *o, const char *key, long long v)
 {
 	if (v >= 0)
-		pogo_json_write_number(w, key, (double)v);
+		pogo_json_add_number(o, key, (double)v);
 }
 
 static void
-enc_task(struct pogo_json_writer *w, const struct pogo_msg *m)
+enc_task(struct pogo_json *o, const struct pogo_msg *m)
 {
 	const struct pogo_proto_task *t = &m->task;
+	struct pogo_json *outer, *in;
 
-	pogo_json_write_object(w, "task_data");
-	pogo_json_write_string(w, "task_name", t->task_name);
-	pogo_json_write_object(w, "task_data");
-	pogo_json_write_string(w, "command", t->command);
-	enc_str_opt(w, "job_id", t->job_id);
-	enc_str_opt(w, "user", t->user);
-	enc_str_opt(w, "ssh_user", t->ssh_user);
-	enc_int_opt(w, "ssh_port", t->ssh_port);
-	enc_int_opt(w, "connect_timeout", t->connect_timeout);
-	enc_str_opt(w, "run_as", t->run_as);
-	enc_int_opt(w, "timeout", t->timeout);
-	pogo_json_write_number(w, "retry", t->retry);
-	pogo_json_write_bool(w, "prehook", t->prehook);
-	pogo_json_write_bool(w, "posthook", t->posthook);
-	pogo_json_write_bool(w, "lock", t->lock);
-	enc_str_opt(w, "exe_name", t->exe_name);
-	enc_str_opt(w, "exe_data", t->exe_data);
-	enc_str_opt(w, "password", t->password);
-	enc_str_opt(w, "client_private_key", t->client_private_key);
-	enc_str_opt(w, "pvt_key_passphrase", t->pvt_key_passphrase);
-	pogo_json_write_end(w);
-	pogo_json_write_end(w);
+	outer = pogo_json_add_object(o, "task_data");
+	pogo_json_add_string(outer, "task_name", t->task_name);
+	in = pogo_json_add_object(outer, "task_data");
+	pogo_json_add_string(in, "command", t->command);
+	enc_str_opt(in, "job_id", t->job_id);
+	enc_str_opt(in, "user", t->user);
+	enc_str_opt(in, "ssh_user", t->ssh_user);
+	enc_int_opt(in, "ssh_port", t->ssh_port);
+	enc_int_opt(in, "connect_timeout", t->connect_timeout);
+	enc_str_opt(in, "run_as", t->run_as);
+	enc_int_opt(in, "timeout", t->timeout);
+	pogo_json_add_number(in, "retry", t->retry);
+	pogo_json_add_bool(in, "prehook", t->prehook);
+	pogo_json_add_bool(in, "posthook", t->posthook);
+	pogo_json_add_bool(in, "lock", t->lock);
+	enc_str_opt(in, "exe_name", t->exe_name);
+	enc_str_opt(in, "exe_data", t->exe_data);
+	enc_str_opt(in, "password", t->password);
+	enc_str_opt(in, "client_private_key", t->client_private_key);
+	enc_str_opt(in, "pvt_key_passphrase", t->pvt_key_passphrase);
 }
 
 static void
-enc_records(struct pogo_json_writer *w, const struct pogo_msg *m)
+enc_records(struct pogo_json *o, const struct pogo_msg *m)
 {
+	struct pogo_json *a, *r;
 	size_t i;
 
-	pogo_json_write_number(w, "first", (double)m->first);
-	pogo_json_write_array(w, "records");
+	pogo_json_add_number(o, "first", (double)m->first);
+	a = pogo_json_add_array(o, "records");
 	for (i = 0; i < m->nrecords; i++) {
-		pogo_json_write_object(w, NULL);
-		pogo_json_write_number(w, "ts", m->records[i].ts);
-		pogo_json_write_string(w, "type",
+		r = pogo_json_add_object(a, NULL);
+		pogo_json_add_number(r, "ts", m->records[i].ts);
+		pogo_json_add_string(r, "type",
 		    m->records[i].type == POGO_OUT_STDERR ? "STDERR"
 		                                          : "STDOUT");
-		pogo_json_write_bytes(
-		    w, "data", m->records[i].data, m->records[i].len);
+		pogo_json_add_bytes(
+		    r, "data", m->records[i].data, m->records[i].len);
 		/* Absent: a line, as from a worker before issue 9. */
 		if (!m->records[i].eol)
-			pogo_json_write_bool(w, "eol", false);
-		pogo_json_write_end(w);
+			pogo_json_add_bool(r, "eol", false);
 	}
-	pogo_json_write_end(w);
 }
 
 static void
-enc_done(struct pogo_json_writer *w, const struct pogo_msg *m)
+enc_done(struct pogo_json *o, const struct pogo_msg *m)
 {
 	if (m->rc >= 0)
-		pogo_json_write_number(w, "rc", m->rc);
+		pogo_json_add_number(o, "rc", m->rc);
 	else
-		pogo_json_write_null(w, "rc");
-	pogo_json_write_string(w, "signal", m->signal);
-	pogo_json_write_bool(w, "timed_out", m->timed_out);
-	pogo_json_write_string(w, "state", pogo_proto_state_name(m->state));
-	pogo_json_write_string(
-	    w, "message", m->message != NULL ? m->message : "");
+		pogo_json_add_null(o, "rc");
+	pogo_json_add_string(o, "signal", m->signal);
+	pogo_json_add_bool(o, "timed_out", m->timed_out);
+	pogo_json_add_string(o, "state", pogo_proto_state_name(m->state));
+	pogo_json_add_string(
+	    o, "message", m->message != NULL ? m->message : "");
 	if (m->started_at >= 0)
-		pogo_json_write_number(w, "started_at", m->started_at);
+		pogo_json_add_number(o, "started_at", m->started_at);
 	else
-		pogo_json_write_null(w, "started_at");
-	pogo_json_write_number(w, "finished_at", m->finished_at);
-	pogo_json_write_number(w, "records", (double)m->nrecords_total);
+		pogo_json_add_null(o, "started_at");
+	pogo_json_add_number(o, "finished_at", m->finished_at);
+	pogo_json_add_number(o, "records", (double)m->nrecords_total);
 }
 
 char *
 pogo_proto_encode(const struct pogo_msg *m, size_t *lenp)
 {
-	struct pogo_json_writer w;
+	struct pogo_json *o = pogo_json_new_object();
 	int channel = m->channel;
 
 	switch (m->type) {
@@ -231,62 +229,60 @@ pogo_proto_encode(const struct pogo_msg *m, size_t *lenp)
 	default:
 		break;
 	}
-	pogo_json_writer_init(&w);
-	pogo_json_write_number(&w, "channel", channel);
+	pogo_json_add_number(o, "channel", channel);
 	switch (m->type) {
 	case POGO_MSG_GREETING:
-		pogo_json_write_string(&w, "msg", POGO_PROTO_GREETING);
-		pogo_json_write_string(&w, "protocol", POGO_PROTO_VERSION);
+		pogo_json_add_string(o, "msg", POGO_PROTO_GREETING);
+		pogo_json_add_string(o, "protocol", POGO_PROTO_VERSION);
 		break;
 	case POGO_MSG_HELLO:
-		pogo_json_write_string(&w, "msg", "hello");
-		pogo_json_write_string(&w, "protocol", POGO_PROTO_VERSION);
-		pogo_json_write_string(&w, "worker", m->worker);
-		pogo_json_write_string(&w, "instance", m->instance);
-		pogo_json_write_number(&w, "max_tasks", m->max_tasks);
-		pogo_json_write_string(&w, "key_id", m->key_id);
+		pogo_json_add_string(o, "msg", "hello");
+		pogo_json_add_string(o, "protocol", POGO_PROTO_VERSION);
+		pogo_json_add_string(o, "worker", m->worker);
+		pogo_json_add_string(o, "instance", m->instance);
+		pogo_json_add_number(o, "max_tasks", m->max_tasks);
+		pogo_json_add_string(o, "key_id", m->key_id);
 		break;
 	case POGO_MSG_PING:
 	case POGO_MSG_PONG:
-		pogo_json_write_string(
-		    &w, "msg", pogo_proto_type_name(m->type));
+		pogo_json_add_string(o, "msg", pogo_proto_type_name(m->type));
 		break;
 	case POGO_MSG_REPLY:
-		pogo_json_write_string(&w, "type", "reply");
-		pogo_json_write_number(&w, "ok", m->ok);
-		enc_str_opt(&w, "task_id", m->task_id);
-		pogo_json_write_string(
-		    &w, "msg", m->text != NULL ? m->text : "OK");
-		enc_int_opt(&w, "tasks", m->tasks);
+		pogo_json_add_string(o, "type", "reply");
+		pogo_json_add_number(o, "ok", m->ok);
+		enc_str_opt(o, "task_id", m->task_id);
+		pogo_json_add_string(
+		    o, "msg", m->text != NULL ? m->text : "OK");
+		enc_int_opt(o, "tasks", m->tasks);
 		break;
 	case POGO_MSG_UNKNOWN:
-		pogo_json_write_string(&w, "command", m->command);
-		enc_str_opt(&w, "task_id", m->task_id);
+		pogo_json_add_string(o, "command", m->command);
+		enc_str_opt(o, "task_id", m->task_id);
 		break;
 	default:
-		pogo_json_write_string(
-		    &w, "command", pogo_proto_type_name(m->type));
-		enc_str_opt(&w, "task_id", m->task_id);
+		pogo_json_add_string(
+		    o, "command", pogo_proto_type_name(m->type));
+		enc_str_opt(o, "task_id", m->task_id);
 		break;
 	}
 	switch (m->type) {
 	case POGO_MSG_RUN:
-		pogo_json_write_string(&w, "host", m->host);
-		enc_task(&w, m);
+		pogo_json_add_string(o, "host", m->host);
+		enc_task(o, m);
 		break;
 	case POGO_MSG_TASK_STARTED:
-		pogo_json_write_number(&w, "started_at", m->started_at);
+		pogo_json_add_number(o, "started_at", m->started_at);
 		break;
 	case POGO_MSG_TASK_OUTPUT:
-		enc_records(&w, m);
+		enc_records(o, m);
 		break;
 	case POGO_MSG_TASK_DONE:
-		enc_done(&w, m);
+		enc_done(o, m);
 		break;
 	default:
 		break;
 	}
-	return pogo_json_writer_line(&w, lenp);
+	return pogo_json_print_line(o, lenp);
 }
 
 /* Decoding. */

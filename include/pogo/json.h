@@ -114,52 +114,6 @@ char *pogo_json_print_line(struct pogo_json *doc, size_t *lenp);
 char *pogo_json_print_pretty(struct pogo_json *doc, size_t *lenp);
 
 /*
- * A writer: one object printed as it is written, members in the order of
- * the calls, no document in between (the wire protocol's messages,
- * proto.c, where building a cJSON document and printing it cost more than
- * the rest of a message's way).  The same output as the document
- * interface: no whitespace, strings as pogo_json_add_bytes() writes them,
- * numbers as pogo_json_write_number() says.  Every write takes a key
- * (NULL for an element of an array).
- */
-struct pogo_json_writer {
-	char *buf;
-	size_t len, cap;
-	bool comma; /* a value was written at this level */
-	unsigned char depth;
-	char close[8]; /* the '}' or ']' of each open level */
-};
-
-/* Start w (embedded, no allocation yet) with an open object. */
-void pogo_json_writer_init(struct pogo_json_writer *w);
-/* Strings are escaped (pogo_json_add_bytes); s NULL writes null. */
-void pogo_json_write_string(
-    struct pogo_json_writer *w, const char *key, const char *s);
-void pogo_json_write_bytes(
-    struct pogo_json_writer *w, const char *key, const char *s, size_t len);
-/*
- * A number that reads back as the same double: an integer below 2^53 in
- * digits, a time with at most 6 decimals (what pogo's clocks give) in
- * fixed point, anything else with 17 significant digits; NaN and the
- * infinities as null (as cJSON prints them).
- */
-void pogo_json_write_number(
-    struct pogo_json_writer *w, const char *key, double v);
-void pogo_json_write_bool(struct pogo_json_writer *w, const char *key, bool v);
-void pogo_json_write_null(struct pogo_json_writer *w, const char *key);
-/* Open an object or an array (at most 7 levels below the top). */
-void pogo_json_write_object(struct pogo_json_writer *w, const char *key);
-void pogo_json_write_array(struct pogo_json_writer *w, const char *key);
-/* Close the innermost open object or array. */
-void pogo_json_write_end(struct pogo_json_writer *w);
-/*
- * Close every open level and return the line with a final newline, the
- * only one: a new string the caller frees, *lenp its length.  w is empty
- * afterwards.
- */
-char *pogo_json_writer_line(struct pogo_json_writer *w, size_t *lenp);
-
-/*
  * {"errors": ["<msg>"]} (SPEC 11.2) without a newline, freed by the
  * caller.  msg may hold any bytes: invalid UTF-8 becomes U+FFFD.
  */
