@@ -294,6 +294,8 @@ struct pogo_store {
 	uint64_t ckpt_commits; /* commits when the checkpoint was queued */
 	int ckpt_rc;
 
+	bool fail_commits; /* pogo_store_fail_commits() */
+
 	bool closing;
 	int nclose;
 	void (*close_cb)(void *);
@@ -454,9 +456,11 @@ store_commit(struct pogo_store *st)
 
 	if (st->in_txn) {
 		t0 = uv_hrtime();
-		if ((r = store_step(st, S_COMMIT)) != 0) {
-			log_error(
-			    "store: commit failed: %s", sqlite3_errmsg(st->db));
+		if ((r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
+		    (r = store_step(st, S_COMMIT)) != 0) {
+			log_error("store: commit failed: %s",
+			    st->fail_commits ? "refused for a test"
+			                     : sqlite3_errmsg(st->db));
 			(void)store_step(st, S_ROLLBACK);
 			st->in_txn = false;
 			/*
@@ -1888,6 +1892,12 @@ pogo_store_output(struct pogo_store *st, uint64_t job, uint32_t host,
 	sqlite3_reset(s);
 	st->busy[S_OUTPUT] = false;
 	return r;
+}
+
+void
+pogo_store_fail_commits(struct pogo_store *st, bool fail)
+{
+	st->fail_commits = fail;
 }
 
 void

@@ -407,6 +407,14 @@ struct pogo_store_stats {
 };
 void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
 
+/*
+ * For tests: every commit from now on fails as one that SQLite refuses
+ * (SQLITE_NOMEM of an in-memory store), until called with false.  The
+ * store keeps no memory statistics (SQLITE_CONFIG_MEMSTATUS 0), so
+ * sqlite3_hard_heap_limit64() cannot make that fault.
+ */
+void pogo_store_fail_commits(struct pogo_store *st, bool fail);
+
 /* For tests: call fn for every column of every table of the schema. */
 int pogo_store_columns(struct pogo_store *st,
     int (*fn)(const char *table, const char *column, void *arg), void *arg);

@@ -13,7 +13,6 @@
  */
 #include "pogo/compat.h"
 
-#include <sqlite3.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -234,8 +233,8 @@ fatal_cb(struct pogo_pair *p, void *arg)
 
 /*
  * Review3 finding 9: a commit of the pair's store that fails (here the
- * fault is SQLite's memory refused, as SQLITE_NOMEM of an in-memory
- * store would be) stops the pair through its fatal callback, the running
+ * fault is a commit refused, as SQLITE_NOMEM of an in-memory store would
+ * refuse it: pogo_store_fail_commits()) stops the pair through its fatal callback, the running
  * task killed and the stop's status POGO_ERR_STORE, instead of a job
  * that never ends.
  */
@@ -268,12 +267,11 @@ TEST(a_failed_commit_stops_the_pair)
 	for (i = 0; i < 1000000 && job_state(d, 0) != POGO_JOB_RUNNING; i++)
 		uv_run(&loop, UV_RUN_ONCE);
 	ASSERT_EQ(job_state(d, 0), POGO_JOB_RUNNING);
-	/* The fault: from now on SQLite can allocate nothing. */
+	/* The fault: from now on every commit fails. */
 	t0 = uv_hrtime();
-	sqlite3_hard_heap_limit64(1);
+	pogo_store_fail_commits(pogo_dispatcher_store(d), true);
 	for (i = 0; i < 1000000 && !t.stopped; i++)
 		uv_run(&loop, UV_RUN_ONCE);
-	sqlite3_hard_heap_limit64(0);
 	ASSERT_EQ(t.fatals, 1);
 	ASSERT(t.stopped);
 	ASSERT_EQ(t.stop_status, POGO_ERR_STORE);
