@@ -975,15 +975,32 @@ store_release_db(struct pogo_store *st)
 	st->lockfd = -1;
 }
 
+/*
+ * Once per process, before SQLite initialises: no memory statistics.
+ * Debian builds SQLite with SQLITE_DEFAULT_MEMSTATUS=1, which takes a
+ * global mutex and updates counters on every allocation and free (about
+ * 240 allocations per SSH host of `pogo one`: 53,000 instructions per
+ * host, test/bench/README.md); pogo never reads them
+ * (sqlite3_memory_used(), sqlite3_status()).  A larger lookaside cannot
+ * help: Debian builds it with SQLITE_OMIT_LOOKASIDE.
+ */
+static void
+store_config_once(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 int
 pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
     struct pogo_store **stp, char **cause)
 {
+	static uv_once_t once = UV_ONCE_INIT;
 	struct pogo_store *st;
 	int r;
 
 	*stp = NULL;
 	*cause = NULL;
+	uv_once(&once, store_config_once);
 	st = xcalloc(1, sizeof(*st));
 	st->loop = loop;
 	st->broken_cb = opts->broken;
