@@ -148,6 +148,7 @@ enum store_stmt {
 	S_HOST_FIND,
 	S_LOG,
 	S_LOG_LENGTH,
+	S_HOST_ROWS,
 	S_OUTPUT,
 	S_COUNTERS,
 	S_LIST,
@@ -212,6 +213,9 @@ static const char *const store_sql[S_NSTMT] = {
 	/* One index lookup: entries are numbered 0, 1, ... */
 	[S_LOG_LENGTH] = "SELECT coalesce(max(idx) + 1, 0) FROM log"
 	                 " WHERE job = ?1",
+	/* One index lookup: hosts are numbered 0, 1, ... */
+	[S_HOST_ROWS] = "SELECT coalesce(max(idx) + 1, 0) FROM hosts"
+	                " WHERE job = ?1",
 	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data, eol FROM output"
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
@@ -245,6 +249,28 @@ struct store_waitq {
 	struct store_waiter **tail;
 };
 
+/*
+ * A host's state queued by pogo_store_host_set(), written at the commit
+ * (or before a read of host rows): the host's latest state of the
+ * transaction, one UPDATE however many times it changed.  Its strings
+ * are copied into buf (kept from one transaction to the next), each at
+ * an offset, -1 for NULL.
+ */
+struct store_hostrow {
+	uint64_t job;
+	struct pogo_store_host h; /* name unused; strings NULL here */
+	int32_t message, task_id, worker, instance;
+	char *buf;
+	size_t len, cap;
+	uint32_t slot; /* its slot in hslots */
+};
+
+/* Slots of the (job, host) -> queued row table: twice the most rows a
+ * transaction queues (each is a change, POGO_STORE_MAX_BATCH). */
+#define STORE_HOST_SLOTS (2 * POGO_STORE_MAX_BATCH)
+/* Jobs whose number of host rows is remembered (direct-mapped). */
+#define STORE_HOST_JOBS 64
+
 /* A buffered output record. */
 struct store_out {
 	uint64_t job;
@@ -271,6 +297,16 @@ struct pogo_store {
 
 	struct store_waitq waiting; /* registered, not yet committed */
 	struct store_waitq ready;   /* committed, to be called */
+
+	struct store_hostrow *hrows; /* queued host states, in order */
+	size_t nhrows, hrows_cap;
+	uint32_t *hslots; /* (job, idx) hash -> index in hrows + 1; 0: free */
+	/* Queued rows that failed before the commit: it fails. */
+	int hosts_lost;
+	struct {
+		uint64_t job; /* UINT64_MAX: none */
+		uint32_t n;   /* its host rows (indexes 0 .. n - 1) */
+	} hjobs[STORE_HOST_JOBS];
 
 	struct store_out *out;
 	uint64_t drop_logged; /* uv_now of the last drop logged */
@@ -447,6 +483,95 @@ store_begin(struct pogo_store *st)
 	return 0;
 }
 
+static void
+store_bind_str(sqlite3_stmt *s, int i, const char *v)
+{
+	if (v == NULL)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
+}
+
+/* Times of 0 and exit statuses of -1 are stored as NULL. */
+static void
+store_bind_time(sqlite3_stmt *s, int i, double t)
+{
+	if (t == 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_double(s, i, t);
+}
+
+static void
+store_bind_opt(sqlite3_stmt *s, int i, int64_t v)
+{
+	if (v < 0)
+		sqlite3_bind_null(s, i);
+	else
+		sqlite3_bind_int64(s, i, v);
+}
+
+static const char *
+store_hostrow_str(const struct store_hostrow *w, int32_t off)
+{
+	return off < 0 ? NULL : w->buf + off;
+}
+
+/*
+ * Write every queued host state into the open transaction (each host's
+ * row once) and empty the queue.  A row was checked to exist when it was
+ * queued, so any failure here is the database's: the caller fails the
+ * transaction.
+ */
+static int
+store_hosts_write(struct pogo_store *st)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_SET];
+	struct store_hostrow *w;
+	size_t i;
+	int r = 0;
+
+	for (i = 0; i < st->nhrows; i++) {
+		w = &st->hrows[i];
+		st->hslots[w->slot] = 0;
+		if (r != 0)
+			continue;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)w->job);
+		sqlite3_bind_int64(s, 2, w->h.idx);
+		sqlite3_bind_int(s, 3, w->h.state);
+		store_bind_str(s, 4, store_hostrow_str(w, w->message));
+		store_bind_opt(s, 5, w->h.exitstatus);
+		sqlite3_bind_int64(s, 6, w->h.runs);
+		store_bind_time(s, 7, w->h.start_time);
+		store_bind_time(s, 8, w->h.finish_time);
+		store_bind_str(s, 9, store_hostrow_str(w, w->task_id));
+		store_bind_str(s, 10, store_hostrow_str(w, w->worker));
+		store_bind_str(s, 11, store_hostrow_str(w, w->instance));
+		if ((r = store_step(st, S_HOST_SET)) == 0 &&
+		    sqlite3_changes(st->db) == 1)
+			st->stats.host_writes++;
+		else if (r == 0) {
+			log_error("store: host %u of job %llu is gone",
+			    w->h.idx, (unsigned long long)w->job);
+			r = POGO_ERR_STORE;
+		}
+	}
+	st->nhrows = 0;
+	return r;
+}
+
+/* Before a read of host rows: the queued states go in first, so the read
+ * sees them; if that fails, so does the transaction's commit. */
+static void
+store_hosts_sync(struct pogo_store *st)
+{
+	int r;
+
+	if (st->nhrows > 0 && (r = store_hosts_write(st)) != 0 &&
+	    st->hosts_lost == 0)
+		st->hosts_lost = r;
+}
+
 /* Commit the open transaction; the waiters so far become ready. */
 static int
 store_commit(struct pogo_store *st)
@@ -456,8 +581,12 @@ store_commit(struct pogo_store *st)
 
 	if (st->in_txn) {
 		t0 = uv_hrtime();
-		if ((r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
+		r = st->hosts_lost;
+		st->hosts_lost = 0;
+		if (r != 0 || (r = store_hosts_write(st)) != 0 ||
+		    (r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
 		    (r = store_step(st, S_COMMIT)) != 0) {
+			r = POGO_ERR_STORE;
 			log_error("store: commit failed: %s",
 			    st->fail_commits ? "refused for a test"
 			                     : sqlite3_errmsg(st->db));
@@ -499,34 +628,6 @@ static int
 store_changed(struct pogo_store *st)
 {
 	return store_changed_n(st, 1);
-}
-
-static void
-store_bind_str(sqlite3_stmt *s, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_text(s, i, v, -1, SQLITE_STATIC);
-}
-
-/* Times of 0 and exit statuses of -1 are stored as NULL. */
-static void
-store_bind_time(sqlite3_stmt *s, int i, double t)
-{
-	if (t == 0)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_double(s, i, t);
-}
-
-static void
-store_bind_opt(sqlite3_stmt *s, int i, int64_t v)
-{
-	if (v < 0)
-		sqlite3_bind_null(s, i);
-	else
-		sqlite3_bind_int64(s, i, v);
 }
 
 static char *
@@ -996,6 +1097,7 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 {
 	static uv_once_t once = UV_ONCE_INIT;
 	struct pogo_store *st;
+	size_t i;
 	int r;
 
 	*stp = NULL;
@@ -1013,6 +1115,8 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 	    opts->checkpoint_pages != 0 ? opts->checkpoint_pages : 1000;
 	waitq_init(&st->waiting);
 	waitq_init(&st->ready);
+	for (i = 0; i < STORE_HOST_JOBS; i++)
+		st->hjobs[i].job = UINT64_MAX;
 	if (opts->state_dir != NULL) {
 		st->dir = xstrdup(opts->state_dir);
 		/* SPEC 6.1: one dispatcher per state directory. */
@@ -1037,6 +1141,17 @@ fail:
 }
 
 static void
+store_hostrows_free(struct pogo_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->hrows_cap; i++)
+		free(st->hrows[i].buf);
+	free(st->hrows);
+	free(st->hslots);
+}
+
+static void
 store_handle_closed(uv_handle_t *h)
 {
 	struct pogo_store *st = h->data;
@@ -1047,6 +1162,7 @@ store_handle_closed(uv_handle_t *h)
 	store_commit_point(st);
 	if (st->close_cb != NULL)
 		st->close_cb(st->close_arg);
+	store_hostrows_free(st);
 	free(st->out);
 	free(st->dir);
 	free(st);
@@ -1105,6 +1221,44 @@ int
 pogo_store_next_task(struct pogo_store *st, uint64_t *np)
 {
 	return store_counter_next(st, "next_task", &st->next_task, np);
+}
+
+/*
+ * Does job have a host row idx?  The number of a job's host rows is read
+ * once (one index lookup) and kept, direct-mapped by job number; the
+ * inserts of this store keep it current, and rows are never deleted but
+ * with their job.
+ */
+static int
+store_host_exists(struct pogo_store *st, uint64_t job, uint32_t idx)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_ROWS];
+	size_t k = job % STORE_HOST_JOBS;
+	int rc;
+
+	if (st->hjobs[k].job != job) {
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+		rc = sqlite3_step(s);
+		if (rc != SQLITE_ROW) {
+			sqlite3_reset(s);
+			return store_err(st->db, rc, store_sql[S_HOST_ROWS]);
+		}
+		st->hjobs[k].job = job;
+		st->hjobs[k].n = (uint32_t)sqlite3_column_int64(s, 0);
+		sqlite3_reset(s);
+	}
+	return idx < st->hjobs[k].n ? 0 : POGO_ERR_NOTFOUND;
+}
+
+/* Rows first .. first + n - 1 of job were inserted. */
+static void
+store_host_rows_added(
+    struct pogo_store *st, uint64_t job, uint32_t first, size_t n)
+{
+	size_t k = job % STORE_HOST_JOBS;
+
+	if (st->hjobs[k].job == job && st->hjobs[k].n < first + n)
+		st->hjobs[k].n = (uint32_t)(first + n);
 }
 
 /* Insert hosts first.. of a job, without counting them as changes: the
@@ -1185,6 +1339,7 @@ pogo_store_job_insert(struct pogo_store *st, const struct pogo_store_job *j,
 out:
 	if ((r = store_call_end(st, r)) != 0)
 		return r;
+	store_host_rows_added(st, j->job, 0, nhosts);
 	return store_changed_n(st, 1 + j->nrange + nhosts);
 }
 
@@ -1199,6 +1354,7 @@ pogo_store_job_add_hosts(struct pogo_store *st, uint64_t job, uint32_t first,
 	r = store_hosts_insert(st, job, first, hosts, nhosts);
 	if ((r = store_call_end(st, r)) != 0)
 		return r;
+	store_host_rows_added(st, job, first, nhosts);
 	return store_changed_n(st, nhosts);
 }
 
@@ -1337,30 +1493,90 @@ out:
 	return r;
 }
 
+static size_t
+store_host_hash(uint64_t job, uint32_t idx)
+{
+	uint64_t x = (job * 0x9e3779b97f4a7c15ULL) ^ idx;
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 32;
+	return (size_t)(x & (STORE_HOST_SLOTS - 1));
+}
+
+/* Append v to w's buffer: its offset, or -1 for NULL. */
+static int32_t
+store_hostrow_put(struct store_hostrow *w, const char *v)
+{
+	size_t n;
+	int32_t off;
+
+	if (v == NULL)
+		return -1;
+	n = strlen(v) + 1;
+	if (w->len + n > w->cap) {
+		w->cap = w->len + n > 2 * w->cap ? w->len + n : 2 * w->cap;
+		w->buf = xreallocarray(w->buf, w->cap, 1);
+	}
+	memcpy(w->buf + w->len, v, n);
+	off = (int32_t)w->len;
+	w->len += n;
+	return off;
+}
+
+/* A new queued row for (job, idx), in free slot slot. */
+static struct store_hostrow *
+store_hostrow_new(struct pogo_store *st, uint64_t job, size_t slot)
+{
+	struct store_hostrow *w;
+	size_t cap;
+
+	if (st->nhrows == st->hrows_cap) {
+		cap = st->hrows_cap == 0 ? 64 : 2 * st->hrows_cap;
+		st->hrows = xreallocarray(st->hrows, cap, sizeof(*st->hrows));
+		memset(st->hrows + st->nhrows, 0,
+		    (cap - st->nhrows) * sizeof(*st->hrows));
+		st->hrows_cap = cap;
+	}
+	w = &st->hrows[st->nhrows++];
+	st->hslots[slot] = (uint32_t)st->nhrows;
+	w->job = job;
+	w->slot = (uint32_t)slot;
+	return w;
+}
+
 int
 pogo_store_host_set(
     struct pogo_store *st, uint64_t job, const struct pogo_store_host *h)
 {
-	sqlite3_stmt *s = st->stmt[S_HOST_SET];
+	struct store_hostrow *w;
+	size_t slot, i;
 	int r;
 
 	if ((r = store_begin(st)) != 0)
 		return r;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-	sqlite3_bind_int64(s, 2, h->idx);
-	sqlite3_bind_int(s, 3, h->state);
-	store_bind_str(s, 4, h->message);
-	store_bind_opt(s, 5, h->exitstatus);
-	sqlite3_bind_int64(s, 6, h->runs);
-	store_bind_time(s, 7, h->start_time);
-	store_bind_time(s, 8, h->finish_time);
-	store_bind_str(s, 9, h->task_id);
-	store_bind_str(s, 10, h->worker);
-	store_bind_str(s, 11, h->worker_instance);
-	if ((r = store_step(st, S_HOST_SET)) != 0)
+	if ((r = store_host_exists(st, job, h->idx)) != 0)
 		return r;
-	if (sqlite3_changes(st->db) == 0)
-		return POGO_ERR_NOTFOUND;
+	if (st->hslots == NULL)
+		st->hslots = xcalloc(STORE_HOST_SLOTS, sizeof(*st->hslots));
+	/* Linear probing: fewer rows than half the slots (one per change). */
+	slot = store_host_hash(job, h->idx);
+	while ((i = st->hslots[slot]) != 0) {
+		w = &st->hrows[i - 1];
+		if (w->job == job && w->h.idx == h->idx)
+			break;
+		slot = (slot + 1) & (STORE_HOST_SLOTS - 1);
+	}
+	if (i == 0)
+		w = store_hostrow_new(st, job, slot);
+	w->h = *h;
+	w->h.name = w->h.message = w->h.task_id = w->h.worker =
+	    w->h.worker_instance = NULL;
+	w->len = 0;
+	w->message = store_hostrow_put(w, h->message);
+	w->task_id = store_hostrow_put(w, h->task_id);
+	w->worker = store_hostrow_put(w, h->worker);
+	w->instance = store_hostrow_put(w, h->worker_instance);
 	return store_changed(st);
 }
 
@@ -1708,6 +1924,7 @@ pogo_store_hosts(struct pogo_store *st, uint64_t job, uint32_t offset,
 
 	if (st->busy[S_HOSTS])
 		return UV_EBUSY;
+	store_hosts_sync(st);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	sqlite3_bind_int64(s, 2, offset);
 	sqlite3_bind_int64(s, 3, store_limit(max));
@@ -1722,6 +1939,7 @@ pogo_store_hosts_by_name(struct pogo_store *st, uint64_t job, int state,
 
 	if (st->busy[S_HOSTS_BY_NAME])
 		return UV_EBUSY;
+	store_hosts_sync(st);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	sqlite3_bind_int(s, 2, state < 0 ? -1 : state);
 	sqlite3_bind_int64(s, 3, offset);
@@ -1738,6 +1956,7 @@ pogo_store_host_counts(
 	int state, rc, r = 0;
 
 	memset(n, 0, nstates * sizeof(*n));
+	store_hosts_sync(st);
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		state = sqlite3_column_int(s, 0);

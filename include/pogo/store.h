@@ -298,7 +298,12 @@ int pogo_store_job_alter(
     struct pogo_store *st, uint64_t job, const char *field, const char *value);
 
 /* Queue a host's state: every field of h except name (h->idx selects the
- * host).  POGO_ERR_NOTFOUND for an unknown job or host. */
+ * host).  POGO_ERR_NOTFOUND for an unknown job or host.  The row is
+ * written once per transaction with the host's latest state (at the
+ * commit, or before a read of host rows or counts), however many times
+ * the host changed in it: a host of `pogo one` goes from `waiting` to
+ * `ready` in the turn that starts the job, and often from `running` to
+ * `finished` in one turn. */
 int pogo_store_host_set(
     struct pogo_store *st, uint64_t job, const struct pogo_store_host *h);
 
@@ -404,6 +409,7 @@ struct pogo_store_stats {
 	uint64_t wal_pages_max;  /* the longest the WAL was, in pages */
 	uint64_t wal_restarts;   /* times the WAL started again from its head */
 	uint64_t host_rows;      /* host rows read (pogo_store_hosts*()) */
+	uint64_t host_writes;    /* host rows written (UPDATEs) */
 };
 void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
 

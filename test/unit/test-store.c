@@ -1984,3 +1984,97 @@ TEST(version_3_database_with_data_is_migrated)
 	fx_close(&fx);
 	fx_rm(&fx);
 }
+
+/*
+ * Issue 8: a host whose state changes several times in one transaction
+ * is written once, with its latest state (every field of it), at the
+ * commit; a read of host rows or counts in between sees the queued state
+ * (it is written first); the check of an unknown host stays synchronous,
+ * and follows the hosts that pogo_store_job_add_hosts() adds.
+ */
+TEST(a_host_changed_in_one_transaction_is_written_once)
+{
+	static const char *const more[] = { "web3" };
+	struct fixture fx;
+	struct pogo_store_opts o = { 0 };
+	struct pogo_store_host h = { .exitstatus = -1 };
+	struct pogo_store_stats s0, s1;
+	struct hcollect hc;
+	uint32_t n[POGO_HOST_NSTATES];
+	uint64_t job;
+
+	fx_open(&fx, &o);
+	ASSERT_OK(pogo_store_next_job(fx.st, &job));
+	insert_job(fx.st, job, "true");
+	fx_commit(&fx);
+	pogo_store_stats(fx.st, &s0);
+
+	/* waiting -> ready -> running -> finished, in one turn. */
+	h.idx = 1;
+	h.state = POGO_HOST_READY;
+	h.message = "connecting to host...";
+	h.runs = 1;
+	h.task_id = "one-1";
+	h.worker = "w";
+	h.worker_instance = "w-1";
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	h.state = POGO_HOST_RUNNING;
+	h.message = "started";
+	h.start_time = 5.5;
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	h.state = POGO_HOST_FINISHED;
+	h.message = "ok";
+	h.exitstatus = 0;
+	h.finish_time = 6.25;
+	h.task_id = "one-2";
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	fx_commit(&fx);
+	pogo_store_stats(fx.st, &s1);
+	ASSERT_EQ(s1.host_writes - s0.host_writes, 1);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, job, 1, 1, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 1);
+	ASSERT_EQ(hc.state[0], POGO_HOST_FINISHED);
+	ASSERT_EQ(hc.exitstatus[0], 0);
+	ASSERT_STR_EQ(hc.task[0], "one-2");
+	ASSERT(hc.finish[0] == 6.25);
+	assert_counts_match_rows(fx.st, job);
+
+	/* A read in the transaction sees the queued state, then the last
+	 * one is written at the commit. */
+	h.idx = 2;
+	h.state = POGO_HOST_READY;
+	h.exitstatus = -1;
+	h.finish_time = 0;
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	ASSERT_OK(pogo_store_host_counts(fx.st, job, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_READY], 1);
+	ASSERT_EQ(n[POGO_HOST_WAITING], 1);
+	h.state = POGO_HOST_RUNNING;
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, job, 2, 1, hcollect_cb, &hc));
+	ASSERT_EQ(hc.state[0], POGO_HOST_RUNNING);
+	h.state = POGO_HOST_FAILED;
+	h.exitstatus = 3;
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	fx_commit(&fx);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, job, 2, 1, hcollect_cb, &hc));
+	ASSERT_EQ(hc.state[0], POGO_HOST_FAILED);
+	ASSERT_EQ(hc.exitstatus[0], 3);
+	assert_counts_match_rows(fx.st, job);
+
+	/* Unknown hosts and jobs, at once; hosts added later are known. */
+	h.idx = 3;
+	ASSERT_EQ(pogo_store_host_set(fx.st, job, &h), POGO_ERR_NOTFOUND);
+	ASSERT_EQ(pogo_store_host_set(fx.st, job + 1, &h), POGO_ERR_NOTFOUND);
+	ASSERT_OK(pogo_store_job_add_hosts(fx.st, job, 3, more, 1));
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	fx_commit(&fx);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, job, 3, 1, hcollect_cb, &hc));
+	ASSERT_EQ(hc.n, 1);
+	ASSERT_EQ(hc.state[0], POGO_HOST_FAILED);
+	fx_close(&fx);
+}
