@@ -3323,8 +3323,12 @@ disp_log_commit_cb(struct pogo_store *st, int status, void *arg)
 		if (x->job == job)
 			x->fn(d, job, x->arg);
 	}
-	/* Only the polls whose entry exists now, the oldest first. */
-	if (pogo_store_log_length(d->store, job, &count) != 0)
+	/* Only the polls whose entry exists now, the oldest first (no
+	 * read of the log's length without a poll on the job: pogo one
+	 * has none, and came here after every commit). */
+	for (w = d->waits; w != NULL && w->job != job; w = w->next)
+		;
+	if (w == NULL || pogo_store_log_length(d->store, job, &count) != 0)
 		return;
 	for (pp = &d->waits; (w = *pp) != NULL;) {
 		if (w->job == job && w->offset < count) {

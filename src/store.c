@@ -137,6 +137,7 @@ enum store_stmt {
 	S_LOG_INSERT,
 	S_OUT_INSERT,
 	S_OUT_FORGET,
+	S_OUT_FORGET_ONE,
 	S_SETTING_SET,
 	S_SETTING_GET,
 	S_JOBS,
@@ -186,6 +187,8 @@ static const char *const store_sql[S_NSTMT] = {
 	                 " ?5, ?6, ?7, ?8)",
 	[S_OUT_FORGET] = "DELETE FROM output WHERE job = ?1 AND host = ?2"
 	                 " AND run = ?3 AND seq < ?4",
+	[S_OUT_FORGET_ONE] = "DELETE FROM output WHERE job = ?1 AND host = ?2"
+	                     " AND run = ?3 AND seq = ?4",
 	[S_SETTING_SET] = "INSERT INTO settings VALUES (?1, ?2) ON CONFLICT"
 	                  " (name) DO UPDATE SET value = excluded.value",
 	[S_SETTING_GET] = "SELECT value FROM settings WHERE name = ?1",
@@ -268,6 +271,9 @@ struct store_hostrow {
 /* Slots of the (job, host) -> queued row table: twice the most rows a
  * transaction queues (each is a change, POGO_STORE_MAX_BATCH). */
 #define STORE_HOST_SLOTS (2 * POGO_STORE_MAX_BATCH)
+/* pogo_store_output_forget() deletes at most this many records one by
+ * one, more with one range delete. */
+#define STORE_FORGET_ONE 16
 /* Jobs whose number of host rows is remembered (direct-mapped). */
 #define STORE_HOST_JOBS 64
 
@@ -1636,9 +1642,10 @@ pogo_store_output_append(
 
 int
 pogo_store_output_forget(struct pogo_store *st, uint64_t job, uint32_t host,
-    uint32_t run, uint32_t below)
+    uint32_t run, uint32_t from, uint32_t below)
 {
-	sqlite3_stmt *s = st->stmt[S_OUT_FORGET];
+	sqlite3_stmt *s;
+	uint32_t seq;
 	int r;
 
 	if (st->broken != 0)
@@ -1650,6 +1657,20 @@ pogo_store_output_forget(struct pogo_store *st, uint64_t job, uint32_t host,
 		return r;
 	if ((r = store_begin(st)) != 0)
 		return r;
+	if (from < below && below - from <= STORE_FORGET_ONE) {
+		/* Each record by its whole key: no temporary table. */
+		s = st->stmt[S_OUT_FORGET_ONE];
+		for (seq = from; seq < below; seq++) {
+			sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+			sqlite3_bind_int64(s, 2, host);
+			sqlite3_bind_int64(s, 3, run);
+			sqlite3_bind_int64(s, 4, seq);
+			if ((r = store_step(st, S_OUT_FORGET_ONE)) != 0)
+				return r;
+		}
+		return store_changed(st);
+	}
+	s = st->stmt[S_OUT_FORGET];
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	sqlite3_bind_int64(s, 2, host);
 	sqlite3_bind_int64(s, 3, run);

@@ -135,8 +135,8 @@ tail_forget(struct pogo_tail *t, uint32_t i)
 
 	if (!t->forget || h->seen <= h->forgot)
 		return;
-	if ((r = pogo_store_output_forget(t->st, t->job, i, h->run, h->seen)) !=
-	    0) {
+	if ((r = pogo_store_output_forget(
+	         t->st, t->job, i, h->run, h->forgot, h->seen)) != 0) {
 		log_warn("job p%010llu: cannot delete the output of %s read "
 		         "already: %s",
 		    (unsigned long long)t->job, h->name, pogo_strerror(r));
