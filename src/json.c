@@ -7,6 +7,8 @@
  */
 #include "pogo/compat.h"
 
+#include <math.h>
+
 #include <cjson/cJSON.h>
 
 #include "pogo/error.h"
@@ -15,6 +17,9 @@
 #include "pogo/log.h"
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
+
+/* pogo_json_print_line()'s first try, on the stack. */
+#define JSON_LINE_BUF 4096
 
 static void
 json_init(void)
@@ -471,6 +476,28 @@ pogo_json_add_number(struct pogo_json *o, const char *key, double v)
 }
 
 void
+pogo_json_add_double(struct pogo_json *o, const char *key, double v)
+{
+	char text[32], *end;
+	int n;
+
+	/*
+	 * cJSON prints "%1.15g", reads it back with sscanf and, when that
+	 * differs, prints "%1.17g": one snprintf checked with strtod does.
+	 */
+	/* An int: cJSON prints it with "%d". */
+	if (isfinite(v) && !(fabs(v) <= INT_MAX && v == (double)(int)v)) {
+		n = snprintf(text, sizeof(text), "%.17g", v);
+		if (n > 0 && (size_t)n < sizeof(text) &&
+		    strtod(text, &end) == v && *end == '\0') {
+			json_add(o, key, cJSON_CreateRaw(text));
+			return;
+		}
+	}
+	json_add(o, key, cJSON_CreateNumber(v));
+}
+
+void
 pogo_json_add_bool(struct pogo_json *o, const char *key, bool v)
 {
 	json_add(o, key, cJSON_CreateBool(v));
@@ -503,11 +530,25 @@ pogo_json_add_array(struct pogo_json *o, const char *key)
 char *
 pogo_json_print_line(struct pogo_json *doc, size_t *lenp)
 {
-	char *s = json_print(JSON_OF(doc));
-	size_t len = strlen(s);
+	char buf[JSON_LINE_BUF], *s;
+	size_t len;
 
-	/* cJSON's buffer is exactly len + 1 bytes: make room for '\n'. */
-	s = xreallocarray(s, len + 2, 1);
+	/*
+	 * Into a buffer on the stack first: cJSON's own printer grows its
+	 * buffer by copying (its hooks have no realloc) and copies the
+	 * result once more to its exact size.
+	 */
+	if (cJSON_PrintPreallocated(JSON_OF(doc), buf, sizeof(buf), false)) {
+		cJSON_Delete(JSON_OF(doc));
+		len = strlen(buf);
+		s = xmalloc(len + 2);
+		memcpy(s, buf, len);
+	} else {
+		s = json_print(JSON_OF(doc));
+		len = strlen(s);
+		/* cJSON's buffer is exactly len + 1 bytes: room for '\n'. */
+		s = xreallocarray(s, len + 2, 1);
+	}
 	s[len] = '\n';
 	s[len + 1] = '\0';
 	*lenp = len + 1;

@@ -170,7 +170,7 @@ enc_records(struct pogo_json *o, const struct pogo_msg *m)
 	a = pogo_json_add_array(o, "records");
 	for (i = 0; i < m->nrecords; i++) {
 		r = pogo_json_add_object(a, NULL);
-		pogo_json_add_number(r, "ts", m->records[i].ts);
+		pogo_json_add_double(r, "ts", m->records[i].ts);
 		pogo_json_add_string(r, "type",
 		    m->records[i].type == POGO_OUT_STDERR ? "STDERR"
 		                                          : "STDOUT");
@@ -195,10 +195,10 @@ enc_done(struct pogo_json *o, const struct pogo_msg *m)
 	pogo_json_add_string(
 	    o, "message", m->message != NULL ? m->message : "");
 	if (m->started_at >= 0)
-		pogo_json_add_number(o, "started_at", m->started_at);
+		pogo_json_add_double(o, "started_at", m->started_at);
 	else
 		pogo_json_add_null(o, "started_at");
-	pogo_json_add_number(o, "finished_at", m->finished_at);
+	pogo_json_add_double(o, "finished_at", m->finished_at);
 	pogo_json_add_number(o, "records", (double)m->nrecords_total);
 }
 
@@ -271,7 +271,7 @@ pogo_proto_encode(const struct pogo_msg *m, size_t *lenp)
 		enc_task(o, m);
 		break;
 	case POGO_MSG_TASK_STARTED:
-		pogo_json_add_number(o, "started_at", m->started_at);
+		pogo_json_add_double(o, "started_at", m->started_at);
 		break;
 	case POGO_MSG_TASK_OUTPUT:
 		enc_records(o, m);

@@ -4,9 +4,12 @@
 /* Unit tests of src/json.c: the event lines of SPEC 12.2. */
 #include "pogo/compat.h"
 
+#include <math.h>
+
 #include "harness.h"
 #include "pogo/job.h"
 #include "pogo/json.h"
+#include "pogo/xmalloc.h"
 
 TEST(entry_events)
 {
@@ -223,4 +226,101 @@ TEST(print_pretty)
 	    "}\n");
 	ASSERT_EQ(len, strlen(s));
 	free(s);
+}
+
+/* v added with pogo_json_add_double as "v", printed, read back. */
+static double
+double_round_trip(double v, char *text, size_t textlen)
+{
+	struct pogo_json *o = pogo_json_new_object(), *doc;
+	char *line;
+	double back = NAN;
+	size_t len;
+
+	pogo_json_add_double(o, "v", v);
+	line = pogo_json_print_line(o, &len);
+	ASSERT_OK(pogo_json_parse_object(line, len, &doc));
+	if (pogo_json_kind(pogo_json_get(doc, "v")) == POGO_JSON_NUMBER)
+		back = pogo_json_number(pogo_json_get(doc, "v"));
+	/* The number's text, between "v": and the closing brace. */
+	snprintf(text, textlen, "%.*s", (int)(len - 7), line + 5);
+	pogo_json_free(doc);
+	free(line);
+	return back;
+}
+
+/*
+ * Times (issue 8: one snprintf checked by strtod instead of cJSON's
+ * printf, sscanf, printf) read back as the same double: fixed cases,
+ * times as pogo_exec_now() makes them, random bit patterns; ints and
+ * what is not finite print as cJSON prints them.
+ */
+TEST(doubles_read_back_exactly)
+{
+	static const struct {
+		double v;
+		const char *text;
+	} fixed[] = {
+		{ 1732525200.125, "1732525200.125" },
+		{ 12.5, "12.5" },
+		{ 1764262800.123456, "1764262800.123456" },
+		{ 0.1, "0.10000000000000001" },
+		{ 0, "0" },
+		{ -3, "-3" },
+		{ 1732525201, "1732525201" },
+	};
+	char text[64];
+	uint64_t x = 88172645463325252ULL;
+	double v, back;
+	size_t i;
+	int k;
+
+	for (i = 0; i < POGO_NELEM(fixed); i++) {
+		back = double_round_trip(fixed[i].v, text, sizeof(text));
+		ASSERT_STR_EQ(text, fixed[i].text);
+		ASSERT(back == fixed[i].v);
+	}
+	ASSERT(isnan(double_round_trip(NAN, text, sizeof(text))));
+	ASSERT_STR_EQ(text, "null");
+	ASSERT(isnan(double_round_trip(INFINITY, text, sizeof(text))));
+	ASSERT_STR_EQ(text, "null");
+	for (k = 0; k < 40000; k++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		if (k % 2 == 0)
+			v = (double)(x % 4000000000ULL) +
+			    (double)(x % 1000000) / 1e6;
+		else
+			memcpy(&v, &x, sizeof(v));
+		if (!isfinite(v))
+			continue;
+		back = double_round_trip(v, text, sizeof(text));
+		if (back != v)
+			harness_fail(__FILE__, __LINE__,
+			    "%.17g printed as %s read back as %.17g", v, text,
+			    back);
+	}
+}
+
+/* A line longer than the first try's buffer prints whole all the same. */
+TEST(long_line_prints_whole)
+{
+	struct pogo_json *o = pogo_json_new_object();
+	char *big = xmalloc(20000), *line, *s;
+	size_t len, n;
+
+	memset(big, 'x', 20000);
+	pogo_json_add_bytes(o, "d", big, 20000);
+	pogo_json_add_double(o, "t", 1.5);
+	line = pogo_json_print_line(o, &len);
+	ASSERT_EQ(len, 20000 + 17);
+	ASSERT_EQ(line[len - 1], '\n');
+	s = doc_string(line, "d", &n);
+	ASSERT_EQ(n, 20000);
+	ASSERT_MEM_EQ(s, big, n);
+	ASSERT(strstr(line, ",\"t\":1.5}\n") != NULL);
+	free(s);
+	free(line);
+	free(big);
 }
