@@ -18,6 +18,13 @@
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
+/*
+ * A container of pogo_json_new_message() has this in cJSON's valueint,
+ * which cJSON uses for numbers only: its members' keys are the caller's
+ * constants, added with cJSON_AddItemToObjectCS (not copied).
+ */
+#define JSON_STATIC_KEYS 0x4b455953
+
 /* pogo_json_print_line()'s first try, on the stack. */
 #define JSON_LINE_BUF 4096
 
@@ -440,14 +447,31 @@ pogo_json_new_object(void)
 	return POGO_OF(cJSON_CreateObject());
 }
 
+struct pogo_json *
+pogo_json_new_message(void)
+{
+	cJSON *o;
+
+	json_init();
+	o = cJSON_CreateObject();
+	o->valueint = JSON_STATIC_KEYS;
+	return POGO_OF(o);
+}
+
 /* Add item to object o under key, or to array o when key is NULL. */
 static void
 json_add(struct pogo_json *o, const char *key, cJSON *item)
 {
-	if (key != NULL)
-		cJSON_AddItemToObject(JSON_OF(o), key, item);
-	else
+	/* The objects and arrays of a message pass the mark on. */
+	if (JSON_OF(o)->valueint == JSON_STATIC_KEYS &&
+	    (cJSON_IsObject(item) || cJSON_IsArray(item)))
+		item->valueint = JSON_STATIC_KEYS;
+	if (key == NULL)
 		cJSON_AddItemToArray(JSON_OF(o), item);
+	else if (JSON_OF(o)->valueint == JSON_STATIC_KEYS)
+		cJSON_AddItemToObjectCS(JSON_OF(o), key, item);
+	else
+		cJSON_AddItemToObject(JSON_OF(o), key, item);
 }
 
 void

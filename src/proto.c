@@ -205,7 +205,7 @@ enc_done(struct pogo_json *o, const struct pogo_msg *m)
 char *
 pogo_proto_encode(const struct pogo_msg *m, size_t *lenp)
 {
-	struct pogo_json *o = pogo_json_new_object();
+	struct pogo_json *o = pogo_json_new_message();
 	int channel = m->channel;
 
 	switch (m->type) {

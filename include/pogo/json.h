@@ -90,6 +90,12 @@ char *pogo_json_print_value(const struct pogo_json *v, size_t *lenp);
 /* A new, empty object to build (freed by pogo_json_print_line). */
 struct pogo_json *pogo_json_new_object(void);
 /*
+ * The same for a document whose keys, its own and those of the objects
+ * added to it, are constants that outlive it (string literals): they
+ * are borrowed, not copied (the wire protocol's messages).
+ */
+struct pogo_json *pogo_json_new_message(void);
+/*
  * Add a member to object o (or, with key NULL, an element to array o).
  * Strings are copied; pogo_json_add_string(o, k, NULL) adds null.
  */

@@ -324,3 +324,41 @@ TEST(long_line_prints_whole)
 	free(line);
 	free(big);
 }
+
+/*
+ * A message (constant keys, borrowed rather than copied, nested objects
+ * and arrays included) prints as the same document built with copies.
+ */
+static char *
+message_line(struct pogo_json *o, size_t *lenp)
+{
+	struct pogo_json *a, *in;
+
+	pogo_json_add_number(o, "channel", 1);
+	pogo_json_add_string(o, "command", "task_output");
+	a = pogo_json_add_array(o, "records");
+	in = pogo_json_add_object(a, NULL);
+	pogo_json_add_double(in, "ts", 1732525200.25);
+	pogo_json_add_bytes(in, "data", "a\0b", 3);
+	in = pogo_json_add_object(o, "task_data");
+	pogo_json_add_bool(in, "lock", true);
+	pogo_json_add_null(in, "rc");
+	return pogo_json_print_line(o, lenp);
+}
+
+TEST(message_keys_borrowed_print_the_same)
+{
+	char *a, *b;
+	size_t alen, blen;
+
+	a = message_line(pogo_json_new_object(), &alen);
+	b = message_line(pogo_json_new_message(), &blen);
+	ASSERT_STR_EQ(b, a);
+	ASSERT_EQ(blen, alen);
+	ASSERT_STR_EQ(b,
+	    "{\"channel\":1,\"command\":\"task_output\",\"records\":[{\"ts\":"
+	    "1732525200.25,\"data\":\"a\\u0000b\"}],\"task_data\":{\"lock\":"
+	    "true,\"rc\":null}}\n");
+	free(a);
+	free(b);
+}
