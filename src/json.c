@@ -224,37 +224,32 @@ pogo_json_event_summary(uint32_t hosts, uint32_t ok, uint32_t failed,
 static char *
 json_map(const char *s, size_t len, size_t *outlenp)
 {
+	const char *bs;
 	char *out = NULL;
-	size_t i = 0, o = 0;
+	size_t i = 0, o = 0, from = 0;
 
-	while (i < len) {
-		if (s[i] != '\\' || i + 1 >= len) {
-			if (out != NULL)
-				out[o++] = s[i];
-			i++;
-			continue;
-		}
+	while (i < len && (bs = memchr(s + i, '\\', len - i)) != NULL) {
+		i = (size_t)(bs - s);
 		if (len - i >= 6 && memcmp(s + i + 1, "u000", 4) == 0 &&
 		    (s[i + 5] == '0' || s[i + 5] == '1')) {
-			if (out == NULL) {
-				/* Each 6-byte escape becomes 12 bytes. */
+			/* Each 6-byte escape becomes 12 bytes. */
+			if (out == NULL)
 				out = xmalloc(len * 2 + 1);
-				memcpy(out, s, i);
-				o = i;
-			}
+			memcpy(out + o, s + from, i - from);
+			o += i - from;
 			memcpy(out + o, "\\u0001\\u000", 11);
 			out[o + 11] = s[i + 5] == '0' ? '1' : '2';
 			o += 12;
 			i += 6;
+			from = i;
 			continue;
 		}
-		if (out != NULL) {
-			out[o++] = s[i];
-			out[o++] = s[i + 1];
-		}
-		i += 2;
+		i += 2; /* the escaped character too */
 	}
-	*outlenp = o;
+	if (out == NULL)
+		return NULL;
+	memcpy(out + o, s + from, len - from);
+	*outlenp = o + len - from;
 	return out;
 }
 

@@ -362,3 +362,25 @@ TEST(message_keys_borrowed_print_the_same)
 	free(a);
 	free(b);
 }
+
+/*
+ * The escapes \u0000 and \u0001 are found with memchr: several in a
+ * line, first and last in a string, after an escaped backslash (left
+ * alone), and a line that ends in a backslash is no JSON.
+ */
+TEST(nul_escapes_found_anywhere)
+{
+	struct pogo_json *doc;
+	char *s;
+	size_t n;
+
+	s = doc_string(
+	    "{\"d\":\"\\u0000x\\\\\\\\u0001\\u0001\\\\u0000\\u0000\"}", "d",
+	    &n);
+	ASSERT_EQ(n, 1 + 1 + 1 + 6 + 1 + 1 + 5 + 1);
+	ASSERT_MEM_EQ(s, "\0x\\\\u0001\x01\\u0000\0", n);
+	free(s);
+	ASSERT_EQ(
+	    pogo_json_parse_object("{\"d\":\"x\\", 8, &doc), POGO_ERR_JSON);
+	ASSERT_NULL(doc);
+}
