@@ -567,15 +567,31 @@ store_hosts_write(struct pogo_store *st)
 }
 
 /* Before a read of host rows: the queued states go in first, so the read
- * sees them; if that fails, so does the transaction's commit. */
+ * sees them; if that fails, so does the transaction's commit.  Only in
+ * the open transaction of a store that works: rows queued for one that
+ * failed are dropped, never written in autocommit by a later read. */
 static void
 store_hosts_sync(struct pogo_store *st)
 {
 	int r;
 
-	if (st->nhrows > 0 && (r = store_hosts_write(st)) != 0 &&
-	    st->hosts_lost == 0)
+	if (st->nhrows > 0 && st->in_txn && st->broken == 0 &&
+	    (r = store_hosts_write(st)) != 0 && st->hosts_lost == 0)
 		st->hosts_lost = r;
+}
+
+/* A failed transaction: its queued rows go, and so do the per-job host
+ * counts, which it may have raised (read again from the database). */
+static void
+store_hosts_drop(struct pogo_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->nhrows; i++)
+		st->hslots[st->hrows[i].slot] = 0;
+	st->nhrows = 0;
+	for (i = 0; i < STORE_HOST_JOBS; i++)
+		st->hjobs[i].job = UINT64_MAX;
 }
 
 /* Commit the open transaction; the waiters so far become ready. */
@@ -583,19 +599,22 @@ static int
 store_commit(struct pogo_store *st)
 {
 	uint64_t t0, dt;
+	bool rows;
 	int r = 0;
 
 	if (st->in_txn) {
 		t0 = uv_hrtime();
 		r = st->hosts_lost;
 		st->hosts_lost = 0;
-		if (r != 0 || (r = store_hosts_write(st)) != 0 ||
-		    (r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
+		rows = r != 0 || (r = store_hosts_write(st)) != 0;
+		if (rows || (r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
 		    (r = store_step(st, S_COMMIT)) != 0) {
-			r = POGO_ERR_STORE;
 			log_error("store: commit failed: %s",
-			    st->fail_commits ? "refused for a test"
-			                     : sqlite3_errmsg(st->db));
+			    rows                ? "a host row could not be written"
+			    : st->fail_commits ? "refused for a test"
+			                       : sqlite3_errmsg(st->db));
+			r = POGO_ERR_STORE;
+			store_hosts_drop(st);
 			(void)store_step(st, S_ROLLBACK);
 			st->in_txn = false;
 			/*

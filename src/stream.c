@@ -18,13 +18,17 @@
  * buffered is kept in rerr and delivered once the session has nothing
  * left to give.
  *
- * pogo_stream_send() corks: its bytes are copied into out, and a prepare
+ * pogo_stream_send() corks: its bytes are copied into out, and an idle
  * handle (flush) hands out to the socket before the loop next polls, so
  * what is sent in one loop turn leaves in one write (and with TLS, in as
  * few records as the session makes of it).  A flush first tries the
  * socket directly (uv_try_write): a write the kernel takes whole needs no
  * request, no callback turn and no epoll change; what it does not take
- * goes out with uv_write.
+ * goes out with uv_write.  An idle handle, not a prepare handle: one
+ * started from inside a phase (a send made from the flush's own failure
+ * callback, or from another idle or prepare callback) runs only in the
+ * next turn, and while an idle handle is active libuv polls without
+ * waiting, so corked bytes never wait for an unrelated event.
  */
 #include "pogo/compat.h"
 
@@ -67,7 +71,7 @@ struct pogo_stream {
 		uv_pipe_t pipe;
 	} h;
 	uv_idle_t kick;     /* TLS only */
-	uv_prepare_t flush; /* active while out holds bytes */
+	uv_idle_t flush; /* active while out holds bytes */
 	struct pogo_tls_session *tls;
 	struct pogo_clock *clock;
 	struct pogo_clock_timer *hs_timer;
@@ -92,7 +96,7 @@ struct pogo_stream {
 
 static void stream_process(struct pogo_stream *s);
 static void stream_flush(struct pogo_stream *s);
-static void stream_flush_cb(uv_prepare_t *h);
+static void stream_flush_cb(uv_idle_t *h);
 static void stream_write_cb(uv_write_t *req, int status);
 
 struct pogo_stream *
@@ -107,7 +111,7 @@ pogo_stream_new(uv_loop_t *loop, enum pogo_stream_kind kind,
 		uv_tcp_init(loop, &s->h.tcp);
 	s->h.handle.data = s;
 	s->pending_tail = &s->pending;
-	uv_prepare_init(loop, &s->flush);
+	uv_idle_init(loop, &s->flush);
 	s->flush.data = s;
 	if (tls != NULL) {
 		if (clock == NULL)
@@ -298,6 +302,12 @@ stream_send_pending(struct pogo_stream *s)
 		if ((r = stream_tls_write(s, w, w->data, w->len)) != 0) {
 			if (w->cb != NULL)
 				w->cb(s, r, w->arg);
+			else if (s->werr == 0) {
+				/* A corked send's: told from the flush handle. */
+				s->werr = r;
+				uv_idle_start(&s->flush, stream_flush_cb);
+			}
+			free(w->own);
 			free(w);
 		}
 	}
@@ -347,7 +357,7 @@ stream_process(struct pogo_stream *s)
 		    pogo_tls_session_peer_name(s->tls));
 		stream_send_pending(s);
 		if (s->outlen > 0)
-			uv_prepare_start(&s->flush, stream_flush_cb);
+			uv_idle_start(&s->flush, stream_flush_cb);
 	}
 	while (s->reading && !s->closing && !s->failed) {
 		n = pogo_tls_session_read(s->tls, s->pbuf, STREAM_PLAIN_SIZE);
@@ -533,7 +543,7 @@ pogo_stream_send(struct pogo_stream *s, const char *data, size_t len)
 	}
 	memcpy(s->out + s->outlen, data, len);
 	if (s->outlen == 0)
-		uv_prepare_start(&s->flush, stream_flush_cb);
+		uv_idle_start(&s->flush, stream_flush_cb);
 	s->outlen += len;
 	return 0;
 }
@@ -549,7 +559,7 @@ stream_flush(struct pogo_stream *s)
 	size_t len = s->outlen;
 	int r;
 
-	uv_prepare_stop(&s->flush);
+	uv_idle_stop(&s->flush);
 	if (len == 0)
 		return;
 	s->outlen = 0;
@@ -572,19 +582,19 @@ stream_flush(struct pogo_stream *s)
 	if (r != 0 && s->werr == 0) {
 		s->werr = r;
 		if (!s->closing)
-			uv_prepare_start(&s->flush, stream_flush_cb);
+			uv_idle_start(&s->flush, stream_flush_cb);
 	}
 }
 
 static void
-stream_flush_cb(uv_prepare_t *h)
+stream_flush_cb(uv_idle_t *h)
 {
 	struct pogo_stream *s = h->data;
 	int r;
 
 	stream_flush(s);
 	if ((r = s->werr) != 0) {
-		uv_prepare_stop(&s->flush);
+		uv_idle_stop(&s->flush);
 		stream_write_failed(s, r);
 	}
 }

@@ -2078,3 +2078,117 @@ TEST(a_host_changed_in_one_transaction_is_written_once)
 	ASSERT_EQ(hc.state[0], POGO_HOST_FAILED);
 	fx_close(&fx);
 }
+
+/*
+ * A queued host row that failed to be written before a read
+ * (hosts_lost) fails the commit; the rows queued after it must not reach
+ * the database afterwards, yet a read of the broken store writes them
+ * outside any transaction.
+ */
+static void
+commit_status_cb(struct pogo_store *st, int status, void *arg)
+{
+	*(int *)arg = status != 0 ? status : 1;
+}
+
+TEST(rows_of_a_failed_transaction_are_not_written_later)
+{
+	struct fixture fx;
+	struct pogo_store_host h = { .exitstatus = -1 };
+	struct hcollect hc;
+	uint32_t n[POGO_HOST_NSTATES];
+	uint64_t job;
+	sqlite3 *db;
+	char p[512], *err = NULL;
+	int done = 0, i;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &job));
+	insert_job(fx.st, job, "true");
+	fx_commit(&fx);
+	/* A database fault: an UPDATE of host 0 to state 5 is refused. */
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	if (sqlite3_exec(db,
+	        "CREATE TRIGGER fault BEFORE UPDATE ON hosts WHEN new.idx = 0"
+	        " AND new.state = 5 BEGIN SELECT RAISE(ABORT, 'fault'); END",
+	        NULL, NULL, &err) != SQLITE_OK)
+		harness_fail(__FILE__, __LINE__, "trigger: %s", err);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+
+	h.idx = 0;
+	h.state = 5;
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	/* the read writes host 0 first: refused (hosts_lost) */
+	ASSERT_OK(pogo_store_host_counts(fx.st, job, n, POGO_HOST_NSTATES));
+	/* host 1 queued in the same, doomed, transaction */
+	h.idx = 1;
+	h.state = POGO_HOST_RUNNING;
+	h.task_id = "rolled-back-task";
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	pogo_store_after_commit(fx.st, commit_status_cb, &done);
+	for (i = 0; i < 100 && done == 0; i++)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	fprintf(stderr, "commit status %d\n", done);
+	/* The store is broken; a status read comes in. */
+	memset(&hc, 0, sizeof(hc));
+	(void)pogo_store_hosts(fx.st, job, 0, 3, hcollect_cb, &hc);
+	fx_close(&fx);
+
+	/* What is durable: host 1 must still be as committed (waiting). */
+	fx_open(&fx, NULL);
+	memset(&hc, 0, sizeof(hc));
+	ASSERT_OK(pogo_store_hosts(fx.st, job, 1, 1, hcollect_cb, &hc));
+	fprintf(stderr, "after reopening, host 1 state %d task %s\n",
+	    hc.state[0], hc.task[0]);
+	ASSERT_EQ(hc.state[0], POGO_HOST_WAITING);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/*
+ * With host rows deferred, a transaction can begin with a read
+ * (store_host_exists' SELECT) and take the write lock only at its
+ * commit; a write by another connection in between (the checkpoint
+ * connection's restart write, store_ckpt_work) then makes the commit's
+ * UPDATE fail with SQLITE_BUSY_SNAPSHOT, and the store breaks.
+ */
+TEST(another_writer_between_a_host_change_and_its_commit)
+{
+	struct fixture fx;
+	struct pogo_store_host h = { .exitstatus = -1 };
+	uint64_t job;
+	sqlite3 *db;
+	char p[512], *err = NULL;
+	int done = 0, i, rc;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_next_job(fx.st, &job));
+	insert_job(fx.st, job, "true");
+	fx_commit(&fx);
+
+	h.idx = 0;
+	h.state = POGO_HOST_READY;
+	h.task_id = "t-1";
+	ASSERT_OK(pogo_store_host_set(fx.st, job, &h));
+	/* Another connection's write, as the checkpoint thread's. */
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	rc = sqlite3_exec(db,
+	    "BEGIN IMMEDIATE; UPDATE counters SET value = value"
+	    " WHERE name = 'next_job'; COMMIT",
+	    NULL, NULL, &err);
+	fprintf(stderr, "other writer: %d %s\n", rc,
+	    err != NULL ? err : "");
+	sqlite3_free(err);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+	pogo_store_after_commit(fx.st, commit_status_cb, &done);
+	for (i = 0; i < 100 && done == 0; i++)
+		uv_run(&fx.loop, UV_RUN_ONCE);
+	fprintf(stderr, "the store's commit: %d (1 = ok)\n", done);
+	ASSERT_EQ(done, 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
