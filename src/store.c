@@ -610,9 +610,9 @@ store_commit(struct pogo_store *st)
 		if (rows || (r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
 		    (r = store_step(st, S_COMMIT)) != 0) {
 			log_error("store: commit failed: %s",
-			    rows                ? "a host row could not be written"
-			    : st->fail_commits ? "refused for a test"
-			                       : sqlite3_errmsg(st->db));
+			    rows ? "a host row could not be written"
+			        : st->fail_commits ? "refused for a test"
+			                           : sqlite3_errmsg(st->db));
 			r = POGO_ERR_STORE;
 			store_hosts_drop(st);
 			(void)store_step(st, S_ROLLBACK);

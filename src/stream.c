@@ -70,7 +70,7 @@ struct pogo_stream {
 		uv_tcp_t tcp;
 		uv_pipe_t pipe;
 	} h;
-	uv_idle_t kick;     /* TLS only */
+	uv_idle_t kick;  /* TLS only */
 	uv_idle_t flush; /* active while out holds bytes */
 	struct pogo_tls_session *tls;
 	struct pogo_clock *clock;

@@ -2180,8 +2180,7 @@ TEST(another_writer_between_a_host_change_and_its_commit)
 	    "BEGIN IMMEDIATE; UPDATE counters SET value = value"
 	    " WHERE name = 'next_job'; COMMIT",
 	    NULL, NULL, &err);
-	fprintf(stderr, "other writer: %d %s\n", rc,
-	    err != NULL ? err : "");
+	fprintf(stderr, "other writer: %d %s\n", rc, err != NULL ? err : "");
 	sqlite3_free(err);
 	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
 	pogo_store_after_commit(fx.st, commit_status_cb, &done);

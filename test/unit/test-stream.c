@@ -893,9 +893,10 @@ TEST(a_send_from_a_flush_failure_leaves_before_the_loop_sleeps)
 	t0 = uv_hrtime();
 	for (i = 0; i < 5 && x.at_timer == -2; i++)
 		uv_run(&loop, UV_RUN_ONCE);
-	fprintf(stderr, "A failed with %d; after %llu ms the timer "
-	    "found B's line: %s\n", x.a.err,
-	    (unsigned long long)((uv_hrtime() - t0) / 1000000),
+	fprintf(stderr,
+	    "A failed with %d; after %llu ms the timer "
+	    "found B's line: %s\n",
+	    x.a.err, (unsigned long long)((uv_hrtime() - t0) / 1000000),
 	    x.at_timer == 5 ? "yes" : "no (not written while the loop slept)");
 	ASSERT_EQ(x.a.err, UV_EPIPE);
 	ASSERT_EQ(x.at_timer, 5);
