@@ -8,6 +8,8 @@
  */
 #include "pogo/compat.h"
 
+#include <signal.h>
+
 #include "harness.h"
 #include "pogo/str.h"
 
@@ -90,6 +92,12 @@ main(int argc, char **argv)
 	int jr;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/*
+	 * As every pogo process that holds connections (proc.c, follow.c): a
+	 * write to a peer that went away is an error (EPIPE), not the end of
+	 * the process.  Local tasks get the default back at their spawn.
+	 */
+	signal(SIGPIPE, SIG_IGN);
 	for (t = harness_head; t != NULL; t = t->next) {
 		if (!harness_selected(t->name, argc, argv))
 			continue;
