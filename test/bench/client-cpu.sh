@@ -19,7 +19,8 @@
 # CLIENTCPU_KEEP=DIR keeps the callgrind profiles there, as
 # DIR/callgrind.BUILD.HOSTS for callgrind_annotate, and strace's tables
 # as DIR/strace.BUILD.HOSTS; BUILD is 1 or 2;
-# CLIENTCPU_STRACE=1 adds system calls per host, from strace -f -c)
+# CLIENTCPU_STRACE=1 adds system calls per host, from strace -f -c;
+# CLIENTCPU_PERF=1 keeps a perf record of a run as DIR/perf.BUILD.data)
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_root "${1:-build/pogo}"
@@ -57,25 +58,29 @@ for r in $(seq 1 "$ROUNDS"); do
 		cg_wait "$CG_CLIENT" 0
 		cg_wait "$CG_SSHD" 1
 		c0=$(cg_usec "$CG_CLIENT")
+		u0=$(cg_stat "$CG_CLIENT" user_usec)
 		ok=$(one "$b" "$T/hosts")
 		cg_wait "$CG_CLIENT" 0
 		c1=$(cg_usec "$CG_CLIENT")
-		echo "$r $b $ok $c0 $c1" | awk -v n="$NHOSTS" \
-		    '{ printf "%s %s %s %.3f\n", $1, $2, $3, ($5 - $4) / 1000 / n }' |
+		u1=$(cg_stat "$CG_CLIENT" user_usec)
+		echo "$r $b $ok $c0 $c1 $u0 $u1" | awk -v n="$NHOSTS" \
+		    '{ printf "%s %s %s %.3f %.3f\n", $1, $2, $3,
+		        ($5 - $4) / 1000 / n, ($7 - $6) / 1000 / n }' |
 		    tee -a "$T/results"
 	done
 done
 echo "client-cpu: load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| build | client CPU per host (median) | min | max | rounds | hosts that failed |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: |"
+echo "| build | client CPU per host (median) | min | max | of it in user space (median) | rounds | hosts that failed |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
 for b in $POGOS; do
 	m=$(awk -v b="$b" '$2 == b { print $4 }' "$T/results" | median)
-	awk -v b="$b" -v m="$m" -v n="$NHOSTS" '$2 == b {
+	mu=$(awk -v b="$b" '$2 == b { print $5 }' "$T/results" | median)
+	awk -v b="$b" -v m="$m" -v mu="$mu" -v n="$NHOSTS" '$2 == b {
 	    if (min == "" || $4 < min) min = $4; if ($4 > max) max = $4
 	    k++; f += n - $3 }
-	    END { printf "| %s | %.3f ms | %.3f ms | %.3f ms | %d | %d |\n",
-	        b, m, min, max, k, f }' "$T/results"
+	    END { printf "| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %d | %d |\n",
+	        b, m, min, max, mu, k, f }' "$T/results"
 done
 
 awk -v n="$NHOSTS" '$3 != n { bad = 1 } END { exit bad }' "$T/results" ||
@@ -142,12 +147,30 @@ strace_table() {
 	done
 }
 
+# With CLIENTCPU_PERF=1 and CLIENTCPU_KEEP=DIR: perf record of a run over
+# every host, kernel included, as DIR/perf.BUILD.data for perf report.
+perf_runs() {
+	[ -n "${CLIENTCPU_KEEP:-}" ] || fail "CLIENTCPU_PERF=1 needs CLIENTCPU_KEEP"
+	mkdir -p "$CLIENTCPU_KEEP" || fail "cannot make $CLIENTCPU_KEEP"
+	k=0
+	for b in $POGOS; do
+		k=$((k + 1))
+		ok=$(one "$b" "$T/hosts" perf record -q -F 4999 \
+		    -o "$CLIENTCPU_KEEP/perf.$k.data" --)
+		[ "$ok" = "$NHOSTS" ] || fail "$b under perf: $ok of $NHOSTS hosts"
+	done
+}
+
 head -n 20 "$T/hosts" >"$T/hosts20"
 head -n 120 "$T/hosts" >"$T/hosts120"
 if [ "${CLIENTCPU_CALLGRIND:-0}" = 1 ]; then
 	command -v valgrind >/dev/null ||
 	    skip "no valgrind for CLIENTCPU_CALLGRIND=1"
 	callgrind_table
+fi
+if [ "${CLIENTCPU_PERF:-0}" = 1 ]; then
+	command -v perf >/dev/null || skip "no perf for CLIENTCPU_PERF=1"
+	perf_runs
 fi
 if [ "${CLIENTCPU_STRACE:-0}" = 1 ]; then
 	command -v strace >/dev/null || skip "no strace for CLIENTCPU_STRACE=1"

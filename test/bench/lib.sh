@@ -22,6 +22,7 @@
 #   cg_wait DIR N           wait (at most 20 s) until at most N processes
 #                           are in DIR
 #   cg_usec DIR             its cpu.stat usage_usec
+#   cg_stat DIR KEY         its cpu.stat KEY (user_usec, system_usec)
 #   bench_sshd CG LEVEL     start_sshd, then the same sshd again inside the
 #                           cgroup CG, logging at LEVEL
 #   bench_ssh_config        $T/ssh_config, shared by every client: port,
@@ -86,6 +87,7 @@ cg_wait() {
 }
 
 cg_usec() { sed -n 's/^usage_usec //p' "$1/cpu.stat"; }
+cg_stat() { sed -n "s/^$2 //p" "$1/cpu.stat"; }
 
 bench_sshd() {
 	start_sshd
