@@ -93,6 +93,35 @@ if [ $# -ge 2 ]; then
 	    awk '{ printf "\nsecond / first, same round (median of the rounds): %.3f\n", $1 }'
 fi
 
+# runs_20_120 K BIN NAME WRAPPER...: pogo one BIN over 20 and over 120
+# hosts under WRAPPER, in which @OUT@ stands for $T/NAME.N (N the number
+# of hosts); the file is copied to $CLIENTCPU_KEEP/NAME.K.N when that is
+# set.  A run in which a host failed fails the script.
+runs_20_120() {
+	rk=$1
+	rb=$2
+	rname=$3
+	shift 3
+	for n in 20 120; do
+		rf="$T/$rname.$n"
+		for a; do
+			set -- "$@" "$(printf '%s' "$a" | sed "s|@OUT@|$rf|g")"
+			shift
+		done
+		ok=$(one "$rb" "$T/hosts$n" "$@")
+		[ "$ok" = "$n" ] || fail "$rb under $1: $ok of $n hosts"
+		if [ -n "${CLIENTCPU_KEEP:-}" ]; then
+			mkdir -p "$CLIENTCPU_KEEP" &&
+			    cp "$rf" "$CLIENTCPU_KEEP/$rname.$rk.$n"
+		fi
+		# the placeholder again for the next run
+		for a; do
+			set -- "$@" "$(printf '%s' "$a" | sed "s|$rf|@OUT@|g")"
+			shift
+		done
+	done
+}
+
 callgrind_table() {
 	echo
 	echo "| build | user-space instructions per host (callgrind) |"
@@ -100,15 +129,10 @@ callgrind_table() {
 	k=0
 	for b in $POGOS; do
 		k=$((k + 1))
+		runs_20_120 "$k" "$b" callgrind valgrind --tool=callgrind \
+		    --callgrind-out-file=@OUT@
 		for n in 20 120; do
-			ok=$(one "$b" "$T/hosts$n" valgrind --tool=callgrind \
-			    --callgrind-out-file="$T/cg.$n")
-			[ "$ok" = "$n" ] || fail "$b under callgrind: $ok of $n hosts"
-			sed -n 's/.*I *refs: *//p' "$T/err" | tr -d , >"$T/ir.$n"
-			if [ -n "${CLIENTCPU_KEEP:-}" ]; then
-				mkdir -p "$CLIENTCPU_KEEP" &&
-				    cp "$T/cg.$n" "$CLIENTCPU_KEEP/callgrind.$k.$n"
-			fi
+			awk '/^summary:/ { print $2 }' "$T/callgrind.$n" >"$T/ir.$n"
 		done
 		echo "$b $(cat "$T/ir.20") $(cat "$T/ir.120")" |
 		    awk '{ printf "| %s | %.0f |\n", $1, ($3 - $2) / 100 }'
@@ -125,20 +149,13 @@ strace_table() {
 	k=0
 	for b in $POGOS; do
 		k=$((k + 1))
-		for n in 20 120; do
-			ok=$(one "$b" "$T/hosts$n" strace -f -c -o "$T/st.$n")
-			[ "$ok" = "$n" ] || fail "$b under strace: $ok of $n hosts"
-			if [ -n "${CLIENTCPU_KEEP:-}" ]; then
-				mkdir -p "$CLIENTCPU_KEEP" &&
-				    cp "$T/st.$n" "$CLIENTCPU_KEEP/strace.$k.$n"
-			fi
-		done
+		runs_20_120 "$k" "$b" strace strace -f -c -o @OUT@
 		for n in 20 120; do
 			# (calls are the 4th column, with or without an errors one)
 			awk '$NF == "total" { t = $4 } { c[$NF] = $4 }
 			    END { printf "%d %d %d %d %d %d\n", t, c["epoll_ctl"],
 			        c["write"], c["writev"], c["read"], c["epoll_wait"] }' \
-			    "$T/st.$n" >"$T/sc.$n"
+			    "$T/strace.$n" >"$T/sc.$n"
 		done
 		paste -d' ' "$T/sc.20" "$T/sc.120" | awk -v b="$b" '{
 		    printf "| %s |", b
