@@ -2,10 +2,13 @@
 # pogo's client CPU per SSH host (issue 8), for one build or two side by
 # side: `pogo one` runs `true` on N loopback hosts at fan-out F (W1 of
 # fanout.sh) against one throwaway sshd, with fanout.sh's ssh_config
-# (KEX curve25519-sha256, ed25519 keys, chacha20-poly1305).
+# (KEX curve25519-sha256, ed25519 user key, a stock sshd's host keys:
+# pogo picks ECDSA P-256; chacha20-poly1305).
 # Two figures per build:
 #   - client CPU per host: the client cgroup's usage_usec over the run
-#     (the whole process tree, kernel time included), divided by N;
+#     (the whole process tree, kernel time included), divided by N, with
+#     its user-space part (user_usec) and sshd's CPU per host over the
+#     same run (sshd's cgroup);
 #     CLIENTCPU_ROUNDS rounds, the builds' order rotated per round;
 #     median, minimum and maximum, and for a second build the median
 #     of its per-round ratio to the first (the load of a shared machine
@@ -20,7 +23,9 @@
 # DIR/callgrind.BUILD.HOSTS for callgrind_annotate, and strace's tables
 # as DIR/strace.BUILD.HOSTS; BUILD is 1 or 2;
 # CLIENTCPU_STRACE=1 adds system calls per host, from strace -f -c;
-# CLIENTCPU_PERF=1 keeps a perf record of a run as DIR/perf.BUILD.data)
+# CLIENTCPU_PERF=1 keeps a perf record of a run as DIR/perf.BUILD.data,
+# recorded with CLIENTCPU_PERF_OPTS (-F 4999; --call-graph dwarf for
+# callers))
 set -u
 . "$(dirname "$0")/lib.sh"
 bench_root "${1:-build/pogo}"
@@ -59,28 +64,33 @@ for r in $(seq 1 "$ROUNDS"); do
 		cg_wait "$CG_SSHD" 1
 		c0=$(cg_usec "$CG_CLIENT")
 		u0=$(cg_stat "$CG_CLIENT" user_usec)
+		s0=$(cg_usec "$CG_SSHD")
 		ok=$(one "$b" "$T/hosts")
 		cg_wait "$CG_CLIENT" 0
+		cg_wait "$CG_SSHD" 1
 		c1=$(cg_usec "$CG_CLIENT")
 		u1=$(cg_stat "$CG_CLIENT" user_usec)
-		echo "$r $b $ok $c0 $c1 $u0 $u1" | awk -v n="$NHOSTS" \
-		    '{ printf "%s %s %s %.3f %.3f\n", $1, $2, $3,
-		        ($5 - $4) / 1000 / n, ($7 - $6) / 1000 / n }' |
+		s1=$(cg_usec "$CG_SSHD")
+		echo "$r $b $ok $c0 $c1 $u0 $u1 $s0 $s1" | awk -v n="$NHOSTS" \
+		    '{ printf "%s %s %s %.3f %.3f %.3f\n", $1, $2, $3,
+		        ($5 - $4) / 1000 / n, ($7 - $6) / 1000 / n,
+		        ($9 - $8) / 1000 / n }' |
 		    tee -a "$T/results"
 	done
 done
 echo "client-cpu: load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| build | client CPU per host (median) | min | max | of it in user space (median) | rounds | hosts that failed |"
-echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+echo "| build | client CPU per host (median) | min | max | of it in user space (median) | sshd CPU per host (median) | rounds | hosts that failed |"
+echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
 for b in $POGOS; do
 	m=$(awk -v b="$b" '$2 == b { print $4 }' "$T/results" | median)
 	mu=$(awk -v b="$b" '$2 == b { print $5 }' "$T/results" | median)
-	awk -v b="$b" -v m="$m" -v mu="$mu" -v n="$NHOSTS" '$2 == b {
+	ms=$(awk -v b="$b" '$2 == b { print $6 }' "$T/results" | median)
+	awk -v b="$b" -v m="$m" -v mu="$mu" -v ms="$ms" -v n="$NHOSTS" '$2 == b {
 	    if (min == "" || $4 < min) min = $4; if ($4 > max) max = $4
 	    k++; f += n - $3 }
-	    END { printf "| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %d | %d |\n",
-	        b, m, min, max, mu, k, f }' "$T/results"
+	    END { printf "| %s | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %.3f ms | %d | %d |\n",
+	        b, m, min, max, mu, ms, k, f }' "$T/results"
 done
 
 awk -v n="$NHOSTS" '$3 != n { bad = 1 } END { exit bad }' "$T/results" ||
@@ -172,7 +182,9 @@ perf_runs() {
 	k=0
 	for b in $POGOS; do
 		k=$((k + 1))
-		ok=$(one "$b" "$T/hosts" perf record -q -F 4999 \
+		# shellcheck disable=SC2086 # (options, split on purpose)
+		ok=$(one "$b" "$T/hosts" perf record -q \
+		    ${CLIENTCPU_PERF_OPTS:--F 4999} \
 		    -o "$CLIENTCPU_KEEP/perf.$k.data" --)
 		[ "$ok" = "$NHOSTS" ] || fail "$b under perf: $ok of $NHOSTS hosts"
 	done

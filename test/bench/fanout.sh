@@ -8,7 +8,10 @@
 # Fairness: every tool reads the same ssh_config ($T/ssh_config, given with
 # -F, so no system-wide or per-user OpenSSH client file applies) and it pins
 # the key exchange to curve25519-sha256; the KEX each tool negotiated is
-# read from the server's log.  pogo runs with --max-handshakes equal to the
+# read from the server's log.  The sshd holds a stock sshd's host keys
+# (rsa, ecdsa, ed25519): OpenSSH's ssh picks Ed25519, pogo ECDSA P-256
+# (cheaper for sshd, whose Ed25519 signing is OpenSSH's own reference
+# code); the server's log names each tool's.  pogo runs with --max-handshakes equal to the
 # fan-out, and with --connect-timeout 300: OpenSSH's ConnectTimeout (unset
 # here) does not bound the handshake, pogo's bounds it from connect to the
 # end of authentication.  Each round runs every workload with every tool, the tools'
@@ -33,7 +36,8 @@ for t in pdsh clush parallel-ssh python3; do
 	command -v $t >/dev/null || skip "no $t (third_party/deps.sh installs it)"
 done
 bench_cgroups sshd client
-# sshd at DEBUG1: its "kex: algorithm:" lines.
+# sshd at DEBUG1: its "kex: algorithm:" and "kex: host key algorithm:"
+# lines.
 bench_sshd "$CG_SSHD" DEBUG1
 bench_ssh_config
 bench_hosts "$NHOSTS"
@@ -121,8 +125,10 @@ run() {
 	s1=$(cg_usec "$CG_SSHD")
 	[ -z "$spid" ] || wait "$spid"
 	tail -c +$((log0 + 1)) "$T/sshd.log" |
-	    sed -n 's/.*kex: algorithm: \([^ ]*\).*/\1/p' | sort | uniq -c |
-	    awk -v t=$tool '{ print t, $2, $1 }' >>"$T/kex"
+	    sed -n 's/.*kex: algorithm: \([^ ]*\).*/KEX \1/p
+	        s/.*kex: host key algorithm: \([^ ]*\).*/host-key \1/p' |
+	    sort | uniq -c |
+	    awk -v t=$tool '{ print t, $2, $3, $1 }' >>"$T/kex"
 	echo "$w $tool $f $t0 $t1 $c0 $c1 $s0 $s1 $fails $(cat "$T/pss") $r" |
 	    awk '{ printf "%s %s %s %.3f %.1f %.1f %d %d %d %d\n", $1, $2, $3,
 	        $5 - $4, ($7 - $6) / 1000, ($9 - $8) / 1000, $10, $11, $12, $13 }' \
@@ -194,8 +200,9 @@ for w in W1 W2 W3; do
 	echo "$l"
 done
 echo
-echo "Key exchanges in the server's log, per tool (all rounds):"
-awk '{ n[$1 " " $2] += $3 } END { for (k in n) print "  " k ": " n[k] }' \
+echo "Key exchanges and host key algorithms in the server's log, per tool" \
+    "(all rounds):"
+awk '{ n[$1 " " $2 " " $3] += $4 } END { for (k in n) print "  " k ": " n[k] }' \
     "$T/kex" | sort
 echo "(medians of $RUNS rounds; CPU from the cgroups' usage_usec; PSS: the"
 echo " peak sum over every process of the client's cgroup during W3, per"

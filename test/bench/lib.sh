@@ -95,6 +95,14 @@ bench_sshd() {
 	# the harness's costly DEBUG3).
 	stop_sshd
 	sed -i "s/^LogLevel .*/LogLevel $2/" "$T/sshd_config"
+	# The host keys of a stock sshd (ssh-keygen -A: rsa, ecdsa and
+	# ed25519; each client picks by its own preference, named in the
+	# server's log); BENCH_HOSTKEYS="" leaves ed25519 alone.
+	for bt in ${BENCH_HOSTKEYS-ecdsa rsa}; do
+		ssh-keygen -q -t "$bt" -N '' -f "$T/host_$bt" </dev/null ||
+		    fail "ssh-keygen -t $bt"
+		echo "HostKey $T/host_$bt" >>"$T/sshd_config"
+	done
 	: >"$T/sshd.log"
 	# (ip netns exec mounts a /sys of its own: join the cgroup before it.)
 	sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$1" \
@@ -124,6 +132,8 @@ Host *
     BatchMode yes
     LogLevel ERROR
 EOC
+	[ -z "${BENCH_SSH_EXTRA:-}" ] ||
+	    printf '    %s\n' "$BENCH_SSH_EXTRA" >>"$T/ssh_config"
 }
 
 bench_hosts() {

@@ -3,7 +3,9 @@
 # pogo one, against one throwaway sshd (in a network namespace, every
 # 127.x.y.z a host) that runs in a cgroup v2 of its own.
 # Every client reads the same ssh_config (-F: port, user, ed25519 key,
-# KEX curve25519-sha256; the host key is ed25519, the cipher
+# KEX curve25519-sha256; a stock sshd's host keys (rsa, ecdsa, ed25519:
+# ssh picks Ed25519, pogo ECDSA P-256; BENCH_HOSTKEYS="" leaves Ed25519
+# alone), the cipher
 # chacha20-poly1305 for both).  Sessions run one at a time, in batches of
 # SSHDCOST_N (25) per variant; each round runs one batch of every variant,
 # the order rotated by one per round; SSHDCOST_ROUNDS (8) rounds.  A

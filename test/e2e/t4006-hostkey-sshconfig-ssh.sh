@@ -5,8 +5,9 @@
 # changed keys, off proceeds without touching the file; with --password a
 # refused host never sees the password.  pogo reads the known-hosts file
 # once and checks each host from memory: hashed and comma-list entries,
-# a host known by its ECDSA key (asked for that type first), and many new
-# hosts recorded once each in one run.
+# a host known by its ECDSA key (asked for that type first), an unknown
+# host asked for ECDSA P-256 first unless ssh_config says otherwise, and
+# many new hosts recorded once each in one run.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 SSHD_PASSWORD=yes
@@ -100,6 +101,26 @@ printf '[127.0.3.5]:%s,[127.0.3.6]:%s %s\n' "$SSHD_PORT" "$SSHD_PORT" "$ed" >>"$
 in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh3" \
     --host-key-check strict --targets '127.0.3.[2-6]' --run-command true \
     >"$T/out" 2>"$T/err" || fail "hashed, lists: $(cat "$T/out" "$T/err")"
+# A host not on record is asked for ECDSA P-256 first (issue 8: OpenSSH's
+# sshd signs Ed25519 with its own slow reference code), as the server's
+# log says; a HostKeyAlgorithms line in the user's ssh_config wins.
+rm -f "$T/kh5"
+n0=$(grep -c 'kex: host key algorithm: ecdsa-sha2-nistp256' "$T/sshd.log")
+in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh5" \
+    --targets 127.0.5.1 --run-command true >"$T/out" 2>"$T/err" ||
+    fail "ECDSA first: $(cat "$T/out" "$T/err")"
+expect_eq "ECDSA negotiated" \
+    "$(grep -c 'kex: host key algorithm: ecdsa-sha2-nistp256' "$T/sshd.log")" \
+    $((n0 + 1))
+expect_eq "ECDSA recorded" "$(cut -d' ' -f2 "$T/kh5")" ecdsa-sha2-nistp256
+cp "$HOME/.ssh/config" "$T/config.orig"
+echo "    HostKeyAlgorithms ssh-ed25519" >>"$HOME/.ssh/config"
+in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh5" \
+    --targets 127.0.5.2 --run-command true >"$T/out" 2>"$T/err" ||
+    fail "HostKeyAlgorithms: $(cat "$T/out" "$T/err")"
+expect_eq "HostKeyAlgorithms recorded" \
+    "$(grep '^\[127.0.5.2\]' "$T/kh5" | cut -d' ' -f2)" ssh-ed25519
+cp "$T/config.orig" "$HOME/.ssh/config"
 # Many new hosts in one run: each recorded once; then all known.
 rm -f "$T/kh4"
 in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh4" \
