@@ -262,9 +262,9 @@ struct ssh_task {
  * whose known_hosts entries name other types is asked for those first
  * (ssh_kh_hostkeys); a HostKeyAlgorithms line in ssh_config wins.
  */
-#define POGO_SSH_HOSTKEYS \
+#define POGO_SSH_HOSTKEYS                                      \
 	"ecdsa-sha2-nistp256,ssh-ed25519,ecdsa-sha2-nistp384," \
-	"ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com," \
+	"ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,"      \
 	"sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256"
 
 static void ssh_step(struct ssh_task *st);
