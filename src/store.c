@@ -111,6 +111,14 @@ static const char *const store_migrations[] = {
 	"  REFERENCES jobs (job) ON DELETE CASCADE,"
 	"  idx INTEGER NOT NULL, ref TEXT NOT NULL, hosts TEXT,"
 	"  failure TEXT, PRIMARY KEY (job, idx)) WITHOUT ROWID;",
+	/* 4 -> 5: the per-state host counts leave the database: the store
+	 * counts a job's hosts itself, from its rows read once (issue 8:
+	 * the triggers cost 12,700 instructions per change of a host's
+	 * state, and one more statement per host inserted). */
+	"DROP TRIGGER hosts_count_insert;"
+	"DROP TRIGGER hosts_count_update;"
+	"DROP TRIGGER hosts_count_delete;"
+	"DROP TABLE host_counts;",
 };
 
 #define STORE_JOB_COLUMNS                                                   \
@@ -145,11 +153,10 @@ enum store_stmt {
 	S_RANGES,
 	S_HOSTS,
 	S_HOSTS_BY_NAME,
-	S_HOST_COUNTS,
 	S_HOST_FIND,
 	S_LOG,
 	S_LOG_LENGTH,
-	S_HOST_ROWS,
+	S_HOST_STATES,
 	S_OUTPUT,
 	S_COUNTERS,
 	S_LIST,
@@ -207,7 +214,6 @@ static const char *const store_sql[S_NSTMT] = {
 	                    " worker_instance FROM hosts INDEXED BY"
 	                    " hosts_job_name WHERE job = ?1 AND (?2 < 0 OR"
 	                    " state = ?2) ORDER BY name LIMIT ?4 OFFSET ?3",
-	[S_HOST_COUNTS] = "SELECT state, n FROM host_counts WHERE job = ?1",
 	[S_HOST_FIND] = "SELECT idx FROM hosts WHERE name = ?2 AND job = ?1",
 	[S_LOG] = "SELECT l.idx, l.time, l.host, h.name, l.state, l.message,"
 	          " l.exitstatus, l.run, l.output FROM log l LEFT JOIN hosts h"
@@ -216,9 +222,8 @@ static const char *const store_sql[S_NSTMT] = {
 	/* One index lookup: entries are numbered 0, 1, ... */
 	[S_LOG_LENGTH] = "SELECT coalesce(max(idx) + 1, 0) FROM log"
 	                 " WHERE job = ?1",
-	/* One index lookup: hosts are numbered 0, 1, ... */
-	[S_HOST_ROWS] = "SELECT coalesce(max(idx) + 1, 0) FROM hosts"
-	                " WHERE job = ?1",
+	[S_HOST_STATES] = "SELECT idx, state FROM hosts WHERE job = ?1"
+	                  " ORDER BY idx",
 	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data, eol FROM output"
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
@@ -274,8 +279,24 @@ struct store_hostrow {
 /* pogo_store_output_forget() deletes at most this many records one by
  * one, more with one range delete. */
 #define STORE_FORGET_ONE 16
-/* Jobs whose number of host rows is remembered (direct-mapped). */
-#define STORE_HOST_JOBS 64
+/* Host states the store counts (enum pogo_host_state is smaller); a
+ * row's state in struct store_hjob, or STORE_NOROW for no row. */
+#define STORE_NSTATES 32
+#define STORE_NOROW 0xff
+
+/*
+ * A job's hosts as the store counts them: each row's latest state (queued
+ * or written) and the number of rows in each state.  Read from the rows
+ * once (or made by the job's insert), then kept by the calls that insert
+ * and change rows, which are never deleted but with their job.
+ */
+struct store_hjob {
+	uint64_t job;
+	uint32_t nrows; /* rows 0 .. nrows - 1 */
+	uint32_t cap;
+	uint8_t *state;
+	uint32_t n[STORE_NSTATES];
+};
 
 /* A buffered output record. */
 struct store_out {
@@ -309,10 +330,9 @@ struct pogo_store {
 	uint32_t *hslots; /* (job, idx) hash -> index in hrows + 1; 0: free */
 	/* Queued rows that failed before the commit: it fails. */
 	int hosts_lost;
-	struct {
-		uint64_t job; /* UINT64_MAX: none */
-		uint32_t n;   /* its host rows (indexes 0 .. n - 1) */
-	} hjobs[STORE_HOST_JOBS];
+	/* Jobs with host rows -> struct store_hjob, open addressing. */
+	struct store_hjob **hjobs;
+	size_t hjobs_cap, nhjobs;
 
 	struct store_out *out;
 	uint64_t drop_logged; /* uv_now of the last drop logged */
@@ -457,12 +477,17 @@ store_call_begin(struct pogo_store *st)
 	return store_step(st, S_SAVEPOINT);
 }
 
-/* End the call's savepoint: keep its rows if r is 0, else undo them. */
+static void store_hjobs_drop(struct pogo_store *st);
+
+/* End the call's savepoint: keep its rows if r is 0, else undo them
+ * (and the host counts, read again from the rows when next needed). */
 static int
 store_call_end(struct pogo_store *st, int r)
 {
-	if (r != 0)
+	if (r != 0) {
 		(void)store_step(st, S_ROLLBACK_TO);
+		store_hjobs_drop(st);
+	}
 	(void)store_step(st, S_RELEASE);
 	return r;
 }
@@ -521,6 +546,164 @@ static const char *
 store_hostrow_str(const struct store_hostrow *w, int32_t off)
 {
 	return off < 0 ? NULL : w->buf + off;
+}
+
+static size_t
+store_hjob_hash(uint64_t job, size_t cap)
+{
+	return (size_t)((job * 0x9e3779b97f4a7c15ULL) >> 17) & (cap - 1);
+}
+
+/* A job's counted hosts, if they are loaded. */
+static struct store_hjob *
+store_hjob_find(struct pogo_store *st, uint64_t job)
+{
+	struct store_hjob *hj;
+	size_t i;
+
+	if (st->hjobs_cap == 0)
+		return NULL;
+	for (i = store_hjob_hash(job, st->hjobs_cap);
+	     (hj = st->hjobs[i]) != NULL; i = (i + 1) & (st->hjobs_cap - 1))
+		if (hj->job == job)
+			return hj;
+	return NULL;
+}
+
+/* Put hj in the table (its job not there yet); grow it at half full. */
+static void
+store_hjob_put(struct pogo_store *st, struct store_hjob *hj)
+{
+	struct store_hjob **old = st->hjobs;
+	size_t oldcap = st->hjobs_cap, i;
+
+	if (2 * (st->nhjobs + 1) > st->hjobs_cap) {
+		st->hjobs_cap = oldcap == 0 ? 16 : 2 * oldcap;
+		st->hjobs = xcalloc(st->hjobs_cap, sizeof(*st->hjobs));
+		st->nhjobs = 0;
+		for (i = 0; i < oldcap; i++)
+			if (old[i] != NULL)
+				store_hjob_put(st, old[i]);
+		free(old);
+	}
+	for (i = store_hjob_hash(hj->job, st->hjobs_cap); st->hjobs[i] != NULL;
+	     i = (i + 1) & (st->hjobs_cap - 1))
+		;
+	st->hjobs[i] = hj;
+	st->nhjobs++;
+}
+
+/* Forget every job's counted hosts (a failed transaction or call): they
+ * are read again from the rows when next needed. */
+static void
+store_hjobs_drop(struct pogo_store *st)
+{
+	size_t i;
+
+	for (i = 0; i < st->hjobs_cap; i++) {
+		if (st->hjobs[i] != NULL) {
+			free(st->hjobs[i]->state);
+			free(st->hjobs[i]);
+		}
+	}
+	free(st->hjobs);
+	st->hjobs = NULL;
+	st->hjobs_cap = st->nhjobs = 0;
+}
+
+/* Room for rows below nrows; new rows have none yet. */
+static void
+store_hjob_grow(struct store_hjob *hj, uint32_t nrows)
+{
+	uint32_t cap;
+
+	if (nrows > hj->cap) {
+		cap = nrows > 2 * hj->cap ? nrows : 2 * hj->cap;
+		hj->state = xreallocarray(hj->state, cap, 1);
+		memset(hj->state + hj->cap, STORE_NOROW, cap - hj->cap);
+		hj->cap = cap;
+	}
+	if (nrows > hj->nrows)
+		hj->nrows = nrows;
+}
+
+/* Row idx of hj is in state (or none, STORE_NOROW) from now on. */
+static void
+store_hjob_set(struct store_hjob *hj, uint32_t idx, int state)
+{
+	store_hjob_grow(hj, idx + 1);
+	if (hj->state[idx] < STORE_NSTATES)
+		hj->n[hj->state[idx]]--;
+	hj->state[idx] = (uint8_t)state;
+	if (state < STORE_NSTATES)
+		hj->n[state]++;
+}
+
+/*
+ * A job's counted hosts in *hjp: loaded if need be from its rows (those
+ * of the open transaction included), with the states still queued for
+ * them on top.  *hjp is NULL for a job without host rows, which is not
+ * kept (a read of an unknown job leaves nothing behind).
+ */
+static int
+store_hjob_get(struct pogo_store *st, uint64_t job, struct store_hjob **hjp)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_STATES];
+	struct store_hjob *hj;
+	sqlite3_int64 idx;
+	size_t i;
+	int rc, state;
+
+	if ((*hjp = store_hjob_find(st, job)) != NULL)
+		return 0;
+	hj = xcalloc(1, sizeof(*hj));
+	hj->job = job;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		idx = sqlite3_column_int64(s, 0);
+		state = sqlite3_column_int(s, 1);
+		if (idx < 0 || idx >= UINT32_MAX)
+			continue;
+		store_hjob_set(hj, (uint32_t)idx,
+		    state >= 0 && state < STORE_NSTATES ? state
+		                                        : STORE_NSTATES);
+	}
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE || hj->nrows == 0) {
+		free(hj->state);
+		free(hj);
+		return rc != SQLITE_DONE
+		    ? store_err(st->db, rc, store_sql[S_HOST_STATES])
+		    : 0;
+	}
+	for (i = 0; i < st->nhrows; i++)
+		if (st->hrows[i].job == job && st->hrows[i].h.idx < hj->nrows &&
+		    hj->state[st->hrows[i].h.idx] != STORE_NOROW)
+			store_hjob_set(
+			    hj, st->hrows[i].h.idx, st->hrows[i].h.state);
+	store_hjob_put(st, hj);
+	*hjp = hj;
+	return 0;
+}
+
+/* Rows first .. first + n - 1 of job were inserted, `waiting` (0). */
+static void
+store_host_rows_added(
+    struct pogo_store *st, uint64_t job, uint32_t first, size_t n)
+{
+	struct store_hjob *hj;
+	size_t i;
+
+	if ((hj = store_hjob_find(st, job)) == NULL) {
+		/* A new job's hosts: counted from here, never read. */
+		if (first != 0 || n == 0)
+			return;
+		hj = xcalloc(1, sizeof(*hj));
+		hj->job = job;
+		store_hjob_put(st, hj);
+	}
+	for (i = 0; i < n; i++)
+		store_hjob_set(hj, (uint32_t)(first + i), 0);
 }
 
 /*
@@ -590,8 +773,7 @@ store_hosts_drop(struct pogo_store *st)
 	for (i = 0; i < st->nhrows; i++)
 		st->hslots[st->hrows[i].slot] = 0;
 	st->nhrows = 0;
-	for (i = 0; i < STORE_HOST_JOBS; i++)
-		st->hjobs[i].job = UINT64_MAX;
+	store_hjobs_drop(st);
 }
 
 /* Commit the open transaction; the waiters so far become ready. */
@@ -1122,7 +1304,6 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 {
 	static uv_once_t once = UV_ONCE_INIT;
 	struct pogo_store *st;
-	size_t i;
 	int r;
 
 	*stp = NULL;
@@ -1140,8 +1321,6 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 	    opts->checkpoint_pages != 0 ? opts->checkpoint_pages : 1000;
 	waitq_init(&st->waiting);
 	waitq_init(&st->ready);
-	for (i = 0; i < STORE_HOST_JOBS; i++)
-		st->hjobs[i].job = UINT64_MAX;
 	if (opts->state_dir != NULL) {
 		st->dir = xstrdup(opts->state_dir);
 		/* SPEC 6.1: one dispatcher per state directory. */
@@ -1174,6 +1353,7 @@ store_hostrows_free(struct pogo_store *st)
 		free(st->hrows[i].buf);
 	free(st->hrows);
 	free(st->hslots);
+	store_hjobs_drop(st);
 }
 
 static void
@@ -1248,42 +1428,19 @@ pogo_store_next_task(struct pogo_store *st, uint64_t *np)
 	return store_counter_next(st, "next_task", &st->next_task, np);
 }
 
-/*
- * Does job have a host row idx?  The number of a job's host rows is read
- * once (one index lookup) and kept, direct-mapped by job number; the
- * inserts of this store keep it current, and rows are never deleted but
- * with their job.
- */
+/* Does job have a host row idx?  From its counted hosts. */
 static int
-store_host_exists(struct pogo_store *st, uint64_t job, uint32_t idx)
+store_host_exists(
+    struct pogo_store *st, uint64_t job, uint32_t idx, struct store_hjob **hjp)
 {
-	sqlite3_stmt *s = st->stmt[S_HOST_ROWS];
-	size_t k = job % STORE_HOST_JOBS;
-	int rc;
+	int r;
 
-	if (st->hjobs[k].job != job) {
-		sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-		rc = sqlite3_step(s);
-		if (rc != SQLITE_ROW) {
-			sqlite3_reset(s);
-			return store_err(st->db, rc, store_sql[S_HOST_ROWS]);
-		}
-		st->hjobs[k].job = job;
-		st->hjobs[k].n = (uint32_t)sqlite3_column_int64(s, 0);
-		sqlite3_reset(s);
-	}
-	return idx < st->hjobs[k].n ? 0 : POGO_ERR_NOTFOUND;
-}
-
-/* Rows first .. first + n - 1 of job were inserted. */
-static void
-store_host_rows_added(
-    struct pogo_store *st, uint64_t job, uint32_t first, size_t n)
-{
-	size_t k = job % STORE_HOST_JOBS;
-
-	if (st->hjobs[k].job == job && st->hjobs[k].n < first + n)
-		st->hjobs[k].n = (uint32_t)(first + n);
+	if ((r = store_hjob_get(st, job, hjp)) != 0)
+		return r;
+	return *hjp != NULL && idx < (*hjp)->nrows &&
+	        (*hjp)->state[idx] != STORE_NOROW
+	    ? 0
+	    : POGO_ERR_NOTFOUND;
 }
 
 /* Insert hosts first.. of a job, without counting them as changes: the
@@ -1574,14 +1731,18 @@ int
 pogo_store_host_set(
     struct pogo_store *st, uint64_t job, const struct pogo_store_host *h)
 {
+	struct store_hjob *hj;
 	struct store_hostrow *w;
 	size_t slot, i;
 	int r;
 
+	if (h->state < 0 || h->state >= STORE_NSTATES)
+		return UV_EINVAL;
 	if ((r = store_begin(st)) != 0)
 		return r;
-	if ((r = store_host_exists(st, job, h->idx)) != 0)
+	if ((r = store_host_exists(st, job, h->idx, &hj)) != 0)
 		return r;
+	store_hjob_set(hj, h->idx, h->state);
 	if (st->hslots == NULL)
 		st->hslots = xcalloc(STORE_HOST_SLOTS, sizeof(*st->hslots));
 	/* Linear probing: fewer rows than half the slots (one per change). */
@@ -1991,23 +2152,16 @@ int
 pogo_store_host_counts(
     struct pogo_store *st, uint64_t job, uint32_t *n, size_t nstates)
 {
-	sqlite3_stmt *s = st->stmt[S_HOST_COUNTS];
-	sqlite3_int64 v;
-	int state, rc, r = 0;
+	struct store_hjob *hj;
+	size_t i;
+	int r;
 
 	memset(n, 0, nstates * sizeof(*n));
-	store_hosts_sync(st);
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
-	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-		state = sqlite3_column_int(s, 0);
-		v = sqlite3_column_int64(s, 1);
-		if (state >= 0 && (size_t)state < nstates && v > 0)
-			n[state] = (uint32_t)v;
-	}
-	if (rc != SQLITE_DONE)
-		r = store_err(st->db, rc, "host counts");
-	sqlite3_reset(s);
-	return r;
+	if ((r = store_hjob_get(st, job, &hj)) != 0 || hj == NULL)
+		return r;
+	for (i = 0; i < nstates && i < STORE_NSTATES; i++)
+		n[i] = hj->n[i];
+	return 0;
 }
 
 int

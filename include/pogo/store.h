@@ -78,7 +78,7 @@
 struct pogo_store;
 
 /* The schema version this pogo writes (PRAGMA user_version). */
-#define POGO_STORE_SCHEMA_VERSION 4
+#define POGO_STORE_SCHEMA_VERSION 5
 /* Changes per transaction before the store commits without waiting. */
 #define POGO_STORE_MAX_BATCH 4096
 /* Buffered output records (or 1 MiB of data) before they are written. */
@@ -365,10 +365,12 @@ int pogo_store_hosts_by_name(struct pogo_store *st, uint64_t job, int state,
 /*
  * A job's number of hosts in each state: n[s] for every state s below
  * nstates (zero for a state no host is in, and for an unknown job).  The
- * counts are kept in the store by the statements that insert and change
- * host rows, so they always match the rows the same connection sees
- * (committed or not): one indexed read of at most one row per state, no
- * host is visited.
+ * store counts them in memory: from the job's host rows, read once (in
+ * host order, one byte kept per host) the first time a job is counted or
+ * changed, or from the job's insert; then kept by every insert and
+ * change of a host, so they always match the rows the same connection
+ * sees with the states queued by pogo_store_host_set() (committed or
+ * not).  A failed transaction or call forgets them, to be read again.
  */
 int pogo_store_host_counts(
     struct pogo_store *st, uint64_t job, uint32_t *n, size_t nstates);

@@ -1985,6 +1985,95 @@ TEST(version_3_database_with_data_is_migrated)
 	fx_rm(&fx);
 }
 
+/* The entries of sqlite_master of a type ("table", "trigger") whose name
+ * starts with prefix, in dir's pogo.db opened apart (the store closed). */
+static int
+master_count(const char *dir, const char *type, const char *prefix)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *s = NULL;
+	char p[256];
+	int n;
+
+	snprintf(p, sizeof(p), "%s/pogo.db", dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	ASSERT_EQ(sqlite3_prepare_v2(db,
+	              "SELECT count(*) FROM sqlite_master WHERE type = ?1"
+	              " AND substr(name, 1, length(?2)) = ?2",
+	              -1, &s, NULL),
+	    SQLITE_OK);
+	sqlite3_bind_text(s, 1, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, prefix, -1, SQLITE_STATIC);
+	ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
+	n = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+	return n;
+}
+
+/*
+ * Issue 8: a database of schema 4 (test/data/store/schema-4.sql, written
+ * by `pogo one --state-dir`: two finished jobs) is migrated to schema 5:
+ * the host_counts table and the triggers on hosts that kept it go (they
+ * cost 12,700 instructions per state change); the store counts hosts per
+ * state itself, from the host rows.  The counts read the same, follow a
+ * new change, and match the rows after a reopen.
+ */
+TEST(version_4_database_with_data_is_migrated)
+{
+	const char *data = getenv("POGO_TEST_DATA");
+	struct fixture fx;
+	struct pogo_store_host h = { .exitstatus = -1, .runs = 2 };
+	sqlite3 *db = NULL;
+	char p[256], *sql = NULL, *err = NULL;
+	uint32_t n[POGO_HOST_NSTATES];
+	size_t sqllen;
+
+	snprintf(p, sizeof(p), "%s/store/schema-4.sql",
+	    data != NULL ? data : "test/data");
+	ASSERT_OK(pogo_str_read_file(p, 1 << 20, &sql, &sqllen));
+	fx_dir(&fx);
+	snprintf(p, sizeof(p), "%s/pogo.db", fx.dir);
+	ASSERT_EQ(sqlite3_open(p, &db), SQLITE_OK);
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		harness_fail(__FILE__, __LINE__, "fixture: %s", err);
+	ASSERT_EQ(sqlite3_close(db), SQLITE_OK);
+	free(sql);
+	ASSERT_EQ(read_user_version(fx.dir), 4);
+	ASSERT_EQ(master_count(fx.dir, "trigger", "hosts_count_"), 3);
+
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 0, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FINISHED], 3);
+	ASSERT_EQ(n[POGO_HOST_WAITING], 0);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FAILED], 2);
+	assert_counts_match_rows(fx.st, 0);
+	assert_counts_match_rows(fx.st, 1);
+	/* A retry of x1: failed -> running. */
+	h.idx = 0;
+	h.state = POGO_HOST_RUNNING;
+	h.start_time = 1795728960;
+	ASSERT_OK(pogo_store_host_set(fx.st, 1, &h));
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FAILED], 1);
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 1);
+	fx_commit(&fx);
+	fx_close(&fx);
+	ASSERT_EQ(read_user_version(fx.dir), 5);
+	ASSERT_EQ(master_count(fx.dir, "trigger", "hosts_count_"), 0);
+	ASSERT_EQ(master_count(fx.dir, "table", "host_counts"), 0);
+
+	fx_open(&fx, NULL);
+	ASSERT_OK(pogo_store_host_counts(fx.st, 1, n, POGO_HOST_NSTATES));
+	ASSERT_EQ(n[POGO_HOST_FAILED], 1);
+	ASSERT_EQ(n[POGO_HOST_RUNNING], 1);
+	assert_counts_match_rows(fx.st, 0);
+	assert_counts_match_rows(fx.st, 1);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
 /*
  * Issue 8: a host whose state changes several times in one transaction
  * is written once, with its latest state (every field of it), at the
