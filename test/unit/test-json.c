@@ -228,6 +228,36 @@ TEST(print_pretty)
 	free(s);
 }
 
+/*
+ * Issue 8: integers (one snprintf each, not cJSON's printf and sscanf)
+ * print as cJSON prints them ("%1.15g") and read back, with the numbers
+ * that are not integers below 10^15 left to cJSON.
+ */
+TEST(numbers_print_as_cjson_prints_them)
+{
+	static const double v[] = { 0, 1, -1, 7, 255, -3, 2147483647.0,
+		2147483648.0, -2147483649.0, 4294967296.0, 1732525201,
+		999999999999999.0, -999999999999999.0, 1e15, 1e16, 0.5, -0.0,
+		0.1, 1e-300, 1e300 };
+	struct pogo_json *o, *doc;
+	char want[64], *line;
+	size_t i, len;
+
+	for (i = 0; i < POGO_NELEM(v); i++) {
+		o = pogo_json_new_object();
+		pogo_json_add_number(o, "v", v[i]);
+		line = pogo_json_print_line(o, &len); /* frees o */
+		snprintf(want, sizeof(want), "{\"v\":%1.15g}\n", v[i]);
+		if (strtod(want + 5, NULL) != v[i])
+			snprintf(want, sizeof(want), "{\"v\":%1.17g}\n", v[i]);
+		ASSERT_STR_EQ(line, want);
+		ASSERT_OK(pogo_json_parse_object(line, len, &doc));
+		ASSERT(pogo_json_number(pogo_json_get(doc, "v")) == v[i]);
+		pogo_json_free(doc);
+		free(line);
+	}
+}
+
 /* v added with pogo_json_add_double as "v", printed, read back. */
 static double
 double_round_trip(double v, char *text, size_t textlen)
