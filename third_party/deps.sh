@@ -17,15 +17,16 @@ prefix=${1:-$top/build/third_party}
 # adds a second patch (the OpenSSL key pairs, issue 8); v6: the first
 # patch also gives "Match user" the caller's default login.  Since v7 both
 # stamps also carry a checksum of the libssh patches, so a patch added,
-# changed or removed rebuilds libssh with no bump here.
+# changed or removed rebuilds libssh with no bump here (the fourth patch
+# needs libsodium-dev: libssh's Ed25519 and X25519 run on libsodium).
 patchsum=$(cat "$top"/third_party/patches/libssh-*.patch 2>/dev/null |
     cksum | cut -d' ' -f1)
 stamp=$prefix/.deps-v7-$patchsum
 sshstamp=$prefix/.deps-v7-$patchsum-ssh
 
 pkgs="build-essential cmake clang clang-format libclang-rt-14-dev dpkg-dev patch curl
-    libuv1-dev libmbedtls-dev libssl-dev libcyaml-dev libyaml-dev zlib1g-dev
-    libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
+    libuv1-dev libmbedtls-dev libssl-dev libsodium-dev libcyaml-dev libyaml-dev
+    zlib1g-dev libsqlite3-dev openssh-server openssh-client mandoc iproute2 nftables
     procps psmisc sudo netcat-openbsd bsdutils python3 python3-cryptography
     time pdsh clustershell pssh chromium nodejs wrk"
 
