@@ -147,6 +147,7 @@ pogo_version(void)
 	printf("mbedTLS %s\n", pogo_tls_version());
 	printf("libssh %s\n", pogo_ssh_version());
 	printf("libcrypto %s\n", pogo_ssh_crypto_version());
+	printf("libsodium %s (Ed25519, X25519)\n", pogo_ssh_sodium_version());
 	printf("libcyaml %s\n", pogo_cfg_version());
 	printf("libyaml %s\n", pogo_yaml_version());
 	printf("cJSON %s\n", pogo_json_version());

@@ -328,6 +328,12 @@ pogo_ssh_crypto_version(void)
 	return OpenSSL_version(OPENSSL_VERSION);
 }
 
+const char *
+pogo_ssh_sodium_version(void)
+{
+	return ssh_pogo_sodium_version();
+}
+
 char *
 pogo_ssh_quote(const char *s)
 {

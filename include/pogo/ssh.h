@@ -68,6 +68,12 @@ const char *pogo_ssh_version(void);
 const char *pogo_ssh_crypto_version(void);
 
 /*
+ * The version of libsodium, which does libssh's Ed25519 signatures and
+ * X25519 key exchange ("1.0.18"; pogo's libssh patch, third_party/).
+ */
+const char *pogo_ssh_sodium_version(void);
+
+/*
  * Initialise libssh (a static libssh needs it).  Call once before the
  * loop runs.  Returns 0, or POGO_ERR_SSH with *cause.
  */

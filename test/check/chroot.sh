@@ -16,5 +16,6 @@ printf 'passwd: files\ngroup: files\nhosts: files dns\n' >"$d/etc/nsswitch.conf"
 out=$(chroot "$d" /pogo --version) || { echo "pogo failed in the chroot"; exit 1; }
 echo "$out" | grep -q '^libssh .*/openssl' || { echo "$out"; exit 1; }
 echo "$out" | grep -q '^libcrypto OpenSSL ' || { echo "$out"; exit 1; }
+echo "$out" | grep -q '^libsodium [0-9]' || { echo "$out"; exit 1; }
 echo "$out" | grep -q '^pogo ' || exit 1
 echo "chroot: ok ($(echo "$out" | head -n1))"

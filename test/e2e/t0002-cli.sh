@@ -19,6 +19,9 @@ done
 # libssh's crypto is OpenSSL's libcrypto (third_party/README.md says why).
 grep -q '^libssh .*/openssl' "$T/v" || fail "libssh backend is not OpenSSL"
 grep -q '^libcrypto OpenSSL [0-9]' "$T/v" || fail "--version lacks libcrypto"
+# ... with its Ed25519 and X25519 on libsodium (the fourth libssh patch).
+grep -q '^libsodium [0-9][0-9.]* (Ed25519, X25519)$' "$T/v" ||
+    fail "--version lacks libsodium"
 "$POGO" -V | cmp -s - "$T/v" || fail "-V differs from --version"
 
 # Unknown commands and options: a message on stderr, exit 2.
