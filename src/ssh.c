@@ -158,8 +158,7 @@ struct ssh_task {
 	ssh_session s;
 	ssh_channel ch;
 	struct ssh_channel_callbacks_struct cb;
-	int fd;
-	bool fd_given; /* libssh took fd (it closes it on errors) */
+	int fd; /* pogo's: libssh never closes it (ssh_pogo_set_event_loop) */
 	uv_poll_t poll;
 	bool poll_init;
 	int events;
@@ -248,8 +247,11 @@ struct ssh_task {
 	struct pogo_stub_tail tail; /* the stub's last line */
 };
 
-/* A path no file can have (/dev/null is no directory): ENOTDIR. */
-#define SSH_NO_FILE "/dev/null/none"
+/*
+ * No known-hosts file for libssh: "none", as in OpenSSH's ssh_config(5);
+ * libssh opens nothing for it (third_party/patches/).
+ */
+#define SSH_NO_FILE "none"
 
 #define POGO_SSH_CIPHERS \
 	"chacha20-poly1305@openssh.com,aes256-ctr,aes192-ctr,aes128-ctr"
@@ -570,80 +572,20 @@ ssh_run_unlink(struct ssh_task *st)
 }
 
 /*
- * End the session and close its socket.  The socket is pogo's
- * (SSH_OPTIONS_FD): ssh_disconnect leaves it open, so it is closed here,
- * unless libssh already closed it after a socket error.  In non-blocking
- * mode libssh writes only after it has seen the socket writable; when it
- * is, say so, so that the channel's close and SSH_MSG_DISCONNECT leave
- * before the socket closes and sshd ends the session on the message.
+ * End the session.  The socket is pogo's (SSH_OPTIONS_FD, in libssh's
+ * event-loop mode): libssh never closes it, ssh_end() does.  The channel's
+ * close and SSH_MSG_DISCONNECT leave before the socket closes, so that
+ * sshd ends the session on the message: libssh writes without blocking,
+ * and a write that would block only leaves them unsent.
  */
-/*
- * Does fd still name the socket that guard (a duplicate of it) holds
- * open?  While the guard lives no other file can have the socket's
- * identity, so a number libssh closed and another thread reused is told
- * apart from the socket itself.
- */
-static bool
-ssh_fd_same(int fd, int guard)
-{
-	struct stat a, b;
-
-	return guard >= 0 && fstat(fd, &a) == 0 && fstat(guard, &b) == 0 &&
-	    a.st_dev == b.st_dev && a.st_ino == b.st_ino;
-}
-
-/*
- * A step of the key exchange.  The first one hands the socket to libssh,
- * which may close it within that very call (a reset before its first
- * poll): whether st->fd is still pogo's to close is learnt from a guard,
- * never from the number alone, which another thread may have reused.
- */
-static int
-ssh_kex_step(struct ssh_task *st)
-{
-	int rc, guard;
-
-	if (st->fd_given)
-		return ssh_connect(st->s);
-	guard = fcntl(st->fd, F_DUPFD_CLOEXEC, 0);
-	rc = ssh_connect(st->s);
-	/* libssh holds it, or closed it: not pogo's any more. */
-	st->fd_given = ssh_get_fd(st->s) != SSH_INVALID_SOCKET ||
-	    !ssh_fd_same(st->fd, guard);
-	/* No guard: never close a number that may not be ours. */
-	if (guard < 0)
-		st->fd_given = true;
-	else
-		close(guard);
-	return rc;
-}
-
 static void
 ssh_close_session(struct ssh_task *st)
 {
-	struct pollfd p = { .fd = st->fd, .events = POLLOUT };
-	int guard;
-
-	if (ssh_get_fd(st->s) == SSH_INVALID_SOCKET) {
-		/* Never handed to libssh, or closed by it. */
-		if (!st->fd_given && st->fd >= 0)
-			close(st->fd);
+	/* Not forgotten by libssh after a socket error. */
+	if (ssh_get_fd(st->s) == SSH_INVALID_SOCKET)
 		return;
-	}
-	/*
-	 * A failed write makes libssh close the socket: the guard keeps it
-	 * open, so that its identity tells whether st->fd still names it.
-	 * Without a guard (no descriptor left), no disconnect: ssh_free()
-	 * closes the socket libssh still holds, and pogo closes nothing.
-	 */
-	if ((guard = fcntl(st->fd, F_DUPFD_CLOEXEC, 0)) < 0)
-		return;
-	if (poll(&p, 1, 0) == 1 && p.revents == POLLOUT)
-		ssh_set_fd_towrite(st->s);
+	ssh_set_fd_towrite(st->s);
 	ssh_disconnect(st->s);
-	if (ssh_fd_same(st->fd, guard))
-		close(st->fd);
-	close(guard);
 }
 
 /*
@@ -676,9 +618,12 @@ ssh_end(struct ssh_task *st, bool report)
 	}
 	if (!st->have_result)
 		ssh_result(st, POGO_EXEC_FAILED, -1, "connection lost");
-	/* Stop watching the socket before libssh closes it. */
+	/* Stop watching the socket (uv_close does at once) before it closes. */
 	if (st->poll_init)
-		uv_poll_stop(&st->poll);
+		uv_close((uv_handle_t *)&st->poll, ssh_handle_closed);
+	/* The channel's close leaves with SSH_MSG_DISCONNECT (uncorks). */
+	if (st->s != NULL)
+		ssh_pogo_cork(st->s, 1);
 	if (st->ch != NULL) {
 		ssh_channel_free(st->ch);
 		st->ch = NULL;
@@ -687,11 +632,10 @@ ssh_end(struct ssh_task *st, bool report)
 		ssh_close_session(st);
 		ssh_free(st->s);
 		st->s = NULL;
-	} else if (st->fd >= 0)
+	}
+	if (st->fd >= 0)
 		close(st->fd);
 	st->fd = -1;
-	if (st->poll_init)
-		uv_close((uv_handle_t *)&st->poll, ssh_handle_closed);
 	uv_close((uv_handle_t *)&st->timer, ssh_handle_closed);
 	uv_close((uv_handle_t *)&st->quiet, ssh_handle_closed);
 	st->res.signal = st->got_signal ? st->exit_signal : 0;
@@ -957,6 +901,9 @@ ssh_wait(struct ssh_task *st)
 {
 	int ev = UV_READABLE;
 
+	/* What the step queued leaves now, in one write (ssh_step). */
+	if (st->s != NULL)
+		ssh_pogo_cork(st->s, 0);
 	if (st->s != NULL && (ssh_get_poll_flags(st->s) & SSH_WRITE_PENDING)) {
 		if (st->stepping && st->resteps > 0)
 			st->restep = true;
@@ -1438,10 +1385,10 @@ ssh_session_setup(struct ssh_task *st)
 		ssh_options_set(s, SSH_OPTIONS_PORT, &port);
 	}
 	/*
-	 * pogo checks host keys itself, from memory (ssh_kh_check).  libssh
-	 * still reads both files at every key exchange (to order the host
-	 * key algorithms): a path that cannot exist costs it one failed
-	 * open, where /dev/null cost an open, a read and a close each.
+	 * pogo checks host keys itself, from memory (ssh_kh_check), and
+	 * orders the host key algorithms (ssh_kh_hostkeys).  libssh would
+	 * still read both files at every key exchange to order them: "none"
+	 * opens nothing (a path that cannot exist cost a failed open each).
 	 */
 	ssh_options_set(s, SSH_OPTIONS_KNOWNHOSTS, SSH_NO_FILE);
 	ssh_options_set(s, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, SSH_NO_FILE);
@@ -2406,13 +2353,21 @@ ssh_advance(struct ssh_task *st)
 				ssh_finish(st);
 				return;
 			}
+			/*
+			 * libssh in event-loop mode (third_party/README.md):
+			 * no poll() of its own, the socket stays non-blocking
+			 * and pogo's, and the loop says when it is ready.  The
+			 * connect is done: it is writable.
+			 */
 			ssh_options_set(st->s, SSH_OPTIONS_FD, &st->fd);
 			ssh_set_blocking(st->s, 0);
+			ssh_pogo_set_event_loop(st->s);
+			ssh_set_fd_towrite(st->s);
 			st->phase = SSH_P_KEX;
 			continue;
 		}
 		case SSH_P_KEX:
-			rc = ssh_kex_step(st);
+			rc = ssh_connect(st->s);
 			if (rc == SSH_AGAIN) {
 				ssh_wait(st);
 				return;
@@ -2564,12 +2519,21 @@ ssh_step(struct ssh_task *st)
 	st->stepping = true;
 	st->resteps = SSH_RESTEPS;
 	do {
+		/*
+		 * The packets of a step leave together, when it waits
+		 * (ssh_wait) or ends: NEWKEYS with the service request, one
+		 * segment and one wake-up of sshd where there were two.
+		 */
+		if (st->s != NULL)
+			ssh_pogo_cork(st->s, 1);
 		st->restep = false;
 		ssh_advance(st);
 	} while (
 	    st->restep && st->resteps-- > 0 && !st->finished && !st->killed);
 	st->stepping = false;
 	st->restep = false;
+	if (st->s != NULL)
+		ssh_pogo_cork(st->s, 0);
 }
 
 static void
@@ -2579,6 +2543,19 @@ ssh_poll_cb(uv_poll_t *p, int status, int events)
 
 	if (st->finished)
 		return;
+	/*
+	 * libssh polls nothing itself (event-loop mode): tell it what the
+	 * socket is ready for.  An error (libuv stopped the watcher) is
+	 * read: recv() reports it.
+	 */
+	if (status < 0)
+		st->events = 0;
+	if (st->s != NULL) {
+		if (status < 0 || (events & UV_READABLE))
+			ssh_set_fd_toread(st->s);
+		if (events & UV_WRITABLE)
+			ssh_set_fd_towrite(st->s);
+	}
 	ssh_step(st);
 }
 
