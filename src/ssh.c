@@ -885,14 +885,14 @@ ssh_watch(struct ssh_task *st, int events)
 
 /*
  * After a libssh call returned SSH_AGAIN: wait for the socket.  libssh
- * asks for writability after every write it makes, with nothing left
- * to send (it writes again only after its own poll saw the socket
- * writable): within ssh_step, the call is made again at once instead,
- * and its poll, which finds the socket writable, sends what waits, if
- * anything.  That saves a wake-up of the loop and two changes of the
- * watched events (each an epoll_ctl DEL and ADD in libuv) per packet
- * sent.  ssh_step bounds the re-steps (SSH_RESTEPS); after them, or
- * outside ssh_step, the loop watches for writability.
+ * (in event-loop mode, third_party/README.md) asks for writability once
+ * after the connect, and after a write that fell short: within ssh_step,
+ * the call is made again at once instead, which sends what waits if the
+ * socket still takes it, at no system call if nothing does.  That saves
+ * a wake-up of the loop and two changes of the watched events (each an
+ * epoll_ctl DEL and ADD in libuv).  ssh_step bounds the re-steps
+ * (SSH_RESTEPS); after them, or outside ssh_step, the loop watches for
+ * writability.
  */
 #define SSH_RESTEPS 4
 
@@ -1406,13 +1406,24 @@ ssh_session_setup(struct ssh_task *st)
 	return ssh_setup_identities(st, s);
 }
 
+/* The calling thread's id, asked of the kernel once per pool thread. */
+static int
+ssh_thread_id(void)
+{
+	static __thread int tid;
+
+	if (tid == 0)
+		tid = (int)gettid();
+	return tid;
+}
+
 /* The setup thread: the ssh_config may take its time here. */
 static void
 ssh_setup_work(uv_work_t *w)
 {
 	struct ssh_task *st = w->data;
 
-	__atomic_store_n(&st->setup_tid, (int)gettid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&st->setup_tid, ssh_thread_id(), __ATOMIC_RELEASE);
 	__atomic_store_n(&st->setup_began, uv_hrtime(), __ATOMIC_RELEASE);
 	ssh_log_thread();
 	(void)ssh_session_setup(st);
