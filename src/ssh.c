@@ -1814,7 +1814,7 @@ ssh_kh_check(struct ssh_task *st, ssh_key key)
 /*
  * A known host is asked first for the key types on record (as libssh does
  * when it reads the file itself, which it no longer does: its files are
- * /dev/null): those of POGO_SSH_HOSTKEYS, in its order, then the rest.
+ * "none"): those of POGO_SSH_HOSTKEYS, in its order, then the rest.
  */
 static void
 ssh_kh_hostkeys(struct ssh_task *st)
