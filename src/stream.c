@@ -72,6 +72,7 @@ struct pogo_stream {
 	} h;
 	uv_idle_t kick;  /* TLS only */
 	uv_idle_t flush; /* active while out holds bytes */
+	uv_check_t late; /* the same, after this turn's poll */
 	struct pogo_tls_session *tls;
 	struct pogo_clock *clock;
 	struct pogo_clock_timer *hs_timer;
@@ -97,6 +98,7 @@ struct pogo_stream {
 static void stream_process(struct pogo_stream *s);
 static void stream_flush(struct pogo_stream *s);
 static void stream_flush_cb(uv_idle_t *h);
+static void stream_late_cb(uv_check_t *h);
 static void stream_write_cb(uv_write_t *req, int status);
 
 struct pogo_stream *
@@ -113,6 +115,8 @@ pogo_stream_new(uv_loop_t *loop, enum pogo_stream_kind kind,
 	s->pending_tail = &s->pending;
 	uv_idle_init(loop, &s->flush);
 	s->flush.data = s;
+	uv_check_init(loop, &s->late);
+	s->late.data = s;
 	if (tls != NULL) {
 		if (clock == NULL)
 			fatalx("a TLS stream needs a clock");
@@ -542,8 +546,10 @@ pogo_stream_send(struct pogo_stream *s, const char *data, size_t len)
 		s->outcap = cap;
 	}
 	memcpy(s->out + s->outlen, data, len);
-	if (s->outlen == 0)
+	if (s->outlen == 0) {
 		uv_idle_start(&s->flush, stream_flush_cb);
+		uv_check_start(&s->late, stream_late_cb);
+	}
 	s->outlen += len;
 	return 0;
 }
@@ -560,6 +566,7 @@ stream_flush(struct pogo_stream *s)
 	int r;
 
 	uv_idle_stop(&s->flush);
+	uv_check_stop(&s->late);
 	if (len == 0)
 		return;
 	s->outlen = 0;
@@ -597,6 +604,26 @@ stream_flush_cb(uv_idle_t *h)
 		uv_idle_stop(&s->flush);
 		stream_write_failed(s, r);
 	}
+}
+
+/*
+ * What the poll's callbacks sent leaves in the check phase of the same
+ * turn, before the next turn's timers run (a worker's local spawns, which
+ * block the loop until the child's exec, ran first: a run's reply and the
+ * next report waited for them, SPEC 8.4's stop-and-wait with them).  A
+ * send from a check callback (the store's commit) starts the handle for
+ * the next turn: the idle handle, before the poll, is first then.
+ */
+static void
+stream_late_cb(uv_check_t *h)
+{
+	struct pogo_stream *s = h->data;
+
+	uv_check_stop(&s->late);
+	if (s->werr == 0)
+		stream_flush(s);
+	if (s->werr != 0)
+		uv_idle_start(&s->flush, stream_flush_cb);
 }
 
 size_t
@@ -676,9 +703,10 @@ pogo_stream_close(struct pogo_stream *s, pogo_stream_close_cb cb, void *arg)
 	s->close_arg = arg;
 	pogo_clock_timer_free(s->hs_timer);
 	s->hs_timer = NULL;
-	s->nclose = 2;
+	s->nclose = 3;
 	uv_close(&s->h.handle, stream_close_cb);
 	uv_close((uv_handle_t *)&s->flush, stream_close_cb);
+	uv_close((uv_handle_t *)&s->late, stream_close_cb);
 	if (s->tls != NULL) {
 		s->nclose++;
 		uv_close((uv_handle_t *)&s->kick, stream_close_cb);

@@ -893,3 +893,67 @@ TEST(a_send_from_a_flush_failure_leaves_before_the_loop_sleeps)
 	close(pb);
 	st_loop_fini(&loop);
 }
+
+/*
+ * What a poll callback sends leaves in that turn's check phase, before
+ * the timers that run next (a worker's local spawns, which block the loop
+ * until their child's exec: a run's reply and the next report waited for
+ * them, one turn per stop-and-wait round trip of SPEC 8.4).
+ */
+struct poll_send {
+	struct st_end e;
+	uv_timer_t timer;
+	int peer;
+	ssize_t seen; /* by the timer: the peer's packet, or -1 */
+	bool timed;
+	char buf[64];
+};
+
+static void
+poll_send_timer_cb(uv_timer_t *h)
+{
+	struct poll_send *x = h->data;
+
+	x->timed = true;
+	x->seen = st_packet(x->peer, x->buf, sizeof(x->buf));
+}
+
+static void
+poll_send_read_cb(struct pogo_stream *s, ssize_t n, const char *buf, void *arg)
+{
+	struct poll_send *x = arg;
+
+	if (n <= 0)
+		return;
+	(void)pogo_stream_send(s, "reply\n", 6);
+	uv_timer_start(&x->timer, poll_send_timer_cb, 0, 0);
+}
+
+TEST(a_send_from_a_poll_callback_leaves_before_the_timers)
+{
+	uv_loop_t loop;
+	struct poll_send x;
+	int i, sv[2];
+
+	memset(&x, 0, sizeof(x));
+	x.seen = -1;
+	ASSERT_OK(uv_loop_init(&loop));
+	ASSERT_EQ(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	fcntl(sv[1], F_SETFL, O_NONBLOCK);
+	x.peer = sv[1];
+	x.e.s = pogo_stream_new(&loop, POGO_STREAM_PIPE, NULL, NULL, 0);
+	ASSERT_OK(uv_pipe_open(pogo_stream_pipe(x.e.s), sv[0]));
+	ASSERT_OK(pogo_stream_start(x.e.s, poll_send_read_cb, &x));
+	uv_timer_init(&loop, &x.timer);
+	x.timer.data = &x;
+	ASSERT_EQ(send(x.peer, "run\n", 4, 0), 4);
+	for (i = 0; i < 100 && !x.timed; i++)
+		uv_run(&loop, UV_RUN_NOWAIT);
+	ASSERT(x.timed);
+	ASSERT_EQ(x.seen, 6);
+	ASSERT(memcmp(x.buf, "reply\n", 6) == 0);
+	pogo_stream_close(x.e.s, NULL, NULL);
+	uv_close((uv_handle_t *)&x.timer, NULL);
+	close(x.peer);
+	st_loop_fini(&loop);
+}
