@@ -1020,6 +1020,13 @@ pogo_exec_remote_report(
 		if (rt == NULL)
 			break;
 		/*
+		 * A task_done with its start (started_at) whose task_started
+		 * never came stands for both (SPEC 8.4): the start first, in
+		 * the same transaction.
+		 */
+		if (!rt->run.started && m->started_at >= 0)
+			pogo_exec_run_started(&e->base, &rt->run);
+		/*
 		 * SPEC 8.3: records the worker dropped (9.9) or the link
 		 * lost are noted before the final record.  An adopted
 		 * run's count includes what was stored before the

@@ -123,6 +123,35 @@ pogo_queue_shift(struct pogo_queue *q)
 }
 
 void *
+pogo_queue_take(struct pogo_queue *q,
+    bool (*match)(const void *item, const void *key), const void *key)
+{
+	struct queue_item *prev = NULL, *qi = q->head;
+	void *data;
+
+	/* The outstanding head has left: it stays until its reply. */
+	if (q->outstanding && qi != NULL) {
+		prev = qi;
+		qi = qi->next;
+	}
+	for (; qi != NULL; prev = qi, qi = qi->next) {
+		if (!match(qi->data, key))
+			continue;
+		if (prev != NULL)
+			prev->next = qi->next;
+		else
+			q->head = qi->next;
+		if (q->tail == qi)
+			q->tail = prev;
+		q->len--;
+		data = qi->data;
+		free(qi);
+		return data;
+	}
+	return NULL;
+}
+
+void *
 pogo_queue_ack(struct pogo_queue *q)
 {
 	return pogo_queue_ack_match(q, NULL, NULL);

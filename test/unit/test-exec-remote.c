@@ -455,6 +455,48 @@ TEST(reports_become_events_and_are_acknowledged)
 }
 
 /*
+ * SPEC 8.4: a task_done with its start (started_at) whose task_started
+ * was never sent stands for both: the started event, then the done one,
+ * in one turn (one barrier).  A task_done without a start (the command
+ * never ran: unreachable, cannot run) has no started event.
+ */
+TEST(task_done_with_its_start_stands_for_task_started)
+{
+	struct pogo_exec_task task, task2;
+	struct rt t;
+	struct pogo_msg m;
+
+	rt_init(&t, 0, true);
+	rt_client(&t, 2);
+	WAIT_UNTIL(&t, t.kicks >= 1);
+	task_init(&task, "127.0.0.1:7655-1");
+	task_init(&task2, "127.0.0.1:7655-2");
+	ASSERT_OK(t.e->ops->start(t.e, &task));
+	ASSERT_OK(t.e->ops->start(t.e, &task2));
+	WAIT_UNTIL(&t, t.runs == 2);
+	report(&t, POGO_MSG_TASK_DONE, "127.0.0.1:7655-1", 0);
+	WAIT_UNTIL(&t, t.dones == 1);
+	ASSERT_EQ(t.started, 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_FINISHED);
+	ASSERT(t.res.started_at > 0);
+	WAIT_UNTIL(&t, pogo_peer_link_pending(rt_link(&t)) == 0);
+	ASSERT_EQ(t.barriers, 3); /* two runs, one report */
+
+	pogo_proto_msg_init(&m, POGO_MSG_TASK_DONE);
+	m.task_id = (char *)"127.0.0.1:7655-2";
+	m.rc = -1;
+	m.state = POGO_EXEC_UNREACHABLE;
+	m.message = (char *)"connection refused";
+	m.finished_at = 3.0;
+	pogo_peer_link_report(rt_link(&t), &m);
+	WAIT_UNTIL(&t, t.dones == 2);
+	ASSERT_EQ(t.started, 1);
+	ASSERT_EQ(t.res.state, POGO_EXEC_UNREACHABLE);
+	ASSERT(t.res.started_at <= 0);
+	rt_done(&t);
+}
+
+/*
  * SPEC 8.3, 9.9: records the worker dropped (more than 1 MiB unsent) or
  * the link lost still count in task_done's records; the dispatcher notes
  * the loss in a record before the final one.

@@ -37,6 +37,7 @@ struct pt {
 	int lost_status;
 	struct pogo_peer_worker *w;
 	char report_cmd[64], report_task[64];
+	char report_seq[256]; /* "cmd task," for each report, in order */
 	int reply_ok;
 	char reply_text[128];
 	intptr_t reply_cookie;
@@ -87,6 +88,9 @@ srv_report(struct pogo_peer_server *srv, struct pogo_peer_worker *w,
 	    pogo_proto_type_name(m->type));
 	snprintf(t->report_task, sizeof(t->report_task), "%s",
 	    m->task_id != NULL ? m->task_id : "");
+	snprintf(t->report_seq + strlen(t->report_seq),
+	    sizeof(t->report_seq) - strlen(t->report_seq), "%s %s,",
+	    t->report_cmd, t->report_task);
 	if (t->ack_reports && m->type != POGO_MSG_TASK_OUTPUT)
 		pogo_peer_worker_ack(w);
 }
@@ -872,6 +876,58 @@ TEST(reconnect_keeps_reports)
 	ASSERT_STR_EQ(pogo_peer_worker_instance(t.w), inst);
 	ASSERT_EQ(pogo_peer_link_sessions(l), 2);
 	ASSERT_EQ(pogo_peer_link_pending(l), 0);
+	pt_done(&t);
+}
+
+/*
+ * A task_done with its start (started_at) whose task_started has not left
+ * the queue stands for it (SPEC 8.4): the started report is not sent.
+ * One already sent is acknowledged as usual, and a task_done without a
+ * start (the command never ran) leaves its task's queued start alone.
+ */
+TEST(task_done_stands_for_its_unsent_task_started)
+{
+	struct pt t;
+	struct pogo_msg m;
+	struct pogo_peer_link *l;
+	const char *ids[] = { "t1", "t2", "t3" };
+	int i;
+
+	pt_init(&t);
+	pt_server(&t);
+	pt_client(&t, t.port);
+	WAIT_GE(&t, ups, 1);
+	WAIT_GE(&t, cups, 1);
+	l = pogo_peer_client_link(t.cl, 0);
+	t.ack_reports = false;
+	for (i = 0; i < 3; i++) {
+		pogo_proto_msg_init(&m, POGO_MSG_TASK_STARTED);
+		m.task_id = (char *)ids[i];
+		m.started_at = 3.25;
+		pogo_peer_link_report(l, &m);
+	}
+	WAIT_GE(&t, reports, 1); /* t1's start is out */
+	for (i = 0; i < 3; i++) {
+		pogo_proto_msg_init(&m, POGO_MSG_TASK_DONE);
+		m.task_id = (char *)ids[i];
+		m.rc = 0;
+		m.state = POGO_EXEC_FINISHED;
+		m.message = (char *)"ok";
+		m.started_at = i == 2 ? -1 : 3.25;
+		m.finished_at = 4.5;
+		pogo_peer_link_report(l, &m);
+	}
+	/* t1 started (out), t3 started, t1 done, t2 done, t3 done. */
+	ASSERT_EQ(pogo_peer_link_pending(l), 5);
+	for (i = 1; i <= 5; i++) {
+		WAIT_GE(&t, reports, i);
+		pogo_peer_worker_ack(t.w);
+	}
+	WAIT_GE(&t, idles, 1);
+	ASSERT_STR_EQ(t.report_seq,
+	    "task_started t1,task_started t3,task_done t1,task_done t2,"
+	    "task_done t3,");
+	ASSERT_EQ(t.reports, 5);
 	pt_done(&t);
 }
 

@@ -363,3 +363,42 @@ TEST(stale_reply_to_a_resent_item_does_not_ack_the_next)
 	pogo_queue_free(q);
 	pogo_clock_free(tr.c);
 }
+
+/*
+ * take() removes a queued item that has not left (a task_started that its
+ * task_done stands for, peer.c), never the outstanding head, and keeps
+ * the order and the tail of the rest.
+ */
+TEST(take_removes_an_unsent_item_never_the_outstanding_head)
+{
+	struct trace tr = { 0 };
+	struct pogo_queue *q;
+
+	tr.c = pogo_clock_manual_new(0);
+	q = pogo_queue_new(tr.c, 5000, 3, &t_cbs, &tr);
+	pogo_queue_push(q, ITEM(1));
+	pogo_queue_push(q, ITEM(2));
+	pogo_queue_push(q, ITEM(3));
+	/* Paused: nothing has left, the head may go. */
+	ASSERT(pogo_queue_take(q, t_match, ITEM(1)) == ITEM(1));
+	ASSERT_EQ(pogo_queue_len(q), 2);
+	pogo_queue_resume(q);
+	expect(&tr, 0, 's', 2, 0);
+	/* 2 is out: it stays, only its reply takes it. */
+	ASSERT_NULL(pogo_queue_take(q, t_match, ITEM(2)));
+	ASSERT_NULL(pogo_queue_take(q, t_match, ITEM(9)));
+	/* The tail: a push after it goes behind 2. */
+	ASSERT(pogo_queue_take(q, t_match, ITEM(3)) == ITEM(3));
+	ASSERT_EQ(pogo_queue_len(q), 1);
+	pogo_queue_push(q, ITEM(4));
+	pogo_queue_push(q, ITEM(5));
+	ASSERT(pogo_queue_take(q, t_match, ITEM(4)) == ITEM(4));
+	ASSERT_EQ(tr.n, 1); /* no send, no idle */
+	ASSERT(pogo_queue_ack(q) == ITEM(2));
+	expect(&tr, 1, 's', 5, 0);
+	ASSERT(pogo_queue_ack(q) == ITEM(5));
+	expect(&tr, 2, 'i', 0, 0);
+	ASSERT_EQ(pogo_queue_len(q), 0);
+	pogo_queue_free(q);
+	pogo_clock_free(tr.c);
+}
