@@ -15,7 +15,8 @@
 #   rate  DISPATCH_RATE_HOSTS (20,000) `local` hosts running `true` on 4
 #         workers (max_tasks 256 each), one run: tasks dispatched and
 #         completed per second, and the store's size per host (pogo.db and
-#         its WAL once the job has ended).
+#         its WAL once the job has ended).  DISPATCH_RATE_HOSTS=0 skips
+#         it (P4 alone, while iterating).
 # A wall runs from the submission (the dispatcher's answer) to the first
 # poll that sees the job finished (every 0.05 s over one kept-alive
 # connection); pogo one's from its start to its exit.  The daemons start
@@ -66,6 +67,7 @@ cd=$(median <"$T/p4-daemons-cpu")
 echo "P4 cpu one=${co}s daemons=${cd}s ratio=$(ratio "$cd" "$co")" \
     "(medians, the commands included)"
 
+[ "$RATE_HOSTS" = 0 ] && exit 0
 echo "rate: $RATE_HOSTS local hosts, true, 4 workers of max_tasks 256" \
     "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
 daemons 4 256
