@@ -5,13 +5,16 @@
  * Unit tests of src/ssh.c that need no server: the quoting and the exec
  * request of SPEC 9.5, and the executor against a loopback server that
  * never speaks (task fields, taskstatus, withdraw).  The executor itself is
- * tested end to end against OpenSSH (test/e2e).
+ * tested end to end against OpenSSH (test/e2e).  Also libssh's ECDSA
+ * signature check, which a patch of pogo's changed (at the end).
  */
 #include "pogo/compat.h"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include <libssh/libssh.h>
 
 #include "harness.h"
 #include "pogo/error.h"
@@ -309,4 +312,125 @@ TEST(task_connect_timeout)
 	ASSERT_EQ(w.r.records, 0);
 	ASSERT_EQ(w.e->ops->withdraw(w.e, &t), POGO_ERR_NOTFOUND);
 	silent_close(&w);
+}
+
+/*
+ * libssh's check of ECDSA signatures and keys, which pogo's fifth libssh
+ * patch (third_party/patches/libssh-0.10.6-verify-ecdsa.patch) moved off
+ * EVP_DigestVerify: a signature made by OpenSSL's signer verifies; one
+ * with a changed byte, one over other data or one checked with another
+ * key does not; a public key whose point is not on the curve is refused.
+ * libssh has no public call that signs or verifies, so its internal ones
+ * are declared here (libssh 0.10.6's pki.h and pki_priv.h; pogo links
+ * libssh statically).  The digest is enum ssh_digest_e's value.
+ */
+typedef struct ssh_signature_struct *ssh_signature;
+ssh_signature pki_sign_data(const ssh_key privkey, unsigned hash_type,
+    const unsigned char *input, size_t input_len);
+int pki_verify_data_signature(ssh_signature signature, const ssh_key pubkey,
+    const unsigned char *input, size_t input_len);
+int ssh_pki_export_signature_blob(
+    const ssh_signature sign, ssh_string *sig_blob);
+int ssh_pki_import_signature_blob(
+    const ssh_string sig_blob, const ssh_key pubkey, ssh_signature *psig);
+void ssh_signature_free(ssh_signature sign);
+int ssh_pki_export_pubkey_blob(const ssh_key key, ssh_string *pblob);
+int ssh_pki_import_pubkey_blob(const ssh_string key_blob, ssh_key *pkey);
+
+/* The signature of BLOB with byte AT (from the end if negative) flipped. */
+static ssh_signature
+ecdsa_sig_flipped(ssh_string blob, ssh_key pub, long at)
+{
+	size_t len = ssh_string_len(blob);
+	ssh_string copy = ssh_string_copy(blob);
+	unsigned char *b = ssh_string_data(copy);
+	ssh_signature sig = NULL;
+
+	ASSERT(copy != NULL);
+	b[at < 0 ? (long)len + at : at] ^= 0x01;
+	/* The blob still parses: r and s are only other numbers. */
+	ASSERT_OK(ssh_pki_import_signature_blob(copy, pub, &sig));
+	ssh_string_free(copy);
+	return sig;
+}
+
+TEST(libssh_ecdsa_verify)
+{
+	static const struct {
+		enum ssh_keytypes_e type;
+		int bits;
+		unsigned digest; /* SSH_DIGEST_SHA256 .. SHA512 */
+	} curves[] = {
+		{ SSH_KEYTYPE_ECDSA_P256, 256, 2 },
+		{ SSH_KEYTYPE_ECDSA_P384, 384, 3 },
+		{ SSH_KEYTYPE_ECDSA_P521, 521, 4 },
+	};
+	static const unsigned char data[] = "the exchange hash";
+	static const unsigned char other[] = "the exchange hasH";
+	char *cause;
+
+	ASSERT_OK(pogo_ssh_init(&cause));
+	for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+		ssh_key priv = NULL, pub = NULL, priv2 = NULL, pub2 = NULL;
+		ssh_key back = NULL, bad = NULL;
+		ssh_string sigblob = NULL, keyblob = NULL, offcurve;
+		ssh_signature sig, sig2;
+
+		ASSERT_OK(
+		    ssh_pki_generate(curves[i].type, curves[i].bits, &priv));
+		ASSERT_OK(
+		    ssh_pki_generate(curves[i].type, curves[i].bits, &priv2));
+		ASSERT_OK(ssh_pki_export_privkey_to_pubkey(priv, &pub));
+		ASSERT_OK(ssh_pki_export_privkey_to_pubkey(priv2, &pub2));
+
+		sig = pki_sign_data(priv, curves[i].digest, data, sizeof(data));
+		ASSERT(sig != NULL);
+		ASSERT_OK(
+		    pki_verify_data_signature(sig, pub, data, sizeof(data)));
+		ASSERT_EQ(
+		    pki_verify_data_signature(sig, pub, other, sizeof(other)),
+		    SSH_ERROR);
+		ASSERT_EQ(
+		    pki_verify_data_signature(sig, pub2, data, sizeof(data)),
+		    SSH_ERROR);
+
+		/* The low byte of s, then a byte of r (after the two
+		 * strings' lengths, the type name and r's length). */
+		ASSERT_OK(ssh_pki_export_signature_blob(sig, &sigblob));
+		sig2 = ecdsa_sig_flipped(sigblob, pub, -1);
+		ASSERT_EQ(
+		    pki_verify_data_signature(sig2, pub, data, sizeof(data)),
+		    SSH_ERROR);
+		ssh_signature_free(sig2);
+		sig2 = ecdsa_sig_flipped(sigblob, pub, 4 + 19 + 4 + 4 + 10);
+		ASSERT_EQ(
+		    pki_verify_data_signature(sig2, pub, data, sizeof(data)),
+		    SSH_ERROR);
+		ssh_signature_free(sig2);
+
+		/* The public key read back compares equal; with the last byte
+		 * of its point's y changed, the point is off the curve. */
+		ASSERT_OK(ssh_pki_export_pubkey_blob(pub, &keyblob));
+		ASSERT_OK(ssh_pki_import_pubkey_blob(keyblob, &back));
+		ASSERT_OK(ssh_key_cmp(back, pub, SSH_KEY_CMP_PUBLIC));
+		ASSERT_OK(
+		    pki_verify_data_signature(sig, back, data, sizeof(data)));
+		offcurve = ssh_string_copy(keyblob);
+		ASSERT(offcurve != NULL);
+		((unsigned char *)ssh_string_data(
+		    offcurve))[ssh_string_len(offcurve) - 1] ^= 0x01;
+		ASSERT_EQ(
+		    ssh_pki_import_pubkey_blob(offcurve, &bad), SSH_ERROR);
+		ASSERT(bad == NULL);
+
+		ssh_string_free(offcurve);
+		ssh_string_free(keyblob);
+		ssh_string_free(sigblob);
+		ssh_signature_free(sig);
+		ssh_key_free(back);
+		ssh_key_free(pub2);
+		ssh_key_free(priv2);
+		ssh_key_free(pub);
+		ssh_key_free(priv);
+	}
 }
