@@ -434,3 +434,43 @@ TEST(libssh_ecdsa_verify)
 		ssh_key_free(priv);
 	}
 }
+
+/* An ECDSA identity read from an OpenSSH private key file (libssh builds
+ * it with pki_privkey_build_ecdsa, which the patch changed) signs, and the
+ * signature verifies with its public key.  The key exists only here
+ * (ssh-keygen -t ecdsa -b 256 -N '' -C ''). */
+TEST(libssh_ecdsa_identity)
+{
+	static const char text[] =
+	    "-----BEGIN OPENSSH PRIVATE KEY-----\n"
+	    "b3BlbnNzaC1rZXktdjEAAAAABG5vbmUAAAAEbm9uZQAAAAAAAAABAAAAaAAAABNlY2"
+	    "RzYS\n"
+	    "1zaGEyLW5pc3RwMjU2AAAACG5pc3RwMjU2AAAAQQRmPV+"
+	    "sf6rnbVoMo7YvjHNUr8q8fDCx\n"
+	    "Wh4RmXitc3L8GW1Jy8ymUecvRCa8qi6p7KejpcoIW9KjyZCQfrEpzN5uAAAAoEuWj8"
+	    "tLlo\n"
+	    "/LAAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYAAABBBGY9X6x/"
+	    "qudtWgyj\n"
+	    "ti+Mc1Svyrx8MLFaHhGZeK1zcvwZbUnLzKZR5y9EJryqLqnsp6Olyghb0qPJkJB+"
+	    "sSnM3m\n"
+	    "4AAAAhANQiBrmZD9WU1a7GQAQEcq653KLIwgK2jrWoWKAezhSdAAAAAAECAwQFBgc="
+	    "\n"
+	    "-----END OPENSSH PRIVATE KEY-----\n";
+	static const unsigned char data[] = "a userauth request";
+	ssh_key priv = NULL, pub = NULL;
+	ssh_signature sig;
+	char *cause;
+
+	ASSERT_OK(pogo_ssh_init(&cause));
+	ASSERT_OK(ssh_pki_import_privkey_base64(text, NULL, NULL, NULL, &priv));
+	ASSERT_EQ(ssh_key_type(priv), SSH_KEYTYPE_ECDSA_P256);
+	ASSERT_OK(ssh_pki_export_privkey_to_pubkey(priv, &pub));
+	sig = pki_sign_data(priv, 2, data, sizeof(data));
+	ASSERT(sig != NULL);
+	ASSERT_OK(pki_verify_data_signature(sig, pub, data, sizeof(data)));
+	ASSERT_EQ(pki_verify_data_signature(sig, pub, data, sizeof(data) - 1),
+	    SSH_ERROR);
+	ssh_signature_free(sig);
+	ssh_key_free(pub);
+	ssh_key_free(priv);
+}
