@@ -2206,8 +2206,8 @@ disp_req_page(struct pogo_dispatcher *d, struct pogo_http_req *req,
 	return true;
 }
 
-/* A job's host counts per state, kept by the store (a job's rows are
- * read once). */
+/* A job's host counts per state, kept by the store (no host row is
+ * read). */
 struct disp_counts {
 	uint32_t n[POGO_HOST_NSTATES];
 };

@@ -111,14 +111,15 @@ static const char *const store_migrations[] = {
 	"  REFERENCES jobs (job) ON DELETE CASCADE,"
 	"  idx INTEGER NOT NULL, ref TEXT NOT NULL, hosts TEXT,"
 	"  failure TEXT, PRIMARY KEY (job, idx)) WITHOUT ROWID;",
-	/* 4 -> 5: the per-state host counts leave the database: the store
-	 * counts a job's hosts itself, from its rows read once (issue 8:
-	 * the triggers cost 12,700 instructions per change of a host's
-	 * state, and one more statement per host inserted). */
+	/* 4 -> 5: the per-state host counts are no longer kept by triggers
+	 * (issue 8: 12,700 instructions per change of a host's state, and
+	 * one more statement per host inserted): the store counts the hosts
+	 * of a job that changes in memory and writes host_counts once per
+	 * transaction per job whose counts changed.  The table and its
+	 * counts stay as the triggers left them. */
 	"DROP TRIGGER hosts_count_insert;"
 	"DROP TRIGGER hosts_count_update;"
-	"DROP TRIGGER hosts_count_delete;"
-	"DROP TABLE host_counts;",
+	"DROP TRIGGER hosts_count_delete;",
 };
 
 #define STORE_JOB_COLUMNS                                                   \
@@ -157,6 +158,8 @@ enum store_stmt {
 	S_LOG,
 	S_LOG_LENGTH,
 	S_HOST_STATES,
+	S_HOST_COUNTS,
+	S_COUNT_SET,
 	S_OUTPUT,
 	S_COUNTERS,
 	S_LIST,
@@ -224,6 +227,9 @@ static const char *const store_sql[S_NSTMT] = {
 	                 " WHERE job = ?1",
 	[S_HOST_STATES] = "SELECT idx, state FROM hosts WHERE job = ?1"
 	                  " ORDER BY idx",
+	[S_HOST_COUNTS] = "SELECT state, n FROM host_counts WHERE job = ?1",
+	[S_COUNT_SET] = "INSERT INTO host_counts VALUES (?1, ?2, ?3)"
+	                " ON CONFLICT (job, state) DO UPDATE SET n = ?3",
 	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data, eol FROM output"
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
@@ -283,19 +289,28 @@ struct store_hostrow {
  * row's state in struct store_hjob, or STORE_NOROW for no row. */
 #define STORE_NSTATES 32
 #define STORE_NOROW 0xff
+/* Jobs whose hosts are kept in memory at most (those changed least
+ * recently go first); the others are counted by host_counts. */
+#define STORE_HJOBS_MAX 128
 
 /*
- * A job's hosts as the store counts them: each row's latest state (queued
- * or written) and the number of rows in each state.  Read from the rows
- * once (or made by the job's insert), then kept by the calls that insert
- * and change rows, which are never deleted but with their job.
+ * A job's hosts as the store counts them while they change: each row's
+ * latest state (queued or written) and the number of rows in each state.
+ * Read from the rows when a host of the job changes (or made by the job's
+ * insert), then kept by the calls that insert and change rows, which are
+ * never deleted but with their job.  `base` is what host_counts holds in
+ * the open transaction: the counts that differ are written at the commit
+ * (or when the job leaves memory).
  */
 struct store_hjob {
 	uint64_t job;
+	uint64_t used;  /* st->hjob_tick when it last changed */
 	uint32_t nrows; /* rows 0 .. nrows - 1 */
 	uint32_t cap;
 	uint8_t *state;
+	bool dirty; /* n differs from base */
 	uint32_t n[STORE_NSTATES];
+	uint32_t base[STORE_NSTATES];
 };
 
 /* A buffered output record. */
@@ -333,6 +348,8 @@ struct pogo_store {
 	/* Jobs with host rows -> struct store_hjob, open addressing. */
 	struct store_hjob **hjobs;
 	size_t hjobs_cap, nhjobs;
+	uint64_t hjob_tick;
+	size_t ndirty; /* dirty jobs in hjobs */
 
 	struct store_out *out;
 	uint64_t drop_logged; /* uv_now of the last drop logged */
@@ -477,17 +494,14 @@ store_call_begin(struct pogo_store *st)
 	return store_step(st, S_SAVEPOINT);
 }
 
-static void store_hjobs_drop(struct pogo_store *st);
-
-/* End the call's savepoint: keep its rows if r is 0, else undo them
- * (and the host counts, read again from the rows when next needed). */
+/* End the call's savepoint: keep its rows if r is 0, else undo them.
+ * No call changes the counted hosts or host_counts before its savepoint
+ * ends well, so they need no undoing. */
 static int
 store_call_end(struct pogo_store *st, int r)
 {
-	if (r != 0) {
+	if (r != 0)
 		(void)store_step(st, S_ROLLBACK_TO);
-		store_hjobs_drop(st);
-	}
 	(void)store_step(st, S_RELEASE);
 	return r;
 }
@@ -593,22 +607,26 @@ store_hjob_put(struct pogo_store *st, struct store_hjob *hj)
 	st->nhjobs++;
 }
 
-/* Forget every job's counted hosts (a failed transaction or call): they
- * are read again from the rows when next needed. */
+static void
+store_hjob_free(struct store_hjob *hj)
+{
+	free(hj->state);
+	free(hj);
+}
+
+/* Forget every job's counted hosts (a failed transaction, which also
+ * undid its writes of host_counts; or the close). */
 static void
 store_hjobs_drop(struct pogo_store *st)
 {
 	size_t i;
 
-	for (i = 0; i < st->hjobs_cap; i++) {
-		if (st->hjobs[i] != NULL) {
-			free(st->hjobs[i]->state);
-			free(st->hjobs[i]);
-		}
-	}
+	for (i = 0; i < st->hjobs_cap; i++)
+		if (st->hjobs[i] != NULL)
+			store_hjob_free(st->hjobs[i]);
 	free(st->hjobs);
 	st->hjobs = NULL;
-	st->hjobs_cap = st->nhjobs = 0;
+	st->hjobs_cap = st->nhjobs = st->ndirty = 0;
 }
 
 /* Room for rows below nrows; new rows have none yet. */
@@ -639,11 +657,140 @@ store_hjob_set(struct store_hjob *hj, uint32_t idx, int state)
 		hj->n[state]++;
 }
 
+/* hj changed: its counts are written at the commit, and it is the last
+ * to leave memory. */
+static void
+store_hjob_touch(struct pogo_store *st, struct store_hjob *hj)
+{
+	hj->used = ++st->hjob_tick;
+	if (!hj->dirty) {
+		hj->dirty = true;
+		st->ndirty++;
+	}
+}
+
+/* A job's counts as host_counts holds them (in the open transaction). */
+static int
+store_counts_read(struct pogo_store *st, uint64_t job, uint32_t *n)
+{
+	sqlite3_stmt *s = st->stmt[S_HOST_COUNTS];
+	sqlite3_int64 v;
+	int state, rc, r = 0;
+
+	memset(n, 0, STORE_NSTATES * sizeof(*n));
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		state = sqlite3_column_int(s, 0);
+		v = sqlite3_column_int64(s, 1);
+		if (state >= 0 && state < STORE_NSTATES && v > 0 &&
+		    v <= UINT32_MAX)
+			n[state] = (uint32_t)v;
+	}
+	if (rc != SQLITE_DONE)
+		r = store_err(st->db, rc, store_sql[S_HOST_COUNTS]);
+	sqlite3_reset(s);
+	return r;
+}
+
+/* Write the counts of hj that host_counts does not hold yet, into the
+ * open transaction (so a rollback undoes them with the rows). */
+static int
+store_hjob_flush(struct pogo_store *st, struct store_hjob *hj)
+{
+	sqlite3_stmt *s = st->stmt[S_COUNT_SET];
+	int i, r;
+
+	if (!hj->dirty)
+		return 0;
+	for (i = 0; i < STORE_NSTATES; i++) {
+		if (hj->n[i] == hj->base[i])
+			continue;
+		sqlite3_bind_int64(s, 1, (sqlite3_int64)hj->job);
+		sqlite3_bind_int(s, 2, i);
+		sqlite3_bind_int64(s, 3, hj->n[i]);
+		if ((r = store_step(st, S_COUNT_SET)) != 0)
+			return r;
+		hj->base[i] = hj->n[i];
+	}
+	hj->dirty = false;
+	st->ndirty--;
+	return 0;
+}
+
+/* Before the commit: every changed job's counts into host_counts. */
+static int
+store_hjobs_flush(struct pogo_store *st)
+{
+	size_t i;
+	int r;
+
+	for (i = 0; st->ndirty > 0 && i < st->hjobs_cap; i++)
+		if (st->hjobs[i] != NULL &&
+		    (r = store_hjob_flush(st, st->hjobs[i])) != 0)
+			return r;
+	return 0;
+}
+
 /*
- * A job's counted hosts in *hjp: loaded if need be from its rows (those
- * of the open transaction included), with the states still queued for
- * them on top.  *hjp is NULL for a job without host rows, which is not
- * kept (a read of an unknown job leaves nothing behind).
+ * hj leaves memory (its job ended, or others changed since): its counts
+ * are written first, or the open transaction's commit fails.  Then it
+ * leaves the table (linear probing: the rest of its run is put again).
+ */
+static void
+store_hjob_evict(struct pogo_store *st, struct store_hjob *hj)
+{
+	struct store_hjob *o;
+	size_t i, mask = st->hjobs_cap - 1;
+	int r;
+
+	if ((r = store_hjob_flush(st, hj)) != 0) {
+		log_error("store: host counts of job %llu: not written",
+		    (unsigned long long)hj->job);
+		if (st->hosts_lost == 0)
+			st->hosts_lost = r;
+		if (hj->dirty)
+			st->ndirty--;
+	}
+	for (i = store_hjob_hash(hj->job, st->hjobs_cap); st->hjobs[i] != hj;
+	     i = (i + 1) & mask)
+		;
+	st->hjobs[i] = NULL;
+	st->nhjobs--;
+	for (i = (i + 1) & mask; (o = st->hjobs[i]) != NULL;
+	     i = (i + 1) & mask) {
+		st->hjobs[i] = NULL;
+		st->nhjobs--;
+		store_hjob_put(st, o);
+	}
+	store_hjob_free(hj);
+	st->stats.host_jobs_evicted++;
+}
+
+/* Keep at most STORE_HJOBS_MAX jobs but keep: the others go, the one
+ * changed least recently first. */
+static void
+store_hjobs_trim(struct pogo_store *st, const struct store_hjob *keep)
+{
+	struct store_hjob *old;
+	size_t i;
+
+	while (st->nhjobs > STORE_HJOBS_MAX) {
+		old = NULL;
+		for (i = 0; i < st->hjobs_cap; i++)
+			if (st->hjobs[i] != NULL && st->hjobs[i] != keep &&
+			    (old == NULL || st->hjobs[i]->used < old->used))
+				old = st->hjobs[i];
+		if (old == NULL)
+			return;
+		store_hjob_evict(st, old);
+	}
+}
+
+/*
+ * A job's counted hosts in *hjp, to change them: loaded if need be from
+ * its rows (those of the open transaction included), with the states
+ * still queued for them on top, and host_counts as the base.  *hjp is
+ * NULL for a job without host rows, which is not kept.
  */
 static int
 store_hjob_get(struct pogo_store *st, uint64_t job, struct store_hjob **hjp)
@@ -652,7 +799,7 @@ store_hjob_get(struct pogo_store *st, uint64_t job, struct store_hjob **hjp)
 	struct store_hjob *hj;
 	sqlite3_int64 idx;
 	size_t i;
-	int rc, state;
+	int rc, r, state;
 
 	if ((*hjp = store_hjob_find(st, job)) != NULL)
 		return 0;
@@ -669,19 +816,25 @@ store_hjob_get(struct pogo_store *st, uint64_t job, struct store_hjob **hjp)
 		                                        : STORE_NSTATES);
 	}
 	sqlite3_reset(s);
-	if (rc != SQLITE_DONE || hj->nrows == 0) {
-		free(hj->state);
-		free(hj);
-		return rc != SQLITE_DONE
-		    ? store_err(st->db, rc, store_sql[S_HOST_STATES])
-		    : 0;
+	r = rc != SQLITE_DONE ? store_err(st->db, rc, store_sql[S_HOST_STATES])
+	                      : store_counts_read(st, job, hj->base);
+	if (r != 0 || hj->nrows == 0) {
+		store_hjob_free(hj);
+		return r;
 	}
 	for (i = 0; i < st->nhrows; i++)
 		if (st->hrows[i].job == job && st->hrows[i].h.idx < hj->nrows &&
 		    hj->state[st->hrows[i].h.idx] != STORE_NOROW)
 			store_hjob_set(
 			    hj, st->hrows[i].h.idx, st->hrows[i].h.state);
+	hj->used = ++st->hjob_tick;
+	if (memcmp(hj->n, hj->base, sizeof(hj->n)) != 0) {
+		hj->dirty = true;
+		st->ndirty++;
+	}
 	store_hjob_put(st, hj);
+	st->stats.host_jobs_loaded++;
+	store_hjobs_trim(st, hj);
 	*hjp = hj;
 	return 0;
 }
@@ -693,17 +846,31 @@ store_host_rows_added(
 {
 	struct store_hjob *hj;
 	size_t i;
+	int r;
 
-	if ((hj = store_hjob_find(st, job)) == NULL) {
+	if (n == 0)
+		return;
+	if ((hj = store_hjob_find(st, job)) == NULL && first == 0) {
 		/* A new job's hosts: counted from here, never read. */
-		if (first != 0 || n == 0)
-			return;
 		hj = xcalloc(1, sizeof(*hj));
 		hj->job = job;
 		store_hjob_put(st, hj);
+		store_hjobs_trim(st, hj);
+	} else if (hj == NULL) {
+		/* Its rows, read now, hold the new ones. */
+		if ((r = store_hjob_get(st, job, &hj)) != 0 || hj == NULL) {
+			log_error("store: hosts of job %llu: not counted",
+			    (unsigned long long)job);
+			if (st->hosts_lost == 0)
+				st->hosts_lost = r != 0 ? r : POGO_ERR_STORE;
+			return;
+		}
+		store_hjob_touch(st, hj);
+		return;
 	}
 	for (i = 0; i < n; i++)
 		store_hjob_set(hj, (uint32_t)(first + i), 0);
+	store_hjob_touch(st, hj);
 }
 
 /*
@@ -788,7 +955,8 @@ store_commit(struct pogo_store *st)
 		t0 = uv_hrtime();
 		r = st->hosts_lost;
 		st->hosts_lost = 0;
-		rows = r != 0 || (r = store_hosts_write(st)) != 0;
+		rows = r != 0 || (r = store_hosts_write(st)) != 0 ||
+		    (r = store_hjobs_flush(st)) != 0;
 		if (rows || (r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
 		    (r = store_step(st, S_COMMIT)) != 0) {
 			log_error("store: commit failed: %s",
@@ -1590,6 +1758,7 @@ pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
     const char *message, double end_time)
 {
 	sqlite3_stmt *s = st->stmt[S_JOB_STATE];
+	struct store_hjob *hj;
 	int r;
 
 	if ((r = store_begin(st)) != 0)
@@ -1602,6 +1771,10 @@ pogo_store_job_state(struct pogo_store *st, uint64_t job, int state,
 		return r;
 	if (sqlite3_changes(st->db) == 0)
 		return POGO_ERR_NOTFOUND;
+	/* An ended job's hosts seldom change again: counted by host_counts
+	 * from now on (read again from the rows if one does). */
+	if (end_time > 0 && (hj = store_hjob_find(st, job)) != NULL)
+		store_hjob_evict(st, hj);
 	return store_changed(st);
 }
 
@@ -1743,6 +1916,7 @@ pogo_store_host_set(
 	if ((r = store_host_exists(st, job, h->idx, &hj)) != 0)
 		return r;
 	store_hjob_set(hj, h->idx, h->state);
+	store_hjob_touch(st, hj);
 	if (st->hslots == NULL)
 		st->hslots = xcalloc(STORE_HOST_SLOTS, sizeof(*st->hslots));
 	/* Linear probing: fewer rows than half the slots (one per change). */
@@ -2156,11 +2330,16 @@ pogo_store_host_counts(
 	size_t i;
 	int r;
 
+	uint32_t v[STORE_NSTATES];
+
 	memset(n, 0, nstates * sizeof(*n));
-	if ((r = store_hjob_get(st, job, &hj)) != 0 || hj == NULL)
-		return r;
+	if ((hj = store_hjob_find(st, job)) == NULL) {
+		if ((r = store_counts_read(st, job, v)) != 0)
+			return r;
+	} else
+		memcpy(v, hj->n, sizeof(v));
 	for (i = 0; i < nstates && i < STORE_NSTATES; i++)
-		n[i] = hj->n[i];
+		n[i] = v[i];
 	return 0;
 }
 
@@ -2334,6 +2513,7 @@ void
 pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s)
 {
 	*s = st->stats;
+	s->host_jobs = st->nhjobs;
 }
 
 int

@@ -365,12 +365,14 @@ int pogo_store_hosts_by_name(struct pogo_store *st, uint64_t job, int state,
 /*
  * A job's number of hosts in each state: n[s] for every state s below
  * nstates (zero for a state no host is in, and for an unknown job).  The
- * store counts them in memory: from the job's host rows, read once (in
- * host order, one byte kept per host) the first time a job is counted or
- * changed, or from the job's insert; then kept by every insert and
- * change of a host, so they always match the rows the same connection
- * sees with the states queued by pogo_store_host_set() (committed or
- * not).  A failed transaction or call forgets them, to be read again.
+ * counts always match the rows the same connection sees with the states
+ * queued by pogo_store_host_set() (committed or not).  The store keeps
+ * them in the host_counts table (at most one row per state, read here:
+ * no host is visited), written once per transaction for each job whose
+ * counts changed; the hosts of a job that changes are counted in memory
+ * (one byte per host, read from its rows when a host first changes, or
+ * made by the job's insert) until the job ends or others changed since
+ * (at most a few jobs are kept).
  */
 int pogo_store_host_counts(
     struct pogo_store *st, uint64_t job, uint32_t *n, size_t nstates);
@@ -416,6 +418,11 @@ struct pogo_store_stats {
 	uint64_t wal_restarts;   /* times the WAL started again from its head */
 	uint64_t host_rows;      /* host rows read (pogo_store_hosts*()) */
 	uint64_t host_writes;    /* host rows written (UPDATEs) */
+	/* Jobs whose hosts are counted in memory (a byte per host): now, read
+	 * from their rows so far, and dropped so far. */
+	uint64_t host_jobs;
+	uint64_t host_jobs_loaded;
+	uint64_t host_jobs_evicted;
 };
 void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
 
