@@ -114,9 +114,11 @@ static const char *const store_migrations[] = {
 	/* 4 -> 5: the per-state host counts are no longer kept by triggers
 	 * (issue 8: 12,700 instructions per change of a host's state, and
 	 * one more statement per host inserted): the store counts the hosts
-	 * of a job that changes in memory and writes host_counts once per
-	 * transaction per job whose counts changed.  The table and its
-	 * counts stay as the triggers left them. */
+	 * of a job that changes in memory and writes host_counts when the
+	 * job leaves memory; a row of state -1 marks a job whose counts may
+	 * lag its rows meanwhile (counted from the rows, and mended at the
+	 * next open).  The table and its counts stay as the triggers left
+	 * them. */
 	"DROP TRIGGER hosts_count_insert;"
 	"DROP TRIGGER hosts_count_update;"
 	"DROP TRIGGER hosts_count_delete;",
@@ -160,6 +162,8 @@ enum store_stmt {
 	S_HOST_STATES,
 	S_HOST_COUNTS,
 	S_COUNT_SET,
+	S_COUNT_UNMARK,
+	S_HOST_TALLY,
 	S_OUTPUT,
 	S_COUNTERS,
 	S_LIST,
@@ -230,6 +234,10 @@ static const char *const store_sql[S_NSTMT] = {
 	[S_HOST_COUNTS] = "SELECT state, n FROM host_counts WHERE job = ?1",
 	[S_COUNT_SET] = "INSERT INTO host_counts VALUES (?1, ?2, ?3)"
 	                " ON CONFLICT (job, state) DO UPDATE SET n = ?3",
+	[S_COUNT_UNMARK] = "DELETE FROM host_counts WHERE job = ?1"
+	                   " AND state = -1",
+	[S_HOST_TALLY] = "SELECT state, count(*) FROM hosts WHERE job = ?1"
+	                 " GROUP BY state",
 	[S_OUTPUT] = "SELECT host, run, seq, ts, type, data, eol FROM output"
 	             " WHERE job = ?1 AND host = ?2 AND run = ?3 AND seq >= ?4"
 	             " ORDER BY seq LIMIT ?5",
@@ -299,8 +307,10 @@ struct store_hostrow {
  * Read from the rows when a host of the job changes (or made by the job's
  * insert), then kept by the calls that insert and change rows, which are
  * never deleted but with their job.  `base` is what host_counts holds in
- * the open transaction: the counts that differ are written at the commit
- * (or when the job leaves memory).
+ * the open transaction: the counts that differ are written when the job
+ * leaves memory (it ends, others changed since, or the store closes);
+ * until then host_counts holds the job's mark (state -1), written in the
+ * transaction that loaded it.
  */
 struct store_hjob {
 	uint64_t job;
@@ -308,7 +318,8 @@ struct store_hjob {
 	uint32_t nrows; /* rows 0 .. nrows - 1 */
 	uint32_t cap;
 	uint8_t *state;
-	bool dirty; /* n differs from base */
+	bool dirty;  /* n may differ from base */
+	bool marked; /* host_counts holds its mark */
 	uint32_t n[STORE_NSTATES];
 	uint32_t base[STORE_NSTATES];
 };
@@ -669,38 +680,62 @@ store_hjob_touch(struct pogo_store *st, struct store_hjob *hj)
 	}
 }
 
-/* A job's counts as host_counts holds them (in the open transaction). */
+/* A job's counts as statement s (S_HOST_COUNTS, S_HOST_TALLY) reads
+ * them, in the open transaction; *marked: host_counts holds its mark. */
 static int
-store_counts_read(struct pogo_store *st, uint64_t job, uint32_t *n)
+store_counts_read(struct pogo_store *st, enum store_stmt i, uint64_t job,
+    uint32_t *n, bool *marked)
 {
-	sqlite3_stmt *s = st->stmt[S_HOST_COUNTS];
+	sqlite3_stmt *s = st->stmt[i];
 	sqlite3_int64 v;
 	int state, rc, r = 0;
 
 	memset(n, 0, STORE_NSTATES * sizeof(*n));
+	*marked = false;
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)job);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
 		state = sqlite3_column_int(s, 0);
 		v = sqlite3_column_int64(s, 1);
-		if (state >= 0 && state < STORE_NSTATES && v > 0 &&
+		if (state == -1)
+			*marked = true;
+		else if (state >= 0 && state < STORE_NSTATES && v > 0 &&
 		    v <= UINT32_MAX)
 			n[state] = (uint32_t)v;
 	}
 	if (rc != SQLITE_DONE)
-		r = store_err(st->db, rc, store_sql[S_HOST_COUNTS]);
+		r = store_err(st->db, rc, store_sql[i]);
 	sqlite3_reset(s);
 	return r;
 }
 
-/* Write the counts of hj that host_counts does not hold yet, into the
- * open transaction (so a rollback undoes them with the rows). */
+/* Mark job's counts in host_counts as lagging (hj in memory). */
+static int
+store_hjob_mark(struct pogo_store *st, struct store_hjob *hj)
+{
+	sqlite3_stmt *s = st->stmt[S_COUNT_SET];
+	int r;
+
+	if (hj->marked)
+		return 0;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)hj->job);
+	sqlite3_bind_int(s, 2, -1);
+	sqlite3_bind_int64(s, 3, 1);
+	if ((r = store_step(st, S_COUNT_SET)) != 0)
+		return r;
+	hj->marked = true;
+	return 0;
+}
+
+/* Write the counts of hj that host_counts does not hold yet, and remove
+ * its mark, in the open transaction (so a rollback undoes them with the
+ * rows). */
 static int
 store_hjob_flush(struct pogo_store *st, struct store_hjob *hj)
 {
 	sqlite3_stmt *s = st->stmt[S_COUNT_SET];
 	int i, r;
 
-	if (!hj->dirty)
+	if (!hj->dirty && !hj->marked)
 		return 0;
 	for (i = 0; i < STORE_NSTATES; i++) {
 		if (hj->n[i] == hj->base[i])
@@ -712,23 +747,39 @@ store_hjob_flush(struct pogo_store *st, struct store_hjob *hj)
 			return r;
 		hj->base[i] = hj->n[i];
 	}
-	hj->dirty = false;
-	st->ndirty--;
+	if (hj->marked) {
+		sqlite3_bind_int64(
+		    st->stmt[S_COUNT_UNMARK], 1, (sqlite3_int64)hj->job);
+		if ((r = store_step(st, S_COUNT_UNMARK)) != 0)
+			return r;
+		hj->marked = false;
+	}
+	if (hj->dirty) {
+		hj->dirty = false;
+		st->ndirty--;
+	}
 	return 0;
 }
 
-/* Before the commit: every changed job's counts into host_counts. */
-static int
+/* At the close: every job's counts into host_counts, its mark gone. */
+static void
 store_hjobs_flush(struct pogo_store *st)
 {
 	size_t i;
 	int r;
 
-	for (i = 0; st->ndirty > 0 && i < st->hjobs_cap; i++)
+	if (st->nhjobs == 0 || store_begin(st) != 0)
+		return;
+	for (i = 0; i < st->hjobs_cap; i++) {
 		if (st->hjobs[i] != NULL &&
-		    (r = store_hjob_flush(st, st->hjobs[i])) != 0)
-			return r;
-	return 0;
+		    (r = store_hjob_flush(st, st->hjobs[i])) != 0) {
+			log_error("store: host counts not written: %s",
+			    sqlite3_errmsg(st->db));
+			if (st->hosts_lost == 0)
+				st->hosts_lost = r;
+			return;
+		}
+	}
 }
 
 /*
@@ -816,8 +867,11 @@ store_hjob_get(struct pogo_store *st, uint64_t job, struct store_hjob **hjp)
 		                                        : STORE_NSTATES);
 	}
 	sqlite3_reset(s);
-	r = rc != SQLITE_DONE ? store_err(st->db, rc, store_sql[S_HOST_STATES])
-	                      : store_counts_read(st, job, hj->base);
+	r = rc != SQLITE_DONE
+	    ? store_err(st->db, rc, store_sql[S_HOST_STATES])
+	    : store_counts_read(st, S_HOST_COUNTS, job, hj->base, &hj->marked);
+	if (r == 0 && hj->nrows > 0)
+		r = store_hjob_mark(st, hj);
 	if (r != 0 || hj->nrows == 0) {
 		store_hjob_free(hj);
 		return r;
@@ -854,6 +908,14 @@ store_host_rows_added(
 		/* A new job's hosts: counted from here, never read. */
 		hj = xcalloc(1, sizeof(*hj));
 		hj->job = job;
+		if ((r = store_hjob_mark(st, hj)) != 0) {
+			store_hjob_free(hj);
+			log_error("store: hosts of job %llu: not counted",
+			    (unsigned long long)job);
+			if (st->hosts_lost == 0)
+				st->hosts_lost = r;
+			return;
+		}
 		store_hjob_put(st, hj);
 		store_hjobs_trim(st, hj);
 	} else if (hj == NULL) {
@@ -955,8 +1017,7 @@ store_commit(struct pogo_store *st)
 		t0 = uv_hrtime();
 		r = st->hosts_lost;
 		st->hosts_lost = 0;
-		rows = r != 0 || (r = store_hosts_write(st)) != 0 ||
-		    (r = store_hjobs_flush(st)) != 0;
+		rows = r != 0 || (r = store_hosts_write(st)) != 0;
 		if (rows || (r = st->fail_commits ? POGO_ERR_STORE : 0) != 0 ||
 		    (r = store_step(st, S_COMMIT)) != 0) {
 			log_error("store: commit failed: %s",
@@ -1387,6 +1448,24 @@ store_open_db(struct pogo_store *st, char **cause)
 	}
 	if ((r = store_migrate(st, name, cause)) != 0)
 		goto out;
+	/* The counts of jobs that a dispatcher had in memory when it
+	 * stopped (marked): counted again from their rows. */
+	if (store_exec(st->db,
+	        "BEGIN IMMEDIATE;"
+	        "DELETE FROM host_counts WHERE state >= 0 AND job IN"
+	        " (SELECT job FROM host_counts WHERE state = -1);"
+	        "INSERT INTO host_counts SELECT job, state, count(*)"
+	        " FROM hosts WHERE job IN"
+	        " (SELECT job FROM host_counts WHERE state = -1)"
+	        " GROUP BY job, state;"
+	        "DELETE FROM host_counts WHERE state = -1;"
+	        "COMMIT;") != 0) {
+		xasprintf(
+		    cause, "%s: host counts: %s", name, sqlite3_errmsg(st->db));
+		(void)store_exec(st->db, "ROLLBACK");
+		r = POGO_ERR_STORE;
+		goto out;
+	}
 	r = POGO_ERR_STORE;
 	for (i = 0; i < S_NSTMT; i++) {
 		if (sqlite3_prepare_v3(st->db, store_sql[i], -1,
@@ -1556,6 +1635,7 @@ void
 pogo_store_close(struct pogo_store *st, void (*cb)(void *arg), void *arg)
 {
 	(void)store_output_flush(st);
+	store_hjobs_flush(st);
 	(void)store_commit(st);
 	st->closing = true;
 	st->close_cb = cb;
@@ -2331,10 +2411,16 @@ pogo_store_host_counts(
 	int r;
 
 	uint32_t v[STORE_NSTATES];
+	bool marked;
 
 	memset(n, 0, nstates * sizeof(*n));
 	if ((hj = store_hjob_find(st, job)) == NULL) {
-		if ((r = store_counts_read(st, job, v)) != 0)
+		/* Marked: counts this store forgot (a failed commit). */
+		if ((r = store_counts_read(
+		         st, S_HOST_COUNTS, job, v, &marked)) != 0 ||
+		    (marked &&
+		        (r = store_counts_read(
+		             st, S_HOST_TALLY, job, v, &marked)) != 0))
 			return r;
 	} else
 		memcpy(v, hj->n, sizeof(v));
