@@ -886,10 +886,11 @@ ssh_watch(struct ssh_task *st, int events)
  * After a libssh call returned SSH_AGAIN: wait for the socket.  libssh
  * (in event-loop mode, third_party/README.md) asks for writability once
  * after the connect, and after a write that fell short.  After the
- * connect, within ssh_step, the call is made again at once instead: the
- * connect's writability is already known (ssh_set_fd_towrite), so that
- * goes on without a wake-up of the loop and two changes of the watched
- * events (each an epoll_ctl DEL and ADD in libuv).  ssh_step bounds the
+ * connect (the key exchange's first calls), within ssh_step, the call is
+ * made again at once instead: the connect's writability is already known
+ * (ssh_set_fd_towrite), so that goes on without a wake-up of the loop and
+ * two changes of the watched events (each an epoll_ctl DEL and ADD in
+ * libuv); the key exchange's packets are too small to fall short.  ssh_step bounds the
  * re-steps (SSH_RESTEPS).  After a short write libssh sends nothing more
  * until the loop says the socket is writable, so then, as outside
  * ssh_step, the loop watches for writability at once.
@@ -906,7 +907,7 @@ ssh_wait(struct ssh_task *st)
 		ssh_pogo_cork(st->s, 0);
 	if (st->s != NULL && (ssh_get_poll_flags(st->s) & SSH_WRITE_PENDING)) {
 		if (st->stepping && st->resteps > 0 &&
-		    st->phase == SSH_P_CONNECT)
+		    (st->phase == SSH_P_CONNECT || st->phase == SSH_P_KEX))
 			st->restep = true;
 		else
 			ev |= UV_WRITABLE;

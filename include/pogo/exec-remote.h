@@ -34,7 +34,9 @@
  *   stays in flight unsent, without events, until the close (the
  *   dispatcher stops; its next start resumes from the store and the
  *   workers send their unacknowledged reports again).
- * - Reports become the started, output and done events; each task_started
+ * - Reports become the started, output and done events (a task_done with
+ *   started_at for a task not started yet: the started event first, the
+ *   worker having dropped its unsent task_started); each task_started
  *   and task_done is acknowledged from opts.barrier's callback, after the
  *   engine's writes for it are committed.  A report for a task not in
  *   flight on that worker is acknowledged and has no effect (a resent

@@ -362,7 +362,9 @@ unsigned pogo_peer_link_sessions(const struct pogo_peer_link *l);
 
 /*
  * Queue a report (task_started, task_done; m borrowed, encoded now).  It
- * is sent when the link is up and resent until acknowledged.
+ * is sent when the link is up and resent until acknowledged.  A task_done
+ * with started_at takes its task's task_started out of the queue if that
+ * has not been sent yet: the task_done stands for both.
  */
 void pogo_peer_link_report(struct pogo_peer_link *l, const struct pogo_msg *m);
 /* Reports queued, the unacknowledged one included. */

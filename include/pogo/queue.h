@@ -74,6 +74,8 @@ void *pogo_queue_ack(struct pogo_queue *q);
  * way: NULL.  Channel 1's replies name nothing: pogo_queue_ack() matches
  * them by position, as SPEC 8.4 says.
  */
+void *pogo_queue_ack_match(struct pogo_queue *q,
+    bool (*match)(const void *item, const void *key), const void *key);
 /*
  * Take out of q the first item not sent yet (the outstanding head
  * excepted) for which match(item, key) is true: returns it (now the
@@ -81,8 +83,6 @@ void *pogo_queue_ack(struct pogo_queue *q);
  * no idle).  Linear in the queue's length.
  */
 void *pogo_queue_take(struct pogo_queue *q,
-    bool (*match)(const void *item, const void *key), const void *key);
-void *pogo_queue_ack_match(struct pogo_queue *q,
     bool (*match)(const void *item, const void *key), const void *key);
 
 /* The connection ended: stop resending; nothing is lost. */

@@ -6,8 +6,8 @@
 # refused host never sees the password.  pogo reads the known-hosts file
 # once and checks each host from memory: hashed and comma-list entries,
 # a host known by its ECDSA key (asked for that type first), an unknown
-# host asked for ECDSA P-256 first unless ssh_config says otherwise, and
-# many new hosts recorded once each in one run.
+# host asked for ECDSA P-256 first unless ssh_config says otherwise, an
+# ECDSA user key, and many new hosts recorded once each in one run.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 SSHD_PASSWORD=yes
@@ -121,6 +121,17 @@ in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh5" \
 expect_eq "HostKeyAlgorithms recorded" \
     "$(grep '^\[127.0.5.2\]' "$T/kh5" | cut -d' ' -f2)" ssh-ed25519
 cp "$T/config.orig" "$HOME/.ssh/config"
+# An ECDSA user key, made here, signs the login (libssh's ECDSA key
+# building is pogo's patch, third_party/README.md).
+ssh-keygen -q -t ecdsa -b 256 -N '' -f "$T/id_ecdsa" </dev/null
+cat "$T/id_ecdsa.pub" >>"$T/authorized_keys"
+n0=$(grep -c "Accepted publickey for $TEST_USER .* ECDSA" "$T/sshd.log")
+in_ns "$POGO" one -i "$T/id_ecdsa" --known-hosts "$T/kh5" \
+    --targets 127.0.5.3 --run-command true >"$T/out" 2>"$T/err" ||
+    fail "ECDSA user key: $(cat "$T/out" "$T/err")"
+expect_eq "ECDSA user key accepted" \
+    "$(grep -c "Accepted publickey for $TEST_USER .* ECDSA" "$T/sshd.log")" \
+    $((n0 + 1))
 # Many new hosts in one run: each recorded once; then all known.
 rm -f "$T/kh4"
 in_ns "$POGO" one -i "$T/id_ed25519" --known-hosts "$T/kh4" \
