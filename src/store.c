@@ -297,9 +297,16 @@ struct store_hostrow {
  * row's state in struct store_hjob, or STORE_NOROW for no row. */
 #define STORE_NSTATES 32
 #define STORE_NOROW 0xff
-/* Jobs whose hosts are kept in memory at most (those changed least
- * recently go first); the others are counted by host_counts. */
-#define STORE_HJOBS_MAX 128
+/*
+ * Bytes of the jobs whose hosts are kept in memory (a struct store_hjob
+ * and a byte per host each) at most, by default: those changed least
+ * recently go first, counted by host_counts from then on.  A job leaves
+ * memory when it ends, so only jobs that change are kept, and the
+ * dispatcher engine keeps far more per host of each (review11 11: a cap
+ * of 128 jobs made 200 running jobs reload each other's rows at every
+ * change).  pogo_store_hjobs_budget() sets it for tests.
+ */
+#define STORE_HJOBS_BUDGET ((size_t)64 << 20)
 
 /*
  * A job's hosts as the store counts them while they change: each row's
@@ -359,6 +366,7 @@ struct pogo_store {
 	/* Jobs with host rows -> struct store_hjob, open addressing. */
 	struct store_hjob **hjobs;
 	size_t hjobs_cap, nhjobs;
+	size_t hjobs_budget; /* STORE_HJOBS_BUDGET */
 	uint64_t hjob_tick;
 	size_t ndirty; /* dirty jobs in hjobs */
 
@@ -817,15 +825,27 @@ store_hjob_evict(struct pogo_store *st, struct store_hjob *hj)
 	st->stats.host_jobs_evicted++;
 }
 
-/* Keep at most STORE_HJOBS_MAX jobs but keep: the others go, the one
- * changed least recently first. */
+/* Memory of the jobs kept (store_hjobs_trim). */
+static size_t
+store_hjobs_bytes(const struct pogo_store *st)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < st->hjobs_cap; i++)
+		if (st->hjobs[i] != NULL)
+			n += sizeof(*st->hjobs[i]) + st->hjobs[i]->cap;
+	return n;
+}
+
+/* Keep at most st->hjobs_budget bytes of jobs but keep: the others go,
+ * the one changed least recently first. */
 static void
 store_hjobs_trim(struct pogo_store *st, const struct store_hjob *keep)
 {
 	struct store_hjob *old;
 	size_t i;
 
-	while (st->nhjobs > STORE_HJOBS_MAX) {
+	while (st->nhjobs > 1 && store_hjobs_bytes(st) > st->hjobs_budget) {
 		old = NULL;
 		for (i = 0; i < st->hjobs_cap; i++)
 			if (st->hjobs[i] != NULL && st->hjobs[i] != keep &&
@@ -1557,6 +1577,7 @@ pogo_store_open(uv_loop_t *loop, const struct pogo_store_opts *opts,
 	*cause = NULL;
 	uv_once(&once, store_config_once);
 	st = xcalloc(1, sizeof(*st));
+	st->hjobs_budget = STORE_HJOBS_BUDGET;
 	st->loop = loop;
 	st->broken_cb = opts->broken;
 	st->broken_arg = opts->broken_arg;
@@ -2593,6 +2614,12 @@ void
 pogo_store_fail_commits(struct pogo_store *st, bool fail)
 {
 	st->fail_commits = fail;
+}
+
+void
+pogo_store_hjobs_budget(struct pogo_store *st, size_t bytes)
+{
+	st->hjobs_budget = bytes;
 }
 
 void

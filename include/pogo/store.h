@@ -437,6 +437,13 @@ void pogo_store_stats(const struct pogo_store *st, struct pogo_store_stats *s);
  */
 void pogo_store_fail_commits(struct pogo_store *st, bool fail);
 
+/*
+ * For tests: the memory the store may keep for counting the hosts of jobs
+ * that change (a byte per host and about 300 bytes per job; 64 MiB by
+ * default), beyond which the jobs changed least recently leave it.
+ */
+void pogo_store_hjobs_budget(struct pogo_store *st, size_t bytes);
+
 /* For tests: call fn for every column of every table of the schema. */
 int pogo_store_columns(struct pogo_store *st,
     int (*fn)(const char *table, const char *column, void *arg), void *arg);

@@ -2345,6 +2345,8 @@ TEST(counted_jobs_leave_memory)
 
 	fx_dir(&fx);
 	fx_open(&fx, NULL);
+	/* Room for 128 jobs at most (each takes more than 256 bytes). */
+	pogo_store_hjobs_budget(fx.st, 128 * 256);
 	/* In one transaction: jobs leave memory before its commit. */
 	for (i = 0; i < NJOBS; i++) {
 		ASSERT_OK(pogo_store_next_job(fx.st, &job[i]));
@@ -2419,6 +2421,47 @@ TEST(counted_jobs_leave_memory)
 	ASSERT_EQ(marked_jobs(fx.dir), 0);
 	fx_open(&fx, NULL);
 	assert_job_counts(fx.st, job[0], 3);
+	fx_close(&fx);
+	fx_rm(&fx);
+}
+
+/*
+ * review11 11: more jobs than a count cap changing round-robin (a
+ * dispatcher's many running jobs) are each read from their rows once, not
+ * again at every change.
+ */
+TEST(many_changing_jobs_are_loaded_once)
+{
+	struct fixture fx;
+	struct pogo_store_host h = { .exitstatus = 0 };
+	struct pogo_store_stats s0, s1;
+	uint64_t job[NJOBS];
+	uint32_t i, round;
+
+	fx_dir(&fx);
+	fx_open(&fx, NULL);
+	for (i = 0; i < NJOBS; i++) {
+		ASSERT_OK(pogo_store_next_job(fx.st, &job[i]));
+		insert_job(fx.st, job[i], "true");
+	}
+	fx_commit(&fx);
+	/* Reopened: no job is in memory; each is loaded at its change. */
+	fx_close(&fx);
+	fx_open(&fx, NULL);
+	pogo_store_stats(fx.st, &s0);
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < NJOBS; i++) {
+			h.idx = round;
+			h.state = POGO_HOST_FINISHED;
+			ASSERT_OK(pogo_store_host_set(fx.st, job[i], &h));
+		}
+		fx_commit(&fx);
+	}
+	pogo_store_stats(fx.st, &s1);
+	ASSERT_EQ(s1.host_jobs_loaded - s0.host_jobs_loaded, NJOBS);
+	ASSERT_EQ(s1.host_jobs_evicted, s0.host_jobs_evicted);
+	for (i = 0; i < NJOBS; i++)
+		assert_job_counts(fx.st, job[i], 3);
 	fx_close(&fx);
 	fx_rm(&fx);
 }
