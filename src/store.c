@@ -2014,8 +2014,17 @@ pogo_store_host_set(
 		return UV_EINVAL;
 	if ((r = store_begin(st)) != 0)
 		return r;
-	if ((r = store_host_exists(st, job, h->idx, &hj)) != 0)
+	if ((r = store_host_exists(st, job, h->idx, &hj)) != 0) {
+		/*
+		 * Its counts could not be read or marked: the change is not
+		 * stored, so the transaction must not commit either (no
+		 * report of it acknowledged, SPEC 6.3).  No such host is the
+		 * caller's error only.
+		 */
+		if (r != POGO_ERR_NOTFOUND && st->hosts_lost == 0)
+			st->hosts_lost = r;
 		return r;
+	}
 	store_hjob_set(hj, h->idx, h->state);
 	store_hjob_touch(st, hj);
 	if (st->hslots == NULL)

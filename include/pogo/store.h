@@ -370,9 +370,9 @@ int pogo_store_hosts_by_name(struct pogo_store *st, uint64_t job, int state,
  * them in the host_counts table (at most one row per state, read here:
  * no host is visited).  The hosts of a job that changes are counted in
  * memory (one byte per host, read from its rows when a host first
- * changes, or made by the job's insert) until the job ends, others
- * changed since (at most a few jobs are kept) or the store closes; then
- * its counts are written.  Meanwhile host_counts marks the job (in the
+ * changes, or made by the job's insert) until the job ends, the store
+ * closes, or the jobs kept pass a memory budget (64 MiB; those changed
+ * least recently leave first); then its counts are written.  Meanwhile host_counts marks the job (in the
  * transaction that loaded it): a count the store no longer holds in
  * memory (a failed commit) is read from its rows, and the next open
  * counts a marked job's rows again (a dispatcher that stopped).
