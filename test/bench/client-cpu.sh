@@ -51,7 +51,7 @@ one() {
 	shift 2
 	in_cg "$CG_CLIENT" "$@" "$ob" one -F "$T/ssh_config" \
 	    --host-key-check off --connect-timeout 300 --concurrency "$FAN" \
-	    --max-handshakes "$FAN" --targets "@$oh" --run-command true \
+	    --max-handshakes "$FAN" --targets "@$oh" --run-command "${CLIENTCPU_CMD:-true}" \
 	    >"$T/out" 2>"$T/err"
 	grep -c ': Success$' "$T/out"
 }
