@@ -18,7 +18,8 @@
 #     quiet one): (Ir of a run over 120 hosts - Ir over 20 hosts) / 100,
 #     which leaves out the start-up.
 # Usage (root): test/bench/client-cpu.sh [build/pogo [other/pogo]]
-# (CLIENTCPU_ROUNDS=5, CLIENTCPU_HOSTS=300, CLIENTCPU_FANOUT=32;
+# (CLIENTCPU_ROUNDS=5, CLIENTCPU_HOSTS=300, CLIENTCPU_FANOUT=32,
+# CLIENTCPU_CMD=true: the command, e.g. "sleep 1" for W3's shape;
 # CLIENTCPU_KEEP=DIR keeps the callgrind profiles there, as
 # DIR/callgrind.BUILD.HOSTS for callgrind_annotate, and strace's tables
 # as DIR/strace.BUILD.HOSTS; BUILD is 1 or 2;
