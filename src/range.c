@@ -224,6 +224,59 @@ range_piece_parse(const char *piece, size_t len, struct range_piece *pc)
 	return 0;
 }
 
+/*
+ * Whether s is a name the piece pc of m makes: pre, then n in [lo, hi]
+ * written as range_format() writes it, then post.
+ */
+static bool
+range_piece_makes(const char *s, size_t len, const char *p,
+    const struct range_match *m, const struct range_piece *pc)
+{
+	size_t dl;
+	uint64_t n;
+
+	if (len <= m->pre_len + m->post_len || memcmp(s, p, m->pre_len) != 0 ||
+	    memcmp(s + len - m->post_len, m->post, m->post_len) != 0)
+		return false;
+	s += m->pre_len;
+	len -= m->pre_len + m->post_len;
+	if ((dl = range_digits(s, len, &n)) != len)
+		return false;
+	/* Padded to the width, or without leading zeros. */
+	if (pc->width > 0 ? len != pc->width : len > 1 && s[0] == '0')
+		return false;
+	return n >= pc->lo && n <= pc->hi;
+}
+
+/*
+ * A "!" piece with more names than there are items: remove the items it
+ * would make instead of making its names.  Each item looked at counts as
+ * made in the byte budget, which bounds the time.
+ */
+static int
+range_exclude(struct range_ctx *c, const char *p, const struct range_match *m,
+    const struct range_piece *pc)
+{
+	struct range_list *lists[] = { &c->out, &c->queue };
+	struct range_item *it;
+	size_t i, j, len;
+
+	for (j = 0; j < POGO_NELEM(lists); j++) {
+		i = lists[j] == &c->queue ? c->queue.head : 0;
+		for (; i < lists[j]->n; i++) {
+			it = &lists[j]->v[i];
+			len = strlen(it->s);
+			c->bytes += len + 1;
+			if (c->bytes > POGO_RANGE_MAX_BYTES)
+				return POGO_ERR_RANGE;
+			if (range_piece_makes(it->s, len, p, m, pc))
+				range_kill(c, it->s, len);
+		}
+	}
+	c->seq++;
+	return 0;
+}
+
 /* Expand one bracket body piece; returns 0 or POGO_ERR_RANGE. */
 static int
 range_piece(struct range_ctx *c, const char *p, const struct range_match *m,
@@ -244,6 +297,8 @@ range_piece(struct range_ctx *c, const char *p, const struct range_match *m,
 	width = pc.width;
 	if (hi < lo)
 		return 0;
+	if (neg && hi - lo >= range_size(c))
+		return range_exclude(c, p, m, &pc);
 	if (!neg && hi - lo >= c->max - range_size(c))
 		return POGO_ERR_RANGE;
 	if (!neg &&

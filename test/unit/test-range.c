@@ -58,6 +58,23 @@ static const struct {
 	{ "web[1-2].{a,b}.com", "web1.a.com web2.a.com web1.b.com web2.b.com" },
 	{ "h[9-11]", "h9 h10 h11" },
 	{ "h[099-101]", "h099 h100 h101" },
+	/*
+	 * "!" pieces with more names than items: the items they would make
+	 * go, written as the piece writes them, and later ones stay.
+	 */
+	{ "n[8],n[08],n[!08-10]", "n8" },
+	{ "n[8],n[08],n[!8-10]", "n08" },
+	{ "n[1],n[01],n[001],n[!1-100]", "n01 n001" },
+	{ "n[10]x,n[10],n[!1-99]x", "n10" },
+	{ "a[0]b,a[00]b,a[!0-99]b", "a00b" },
+	{ "h[1-2],h[!0-5],h3", "h3" },
+	{ "h[1-2],h[!0-5],h[3-4]", "h3 h4" },
+	{ "h[1-2],h[!0-5]", NULL },
+	{ "h[!0-999999999999999999]", NULL },
+	/* The same with more items than names: the names are made. */
+	{ "n[8],n[08],p[1-3],n[!08-10]", "n8 p1 p2 p3" },
+	{ "n[8],n[08],p[1-3],n[!8-10]", "n08 p1 p2 p3" },
+	{ "n[1],n[01],n[001],p[1-3],n[!1-3]", "n01 n001 p1 p2 p3" },
 };
 
 /* Expand in and compare with the space-separated expectation. */
@@ -318,6 +335,48 @@ refuse_big_config_tag(void)
 	return NULL;
 }
 
+/*
+ * A "!" piece far wider than the names made so far removes what it
+ * matches without making its names: SPEC 2.8 accepts the pattern, and
+ * the memory it takes is that of the names kept.
+ */
+static const char *
+exclude_wide_range(void)
+{
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+	const char *err = NULL;
+
+	if (pogo_range_expand(
+	        "h[1-3],h[!2-999999999999999999],h[09-11]", 0, &h, &cause) != 0)
+		err = "refused";
+	else if (h.n != 4 || strcmp(h.v[0], "h1") != 0 ||
+	    strcmp(h.v[1], "h09") != 0 || strcmp(h.v[2], "h10") != 0 ||
+	    strcmp(h.v[3], "h11") != 0)
+		err = "wrong names";
+	free(cause);
+	pogo_strv_clear(&h);
+	return err;
+}
+
+/*
+ * Found by fuzz-range (a 64 MiB allocation): 1,444,441 names removed
+ * from an empty list.  The result is empty, so the pattern is invalid.
+ */
+static const char *
+exclude_from_nothing(void)
+{
+	static const char pat[] = "h[-,-< ,, \377\377\3771][!0-1444440]"
+	                          "\221\221 h";
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+	int r;
+
+	r = pogo_range_expand(pat, 10000, &h, &cause);
+	free(cause);
+	return r == POGO_ERR_RANGE && h.n == 0 ? NULL : "not refused";
+}
+
 static const struct {
 	const char *name;
 	const char *(*fn)(void);
@@ -325,6 +384,8 @@ static const struct {
 	{ "expansion", refuse_big_expansion },
 	{ "targets", refuse_big_target },
 	{ "config tag", refuse_big_config_tag },
+	{ "wide exclusion", exclude_wide_range },
+	{ "exclusion from nothing", exclude_from_nothing },
 };
 
 /* The process's peak resident memory (VmHWM, KiB; reset by exec). */
@@ -407,7 +468,10 @@ peak_growth_kb(const char *name)
 	return strtol(buf, NULL, 10);
 }
 
-/* Refusals are decided by counting: they allocate a few MB at most. */
+/*
+ * Refusals are decided by counting, and "!" pieces wider than what they
+ * can remove make no names: each allocates a few MB at most.
+ */
 TEST(refusals_allocate_little)
 {
 	size_t i;
