@@ -79,11 +79,21 @@ range_size(const struct range_ctx *c)
 	return c->out.n + (c->queue.n - c->queue.head);
 }
 
+/* Names in the table of removed names. */
+static size_t
+range_killed(const struct range_ctx *c)
+{
+	return c->killed != NULL ? pogo_strtab_count(c->killed) : 0;
+}
+
+/* Removed: by a "!" piece's name, or in place (NULL). */
 static bool
 range_dead(const struct range_ctx *c, const struct range_item *it)
 {
 	uint32_t id;
 
+	if (it->s == NULL)
+		return true;
 	if (c->killed == NULL)
 		return false;
 	id = pogo_strtab_find(c->killed, it->s, strlen(it->s));
@@ -249,9 +259,11 @@ range_piece_makes(const char *s, size_t len, const char *p,
 }
 
 /*
- * A "!" piece with more names than there are items: remove the items it
- * would make instead of making its names.  Each item looked at counts as
- * made in the byte budget, which bounds the time.
+ * A "!" piece whose names would outnumber the items held, or take the
+ * table of removed names past the item limit: remove the items it would
+ * make (their strings freed, NULL left in place) instead of making its
+ * names.  Each item looked at counts as made in the byte budget, which
+ * bounds the time; nothing is allocated.
  */
 static int
 range_exclude(struct range_ctx *c, const char *p, const struct range_match *m,
@@ -265,12 +277,15 @@ range_exclude(struct range_ctx *c, const char *p, const struct range_match *m,
 		i = lists[j] == &c->queue ? c->queue.head : 0;
 		for (; i < lists[j]->n; i++) {
 			it = &lists[j]->v[i];
-			len = strlen(it->s);
+			len = it->s != NULL ? strlen(it->s) : 0;
 			c->bytes += len + 1;
 			if (c->bytes > POGO_RANGE_MAX_BYTES)
 				return POGO_ERR_RANGE;
-			if (range_piece_makes(it->s, len, p, m, pc))
-				range_kill(c, it->s, len);
+			if (it->s != NULL &&
+			    range_piece_makes(it->s, len, p, m, pc)) {
+				free(it->s);
+				it->s = NULL;
+			}
 		}
 	}
 	c->seq++;
@@ -297,7 +312,8 @@ range_piece(struct range_ctx *c, const char *p, const struct range_match *m,
 	width = pc.width;
 	if (hi < lo)
 		return 0;
-	if (neg && hi - lo >= range_size(c))
+	if (neg &&
+	    (hi - lo >= range_size(c) || hi - lo >= c->max - range_killed(c)))
 		return range_exclude(c, p, m, &pc);
 	if (!neg && hi - lo >= c->max - range_size(c))
 		return POGO_ERR_RANGE;

@@ -377,6 +377,33 @@ exclude_from_nothing(void)
 	return r == POGO_ERR_RANGE && h.n == 0 ? NULL : "not refused";
 }
 
+/*
+ * "!" pieces each narrower than the items held, but together far more
+ * names than the item limit: past it, they look at the items too.
+ */
+static const char *
+exclude_many_ranges(void)
+{
+	struct pogo_strv h = { 0 };
+	char *cause = NULL, pat[16384];
+	const char *err = NULL;
+	size_t k, o;
+
+	o = (size_t)snprintf(pat, sizeof(pat), "h[1-5000]");
+	for (k = 1; k <= 300; k++)
+		o += (size_t)snprintf(pat + o, sizeof(pat) - o, ",h[!%zu-%zu]",
+		    k * 5000 + 1, k * 5000 + 4999);
+	snprintf(pat + o, sizeof(pat) - o, ",h[!2-4999]");
+	if (pogo_range_expand(pat, 10000, &h, &cause) != 0)
+		err = "refused";
+	else if (h.n != 2 || strcmp(h.v[0], "h1") != 0 ||
+	    strcmp(h.v[1], "h5000") != 0)
+		err = "wrong names";
+	free(cause);
+	pogo_strv_clear(&h);
+	return err;
+}
+
 static const struct {
 	const char *name;
 	const char *(*fn)(void);
@@ -386,6 +413,7 @@ static const struct {
 	{ "config tag", refuse_big_config_tag },
 	{ "wide exclusion", exclude_wide_range },
 	{ "exclusion from nothing", exclude_from_nothing },
+	{ "many exclusions", exclude_many_ranges },
 };
 
 /* The process's peak resident memory (VmHWM, KiB; reset by exec). */
