@@ -207,7 +207,10 @@ struct ssh_task {
 	size_t jobkey_len;
 	char *jobkey_pass;
 	size_t jobkey_pass_len;
-	ssh_key jobkey; /* NULL: none, or it did not load */
+	ssh_key jobkey;     /* NULL: none, or it did not load */
+	bool methods_known; /* a server's list came (st->methods) */
+	bool eof_sent;      /* standard input's EOF went with the exec */
+	bool none_tried;
 	bool jobkey_tried;
 	bool agent_tried;
 	bool password_tried;
@@ -2073,6 +2076,24 @@ ssh_next_auth(struct ssh_task *st)
 	return SSH_P_DONE;
 }
 
+/*
+ * The next method, or the none method when every other one is out and
+ * none has not been asked: a server tells its methods in the failure of
+ * any request, so none is asked last, not first (issue 8: a round trip
+ * less for both sides).
+ */
+static enum ssh_phase
+ssh_auth_first_or_none(struct ssh_task *st)
+{
+	enum ssh_phase ph = ssh_next_auth(st);
+
+	if (ph == SSH_P_DONE && !st->none_tried) {
+		st->none_tried = true;
+		return SSH_P_AUTH_NONE;
+	}
+	return ph;
+}
+
 /* The methods a server offers, for -v. */
 static void
 ssh_log_methods(struct ssh_task *st)
@@ -2095,11 +2116,12 @@ ssh_auth_next(struct ssh_task *st)
 {
 	int methods = ssh_userauth_list(st->s, NULL);
 
-	if (st->phase == SSH_P_AUTH_NONE || methods != st->methods) {
+	if (!st->methods_known || methods != st->methods) {
 		st->methods = methods;
+		st->methods_known = true;
 		ssh_log_methods(st);
 	}
-	st->phase = ssh_next_auth(st);
+	st->phase = ssh_auth_first_or_none(st);
 	if (st->phase == SSH_P_DONE) {
 		log_debug("host=%s: authentication failed; tried: %s",
 		    st->t->host, st->tried[0] != '\0' ? st->tried : "nothing");
@@ -2393,7 +2415,11 @@ ssh_advance(struct ssh_task *st)
 				ssh_finish(st);
 				return;
 			}
-			st->phase = SSH_P_AUTH_NONE;
+			/* Until a server's list comes, assume every method. */
+			st->methods = SSH_AUTH_METHOD_PUBLICKEY |
+			    SSH_AUTH_METHOD_PASSWORD |
+			    SSH_AUTH_METHOD_INTERACTIVE;
+			st->phase = ssh_auth_first_or_none(st);
 			continue;
 		case SSH_P_AUTH_NONE:
 			rc = ssh_userauth_none(st->s, NULL);
@@ -2478,6 +2504,16 @@ ssh_advance(struct ssh_task *st)
 			continue;
 		case SSH_P_CHAN_EXEC:
 			rc = ssh_channel_request_exec(st->ch, st->cmdline);
+			/*
+			 * Standard input: EOF at once, without a PTY, in the
+			 * exec request's write (the server reads it after the
+			 * request, so the command's stdin is at its end).
+			 */
+			if (rc != SSH_ERROR && !st->pty && !st->stubmode &&
+			    !st->eof_sent) {
+				ssh_channel_send_eof(st->ch);
+				st->eof_sent = true;
+			}
 			if (rc == SSH_AGAIN) {
 				ssh_wait(st);
 				return;
@@ -2489,9 +2525,6 @@ ssh_advance(struct ssh_task *st)
 				ssh_finish(st);
 				return;
 			}
-			/* Standard input: EOF at once, without a PTY. */
-			if (!st->pty && !st->stubmode)
-				ssh_channel_send_eof(st->ch);
 			st->phase = SSH_P_RUNNING;
 			st->run_next = se->run_head;
 			if (se->run_head != NULL)
