@@ -443,7 +443,12 @@ worker_ev_done(
 		return;
 	}
 	pogo_outbatch_end(wt->ob);
-	worker_check_pause(w, wt->e, NULL);
+	/*
+	 * An ending task can only lift its executor's throttle: without
+	 * one, no walk of every task (it was tasks in flight per task).
+	 */
+	if (wt->e == w->local ? w->throttled_local : w->throttled_ssh)
+		worker_check_pause(w, wt->e, NULL);
 }
 
 static const struct pogo_exec_events worker_exec_events = {
