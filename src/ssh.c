@@ -2080,7 +2080,9 @@ ssh_next_auth(struct ssh_task *st)
  * The next method, or the none method when every other one is out and
  * none has not been asked: a server tells its methods in the failure of
  * any request, so none is asked last, not first (issue 8: a round trip
- * less for both sides).
+ * less for both sides; SPEC 9.4 asks none first).  Before the server's
+ * list, only publickey is assumed: with no key to offer, none comes
+ * first and brings the list.
  */
 static enum ssh_phase
 ssh_auth_first_or_none(struct ssh_task *st)
@@ -2116,7 +2118,11 @@ ssh_auth_next(struct ssh_task *st)
 {
 	int methods = ssh_userauth_list(st->s, NULL);
 
-	if (!st->methods_known || methods != st->methods) {
+	/*
+	 * 0: no list from the server yet (an attempt libssh refused before
+	 * sending anything, as an agent without keys): keep assuming.
+	 */
+	if (methods != 0 && (!st->methods_known || methods != st->methods)) {
 		st->methods = methods;
 		st->methods_known = true;
 		ssh_log_methods(st);
@@ -2415,10 +2421,12 @@ ssh_advance(struct ssh_task *st)
 				ssh_finish(st);
 				return;
 			}
-			/* Until a server's list comes, assume every method. */
-			st->methods = SSH_AUTH_METHOD_PUBLICKEY |
-			    SSH_AUTH_METHOD_PASSWORD |
-			    SSH_AUTH_METHOD_INTERACTIVE;
+			/*
+			 * Until a server's list comes, assume publickey only:
+			 * a key's failure brings the list, and a password
+			 * goes only where it is offered (SPEC 9.4).
+			 */
+			st->methods = SSH_AUTH_METHOD_PUBLICKEY;
 			st->phase = ssh_auth_first_or_none(st);
 			continue;
 		case SSH_P_AUTH_NONE:
@@ -2439,7 +2447,10 @@ ssh_advance(struct ssh_task *st)
 		case SSH_P_AUTH_KEY:
 			rc = ssh_userauth_publickey(
 			    st->s, NULL, st->ids[st->key_idx]->key);
-			if (rc == SSH_AUTH_DENIED || rc == SSH_AUTH_PARTIAL)
+			/* Anything but a wait or a success: the next key
+			 * (an error on a live session would retry this one
+			 * for ever, review12 2). */
+			if (rc != SSH_AUTH_AGAIN && rc != SSH_AUTH_SUCCESS)
 				st->key_idx++;
 			if (!ssh_auth_rc(st, rc, NULL))
 				return;

@@ -50,8 +50,39 @@ grep -q 'host=127.0.1.2: the server offers publickey' "$T/err" ||
 grep -q 'tried: publickey .*stranger' "$T/err" ||
     fail "stranger tried: $(cat "$T/err")"
 
-# Nothing to offer (no key, no agent, no password): none alone.
+# An agent that holds no key refuses in libssh, before anything is sent:
+# that is no list from the server (review12 1), so the identity file
+# goes next and none is never asked.
+command -v ssh-agent >/dev/null || skip "no ssh-agent"
+eval "$(ssh-agent -a "$T/agent.sock" -s)" >/dev/null
+E2E_PIDS="$E2E_PIDS $SSH_AGENT_PID"
+off=$(wc -c <"$T/sshd.log")
+in_ns env SSH_AUTH_SOCK="$T/agent.sock" "$POGO" one -v -l "$TEST_USER" \
+    -i "$T/id_ed25519" --port "$SSHD_PORT" --targets 127.0.1.4 \
+    --run-command true >"$T/out" 2>"$T/err" ||
+    fail "empty agent: $(cat "$T/out" "$T/err")"
+wait_for 10 "the empty agent's request in the log" has_requests "$off"
+expect_eq "empty agent: requests" "$(methods_since "$off" | paste -sd' ')" \
+    "publickey"
+grep -q 'offers no method' "$T/err" && fail "empty agent -v: $(cat "$T/err")"
+
+# A password and no key, against a server without password logins: the
+# password is never sent (SPEC 9.4: only methods the server offers), so
+# none goes first when there is no key to try (review12 4).
 mkdir -p "$T/empty-home"
+off=$(wc -c <"$T/sshd.log")
+printf '%s\n' "$TEST_PASSWORD" | in_ns env -u SSH_AUTH_SOCK \
+    HOME="$T/empty-home" "$POGO" one --password -l "$TEST_USER" \
+    --port "$SSHD_PORT" --targets 127.0.1.5 --run-command true \
+    >"$T/out" 2>"$T/err"
+expect_eq "password exit" $? 1
+grep -qx '127.0.1.5: Failed (authentication failed)' "$T/out" ||
+    fail "password: $(cat "$T/out" "$T/err")"
+wait_for 10 "the password run's request in the log" has_requests "$off"
+expect_eq "password: requests" "$(methods_since "$off" | paste -sd' ')" \
+    "none"
+
+# Nothing to offer (no key, no agent, no password): none alone.
 off=$(wc -c <"$T/sshd.log")
 in_ns env -u SSH_AUTH_SOCK HOME="$T/empty-home" "$POGO" one \
     -l "$TEST_USER" --port "$SSHD_PORT" --targets 127.0.1.3 \
