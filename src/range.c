@@ -7,7 +7,11 @@
  * is O(1) per removed name: every item carries a sequence number, and a
  * removal records, per name, the sequence number below which occurrences
  * are dead.  Dead items are dropped when they are dequeued or emitted, so a
- * pattern with a million names and many exclusions stays linear.
+ * pattern with a million names and many exclusions stays linear.  A "!"
+ * piece with more names than there are items, or whose names would take
+ * that table past the item limit, compares every item held with its
+ * names instead and frees the ones it makes in place (range_exclude):
+ * what a removal costs is bounded by what is held, not by the piece.
  */
 #include "pogo/compat.h"
 
@@ -236,24 +240,29 @@ range_piece_parse(const char *piece, size_t len, struct range_piece *pc)
 
 /*
  * Whether s is a name the piece pc of m makes: pre, then n in [lo, hi]
- * written as range_format() writes it, then post.
+ * written as range_format() writes it, then post.  It reads at most
+ * pre_len + 19 + post_len + 1 bytes of s (RANGE_MAKES_READS), whatever
+ * its length.
  */
+#define RANGE_MAKES_READS(m) ((m)->pre_len + (m)->post_len + 20)
 static bool
-range_piece_makes(const char *s, size_t len, const char *p,
-    const struct range_match *m, const struct range_piece *pc)
+range_piece_makes(const char *s, const char *p, const struct range_match *m,
+    const struct range_piece *pc)
 {
 	size_t dl;
 	uint64_t n;
 
-	if (len <= m->pre_len + m->post_len || memcmp(s, p, m->pre_len) != 0 ||
-	    memcmp(s + len - m->post_len, m->post, m->post_len) != 0)
+	if (strncmp(s, p, m->pre_len) != 0)
 		return false;
 	s += m->pre_len;
-	len -= m->pre_len + m->post_len;
-	if ((dl = range_digits(s, len, &n)) != len)
+	/* At most 18 digits (range_digits), as the piece's own. */
+	if ((dl = range_digits(s, 19, &n)) == 0)
+		return false;
+	if (strncmp(s + dl, m->post, m->post_len) != 0 ||
+	    s[dl + m->post_len] != '\0')
 		return false;
 	/* Padded to the width, or without leading zeros. */
-	if (pc->width > 0 ? len != pc->width : len > 1 && s[0] == '0')
+	if (pc->width > 0 ? dl != pc->width : dl > 1 && s[0] == '0')
 		return false;
 	return n >= pc->lo && n <= pc->hi;
 }
@@ -262,8 +271,9 @@ range_piece_makes(const char *s, size_t len, const char *p,
  * A "!" piece whose names would outnumber the items held, or take the
  * table of removed names past the item limit: remove the items it would
  * make (their strings freed, NULL left in place) instead of making its
- * names.  Each item looked at counts as made in the byte budget, which
- * bounds the time; nothing is allocated.
+ * names.  What each item can cost to compare counts as made in the byte
+ * budget (as a name made would), which bounds the time; nothing is
+ * allocated.
  */
 static int
 range_exclude(struct range_ctx *c, const char *p, const struct range_match *m,
@@ -271,18 +281,17 @@ range_exclude(struct range_ctx *c, const char *p, const struct range_match *m,
 {
 	struct range_list *lists[] = { &c->out, &c->queue };
 	struct range_item *it;
-	size_t i, j, len;
+	size_t i, j;
 
 	for (j = 0; j < POGO_NELEM(lists); j++) {
 		i = lists[j] == &c->queue ? c->queue.head : 0;
 		for (; i < lists[j]->n; i++) {
 			it = &lists[j]->v[i];
-			len = it->s != NULL ? strlen(it->s) : 0;
-			c->bytes += len + 1;
+			c->bytes += it->s != NULL ? RANGE_MAKES_READS(m) : 1;
 			if (c->bytes > POGO_RANGE_MAX_BYTES)
 				return POGO_ERR_RANGE;
 			if (it->s != NULL &&
-			    range_piece_makes(it->s, len, p, m, pc)) {
+			    range_piece_makes(it->s, p, m, pc)) {
 				free(it->s);
 				it->s = NULL;
 			}

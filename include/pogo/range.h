@@ -42,14 +42,15 @@ int pogo_range_count(const char *pattern, size_t max, uint64_t *countp);
 /*
  * Expand pattern into out (appended; duplicates are kept, as the SPEC
  * says: the caller removes them).  max bounds the number of items,
- * including intermediate ones and names removed later; 0 means
- * POGO_RANGE_MAX_ITEMS.  The pattern is counted first (pogo_range_count)
- * and refused before any name is made when it has more than max.  A "!"
- * piece with more names than there are items looks at the items instead
- * of making its names, so what it costs is bounded by what is held.  Returns
- * 0, or POGO_ERR_RANGE with *cause (if cause is not NULL) set to "invalid
- * range pattern '<pattern>'", to be freed by the caller; out is then
- * unchanged.
+ * including intermediate ones and names removed later, and the number of
+ * names "!" pieces removed; 0 means POGO_RANGE_MAX_ITEMS.  The pattern is
+ * counted first (pogo_range_count) and refused before any name is made
+ * when it has more than max.  A "!" piece with more names than there are
+ * items, or more than that bound leaves, compares the items with its
+ * names instead of making them, so what it costs is bounded by what is
+ * held.  Returns 0, or POGO_ERR_RANGE with *cause (if cause is not NULL)
+ * set to "invalid range pattern '<pattern>'", to be freed by the caller;
+ * out is then unchanged.
  */
 int pogo_range_expand(
     const char *pattern, size_t max, struct pogo_strv *out, char **cause);

@@ -404,6 +404,38 @@ exclude_many_ranges(void)
 	return err;
 }
 
+/*
+ * Long names held, and "!" pieces each with one name more than them: the
+ * pieces look at the names, and what that costs is the comparison, not
+ * the names' length (review12 3: 270 such pieces over 1,000 names of
+ * 1,004 bytes were refused for the byte budget).
+ */
+static const char *
+exclude_beside_long_names(void)
+{
+	static char pat[8192];
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+	const char *err = NULL;
+	size_t k, o;
+
+	memset(pat, 'P', 1000);
+	o = 1000 +
+	    (size_t)snprintf(
+	        pat + 1000, sizeof(pat) - 1000, "[1-1000],x[!1-1001");
+	for (k = 1; k < 270; k++)
+		o += (size_t)snprintf(pat + o, sizeof(pat) - o, ",!1-1001");
+	snprintf(pat + o, sizeof(pat) - o, "]");
+	if (pogo_range_expand(pat, 0, &h, &cause) != 0)
+		err = "refused";
+	else if (h.n != 1000 || strncmp(h.v[999], "PPP", 3) != 0 ||
+	    strcmp(h.v[999] + 1000, "1000") != 0)
+		err = "wrong names";
+	free(cause);
+	pogo_strv_clear(&h);
+	return err;
+}
+
 static const struct {
 	const char *name;
 	const char *(*fn)(void);
@@ -414,6 +446,7 @@ static const struct {
 	{ "wide exclusion", exclude_wide_range },
 	{ "exclusion from nothing", exclude_from_nothing },
 	{ "many exclusions", exclude_many_ranges },
+	{ "exclusions beside long names", exclude_beside_long_names },
 };
 
 /* The process's peak resident memory (VmHWM, KiB; reset by exec). */
