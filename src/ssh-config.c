@@ -636,6 +636,61 @@ ssh_config_static_file(struct pogo_ssh_config *c,
 	}
 }
 
+/*
+ * Whether a line makes a host's settings depend on more than the file's
+ * text: Include, "Match exec" (or "!exec"), an IdentityFile with a
+ * %-token, a line longer than libssh's (1,023 bytes).
+ */
+static bool
+ssh_config_line_plain(const char *line)
+{
+	char *copy, *s, *kw, *arg;
+	bool plain = true;
+
+	if (strlen(line) >= 1024)
+		return false;
+	copy = s = xstrdup(line);
+	kw = ssh_config_token(&s);
+	if (kw == NULL)
+		;
+	else if (strcasecmp(kw, "include") == 0)
+		plain = false;
+	else if (strcasecmp(kw, "match") == 0) {
+		while (plain && (arg = ssh_config_token(&s)) != NULL)
+			if (strcasecmp(arg + (arg[0] == '!'), "exec") == 0)
+				plain = false;
+	} else if (strcasecmp(kw, "identityfile") == 0)
+		plain = strchr(s, '%') == NULL;
+	free(copy);
+	return plain;
+}
+
+char *
+pogo_ssh_config_plain(struct pogo_ssh_config *c)
+{
+	struct ssh_config_file *f;
+	size_t i, len = 1, off = 0;
+	char *text;
+
+	if (c->path == NULL)
+		return xstrdup("");
+	f = ssh_config_file(c, c->path);
+	for (i = 0; i < f->n; i++) {
+		if (!ssh_config_line_plain(f->lines[i]))
+			return NULL;
+		len += strlen(f->lines[i]) + 1;
+	}
+	text = xmalloc(len);
+	for (i = 0; i < f->n; i++) {
+		len = strlen(f->lines[i]);
+		memcpy(text + off, f->lines[i], len);
+		off += len;
+		text[off++] = '\n';
+	}
+	text[off] = '\0';
+	return text;
+}
+
 void
 pogo_ssh_config_static_files(struct pogo_ssh_config *c,
     const struct pogo_ssh_config_host *h, struct pogo_strv *files)

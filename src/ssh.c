@@ -47,6 +47,13 @@
 #include "pogo/stub.h"
 #include "pogo/xmalloc.h"
 
+/*
+ * libssh's parser of ssh_config text (src/config.c: what
+ * ssh_config_parse_file does with each line of a file, from memory; its
+ * tests' entry point, not in libssh.h; linked statically).
+ */
+int ssh_config_parse_string(ssh_session session, const char *input);
+
 enum ssh_phase {
 	SSH_P_QUEUED,
 	SSH_P_RESOLVE,
@@ -124,6 +131,11 @@ struct ssh_exec {
 	char *sshdir; /* $HOME/.ssh */
 	char *config; /* NULL: none */
 	struct pogo_ssh_config *cfg;
+	/*
+	 * The ssh_config's text when a host's session can be set up on the
+	 * loop, from memory (pogo_ssh_config_plain); NULL: on the pool.
+	 */
+	char *config_text;
 	char *known_hosts;
 	struct ssh_kh kh;
 	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
@@ -1359,7 +1371,13 @@ ssh_session_setup(struct ssh_task *st)
 	 */
 	ssh_options_set(
 	    s, SSH_OPTIONS_POGO_DEFAULT_USER, ssh_default_login(st));
-	if (se->config != NULL &&
+	if (se->config_text != NULL && se->config != NULL &&
+	    ssh_config_parse_string(s, se->config_text) != 0) {
+		ssh_setup_fail(st, POGO_EXEC_FAILED,
+		    "ssh error: cannot parse %s", se->config);
+		return -1;
+	}
+	if (se->config_text == NULL && se->config != NULL &&
 	    ssh_options_parse_config(s, se->config) != 0) {
 		ssh_setup_fail(st, POGO_EXEC_FAILED,
 		    "ssh error: cannot parse %s", se->config);
@@ -1494,6 +1512,20 @@ ssh_setup_kill(struct ssh_task *st)
 }
 
 static void ssh_setup_done(uv_work_t *w, int status);
+static void ssh_setup_ready(struct ssh_task *st, int status);
+
+/*
+ * The setup on the loop (a plain ssh_config: nothing to read or run), one
+ * iteration after the task came, as the pool's would be.
+ */
+static void
+ssh_setup_loop_cb(uv_timer_t *tm)
+{
+	struct ssh_task *st = tm->data;
+
+	(void)ssh_session_setup(st);
+	ssh_setup_ready(st, 0);
+}
 
 /*
  * The connect timeout bounds a host's own setup, not its wait for a pool
@@ -1526,6 +1558,10 @@ ssh_setup_start(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
 
+	if (se->config_text != NULL) {
+		uv_timer_start(&st->timer, ssh_setup_loop_cb, 0, 0);
+		return;
+	}
 	st->work.data = st;
 	uv_timer_start(&st->timer, ssh_setup_timeout_cb,
 	    (uint64_t)st->connect_timeout * 1000, 0);
@@ -1545,7 +1581,6 @@ static void
 ssh_setup_done(uv_work_t *w, int status)
 {
 	struct ssh_task *st = w->data;
-	struct ssh_exec *se = st->se;
 
 	st->setting_up = false;
 	if (st->finished) {
@@ -1556,6 +1591,15 @@ ssh_setup_done(uv_work_t *w, int status)
 		return;
 	}
 	st->handles--; /* the timers still hold the task */
+	ssh_setup_ready(st, status);
+}
+
+/* The session is set up (st->ws), on the loop or off it: queue it. */
+static void
+ssh_setup_ready(struct ssh_task *st, int status)
+{
+	struct ssh_exec *se = st->se;
+
 	st->s = st->ws;
 	st->ws = NULL;
 	if (st->killed)
@@ -2797,6 +2841,7 @@ ssh_exec_free(struct ssh_exec *se)
 	free(se->home);
 	free(se->sshdir);
 	free(se->config);
+	free(se->config_text);
 	free(se->known_hosts);
 	free(se);
 }
@@ -2959,11 +3004,14 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 		if (strcmp(id->path, path) == 0)
 			return 0;
 	if (access(path, R_OK) != 0) {
-		if (!required)
-			return 0;
-		xasprintf(cause, "cannot read identity file %s: %s", path,
-		    strerror(errno));
-		return POGO_ERR_SSH;
+		if (required) {
+			xasprintf(cause, "cannot read identity file %s: %s",
+			    path, strerror(errno));
+			return POGO_ERR_SSH;
+		}
+		/* Known to be absent, as ssh_ident_get would record it. */
+		rc = SSH_ERROR;
+		goto add;
 	}
 	rc = ssh_pki_import_privkey_file(
 	    path, NULL, ssh_no_passphrase, NULL, &key);
@@ -2988,6 +3036,7 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 		}
 		log_debug("identity file %s cannot be loaded; skipped", path);
 	}
+add:
 	id = xcalloc(1, sizeof(*id));
 	id->path = xstrdup(path);
 	id->key = key;
@@ -3125,6 +3174,12 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 			free(path);
 		}
 	}
+	/*
+	 * With a plain ssh_config, every identity file a host can name is
+	 * known now: each host's session is set up on the loop, from memory,
+	 * instead of on the pool (a thread's hand-off each way per host).
+	 */
+	se->config_text = pogo_ssh_config_plain(se->cfg);
 	uv_timer_init(loop, &se->kick);
 	se->kick.data = se;
 	return &se->base;

@@ -88,6 +88,21 @@ batch() {
 			    grep -q ': Success$' "$T/out" && ok=$((ok + 1))
 		done <"$T/hosts"
 		;;
+	pdsh)
+		in_ns env PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -R ssh \
+		    -f "$K" -w "^$T/hosts" "$CMD" >"$T/out" 2>"$T/err"
+		ok=$((N - $(grep -c 'exited with exit code' "$T/err")))
+		;;
+	clush)
+		in_ns clush -f "$K" -o "-F $T/ssh_config" \
+		    -w "$(paste -sd, "$T/hosts")" "$CMD" >"$T/out" 2>"$T/err"
+		ok=$((N - $(grep -c 'exited with exit code' "$T/err")))
+		;;
+	pssh)
+		in_ns parallel-ssh -p "$K" -t 0 -X -F -X "$T/ssh_config" \
+		    -h "$T/hosts" "$CMD" >"$T/out" 2>"$T/err"
+		ok=$(grep -c '\[SUCCESS\]' "$T/out")
+		;;
 	ssh-*)
 		case $1 in
 		ssh-true | ssh-true2) c=$CMD ;;

@@ -310,3 +310,75 @@ TEST(static_files_are_the_host_independent_names)
 	rmdir(dir);
 	free(dir);
 }
+
+/* pogo_ssh_config_plain of text: its result, or "(null)". */
+static char *
+plain(const char *dir, const char *text)
+{
+	struct pogo_ssh_config *c;
+	char *path, *out;
+
+	path = write_file(dir, "config", text);
+	c = pogo_ssh_config_new(path, dir);
+	out = pogo_ssh_config_plain(c);
+	if (out == NULL)
+		out = xstrdup("(null)");
+	pogo_ssh_config_free(c);
+	unlink(path);
+	free(path);
+	return out;
+}
+
+TEST(plain_text_only_without_files_or_commands)
+{
+	char *dir = tmpdir(), *s, long_line[1100];
+	struct pogo_ssh_config *c;
+	size_t i;
+
+	/* Its lines, without comments, blanks and indentation. */
+	s = plain(dir,
+	    "# users\nHost web*\n\tUser deploy\r\n\n  Port 2222\n"
+	    "Match host db1 user root\n  IdentityFile ~/.ssh/db\n"
+	    "Match originalhost x !localuser bob\n  Hostname y\n");
+	ASSERT_STR_EQ(s,
+	    "Host web*\nUser deploy\nPort 2222\n"
+	    "Match host db1 user root\nIdentityFile ~/.ssh/db\n"
+	    "Match originalhost x !localuser bob\nHostname y\n");
+	free(s);
+	/* What reads another file, runs a command or names a file per host. */
+	s = plain(dir, "Host *\n  include other\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	s = plain(dir, "Match host a exec \"test -f /x\"\n  User b\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	s = plain(dir, "Match !EXEC true\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	s = plain(dir, "Host *\n  IdentityFile ~/.ssh/%h\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	s = plain(dir, "Host *\n  IdentityFile=%d/k\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	/* A line libssh's reader of text would refuse (1,024 bytes). */
+	memcpy(long_line, "User ", 5);
+	for (i = 5; i < 1024; i++)
+		long_line[i] = 'u';
+	long_line[1024] = '\0';
+	s = plain(dir, long_line);
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	long_line[1023] = '\0';
+	s = plain(dir, long_line);
+	ASSERT_EQ(strlen(s), 1024);
+	free(s);
+	/* No ssh_config: nothing to read, "". */
+	c = pogo_ssh_config_new(NULL, dir);
+	s = pogo_ssh_config_plain(c);
+	ASSERT_STR_EQ(s, "");
+	free(s);
+	pogo_ssh_config_free(c);
+	rmdir(dir);
+	free(dir);
+}
