@@ -35,6 +35,12 @@
 
 #define SSH_CONFIG_MAX_FILE (1024 * 1024)
 #define SSH_CONFIG_MAX_DEPTH 16
+/*
+ * The largest text set up from on the loop: every host parses it again
+ * there (libssh, then pogo's reading of the keys), a few microseconds
+ * per line; a larger file is read on the pool.
+ */
+#define SSH_CONFIG_MAX_PLAIN (64 * 1024)
 
 extern char **environ;
 
@@ -44,6 +50,7 @@ struct ssh_config_file {
 	char *buf;
 	char **lines;
 	size_t n;
+	bool whole; /* read whole: no error, no limit, no NUL byte */
 	struct ssh_config_file *next;
 };
 
@@ -117,6 +124,7 @@ ssh_config_file(struct pogo_ssh_config *c, const char *path)
 	f = xcalloc(1, sizeof(*f));
 	f->path = xstrdup(path);
 	if (pogo_str_read_file(path, SSH_CONFIG_MAX_FILE, &f->buf, &len) == 0) {
+		f->whole = strlen(f->buf) == len;
 		cur = f->buf;
 		while ((line = pogo_str_next_line(&cur)) != NULL) {
 			f->lines = xreallocarray(
@@ -637,9 +645,12 @@ ssh_config_static_file(struct pogo_ssh_config *c,
 }
 
 /*
- * Whether a line makes a host's settings depend on more than the file's
- * text: Include, "Match exec" (or "!exec"), an IdentityFile with a
- * %-token, a line longer than libssh's (1,023 bytes).
+ * Whether a line keeps a host's settings to the file's text, with no
+ * file read, command run or user database asked: not Include, "Match
+ * exec" or "Match localuser" (either negated too: libssh asks getpwuid
+ * for the local user), an IdentityFile with a %-token, a %u anywhere
+ * (libssh's expansion of the local user), or a line longer than libssh's
+ * reader of text takes (1,023 bytes; its file reader splits one).
  */
 static bool
 ssh_config_line_plain(const char *line)
@@ -647,20 +658,24 @@ ssh_config_line_plain(const char *line)
 	char *copy, *s, *kw, *arg;
 	bool plain = true;
 
-	if (strlen(line) >= 1024)
+	if (strlen(line) >= 1024 || strstr(line, "%u") != NULL)
 		return false;
 	copy = s = xstrdup(line);
 	kw = ssh_config_token(&s);
-	if (kw == NULL)
-		;
-	else if (strcasecmp(kw, "include") == 0)
+	if (kw == NULL) {
+		/* nothing */
+	} else if (strcasecmp(kw, "include") == 0) {
 		plain = false;
-	else if (strcasecmp(kw, "match") == 0) {
-		while (plain && (arg = ssh_config_token(&s)) != NULL)
-			if (strcasecmp(arg + (arg[0] == '!'), "exec") == 0)
+	} else if (strcasecmp(kw, "match") == 0) {
+		while (plain && (arg = ssh_config_token(&s)) != NULL) {
+			arg += arg[0] == '!';
+			if (strcasecmp(arg, "exec") == 0 ||
+			    strcasecmp(arg, "localuser") == 0)
 				plain = false;
-	} else if (strcasecmp(kw, "identityfile") == 0)
+		}
+	} else if (strcasecmp(kw, "identityfile") == 0) {
 		plain = strchr(s, '%') == NULL;
+	}
 	free(copy);
 	return plain;
 }
@@ -674,11 +689,18 @@ pogo_ssh_config_plain(struct pogo_ssh_config *c)
 
 	if (c->path == NULL)
 		return xstrdup("");
+	/* libssh expands ~ and %-tokens in the file's name: its reading. */
+	if (c->path[0] == '~' || strchr(c->path, '%') != NULL)
+		return NULL;
 	f = ssh_config_file(c, c->path);
+	if (!f->whole)
+		return NULL;
 	for (i = 0; i < f->n; i++) {
 		if (!ssh_config_line_plain(f->lines[i]))
 			return NULL;
 		len += strlen(f->lines[i]) + 1;
+		if (len > SSH_CONFIG_MAX_PLAIN)
+			return NULL;
 	}
 	text = xmalloc(len);
 	for (i = 0; i < f->n; i++) {

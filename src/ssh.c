@@ -136,6 +136,7 @@ struct ssh_exec {
 	 * loop, from memory (pogo_ssh_config_plain); NULL: on the pool.
 	 */
 	char *config_text;
+	uv_thread_t loop_thread; /* the loop's: no file read there */
 	char *known_hosts;
 	struct ssh_kh kh;
 	struct ssh_task *hs_head; /* tasks waiting for a handshake slot */
@@ -1174,6 +1175,7 @@ ssh_no_passphrase(const char *prompt, char *buf, size_t len, int echo,
 static struct ssh_ident *
 ssh_ident_get(struct ssh_exec *se, const char *path)
 {
+	uv_thread_t self = uv_thread_self();
 	struct ssh_ident *id;
 
 	uv_mutex_lock(&se->lock);
@@ -1182,7 +1184,14 @@ ssh_ident_get(struct ssh_exec *se, const char *path)
 			goto out;
 	id = xcalloc(1, sizeof(*id));
 	id->path = xstrdup(path);
-	if (access(path, R_OK) == 0 &&
+	/*
+	 * On the loop (a plain ssh_config), every file a host can name was
+	 * loaded at start: one that was not is not read here, only skipped.
+	 */
+	if (se->config_text != NULL && uv_thread_equal(&self, &se->loop_thread))
+		log_warn(
+		    "identity file %s was not loaded at start; skipped", path);
+	else if (access(path, R_OK) == 0 &&
 	    ssh_pki_import_privkey_file(
 	        path, NULL, ssh_no_passphrase, NULL, &id->key) != SSH_OK) {
 		id->key = NULL;
@@ -1225,8 +1234,8 @@ ssh_jobkey_wipe(struct ssh_task *st)
 
 /*
  * The job's private key (client_private_key, SPEC 9.4), imported in
- * memory with its passphrase, on the setup thread (an encrypted key's
- * KDF takes its time): never written to a file, no agent.  A key that
+ * memory with its passphrase, on the setup thread, never on the loop
+ * (an encrypted key's KDF takes its time): never written to a file, no agent.  A key that
  * does not load (a wrong passphrase) is not offered.
  */
 static void
@@ -1323,7 +1332,8 @@ ssh_setup_identities(struct ssh_task *st, ssh_session s)
 /*
  * Set up the libssh session: options, the ssh_config, then pogo's own
  * settings over it.  Runs off the loop (a "Match exec" runs a command),
- * on st->ws only; failures go to st->setup_msg.
+ * or on it from the ssh_config's text when nothing is read or run there
+ * (se->config_text); on st->ws only; failures go to st->setup_msg.
  */
 static int
 ssh_session_setup(struct ssh_task *st)
@@ -1552,13 +1562,18 @@ ssh_setup_timeout_cb(uv_timer_t *tm)
 	ssh_finish(st);
 }
 
-/* A new task: set its session up off the loop, then queue it. */
+/*
+ * A new task: set its session up, then queue it; on the loop from a plain
+ * ssh_config's text (libssh logs each line it parses at -vvv, per host),
+ * else off the loop.
+ */
 static void
 ssh_setup_start(struct ssh_task *st)
 {
 	struct ssh_exec *se = st->se;
 
-	if (se->config_text != NULL) {
+	/* The job's key goes to the pool: an encrypted key's KDF takes time. */
+	if (se->config_text != NULL && st->jobkey_text == NULL) {
 		uv_timer_start(&st->timer, ssh_setup_loop_cb, 0, 0);
 		return;
 	}
@@ -3010,7 +3025,6 @@ ssh_load_key(struct ssh_exec *se, const char *path, bool required, char **cause)
 			return POGO_ERR_SSH;
 		}
 		/* Known to be absent, as ssh_ident_get would record it. */
-		rc = SSH_ERROR;
 		goto add;
 	}
 	rc = ssh_pki_import_privkey_file(
@@ -3180,6 +3194,7 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	 * instead of on the pool (a thread's hand-off each way per host).
 	 */
 	se->config_text = pogo_ssh_config_plain(se->cfg);
+	se->loop_thread = uv_thread_self();
 	uv_timer_init(loop, &se->kick);
 	se->kick.data = se;
 	return &se->base;

@@ -175,8 +175,9 @@ stage bench-api nice sh test/bench/api.sh build/pogo
 # Measurements, side by side with pdsh, ClusterShell and parallel-ssh:
 # printed, and not part of the pass/fail count.  11 rounds (about 17
 # minutes): one round's ratio of sshd's CPU with pogo to that with a
-# peer ranges over 0.8-1.25 on these machines, so a median of 5 still
-# moved by about 0.05 from run to run, as much as issue 8's margin (1.05).
+# peer ranges over 0.8-1.25 on these machines, so a median of 5 moved by
+# about 0.05 from run to run, as much as issue 8's margin (1.05); 11
+# narrow that by about 1.5 (to about 0.035), not to nothing.
 stage fanout env FANOUT_RUNS=${FANOUT_RUNS:-11} \
     sh test/bench/fanout.sh build/pogo || status=$status
 summary

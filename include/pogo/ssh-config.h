@@ -75,12 +75,14 @@ void pogo_ssh_config_static_files(struct pogo_ssh_config *c,
     const struct pogo_ssh_config_host *h, struct pogo_strv *files);
 
 /*
- * The ssh_config's text (its lines, without comments and blank lines) when
- * every host's settings come from that text alone, so a host can be set up
- * on the loop, from memory: no Include, no "Match exec", no IdentityFile
- * with a %-token (every identity file is then known before any host: see
- * pogo_ssh_config_static_files), no line longer than libssh reads.  NULL
- * otherwise; "" without an ssh_config.  The caller frees it.
+ * The ssh_config's text (its lines, trimmed, without comments and blank
+ * lines) when every host's settings come from that text alone, so a host
+ * can be set up on the loop, from memory: a file read whole, of at most
+ * 64 KiB, named without ~ or a %-token, with no Include, no "Match exec"
+ * or "Match localuser", no IdentityFile with a %-token (every identity
+ * file is then known before any host: see pogo_ssh_config_static_files),
+ * no %u and no line longer than libssh's reader of text takes (1,023
+ * bytes).  NULL otherwise; "" without an ssh_config.  The caller frees it.
  */
 char *pogo_ssh_config_plain(struct pogo_ssh_config *c);
 

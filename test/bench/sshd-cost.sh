@@ -34,6 +34,8 @@
 #   ssh-login  ssh -F cfg HOST 'export PATH=... POGO_JOB_ID=... POGO_HOST=...; CMD'
 #              (the same in the login shell, without sh -c; not a default)
 #   pogo       pogo one -F cfg --concurrency 1 --run-command CMD
+#   pdsh, clush, pssh  the peers of fanout.sh, with its options and K
+#              at once (not defaults)
 #   pogo-each  one pogo one per session, --targets HOST (as ssh: a new
 #              client process for each session)
 #   pogo2      the same with the binary $SSHDCOST_POGO2, pogo3 with
@@ -89,14 +91,17 @@ batch() {
 		done <"$T/hosts"
 		;;
 	pdsh)
-		in_ns env PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -R ssh \
-		    -f "$K" -w "^$T/hosts" "$CMD" >"$T/out" 2>"$T/err"
-		ok=$((N - $(grep -c 'exited with exit code' "$T/err")))
+		# (-S: pdsh's status is the largest of the hosts'; a
+		# failure of the tool itself drops the batch too.)
+		if in_ns env PDSH_SSH_ARGS="-F $T/ssh_config %h" pdsh -S \
+		    -R ssh -f "$K" -w "^$T/hosts" "$CMD" >"$T/out" 2>"$T/err"
+		then ok=$N; else ok=0; fi
 		;;
 	clush)
-		in_ns clush -f "$K" -o "-F $T/ssh_config" \
+		# (clush's status is the largest of the hosts'.)
+		if in_ns clush -f "$K" -o "-F $T/ssh_config" \
 		    -w "$(paste -sd, "$T/hosts")" "$CMD" >"$T/out" 2>"$T/err"
-		ok=$((N - $(grep -c 'exited with exit code' "$T/err")))
+		then ok=$N; else ok=0; fi
 		;;
 	pssh)
 		in_ns parallel-ssh -p "$K" -t 0 -X -F -X "$T/ssh_config" \
@@ -123,7 +128,7 @@ batch() {
 	[ "$ok" = "$N" ] && return 0
 	echo "sshd-cost: $1: $ok of $N sessions succeeded; batch dropped:" \
 	    "$(grep -v -e ': Success$' -e ': Running target$' "$T/out" |
-	    head -n 3)" >&2
+	    head -n 3) $(head -n 3 "$T/err")" >&2
 	return 1
 }
 

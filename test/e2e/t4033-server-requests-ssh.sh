@@ -1,10 +1,12 @@
 #!/bin/sh
-# The server's global requests (RFC 4254 4): pogo answers one that wants
-# a reply with SSH_MSG_REQUEST_FAILURE, as OpenSSH's client does, and
-# ignores one that does not (sshd's hostkeys-00@openssh.com after every
-# login), instead of SSH_MSG_UNIMPLEMENTED for both.  So an sshd with
-# ClientAliveInterval (keepalive@openssh.com, wants a reply) keeps a
-# long command's session, and no login costs an extra packet each way.
+# The server's global requests (RFC 4254 4): pogo ignores one that wants
+# no reply (sshd's hostkeys-00@openssh.com after every login) instead of
+# answering SSH_MSG_UNIMPLEMENTED, which cost a packet each way per login
+# (third_party/patches/libssh-0.10.6-global-request.patch; its
+# REQUEST_FAILURE answer to one that wants a reply is not reached here:
+# sshd sends none of those while a session channel is open).  Also a
+# regression guard: an sshd with ClientAliveInterval (keepalives as
+# channel requests while the command runs) keeps a 4 s command's session.
 . "$(dirname "$0")/lib.sh"
 e2e_init
 SSHD_EXTRA="ClientAliveInterval 1

@@ -331,20 +331,41 @@ plain(const char *dir, const char *text)
 
 TEST(plain_text_only_without_files_or_commands)
 {
-	char *dir = tmpdir(), *s, long_line[1100];
+	char *dir = tmpdir(), *s, *big, *path, long_line[1100];
 	struct pogo_ssh_config *c;
 	size_t i;
+	FILE *f;
 
 	/* Its lines, without comments, blanks and indentation. */
 	s = plain(dir,
 	    "# users\nHost web*\n\tUser deploy\r\n\n  Port 2222\n"
 	    "Match host db1 user root\n  IdentityFile ~/.ssh/db\n"
-	    "Match originalhost x !localuser bob\n  Hostname y\n");
+	    "Match originalhost x !user bob\n  Hostname %h.y\n");
 	ASSERT_STR_EQ(s,
 	    "Host web*\nUser deploy\nPort 2222\n"
 	    "Match host db1 user root\nIdentityFile ~/.ssh/db\n"
-	    "Match originalhost x !localuser bob\nHostname y\n");
+	    "Match originalhost x !user bob\nHostname %h.y\n");
 	free(s);
+	/* What asks the user database (libssh's getpwuid) for each host. */
+	s = plain(dir, "Match !localuser bob\n  User x\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	s = plain(dir, "Host *\n  HostName %u.example\n");
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	/* A text that is too large to parse again for every host. */
+	big = xmalloc(70 * 1000 + 1);
+	for (i = 0; i < 7000; i++)
+		memcpy(big + i * 10, "Port 2222\n", 10);
+	big[70 * 1000] = '\0';
+	s = plain(dir, big);
+	ASSERT_STR_EQ(s, "(null)");
+	free(s);
+	big[60 * 1000] = '\0';
+	s = plain(dir, big);
+	ASSERT_EQ(strlen(s), 60 * 1000);
+	free(s);
+	free(big);
 	/* What reads another file, runs a command or names a file per host. */
 	s = plain(dir, "Host *\n  include other\n");
 	ASSERT_STR_EQ(s, "(null)");
@@ -373,6 +394,26 @@ TEST(plain_text_only_without_files_or_commands)
 	s = plain(dir, long_line);
 	ASSERT_EQ(strlen(s), 1024);
 	free(s);
+	/* A file not read whole, or named for libssh to expand. */
+	c = pogo_ssh_config_new("/nonexistent/pogo-config", dir);
+	s = pogo_ssh_config_plain(c);
+	ASSERT(s == NULL);
+	pogo_ssh_config_free(c);
+	c = pogo_ssh_config_new("~/.ssh/config", dir);
+	s = pogo_ssh_config_plain(c);
+	ASSERT(s == NULL);
+	pogo_ssh_config_free(c);
+	path = write_file(dir, "nul", "");
+	f = fopen(path, "w");
+	ASSERT(f != NULL);
+	fwrite("Port 1\n\0Port 2\n", 1, 16, f);
+	fclose(f);
+	c = pogo_ssh_config_new(path, dir);
+	s = pogo_ssh_config_plain(c);
+	ASSERT(s == NULL);
+	pogo_ssh_config_free(c);
+	unlink(path);
+	free(path);
 	/* No ssh_config: nothing to read, "". */
 	c = pogo_ssh_config_new(NULL, dir);
 	s = pogo_ssh_config_plain(c);
