@@ -1235,8 +1235,8 @@ ssh_jobkey_wipe(struct ssh_task *st)
 /*
  * The job's private key (client_private_key, SPEC 9.4), imported in
  * memory with its passphrase, on the setup thread, never on the loop
- * (an encrypted key's KDF takes its time): never written to a file, no agent.  A key that
- * does not load (a wrong passphrase) is not offered.
+ * (an encrypted key's KDF takes its time): never written to a file, no
+ * agent.  A key that does not load (a wrong passphrase) is not offered.
  */
 static void
 ssh_setup_jobkey(struct ssh_task *st)
