@@ -146,10 +146,6 @@ pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause)
 	r = 0;
 out:
 	free(buf);
-	if (r != 0) {
-		while (out->n > start)
-			free(out->v[--out->n]);
-	}
 	if (r == 0) {
 		pogo_target_dedup(out);
 		if (out->n == 0) {
@@ -160,6 +156,11 @@ out:
 			    POGO_TARGET_MAX_HOSTS);
 			r = POGO_ERR_LIMIT;
 		}
+	}
+	/* A refused list is empty: nothing of it reaches the caller. */
+	if (r != 0) {
+		while (out->n > start)
+			free(out->v[--out->n]);
 	}
 	return r;
 }

@@ -5,8 +5,10 @@
  * libFuzzer target: the target-file reader (pogo_target_parse("@FILE"),
  * src/target.c, SPEC 5.2).  The input is the file, read through a memfd.
  * An accepted file gives a non-empty list of valid, distinct host names
- * within the job cap; a refused one gives a reason and an empty list.  Files whose lines would expand to more than 20,000 names are
- * skipped, to keep every run fast (the counting itself is exercised).
+ * within the job cap (1,000 hosts in the fuzz build, so that the cap is
+ * reached); a refused one gives a reason and an empty list.  Files whose
+ * lines would expand to more than 20,000 names are skipped, to keep every
+ * run fast (the counting itself is exercised).
  */
 #include "pogo/compat.h"
 

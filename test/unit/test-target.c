@@ -50,7 +50,10 @@ TEST(parse_dedups_and_checks)
 	ASSERT_EQ(h.n, 0);
 	ASSERT_EQ(
 	    pogo_target_parse("h[1-1000001]", &h, &cause), POGO_ERR_LIMIT);
+	ASSERT(strstr(cause, "a job has at most 1000000 hosts") != NULL);
 	free(cause);
+	/* A refused list is empty: the caller gets a reason, not the hosts. */
+	ASSERT_EQ(h.n, 0);
 	pogo_strv_clear(&h);
 }
 
@@ -134,4 +137,27 @@ TEST(pattern_with_bad_utf8_is_refused)
 	ASSERT_EQ(h.n, 0);
 	ASSERT(strstr(cause, "invalid UTF-8") != NULL);
 	free(cause);
+}
+
+/*
+ * The host cap holds after de-duplication over all the file's lines: a
+ * file over it is refused whole, and lines that repeat one another count
+ * once (the fuzzer found a refused file whose hosts reached the caller).
+ */
+TEST(file_over_the_host_cap_is_refused_whole)
+{
+	static const char over[] = "a[1-600000]\nb[1-400001]\n";
+	static const char repeats[] = "a[1-600000]\na[1-400000]\nb1\n";
+	struct pogo_strv h = { 0 };
+	char *cause = NULL;
+
+	ASSERT_EQ(
+	    parse_file(over, sizeof(over) - 1, &h, &cause), POGO_ERR_LIMIT);
+	ASSERT_STR_EQ(cause, "a job has at most 1000000 hosts");
+	ASSERT_EQ(h.n, 0);
+	free(cause);
+	ASSERT_OK(parse_file(repeats, sizeof(repeats) - 1, &h, &cause));
+	ASSERT_EQ(h.n, 600001);
+	ASSERT_STR_EQ(h.v[600000], "b1");
+	pogo_strv_clear(&h);
 }
