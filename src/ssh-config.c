@@ -50,7 +50,8 @@ struct ssh_config_file {
 	char *buf;
 	char **lines;
 	size_t n;
-	bool whole; /* read whole: no error, no limit, no NUL byte */
+	bool whole;   /* read whole: no error, no limit, no NUL byte */
+	bool missing; /* no such file: for libssh, no ssh_config */
 	struct ssh_config_file *next;
 };
 
@@ -116,6 +117,7 @@ ssh_config_file(struct pogo_ssh_config *c, const char *path)
 	struct ssh_config_file *f;
 	char *cur, *line;
 	size_t len;
+	int r;
 
 	uv_mutex_lock(&c->lock);
 	for (f = c->files; f != NULL; f = f->next)
@@ -123,7 +125,9 @@ ssh_config_file(struct pogo_ssh_config *c, const char *path)
 			goto out;
 	f = xcalloc(1, sizeof(*f));
 	f->path = xstrdup(path);
-	if (pogo_str_read_file(path, SSH_CONFIG_MAX_FILE, &f->buf, &len) == 0) {
+	r = pogo_str_read_file(path, SSH_CONFIG_MAX_FILE, &f->buf, &len);
+	f->missing = r == POGO_ERR_ERRNO(ENOENT);
+	if (r == 0) {
 		f->whole = strlen(f->buf) == len;
 		cur = f->buf;
 		while ((line = pogo_str_next_line(&cur)) != NULL) {
@@ -693,6 +697,9 @@ pogo_ssh_config_plain(struct pogo_ssh_config *c)
 	if (c->path[0] == '~' || strchr(c->path, '%') != NULL)
 		return NULL;
 	f = ssh_config_file(c, c->path);
+	/* libssh skips a file it cannot open: ~/.ssh/config, mostly. */
+	if (f->missing)
+		return xstrdup("");
 	if (!f->whole)
 		return NULL;
 	for (i = 0; i < f->n; i++) {

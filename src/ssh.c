@@ -3194,6 +3194,14 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	 * instead of on the pool (a thread's hand-off each way per host).
 	 */
 	se->config_text = pogo_ssh_config_plain(se->cfg);
+	if (se->config_text != NULL)
+		log_debug("ssh_config %s: read once; hosts are set up on the "
+		          "loop",
+		    se->config != NULL ? se->config : "(none)");
+	else
+		log_debug("ssh_config %s: read by libssh for each host, on the "
+		          "thread pool",
+		    se->config);
 	se->loop_thread = uv_thread_self();
 	uv_timer_init(loop, &se->kick);
 	se->kick.data = se;

@@ -34,13 +34,22 @@ cp "$HOME/.ssh/known_hosts" "$T/known_hosts.written"
 # succeeded); each host prints its login, the address and the port it was
 # reached on; those lines sorted in $T/got.
 run() {
-	in_ns "$POGO" one --show-output --targets "$1" \
+	in_ns "$POGO" one -vv --show-output --targets "$1" \
 	    --run-command 'set -- $SSH_CONNECTION; echo "$(id -un) $3 $4"' \
 	    >"$T/out" 2>"$T/err"
 	rc=$?
 	grep -Ev ': (Running target|Success)$' "$T/out" | sort >"$T/got"
 	return $rc
 }
+
+# 0. No ~/.ssh/config (the worker names it all the same): like libssh,
+# pogo reads none, and sets every host up on the loop (it went to the
+# thread pool, as for an Include, until a CI run under ASan showed it).
+in_ns "$POGO" one -vv -l "$TEST_USER" -i "$T/id_ed25519" --port "$P0" \
+    --targets 127.0.4.1 --run-command true >"$T/out" 2>"$T/err" ||
+    fail "no ssh_config: $(cat "$T/out" "$T/err")"
+grep -q "ssh_config $HOME/.ssh/config: read once; hosts are set up on the loop" \
+    "$T/err" || fail "no ssh_config, not on the loop: $(cat "$T/err")"
 
 # 1. The user's file: one block a host for HostName, then one shared block
 # for User, Port and the key.
@@ -57,6 +66,8 @@ EOC
 run web1,web2 || fail "shared block: $(cat "$T/out" "$T/err")"
 expect_eq "shared block" "$(cat "$T/got")" "web1: $TEST_USER 127.0.4.1 $P0
 web2: $TEST_USER 127.0.4.2 $P0"
+grep -q "ssh_config $HOME/.ssh/config: read once; hosts are set up on the loop" \
+    "$T/err" || fail "a plain ssh_config, not on the loop: $(cat "$T/err")"
 
 # 2. The other rules, each host reached on P1 only by the rule it tests
 # (P0 is the shared block's):
@@ -106,6 +117,8 @@ web5: $TEST_USER 127.0.4.5 $P1
 web6: $TEST_USER 127.0.4.6 $P1
 web7: $TEST_USER 127.0.4.7 $P0
 web8: $TEST_USER 127.0.4.8 $P1"
+grep -q "ssh_config $HOME/.ssh/config: read by libssh for each host, on the thread pool" \
+    "$T/err" || fail "an Include, not on the pool: $(cat "$T/err")"
 
 # 3. The keys: the "Match host 127.0.4.9" block above web9's HostName does
 # not apply (its key, not authorised, would use up MaxAuthTries 1), the one

@@ -389,8 +389,17 @@ TEST(plain_text_only_without_files_or_commands)
 	s = plain(dir, long_line);
 	ASSERT_EQ(strlen(s), 1024);
 	free(s);
-	/* A file not read whole, or named for libssh to expand. */
+	/*
+	 * A file that does not exist is no ssh_config, as for libssh (the
+	 * worker names ~/.ssh/config whether or not there is one): "".
+	 */
 	c = pogo_ssh_config_new("/nonexistent/pogo-config", dir);
+	s = pogo_ssh_config_plain(c);
+	ASSERT_STR_EQ(s, "");
+	free(s);
+	pogo_ssh_config_free(c);
+	/* A file not read whole, or named for libssh to expand. */
+	c = pogo_ssh_config_new(dir, dir);
 	s = pogo_ssh_config_plain(c);
 	ASSERT(s == NULL);
 	pogo_ssh_config_free(c);
