@@ -79,6 +79,10 @@ e2e_cleanup() {
 		done
 		ip netns del "$E2E_NS" 2>/dev/null
 	fi
+	# Directories a test made outside $T (E2E_RMDIRS), by name.
+	for d in ${E2E_RMDIRS:-}; do
+		rm -rf "$d"
+	done
 	if [ "$rc" -eq 0 ] || [ "$rc" -eq 77 ]; then
 		rm -rf "$T"
 	else
