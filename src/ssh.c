@@ -1175,13 +1175,14 @@ ssh_no_passphrase(const char *prompt, char *buf, size_t len, int echo,
 static struct ssh_ident *
 ssh_ident_get(struct ssh_exec *se, const char *path)
 {
-	uv_thread_t self = uv_thread_self();
 	struct ssh_ident *id;
+	uv_thread_t self;
 
 	uv_mutex_lock(&se->lock);
 	for (id = se->idents; id != NULL; id = id->next)
 		if (strcmp(id->path, path) == 0)
 			goto out;
+	self = uv_thread_self();
 	id = xcalloc(1, sizeof(*id));
 	id->path = xstrdup(path);
 	/*
