@@ -30,9 +30,12 @@ int pogo_target_expand(
 
 /*
  * Expand a command-line target list: a pattern, or "@FILE" naming a file
- * with one pattern per line (blank lines and '#' lines ignored).  The
- * result is de-duplicated.  Reads the file synchronously: for clients,
- * before any loop runs.
+ * with one pattern per line (blank lines and '#' lines ignored), appended
+ * to out, which may hold the hosts of earlier calls (repeated --targets):
+ * the whole list is de-duplicated, first occurrences kept.  Refused
+ * (POGO_ERR_*, *cause set), out is left with only the hosts it held, as
+ * long as those were distinct.  Reads the file synchronously: for
+ * clients, before any loop runs.
  */
 int pogo_target_parse(const char *arg, struct pogo_strv *out, char **cause);
 

@@ -156,6 +156,15 @@ TEST(file_over_the_host_cap_is_refused_whole)
 	ASSERT_STR_EQ(cause, "a job has at most 1000000 hosts");
 	ASSERT_EQ(h.n, 0);
 	free(cause);
+	/* Over the cap with an earlier list's hosts (repeated --targets). */
+	ASSERT_OK(pogo_target_parse("x,a1", &h, &cause));
+	ASSERT_EQ(
+	    parse_file(over, sizeof(over) - 1, &h, &cause), POGO_ERR_LIMIT);
+	free(cause);
+	ASSERT_EQ(h.n, 2);
+	ASSERT_STR_EQ(h.v[0], "x");
+	ASSERT_STR_EQ(h.v[1], "a1");
+	pogo_strv_clear(&h);
 	ASSERT_OK(parse_file(repeats, sizeof(repeats) - 1, &h, &cause));
 	ASSERT_EQ(h.n, 600001);
 	ASSERT_STR_EQ(h.v[600000], "b1");
