@@ -82,7 +82,8 @@ void pogo_ssh_config_static_files(struct pogo_ssh_config *c,
  * or "Match localuser", no IdentityFile with a %-token (every identity
  * file is then known before any host: see pogo_ssh_config_static_files),
  * no %u and no line longer than libssh's reader of text takes (1,023
- * bytes).  NULL otherwise; "" without an ssh_config.  The caller frees it.
+ * bytes).  NULL otherwise; "" without an ssh_config or when its file does
+ * not exist (libssh skips it too).  The caller frees it.
  */
 char *pogo_ssh_config_plain(struct pogo_ssh_config *c);
 
