@@ -39,6 +39,8 @@ set -u
 E2E_NAME=$(basename "$0" .sh)
 E2E_NUM=$(echo "$E2E_NAME" | sed -n 's/^t\([0-9][0-9]*\)-.*/\1/p')
 E2E_PIDS=""
+# Directories outside $T a test made, removed by the cleanup.
+E2E_RMDIRS=""
 E2E_NS=""
 E2E_FAILED=0
 TEST_USER=pogot

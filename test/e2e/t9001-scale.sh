@@ -12,22 +12,6 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 cd "$T" || exit 1
-# sshd runs the command only from a path no other user may write.
-AKC_DIR=/run/pogo-e2e-$E2E_NAME-$$
-mkdir -m 755 "$AKC_DIR" || fail "mkdir $AKC_DIR"
-E2E_RMDIRS="$AKC_DIR"
-: >"$T/akc.log"
-chmod 666 "$T/akc.log"
-cat >"$AKC_DIR/keys" <<EOF
-#!/bin/sh
-echo "start \$\$ \$(date +%s.%N)" >>$T/akc.log
-[ ! -f $T/slow-auth ] || sleep 0.5
-echo "end \$\$ \$(date +%s.%N)" >>$T/akc.log
-exec cat $T/akc_keys
-EOF
-chmod 755 "$AKC_DIR/keys"
-SSHD_EXTRA="AuthorizedKeysCommand $AKC_DIR/keys
-AuthorizedKeysCommandUser $TEST_USER"
 
 start=$(date +%s)
 "$POGO" one --local --json --targets 'h[1-5000]' --run-command true \
@@ -45,6 +29,23 @@ else
 	[ $elapsed -le 60 ] || fail "L-1 took $elapsed s"
 fi
 
+# sshd runs the command only from a path no other user may write.
+[ "$(id -u)" = 0 ] || skip "the SSH part needs root (sshd, network namespace)"
+AKC_DIR=$(mktemp -d /run/pogo-e2e-$E2E_NAME.XXXXXX) || fail "mktemp /run"
+chmod 755 "$AKC_DIR"
+E2E_RMDIRS="$AKC_DIR"
+: >"$T/akc.log"
+chmod 666 "$T/akc.log"
+cat >"$AKC_DIR/keys" <<EOF
+#!/bin/sh
+echo "start \$\$ \$(date +%s.%N)" >>$T/akc.log
+[ ! -f $T/slow-auth ] || sleep 0.5
+echo "end \$\$ \$(date +%s.%N)" >>$T/akc.log
+exec cat $T/akc_keys
+EOF
+chmod 755 "$AKC_DIR/keys"
+SSHD_EXTRA="AuthorizedKeysCommand $AKC_DIR/keys
+AuthorizedKeysCommandUser $TEST_USER"
 start_sshd
 # sshd reads the file before it runs the command: the key is the command's.
 mv "$T/authorized_keys" "$T/akc_keys" && : >"$T/authorized_keys" ||
