@@ -44,6 +44,7 @@ struct pogo_follow {
 	uv_signal_t sigterm;
 	uv_signal_t sighup;
 	uv_timer_t progress;
+	uv_async_t logwake;    /* other threads' log lines are queued */
 	struct pogo_sink *out; /* stdout, written through the loop */
 	struct pogo_sink *err; /* stderr, likewise */
 	bool escape;           /* stdout is a terminal: escape output */
@@ -105,6 +106,21 @@ follow_log_line(const char *line, size_t len, void *arg)
 
 	follow_progress_clear(f);
 	pogo_sink_write(f->err, line, len);
+}
+
+/* Other threads' lines: on to stderr, after the loop's so far. */
+static void
+follow_logwake_cb(uv_async_t *h)
+{
+	pogo_log_drain();
+}
+
+static void
+follow_logwake(void *arg)
+{
+	struct pogo_follow *f = arg;
+
+	uv_async_send(&f->logwake);
 }
 
 static void
@@ -177,7 +193,9 @@ pogo_follow_new(uv_loop_t *loop, const struct pogo_follow_opts *opts,
 	f->err =
 	    pogo_sink_new(loop, opts->err_fd, opts->high, follow_level_cb, f);
 	f->escape = pogo_sink_is_tty(f->out);
-	pogo_log_set_writer(follow_log_line, f);
+	uv_async_init(loop, &f->logwake, follow_logwake_cb);
+	f->logwake.data = f;
+	pogo_log_set_writer(follow_log_line, follow_logwake, f);
 	if (opts->signals) {
 		uv_signal_init(loop, &f->sigint);
 		uv_signal_init(loop, &f->sigterm);
@@ -616,10 +634,19 @@ follow_handle_closed_cb(uv_handle_t *h)
 	follow_closed(h->data);
 }
 
+/*
+ * stderr is written to its end: the log goes to the descriptor again (the
+ * lines of the end of a run, written at once by the sink meanwhile).
+ */
 static void
 follow_err_closed_cb(void *arg)
 {
-	follow_closed(arg);
+	struct pogo_follow *f = arg;
+
+	pogo_log_set_writer(NULL, NULL, NULL);
+	f->pending++;
+	uv_close((uv_handle_t *)&f->logwake, follow_handle_closed_cb);
+	follow_closed(f);
 }
 
 /* stdout is written: the summary goes to stderr, which is closed too. */
@@ -630,7 +657,6 @@ follow_out_closed_cb(void *arg)
 
 	if (f->summary != NULL)
 		pogo_sink_write(f->err, f->summary, strlen(f->summary));
-	pogo_log_set_writer(NULL, NULL);
 	pogo_sink_close(f->err, follow_err_closed_cb, f);
 }
 

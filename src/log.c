@@ -25,8 +25,21 @@
 int pogo_log_level = POGO_LOG_INFO;
 static const char *log_role = "pogo";
 static void (*log_writer)(const char *, size_t, void *);
+static void (*log_wake)(void *);
 static void *log_writer_arg;
 static pthread_t log_writer_thread;
+/*
+ * The lines of other threads while a writer is set, for the writer's
+ * thread to hand on (pogo_log_drain); at most LOG_PENDING_MAX bytes, a
+ * thread that finds it full waits for room (up to 10 s, as for a slow
+ * descriptor).
+ */
+#define LOG_PENDING_MAX (1024 * 1024)
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t log_room = PTHREAD_COND_INITIALIZER;
+static char *log_pend;
+static size_t log_plen;
+static size_t log_pcap;
 static int log_fd = STDERR_FILENO;
 static char *log_path; /* NULL: stderr */
 
@@ -54,16 +67,102 @@ pogo_log_parse_level(const char *name, int *levelp)
 	return POGO_ERR_CONFIG;
 }
 
-void
-pogo_log_set_writer(
-    void (*fn)(const char *line, size_t len, void *arg), void *arg)
+static void log_write_all(const char *p, size_t len);
+
+/* Take the other threads' lines; the caller frees them. */
+static char *
+log_take_pending(size_t *lenp)
 {
+	char *p;
+
+	pthread_mutex_lock(&log_mu);
+	p = log_pend;
+	*lenp = log_plen;
+	log_pend = NULL;
+	log_plen = 0;
+	log_pcap = 0;
+	pthread_cond_broadcast(&log_room);
+	pthread_mutex_unlock(&log_mu);
+	return p;
+}
+
+void
+pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
+    void (*wake)(void *arg), void *arg)
+{
+	size_t len;
+	char *p;
+
+	pthread_mutex_lock(&log_mu);
 	/* Other threads compare the thread: it changes only with a writer. */
 	if (fn != NULL) {
 		log_writer_thread = pthread_self();
 		log_writer_arg = arg;
 	}
+	log_wake = fn != NULL ? wake : NULL;
 	__atomic_store_n(&log_writer, fn, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&log_mu);
+	/* What other threads left for the old writer: to the descriptor. */
+	if (fn == NULL && (p = log_take_pending(&len)) != NULL) {
+		log_write_all(p, len);
+		free(p);
+	}
+}
+
+void
+pogo_log_drain(void)
+{
+	void (*writer)(const char *, size_t, void *);
+	size_t len;
+	char *p;
+
+	writer = __atomic_load_n(&log_writer, __ATOMIC_ACQUIRE);
+	if ((p = log_take_pending(&len)) == NULL)
+		return;
+	if (writer != NULL && pthread_equal(pthread_self(), log_writer_thread))
+		writer(p, len, log_writer_arg);
+	else
+		log_write_all(p, len);
+	free(p);
+}
+
+/*
+ * A line of a thread other than the writer's: queued for the writer's
+ * thread, which is woken; false when no writer is set (write it at once).
+ */
+static bool
+log_queue_line(const char *line, size_t len)
+{
+	struct timespec until;
+	void (*wake)(void *) = NULL;
+	void *arg = NULL;
+	bool queued = false;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 10;
+	pthread_mutex_lock(&log_mu);
+	while (log_wake != NULL && log_plen > 0 &&
+	    log_plen + len > LOG_PENDING_MAX) {
+		if (pthread_cond_timedwait(&log_room, &log_mu, &until) != 0)
+			break;
+	}
+	if (log_wake != NULL && log_plen + len <= LOG_PENDING_MAX) {
+		if (log_pcap - log_plen < len) {
+			log_pcap = log_plen + len > 2 * log_pcap
+			    ? log_plen + len
+			    : 2 * log_pcap;
+			log_pend = xreallocarray(log_pend, log_pcap, 1);
+		}
+		memcpy(log_pend + log_plen, line, len);
+		log_plen += len;
+		wake = log_wake;
+		arg = log_writer_arg;
+		queued = true;
+	}
+	pthread_mutex_unlock(&log_mu);
+	if (wake != NULL)
+		wake(arg);
+	return queued;
 }
 
 /*
@@ -137,7 +236,7 @@ log_vwrite(int level, const char *func, int line, const char *fmt, va_list ap)
 	writer = __atomic_load_n(&log_writer, __ATOMIC_ACQUIRE);
 	if (writer != NULL && pthread_equal(pthread_self(), log_writer_thread))
 		writer(out, o, log_writer_arg);
-	else
+	else if (writer == NULL || !log_queue_line(out, o))
 		log_write_all(out, o);
 }
 

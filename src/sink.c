@@ -10,6 +10,7 @@
 #include "pogo/compat.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <unistd.h>
 
@@ -44,6 +45,7 @@ struct pogo_sink {
 	void *arg;
 	int err;
 	bool closing;
+	bool flushed; /* closing and written: what comes is written at once */
 	int handles;
 	uv_timer_t defer;
 	void (*close_cb)(void *);
@@ -107,6 +109,7 @@ sink_finish_close(struct pogo_sink *s)
 	if (s->saved_flags != -1)
 		(void)fcntl(s->fd, F_SETFL, s->saved_flags);
 	s->saved_flags = -1;
+	s->flushed = true;
 	if (s->stream && !uv_is_closing(&s->h.handle)) {
 		s->handles++;
 		uv_close(&s->h.handle, sink_handle_closed);
@@ -163,16 +166,27 @@ sink_kick(struct pogo_sink *s)
 	s->writing = true;
 }
 
-/* Write at once to a descriptor that cannot make the loop wait long. */
+/*
+ * Write at once: to a descriptor that cannot make the loop wait long, or
+ * after the close's last write (the log lines of the end of a run), when
+ * a descriptor that was non-blocking before is waited for up to 10 s.
+ */
 static void
 sink_write_now(struct pogo_sink *s, const char *data, size_t len)
 {
+	struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
+	int waited = 0;
 	ssize_t n;
 
 	while (len > 0 && s->err == 0) {
 		n = write(s->fd, data, len);
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n < 0 && errno == EAGAIN && waited < 10000) {
+			(void)poll(&pfd, 1, 100);
+			waited += 100;
+			continue;
+		}
 		if (n <= 0) {
 			s->err = n < 0 ? POGO_ERR_ERRNO(errno) : UV_EIO;
 			return;
@@ -187,7 +201,7 @@ pogo_sink_write(struct pogo_sink *s, const char *data, size_t len)
 {
 	if (len == 0 || s->err != 0)
 		return;
-	if (!s->stream) {
+	if (!s->stream || s->flushed) {
 		sink_write_now(s, data, len);
 		return;
 	}

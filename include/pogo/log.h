@@ -30,11 +30,16 @@ void pogo_log_set_role(const char *role);
  * While a role writes its stderr through its loop (pogo one's sink, which
  * makes the descriptor non-blocking), the log lines of the thread calling
  * this go to fn, in order with the rest of that output; NULL fn: back to
- * stderr.  Lines of other threads (libssh's, from the setup threads) are
- * written to stderr at once, waiting up to 10 s for room.
+ * stderr, after the lines still queued.  Lines of other threads (libssh's,
+ * from the setup threads) are queued whole, and wake(arg) (thread-safe,
+ * as uv_async_send) asks the writer's thread to call pogo_log_drain; a
+ * thread finding 1 MiB queued waits for room, up to 10 s.
  */
-void pogo_log_set_writer(
-    void (*fn)(const char *line, size_t len, void *arg), void *arg);
+void pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
+    void (*wake)(void *arg), void *arg);
+
+/* On the writer's thread: hand the other threads' lines to the writer. */
+void pogo_log_drain(void);
 
 /* Parse a level name; returns 0 or POGO_ERR_CONFIG. */
 int pogo_log_parse_level(const char *name, int *levelp);

@@ -56,6 +56,8 @@ int pogo_sink_error(const struct pogo_sink *s);
 /*
  * Write what is queued, then close the handle and free s; cb(arg) is
  * called once, later, from the loop.  The loop must run until then.
+ * What is written between the last queued byte's write and cb (the log
+ * lines of the end of a run) is written at once, after it.
  */
 void pogo_sink_close(struct pogo_sink *s, void (*cb)(void *), void *arg);
 

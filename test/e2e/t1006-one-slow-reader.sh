@@ -185,5 +185,36 @@ expect_eq "slow stderr log lines" \
     "$(grep -c 'host=127\.0\.6\.[0-9]*: trying publickey' "$T/elog")" 100
 grep -q '^100 hosts: 100 ok' "$T/elog" ||
     fail "slow stderr summary: $(tail -3 "$T/elog")"
+# Every line whole: the lines logged after the last host ended (while
+# stderr still held the earlier ones) are not cut into one of them.
+LOGLINE='^[0-9-]*T[0-9:.]*Z one\[[0-9]*\] [EWID] '
+check_whole() {
+	grep -v "$LOGLINE" "$T/elog" | grep -v '^100 hosts: 100 ok' >"$T/cut"
+	[ ! -s "$T/cut" ] ||
+	    fail "$1: lines cut: $(head -c 600 "$T/cut")"
+}
+check_whole slow-stderr
+
+# Likewise for libssh's lines from the setup threads (an ssh_config with
+# "Match exec" is read for each host off the loop): they go through the
+# loop's stderr too, and are neither cut nor cut into pogo's.
+mkdir -p "$HOME/.ssh"
+printf 'Match exec true\n\tServerAliveInterval 30\n' >"$HOME/.ssh/config"
+(exec <"$T/efifo"; sleep 4; cat >"$T/elog") &
+reader=$!
+pogo_one -vv --targets '127.0.6.[1-100]' --run-command true \
+    >"$T/out" 2>"$T/efifo"
+rc=$?
+wait $reader
+rm -f "$HOME/.ssh/config"
+expect_eq "slow stderr threads exit" "$rc" 0
+grep -q 'read by libssh for each host, on the thread pool' "$T/elog" ||
+    fail "slow stderr threads: the setup was not on the thread pool"
+expect_eq "slow stderr threads: libssh lines of the setup threads" \
+    "$(grep -c 'libssh: ssh_config_parse_line: .*ServerAliveInterval' \
+        "$T/elog")" 100
+expect_eq "slow stderr threads log lines" \
+    "$(grep -c 'host=127\.0\.6\.[0-9]*: trying publickey' "$T/elog")" 100
+check_whole slow-stderr-threads
 
 echo "PASS $E2E_NAME"

@@ -575,7 +575,7 @@ TEST(ended_job_reloaded_for_operations)
 	uint32_t len = 0;
 
 	loglen = 0;
-	pogo_log_set_writer(log_capture, NULL);
+	pogo_log_set_writer(log_capture, NULL, NULL);
 	efx_seed(&fx);
 	seed_ended(&fx, 0, POGO_JOB_FINISHED, "no more hosts to run",
 	    POGO_HOST_FINISHED, 0, 1000);
@@ -623,7 +623,7 @@ TEST(ended_job_reloaded_for_operations)
 	ASSERT_OK(pogo_dispatcher_job_halt(fx.d, 0, NULL));
 	ASSERT_EQ(log_count("reloaded from the store"), 3);
 	efx_end(&fx);
-	pogo_log_set_writer(NULL, NULL);
+	pogo_log_set_writer(NULL, NULL, NULL);
 }
 
 /*
@@ -1174,7 +1174,7 @@ TEST(ended_job_reloaded_a_page_per_loop_turn)
 	uint32_t i;
 
 	loglen = 0;
-	pogo_log_set_writer(log_capture, NULL);
+	pogo_log_set_writer(log_capture, NULL, NULL);
 	efx_seed(&fx);
 	for (i = 0; i < N; i++)
 		xasprintf(&names[i], "h%05" PRIu32, i);
@@ -1227,7 +1227,7 @@ TEST(ended_job_reloaded_a_page_per_loop_turn)
 	ASSERT_EQ(hv.state, POGO_HOST_FINISHED);
 	uv_close((uv_handle_t *)&t.check, NULL);
 	efx_end(&fx);
-	pogo_log_set_writer(NULL, NULL);
+	pogo_log_set_writer(NULL, NULL, NULL);
 	for (i = 0; i < N; i++)
 		free(names[i]);
 	free(names);

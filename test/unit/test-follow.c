@@ -11,6 +11,7 @@
 #include "pogo/compat.h"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -20,6 +21,7 @@
 #include "pogo/follow.h"
 #include "pogo/job.h"
 #include "pogo/json.h"
+#include "pogo/log.h"
 #include "pogo/proc.h"
 #include "pogo/str.h"
 #include "pogo/xmalloc.h"
@@ -231,6 +233,56 @@ TEST(success_lines_and_summary)
 	    "host1: Success\n");
 	ASSERT_STR_EQ(
 	    x.err, "2 hosts: 2 ok, 0 failed, 0 unreachable in 1.3 s\n");
+	fx_free(&x);
+}
+
+/* Log lines from a thread that is not the loop's (libssh's setup). */
+#define LOG_THREAD_LINES 300
+
+static void *
+log_thread_main(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < LOG_THREAD_LINES; i++)
+		log_info("from another thread %d.", i);
+	return NULL;
+}
+
+TEST(other_threads_log_lines_go_through_the_loop)
+{
+	struct fx x;
+	pthread_t th;
+	const char *p;
+	char want[64];
+	int i;
+
+	fx_init(&x, 1);
+	fx_start(&x);
+	ASSERT_OK(pthread_create(&th, NULL, log_thread_main, NULL));
+	/* The loop's own lines meanwhile, with the thread's queued. */
+	for (i = 0; i < 20; i++) {
+		log_info("from the loop %d.", i);
+		uv_run(&x.loop, UV_RUN_NOWAIT);
+	}
+	ASSERT_OK(pthread_join(th, NULL));
+	fx_entry(&x, NULL, POGO_JOB_RUNNING, "constraints computed", -1);
+	fx_run(&x, "host1", POGO_HOST_FINISHED, "ok", 0);
+	fx_entry(&x, NULL, POGO_JOB_FINISHED, "no more hosts to run", -1);
+	ASSERT_EQ(fx_end(&x, NULL), POGO_EXIT_OK);
+	/* Every line reached the follower's stderr, whole and in order. */
+	p = x.err;
+	for (i = 0; i < LOG_THREAD_LINES; i++) {
+		snprintf(want, sizeof(want), " I from another thread %d.\n", i);
+		ASSERT((p = strstr(p, want)) != NULL);
+	}
+	p = x.err;
+	for (i = 0; i < 20; i++) {
+		snprintf(want, sizeof(want), " I from the loop %d.\n", i);
+		ASSERT((p = strstr(p, want)) != NULL);
+	}
+	ASSERT(strstr(x.err, "1 host: 1 ok, 0 failed") != NULL);
 	fx_free(&x);
 }
 

@@ -115,6 +115,69 @@ TEST(close_writes_what_is_queued)
 	ASSERT_OK(pogo_proc_loop_close(&loop));
 }
 
+/* A writer of every loop turn, until the close callback (log lines). */
+struct late {
+	struct pogo_sink *s;
+	uv_check_t check;
+	int n;
+	struct lv l;
+};
+
+static void
+late_check_cb(uv_check_t *h)
+{
+	struct late *lt = h->data;
+
+	pogo_sink_printf(lt->s, "late %d\n", lt->n++);
+}
+
+static void
+late_closed_cb(void *arg)
+{
+	struct late *lt = arg;
+
+	lt->l.closed++;
+	uv_close((uv_handle_t *)&lt->check, NULL);
+}
+
+TEST(writes_until_the_close_callback_come_after_the_queue)
+{
+	uv_loop_t loop;
+	struct late lt = { 0 };
+	char buf[65536], want[65536];
+	size_t off = 0, wlen;
+	ssize_t n;
+	int fds[2], i;
+
+	ASSERT_OK(pogo_proc_loop_init(&loop));
+	ASSERT_OK(pipe(fds));
+	lt.s = pogo_sink_new(&loop, fds[1], 1000, NULL, NULL);
+	uv_check_init(&loop, &lt.check);
+	lt.check.data = &lt;
+	uv_check_start(&lt.check, late_check_cb);
+	pogo_sink_printf(lt.s, "first\n");
+	pogo_sink_close(lt.s, late_closed_cb, &lt);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	ASSERT_EQ(lt.l.closed, 1);
+	/*
+	 * The check ran after the last queued write was done and before the
+	 * close callback: those lines are not lost, and come in order.
+	 */
+	ASSERT(lt.n >= 1);
+	wlen = (size_t)snprintf(want, sizeof(want), "first\n");
+	for (i = 0; i < lt.n; i++)
+		wlen += (size_t)snprintf(
+		    want + wlen, sizeof(want) - wlen, "late %d\n", i);
+	fcntl(fds[0], F_SETFL, O_NONBLOCK);
+	while ((n = read(fds[0], buf + off, sizeof(buf) - off)) > 0)
+		off += (size_t)n;
+	ASSERT_EQ(off, wlen);
+	ASSERT(memcmp(buf, want, wlen) == 0);
+	close(fds[0]);
+	close(fds[1]);
+	ASSERT_OK(pogo_proc_loop_close(&loop));
+}
+
 TEST(regular_file_and_escapes)
 {
 	uv_loop_t loop;

@@ -702,7 +702,7 @@ TEST(secrets_boxes_open_with_the_worker_key)
 	wt_log_len = 0;
 	level = pogo_log_level;
 	pogo_log_level = POGO_LOG_DEBUG3;
-	pogo_log_set_writer(wt_log_writer, NULL);
+	pogo_log_set_writer(wt_log_writer, NULL, NULL);
 	wt_run_secrets(&t, "w1", "ssh", bad, NULL, NULL);
 	WAIT_GE(&t, reports, 1);
 	ASSERT_STR_EQ(t.done_message, "cannot decrypt job secrets");
@@ -718,7 +718,7 @@ TEST(secrets_boxes_open_with_the_worker_key)
 	WAIT_TICKING_GE(&t, reports, 4);
 	ASSERT_STR_EQ(t.done_message, "cannot connect: connection refused");
 	ASSERT_EQ(t.replies, 4);
-	pogo_log_set_writer(NULL, NULL);
+	pogo_log_set_writer(NULL, NULL, NULL);
 	pogo_log_level = level;
 	/* The runs were logged, their boxes not. */
 	ASSERT(strstr(wt_log, "w4") != NULL);
