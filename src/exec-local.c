@@ -530,11 +530,12 @@ local_linger_cb(uv_timer_t *tm)
 	/*
 	 * Output held back by a slow reader is not abandoned, nor output
 	 * still waiting in a pipe because the loop could not read it in
-	 * time (a loaded machine): only an open, empty pipe is given up, or
-	 * one still busy when the command's timeout is spent (exec.h).
+	 * time (a loaded machine), nor output that came during the tick:
+	 * only a quiet, open pipe is given up, or one still busy when the
+	 * command's timeout is spent (exec.h).
 	 */
-	ms = pogo_exec_linger_next(
-	    &lt->linger, &lt->timer, lt->le->paused && unread, unread);
+	ms = pogo_exec_linger_next(&lt->linger, &lt->timer,
+	    lt->le->paused && unread, unread, lt->bytes);
 	if (ms > 0) {
 		uv_timer_start(&lt->timer, local_linger_cb, ms, 0);
 		return;
@@ -560,7 +561,8 @@ local_exited(struct local_task *lt)
 		return;
 	}
 	/* The timer still holds the timeout: it started, nothing stops. */
-	ms = pogo_exec_linger_start(&lt->linger, &lt->limit, &lt->timer, true);
+	ms = pogo_exec_linger_start(
+	    &lt->linger, &lt->limit, &lt->timer, true, lt->bytes);
 	if (lt->cut)
 		ms = 0;
 	uv_timer_stop(&lt->timer);

@@ -293,9 +293,11 @@ pogo_exec_limit_freeze(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 
 uint64_t
 pogo_exec_linger_start(struct pogo_exec_linger *lg,
-    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds)
+    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds,
+    uint64_t bytes)
 {
 	memset(lg, 0, sizeof(*lg));
+	lg->bytes = bytes;
 	if (!l->set) {
 		/* No limit (timeout 0): the linger still has a bound. */
 		lg->due = uv_now(tm->loop) + POGO_EXEC_LINGER_MAX_MS;
@@ -367,14 +369,16 @@ pogo_exec_linger_pause(
 }
 
 uint64_t
-pogo_exec_linger_next(
-    struct pogo_exec_linger *lg, const uv_timer_t *tm, bool held, bool unread)
+pogo_exec_linger_next(struct pogo_exec_linger *lg, const uv_timer_t *tm,
+    bool held, bool unread, uint64_t bytes)
 {
+	bool came = bytes != lg->bytes;
 	uint64_t left;
 
+	lg->bytes = bytes;
 	if (held)
 		return POGO_EXEC_LINGER_MS;
-	if (!unread || (left = exec_linger_left(lg, tm)) == 0)
+	if ((!unread && !came) || (left = exec_linger_left(lg, tm)) == 0)
 		return 0;
 	return left < POGO_EXEC_LINGER_MS ? left : POGO_EXEC_LINGER_MS;
 }

@@ -2334,13 +2334,14 @@ ssh_linger_cb(uv_timer_t *tm)
 	/*
 	 * Output held back for a slow reader is not abandoned, nor output
 	 * still waiting in the socket because the loop could not read it in
-	 * time, or in libssh's buffer while throttled: only a quiet, open
-	 * channel is given up, or one still busy when the command's timeout
-	 * is spent (exec.h).
+	 * time, or in libssh's buffer while throttled, nor output that came
+	 * during the tick: only a quiet, open channel is given up, or one
+	 * still busy when the command's timeout is spent (exec.h).
 	 */
 	ms = pogo_exec_linger_next(&st->linger, &st->timer,
 	    st->se->paused && ssh_held_back(st),
-	    ssh_unread(st) || (st->se->throttled && ssh_held_back(st)));
+	    ssh_unread(st) || (st->se->throttled && ssh_held_back(st)),
+	    st->bytes);
 	if (ms > 0) {
 		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 		return;
@@ -2398,8 +2399,8 @@ ssh_running(struct ssh_task *st)
 	 */
 	if ((st->got_status || st->got_signal) && !st->lingering &&
 	    !st->stopping) {
-		ms = pogo_exec_linger_start(
-		    &st->linger, &st->limit, &st->timer, ssh_limit_holds(st));
+		ms = pogo_exec_linger_start(&st->linger, &st->limit, &st->timer,
+		    ssh_limit_holds(st), st->bytes);
 		st->lingering = true;
 		log_debug("task %s host %s: exited, its output still open: "
 		          "lingering",
