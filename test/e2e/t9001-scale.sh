@@ -39,7 +39,16 @@ chmod 666 "$T/akc.log"
 cat >"$AKC_DIR/keys" <<EOF
 #!/bin/sh
 echo "start \$\$ \$(date +%s.%N)" >>$T/akc.log
-[ ! -f $T/slow-auth ] || sleep 0.5
+if [ -f $T/slow-auth ]; then
+	# The first lookups wait (up to 5 s) until 32 have begun, so that a
+	# loaded machine's slow key exchanges cannot keep the peak under it.
+	i=0
+	while [ "\$(grep -c '^start ' $T/akc.log)" -lt 32 ] && [ \$i -lt 50 ]; do
+		sleep 0.1
+		i=\$((i + 1))
+	done
+	sleep 0.5
+fi
 echo "end \$\$ \$(date +%s.%N)" >>$T/akc.log
 exec cat $T/akc_keys
 EOF
