@@ -36,6 +36,7 @@
 #include "pogo/sched-config.h"
 #include "pogo/sched-table.h"
 #include "pogo/sched.h"
+#include "pogo/ssh-config.h"
 #include "pogo/ssh.h"
 #include "pogo/store.h"
 #include "pogo/str.h"
@@ -256,26 +257,15 @@ one_valid_user(const char *u)
 	return true;
 }
 
-/*
- * An ssh_config file must be a regular file of sane size before libssh
- * reads it (the built libssh lacks the fix of CVE-2026-0965).
- */
+/* -F's file: there, and a regular file of sane size (ssh-config.h). */
 static int
 one_check_file(const char *path)
 {
-	struct stat sb;
+	char *cause;
 
-	/* -F /dev/null: the standard way to ignore ~/.ssh/config. */
-	if (strcmp(path, "/dev/null") == 0)
-		return 0;
-	if (stat(path, &sb) != 0) {
-		fprintf(stderr, "pogo one: %s: %s\n", path, strerror(errno));
-		return POGO_ERR_CONFIG;
-	}
-	if (!S_ISREG(sb.st_mode) || sb.st_size > 1024 * 1024) {
-		fprintf(stderr,
-		    "pogo one: %s: not a regular file of at most 1 MiB\n",
-		    path);
+	if (pogo_ssh_config_check(path, false, &cause) < 0) {
+		fprintf(stderr, "pogo one: %s\n", cause);
+		free(cause);
 		return POGO_ERR_CONFIG;
 	}
 	return 0;

@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -77,6 +78,32 @@ struct ssh_config_eval {
 	bool port_set;     /* a Port line applied */
 	bool user_set;     /* a User line applied */
 };
+
+int
+pogo_ssh_config_check(const char *path, bool optional, char **cause)
+{
+	struct stat sb;
+
+	*cause = NULL;
+	if (strcmp(path, "/dev/null") == 0)
+		return 1;
+	if (stat(path, &sb) != 0) {
+		if (errno == ENOENT && optional)
+			return 1;
+		xasprintf(cause, "ssh_config %s: %s", path, strerror(errno));
+		return POGO_ERR_CONFIG;
+	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > SSH_CONFIG_MAX_FILE) {
+		xasprintf(cause,
+		    "ssh_config %s: not a regular file of at most 1 MiB", path);
+		return POGO_ERR_CONFIG;
+	}
+	if (access(path, R_OK) != 0) {
+		xasprintf(cause, "ssh_config %s: %s", path, strerror(errno));
+		return POGO_ERR_CONFIG;
+	}
+	return 0;
+}
 
 struct pogo_ssh_config *
 pogo_ssh_config_new(const char *path, const char *sshdir)

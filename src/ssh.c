@@ -3111,9 +3111,9 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	const char *home = getenv("HOME");
 	struct pogo_ssh_config_host h;
 	struct pogo_strv files = { 0 };
-	char *path, hostname[256];
-	struct stat sb;
+	char *path, *cfgpath = NULL, hostname[256];
 	size_t i;
+	int r;
 
 	*cause = NULL;
 	se->base.ops = &ssh_ops;
@@ -3143,18 +3143,17 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 		strlcpy(hostname, "localhost", sizeof(hostname));
 	hostname[sizeof(hostname) - 1] = '\0';
 	se->local_host = xstrdup(hostname);
-	if (opts->ssh_config != NULL) {
-		/* -F /dev/null: no ssh_config at all (OpenSSH's idiom). */
-		if (strcmp(opts->ssh_config, "/dev/null") != 0)
-			se->config = xstrdup(opts->ssh_config);
-	} else {
-		xasprintf(&path, "%s/.ssh/config", home);
-		/* Only a regular file of sane size (CVE-2026-0965). */
-		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode) &&
-		    sb.st_size <= 1024 * 1024 && access(path, R_OK) == 0)
-			se->config = path;
-		else
-			free(path);
+	if (opts->ssh_config != NULL)
+		cfgpath = xstrdup(opts->ssh_config);
+	else
+		xasprintf(&cfgpath, "%s/.ssh/config", home);
+	r = pogo_ssh_config_check(cfgpath,
+	    opts->ssh_config == NULL || opts->ssh_config_optional, cause);
+	if (r < 0)
+		goto fail;
+	if (r == 0) {
+		se->config = cfgpath;
+		cfgpath = NULL;
 	}
 	xasprintf(&se->sshdir, "%s/.ssh", home);
 	se->cfg = pogo_ssh_config_new(se->config, se->sshdir);
@@ -3196,19 +3195,24 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	 * instead of on the pool (a thread's hand-off each way per host).
 	 */
 	se->config_text = pogo_ssh_config_plain(se->cfg);
-	if (se->config_text != NULL)
-		log_debug("ssh_config %s: read once; hosts are set up on the "
-		          "loop",
-		    se->config != NULL ? se->config : "(none)");
+	if (se->config_text != NULL && se->config == NULL)
+		log_debug("ssh_config %s: none; hosts are set up on the loop",
+		    cfgpath);
+	else if (se->config_text != NULL)
+		log_debug(
+		    "ssh_config %s: read once; hosts are set up on the loop",
+		    se->config);
 	else
 		log_debug("ssh_config %s: read by libssh for each host, on the "
 		          "thread pool",
 		    se->config);
+	free(cfgpath);
 	se->loop_thread = uv_thread_self();
 	uv_timer_init(loop, &se->kick);
 	se->kick.data = se;
 	return &se->base;
 fail:
+	free(cfgpath);
 	ssh_exec_free(se);
 	return NULL;
 }

@@ -1049,6 +1049,7 @@ worker_ssh_opts(const struct pogo_cfg *cfg, struct pogo_ssh_opts *so)
 	    : 0;
 	so->ssh_config =
 	    cfg->worker.ssh.config[0] != '\0' ? cfg->worker.ssh.config : NULL;
+	so->ssh_config_optional = cfg->worker.ssh.config_optional;
 	so->known_hosts = cfg->worker.ssh.known_hosts[0] != '\0'
 	    ? cfg->worker.ssh.known_hosts
 	    : NULL;

@@ -46,6 +46,16 @@ struct pogo_ssh_config_host {
 };
 
 /*
+ * Check the ssh_config at path before anything reads it (the built libssh
+ * lacks the fix of CVE-2026-0965, and a FIFO would block its reader): a
+ * regular file of at most 1 MiB that can be read.  "/dev/null" is none
+ * (OpenSSH's -F /dev/null); so is a missing file when optional (the
+ * default ~/.ssh/config, not a file the user named).  Returns 0 (use it),
+ * 1 (none) or POGO_ERR_CONFIG with *cause ("ssh_config PATH: why").
+ */
+int pogo_ssh_config_check(const char *path, bool optional, char **cause);
+
+/*
  * A reader for the ssh_config at path (NULL: none, every query gives no
  * file).  Include paths that are not absolute are taken relative to
  * sshdir (~/.ssh).  Never fails; unreadable files count as empty.

@@ -31,6 +31,7 @@ struct pogo_ssh_opts {
 	const char *user;         /* NULL: ssh_config, else local user */
 	unsigned port;            /* 0: ssh_config, else 22 */
 	const char *ssh_config;   /* NULL: ~/.ssh/config if it exists */
+	bool ssh_config_optional; /* ssh_config may be missing (a default) */
 	const char *known_hosts;  /* NULL: ~/.ssh/known_hosts */
 	/*
 	 * The login name when neither the task's ssh_user, user nor the

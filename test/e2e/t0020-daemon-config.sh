@@ -8,9 +8,10 @@
 . "$(dirname "$0")/lib.sh"
 e2e_init
 
-# run CMD ARGS...: status in $rc, stderr in $T/err, stdout must be empty.
+# run CMD ARGS...: status in $rc, stderr in $T/err, stdout must be empty;
+# a pogo still running after 30 s is ended (status 124).
 run() {
-	"$POGO" "$@" >"$T/out" 2>"$T/err"
+	timeout 30 "$POGO" "$@" >"$T/out" 2>"$T/err"
 	rc=$?
 	[ -s "$T/out" ] && fail "pogo $* printed on stdout"
 	return 0
@@ -111,6 +112,37 @@ bad "pogo worker: $T/c.yaml: line 2, column 14: worker.max_tasks: Expecting STRI
     worker -f "$T/c.yaml"
 # The override wins over the file, so the bad value of the file is gone.
 valid worker -f "$T/b.yaml" -o worker.ssh.port=22
+
+# worker.ssh.config: a file named in the configuration must be there; the
+# default (~/.ssh/config) may be missing; either must be a regular file of
+# at most 1 MiB, checked before anything reads it (a FIFO would hang the
+# reader, a device never end).
+# bad_start WANT ARGS...: the worker does not start: exit 2, with WANT as
+# its one log line (an error).
+bad_start() {
+	want=$1
+	shift
+	run worker "$@" --dispatcher "$NOBODY"
+	expect_eq "pogo worker $* status" "$rc" 2
+	expect_eq "pogo worker $* message" \
+	    "$(sed 's/^[0-9T:.-]*Z worker\[[0-9]*\] //' "$T/err")" "E $want"
+}
+bad_start "ssh_config $T/nope: No such file or directory" \
+    -o "worker.ssh.config=$T/nope"
+mkfifo "$T/fifo-config" || fail "mkfifo"
+bad_start "ssh_config $T/fifo-config: not a regular file of at most 1 MiB" \
+    -o "worker.ssh.config=$T/fifo-config"
+head -c 1048577 /dev/zero | tr '\0' '#' >"$T/big-config"
+bad_start "ssh_config $T/big-config: not a regular file of at most 1 MiB" \
+    -o "worker.ssh.config=$T/big-config"
+printf 'Host *\n\tPort 22\n' >"$T/ssh-config"
+valid worker -o "worker.ssh.config=$T/ssh-config"
+[ ! -e "$HOME/.ssh/config" ] || fail "the test's HOME has an ssh_config"
+valid worker
+mkdir -p "$HOME/.ssh"
+mkfifo "$HOME/.ssh/config" || fail "mkfifo"
+bad_start "ssh_config $HOME/.ssh/config: not a regular file of at most 1 MiB"
+rm -f "$HOME/.ssh/config"
 
 # --dispatcher is repeatable and replaces the list (valid_worker adds one).
 valid worker --dispatcher "[::1]:$(e2e_port 1)"

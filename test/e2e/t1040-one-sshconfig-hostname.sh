@@ -48,7 +48,7 @@ run() {
 in_ns "$POGO" one -vv -l "$TEST_USER" -i "$T/id_ed25519" --port "$P0" \
     --targets 127.0.4.1 --run-command true >"$T/out" 2>"$T/err" ||
     fail "no ssh_config: $(cat "$T/out" "$T/err")"
-grep -q "ssh_config $HOME/.ssh/config: read once; hosts are set up on the loop" \
+grep -q "ssh_config $HOME/.ssh/config: none; hosts are set up on the loop" \
     "$T/err" || fail "no ssh_config, not on the loop: $(cat "$T/err")"
 
 # 1. The user's file: one block a host for HostName, then one shared block
@@ -189,4 +189,25 @@ expect_eq "match user" \
 # Every host was known by its address and port: nothing was added.
 cmp -s "$HOME/.ssh/known_hosts" "$T/known_hosts.written" ||
     fail "known_hosts changed: $(cat "$HOME/.ssh/known_hosts")"
+
+# The ssh_config is checked before it is read, the default one as -F's:
+# a FIFO (which would block its reader) is a clear error, not a hang; a
+# file named with -F must be there; -F /dev/null is none.
+# refused WANT ARGS...: pogo one exits 2 at once with WANT on stderr.
+refused() {
+	want=$1
+	shift
+	timeout 20 "$POGO" one --targets 127.0.4.1 --run-command true "$@" \
+	    >"$T/out" 2>"$T/err"
+	expect_eq "$want: status" "$?" 2
+	grep -qxF "pogo one: $want" "$T/err" || fail "$want: $(cat "$T/err")"
+}
+mv "$HOME/.ssh/config" "$T/config.kept" && mkfifo "$HOME/.ssh/config" ||
+    fail "mkfifo"
+refused "ssh_config $HOME/.ssh/config: not a regular file of at most 1 MiB"
+refused "ssh_config $T/none: No such file or directory" -F "$T/none"
+in_ns "$POGO" one -F /dev/null -l "$TEST_USER" -i "$T/id_ed25519" --port "$P0" \
+    --targets 127.0.4.1 --run-command true >"$T/out" 2>"$T/err" ||
+    fail "-F /dev/null: $(cat "$T/err")"
+rm -f "$HOME/.ssh/config"
 echo "PASS $E2E_NAME"
