@@ -80,6 +80,7 @@ struct local_task {
 	char *stub;                 /* stub mode: the script, until written */
 	struct pogo_stub_tail tail; /* stub mode: the last stdout line */
 	size_t bytes;
+	uint64_t out_at; /* the loop's time output was last taken */
 	int handles;
 	bool stubmode;
 	bool spawned;
@@ -383,6 +384,7 @@ local_read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 	if (max > 0 && lt->bytes + take > max)
 		take = max - lt->bytes;
 	lt->bytes += take;
+	lt->out_at = uv_now(lt->le->loop);
 	pogo_output_feed(o, buf->base, take);
 	if (take < (size_t)n) {
 		/* Over the limit: say so, stop the task, read no more. */
@@ -535,7 +537,7 @@ local_linger_cb(uv_timer_t *tm)
 	 * command's timeout is spent (exec.h).
 	 */
 	ms = pogo_exec_linger_next(&lt->linger, &lt->timer,
-	    lt->le->paused && unread, unread, lt->bytes);
+	    lt->le->paused && unread, unread, lt->out_at);
 	if (ms > 0) {
 		uv_timer_start(&lt->timer, local_linger_cb, ms, 0);
 		return;
@@ -561,8 +563,7 @@ local_exited(struct local_task *lt)
 		return;
 	}
 	/* The timer still holds the timeout: it started, nothing stops. */
-	ms = pogo_exec_linger_start(
-	    &lt->linger, &lt->limit, &lt->timer, true, lt->bytes);
+	ms = pogo_exec_linger_start(&lt->linger, &lt->limit, &lt->timer, true);
 	if (lt->cut)
 		ms = 0;
 	uv_timer_stop(&lt->timer);

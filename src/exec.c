@@ -293,11 +293,10 @@ pogo_exec_limit_freeze(struct pogo_exec_limit *l, uv_timer_t *tm, bool holds)
 
 uint64_t
 pogo_exec_linger_start(struct pogo_exec_linger *lg,
-    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds,
-    uint64_t bytes)
+    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds)
 {
 	memset(lg, 0, sizeof(*lg));
-	lg->bytes = bytes;
+	lg->start = uv_now(tm->loop);
 	if (!l->set) {
 		/* No limit (timeout 0): the linger still has a bound. */
 		lg->due = uv_now(tm->loop) + POGO_EXEC_LINGER_MAX_MS;
@@ -370,17 +369,22 @@ pogo_exec_linger_pause(
 
 uint64_t
 pogo_exec_linger_next(struct pogo_exec_linger *lg, const uv_timer_t *tm,
-    bool held, bool unread, uint64_t bytes)
+    bool held, bool unread, uint64_t out_at)
 {
-	bool came = bytes != lg->bytes;
-	uint64_t left;
+	uint64_t now = uv_now(tm->loop), since, tick, left;
 
-	lg->bytes = bytes;
 	if (held)
 		return POGO_EXEC_LINGER_MS;
-	if ((!unread && !came) || (left = exec_linger_left(lg, tm)) == 0)
+	/* Quiet for a tick since the exit status and the last byte. */
+	since = out_at > lg->start ? out_at : lg->start;
+	tick = since + POGO_EXEC_LINGER_MS > now
+	    ? since + POGO_EXEC_LINGER_MS - now
+	    : 0;
+	if (unread)
+		tick = POGO_EXEC_LINGER_MS;
+	if (tick == 0 || (left = exec_linger_left(lg, tm)) == 0)
 		return 0;
-	return left < POGO_EXEC_LINGER_MS ? left : POGO_EXEC_LINGER_MS;
+	return left < tick ? left : tick;
 }
 
 void

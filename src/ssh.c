@@ -238,6 +238,7 @@ struct ssh_task {
 	struct pogo_redact redact;  /* the password, then */
 	struct pogo_redact redact2; /* the passphrase */
 	size_t bytes;
+	uint64_t out_at; /* the loop's time output was last taken */
 	int exit_status;
 	int exit_signal;
 	bool got_status;
@@ -824,6 +825,7 @@ ssh_data_cb(ssh_session s, ssh_channel ch, void *data, uint32_t len,
 	if (max > 0 && st->bytes + take > max)
 		take = max - st->bytes;
 	st->bytes += take;
+	st->out_at = uv_now(st->se->loop);
 	if (st->pty) {
 		if (pogo_prompt_feed(
 		        &st->prompt, data, take, uv_now(st->se->loop))) {
@@ -2341,7 +2343,7 @@ ssh_linger_cb(uv_timer_t *tm)
 	ms = pogo_exec_linger_next(&st->linger, &st->timer,
 	    st->se->paused && ssh_held_back(st),
 	    ssh_unread(st) || (st->se->throttled && ssh_held_back(st)),
-	    st->bytes);
+	    st->out_at);
 	if (ms > 0) {
 		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 		return;
@@ -2399,8 +2401,8 @@ ssh_running(struct ssh_task *st)
 	 */
 	if ((st->got_status || st->got_signal) && !st->lingering &&
 	    !st->stopping) {
-		ms = pogo_exec_linger_start(&st->linger, &st->limit, &st->timer,
-		    ssh_limit_holds(st), st->bytes);
+		ms = pogo_exec_linger_start(
+		    &st->linger, &st->limit, &st->timer, ssh_limit_holds(st));
 		st->lingering = true;
 		log_debug("task %s host %s: exited, its output still open: "
 		          "lingering",

@@ -371,10 +371,11 @@ void pogo_exec_limit_thaw(
  * The linger after a command's exit status, in ticks of
  * POGO_EXEC_LINGER_MS.  At each tick the executor says whether output is
  * held back for a slow reader, whether some waits unread (in a pipe or
- * socket: the loop could not read it in time) and how many bytes it has
- * taken so far; it is given up on a quiet output only: nothing held,
- * nothing unread, and no byte taken during the tick (something the
- * command started still writes, a little at a time).  The time
+ * socket: the loop could not read it in time) and when it last took
+ * output; it is given up on a quiet output only: nothing held, nothing
+ * unread, and no byte taken for POGO_EXEC_LINGER_MS since the exit status
+ * (something the command started may still write, a little at a time:
+ * the next tick is then due that long after the last byte).  The time
  * its limit had left at the exit status still bounds it, or
  * POGO_EXEC_LINGER_MAX_MS for a command without a limit, standing still
  * as the limit does while output is held back (the executor tells each
@@ -385,17 +386,15 @@ struct pogo_exec_linger {
 	uint64_t left_ms; /* while frozen */
 	uint64_t due;     /* the loop's time it runs out, while not */
 	uint64_t throttled_at;
-	uint64_t bytes; /* taken by the tick's start */
+	uint64_t start; /* the loop's time of the exit status */
 	bool throttled; /* frozen by a throttle */
 	bool frozen;
 };
 
 /* Start: the first tick's length (arm the executor's timer, tm, with
- * it); holds says whether tm still holds the limit l; bytes: the output
- * bytes taken so far. */
+ * it); holds says whether tm still holds the limit l. */
 uint64_t pogo_exec_linger_start(struct pogo_exec_linger *lg,
-    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds,
-    uint64_t bytes);
+    const struct pogo_exec_limit *l, const uv_timer_t *tm, bool holds);
 /* The executor pauses (held: output of this command is held back) or
  * goes on; tm is the task's timer, for its loop. */
 void pogo_exec_linger_pause(
@@ -408,9 +407,12 @@ void pogo_exec_linger_pause(
  */
 void pogo_exec_linger_throttle(struct pogo_exec_linger *lg,
     struct pogo_exec_limit *l, const uv_timer_t *tm, bool on, bool held);
-/* A tick ended: the next one's length, or 0 to finish now. */
+/*
+ * A tick ended: the next one's length, or 0 to finish now.  out_at: the
+ * loop's time (uv_now) the executor last took output, 0 for never.
+ */
 uint64_t pogo_exec_linger_next(struct pogo_exec_linger *lg,
-    const uv_timer_t *tm, bool held, bool unread, uint64_t bytes);
+    const uv_timer_t *tm, bool held, bool unread, uint64_t out_at);
 
 /* Fill r with a state, exit status (-1: none) and message. */
 void pogo_exec_result_set(struct pogo_exec_result *r,

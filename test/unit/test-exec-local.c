@@ -645,6 +645,28 @@ TEST(daemon_finishes_after_the_linger)
 }
 
 /*
+ * Quiet means a second without output: what a background process prints
+ * half a second after the exit is kept, and the host ends a linger after
+ * that last output, not at the first tick after the exit.
+ */
+TEST(output_after_the_exit_extends_the_linger)
+{
+	uint64_t t0 = lt_ms(), took;
+	struct lt *l =
+	    lt_run("echo $$; (sleep 0.5; echo late; sleep 30) & echo started",
+	        10, 0, false);
+	pid_t g = lt_group(l);
+
+	took = lt_ms() - t0;
+	ASSERT_STR_EQ(l->r.msg, "ok");
+	ASSERT(strstr(l->out, "late|") != NULL);
+	ASSERT(took >= 500 + POGO_EXEC_LINGER_MS);
+	ASSERT_LT(took, 500 + POGO_EXEC_LINGER_MS + 700);
+	ASSERT_NE(lt_group_member(g), 0);
+	kill(-g, SIGKILL);
+}
+
+/*
  * #9 (review5 5): a kill while the command lingers (it exited, something
  * it started holds its output) ends the linger at once: what is left of
  * its process group gets SIGKILL, and the host ends with the command's
