@@ -382,8 +382,12 @@ pogo_exec_linger_next(struct pogo_exec_linger *lg, const uv_timer_t *tm,
 	    : 0;
 	if (unread)
 		tick = POGO_EXEC_LINGER_MS;
-	if (tick == 0 || (left = exec_linger_left(lg, tm)) == 0)
+	if (tick == 0)
 		return 0;
+	if ((left = exec_linger_left(lg, tm)) == 0) {
+		lg->spent = true;
+		return 0;
+	}
 	return left < tick ? left : tick;
 }
 

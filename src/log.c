@@ -5,9 +5,9 @@
  * Logging for every role, on stderr or a log file (SPEC 12.6).  Each line
  * carries a UTC timestamp in milliseconds, the role, the pid and a level
  * letter.  Untrusted text is escaped so that control characters cannot
- * forge or corrupt log lines.  The level, the role, the log file and the
- * loop thread's writer are the only process-wide state, as STYLE.md
- * allows.
+ * forge or corrupt log lines.  The level, the role, the log file, the
+ * loop thread's writer and the other threads' queue for it are the only
+ * process-wide state, as STYLE.md allows.
  */
 #include "pogo/compat.h"
 
@@ -31,15 +31,20 @@ static pthread_t log_writer_thread;
 /*
  * The lines of other threads while a writer is set, for the writer's
  * thread to hand on (pogo_log_drain); at most LOG_PENDING_MAX bytes, a
- * thread that finds it full waits for room (up to 10 s, as for a slow
- * descriptor).
+ * thread that finds it full waits for room, up to 10 s, then drops its
+ * line (counted, and told by the next drain) rather than write it into
+ * the middle of the writer's.  Without a writer, other threads write
+ * under log_mu too, so that nothing overtakes the queue's last lines.
  */
 #define LOG_PENDING_MAX (1024 * 1024)
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t log_room = PTHREAD_COND_INITIALIZER;
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static pthread_cond_t log_room; /* on CLOCK_MONOTONIC */
 static char *log_pend;
 static size_t log_plen;
 static size_t log_pcap;
+static unsigned long log_dropped;
+static bool log_dying; /* fatal(): every line at once, no lock */
 static int log_fd = STDERR_FILENO;
 static char *log_path; /* NULL: stderr */
 
@@ -69,30 +74,51 @@ pogo_log_parse_level(const char *name, int *levelp)
 
 static void log_write_all(const char *p, size_t len);
 
-/* Take the other threads' lines; the caller frees them. */
-static char *
-log_take_pending(size_t *lenp)
+static void
+log_init_once(void)
 {
-	char *p;
+	pthread_condattr_t a;
 
-	pthread_mutex_lock(&log_mu);
-	p = log_pend;
+	pthread_condattr_init(&a);
+	pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	pthread_cond_init(&log_room, &a);
+	pthread_condattr_destroy(&a);
+}
+
+/* Under log_mu: take the other threads' lines (the caller frees them). */
+static char *
+log_take_pending_locked(size_t *lenp, unsigned long *droppedp)
+{
+	char *p = log_pend;
+
 	*lenp = log_plen;
+	*droppedp = log_dropped;
 	log_pend = NULL;
 	log_plen = 0;
 	log_pcap = 0;
+	log_dropped = 0;
 	pthread_cond_broadcast(&log_room);
-	pthread_mutex_unlock(&log_mu);
 	return p;
+}
+
+static void
+log_tell_dropped(unsigned long n)
+{
+	if (n > 0)
+		log_warn("%lu log line%s of other threads dropped: the loop "
+		         "took none for 10 s",
+		    n, n == 1 ? "" : "s");
 }
 
 void
 pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
     void (*wake)(void *arg), void *arg)
 {
+	unsigned long dropped = 0;
 	size_t len;
-	char *p;
+	char *p = NULL;
 
+	pthread_once(&log_once, log_init_once);
 	pthread_mutex_lock(&log_mu);
 	/* Other threads compare the thread: it changes only with a writer. */
 	if (fn != NULL) {
@@ -101,44 +127,50 @@ pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
 	}
 	log_wake = fn != NULL ? wake : NULL;
 	__atomic_store_n(&log_writer, fn, __ATOMIC_RELEASE);
-	pthread_mutex_unlock(&log_mu);
-	/* What other threads left for the old writer: to the descriptor. */
-	if (fn == NULL && (p = log_take_pending(&len)) != NULL) {
-		log_write_all(p, len);
-		free(p);
+	/* What other threads left for the old writer: to the descriptor,
+	 * before any line that comes after. */
+	if (fn == NULL) {
+		p = log_take_pending_locked(&len, &dropped);
+		if (p != NULL)
+			log_write_all(p, len);
 	}
+	pthread_mutex_unlock(&log_mu);
+	free(p);
+	log_tell_dropped(dropped);
 }
 
 void
 pogo_log_drain(void)
 {
 	void (*writer)(const char *, size_t, void *);
+	unsigned long dropped;
 	size_t len;
 	char *p;
 
 	writer = __atomic_load_n(&log_writer, __ATOMIC_ACQUIRE);
-	if ((p = log_take_pending(&len)) == NULL)
+	if (writer == NULL || !pthread_equal(pthread_self(), log_writer_thread))
 		return;
-	if (writer != NULL && pthread_equal(pthread_self(), log_writer_thread))
+	pthread_mutex_lock(&log_mu);
+	p = log_take_pending_locked(&len, &dropped);
+	pthread_mutex_unlock(&log_mu);
+	if (p != NULL)
 		writer(p, len, log_writer_arg);
-	else
-		log_write_all(p, len);
 	free(p);
+	log_tell_dropped(dropped);
 }
 
 /*
  * A line of a thread other than the writer's: queued for the writer's
- * thread, which is woken; false when no writer is set (write it at once).
+ * thread, which is woken (under log_mu: no wake once the writer is
+ * gone), or written at once when no writer is set.
  */
-static bool
-log_queue_line(const char *line, size_t len)
+static void
+log_other_line(const char *line, size_t len)
 {
 	struct timespec until;
-	void (*wake)(void *) = NULL;
-	void *arg = NULL;
-	bool queued = false;
 
-	clock_gettime(CLOCK_REALTIME, &until);
+	pthread_once(&log_once, log_init_once);
+	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += 10;
 	pthread_mutex_lock(&log_mu);
 	while (log_wake != NULL && log_plen > 0 &&
@@ -146,7 +178,11 @@ log_queue_line(const char *line, size_t len)
 		if (pthread_cond_timedwait(&log_room, &log_mu, &until) != 0)
 			break;
 	}
-	if (log_wake != NULL && log_plen + len <= LOG_PENDING_MAX) {
+	if (log_wake == NULL)
+		log_write_all(line, len);
+	else if (log_plen + len > LOG_PENDING_MAX)
+		log_dropped++;
+	else {
 		if (log_pcap - log_plen < len) {
 			log_pcap = log_plen + len > 2 * log_pcap
 			    ? log_plen + len
@@ -155,14 +191,9 @@ log_queue_line(const char *line, size_t len)
 		}
 		memcpy(log_pend + log_plen, line, len);
 		log_plen += len;
-		wake = log_wake;
-		arg = log_writer_arg;
-		queued = true;
+		log_wake(log_writer_arg);
 	}
 	pthread_mutex_unlock(&log_mu);
-	if (wake != NULL)
-		wake(arg);
-	return queued;
 }
 
 /*
@@ -236,8 +267,10 @@ log_vwrite(int level, const char *func, int line, const char *fmt, va_list ap)
 	writer = __atomic_load_n(&log_writer, __ATOMIC_ACQUIRE);
 	if (writer != NULL && pthread_equal(pthread_self(), log_writer_thread))
 		writer(out, o, log_writer_arg);
-	else if (writer == NULL || !log_queue_line(out, o))
+	else if (__atomic_load_n(&log_dying, __ATOMIC_ACQUIRE))
 		log_write_all(out, o);
+	else
+		log_other_line(out, o);
 }
 
 static int
@@ -333,7 +366,21 @@ pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
 static void
 log_last_words(void)
 {
+	unsigned long dropped;
+	size_t len;
+	char *p;
+
 	__atomic_store_n(&log_writer, NULL, __ATOMIC_RELEASE);
+	__atomic_store_n(&log_dying, true, __ATOMIC_RELEASE);
+	/* The queued lines first, unless a thread holds the queue (an
+	 * allocation failed under log_mu): nothing may wait here. */
+	if (pthread_mutex_trylock(&log_mu) != 0)
+		return;
+	log_wake = NULL;
+	p = log_take_pending_locked(&len, &dropped);
+	if (p != NULL)
+		log_write_all(p, len);
+	pthread_mutex_unlock(&log_mu);
 }
 
 void

@@ -25,6 +25,7 @@
 #include <glob.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <uv.h>
@@ -53,6 +54,7 @@ struct ssh_config_file {
 	size_t n;
 	bool whole;   /* read whole: no error, no limit, no NUL byte */
 	bool missing; /* no such file: for libssh, no ssh_config */
+	bool bad;     /* not a regular file of at most 1 MiB */
 	struct ssh_config_file *next;
 };
 
@@ -85,20 +87,25 @@ pogo_ssh_config_check(const char *path, bool optional, char **cause)
 	struct stat sb;
 
 	*cause = NULL;
-	if (strcmp(path, "/dev/null") == 0)
-		return 1;
 	if (stat(path, &sb) != 0) {
-		if (errno == ENOENT && optional)
+		/* OpenSSH skips a default file it cannot open. */
+		if ((errno == ENOENT || errno == ENOTDIR || errno == EACCES) &&
+		    optional)
 			return 1;
 		xasprintf(cause, "ssh_config %s: %s", path, strerror(errno));
 		return POGO_ERR_CONFIG;
 	}
+	/* /dev/null, by any name: none (OpenSSH's -F /dev/null). */
+	if (S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3))
+		return 1;
 	if (!S_ISREG(sb.st_mode) || sb.st_size > SSH_CONFIG_MAX_FILE) {
 		xasprintf(cause,
 		    "ssh_config %s: not a regular file of at most 1 MiB", path);
 		return POGO_ERR_CONFIG;
 	}
 	if (access(path, R_OK) != 0) {
+		if (optional)
+			return 1;
 		xasprintf(cause, "ssh_config %s: %s", path, strerror(errno));
 		return POGO_ERR_CONFIG;
 	}
@@ -152,8 +159,11 @@ ssh_config_file(struct pogo_ssh_config *c, const char *path)
 			goto out;
 	f = xcalloc(1, sizeof(*f));
 	f->path = xstrdup(path);
-	r = pogo_str_read_file(path, SSH_CONFIG_MAX_FILE, &f->buf, &len);
+	/* Not a FIFO, a device nor a huge file (CVE-2026-0965): none. */
+	r = pogo_str_read_regular_file(
+	    path, SSH_CONFIG_MAX_FILE, &f->buf, &len);
 	f->missing = r == POGO_ERR_ERRNO(ENOENT);
+	f->bad = r == POGO_ERR_ERRNO(EINVAL) || r == POGO_ERR_LIMIT;
 	if (r == 0) {
 		f->whole = strlen(f->buf) == len;
 		cur = f->buf;
@@ -673,6 +683,33 @@ ssh_config_static_file(struct pogo_ssh_config *c,
 		}
 		free(copy);
 	}
+}
+
+int
+pogo_ssh_config_check_includes(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, char **cause)
+{
+	struct pogo_strv files = { 0 };
+	struct ssh_config_file *f;
+	int r = 0;
+
+	*cause = NULL;
+	if (c->path == NULL)
+		return 0;
+	ssh_config_static_file(c, h, c->path, 0, &files);
+	pogo_strv_clear(&files);
+	uv_mutex_lock(&c->lock);
+	for (f = c->files; f != NULL && r == 0; f = f->next) {
+		if (f->bad) {
+			xasprintf(cause,
+			    "ssh_config %s: not a regular file of at most 1 "
+			    "MiB",
+			    f->path);
+			r = POGO_ERR_CONFIG;
+		}
+	}
+	uv_mutex_unlock(&c->lock);
+	return r;
 }
 
 /*

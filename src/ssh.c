@@ -2348,6 +2348,11 @@ ssh_linger_cb(uv_timer_t *tm)
 		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 		return;
 	}
+	if (st->linger.spent)
+		log_warn("task %s host %s: output still coming after the exit "
+		         "status: given up at the time limit (something the "
+		         "command started holds its output)",
+		    st->t->task_id, st->name);
 	ssh_exit_finish(st);
 }
 
@@ -3159,6 +3164,13 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	}
 	xasprintf(&se->sshdir, "%s/.ssh", home);
 	se->cfg = pogo_ssh_config_new(se->config, se->sshdir);
+	memset(&h, 0, sizeof(h));
+	h.local_user = se->local_user;
+	h.home = se->home;
+	h.local_host = se->local_host;
+	/* An Include'd FIFO would hold a setup thread for ever. */
+	if (pogo_ssh_config_check_includes(se->cfg, &h, cause) != 0)
+		goto fail;
 	if (opts->known_hosts != NULL)
 		se->known_hosts = xstrdup(opts->known_hosts);
 	else
@@ -3177,10 +3189,6 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 			goto fail;
 	}
 	if (!opts->given_identities_only) {
-		memset(&h, 0, sizeof(h));
-		h.local_user = se->local_user;
-		h.home = se->home;
-		h.local_host = se->local_host;
 		pogo_ssh_config_static_files(se->cfg, &h, &files);
 		for (i = 0; i < files.n; i++)
 			(void)ssh_load_key(se, files.v[i], false, cause);

@@ -7,6 +7,7 @@
  */
 #include "pogo/compat.h"
 
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -126,18 +127,15 @@ pogo_str_next_line(char **cursor)
 	return NULL;
 }
 
-int
-pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
+/* Read fd to its end (at most max bytes) and close it. */
+static int
+str_read_fd(int fd, size_t max, char **bufp, size_t *lenp)
 {
 	char *buf = NULL;
 	size_t len = 0, cap = 0;
 	ssize_t n;
-	int fd, r;
+	int r;
 
-	*bufp = NULL;
-	*lenp = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
-		return POGO_ERR_ERRNO(errno);
 	for (;;) {
 		if (cap - len < 4096) {
 			cap = cap ? cap * 2 : 8192;
@@ -169,6 +167,41 @@ out:
 	free(buf);
 	close(fd);
 	return r;
+}
+
+int
+pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp)
+{
+	int fd;
+
+	*bufp = NULL;
+	*lenp = 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return POGO_ERR_ERRNO(errno);
+	return str_read_fd(fd, max, bufp, lenp);
+}
+
+int
+pogo_str_read_regular_file(
+    const char *path, size_t max, char **bufp, size_t *lenp)
+{
+	struct stat sb;
+	int fd;
+
+	*bufp = NULL;
+	*lenp = 0;
+	/* Non-blocking: opening a FIFO does not wait for a writer. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)) == -1)
+		return POGO_ERR_ERRNO(errno);
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		close(fd);
+		return POGO_ERR_ERRNO(EINVAL);
+	}
+	if ((size_t)sb.st_size > max) {
+		close(fd);
+		return POGO_ERR_LIMIT;
+	}
+	return str_read_fd(fd, max, bufp, lenp);
 }
 
 int

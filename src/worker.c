@@ -26,6 +26,7 @@
 #include "pogo/peer.h"
 #include "pogo/pidfile.h"
 #include "pogo/proc.h"
+#include "pogo/ssh-config.h"
 #include "pogo/ssh.h"
 #include "pogo/tls.h"
 #include "pogo/worker.h"
@@ -1126,6 +1127,17 @@ worker_tls_check(const struct pogo_cfg *cfg, char **cause)
 	return 0;
 }
 
+/* worker.ssh.config, checked before the state directory is made. */
+static int
+worker_ssh_config_check(const struct pogo_cfg *cfg, char **cause)
+{
+	if (cfg->worker.ssh.config[0] == '\0' ||
+	    pogo_ssh_config_check(cfg->worker.ssh.config,
+	        cfg->worker.ssh.config_optional, cause) >= 0)
+		return 0;
+	return POGO_ERR_CONFIG;
+}
+
 int
 pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
     const struct pogo_worker_opts *opts, struct pogo_worker **wp, char **cause)
@@ -1173,10 +1185,11 @@ pogo_worker_start(uv_loop_t *loop, const struct pogo_cfg *cfg,
 	 * One worker per state directory, held before its pid files are
 	 * read: a second worker would kill the first one's live tasks as
 	 * left running by a worker that ended.  The lock makes the
-	 * directory, so the TLS items are checked first: a start refused
-	 * for them makes nothing (t6051).
+	 * directory, so the TLS items and the ssh_config are checked first:
+	 * a start refused for them makes nothing (t6051, t0020).
 	 */
 	if ((r = worker_tls_check(cfg, cause)) != 0 ||
+	    (r = worker_ssh_config_check(cfg, cause)) != 0 ||
 	    (cfg->state_dir != NULL && cfg->state_dir[0] != '\0' &&
 	        (r = pogo_proc_dir_lock(
 	             cfg->state_dir, "worker.lock", &w->lockfd, cause)) != 0)) {

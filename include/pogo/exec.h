@@ -387,6 +387,7 @@ struct pogo_exec_linger {
 	uint64_t due;     /* the loop's time it runs out, while not */
 	uint64_t throttled_at;
 	uint64_t start; /* the loop's time of the exit status */
+	bool spent;     /* ended by its bound, the output not quiet */
 	bool throttled; /* frozen by a throttle */
 	bool frozen;
 };

@@ -30,10 +30,13 @@ void pogo_log_set_role(const char *role);
  * While a role writes its stderr through its loop (pogo one's sink, which
  * makes the descriptor non-blocking), the log lines of the thread calling
  * this go to fn, in order with the rest of that output; NULL fn: back to
- * stderr, after the lines still queued.  Lines of other threads (libssh's,
- * from the setup threads) are queued whole, and wake(arg) (thread-safe,
- * as uv_async_send) asks the writer's thread to call pogo_log_drain; a
- * thread finding 1 MiB queued waits for room, up to 10 s.
+ * the log's descriptor, after the lines still queued.  Lines of other
+ * threads (libssh's, from the setup threads) are queued whole, and
+ * wake(arg) (thread-safe and quick, as uv_async_send; called under a
+ * lock) asks the writer's thread to call pogo_log_drain; a thread finding
+ * 1 MiB queued waits for room up to 10 s (holding whatever lock it
+ * holds), then drops its line, and the next drain says how many were.
+ * With a NULL wake, other threads write at once.
  */
 void pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
     void (*wake)(void *arg), void *arg);

@@ -57,7 +57,9 @@ int pogo_sink_error(const struct pogo_sink *s);
  * Write what is queued, then close the handle and free s; cb(arg) is
  * called once, later, from the loop.  The loop must run until then.
  * What is written between the last queued byte's write and cb (the log
- * lines of the end of a run) is written at once, after it.
+ * lines of the end of a run) is written at once, after it: the loop
+ * waits for the reader then (up to 10 s for a non-blocking descriptor,
+ * as long as the reader takes for a blocking one, as any write(2)).
  */
 void pogo_sink_close(struct pogo_sink *s, void (*cb)(void *), void *arg);
 

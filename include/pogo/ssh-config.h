@@ -48,12 +48,22 @@ struct pogo_ssh_config_host {
 /*
  * Check the ssh_config at path before anything reads it (the built libssh
  * lacks the fix of CVE-2026-0965, and a FIFO would block its reader): a
- * regular file of at most 1 MiB that can be read.  "/dev/null" is none
- * (OpenSSH's -F /dev/null); so is a missing file when optional (the
- * default ~/.ssh/config, not a file the user named).  Returns 0 (use it),
+ * regular file of at most 1 MiB that can be read.  /dev/null is none
+ * (OpenSSH's -F /dev/null); so is a file that is missing or cannot be
+ * read, as OpenSSH has it, when optional (the default ~/.ssh/config, not
+ * a file the user named).  Returns 0 (use it),
  * 1 (none) or POGO_ERR_CONFIG with *cause ("ssh_config PATH: why").
  */
 int pogo_ssh_config_check(const char *path, bool optional, char **cause);
+
+/*
+ * Every file the ssh_config includes (Include lines of any block, as
+ * libssh may read them for some host) must be a regular file of at most
+ * 1 MiB, or libssh would block on a FIFO: 0, or POGO_ERR_CONFIG with
+ * *cause.  Reads the files (on the caller's thread).
+ */
+int pogo_ssh_config_check_includes(struct pogo_ssh_config *c,
+    const struct pogo_ssh_config_host *h, char **cause);
 
 /*
  * A reader for the ssh_config at path (NULL: none, every query gives no

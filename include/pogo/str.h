@@ -59,5 +59,12 @@ int pogo_str_hexval(char ch);
 
 /* Read a whole file of at most max bytes; *bufp is NUL-terminated. */
 int pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp);
+/*
+ * The same for a regular file only, opened without waiting (a FIFO is
+ * refused, not waited on): the error of EINVAL for another kind of file,
+ * POGO_ERR_LIMIT for one larger than max.
+ */
+int pogo_str_read_regular_file(
+    const char *path, size_t max, char **bufp, size_t *lenp);
 
 #endif

@@ -128,7 +128,8 @@ bad_start() {
 	    "$(sed 's/^[0-9T:.-]*Z worker\[[0-9]*\] //' "$T/err")" "E $want"
 }
 bad_start "ssh_config $T/nope: No such file or directory" \
-    -o "worker.ssh.config=$T/nope"
+    -o "worker.ssh.config=$T/nope" -o "state_dir=$T/sd-ssh"
+[ ! -e "$T/sd-ssh" ] || fail "a worker refused for its ssh_config made its state directory"
 mkfifo "$T/fifo-config" || fail "mkfifo"
 bad_start "ssh_config $T/fifo-config: not a regular file of at most 1 MiB" \
     -o "worker.ssh.config=$T/fifo-config"

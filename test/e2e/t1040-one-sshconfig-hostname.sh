@@ -206,6 +206,12 @@ mv "$HOME/.ssh/config" "$T/config.kept" && mkfifo "$HOME/.ssh/config" ||
     fail "mkfifo"
 refused "ssh_config $HOME/.ssh/config: not a regular file of at most 1 MiB"
 refused "ssh_config $T/none: No such file or directory" -F "$T/none"
+# Nor an Include'd FIFO, in a block of any host (libssh would block on it).
+rm -f "$HOME/.ssh/config"
+printf 'Host nothere\n\tInclude conf.d/fifo\n' >"$HOME/.ssh/config"
+mkfifo "$HOME/.ssh/conf.d/fifo" || fail "mkfifo"
+refused "ssh_config $HOME/.ssh/conf.d/fifo: not a regular file of at most 1 MiB"
+rm -f "$HOME/.ssh/conf.d/fifo"
 in_ns "$POGO" one -F /dev/null -l "$TEST_USER" -i "$T/id_ed25519" --port "$P0" \
     --targets 127.0.4.1 --run-command true >"$T/out" 2>"$T/err" ||
     fail "-F /dev/null: $(cat "$T/err")"

@@ -29,6 +29,9 @@ bounded() {
 	expect_eq "$what: exit" "$rc" 0
 	grep -q '1 host: 1 ok, 0 failed' "$T/err" ||
 	    fail "$what: $(cat "$T/err")"
+	# The operator is told why the host took its whole timeout.
+	grep -q 'output still coming after the exit status: given up at the time limit' \
+	    "$T/err" || fail "$what: the bound's end not logged: $(cat "$T/err")"
 	echo "$what: $(($(date +%s) - start)) s"
 }
 
