@@ -172,14 +172,19 @@ check_mid paused-timeout-ssh
 # pogo's log lines are not lost on a slow stderr (pogo writes its stderr
 # through the loop, so the pipe is non-blocking): with -vv, every host's
 # "trying publickey" line arrives although stderr is read 4 s late.
-rm -f "$T/efifo"
-mkfifo "$T/efifo" || fail "mkfifo"
-(exec <"$T/efifo"; sleep 4; cat >"$T/elog") &
-reader=$!
-pogo_one -vv --targets '127.0.6.[1-100]' --run-command true \
-    >"$T/out" 2>"$T/efifo"
-rc=$?
-wait $reader
+# slow_stderr_run: 100 hosts at -vv, stderr read 4 s late into $T/elog;
+# the status in rc.
+slow_stderr_run() {
+	rm -f "$T/efifo"
+	mkfifo "$T/efifo" || fail "mkfifo"
+	(exec <"$T/efifo"; sleep 4; cat >"$T/elog") &
+	reader=$!
+	pogo_one -vv --targets '127.0.6.[1-100]' --run-command true \
+	    >"$T/out" 2>"$T/efifo"
+	rc=$?
+	wait $reader
+}
+slow_stderr_run
 expect_eq "slow stderr exit" "$rc" 0
 expect_eq "slow stderr log lines" \
     "$(grep -c 'host=127\.0\.6\.[0-9]*: trying publickey' "$T/elog")" 100
@@ -200,12 +205,7 @@ check_whole slow-stderr
 # loop's stderr too, and are neither cut nor cut into pogo's.
 mkdir -p "$HOME/.ssh"
 printf 'Match exec true\n\tServerAliveInterval 30\n' >"$HOME/.ssh/config"
-(exec <"$T/efifo"; sleep 4; cat >"$T/elog") &
-reader=$!
-pogo_one -vv --targets '127.0.6.[1-100]' --run-command true \
-    >"$T/out" 2>"$T/efifo"
-rc=$?
-wait $reader
+slow_stderr_run
 rm -f "$HOME/.ssh/config"
 expect_eq "slow stderr threads exit" "$rc" 0
 grep -q 'read by libssh for each host, on the thread pool' "$T/elog" ||
