@@ -536,17 +536,12 @@ local_linger_cb(uv_timer_t *tm)
 	 * only a quiet, open pipe is given up, or one still busy when the
 	 * command's timeout is spent (exec.h).
 	 */
-	ms = pogo_exec_linger_next(&lt->linger, &lt->timer,
+	ms = pogo_exec_linger_next(&lt->linger, lt->t, &lt->timer,
 	    lt->le->paused && unread, unread, lt->out_at);
 	if (ms > 0) {
 		uv_timer_start(&lt->timer, local_linger_cb, ms, 0);
 		return;
 	}
-	if (lt->linger.spent)
-		log_warn("task %s host %s: output still coming after the exit "
-		         "status: given up at the time limit (something the "
-		         "command started holds its output)",
-		    lt->t->task_id, lt->t->host);
 	/* Background processes keep the pipes open: stop waiting. */
 	local_stop_reading(lt);
 	local_maybe_done(lt);

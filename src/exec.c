@@ -368,8 +368,9 @@ pogo_exec_linger_pause(
 }
 
 uint64_t
-pogo_exec_linger_next(struct pogo_exec_linger *lg, const uv_timer_t *tm,
-    bool held, bool unread, uint64_t out_at)
+pogo_exec_linger_next(struct pogo_exec_linger *lg,
+    const struct pogo_exec_task *t, const uv_timer_t *tm, bool held,
+    bool unread, uint64_t out_at)
 {
 	uint64_t now = uv_now(tm->loop), since, tick, left;
 
@@ -385,7 +386,10 @@ pogo_exec_linger_next(struct pogo_exec_linger *lg, const uv_timer_t *tm,
 	if (tick == 0)
 		return 0;
 	if ((left = exec_linger_left(lg, tm)) == 0) {
-		lg->spent = true;
+		log_warn("task %s host %s: output still coming after the exit "
+		         "status: given up at the time limit (something the "
+		         "command started holds its output)",
+		    t->task_id, t->host);
 		return 0;
 	}
 	return left < tick ? left : tick;

@@ -2340,7 +2340,7 @@ ssh_linger_cb(uv_timer_t *tm)
 	 * during the tick: only a quiet, open channel is given up, or one
 	 * still busy when the command's timeout is spent (exec.h).
 	 */
-	ms = pogo_exec_linger_next(&st->linger, &st->timer,
+	ms = pogo_exec_linger_next(&st->linger, st->t, &st->timer,
 	    st->se->paused && ssh_held_back(st),
 	    ssh_unread(st) || (st->se->throttled && ssh_held_back(st)),
 	    st->out_at);
@@ -2348,11 +2348,6 @@ ssh_linger_cb(uv_timer_t *tm)
 		uv_timer_start(&st->timer, ssh_linger_cb, ms, 0);
 		return;
 	}
-	if (st->linger.spent)
-		log_warn("task %s host %s: output still coming after the exit "
-		         "status: given up at the time limit (something the "
-		         "command started holds its output)",
-		    st->t->task_id, st->name);
 	ssh_exit_finish(st);
 }
 

@@ -387,7 +387,6 @@ struct pogo_exec_linger {
 	uint64_t due;     /* the loop's time it runs out, while not */
 	uint64_t throttled_at;
 	uint64_t start; /* the loop's time of the exit status */
-	bool spent;     /* ended by its bound, the output not quiet */
 	bool throttled; /* frozen by a throttle */
 	bool frozen;
 };
@@ -409,11 +408,13 @@ void pogo_exec_linger_pause(
 void pogo_exec_linger_throttle(struct pogo_exec_linger *lg,
     struct pogo_exec_limit *l, const uv_timer_t *tm, bool on, bool held);
 /*
- * A tick ended: the next one's length, or 0 to finish now.  out_at: the
+ * A tick of t's linger ended: the next one's length, or 0 to finish now
+ * (logged when the bound ends it with output still coming).  out_at: the
  * loop's time (uv_now) the executor last took output, 0 for never.
  */
 uint64_t pogo_exec_linger_next(struct pogo_exec_linger *lg,
-    const uv_timer_t *tm, bool held, bool unread, uint64_t out_at);
+    const struct pogo_exec_task *t, const uv_timer_t *tm, bool held,
+    bool unread, uint64_t out_at);
 
 /* Fill r with a state, exit status (-1: none) and message. */
 void pogo_exec_result_set(struct pogo_exec_result *r,
