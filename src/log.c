@@ -13,13 +13,13 @@
 
 #include <sys/time.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "pogo/error.h"
 #include "pogo/log.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 int pogo_log_level = POGO_LOG_INFO;
@@ -167,14 +167,16 @@ pogo_log_drain(void)
 static void
 log_other_line(const char *line, size_t len)
 {
-	struct timespec until;
+	struct timespec until = { 0, 0 };
 
 	pthread_once(&log_once, log_init_once);
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += 10;
 	pthread_mutex_lock(&log_mu);
 	while (log_wake != NULL && log_plen > 0 &&
 	    log_plen + len > LOG_PENDING_MAX) {
+		if (until.tv_sec == 0) {
+			clock_gettime(CLOCK_MONOTONIC, &until);
+			until.tv_sec += 10;
+		}
 		if (pthread_cond_timedwait(&log_room, &log_mu, &until) != 0)
 			break;
 	}
@@ -197,30 +199,15 @@ log_other_line(const char *line, size_t len)
 }
 
 /*
- * Write a whole line to stderr or the log file.  A descriptor another part of pogo made
- * non-blocking is waited for, up to 10 s: a line is not dropped because
- * the reader is slow, nor does a reader that stopped hang pogo.
+ * Write a whole line to stderr or the log file.  A descriptor another part
+ * of pogo made non-blocking is waited for, up to 10 s: a line is not
+ * dropped because the reader is slow, nor does a reader that stopped hang
+ * pogo.
  */
 static void
 log_write_all(const char *p, size_t len)
 {
-	struct pollfd pfd = { .fd = log_fd, .events = POLLOUT };
-	int waited = 0;
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(log_fd, p, len);
-		if (n > 0) {
-			p += n;
-			len -= (size_t)n;
-		} else if (n == -1 && errno == EINTR)
-			continue;
-		else if (n == -1 && errno == EAGAIN && waited < 10000) {
-			(void)poll(&pfd, 1, 100);
-			waited += 100;
-		} else
-			return;
-	}
+	(void)pogo_str_write_all(log_fd, p, len, 10000);
 }
 
 /* Format the message, escape control bytes and write one line. */

@@ -10,12 +10,12 @@
 #include "pogo/compat.h"
 
 #include <fcntl.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <unistd.h>
 
 #include "pogo/error.h"
 #include "pogo/sink.h"
+#include "pogo/str.h"
 #include "pogo/xmalloc.h"
 
 struct pogo_sink {
@@ -174,26 +174,11 @@ sink_kick(struct pogo_sink *s)
 static void
 sink_write_now(struct pogo_sink *s, const char *data, size_t len)
 {
-	struct pollfd pfd = { .fd = s->fd, .events = POLLOUT };
-	int waited = 0;
-	ssize_t n;
+	int r;
 
-	while (len > 0 && s->err == 0) {
-		n = write(s->fd, data, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN && waited < 10000) {
-			(void)poll(&pfd, 1, 100);
-			waited += 100;
-			continue;
-		}
-		if (n <= 0) {
-			s->err = n < 0 ? POGO_ERR_ERRNO(errno) : UV_EIO;
-			return;
-		}
-		data += n;
-		len -= (size_t)n;
-	}
+	if (s->err == 0 &&
+	    (r = pogo_str_write_all(s->fd, data, len, 10000)) != 0)
+		s->err = r;
 }
 
 void

@@ -9,6 +9,7 @@
 
 #include <sys/stat.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "pogo/error.h"
@@ -202,6 +203,29 @@ pogo_str_read_regular_file(
 		return POGO_ERR_LIMIT;
 	}
 	return str_read_fd(fd, max, bufp, lenp);
+}
+
+int
+pogo_str_write_all(int fd, const char *p, size_t len, int wait_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	int waited = 0;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+		} else if (n == -1 && errno == EINTR)
+			continue;
+		else if (n == -1 && errno == EAGAIN && waited < wait_ms) {
+			(void)poll(&pfd, 1, 100);
+			waited += 100;
+		} else
+			return POGO_ERR_ERRNO(n == -1 ? errno : EIO);
+	}
+	return 0;
 }
 
 int

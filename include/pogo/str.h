@@ -66,5 +66,12 @@ int pogo_str_read_file(const char *path, size_t max, char **bufp, size_t *lenp);
  */
 int pogo_str_read_regular_file(
     const char *path, size_t max, char **bufp, size_t *lenp);
+/*
+ * Write all of p to fd; a non-blocking descriptor without room is waited
+ * for, up to about wait_ms in all.  0, or the error (-EAGAIN when the wait
+ * ran out).  It blocks: not for the loop, but where a line must go out
+ * whole (the log; a sink after its last queued write).
+ */
+int pogo_str_write_all(int fd, const char *p, size_t len, int wait_ms);
 
 #endif

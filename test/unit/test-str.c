@@ -4,6 +4,10 @@
 /* Unit tests of src/str.c. */
 #include "pogo/compat.h"
 
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "harness.h"
 #include "pogo/str.h"
 
@@ -69,6 +73,55 @@ TEST(read_file_bounds)
 	ASSERT_EQ(len, 0);
 	ASSERT_STR_EQ(buf, "");
 	free(buf);
+}
+
+/* A regular file only: a FIFO is refused at once, not waited on. */
+TEST(read_regular_file_refuses_a_fifo)
+{
+	char dir[] = "/tmp/test-str-XXXXXX", path[64], *buf;
+	size_t len;
+	int fd;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ASSERT_OK(mkfifo(path, 0600));
+	ASSERT_EQ(pogo_str_read_regular_file(path, 100, &buf, &len),
+	    POGO_ERR_ERRNO(EINVAL));
+	ASSERT_NULL(buf);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/file", dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	ASSERT(fd >= 0);
+	ASSERT_EQ(write(fd, "0123456789", 10), 10);
+	close(fd);
+	ASSERT_EQ(
+	    pogo_str_read_regular_file(path, 5, &buf, &len), POGO_ERR_LIMIT);
+	ASSERT_OK(pogo_str_read_regular_file(path, 10, &buf, &len));
+	ASSERT_EQ(len, 10);
+	ASSERT_STR_EQ(buf, "0123456789");
+	free(buf);
+	unlink(path);
+	rmdir(dir);
+}
+
+/* A full non-blocking pipe is waited for, then the wait gives up. */
+TEST(write_all_waits_for_room_then_gives_up)
+{
+	char chunk[4096];
+	int fds[2];
+
+	memset(chunk, 'x', sizeof(chunk));
+	ASSERT_OK(pipe(fds));
+	fcntl(fds[1], F_SETFL, O_NONBLOCK);
+	while (write(fds[1], chunk, sizeof(chunk)) > 0)
+		;
+	ASSERT_EQ(
+	    pogo_str_write_all(fds[1], chunk, 10, 200), POGO_ERR_ERRNO(EAGAIN));
+	/* Room again: every byte goes. */
+	ASSERT_EQ(read(fds[0], chunk, sizeof(chunk)), (ssize_t)sizeof(chunk));
+	ASSERT_OK(pogo_str_write_all(fds[1], "hello", 5, 200));
+	close(fds[0]);
+	close(fds[1]);
 }
 
 TEST(next_line)
