@@ -81,6 +81,14 @@ struct ssh_config_eval {
 	bool user_set;     /* a User line applied */
 };
 
+static int
+ssh_config_not_regular(const char *path, char **cause)
+{
+	xasprintf(
+	    cause, "ssh_config %s: not a regular file of at most 1 MiB", path);
+	return POGO_ERR_CONFIG;
+}
+
 int
 pogo_ssh_config_check(const char *path, bool optional, char **cause)
 {
@@ -98,11 +106,8 @@ pogo_ssh_config_check(const char *path, bool optional, char **cause)
 	/* /dev/null, by any name: none (OpenSSH's -F /dev/null). */
 	if (S_ISCHR(sb.st_mode) && sb.st_rdev == makedev(1, 3))
 		return 1;
-	if (!S_ISREG(sb.st_mode) || sb.st_size > SSH_CONFIG_MAX_FILE) {
-		xasprintf(cause,
-		    "ssh_config %s: not a regular file of at most 1 MiB", path);
-		return POGO_ERR_CONFIG;
-	}
+	if (!S_ISREG(sb.st_mode) || sb.st_size > SSH_CONFIG_MAX_FILE)
+		return ssh_config_not_regular(path, cause);
 	if (access(path, R_OK) != 0) {
 		if (optional)
 			return 1;
@@ -699,15 +704,9 @@ pogo_ssh_config_check_includes(struct pogo_ssh_config *c,
 	ssh_config_static_file(c, h, c->path, 0, &files);
 	pogo_strv_clear(&files);
 	uv_mutex_lock(&c->lock);
-	for (f = c->files; f != NULL && r == 0; f = f->next) {
-		if (f->bad) {
-			xasprintf(cause,
-			    "ssh_config %s: not a regular file of at most 1 "
-			    "MiB",
-			    f->path);
-			r = POGO_ERR_CONFIG;
-		}
-	}
+	for (f = c->files; f != NULL && r == 0; f = f->next)
+		if (f->bad)
+			r = ssh_config_not_regular(f->path, cause);
 	uv_mutex_unlock(&c->lock);
 	return r;
 }
