@@ -64,8 +64,10 @@ not_alive() {
 	! alive "$1"
 }
 
+# Its state directory is the test's, never the default /var/lib/pogo.
 valid_worker() {
-	"$POGO" "$@" --dispatcher "$NOBODY" >"$T/out" 2>"$T/err" &
+	"$POGO" "$@" --dispatcher "$NOBODY" -o "state_dir=$T/wstate" \
+	    >"$T/out" 2>"$T/err" &
 	wpid=$!
 	E2E_PIDS="$E2E_PIDS $wpid"
 	wait_for 10 "pogo $* to start" worker_connecting
