@@ -280,10 +280,20 @@ struct ssh_task {
  * whose known_hosts entries name other types is asked for those first
  * (ssh_kh_hostkeys); a HostKeyAlgorithms line in ssh_config wins.
  */
-#define POGO_SSH_HOSTKEYS                                      \
-	"ecdsa-sha2-nistp256,ssh-ed25519,ecdsa-sha2-nistp384," \
-	"ecdsa-sha2-nistp521,sk-ssh-ed25519@openssh.com,"      \
-	"sk-ecdsa-sha2-nistp256@openssh.com,rsa-sha2-512,rsa-sha2-256"
+static const struct {
+	const char *alg;
+	enum ssh_keytypes_e type;
+} ssh_hostkey_order[] = {
+	{ "ecdsa-sha2-nistp256", SSH_KEYTYPE_ECDSA_P256 },
+	{ "ssh-ed25519", SSH_KEYTYPE_ED25519 },
+	{ "ecdsa-sha2-nistp384", SSH_KEYTYPE_ECDSA_P384 },
+	{ "ecdsa-sha2-nistp521", SSH_KEYTYPE_ECDSA_P521 },
+	{ "sk-ssh-ed25519@openssh.com", SSH_KEYTYPE_SK_ED25519 },
+	{ "sk-ecdsa-sha2-nistp256@openssh.com", SSH_KEYTYPE_SK_ECDSA },
+	{ "rsa-sha2-512", SSH_KEYTYPE_RSA },
+	{ "rsa-sha2-256", SSH_KEYTYPE_RSA },
+};
+#define SSH_HOSTKEYS_ALL (~0U)
 
 static void ssh_step(struct ssh_task *st);
 static void ssh_kick_cb(uv_timer_t *tm);
@@ -294,6 +304,7 @@ static void ssh_redact_flush(struct ssh_task *st);
 static void ssh_jobkey_wipe(struct ssh_task *st);
 static void ssh_finish(struct ssh_task *st);
 static void ssh_deferred_finish_cb(uv_timer_t *tm);
+static void ssh_hostkeys_list(unsigned types, char *list, size_t size);
 static void ssh_kh_hostkeys(struct ssh_task *st);
 static void ssh_linger_cb(uv_timer_t *tm);
 static bool ssh_limit_holds(const struct ssh_task *st);
@@ -1344,7 +1355,7 @@ ssh_session_setup(struct ssh_task *st)
 	struct ssh_exec *se = st->se;
 	int verbosity = ssh_log_verbosity(), zero = 0, one = 1;
 	ssh_session s;
-	char *v = NULL;
+	char *v = NULL, hostkeys[512];
 	unsigned port = 0;
 
 	if ((s = st->ws = ssh_new()) == NULL) {
@@ -1366,7 +1377,8 @@ ssh_session_setup(struct ssh_task *st)
 	 */
 	ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, POGO_SSH_CIPHERS);
 	ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, POGO_SSH_CIPHERS);
-	ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, POGO_SSH_HOSTKEYS);
+	ssh_hostkeys_list(SSH_HOSTKEYS_ALL, hostkeys, sizeof(hostkeys));
+	ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, hostkeys);
 	/* ~/.ssh from $HOME, as pogo reads it: libssh needs no getpwuid. */
 	ssh_options_set(s, SSH_OPTIONS_SSH_DIR, se->sshdir);
 	/*
@@ -1880,32 +1892,39 @@ ssh_kh_check(struct ssh_task *st, ssh_key key)
 }
 
 /*
+ * The host key algorithms of ssh_hostkey_order, in its order, those of
+ * the key types set in types first (SSH_HOSTKEYS_ALL: the default list).
+ */
+static void
+ssh_hostkeys_list(unsigned types, char *list, size_t size)
+{
+	size_t i, n = 0;
+	int pass;
+
+	list[0] = '\0';
+	for (pass = 0; pass < 2; pass++) {
+		for (i = 0; i < POGO_NELEM(ssh_hostkey_order); i++) {
+			if (((types >> (unsigned)ssh_hostkey_order[i].type) &
+			        1) != !pass)
+				continue;
+			n += (size_t)snprintf(list + n, size - n, "%s%s",
+			    n > 0 ? "," : "", ssh_hostkey_order[i].alg);
+		}
+	}
+}
+
+/*
  * A known host is asked first for the key types on record (as libssh does
  * when it reads the file itself, which it no longer does: its files are
- * "none"): those of POGO_SSH_HOSTKEYS, in its order, then the rest.
+ * "none"), then for the rest.
  */
 static void
 ssh_kh_hostkeys(struct ssh_task *st)
 {
-	static const struct {
-		const char *alg;
-		enum ssh_keytypes_e type;
-	} order[] = {
-		{ "ecdsa-sha2-nistp256", SSH_KEYTYPE_ECDSA_P256 },
-		{ "ssh-ed25519", SSH_KEYTYPE_ED25519 },
-		{ "ecdsa-sha2-nistp384", SSH_KEYTYPE_ECDSA_P384 },
-		{ "ecdsa-sha2-nistp521", SSH_KEYTYPE_ECDSA_P521 },
-		{ "sk-ssh-ed25519@openssh.com", SSH_KEYTYPE_SK_ED25519 },
-		{ "sk-ecdsa-sha2-nistp256@openssh.com", SSH_KEYTYPE_SK_ECDSA },
-		{ "rsa-sha2-512", SSH_KEYTYPE_RSA },
-		{ "rsa-sha2-256", SSH_KEYTYPE_RSA },
-	};
 	struct ssh_kh *kh = &st->se->kh;
 	struct pogo_idv cands = { 0 };
 	char *hp = ssh_kh_hostport(st), list[512];
 	unsigned types = 0;
-	size_t i, n = 0;
-	int pass;
 
 	ssh_kh_candidates(kh, hp, &cands);
 	(void)ssh_kh_check_file(kh, hp, &cands, false, NULL, &types);
@@ -1914,15 +1933,7 @@ ssh_kh_hostkeys(struct ssh_task *st)
 	free(hp);
 	if (types == 0)
 		return;
-	list[0] = '\0';
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0; i < POGO_NELEM(order); i++) {
-			if (((types >> (unsigned)order[i].type) & 1) != !pass)
-				continue;
-			n += (size_t)snprintf(list + n, sizeof(list) - n,
-			    "%s%s", n > 0 ? "," : "", order[i].alg);
-		}
-	}
+	ssh_hostkeys_list(types, list, sizeof(list));
 	ssh_options_set(st->s, SSH_OPTIONS_HOSTKEYS, list);
 }
 
