@@ -368,6 +368,7 @@ log_last_words(void)
 	if (p != NULL)
 		log_write_all(p, len);
 	pthread_mutex_unlock(&log_mu);
+	free(p);
 }
 
 void
