@@ -350,6 +350,8 @@ pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
  * The process is about to end: its last line goes straight to stderr, not
  * into a sink queue that exit() throws away (and that may need memory).
  */
+static char *log_last_queue; /* what log_last_words wrote, still held */
+
 static void
 log_last_words(void)
 {
@@ -368,7 +370,8 @@ log_last_words(void)
 	if (p != NULL)
 		log_write_all(p, len);
 	pthread_mutex_unlock(&log_mu);
-	free(p);
+	/* Kept, not freed: a POGO_BUG may come from a broken heap. */
+	log_last_queue = p;
 }
 
 void

@@ -1901,6 +1901,8 @@ ssh_hostkeys_list(unsigned types, char *list, size_t size)
 	size_t i, n = 0;
 	int pass;
 
+	_Static_assert(SSH_KEYTYPE_SK_ED25519_CERT01 < 32,
+	    "a key type is a bit of an unsigned");
 	list[0] = '\0';
 	for (pass = 0; pass < 2; pass++) {
 		for (i = 0; i < POGO_NELEM(ssh_hostkey_order); i++) {
@@ -1909,6 +1911,8 @@ ssh_hostkeys_list(unsigned types, char *list, size_t size)
 				continue;
 			n += (size_t)snprintf(list + n, size - n, "%s%s",
 			    n > 0 ? "," : "", ssh_hostkey_order[i].alg);
+			if (n >= size)
+				POGO_BUG("host key list longer than %zu", size);
 		}
 	}
 }

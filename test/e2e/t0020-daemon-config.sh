@@ -120,18 +120,18 @@ valid worker -f "$T/b.yaml" -o worker.ssh.port=22
 # at most 1 MiB, checked before anything reads it (a FIFO would hang the
 # reader, a device never end).
 # bad_start WANT ARGS...: the worker does not start: exit 2, with WANT as
-# its one log line (an error).
+# its one log line (an error), and makes no state directory.
 bad_start() {
 	want=$1
 	shift
-	run worker "$@" --dispatcher "$NOBODY"
+	run worker -o "state_dir=$T/bad-state" "$@" --dispatcher "$NOBODY"
 	expect_eq "pogo worker $* status" "$rc" 2
+	[ ! -e "$T/bad-state" ] || fail "pogo worker $*: made its state directory"
 	expect_eq "pogo worker $* message" \
 	    "$(sed 's/^[0-9T:.-]*Z worker\[[0-9]*\] //' "$T/err")" "E $want"
 }
 bad_start "ssh_config $T/nope: No such file or directory" \
-    -o "worker.ssh.config=$T/nope" -o "state_dir=$T/sd-ssh"
-[ ! -e "$T/sd-ssh" ] || fail "a worker refused for its ssh_config made its state directory"
+    -o "worker.ssh.config=$T/nope"
 mkfifo "$T/fifo-config" || fail "mkfifo"
 bad_start "ssh_config $T/fifo-config: not a regular file of at most 1 MiB" \
     -o "worker.ssh.config=$T/fifo-config"

@@ -107,12 +107,13 @@ writer_thread_main(void *arg)
 	return NULL;
 }
 
-static void
+/* Start the thread; false if it cannot be (no ASSERT: forked children). */
+static bool
 writer_thread_start(struct writer_thread *t, int lines)
 {
 	memset(t, 0, sizeof(*t));
 	t->lines = lines;
-	ASSERT_OK(pthread_create(&t->th, NULL, writer_thread_main, t));
+	return pthread_create(&t->th, NULL, writer_thread_main, t) == 0;
 }
 
 static int
@@ -139,14 +140,14 @@ nap_ms(long ms)
 }
 
 /* Wait until the thread has written at least n lines, up to 20 s. */
-static void
+static bool
 wait_done_at_least(struct writer_thread *t, int n)
 {
 	double until = now_s() + 20;
 
 	while (writer_thread_done(t) < n && now_s() < until)
 		nap_ms(1);
-	ASSERT_GE(writer_thread_done(t), n);
+	return writer_thread_done(t) >= n;
 }
 
 /* The length of one numbered line, as the writer's own thread makes it. */
@@ -154,172 +155,196 @@ static size_t
 line_len(void)
 {
 	size_t len;
+	int chunks;
 
 	got_reset();
 	pogo_log_set_writer(got_writer, got_wake, &got);
 	log_numbered(0);
 	pogo_log_set_writer(NULL, NULL, NULL);
-	ASSERT_EQ(got.chunks, 1);
+	chunks = got.chunks;
 	len = got.len;
 	got_reset();
+	ASSERT_EQ(chunks, 1);
 	return len;
 }
 
-/* Lines first..last (inclusive) are in s, whole, in order, once each. */
-static void
-assert_numbered(const char *s, int first, int last)
+/*
+ * s begins with lines first..last (inclusive), whole (len bytes each) and
+ * in order; returns what follows them.
+ */
+static const char *
+assert_numbered(const char *s, size_t len, int first, int last)
 {
 	char want[32];
-	const char *p = s;
+	const char *p = s, *nl;
+	size_t wlen;
 	int i;
 
 	for (i = first; i <= last; i++) {
-		snprintf(want, sizeof(want), " I other %06d x", i);
-		ASSERT((p = strstr(p, want)) != NULL);
-		ASSERT(strstr(p + 1, want) == NULL);
-		p += strlen(want);
-		ASSERT(strspn(p, "x") == PAD - 1 && p[PAD - 1] == '\n');
+		wlen =
+		    (size_t)snprintf(want, sizeof(want), " I other %06d ", i);
+		nl = strchr(p, '\n');
+		ASSERT(nl != NULL && (size_t)(nl + 1 - p) == len);
+		ASSERT(memmem(p, len, want, wlen) != NULL);
+		ASSERT(strspn(nl - (PAD - 1), "x") == PAD - 1);
+		p = nl + 1;
 	}
+	return p;
 }
+
+/* Each test's thread: static, so a failed test leaves no stack to it. */
+static struct writer_thread wt;
 
 TEST(other_threads_wait_for_room_past_one_mib)
 {
 	enum { N = 3000 };
-	struct writer_thread t;
 	size_t len = line_len();
-	int k = (int)(QUEUE_MAX / len);
+	int k = (int)(QUEUE_MAX / len), seen_k, seen;
+	unsigned seen_wakes;
+	bool reached;
 	double until;
 
 	ASSERT(k > 0 && k < N / 2);
 	pogo_log_set_writer(got_writer, got_wake, &got);
-	writer_thread_start(&t, N);
-	wait_done_at_least(&t, k);
+	ASSERT(writer_thread_start(&wt, N));
+	reached = wait_done_at_least(&wt, k);
 	/*
 	 * Given time, the thread writes no line past the bound: its next
 	 * line waits for room (without the bound, all N are in at once).
 	 */
 	until = now_s() + 0.3;
-	while (writer_thread_done(&t) < N && now_s() < until)
+	while (writer_thread_done(&wt) < N && now_s() < until)
 		nap_ms(1);
-	ASSERT_EQ(writer_thread_done(&t), k);
-	ASSERT(__atomic_load_n(&wakes, __ATOMIC_RELAXED) >= (unsigned)k);
+	seen_k = writer_thread_done(&wt);
+	seen_wakes = __atomic_load_n(&wakes, __ATOMIC_RELAXED);
 	/* Each drain makes room: the thread goes on to its last line. */
 	until = now_s() + 20;
-	while (writer_thread_done(&t) < N && now_s() < until) {
+	while (writer_thread_done(&wt) < N && now_s() < until) {
 		pogo_log_drain();
 		nap_ms(1);
 	}
-	ASSERT_OK(pthread_join(t.th, NULL));
+	seen = writer_thread_done(&wt);
+	if (seen < N) /* stuck: never leave it waiting behind the test */
+		pogo_log_set_writer(NULL, NULL, NULL);
+	ASSERT_OK(pthread_join(wt.th, NULL));
 	pogo_log_drain();
 	pogo_log_set_writer(NULL, NULL, NULL);
+	ASSERT(reached);
+	ASSERT_EQ(seen_k, k);
+	ASSERT(seen_wakes >= (unsigned)k);
+	ASSERT_EQ(seen, N);
 	ASSERT_EQ(got.len, (size_t)N * len);
 	ASSERT(got.max_chunk <= QUEUE_MAX);
 	ASSERT(got.chunks >= N / k);
-	assert_numbered(got.p, 0, N - 1);
-	ASSERT(strstr(got.p, "dropped") == NULL);
+	ASSERT_EQ(*assert_numbered(got.p, len, 0, N - 1), '\0');
 	got_reset();
 }
 
 TEST(a_line_that_finds_no_room_for_10_s_is_dropped_and_told)
 {
-	struct writer_thread t;
-	size_t len = line_len();
-	int k = (int)(QUEUE_MAX / len);
-	double t0;
-	char want[32];
-	const char *tail;
 	static const char told[] = " W 1 log line of other threads dropped: "
 	                           "the loop took none for 10 s\n";
+	size_t len = line_len(), before;
+	int k = (int)(QUEUE_MAX / len), chunks;
+	const char *tail;
+	double t0, took;
 
 	pogo_log_set_writer(got_writer, got_wake, &got);
 	t0 = now_s();
-	writer_thread_start(&t, k + 1);
+	ASSERT(writer_thread_start(&wt, k + 1));
 	/* Nobody drains: line k waits 10 s for room, then is dropped. */
-	ASSERT_OK(pthread_join(t.th, NULL));
-	ASSERT(now_s() - t0 >= 9.9);
-	ASSERT_EQ(got.len, (size_t)0);
+	ASSERT_OK(pthread_join(wt.th, NULL));
+	took = now_s() - t0;
+	before = got.len;
 	pogo_log_drain();
 	pogo_log_set_writer(NULL, NULL, NULL);
-	ASSERT_EQ(got.chunks, 2);
-	assert_numbered(got.p, 0, k - 1);
-	snprintf(want, sizeof(want), " I other %06d x", k);
-	ASSERT(strstr(got.p, want) == NULL);
-	/* The drop is told after the lines that were kept, in one line. */
-	tail = got.p + (size_t)k * len;
+	chunks = got.chunks;
+	ASSERT(took >= 9.9);
+	ASSERT_EQ(before, (size_t)0);
+	ASSERT_EQ(chunks, 2);
+	/* The k lines kept, then the drop told, in one line. */
+	tail = assert_numbered(got.p, len, 0, k - 1);
 	ASSERT(strchr(tail, '\n') == tail + strlen(tail) - 1);
 	ASSERT(strlen(tail) > strlen(told));
 	ASSERT_STR_EQ(tail + strlen(tail) - strlen(told), told);
 	got_reset();
 }
 
-/* Read the whole file at path. */
+/* Read the whole file at path, then remove it and its directory. */
 static char *
-slurp(const char *path)
+slurp_and_remove(const char *dir, const char *path)
 {
 	char *s = NULL;
 	size_t len = 0;
+	int r;
 
-	ASSERT_OK(pogo_str_read_regular_file(path, 1 << 20, &s, &len));
+	r = pogo_str_read_regular_file(path, 1 << 20, &s, &len);
+	(void)unlink(path);
+	(void)rmdir(dir);
+	ASSERT_OK(r);
 	return s;
 }
 
 TEST(unsetting_the_writer_writes_the_queue_before_later_lines)
 {
 	char dir[] = "/tmp/pogo-test-log-XXXXXX", path[64];
-	struct writer_thread t;
-	char *s, *after;
+	size_t len = line_len(), queued;
+	const char *rest;
+	char *s;
+	int r;
 
 	ASSERT(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/log", dir);
-	ASSERT_OK(pogo_log_open(path));
+	if ((r = pogo_log_open(path)) != 0)
+		(void)rmdir(dir);
+	ASSERT_OK(r);
 	pogo_log_set_writer(got_writer, got_wake, &got);
-	writer_thread_start(&t, 5);
-	ASSERT_OK(pthread_join(t.th, NULL));
-	ASSERT_EQ(got.len, (size_t)0);
+	if (writer_thread_start(&wt, 5))
+		(void)pthread_join(wt.th, NULL);
+	queued = got.len;
 	pogo_log_set_writer(NULL, NULL, NULL);
 	log_info("after the writer");
 	pogo_log_close();
+	s = slurp_and_remove(dir, path);
+	ASSERT_EQ(queued, (size_t)0);
 	ASSERT_EQ(got.len, (size_t)0);
-	s = slurp(path);
-	assert_numbered(s, 0, 4);
-	ASSERT((after = strstr(s, " I after the writer\n")) != NULL);
-	ASSERT(after > strstr(s, " I other 000004 "));
+	rest = assert_numbered(s, len, 0, 4);
+	ASSERT(strchr(rest, '\n') == rest + strlen(rest) - 1);
+	ASSERT(strstr(rest, " I after the writer\n") != NULL);
 	free(s);
-	ASSERT_OK(unlink(path));
-	ASSERT_OK(rmdir(dir));
 	got_reset();
 }
 
 TEST(fatal_writes_the_queue_before_its_own_line)
 {
 	char dir[] = "/tmp/pogo-test-log-XXXXXX", path[64];
-	char *s, *last;
-	int status;
+	size_t len = line_len();
+	const char *rest;
+	char *s;
+	int status = 0;
 	pid_t pid;
 
 	ASSERT(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/log", dir);
-	ASSERT((pid = fork()) >= 0);
+	pid = fork();
 	if (pid == 0) {
-		struct writer_thread t;
-
+		/* No ASSERT here: the harness is the parent's. */
 		if (pogo_log_open(path) != 0)
 			_exit(3);
 		pogo_log_set_writer(got_writer, got_wake, &got);
-		writer_thread_start(&t, 5);
-		if (pthread_join(t.th, NULL) != 0 || got.len != 0)
+		if (!writer_thread_start(&wt, 5) ||
+		    pthread_join(wt.th, NULL) != 0 || got.len != 0)
 			_exit(4);
 		fatalx("the end");
 	}
-	ASSERT_EQ(waitpid(pid, &status, 0), pid);
+	if (pid > 0)
+		(void)waitpid(pid, &status, 0);
+	s = slurp_and_remove(dir, path);
+	ASSERT(pid > 0);
 	ASSERT(WIFEXITED(status));
 	ASSERT_EQ(WEXITSTATUS(status), 1);
-	s = slurp(path);
-	assert_numbered(s, 0, 4);
-	ASSERT((last = strstr(s, " E fatal: the end\n")) != NULL);
-	ASSERT(last > strstr(s, " I other 000004 "));
-	ASSERT_EQ(last[strlen(" E fatal: the end\n")], '\0');
+	rest = assert_numbered(s, len, 0, 4);
+	ASSERT(strchr(rest, '\n') == rest + strlen(rest) - 1);
+	ASSERT(strstr(rest, " E fatal: the end\n") != NULL);
 	free(s);
-	ASSERT_OK(unlink(path));
-	ASSERT_OK(rmdir(dir));
 }
