@@ -9,6 +9,7 @@
 #include "pogo/compat.h"
 
 #include <signal.h>
+#include <time.h>
 
 #include "harness.h"
 #include "pogo/str.h"
@@ -124,4 +125,21 @@ main(int argc, char **argv)
 	if (passed == 0 && skipped > 0)
 		return 77;
 	return 0;
+}
+
+double
+harness_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+harness_nap_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
 }

@@ -96,4 +96,10 @@ void harness_skip(const char *why) POGO_NORETURN;
 /* Read a file of the test data directory (POGO_TEST_DATA). */
 char *harness_data(const char *rel, size_t *lenp);
 
+/* CLOCK_MONOTONIC in seconds, for a test's own deadlines. */
+double harness_now(void);
+
+/* Sleep ms milliseconds (a poll's interval while waiting for a condition). */
+void harness_nap_ms(long ms);
+
 #endif

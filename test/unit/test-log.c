@@ -76,22 +76,11 @@ struct writer_thread {
 static void
 log_numbered(int i)
 {
-	log_info("other %06d %.*s", i, PAD,
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	static char pad[PAD + 1]; /* made by line_len(), before any thread */
+
+	if (pad[0] == '\0')
+		memset(pad, 'x', PAD);
+	log_info("other %06d %s", i, pad);
 }
 
 static void *
@@ -122,31 +111,14 @@ writer_thread_done(struct writer_thread *t)
 	return __atomic_load_n(&t->done, __ATOMIC_ACQUIRE);
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-nap_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Wait until the thread has written at least n lines, up to 20 s. */
 static bool
 wait_done_at_least(struct writer_thread *t, int n)
 {
-	double until = now_s() + 20;
+	double until = harness_now() + 20;
 
-	while (writer_thread_done(t) < n && now_s() < until)
-		nap_ms(1);
+	while (writer_thread_done(t) < n && harness_now() < until)
+		harness_nap_ms(1);
 	return writer_thread_done(t) >= n;
 }
 
@@ -212,16 +184,16 @@ TEST(other_threads_wait_for_room_past_one_mib)
 	 * Given time, the thread writes no line past the bound: its next
 	 * line waits for room (without the bound, all N are in at once).
 	 */
-	until = now_s() + 0.3;
-	while (writer_thread_done(&wt) < N && now_s() < until)
-		nap_ms(1);
+	until = harness_now() + 0.3;
+	while (writer_thread_done(&wt) < N && harness_now() < until)
+		harness_nap_ms(1);
 	seen_k = writer_thread_done(&wt);
 	seen_wakes = __atomic_load_n(&wakes, __ATOMIC_RELAXED);
 	/* Each drain makes room: the thread goes on to its last line. */
-	until = now_s() + 20;
-	while (writer_thread_done(&wt) < N && now_s() < until) {
+	until = harness_now() + 20;
+	while (writer_thread_done(&wt) < N && harness_now() < until) {
 		pogo_log_drain();
-		nap_ms(1);
+		harness_nap_ms(1);
 	}
 	seen = writer_thread_done(&wt);
 	if (seen < N) /* stuck: never leave it waiting behind the test */
@@ -250,11 +222,11 @@ TEST(a_line_that_finds_no_room_for_10_s_is_dropped_and_told)
 	double t0, took;
 
 	pogo_log_set_writer(got_writer, got_wake, &got);
-	t0 = now_s();
+	t0 = harness_now();
 	ASSERT(writer_thread_start(&wt, k + 1));
 	/* Nobody drains: line k waits 10 s for room, then is dropped. */
 	ASSERT_OK(pthread_join(wt.th, NULL));
-	took = now_s() - t0;
+	took = harness_now() - t0;
 	before = got.len;
 	pogo_log_drain();
 	pogo_log_set_writer(NULL, NULL, NULL);

@@ -56,14 +56,6 @@ tmp_cleanup(void)
 	rmdir(tmpdir);
 }
 
-static void
-pause_ms(int ms)
-{
-	struct timespec ts = { 0, ms * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 /* Does file contain text?  Polls for at most 10 s. */
 static bool
 wait_for_text(const char *path, const char *text)
@@ -80,7 +72,7 @@ wait_for_text(const char *path, const char *text)
 			if (found)
 				return true;
 		}
-		pause_ms(10);
+		harness_nap_ms(10);
 	}
 	return false;
 }
@@ -131,7 +123,7 @@ wait_child(pid_t pid)
 	for (i = 0; i < 1000; i++) {
 		if (waitpid(pid, &status, WNOHANG) == pid)
 			return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-		pause_ms(10);
+		harness_nap_ms(10);
 	}
 	kill(pid, SIGKILL);
 	waitpid(pid, &status, 0);

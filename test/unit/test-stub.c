@@ -61,23 +61,6 @@ setup(void)
 	snprintf(lockfile, sizeof(lockfile), "%s/lock", dir);
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void
-pause_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
 static char *
 slurp(const char *path)
 {
@@ -160,7 +143,7 @@ stub_wait(pid_t pid, int ticks, int *st)
 	for (i = 0; i < ticks; i++) {
 		if (waitpid(pid, st, WNOHANG) == pid)
 			return true;
-		pause_ms(10);
+		harness_nap_ms(10);
 	}
 	kill(-pid, SIGKILL);
 	waitpid(pid, st, 0);
@@ -179,7 +162,7 @@ run_stub(const char *shell, const char *script, int sig, const char *wait_for)
 	char out[400];
 	int to, st, i;
 	pid_t pid;
-	double t0 = now();
+	double t0 = harness_now();
 	char *o;
 
 	pid = stub_start(shell, false, &to, out, sizeof(out));
@@ -192,7 +175,7 @@ run_stub(const char *shell, const char *script, int sig, const char *wait_for)
 				break;
 			}
 			free(o);
-			pause_ms(10);
+			harness_nap_ms(10);
 		}
 		ASSERT(i < 1000);
 		kill(pid, sig);
@@ -201,7 +184,7 @@ run_stub(const char *shell, const char *script, int sig, const char *wait_for)
 		harness_fail(__FILE__, __LINE__, "the stub did not end");
 	r.status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 	r.out = slurp(out);
-	r.secs = now() - t0;
+	r.secs = harness_now() - t0;
 	return r;
 }
 
@@ -235,7 +218,7 @@ gone(pid_t pid)
 		dead = strstr(stat, ") Z") != NULL;
 		free(stat);
 		if (!dead)
-			pause_ms(10);
+			harness_nap_ms(10);
 	}
 	return dead;
 }
@@ -935,16 +918,16 @@ check_watchdog_stopped_at_birth(const char *shell)
 		    pending || (p != NULL && strtoull(p + 8, NULL, 16) != 0);
 		free(status);
 		if (!pending)
-			pause_ms(10);
+			harness_nap_ms(10);
 	}
 	ASSERT(pending);
 	/* Let it run, the stub's signal first. */
-	t0 = now();
+	t0 = harness_now();
 	ASSERT_EQ(ptrace(PTRACE_DETACH, wd, NULL, NULL), 0);
 	stub_wait(pid, 1500, &st);
 	status = slurp(out);
 	/* Not the watchdog's 20 s: at once (the margin is for load). */
-	ASSERT(now() - t0 < 10);
+	ASSERT(harness_now() - t0 < 10);
 	ASSERT(WIFEXITED(st));
 	ASSERT_EQ(WEXITSTATUS(st), 0);
 	ASSERT(strstr(status, "hi\n") != NULL);
