@@ -643,7 +643,7 @@ follow_err_closed_cb(void *arg)
 {
 	struct pogo_follow *f = arg;
 
-	pogo_log_set_writer(NULL, NULL, NULL);
+	pogo_log_unset_writer(f);
 	f->pending++;
 	uv_close((uv_handle_t *)&f->logwake, follow_handle_closed_cb);
 	follow_closed(f);

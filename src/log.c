@@ -110,9 +110,10 @@ log_tell_dropped(unsigned long n)
 		    n, n == 1 ? "" : "s");
 }
 
-void
-pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
-    void (*wake)(void *arg), void *arg)
+/* Set fn, or unset: any writer (owner NULL) or owner's only. */
+static void
+log_set_writer(void (*fn)(const char *, size_t, void *), void (*wake)(void *),
+    void *arg, void *owner)
 {
 	unsigned long dropped = 0;
 	size_t len;
@@ -120,6 +121,13 @@ pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
 
 	pthread_once(&log_once, log_init_once);
 	pthread_mutex_lock(&log_mu);
+	/* Another writer's: not this caller's to unset. */
+	if (fn == NULL && owner != NULL &&
+	    (__atomic_load_n(&log_writer, __ATOMIC_ACQUIRE) == NULL ||
+	        log_writer_arg != owner)) {
+		pthread_mutex_unlock(&log_mu);
+		return;
+	}
 	/* Other threads compare the thread: it changes only with a writer. */
 	if (fn != NULL) {
 		log_writer_thread = pthread_self();
@@ -137,6 +145,19 @@ pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
 	pthread_mutex_unlock(&log_mu);
 	free(p);
 	log_tell_dropped(dropped);
+}
+
+void
+pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
+    void (*wake)(void *arg), void *arg)
+{
+	log_set_writer(fn, wake, arg, NULL);
+}
+
+void
+pogo_log_unset_writer(void *arg)
+{
+	log_set_writer(NULL, NULL, NULL, arg);
 }
 
 void

@@ -41,6 +41,9 @@ void pogo_log_set_role(const char *role);
 void pogo_log_set_writer(void (*fn)(const char *line, size_t len, void *arg),
     void (*wake)(void *arg), void *arg);
 
+/* Unset the writer if it is still the one set with arg (as NULL fn). */
+void pogo_log_unset_writer(void *arg);
+
 /* On the writer's thread: hand the other threads' lines to the writer. */
 void pogo_log_drain(void);
 

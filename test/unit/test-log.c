@@ -320,3 +320,36 @@ TEST(fatal_writes_the_queue_before_its_own_line)
 	ASSERT(strstr(rest, " E fatal: the end\n") != NULL);
 	free(s);
 }
+
+/* A follower unsets its own writer only, never one set after it. */
+TEST(unsetting_another_writer_keeps_the_writer)
+{
+	char dir[] = "/tmp/pogo-test-log-XXXXXX", path[64];
+	size_t kept, after;
+	int other, r;
+	char *s;
+
+	ASSERT(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/log", dir);
+	if ((r = pogo_log_open(path)) != 0)
+		(void)rmdir(dir);
+	ASSERT_OK(r);
+	got_reset();
+	pogo_log_set_writer(got_writer, got_wake, &got);
+	pogo_log_unset_writer(&other);
+	log_info("to the writer still");
+	kept = got.len;
+	pogo_log_unset_writer(&got);
+	log_info("to the file");
+	after = got.len;
+	pogo_log_unset_writer(&got); /* no writer: nothing to do */
+	pogo_log_set_writer(NULL, NULL, NULL);
+	pogo_log_close();
+	s = slurp_and_remove(dir, path);
+	ASSERT(kept > 0 && after == kept);
+	ASSERT(strstr(got.p, " I to the writer still\n") != NULL);
+	ASSERT(strstr(s, " I to the file\n") != NULL);
+	ASSERT(strstr(s, "to the writer still") == NULL);
+	free(s);
+	got_reset();
+}
