@@ -16,5 +16,8 @@ grep -q '^rate hosts=20 completed=[0-9]*/s .* per host' "$d/out" ||
     { cat "$d/out"; echo "bench-dispatch: no rate figures"; exit 1; }
 printf '#!/bin/sh\nexit 1\n' >"$d/pogo"
 chmod +x "$d/pogo"
-run "$d/pogo" && { echo "bench-dispatch: a failing pogo passed"; exit 1; }
+chmod 755 "$d"
+# Its logs are kept for the failure: in $d, removed with it.
+TMPDIR=$d run "$d/pogo" &&
+    { echo "bench-dispatch: a failing pogo passed"; exit 1; }
 echo "bench-dispatch: figures printed; a failing pogo fails the run"

@@ -22,5 +22,8 @@ else
 fi
 printf '#!/bin/sh\nexit 1\n' >"$d/pogo"
 chmod +x "$d/pogo"
-run "$d/pogo" && { echo "bench-tls: a failing pogo passed"; exit 1; }
+chmod 755 "$d"
+# Its logs are kept for the failure: in $d, removed with it.
+TMPDIR=$d run "$d/pogo" &&
+    { echo "bench-tls: a failing pogo passed"; exit 1; }
 echo "bench-tls: figures printed; a failing pogo fails the run"
