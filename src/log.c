@@ -6,8 +6,9 @@
  * carries a UTC timestamp in milliseconds, the role, the pid and a level
  * letter.  Untrusted text is escaped so that control characters cannot
  * forge or corrupt log lines.  The level, the role, the log file, the
- * loop thread's writer and the other threads' queue for it are the only
- * process-wide state, as STYLE.md allows.
+ * loop thread's writer, the other threads' queue for it and what fatal()
+ * last wrote of that queue are the only process-wide state, as STYLE.md
+ * allows.
  */
 #include "pogo/compat.h"
 
@@ -371,7 +372,9 @@ pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
  * The process is about to end: its last line goes straight to stderr, not
  * into a sink queue that exit() throws away (and that may need memory).
  */
-static char *log_last_queue; /* what log_last_words wrote, still held */
+/* What log_last_words wrote, still held (volatile: a store never read
+ * may otherwise be dropped, and LeakSanitizer would count it lost). */
+static char *volatile log_last_queue;
 
 static void
 log_last_words(void)
