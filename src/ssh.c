@@ -125,6 +125,7 @@ struct ssh_exec {
 	 */
 	uv_mutex_t setup_lock;
 	struct ssh_ident *idents;
+	char hostkeys[512]; /* the default host key algorithms, made once */
 	char *local_user;
 	char *local_host;
 	char *home;
@@ -1355,7 +1356,7 @@ ssh_session_setup(struct ssh_task *st)
 	struct ssh_exec *se = st->se;
 	int verbosity = ssh_log_verbosity(), zero = 0, one = 1;
 	ssh_session s;
-	char *v = NULL, hostkeys[512];
+	char *v = NULL;
 	unsigned port = 0;
 
 	if ((s = st->ws = ssh_new()) == NULL) {
@@ -1377,8 +1378,7 @@ ssh_session_setup(struct ssh_task *st)
 	 */
 	ssh_options_set(s, SSH_OPTIONS_CIPHERS_C_S, POGO_SSH_CIPHERS);
 	ssh_options_set(s, SSH_OPTIONS_CIPHERS_S_C, POGO_SSH_CIPHERS);
-	ssh_hostkeys_list(SSH_HOSTKEYS_ALL, hostkeys, sizeof(hostkeys));
-	ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, hostkeys);
+	ssh_options_set(s, SSH_OPTIONS_HOSTKEYS, se->hostkeys);
 	/* ~/.ssh from $HOME, as pogo reads it: libssh needs no getpwuid. */
 	ssh_options_set(s, SSH_OPTIONS_SSH_DIR, se->sshdir);
 	/*
@@ -3139,6 +3139,7 @@ pogo_exec_ssh_new(uv_loop_t *loop, const struct pogo_ssh_opts *opts,
 	se->base.max_tasks = opts->max_tasks ? opts->max_tasks : 256;
 	se->loop = loop;
 	se->opts = *opts;
+	ssh_hostkeys_list(SSH_HOSTKEYS_ALL, se->hostkeys, sizeof(se->hostkeys));
 	/* The identity names are read per host: a copy of the caller's
 	 * (the worker frees its list once the executor is made). */
 	memset(&se->opts.identities, 0, sizeof(se->opts.identities));
