@@ -368,13 +368,14 @@ pogo_log_write(int level, const char *func, int line, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* What log_last_words wrote, still held (volatile: a store never read
+ * may otherwise be dropped, and LeakSanitizer would count it lost). */
+static char *volatile log_last_queue;
+
 /*
  * The process is about to end: its last line goes straight to stderr, not
  * into a sink queue that exit() throws away (and that may need memory).
  */
-/* What log_last_words wrote, still held (volatile: a store never read
- * may otherwise be dropped, and LeakSanitizer would count it lost). */
-static char *volatile log_last_queue;
 
 static void
 log_last_words(void)

@@ -13,7 +13,6 @@
 #include <sys/wait.h>
 #include <pthread.h>
 #include <signal.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "harness.h"
